@@ -8,7 +8,37 @@
  *
  * Contract: on every input that OpenSSL's d2i_X509 parses, the fields here
  * agree with OpenSSL's view (fuzz target `cert_fields` checks this
- * differentially). Inputs OpenSSL rejects may be rejected here too. */
+ * differentially). Inputs OpenSSL rejects may be rejected here too.
+ *
+ * Stricter than d2i_X509, on purpose (Go's crypto/x509, whose behaviour the
+ * pin verifier models, is strict DER too); these inputs are rejected here
+ * although OpenSSL 3.0 takes them:
+ *   - BER: indefinite lengths, non-minimal length octets, high-tag-number
+ *     identifiers, a universal type in the other form (a constructed,
+ *     chunked IA5String CN that OpenSSL reassembles; a primitive SEQUENCE),
+ *     BOOLEAN values other than 00/FF (CERT_FIELDS_ERR_DER at the top
+ *     level; inside a name or an AlgorithmIdentifier the walk reports
+ *     CERT_FIELDS_ERR_STRUCTURE);
+ *   - bytes after the Certificate (d2i_X509 ignores them; Go says
+ *     "x509: trailing data") (CERT_FIELDS_ERR_DER);
+ *   - a validity time that ASN1_TIME_to_tm cannot read: d2i_X509 does not
+ *     look inside times, so OpenSSL "parses" e.g. UTCTime "garbage"; the
+ *     accepted grammar here is exactly ASN1_TIME_to_tm's (non-strict mode):
+ *     seconds optional, GeneralizedTime fraction ".d+" ignored, "Z" or a
+ *     +/-hhmm offset (hh <= 12), which is applied (CERT_FIELDS_ERR_TIME);
+ *   - duplicate extension OIDs (OpenSSL flags them EXFLAG_INVALID but
+ *     parses), more than CERT_FIELDS_MAX_EXTENSIONS extensions, and a
+ *     basicConstraints or subjectAltName value Go cannot read: not a
+ *     SEQUENCE, a malformed name, a negative pathLen, a GeneralName in
+ *     BER's constructed form (e.g. [2] dNSName as 0xa2, which OpenSSL
+ *     reassembles into a name)
+ *     (CERT_FIELDS_ERR_EXTENSION);
+ *   - a version other than v1/v2/v3, e.g. [0] INTEGER 3 or -1
+ *     (CERT_FIELDS_ERR_STRUCTURE).
+ * Accepted although not DER, like both OpenSSL and Go: an explicit DEFAULT
+ * value (version [0] INTEGER 0, critical FALSE, cA FALSE), an empty RDN SET,
+ * bytes after the basicConstraints/GeneralNames SEQUENCE in extnValue.
+ * Observed with OpenSSL 3.0.19 (tests/check_cert_fields.c pins each case). */
 #ifndef DERP_CERT_FIELDS_H
 #define DERP_CERT_FIELDS_H
 
@@ -41,7 +71,21 @@ struct cert_fields {
   bool has_basic_constraints;
   bool basic_constraints_critical;
   bool basic_constraints_ca;
+
+  /* Added for consumers that apply another library's rules (pin_verify
+   * models Go): the raw pieces those rules look at. */
+  uint8_t not_before_tag;            /* 0x17 UTCTime or 0x18 GeneralizedTime */
+  struct der_slice not_before_text;  /* content octets, e.g. "260304134112Z" */
+  uint8_t not_after_tag;
+  struct der_slice not_after_text;
+  struct der_slice tbs_signature_algorithm; /* AlgorithmIdentifier TLV inside tbs */
+  struct der_slice signature_algorithm;     /* AlgorithmIdentifier TLV after tbs */
+  struct der_slice spki;                    /* SubjectPublicKeyInfo TLV, not decoded */
+  bool has_extensions;                      /* the [3] field is present */
+  struct der_slice extensions;              /* contents of the Extensions SEQUENCE */
 };
+
+#define CERT_FIELDS_MAX_EXTENSIONS 256
 
 enum cert_fields_status {
   CERT_FIELDS_OK = 0,
@@ -66,9 +110,47 @@ struct cert_san_iter {
   const uint8_t *pos;
   const uint8_t *end;
   bool malformed;
+  /* The identifier octet of the name just returned: *tag is its tag number
+   * for context-specific names (0xa4 directoryName -> 4, as OpenSSL's
+   * GEN_* numbering); consumers that must tell primitive from constructed
+   * (Go only takes a primitive [2]/[7]) look here. Names of another class
+   * are returned with *tag = 0x100 | identifier. */
+  uint8_t identifier;
 };
 void cert_san_iter_init(const struct cert_fields *f, struct cert_san_iter *it);
 bool cert_san_next(struct cert_san_iter *it, unsigned *tag, struct der_slice *value);
+
+/* Iterate the extensions in order: OID content octets, critical flag and
+ * the extnValue OCTET STRING contents. Same end/malformed convention. */
+struct cert_ext_iter {
+  const uint8_t *pos;
+  const uint8_t *end;
+  bool malformed;
+};
+void cert_ext_iter_init(const struct cert_fields *f, struct cert_ext_iter *it);
+bool cert_ext_next(struct cert_ext_iter *it, struct der_slice *oid, bool *critical,
+                   struct der_slice *value);
+
+/* Strict DER primitives the walk above is made of, for consumers that look
+ * deeper into a slice it returned (names, extension values). */
+struct der_tlv {
+  uint8_t tag;             /* identifier octet (low-tag-number form only) */
+  struct der_slice value;  /* content octets */
+  struct der_slice whole;  /* identifier + length + content */
+};
+struct byte_reader;
+/* Reads one TLV with a definite, minimally encoded length that fits. */
+bool der_read_tlv(struct byte_reader *r, struct der_tlv *out);
+/* Reads one TLV and requires its identifier to be `tag`. */
+bool der_read_expect(struct byte_reader *r, uint8_t tag, struct der_tlv *out);
+/* OBJECT IDENTIFIER content: non-empty, minimal base-128 sub-identifiers. */
+bool der_oid_valid(struct der_slice oid);
+/* INTEGER content: non-empty and minimal two's complement. */
+bool der_integer_valid(struct der_slice v);
+
+/* The unix time of a UTCTime/GeneralizedTime content under OpenSSL's
+ * ASN1_TIME_to_tm rules (see the contract above). */
+bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_seconds);
 
 /* Go's default time.Time formatting for a UTC instant, as used in pinning
  * errors: "2026-03-04 13:41:12 +0000 UTC". Writes a NUL-terminated string;

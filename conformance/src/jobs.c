@@ -1,0 +1,185 @@
+#include "jobs.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/proc.h"
+
+/* A worker's row, as written to its result file. */
+static bool write_partial(const struct report *r, const char *path) {
+  json_t *cells = json_array();
+  for (size_t i = 0; i < r->n_cells; i++) {
+    const struct report_cell *c = &r->cells[i];
+    json_array_append_new(
+        cells, json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:f}", "profile",
+                         c->profile, "verdict", (int)c->verdict, "expected",
+                         c->expected, "actual", c->actual, "detail", c->detail,
+                         "ms", c->ms));
+  }
+  const struct report_row *row = r->n_rows > 0 ? &r->rows[0] : NULL;
+  json_t *doc = json_pack("{s:f, s:f, s:o}", "ms", row ? row->ms : 0.0,
+                          "floor_ms", row ? row->floor_ms : 0.0, "cells",
+                          cells);
+  bool ok = doc != NULL && json_dump_file(doc, path, 0) == 0;
+  json_decref(doc);
+  return ok;
+}
+
+/* Merge a worker's row; when there is none (the worker died), every column
+   of the scenario becomes an error cell. */
+static void merge_partial(const struct scenario *s, const char *path,
+                          const struct run_config *cfg, const char *death,
+                          struct report *out) {
+  json_t *doc = json_load_file(path, 0, NULL);
+  const json_t *cells = json_object_get(doc, "cells");
+  if (doc == NULL || !json_is_array(cells)) {
+    report_add_row(out, s->id, s->description, 0, 0);
+    for (size_t i = 0; i < s->n_columns; i++)
+      if (run_config_selects(cfg, s->columns[i]))
+        report_add_cell(out, s->id, s->columns[i], REPORT_ERROR, NULL, NULL,
+                        death, 0);
+    json_decref(doc);
+    return;
+  }
+  if (json_array_size(cells) > 0)
+    report_add_row(out, s->id, s->description,
+                   json_real_value(json_object_get(doc, "ms")),
+                   json_real_value(json_object_get(doc, "floor_ms")));
+  size_t i;
+  json_t *c;
+  json_array_foreach(cells, i, c) {
+    long long v = js_int(c, "verdict", REPORT_ERROR);
+    if (v < REPORT_MATCH || v > REPORT_SKIPPED) v = REPORT_ERROR;
+    report_add_cell(out, s->id, js_str(c, "profile", "?"),
+                    (enum report_verdict)v, js_str(c, "expected", NULL),
+                    js_str(c, "actual", NULL), js_str(c, "detail", NULL),
+                    json_real_value(json_object_get(c, "ms")));
+  }
+  json_decref(doc);
+}
+
+static void print_progress(FILE *f, size_t done, size_t total,
+                           const struct report *r, const char *id) {
+  if (f == NULL) return;
+  fprintf(f, "[%3zu/%zu] %-44s", done, total, id);
+  double ms = 0;
+  for (size_t i = 0; i < r->n_rows; i++)
+    if (strcmp(r->rows[i].id, id) == 0) ms = r->rows[i].ms;
+  for (size_t i = 0; i < r->n_cells; i++) {
+    if (strcmp(r->cells[i].scenario, id) != 0) continue;
+    static const char *const mark[] = {"✓", "✗", "!", "-"};
+    fprintf(f, " %s%s", mark[r->cells[i].verdict], r->cells[i].profile);
+  }
+  fprintf(f, "  %.0f ms\n", ms);
+  fflush(f);
+}
+
+struct slot {
+  pid_t pid;
+  size_t index;
+};
+
+static void worker(const struct scenario *s, const struct run_config *cfg,
+                   const char *result) {
+  /* Die with the parent, so an interrupted run leaves nothing behind (each
+     relay in turn dies with its worker). */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) _exit(3);
+  struct report r;
+  report_init(&r);
+  scenario_run(s, cfg, &r);
+  bool ok = write_partial(&r, result);
+  report_free(&r);
+  exit(ok ? 0 : 4);
+}
+
+bool jobs_run(const struct scenario *const *list, size_t n,
+              const struct run_config *cfg, int jobs, struct report *out,
+              FILE *progress) {
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s/derpcheck-results-XXXXXX", cfg->tmp_root);
+  if (mkdtemp(dir) == NULL) {
+    fprintf(stderr, "derpcheck: mkdtemp %s: %s\n", dir, strerror(errno));
+    return false;
+  }
+  if (jobs < 1) jobs = 1;
+  struct slot *slots = calloc((size_t)jobs, sizeof *slots);
+  /* Rows are merged in scenario order once all are in, so reports do not
+     depend on which worker finished first. */
+  struct report *rows = calloc(n + 1, sizeof *rows);
+  if (slots == NULL || rows == NULL) {
+    free(slots);
+    free(rows);
+    rmdir(dir);
+    return false;
+  }
+  size_t next = 0, done = 0, running = 0;
+  fflush(NULL); /* no buffered output duplicated into workers */
+  while (done < n) {
+    while (running < (size_t)jobs && next < n) {
+      char result[PATH_MAX + 32];
+      snprintf(result, sizeof result, "%s/%zu.json", dir, next);
+      pid_t pid = fork();
+      if (pid == 0) worker(list[next], cfg, result);
+      size_t k = 0;
+      while (slots[k].pid != 0) k++;
+      if (pid < 0) { /* cannot fork: record as an error row */
+        report_init(&rows[next]);
+        merge_partial(list[next], "/nonexistent", cfg, "fork failed",
+                      &rows[next]);
+        print_progress(progress, ++done, n, &rows[next], list[next]->id);
+        next++;
+        continue;
+      }
+      slots[k] = (struct slot){pid, next++};
+      running++;
+    }
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    size_t k = 0;
+    while (k < (size_t)jobs && slots[k].pid != pid) k++;
+    if (k == (size_t)jobs) continue; /* not a worker */
+    size_t idx = slots[k].index;
+    slots[k].pid = 0;
+    running--;
+    char result[PATH_MAX + 32], death[128];
+    snprintf(result, sizeof result, "%s/%zu.json", dir, idx);
+    if (WIFSIGNALED(status))
+      snprintf(death, sizeof death, "runner worker killed by signal %d",
+               WTERMSIG(status));
+    else
+      snprintf(death, sizeof death, "runner worker exited with status %d",
+               WEXITSTATUS(status));
+    report_init(&rows[idx]);
+    merge_partial(list[idx], result, cfg, death, &rows[idx]);
+    unlink(result);
+    print_progress(progress, ++done, n, &rows[idx], list[idx]->id);
+  }
+  for (size_t i = 0; i < n; i++) {
+    struct report *r = &rows[i];
+    for (size_t k = 0; k < r->n_rows; k++)
+      report_add_row(out, r->rows[k].id, r->rows[k].description, r->rows[k].ms,
+                     r->rows[k].floor_ms);
+    for (size_t k = 0; k < r->n_cells; k++) {
+      const struct report_cell *c = &r->cells[k];
+      report_add_cell(out, c->scenario, c->profile, c->verdict, c->expected,
+                      c->actual, c->detail, c->ms);
+    }
+    report_free(r);
+  }
+  free(rows);
+  free(slots);
+  rmdir(dir);
+  return true;
+}

@@ -1,0 +1,425 @@
+/* The scripted conversation of a `raw` step: named connections, each op
+   opens, sends or expects (conformance/README.md, "raw steps"). */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/proc.h"
+#include "raw_conn.h"
+#include "raw_peer.h"
+#include "scenario.h"
+
+enum {
+  MAX_CONNS = 8,
+  FRAME_HEADER = 5,
+  /* The largest frame the peer accepts from a relay (MaxInfoLen + slack). */
+  MAX_FRAME = (1 << 20) + 1024,
+  HTTP_HEAD_MAX = 16384,
+};
+
+static const uint8_t derp_magic[8] = {0x44, 0x45, 0x52, 0x50,
+                                      0xf0, 0x9f, 0x94, 0x91};
+
+struct script {
+  SSL_CTX *ctx;
+  const struct peer_target *t;
+  struct materials *m;
+  struct tvars *vars;
+  struct raw_conn conns[MAX_CONNS];
+  size_t n_conns;
+  int *handshakes;
+  char *detail;
+  size_t detail_len;
+  size_t op_index;
+  const char *conn_name;
+  const char *action;
+};
+
+__attribute__((format(printf, 2, 3))) static bool fail(struct script *s,
+                                                       const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(s->detail, s->detail_len, "raw[%zu] conn %s %s: %s", s->op_index,
+           s->conn_name, s->action, msg);
+  return false;
+}
+
+static struct raw_conn *conn_named(struct script *s, const char *name) {
+  for (size_t i = 0; i < s->n_conns; i++)
+    if (strcmp(s->conns[i].name, name) == 0) return &s->conns[i];
+  return NULL;
+}
+
+static int64_t deadline(const json_t *op, int dflt_ms) {
+  return proc_now_ns() + js_int(op, "timeout_ms", dflt_ms) * 1000000LL;
+}
+
+static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length,
+                       const uint8_t *payload, size_t n) {
+  uint8_t h[FRAME_HEADER] = {type, (uint8_t)(length >> 24),
+                             (uint8_t)(length >> 16), (uint8_t)(length >> 8),
+                             (uint8_t)length};
+  return raw_conn_write(c, h, sizeof h) && raw_conn_write(c, payload, n);
+}
+
+/* Next frame: 1 with type/payload (valid until the next read), 0 closed,
+   -1 deadline, -2 oversized. */
+static int read_frame(struct raw_conn *c, int64_t dl, uint8_t *type,
+                      const uint8_t **payload, uint32_t *len,
+                      size_t *consumed) {
+  int r = raw_conn_fill(c, FRAME_HEADER, dl);
+  if (r != 1) return r;
+  *type = c->rbuf[0];
+  *len = (uint32_t)c->rbuf[1] << 24 | (uint32_t)c->rbuf[2] << 16 |
+         (uint32_t)c->rbuf[3] << 8 | c->rbuf[4];
+  if (*len > MAX_FRAME) return -2;
+  r = raw_conn_fill(c, FRAME_HEADER + (size_t)*len, dl);
+  if (r != 1) return r;
+  *payload = c->rbuf + FRAME_HEADER;
+  *consumed = FRAME_HEADER + (size_t)*len;
+  return 1;
+}
+
+static const char *read_status(int r) {
+  return r == 0 ? "connection closed by the relay"
+         : r == -1 ? "timed out"
+         : r == -2 ? "frame larger than 1 MiB"
+                   : "error";
+}
+
+/* Read an HTTP response head; returns the status code or sets detail. */
+static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl,
+                          size_t *head_len) {
+  for (;;) {
+    void *end = c->rlen >= 4 ? memmem(c->rbuf, c->rlen, "\r\n\r\n", 4) : NULL;
+    if (end != NULL) {
+      *head_len = (size_t)((uint8_t *)end - c->rbuf) + 4;
+      break;
+    }
+    if (c->rlen > HTTP_HEAD_MAX) {
+      fail(s, "no end of HTTP head in %d bytes", HTTP_HEAD_MAX);
+      return -1;
+    }
+    int r = raw_conn_read_some(c, dl);
+    if (r != 1) {
+      fail(s, "reading the HTTP response: %s after %zu bytes", read_status(r),
+           c->rlen);
+      return -1;
+    }
+  }
+  int status = 0;
+  if (c->rlen < 12 || memcmp(c->rbuf, "HTTP/1.1 ", 9) != 0 ||
+      sscanf((const char *)c->rbuf + 9, "%3d", &status) != 1) {
+    fail(s, "not an HTTP/1.1 status line: \"%.40s\"", (const char *)c->rbuf);
+    return -1;
+  }
+  return status;
+}
+
+static bool do_upgrade(struct script *s, struct raw_conn *c, int64_t dl) {
+  char req[512];
+  int n = snprintf(req, sizeof req,
+                   "GET /derp HTTP/1.1\r\nHost: %s\r\nUser-Agent: derpcheck\r\n"
+                   "Upgrade: DERP\r\nConnection: Upgrade\r\n\r\n",
+                   s->t->host_header);
+  if (!raw_conn_write(c, req, (size_t)n))
+    return fail(s, "writing the upgrade request failed");
+  size_t head_len;
+  int status = read_http_head(s, c, dl, &head_len);
+  if (status < 0) return false;
+  if (status != 101)
+    return fail(s, "upgrade answered with status %d, expected 101", status);
+  raw_conn_consume(c, head_len);
+  uint8_t type;
+  const uint8_t *p;
+  uint32_t len;
+  size_t used;
+  int r = read_frame(c, dl, &type, &p, &len, &used);
+  if (r != 1) return fail(s, "waiting for ServerKey: %s", read_status(r));
+  if (type != 0x01 || len < 40 || memcmp(p, derp_magic, 8) != 0)
+    return fail(s, "first frame is type 0x%02x len %u, not a ServerKey", type,
+                len);
+  memcpy(c->server_pub, p + 8, 32);
+  raw_conn_consume(c, used);
+  if (memcmp(c->server_pub, s->m->relay.pub, 32) != 0) {
+    char got[65];
+    hex_lower(c->server_pub, 32, got);
+    return fail(s, "ServerKey carries %s, but the relay's key file holds %s",
+                got, s->m->relay.pub_hex);
+  }
+  return true;
+}
+
+/* ClientInfo = client key || nonce || box(json); corrupt flips a box byte */
+static bool send_client_info(struct script *s, struct raw_conn *c,
+                             const char *json, bool corrupt) {
+  size_t jl = strlen(json);
+  size_t n = 32 + crypto_box_NONCEBYTES + crypto_box_MACBYTES + jl;
+  uint8_t *buf = malloc(n);
+  if (buf == NULL) return fail(s, "out of memory");
+  memcpy(buf, c->id->pub, 32);
+  uint8_t *nonce = buf + 32;
+  randombytes_buf(nonce, crypto_box_NONCEBYTES);
+  uint8_t *box = nonce + crypto_box_NONCEBYTES;
+  if (crypto_box_easy(box, (const uint8_t *)json, jl, nonce, c->server_pub,
+                      c->id->priv) != 0) {
+    free(buf);
+    return fail(s, "crypto_box failed");
+  }
+  if (corrupt) box[0] ^= 0x80;
+  bool ok = send_frame(c, 0x02, (uint32_t)n, buf, n);
+  free(buf);
+  return ok || fail(s, "writing ClientInfo failed (relay closed?)");
+}
+
+static bool await_server_info(struct script *s, struct raw_conn *c,
+                              int64_t dl) {
+  for (;;) {
+    uint8_t type;
+    const uint8_t *p;
+    uint32_t len;
+    size_t used;
+    int r = read_frame(c, dl, &type, &p, &len, &used);
+    if (r != 1) return fail(s, "waiting for ServerInfo: %s", read_status(r));
+    if (type != 0x03) { /* anything else before it is skipped, as clients do */
+      raw_conn_consume(c, used);
+      continue;
+    }
+    if (len < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
+      return fail(s, "ServerInfo of %u bytes is too short", len);
+    size_t ml = len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+    uint8_t *msg = malloc(ml + 1);
+    bool opened = msg != NULL &&
+                  crypto_box_open_easy(msg, p + crypto_box_NONCEBYTES,
+                                       len - crypto_box_NONCEBYTES, p,
+                                       c->server_pub, c->id->priv) == 0;
+    free(msg);
+    raw_conn_consume(c, used);
+    if (!opened)
+      return fail(s, "ServerInfo box does not open with the ServerKey");
+    return true;
+  }
+}
+
+static bool op_open(struct script *s, const json_t *op, const char *mode) {
+  if (conn_named(s, s->conn_name) != NULL)
+    return fail(s, "connection already open");
+  if (s->n_conns == MAX_CONNS) return fail(s, "too many connections");
+  struct raw_conn *c = &s->conns[s->n_conns];
+  char err[512];
+  if (!raw_conn_open(s->ctx, s->t, (int)js_int(op, "timeout_ms", 5000), c,
+                     err, sizeof err))
+    return fail(s, "%s", err);
+  s->n_conns++;
+  (*s->handshakes)++;
+  snprintf(c->name, sizeof c->name, "%s", s->conn_name);
+  c->id = materials_identity(s->m, js_str(op, "key", s->conn_name));
+  if (c->id == NULL) return fail(s, "cannot make a client identity");
+  /* the identity may be new: let expectations name its key */
+  char var[64];
+  snprintf(var, sizeof var, "key:%s", c->id->name);
+  tvars_set(s->vars, var, c->id->pub_hex);
+  if (strcmp(mode, "tls") == 0) return true;
+  int64_t dl = deadline(op, 5000);
+  if (!do_upgrade(s, c, dl)) return false;
+  if (strcmp(mode, "upgraded") == 0) return true;
+  return send_client_info(s, c, "{\"version\":2,\"CanAckPings\":true}",
+                          false) &&
+         await_server_info(s, c, dl);
+}
+
+static uint8_t *expand_hex(struct script *s, const char *hex, size_t *len) {
+  char err[256];
+  char *x = template_subst(hex, s->vars, err, sizeof err);
+  uint8_t *b = x != NULL ? hex_decode(x, len) : NULL;
+  free(x);
+  if (b == NULL) fail(s, "hex \"%.60s\" is not valid after expansion", hex);
+  return b;
+}
+
+static bool op_send_frame(struct script *s, struct raw_conn *c,
+                          const json_t *f) {
+  size_t hl = 0;
+  uint8_t *head = expand_hex(s, js_str(f, "payload_hex", ""), &hl);
+  if (head == NULL) return false;
+  size_t n = (size_t)js_int(f, "payload_len", (long long)hl);
+  if (n < hl) n = hl;
+  uint8_t *payload = calloc(n + 1, 1);
+  if (payload == NULL) {
+    free(head);
+    return fail(s, "out of memory");
+  }
+  memcpy(payload, head, hl);
+  free(head);
+  uint32_t length = (uint32_t)js_int(f, "length", (long long)n);
+  /* A failed write is not a failure here: the relay may close as soon as it
+     has read a bad header, which the next expect_closed observes. */
+  send_frame(c, (uint8_t)js_int(f, "type", 0), length, payload, n);
+  free(payload);
+  return true;
+}
+
+static bool op_expect_frame(struct script *s, struct raw_conn *c,
+                            const json_t *op, const json_t *f) {
+  int64_t dl = deadline(op, 3000);
+  uint8_t want_type = (uint8_t)js_int(f, "type", 0);
+  for (;;) {
+    uint8_t type;
+    const uint8_t *p;
+    uint32_t len;
+    size_t used;
+    int r = read_frame(c, dl, &type, &p, &len, &used);
+    if (r != 1)
+      return fail(s, "waiting for frame type 0x%02x: %s", want_type,
+                  read_status(r));
+    if (type == 0x06 && want_type != 0x06) { /* KeepAlive may come anytime */
+      raw_conn_consume(c, used);
+      continue;
+    }
+    if (type != want_type) {
+      raw_conn_consume(c, used);
+      return fail(s, "got frame type 0x%02x (%u bytes), expected 0x%02x", type,
+                  len, want_type);
+    }
+    bool ok = true;
+    const char *exact = js_str(f, "payload_hex", NULL);
+    const char *prefix = js_str(f, "payload_prefix_hex", NULL);
+    if (exact != NULL || prefix != NULL) {
+      size_t wl = 0;
+      uint8_t *w = expand_hex(s, exact != NULL ? exact : prefix, &wl);
+      if (w == NULL) {
+        raw_conn_consume(c, used);
+        return false;
+      }
+      ok = exact != NULL ? (wl == len && memcmp(w, p, wl) == 0)
+                         : (len >= wl && memcmp(w, p, wl) == 0);
+      free(w);
+      if (!ok) {
+        char got[2 * 48 + 1];
+        hex_lower(p, len < 48 ? len : 48, got);
+        fail(s, "frame 0x%02x payload %s%s (%u bytes) does not %s %s", type,
+             got, len > 48 ? "..." : "", len,
+             exact != NULL ? "equal" : "start with",
+             exact != NULL ? exact : prefix);
+      }
+    }
+    raw_conn_consume(c, used);
+    return ok;
+  }
+}
+
+static bool op_expect_closed(struct script *s, struct raw_conn *c,
+                             const json_t *op) {
+  int64_t dl = deadline(op, 3000);
+  size_t discarded = 0;
+  for (;;) {
+    int r = raw_conn_read_some(c, dl);
+    if (r == 0) return true;
+    if (r == -1)
+      return fail(s, "still open after %lld ms (%zu bytes received)",
+                  js_int(op, "timeout_ms", 3000), discarded + c->rlen);
+    if (r < 0) return fail(s, "read error");
+    discarded += c->rlen;
+    c->rlen = 0;
+  }
+}
+
+static bool op_expect_http(struct script *s, struct raw_conn *c,
+                           const json_t *op, const json_t *h) {
+  int64_t dl = deadline(op, 3000);
+  size_t head_len;
+  int status = read_http_head(s, c, dl, &head_len);
+  if (status < 0) return false;
+  long long want = js_int(h, "status", 0);
+  if (status != want)
+    return fail(s, "status %d, expected %lld", status, want);
+  const char *needle = js_str(h, "body_contains", NULL);
+  if (needle == NULL) return true;
+  /* Body: Content-Length when given, else up to EOF or the deadline. */
+  size_t body_len = SIZE_MAX;
+  char *cl = strcasestr((char *)c->rbuf, "\r\ncontent-length:");
+  if (cl != NULL && (uint8_t *)cl < c->rbuf + head_len)
+    body_len = (size_t)strtoul(cl + 17, NULL, 10);
+  while (c->rlen - head_len < body_len && c->rlen - head_len < 65536) {
+    if (raw_conn_read_some(c, dl) != 1) break;
+  }
+  size_t have = c->rlen - head_len;
+  char *body = strndup((const char *)c->rbuf + head_len,
+                       have < body_len ? have : body_len);
+  bool ok = body != NULL && strstr(body, needle) != NULL;
+  if (!ok) fail(s, "body \"%.80s\" does not contain \"%s\"", body ? body : "",
+                needle);
+  free(body);
+  return ok;
+}
+
+static bool run_op(struct script *s, const json_t *op) {
+  static const char *const actions[] = {
+      "open", "send_text", "send_hex", "send_frame", "send_client_info",
+      "close", "expect_closed", "expect_frame", "expect_http", NULL};
+  s->conn_name = js_str(op, "conn", "?");
+  s->action = "?";
+  for (const char *const *a = actions; *a != NULL; a++)
+    if (json_object_get(op, *a) != NULL) s->action = *a;
+  if (strcmp(s->action, "open") == 0)
+    return op_open(s, op, js_str(op, "open", "tls"));
+  struct raw_conn *c = conn_named(s, s->conn_name);
+  if (c == NULL) return fail(s, "connection was never opened");
+  if (c->ssl == NULL) return fail(s, "connection was closed by the script");
+  if (strcmp(s->action, "send_text") == 0) {
+    char err[256];
+    char *text = template_subst(js_str(op, "send_text", ""), s->vars, err,
+                                sizeof err);
+    if (text == NULL) return fail(s, "%s", err);
+    raw_conn_write(c, text, strlen(text));
+    free(text);
+    return true;
+  }
+  if (strcmp(s->action, "send_hex") == 0) {
+    size_t n;
+    uint8_t *b = expand_hex(s, js_str(op, "send_hex", ""), &n);
+    if (b == NULL) return false;
+    raw_conn_write(c, b, n);
+    free(b);
+    return true;
+  }
+  if (strcmp(s->action, "send_frame") == 0)
+    return op_send_frame(s, c, json_object_get(op, "send_frame"));
+  if (strcmp(s->action, "send_client_info") == 0) {
+    const json_t *ci = json_object_get(op, "send_client_info");
+    return send_client_info(s, c, js_str(ci, "json", "{}"),
+                            js_bool(ci, "corrupt_box", false));
+  }
+  if (strcmp(s->action, "close") == 0) {
+    SSL_shutdown(c->ssl);
+    raw_conn_close(c);
+    c->peer_gone = true;
+    return true;
+  }
+  if (strcmp(s->action, "expect_closed") == 0)
+    return op_expect_closed(s, c, op);
+  if (strcmp(s->action, "expect_frame") == 0)
+    return op_expect_frame(s, c, op, json_object_get(op, "expect_frame"));
+  return op_expect_http(s, c, op, json_object_get(op, "expect_http"));
+}
+
+bool raw_script_run(const json_t *ops, SSL_CTX *ctx,
+                    const struct peer_target *t, struct materials *m,
+                    struct tvars *vars, int *handshakes, char *detail,
+                    size_t detail_len) {
+  struct script s = {.ctx = ctx, .t = t, .m = m, .vars = vars,
+                     .handshakes = handshakes, .detail = detail,
+                     .detail_len = detail_len};
+  bool ok = true;
+  for (size_t i = 0; ok && i < json_array_size(ops); i++) {
+    s.op_index = i;
+    ok = run_op(&s, json_array_get(ops, i));
+  }
+  for (size_t i = 0; i < s.n_conns; i++) raw_conn_close(&s.conns[i]);
+  return ok;
+}

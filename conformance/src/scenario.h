@@ -1,0 +1,51 @@
+/* scenario: one conformance scenario file, loaded strictly and validated.
+ *
+ * Scenarios are data (design principle 3): the runner is generic and every
+ * DERP- or TLS-specific expectation lives in conformance/scenarios/<name>.json.
+ * A typo in a scenario must not silently weaken it, so loading is strict:
+ * jansson rejects duplicate keys and trailing garbage, and this module
+ * rejects unknown keys, wrong types and values outside their enums, naming
+ * the file and the JSON path (`steps[0].expect.current.reson: unknown key`).
+ * The format is documented in conformance/README.md.
+ *
+ * After validation the document is kept as JSON; the runner reads it with
+ * the small accessors below, which can then assume the shapes checked here. */
+#ifndef DERPCHECK_SCENARIO_H
+#define DERPCHECK_SCENARIO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The client profiles a scenario may state expectations for, and the
+   pseudo-profile of relay-level steps (checked by the runner itself). */
+extern const char *const scenario_client_profiles[];
+#define SCENARIO_RELAY_COLUMN "relay"
+
+struct scenario {
+  char *path;
+  json_t *doc;
+  const char *id; /* borrowed from doc */
+  const char *description;
+  const char *layer; /* "tls" or "derp" */
+  /* Columns this scenario fills, in scenario_client_profiles order, then
+     "relay" when it has relay-level steps. Owned array, borrowed names. */
+  const char **columns;
+  size_t n_columns;
+};
+
+bool scenario_load(const char *path, struct scenario *out, char *err,
+                   size_t errlen);
+void scenario_free(struct scenario *s);
+
+/* Every *.json in dir, sorted by id; duplicate ids are an error. */
+bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
+                       char *err, size_t errlen);
+void scenario_free_all(struct scenario *s, size_t n);
+
+/* Accessors over validated JSON: the default when absent. */
+const char *js_str(const json_t *obj, const char *key, const char *dflt);
+long long js_int(const json_t *obj, const char *key, long long dflt);
+bool js_bool(const json_t *obj, const char *key, bool dflt);
+
+#endif

@@ -1,0 +1,249 @@
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void) {
+  snprintf(dir, sizeof dir, "%s/check_scenario.XXXXXX",
+           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/s.json", dir);
+}
+
+static void teardown(void) {
+  char p[160];
+  for (int i = 0; i < 3; i++) {
+    snprintf(p, sizeof p, "%s/%d.json", dir, i);
+    unlink(p);
+  }
+  unlink(path);
+  rmdir(dir);
+}
+
+static void write_file(const char *p, const char *text) {
+  FILE *f = fopen(p, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+#define CONNECT_PASS                                                           \
+  "\"steps\":[{\"client\":{\"mode\":\"connect\",\"expect\":{\"current\":"      \
+  "{\"result\":\"pass\"}}}}]"
+
+/* Load `text`; on failure the error must contain `want` (NULL: must load). */
+static void load_expect(const char *text, const char *want) {
+  write_file(path, text);
+  struct scenario s;
+  char err[512] = "";
+  bool ok = scenario_load(path, &s, err, sizeof err);
+  if (want == NULL) {
+    ck_assert_msg(ok, "%s", err);
+    scenario_free(&s);
+  } else {
+    ck_assert_msg(!ok, "loaded, expected error containing: %s", want);
+    ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err,
+                  want);
+  }
+}
+
+START_TEST(minimal_scenario_loads_with_columns) {
+  write_file(path, "{\"id\":\"a::b\",\"description\":\"d\","
+                   "\"steps\":[{\"tls_handshakes\":{\"count\":1}},"
+                   "{\"client\":{\"mode\":\"connect\",\"expect\":{"
+                   "\"current\":{\"result\":\"pass\"},"
+                   "\"tailscale-1.82\":{\"result\":\"fail\",\"reason\":\"x\"}"
+                   "}}}]}");
+  struct scenario s;
+  char err[256];
+  ck_assert_msg(scenario_load(path, &s, err, sizeof err), "%s", err);
+  ck_assert_str_eq(s.id, "a::b");
+  ck_assert_str_eq(s.layer, "derp"); /* default */
+  ck_assert_uint_eq(s.n_columns, 3);
+  ck_assert_str_eq(s.columns[0], "tailscale-1.82"); /* canonical order */
+  ck_assert_str_eq(s.columns[1], "current");
+  ck_assert_str_eq(s.columns[2], "relay");
+  scenario_free(&s);
+}
+END_TEST
+
+START_TEST(duplicate_keys_rejected) {
+  load_expect("{\"id\":\"a::b\",\"id\":\"a::c\",\"description\":\"d\"," CONNECT_PASS "}",
+              "duplicate object key");
+}
+END_TEST
+
+START_TEST(unknown_key_named_with_its_path) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+              "\"pass\",\"reson\":\"x\"}}}}]}",
+              "steps[0].client.expect.current.reson: unknown key");
+}
+END_TEST
+
+START_TEST(enum_values_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"metacert\":"
+              "\"yes\"}," CONNECT_PASS "}",
+              "relay.metacert: \"yes\" is not one of on|off");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"tls_min\":"
+              "\"1.3\",\"tls_max\":\"1.2\"}," CONNECT_PASS "}",
+              "tls_min 1.3 is above tls_max 1.2");
+}
+END_TEST
+
+START_TEST(types_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":7," CONNECT_PASS "}",
+              "(top).description: expected string, got integer");
+}
+END_TEST
+
+START_TEST(fail_needs_a_reason) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+              "\"fail\"}}}}]}",
+              "a fail expectation needs reason or reason_contains");
+}
+END_TEST
+
+START_TEST(unknown_profile_rejected) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+              "{\"mode\":\"connect\",\"expect\":{\"tailscale-1.83\":{\"result\":"
+              "\"pass\"}}}}]}",
+              "expect.tailscale-1.83: unknown profile");
+}
+END_TEST
+
+START_TEST(background_step_takes_one_profile) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+              "{\"mode\":\"recv\",\"background\":true,\"expect\":{"
+              "\"current\":{\"result\":\"pass\"},\"tailscale-1.84\":"
+              "{\"result\":\"pass\"}}}}]}",
+              "a background client step takes exactly one profile");
+}
+END_TEST
+
+START_TEST(cert_references_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+              "[{\"name\":\"leaf\"}],\"chain\":[\"leaf\",\"nope\"]}," CONNECT_PASS "}",
+              "relay.chain[1]: not the name of a cert");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+              "[{\"name\":\"leaf\",\"issuer\":\"ca\"},{\"name\":\"ca\"}],"
+              "\"chain\":[\"leaf\"]}," CONNECT_PASS "}",
+              "issuer \"ca\" is not a cert defined before this one");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
+              "{\"pin\":\"other\"}}," CONNECT_PASS "}",
+              "node.CertName.pin: \"other\" is not a cert");
+  /* without relay.certs, the default cert "leaf" exists */
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
+              "{\"pin\":\"leaf\",\"upper\":true}}," CONNECT_PASS "}",
+              NULL);
+}
+END_TEST
+
+START_TEST(times_and_serials_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+              "[{\"name\":\"leaf\",\"not_after\":\"+2y\"}],\"chain\":"
+              "[\"leaf\"]}," CONNECT_PASS "}",
+              "not_after: \"+2y\" is not now");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+              "[{\"name\":\"leaf\",\"serial\":-1}],\"chain\":"
+              "[\"leaf\"]}," CONNECT_PASS "}",
+              "serial: expected a non-negative integer");
+}
+END_TEST
+
+START_TEST(id_format_checked) {
+  load_expect("{\"id\":\"pin-one\",\"description\":\"d\"," CONNECT_PASS "}",
+              "is not namespace::name");
+  load_expect("{\"id\":\"Pin::One\",\"description\":\"d\"," CONNECT_PASS "}",
+              "is not namespace::name");
+}
+END_TEST
+
+START_TEST(raw_ops_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+              "[{\"conn\":\"a\",\"open\":\"derp\",\"close\":true}]}]}",
+              "steps[0].raw[0]: needs exactly one action");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+              "[{\"conn\":\"a\",\"send_hex\":\"0g\"}]}]}",
+              "steps[0].raw[0].send_hex: not hex at offset 1");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+              "[{\"conn\":\"a\",\"send_hex\":\"{key:a}00\"}]}]}",
+              NULL); /* placeholders expand to hex later */
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+              "[{\"conn\":\"a\",\"send_frame\":{\"type\":256}}]}]}",
+              "send_frame.type: 256 is outside 0..255");
+}
+END_TEST
+
+START_TEST(dir_sorted_and_unique) {
+  char p[160];
+  snprintf(p, sizeof p, "%s/0.json", dir);
+  write_file(p, "{\"id\":\"z::last\",\"description\":\"d\"," CONNECT_PASS "}");
+  snprintf(p, sizeof p, "%s/1.json", dir);
+  write_file(p, "{\"id\":\"a::first\",\"description\":\"d\"," CONNECT_PASS "}");
+  struct scenario *list;
+  size_t n;
+  char err[512];
+  ck_assert_msg(scenario_load_dir(dir, &list, &n, err, sizeof err), "%s", err);
+  ck_assert_uint_eq(n, 2);
+  ck_assert_str_eq(list[0].id, "a::first");
+  scenario_free_all(list, n);
+  snprintf(p, sizeof p, "%s/2.json", dir);
+  write_file(p, "{\"id\":\"a::first\",\"description\":\"e\"," CONNECT_PASS "}");
+  ck_assert(!scenario_load_dir(dir, &list, &n, err, sizeof err));
+  ck_assert_ptr_nonnull(strstr(err, "both have id a::first"));
+}
+END_TEST
+
+START_TEST(shipped_scenarios_all_load) {
+  struct scenario *list;
+  size_t n;
+  char err[512];
+  ck_assert_msg(scenario_load_dir(DERPCHECK_SCENARIO_DIR, &list, &n, err,
+                                  sizeof err),
+                "%s", err);
+  ck_assert_uint_ge(n, 40);
+  /* the first five required ids, exactly */
+  static const char *const required[] = {"pin::one-cert", "pin::two-certs",
+                                         "pin::bad-hash", "pin::expired",
+                                         "pin::wrong-ip"};
+  for (size_t r = 0; r < 5; r++) {
+    bool found = false;
+    for (size_t i = 0; i < n; i++) found = found || !strcmp(list[i].id, required[r]);
+    ck_assert_msg(found, "missing %s", required[r]);
+  }
+  scenario_free_all(list, n);
+}
+END_TEST
+
+static Suite *scenario_suite(void) {
+  Suite *s = suite_create("scenario");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, minimal_scenario_loads_with_columns);
+  tcase_add_test(tc, duplicate_keys_rejected);
+  tcase_add_test(tc, unknown_key_named_with_its_path);
+  tcase_add_test(tc, enum_values_checked);
+  tcase_add_test(tc, types_checked);
+  tcase_add_test(tc, fail_needs_a_reason);
+  tcase_add_test(tc, unknown_profile_rejected);
+  tcase_add_test(tc, background_step_takes_one_profile);
+  tcase_add_test(tc, cert_references_checked);
+  tcase_add_test(tc, times_and_serials_checked);
+  tcase_add_test(tc, id_format_checked);
+  tcase_add_test(tc, raw_ops_checked);
+  tcase_add_test(tc, dir_sorted_and_unique);
+  tcase_add_test(tc, shipped_scenarios_all_load);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CHECK_MAIN(scenario_suite)

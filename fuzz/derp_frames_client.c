@@ -1,0 +1,363 @@
+/* Fuzz target derp_frames_client: relay bytes into the client session.
+ *
+ * Set-up (deterministic: fixed keys, a counter for nonces): client A of
+ * fuzz_keys.h talks to the fixed server key, through fast start or the slow
+ * path (then the input's first frame must be a ServerKey; seeds carry one,
+ * and a ServerInfo sealed with the fixed keys).
+ *
+ * Input layout:
+ *   u8 control  bit 0: fast start; bit 1: send Ideal-Node
+ *   then commands until the input ends: u8 op, u16be n, then n bytes (fewer
+ *   if the input ends); op & 3:
+ *     0  feed the n bytes (the stream after the HTTP head)
+ *     1  send a packet: 32 bytes of destination key, the rest is the packet
+ *     2  send a ping with the first 8 bytes
+ *     3  note preferred = byte 0 & 1
+ *   Every 256 ms of fake time passes per command (the token bucket's clock).
+ *
+ * Oracles, beyond "no crash / no leak":
+ *  - the queued upgrade request parses as GET /derp with Upgrade: DERP and
+ *    Derp-Fast-Start: 1 exactly on fast start, followed (fast start only) by
+ *    one ClientInfo whose box opens with the server key to the fixed JSON;
+ *  - events match the stream split independently: one per frame, with the
+ *    frame's type and length; packets, keys, ping bytes and health text are
+ *    the frame's bytes; an event without a frame consumes all input; after
+ *    an error the session stays failed, consumes nothing, reports the error;
+ *  - everything the client writes after the request splits into frames of
+ *    client->server types within their size limits, ClientInfo exactly once;
+ *    a Pong echoes a received Ping; an accepted send queues exactly its own
+ *    SendPacket frame, and oversize packets are refused. */
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derp/byte_cursor.h"
+#include "derp/client_session.h"
+#include "derp/derp_frame.h"
+#include "derp/http_head.h"
+#include "frame_tap.h"
+#include "fuzz_keys.h"
+#include "oracle_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#define FRAMES_CLIENT_MAX_INPUT (256u * 1024u)
+#define MAX_PINGS_REMEMBERED 64
+
+static uint8_t server_sec[DERP_KEY_LEN], server_pub[DERP_KEY_LEN];
+static uint8_t client_sec[DERP_KEY_LEN], client_pub[DERP_KEY_LEN];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  if (sodium_init() < 0) abort();
+  fuzz_keypair(FUZZ_SERVER_SECRET_FILL, server_sec, server_pub);
+  fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(0), client_sec, client_pub);
+  return 0;
+}
+
+struct run {
+  struct derp_client_session *s;
+  bool fast;
+  uint64_t rng;
+  struct frame_tap in, out;
+  bool request_checked;
+  bool failed_seen;
+  unsigned client_infos;
+  uint8_t pings[MAX_PINGS_REMEMBERED][DERP_PING_LEN];
+  size_t ping_count;
+};
+
+static bool counter_random(void *ctx, uint8_t *buf, size_t n) {
+  struct run *r = ctx;
+  for (size_t i = 0; i < n; i++) {
+    r->rng = r->rng * 6364136223846793005u + 1442695040888963407u;
+    buf[i] = (uint8_t)(r->rng >> 56);
+  }
+  return true;
+}
+
+/* The box is sealed to whatever key the session uses: only when that is the
+ * fixed server key (a fuzzed ServerKey may name another) can it be opened. */
+static void check_client_info(const struct run *r, const struct tapped_frame *f) {
+  struct derp_client_info ci;
+  ORACLE_ASSERT(derp_decode_client_info(f->payload, f->len, &ci) == DERP_DECODE_OK, "ClientInfo does not decode");
+  ORACLE_ASSERT(memcmp(ci.key, client_pub, DERP_KEY_LEN) == 0, "ClientInfo carries another client key");
+  uint8_t used[DERP_KEY_LEN];
+  ORACLE_ASSERT(derp_client_server_key(r->s, used), "ClientInfo sent without a server key");
+  if (memcmp(used, server_pub, DERP_KEY_LEN) != 0) return;
+  uint8_t plain[256];
+  ORACLE_ASSERT(ci.sealed_len >= crypto_box_MACBYTES && ci.sealed_len - crypto_box_MACBYTES <= sizeof plain,
+                "ClientInfo box of %zu bytes", ci.sealed_len);
+  ORACLE_ASSERT(crypto_box_open_easy(plain, ci.sealed, ci.sealed_len, ci.nonce, client_pub, server_sec) == 0,
+                "ClientInfo box does not open with the server key");
+  size_t n = ci.sealed_len - crypto_box_MACBYTES;
+  ORACLE_ASSERT(n == strlen(DERP_CLIENT_INFO_JSON) && memcmp(plain, DERP_CLIENT_INFO_JSON, n) == 0,
+                "ClientInfo JSON is %.*s", (int)n, (const char *)plain);
+}
+
+static void check_output_frame(struct run *r, const struct tapped_frame *f) {
+  uint32_t min = 0, max = 0;
+  switch (f->type) {
+    case DERP_FRAME_CLIENT_INFO: min = DERP_CLIENT_INFO_MIN_LEN; max = DERP_CLIENT_INFO_MAX_LEN; break;
+    case DERP_FRAME_SEND_PACKET: min = DERP_KEY_LEN; max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE; break;
+    case DERP_FRAME_NOTE_PREFERRED: min = max = 1; break;
+    case DERP_FRAME_PING: min = max = DERP_PING_LEN; break;
+    case DERP_FRAME_PONG: min = max = DERP_PING_LEN; break;
+    default:
+      oracle_mismatch("the client wrote frame type 0x%02x", f->type);
+      oracle_abort();
+  }
+  ORACLE_ASSERT(f->len >= min && f->len <= max, "client %s frame of %u bytes", derp_frame_type_name(f->type), f->len);
+  if (f->type == DERP_FRAME_CLIENT_INFO) {
+    ORACLE_ASSERT(++r->client_infos == 1, "a second ClientInfo");
+    check_client_info(r, f);
+  } else {
+    ORACLE_ASSERT(r->client_infos == 1, "%s before ClientInfo", derp_frame_type_name(f->type));
+  }
+  if (f->type == DERP_FRAME_PONG) {
+    bool echoed = false;
+    for (size_t i = 0; i < r->ping_count && !echoed; i++) echoed = memcmp(r->pings[i], f->payload, 8) == 0;
+    ORACLE_ASSERT(echoed || r->ping_count == MAX_PINGS_REMEMBERED, "a Pong for a Ping never received");
+  }
+}
+
+static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *head_len) {
+  struct http_header h[16];
+  struct http_request req;
+  enum http_head_status st = http_parse_request(p, n, 4096, h, 16, &req);
+  ORACLE_ASSERT(st == HTTP_HEAD_OK, "the queued upgrade request does not parse: %s", http_head_status_str(st));
+  ORACLE_ASSERT(http_span_equals(req.method, "GET") && http_span_equals(req.target, "/derp") &&
+                    req.version_minor == 1,
+                "request line is not GET /derp HTTP/1.1");
+  const struct http_header *up = http_header_find(req.headers, req.header_count, "Upgrade");
+  ORACLE_ASSERT(up && http_span_equals(up->value, "DERP"), "Upgrade: DERP missing");
+  const struct http_header *fs = http_header_find(req.headers, req.header_count, "Derp-Fast-Start");
+  ORACLE_ASSERT(r->fast == (fs != NULL && http_span_equals(fs->value, "1")), "Derp-Fast-Start does not match");
+  *head_len = req.head_len;
+}
+
+/* Take everything the session queued, and check it. */
+static void drain(struct run *r) {
+  size_t n;
+  const uint8_t *p = derp_client_pending(r->s, &n);
+  if (n == 0) return;
+  ORACLE_ASSERT(p != NULL, "pending bytes without a pointer");
+  size_t skip = 0;
+  if (!r->request_checked) {
+    check_request(r, p, n, &skip);
+    r->request_checked = true;
+  }
+  ORACLE_ASSERT(frame_tap_push(&r->out, p + skip, n - skip), "out of memory");
+  derp_client_consume(r->s, n);
+  size_t left;
+  derp_client_pending(r->s, &left);
+  ORACLE_ASSERT(left == 0, "%zu bytes still pending after consuming all", left);
+  struct tapped_frame f;
+  while (frame_tap_next(&r->out, &f)) check_output_frame(r, &f);
+}
+
+static void check_event(struct run *r, const struct derp_client_event *ev) {
+  if (ev->kind == DERP_CLIENT_EV_ERROR) {
+    ORACLE_ASSERT(ev->text && ev->text[0], "error event without text");
+    ORACLE_ASSERT(derp_client_state(r->s) == DERP_CLIENT_FAILED, "error event but the session is not failed");
+    ORACLE_ASSERT(strcmp(derp_client_error(r->s), ev->text) == 0, "error text differs from derp_client_error");
+    r->failed_seen = true;
+    return;
+  }
+  struct tapped_frame f;
+  if (!frame_tap_next(&r->in, &f)) {
+    oracle_mismatch("event %d without a complete frame in the stream", (int)ev->kind);
+    oracle_view("event frame: type 0x%02x, %u bytes", ev->frame_type, ev->frame_len);
+    oracle_abort();
+  }
+  if (ev->frame_type != f.type || ev->frame_len != f.len) {
+    oracle_mismatch("event %d is about another frame", (int)ev->kind);
+    oracle_view("event: type 0x%02x, %u bytes", ev->frame_type, ev->frame_len);
+    oracle_view("stream: type 0x%02x, %u bytes", f.type, f.len);
+    oracle_abort();
+  }
+  switch (ev->kind) {
+    case DERP_CLIENT_EV_SERVER_KEY:
+      ORACLE_ASSERT(!r->fast && f.type == DERP_FRAME_SERVER_KEY && f.len >= DERP_SERVER_KEY_MIN_LEN &&
+                        memcmp(ev->key, f.payload + DERP_MAGIC_LEN, DERP_KEY_LEN) == 0,
+                    "SERVER_KEY event");
+      break;
+    case DERP_CLIENT_EV_RECV_PACKET:
+      ORACLE_ASSERT(f.type == DERP_FRAME_RECV_PACKET && f.len >= DERP_KEY_LEN &&
+                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 && ev->data_len == f.len - DERP_KEY_LEN &&
+                        (ev->data_len == 0 || memcmp(ev->data, f.payload + DERP_KEY_LEN, ev->data_len) == 0),
+                    "RECV_PACKET event differs from its frame");
+      break;
+    case DERP_CLIENT_EV_PING:
+      ORACLE_ASSERT(f.type == DERP_FRAME_PING && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0, "PING event");
+      if (r->ping_count < MAX_PINGS_REMEMBERED) memcpy(r->pings[r->ping_count++], ev->ping, 8);
+      break;
+    case DERP_CLIENT_EV_PONG:
+      ORACLE_ASSERT(f.type == DERP_FRAME_PONG && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0, "PONG event");
+      break;
+    case DERP_CLIENT_EV_HEALTH:
+      ORACLE_ASSERT(f.type == DERP_FRAME_HEALTH && ev->data_len == f.len &&
+                        (f.len == 0 || memcmp(ev->data, f.payload, f.len) == 0),
+                    "HEALTH event");
+      break;
+    case DERP_CLIENT_EV_PEER_GONE:
+      ORACLE_ASSERT(f.type == DERP_FRAME_PEER_GONE && f.len >= DERP_KEY_LEN &&
+                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 &&
+                        ev->reason == (f.len == DERP_KEY_LEN ? 0 : f.payload[DERP_KEY_LEN]),
+                    "PEER_GONE event");
+      break;
+    case DERP_CLIENT_EV_PEER_PRESENT:
+      ORACLE_ASSERT(f.type == DERP_FRAME_PEER_PRESENT && f.len >= DERP_KEY_LEN &&
+                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 && ev->present.has_addr == (f.len >= 50) &&
+                        ev->present.has_flags == (f.len >= 51),
+                    "PEER_PRESENT event");
+      break;
+    case DERP_CLIENT_EV_SERVER_INFO:
+      ORACLE_ASSERT(f.type == DERP_FRAME_SERVER_INFO, "SERVER_INFO event for type 0x%02x", f.type);
+      break;
+    case DERP_CLIENT_EV_LOG:
+      ORACLE_ASSERT(ev->text && ev->text[0], "log event without text");
+      break;
+    case DERP_CLIENT_EV_SKIPPED:
+      ORACLE_ASSERT(derp_frame_type_name(f.type) == NULL || f.type == DERP_FRAME_SERVER_KEY ||
+                        f.type == DERP_FRAME_CLIENT_INFO || f.type == DERP_FRAME_SEND_PACKET ||
+                        f.type == DERP_FRAME_NOTE_PREFERRED || f.type == DERP_FRAME_FORWARD_PACKET ||
+                        f.type == DERP_FRAME_WATCH_CONNS || f.type == DERP_FRAME_CLOSE_PEER,
+                    "a %s frame was skipped", derp_frame_type_name(f.type));
+      break;
+    default:
+      break;
+  }
+}
+
+static void feed(struct run *r, const uint8_t *p, size_t n) {
+  if (r->failed_seen) {
+    struct derp_client_event ev;
+    size_t used = derp_client_feed(r->s, p, n, &ev);
+    ORACLE_ASSERT(used == 0 && ev.kind == DERP_CLIENT_EV_ERROR, "a failed session consumed %zu bytes", used);
+    return;
+  }
+  ORACLE_ASSERT(frame_tap_push(&r->in, p, n), "out of memory");
+  while (!r->failed_seen) {
+    struct derp_client_event ev;
+    size_t used = derp_client_feed(r->s, p, n, &ev);
+    ORACLE_ASSERT(used <= n, "consumed %zu of %zu bytes", used, n);
+    p += used;
+    n -= used;
+    if (ev.kind == DERP_CLIENT_EV_NONE) {
+      ORACLE_ASSERT(n == 0, "no event, yet %zu bytes were left unconsumed", n);
+      break;
+    }
+    check_event(r, &ev);
+    drain(r); /* a Ping queues a Pong */
+    if (n == 0) {
+      /* A zero-length payload completes without further input: ask once more. */
+      continue;
+    }
+  }
+}
+
+static void send_packet(struct run *r, const uint8_t *p, size_t n, uint64_t now_ns) {
+  uint8_t dst[DERP_KEY_LEN];
+  memset(dst, 0, sizeof dst);
+  size_t k = n < DERP_KEY_LEN ? n : DERP_KEY_LEN;
+  memcpy(dst, p, k);
+  p += k;
+  n -= k;
+  /* Exercise the size limit without needing a 64 KiB input. */
+  size_t claimed = n;
+  const uint8_t *pkt = p;
+  uint8_t *big = NULL;
+  if (n > 0 && p[0] == 0xff) {
+    claimed = DERP_MAX_PACKET_SIZE + 1;
+    big = calloc(1, claimed);
+    if (!big) return;
+    pkt = big;
+  }
+  bool ready = derp_client_state(r->s) == DERP_CLIENT_CONNECTED;
+  enum derp_client_send_status st = derp_client_send_packet(r->s, now_ns, dst, pkt, claimed);
+  if (!ready) ORACLE_ASSERT(st == DERP_CLIENT_SEND_NOT_READY, "send before connected: %d", (int)st);
+  else if (claimed > DERP_MAX_PACKET_SIZE) ORACLE_ASSERT(st == DERP_CLIENT_SEND_TOO_BIG, "oversize send: %d", (int)st);
+  if (st != DERP_CLIENT_SEND_OK) {
+    ORACLE_ASSERT(derp_client_send_error(r->s)[0] != '\0', "send failure %d without a reason", (int)st);
+  } else {
+    size_t len;
+    const uint8_t *q = derp_client_pending(r->s, &len);
+    ORACLE_ASSERT(len == DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + claimed && q[0] == DERP_FRAME_SEND_PACKET &&
+                      memcmp(q + 5, dst, DERP_KEY_LEN) == 0 &&
+                      (claimed == 0 || memcmp(q + 5 + DERP_KEY_LEN, pkt, claimed) == 0),
+                  "the queued SendPacket is not the packet sent");
+  }
+  free(big);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > FRAMES_CLIENT_MAX_INPUT) return -1;
+  struct byte_reader in = byte_reader_init(data, size);
+  uint8_t control = 0;
+  byte_reader_u8(&in, &control);
+
+  struct run *r = calloc(1, sizeof *r);
+  if (!r) return 0;
+  r->fast = control & 1;
+  r->rng = 0x2545f4914f6cdd1du;
+  struct derp_client_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.host = FUZZ_HOST;
+  cfg.ideal_node = (control & 2) ? "900b" : NULL;
+  memcpy(cfg.client_priv, client_sec, DERP_KEY_LEN);
+  memcpy(cfg.client_pub, client_pub, DERP_KEY_LEN);
+  cfg.fast_start = r->fast;
+  if (r->fast) memcpy(cfg.server_pub, server_pub, DERP_KEY_LEN);
+  cfg.random = counter_random;
+  cfg.random_ctx = r;
+  char err[DERP_CLIENT_ERR_SIZE];
+  r->s = derp_client_session_new(&cfg, err, sizeof err);
+  ORACLE_ASSERT(r->s != NULL, "derp_client_session_new refused a valid config: %s", err);
+  ORACLE_ASSERT(derp_client_state(r->s) == (r->fast ? DERP_CLIENT_CONNECTED : DERP_CLIENT_AWAIT_SERVER_KEY),
+                "initial state %d", (int)derp_client_state(r->s));
+  drain(r);
+  ORACLE_ASSERT(r->request_checked, "no upgrade request queued");
+  ORACLE_ASSERT(r->client_infos == (r->fast ? 1u : 0u), "%u ClientInfo frames with the request", r->client_infos);
+
+  uint64_t now_ns = 1000000000u;
+  uint8_t op;
+  while (byte_reader_u8(&in, &op)) {
+    uint16_t n = 0;
+    byte_reader_u16be(&in, &n);
+    size_t take = n < byte_reader_remaining(&in) ? n : byte_reader_remaining(&in);
+    const uint8_t *p = NULL;
+    byte_reader_borrow(&in, take, &p);
+    now_ns += 256000000u;
+    switch (op & 3) {
+      case 0: feed(r, p, take); break;
+      case 1: send_packet(r, p, take, now_ns); break;
+      case 2: {
+        uint8_t ping[DERP_PING_LEN] = {0};
+        memcpy(ping, p, take < 8 ? take : 8);
+        enum derp_client_send_status st = derp_client_send_ping(r->s, ping);
+        ORACLE_ASSERT(st == DERP_CLIENT_SEND_OK || st == DERP_CLIENT_SEND_NOT_READY || st == DERP_CLIENT_SEND_QUEUE_FULL,
+                      "send_ping: %d", (int)st);
+        break;
+      }
+      default: {
+        enum derp_client_send_status st = derp_client_note_preferred(r->s, take > 0 && (p[0] & 1));
+        ORACLE_ASSERT(st != DERP_CLIENT_SEND_TOO_BIG && st != DERP_CLIENT_SEND_RATE_LIMITED, "note_preferred: %d",
+                      (int)st);
+        break;
+      }
+    }
+    drain(r);
+  }
+
+  derp_client_session_free(r->s);
+  frame_tap_free(&r->in);
+  frame_tap_free(&r->out);
+  free(r);
+  return 0;
+}

@@ -1,0 +1,420 @@
+/* Fuzz target derp_frames_server: client bytes into the relay core after a
+ * fixed handshake, on four connections at once.
+ *
+ * Set-up (deterministic: fixed keys, a counter for randomness, a fake clock):
+ * slots 0-2 hold clients A, B, C that completed the handshake with fixed
+ * ClientInfo frames; slot 3 is a fresh connection whose handshake, if any,
+ * comes from the input (a seed carries a valid ClientInfo of a known key).
+ *
+ * Input layout:
+ *   u8 control  bit 0: the relay has a mesh key and A presents it (A may
+ *               then WatchConns/ClosePeer/ForwardPacket)
+ *               bit 1: --verify-clients with only A and B allowed
+ *               bits 2-4: slots 0-2 are slow readers (drained only on request)
+ *   then commands until the input ends: u8 op, u16be n, then n bytes
+ *   (fewer if the input ends). Slot = op & 3; command = op >> 5:
+ *     0-3  feed the n bytes to the slot (a closed slot is reopened, fresh)
+ *     4    advance the clock by n * 64 ms and run the timers (no bytes)
+ *     5    drain the slot's output now (no bytes)
+ *     6    close the slot as the shell would on EOF, reopen it fresh (no bytes)
+ *     7    feed a well-formed SendPacket: byte 0 picks the destination (0-3: a
+ *          slot's client, else the next 32 bytes as a key), the rest is the packet
+ *
+ * Oracles, beyond "no crash / no leak":
+ *  - every byte the relay writes splits into whole frames of server->client
+ *    types within their §6.4 size limits, ServerKey first, ServerInfo at most
+ *    once and only as the second frame;
+ *  - a RecvPacket only reaches a connection whose client completed the
+ *    handshake, and carries a (source, destination, bytes) triple that some
+ *    connection really sent (SendPacket from that source key, or a mesh
+ *    ForwardPacket naming it): nothing is invented, corrupted or misrouted;
+ *  - queued output never exceeds the queue cap by more than a frame;
+ *  - the connection count in the stats matches the open connections. */
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derp/byte_cursor.h"
+#include "derp/derp_frame.h"
+#include "derp/relay_core.h"
+#include "frame_tap.h"
+#include "fuzz_keys.h"
+#include "oracle_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FRAMES_SERVER_MAX_INPUT (256u * 1024u)
+#define SLOTS 4
+#define PRESET_CLIENTS 3
+#define QUEUE_CAP (256u * 1024u)
+#define START_MS 1000000u
+
+struct keypair {
+  uint8_t sec[DERP_KEY_LEN], pub[DERP_KEY_LEN];
+};
+
+static struct keypair server_keys, client_keys[PRESET_CLIENTS];
+static uint8_t mesh_key[DERP_KEY_LEN];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  if (sodium_init() < 0) abort();
+  fuzz_keypair(FUZZ_SERVER_SECRET_FILL, server_keys.sec, server_keys.pub);
+  for (int i = 0; i < PRESET_CLIENTS; i++)
+    fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), client_keys[i].sec, client_keys[i].pub);
+  memset(mesh_key, FUZZ_MESH_KEY_FILL, DERP_KEY_LEN);
+  return 0;
+}
+
+/* (source, destination, packet) triples the clients sent, as 64-bit hashes
+ * in an open-addressing set (0 marks an empty cell; a zero hash is bumped). */
+struct sent_set {
+  uint64_t *cell;
+  size_t n, cap;
+};
+
+static uint64_t triple_hash(const uint8_t *src, const uint8_t *dst, const uint8_t *p, size_t n) {
+  uint64_t h = 0xcbf29ce484222325u;
+  const uint8_t *parts[3] = {src, dst, p};
+  const size_t lens[3] = {DERP_KEY_LEN, DERP_KEY_LEN, n};
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 0x100000001b3u;
+  h ^= n;
+  return h ? h : 1;
+}
+
+static void sent_insert_cell(uint64_t *cells, size_t cap, uint64_t h) {
+  size_t i = (size_t)h & (cap - 1);
+  while (cells[i] != 0 && cells[i] != h) i = (i + 1) & (cap - 1);
+  cells[i] = h;
+}
+
+static void sent_add(struct sent_set *s, uint64_t h) {
+  if (2 * (s->n + 1) > s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 256;
+    uint64_t *cells = calloc(cap, sizeof *cells);
+    if (!cells) return;
+    for (size_t i = 0; i < s->cap; i++)
+      if (s->cell[i]) sent_insert_cell(cells, cap, s->cell[i]);
+    free(s->cell);
+    s->cell = cells;
+    s->cap = cap;
+  }
+  sent_insert_cell(s->cell, s->cap, h);
+  s->n++;
+}
+
+static bool sent_has(const struct sent_set *s, uint64_t h) {
+  if (s->cap == 0) return false;
+  for (size_t i = (size_t)h & (s->cap - 1); s->cell[i] != 0; i = (i + 1) & (s->cap - 1))
+    if (s->cell[i] == h) return true;
+  return false;
+}
+
+struct slot {
+  struct relay_conn *conn; /* NULL when closed */
+  bool raw;                /* handshake comes from the input */
+  bool saw_first_frame;    /* raw: the first input frame was the handshake */
+  bool slow;
+  uint8_t claimed_key[DERP_KEY_LEN];
+  bool has_claimed_key;
+  struct frame_tap in, out;
+  unsigned out_frames;
+};
+
+struct world {
+  struct relay *relay;
+  uint64_t now;
+  uint64_t rng;
+  struct slot slots[SLOTS];
+  struct sent_set sent;
+};
+
+static void counter_random(void *ctx, uint8_t *out, size_t n) {
+  struct world *w = ctx;
+  for (size_t i = 0; i < n; i++) {
+    w->rng = w->rng * 6364136223846793005u + 1442695040888963407u;
+    out[i] = (uint8_t)(w->rng >> 56);
+  }
+}
+
+static int slot_index(struct world *w, const struct relay_conn *c) {
+  for (int i = 0; i < SLOTS; i++)
+    if (w->slots[i].conn == c) return i;
+  return -1;
+}
+
+static void check_output_frame(struct world *w, int s, const struct tapped_frame *f) {
+  struct slot *sl = &w->slots[s];
+  unsigned idx = sl->out_frames++;
+  uint32_t min = 0, max = 0;
+  switch (f->type) {
+    case DERP_FRAME_SERVER_KEY: min = max = DERP_SERVER_KEY_MIN_LEN; break;
+    case DERP_FRAME_SERVER_INFO: min = DERP_NONCE_LEN + DERP_BOX_OVERHEAD; max = DERP_SERVER_INFO_MAX_LEN; break;
+    case DERP_FRAME_RECV_PACKET: min = DERP_KEY_LEN; max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE; break;
+    case DERP_FRAME_KEEP_ALIVE: min = max = 0; break;
+    case DERP_FRAME_PEER_GONE: min = max = DERP_PEER_GONE_LEN; break;
+    case DERP_FRAME_PEER_PRESENT: min = max = DERP_PEER_PRESENT_LEN; break;
+    case DERP_FRAME_PONG: min = max = DERP_PING_LEN; break;
+    default:
+      oracle_mismatch("slot %d: the relay wrote frame type 0x%02x", s, f->type);
+      oracle_abort();
+  }
+  if (f->len < min || f->len > max) {
+    oracle_mismatch("slot %d: %s frame of %u bytes (allowed %u..%u)", s, derp_frame_type_name(f->type), f->len,
+                    min, max);
+    oracle_abort();
+  }
+  ORACLE_ASSERT((idx == 0) == (f->type == DERP_FRAME_SERVER_KEY), "slot %d: frame %u is %s", s, idx,
+                derp_frame_type_name(f->type));
+  if (f->type == DERP_FRAME_SERVER_KEY)
+    ORACLE_ASSERT(memcmp(f->payload, derp_magic, DERP_MAGIC_LEN) == 0 &&
+                      memcmp(f->payload + DERP_MAGIC_LEN, server_keys.pub, DERP_KEY_LEN) == 0,
+                  "slot %d: ServerKey payload", s);
+  if (f->type == DERP_FRAME_SERVER_INFO) ORACLE_ASSERT(idx == 1, "slot %d: ServerInfo as frame %u", s, idx);
+
+  if (f->type == DERP_FRAME_RECV_PACKET) {
+    const uint8_t *dst = sl->conn ? relay_conn_key(sl->conn) : NULL;
+    ORACLE_ASSERT(dst != NULL, "slot %d: RecvPacket to a connection without an accepted client", s);
+    uint64_t h = triple_hash(f->payload, dst, f->payload + DERP_KEY_LEN, f->len - DERP_KEY_LEN);
+    if (!sent_has(&w->sent, h)) {
+      oracle_mismatch("slot %d: RecvPacket nobody sent", s);
+      oracle_hex("source", f->payload, DERP_KEY_LEN);
+      oracle_hex("destination", dst, DERP_KEY_LEN);
+      oracle_hex("packet", f->payload + DERP_KEY_LEN, f->len - DERP_KEY_LEN);
+      oracle_abort();
+    }
+  }
+}
+
+static void drain_slot(struct world *w, int s) {
+  struct slot *sl = &w->slots[s];
+  if (!sl->conn) return;
+  const uint8_t *p;
+  size_t n;
+  while ((n = relay_conn_pending(sl->conn, &p)) > 0) {
+    ORACLE_ASSERT(frame_tap_push(&sl->out, p, n), "out of memory");
+    relay_conn_consume(sl->conn, n, w->now);
+    struct tapped_frame f;
+    while (frame_tap_next(&sl->out, &f)) check_output_frame(w, s, &f);
+  }
+}
+
+static void release_slot(struct world *w, int s, const char *why) {
+  struct slot *sl = &w->slots[s];
+  if (sl->conn) relay_conn_close(sl->conn, w->now, why);
+  frame_tap_free(&sl->in);
+  frame_tap_free(&sl->out);
+  bool slow = sl->slow;
+  memset(sl, 0, sizeof *sl);
+  sl->slow = slow;
+}
+
+/* After every call into the core: react to events like a shell, then check
+ * the global invariants. */
+static void settle(struct world *w) {
+  struct relay_event ev;
+  while (relay_next_event(w->relay, &ev)) {
+    int s = slot_index(w, ev.conn);
+    ORACLE_ASSERT(s >= 0, "event for a connection the shell never opened");
+    if (ev.kind == RELAY_EVENT_CLOSED) {
+      ORACLE_ASSERT(relay_conn_state(ev.conn) == RELAY_CONN_CLOSED && relay_conn_close_reason(ev.conn)[0] != '\0',
+                    "CLOSED event for slot %d without a closed state and reason", s);
+      release_slot(w, s, NULL);
+    }
+  }
+  size_t open = 0;
+  for (int s = 0; s < SLOTS; s++) {
+    struct slot *sl = &w->slots[s];
+    if (!sl->conn) continue;
+    open++;
+    ORACLE_ASSERT(relay_conn_queued(sl->conn) <= QUEUE_CAP + DERP_FRAME_HEADER_LEN + DERP_MAX_DATA_FRAME_LEN,
+                  "slot %d queues %zu bytes (cap %u)", s, relay_conn_queued(sl->conn), QUEUE_CAP);
+    if (!sl->slow) drain_slot(w, s);
+  }
+  struct relay_stats st;
+  relay_get_stats(w->relay, &st);
+  ORACLE_ASSERT(st.conns_current == open, "stats say %llu connections, the shell holds %zu",
+                (unsigned long long)st.conns_current, open);
+  ORACLE_ASSERT(st.clients_current <= st.conns_current, "more clients than connections");
+}
+
+static bool open_slot(struct world *w, int s) {
+  struct slot *sl = &w->slots[s];
+  sl->conn = relay_conn_open(w->relay, w->now, sl);
+  sl->raw = true;
+  return sl->conn != NULL;
+}
+
+/* Record what the client on slot s sends, from its side of the stream. */
+static void tap_input(struct world *w, int s, const uint8_t *p, size_t n) {
+  struct slot *sl = &w->slots[s];
+  if (!frame_tap_push(&sl->in, p, n)) return;
+  struct tapped_frame f;
+  while (frame_tap_next(&sl->in, &f)) {
+    if (sl->raw && !sl->saw_first_frame) {
+      sl->saw_first_frame = true;
+      if (f.type == DERP_FRAME_CLIENT_INFO && f.len >= DERP_KEY_LEN) {
+        memcpy(sl->claimed_key, f.payload, DERP_KEY_LEN);
+        sl->has_claimed_key = true;
+      }
+      continue;
+    }
+    if (f.type == DERP_FRAME_SEND_PACKET && f.len >= DERP_KEY_LEN && sl->has_claimed_key)
+      sent_add(&w->sent, triple_hash(sl->claimed_key, f.payload, f.payload + DERP_KEY_LEN, f.len - DERP_KEY_LEN));
+    if (f.type == DERP_FRAME_FORWARD_PACKET && f.len >= 2 * DERP_KEY_LEN)
+      sent_add(&w->sent, triple_hash(f.payload, f.payload + DERP_KEY_LEN, f.payload + 2 * DERP_KEY_LEN,
+                                     f.len - 2 * DERP_KEY_LEN));
+  }
+}
+
+static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
+  struct slot *sl = &w->slots[s];
+  if (!sl->conn && !open_slot(w, s)) return;
+  settle(w);
+  if (!sl->conn) return;
+  tap_input(w, s, p, n);
+  enum relay_conn_state st = relay_conn_input(sl->conn, p, n, w->now);
+  ORACLE_ASSERT(st == relay_conn_state(sl->conn), "relay_conn_input returned another state than it holds");
+  settle(w);
+}
+
+static void preset_handshake(struct world *w, int s, bool mesh) {
+  if (!open_slot(w, s)) return;
+  struct slot *sl = &w->slots[s];
+  char json[160];
+  int jn;
+  if (mesh) {
+    char hex[2 * DERP_KEY_LEN + 1];
+    for (int i = 0; i < DERP_KEY_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", mesh_key[i]);
+    jn = snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
+  } else {
+    jn = snprintf(json, sizeof json, "{\"version\":2,\"CanAckPings\":true}");
+  }
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, 0x40 + s, sizeof nonce);
+  uint8_t frame[512];
+  struct byte_writer bw = byte_writer_init(frame, sizeof frame);
+  if (!derp_encode_client_info_sealed(&bw, client_keys[s].pub, client_keys[s].sec, server_keys.pub, nonce,
+                                      (const uint8_t *)json, (size_t)jn))
+    abort();
+  feed(w, s, frame, bw.len);
+  sl = &w->slots[s];
+  if (sl->conn) sl->raw = false; /* later input is steady-state only */
+}
+
+static void feed_send_packet(struct world *w, int s, const uint8_t *p, size_t n) {
+  if (n == 0) return;
+  uint8_t pick = p[0];
+  p++;
+  n--;
+  uint8_t dst[DERP_KEY_LEN];
+  memset(dst, 0, sizeof dst);
+  int d = pick & 7;
+  if (d < PRESET_CLIENTS) {
+    memcpy(dst, client_keys[d].pub, DERP_KEY_LEN);
+  } else if (d == 3 && w->slots[3].has_claimed_key) {
+    memcpy(dst, w->slots[3].claimed_key, DERP_KEY_LEN);
+  } else {
+    size_t k = n < DERP_KEY_LEN ? n : DERP_KEY_LEN;
+    memcpy(dst, p, k);
+    p += k;
+    n -= k;
+  }
+  if (n > DERP_MAX_PACKET_SIZE) n = DERP_MAX_PACKET_SIZE;
+  uint8_t *frame = malloc(DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
+  if (!frame) return;
+  struct byte_writer bw = byte_writer_init(frame, DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
+  if (derp_encode_send_packet(&bw, dst, p, n)) feed(w, s, frame, bw.len);
+  free(frame);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > FRAMES_SERVER_MAX_INPUT) return -1;
+  struct byte_reader in = byte_reader_init(data, size);
+  uint8_t control = 0;
+  byte_reader_u8(&in, &control);
+
+  struct world *w = calloc(1, sizeof *w);
+  if (!w) return 0;
+  w->now = START_MS;
+  w->rng = 0x9e3779b97f4a7c15u;
+  struct relay_options o;
+  relay_options_init(&o);
+  memcpy(o.server_public, server_keys.pub, DERP_KEY_LEN);
+  memcpy(o.server_secret, server_keys.sec, DERP_KEY_LEN);
+  bool mesh = control & 1;
+  if (mesh) {
+    o.has_mesh_key = true;
+    memcpy(o.mesh_key, mesh_key, DERP_KEY_LEN);
+  }
+  const uint8_t(*allowed)[DERP_KEY_LEN] = NULL;
+  uint8_t allow_list[2][DERP_KEY_LEN];
+  if (control & 2) {
+    memcpy(allow_list[0], client_keys[0].pub, DERP_KEY_LEN);
+    memcpy(allow_list[1], client_keys[1].pub, DERP_KEY_LEN);
+    allowed = (const uint8_t(*)[DERP_KEY_LEN])allow_list;
+    o.verify_clients = true;
+    o.allowed_keys = allowed;
+    o.allowed_count = 2;
+  }
+  o.send_queue_cap = QUEUE_CAP;
+  o.random = counter_random;
+  o.random_ctx = w;
+  w->relay = relay_create(&o);
+  ORACLE_ASSERT(w->relay != NULL, "relay_create refused valid options");
+
+  for (int s = 0; s < PRESET_CLIENTS; s++) {
+    w->slots[s].slow = (control >> (2 + s)) & 1;
+    memcpy(w->slots[s].claimed_key, client_keys[s].pub, DERP_KEY_LEN);
+    w->slots[s].has_claimed_key = true;
+    preset_handshake(w, s, mesh && s == 0);
+    if (!w->slots[s].conn) continue;
+    /* keep the preset key even though the tap saw the ClientInfo frame */
+    memcpy(w->slots[s].claimed_key, client_keys[s].pub, DERP_KEY_LEN);
+    w->slots[s].has_claimed_key = true;
+  }
+  open_slot(w, 3);
+  settle(w);
+
+  uint8_t op;
+  while (byte_reader_u8(&in, &op)) {
+    uint16_t n = 0;
+    byte_reader_u16be(&in, &n);
+    int s = op & 3;
+    int cmd = op >> 5;
+    if (cmd <= 3 || cmd == 7) {
+      size_t take = n < byte_reader_remaining(&in) ? n : byte_reader_remaining(&in);
+      const uint8_t *p = NULL;
+      byte_reader_borrow(&in, take, &p);
+      if (cmd == 7) feed_send_packet(w, s, p, take);
+      else feed(w, s, p, take);
+    } else if (cmd == 4) {
+      w->now += (uint64_t)n * 64;
+      relay_tick(w->relay, w->now);
+      settle(w);
+    } else if (cmd == 5) {
+      drain_slot(w, s);
+      settle(w);
+    } else {
+      release_slot(w, s, "EOF");
+      settle(w);
+      open_slot(w, s);
+      settle(w);
+    }
+  }
+
+  relay_destroy(w->relay);
+  for (int s = 0; s < SLOTS; s++) {
+    frame_tap_free(&w->slots[s].in);
+    frame_tap_free(&w->slots[s].out);
+  }
+  free(w->sent.cell);
+  free(w);
+  return 0;
+}

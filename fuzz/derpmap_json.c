@@ -1,0 +1,202 @@
+/* Fuzz target derpmap_json: DERPMap text (any of the JSON forms, and the
+ * comma-separated node flags) into the client's map, dial plan and TLS plan.
+ *
+ * Input: the text itself, given to both derp_map_parse and
+ * derp_map_parse_node_flags.
+ *
+ * Oracles, beyond "no crash / no leak":
+ *  - failure leaves *out NULL and a non-empty, NUL-terminated message;
+ *  - a parsed map holds no NULL string, no string over DERP_MAP_MAX_STRING,
+ *    ports in range, regions in ascending id order;
+ *  - region lookup: every region is found by its decimal id and, when its
+ *    code is not itself a decimal integer, by its code (the first region in
+ *    id order carrying it);
+ *  - dial plan: 0..2 targets per node, IPv4 before IPv6, none for STUNOnly,
+ *    the region plan is exactly the nodes' targets in order;
+ *  - TLS plan: the CertName dispatch of spec §3.1 (sha256-raw: prefix -> pin
+ *    with the remainder verbatim; empty -> CA; anything else but HostName ->
+ *    verify as that name), no SNI for an IP-literal HostName, else HostName
+ *    without trailing dots. */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derp/derpmap.h"
+#include "oracle_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define DERPMAP_FUZZ_MAX_INPUT (64u * 1024u)
+#define PIN_PREFIX "sha256-raw:"
+
+static void check_string(const char *what, const char *s) {
+  ORACLE_ASSERT(s != NULL, "%s is NULL", what);
+  ORACLE_ASSERT(strlen(s) <= DERP_MAP_MAX_STRING, "%s is %zu bytes", what, strlen(s));
+}
+
+/* Go's strconv.Atoi on a 64-bit int: optional sign, decimal digits (leading
+ * zeros allowed), value within int64. */
+static bool is_go_atoi(const char *s) {
+  bool negative = *s == '-';
+  if (*s == '+' || *s == '-') s++;
+  if (*s == '\0') return false;
+  for (const char *p = s; *p; p++)
+    if (*p < '0' || *p > '9') return false;
+  while (*s == '0' && s[1] != '\0') s++;
+  size_t digits = strlen(s);
+  if (digits != 19) return digits < 19;
+  return strcmp(s, negative ? "9223372036854775808" : "9223372036854775807") <= 0;
+}
+
+/* Go crypto/tls's hostnameInSNI test: brackets off, then everything from the
+ * LAST '%' (when not at index 0) off, then net.ParseIP (no zones, no IPv4
+ * leading zeros: glibc's inet_pton agrees). */
+static bool is_ip_literal(const char *host) {
+  char buf[DERP_MAP_MAX_STRING + 1];
+  size_t n = strlen(host);
+  if (n >= sizeof buf) return false;
+  memcpy(buf, host, n + 1);
+  if (n >= 2 && buf[0] == '[' && buf[n - 1] == ']') {
+    memmove(buf, buf + 1, n - 2);
+    buf[n - 2] = '\0';
+  }
+  char *zone = strrchr(buf, '%');
+  if (zone && zone > buf) *zone = '\0';
+  unsigned char addr[16];
+  return inet_pton(AF_INET, buf, addr) == 1 || inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+static void check_tls_plan(const struct derp_node *n) {
+  struct derp_tls_plan plan = derp_node_tls_plan(n);
+  ORACLE_ASSERT(memchr(plan.sni, '\0', sizeof plan.sni) != NULL, "SNI not NUL-terminated");
+  ORACLE_ASSERT(plan.insecure_for_tests == n->insecure_for_tests, "InsecureForTests lost in the TLS plan");
+
+  if (strncmp(n->cert_name, PIN_PREFIX, strlen(PIN_PREFIX)) == 0) {
+    ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_PIN && plan.pin_hex != NULL &&
+                      strcmp(plan.pin_hex, n->cert_name + strlen(PIN_PREFIX)) == 0,
+                  "CertName %s must pin its remainder verbatim", n->cert_name);
+  } else if (n->cert_name[0] == '\0' || strcmp(n->cert_name, n->host_name) == 0) {
+    ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_CA, "CertName \"%s\" (HostName \"%s\") must mean CA verification",
+                  n->cert_name, n->host_name);
+  } else if (n->host_name[0] != '\0') {
+    ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_NAME && plan.verify_name != NULL &&
+                      strcmp(plan.verify_name, n->cert_name) == 0,
+                  "CertName \"%s\" must mean verification as that name", n->cert_name);
+  }
+
+  if (is_ip_literal(n->host_name)) {
+    ORACLE_ASSERT(plan.sni[0] == '\0', "IP-literal HostName %s must send no SNI, got %s", n->host_name, plan.sni);
+  } else if (plan.sni[0] != '\0') {
+    size_t h = strlen(n->host_name);
+    while (h > 0 && n->host_name[h - 1] == '.') h--;
+    ORACLE_ASSERT(strlen(plan.sni) == h && memcmp(plan.sni, n->host_name, h) == 0,
+                  "SNI \"%s\" is not HostName \"%s\" without trailing dots", plan.sni, n->host_name);
+  }
+}
+
+static void check_node(const struct derp_node *n) {
+  check_string("Name", n->name);
+  check_string("HostName", n->host_name);
+  check_string("CertName", n->cert_name);
+  check_string("IPv4", n->ipv4);
+  check_string("IPv6", n->ipv6);
+  check_string("STUNTestIP", n->stun_test_ip);
+  ORACLE_ASSERT(n->derp_port >= 0 && n->derp_port <= 65535, "DERPPort %d", n->derp_port);
+  ORACLE_ASSERT(n->stun_port >= -1 && n->stun_port <= 65535, "STUNPort %d", n->stun_port);
+  ORACLE_ASSERT(derp_node_derp_port(n) != 0, "effective DERP port 0");
+  int stun = derp_node_stun_port(n);
+  ORACLE_ASSERT(stun == -1 || (stun > 0 && stun <= 65535), "effective STUN port %d", stun);
+
+  struct derp_dial_target t[2];
+  memset(t, 0, sizeof t);
+  size_t k = derp_node_dial_targets(n, t);
+  ORACLE_ASSERT(k <= 2, "%zu dial targets", k);
+  if (n->stun_only) ORACLE_ASSERT(k == 0, "STUNOnly node has %zu dial targets", k);
+  for (size_t i = 0; i < k; i++) {
+    ORACLE_ASSERT(t[i].family == DERP_FAMILY_IPV4 || t[i].family == DERP_FAMILY_IPV6, "family %d", t[i].family);
+    ORACLE_ASSERT(memchr(t[i].host, '\0', sizeof t[i].host) != NULL, "dial host not NUL-terminated");
+    ORACLE_ASSERT(t[i].port == derp_node_derp_port(n), "dial port %u, node port %u", t[i].port,
+                  derp_node_derp_port(n));
+  }
+  if (k == 2) ORACLE_ASSERT(t[0].family == DERP_FAMILY_IPV4 && t[1].family == DERP_FAMILY_IPV6, "IPv4 first");
+  check_tls_plan(n);
+}
+
+static void check_region_plan(const struct derp_region *r) {
+  size_t want = 0;
+  for (size_t i = 0; i < r->node_count; i++) {
+    struct derp_dial_target t[2];
+    want += derp_node_dial_targets(&r->nodes[i], t);
+  }
+  size_t cap = want + 1;
+  struct derp_dial_step *steps = calloc(cap, sizeof *steps);
+  if (!steps) return;
+  size_t got = derp_region_dial_plan(r, steps, cap);
+  ORACLE_ASSERT(got == want, "region %lld plan has %zu steps, its nodes have %zu targets", (long long)r->id, got,
+                want);
+  size_t s = 0;
+  for (size_t i = 0; i < r->node_count && s < got; i++) {
+    struct derp_dial_target t[2];
+    size_t k = derp_node_dial_targets(&r->nodes[i], t);
+    for (size_t j = 0; j < k; j++, s++) {
+      ORACLE_ASSERT(steps[s].node_index == i && steps[s].target.family == t[j].family &&
+                        strcmp(steps[s].target.host, t[j].host) == 0 && steps[s].target.port == t[j].port,
+                    "region plan step %zu differs from node %zu target %zu", s, i, j);
+    }
+  }
+  /* A short buffer reports the full count and writes only what fits. */
+  if (want > 0) ORACLE_ASSERT(derp_region_dial_plan(r, steps, 0) == want, "plan count with cap 0");
+  free(steps);
+}
+
+static void check_map(const struct derp_map *m) {
+  ORACLE_ASSERT(m->region_count == 0 || m->regions != NULL, "regions NULL");
+  for (size_t i = 0; i < m->region_count; i++) {
+    const struct derp_region *r = &m->regions[i];
+    if (i > 0) ORACLE_ASSERT(m->regions[i - 1].id <= r->id, "regions not sorted by id");
+    check_string("RegionCode", r->code);
+    check_string("RegionName", r->name);
+    ORACLE_ASSERT(r->node_count == 0 || r->nodes != NULL, "nodes NULL");
+    for (size_t j = 0; j < r->node_count; j++) check_node(&r->nodes[j]);
+    check_region_plan(r);
+
+    char sel[32];
+    snprintf(sel, sizeof sel, "%lld", (long long)r->id);
+    const struct derp_region *by_id = derp_map_find_region(m, sel);
+    ORACLE_ASSERT(by_id != NULL && by_id->id == r->id, "region %s not found by id", sel);
+    if (r->code[0] != '\0' && !is_go_atoi(r->code)) {
+      const struct derp_region *first = NULL;
+      for (size_t k = 0; k < m->region_count && !first; k++)
+        if (strcmp(m->regions[k].code, r->code) == 0) first = &m->regions[k];
+      ORACLE_ASSERT(derp_map_find_region(m, r->code) == first, "region code \"%s\" finds the wrong region",
+                    r->code);
+    }
+  }
+}
+
+typedef bool (*map_parser)(const char *, size_t, struct derp_map **, struct derp_map_error *);
+
+static void run_parser(const char *name, map_parser parse, const char *text, size_t len) {
+  struct derp_map *m = NULL;
+  struct derp_map_error err;
+  memset(&err, 0x5a, sizeof err); /* a message that is not written shows up */
+  if (parse(text, len, &m, &err)) {
+    ORACLE_ASSERT(m != NULL, "%s succeeded without a map", name);
+    check_map(m);
+    derp_map_free(m);
+  } else {
+    ORACLE_ASSERT(m == NULL, "%s failed but returned a map", name);
+    ORACLE_ASSERT(memchr(err.msg, '\0', sizeof err.msg) != NULL && err.msg[0] != '\0',
+                  "%s failed without a message", name);
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;
+  run_parser("derp_map_parse", derp_map_parse, (const char *)data, size);
+  run_parser("derp_map_parse_node_flags", derp_map_parse_node_flags, (const char *)data, size);
+  return 0;
+}

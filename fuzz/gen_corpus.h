@@ -1,0 +1,40 @@
+/* gen_corpus: the seed-corpus generator shared declarations.
+ *
+ * One program writes every target's seeds (corpus/<target>/<name>) from code,
+ * deterministically: certificates come from the harness factory with a fixed
+ * seed and a fixed clock, boxes from the fixed keys of fuzz_keys.h, so a
+ * regeneration rewrites byte-identical files. Seeds are the shapes that
+ * matter (spec cases and their near misses); the engines find the rest. */
+#ifndef DERP_FUZZ_GEN_CORPUS_H
+#define DERP_FUZZ_GEN_CORPUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/byte_cursor.h"
+
+/* 2026-01-01T00:00:00Z: the clock every generated certificate is made at. */
+#define GEN_NOW 1767225600
+
+struct corpus_sink {
+  const char *root; /* corpus/ */
+  const char *only; /* NULL, or the one target to write */
+  unsigned written;
+  bool failed;
+};
+
+/* Write one seed; failures are counted in the sink and reported at the end. */
+void corpus_put(struct corpus_sink *s, const char *target, const char *name, const uint8_t *p, size_t n);
+/* The bytes a byte_writer holds; a writer that overflowed marks the sink failed. */
+void corpus_put_writer(struct corpus_sink *s, const char *target, const char *name, const struct byte_writer *w,
+                       bool ok);
+void corpus_put_text(struct corpus_sink *s, const char *target, const char *name, const char *text);
+
+/* Fragments: certificate targets (needs the harness factory), text/packet
+ * targets, and the two DERP frame targets. */
+bool gen_cert_seeds(struct corpus_sink *s);
+void gen_wire_seeds(struct corpus_sink *s);
+void gen_frame_seeds(struct corpus_sink *s);
+
+#endif

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# fuzz/gen_corpus.sh: regenerate the seed corpora under corpus/ from code.
+#
+# Usage: fuzz/gen_corpus.sh [--build-dir DIR] [--check] [TARGET]
+#
+#   TARGET        only this target's seeds (default: every target)
+#   --build-dir   where to build the generator (default build/gen-corpus, gcc)
+#   --check       write into a scratch directory and fail if corpus/ differs
+#                 from what the generator makes (a CI guard for hand edits)
+#
+# The generator (fuzz/gen_corpus*.c) is deterministic: certificates from the
+# harness factory with a fixed seed and clock, DERP boxes from fuzz_keys.h.
+# It rewrites the files it names and leaves others alone, so inputs merged in
+# by fuzz/campaign.sh (named by their sha1) survive a regeneration.
+# Exit status: 0 done, 1 generator or --check failure, 2 usage, 3 build failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=$ROOT/build/gen-corpus
+check=0
+target=""
+while (($#)); do
+  case "$1" in
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
+    --check) check=1 ;;
+    -*) echo "gen_corpus.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) target=$1 ;;
+  esac
+  shift
+done
+
+mkdir -p "$build_dir"
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S "$ROOT" -B "$build_dir" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir/gen-configure.log" 2>&1 ||
+    { tail -20 "$build_dir/gen-configure.log" >&2; echo "gen_corpus.sh: configure failed" >&2; exit 3; }
+fi
+cmake --build "$build_dir" -j2 --target fuzz_gen_corpus >"$build_dir/gen-build.log" 2>&1 ||
+  { tail -30 "$build_dir/gen-build.log" >&2; echo "gen_corpus.sh: build failed" >&2; exit 3; }
+
+if ((check)); then
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  "$build_dir/fuzz/gen_corpus" "$scratch" ${target:+"$target"}
+  status=0
+  for dir in "$scratch"/*/; do
+    t=$(basename "$dir")
+    for f in "$dir"*; do
+      if ! cmp -s "$f" "$ROOT/corpus/$t/$(basename "$f")"; then
+        echo "gen_corpus.sh: corpus/$t/$(basename "$f") differs from the generator's" >&2
+        status=1
+      fi
+    done
+  done
+  ((status == 0)) && echo "gen_corpus.sh: corpus/ matches the generator"
+  exit "$status"
+fi
+exec "$build_dir/fuzz/gen_corpus" "$ROOT/corpus" ${target:+"$target"}

@@ -1,0 +1,400 @@
+/* Seeds for the DERP frame targets (derp_frames_server, derp_frames_client):
+ * command scripts in the targets' input layout, carrying frames built with
+ * the derp_frame encoders and boxes sealed with the fixed keys of
+ * fuzz_keys.h, so handshakes in the seeds really succeed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "derp/derp_frame.h"
+#include "fuzz_keys.h"
+#include "gen_corpus.h"
+
+struct keys {
+  uint8_t server_sec[32], server_pub[32];
+  uint8_t client_sec[4][32], client_pub[4][32]; /* A, B, C, and D (unknown to presets) */
+};
+
+static void load_keys(struct keys *k) {
+  fuzz_keypair(FUZZ_SERVER_SECRET_FILL, k->server_sec, k->server_pub);
+  for (int i = 0; i < 4; i++) fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), k->client_sec[i], k->client_pub[i]);
+}
+
+/* A script: the control byte, then (op, u16be length, bytes) commands. */
+struct script {
+  uint8_t buf[64 * 1024];
+  struct byte_writer w;
+  bool ok;
+};
+
+static void script_start(struct script *sc, uint8_t control) {
+  sc->w = byte_writer_init(sc->buf, sizeof sc->buf);
+  sc->ok = byte_writer_u8(&sc->w, control);
+}
+
+static void script_op(struct script *sc, uint8_t op, const uint8_t *p, size_t n) {
+  sc->ok = sc->ok && n <= 0xffff && byte_writer_u8(&sc->w, op) && byte_writer_u16be(&sc->w, (uint16_t)n) &&
+           byte_writer_bytes(&sc->w, p, n);
+}
+
+/* An op without bytes whose length field is a number (ticks). */
+static void script_op_value(struct script *sc, uint8_t op, uint16_t value) {
+  sc->ok = sc->ok && byte_writer_u8(&sc->w, op) && byte_writer_u16be(&sc->w, value);
+}
+
+/* Frames are staged in a second writer, then fed as one op. */
+struct frames {
+  uint8_t buf[16 * 1024];
+  struct byte_writer w;
+  bool ok;
+};
+
+static void frames_start(struct frames *f) {
+  f->w = byte_writer_init(f->buf, sizeof f->buf);
+  f->ok = true;
+}
+
+static void put_client_info(struct frames *f, const struct keys *k, int client, uint8_t nonce_fill,
+                            const char *json) {
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, nonce_fill, sizeof nonce);
+  f->ok = f->ok && derp_encode_client_info_sealed(&f->w, k->client_pub[client], k->client_sec[client],
+                                                  k->server_pub, nonce, (const uint8_t *)json, strlen(json));
+}
+
+static void put_server_info(struct frames *f, const struct keys *k, const char *json) {
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, 0x77, sizeof nonce);
+  f->ok = f->ok && derp_encode_server_info_sealed(&f->w, k->server_sec, k->client_pub[0], nonce,
+                                                  (const uint8_t *)json, strlen(json));
+}
+
+static void put_raw_header(struct frames *f, uint8_t type, uint32_t len) {
+  f->ok = f->ok && derp_frame_header_encode(&f->w, type, len);
+}
+
+static void put_bytes(struct frames *f, const void *p, size_t n) { f->ok = f->ok && byte_writer_bytes(&f->w, p, n); }
+
+static const uint8_t ping8[8] = {1, 2, 3, 4, 5, 6, 7, 0x2a};
+static const char hello[] = "hello, relay";
+
+/* A disco-looking packet: magic, a 32-byte key, a 24-byte nonce, a body. */
+static size_t disco_packet(uint8_t *out) {
+  memcpy(out, derp_disco_magic, DERP_DISCO_MAGIC_LEN);
+  memset(out + DERP_DISCO_MAGIC_LEN, 0xd1, DERP_KEY_LEN + DERP_NONCE_LEN + 8);
+  return DERP_DISCO_MIN_LEN + 8;
+}
+
+static void emit(struct corpus_sink *s, const char *target, const char *name, struct script *sc) {
+  corpus_put_writer(s, target, name, &sc->w, sc->ok);
+}
+
+/* ---- derp_frames_server ---- */
+
+#define FEED(slot) ((uint8_t)(slot))
+#define TICK 0x80
+#define DRAIN(slot) ((uint8_t)(0xa0 | (slot)))
+#define CLOSE(slot) ((uint8_t)(0xc0 | (slot)))
+#define SEND(slot) ((uint8_t)(0xe0 | (slot)))
+
+static void feed_frames(struct script *sc, uint8_t op, struct frames *f) {
+  sc->ok = sc->ok && f->ok;
+  script_op(sc, op, f->buf, f->w.len);
+}
+
+static void gen_server(struct corpus_sink *s, const struct keys *k) {
+  const char *t = "derp_frames_server";
+  struct script sc;
+  struct frames f;
+  uint8_t pkt[256];
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok && derp_encode_note_preferred(&f.w, true);
+  feed_frames(&sc, FEED(0), &f);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_ping(&f.w, ping8);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)"back", 4);
+  feed_frames(&sc, FEED(1), &f);
+  emit(s, t, "a-sends-b-b-pings-and-answers", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  size_t dn = disco_packet(pkt);
+  for (int i = 0; i < 5; i++) f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], pkt, dn);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], (const uint8_t *)hello, sizeof hello - 1);
+  feed_frames(&sc, FEED(2), &f);
+  emit(s, t, "disco-to-unknown-peer-gone-rate-limit", &sc);
+
+  script_start(&sc, 1); /* mesh: A presents the mesh key */
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_watch_conns(&f.w);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[3], k->client_pub[1], (const uint8_t *)hello,
+                                            sizeof hello - 1);
+  f.ok = f.ok && derp_encode_close_peer(&f.w, k->client_pub[2]);
+  feed_frames(&sc, FEED(0), &f);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_watch_conns(&f.w); /* not a mesh peer: closed */
+  feed_frames(&sc, FEED(1), &f);
+  emit(s, t, "mesh-watch-forward-close-peer", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_client_info(&f, k, 3, 0x44, "{\"version\":2,\"CanAckPings\":true}");
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
+  feed_frames(&sc, FEED(3), &f);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], (const uint8_t *)"reply", 5);
+  feed_frames(&sc, FEED(0), &f);
+  script_op(&sc, CLOSE(3), NULL, 0);
+  emit(s, t, "fourth-client-handshake-send-close", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_client_info(&f, k, 2, 0x45, "{\"Version\":2,\"isProber\":true}");
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "duplicate-key-replaces", &sc);
+
+  script_start(&sc, 2); /* --verify-clients: only A and B */
+  frames_start(&f);
+  put_client_info(&f, k, 3, 0x46, "{\"version\":2}");
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "verify-clients-rejects", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_client_info(&f, k, 3, 0x47, "{\"version\":2,\"meshKey\":\"badf00d\"}");
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "client-info-bad-mesh-key", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "first-frame-not-client-info", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_CLIENT_INFO, DERP_CLIENT_INFO_MIN_LEN - 1);
+  memset(pkt, 0, sizeof pkt);
+  put_bytes(&f, pkt, DERP_CLIENT_INFO_MIN_LEN - 1);
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "client-info-55-bytes", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_CLIENT_INFO, DERP_CLIENT_INFO_MAX_LEN + 1);
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "client-info-262145-bytes", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_SEND_PACKET, DERP_KEY_LEN + DERP_MAX_PACKET_SIZE + 1);
+  feed_frames(&sc, FEED(0), &f);
+  emit(s, t, "send-packet-too-long", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_SEND_PACKET, 31);
+  put_bytes(&f, pkt, 31);
+  feed_frames(&sc, FEED(0), &f);
+  emit(s, t, "send-packet-short", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, 0x20, 3);
+  put_bytes(&f, "???", 3);
+  put_raw_header(&f, DERP_FRAME_SERVER_KEY, 0);
+  put_raw_header(&f, DERP_FRAME_NOTE_PREFERRED, 2);
+  put_bytes(&f, "\x01\x01", 2);
+  feed_frames(&sc, FEED(1), &f);
+  emit(s, t, "unknown-type-then-bad-note-preferred", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_PING, 7);
+  put_bytes(&f, ping8, 7);
+  feed_frames(&sc, FEED(0), &f);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_PING, 1001);
+  feed_frames(&sc, FEED(1), &f);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_PING, 12);
+  put_bytes(&f, "0123456789ab", 12);
+  feed_frames(&sc, FEED(2), &f);
+  emit(s, t, "ping-short-long-and-extra", &sc);
+
+  script_start(&sc, 0x08); /* slot 1 (B) is a slow reader */
+  frames_start(&f);
+  static uint8_t big[4000];
+  memset(big, 0xbb, sizeof big);
+  for (int i = 0; i < 3; i++)
+    f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], big, sizeof big);
+  feed_frames(&sc, FEED(0), &f);
+  script_op_value(&sc, TICK, 1000); /* 64 s: keepalives */
+  script_op(&sc, DRAIN(1), NULL, 0);
+  script_op_value(&sc, TICK, 200);
+  emit(s, t, "slow-reader-and-keepalive", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  size_t half = f.w.len / 2;
+  script_op(&sc, FEED(0), f.buf, half);
+  script_op(&sc, FEED(0), f.buf + half, f.w.len - half);
+  script_op(&sc, CLOSE(0), NULL, 0);
+  emit(s, t, "split-frame-then-peer-gone-on-close", &sc);
+
+  script_start(&sc, 0);
+  uint8_t cmd[64];
+  cmd[0] = 1; /* to B */
+  memcpy(cmd + 1, "via send op", 11);
+  script_op(&sc, SEND(0), cmd, 12);
+  cmd[0] = 4; /* to the key that follows */
+  memset(cmd + 1, 0xee, 32);
+  memcpy(cmd + 33, "nobody", 6);
+  script_op(&sc, SEND(2), cmd, 39);
+  script_op_value(&sc, TICK, 300);
+  emit(s, t, "send-op-known-and-unknown", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_CLIENT_INFO, 100);
+  feed_frames(&sc, FEED(3), &f);
+  script_op_value(&sc, TICK, 200); /* 12.8 s: the handshake deadline passes */
+  emit(s, t, "handshake-timeout", &sc);
+}
+
+/* ---- derp_frames_client ---- */
+
+#define CFEED 0
+#define CSEND 1
+#define CPING 2
+#define CPREF 3
+
+static void server_hello(struct frames *f, const struct keys *k, const char *server_info_json) {
+  f->ok = f->ok && derp_encode_server_key(&f->w, k->server_pub);
+  put_server_info(f, k, server_info_json);
+}
+
+static void all_server_frames(struct frames *f, const struct keys *k) {
+  static const uint8_t ip16[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
+  f->ok = f->ok && derp_encode_recv_packet(&f->w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f->ok = f->ok && derp_encode_ping(&f->w, ping8);
+  f->ok = f->ok && derp_encode_pong(&f->w, ping8);
+  f->ok = f->ok && derp_encode_health(&f->w, "BAD", 3);
+  f->ok = f->ok && derp_encode_health(&f->w, "", 0);
+  f->ok = f->ok && derp_encode_restarting(&f->w, 1, 2);
+  f->ok = f->ok && derp_encode_peer_gone(&f->w, k->client_pub[1], DERP_PEER_GONE_NOT_HERE);
+  f->ok = f->ok && derp_encode_peer_gone_legacy(&f->w, k->client_pub[2]);
+  f->ok = f->ok && derp_encode_peer_present(&f->w, k->client_pub[2], ip16, 41641, DERP_PEER_PRESENT_IS_REGULAR);
+  f->ok = f->ok && derp_encode_keep_alive(&f->w);
+  put_raw_header(f, 0x20, 2);
+  put_bytes(f, "??", 2);
+}
+
+static void gen_client(struct corpus_sink *s, const struct keys *k) {
+  const char *t = "derp_frames_client";
+  struct script sc;
+  struct frames f;
+  uint8_t cmd[64];
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  all_server_frames(&f, k);
+  feed_frames(&sc, CFEED, &f);
+  memcpy(cmd, k->client_pub[1], 32);
+  memcpy(cmd + 32, "pkt", 3);
+  script_op(&sc, CSEND, cmd, 35);
+  script_op(&sc, CPING, ping8, 8);
+  script_op(&sc, CPREF, (const uint8_t *)"\x01", 1);
+  emit(s, t, "slow-path-every-frame", &sc);
+
+  script_start(&sc, 1);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  all_server_frames(&f, k);
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "fast-start-skips-server-key", &sc);
+
+  script_start(&sc, 2);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2,\"TokenBucketBytesPerSecond\":100,\"TokenBucketBytesBurst\":200}");
+  feed_frames(&sc, CFEED, &f);
+  memcpy(cmd, k->client_pub[1], 32);
+  memset(cmd + 32, 0x61, 30);
+  for (int i = 0; i < 4; i++) script_op(&sc, CSEND, cmd, 62);
+  emit(s, t, "token-bucket-limits-sends", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  feed_frames(&sc, CFEED, &f);
+  memcpy(cmd, k->client_pub[1], 32);
+  cmd[32] = 0xff; /* the target turns this into a 65537-byte packet */
+  script_op(&sc, CSEND, cmd, 33);
+  emit(s, t, "send-too-big", &sc);
+
+  script_start(&sc, 0);
+  script_op(&sc, CSEND, cmd, 33); /* before the server key */
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "bad-greeting", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, DERP_FRAME_SERVER_KEY, DERP_SERVER_KEY_MAX_LEN + 1);
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "server-key-too-large", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  put_raw_header(&f, DERP_FRAME_RECV_PACKET, DERP_KEY_LEN - 1);
+  put_bytes(&f, k->client_pub[1], DERP_KEY_LEN - 1);
+  put_raw_header(&f, DERP_FRAME_PING, 7);
+  put_bytes(&f, ping8, 7);
+  put_raw_header(&f, DERP_FRAME_RESTARTING, 4);
+  put_bytes(&f, "\0\0\0\1", 4);
+  put_raw_header(&f, DERP_FRAME_PEER_PRESENT, 40);
+  put_bytes(&f, k->client_pub[2], 32);
+  put_bytes(&f, "\0\0\0\0\0\0\0\0", 8);
+  put_raw_header(&f, DERP_FRAME_RECV_PACKET, (1u << 20) + 1);
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "short-frames-then-huge", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  f.buf[5 + 40 + 5 + 24] ^= 0x01; /* first byte of the ServerInfo box tag */
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "server-info-box-corrupt", &sc);
+
+  script_start(&sc, 0);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2,\"TokenBucketBytesPerSecond\":\"x\"}");
+  feed_frames(&sc, CFEED, &f);
+  emit(s, t, "server-info-bad-json", &sc);
+
+  script_start(&sc, 1);
+  frames_start(&f);
+  server_hello(&f, k, "{\"version\":2}");
+  f.ok = f.ok && derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  for (size_t i = 0; i < f.w.len; i += 7) script_op(&sc, CFEED, f.buf + i, f.w.len - i < 7 ? f.w.len - i : 7);
+  sc.ok = sc.ok && f.ok;
+  emit(s, t, "stream-in-7-byte-chunks", &sc);
+}
+
+void gen_frame_seeds(struct corpus_sink *s) {
+  if (sodium_init() < 0) {
+    fprintf(stderr, "gen_corpus: libsodium failed to initialise\n");
+    s->failed = true;
+    return;
+  }
+  struct keys k;
+  load_keys(&k);
+  gen_server(s, &k);
+  gen_client(s, &k);
+}

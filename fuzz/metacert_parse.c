@@ -1,0 +1,248 @@
+/* Fuzz target metacert_parse: Go's parseMetaCert rules against OpenSSL's view,
+ * and a build -> parse round trip.
+ *
+ * Input layout (every field optional: missing bytes read as zero):
+ *   u8     control   bits 0-2: certificate count (0..4, value mod 5)
+ *                    bit 7: also run the build round trip
+ *   [32]   key       round trip: the DERP public key to put in the CN
+ *   u16be  version   round trip: the serial (protocol version)
+ *   u64be  now       round trip: Unix seconds, two's complement
+ *   then per certificate: u16be length, DER (the last one takes what is left
+ *   if the length overruns).
+ *
+ * Oracles:
+ *  - parse: when every certificate is parsed by both d2i_X509 (whole blob)
+ *    and cert_fields, the winner must be what Go's parseMetaCert picks using
+ *    OpenSSL's fields: the first certificate whose last subject CN, as the
+ *    string Go decodes (Printable/UTF8/IA5/Numeric/T61 bytes, BMPString as
+ *    UTF-16), is "derpkey" + exactly 64 hex digits of either case and whose
+ *    serial is non-negative with bit length <= 8. Certificates with a CN
+ *    type Go cannot decode make Go reject the handshake: such inputs are
+ *    not compared. A miss must leave (zero key, version 0, index n), and
+ *    metacert_fast_start_usable must mean "non-zero key and version".
+ *  - round trip: metacert_build of (key, version, now) gives a certificate
+ *    OpenSSL and cert_fields both read as CN "derpkey"+lowercase hex,
+ *    PrintableString, serial = version, validity now -/+ 30 days, one
+ *    critical basicConstraints cA=FALSE; parsing it back returns the key
+ *    and version exactly when version <= 255. */
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "derp/byte_cursor.h"
+#include "derp/cert_fields.h"
+#include "derp/metacert.h"
+#include "oracle_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define METACERT_FUZZ_MAX_CERTS 4
+#define METACERT_FUZZ_MAX_INPUT (32u * 1024u)
+
+enum expectation { EXPECT_SKIP, EXPECT_NONE, EXPECT_MATCH };
+
+struct expected {
+  enum expectation kind;
+  size_t index;
+  uint8_t key[32];
+  uint64_t version;
+};
+
+static int hex_value(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Go's view of one certificate through OpenSSL. Returns false when Go's
+ * behaviour is outside what this oracle models (skip the input). */
+static bool openssl_metacert_view(X509 *x, bool *matches, uint8_t key[32], uint64_t *version) {
+  *matches = false;
+  const X509_NAME *subject = X509_get_subject_name(x);
+  const ASN1_STRING *cn = NULL;
+  for (int i = 0; i < X509_NAME_entry_count(subject); i++) {
+    const X509_NAME_ENTRY *e = X509_NAME_get_entry(subject, i);
+    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName) cn = X509_NAME_ENTRY_get_data(e);
+  }
+  if (!cn) return true;
+  switch (ASN1_STRING_type(cn)) {
+    case V_ASN1_PRINTABLESTRING: case V_ASN1_UTF8STRING: case V_ASN1_IA5STRING:
+    case V_ASN1_NUMERICSTRING: case V_ASN1_T61STRING: case V_ASN1_BMPSTRING:
+      break;
+    default:
+      return false;
+  }
+  unsigned char *text = NULL;
+  int n;
+  if (ASN1_STRING_type(cn) == V_ASN1_BMPSTRING) {
+    n = ASN1_STRING_to_UTF8(&text, cn);
+    if (n < 0) return false;
+  } else {
+    n = ASN1_STRING_length(cn);
+  }
+  const unsigned char *t = text ? text : ASN1_STRING_get0_data(cn);
+  bool prefix_ok = n == METACERT_CN_LEN && memcmp(t, METACERT_CN_PREFIX, 7) == 0;
+  bool hex_ok = prefix_ok;
+  for (int i = 0; hex_ok && i < 32; i++) {
+    int hi = hex_value(t[7 + 2 * i]), lo = hex_value(t[8 + 2 * i]);
+    if (hi < 0 || lo < 0) hex_ok = false;
+    else key[i] = (uint8_t)(hi << 4 | lo);
+  }
+  OPENSSL_free(text);
+  if (!hex_ok) return true;
+  BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+  if (!serial) return false;
+  if (!BN_is_negative(serial) && BN_num_bits(serial) <= 8) {
+    *matches = true;
+    *version = BN_get_word(serial);
+  }
+  BN_free(serial);
+  return true;
+}
+
+static struct expected expect_from_openssl(const struct der_slice *certs, size_t n) {
+  const struct expected skip = {EXPECT_SKIP, 0, {0}, 0};
+  struct expected e = {EXPECT_NONE, n, {0}, 0};
+  /* Every certificate must be modelled, even after the winner: Go parses the
+   * whole chain before parseMetaCert ever runs. */
+  for (size_t i = 0; i < n; i++) {
+    struct cert_fields f;
+    const unsigned char *p = certs[i].ptr;
+    X509 *x = certs[i].len ? d2i_X509(NULL, &p, (long)certs[i].len) : NULL;
+    /* Parsers disagreeing on a certificate is cert_fields' target's business. */
+    bool modelled = x && (size_t)(p - certs[i].ptr) == certs[i].len &&
+                    cert_fields_parse(certs[i].ptr, certs[i].len, &f) == CERT_FIELDS_OK;
+    bool matches = false;
+    uint8_t key[32];
+    uint64_t version = 0;
+    if (modelled) modelled = openssl_metacert_view(x, &matches, key, &version);
+    X509_free(x);
+    if (!modelled) return skip;
+    if (matches && e.kind == EXPECT_NONE) {
+      e.kind = EXPECT_MATCH;
+      e.index = i;
+      memcpy(e.key, key, sizeof key);
+      e.version = version;
+    }
+  }
+  return e;
+}
+
+static void report_info(const char *who, bool found, const struct metacert_info *m) {
+  char hex[65];
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", m->key[i]);
+  oracle_view("%s: found %d index %zu version %llu key %s", who, found, m->index,
+              (unsigned long long)m->version, hex);
+}
+
+static void check_parse(const struct der_slice *certs, size_t n) {
+  struct metacert_info got;
+  bool found = metacert_parse(certs, n, &got);
+
+  static const uint8_t zero[32];
+  bool key_zero = memcmp(got.key, zero, 32) == 0;
+  ORACLE_ASSERT(metacert_fast_start_usable(&got) == (!key_zero && got.version != 0),
+                "metacert_fast_start_usable disagrees with (key, version)");
+  if (!found)
+    ORACLE_ASSERT(key_zero && got.version == 0 && got.index == n, "metacert_parse miss left data behind");
+  else
+    ORACLE_ASSERT(got.index < n && got.version <= 255, "metacert_parse hit out of range");
+
+  struct expected want = expect_from_openssl(certs, n);
+  if (want.kind == EXPECT_SKIP) return;
+  bool same = found == (want.kind == EXPECT_MATCH);
+  if (same && found)
+    same = got.index == want.index && got.version == want.version && memcmp(got.key, want.key, 32) == 0;
+  if (!same) {
+    struct metacert_info w = {{0}, want.version, want.index};
+    memcpy(w.key, want.key, 32);
+    oracle_mismatch("metacert_parse over %zu certificates", n);
+    report_info("metacert_parse", found, &got);
+    report_info("openssl+Go rules", want.kind == EXPECT_MATCH, &w);
+    oracle_abort();
+  }
+}
+
+static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
+  uint8_t der[METACERT_DER_MAX];
+  size_t len = 0;
+  enum metacert_status st = metacert_build(key, version, now, der, sizeof der, &len);
+  ORACLE_ASSERT(metacert_status_str(st) != NULL, "metacert_status_str(%d) is NULL", (int)st);
+  if (st == METACERT_ERR_ARG) {
+    /* Every instant from 1970 to 2106 is representable with 30 days spare. */
+    ORACLE_ASSERT(now < 0 || now > (int64_t)UINT32_MAX, "metacert_build refused now=%lld", (long long)now);
+    return;
+  }
+  ORACLE_ASSERT(st == METACERT_OK, "metacert_build: %s", metacert_status_str(st));
+  ORACLE_ASSERT(len > 0 && len <= sizeof der, "metacert_build length %zu", len);
+
+  char cn[METACERT_CN_LEN + 1];
+  memcpy(cn, METACERT_CN_PREFIX, 7);
+  for (int i = 0; i < 32; i++) snprintf(cn + 7 + 2 * i, 3, "%02x", key[i]);
+
+  struct cert_fields f;
+  enum cert_fields_status fs = cert_fields_parse(der, len, &f);
+  ORACLE_ASSERT(fs == CERT_FIELDS_OK, "built metacert rejected by cert_fields: %s", cert_fields_status_str(fs));
+  ORACLE_ASSERT(f.has_cn && f.cn_tag == V_ASN1_PRINTABLESTRING && f.cn.len == METACERT_CN_LEN &&
+                    memcmp(f.cn.ptr, cn, METACERT_CN_LEN) == 0,
+                "built metacert CN is not %s", cn);
+  ORACLE_ASSERT(f.version == 3, "built metacert is v%ld", f.version);
+  ORACLE_ASSERT(f.not_before == now - METACERT_VALIDITY_SECONDS && f.not_after == now + METACERT_VALIDITY_SECONDS,
+                "built metacert validity %lld..%lld for now %lld", (long long)f.not_before,
+                (long long)f.not_after, (long long)now);
+  ORACLE_ASSERT(f.extension_count == 1 && f.has_basic_constraints && f.basic_constraints_critical &&
+                    !f.basic_constraints_ca,
+                "built metacert extensions");
+
+  const unsigned char *p = der;
+  X509 *x = d2i_X509(NULL, &p, (long)len);
+  ORACLE_ASSERT(x != NULL && (size_t)(p - der) == len, "OpenSSL cannot parse the built metacert");
+  ASN1_INTEGER *want_serial = ASN1_INTEGER_new();
+  ASN1_INTEGER_set(want_serial, version);
+  ORACLE_ASSERT(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), want_serial) == 0, "built metacert serial != %ld",
+                version);
+  ASN1_INTEGER_free(want_serial);
+  X509_free(x);
+
+  struct der_slice one = {der, len};
+  struct metacert_info got;
+  bool found = metacert_parse(&one, 1, &got);
+  if (version <= 255) {
+    ORACLE_ASSERT(found && got.index == 0 && got.version == (uint64_t)version && memcmp(got.key, key, 32) == 0,
+                  "round trip lost the key or version %ld", version);
+  } else {
+    ORACLE_ASSERT(!found, "version %ld (> 8 bits) must not be accepted", version);
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > METACERT_FUZZ_MAX_INPUT) return -1;
+  struct byte_reader r = byte_reader_init(data, size);
+  uint8_t control = 0, key[32] = {0};
+  uint16_t version = 0;
+  uint32_t now_hi = 0, now_lo = 0;
+  /* Fields read one by one: a short input leaves the rest zero. */
+  (void)(byte_reader_u8(&r, &control) && byte_reader_copy(&r, key, sizeof key) &&
+         byte_reader_u16be(&r, &version) && byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo));
+  int64_t now = (int64_t)(((uint64_t)now_hi << 32) | now_lo);
+
+  struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
+  size_t n = (size_t)(control & 0x07) % (METACERT_FUZZ_MAX_CERTS + 1);
+  for (size_t i = 0; i < n; i++) {
+    uint16_t len = 0;
+    if (!byte_reader_u16be(&r, &len) || len > byte_reader_remaining(&r)) len = (uint16_t)byte_reader_remaining(&r);
+    const uint8_t *p = NULL;
+    byte_reader_borrow(&r, len, &p);
+    certs[i].ptr = p;
+    certs[i].len = len;
+  }
+  check_parse(certs, n);
+  if (control & 0x80) check_round_trip(key, version, now);
+  return 0;
+}

@@ -1,0 +1,298 @@
+#include "harness/report.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+
+/* Render into a string with open_memstream; caller frees. Not inlined:
+   gcc -O2 otherwise mistakes the result for a pointer to the local `buf`
+   variable (-Wdangling-pointer false positive). */
+__attribute__((noinline)) static char *render_matrix(const struct report *r) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  report_write_matrix(r, f);
+  fclose(f);
+  return buf;
+}
+
+__attribute__((noinline)) static char *render_junit(const struct report *r) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ck_assert(report_write_junit(r, f));
+  fclose(f);
+  return buf;
+}
+
+static json_t *render_json(const struct report *r) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ck_assert(report_write_json(r, f));
+  fclose(f);
+  json_error_t e;
+  json_t *j = json_loads(buf, JSON_REJECT_DUPLICATES, &e);
+  ck_assert_msg(j != NULL, "invalid JSON: %s\n%s", e.text, buf);
+  free(buf);
+  return j;
+}
+
+__attribute__((noinline)) static char *escape(const char *s) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  report_xml_escape(f, s);
+  fclose(f);
+  return buf;
+}
+
+/* The pin::two-certs row of the teeth matrix: 1.82 fails as upstream did. */
+static void two_certs(struct report *r) {
+  report_init(r);
+  r->jobs = 2;
+  r->seed = 7;
+  r->wall_ms = 1234.5;
+  ck_assert(report_add_row(r, "pin::two-certs", "leaf + metacert", 40, 12));
+  ck_assert(report_add_cell(r, "pin::two-certs", "tailscale-1.82",
+                            REPORT_MATCH,
+                            "fail: unexpected multiple certs presented",
+                            "fail: unexpected multiple certs presented", NULL,
+                            10));
+  ck_assert(report_add_cell(r, "pin::two-certs", "current", REPORT_MISMATCH,
+                            "pass (fast)", "pass (slow)",
+                            "path: expected fast, got slow", 11));
+}
+
+START_TEST(counts_and_all_match) {
+  struct report r;
+  report_init(&r);
+  ck_assert(!report_all_match(&r)); /* no cells is not a pass */
+  ck_assert(report_add_row(&r, "a::b", NULL, 1, 0));
+  ck_assert(report_add_cell(&r, "a::b", "current", REPORT_MATCH, "pass",
+                            "pass", NULL, 1));
+  ck_assert(report_all_match(&r));
+  ck_assert(report_add_cell(&r, "a::b", "tailscale-1.84", REPORT_SKIPPED,
+                            "pass", NULL, "profile not selected", 0));
+  ck_assert(!report_all_match(&r)); /* a skipped cell is not a match */
+  ck_assert_uint_eq(report_count(&r, REPORT_MATCH), 1);
+  ck_assert_uint_eq(report_count(&r, REPORT_SKIPPED), 1);
+  ck_assert_uint_eq(r.n_profiles, 2);
+  report_free(&r);
+  ck_assert_uint_eq(r.n_cells, 0);
+}
+END_TEST
+
+START_TEST(declared_columns_keep_their_order) {
+  struct report r;
+  report_init(&r);
+  ck_assert(report_add_column(&r, "tailscale-1.82"));
+  ck_assert(report_add_column(&r, "current"));
+  ck_assert(report_add_column(&r, "tailscale-1.82")); /* once only */
+  report_add_row(&r, "relay::x", NULL, 1, 0);
+  report_add_cell(&r, "relay::x", "relay", REPORT_MATCH, "ok", "ok", NULL, 1);
+  report_add_cell(&r, "relay::x", "current", REPORT_MATCH, "pass", "pass",
+                  NULL, 1);
+  ck_assert_uint_eq(r.n_profiles, 3);
+  ck_assert_str_eq(r.profiles[0], "tailscale-1.82");
+  ck_assert_str_eq(r.profiles[1], "current");
+  ck_assert_str_eq(r.profiles[2], "relay");
+  char *m = render_matrix(&r);
+  /* a column with no cell in a row shows blank, not a mark */
+  ck_assert_ptr_nonnull(strstr(m, "relay::x"));
+  ck_assert_ptr_null(strstr(m, "! "));
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(median_of_rows) {
+  struct report r;
+  report_init(&r);
+  ck_assert(report_median_ms(&r) == 0);
+  report_add_row(&r, "a", NULL, 30, 0);
+  report_add_row(&r, "b", NULL, 10, 0);
+  report_add_row(&r, "c", NULL, 20, 0);
+  ck_assert(report_median_ms(&r) == 20);
+  report_add_row(&r, "d", NULL, 100, 0);
+  ck_assert(report_median_ms(&r) == 25);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(matrix_shows_marks_and_mismatch_reason) {
+  struct report r;
+  two_certs(&r);
+  char *m = render_matrix(&r);
+  /* header: scenario, then profiles in order of first appearance */
+  char *h1 = strstr(m, "tailscale-1.82");
+  char *h2 = strstr(m, "current");
+  ck_assert(h1 != NULL && h2 != NULL && h1 < h2);
+  ck_assert_ptr_nonnull(strstr(m, "pin::two-certs"));
+  ck_assert_ptr_nonnull(strstr(m, "✓ fail: unexpected"));
+  ck_assert_ptr_nonnull(strstr(m, "✗ pass (slow) ≠ want pass (fast)"));
+  ck_assert_ptr_nonnull(strstr(m, "✗ pin::two-certs [current]"));
+  ck_assert_ptr_nonnull(strstr(m, "why:      path: expected fast, got slow"));
+  ck_assert_ptr_nonnull(
+      strstr(m, "2 cells: 1 match, 1 mismatch, 0 error, 0 skipped"));
+  ck_assert_ptr_nonnull(strstr(m, "wall 1234.5 ms (jobs 2)"));
+  ck_assert_ptr_nonnull(strstr(m, "per-scenario median 40.0 ms"));
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(matrix_rows_show_time_and_floor) {
+  struct report r;
+  two_certs(&r);
+  char *m = render_matrix(&r);
+  ck_assert_ptr_nonnull(strstr(m, "time ms  floor ms"));
+  ck_assert_ptr_nonnull(strstr(m, "   40.0      12.0\n"));
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(matrix_cuts_long_cells_and_escapes_controls) {
+  struct report r;
+  report_init(&r);
+  report_add_row(&r, "x::y", NULL, 1, 0);
+  char longtxt[200];
+  memset(longtxt, 'z', sizeof longtxt - 1);
+  longtxt[sizeof longtxt - 1] = '\0';
+  report_add_cell(&r, "x::y", "current", REPORT_MATCH, longtxt, longtxt, NULL,
+                  1);
+  report_add_row(&r, "x::z", NULL, 1, 0);
+  report_add_cell(&r, "x::z", "current", REPORT_ERROR, "pass",
+                  "bad\x1b[31m\xff", "relay exited: code 1\nstderr tail", 1);
+  char *m = render_matrix(&r);
+  ck_assert_ptr_nonnull(strstr(m, "zzz…"));
+  ck_assert_ptr_null(strstr(m, longtxt)); /* never the whole 199 chars */
+  ck_assert_ptr_null(strchr(m, '\x1b'));
+  ck_assert_ptr_nonnull(strstr(m, "bad\\x1b[31m\\xff"));
+  ck_assert_ptr_nonnull(strstr(m, "! x::z [current]"));
+  ck_assert_ptr_nonnull(strstr(m, "code 1\n      stderr tail"));
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(json_has_cells_and_summary) {
+  struct report r;
+  two_certs(&r);
+  json_t *j = render_json(&r);
+  ck_assert_int_eq(json_integer_value(json_object_get(j, "derpcheck_report")),
+                   1);
+  ck_assert_str_eq(json_string_value(json_object_get(j, "seed")), "7");
+  ck_assert(json_is_false(json_object_get(j, "all_match")));
+  json_t *sum = json_object_get(j, "summary");
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "mismatch")), 1);
+  json_t *sc = json_array_get(json_object_get(j, "scenarios"), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(sc, "id")),
+                   "pin::two-certs");
+  ck_assert(json_real_value(json_object_get(sc, "floor_ms")) == 12);
+  json_t *cells = json_object_get(sc, "cells");
+  ck_assert_uint_eq(json_array_size(cells), 2);
+  json_t *c1 = json_array_get(cells, 1);
+  ck_assert_str_eq(json_string_value(json_object_get(c1, "verdict")),
+                   "mismatch");
+  ck_assert_str_eq(json_string_value(json_object_get(c1, "detail")),
+                   "path: expected fast, got slow");
+  ck_assert(json_is_null(json_object_get(json_array_get(cells, 0), "detail")));
+  json_decref(j);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(json_survives_invalid_utf8) {
+  struct report r;
+  report_init(&r);
+  report_add_row(&r, "a::b", "d", 1, 0);
+  report_add_cell(&r, "a::b", "current", REPORT_MISMATCH, "pass",
+                  "fail: \xc3\x28 bad \xed\xa0\x80 surrogate", "é ok", 1);
+  json_t *j = render_json(&r); /* asserts it parses */
+  json_t *c = json_array_get(
+      json_object_get(json_array_get(json_object_get(j, "scenarios"), 0),
+                      "cells"),
+      0);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "actual")),
+                   "fail: \\xc3( bad \\xed\\xa0\\x80 surrogate");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "detail")), "é ok");
+  json_decref(j);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(xml_escape_metacharacters) {
+  char *e = escape("a<b>&\"c\"'d'");
+  ck_assert_str_eq(e, "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;");
+  free(e);
+  e = escape("line1\nline2\ttab");
+  ck_assert_str_eq(e, "line1&#10;line2&#9;tab");
+  free(e);
+}
+END_TEST
+
+START_TEST(xml_escape_forbidden_chars_and_bad_utf8) {
+  char *e = escape("nul\x01 esc\x1b ff\xff ok✓ \xef\xbf\xbe");
+  /* U+FFFE (ef bf be) is valid UTF-8 but not an XML character */
+  ck_assert_str_eq(e, "nul\\x01 esc\\x1b ff\\xff ok✓ \\xef\\xbf\\xbe");
+  free(e);
+  e = escape("\xf0\x9f\x94\x91 DERP key"); /* 4-byte sequence kept */
+  ck_assert_str_eq(e, "\xf0\x9f\x94\x91 DERP key");
+  free(e);
+  e = escape("overlong \xc0\xaf");
+  ck_assert_str_eq(e, "overlong \\xc0\\xaf");
+  free(e);
+}
+END_TEST
+
+START_TEST(junit_structure_and_counts) {
+  struct report r;
+  two_certs(&r);
+  report_add_row(&r, "stun::x", NULL, 5, 1);
+  report_add_cell(&r, "stun::x", "relay", REPORT_ERROR, "pass", NULL,
+                  "relay <exited> & \"code\" 1", 5);
+  report_add_cell(&r, "stun::x", "current", REPORT_SKIPPED, "pass", NULL,
+                  NULL, 0);
+  char *x = render_junit(&r);
+  ck_assert_ptr_nonnull(strstr(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+  ck_assert_ptr_nonnull(strstr(
+      x, "tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"1.234\""));
+  ck_assert_ptr_nonnull(strstr(
+      x, "<testcase classname=\"pin::two-certs\" name=\"tailscale-1.82\" "
+         "time=\"0.010\"/>"));
+  ck_assert_ptr_nonnull(strstr(
+      x, "<failure type=\"mismatch\" message=\"path: expected fast, got "
+         "slow\">expected: pass (fast)&#10;actual: pass (slow)</failure>"));
+  ck_assert_ptr_nonnull(strstr(
+      x, "<error type=\"error\" message=\"relay &lt;exited&gt; &amp; "
+         "&quot;code&quot; 1\">"));
+  ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"skipped\"/>"));
+  ck_assert_ptr_nonnull(strstr(x, "</testsuite>\n</testsuites>\n"));
+  free(x);
+  report_free(&r);
+}
+END_TEST
+
+static Suite *report_suite(void) {
+  Suite *s = suite_create("report");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, counts_and_all_match);
+  tcase_add_test(tc, declared_columns_keep_their_order);
+  tcase_add_test(tc, median_of_rows);
+  tcase_add_test(tc, matrix_shows_marks_and_mismatch_reason);
+  tcase_add_test(tc, matrix_rows_show_time_and_floor);
+  tcase_add_test(tc, matrix_cuts_long_cells_and_escapes_controls);
+  tcase_add_test(tc, json_has_cells_and_summary);
+  tcase_add_test(tc, json_survives_invalid_utf8);
+  tcase_add_test(tc, xml_escape_metacharacters);
+  tcase_add_test(tc, xml_escape_forbidden_chars_and_bad_utf8);
+  tcase_add_test(tc, junit_structure_and_counts);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CHECK_MAIN(report_suite)

@@ -1,0 +1,1 @@
+# fragment: see reference/CMakeLists.txt

@@ -1,0 +1,169 @@
+/* pin_verify: the client's `CertName: "sha256-raw:<hex>"` check, as three
+ * Tailscale releases did it (spec §4.2 (a), (b), (c)).
+ *
+ * Why: the self-signed IP-certificate feature broke in the field because of
+ * how the verifier treated the DERP metacert (1.82 refused any second cert)
+ * and how it checked names (1.84 checked the IP literal, current skips names
+ * for IP literals). derpcheck must reproduce each behaviour to the error
+ * string, so the conformance suite can show which client releases a relay
+ * configuration breaks. The verifier is a pure function: certificates as the
+ * exact DER bytes received, the pin text, the configured server name and the
+ * current time in; verdict, failing certificate index and Go's error text
+ * out. No I/O, no clock; nothing is allocated except inside OpenSSL's
+ * SHA-256.
+ *
+ * What "parses" means here: Go's x509.ParseCertificate accepts a certificate
+ * when its DER is strict and its fields are well-formed; this module models
+ * that with cert_fields (strict DER) plus Go's checks on the fields pinning
+ * touches (pin_verify_x509.c lists them): negative serial, inner/outer
+ * signature algorithm equality, name attribute strings, Go's UTCTime /
+ * GeneralizedTime forms, SAN name syntax, keyUsage / extKeyUsage / subject
+ * and authority key identifier shapes, signature BIT STRING padding. It does
+ * NOT decode public keys (Go rejects e.g. an off-curve P-256 point) nor
+ * check policy / name-constraint / CRL-DP extension contents, URI syntax,
+ * or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values that are not
+ * strings (INTEGER, OID, ...) are accepted as the newest Go's readASN1Any
+ * does; older Go refused them. The <err> after "ParseCertificate: "
+ * (1.82/1.84) or "tls: failed to parse certificate from server: " (current)
+ * is this module's own short text: see go_parse_certificate(). */
+#ifndef DERP_PIN_VERIFY_H
+#define DERP_PIN_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/cert_fields.h"
+
+enum pin_profile {
+  PIN_PROFILE_CURRENT = 0,     /* "current": v1.86.0..HEAD, VerifyConnection (§4.2c) */
+  PIN_PROFILE_TAILSCALE_1_82,  /* "tailscale-1.82": one cert only (§4.2a) */
+  PIN_PROFILE_TAILSCALE_1_84,  /* "tailscale-1.84": metacerts skipped (§4.2b) */
+};
+
+/* "current", "tailscale-1.82", "tailscale-1.84" (exact, case-sensitive). */
+bool pin_profile_from_name(const char *name, enum pin_profile *out);
+const char *pin_profile_name(enum pin_profile p);
+
+enum pin_verify_status {
+  PIN_VERIFY_OK = 0,
+  PIN_VERIFY_NO_CERTS,          /* "no certs presented" (1.82 only) */
+  PIN_VERIFY_MULTIPLE_CERTS,    /* "unexpected multiple certs presented" */
+  PIN_VERIFY_HASH_MISMATCH,     /* "cert hash does not match expected cert hash" */
+  PIN_VERIFY_PARSE_ERROR,       /* "ParseCertificate: <err>" (1.82, 1.84) */
+  PIN_VERIFY_TLS_PARSE_ERROR,   /* "tls: failed to parse certificate from server: <err>" (current) */
+  PIN_VERIFY_NAME_MISMATCH,     /* "cert does not match server name \"<name>\": <x509 err>" */
+  PIN_VERIFY_EXPIRED,           /* "cert expired <notAfter>" */
+  PIN_VERIFY_NOT_YET_VALID,     /* "cert not yet valid until <notBefore>; is your clock correct?" */
+  PIN_VERIFY_NOT_PRESENTED,     /* "expected cert not presented" (1.84, current) */
+  PIN_VERIFY_BAD_INPUT,         /* caller error: unknown profile, NULL bytes with a length */
+};
+
+const char *pin_verify_status_name(enum pin_verify_status st); /* "ok", "hash-mismatch", ... */
+
+struct pin_verify_input {
+  const struct der_slice *certs; /* as received, leaf first; each the exact DER */
+  size_t n_certs;
+  const char *pin_hex;     /* text after "sha256-raw:", compared as is (NUL-terminated) */
+  const char *server_name; /* tls.Config.ServerName = DERPNode.HostName; NULL = "" */
+  int64_t now;             /* Unix seconds */
+  enum pin_profile profile;
+};
+
+/* Go's messages embed the server name and the certificate's SAN list, so
+ * they are unbounded in principle; longer ones are cut and flagged. */
+#define PIN_VERIFY_MESSAGE_MAX 2048
+
+struct pin_verify_result {
+  enum pin_verify_status status;
+  /* Index of the certificate the error is about: the second certificate
+   * for 1.82's "unexpected multiple certs" (1 always), the second
+   * non-metacert for 1.84/current; n_certs for "expected cert not
+   * presented", 0 for "no certs presented". For OK, the index of the
+   * certificate that matched the pin. */
+  size_t cert_index;
+  char message[PIN_VERIFY_MESSAGE_MAX]; /* "" when OK */
+  bool message_truncated;
+};
+
+/* Runs the profile's algorithm. Returns true iff the status is OK.
+ * current with zero certificates says "expected cert not presented" as
+ * §4.2(c) reads; a real Go TLS 1.3 client never gets that far ("tls:
+ * received empty certificates message"). The TLS version is not an input:
+ * every profile judges the list it is given (TLS 1.2 delivers the same
+ * [leaf, metacert] list). */
+bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out);
+
+/* --- the Go behaviours the verifier is built from (exported for tests,
+ * fuzz targets and the client's probe report) --- */
+
+/* Go's x509.ParseCertificate under the model above: NULL when the
+ * certificate parses (then *out holds its fields), else this module's short
+ * stable text (a static string), one of:
+ *   "x509: malformed certificate"            not DER / not X.509 (cert_fields)
+ *   "x509: malformed validity time"          a time OpenSSL cannot read
+ *   "x509: malformed or duplicate extension" see cert_fields.h
+ *   "x509: negative serial number"
+ *   "x509: inner and outer signature algorithm identifiers don't match"
+ *   "x509: malformed OID"                    an OID arc >= 2^31
+ *   "x509: invalid RDNSequence"              a name attribute Go cannot read
+ *   "x509: malformed UTCTime" / "x509: malformed GeneralizedTime"
+ *   "x509: malformed public key algorithm identifier"
+ *   "x509: malformed subjectPublicKey" / "x509: malformed signature"
+ *   "x509: malformed extension OID field"
+ *   "x509: invalid key usage" / "x509: invalid basic constraints" /
+ *   "x509: invalid extended key usages" / "x509: invalid subject alternative names"
+ *   "x509: SAN rfc822Name is malformed" / "x509: SAN dNSName is malformed" /
+ *   "x509: SAN uniformResourceIdentifier is malformed" /
+ *   "x509: SAN iPAddress is not 4 or 16 bytes"
+ *   "x509: subject key identifier incorrectly marked critical" /
+ *   "x509: invalid subject key identifier" (and the same two for the
+ *   authority key identifier and authority info access). */
+const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out);
+
+/* Go's time.Time as a certificate gave it: the instant, the fraction, and
+ * the zone the text named (UTC for "Z", else a fixed "+hhmm" zone). */
+struct go_time {
+  int64_t unix_seconds;
+  uint32_t nanos;
+  int32_t offset_seconds; /* east of UTC */
+  bool utc;
+};
+/* Go's readASN1Time: exactly the UTCTime/GeneralizedTime texts that
+ * survive its parse-and-reformat round trip. */
+bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out);
+/* Go's Time.String(): "2026-03-04 13:41:12 +0000 UTC",
+ * "2026-03-04 14:41:12.5 +0100 +0100". Needs at most 64 bytes. */
+bool go_time_string(const struct go_time *t, char *out, size_t cap);
+
+/* Go's net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 text, no zone.
+ * Writes the 16-byte form (IPv4 as ::ffff:a.b.c.d). */
+bool go_parse_ip(const char *s, size_t len, uint8_t out[16]);
+/* Go's net.IP.String() of a 4- or 16-byte address (IPv4-mapped prints as
+ * IPv4; IPv6 in RFC 5952 form). Needs at most 46 bytes. */
+bool go_ip_string(const uint8_t *ip, size_t len, char *out, size_t cap);
+/* crypto/tls's hostnameInSNI: "" for an IP literal (brackets and a %zone
+ * allowed), otherwise the name without trailing dots. Writes at most len+1
+ * bytes including the NUL. */
+void go_hostname_in_sni(const char *name, char *out, size_t cap);
+
+/* x509.Certificate.VerifyHostname on a parsed certificate: true when `host`
+ * matches; otherwise writes Go's HostnameError text to err_out. */
+bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
+                        size_t err_cap);
+
+/* Go's Subject.CommonName: the last CN attribute whose value is one of the
+ * string types Go decodes (PrintableString, UTF8String, IA5String,
+ * NumericString, T61String as Latin-1, BMPString as UCS-2), as UTF-8.
+ * Writes at most cap-1 bytes plus a NUL; returns the full length (a return
+ * >= cap means the text was cut). 0 when there is none. */
+size_t go_common_name(const struct cert_fields *f, char *out, size_t cap);
+
+/* One UTF-8 sequence at s as Go's decoder takes it (no overlongs, no
+ * surrogates, <= U+10FFFF): its length 1..4 and *rune, or 0 if invalid. */
+size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
+
+/* Go's %q of a string (strconv.Quote), for names inside messages. */
+bool go_quote(const char *s, char *out, size_t cap);
+
+#endif

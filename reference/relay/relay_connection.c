@@ -1,0 +1,396 @@
+#include "relay_connection.h"
+
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+
+#include "derp/http_head.h"
+#include "relay_log.h"
+#include "relay_ready.h"
+
+/* Request heads larger than this are refused (Go's default is 1 MiB; a DERP
+ * upgrade is a few hundred bytes). */
+#define HTTP_HEAD_MAX 8192
+#define HTTP_HEADER_SLOTS 64
+/* relay_core's queue is moved to the socket buffer in steps: at most this
+ * much sits in libevent's output buffer, so relay_core sees a stuck reader. */
+#define OUTPUT_HIGH (64 * 1024)
+#define OUTPUT_LOW (16 * 1024)
+/* evbuffer chains fed to relay_core per batch. */
+#define INPUT_VECS 16
+
+uint64_t relay_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void relay_conn_list_append(struct relay_conn_list *l, struct relay_connection *c) {
+  c->next = NULL;
+  c->prev = l->tail;
+  if (l->tail != NULL) {
+    l->tail->next = c;
+  } else {
+    l->head = c;
+  }
+  l->tail = c;
+  l->count++;
+}
+
+void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *c) {
+  if (c->prev != NULL) {
+    c->prev->next = c->next;
+  } else {
+    l->head = c->next;
+  }
+  if (c->next != NULL) {
+    c->next->prev = c->prev;
+  } else {
+    l->tail = c->prev;
+  }
+  c->prev = c->next = NULL;
+  l->count--;
+}
+
+void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap) {
+  if (!relay_format_sockaddr(&c->peer.sa, out, cap)) snprintf(out, cap, "?");
+}
+
+static struct relay_conn_list *list_of(struct relay_connection *c) {
+  return c->phase == RELAY_PHASE_DERP ? &c->srv->derp : &c->srv->waiting;
+}
+
+void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive) {
+  relay_conn_list_remove(list_of(c), c);
+  if (c->core != NULL) relay_conn_close(c->core, now, NULL);
+  if (c->bev != NULL) {
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    int fd = bufferevent_getfd(c->bev);
+    if (abortive && fd >= 0) {
+      /* RST instead of FIN: the queued bytes can never be delivered, and
+       * the peer learns at once that the relay gave up on it. */
+      struct linger lg = {.l_onoff = 1, .l_linger = 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    } else if (ssl != NULL && SSL_is_init_finished(ssl)) {
+      SSL_shutdown(ssl); /* one non-blocking close_notify, as Go's Close */
+    }
+    ERR_clear_error();
+    bufferevent_free(c->bev); /* closes the socket and frees the SSL */
+  }
+  free(c->note);
+  free(c);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+void relay_connection_flush(struct relay_connection *c, uint64_t now) {
+  if (c->core == NULL) return;
+  struct evbuffer *out = bufferevent_get_output(c->bev);
+  size_t have = evbuffer_get_length(out);
+  while (have < OUTPUT_HIGH) {
+    const uint8_t *p = NULL;
+    size_t n = relay_conn_pending(c->core, &p);
+    if (n == 0) break;
+    if (n > OUTPUT_HIGH - have) n = OUTPUT_HIGH - have;
+    if (evbuffer_add(out, p, n) != 0) break; /* out of memory: retry on the next write */
+    relay_conn_consume(c->core, n, now);
+    have += n;
+  }
+}
+
+/* Flush a final HTTP response, then close (RELAY_PHASE_CLOSING). */
+static void close_after_flush(struct relay_connection *c) {
+  c->phase = RELAY_PHASE_CLOSING;
+  bufferevent_disable(c->bev, EV_READ);
+  bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+  if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+    relay_connection_free(c, relay_now_ms(), false);
+  }
+}
+
+/* ---- HTTP phase -------------------------------------------------------- */
+
+static void start_derp(struct relay_connection *c, const struct relay_http_decision *d,
+                       uint64_t now) {
+  struct relay_server *s = c->srv;
+  c->core = relay_conn_open(s->core, now, c);
+  if (c->core == NULL) {
+    relay_log_printf("derp: out of memory for a connection; closing it");
+    relay_connection_free(c, now, true);
+    return;
+  }
+  uint8_t ip16[16] = {0};
+  uint16_t port = 0;
+  if (c->peer.sa.sa_family == AF_INET) {
+    ip16[10] = ip16[11] = 0xff;
+    memcpy(ip16 + 12, &c->peer.in.sin_addr, 4);
+    port = ntohs(c->peer.in.sin_port);
+  } else {
+    memcpy(ip16, &c->peer.in6.sin6_addr, 16);
+    port = ntohs(c->peer.in6.sin6_port);
+  }
+  relay_conn_set_remote(c->core, ip16, port);
+  char peer[64];
+  relay_connection_peer_text(c, peer, sizeof peer);
+  /* relay_core's log lines name the connection by id: this ties it to the
+   * peer's address. */
+  relay_log_printf("derp: conn %llu: upgrade from %s%s", (unsigned long long)relay_conn_id(c->core),
+                   peer, d->fast_start ? " (fast start)" : "");
+  relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
+  relay_conn_list_remove(&s->waiting, c);
+  c->phase = RELAY_PHASE_DERP;
+  /* Packets arrive back to back: let one read(2) bring many records
+   * (drain_tls reads what bufferevent_openssl leaves behind). */
+  SSL_set_read_ahead(bufferevent_openssl_get_ssl(c->bev), 1);
+  relay_conn_list_append(&s->derp, c);
+  bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_LOW, 0);
+}
+
+static void reject_head(struct relay_connection *c, enum http_head_status st) {
+  uint8_t resp[RELAY_HTTP_RESPONSE_MAX];
+  struct byte_writer w = byte_writer_init(resp, sizeof resp);
+  char peer[64];
+  relay_connection_peer_text(c, peer, sizeof peer);
+  relay_log_printf("http: bad request from %s: %s", peer, http_head_status_str(st));
+  if (relay_http_write_rejection(st, &w) == RELAY_HTTP_OK) {
+    bufferevent_write(c->bev, resp, w.len);
+  }
+  close_after_flush(c);
+}
+
+/* Parse and answer every complete request head in the input; returns true
+ * when the connection switched to DERP (the rest of the input is DERP). */
+static bool handle_http(struct relay_connection *c, uint64_t now) {
+  struct evbuffer *in = bufferevent_get_input(c->bev);
+  while (c->phase == RELAY_PHASE_HTTP) {
+    size_t len = evbuffer_get_length(in);
+    if (len == 0) return false;
+    size_t look = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
+    const uint8_t *buf = evbuffer_pullup(in, (ev_ssize_t)look);
+    if (buf == NULL) return false;
+    struct http_header slots[HTTP_HEADER_SLOTS];
+    struct http_request req;
+    enum http_head_status st =
+        http_parse_request(buf, look, HTTP_HEAD_MAX, slots, HTTP_HEADER_SLOTS, &req);
+    if (st == HTTP_HEAD_NEED_MORE) return false;
+    if (st != HTTP_HEAD_OK) {
+      reject_head(c, st);
+      return false;
+    }
+    uint8_t resp[RELAY_HTTP_RESPONSE_MAX];
+    struct byte_writer w = byte_writer_init(resp, sizeof resp);
+    struct relay_http_decision d;
+    if (relay_http_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d) != RELAY_HTTP_OK) {
+      reject_head(c, HTTP_HEAD_ERR_REQUEST_TOO_LARGE);
+      return false;
+    }
+    if (d.log_weird_upgrade) {
+      char note[256];
+      struct byte_writer lw = byte_writer_init((uint8_t *)note, sizeof note - 1);
+      if (relay_http_write_log_note(&d, &lw) == RELAY_HTTP_OK) {
+        note[lw.len] = '\0';
+        relay_log_printf("%s", note);
+      }
+    }
+    if (w.len > 0) bufferevent_write(c->bev, resp, w.len);
+    evbuffer_drain(in, req.head_len);
+    if (d.action == RELAY_HTTP_DERP) {
+      start_derp(c, &d, now);
+      return c->phase == RELAY_PHASE_DERP;
+    }
+    if (d.close_after) {
+      close_after_flush(c);
+      return false;
+    }
+  }
+  return false;
+}
+
+/* ---- DERP phase -------------------------------------------------------- */
+
+static void feed_derp(struct relay_connection *c, uint64_t now) {
+  struct evbuffer *in = bufferevent_get_input(c->bev);
+  while (evbuffer_get_length(in) > 0) {
+    struct evbuffer_iovec v[INPUT_VECS];
+    int n = evbuffer_peek(in, -1, NULL, v, INPUT_VECS);
+    if (n <= 0) return;
+    if (n > INPUT_VECS) n = INPUT_VECS;
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+      enum relay_conn_state st = relay_conn_input(c->core, v[i].iov_base, v[i].iov_len, now);
+      used += v[i].iov_len;
+      if (st == RELAY_CONN_CLOSED) {
+        /* The rest is unread garbage from a peer being dropped; the CLOSED
+         * event frees the connection. */
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+      }
+    }
+    evbuffer_drain(in, used);
+  }
+}
+
+/* With read-ahead (DERP phase), one read(2) brings OpenSSL many records, and
+ * bufferevent_openssl hands over only the current one: complete records
+ * left in OpenSSL's buffer produce no socket event, so they are read here.
+ * Returns false when the TLS stream ended (reason set). */
+static bool drain_tls(struct relay_connection *c, uint64_t now, char *reason, size_t cap) {
+  SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+  uint8_t buf[16384];
+  while (SSL_has_pending(ssl)) {
+    int n = SSL_read(ssl, buf, sizeof buf);
+    if (n > 0) {
+      if (relay_conn_input(c->core, buf, (size_t)n, now) == RELAY_CONN_CLOSED) return true;
+      continue;
+    }
+    int e = SSL_get_error(ssl, n);
+    unsigned long oe = ERR_peek_error();
+    ERR_clear_error();
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return true;
+    if (e == SSL_ERROR_ZERO_RETURN || oe == 0) {
+      snprintf(reason, cap, "EOF");
+    } else {
+      snprintf(reason, cap, "tls: %s",
+               ERR_reason_error_string(oe) != NULL ? ERR_reason_error_string(oe) : "error");
+    }
+    return false;
+  }
+  return true;
+}
+
+/* The peer is gone (EOF or error): relay_core tells those it sent to. */
+static void derp_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
+  struct relay_server *s = c->srv;
+  struct relay_conn *core = c->core;
+  c->core = NULL;
+  relay_conn_close(core, now, reason);
+  relay_connection_free(c, now, false);
+  relay_server_pump(s, now);
+}
+
+/* ---- libevent callbacks ------------------------------------------------ */
+
+static void on_read(struct bufferevent *bev, void *arg) {
+  (void)bev;
+  struct relay_connection *c = arg;
+  struct relay_server *s = c->srv;
+  uint64_t now = relay_now_ms();
+  if (c->phase == RELAY_PHASE_HTTP && !handle_http(c, now)) return;
+  if (c->phase != RELAY_PHASE_DERP) return;
+  feed_derp(c, now);
+  char reason[160];
+  if (relay_conn_state(c->core) != RELAY_CONN_CLOSED && !drain_tls(c, now, reason, sizeof reason)) {
+    derp_peer_gone(c, now, reason);
+    return;
+  }
+  relay_server_pump(s, now); /* c may be gone after this */
+}
+
+static void on_write(struct bufferevent *bev, void *arg) {
+  struct relay_connection *c = arg;
+  if (c->phase == RELAY_PHASE_CLOSING) {
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+      relay_connection_free(c, relay_now_ms(), false);
+    }
+    return;
+  }
+  if (c->phase != RELAY_PHASE_DERP) return;
+  uint64_t now = relay_now_ms();
+  relay_connection_flush(c, now);
+  relay_server_pump(c->srv, now);
+}
+
+static void log_handshake_error(struct relay_connection *c, short what) {
+  char peer[64], why[RELAY_TLS_NOTE_MAX];
+  relay_connection_peer_text(c, peer, sizeof peer);
+  unsigned long e = bufferevent_get_openssl_error(c->bev);
+  if (e == 0 && (what & BEV_EVENT_ERROR) && errno != 0 && !(what & BEV_EVENT_EOF)) {
+    snprintf(why, sizeof why, "%s", strerror(errno));
+  } else {
+    relay_tls_failure_reason(c->note, e, (what & BEV_EVENT_EOF) != 0, why, sizeof why);
+  }
+  while (bufferevent_get_openssl_error(c->bev) != 0) {
+  }
+  relay_log_printf("http: TLS handshake error from %s: %s", peer, why);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg) {
+  (void)bev;
+  struct relay_connection *c = arg;
+  uint64_t now = relay_now_ms();
+  if (what & BEV_EVENT_CONNECTED) {
+    c->phase = RELAY_PHASE_HTTP;
+    free(c->note);
+    c->note = NULL;
+    return;
+  }
+  if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) == 0) return;
+  if (c->phase == RELAY_PHASE_TLS) {
+    log_handshake_error(c, what);
+    relay_connection_free(c, now, false);
+    return;
+  }
+  if (c->phase == RELAY_PHASE_DERP) {
+    unsigned long e = bufferevent_get_openssl_error(bev);
+    char reason[160];
+    if (what & BEV_EVENT_EOF) {
+      snprintf(reason, sizeof reason, "EOF");
+    } else if (e != 0) {
+      snprintf(reason, sizeof reason, "tls: %s", ERR_reason_error_string(e) != NULL
+                                                    ? ERR_reason_error_string(e)
+                                                    : "error");
+    } else {
+      snprintf(reason, sizeof reason, "%s", errno != 0 ? strerror(errno) : "connection error");
+    }
+    while (bufferevent_get_openssl_error(bev) != 0) {
+    }
+    derp_peer_gone(c, now, reason);
+    return;
+  }
+  relay_connection_free(c, now, false);
+}
+
+void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
+                             int salen) {
+  struct relay_connection *c = calloc(1, sizeof *c);
+  if (c != NULL) c->note = calloc(1, sizeof *c->note);
+  SSL *ssl = c != NULL && c->note != NULL ? relay_tls_new_ssl(s->tls, c->note) : NULL;
+  if (ssl == NULL) {
+    relay_log_printf("http: out of memory accepting a connection");
+    if (c != NULL) free(c->note);
+    free(c);
+    close(fd);
+    return;
+  }
+  c->srv = s;
+  c->started_ms = relay_now_ms();
+  c->phase = RELAY_PHASE_TLS;
+  if (salen > 0 && (size_t)salen <= sizeof c->peer) memcpy(&c->peer, sa, (size_t)salen);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* Go's default */
+  c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+  if (c->bev == NULL) {
+    relay_log_printf("http: cannot set up TLS for a connection");
+    SSL_free(ssl);
+    close(fd);
+    free(c->note);
+    free(c);
+    return;
+  }
+  /* A peer that closes without close_notify is an EOF, not an error. */
+  bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+  relay_conn_list_append(&s->waiting, c);
+  bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+  bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}

@@ -1,0 +1,607 @@
+#include "relay_flags.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "derp/guard.h"
+
+#define NS_PER_SECOND INT64_C(1000000000)
+
+/* Every message goes through here so a too-small buffer truncates instead of
+ * overflowing. */
+static void errf(char *err, size_t errcap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errcap, const char *fmt, ...) {
+  if (err == NULL || errcap == 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errcap, fmt, ap);
+  va_end(ap);
+}
+
+void relay_flags_defaults(struct relay_flags *f, const char *default_certdir) {
+  memset(f, 0, sizeof *f);
+  f->addr = ":443";
+  f->listen_port = 443;
+  f->hostname = "derp.tailscale.com";
+  /* derper defaults to letsencrypt; manual is the only mode here, so it is the
+   * default rather than a default that always fails. */
+  f->certmode = "manual";
+  f->certdir = default_certdir != NULL ? default_certdir : "";
+  f->stun = true;
+  f->stun_port = 3478;
+  f->derp = true;
+  f->http_port = -1;
+  f->tcp_write_timeout_ns = 2 * NS_PER_SECOND;
+  f->metacert = true;
+  f->tls_min = RELAY_TLS_1_2;
+  f->tls_max = RELAY_TLS_1_3;
+  f->handshake_timeout_ns = 10 * NS_PER_SECOND;
+}
+
+/* ---- Go duration syntax (time.ParseDuration) ---- */
+
+struct duration_unit {
+  const char *name;
+  int64_t ns;
+};
+
+static const struct duration_unit duration_units[] = {
+    {"ns", 1},
+    {"us", 1000},
+    {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
+    {"\xce\xbcs", 1000}, /* U+03BC greek mu */
+    {"ms", 1000000},
+    {"s", NS_PER_SECOND},
+    {"m", 60 * NS_PER_SECOND},
+    {"h", 3600 * NS_PER_SECOND},
+};
+
+static const struct duration_unit *duration_unit_find(const char *s, size_t n) {
+  for (size_t i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
+    if (strlen(duration_units[i].name) == n && memcmp(duration_units[i].name, s, n) == 0) {
+      return &duration_units[i];
+    }
+  }
+  return NULL;
+}
+
+/* One "<int>[.<frac>]<unit>" component; adds its value to *total. */
+static bool duration_component(const char **sp, uint64_t *total) {
+  const char *s = *sp;
+  uint64_t whole = 0;
+  bool digits = false;
+  while (*s >= '0' && *s <= '9') {
+    ENSURE(whole <= (UINT64_MAX - 9) / 10, false);
+    whole = whole * 10 + (uint64_t)(*s - '0');
+    digits = true;
+    s++;
+  }
+  /* Fraction kept as numerator/scale, digits beyond what int64 ns can use are
+   * dropped (Go does the same). */
+  uint64_t frac = 0, scale = 1;
+  if (*s == '.') {
+    s++;
+    while (*s >= '0' && *s <= '9') {
+      if (scale <= UINT64_MAX / 100) {
+        frac = frac * 10 + (uint64_t)(*s - '0');
+        scale *= 10;
+      }
+      digits = true;
+      s++;
+    }
+  }
+  ENSURE(digits, false);
+  const char *u = s;
+  while (*s != '\0' && *s != '.' && !(*s >= '0' && *s <= '9')) s++;
+  const struct duration_unit *unit = duration_unit_find(u, (size_t)(s - u));
+  ENSURE(unit != NULL, false);
+  uint64_t unit_ns = (uint64_t)unit->ns;
+  ENSURE(whole <= (uint64_t)INT64_MAX / unit_ns, false);
+  uint64_t v = whole * unit_ns;
+  if (frac > 0) {
+    /* frac/scale * unit_ns without overflow: unit_ns <= 3.6e12, scale <= 1e17. */
+    long double add = (long double)frac * (long double)unit_ns / (long double)scale;
+    v += (uint64_t)add;
+  }
+  ENSURE(v <= (uint64_t)INT64_MAX && *total <= (uint64_t)INT64_MAX - v, false);
+  *total += v;
+  *sp = s;
+  return true;
+}
+
+bool relay_parse_duration(const char *s, int64_t *ns) {
+  ENSURE(s != NULL && ns != NULL, false);
+  bool neg = false;
+  if (*s == '-' || *s == '+') {
+    neg = *s == '-';
+    s++;
+  }
+  if (strcmp(s, "0") == 0) {
+    *ns = 0;
+    return true;
+  }
+  ENSURE(*s != '\0', false);
+  uint64_t total = 0;
+  while (*s != '\0') GUARD(duration_component(&s, &total));
+  *ns = neg ? -(int64_t)total : (int64_t)total;
+  return true;
+}
+
+/* ---- addresses ---- */
+
+bool relay_is_ip_literal(const char *s) {
+  unsigned char buf[16];
+  if (s == NULL) return false;
+  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static bool parse_port(const char *s, int *port) {
+  if (strcmp(s, "https") == 0) {
+    *port = 443;
+    return true;
+  }
+  if (strcmp(s, "http") == 0) {
+    *port = 80;
+    return true;
+  }
+  ENSURE(*s != '\0' && strlen(s) <= 5, false);
+  int v = 0;
+  for (; *s != '\0'; s++) {
+    ENSURE(*s >= '0' && *s <= '9', false);
+    v = v * 10 + (*s - '0');
+  }
+  ENSURE(v <= 65535, false);
+  *port = v;
+  return true;
+}
+
+bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port,
+                           char *err, size_t errcap) {
+  const char *colon = strrchr(addr, ':');
+  if (colon == NULL) {
+    errf(err, errcap, "address %s: missing port in address", addr);
+    return false;
+  }
+  const char *h = addr;
+  size_t hlen = (size_t)(colon - addr);
+  if (addr[0] == '[') {
+    const char *close = strchr(addr, ']');
+    if (close == NULL) {
+      errf(err, errcap, "address %s: missing ']' in address", addr);
+      return false;
+    }
+    if (close + 1 != colon) {
+      if (close[1] == '\0') {
+        errf(err, errcap, "address %s: missing port in address", addr);
+      } else {
+        errf(err, errcap, "address %s: too many colons in address", addr);
+      }
+      return false;
+    }
+    h = addr + 1;
+    hlen = (size_t)(close - h);
+    if (memchr(h, '[', hlen) != NULL) {
+      errf(err, errcap, "address %s: unexpected '[' in address", addr);
+      return false;
+    }
+  } else {
+    if (memchr(addr, ':', hlen) != NULL) {
+      errf(err, errcap, "address %s: too many colons in address", addr);
+      return false;
+    }
+    if (memchr(addr, '[', hlen) != NULL || memchr(addr, ']', hlen) != NULL) {
+      errf(err, errcap, "address %s: unexpected '[' in address", addr);
+      return false;
+    }
+  }
+  if (strchr(colon + 1, ']') != NULL || strchr(colon + 1, '[') != NULL) {
+    errf(err, errcap, "address %s: unexpected ']' in address", addr);
+    return false;
+  }
+  if (hlen >= hostcap) {
+    errf(err, errcap, "address %s: host too long", addr);
+    return false;
+  }
+  memcpy(host, h, hlen);
+  host[hlen] = '\0';
+  if (!parse_port(colon + 1, port)) {
+    errf(err, errcap, "address %s: invalid port %s (want 0..65535)", addr, colon + 1);
+    return false;
+  }
+  if (host[0] != '\0' && !relay_is_ip_literal(host)) {
+    errf(err, errcap, "address %s: host %s is not an IP address", addr, host);
+    return false;
+  }
+  return true;
+}
+
+/* ---- the flag table ---- */
+
+enum flag_kind { FLAG_BOOL, FLAG_STRING, FLAG_INT, FLAG_DURATION, FLAG_ONOFF, FLAG_TLSVER };
+
+struct flag_def {
+  const char *name;
+  enum flag_kind kind;
+  size_t offset; /* into struct relay_flags */
+  int min, max;  /* FLAG_INT range */
+};
+
+#define F(name, kind, field) {name, kind, offsetof(struct relay_flags, field), 0, 0}
+#define FI(name, field, lo, hi) {name, FLAG_INT, offsetof(struct relay_flags, field), lo, hi}
+
+static const struct flag_def flag_defs[] = {
+    F("a", FLAG_STRING, addr),
+    F("hostname", FLAG_STRING, hostname),
+    F("certmode", FLAG_STRING, certmode),
+    F("certdir", FLAG_STRING, certdir),
+    F("c", FLAG_STRING, keyfile),
+    F("stun", FLAG_BOOL, stun),
+    FI("stun-port", stun_port, 0, 65535),
+    F("derp", FLAG_BOOL, derp),
+    FI("http-port", http_port, -1, 65535),
+    F("tcp-write-timeout", FLAG_DURATION, tcp_write_timeout_ns),
+    F("verify-clients", FLAG_BOOL, verify_clients),
+    F("verify-clients-file", FLAG_STRING, verify_clients_file),
+    F("metacert", FLAG_ONOFF, metacert),
+    F("tls-min", FLAG_TLSVER, tls_min),
+    F("tls-max", FLAG_TLSVER, tls_max),
+    F("ready-file", FLAG_STRING, ready_file),
+    F("handshake-timeout", FLAG_DURATION, handshake_timeout_ns),
+};
+
+/* derper flags a user may carry over, with why they are not here: a clearer
+ * answer than "flag provided but not defined". */
+struct unsupported_flag {
+  const char *name;
+  const char *why;
+};
+
+static const struct unsupported_flag unsupported_flags[] = {
+    {"mesh-psk-file", "mesh is out of scope"},
+    {"mesh-with", "mesh is out of scope"},
+    {"verify-client-url", "no admission webhook; use --verify-clients-file"},
+    {"verify-client-url-fail-open", "no admission webhook; use --verify-clients-file"},
+    {"socket", "there is no local tailscaled; use --verify-clients-file"},
+    {"acme-ip-certs", "only --certmode=manual is supported"},
+    {"acme-eab-kid", "only --certmode=manual is supported"},
+    {"acme-eab-key", "only --certmode=manual is supported"},
+    {"acme-email", "only --certmode=manual is supported"},
+    {"dev", "use -a 127.0.0.1:0 --hostname 127.0.0.1 --certmode manual"},
+    {"bootstrap-dns-names", "no /bootstrap-dns endpoint"},
+    {"unpublished-bootstrap-dns-names", "no /bootstrap-dns endpoint"},
+    {"home", "no home page"},
+    {"accept-connection-limit", "no accept rate limiting"},
+    {"accept-connection-burst", "no accept rate limiting"},
+    {"tcp-user-timeout", "socket options are left at the OS defaults"},
+    {"tcp-keepalive-time", "socket options are left at the OS defaults"},
+};
+
+static const struct flag_def *flag_find(const char *name, size_t n) {
+  for (size_t i = 0; i < sizeof flag_defs / sizeof flag_defs[0]; i++) {
+    if (strlen(flag_defs[i].name) == n && memcmp(flag_defs[i].name, name, n) == 0) {
+      return &flag_defs[i];
+    }
+  }
+  return NULL;
+}
+
+static const struct unsupported_flag *unsupported_find(const char *name, size_t n) {
+  for (size_t i = 0; i < sizeof unsupported_flags / sizeof unsupported_flags[0]; i++) {
+    if (strlen(unsupported_flags[i].name) == n &&
+        memcmp(unsupported_flags[i].name, name, n) == 0) {
+      return &unsupported_flags[i];
+    }
+  }
+  return NULL;
+}
+
+/* strconv.ParseBool */
+static bool parse_go_bool(const char *s, bool *out) {
+  static const char *const truthy[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char *const falsy[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (size_t i = 0; i < 6; i++) {
+    if (strcmp(s, truthy[i]) == 0) {
+      *out = true;
+      return true;
+    }
+    if (strcmp(s, falsy[i]) == 0) {
+      *out = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* strconv.ParseInt(s, 0, 64) in the forms people type: sign, decimal, 0x. */
+static bool parse_go_int(const char *s, long long *out, bool *range_err) {
+  *range_err = false;
+  ENSURE(*s != '\0' && !isspace((unsigned char)*s), false);
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 0);
+  ENSURE(end != s && *end == '\0', false);
+  if (errno == ERANGE) {
+    *range_err = true;
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char *value,
+                     char *err, size_t errcap) {
+  void *field = (char *)f + d->offset;
+  switch (d->kind) {
+  case FLAG_BOOL: {
+    bool b;
+    if (!parse_go_bool(value, &b)) {
+      errf(err, errcap, "invalid boolean value \"%s\" for -%s: parse error", value, d->name);
+      return false;
+    }
+    *(bool *)field = b;
+    return true;
+  }
+  case FLAG_STRING:
+    *(const char **)field = value;
+    return true;
+  case FLAG_INT: {
+    long long v;
+    bool range_err;
+    if (!parse_go_int(value, &v, &range_err)) {
+      errf(err, errcap, "invalid value \"%s\" for flag -%s: %s", value, d->name,
+           range_err ? "value out of range" : "parse error");
+      return false;
+    }
+    if (v < d->min || v > d->max) {
+      errf(err, errcap, "invalid value \"%s\" for flag -%s: port out of range %d..%d", value,
+           d->name, d->min, d->max);
+      return false;
+    }
+    *(int *)field = (int)v;
+    return true;
+  }
+  case FLAG_DURATION: {
+    int64_t ns;
+    if (!relay_parse_duration(value, &ns)) {
+      errf(err, errcap, "invalid value \"%s\" for flag -%s: parse error", value, d->name);
+      return false;
+    }
+    *(int64_t *)field = ns;
+    return true;
+  }
+  case FLAG_ONOFF: {
+    bool b;
+    if (strcmp(value, "on") == 0) {
+      b = true;
+    } else if (strcmp(value, "off") == 0) {
+      b = false;
+    } else {
+      errf(err, errcap, "invalid value \"%s\" for flag -%s: want on or off", value, d->name);
+      return false;
+    }
+    *(bool *)field = b;
+    return true;
+  }
+  case FLAG_TLSVER: {
+    enum relay_tls_version v;
+    if (strcmp(value, "1.2") == 0) {
+      v = RELAY_TLS_1_2;
+    } else if (strcmp(value, "1.3") == 0) {
+      v = RELAY_TLS_1_3;
+    } else {
+      errf(err, errcap, "invalid value \"%s\" for flag -%s: want 1.2 or 1.3", value, d->name);
+      return false;
+    }
+    *(enum relay_tls_version *)field = v;
+    return true;
+  }
+  }
+  return false;
+}
+
+static bool is_help(const char *name, size_t n) {
+  return (n == 1 && name[0] == 'h') || (n == 4 && memcmp(name, "help", 4) == 0);
+}
+
+/* Go's FlagSet.parseOne for one argument that starts with '-'. Returns 1 when
+ * a flag was consumed (*i advanced past its value), 0 for help, -1 on error. */
+static int parse_one(struct relay_flags *f, int argc, char *const argv[], int *i, char *err,
+                     size_t errcap) {
+  const char *arg = argv[*i];
+  const char *name = arg + 1;
+  if (*name == '-') name++;
+  if (*name == '\0' || *name == '-' || *name == '=') {
+    errf(err, errcap, "bad flag syntax: %s", arg);
+    return -1;
+  }
+  const char *eq = strchr(name, '=');
+  size_t n = eq != NULL ? (size_t)(eq - name) : strlen(name);
+  const char *value = eq != NULL ? eq + 1 : NULL;
+  (*i)++;
+
+  const struct flag_def *d = flag_find(name, n);
+  if (d == NULL) {
+    if (is_help(name, n)) return 0;
+    const struct unsupported_flag *u = unsupported_find(name, n);
+    if (u != NULL) {
+      errf(err, errcap, "flag -%s is a derper flag derp-relay does not support: %s", u->name,
+           u->why);
+    } else {
+      errf(err, errcap, "flag provided but not defined: -%.*s", (int)n, name);
+    }
+    return -1;
+  }
+  if (d->kind == FLAG_BOOL) {
+    /* Go: a bare boolean flag means true; its value never comes from the
+     * next argument. */
+    return set_flag(f, d, value != NULL ? value : "true", err, errcap) ? 1 : -1;
+  }
+  if (value == NULL) {
+    if (*i >= argc) {
+      errf(err, errcap, "flag needs an argument: -%s", d->name);
+      return -1;
+    }
+    value = argv[(*i)++];
+  }
+  return set_flag(f, d, value, err, errcap) ? 1 : -1;
+}
+
+static const char *tls_version_name(enum relay_tls_version v) {
+  return v == RELAY_TLS_1_2 ? "1.2" : "1.3";
+}
+
+/* Cross-flag rules, checked once every flag is known. */
+static bool validate(struct relay_flags *f, char *err, size_t errcap) {
+  if (strcmp(f->certmode, "letsencrypt") == 0 || strcmp(f->certmode, "gcp") == 0) {
+    errf(err, errcap,
+         "--certmode=%s is not supported by derp-relay: only --certmode=manual (certificates "
+         "from --certdir, or a self-signed one for an IP --hostname)",
+         f->certmode);
+    return false;
+  }
+  if (strcmp(f->certmode, "manual") != 0) {
+    errf(err, errcap, "unsupport cert mode: \"%s\"", f->certmode);
+    return false;
+  }
+  if (f->certdir == NULL || f->certdir[0] == '\0') {
+    errf(err, errcap, "missing required --certdir flag");
+    return false;
+  }
+  if (f->hostname[0] == '\0') {
+    errf(err, errcap, "missing required --hostname flag");
+    return false;
+  }
+  char aerr[300];
+  if (!relay_split_host_port(f->addr, f->listen_host, sizeof f->listen_host, &f->listen_port,
+                             aerr, sizeof aerr)) {
+    errf(err, errcap, "invalid -a: %s", aerr);
+    return false;
+  }
+  if (f->verify_clients && (f->verify_clients_file == NULL || f->verify_clients_file[0] == '\0')) {
+    errf(err, errcap,
+         "--verify-clients needs --verify-clients-file FILE (one nodekey:<hex> per line): "
+         "derp-relay has no local tailscaled to ask");
+    return false;
+  }
+  if (!f->verify_clients && f->verify_clients_file != NULL) {
+    errf(err, errcap, "--verify-clients-file is only used with --verify-clients");
+    return false;
+  }
+  if (f->tcp_write_timeout_ns < 0) {
+    errf(err, errcap, "--tcp-write-timeout must not be negative (0 = none)");
+    return false;
+  }
+  if (f->handshake_timeout_ns <= 0) {
+    errf(err, errcap, "--handshake-timeout must be positive");
+    return false;
+  }
+  if (f->tls_min > f->tls_max) {
+    errf(err, errcap, "--tls-min %s is above --tls-max %s", tls_version_name(f->tls_min),
+         tls_version_name(f->tls_max));
+    return false;
+  }
+  if (f->ready_file != NULL && f->ready_file[0] == '\0') {
+    errf(err, errcap, "--ready-file must not be empty");
+    return false;
+  }
+  if (f->keyfile != NULL && f->keyfile[0] == '\0') {
+    errf(err, errcap, "-c must not be empty (omit it for an ephemeral key)");
+    return false;
+  }
+  return true;
+}
+
+enum relay_flags_result relay_flags_parse(struct relay_flags *f, int argc, char *const argv[],
+                                          char *err, size_t errcap) {
+  if (err != NULL && errcap > 0) err[0] = '\0';
+  int i = 1;
+  while (i < argc) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--") == 0) {
+      i++;
+      break;
+    }
+    if (arg[0] != '-' || arg[1] == '\0') break;
+    int r = parse_one(f, argc, argv, &i, err, errcap);
+    if (r == 0) return RELAY_FLAGS_HELP;
+    if (r < 0) return RELAY_FLAGS_ERROR;
+  }
+  /* Go stops at the first non-flag and derper ignores the rest; a stray word
+   * here is far more often a typo such as `--stun false`. */
+  if (i < argc) {
+    errf(err, errcap, "unexpected argument \"%s\" (booleans take --flag=false)", argv[i]);
+    return RELAY_FLAGS_ERROR;
+  }
+  return validate(f, err, errcap) ? RELAY_FLAGS_OK : RELAY_FLAGS_ERROR;
+}
+
+void relay_flags_usage(FILE *out, const char *prog) {
+  fprintf(out,
+          "Usage: %s [flags]\n"
+          "\n"
+          "derp-relay: the derpcheck reference DERP relay. Flags follow Go's flag syntax\n"
+          "(-flag, --flag, --flag=value, --flag value; booleans only as --flag or\n"
+          "--flag=false) and derper's names and defaults where they overlap.\n"
+          "\n"
+          "Listening and certificates:\n"
+          "  -a ADDR:PORT            listen address (default \":443\"); TLS is always served.\n"
+          "                          Port 0 picks a free port (see --ready-file). Host must be\n"
+          "                          empty (all interfaces) or an IP, e.g. 127.0.0.1:0 or [::1]:0\n"
+          "  --hostname NAME         TLS name (default \"derp.tailscale.com\"). An IP literal means:\n"
+          "                          any SNI is accepted, and a self-signed certificate is\n"
+          "                          generated if <certdir>/<name>.crt/.key are missing, then the\n"
+          "                          DERPMap snippet (CertName \"sha256-raw:<hex>\") is logged.\n"
+          "                          A DNS name means: the client's SNI must equal it.\n"
+          "  --certmode MODE         only \"manual\" (the default here; derper defaults to\n"
+          "                          letsencrypt): load <certdir>/<name>.crt and .key, where\n"
+          "                          <name> is --hostname without characters outside\n"
+          "                          [a-zA-Z0-9-.]. The .crt may hold intermediates after the leaf\n"
+          "  --certdir DIR           certificate directory (default\n"
+          "                          $XDG_CACHE_HOME or ~/.cache, + /tailscale/derper-certs)\n"
+          "  -c KEYFILE              DERP key file {\"PrivateKey\":\"privkey:<64 hex>\"}, created\n"
+          "                          if missing (default: none, a fresh key per start)\n"
+          "  --metacert=on|off       append the DERP meta certificate to the served chain\n"
+          "                          (default on); off serves the leaf (+ intermediates) alone,\n"
+          "                          for clients of tailscale 1.82.x that reject a second cert\n"
+          "  --tls-min 1.2|1.3       lowest TLS version served (default 1.2)\n"
+          "  --tls-max 1.2|1.3       highest TLS version served (default 1.3)\n"
+          "\n"
+          "Services:\n"
+          "  --derp[=false]          serve DERP on /derp (default true); false answers 404\n"
+          "                          \"derp server disabled\"\n"
+          "  --stun[=false]          run the STUN responder (default true)\n"
+          "  --stun-port PORT        STUN UDP port on the host of -a (default 3478, 0 = free port)\n"
+          "  --http-port PORT        plain-HTTP listener on the host of -a (default -1 = none;\n"
+          "                          derper defaults to 80): /generate_204, else a redirect to https\n"
+          "  --verify-clients        admit only the node keys of --verify-clients-file\n"
+          "  --verify-clients-file FILE\n"
+          "                          one nodekey:<64 hex> per line (# comments and blank lines\n"
+          "                          ignored); required by --verify-clients (derper asks the\n"
+          "                          local tailscaled instead, which does not exist here)\n"
+          "\n"
+          "Timeouts (Go durations: 500ms, 2s, 1m30s):\n"
+          "  --tcp-write-timeout D   a client whose pending output makes no progress for D is\n"
+          "                          disconnected (default 2s, 0 = never)\n"
+          "  --handshake-timeout D   DERP handshake deadline: to send ServerKey, then again to\n"
+          "                          receive ClientInfo (default 10s; also bounds TLS+HTTP)\n"
+          "\n"
+          "Harness:\n"
+          "  --ready-file PATH       once listening, atomically write \"host:port\\n\" (the bound\n"
+          "                          TLS address, e.g. 127.0.0.1:43121 or [::1]:43121) and, with\n"
+          "                          STUN on, a second line \"stun host:port\\n\"\n"
+          "  -h, --help              this text\n"
+          "\n"
+          "Endpoints: /derp (101 upgrade, or no response with Derp-Fast-Start: 1; any other\n"
+          "Upgrade gets 426), /derp/probe and /derp/latency-check, /generate_204 (with the\n"
+          "X-Tailscale-Challenge echo), /robots.txt; anything else 404. Mesh frames from\n"
+          "clients close the connection (\"insufficient permissions\"): there is no mesh key.\n"
+          "Logs go to stderr with Go's log prefix; SIGTERM/SIGINT shut down cleanly.\n",
+          prog);
+}

@@ -1,0 +1,189 @@
+#include "relay_server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "relay_connection.h"
+#include "relay_listen.h"
+#include "relay_log.h"
+
+#define NS_PER_MS 1000000
+
+static void core_log(void *ctx, const char *line) {
+  (void)ctx;
+  relay_log_printf("derp: %s", line);
+}
+
+void relay_server_pump(struct relay_server *s, uint64_t now) {
+  struct relay_event ev;
+  while (relay_next_event(s->core, &ev)) {
+    struct relay_connection *c = relay_conn_user(ev.conn);
+    if (ev.kind == RELAY_EVENT_OUTPUT) {
+      relay_connection_flush(c, now);
+      continue;
+    }
+    /* relay_core has logged the reason with the connection's id. */
+    /* Undeliverable output means a stuck reader (write timeout or queue
+     * overflow): reset rather than wait for a FIN that cannot be sent. */
+    const uint8_t *p;
+    bool stuck = relay_conn_pending(ev.conn, &p) > 0 ||
+                 evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+    relay_connection_free(c, now, stuck);
+  }
+}
+
+/* Connections still in TLS or HTTP after --handshake-timeout are dropped
+ * (oldest first, so the scan stops at the first one still in time). */
+static void expire_waiting(struct relay_server *s, uint64_t now) {
+  while (s->waiting.head != NULL && now - s->waiting.head->started_ms >= s->handshake_timeout_ms) {
+    struct relay_connection *c = s->waiting.head;
+    char peer[64];
+    relay_connection_peer_text(c, peer, sizeof peer);
+    if (c->phase == RELAY_PHASE_TLS) {
+      relay_log_printf("http: TLS handshake error from %s: handshake timeout", peer);
+    } else {
+      relay_log_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
+    }
+    relay_connection_free(c, now, false);
+  }
+}
+
+static void arm_timer(struct relay_server *s, uint64_t now, uint64_t next) {
+  uint64_t wait = next > now ? next - now : 0;
+  if (wait > s->tick_ms) wait = s->tick_ms;
+  struct timeval tv = {.tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000};
+  evtimer_add(s->timer, &tv);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  struct relay_server *s = arg;
+  uint64_t now = relay_now_ms();
+  uint64_t next = relay_tick(s->core, now);
+  relay_server_pump(s, now);
+  expire_waiting(s, now);
+  arm_timer(s, now, next);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg) {
+  (void)l;
+  relay_connection_accept(arg, fd, sa, salen);
+}
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  struct relay_server *s = arg;
+  evconnlistener_enable(s->listener);
+}
+
+/* Out of descriptors: the listening socket stays readable, so accepting
+ * again at once would spin. Pause 100 ms, as Go's server backs off. */
+static void on_accept_error(struct evconnlistener *l, void *arg) {
+  struct relay_server *s = arg;
+  int e = EVUTIL_SOCKET_ERROR();
+  relay_log_printf("http: Accept error: %s; retrying in 100ms", evutil_socket_error_to_string(e));
+  evconnlistener_disable(l);
+  struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
+  evtimer_add(s->accept_pause, &tv);
+}
+
+static uint64_t ns_to_ms(int64_t ns) { return ns <= 0 ? 0 : (uint64_t)(ns + NS_PER_MS - 1) / NS_PER_MS; }
+
+static bool create_core(struct relay_server *s, const struct relay_server_config *cfg) {
+  struct relay_options o;
+  relay_options_init(&o);
+  memcpy(o.server_public, cfg->keys->pub, DERP_KEY_LEN);
+  memcpy(o.server_secret, cfg->keys->priv, DERP_KEY_LEN);
+  o.verify_clients = cfg->flags->verify_clients;
+  o.allowed_keys = cfg->allowed;
+  o.allowed_count = cfg->allowed_count;
+  o.handshake_timeout_ms = s->handshake_timeout_ms;
+  o.write_timeout_ms = ns_to_ms(cfg->flags->tcp_write_timeout_ns);
+  o.log = core_log;
+  s->core = relay_create(&o);
+  if (s->core == NULL) return false;
+  /* The timer must notice the shortest deadline relay_core can create
+   * between two ticks: a handshake step or a write timeout. */
+  uint64_t shortest = s->handshake_timeout_ms;
+  if (o.write_timeout_ms > 0 && o.write_timeout_ms < shortest) shortest = o.write_timeout_ms;
+  s->tick_ms = shortest / 8;
+  if (s->tick_ms < 5) s->tick_ms = 5;
+  if (s->tick_ms > 1000) s->tick_ms = 1000;
+  return true;
+}
+
+struct relay_server *relay_server_start(struct event_base *base,
+                                        const struct relay_server_config *cfg, char *bound,
+                                        size_t boundcap, char *err, size_t errcap) {
+  struct relay_server *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    snprintf(err, errcap, "out of memory");
+    return NULL;
+  }
+  s->base = base;
+  s->tls = cfg->tls;
+  s->handshake_timeout_ms = ns_to_ms(cfg->flags->handshake_timeout_ns);
+  s->http.derp_enabled = cfg->flags->derp;
+  memcpy(s->http.server_public_key, cfg->keys->pub, DERP_KEY_LEN);
+  if (!create_core(s, cfg)) {
+    snprintf(err, errcap, "cannot create the DERP relay core");
+    relay_server_free(s);
+    return NULL;
+  }
+  int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->listen_port,
+                               bound, boundcap, err, errcap);
+  if (fd < 0) {
+    relay_server_free(s);
+    return NULL;
+  }
+  s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                                   -1, fd);
+  s->timer = evtimer_new(base, on_timer, s);
+  s->accept_pause = evtimer_new(base, on_accept_resume, s);
+  if (s->listener == NULL || s->timer == NULL || s->accept_pause == NULL) {
+    if (s->listener == NULL) close(fd);
+    snprintf(err, errcap, "cannot register the listener with the event loop");
+    relay_server_free(s);
+    return NULL;
+  }
+  evconnlistener_set_error_cb(s->listener, on_accept_error);
+  arm_timer(s, 0, 0);
+  return s;
+}
+
+static void free_list(struct relay_conn_list *l, uint64_t now) {
+  while (l->head != NULL) relay_connection_free(l->head, now, false);
+}
+
+void relay_server_free(struct relay_server *s) {
+  if (s == NULL) return;
+  uint64_t now = relay_now_ms();
+  if (s->listener != NULL) evconnlistener_free(s->listener);
+  /* relay_destroy does not notify anyone, so nothing is pumped here. */
+  free_list(&s->waiting, now);
+  free_list(&s->derp, now);
+  if (s->timer != NULL) event_free(s->timer);
+  if (s->accept_pause != NULL) event_free(s->accept_pause);
+  if (s->core != NULL) relay_destroy(s->core);
+  free(s);
+}
+
+void relay_server_stats(const struct relay_server *s, struct relay_stats *out) {
+  relay_get_stats(s->core, out);
+}
+
+size_t relay_server_connections(const struct relay_server *s) {
+  return s->waiting.count + s->derp.count;
+}

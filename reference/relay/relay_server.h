@@ -1,0 +1,45 @@
+/* relay_server: the TLS listener of derp-relay and the event pump between
+ * libevent and the sans-I/O cores.
+ *
+ * Why this split: every decision is a core's (relay_http routes requests,
+ * relay_core runs DERP and its timers); the server owns only what cannot be
+ * sans-I/O: sockets, the TLS records, the clock, one timer, and the order in
+ * which the cores' events are turned into writes and closes. One event loop,
+ * one thread: a slow or hostile client can cost others CPU time, never a
+ * blocked call. */
+#ifndef DERP_RELAY_SERVER_H
+#define DERP_RELAY_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/derp_keys.h"
+#include "derp/relay_core.h"
+#include "relay_flags.h"
+#include "relay_tls.h"
+
+struct event_base;
+struct relay_server;
+
+struct relay_server_config {
+  const struct relay_flags *flags; /* listen address, derp, timeouts, verify-clients */
+  const struct derp_keypair *keys; /* the DERP key (also in the metacert) */
+  const uint8_t (*allowed)[DERP_KEY_LEN]; /* --verify-clients-file keys */
+  size_t allowed_count;
+  struct relay_tls *tls;           /* built by relay_tls_init; outlives the server */
+};
+
+/* Bind -a and start accepting. *bound gets the bound address. */
+struct relay_server *relay_server_start(struct event_base *base,
+                                        const struct relay_server_config *cfg, char *bound,
+                                        size_t boundcap, char *err, size_t errcap);
+/* Close every connection (close_notify where the TLS session is up) and free
+ * everything. */
+void relay_server_free(struct relay_server *s);
+
+void relay_server_stats(const struct relay_server *s, struct relay_stats *out);
+/* Connections in any phase (TLS, HTTP, DERP). */
+size_t relay_server_connections(const struct relay_server *s);
+
+#endif

@@ -1,0 +1,164 @@
+/* What a node means for dialing and TLS (spec §3.1), and region lookup
+ * (§5.1). Pure functions: address parsing is inet_pton, nothing resolves. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "derp/derpmap.h"
+#include "derp/guard.h"
+
+uint16_t derp_node_derp_port(const struct derp_node *n) {
+  return n->derp_port ? (uint16_t)n->derp_port : DERP_DEFAULT_DERP_PORT;
+}
+
+int derp_node_stun_port(const struct derp_node *n) {
+  return n->stun_port == 0 ? DERP_DEFAULT_STUN_PORT : n->stun_port;
+}
+
+/* 4 or 6 when s is an address literal, else 0. With allow_zone, an IPv6
+ * literal may carry a non-empty %zone, as Go's netip.ParseAddr allows. */
+static int ip_family(const char *s, size_t len, bool allow_zone) {
+  char buf[64];
+  unsigned char addr[16];
+  if (len == 0 || len >= sizeof buf) return 0;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  if (inet_pton(AF_INET, buf, addr) == 1) return 4;
+  char *zone = strchr(buf, '%');
+  if (zone) {
+    if (!allow_zone || zone[1] == '\0') return 0;
+    *zone = '\0';
+  }
+  return inet_pton(AF_INET6, buf, addr) == 1 ? 6 : 0;
+}
+
+/* HostName without the [brackets] Go's TLS stack strips (and that a user may
+ * copy from a URL). */
+static void host_core(const char *host, const char **core, size_t *len) {
+  size_t n = strlen(host);
+  if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+    *core = host + 1;
+    *len = n - 2;
+  } else {
+    *core = host;
+    *len = n;
+  }
+}
+
+static void set_target(struct derp_dial_target *t, enum derp_family fam, const char *host,
+                       size_t len, bool literal, uint16_t port) {
+  t->family = fam;
+  snprintf(t->host, sizeof t->host, "%.*s", (int)len, host);
+  t->is_literal = literal;
+  t->port = port;
+}
+
+size_t derp_node_dial_targets(const struct derp_node *n, struct derp_dial_target out[2]) {
+  if (n->stun_only) return 0;
+  const char *core;
+  size_t core_len;
+  host_core(n->host_name, &core, &core_len);
+  int host_family = ip_family(core, core_len, true);
+  uint16_t port = derp_node_derp_port(n);
+  const struct {
+    enum derp_family family;
+    const char *override;
+  } families[2] = {{DERP_FAMILY_IPV4, n->ipv4}, {DERP_FAMILY_IPV6, n->ipv6}};
+  size_t count = 0;
+  for (size_t i = 0; i < 2; i++) {
+    const char *ovr = families[i].override;
+    int want = (int)families[i].family;
+    if (ovr[0] != '\0') {
+      /* The field replaces DNS; anything that is not an address of this
+       * family ("none" by convention) turns the family off. */
+      if (ip_family(ovr, strlen(ovr), true) == want)
+        set_target(&out[count++], families[i].family, ovr, strlen(ovr), true, port);
+    } else if (host_family == 0 && core_len > 0) {
+      set_target(&out[count++], families[i].family, n->host_name, strlen(n->host_name), false,
+                 port);
+    } else if (host_family == want) {
+      set_target(&out[count++], families[i].family, core, core_len, true, port);
+    }
+  }
+  return count;
+}
+
+size_t derp_region_dial_plan(const struct derp_region *r, struct derp_dial_step *out, size_t cap) {
+  size_t total = 0;
+  for (size_t i = 0; i < r->node_count; i++) {
+    struct derp_dial_target targets[2];
+    size_t n = derp_node_dial_targets(&r->nodes[i], targets);
+    for (size_t j = 0; j < n; j++, total++) {
+      if (total >= cap) continue;
+      out[total].node_index = i;
+      out[total].target = targets[j];
+    }
+  }
+  return total;
+}
+
+/* Go's crypto/tls hostnameInSNI: no SNI for an IP literal (brackets and a
+ * %zone removed first), otherwise the name without trailing dots. */
+static void sni_for(const char *host, char *out, size_t cap) {
+  const char *core;
+  size_t len;
+  host_core(host, &core, &len);
+  for (size_t i = len; i > 1; i--) /* the last '%', unless it is the first byte */
+    if (core[i - 1] == '%') {
+      len = i - 1;
+      break;
+    }
+  if (ip_family(core, len, false) != 0) {
+    out[0] = '\0';
+    return;
+  }
+  size_t n = strlen(host);
+  while (n > 0 && host[n - 1] == '.')
+    n--;
+  snprintf(out, cap, "%.*s", (int)n, host);
+}
+
+static const char pin_prefix[] = "sha256-raw:";
+
+struct derp_tls_plan derp_node_tls_plan(const struct derp_node *n) {
+  struct derp_tls_plan p = {.verify = DERP_TLS_VERIFY_CA,
+                            .insecure_for_tests = n->insecure_for_tests};
+  sni_for(n->host_name, p.sni, sizeof p.sni);
+  const char *cert = n->cert_name;
+  if (strncmp(cert, pin_prefix, sizeof pin_prefix - 1) == 0) {
+    p.verify = DERP_TLS_VERIFY_PIN;
+    p.pin_hex = cert + sizeof pin_prefix - 1;
+  } else if (cert[0] != '\0' && strcmp(cert, n->host_name) != 0) {
+    /* Go's SetConfigExpectedCert changes nothing when CertName equals the
+     * ServerName (HostName), so that case stays plain CA verification. */
+    p.verify = DERP_TLS_VERIFY_NAME;
+    p.verify_name = cert;
+  }
+  return p;
+}
+
+const struct derp_region *derp_map_find_region(const struct derp_map *m, const char *selector) {
+  if (!m || !selector) return NULL;
+  /* strconv.Atoi: optional sign then decimal digits, nothing else. */
+  const char *s = selector;
+  bool neg = false;
+  if (*s == '+' || *s == '-') neg = *s++ == '-';
+  bool numeric = *s != '\0';
+  uint64_t v = 0;
+  for (const char *p = s; numeric && *p; p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (*p < '0' || *p > '9' || v > ((uint64_t)INT64_MAX - d) / 10)
+      numeric = false;
+    else
+      v = v * 10 + d;
+  }
+  if (numeric) {
+    int64_t id = neg ? -(int64_t)v : (int64_t)v;
+    for (size_t i = 0; i < m->region_count; i++)
+      if (m->regions[i].id == id) return &m->regions[i];
+    return NULL;
+  }
+  for (size_t i = 0; i < m->region_count; i++)
+    if (strcmp(m->regions[i].code, selector) == 0) return &m->regions[i];
+  return NULL;
+}

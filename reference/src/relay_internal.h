@@ -1,0 +1,164 @@
+/* Private to the relay_* sources: the structures behind relay_core.h and the
+ * two containers they are built from (a keyed hash map of node keys, and the
+ * per-connection output queue). */
+#ifndef DERP_RELAY_INTERNAL_H
+#define DERP_RELAY_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "derp/byte_cursor.h"
+#include "derp/relay_core.h"
+
+/* ---- relay_keymap.c: 32-byte node key -> pointer -------------------- */
+
+/* Keys are chosen by untrusted clients, so slots are picked by SipHash with a
+ * per-relay secret: nobody can aim many keys at one bucket. */
+#define RELAY_KEYMAP_SEED_LEN 16
+
+struct relay_keymap_slot {
+  uint8_t key[DERP_KEY_LEN];
+  void *value;
+  bool used;
+};
+
+struct relay_keymap {
+  struct relay_keymap_slot *slots;
+  size_t cap; /* 0 or a power of two */
+  size_t count;
+  const uint8_t *seed; /* RELAY_KEYMAP_SEED_LEN bytes, owned by the relay */
+};
+
+void relay_keymap_init(struct relay_keymap *m, const uint8_t *seed);
+void relay_keymap_free(struct relay_keymap *m);
+void *relay_keymap_get(const struct relay_keymap *m, const uint8_t key[DERP_KEY_LEN]);
+/* Insert or replace; false on allocation failure (map unchanged). */
+bool relay_keymap_put(struct relay_keymap *m, const uint8_t key[DERP_KEY_LEN], void *value);
+void relay_keymap_remove(struct relay_keymap *m, const uint8_t key[DERP_KEY_LEN]);
+/* Iteration: start with *pos = 0; false at the end. The map must not change
+ * during an iteration. */
+bool relay_keymap_next(const struct relay_keymap *m, size_t *pos, const uint8_t **key,
+                       void **value);
+
+/* ---- relay_queue.c: bounded output bytes ----------------------------- */
+
+struct relay_queue {
+  uint8_t *buf;
+  size_t alloc;
+  size_t head; /* first unconsumed byte */
+  size_t len;  /* unconsumed bytes */
+  size_t limit;
+  uint64_t pushed; /* totals, to tell whether a given frame was written */
+  uint64_t popped;
+};
+
+enum relay_queue_status { RELAY_QUEUE_OK, RELAY_QUEUE_FULL, RELAY_QUEUE_NOMEM };
+
+void relay_queue_init(struct relay_queue *q, size_t limit);
+void relay_queue_free(struct relay_queue *q);
+/* A writer over `need` contiguous free bytes at the tail. */
+enum relay_queue_status relay_queue_reserve(struct relay_queue *q, size_t need,
+                                            struct byte_writer *w);
+void relay_queue_commit(struct relay_queue *q, const struct byte_writer *w);
+size_t relay_queue_peek(const struct relay_queue *q, const uint8_t **data);
+void relay_queue_pop(struct relay_queue *q, size_t n);
+
+/* ---- relay_core.c / relay_session.c ---------------------------------- */
+
+#define RELAY_REASON_CAP 320
+#define RELAY_KEY_TEXT_LEN 73 /* "nodekey:" + 64 hex + NUL */
+
+/* Everything the registry knows about one node key. It outlives a replaced
+ * connection so the clients that received from the key keep being owed a
+ * PeerGone when the key finally leaves. */
+struct relay_client {
+  struct relay_conn *active;
+  struct relay_keymap receivers; /* dst key -> dst conn that got packets */
+};
+
+struct relay_conn {
+  struct relay *relay;
+  uint64_t id;
+  void *user;
+  enum relay_conn_state state;
+  bool doomed; /* close decided, teardown pending at the end of the call */
+  char reason[RELAY_REASON_CAP];
+
+  struct relay_conn *all_prev, *all_next;
+  struct relay_conn *doom_next;
+  struct relay_conn *out_prev, *out_next; /* OUTPUT event list */
+  bool out_listed;
+  struct relay_conn *closed_prev, *closed_next; /* CLOSED event list */
+  bool closed_listed;
+  struct relay_conn *watch_prev, *watch_next; /* mesh watchers */
+  bool watching;
+
+  struct derp_frame_reader reader;
+  uint8_t *inbuf;
+  size_t inbuf_cap;
+
+  struct relay_queue out;
+  uint64_t stall_since; /* when the queue last was empty or made progress */
+  uint64_t pong_end;    /* queue total at the end of the last Pong */
+
+  uint64_t opened_at;
+  uint64_t server_key_end;
+  bool server_key_written;
+  uint64_t client_info_deadline;
+
+  uint8_t key[DERP_KEY_LEN];
+  char key_text[RELAY_KEY_TEXT_LEN];
+  bool can_mesh, preferred, is_prober, not_ideal;
+  uint8_t ip16[16];
+  uint16_t port;
+
+  uint64_t keepalive_period;
+  uint64_t next_keepalive;
+  uint32_t not_here_tokens; /* milli-tokens, burst 3000, +1 per ms */
+  uint64_t not_here_refilled_at;
+
+  struct relay_keymap saw_src; /* src keys this connection received from */
+};
+
+struct relay {
+  struct relay_options opt;
+  struct relay_keymap allowed;
+  uint8_t *allowed_marks; /* storage behind `allowed` values */
+  uint8_t seed[RELAY_KEYMAP_SEED_LEN];
+  struct relay_keymap clients; /* key -> struct relay_client */
+  uint8_t *scratch;            /* opened ClientInfo plaintext */
+  uint64_t now;
+  uint64_t next_id;
+  struct relay_conn *all;
+  struct relay_conn *doomed;
+  struct relay_conn *out_head, *out_tail;
+  struct relay_conn *closed_head, *closed_tail;
+  struct relay_conn *watchers;
+  struct relay_stats stats;
+};
+
+void relay_logf(struct relay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void relay_key_text(const uint8_t key[DERP_KEY_LEN], char out[RELAY_KEY_TEXT_LEN]);
+void relay_random(struct relay *r, uint8_t *out, size_t n);
+
+/* Decide to close (first reason wins); the teardown runs at the end of the
+ * current public call, so nothing is freed under a caller's feet. */
+void relay_conn_fail(struct relay_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void relay_flush_doomed(struct relay *r);
+
+/* Output: reserve a frame of exactly `frame_len` bytes on c's queue. False
+ * (and nothing to write) when c is closing or its queue overflowed (which
+ * closes c). */
+bool relay_conn_reserve(struct relay_conn *c, size_t frame_len, struct byte_writer *w);
+void relay_conn_commit(struct relay_conn *c, const struct byte_writer *w);
+void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN],
+                          uint8_t reason);
+void relay_send_peer_present(struct relay_conn *to, const struct relay_conn *peer);
+
+/* relay_session.c: the per-connection protocol. */
+void relay_session_start(struct relay_conn *c);
+void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n);
+/* relay_core.c: registration once ClientInfo is accepted. */
+void relay_register(struct relay_conn *c);
+
+#endif

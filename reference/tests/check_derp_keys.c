@@ -1,0 +1,392 @@
+#include "derp/derp_keys.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_main.h"
+
+static const char hex64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+static char tmpdir[64];
+
+static void make_tmpdir(void) {
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/check_derp_keys.XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void remove_tmpdir(void) { nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
+
+static void write_file(const char *path, const char *body) {
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(body, f);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+static enum derp_keyfile_status parse_str(const char *json, uint8_t priv[32]) {
+  char why[256];
+  return derp_keyfile_parse((const uint8_t *)json, strlen(json), priv, why, sizeof why);
+}
+
+START_TEST(generated_key_is_clamped_and_public_matches) {
+  struct derp_keypair kp;
+  ck_assert(derp_keypair_generate(&kp));
+  ck_assert_uint_eq(kp.priv[0] & 7, 0);
+  ck_assert_uint_eq(kp.priv[31] & 0xc0, 0x40);
+  uint8_t want[32];
+  ck_assert_int_eq(crypto_scalarmult_base(want, kp.priv), 0);
+  ck_assert_mem_eq(kp.pub, want, 32);
+  struct derp_keypair other;
+  ck_assert(derp_keypair_generate(&other));
+  ck_assert(memcmp(kp.priv, other.priv, 32) != 0);
+}
+END_TEST
+
+START_TEST(public_from_private_matches_rfc7748_vector) {
+  /* RFC 7748 §6.1: Alice's private key and public key. */
+  static const char priv_hex[] = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
+  static const char pub_hex[] = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+  uint8_t priv[32], pub[32], want[32];
+  ck_assert(derp_key_from_hex(priv_hex, 64, priv));
+  ck_assert(derp_key_from_hex(pub_hex, 64, want));
+  ck_assert(derp_key_public_from_private(priv, pub));
+  ck_assert_mem_eq(pub, want, 32);
+}
+END_TEST
+
+START_TEST(hex_encodes_lowercase) {
+  const uint8_t in[] = {0x00, 0xab, 0xCD, 0xef, 0x12};
+  char out[11];
+  derp_hex_lower(in, sizeof in, out);
+  ck_assert_str_eq(out, "00abcdef12");
+}
+END_TEST
+
+START_TEST(hex_decode_accepts_either_case) {
+  uint8_t lower[32], upper[32];
+  char up[65];
+  for (int i = 0; i < 64; i++) up[i] = (char)((hex64[i] >= 'a') ? hex64[i] - 32 : hex64[i]);
+  up[64] = '\0';
+  ck_assert(derp_key_from_hex(hex64, 64, lower));
+  ck_assert(derp_key_from_hex(up, 64, upper));
+  ck_assert_mem_eq(lower, upper, 32);
+  ck_assert_uint_eq(lower[0], 0x01);
+  ck_assert_uint_eq(lower[7], 0xef);
+}
+END_TEST
+
+START_TEST(hex_decode_rejects_wrong_length) {
+  uint8_t k[32];
+  memset(k, 0x5a, sizeof k);
+  ck_assert(!derp_key_from_hex(hex64, 63, k));
+  char long_hex[66];
+  snprintf(long_hex, sizeof long_hex, "%s0", hex64);
+  ck_assert(!derp_key_from_hex(long_hex, 65, k));
+  ck_assert(!derp_key_from_hex(hex64, 0, k));
+  ck_assert(!derp_key_from_hex(NULL, 64, k));
+  ck_assert_uint_eq(k[0], 0x5a); /* untouched on failure */
+}
+END_TEST
+
+START_TEST(hex_decode_rejects_non_hex) {
+  uint8_t k[32];
+  char bad[65];
+  memcpy(bad, hex64, 65);
+  bad[40] = 'g';
+  ck_assert(!derp_key_from_hex(bad, 64, k));
+  bad[40] = ' ';
+  ck_assert(!derp_key_from_hex(bad, 64, k));
+  bad[40] = '\0';
+  ck_assert(!derp_key_from_hex(bad, 64, k));
+}
+END_TEST
+
+START_TEST(text_forms_round_trip) {
+  struct derp_keypair kp;
+  ck_assert(derp_keypair_generate(&kp));
+  char pub[DERP_KEY_TEXT_SIZE], priv[DERP_KEY_TEXT_SIZE];
+  derp_key_public_text(kp.pub, pub);
+  derp_key_private_text(kp.priv, priv);
+  ck_assert_uint_eq(strlen(pub), 72);
+  ck_assert(strncmp(pub, "nodekey:", 8) == 0);
+  ck_assert(strncmp(priv, "privkey:", 8) == 0);
+  uint8_t back[32];
+  ck_assert(derp_key_parse_text(pub, strlen(pub), DERP_KEY_PUBLIC_PREFIX, back));
+  ck_assert_mem_eq(back, kp.pub, 32);
+  ck_assert(derp_key_parse_text(priv, strlen(priv), DERP_KEY_PRIVATE_PREFIX, back));
+  ck_assert_mem_eq(back, kp.priv, 32);
+}
+END_TEST
+
+START_TEST(text_parse_rejects_wrong_prefix) {
+  char text[DERP_KEY_TEXT_SIZE + 1];
+  uint8_t k[32];
+  snprintf(text, sizeof text, "nodekey:%s", hex64);
+  ck_assert(!derp_key_parse_text(text, strlen(text), DERP_KEY_PRIVATE_PREFIX, k));
+  snprintf(text, sizeof text, "Privkey:%s", hex64);
+  ck_assert(!derp_key_parse_text(text, strlen(text), DERP_KEY_PRIVATE_PREFIX, k));
+  ck_assert(!derp_key_parse_text(hex64, 64, DERP_KEY_PRIVATE_PREFIX, k));
+  ck_assert(!derp_key_parse_text("privkey", 7, DERP_KEY_PRIVATE_PREFIX, k));
+}
+END_TEST
+
+START_TEST(keyfile_format_is_go_marshalindent) {
+  uint8_t priv[32];
+  ck_assert(derp_key_from_hex(hex64, 64, priv));
+  char out[128];
+  ck_assert(derp_keyfile_format(priv, out, sizeof out));
+  ck_assert_str_eq(out, "{\n\t\"PrivateKey\": \"privkey:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n}");
+  ck_assert(!derp_keyfile_format(priv, out, 90));
+}
+END_TEST
+
+START_TEST(keyfile_parse_accepts_compact_and_case_insensitive_name) {
+  char json[160];
+  uint8_t priv[32], want[32];
+  ck_assert(derp_key_from_hex(hex64, 64, want));
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_OK);
+  ck_assert_mem_eq(priv, want, 32);
+  memset(priv, 0, sizeof priv);
+  snprintf(json, sizeof json, "{\"other\":1,\"privatekey\":\"privkey:%s\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_OK);
+  ck_assert_mem_eq(priv, want, 32);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_bad_json) {
+  uint8_t priv[32];
+  char why[256];
+  const char *json = "{\"PrivateKey\": ";
+  ck_assert_int_eq(derp_keyfile_parse((const uint8_t *)json, strlen(json), priv, why, sizeof why),
+                   DERP_KEYFILE_ERR_JSON);
+  ck_assert_ptr_nonnull(strstr(why, "invalid JSON"));
+  ck_assert_int_eq(parse_str("[]", priv), DERP_KEYFILE_ERR_JSON);
+  ck_assert_int_eq(parse_str("", priv), DERP_KEYFILE_ERR_JSON);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_missing_field) {
+  uint8_t priv[32];
+  ck_assert_int_eq(parse_str("{}", priv), DERP_KEYFILE_ERR_FIELD);
+  ck_assert_int_eq(parse_str("{\"PublicKey\":\"x\"}", priv), DERP_KEYFILE_ERR_FIELD);
+  ck_assert_int_eq(parse_str("{\"PrivateKey\":null}", priv), DERP_KEYFILE_ERR_FIELD);
+  ck_assert_int_eq(parse_str("{\"PrivateKey\":42}", priv), DERP_KEYFILE_ERR_FIELD);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_duplicate_field) {
+  char json[256];
+  uint8_t priv[32];
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"privateKEY\":\"privkey:%s\"}", hex64, hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_FIELD);
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"PrivateKey\":\"privkey:%s\"}", hex64, hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_JSON);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_wrong_prefix) {
+  char json[160];
+  uint8_t priv[32];
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"nodekey:%s\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"%s\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_63_hex) {
+  char json[160];
+  uint8_t priv[32];
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%.63s\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s0\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+}
+END_TEST
+
+START_TEST(keyfile_parse_rejects_non_hex) {
+  char json[160];
+  uint8_t priv[32];
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%.63sz\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+}
+END_TEST
+
+START_TEST(keyfile_created_when_missing_with_mode_0600) {
+  make_tmpdir();
+  char path[128], err[DERP_KEYFILE_ERR_SIZE];
+  snprintf(path, sizeof path, "%s/sub/dir/derper.key", tmpdir);
+  struct derp_keypair kp;
+  bool created = false;
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert(created);
+  struct stat sb;
+  ck_assert_int_eq(stat(path, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+  uint8_t pub[32];
+  ck_assert(derp_key_public_from_private(kp.priv, pub));
+  ck_assert_mem_eq(pub, kp.pub, 32);
+  /* The parent directories were made private, and no temporary file is left. */
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/sub", tmpdir);
+  ck_assert_int_eq(stat(dir, &sb), 0);
+  ck_assert_uint_eq(sb.st_mode & 0777, 0700);
+  snprintf(dir, sizeof dir, "%s/sub/dir", tmpdir);
+  DIR *d = opendir(dir);
+  ck_assert_ptr_nonnull(d);
+  int entries = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (e->d_name[0] != '.') entries++;
+  closedir(d);
+  ck_assert_int_eq(entries, 1);
+  remove_tmpdir();
+}
+END_TEST
+
+START_TEST(keyfile_second_load_gives_same_key) {
+  make_tmpdir();
+  char path[128], err[DERP_KEYFILE_ERR_SIZE];
+  snprintf(path, sizeof path, "%s/derper.key", tmpdir);
+  struct derp_keypair a, b;
+  bool created;
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &a, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert(created);
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &b, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert(!created);
+  ck_assert_mem_eq(a.priv, b.priv, 32);
+  ck_assert_mem_eq(a.pub, b.pub, 32);
+  remove_tmpdir();
+}
+END_TEST
+
+START_TEST(keyfile_loads_existing_file) {
+  make_tmpdir();
+  char path[128], body[160], err[DERP_KEYFILE_ERR_SIZE];
+  snprintf(path, sizeof path, "%s/k.json", tmpdir);
+  snprintf(body, sizeof body, "{\"PrivateKey\": \"privkey:%s\"}\n", hex64);
+  write_file(path, body);
+  struct derp_keypair kp;
+  bool created = true;
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert(!created);
+  uint8_t want[32];
+  ck_assert(derp_key_from_hex(hex64, 64, want));
+  ck_assert_mem_eq(kp.priv, want, 32);
+  remove_tmpdir();
+}
+END_TEST
+
+START_TEST(keyfile_error_names_file_and_problem) {
+  make_tmpdir();
+  char path[128], err[DERP_KEYFILE_ERR_SIZE], want[256];
+  snprintf(path, sizeof path, "%s/bad.key", tmpdir);
+  write_file(path, "{\"PrivateKey\":\"privkey:abc\"}");
+  struct derp_keypair kp;
+  bool created;
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_KEY);
+  snprintf(want, sizeof want, "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits",
+           path);
+  ck_assert_str_eq(err, want);
+  write_file(path, "not json");
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_JSON);
+  snprintf(want, sizeof want, "key file \"%s\": invalid JSON", path);
+  ck_assert(strncmp(err, want, strlen(want)) == 0);
+  remove_tmpdir();
+}
+END_TEST
+
+START_TEST(keyfile_rejects_directory_and_oversize) {
+  make_tmpdir();
+  char path[128], err[DERP_KEYFILE_ERR_SIZE];
+  struct derp_keypair kp;
+  bool created;
+  ck_assert_int_eq(derp_keyfile_load_or_create(tmpdir, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_ERR_TOO_LARGE);
+  ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+  snprintf(path, sizeof path, "%s/big.key", tmpdir);
+  FILE *f = fopen(path, "w");
+  ck_assert_ptr_nonnull(f);
+  for (int i = 0; i < DERP_KEYFILE_MAX_BYTES + 1; i++) fputc(' ', f);
+  fclose(f);
+  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_ERR_TOO_LARGE);
+  ck_assert(!created);
+  remove_tmpdir();
+}
+END_TEST
+
+START_TEST(keyfile_unwritable_directory_is_io_error) {
+  char err[DERP_KEYFILE_ERR_SIZE];
+  struct derp_keypair kp;
+  bool created;
+  /* /proc refuses new files for everyone, root included. */
+  ck_assert_int_eq(derp_keyfile_load_or_create("/proc/derpcheck-no/derper.key", &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(err, "key file \"/proc/derpcheck-no/derper.key\": "));
+  ck_assert(!created);
+}
+END_TEST
+
+START_TEST(clientinfo_box_between_generated_pairs_opens) {
+  struct derp_keypair client, server;
+  ck_assert(derp_keypair_generate(&client));
+  ck_assert(derp_keypair_generate(&server));
+  const char msg[] = "{\"version\":2,\"CanAckPings\":true}";
+  uint8_t nonce[crypto_box_NONCEBYTES];
+  randombytes_buf(nonce, sizeof nonce);
+  uint8_t boxed[sizeof msg + crypto_box_MACBYTES];
+  ck_assert_int_eq(crypto_box_easy(boxed, (const uint8_t *)msg, sizeof msg, nonce, server.pub, client.priv), 0);
+  uint8_t opened[sizeof msg];
+  ck_assert_int_eq(crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, client.pub, server.priv), 0);
+  ck_assert_mem_eq(opened, msg, sizeof msg);
+  /* Opening with a third party's key fails. */
+  struct derp_keypair other;
+  ck_assert(derp_keypair_generate(&other));
+  ck_assert_int_ne(crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, other.pub, server.priv), 0);
+}
+END_TEST
+
+static Suite *derp_keys_suite(void) {
+  Suite *s = suite_create("derp_keys");
+  TCase *keys = tcase_create("keys");
+  tcase_add_test(keys, generated_key_is_clamped_and_public_matches);
+  tcase_add_test(keys, public_from_private_matches_rfc7748_vector);
+  tcase_add_test(keys, hex_encodes_lowercase);
+  tcase_add_test(keys, hex_decode_accepts_either_case);
+  tcase_add_test(keys, hex_decode_rejects_wrong_length);
+  tcase_add_test(keys, hex_decode_rejects_non_hex);
+  tcase_add_test(keys, text_forms_round_trip);
+  tcase_add_test(keys, text_parse_rejects_wrong_prefix);
+  tcase_add_test(keys, clientinfo_box_between_generated_pairs_opens);
+  suite_add_tcase(s, keys);
+  TCase *file = tcase_create("keyfile");
+  tcase_add_test(file, keyfile_format_is_go_marshalindent);
+  tcase_add_test(file, keyfile_parse_accepts_compact_and_case_insensitive_name);
+  tcase_add_test(file, keyfile_parse_rejects_bad_json);
+  tcase_add_test(file, keyfile_parse_rejects_missing_field);
+  tcase_add_test(file, keyfile_parse_rejects_duplicate_field);
+  tcase_add_test(file, keyfile_parse_rejects_wrong_prefix);
+  tcase_add_test(file, keyfile_parse_rejects_63_hex);
+  tcase_add_test(file, keyfile_parse_rejects_non_hex);
+  tcase_add_test(file, keyfile_created_when_missing_with_mode_0600);
+  tcase_add_test(file, keyfile_second_load_gives_same_key);
+  tcase_add_test(file, keyfile_loads_existing_file);
+  tcase_add_test(file, keyfile_error_names_file_and_problem);
+  tcase_add_test(file, keyfile_rejects_directory_and_oversize);
+  tcase_add_test(file, keyfile_unwritable_directory_is_io_error);
+  suite_add_tcase(s, file);
+  return s;
+}
+
+CHECK_MAIN(derp_keys_suite)

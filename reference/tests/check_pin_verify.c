@@ -1,0 +1,1090 @@
+#include "derp/pin_verify.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/evp.h>
+
+#include "check_main.h"
+#include "harness/cert_factory.h"
+
+/* 2026-03-04 13:41:12 UTC; the derper leaf is valid until 2027-03-04 13:41:12. */
+#define NOW INT64_C(1772631672)
+#define LEAF_NOT_AFTER INT64_C(1804167672)
+
+static const char *const ALL_PROFILES[] = {"current", "tailscale-1.84", "tailscale-1.82"};
+
+/* ---------- fixture: the usual certificates, deterministic ---------- */
+
+static struct cert_factory *factory;
+static struct factory_cert *leaf;  /* derper IP cert for 127.0.0.1 */
+static struct factory_cert *meta;  /* metacert, CN derpkey + hex */
+static struct factory_cert *inter; /* a CA cert: stands for an intermediate */
+static char meta_cn[72];
+
+static struct factory_cert *make(const struct cert_spec *s) {
+  struct factory_cert *c = cert_factory_make(factory, s);
+  ck_assert_msg(c != NULL, "factory: %s", cert_factory_error(factory));
+  return c;
+}
+
+static void setup(void) {
+  factory = cert_factory_new(184);
+  ck_assert_ptr_nonnull(factory);
+  struct cert_spec ls = cert_spec_derper_ip("127.0.0.1", NOW);
+  leaf = make(&ls);
+  uint8_t pub[32];
+  for (int i = 0; i < 32; i++) pub[i] = (uint8_t)(0x70 + i);
+  cert_metacert_cn(pub, meta_cn);
+  struct cert_spec ms = cert_spec_metacert(meta_cn, NOW);
+  meta = make(&ms);
+  struct cert_spec is = cert_spec_derper_ip("127.0.0.1", NOW);
+  is.label = "intermediate";
+  is.cn = "derpcheck intermediate";
+  is.ip_san_count = 0;
+  is.ext_profile = CERT_EXT_CA;
+  inter = make(&is);
+}
+
+static void teardown(void) {
+  factory_cert_free(leaf);
+  factory_cert_free(meta);
+  factory_cert_free(inter);
+  cert_factory_free(factory);
+}
+
+static struct der_slice der_of(const struct factory_cert *c) {
+  return (struct der_slice){c->der, c->der_len};
+}
+
+static enum pin_profile profile(const char *name) {
+  enum pin_profile p;
+  ck_assert(pin_profile_from_name(name, &p));
+  return p;
+}
+
+static struct pin_verify_result run(const char *prof, const struct der_slice *certs, size_t n,
+                                    const char *pin, const char *name, int64_t now) {
+  struct pin_verify_input in = {certs, n, pin, name, now, profile(prof)};
+  struct pin_verify_result r;
+  bool ok = pin_verify(&in, &r);
+  ck_assert_int_eq(ok, r.status == PIN_VERIFY_OK);
+  if (ok) ck_assert_str_eq(r.message, "");
+  return r;
+}
+
+#define CHAIN(...) ((const struct der_slice[]){__VA_ARGS__})
+#define COUNT(...) (sizeof((const struct der_slice[]){__VA_ARGS__}) / sizeof(struct der_slice))
+#define RUN(prof, pin, name, now, ...) run(prof, CHAIN(__VA_ARGS__), COUNT(__VA_ARGS__), pin, name, now)
+
+static void expect(struct pin_verify_result r, enum pin_verify_status st, size_t index,
+                   const char *message) {
+  ck_assert_msg(r.status == st, "status %s, want %s (%s)", pin_verify_status_name(r.status),
+                pin_verify_status_name(st), r.message);
+  ck_assert_uint_eq(r.cert_index, index);
+  if (message != NULL) ck_assert_str_eq(r.message, message);
+}
+
+static void sha256_hex(const uint8_t *p, size_t n, char out[65]) {
+  uint8_t md[32];
+  ck_assert_int_eq(EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL), 1);
+  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static const uint8_t garbage[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+#define GARBAGE ((struct der_slice){garbage, sizeof garbage})
+
+/* ---------- profile names ---------- */
+
+START_TEST(profile_names_round_trip) {
+  for (size_t i = 0; i < 3; i++) {
+    enum pin_profile p;
+    ck_assert(pin_profile_from_name(ALL_PROFILES[i], &p));
+    ck_assert_str_eq(pin_profile_name(p), ALL_PROFILES[i]);
+  }
+  ck_assert_int_eq(profile("current"), PIN_PROFILE_CURRENT);
+  ck_assert_int_eq(profile("tailscale-1.82"), PIN_PROFILE_TAILSCALE_1_82);
+  ck_assert_int_eq(profile("tailscale-1.84"), PIN_PROFILE_TAILSCALE_1_84);
+}
+END_TEST
+
+START_TEST(profile_name_lookup_is_exact) {
+  enum pin_profile p;
+  ck_assert(!pin_profile_from_name("Current", &p));
+  ck_assert(!pin_profile_from_name("tailscale-1.82 ", &p));
+  ck_assert(!pin_profile_from_name("1.84", &p));
+  ck_assert(!pin_profile_from_name("", &p));
+  ck_assert(!pin_profile_from_name(NULL, &p));
+}
+END_TEST
+
+/* ---------- §4.2 (a): v1.82 ---------- */
+
+START_TEST(v182_zero_certs_is_no_certs_presented) {
+  struct pin_verify_result r = run("tailscale-1.82", NULL, 0, leaf->sha256_hex, "127.0.0.1", NOW);
+  expect(r, PIN_VERIFY_NO_CERTS, 0, "no certs presented");
+}
+END_TEST
+
+START_TEST(v182_leaf_plus_metacert_is_multiple_certs) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+  expect(RUN("tailscale-1.82", meta->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+START_TEST(v182_single_leaf_with_correct_pin_is_ok) {
+  struct pin_verify_result r = RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf));
+  expect(r, PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(v182_wrong_pin_is_hash_mismatch) {
+  expect(RUN("tailscale-1.82", meta->sha256_hex, "127.0.0.1", NOW, der_of(leaf)),
+         PIN_VERIFY_HASH_MISMATCH, 0, "cert hash does not match expected cert hash");
+}
+END_TEST
+
+START_TEST(v182_hash_is_checked_before_parsing) {
+  char pin[65];
+  sha256_hex(garbage, sizeof garbage, pin);
+  expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_PARSE_ERROR, 0,
+         "ParseCertificate: x509: malformed certificate");
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, GARBAGE),
+         PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+}
+END_TEST
+
+START_TEST(v182_name_checked_against_ip_literal) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "10.0.0.1", NOW, der_of(leaf)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"10.0.0.1\": x509: certificate is valid for 127.0.0.1, "
+         "not 10.0.0.1");
+}
+END_TEST
+
+START_TEST(v182_dns_name_against_ip_only_cert) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "derp.example", NOW, der_of(leaf)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate is not valid for "
+         "any names, but wanted to match derp.example");
+}
+END_TEST
+
+START_TEST(v182_empty_server_name_is_still_checked) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "", NOW, der_of(leaf)), PIN_VERIFY_NAME_MISMATCH,
+         0,
+         "cert does not match server name \"\": x509: certificate is not valid for any names, "
+         "but wanted to match ");
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, NULL, NOW, der_of(leaf)), PIN_VERIFY_NAME_MISMATCH,
+         0, NULL);
+}
+END_TEST
+
+START_TEST(v182_expired) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(leaf)),
+         PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 13:41:12 +0000 UTC");
+}
+END_TEST
+
+START_TEST(v182_not_yet_valid) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW - 1, der_of(leaf)),
+         PIN_VERIFY_NOT_YET_VALID, 0,
+         "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
+}
+END_TEST
+
+START_TEST(v182_name_is_checked_before_validity) {
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "10.0.0.1", LEAF_NOT_AFTER + 1, der_of(leaf)),
+         PIN_VERIFY_NAME_MISMATCH, 0, NULL);
+}
+END_TEST
+
+/* ---------- §4.2 (b): v1.84 ---------- */
+
+START_TEST(v184_leaf_then_metacert_is_ok) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(v184_metacert_then_leaf_is_ok) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)),
+         PIN_VERIFY_OK, 1, "");
+}
+END_TEST
+
+START_TEST(v184_leaf_intermediate_metacert_is_multiple) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(inter),
+             der_of(meta)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+START_TEST(v184_metacert_only_is_not_presented) {
+  expect(RUN("tailscale-1.84", meta->sha256_hex, "127.0.0.1", NOW, der_of(meta)),
+         PIN_VERIFY_NOT_PRESENTED, 1, "expected cert not presented");
+}
+END_TEST
+
+START_TEST(v184_zero_certs_is_not_presented) {
+  expect(run("tailscale-1.84", NULL, 0, leaf->sha256_hex, "127.0.0.1", NOW),
+         PIN_VERIFY_NOT_PRESENTED, 0, "expected cert not presented");
+}
+END_TEST
+
+START_TEST(v184_unparseable_cert_after_good_leaf_is_parse_error) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE),
+         PIN_VERIFY_PARSE_ERROR, 1, "ParseCertificate: x509: malformed certificate");
+}
+END_TEST
+
+START_TEST(v184_parse_error_comes_before_hash) {
+  expect(RUN("tailscale-1.84", "00", "127.0.0.1", NOW, GARBAGE, der_of(leaf)),
+         PIN_VERIFY_PARSE_ERROR, 0, "ParseCertificate: x509: malformed certificate");
+}
+END_TEST
+
+START_TEST(v184_name_check_runs_for_ip_literal) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "10.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"10.0.0.1\": x509: certificate is valid for 127.0.0.1, "
+         "not 10.0.0.1");
+}
+END_TEST
+
+START_TEST(v184_expired_and_not_yet_valid) {
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(meta),
+             der_of(leaf)),
+         PIN_VERIFY_EXPIRED, 1, "cert expired 2027-03-04 13:41:12 +0000 UTC");
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW - 3600, der_of(leaf)),
+         PIN_VERIFY_NOT_YET_VALID, 0,
+         "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
+}
+END_TEST
+
+START_TEST(v184_hash_mismatch_names_the_non_metacert) {
+  expect(RUN("tailscale-1.84", meta->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)),
+         PIN_VERIFY_HASH_MISMATCH, 1, "cert hash does not match expected cert hash");
+}
+END_TEST
+
+/* ---------- §4.2 (c): current ---------- */
+
+static struct factory_cert *leaf_with(const char *ip, const char *dns1, const char *dns2) {
+  struct cert_spec s = cert_spec_derper_ip(ip != NULL ? ip : "127.0.0.1", NOW);
+  s.label = "other-leaf";
+  s.ip_san_count = ip != NULL ? 1 : 0;
+  if (dns1 != NULL) s.dns_sans[s.dns_san_count++] = dns1;
+  if (dns2 != NULL) s.dns_sans[s.dns_san_count++] = dns2;
+  return make(&s);
+}
+
+START_TEST(current_leaf_then_metacert_is_ok) {
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(current_ip_literal_skips_name_check) {
+  struct factory_cert *other = leaf_with("10.9.9.9", NULL, NULL);
+  expect(RUN("current", other->sha256_hex, "127.0.0.1", NOW, der_of(other), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+  expect(RUN("tailscale-1.84", other->sha256_hex, "127.0.0.1", NOW, der_of(other), der_of(meta)),
+         PIN_VERIFY_NAME_MISMATCH, 0, NULL);
+  factory_cert_free(other);
+}
+END_TEST
+
+START_TEST(current_empty_name_skips_name_check) {
+  expect(RUN("current", leaf->sha256_hex, "", NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+  expect(RUN("current", leaf->sha256_hex, NULL, NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(current_bracketed_ipv6_and_zone_skip_name_check) {
+  const char *names[] = {"::1", "[::1]", "fe80::1%eth0", "[fe80::1%eth0]", "::ffff:10.0.0.1"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    expect(RUN("current", leaf->sha256_hex, names[i], NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(current_dns_name_without_dns_san_fails) {
+  expect(RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate is not valid for "
+         "any names, but wanted to match derp.example");
+}
+END_TEST
+
+START_TEST(current_dns_name_matching_san_is_ok) {
+  struct factory_cert *c = leaf_with("127.0.0.1", "derp.example", "*.relay.example");
+  const char *ok_names[] = {"derp.example", "DERP.Example", "derp.example.", "a.relay.example"};
+  for (size_t i = 0; i < sizeof ok_names / sizeof ok_names[0]; i++)
+    expect(RUN("current", c->sha256_hex, ok_names[i], NOW, der_of(c)), PIN_VERIFY_OK, 0, "");
+  expect(RUN("current", c->sha256_hex, "a.b.relay.example", NOW, der_of(c)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"a.b.relay.example\": x509: certificate is valid for "
+         "derp.example, *.relay.example, not a.b.relay.example");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(current_trailing_dots_trimmed_from_checked_name) {
+  expect(RUN("current", leaf->sha256_hex, "derp.example..", NOW, der_of(leaf)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate is not valid for "
+         "any names, but wanted to match derp.example");
+}
+END_TEST
+
+START_TEST(current_parse_error_is_tls_error_before_verification) {
+  /* Go's TLS stack parses every certificate before VerifyConnection: the
+   * garbage at index 1 wins over the wrong pin at index 0. */
+  expect(RUN("current", "not-the-pin", "127.0.0.1", NOW, der_of(leaf), GARBAGE),
+         PIN_VERIFY_TLS_PARSE_ERROR, 1,
+         "tls: failed to parse certificate from server: x509: malformed certificate");
+  expect(RUN("tailscale-1.84", "not-the-pin", "127.0.0.1", NOW, der_of(leaf), GARBAGE),
+         PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+}
+END_TEST
+
+START_TEST(current_zero_certs_is_not_presented) {
+  expect(run("current", NULL, 0, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_NOT_PRESENTED, 0,
+         "expected cert not presented");
+}
+END_TEST
+
+START_TEST(current_expiry_messages_use_go_time_format) {
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(leaf)),
+         PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 13:41:12 +0000 UTC");
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW - 1, der_of(leaf)),
+         PIN_VERIFY_NOT_YET_VALID, 0,
+         "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
+}
+END_TEST
+
+START_TEST(current_legacy_common_name_message) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.cn = "derp.example";
+  s.ip_san_count = 0;
+  s.ext_profile = CERT_EXT_METACERT; /* one extension, no SAN */
+  struct factory_cert *c = make(&s);
+  expect(RUN("current", c->sha256_hex, "derp.example", NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate relies on legacy "
+         "Common Name field, use SANs instead");
+  factory_cert_free(c);
+}
+END_TEST
+
+/* ---------- §8.1 derived conformance cases ---------- */
+
+START_TEST(case1_leaf_with_correct_hash_ok_in_every_profile) {
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK,
+           0, "");
+}
+END_TEST
+
+START_TEST(case2_leaf_metacert_ok_except_v182) {
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+START_TEST(case3_tls12_chain_is_judged_the_same) {
+  /* The verifier sees only the certificate list; TLS 1.2 delivers the same
+   * [leaf, metacert] list (the metacert is sent in every version). */
+  struct pin_verify_result a =
+      RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta));
+  struct pin_verify_result b =
+      RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta));
+  ck_assert_int_eq(a.status, PIN_VERIFY_OK);
+  ck_assert_int_eq(a.status, b.status);
+}
+END_TEST
+
+START_TEST(case4_leaf_intermediate_metacert_multiple_certs) {
+  for (size_t i = 0; i < 2; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(inter),
+               der_of(meta)),
+           PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+START_TEST(case5_metacert_only_not_presented) {
+  for (size_t i = 0; i < 2; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta)),
+           PIN_VERIFY_NOT_PRESENTED, 1, "expected cert not presented");
+}
+END_TEST
+
+START_TEST(case6_uppercase_hex_pin_mismatch) {
+  char upper[65];
+  for (int i = 0; i < 65; i++)
+    upper[i] = (char)(leaf->sha256_hex[i] >= 'a' && leaf->sha256_hex[i] <= 'f'
+                          ? leaf->sha256_hex[i] - 'a' + 'A'
+                          : leaf->sha256_hex[i]);
+  ck_assert_str_ne(upper, leaf->sha256_hex);
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], upper, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH,
+           0, "cert hash does not match expected cert hash");
+}
+END_TEST
+
+START_TEST(case7_expired_and_not_yet_valid) {
+  for (size_t i = 0; i < 3; i++) {
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 86400, der_of(leaf)),
+           PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 13:41:12 +0000 UTC");
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW - 86400, der_of(leaf)),
+           PIN_VERIFY_NOT_YET_VALID, 0,
+           "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
+  }
+}
+END_TEST
+
+START_TEST(case8_dns_host_needs_dns_san_ip_host_is_not_checked) {
+  expect(RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf), der_of(meta)),
+         PIN_VERIFY_NAME_MISMATCH, 0, NULL);
+  ck_assert_ptr_nonnull(strstr(
+      RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf)).message,
+      "cert does not match server name \"derp.example\": "));
+  struct factory_cert *other = leaf_with("192.0.2.7", NULL, NULL);
+  expect(RUN("current", other->sha256_hex, "198.51.100.1", NOW, der_of(other), der_of(meta)),
+         PIN_VERIFY_OK, 0, "");
+  factory_cert_free(other);
+}
+END_TEST
+
+START_TEST(case9_derpkey_cn_skipped_at_any_position) {
+  for (size_t i = 0; i < 2; i++) {
+    const char *p = ALL_PROFILES[i];
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)), PIN_VERIFY_OK, 1, "");
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)), PIN_VERIFY_OK, 0, "");
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(meta), der_of(leaf)),
+           PIN_VERIFY_OK, 2, "");
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf), der_of(meta)),
+           PIN_VERIFY_OK, 1, "");
+  }
+}
+END_TEST
+
+/* ---------- boundaries ---------- */
+
+START_TEST(pin_length_63_64_65_only_64_matches) {
+  char pin63[64], pin65[66];
+  memcpy(pin63, leaf->sha256_hex, 63);
+  pin63[63] = '\0';
+  snprintf(pin65, sizeof pin65, "%s0", leaf->sha256_hex);
+  for (size_t i = 0; i < 3; i++) {
+    expect(RUN(ALL_PROFILES[i], pin63, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+    expect(RUN(ALL_PROFILES[i], pin65, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+  }
+}
+END_TEST
+
+START_TEST(pin_whitespace_or_prefix_is_not_trimmed) {
+  char variants[5][96];
+  snprintf(variants[0], 96, " %s", leaf->sha256_hex);
+  snprintf(variants[1], 96, "%s ", leaf->sha256_hex);
+  snprintf(variants[2], 96, "%s\n", leaf->sha256_hex);
+  snprintf(variants[3], 96, "sha256-raw:%s", leaf->sha256_hex);
+  snprintf(variants[4], 96, "%s", "");
+  for (size_t v = 0; v < 5; v++)
+    expect(RUN("current", variants[v], "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0,
+           NULL);
+  expect(RUN("current", NULL, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+}
+END_TEST
+
+START_TEST(not_before_equal_to_now_is_valid) {
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(not_after_equal_to_now_is_valid_one_second_later_expired) {
+  for (size_t i = 0; i < 3; i++) {
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER, der_of(leaf)),
+           PIN_VERIFY_OK, 0, "");
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(leaf)),
+           PIN_VERIFY_EXPIRED, 0, NULL);
+  }
+}
+END_TEST
+
+START_TEST(fractional_not_before_is_after_its_whole_second) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.not_before_text = "20260304134112.5Z";
+  s.not_before_text_type = V_ASN1_GENERALIZEDTIME;
+  struct factory_cert *c = make(&s);
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NOT_YET_VALID, 0,
+         "cert not yet valid until 2026-03-04 13:41:12.5 +0000 UTC; is your clock correct?");
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", NOW + 1, der_of(c)), PIN_VERIFY_OK, 0, "");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(offset_time_is_printed_in_its_own_zone) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.not_after_text = "270304144112+0100"; /* = 2027-03-04 13:41:12 UTC */
+  struct factory_cert *c = make(&s);
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(c)), PIN_VERIFY_EXPIRED,
+         0, "cert expired 2027-03-04 14:41:12 +0100 +0100");
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER, der_of(c)), PIN_VERIFY_OK, 0, "");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(three_certs_with_metacert_in_the_middle) {
+  for (size_t i = 0; i < 2; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta),
+               der_of(inter)),
+           PIN_VERIFY_MULTIPLE_CERTS, 2, NULL);
+  expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta),
+             der_of(meta)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, NULL);
+}
+END_TEST
+
+START_TEST(garbage_der_is_rejected_by_every_profile) {
+  char pin[65];
+  sha256_hex(garbage, sizeof garbage, pin);
+  expect(RUN("current", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
+  expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_PARSE_ERROR, 0, NULL);
+  expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_PARSE_ERROR, 0, NULL);
+  const struct der_slice empty = {NULL, 0};
+  expect(run("current", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
+  expect(run("tailscale-1.82", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+  char empty_pin[65];
+  sha256_hex((const uint8_t *)"", 0, empty_pin);
+  expect(run("tailscale-1.82", &empty, 1, empty_pin, "127.0.0.1", NOW), PIN_VERIFY_PARSE_ERROR, 0,
+         "ParseCertificate: x509: malformed certificate");
+  const struct der_slice bogus = {NULL, 5};
+  expect(run("current", &bogus, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_BAD_INPUT, 0, NULL);
+  expect(run("current", NULL, 2, pin, "127.0.0.1", NOW), PIN_VERIFY_BAD_INPUT, 0, NULL);
+}
+END_TEST
+
+static struct factory_cert *metacert_with_serial(const uint8_t *serial, size_t n) {
+  struct cert_spec s = cert_spec_metacert(meta_cn, NOW);
+  s.serial_kind = CERT_SERIAL_BYTES;
+  s.serial_bytes = serial;
+  s.serial_len = n;
+  return make(&s);
+}
+
+START_TEST(metacert_serial_does_not_matter_to_pinning) {
+  const uint8_t s0[] = {0x00}, s255[] = {0x00, 0xff}, s256[] = {0x01, 0x00};
+  const uint8_t *serials[] = {s0, s255, s256};
+  const size_t lens[] = {1, 2, 2};
+  for (size_t i = 0; i < 3; i++) {
+    struct factory_cert *m = metacert_with_serial(serials[i], lens[i]);
+    expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(m)), PIN_VERIFY_OK, 0, "");
+    expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(m), der_of(leaf)), PIN_VERIFY_OK, 1, "");
+    factory_cert_free(m);
+  }
+}
+END_TEST
+
+START_TEST(unparseable_metacert_fails_before_it_could_be_skipped) {
+  const uint8_t negative[] = {0xfe};
+  struct factory_cert *m = metacert_with_serial(negative, 1);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(m)),
+         PIN_VERIFY_TLS_PARSE_ERROR, 1,
+         "tls: failed to parse certificate from server: x509: negative serial number");
+  expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(m)),
+         PIN_VERIFY_PARSE_ERROR, 1, "ParseCertificate: x509: negative serial number");
+  factory_cert_free(m);
+}
+END_TEST
+
+static struct factory_cert *cert_with_cn(const char *label, const char *cn, size_t len, int type) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.label = label;
+  s.cn = cn;
+  s.cn_len = len;
+  s.cn_asn1_type = type;
+  return make(&s);
+}
+
+START_TEST(derpkey_prefix_is_case_sensitive) {
+  struct factory_cert *upper = cert_with_cn("upper", "DERPKEY0000", 0, 0);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(upper)),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, NULL);
+  factory_cert_free(upper);
+}
+END_TEST
+
+START_TEST(derpkey_prefix_alone_is_enough_to_be_skipped) {
+  struct factory_cert *exact = cert_with_cn("exact", "derpkey", 0, 0);
+  struct factory_cert *junk = cert_with_cn("junk", "derpkeyNOTHEX", 0, 0);
+  struct factory_cert *shorter = cert_with_cn("shorter", "derpke", 0, 0);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(exact), der_of(junk), der_of(leaf)),
+         PIN_VERIFY_OK, 2, "");
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(shorter), der_of(leaf)),
+         PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+  factory_cert_free(exact);
+  factory_cert_free(junk);
+  factory_cert_free(shorter);
+}
+END_TEST
+
+START_TEST(pinned_cert_with_derpkey_cn_is_skipped_so_not_presented) {
+  struct factory_cert *c = cert_with_cn("sneaky", meta_cn, 0, 0);
+  for (size_t i = 0; i < 2; i++)
+    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NOT_PRESENTED,
+           1, "expected cert not presented");
+  expect(RUN("tailscale-1.82", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_OK, 0, "");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(derpkey_cn_in_bmp_and_utf8_strings_is_skipped) {
+  char bmp[14];
+  for (int i = 0; i < 7; i++) bmp[2 * i] = 0, bmp[2 * i + 1] = "derpkey"[i];
+  struct factory_cert *b = cert_with_cn("bmp", bmp, sizeof bmp, V_ASN1_BMPSTRING);
+  struct factory_cert *u = cert_with_cn("utf8", "derpkey\xc3\xa9", 0, V_ASN1_UTF8STRING);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(b), der_of(u), der_of(leaf)),
+         PIN_VERIFY_OK, 2, "");
+  factory_cert_free(b);
+  factory_cert_free(u);
+}
+END_TEST
+
+START_TEST(go_common_name_decodes_the_subject_cn) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.label = "two-cns";
+  s.cn = "derpkeyfirst";
+  struct factory_cert *c = make(&s);
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(c->der, c->der_len, &f));
+  char cn[32];
+  ck_assert_uint_eq(go_common_name(&f, cn, sizeof cn), 12);
+  ck_assert_str_eq(cn, "derpkeyfirst");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(single_bit_flip_anywhere_is_never_ok) {
+  /* The smallest certificate of the set: the Ed25519 metacert shape with a
+   * non-derpkey CN, so that it is the pinned certificate. */
+  struct cert_spec s = cert_spec_metacert("1.2.3.4", NOW);
+  s.label = "small";
+  s.ip_sans[0] = "127.0.0.1";
+  s.ip_san_count = 1;
+  struct factory_cert *c = make(&s);
+  ck_assert_uint_lt(c->der_len, 400);
+  uint8_t buf[400];
+  for (size_t p = 0; p < 3; p++)
+    expect(RUN(ALL_PROFILES[p], c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_OK, 0, "");
+  size_t flips = 0;
+  for (size_t bit = 0; bit < 8 * c->der_len; bit++) {
+    memcpy(buf, c->der, c->der_len);
+    buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    const struct der_slice one = {buf, c->der_len};
+    for (size_t p = 0; p < 3; p++) {
+      struct pin_verify_result r = run(ALL_PROFILES[p], &one, 1, c->sha256_hex, "127.0.0.1", NOW);
+      ck_assert_msg(r.status != PIN_VERIFY_OK, "bit %zu accepted by %s", bit, ALL_PROFILES[p]);
+      flips++;
+    }
+  }
+  ck_assert_uint_eq(flips, 3 * 8 * c->der_len);
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(long_name_message_is_cut_and_flagged) {
+  char name[3000];
+  memset(name, 'a', sizeof name - 1);
+  name[sizeof name - 1] = '\0';
+  struct pin_verify_result r = RUN("current", leaf->sha256_hex, name, NOW, der_of(leaf));
+  ck_assert_int_eq(r.status, PIN_VERIFY_NAME_MISMATCH);
+  ck_assert(r.message_truncated);
+  ck_assert_uint_eq(strlen(r.message), PIN_VERIFY_MESSAGE_MAX - 1);
+}
+END_TEST
+
+START_TEST(status_names_are_distinct) {
+  for (int a = PIN_VERIFY_OK; a <= PIN_VERIFY_BAD_INPUT; a++)
+    for (int b = a + 1; b <= PIN_VERIFY_BAD_INPUT; b++)
+      ck_assert_str_ne(pin_verify_status_name((enum pin_verify_status)a),
+                       pin_verify_status_name((enum pin_verify_status)b));
+}
+END_TEST
+
+/* ---------- Go's parser model ---------- */
+
+static const char *parse_error(const struct factory_cert *c) {
+  struct cert_fields f;
+  return go_parse_certificate(c->der, c->der_len, &f);
+}
+
+static const char *parse_error_of_spec(struct cert_spec *s) {
+  struct factory_cert *c = make(s);
+  const char *e = parse_error(c);
+  factory_cert_free(c);
+  return e;
+}
+
+START_TEST(go_model_accepts_factory_certificates) {
+  ck_assert_ptr_null(parse_error(leaf));
+  ck_assert_ptr_null(parse_error(meta));
+  ck_assert_ptr_null(parse_error(inter));
+  struct cert_spec s = cert_spec_derper_ip("::1", NOW);
+  s.key_type = CERT_KEY_RSA2048;
+  s.dns_sans[0] = "derp.example";
+  s.dns_san_count = 1;
+  ck_assert_ptr_null(parse_error_of_spec(&s));
+}
+END_TEST
+
+START_TEST(go_model_rejects_negative_serial_and_bad_names) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  const uint8_t neg[] = {0x80};
+  s.serial_kind = CERT_SERIAL_BYTES;
+  s.serial_bytes = neg;
+  s.serial_len = 1;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: negative serial number");
+  s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.cn = "a@b"; /* '@' is not in PrintableString */
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence");
+  s.cn = "*.a&b"; /* Go tolerates '*' and '&' */
+  ck_assert_ptr_null(parse_error_of_spec(&s));
+  s.cn = "caf\xe9"; /* OpenSSL reads IA5String bytes as Latin-1; Go wants ASCII */
+  s.cn_asn1_type = V_ASN1_IA5STRING;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence");
+}
+END_TEST
+
+START_TEST(go_model_rejects_bad_san_contents) {
+  static const uint8_t ip5[] = {0x30, 0x07, 0x87, 0x05, 1, 2, 3, 4, 5};
+  static const uint8_t dns_8bit[] = {0x30, 0x04, 0x82, 0x02, 'a', 0xe9};
+  const struct cert_extra_ext e1[] = {{"2.5.29.17", false, ip5, sizeof ip5}};
+  const struct cert_extra_ext e2[] = {{"2.5.29.17", false, dns_8bit, sizeof dns_8bit}};
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.ip_san_count = 0;
+  s.extra_exts = e1;
+  s.extra_ext_count = 1;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: SAN iPAddress is not 4 or 16 bytes");
+  s.extra_exts = e2;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: SAN dNSName is malformed");
+}
+END_TEST
+
+START_TEST(go_model_rejects_critical_key_identifiers) {
+  static const uint8_t ski[] = {0x04, 0x02, 0xab, 0xcd};
+  const struct cert_extra_ext e[] = {{"2.5.29.14", true, ski, sizeof ski}};
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.extra_exts = e;
+  s.extra_ext_count = 1;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: subject key identifier incorrectly marked critical");
+}
+END_TEST
+
+START_TEST(go_model_rejects_signature_algorithm_mismatch) {
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(leaf->der, leaf->der_len, &f));
+  uint8_t buf[1024];
+  memcpy(buf, leaf->der, leaf->der_len);
+  /* ecdsa-with-SHA256 (...04 03 02) -> SHA384 (...04 03 03) outside the tbs only */
+  size_t last = (size_t)(f.signature_algorithm.ptr - leaf->der) + f.signature_algorithm.len - 1;
+  ck_assert_uint_eq(buf[last], 0x02);
+  buf[last] = 0x03;
+  ck_assert_str_eq(go_parse_certificate(buf, leaf->der_len, &f),
+                   "x509: inner and outer signature algorithm identifiers don't match");
+}
+END_TEST
+
+START_TEST(go_model_time_forms) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.not_before_text = "260304134112+0000"; /* Go prints a zero offset as Z */
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: malformed UTCTime");
+  s.not_before_text = "2603041341Z"; /* minute precision: Go's fallback layout */
+  ck_assert_ptr_null(parse_error_of_spec(&s));
+  s.not_before_text = "20260304134112.50Z";
+  s.not_before_text_type = V_ASN1_GENERALIZEDTIME;
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: malformed GeneralizedTime");
+  s.not_before_text = "202603041341Z"; /* OpenSSL reads it, Go does not */
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: malformed GeneralizedTime");
+}
+END_TEST
+
+START_TEST(go_model_ignores_extensions_of_v1_certificates) {
+  static const uint8_t ip5[] = {0x30, 0x07, 0x87, 0x05, 1, 2, 3, 4, 5};
+  const struct cert_extra_ext e[] = {{"2.5.29.17", false, ip5, sizeof ip5}};
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.version = 1;
+  s.ip_san_count = 0;
+  s.extra_exts = e;
+  s.extra_ext_count = 1;
+  struct factory_cert *c = make(&s);
+  ck_assert_ptr_null(parse_error(c));
+  /* ...so its IP SAN does not count either, and without a SAN extension a
+   * CN equal to the host earns Go's legacy-CN message. */
+  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"127.0.0.1\": x509: certificate relies on legacy "
+         "Common Name field, use SANs instead");
+  factory_cert_free(c);
+  s.cn = "v1";
+  c = make(&s);
+  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"127.0.0.1\": x509: cannot validate certificate for "
+         "127.0.0.1 because it doesn't contain any IP SANs");
+  factory_cert_free(c);
+}
+END_TEST
+
+/* ---------- Go's host name rules ---------- */
+
+static void assert_ip(const char *s, bool ok, const char *back) {
+  uint8_t ip[16];
+  ck_assert_msg(go_parse_ip(s, strlen(s), ip) == ok, "ParseIP(%s)", s);
+  if (ok && back != NULL) {
+    char txt[64];
+    ck_assert(go_ip_string(ip, 16, txt, sizeof txt));
+    ck_assert_str_eq(txt, back);
+  }
+}
+
+START_TEST(go_parse_ip_matches_net_parse_ip) {
+  assert_ip("127.0.0.1", true, "127.0.0.1");
+  assert_ip("0.0.0.0", true, "0.0.0.0");
+  assert_ip("255.255.255.255", true, "255.255.255.255");
+  assert_ip("01.2.3.4", false, NULL);
+  assert_ip("256.1.1.1", false, NULL);
+  assert_ip("1.2.3", false, NULL);
+  assert_ip("1.2.3.4.5", false, NULL);
+  assert_ip("1..2.3", false, NULL);
+  assert_ip("1.2.3.4.", false, NULL);
+  assert_ip("::1", true, "::1");
+  assert_ip("::", true, "::");
+  assert_ip("2001:DB8::1", true, "2001:db8::1");
+  assert_ip("2001:db8:0:0:1:0:0:1", true, "2001:db8::1:0:0:1");
+  assert_ip("::ffff:1.2.3.4", true, "1.2.3.4");
+  assert_ip("1:2:3:4:5:6:7:8", true, "1:2:3:4:5:6:7:8");
+  assert_ip("1:2:3:4:5:6:7::", true, "1:2:3:4:5:6:7:0");
+  assert_ip("1:2:3:4:5:6:7:8::", false, NULL); /* "::" standing for nothing */
+  assert_ip("1::2::3", false, NULL);
+  assert_ip("12345::1", false, NULL);
+  assert_ip("fe80::1%eth0", false, NULL);
+  assert_ip("::1.2.3.4", true, "::102:304");
+  assert_ip("1:2:3:4:5:6:1.2.3.4", true, "1:2:3:4:5:6:102:304");
+  assert_ip("1:2:3:1.2.3.4", false, NULL);
+  assert_ip("localhost", false, NULL);
+  assert_ip("", false, NULL);
+  assert_ip("[::1]", false, NULL);
+}
+END_TEST
+
+START_TEST(go_ip_string_of_san_bytes) {
+  char s[64];
+  ck_assert(go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, sizeof s));
+  ck_assert_str_eq(s, "10.0.0.1");
+  const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+  ck_assert(go_ip_string(v6, 16, s, sizeof s));
+  ck_assert_str_eq(s, "2001:db8::1:0:0:1");
+  const uint8_t single_zero[16] = {0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7};
+  ck_assert(go_ip_string(single_zero, 16, s, sizeof s));
+  ck_assert_str_eq(s, "1:0:2:3:4:5:6:7");
+  ck_assert(!go_ip_string(v6, 5, s, sizeof s));
+  ck_assert(!go_ip_string(v6, 16, s, 8));
+}
+END_TEST
+
+START_TEST(go_hostname_in_sni_drops_ip_literals_and_trailing_dots) {
+  const char *cases[][2] = {{"127.0.0.1", ""},         {"::1", ""},
+                            {"[::1]", ""},             {"fe80::1%eth0", ""},
+                            {"derp.example", "derp.example"}, {"derp.example...", "derp.example"},
+                            {"", ""},                  {"[derp.example]", "[derp.example]"},
+                            {"%1.2.3.4", "%1.2.3.4"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    go_hostname_in_sni(cases[i][0], out, sizeof out);
+    ck_assert_msg(strcmp(out, cases[i][1]) == 0, "%s -> %s", cases[i][0], out);
+  }
+}
+END_TEST
+
+START_TEST(go_quote_escapes_like_strconv_quote) {
+  const char *cases[][2] = {{"derp.example", "\"derp.example\""},
+                            {"", "\"\""},
+                            {"a\"b\\c", "\"a\\\"b\\\\c\""},
+                            {"tab\there\n", "\"tab\\there\\n\""},
+                            {"\x01\x7f", "\"\\x01\\x7f\""},
+                            {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+                            {"bad\xff", "\"bad\\xff\""},
+                            {"\xc2\x85", "\"\\u0085\""}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    ck_assert(go_quote(cases[i][0], out, sizeof out));
+    ck_assert_str_eq(out, cases[i][1]);
+  }
+}
+END_TEST
+
+static bool go_time_of(uint8_t tag, const char *text, struct go_time *t) {
+  return go_time_parse(tag, (struct der_slice){(const uint8_t *)text, strlen(text)}, t);
+}
+
+START_TEST(go_time_parse_takes_only_round_trip_forms) {
+  struct go_time t;
+  ck_assert(go_time_of(0x17, "260304134112Z", &t) && t.unix_seconds == NOW && t.utc);
+  ck_assert(go_time_of(0x17, "2603041341Z", &t) && t.unix_seconds == NOW - 12);
+  ck_assert(go_time_of(0x17, "260304144112+0100", &t) && t.unix_seconds == NOW && !t.utc &&
+            t.offset_seconds == 3600);
+  ck_assert(go_time_of(0x17, "260304134112+2400", &t));
+  ck_assert(!go_time_of(0x17, "260304134112+2500", &t));
+  ck_assert(!go_time_of(0x17, "260304134112-0000", &t));
+  ck_assert(!go_time_of(0x17, "260304134112.5Z", &t));
+  ck_assert(!go_time_of(0x17, "270229000000Z", &t));
+  ck_assert(go_time_of(0x17, "680229000000Z", &t)); /* 1968 is a leap year too */
+  ck_assert(go_time_of(0x17, "500101000000Z", &t) && t.unix_seconds == INT64_C(-631152000));
+  ck_assert(go_time_of(0x18, "20260304134112.123Z", &t) && t.nanos == 123000000);
+  ck_assert(!go_time_of(0x18, "20260304134112.1230Z", &t));
+  ck_assert(!go_time_of(0x18, "20260304134112.1234567891Z", &t));
+  ck_assert(go_time_of(0x18, "20260304134112.123456789Z", &t) && t.nanos == 123456789);
+  ck_assert(!go_time_of(0x18, "20260304134112,5Z", &t));
+  ck_assert(!go_time_of(0x18, "202603041341Z", &t));
+  ck_assert(go_time_of(0x18, "00000229000000Z", &t));
+  ck_assert(!go_time_of(0x04, "260304134112Z", &t));
+}
+END_TEST
+
+START_TEST(go_time_string_prints_zone_and_fraction) {
+  char s[64];
+  struct go_time t = {NOW, 0, 0, true};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-04 13:41:12 +0000 UTC");
+  t = (struct go_time){NOW, 500000000, -5400, false};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-04 12:11:12.5 -0130 -0130");
+  t = (struct go_time){NOW, 120, 0, true};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-04 13:41:12.00000012 +0000 UTC");
+  ck_assert(!go_time_string(&t, s, 10));
+}
+END_TEST
+
+static bool verify_host(const struct factory_cert *c, const char *host, char *why, size_t cap) {
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(c->der, c->der_len, &f));
+  return go_verify_hostname(&f, host, why, cap);
+}
+
+START_TEST(hostname_ipv4_san_equals_its_ipv4_mapped_form) {
+  char why[512];
+  ck_assert(verify_host(leaf, "127.0.0.1", why, sizeof why));
+  ck_assert(verify_host(leaf, "::ffff:127.0.0.1", why, sizeof why));
+  ck_assert(verify_host(leaf, "[::ffff:127.0.0.1]", why, sizeof why));
+  ck_assert(!verify_host(leaf, "::1", why, sizeof why));
+  ck_assert_str_eq(why, "x509: certificate is valid for 127.0.0.1, not ::1");
+  ck_assert(!verify_host(leaf, "[::1]", why, sizeof why));
+  ck_assert_str_eq(why, "x509: certificate is valid for 127.0.0.1, not ::1");
+}
+END_TEST
+
+START_TEST(hostname_wildcards_only_as_whole_leftmost_label) {
+  struct factory_cert *c = leaf_with(NULL, "*.derp.example", "a*.other.example");
+  char why[512];
+  ck_assert(verify_host(c, "x.derp.example", why, sizeof why));
+  ck_assert(verify_host(c, "X.DERP.EXAMPLE.", why, sizeof why));
+  ck_assert(!verify_host(c, "derp.example", why, sizeof why));
+  ck_assert(!verify_host(c, "a.b.derp.example", why, sizeof why));
+  ck_assert(!verify_host(c, "ab.other.example", why, sizeof why));
+  ck_assert(verify_host(c, "a*.other.example", why, sizeof why)); /* exact match still works */
+  ck_assert(!verify_host(c, "10.0.0.1", why, sizeof why));
+  ck_assert_str_eq(why, "x509: cannot validate certificate for 10.0.0.1 because it doesn't "
+                        "contain any IP SANs");
+  factory_cert_free(c);
+}
+END_TEST
+
+START_TEST(hostname_error_lists_ip_sans_in_go_form) {
+  struct cert_spec s = cert_spec_derper_ip("10.0.0.1", NOW);
+  s.ip_sans[1] = "2001:db8::1";
+  s.ip_sans[2] = "::ffff:10.0.0.2";
+  s.ip_san_count = 3;
+  struct factory_cert *c = make(&s);
+  char why[512];
+  ck_assert(!verify_host(c, "10.0.0.9", why, sizeof why));
+  ck_assert_str_eq(why, "x509: certificate is valid for 10.0.0.1, 2001:db8::1, 10.0.0.2, not 10.0.0.9");
+  ck_assert(verify_host(c, "10.0.0.2", why, sizeof why));
+  factory_cert_free(c);
+}
+END_TEST
+
+static Suite *pin_verify_suite(void) {
+  Suite *s = suite_create("pin_verify");
+  struct {
+    const char *name;
+    const TTest *tests[24];
+  } groups[] = {
+      {"profiles", {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct}},
+      {"v1_82",
+       {v182_zero_certs_is_no_certs_presented, v182_leaf_plus_metacert_is_multiple_certs,
+        v182_single_leaf_with_correct_pin_is_ok, v182_wrong_pin_is_hash_mismatch,
+        v182_hash_is_checked_before_parsing, v182_name_checked_against_ip_literal,
+        v182_dns_name_against_ip_only_cert, v182_empty_server_name_is_still_checked, v182_expired,
+        v182_not_yet_valid, v182_name_is_checked_before_validity}},
+      {"v1_84",
+       {v184_leaf_then_metacert_is_ok, v184_metacert_then_leaf_is_ok,
+        v184_leaf_intermediate_metacert_is_multiple, v184_metacert_only_is_not_presented,
+        v184_zero_certs_is_not_presented, v184_unparseable_cert_after_good_leaf_is_parse_error,
+        v184_parse_error_comes_before_hash, v184_name_check_runs_for_ip_literal,
+        v184_expired_and_not_yet_valid, v184_hash_mismatch_names_the_non_metacert}},
+      {"current",
+       {current_leaf_then_metacert_is_ok, current_ip_literal_skips_name_check,
+        current_empty_name_skips_name_check, current_bracketed_ipv6_and_zone_skip_name_check,
+        current_dns_name_without_dns_san_fails, current_dns_name_matching_san_is_ok,
+        current_trailing_dots_trimmed_from_checked_name,
+        current_parse_error_is_tls_error_before_verification, current_zero_certs_is_not_presented,
+        current_expiry_messages_use_go_time_format, current_legacy_common_name_message}},
+      {"spec_8_1",
+       {case1_leaf_with_correct_hash_ok_in_every_profile, case2_leaf_metacert_ok_except_v182,
+        case3_tls12_chain_is_judged_the_same, case4_leaf_intermediate_metacert_multiple_certs,
+        case5_metacert_only_not_presented, case6_uppercase_hex_pin_mismatch,
+        case7_expired_and_not_yet_valid, case8_dns_host_needs_dns_san_ip_host_is_not_checked,
+        case9_derpkey_cn_skipped_at_any_position}},
+      {"boundaries",
+       {pin_length_63_64_65_only_64_matches, pin_whitespace_or_prefix_is_not_trimmed,
+        not_before_equal_to_now_is_valid, not_after_equal_to_now_is_valid_one_second_later_expired,
+        fractional_not_before_is_after_its_whole_second, offset_time_is_printed_in_its_own_zone,
+        three_certs_with_metacert_in_the_middle, garbage_der_is_rejected_by_every_profile,
+        metacert_serial_does_not_matter_to_pinning,
+        unparseable_metacert_fails_before_it_could_be_skipped, derpkey_prefix_is_case_sensitive,
+        derpkey_prefix_alone_is_enough_to_be_skipped,
+        pinned_cert_with_derpkey_cn_is_skipped_so_not_presented,
+        derpkey_cn_in_bmp_and_utf8_strings_is_skipped, go_common_name_decodes_the_subject_cn,
+        single_bit_flip_anywhere_is_never_ok, long_name_message_is_cut_and_flagged}},
+      {"go_x509",
+       {go_model_accepts_factory_certificates, go_model_rejects_negative_serial_and_bad_names,
+        go_model_rejects_bad_san_contents, go_model_rejects_critical_key_identifiers,
+        go_model_rejects_signature_algorithm_mismatch, go_model_time_forms,
+        go_model_ignores_extensions_of_v1_certificates, go_time_parse_takes_only_round_trip_forms,
+        go_time_string_prints_zone_and_fraction}},
+      {"go_hostname",
+       {go_parse_ip_matches_net_parse_ip, go_ip_string_of_san_bytes,
+        go_hostname_in_sni_drops_ip_literals_and_trailing_dots, go_quote_escapes_like_strconv_quote,
+        hostname_ipv4_san_equals_its_ipv4_mapped_form,
+        hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form}},
+  };
+  for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+    TCase *tc = tcase_create(groups[g].name);
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    for (size_t i = 0; i < 24 && groups[g].tests[i] != NULL; i++)
+      tcase_add_test(tc, groups[g].tests[i]);
+    suite_add_tcase(s, tc);
+  }
+  return s;
+}
+
+CHECK_MAIN(pin_verify_suite)

@@ -1,0 +1,471 @@
+#!/usr/bin/env bash
+# relay_integration.sh TEST: one loopback integration test of derp-relay.
+#
+# Each test starts its own relay processes (port 0, readiness through
+# --ready-file, waited for by `relay_probe wait-ready` with inotify: no sleep
+# loops), drives them with relay_probe and openssl s_client, and stops every
+# relay by its PID with SIGTERM, asserting a prompt exit 0 (under ASan that
+# exit status also says "no leaks"). An EXIT trap kills whatever is left, so
+# a failing test never leaves a relay behind.
+#
+# Environment: RELAY_BIN (derp-relay), PROBE_BIN (relay_probe).
+set -euo pipefail
+
+: "${RELAY_BIN:?RELAY_BIN must name the derp-relay binary}"
+: "${PROBE_BIN:?PROBE_BIN must name the relay_probe binary}"
+TEST=${1:?usage: relay_integration.sh TEST}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay_it.XXXXXX")
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL [$TEST]: $*" >&2
+  local f
+  for f in "$WORK"/*.log "$WORK"/*.out; do
+    [ -f "$f" ] || continue
+    echo "----- $f" >&2
+    tail -n 40 "$f" >&2
+  done
+  exit 1
+}
+
+# expect_grep PATTERN FILE WHAT: FILE must contain a line matching PATTERN (ERE).
+expect_grep() {
+  grep -Eq -- "$1" "$2" || fail "$3: no line matching /$1/ in $(basename "$2")"
+}
+
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# start_relay NAME [args...]: a relay logging to NAME.log. Sets ADDR (host:port),
+# STUN_ADDR (host:port or ""), RELAY_PID. Defaults: IP hostname 127.0.0.1,
+# manual certs in $WORK/certs, ephemeral ports; later args override.
+start_relay() {
+  local name=$1
+  shift
+  "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
+    -a 127.0.0.1:0 --stun-port 0 "$@" --ready-file "$WORK/$name.ready" \
+    2>"$WORK/$name.log" &
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  local ready
+  ready=$("$PROBE_BIN" wait-ready "$WORK/$name.ready" "$RELAY_PID" 30000) ||
+    fail "relay $name did not become ready"
+  ADDR=$(sed -n 1p <<<"$ready")
+  STUN_ADDR=$(sed -n 's/^stun //p' <<<"$ready")
+}
+
+# stop_relay PID: SIGTERM, then it must exit 0 within 10 s (waited for with
+# a pidfd by relay_probe, so no sleep and no watchdog process).
+stop_relay() {
+  local pid=$1 rc=0 start end
+  start=$(date +%s%N)
+  kill -TERM "$pid"
+  if ! "$PROBE_BIN" wait-exit "$pid" 10000; then
+    kill -KILL "$pid" 2>/dev/null || true
+    fail "relay $pid still running 10 s after SIGTERM"
+  fi
+  wait "$pid" || rc=$?
+  end=$(date +%s%N)
+  forget_pid "$pid"
+  [ "$rc" -eq 0 ] || fail "relay $pid exited $rc after SIGTERM (ASan leaks or a crash?)"
+  STOP_MS=$(((end - start) / 1000000))
+}
+
+probe() { "$PROBE_BIN" "$@"; }
+
+# s_client -showcerts against ADDR; extra args passed on (e.g. -tls1_2).
+showcerts() {
+  local addr=$1
+  shift
+  openssl s_client -connect "$addr" -showcerts "$@" </dev/null 2>&1 || true
+}
+
+count_certs() { grep -cE '^ *[0-9]+ s:' <<<"$1" || true; }
+
+sha256_of_crt() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+
+# ---------------------------------------------------------------------------
+
+t_help() {
+  "$RELAY_BIN" --help >"$WORK/help.out" || fail "--help did not exit 0"
+  local f
+  for f in '-a ADDR' --hostname --certmode --certdir '-c KEYFILE' '--stun\[' --stun-port \
+    '--derp\[' --http-port --tcp-write-timeout '--verify-clients ' --verify-clients-file \
+    --metacert --tls-min --tls-max --ready-file --handshake-timeout; do
+    expect_grep "$f" "$WORK/help.out" "--help documents $f"
+  done
+}
+
+t_flag_errors() {
+  local rc
+  rc=0
+  "$RELAY_BIN" --verify-clients --certdir "$WORK/c" 2>"$WORK/e1.log" || rc=$?
+  [ "$rc" -eq 2 ] || fail "--verify-clients without a file exited $rc, want 2"
+  expect_grep 'verify-clients needs --verify-clients-file FILE' "$WORK/e1.log" "verify-clients error"
+  rc=0
+  "$RELAY_BIN" --certmode letsencrypt --certdir "$WORK/c" 2>"$WORK/e2.log" || rc=$?
+  [ "$rc" -eq 2 ] || fail "--certmode letsencrypt exited $rc, want 2"
+  expect_grep 'certmode=letsencrypt is not supported' "$WORK/e2.log" "certmode error"
+  rc=0
+  "$RELAY_BIN" --bogus 2>"$WORK/e3.log" || rc=$?
+  [ "$rc" -eq 2 ] || fail "--bogus exited $rc, want 2"
+  expect_grep 'flag provided but not defined: -bogus' "$WORK/e3.log" "unknown flag error"
+  # A DNS hostname with no files is fatal (only IP hostnames get a generated cert).
+  rc=0
+  "$RELAY_BIN" --hostname relay.test --certdir "$WORK/c" -a 127.0.0.1:0 --stun=false \
+    2>"$WORK/e4.log" || rc=$?
+  [ "$rc" -eq 1 ] || fail "missing DNS cert exited $rc, want 1"
+  expect_grep 'can not load x509 key pair for hostname "relay.test"' "$WORK/e4.log" "missing cert error"
+}
+
+SNIPPET_LINE1='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Using self-signed certificate for IP address "127.0.0.1"\. Configure it in DERPMap using: \(https://tailscale\.com/s/custom-derp\)$'
+
+snippet_hash() {
+  sed -n 's/^  {"Name":"custom","RegionID":900,"HostName":"127\.0\.0\.1","CertName":"sha256-raw:\([0-9a-f]\{64\}\)"}$/\1/p' "$1" | tail -n 1
+}
+
+t_start_snippet() {
+  start_relay r1
+  grep -Eq '^127\.0\.0\.1:[0-9]+$' <<<"$ADDR" || fail "ready file line 1 is '$ADDR'"
+  grep -Eq '^127\.0\.0\.1:[0-9]+$' <<<"$STUN_ADDR" || fail "ready file STUN line is '$STUN_ADDR'"
+  [ "$(wc -l <"$WORK/r1.ready")" -eq 2 ] || fail "ready file has $(wc -l <"$WORK/r1.ready") lines"
+  expect_grep "$SNIPPET_LINE1" "$WORK/r1.log" "snippet line 1"
+  # Line 2 directly follows line 1, exactly two spaces then compact JSON.
+  grep -A1 -E "$SNIPPET_LINE1" "$WORK/r1.log" | tail -n 1 >"$WORK/line2.out"
+  expect_grep '^  \{"Name":"custom","RegionID":900,"HostName":"127\.0\.0\.1","CertName":"sha256-raw:[0-9a-f]{64}"\}$' \
+    "$WORK/line2.out" "snippet line 2"
+  [ -f "$WORK/certs/127.0.0.1.crt" ] && [ -f "$WORK/certs/127.0.0.1.key" ] ||
+    fail "generated cert files missing in certdir"
+  stop_relay "$RELAY_PID"
+}
+
+t_snippet_is_leaf_hash() {
+  start_relay r1
+  local want got served
+  want=$(sha256_of_crt "$WORK/certs/127.0.0.1.crt")
+  got=$(snippet_hash "$WORK/r1.log")
+  [ "$got" = "$want" ] || fail "snippet hash $got != sha256 of the certdir leaf $want"
+  served=$(probe chain "$ADDR" | sed -n 's/^leaf_sha256 //p')
+  [ "$served" = "$want" ] || fail "served leaf hash $served != $want"
+  stop_relay "$RELAY_PID"
+  # A restart reuses the files and prints the same snippet again.
+  start_relay r2
+  got=$(snippet_hash "$WORK/r2.log")
+  [ "$got" = "$want" ] || fail "after restart the snippet hash is $got, want $want"
+  stop_relay "$RELAY_PID"
+}
+
+t_chain_metacert() {
+  start_relay r1
+  local out hex header server
+  out=$(showcerts "$ADDR")
+  [ "$(count_certs "$out")" -eq 2 ] || fail "s_client saw $(count_certs "$out") certs, want 2"
+  grep -Eq '^ *0 s:CN *= *127\.0\.0\.1$' <<<"$out" || fail "cert 0 is not the leaf CN=127.0.0.1"
+  hex=$(sed -nE 's/^ *1 s:CN *= *derpkey([0-9a-f]{64})$/\1/p' <<<"$out")
+  [ -n "$hex" ] || fail "cert 1 is not CN=derpkey<64 hex>"
+  probe upgrade "$ADDR" >"$WORK/up.out" || fail "DERP upgrade failed"
+  header=$(sed -n 's/^header_key //p' "$WORK/up.out")
+  server=$(sed -n 's/^server_key //p' "$WORK/up.out")
+  expect_grep '^http_status 101$' "$WORK/up.out" "101 response"
+  [ "$header" = "$hex" ] || fail "Derp-Public-Key $header != metacert key $hex"
+  [ "$server" = "$hex" ] || fail "ServerKey frame $server != metacert key $hex"
+  expect_grep '^server_info \{"version":2' "$WORK/up.out" "ServerInfo JSON"
+  stop_relay "$RELAY_PID"
+}
+
+t_chain_stable_100() {
+  start_relay r1
+  probe chain "$ADDR" --repeat 100 >"$WORK/chain.out" || fail "100 handshakes failed"
+  expect_grep '^handshakes 100 all_certs 2$' "$WORK/chain.out" "chain length stable"
+  probe chain "$ADDR" --repeat 20 --tls 1.2 >"$WORK/chain12.out" || fail "TLS 1.2 handshakes failed"
+  expect_grep '^handshakes 20 all_certs 2$' "$WORK/chain12.out" "TLS 1.2 chain length stable"
+  local out
+  out=$(showcerts "$ADDR")
+  [ "$(count_certs "$out")" -eq 2 ] || fail "after 120 handshakes s_client saw $(count_certs "$out") certs"
+  stop_relay "$RELAY_PID"
+}
+
+t_tls_versions() {
+  start_relay r1
+  local out
+  out=$(showcerts "$ADDR" -tls1_2)
+  grep -q 'Protocol *: TLSv1.2' <<<"$out" || fail "TLS 1.2 not served"
+  [ "$(count_certs "$out")" -eq 2 ] || fail "TLS 1.2: $(count_certs "$out") certs, want 2"
+  out=$(showcerts "$ADDR" -tls1_3)
+  grep -q 'TLSv1.3' <<<"$out" || fail "TLS 1.3 not served"
+  [ "$(count_certs "$out")" -eq 2 ] || fail "TLS 1.3: $(count_certs "$out") certs, want 2"
+  probe exchange "$ADDR" --tls 1.2 >/dev/null || fail "DERP over TLS 1.2 failed"
+  stop_relay "$RELAY_PID"
+
+  start_relay r13 --tls-min 1.3
+  probe chain "$ADDR" --tls 1.2 >/dev/null 2>&1 && fail "--tls-min 1.3 still served TLS 1.2"
+  probe chain "$ADDR" --tls 1.3 >/dev/null || fail "--tls-min 1.3 refused TLS 1.3"
+  stop_relay "$RELAY_PID"
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: ' "$WORK/r13.log" "handshake error logged"
+
+  start_relay r12 --tls-max 1.2
+  probe chain "$ADDR" --tls 1.3 >/dev/null 2>&1 && fail "--tls-max 1.2 still served TLS 1.3"
+  probe chain "$ADDR" --tls 1.2 >/dev/null || fail "--tls-max 1.2 refused TLS 1.2"
+  stop_relay "$RELAY_PID"
+}
+
+t_metacert_off() {
+  start_relay r1 --metacert=off
+  local out
+  out=$(showcerts "$ADDR")
+  [ "$(count_certs "$out")" -eq 1 ] || fail "--metacert=off: $(count_certs "$out") certs, want 1"
+  grep -q 'derpkey' <<<"$out" && fail "--metacert=off still serves a derpkey cert"
+  probe upgrade "$ADDR" --fast-start >"$WORK/up.out" || fail "upgrade without metacert failed"
+  expect_grep '^fast_start no$' "$WORK/up.out" "no fast start without metacert"
+  expect_grep '^http_status 101$' "$WORK/up.out" "101 without metacert"
+  stop_relay "$RELAY_PID"
+}
+
+t_ipv6() {
+  start_relay r6 -a '[::1]:0' --hostname ::1
+  grep -Eq '^\[::1\]:[0-9]+$' <<<"$ADDR" || fail "ready file line 1 is '$ADDR', want [::1]:port"
+  grep -Eq '^\[::1\]:[0-9]+$' <<<"$STUN_ADDR" || fail "STUN line is '$STUN_ADDR'"
+  expect_grep '"HostName":"::1","CertName":"sha256-raw:[0-9a-f]{64}"' "$WORK/r6.log" "IPv6 snippet"
+  [ -f "$WORK/certs/1.crt" ] || fail "certdir name for ::1 should be 1.crt"
+  local out
+  out=$(showcerts "$ADDR")
+  [ "$(count_certs "$out")" -eq 2 ] || fail "IPv6: $(count_certs "$out") certs, want 2"
+  probe exchange "$ADDR" >/dev/null || fail "DERP exchange over IPv6 failed"
+  probe stun "$STUN_ADDR" >"$WORK/stun.out" || fail "STUN over IPv6 failed"
+  stop_relay "$RELAY_PID"
+}
+
+t_alpn() {
+  start_relay r1
+  probe chain "$ADDR" --alpn http/1.1 >/dev/null || fail "ALPN http/1.1 refused"
+  probe chain "$ADDR" --alpn h2 >/dev/null 2>&1 && fail "ALPN h2 alone was accepted"
+  stop_relay "$RELAY_PID"
+  expect_grep 'TLS handshake error from 127\.0\.0\.1:[0-9]+: tls: client requested unsupported application protocols \(\[h2\]\)' \
+    "$WORK/r1.log" "ALPN refusal logged"
+}
+
+t_sni_dns() {
+  mkdir -p "$WORK/certs"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$WORK/certs/relay.test.key" -out "$WORK/certs/relay.test.crt" -days 30 \
+    -subj /CN=relay.test -addext subjectAltName=DNS:relay.test 2>/dev/null
+  start_relay r1 --hostname relay.test
+  grep -q 'Using self-signed certificate' "$WORK/r1.log" && fail "snippet printed for a DNS hostname"
+  probe chain "$ADDR" --sni relay.test >"$WORK/ok.out" || fail "SNI relay.test refused"
+  expect_grep '^certs 2$' "$WORK/ok.out" "DNS mode chain"
+  probe chain "$ADDR" --sni other.test >/dev/null 2>&1 && fail "SNI other.test accepted"
+  probe chain "$ADDR" >/dev/null 2>&1 && fail "no SNI accepted for a DNS hostname"
+  stop_relay "$RELAY_PID"
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: cert mismatch with hostname: "other\.test"$' \
+    "$WORK/r1.log" "SNI mismatch logged"
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: cert mismatch with hostname: ""$' \
+    "$WORK/r1.log" "missing SNI logged"
+  # IP hostname: any SNI, even a garbage one, is fine.
+  start_relay r2
+  probe chain "$ADDR" --sni sha256-raw:abc >/dev/null || fail "IP mode refused an odd SNI"
+  stop_relay "$RELAY_PID"
+}
+
+t_upgrade_fast_start() {
+  start_relay r1
+  probe upgrade "$ADDR" --fast-start --tls 1.3 >"$WORK/fast.out" || fail "fast start failed"
+  expect_grep '^fast_start yes$' "$WORK/fast.out" "fast start used with TLS 1.3"
+  expect_grep '^http_status 0$' "$WORK/fast.out" "no HTTP response on fast start"
+  expect_grep '^server_info \{"version":2' "$WORK/fast.out" "ServerInfo after fast start"
+  probe upgrade "$ADDR" --fast-start --tls 1.2 >"$WORK/slow.out" || fail "TLS 1.2 upgrade failed"
+  expect_grep '^fast_start no$' "$WORK/slow.out" "no fast start with TLS 1.2"
+  probe exchange "$ADDR" --fast-start >/dev/null || fail "exchange with fast start failed"
+  stop_relay "$RELAY_PID"
+}
+
+t_http_426() {
+  start_relay r1
+  probe http "$ADDR" 'GET /derp' 'Upgrade: websocketx' 'Connection: Upgrade' >"$WORK/426.out" ||
+    fail "request failed"
+  expect_grep '^HTTP/1\.1 426 Upgrade Required' "$WORK/426.out" "426 status"
+  expect_grep '^DERP requires connection upgrade$' "$WORK/426.out" "426 body"
+  probe http "$ADDR" 'GET /derp' >"$WORK/426b.out" || fail "request failed"
+  expect_grep '^HTTP/1\.1 426 ' "$WORK/426b.out" "426 without Upgrade"
+  stop_relay "$RELAY_PID"
+  expect_grep 'Weird upgrade: "websocketx"' "$WORK/r1.log" "weird upgrade logged"
+}
+
+t_http_endpoints() {
+  start_relay r1
+  probe http "$ADDR" 'GET /generate_204' 'X-Tailscale-Challenge: ts_derp99b.tailscale.com' >"$WORK/204.out"
+  expect_grep '^HTTP/1\.1 204 ' "$WORK/204.out" "generate_204 status"
+  expect_grep '^X-Tailscale-Response: response ts_derp99b\.tailscale\.com' "$WORK/204.out" "challenge echoed"
+  expect_grep '^Cache-Control: no-cache, no-store, must-revalidate, no-transform, max-age=0' "$WORK/204.out" "cache-control"
+  probe http "$ADDR" 'GET /generate_204' 'X-Tailscale-Challenge: foo bar' >"$WORK/204b.out"
+  grep -q 'X-Tailscale-Response' "$WORK/204b.out" && fail "invalid challenge echoed"
+  probe http "$ADDR" 'GET /derp/probe' >"$WORK/probe.out"
+  expect_grep '^HTTP/1\.1 200 ' "$WORK/probe.out" "probe status"
+  expect_grep '^Access-Control-Allow-Origin: \*' "$WORK/probe.out" "probe CORS header"
+  probe http "$ADDR" 'HEAD /derp/latency-check' >"$WORK/lat.out"
+  expect_grep '^HTTP/1\.1 200 ' "$WORK/lat.out" "latency-check status"
+  probe http "$ADDR" 'POST /derp/probe' >"$WORK/post.out"
+  expect_grep '^HTTP/1\.1 405 ' "$WORK/post.out" "probe POST status"
+  probe http "$ADDR" 'GET /robots.txt' >"$WORK/robots.out"
+  expect_grep '^Disallow: /' "$WORK/robots.out" "robots.txt"
+  probe http "$ADDR" 'GET /nope' >"$WORK/404.out"
+  expect_grep '^HTTP/1\.1 404 ' "$WORK/404.out" "unknown path"
+  stop_relay "$RELAY_PID"
+  start_relay r2 --derp=false
+  probe http "$ADDR" 'GET /derp' 'Upgrade: DERP' 'Connection: Upgrade' >"$WORK/off.out"
+  expect_grep '^HTTP/1\.1 404 ' "$WORK/off.out" "--derp=false status"
+  expect_grep '^derp server disabled' "$WORK/off.out" "--derp=false body"
+  stop_relay "$RELAY_PID"
+}
+
+t_exchange() {
+  start_relay r1
+  probe exchange "$ADDR" --size 1024 >"$WORK/x1.out" || fail "1 KiB exchange failed"
+  expect_grep '^exchanged 1024$' "$WORK/x1.out" "1 KiB exchange"
+  probe exchange "$ADDR" --size 65536 >"$WORK/x64.out" || fail "64 KiB exchange failed"
+  expect_grep '^exchanged 65536$' "$WORK/x64.out" "64 KiB exchange"
+  probe exchange "$ADDR" --size 0 >/dev/null || fail "empty packet exchange failed"
+  stop_relay "$RELAY_PID"
+}
+
+t_malformed_peer() {
+  start_relay r1
+  probe malformed "$ADDR" >"$WORK/m.out" || fail "malformed-peer scenario failed"
+  expect_grep '^malformed_peer closed$' "$WORK/m.out" "malformed peer cut off"
+  expect_grep '^others working$' "$WORK/m.out" "others unaffected"
+  stop_relay "$RELAY_PID"
+  expect_grep 'short send packet frame' "$WORK/r1.log" "reason logged"
+}
+
+t_same_key() {
+  start_relay r1
+  probe same-key "$ADDR" >"$WORK/sk.out" || fail "same-key scenario failed"
+  expect_grep '^first closed$' "$WORK/sk.out" "first connection replaced"
+  expect_grep '^second receives$' "$WORK/sk.out" "second connection serves the key"
+  stop_relay "$RELAY_PID"
+}
+
+t_slow_reader() {
+  start_relay r1 --tcp-write-timeout 300ms
+  # Flooded past the 4 MiB send queue: cut off at once.
+  probe slow-reader "$ADDR" >"$WORK/slow.out" || fail "slow-reader (queue cap) scenario failed"
+  expect_grep '^slow_reader closed' "$WORK/slow.out" "slow reader cut off at the queue cap"
+  expect_grep '^others working$' "$WORK/slow.out" "others unaffected by the queue cap cut"
+  # 48 x 64 KiB: more than the kernel buffers hold, less than the queue cap:
+  # only the write timeout can cut it off.
+  probe slow-reader "$ADDR" --repeat 48 --rcvbuf 4096 >"$WORK/slow2.out" ||
+    fail "slow-reader (write timeout) scenario failed"
+  expect_grep '^slow_reader closed' "$WORK/slow2.out" "slow reader cut off by the write timeout"
+  expect_grep '^others working$' "$WORK/slow2.out" "others unaffected by the write timeout"
+  stop_relay "$RELAY_PID"
+  expect_grep 'closed: send queue full' "$WORK/r1.log" "queue-cap reason logged"
+  expect_grep 'closed: write timeout: [0-9]+ bytes unwritten for 300 ms' "$WORK/r1.log" "write-timeout reason logged"
+}
+
+t_verify_clients() {
+  local k1 k2 priv1 pub1 priv2
+  k1=$(probe genkey)
+  k2=$(probe genkey)
+  priv1=${k1%% *}
+  pub1=${k1#* }
+  priv2=${k2%% *}
+  printf '# admitted keys\n\n  %s  \r\n' "$pub1" >"$WORK/allow.txt"
+  start_relay r1 --verify-clients --verify-clients-file "$WORK/allow.txt"
+  probe connect "$ADDR" --key "$priv1" >"$WORK/ok.out" || fail "listed key was not accepted"
+  local rc=0
+  probe connect "$ADDR" --key "$priv2" >"$WORK/no.out" || rc=$?
+  [ "$rc" -eq 3 ] || fail "unlisted key: relay_probe exited $rc, want 3 (rejected after ClientInfo)"
+  expect_grep '^rejected$' "$WORK/no.out" "unlisted key rejected"
+  stop_relay "$RELAY_PID"
+  expect_grep 'rejected' "$WORK/r1.log" "rejection logged"
+  # A malformed allowlist stops the start-up with the line number.
+  printf '%s\nnodekey:1234\n' "$pub1" >"$WORK/bad.txt"
+  rc=0
+  "$RELAY_BIN" --hostname 127.0.0.1 --certdir "$WORK/certs" -a 127.0.0.1:0 --stun=false \
+    --verify-clients --verify-clients-file "$WORK/bad.txt" 2>"$WORK/bad.log" || rc=$?
+  [ "$rc" -eq 1 ] || fail "bad allowlist exited $rc, want 1"
+  expect_grep 'line 2: want nodekey:<64 hex digits>, got "nodekey:1234"' "$WORK/bad.log" "allowlist error"
+}
+
+t_handshake_timeout() {
+  start_relay r1 --handshake-timeout 300ms
+  probe idle-handshake "$ADDR" >"$WORK/idle.out" || fail "idle DERP client was not closed"
+  expect_grep '^idle_client closed' "$WORK/idle.out" "idle DERP client closed"
+  # A TCP client that never starts TLS is dropped too.
+  local port=${ADDR##*:} t0 t1
+  t0=$(date +%s%N)
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  timeout 10 cat <&3 >/dev/null || fail "silent TCP client not closed within 10 s"
+  exec 3<&-
+  t1=$(date +%s%N)
+  [ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "silent TCP client closed only after $(((t1 - t0) / 1000000)) ms"
+  stop_relay "$RELAY_PID"
+  expect_grep 'handshake timeout' "$WORK/r1.log" "TLS timeout logged"
+}
+
+t_keyfile() {
+  start_relay r1 -c "$WORK/keys/derper.key"
+  [ -f "$WORK/keys/derper.key" ] || fail "-c file not created"
+  [ "$(stat -c %a "$WORK/keys/derper.key")" = 600 ] || fail "-c file mode is $(stat -c %a "$WORK/keys/derper.key")"
+  expect_grep '"PrivateKey": *"privkey:[0-9a-f]{64}"' "$WORK/keys/derper.key" "key file JSON"
+  local k1 k2
+  k1=$(probe upgrade "$ADDR" | sed -n 's/^server_key //p')
+  stop_relay "$RELAY_PID"
+  start_relay r2 -c "$WORK/keys/derper.key"
+  k2=$(probe upgrade "$ADDR" | sed -n 's/^server_key //p')
+  stop_relay "$RELAY_PID"
+  [ -n "$k1" ] && [ "$k1" = "$k2" ] || fail "server key changed across restarts: $k1 vs $k2"
+}
+
+t_stun() {
+  start_relay r1
+  probe stun "$STUN_ADDR" >"$WORK/stun.out" || fail "no STUN answer"
+  local mapped local_addr
+  mapped=$(sed -n 's/^stun_mapped //p' "$WORK/stun.out")
+  local_addr=$(sed -n 's/^stun_local //p' "$WORK/stun.out")
+  [ -n "$mapped" ] && [ "$mapped" = "$local_addr" ] || fail "STUN mapped $mapped, client is $local_addr"
+  stop_relay "$RELAY_PID"
+  start_relay r2 --stun=false
+  [ -z "$STUN_ADDR" ] || fail "--stun=false still announces STUN at $STUN_ADDR"
+  [ "$(wc -l <"$WORK/r2.ready")" -eq 1 ] || fail "--stun=false ready file has more than one line"
+  stop_relay "$RELAY_PID"
+}
+
+t_sigterm() {
+  start_relay r1
+  # A connected client in the middle of a handshake and an idle DERP client
+  # must not delay the shutdown.
+  mkfifo "$WORK/idle.fifo"
+  probe idle-handshake "$ADDR" --timeout 20000 >"$WORK/idle.fifo" &
+  local bg=$! first
+  PIDS+=("$bg")
+  exec 4<"$WORK/idle.fifo"
+  read -r first <&4 || fail "idle client did not start"
+  [ "$first" = upgrade_sent ] || fail "idle client said '$first'"
+  probe exchange "$ADDR" >/dev/null || fail "exchange before shutdown failed"
+  stop_relay "$RELAY_PID"
+  [ "$STOP_MS" -lt 3000 ] || fail "shutdown took $STOP_MS ms"
+  cat <&4 >"$WORK/idle.out"
+  exec 4<&-
+  wait "$bg" || true
+  forget_pid "$bg"
+  expect_grep '^idle_client closed' "$WORK/idle.out" "client closed by shutdown"
+  expect_grep 'got SIGTERM, shutting down' "$WORK/r1.log" "shutdown logged"
+}
+
+fn="t_${TEST}"
+declare -F "$fn" >/dev/null || fail "unknown test $TEST"
+"$fn"
+echo "PASS [$TEST]"

@@ -1,0 +1,391 @@
+/* relay_probe: the integration tests' client for derp-relay. Each subcommand
+ * does one observable thing and prints what it saw, one `key value` per line,
+ * so relay_integration.sh can assert on it; the exit status is 0 when the
+ * relay behaved as the subcommand expects, 1 otherwise, 2 on usage errors. */
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "derp/derp_keys.h"
+#include "derp/stun.h"
+#include "probe_derp.h"
+#include "probe_stun.h"
+#include "wait_ready.h"
+
+struct cli {
+  const char *addr;
+  struct probe_tls_options tls;
+  bool fast_start;
+  int repeat;
+  size_t size;
+  const char *key_hex;
+  const char *dst_hex;
+  char **rest;
+  int nrest;
+};
+
+static int usage(void) {
+  fprintf(stderr,
+          "usage: relay_probe CMD ADDR [--tls 1.2|1.3] [--sni NAME] [--alpn P] [--fast-start]\n"
+          "                   [--repeat N] [--size N] [--key PRIVHEX] [--timeout MS]\n"
+          "                   [--rcvbuf BYTES]\n"
+          "  chain ADDR          print the served chain (certs, cn, serial, leaf_sha256)\n"
+          "  upgrade ADDR        GET /derp + DERP handshake; print the keys seen\n"
+          "  http ADDR 'M PATH' [Header: v]...   one request, print the raw response\n"
+          "  exchange ADDR       two clients send each other a packet\n"
+          "  malformed ADDR      a short SendPacket is cut off, two others keep working\n"
+          "  same-key ADDR       a second connection with a key replaces the first\n"
+          "  slow-reader ADDR    a client that never reads is cut off, others keep working\n"
+          "                      (--repeat N: send only N packets, wait for the write timeout)\n"
+          "  idle-handshake ADDR upgrade, then never send ClientInfo: expect a close\n"
+          "  connect ADDR --key H  print accepted/rejected\n"
+          "  stun ADDR           one Tailscale binding request, print the mapped address\n"
+          "  genkey              print <privhex> nodekey:<pubhex>\n"
+          "  wait-ready FILE PID [MS]  print the ready file once written\n"
+          "  wait-exit PID MS    exit 0 once process PID has exited, 1 after MS\n");
+  return 2;
+}
+
+static bool parse_cli(int argc, char **argv, struct cli *c) {
+  memset(c, 0, sizeof *c);
+  c->repeat = 1;
+  c->size = 1024;
+  c->addr = argc > 2 ? argv[2] : NULL;
+  int i = 3;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--fast-start") == 0) {
+      c->fast_start = true;
+      continue;
+    }
+    if (strncmp(a, "--", 2) != 0) break;
+    if (v == NULL) return false;
+    i++;
+    if (strcmp(a, "--tls") == 0) {
+      c->tls.tls_version = strcmp(v, "1.2") == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+    } else if (strcmp(a, "--sni") == 0) {
+      c->tls.sni = v;
+    } else if (strcmp(a, "--alpn") == 0) {
+      c->tls.alpn = v;
+    } else if (strcmp(a, "--repeat") == 0) {
+      c->repeat = atoi(v);
+    } else if (strcmp(a, "--size") == 0) {
+      c->size = (size_t)strtoul(v, NULL, 10);
+    } else if (strcmp(a, "--key") == 0) {
+      c->key_hex = v;
+    } else if (strcmp(a, "--rcvbuf") == 0) {
+      c->tls.rcvbuf = atoi(v);
+    } else if (strcmp(a, "--timeout") == 0) {
+      c->tls.timeout_ms = atoi(v);
+    } else {
+      return false;
+    }
+  }
+  c->rest = argv + i;
+  c->nrest = argc - i;
+  return c->addr != NULL;
+}
+
+static void print_hex(const char *label, const uint8_t *b, size_t n) {
+  char hex[129];
+  derp_hex_lower(b, n, hex);
+  printf("%s %s\n", label, hex);
+}
+
+static int cmd_chain(struct cli *c) {
+  char err[512];
+  size_t first = 0;
+  for (int i = 0; i < c->repeat; i++) {
+    struct probe_conn conn;
+    if (!probe_connect(&conn, c->addr, &c->tls, err, sizeof err)) {
+      fprintf(stderr, "handshake %d: %s\n", i, err);
+      printf("handshake failed\n");
+      return 1;
+    }
+    if (i == 0) {
+      first = conn.n_certs;
+      printf("tls %s\n", conn.version == TLS1_3_VERSION ? "1.3" : "1.2");
+      printf("certs %zu\n", conn.n_certs);
+      for (size_t k = 0; k < conn.n_certs && k < PROBE_CERTS_MAX; k++) {
+        printf("cert %zu cn=%s serial=%ld\n", k, conn.cn[k], conn.serial[k]);
+      }
+      print_hex("leaf_sha256", conn.leaf_sha256, 32);
+    } else if (conn.n_certs != first) {
+      printf("handshake %d served %zu certs, the first served %zu\n", i, conn.n_certs, first);
+      probe_close(&conn);
+      return 1;
+    }
+    probe_close(&conn);
+  }
+  printf("handshakes %d all_certs %zu\n", c->repeat, first);
+  return 0;
+}
+
+static int derp_fail(struct probe_derp *d, const char *who, enum probe_derp_result r) {
+  fprintf(stderr, "%s: %s (result %d)\n", who, d->err, (int)r);
+  return 1;
+}
+
+static int cmd_upgrade(struct cli *c) {
+  struct probe_derp d;
+  enum probe_derp_result r = probe_derp_connect(&d, c->addr, &c->tls, c->fast_start, NULL);
+  if (r != PROBE_DERP_OK) {
+    int rc = derp_fail(&d, "upgrade", r);
+    probe_derp_close(&d);
+    return rc;
+  }
+  printf("fast_start %s\n", d.fast_start ? "yes" : "no");
+  printf("http_status %d\n", d.http_status);
+  printf("header_key %s\n", d.header_key_hex);
+  print_hex("server_key", d.server_pub, DERP_KEY_LEN);
+  printf("server_info %s\n", d.server_info_json);
+  probe_derp_close(&d);
+  return 0;
+}
+
+static int cmd_http(struct cli *c) {
+  if (c->nrest < 1) return usage();
+  char req[4096];
+  size_t len = 0;
+  len += (size_t)snprintf(req, sizeof req, "%s HTTP/1.1\r\nHost: %s\r\n", c->rest[0], c->addr);
+  for (int i = 1; i < c->nrest && len < sizeof req; i++) {
+    len += (size_t)snprintf(req + len, sizeof req - len, "%s\r\n", c->rest[i]);
+  }
+  if (len < sizeof req) len += (size_t)snprintf(req + len, sizeof req - len, "Connection: close\r\n\r\n");
+  if (len >= sizeof req) return usage();
+  char err[512];
+  struct probe_conn conn;
+  if (!probe_connect(&conn, c->addr, &c->tls, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  if (!probe_write_all(&conn, req, len)) {
+    probe_close(&conn);
+    return 1;
+  }
+  uint8_t buf[4096];
+  int n;
+  while ((n = probe_read(&conn, buf, sizeof buf)) > 0) fwrite(buf, 1, (size_t)n, stdout);
+  probe_close(&conn);
+  return n == 0 ? 0 : 1; /* the relay must close after Connection: close */
+}
+
+/* a sends `size` bytes to b; b must receive them exactly, from a. */
+static bool relay_one(struct probe_derp *a, struct probe_derp *b, size_t size, uint8_t seed) {
+  uint8_t *pkt = malloc(size > 0 ? size : 1);
+  if (pkt == NULL) return false;
+  for (size_t i = 0; i < size; i++) pkt[i] = (uint8_t)(seed + i * 7);
+  bool ok = probe_derp_send_packet(a, b->pub, pkt, size);
+  struct derp_packet got;
+  enum probe_derp_result r = ok ? probe_derp_recv_packet(b, &got) : PROBE_DERP_IO;
+  ok = r == PROBE_DERP_OK && got.len == size && memcmp(got.src, a->pub, DERP_KEY_LEN) == 0 &&
+       (size == 0 || memcmp(got.data, pkt, size) == 0);
+  if (!ok) fprintf(stderr, "relay_one: %s (result %d)\n", b->err, (int)r);
+  free(pkt);
+  return ok;
+}
+
+static int connect_n(struct cli *c, struct probe_derp *d, int n) {
+  for (int i = 0; i < n; i++) {
+    enum probe_derp_result r = probe_derp_connect(&d[i], c->addr, &c->tls, c->fast_start, NULL);
+    if (r != PROBE_DERP_OK) {
+      derp_fail(&d[i], "connect", r);
+      for (int k = 0; k <= i; k++) probe_derp_close(&d[k]);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void close_n(struct probe_derp *d, int n) {
+  for (int i = 0; i < n; i++) probe_derp_close(&d[i]);
+}
+
+static int cmd_exchange(struct cli *c) {
+  struct probe_derp d[2];
+  if (connect_n(c, d, 2) != 0) return 1;
+  bool ok = relay_one(&d[0], &d[1], c->size, 1) && relay_one(&d[1], &d[0], c->size, 2);
+  printf("fast_start %s\n", d[0].fast_start ? "yes" : "no");
+  printf("%s %zu\n", ok ? "exchanged" : "exchange_failed", c->size);
+  close_n(d, 2);
+  return ok ? 0 : 1;
+}
+
+static int cmd_malformed(struct cli *c) {
+  struct probe_derp d[3];
+  if (connect_n(c, d, 3) != 0) return 1;
+  uint8_t junk[10] = {0};
+  bool sent = probe_derp_send_raw_frame(&d[0], DERP_FRAME_SEND_PACKET, junk, sizeof junk);
+  struct derp_frame f;
+  enum probe_derp_result r = probe_derp_read_frame(&d[0], &f);
+  while (r == PROBE_DERP_OK && f.type == DERP_FRAME_KEEP_ALIVE) r = probe_derp_read_frame(&d[0], &f);
+  bool cut = sent && r == PROBE_DERP_CLOSED;
+  printf("malformed_peer %s\n", cut ? "closed" : "not_closed");
+  bool others = relay_one(&d[1], &d[2], 100, 3) && relay_one(&d[2], &d[1], 100, 4);
+  printf("others %s\n", others ? "working" : "broken");
+  close_n(d, 3);
+  return cut && others ? 0 : 1;
+}
+
+static int cmd_same_key(struct cli *c) {
+  uint8_t priv[DERP_KEY_LEN];
+  randombytes_buf(priv, sizeof priv);
+  struct probe_derp first, second, other;
+  if (probe_derp_connect(&first, c->addr, &c->tls, false, priv) != PROBE_DERP_OK ||
+      probe_derp_connect(&second, c->addr, &c->tls, false, priv) != PROBE_DERP_OK ||
+      probe_derp_connect(&other, c->addr, &c->tls, false, NULL) != PROBE_DERP_OK) {
+    fprintf(stderr, "connect failed\n");
+    return 1;
+  }
+  struct derp_frame f;
+  enum probe_derp_result r = probe_derp_read_frame(&first, &f);
+  while (r == PROBE_DERP_OK && f.type == DERP_FRAME_KEEP_ALIVE) r = probe_derp_read_frame(&first, &f);
+  printf("first %s\n", r == PROBE_DERP_CLOSED ? "closed" : "open");
+  bool ok = relay_one(&other, &second, 64, 5);
+  printf("second %s\n", ok ? "receives" : "broken");
+  probe_derp_close(&first);
+  probe_derp_close(&second);
+  probe_derp_close(&other);
+  return r == PROBE_DERP_CLOSED && ok ? 0 : 1;
+}
+
+/* The kernel's view of the slow client's socket: once the relay gives up on
+ * it (an abortive close), the state leaves ESTABLISHED even though the
+ * client never read anything. */
+static bool socket_closed_by_peer(int fd) {
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return true;
+  return ti.tcpi_state != TCP_ESTABLISHED;
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True once the relay reset the slow client's connection (POLLRDHUP/ERR/HUP
+ * arrive even though unread data is still buffered), false after timeout_ms. */
+static bool wait_reset(int fd, int timeout_ms) {
+  struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+  return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLRDHUP | POLLERR | POLLHUP));
+}
+
+/* The slow client never reads. Without --repeat the flooder sends it 64 KiB
+ * packets until the relay gives up on it (the queue cap is hit first); with
+ * --repeat N it sends N packets, fewer than the queue cap holds, and then
+ * the relay must give up on its own (write timeout). A bystander pair must
+ * keep talking all along. */
+static int cmd_slow_reader(struct cli *c, bool bounded) {
+  struct probe_derp d[3]; /* 0 = slow, 1 = flooder, 2 = bystander */
+  if (connect_n(c, d, 3) != 0) return 1;
+  static uint8_t pkt[DERP_MAX_PACKET_SIZE];
+  bool others = true, cut = false;
+  long sent = 0;
+  int64_t deadline = mono_ms() + 20000;
+  while (!cut && others && mono_ms() < deadline && (!bounded || sent < c->repeat)) {
+    for (int i = 0; i < 16 && (!bounded || sent < c->repeat) &&
+                    probe_derp_send_packet(&d[1], d[0].pub, pkt, sizeof pkt);
+         i++) {
+      sent++;
+    }
+    others = relay_one(&d[1], &d[2], 32, (uint8_t)sent);
+    cut = socket_closed_by_peer(d[0].conn.fd);
+  }
+  if (!cut && others) cut = wait_reset(d[0].conn.fd, 10000);
+  printf("slow_reader %s after %ld packets sent to it\n", cut ? "closed" : "open", sent);
+  if (others) others = relay_one(&d[1], &d[2], 32, 9) && relay_one(&d[2], &d[1], 32, 10);
+  printf("others %s\n", others ? "working" : "broken");
+  close_n(d, 3);
+  return cut && others ? 0 : 1;
+}
+
+static int cmd_idle_handshake(struct cli *c) {
+  char err[512];
+  struct probe_conn conn;
+  if (!probe_connect(&conn, c->addr, &c->tls, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  static const char req[] = "GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n";
+  probe_write_all(&conn, req, sizeof req - 1);
+  printf("upgrade_sent\n");
+  fflush(stdout);
+  uint8_t buf[4096];
+  int n;
+  size_t total = 0;
+  while ((n = probe_read(&conn, buf, sizeof buf)) > 0) total += (size_t)n;
+  printf("idle_client %s after %zu bytes\n", n == 0 ? "closed" : "open", total);
+  probe_close(&conn);
+  return n == 0 ? 0 : 1;
+}
+
+static int cmd_connect(struct cli *c) {
+  uint8_t priv[DERP_KEY_LEN];
+  if (c->key_hex == NULL || !derp_key_from_hex(c->key_hex, strlen(c->key_hex), priv)) return usage();
+  struct probe_derp d;
+  enum probe_derp_result r = probe_derp_connect(&d, c->addr, &c->tls, c->fast_start, priv);
+  printf("%s\n", r == PROBE_DERP_OK ? "accepted" : r == PROBE_DERP_CLOSED ? "rejected" : "error");
+  if (r != PROBE_DERP_OK && r != PROBE_DERP_CLOSED) fprintf(stderr, "%s\n", d.err);
+  probe_derp_close(&d);
+  return r == PROBE_DERP_OK ? 0 : r == PROBE_DERP_CLOSED ? 3 : 1;
+}
+
+static int cmd_genkey(void) {
+  struct derp_keypair kp;
+  if (!derp_keypair_generate(&kp)) return 1;
+  char priv[65], pub[DERP_KEY_TEXT_SIZE];
+  derp_hex_lower(kp.priv, DERP_KEY_LEN, priv);
+  derp_key_public_text(kp.pub, pub);
+  printf("%s %s\n", priv, pub);
+  return 0;
+}
+
+static int cmd_wait_ready(int argc, char **argv) {
+  if (argc < 4) return usage();
+  char buf[1024];
+  int rc = wait_ready_file(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 10000, buf, sizeof buf);
+  if (rc == 0) {
+    fputs(buf, stdout);
+    return 0;
+  }
+  fprintf(stderr, "wait-ready %s: %s\n", argv[2], rc == -2 ? "the relay exited first" : "timed out");
+  return 1;
+}
+
+static int cmd_wait_exit(int argc, char **argv) {
+  if (argc < 4) return usage();
+  return wait_process_exit(atoi(argv[2]), atoi(argv[3])) ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage();
+  if (sodium_init() < 0) return 1;
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "genkey") == 0) return cmd_genkey();
+  if (strcmp(cmd, "wait-ready") == 0) return cmd_wait_ready(argc, argv);
+  if (strcmp(cmd, "wait-exit") == 0) return cmd_wait_exit(argc, argv);
+  struct cli c;
+  if (!parse_cli(argc, argv, &c)) return usage();
+  if (strcmp(cmd, "chain") == 0) return cmd_chain(&c);
+  if (strcmp(cmd, "upgrade") == 0) return cmd_upgrade(&c);
+  if (strcmp(cmd, "http") == 0) return cmd_http(&c);
+  if (strcmp(cmd, "exchange") == 0) return cmd_exchange(&c);
+  if (strcmp(cmd, "malformed") == 0) return cmd_malformed(&c);
+  if (strcmp(cmd, "same-key") == 0) return cmd_same_key(&c);
+  if (strcmp(cmd, "slow-reader") == 0) return cmd_slow_reader(&c, c.repeat > 1);
+  if (strcmp(cmd, "idle-handshake") == 0) return cmd_idle_handshake(&c);
+  if (strcmp(cmd, "connect") == 0) return cmd_connect(&c);
+  if (strcmp(cmd, "stun") == 0) return probe_stun(c.addr) ? 0 : 1;
+  return usage();
+}
