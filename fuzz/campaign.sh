@@ -19,12 +19,13 @@
 #   1. configures/builds the engine preset (fuzz-libfuzzer or fuzz-afl) for TARGET;
 #   2. fuzzes from corpus/TARGET + corpus/regressions/TARGET with fuzz/TARGET.dict,
 #      printing a progress line every 30 s, and stops by itself at the time limit;
-#   3. minimises every crash (libFuzzer -minimize_crash / afl-tmin), deduplicates
-#      them by their crash signature and by content, and stores new ones as
+#   3. deduplicates the crashes by their signature (first sanitizer or oracle
+#      line), minimises one per signature (libFuzzer -minimize_crash / afl-tmin),
+#      skips those already stored, and stores new ones as
 #      corpus/regressions/TARGET/crash-<sha1>, with a line in
 #      corpus/regressions/README.md giving the reproducer command;
-#   4. merges inputs with new coverage into corpus/TARGET (libFuzzer -merge=1,
-#      or afl-cmin for AFL++), named by their sha1.
+#   4. merges inputs that reach new code into corpus/TARGET (libFuzzer -merge=1
+#      on edges only, or afl-cmin for AFL++), named by their sha1.
 # Work files go to build/campaign/TARGET-ENGINE-<time>/.
 #
 # Exit status: 0 campaign done, no new crash; 1 new crashes stored in
@@ -96,6 +97,14 @@ build_target() { # dir preset cmake-target
 build_target "$build_dir" "$preset" "fuzz_$target"
 bin=$build_dir/fuzz/$target
 [ -x "$bin" ] || die "$bin was not built (is its module there? see the configure log)" 3
+# Crashes are classified by replaying them: through the replay twin where the
+# engine has one (AFL++ builds), which copies each input into an exact-size
+# buffer as ctest does, so the report names the same bug.
+replay=$bin
+if [ "$engine" = afl ]; then
+  build_target "$build_dir" "$preset" "fuzz_${target}_replay"
+  replay=$build_dir/fuzz/${target}_replay
+fi
 
 # ---- 2. fuzz ----
 start=$(date +%s)
@@ -128,7 +137,8 @@ if [ "$engine" = libfuzzer ]; then
   mapfile -t crashes < <(find "$work/artifacts" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
                            -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
 else
-  export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1
+  # AFL_SKIP_CRASHES: a known crash in corpus/regressions must not stop the campaign.
+  export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1 AFL_SKIP_CRASHES=1
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0}
   [ -n "$(ls -A "$work/corpus")" ] || printf 'x' >"$work/corpus/empty-seed"
   afl_args=(-i "$work/corpus" -o "$work/afl" -V "$secs" -t 5000+)
@@ -147,7 +157,7 @@ else
       execs=$((execs + $(awk -F: '/^execs_done/{print $2+0}' "$f")))
       paths=$((paths + $(awk -F: '/^corpus_count/{print $2+0}' "$f")))
       found=$((found + $(awk -F: '/^saved_crashes/{print $2+0}' "$f")))
-      rate=$((rate + $(awk -F: '/^execs_per_sec/{printf "%d", $2}' "$f")))
+      rate=$((rate + $(awk -F: '/^execs_per_sec/{v = $2 + 0; if (v > 1e9) v = 0; printf "%.0f", v}' "$f")))
     done
     echo "execs $execs, ${rate}/s, corpus $paths, crashes $found"
   }
@@ -161,9 +171,9 @@ fi
 # ---- 3. crashes: minimise, deduplicate, store ----
 signature() { # replay a file, name the crash by its first report line
   local out
-  out=$("$bin" "$1" 2>&1 </dev/null || true)
+  out=$(ASAN_OPTIONS=symbolize=1:detect_leaks=1 "$replay" "$1" 2>&1 </dev/null || true)
   printf '%s\n' "$out" | grep -aoE '==== oracle mismatch: .*|SUMMARY: [A-Za-z]+Sanitizer: [^(]*|ERROR: libFuzzer: [a-z -]+|runtime error: .*' \
-    | head -1 | cut -c1-160
+    | head -1 | sed "s|$ROOT/||g" | cut -c1-160
 }
 new=0
 if ((${#crashes[@]})); then
@@ -171,17 +181,20 @@ if ((${#crashes[@]})); then
   mkdir -p "$work/minimised"
   declare -A seen=()
   for f in "${crashes[@]}"; do
-    m=$work/minimised/$(basename "$f" | tr ':,' '__')
-    if [ "$engine" = libfuzzer ] && [[ "$(basename "$f")" == crash-* ]]; then
-      "$bin" -minimize_crash=1 -runs=20000 -exact_artifact_path="$m" "$f" >"$work/minimise.log" 2>&1 || true
-    elif [ "$engine" = afl ]; then
-      afl-tmin -i "$f" -o "$m" -- "$bin" @@ >"$work/minimise.log" 2>&1 || true
-    fi
-    [ -s "$m" ] || cp "$f" "$m"
-    sig=$(signature "$m")
+    # Deduplicate on the raw input first: minimising is the slow part.
+    sig=$(signature "$f")
     [ -n "$sig" ] || sig="unclassified crash"
     [ -z "${seen[$sig]:-}" ] || continue
     seen[$sig]=1
+    m=$work/minimised/$(basename "$f" | tr ':,' '__')
+    if [ "$engine" = libfuzzer ] && [[ "$(basename "$f")" == crash-* ]]; then
+      "$bin" -minimize_crash=1 -runs=20000 -max_total_time=30 -exact_artifact_path="$m" "$f" >"$work/minimise.log" 2>&1 || true
+    elif [ "$engine" = afl ]; then
+      # The AFL++ driver reads stdin when given "-" (it rejects @@ under tmin/cmin).
+      afl-tmin -i "$f" -o "$m" -- "$bin" - >"$work/minimise.log" 2>&1 || true
+    fi
+    # Keep the minimised input only if it still crashes the same way.
+    if [ ! -s "$m" ] || [ "$(signature "$m")" != "$sig" ]; then cp "$f" "$m"; fi
     sha=$(sha1sum "$m" | cut -d' ' -f1)
     dest=$regressions/crash-$sha
     if [ -e "$dest" ]; then say "known: $(rel "$dest") ($sig)"; continue; fi
@@ -203,13 +216,16 @@ fi
 if ((merge)); then
   before=$(find "$seeds" -maxdepth 1 -type f ! -name '.*' | wc -l)
   if [ "$engine" = libfuzzer ]; then
-    "$bin" -merge=1 ${max_len:+-max_len=$max_len} "$seeds" "$work/corpus" >"$work/merge.log" 2>&1 ||
+    # Edges only (-use_counters=0): an input joins the corpus for new code
+    # reached, not for new hit counts, which keeps corpus/ at tens of files.
+    "$bin" -merge=1 -use_counters=0 -use_value_profile=0 ${max_len:+-max_len=$max_len} "$seeds" "$work/corpus" \
+      >"$work/merge.log" 2>&1 ||
       say "merge failed (see $(rel "$work")/merge.log); corpus unchanged"
   else
     pool=$work/cmin-in; mkdir -p "$pool"
     find "$seeds" -maxdepth 1 -type f ! -name '.*' -exec cp -t "$pool" {} +
     find "$work"/afl/*/queue -maxdepth 1 -type f -name 'id:*' -exec cp -t "$pool" {} + 2>/dev/null || true
-    if AFL_ALLOW_TMP=1 afl-cmin -i "$pool" -o "$work/cmin-out" -- "$bin" @@ >"$work/merge.log" 2>&1; then
+    if AFL_ALLOW_TMP=1 afl-cmin -i "$pool" -o "$work/cmin-out" -- "$bin" - >"$work/merge.log" 2>&1; then
       declare -A have=()
       while read -r h _; do have[$h]=1; done < <(find "$seeds" -maxdepth 1 -type f -exec sha1sum {} +)
       for f in "$work"/cmin-out/*; do

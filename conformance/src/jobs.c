@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness/proc.h"
+#include "remove_tree.h"
 
 /* A worker's row, as written to its result file. */
 static bool write_partial(const struct report *r, const char *path) {
@@ -87,11 +88,11 @@ struct slot {
 };
 
 static void worker(const struct scenario *s, const struct run_config *cfg,
-                   const char *result) {
+                   const char *result, pid_t parent) {
   /* Die with the parent, so an interrupted run leaves nothing behind (each
      relay in turn dies with its worker). */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() == 1) _exit(3);
+  if (getppid() != parent) _exit(3);
   struct report r;
   report_init(&r);
   scenario_run(s, cfg, &r);
@@ -101,14 +102,19 @@ static void worker(const struct scenario *s, const struct run_config *cfg,
 }
 
 bool jobs_run(const struct scenario *const *list, size_t n,
-              const struct run_config *cfg, int jobs, struct report *out,
+              const struct run_config *run_cfg, int jobs, struct report *out,
               FILE *progress) {
+  /* One dir for the whole run: workers' results and their scenarios' temp
+     dirs, so even a worker that crashed leaves nothing behind. */
   char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s/derpcheck-results-XXXXXX", cfg->tmp_root);
+  snprintf(dir, sizeof dir, "%s/derpcheck-run-XXXXXX", run_cfg->tmp_root);
   if (mkdtemp(dir) == NULL) {
     fprintf(stderr, "derpcheck: mkdtemp %s: %s\n", dir, strerror(errno));
     return false;
   }
+  struct run_config worker_cfg = *run_cfg;
+  worker_cfg.tmp_root = dir;
+  const struct run_config *cfg = &worker_cfg;
   if (jobs < 1) jobs = 1;
   struct slot *slots = calloc((size_t)jobs, sizeof *slots);
   /* Rows are merged in scenario order once all are in, so reports do not
@@ -117,7 +123,7 @@ bool jobs_run(const struct scenario *const *list, size_t n,
   if (slots == NULL || rows == NULL) {
     free(slots);
     free(rows);
-    rmdir(dir);
+    remove_tree(dir);
     return false;
   }
   size_t next = 0, done = 0, running = 0;
@@ -126,8 +132,9 @@ bool jobs_run(const struct scenario *const *list, size_t n,
     while (running < (size_t)jobs && next < n) {
       char result[PATH_MAX + 32];
       snprintf(result, sizeof result, "%s/%zu.json", dir, next);
+      pid_t parent = getpid();
       pid_t pid = fork();
-      if (pid == 0) worker(list[next], cfg, result);
+      if (pid == 0) worker(list[next], cfg, result, parent);
       size_t k = 0;
       while (slots[k].pid != 0) k++;
       if (pid < 0) { /* cannot fork: record as an error row */
@@ -180,6 +187,9 @@ bool jobs_run(const struct scenario *const *list, size_t n,
   }
   free(rows);
   free(slots);
-  rmdir(dir);
+  if (cfg->keep)
+    fprintf(stderr, "derpcheck: kept %s\n", dir);
+  else
+    remove_tree(dir);
   return true;
 }

@@ -7,16 +7,24 @@
 
 #include "scenario.h"
 
-/* The contract's stdout line is small; more than this is not a verdict. */
+/* How much of the end of a client's stdout is read for its last line. */
 enum { STDOUT_MAX = 1 << 20 };
 
 void outcome_read(const char *stdout_path, int exit_code, struct outcome *o) {
   memset(o, 0, sizeof *o);
   o->exit_code = exit_code;
+  /* Only the end matters: the verdict is the last line, whatever came
+     before it. */
   FILE *f = fopen(stdout_path, "r");
   char *buf = malloc(STDOUT_MAX + 1);
   size_t n = 0;
-  if (f != NULL && buf != NULL) n = fread(buf, 1, STDOUT_MAX, f);
+  if (f != NULL && buf != NULL) {
+    if (fseek(f, 0, SEEK_END) == 0) {
+      long size = ftell(f);
+      fseek(f, size > STDOUT_MAX ? size - STDOUT_MAX : 0, SEEK_SET);
+    }
+    n = fread(buf, 1, STDOUT_MAX, f);
+  }
   if (f != NULL) fclose(f);
   if (buf == NULL) {
     o->note = strdup("out of memory");

@@ -121,25 +121,26 @@ static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl,
   return status;
 }
 
-static bool do_upgrade(struct script *s, struct raw_conn *c, int64_t dl) {
-  char req[512];
-  int n = snprintf(req, sizeof req,
-                   "GET /derp HTTP/1.1\r\nHost: %s\r\nUser-Agent: derpcheck\r\n"
-                   "Upgrade: DERP\r\nConnection: Upgrade\r\n\r\n",
-                   s->t->host_header);
-  if (!raw_conn_write(c, req, (size_t)n))
-    return fail(s, "writing the upgrade request failed");
-  size_t head_len;
-  int status = read_http_head(s, c, dl, &head_len);
-  if (status < 0) return false;
-  if (status != 101)
-    return fail(s, "upgrade answered with status %d, expected 101", status);
-  raw_conn_consume(c, head_len);
+/* The upgrade request as a Go client sends it (§3.3/§3.4). */
+static int upgrade_request(struct script *s, bool fast, char *out,
+                           size_t outlen) {
+  return snprintf(out, outlen,
+                  "GET /derp HTTP/1.1\r\nHost: %s\r\nUser-Agent: "
+                  "derpcheck\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n%s\r\n",
+                  s->t->host_header, fast ? "Derp-Fast-Start: 1\r\n" : "");
+}
+
+/* The ServerKey frame that starts the DERP stream (§6.5 step 1). */
+static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
   uint8_t type;
   const uint8_t *p;
   uint32_t len;
   size_t used;
-  int r = read_frame(c, dl, &type, &p, &len, &used);
+  int r = raw_conn_fill(c, FRAME_HEADER, dl);
+  if (r == 1 && memcmp(c->rbuf, "HTTP/", 5) == 0)
+    return fail(s, "got an HTTP response where the ServerKey frame belongs "
+                   "(fast start must have no response)");
+  if (r == 1) r = read_frame(c, dl, &type, &p, &len, &used);
   if (r != 1) return fail(s, "waiting for ServerKey: %s", read_status(r));
   if (type != 0x01 || len < 40 || memcmp(p, derp_magic, 8) != 0)
     return fail(s, "first frame is type 0x%02x len %u, not a ServerKey", type,
@@ -155,19 +156,50 @@ static bool do_upgrade(struct script *s, struct raw_conn *c, int64_t dl) {
   return true;
 }
 
+static bool do_upgrade(struct script *s, struct raw_conn *c, int64_t dl) {
+  char req[512];
+  int n = upgrade_request(s, false, req, sizeof req);
+  if (!raw_conn_write(c, req, (size_t)n))
+    return fail(s, "writing the upgrade request failed");
+  size_t head_len;
+  int status = read_http_head(s, c, dl, &head_len);
+  if (status < 0) return false;
+  if (status != 101)
+    return fail(s, "upgrade answered with status %d, expected 101", status);
+  raw_conn_consume(c, head_len);
+  return read_server_key(s, c, dl);
+}
+
 /* ClientInfo = client key || nonce || box(json); corrupt flips a box byte */
 static bool send_client_info(struct script *s, struct raw_conn *c,
-                             const char *json, bool corrupt) {
+                             const char *json, bool corrupt, size_t pad_to) {
+  /* pad_to: whole payload length, reached with JSON whitespace */
   size_t jl = strlen(json);
+  size_t fixed = 32 + crypto_box_NONCEBYTES + crypto_box_MACBYTES;
+  char *padded = NULL;
+  if (pad_to > fixed + jl) {
+    padded = malloc(pad_to - fixed + 1);
+    if (padded == NULL) return fail(s, "out of memory");
+    memcpy(padded, json, jl);
+    memset(padded + jl, ' ', pad_to - fixed - jl);
+    jl = pad_to - fixed;
+    padded[jl] = '\0';
+    json = padded;
+  }
   size_t n = 32 + crypto_box_NONCEBYTES + crypto_box_MACBYTES + jl;
   uint8_t *buf = malloc(n);
-  if (buf == NULL) return fail(s, "out of memory");
+  if (buf == NULL) {
+    free(padded);
+    return fail(s, "out of memory");
+  }
   memcpy(buf, c->id->pub, 32);
   uint8_t *nonce = buf + 32;
   randombytes_buf(nonce, crypto_box_NONCEBYTES);
   uint8_t *box = nonce + crypto_box_NONCEBYTES;
-  if (crypto_box_easy(box, (const uint8_t *)json, jl, nonce, c->server_pub,
-                      c->id->priv) != 0) {
+  int boxed = crypto_box_easy(box, (const uint8_t *)json, jl, nonce,
+                              c->server_pub, c->id->priv);
+  free(padded);
+  if (boxed != 0) {
     free(buf);
     return fail(s, "crypto_box failed");
   }
@@ -226,10 +258,21 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
   tvars_set(s->vars, var, c->id->pub_hex);
   if (strcmp(mode, "tls") == 0) return true;
   int64_t dl = deadline(op, 5000);
+  static const char hello[] = "{\"version\":2,\"CanAckPings\":true}";
+  if (strcmp(mode, "fast") == 0) {
+    /* As a client that read the metacert: request and ClientInfo in one
+       go, sealed to the key it names, no response read (§3.3). */
+    char req[512];
+    int n = upgrade_request(s, true, req, sizeof req);
+    memcpy(c->server_pub, s->m->relay.pub, 32);
+    if (!raw_conn_write(c, req, (size_t)n) ||
+        !send_client_info(s, c, hello, false, 0))
+      return fail(s, "writing the fast-start request failed");
+    return read_server_key(s, c, dl) && await_server_info(s, c, dl);
+  }
   if (!do_upgrade(s, c, dl)) return false;
   if (strcmp(mode, "upgraded") == 0) return true;
-  return send_client_info(s, c, "{\"version\":2,\"CanAckPings\":true}",
-                          false) &&
+  return send_client_info(s, c, hello, false, 0) &&
          await_server_info(s, c, dl);
 }
 
@@ -358,10 +401,53 @@ static bool op_expect_http(struct script *s, struct raw_conn *c,
   return ok;
 }
 
+/* Up to 40 bytes as text with \r, \n and other bytes escaped. */
+static void printable(const uint8_t *p, size_t n, char *out, size_t outlen) {
+  size_t o = 0;
+  for (size_t i = 0; i < n && i < 40 && o + 5 < outlen; i++) {
+    if (p[i] == '\r' || p[i] == '\n') {
+      out[o++] = '\\';
+      out[o++] = p[i] == '\r' ? 'r' : 'n';
+    } else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"') {
+      o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+    } else {
+      out[o++] = (char)p[i];
+    }
+  }
+  out[o] = '\0';
+}
+
+/* Exactly these bytes next on the stream (e.g. the 101 response, §6.1). */
+static bool op_expect_text(struct script *s, struct raw_conn *c,
+                           const json_t *op, const json_t *t) {
+  char err[256];
+  char *want = template_subst(js_str(t, "equals", ""), s->vars, err,
+                              sizeof err);
+  if (want == NULL) return fail(s, "%s", err);
+  size_t n = strlen(want);
+  int r = raw_conn_fill(c, n, deadline(op, 3000));
+  bool ok = r == 1 && memcmp(c->rbuf, want, n) == 0;
+  if (!ok) {
+    size_t got = c->rlen < n ? c->rlen : n;
+    size_t at = 0; /* show where they part */
+    while (at < got && c->rbuf[at] == (uint8_t)want[at]) at++;
+    char g[200], w[200];
+    printable(c->rbuf + at, got - at, g, sizeof g);
+    printable((const uint8_t *)want + at, n - at, w, sizeof w);
+    fail(s, "%s after %zu bytes; differs at byte %zu: got \"%s\", expected "
+            "\"%s\"",
+         r == 1 ? "mismatch" : read_status(r), got, at, g, w);
+  }
+  if (r == 1) raw_conn_consume(c, n);
+  free(want);
+  return ok;
+}
+
 static bool run_op(struct script *s, const json_t *op) {
   static const char *const actions[] = {
       "open", "send_text", "send_hex", "send_frame", "send_client_info",
-      "close", "expect_closed", "expect_frame", "expect_http", NULL};
+      "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
+      NULL};
   s->conn_name = js_str(op, "conn", "?");
   s->action = "?";
   for (const char *const *a = actions; *a != NULL; a++)
@@ -393,7 +479,8 @@ static bool run_op(struct script *s, const json_t *op) {
   if (strcmp(s->action, "send_client_info") == 0) {
     const json_t *ci = json_object_get(op, "send_client_info");
     return send_client_info(s, c, js_str(ci, "json", "{}"),
-                            js_bool(ci, "corrupt_box", false));
+                            js_bool(ci, "corrupt_box", false),
+                            (size_t)js_int(ci, "pad_to", 0));
   }
   if (strcmp(s->action, "close") == 0) {
     SSL_shutdown(c->ssl);
@@ -405,6 +492,8 @@ static bool run_op(struct script *s, const json_t *op) {
     return op_expect_closed(s, c, op);
   if (strcmp(s->action, "expect_frame") == 0)
     return op_expect_frame(s, c, op, json_object_get(op, "expect_frame"));
+  if (strcmp(s->action, "expect_text") == 0)
+    return op_expect_text(s, c, op, json_object_get(op, "expect_text"));
   return op_expect_http(s, c, op, json_object_get(op, "expect_http"));
 }
 

@@ -223,6 +223,20 @@ START_TEST(output_checks) {
 }
 END_TEST
 
+START_TEST(verdict_read_after_megabytes_of_log) {
+  FILE *f = fopen(out_path, "w");
+  for (int i = 0; i < 30000; i++)
+    fputs("debug: a long line of client logging on stdout, again and again\n", f);
+  fputs(PASS_FAST, f);
+  fclose(f);
+  struct outcome o;
+  outcome_read(out_path, 0, &o);
+  ck_assert_ptr_nonnull(o.json);
+  ck_assert_str_eq(json_string_value(json_object_get(o.json, "path")), "fast");
+  outcome_free(&o);
+}
+END_TEST
+
 START_TEST(json_path_walks_objects) {
   json_t *j = json_loads("{\"a\":{\"b\":{\"c\":3}}}", 0, NULL);
   ck_assert_int_eq(json_integer_value(json_path_get(j, "a.b.c")), 3);
@@ -249,6 +263,7 @@ static Suite *outcome_suite(void) {
   tcase_add_test(tc, null_fields_unchecked_but_reason_required);
   tcase_add_test(tc, certs_version_and_key_checked);
   tcase_add_test(tc, output_checks);
+  tcase_add_test(tc, verdict_read_after_megabytes_of_log);
   tcase_add_test(tc, json_path_walks_objects);
   suite_add_tcase(s, tc);
   return s;

@@ -183,6 +183,20 @@ START_TEST(raw_ops_checked) {
 }
 END_TEST
 
+START_TEST(placeholder_syntax_checked) {
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
+              "\"relay_log\":{\"line_prefix\":[\"  {\\\"Name\\\":\"]}}]}",
+              "relay_log.line_prefix[0]: bad {placeholder} syntax");
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
+              "\"relay_log\":{\"line_prefix\":[\"  {{\\\"Name\\\":{hostname}\"]}}]}",
+              NULL);
+  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+              "\"fail\",\"reason\":\"cert expired {cert:leaf:not_after\"}}}}]}",
+              "expect.current.reason: bad {placeholder} syntax");
+}
+END_TEST
+
 START_TEST(dir_sorted_and_unique) {
   char p[160];
   snprintf(p, sizeof p, "%s/0.json", dir);
@@ -240,6 +254,7 @@ static Suite *scenario_suite(void) {
   tcase_add_test(tc, times_and_serials_checked);
   tcase_add_test(tc, id_format_checked);
   tcase_add_test(tc, raw_ops_checked);
+  tcase_add_test(tc, placeholder_syntax_checked);
   tcase_add_test(tc, dir_sorted_and_unique);
   tcase_add_test(tc, shipped_scenarios_all_load);
   suite_add_tcase(s, tc);

@@ -68,7 +68,8 @@ static int open_or_null(const char *path, int flags) {
 
 /* Runs in the child between fork and exec: async-signal-safe calls only.
    Failures are reported to the parent as (step, errno) through `report`. */
-static void child_exec(const struct proc_spec *spec, char **env, int report) {
+static void child_exec(const struct proc_spec *spec, char **env, int report,
+                       pid_t parent) {
   int step = 0;
   sigset_t none;
   sigemptyset(&none);
@@ -77,6 +78,7 @@ static void child_exec(const struct proc_spec *spec, char **env, int report) {
   /* If the runner dies (e.g. a ctest timeout's SIGKILL), do not leave a
      relay listening behind it. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127); /* it died before prctl took effect */
   if (setpgid(0, 0) != 0) goto fail;
   step = 1;
   int in = open_or_null(spec->stdin_path, O_RDONLY);
@@ -128,6 +130,7 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
     free(env);
     return PROC_ERR_SPAWN;
   }
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     set_err(err, errlen, "fork", errno);
@@ -136,7 +139,7 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
     free(env);
     return PROC_ERR_SPAWN;
   }
-  if (pid == 0) child_exec(spec, env, report[1]);
+  if (pid == 0) child_exec(spec, env, report[1], parent);
   free(env);
   close(report[1]);
   /* Also set the group from the parent, so a stop that comes before the

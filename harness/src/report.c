@@ -400,7 +400,8 @@ static json_t *build_json(const struct report *r) {
 bool report_write_json(const struct report *r, FILE *out) {
   json_t *doc = build_json(r);
   if (doc == NULL) return false;
-  int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                               JSON_REAL_PRECISION(8));
   json_decref(doc);
   return rc == 0 && fputc('\n', out) != EOF;
 }

@@ -5,7 +5,8 @@ set(RELAY_DIR ${CMAKE_CURRENT_SOURCE_DIR}/relay)
 set(RELAY_IT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/tests/relay_integration)
 
 # The flag parser stands alone so its Check test links nothing else.
-add_library(relay_flags STATIC ${RELAY_DIR}/relay_flags.c ${RELAY_DIR}/relay_allowlist.c)
+add_library(relay_flags STATIC ${RELAY_DIR}/relay_flags.c ${RELAY_DIR}/relay_flags_usage.c
+  ${RELAY_DIR}/relay_go_syntax.c ${RELAY_DIR}/relay_allowlist.c)
 target_include_directories(relay_flags PUBLIC ${RELAY_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/include)
 target_link_libraries(relay_flags PUBLIC derp_keys derp_byte_cursor)
 derp_check_test(check_relay_flags DEPS relay_flags)
@@ -15,7 +16,8 @@ derp_check_test(check_relay_flags DEPS relay_flags)
 # stun, ipcert, metacert, derp_keys, ...).
 add_library(relay_shell STATIC
   ${RELAY_DIR}/relay_log.c ${RELAY_DIR}/relay_ready.c ${RELAY_DIR}/relay_listen.c
-  ${RELAY_DIR}/relay_tls.c ${RELAY_DIR}/relay_stun.c ${RELAY_DIR}/relay_connection.c
+  ${RELAY_DIR}/relay_tls.c ${RELAY_DIR}/relay_stun.c ${RELAY_DIR}/relay_port80.c
+  ${RELAY_DIR}/relay_connection.c
   ${RELAY_DIR}/relay_server.c)
 target_link_libraries(relay_shell PUBLIC relay_flags derpref
   OpenSSL::SSL OpenSSL::Crypto PkgConfig::LIBEVENT PkgConfig::SODIUM)
@@ -34,7 +36,7 @@ set(RELAY_IT_TESTS
   help flag_errors start_snippet snippet_is_leaf_hash chain_metacert chain_stable_100
   tls_versions metacert_off ipv6 alpn sni_dns upgrade_fast_start http_426 http_endpoints
   exchange malformed_peer same_key slow_reader verify_clients handshake_timeout keyfile
-  stun sigterm)
+  stun http_port sigterm)
 foreach(t ${RELAY_IT_TESTS})
   add_test(NAME relay_integration.${t}
     COMMAND bash ${RELAY_IT_DIR}/relay_integration.sh ${t})

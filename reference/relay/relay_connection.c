@@ -16,6 +16,7 @@
 
 #include "derp/http_head.h"
 #include "relay_log.h"
+#include "relay_port80.h"
 #include "relay_ready.h"
 
 /* Request heads larger than this are refused (Go's default is 1 MiB; a DERP
@@ -120,14 +121,15 @@ static void close_after_flush(struct relay_connection *c) {
 
 /* ---- HTTP phase -------------------------------------------------------- */
 
-static void start_derp(struct relay_connection *c, const struct relay_http_decision *d,
+/* False when the connection could not be set up (it is freed then). */
+static bool start_derp(struct relay_connection *c, const struct relay_http_decision *d,
                        uint64_t now) {
   struct relay_server *s = c->srv;
   c->core = relay_conn_open(s->core, now, c);
   if (c->core == NULL) {
     relay_log_printf("derp: out of memory for a connection; closing it");
     relay_connection_free(c, now, true);
-    return;
+    return false;
   }
   uint8_t ip16[16] = {0};
   uint16_t port = 0;
@@ -154,6 +156,7 @@ static void start_derp(struct relay_connection *c, const struct relay_http_decis
   SSL_set_read_ahead(bufferevent_openssl_get_ssl(c->bev), 1);
   relay_conn_list_append(&s->derp, c);
   bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_LOW, 0);
+  return true;
 }
 
 static void reject_head(struct relay_connection *c, enum http_head_status st) {
@@ -172,9 +175,16 @@ static void reject_head(struct relay_connection *c, enum http_head_status st) {
  * when the connection switched to DERP (the rest of the input is DERP). */
 static bool handle_http(struct relay_connection *c, uint64_t now) {
   struct evbuffer *in = bufferevent_get_input(c->bev);
+  struct evbuffer *out = bufferevent_get_output(c->bev);
   while (c->phase == RELAY_PHASE_HTTP) {
     size_t len = evbuffer_get_length(in);
     if (len == 0) return false;
+    /* A client that pipelines requests and never reads the answers must
+     * not grow our output: stop reading until it drains (on_write). */
+    if (evbuffer_get_length(out) >= OUTPUT_HIGH) {
+      bufferevent_disable(c->bev, EV_READ);
+      return false;
+    }
     size_t look = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
     const uint8_t *buf = evbuffer_pullup(in, (ev_ssize_t)look);
     if (buf == NULL) return false;
@@ -190,7 +200,12 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     uint8_t resp[RELAY_HTTP_RESPONSE_MAX];
     struct byte_writer w = byte_writer_init(resp, sizeof resp);
     struct relay_http_decision d;
-    if (relay_http_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d) != RELAY_HTTP_OK) {
+    enum relay_http_status rs =
+        c->plain ? relay_port80_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d)
+                 : relay_http_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d);
+    if (rs != RELAY_HTTP_OK) {
+      /* Cannot happen (every response fits RELAY_HTTP_RESPONSE_MAX); answer
+       * as for an unusable request rather than not at all. */
       reject_head(c, HTTP_HEAD_ERR_REQUEST_TOO_LARGE);
       return false;
     }
@@ -204,10 +219,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     }
     if (w.len > 0) bufferevent_write(c->bev, resp, w.len);
     evbuffer_drain(in, req.head_len);
-    if (d.action == RELAY_HTTP_DERP) {
-      start_derp(c, &d, now);
-      return c->phase == RELAY_PHASE_DERP;
-    }
+    if (d.action == RELAY_HTTP_DERP) return start_derp(c, &d, now);
     if (d.close_after) {
       close_after_flush(c);
       return false;
@@ -304,6 +316,12 @@ static void on_write(struct bufferevent *bev, void *arg) {
     }
     return;
   }
+  if (c->phase == RELAY_PHASE_HTTP && !(bufferevent_get_enabled(bev) & EV_READ)) {
+    /* Answers drained: resume the requests held back by handle_http. */
+    bufferevent_enable(bev, EV_READ);
+    on_read(bev, c);
+    return;
+  }
   if (c->phase != RELAY_PHASE_DERP) return;
   uint64_t now = relay_now_ms();
   relay_connection_flush(c, now);
@@ -361,11 +379,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
 }
 
 void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
-                             int salen) {
+                             int salen, bool plain) {
   struct relay_connection *c = calloc(1, sizeof *c);
-  if (c != NULL) c->note = calloc(1, sizeof *c->note);
+  if (c != NULL && !plain) c->note = calloc(1, sizeof *c->note);
   SSL *ssl = c != NULL && c->note != NULL ? relay_tls_new_ssl(s->tls, c->note) : NULL;
-  if (ssl == NULL) {
+  if (c == NULL || (!plain && ssl == NULL)) {
     relay_log_printf("http: out of memory accepting a connection");
     if (c != NULL) free(c->note);
     free(c);
@@ -373,23 +391,25 @@ void relay_connection_accept(struct relay_server *s, int fd, const struct sockad
     return;
   }
   c->srv = s;
+  c->plain = plain;
   c->started_ms = relay_now_ms();
-  c->phase = RELAY_PHASE_TLS;
+  c->phase = plain ? RELAY_PHASE_HTTP : RELAY_PHASE_TLS;
   if (salen > 0 && (size_t)salen <= sizeof c->peer) memcpy(&c->peer, sa, (size_t)salen);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* Go's default */
-  c->bev = bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
+  c->bev = plain ? bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)
+                 : bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                  BEV_OPT_CLOSE_ON_FREE);
   if (c->bev == NULL) {
-    relay_log_printf("http: cannot set up TLS for a connection");
-    SSL_free(ssl);
+    relay_log_printf("http: cannot set up a connection");
+    if (ssl != NULL) SSL_free(ssl);
     close(fd);
     free(c->note);
     free(c);
     return;
   }
   /* A peer that closes without close_notify is an EOF, not an error. */
-  bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+  if (!plain) bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
   relay_conn_list_append(&s->waiting, c);
   bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);

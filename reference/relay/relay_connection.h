@@ -48,6 +48,7 @@ struct relay_connection {
   uint64_t started_ms;
   union relay_peer_addr peer;
   enum relay_phase phase;
+  bool plain; /* the --http-port listener: no TLS, port-80 routing */
 };
 
 struct relay_conn_list {
@@ -58,6 +59,7 @@ struct relay_conn_list {
 struct relay_server {
   struct event_base *base;
   struct evconnlistener *listener;
+  struct evconnlistener *plain_listener; /* --http-port, or NULL */
   struct event *timer;
   struct event *accept_pause; /* re-enables the listener after EMFILE */
   struct relay *core;
@@ -73,9 +75,10 @@ uint64_t relay_now_ms(void);
 void relay_conn_list_append(struct relay_conn_list *l, struct relay_connection *c);
 void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *c);
 
-/* A new socket from the listener (takes ownership of fd). */
+/* A new socket from the TLS listener, or (plain) from the --http-port one;
+ * takes ownership of fd. */
 void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
-                             int salen);
+                             int salen, bool plain);
 /* Move what relay_core has queued into the socket's output buffer. */
 void relay_connection_flush(struct relay_connection *c, uint64_t now);
 /* Tear the connection down and free it; `abortive` resets the TCP connection

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "relay_go_syntax.h"
+
 #define RELAY_FLAGS_HOST_MAX 256
 
 enum relay_tls_version {
@@ -70,19 +72,6 @@ void relay_flags_defaults(struct relay_flags *f, const char *default_certdir);
  * one-line message (no trailing newline) into err. */
 enum relay_flags_result relay_flags_parse(struct relay_flags *f, int argc, char *const argv[],
                                           char *err, size_t errcap);
-
-/* Go duration syntax ("2s", "1m30s", "250ms", "1.5h", "0"; units ns us µs ms
- * s m h; optional sign). Returns false on a syntax error or overflow. */
-bool relay_parse_duration(const char *s, int64_t *ns);
-
-/* Split "host:port", "[v6]:port" or ":port" (Go's net.SplitHostPort rules)
- * and check the port is 0..65535 (numeric, or the service names http/https).
- * On error writes Go's message, e.g. `address 1.2.3.4: missing port in address`. */
-bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port,
-                           char *err, size_t errcap);
-
-/* True when s is an IPv4 or IPv6 literal (Go's net.ParseIP: no brackets, no zone). */
-bool relay_is_ip_literal(const char *s);
 
 void relay_flags_usage(FILE *out, const char *prog);
 

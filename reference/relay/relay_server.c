@@ -78,7 +78,13 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg) {
   (void)l;
-  relay_connection_accept(arg, fd, sa, salen);
+  relay_connection_accept(arg, fd, sa, salen, false);
+}
+
+static void on_accept_plain(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                            int salen, void *arg) {
+  (void)l;
+  relay_connection_accept(arg, fd, sa, salen, true);
 }
 
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg) {
@@ -86,15 +92,18 @@ static void on_accept_resume(evutil_socket_t fd, short what, void *arg) {
   (void)what;
   struct relay_server *s = arg;
   evconnlistener_enable(s->listener);
+  if (s->plain_listener != NULL) evconnlistener_enable(s->plain_listener);
 }
 
 /* Out of descriptors: the listening socket stays readable, so accepting
  * again at once would spin. Pause 100 ms, as Go's server backs off. */
 static void on_accept_error(struct evconnlistener *l, void *arg) {
+  (void)l;
   struct relay_server *s = arg;
   int e = EVUTIL_SOCKET_ERROR();
   relay_log_printf("http: Accept error: %s; retrying in 100ms", evutil_socket_error_to_string(e));
-  evconnlistener_disable(l);
+  evconnlistener_disable(s->listener);
+  if (s->plain_listener != NULL) evconnlistener_disable(s->plain_listener);
   struct timeval tv = {.tv_sec = 0, .tv_usec = 100000};
   evtimer_add(s->accept_pause, &tv);
 }
@@ -121,6 +130,25 @@ static bool create_core(struct relay_server *s, const struct relay_server_config
   s->tick_ms = shortest / 8;
   if (s->tick_ms < 5) s->tick_ms = 5;
   if (s->tick_ms > 1000) s->tick_ms = 1000;
+  return true;
+}
+
+/* derper's port-80 listener (--http-port >= 0), on the host of -a. */
+static bool start_plain(struct relay_server *s, const struct relay_server_config *cfg, char *err,
+                        size_t errcap) {
+  char bound[80];
+  int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->http_port, bound,
+                               sizeof bound, err, errcap);
+  if (fd < 0) return false;
+  s->plain_listener = evconnlistener_new(s->base, on_accept_plain, s,
+                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+  if (s->plain_listener == NULL) {
+    close(fd);
+    snprintf(err, errcap, "cannot register the --http-port listener with the event loop");
+    return false;
+  }
+  evconnlistener_set_error_cb(s->plain_listener, on_accept_error);
+  relay_log_printf("serving plain HTTP on %s (/generate_204, else a redirect to https)", bound);
   return true;
 }
 
@@ -159,6 +187,10 @@ struct relay_server *relay_server_start(struct event_base *base,
     return NULL;
   }
   evconnlistener_set_error_cb(s->listener, on_accept_error);
+  if (cfg->flags->http_port >= 0 && !start_plain(s, cfg, err, errcap)) {
+    relay_server_free(s);
+    return NULL;
+  }
   arm_timer(s, 0, 0);
   return s;
 }
@@ -171,6 +203,7 @@ void relay_server_free(struct relay_server *s) {
   if (s == NULL) return;
   uint64_t now = relay_now_ms();
   if (s->listener != NULL) evconnlistener_free(s->listener);
+  if (s->plain_listener != NULL) evconnlistener_free(s->plain_listener);
   /* relay_destroy does not notify anyone, so nothing is pumped here. */
   free_list(&s->waiting, now);
   free_list(&s->derp, now);

@@ -214,8 +214,9 @@ static void serve(int fd, SSL_CTX *ctx) {
   uint8_t key_frame[40] = {0x44, 0x45, 0x52, 0x50, 0xf0, 0x9f, 0x94, 0x91};
   memcpy(key_frame + 8, server_pub, 32);
   uint8_t client_pub[32];
-  if (!write_all(ssl, resp, (size_t)n) || !send_frame(ssl, 0x01, key_frame, 40) ||
-      !handshake(ssl, client_pub))
+  bool fast = strcasestr(head, "\r\nDerp-Fast-Start: 1\r\n") != NULL;
+  if ((!fast && !write_all(ssl, resp, (size_t)n)) ||
+      !send_frame(ssl, 0x01, key_frame, 40) || !handshake(ssl, client_pub))
     return;
   for (;;) {
     uint8_t type, *p;

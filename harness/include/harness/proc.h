@@ -59,7 +59,8 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
                             char *err, size_t errlen);
 
 /* Wait until `path` holds a complete line (ending in '\n') starting with
-   `prefix` ("" or NULL: the first line), for at most timeout_ms. The line
+   `prefix` ("" or NULL: the first line), for at most timeout_ms. Only the
+   first 64 KiB of the file are looked at (ready files, start-up logs). The line
    without prefix and newline goes to `line`. PROC_ERR_EXITED when the program
    ended first (it is then reaped). Works both for a ready file written by
    rename and for a captured stdout that grows. */

@@ -25,7 +25,8 @@
  *     look inside times, so OpenSSL "parses" e.g. UTCTime "garbage"; the
  *     accepted grammar here is exactly ASN1_TIME_to_tm's (non-strict mode):
  *     seconds optional, GeneralizedTime fraction ".d+" ignored, "Z" or a
- *     +/-hhmm offset (hh <= 12), which is applied (CERT_FIELDS_ERR_TIME);
+ *     +/-hhmm offset (hh <= 12), which is applied and must then land in the
+ *     years 1900..9999 (OPENSSL_gmtime_adj's range) (CERT_FIELDS_ERR_TIME);
  *   - duplicate extension OIDs (OpenSSL flags them EXFLAG_INVALID but
  *     parses), more than CERT_FIELDS_MAX_EXTENSIONS extensions, and a
  *     basicConstraints or subjectAltName value Go cannot read: not a

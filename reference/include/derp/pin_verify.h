@@ -25,7 +25,10 @@
  * strings (INTEGER, OID, ...) are accepted as the newest Go's readASN1Any
  * does; older Go refused them. The <err> after "ParseCertificate: "
  * (1.82/1.84) or "tls: failed to parse certificate from server: " (current)
- * is this module's own short text: see go_parse_certificate(). */
+ * is this module's own short text: see go_parse_certificate(). Validity
+ * texts must satisfy both OpenSSL's reading (cert_fields) and Go's round
+ * trip, so the rare time Go takes but OpenSSL refuses (an offset time that
+ * lands outside the years 1900..9999) is a parse error here. */
 #ifndef DERP_PIN_VERIFY_H
 #define DERP_PIN_VERIFY_H
 

@@ -1,0 +1,179 @@
+/* Client steps: the implementation under test, started from the client
+   template once per expected profile, judged by outcome.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt_bounded.h"
+#include "outcome.h"
+#include "run_ctx.h"
+
+static int tls_handshakes_of_mode(const char *mode) {
+  if (strcmp(mode, "stun") == 0) return 0;
+  if (strcmp(mode, "probe") == 0) return 6; /* TLS check + 5 DERP connects */
+  return 1;
+}
+
+/* The reference client's flags for a step (the {mode_args} placeholder). */
+static bool client_vars(struct ctx *c, const json_t *st, const char *profile,
+                        const char *ready, struct tvars *t, char *detail,
+                        size_t len) {
+  const char *words[16];
+  size_t n = 0;
+  const char *mode = js_str(st, "mode", "connect");
+  const char *key = js_str(st, "key", NULL);
+  const char *peer = js_str(st, "peer", NULL);
+  const struct identity *kid = key ? materials_identity(&c->m, key) : NULL;
+  const struct identity *pid = peer ? materials_identity(&c->m, peer) : NULL;
+  if ((key != NULL && kid == NULL) || (peer != NULL && pid == NULL)) {
+    fmt_bounded(detail, len, "too many client identities");
+    return false;
+  }
+  char timeout[16];
+  fmt_bounded(timeout, sizeof timeout, "%lld", js_int(st, "timeout_ms", 5000));
+  char err[256];
+  char *packet = template_subst(js_str(st, "packet_hex", ""), t, err,
+                                sizeof err);
+  if (packet == NULL) {
+    fmt_bounded(detail, len, "packet_hex: %s", err);
+    return false;
+  }
+  struct { bool on; const char *flag, *value; } flags[] = {
+      {kid != NULL, "--key-file", kid ? kid->keyfile : NULL},
+      {pid != NULL, "--peer", pid ? pid->pub_hex : NULL},
+      {packet[0] != '\0', "--packet-hex", packet},
+      {ready != NULL, "--ready-file", ready},
+      {strcmp(mode, "recv") == 0, "--timeout-ms", timeout},
+      {c->m.ca_file[0] != '\0', "--ca-file", c->m.ca_file},
+  };
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+    if (!flags[i].on) continue;
+    words[n++] = flags[i].flag;
+    words[n++] = flags[i].value;
+  }
+  bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
+            tvars_set(t, "mode", mode) &&
+            tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
+            tvars_set(t, "peer_key", pid ? pid->pub_hex : "") &&
+            tvars_set(t, "packet_hex", packet) &&
+            tvars_set(t, "ready_file", ready ? ready : "") &&
+            tvars_set(t, "timeout_ms", timeout) &&
+            tvars_set_list(t, "mode_args", words, n);
+  free(packet);
+  if (!ok) fmt_bounded(detail, len, "out of memory");
+  return ok;
+}
+
+static void judge_client(struct ctx *c, struct column *col, const char *label,
+                         struct proc *p, const char *out, const char *err,
+                         const json_t *expect, const struct tvars *vars,
+                         int64_t t0) {
+  struct outcome o;
+  outcome_read(out, p->reaped ? proc_exit_code(p) : -1, &o);
+  struct judgement j;
+  outcome_judge(&o, expect, vars, &j);
+  char detail[2048] = "";
+  if (j.detail != NULL) {
+    char tail[TAIL_BYTES + 64];
+    run_stderr_tail(err, "client", tail, sizeof tail);
+    fmt_bounded(detail, sizeof detail, "%s; %s", j.detail, tail);
+  }
+  double ms = (double)(proc_now_ns() - t0) / 1e6;
+  if (c->cfg->log != NULL)
+    fprintf(c->cfg->log, "  [%s] %s: exit %d after %.1f ms\n", c->s->id,
+            label, o.exit_code, ms);
+  run_column_add(c, col, label, j.verdict, j.expected, j.actual,
+             j.detail != NULL ? detail : NULL, ms);
+  judgement_free(&j);
+  outcome_free(&o);
+}
+
+void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
+  const json_t *expect = json_object_get(st, "expect");
+  bool background = js_bool(st, "background", false);
+  const char *mode = js_str(st, "mode", "connect");
+  const char *profile;
+  json_t *e;
+  json_object_foreach((json_t *)expect, profile, e) {
+    struct column *col = run_column_named(c, profile);
+    if (col == NULL) continue; /* profile not selected */
+    char label[64], out[PATH_MAX], err[PATH_MAX], ready[PATH_MAX];
+    fmt_bounded(label, sizeof label, "step %zu (%s)", idx, mode);
+    fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx, profile);
+    fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx, profile);
+    fmt_bounded(ready, sizeof ready, "%s/client-%zu.ready", c->tmpdir, idx);
+    char detail[1024];
+    struct tvars t;
+    int64_t t0 = proc_now_ns();
+    if (!run_copy_vars(&c->vars, &t) ||
+        !client_vars(c, st, profile, background ? ready : NULL, &t, detail,
+                     sizeof detail)) {
+      run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
+      tvars_free(&t);
+      continue;
+    }
+    struct proc p;
+    if (!run_start_program(c, c->cfg->client_cmd, &t, &p, out, err, detail,
+                             sizeof detail)) {
+      run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
+      tvars_free(&t);
+      continue;
+    }
+    c->handshakes += tls_handshakes_of_mode(mode);
+    int budget = (int)js_int(st, "timeout_ms", 0) + c->cfg->client_timeout_ms;
+    if (background) {
+      /* A background client (e.g. recv) runs while later steps do; it says
+         it is connected through its ready file. */
+      enum proc_status st_ready =
+          c->n_bg < MAX_BACKGROUND
+              ? proc_wait_line(&p, ready, NULL, c->cfg->ready_timeout_ms,
+                               NULL, 0)
+              : PROC_ERR_ARG;
+      if (st_ready == PROC_OK) {
+        struct bg_client *b = &c->bg[c->n_bg++];
+        b->p = p;
+        fmt_bounded(b->out, sizeof b->out, "%s", out);
+        fmt_bounded(b->err, sizeof b->err, "%s", err);
+        b->expect = e;
+        b->col = col;
+        fmt_bounded(b->label, sizeof b->label, "%s", label);
+        b->t0 = t0;
+        tvars_free(&t);
+        continue;
+      }
+      if (st_ready != PROC_ERR_EXITED) { /* exited: judge its verdict */
+        proc_stop(&p, STOP_GRACE_MS);
+        char tail[TAIL_BYTES + 64];
+        run_stderr_tail(err, "client", tail, sizeof tail);
+        fmt_bounded(detail, sizeof detail, "%s; %s",
+                    st_ready == PROC_ERR_ARG
+                        ? "too many background clients in one scenario"
+                        : "background client wrote no ready file in time",
+                    tail);
+        run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail,
+                   (double)(proc_now_ns() - t0) / 1e6);
+        proc_release(&p);
+        tvars_free(&t);
+        continue;
+      }
+    } else if (proc_wait_exit(&p, budget) != PROC_OK) {
+      proc_stop(&p, STOP_GRACE_MS);
+    }
+    judge_client(c, col, label, &p, out, err, e, &t, t0);
+    proc_release(&p);
+    tvars_free(&t);
+  }
+}
+
+void run_join_background(struct ctx *c) {
+  materials_vars(&c->m, &c->vars); /* identities made by later steps */
+  for (size_t i = 0; i < c->n_bg; i++) {
+    struct bg_client *b = &c->bg[i];
+    if (proc_wait_exit(&b->p, c->cfg->client_timeout_ms) != PROC_OK)
+      proc_stop(&b->p, STOP_GRACE_MS);
+    judge_client(c, b->col, b->label, &b->p, b->out, b->err, b->expect,
+                 &c->vars, b->t0);
+    proc_release(&b->p);
+  }
+  c->n_bg = 0;
+}

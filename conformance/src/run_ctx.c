@@ -1,0 +1,128 @@
+/* Columns of the row being built, and small helpers the step runners share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt_bounded.h"
+#include "run_ctx.h"
+
+struct column *run_column_named(struct ctx *c, const char *name) {
+  for (size_t i = 0; i < c->n_cols; i++)
+    if (strcmp(c->cols[i].name, name) == 0) return &c->cols[i];
+  return NULL;
+}
+
+static int severity(enum report_verdict v) {
+  return v == REPORT_ERROR ? 3 : v == REPORT_MISMATCH ? 2 : 1;
+}
+
+static void append(char *dst, size_t cap, const char *sep, const char *s) {
+  size_t len = strlen(dst);
+  if (len > 0 && len + strlen(sep) < cap) {
+    strcat(dst, sep);
+    len += strlen(sep);
+  }
+  fmt_bounded(dst + len, cap - len, "%s", s);
+}
+
+/* Join step texts with " + ", skipping a repeat of the last segment (a
+   relay column of five passing steps reads "ok", not "ok + ok + ..."). */
+static void append_segment(char *dst, size_t cap, const char *seg) {
+  const char *last = dst;
+  for (const char *p = strstr(dst, " + "); p != NULL; p = strstr(p + 3, " + "))
+    last = p + 3;
+  if (dst[0] != '\0' && strcmp(last, seg) == 0) return;
+  append(dst, cap, " + ", seg);
+}
+
+void run_column_add(struct ctx *c, struct column *col, const char *label,
+                       enum report_verdict v, const char *expected,
+                       const char *actual, const char *detail, double ms) {
+  bool multi = c->n_steps > 1;
+  if (!col->used || severity(v) >= severity(col->verdict)) {
+    if (!col->used || severity(v) > severity(col->verdict))
+      col->verdict = v;
+  }
+  append_segment(col->expected, sizeof col->expected, expected);
+  append_segment(col->actual, sizeof col->actual, actual);
+  if (detail != NULL) {
+    char d[2048];
+    fmt_bounded(d, sizeof d, "%s%s%s", multi ? label : "", multi ? ": " : "",
+             detail);
+    append(col->detail, sizeof col->detail, "; ", d);
+  }
+  col->used = true;
+  col->ms += ms;
+}
+
+void run_all_columns(struct ctx *c, enum report_verdict v,
+                        const char *detail) {
+  for (size_t i = 0; i < c->n_cols; i++) {
+    struct column *col = &c->cols[i];
+    if (!col->used || severity(v) > severity(col->verdict)) col->verdict = v;
+    if (!col->used) {
+      fmt_bounded(col->expected, sizeof col->expected, "(not run)");
+      fmt_bounded(col->actual, sizeof col->actual, "error");
+    }
+    append(col->detail, sizeof col->detail, "; ", detail);
+    col->used = true;
+  }
+}
+
+void run_stderr_tail(const char *path, const char *what, char *out,
+                    size_t outlen) {
+  char tail[TAIL_BYTES + 1];
+  proc_file_tail(path, TAIL_BYTES, tail, sizeof tail);
+  size_t n = strlen(tail);
+  while (n > 0 && tail[n - 1] == '\n') tail[--n] = '\0';
+  if (n > 0)
+    fmt_bounded(out, outlen, "%s stderr: %s", what, tail);
+  else
+    fmt_bounded(out, outlen, "%s stderr: (empty)", what);
+}
+
+bool run_set_int(struct tvars *t, const char *name, long long v) {
+  char buf[32];
+  fmt_bounded(buf, sizeof buf, "%lld", v);
+  return tvars_set(t, name, buf);
+}
+
+bool run_start_program(struct ctx *c, const char *tmpl,
+                                const struct tvars *vars, struct proc *p,
+                                const char *out, const char *err_path,
+                                char *detail, size_t detail_len) {
+  char **argv;
+  char err[512];
+  if (!template_expand(tmpl, vars, &argv, err, sizeof err)) {
+    fmt_bounded(detail, detail_len, "command template: %s", err);
+    return false;
+  }
+  if (c->cfg->log != NULL) {
+    fprintf(c->cfg->log, "  [%s] $", c->s->id);
+    for (char **a = argv; *a != NULL; a++) fprintf(c->cfg->log, " %s", *a);
+    fputc('\n', c->cfg->log);
+  }
+  struct proc_spec spec = {.argv = (const char *const *)argv,
+                           .stdout_path = out, .stderr_path = err_path};
+  enum proc_status st = proc_start(p, &spec, err, sizeof err);
+  template_argv_free(argv);
+  if (st != PROC_OK) {
+    fmt_bounded(detail, detail_len, "%s", err);
+    return false;
+  }
+  c->processes++;
+  return true;
+}
+
+bool run_copy_vars(const struct tvars *from, struct tvars *to) {
+  tvars_init(to);
+  for (size_t i = 0; i < from->n; i++) {
+    const struct tvar *v = &from->v[i];
+    bool ok = v->words != NULL
+                  ? tvars_set_list(to, v->name, (const char *const *)v->words,
+                                   v->n_words)
+                  : tvars_set(to, v->name, v->value);
+    if (!ok) return false;
+  }
+  return true;
+}

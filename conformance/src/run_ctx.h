@@ -1,0 +1,96 @@
+/* run_ctx: the state of one scenario run, shared by scenario_run.c (setup,
+ * relay and proxy, DERPMap, teardown), run_client.c (client steps) and
+ * run_relay.c (relay-level steps). Internal to the runner. */
+#ifndef DERPCHECK_RUN_CTX_H
+#define DERPCHECK_RUN_CTX_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/proc.h"
+#include "harness/report.h"
+#include "materials.h"
+#include "scenario_run.h"
+#include "template.h"
+
+enum {
+  MAX_COLUMNS = 8,
+  MAX_BACKGROUND = 4,
+  STOP_GRACE_MS = 2000,
+  TAIL_BYTES = 400,
+  REGION_ID = 900,
+};
+
+/* One column of the row being built, merged over the scenario's steps. */
+struct column {
+  const char *name;
+  bool used;
+  enum report_verdict verdict;
+  char expected[1024], actual[1024], detail[2048];
+  double ms;
+};
+
+/* A client started in the background, judged after the last step. */
+struct bg_client {
+  struct proc p;
+  char out[PATH_MAX], err[PATH_MAX];
+  const json_t *expect;
+  struct column *col;
+  char label[64];
+  int64_t t0;
+};
+
+/* One scenario's run: its materials, processes, variables and row. */
+struct ctx {
+  const struct scenario *s;
+  const struct run_config *cfg;
+  char tmpdir[DIR_MAX];
+  struct materials m;
+  bool have_materials;
+  struct tvars vars; /* relay vars + materials + node; clients add theirs */
+  struct proc relay, proxy;
+  bool relay_started, proxy_started;
+  char relay_out[PATH_MAX], relay_err[PATH_MAX], proxy_err[PATH_MAX];
+  int relay_port, node_port, stun_port;
+  char derpmap[PATH_MAX];
+  struct column cols[MAX_COLUMNS];
+  size_t n_cols;
+  struct bg_client bg[MAX_BACKGROUND];
+  size_t n_bg;
+  SSL_CTX *peer_ctx;
+  /* for the floor */
+  double relay_start_ms;
+  int processes, handshakes;
+  size_t n_steps;
+};
+
+struct column *run_column_named(struct ctx *c, const char *name);
+/* Merge one step's judgement into a column. */
+void run_column_add(struct ctx *c, struct column *col, const char *label,
+                    enum report_verdict v, const char *expected,
+                    const char *actual, const char *detail, double ms);
+/* Every column becomes at least as bad as v (setup failures, a relay that
+   died). */
+void run_all_columns(struct ctx *c, enum report_verdict v, const char *detail);
+/* "<what> stderr: <last lines>" of a captured stderr file. */
+void run_stderr_tail(const char *path, const char *what, char *out,
+                     size_t outlen);
+bool run_set_int(struct tvars *t, const char *name, long long v);
+/* Expand a template and start it, output to files. */
+bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars,
+                       struct proc *p, const char *out, const char *err_path,
+                       char *detail, size_t detail_len);
+bool run_copy_vars(const struct tvars *from, struct tvars *to);
+/* CertName from the relay's printed DERPMap snippet (spec §1.5 line 2). */
+char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
+
+/* Steps. */
+void run_client_step(struct ctx *c, size_t idx, const json_t *st);
+void run_join_background(struct ctx *c);
+void run_relay_step(struct ctx *c, size_t idx, const json_t *st);
+
+#endif

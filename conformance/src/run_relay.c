@@ -1,0 +1,126 @@
+/* Relay-level steps, checked by the runner itself (the "relay" column):
+   raw conversations, UDP/STUN, repeated handshakes, the relay's log. */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt_bounded.h"
+#include "raw_peer.h"
+#include "run_ctx.h"
+#include "scenario.h"
+
+char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len) {
+  char line[1024];
+  const char *prefix = "  {\"Name\":\"custom\"";
+  if (proc_wait_line(&c->relay, c->relay_err, prefix, 3000, line,
+                     sizeof line) != PROC_OK) {
+    fmt_bounded(detail, len, "relay printed no DERPMap snippet line starting "
+                          "with two spaces and {\"Name\":\"custom\"");
+    return NULL;
+  }
+  char full[1100];
+  fmt_bounded(full, sizeof full, "%s%s", prefix + 2, line);
+  json_t *j = json_loads(full, JSON_REJECT_DUPLICATES, NULL);
+  const char *cn = js_str(j, "CertName", NULL);
+  char *out = cn != NULL ? strdup(cn) : NULL;
+  if (out == NULL)
+    fmt_bounded(detail, len, "snippet line is not a node with CertName: %.200s",
+             full);
+  json_decref(j);
+  return out;
+}
+
+static bool snippet_matches_certfile(struct ctx *c, char *detail, size_t len) {
+  char err[256];
+  char *cn = run_certname_from_snippet(c, err, sizeof err);
+  if (cn == NULL) {
+    fmt_bounded(detail, len, "%s", err);
+    return false;
+  }
+  FILE *f = fopen(c->m.certfile, "r");
+  X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  if (f != NULL) fclose(f);
+  uint8_t md[32];
+  unsigned mdlen = 0;
+  bool ok = x != NULL && X509_digest(x, EVP_sha256(), md, &mdlen) == 1;
+  X509_free(x);
+  char want[80] = "sha256-raw:";
+  if (ok) hex_lower(md, 32, want + strlen(want));
+  if (!ok)
+    fmt_bounded(detail, len, "no certificate in %s to compare with the snippet",
+             c->m.certfile);
+  else if (strcmp(cn, want) != 0) {
+    fmt_bounded(detail, len, "snippet CertName %s, but the leaf in %s hashes to %s",
+             cn, c->m.certfile, want);
+    ok = false;
+  }
+  free(cn);
+  return ok;
+}
+
+static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail,
+                           size_t len) {
+  int wait = (int)js_int(spec, "wait_ms", 3000);
+  static const char *const kinds[] = {"line_prefix", "line_contains", NULL};
+  for (const char *const *k = kinds; *k != NULL; k++) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(spec, *k), i, x) {
+      char err[256];
+      char *want = template_subst(json_string_value(x), &c->vars, err,
+                                  sizeof err);
+      if (want == NULL) {
+        fmt_bounded(detail, len, "%s[%zu]: %s", *k, i, err);
+        return false;
+      }
+      enum proc_status st =
+          strcmp(*k, "line_prefix") == 0
+              ? proc_wait_line(&c->relay, c->relay_err, want, wait, NULL, 0)
+              : proc_wait_line_containing(&c->relay, c->relay_err, want, wait,
+                                          NULL, 0);
+      if (st != PROC_OK)
+        fmt_bounded(detail, len, "relay stderr has no line %s \"%s\"",
+                 strcmp(*k, "line_prefix") == 0 ? "starting with"
+                                                : "containing",
+                 want);
+      free(want);
+      if (st != PROC_OK) return false;
+    }
+  }
+  if (js_bool(spec, "snippet_matches_certfile", false))
+    return snippet_matches_certfile(c, detail, len);
+  return true;
+}
+
+void run_relay_step(struct ctx *c, size_t idx, const json_t *st) {
+  struct column *col = run_column_named(c, SCENARIO_RELAY_COLUMN);
+  if (col == NULL) return;
+  int64_t t0 = proc_now_ns();
+  char detail[2048] = "", label[64];
+  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port,
+                          c->m.hostname};
+  bool ok;
+  const json_t *x;
+  if ((x = json_object_get(st, "raw")) != NULL) {
+    fmt_bounded(label, sizeof label, "step %zu (raw)", idx);
+    ok = raw_script_run(x, c->peer_ctx, &t, &c->m, &c->vars, &c->handshakes,
+                        detail, sizeof detail);
+  } else if ((x = json_object_get(st, "udp")) != NULL) {
+    fmt_bounded(label, sizeof label, "step %zu (udp)", idx);
+    ok = udp_step_run(x, &t, &c->vars, detail, sizeof detail);
+  } else if ((x = json_object_get(st, "tls_handshakes")) != NULL) {
+    fmt_bounded(label, sizeof label, "step %zu (tls_handshakes)", idx);
+    ok = tls_handshakes_run(x, c->peer_ctx, &t, &c->vars, &c->handshakes,
+                            detail, sizeof detail);
+  } else {
+    fmt_bounded(label, sizeof label, "step %zu (relay_log)", idx);
+    ok = relay_log_step(c, json_object_get(st, "relay_log"), detail,
+                        sizeof detail);
+  }
+  run_column_add(c, col, label, ok ? REPORT_MATCH : REPORT_MISMATCH, "ok",
+             ok ? "ok" : "failed", ok ? NULL : detail,
+             (double)(proc_now_ns() - t0) / 1e6);
+}

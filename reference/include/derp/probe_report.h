@@ -1,0 +1,153 @@
+/* probe_report: the report `derp-client probe` prints, sans I/O.
+ *
+ * Why: `tailscale debug derp <region>` is what self-hosters run when a relay
+ * "pings but won't connect", and its report is what they paste into issues.
+ * derp-client's probe reproduces it (spec §5): the same checks in the same
+ * order, the same message texts, the same JSON shape
+ * ({"Info":[...],"Warnings":[...],"Errors":[...]}, each null when empty).
+ * On top of upstream it adds a Diagnosis list: plain-words explanations
+ * derived from facts the probe collected (how many certificates the server
+ * presented, which were metacerts, the hash of the leaf, the pin, the
+ * profile, the error text), e.g. "server presented 2 certificates (leaf +
+ * metacert); clients 1.82.x reject this — ...".
+ *
+ * Everything here is pure: messages are formatted from arguments, the
+ * diagnosis is a function of a facts struct, and output goes to a caller's
+ * byte_writer. Nothing allocates: the report keeps its texts in a fixed
+ * arena, and a message that does not fit is cut (the report is then marked
+ * truncated) rather than refused, so a hostile error text can never make the
+ * probe lose an entry. */
+#ifndef DERP_PROBE_REPORT_H
+#define DERP_PROBE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/byte_cursor.h"
+
+#define PROBE_REPORT_ARENA 32768
+#define PROBE_REPORT_MAX_ENTRIES 64 /* per section */
+#define PROBE_MESSAGE_MAX 4096      /* one entry, NUL included */
+
+enum probe_section {
+  PROBE_INFO = 0,
+  PROBE_WARNINGS,
+  PROBE_ERRORS,
+  PROBE_DIAGNOSIS,
+  PROBE_SECTION_COUNT,
+};
+
+struct probe_report {
+  size_t count[PROBE_SECTION_COUNT];
+  uint32_t offset[PROBE_SECTION_COUNT][PROBE_REPORT_MAX_ENTRIES];
+  size_t arena_used;
+  bool truncated; /* an entry was cut or dropped for lack of room */
+  char arena[PROBE_REPORT_ARENA];
+};
+
+void probe_report_init(struct probe_report *r);
+/* Appends text (cut to what fits). False when nothing could be stored. */
+bool probe_report_add(struct probe_report *r, enum probe_section s, const char *text);
+size_t probe_report_count(const struct probe_report *r, enum probe_section s);
+/* NULL when i is out of range. */
+const char *probe_report_item(const struct probe_report *r, enum probe_section s, size_t i);
+bool probe_report_contains(const struct probe_report *r, enum probe_section s, const char *text);
+
+/* ---- the §5.1 messages ---- */
+
+enum probe_msg_kind {
+  PROBE_MSG_NO_DERP_MAP,      /* E "no DERP map (not connected?)" */
+  PROBE_MSG_NO_SUCH_REGION,   /* E "no such region %q in DERP map": text = selector */
+  PROBE_MSG_REGION,           /* I "Region %v == %q": number = id, text = code */
+  PROBE_MSG_SINGLE_REGION,    /* W single point of failure */
+  PROBE_MSG_AVOID,            /* W "Region is marked with Avoid bit" */
+  PROBE_MSG_NO_NODES,         /* E "Region has no nodes defined" */
+  PROBE_MSG_STUN_ONLY,        /* I "Node %q is marked STUNOnly; skipped non-STUN checks" */
+  PROBE_MSG_DIAL_ERROR,       /* E "Error connecting to node %q @ %q over IPv%d: %v" */
+  PROBE_MSG_TLS_ERROR,        /* E "Error upgrading connection to node %q @ %q to TLS over IPv%d: %v" */
+  PROBE_MSG_IPV6_ONLY,        /* W "Node %q only has IPv6 connectivity, not IPv4" */
+  PROBE_MSG_DUAL_STACK,       /* I "Node %q has working IPv4 and IPv6 connectivity" */
+  PROBE_MSG_CAPTIVE_INTERNAL, /* W "Internal error creating request for captive portal check: %v" */
+  PROBE_MSG_CAPTIVE_FAILED,   /* W "Error making request to the captive portal check %q; is port 80 blocked?": addr = URL */
+  PROBE_MSG_DERP_ERROR,       /* E "Error connecting to node %q @ try %d: %v" */
+  PROBE_MSG_DERP_OK,          /* I "Successfully established a DERP connection with node %q" */
+  PROBE_MSG_MULTIPLE_KEYS,    /* E "Received multiple server public keys (%d); is the DERP server behind a load balancer?" */
+  PROBE_MSG_STUN_LISTEN_ERROR,  /* E "Error creating IPv4 STUN listener: %v" */
+  PROBE_MSG_STUN_RESOLVE_ERROR, /* E "Error resolving node %q IPv4 addresses: %v" */
+  PROBE_MSG_STUN_SEND_ERROR,    /* E "Error sending IPv4 STUN packet to %v (%q): %v": addr = ip:port */
+  PROBE_MSG_STUN_OK,            /* I "Node %q returned IPv4 STUN response: %v": addr = ip:port */
+  PROBE_MSG_STUN_NONE,          /* W "Node %q did not return a IPv4 STUN response" */
+};
+
+/* Arguments of one message; the ones a kind does not use are ignored, a
+ * NULL string is "". %q is Go's strconv.Quote. */
+struct probe_msg {
+  enum probe_msg_kind kind;
+  const char *host; /* the node's HostName */
+  const char *addr; /* "host:port" as Go's net.JoinHostPort, or a URL */
+  const char *text; /* region selector / region code */
+  const char *err;  /* the error, verbatim */
+  int64_t number;   /* region id, IP family (4 or 6), try index, key count */
+};
+
+/* The section a kind belongs to. */
+enum probe_section probe_msg_section(enum probe_msg_kind kind);
+/* Format into out (always NUL-terminated when cap > 0). False if cut. */
+bool probe_msg_format(const struct probe_msg *m, char *out, size_t cap);
+/* Format and append to the right section. */
+bool probe_report_message(struct probe_report *r, const struct probe_msg *m);
+
+/* ---- the Diagnosis ---- */
+
+enum probe_stage {
+  PROBE_STAGE_DIAL = 0, /* TCP connect */
+  PROBE_STAGE_TLS,      /* TLS handshake incl. certificate verification */
+  PROBE_STAGE_DERP,     /* HTTP upgrade / DERP handshake */
+  PROBE_STAGE_STUN,
+};
+
+/* What was observed around one failure. Strings may be NULL (unknown). */
+struct probe_facts {
+  enum probe_stage stage;
+  const char *error;        /* the failing step's error text, verbatim */
+  const char *profile;      /* "current", "tailscale-1.82", ..., "debug-legacy" */
+  const char *host_name;    /* DERPNode.HostName */
+  const char *cert_name;    /* DERPNode.CertName as written */
+  const char *addr;         /* what was dialled, host:port */
+  size_t certs_presented;   /* 0: unknown / none */
+  size_t metacerts_presented; /* of those, how many had a "derpkey" CN */
+  const char *leaf_sha256;  /* lowercase hex of the first non-metacert presented */
+  bool leaf_self_signed;    /* its issuer equals its subject */
+  bool has_leaf_validity;
+  int64_t leaf_not_before;  /* Unix seconds */
+  int64_t leaf_not_after;
+  const char *snippet_sha256; /* hex from the relay's snippet (--snippet), if known */
+  const char *cert_file_stem; /* <name> of <certdir>/<name>.crt for the hostname */
+  int stun_port;
+};
+
+/* One plain-words explanation, or false (out = "") when no rule applies. */
+bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap);
+/* probe_diagnose, appended to PROBE_DIAGNOSIS unless already there. */
+bool probe_report_diagnose(struct probe_report *r, const struct probe_facts *f);
+
+/* ---- output ---- */
+
+/* A JSON string literal as Go's encoding/json writes it: ", \ and control
+ * bytes escaped (\n \r \t, else \u00XX), <, > and & as \u003c \u003e \u0026,
+ * U+2028/U+2029 escaped, invalid UTF-8 replaced by \ufffd. */
+bool probe_json_write_string(struct byte_writer *w, const char *s);
+/* An array of the section's strings, or null when it is empty. */
+bool probe_json_write_section(struct byte_writer *w, const struct probe_report *r,
+                              enum probe_section s);
+/* Upstream's object {"Info":..,"Warnings":..,"Errors":..}: compact, or as
+ * the tailscale CLI prints it (json.MarshalIndent with a one-space indent). */
+bool probe_report_write_json(struct byte_writer *w, const struct probe_report *r, bool indent);
+/* The indented JSON, then "Diagnosis:" and one "  - <text>" line per entry
+ * (nothing when there are none). */
+bool probe_report_write_human(struct byte_writer *w, const struct probe_report *r);
+/* Bytes that any of the writers above may need for r (an upper bound). */
+size_t probe_report_output_bound(const struct probe_report *r);
+
+#endif
