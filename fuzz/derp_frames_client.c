@@ -8,11 +8,14 @@
  * Input layout:
  *   u8 control  bit 0: fast start; bit 1: send Ideal-Node
  *   then commands until the input ends: u8 op, u16be n, then n bytes (fewer
- *   if the input ends); op & 3:
+ *   if the input ends); op & 7:
  *     0  feed the n bytes (the stream after the HTTP head)
  *     1  send a packet: 32 bytes of destination key, the rest is the packet
  *     2  send a ping with the first 8 bytes
  *     3  note preferred = byte 0 & 1
+ *     4  feed a ServerInfo frame whose box, sealed here with the fixed keys,
+ *        holds the n bytes as JSON (so the JSON decoder behind it is fuzzed)
+ *     5-7  as 1-3
  *   Every 256 ms of fake time passes per command (the token bucket's clock).
  *
  * Oracles, beyond "no crash / no leak":
@@ -262,6 +265,15 @@ static void feed(struct run *r, const uint8_t *p, size_t n) {
   }
 }
 
+static void feed_sealed_server_info(struct run *r, const uint8_t *json, size_t n) {
+  if (n > 4096) n = 4096;
+  uint8_t frame[DERP_FRAME_HEADER_LEN + DERP_NONCE_LEN + crypto_box_MACBYTES + 4096];
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, 0x77, sizeof nonce);
+  struct byte_writer w = byte_writer_init(frame, sizeof frame);
+  if (derp_encode_server_info_sealed(&w, server_sec, client_pub, nonce, json, n)) feed(r, frame, w.len);
+}
+
 static void send_packet(struct run *r, const uint8_t *p, size_t n, uint64_t now_ns) {
   uint8_t dst[DERP_KEY_LEN];
   memset(dst, 0, sizeof dst);
@@ -334,6 +346,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *p = NULL;
     byte_reader_borrow(&in, take, &p);
     now_ns += 256000000u;
+    if ((op & 7) == 4) {
+      feed_sealed_server_info(r, p, take);
+      drain(r);
+      continue;
+    }
     switch (op & 3) {
       case 0: feed(r, p, take); break;
       case 1: send_packet(r, p, take, now_ns); break;

@@ -13,7 +13,10 @@
  *               bits 2-4: slots 0-2 are slow readers (drained only on request)
  *   then commands until the input ends: u8 op, u16be n, then n bytes
  *   (fewer if the input ends). Slot = op & 3; command = op >> 5:
- *     0-3  feed the n bytes to the slot (a closed slot is reopened, fresh)
+ *     0-2  feed the n bytes to the slot (a closed slot is reopened, fresh)
+ *     3    handshake again on a fresh connection in the slot, with the n bytes
+ *          as ClientInfo JSON, sealed here (slot 0-2: that client's key, slot
+ *          3: client D's), so the JSON decoder behind the box gets fuzzed
  *     4    advance the clock by n * 64 ms and run the timers (no bytes)
  *     5    drain the slot's output now (no bytes)
  *     6    close the slot as the shell would on EOF, reopen it fresh (no bytes)
@@ -28,6 +31,9 @@
  *    handshake, and carries a (source, destination, bytes) triple that some
  *    connection really sent (SendPacket from that source key, or a mesh
  *    ForwardPacket naming it): nothing is invented, corrupted or misrouted;
+ *  - a sealed-JSON handshake is accepted exactly when
+ *    relay_client_info_decode accepts the JSON (and --verify-clients allows
+ *    the key), and the client may mesh exactly when it presented the mesh key;
  *  - queued output never exceeds the queue cap by more than a frame;
  *  - the connection count in the stats matches the open connections. */
 #include <sodium.h>
@@ -56,8 +62,36 @@ struct keypair {
   uint8_t sec[DERP_KEY_LEN], pub[DERP_KEY_LEN];
 };
 
-static struct keypair server_keys, client_keys[PRESET_CLIENTS];
+static struct keypair server_keys, client_keys[PRESET_CLIENTS + 1]; /* A, B, C, and D for slot 3 */
 static uint8_t mesh_key[DERP_KEY_LEN];
+
+/* The preset clients' ClientInfo frames, plain and with the mesh key, sealed
+ * once: half the per-input cost is X25519, and only the relay's side of it
+ * is under test. */
+struct sealed_frame {
+  uint8_t bytes[256];
+  size_t len;
+};
+static struct sealed_frame client_info[PRESET_CLIENTS][2];
+
+static void seal_client_info(int client, bool mesh, struct sealed_frame *out) {
+  char json[160];
+  int jn;
+  if (mesh) {
+    char hex[2 * DERP_KEY_LEN + 1];
+    for (int i = 0; i < DERP_KEY_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", mesh_key[i]);
+    jn = snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
+  } else {
+    jn = snprintf(json, sizeof json, "{\"version\":2,\"CanAckPings\":true}");
+  }
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, 0x40 + client, sizeof nonce);
+  struct byte_writer bw = byte_writer_init(out->bytes, sizeof out->bytes);
+  if (!derp_encode_client_info_sealed(&bw, client_keys[client].pub, client_keys[client].sec, server_keys.pub,
+                                      nonce, (const uint8_t *)json, (size_t)jn))
+    abort();
+  out->len = bw.len;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -65,9 +99,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argv;
   if (sodium_init() < 0) abort();
   fuzz_keypair(FUZZ_SERVER_SECRET_FILL, server_keys.sec, server_keys.pub);
-  for (int i = 0; i < PRESET_CLIENTS; i++)
+  for (int i = 0; i <= PRESET_CLIENTS; i++)
     fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), client_keys[i].sec, client_keys[i].pub);
   memset(mesh_key, FUZZ_MESH_KEY_FILL, DERP_KEY_LEN);
+  for (int i = 0; i < PRESET_CLIENTS; i++) {
+    seal_client_info(i, false, &client_info[i][0]);
+    seal_client_info(i, true, &client_info[i][1]);
+  }
   return 0;
 }
 
@@ -129,6 +167,7 @@ struct slot {
 
 struct world {
   struct relay *relay;
+  bool mesh_configured;
   uint64_t now;
   uint64_t rng;
   struct slot slots[SLOTS];
@@ -286,26 +325,47 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
 
 static void preset_handshake(struct world *w, int s, bool mesh) {
   if (!open_slot(w, s)) return;
+  const struct sealed_frame *f = &client_info[s][mesh ? 1 : 0];
+  feed(w, s, f->bytes, f->len);
   struct slot *sl = &w->slots[s];
-  char json[160];
-  int jn;
-  if (mesh) {
-    char hex[2 * DERP_KEY_LEN + 1];
-    for (int i = 0; i < DERP_KEY_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", mesh_key[i]);
-    jn = snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
-  } else {
-    jn = snprintf(json, sizeof json, "{\"version\":2,\"CanAckPings\":true}");
-  }
+  if (sl->conn) sl->raw = false; /* later input is steady-state only */
+}
+
+/* Command 3: the fuzzer writes the ClientInfo plaintext; we seal it. */
+static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n, bool verify_clients) {
+  if (n > 4096) n = 4096;
+  struct relay_client_info info;
+  char err[256];
+  bool decodes = relay_client_info_decode(json, n, &info, err, sizeof err);
+  if (!decodes) ORACLE_ASSERT(err[0] != '\0', "ClientInfo JSON refused without a reason");
+
+  uint8_t frame[4096 + 128];
   uint8_t nonce[DERP_NONCE_LEN];
-  memset(nonce, 0x40 + s, sizeof nonce);
-  uint8_t frame[512];
+  memset(nonce, 0x60 + s, sizeof nonce);
   struct byte_writer bw = byte_writer_init(frame, sizeof frame);
-  if (!derp_encode_client_info_sealed(&bw, client_keys[s].pub, client_keys[s].sec, server_keys.pub, nonce,
-                                      (const uint8_t *)json, (size_t)jn))
-    abort();
+  if (!derp_encode_client_info_sealed(&bw, client_keys[s].pub, client_keys[s].sec, server_keys.pub, nonce, json, n))
+    return;
+  release_slot(w, s, "EOF");
+  settle(w);
+  if (!open_slot(w, s)) return;
+  settle(w);
+  struct slot *sl = &w->slots[s];
   feed(w, s, frame, bw.len);
   sl = &w->slots[s];
-  if (sl->conn) sl->raw = false; /* later input is steady-state only */
+  bool accepted = sl->conn != NULL && relay_conn_state(sl->conn) == RELAY_CONN_ACTIVE;
+  bool presents_mesh_key = w->mesh_configured && decodes && info.has_mesh_key &&
+                           memcmp(info.mesh_key, mesh_key, DERP_KEY_LEN) == 0;
+  bool allowed = !verify_clients || s < 2 || presents_mesh_key;
+  if (decodes && allowed) {
+    ORACLE_ASSERT(accepted, "ClientInfo %.*s decodes but the relay did not accept the client", (int)n,
+                  (const char *)json);
+  } else if (!decodes) {
+    ORACLE_ASSERT(!accepted, "the relay accepted ClientInfo that does not decode (%s)", err);
+  }
+  if (accepted)
+    ORACLE_ASSERT(relay_conn_can_mesh(sl->conn) == presents_mesh_key, "mesh permission %d, presented mesh key %d",
+                  relay_conn_can_mesh(sl->conn), presents_mesh_key);
+  if (accepted) sl->raw = false;
 }
 
 static void feed_send_packet(struct world *w, int s, const uint8_t *p, size_t n) {
@@ -349,6 +409,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memcpy(o.server_public, server_keys.pub, DERP_KEY_LEN);
   memcpy(o.server_secret, server_keys.sec, DERP_KEY_LEN);
   bool mesh = control & 1;
+  w->mesh_configured = mesh;
   if (mesh) {
     o.has_mesh_key = true;
     memcpy(o.mesh_key, mesh_key, DERP_KEY_LEN);
@@ -393,6 +454,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       const uint8_t *p = NULL;
       byte_reader_borrow(&in, take, &p);
       if (cmd == 7) feed_send_packet(w, s, p, take);
+      else if (cmd == 3) json_handshake(w, s, p, take, control & 2);
       else feed(w, s, p, take);
     } else if (cmd == 4) {
       w->now += (uint64_t)n * 64;

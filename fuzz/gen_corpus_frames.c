@@ -91,6 +91,7 @@ static void emit(struct corpus_sink *s, const char *target, const char *name, st
 /* ---- derp_frames_server ---- */
 
 #define FEED(slot) ((uint8_t)(slot))
+#define JSON_HANDSHAKE(slot) ((uint8_t)(0x60 | (slot)))
 #define TICK 0x80
 #define DRAIN(slot) ((uint8_t)(0xa0 | (slot)))
 #define CLOSE(slot) ((uint8_t)(0xc0 | (slot)))
@@ -263,6 +264,33 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   feed_frames(&sc, FEED(3), &f);
   script_op_value(&sc, TICK, 200); /* 12.8 s: the handshake deadline passes */
   emit(s, t, "handshake-timeout", &sc);
+
+  /* ClientInfo JSON behind the box: the target seals these. */
+  static const struct {
+    const char *name;
+    uint8_t control;
+    const char *json;
+  } client_jsons[] = {
+      {"json-go-client", 0, "{\"version\":2,\"CanAckPings\":true}"},
+      {"json-case-folding", 0, "{\"VERSION\":2,\"ver\u017fion\":3,\"canackpings\":false,\"Isprober\":true}"},
+      {"json-mesh-key", 1, "{\"meshKey\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\","
+                           "\"version\":2}"},
+      {"json-mesh-key-verify-clients", 3,
+       "{\"MeshKey\":\"5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A\"}"},
+      {"json-bad-mesh-key", 1, "{\"meshKey\":\"badf00d\"}"},
+      {"json-wrong-types", 0, "{\"version\":\"2\",\"CanAckPings\":1}"},
+      {"json-nulls-and-unknown", 0, "{\"version\":null,\"meshKey\":null,\"AppName\":\"tailscaled\",\"x\":[{}]}"},
+      {"json-not-object", 0, "[1,2]"},
+      {"json-garbage", 0, "{\"version\":2"},
+  };
+  for (size_t i = 0; i < sizeof client_jsons / sizeof client_jsons[0]; i++) {
+    script_start(&sc, client_jsons[i].control);
+    script_op(&sc, JSON_HANDSHAKE(3), (const uint8_t *)client_jsons[i].json, strlen(client_jsons[i].json));
+    frames_start(&f);
+    f.ok = f.ok && derp_encode_watch_conns(&f.w);
+    feed_frames(&sc, FEED(3), &f);
+    emit(s, t, client_jsons[i].name, &sc);
+  }
 }
 
 /* ---- derp_frames_client ---- */
@@ -271,6 +299,7 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
 #define CSEND 1
 #define CPING 2
 #define CPREF 3
+#define CSERVER_INFO_JSON 4
 
 static void server_hello(struct frames *f, const struct keys *k, const char *server_info_json) {
   f->ok = f->ok && derp_encode_server_key(&f->w, k->server_pub);
@@ -385,6 +414,27 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   for (size_t i = 0; i < f.w.len; i += 7) script_op(&sc, CFEED, f.buf + i, f.w.len - i < 7 ? f.w.len - i : 7);
   sc.ok = sc.ok && f.ok;
   emit(s, t, "stream-in-7-byte-chunks", &sc);
+
+  /* ServerInfo JSON behind the box: the target seals these (fast start, so
+   * no ServerKey is needed first). */
+  static const struct {
+    const char *name;
+    const char *json;
+  } server_jsons[] = {
+      {"server-info-json-bucket", "{\"version\":2,\"TokenBucketBytesPerSecond\":1,\"TokenBucketBytesBurst\":1}"},
+      {"server-info-json-case", "{\"Version\":2,\"tokenbucketbytespersecond\":-5}"},
+      {"server-info-json-big-int", "{\"TokenBucketBytesPerSecond\":9223372036854775807}"},
+      {"server-info-json-empty", "{}"},
+      {"server-info-json-not-json", "nope"},
+  };
+  for (size_t i = 0; i < sizeof server_jsons / sizeof server_jsons[0]; i++) {
+    script_start(&sc, 1);
+    script_op(&sc, CSERVER_INFO_JSON, (const uint8_t *)server_jsons[i].json, strlen(server_jsons[i].json));
+    memcpy(cmd, k->client_pub[1], 32);
+    memcpy(cmd + 32, "after info", 10);
+    script_op(&sc, CSEND, cmd, 42);
+    emit(s, t, server_jsons[i].name, &sc);
+  }
 }
 
 void gen_frame_seeds(struct corpus_sink *s) {

@@ -145,6 +145,7 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
   enum client_tls_status ts = client_tls_handshake(&c->tls, fd, &c->tls_opts, o->deadline_ms, err, cap);
   if (ts == CLIENT_TLS_CONFIG_ERROR) return CLIENT_CONN_CONFIG_ERROR;
   if (ts != CLIENT_TLS_OK) return fail_at(c, CLIENT_STAGE_TLS);
+  if (o->tls_only) return CLIENT_CONN_OK;
   return start_session(c, r, target, o, err, cap);
 }
 

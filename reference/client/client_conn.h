@@ -31,6 +31,7 @@ struct client_conn_options {
   bool legacy_tls; /* debug-legacy changes this connection's TLS config */
   const char *ca_file;
   int tls_max;
+  bool tls_only; /* stop after the TLS handshake */
   uint8_t client_priv[DERP_KEY_LEN];
   uint8_t client_pub[DERP_KEY_LEN];
   int64_t deadline_ms; /* monotonic: bounds dial, TLS and the upgrade */

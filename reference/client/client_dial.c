@@ -77,7 +77,7 @@ int client_dial_tcp(const struct derp_dial_target *t, const char *network, int64
   }
   int last = ECONNREFUSED;
   for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    int fd;
+    int fd = -1;
     last = connect_one(ai, deadline_ms, &fd);
     if (last == 0) {
       freeaddrinfo(res);

@@ -65,3 +65,14 @@ const char *client_verify_kind_name(enum client_verify_kind k) {
   }
   return "?";
 }
+
+const char *client_verify_kind_text(enum client_verify_kind k) {
+  switch (k) {
+  case CLIENT_VERIFY_PIN: return "sha256-raw pin";
+  case CLIENT_VERIFY_CA: return "CA roots (no CertName)";
+  case CLIENT_VERIFY_NAME: return "CA roots for CertName (domain fronting)";
+  case CLIENT_VERIFY_GO_TLS: return "pre-1.100 debug derp: CA roots for CertName or HostName";
+  case CLIENT_VERIFY_NONE: return "none (InsecureForTests)";
+  }
+  return "?";
+}

@@ -55,6 +55,7 @@ const char *client_flags_usage(void) {
          "                       pre-1.100 `debug derp` TLS config (CertName used as server name)\n"
          "  --ca-file FILE       extra trusted roots (PEM) for CA verification\n"
          "  --tls-max 1.2|1.3    highest TLS version offered (default 1.3)\n"
+         "  --tls-only           connect: stop after the TLS handshake and its certificate check\n"
          "\n"
          "Identity and packets:\n"
          "  --key-file FILE      node key {\"PrivateKey\":\"privkey:<hex>\"} (default: a fresh key)\n"
@@ -207,6 +208,8 @@ static enum client_flags_result check_combination(struct client_flags *f, char *
     return fail(err, cap, "send needs --peer and --packet-hex");
   if (f->mode != CLIENT_MODE_SEND && f->packet_hex)
     return fail(err, cap, "--packet-hex only applies to send");
+  if (f->mode != CLIENT_MODE_CONNECT && f->tls_only)
+    return fail(err, cap, "--tls-only only applies to connect");
   if (f->wait_ms == 0) f->wait_ms = f->timeout_ms;
   /* recv must be able to wait as long as asked and still connect first. */
   if (!f->timeout_given && f->mode == CLIENT_MODE_RECV && f->wait_ms + 5000 > f->timeout_ms)
@@ -234,9 +237,11 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
     if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) return CLIENT_FLAGS_HELP;
     const char *eq = strchr(name, '=');
     size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
-    if (name_len == 4 && strncmp(name, "json", 4) == 0) {
-      if (eq) return fail(err, err_cap, "--json takes no value");
-      out->json = true;
+    if ((name_len == 4 && strncmp(name, "json", 4) == 0) ||
+        (name_len == 8 && strncmp(name, "tls-only", 8) == 0)) {
+      if (eq) return fail(err, err_cap, "-%.*s takes no value", (int)name_len, name);
+      if (name_len == 4) out->json = true;
+      else out->tls_only = true;
       continue;
     }
     size_t which = sizeof value_flags / sizeof value_flags[0];

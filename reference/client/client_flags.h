@@ -55,6 +55,7 @@ struct client_flags {
   bool timeout_given;
   int64_t wait_ms;        /* --timeout-ms: how long recv waits for a packet */
   int tls_max;            /* 0, 0x0303 or 0x0304 */
+  bool tls_only;          /* connect: stop after the TLS handshake (TLS-layer tests) */
   bool json;
 };
 

@@ -52,6 +52,18 @@ static bool run_pin(struct client_tls *t) {
   return ok;
 }
 
+/* a + b into dst, cut to fit: Go's texts are unbounded in principle (SAN
+ * lists), and the head is what matters. */
+static void join_text(char *dst, size_t cap, const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (cap == 0) return;
+  if (la > cap - 1) la = cap - 1;
+  if (lb > cap - 1 - la) lb = cap - 1 - la;
+  memcpy(dst, a, la);
+  memcpy(dst + la, b, lb);
+  dst[la + lb] = '\0';
+}
+
 static bool run_ca(struct client_tls *t, X509_STORE_CTX *xs) {
   const struct client_tls_setup *s = t->opts->setup;
   char err[CLIENT_TLS_ERR_MAX];
@@ -65,8 +77,8 @@ static bool run_ca(struct client_tls *t, X509_STORE_CTX *xs) {
   /* crypto/tls wraps its own verification's error (Go >= 1.20); the
    * callbacks tlsdial installs return theirs as they are. */
   bool wrap = s->kind == CLIENT_VERIFY_GO_TLS && strncmp(err, "tls: ", 5) != 0;
-  snprintf(t->verify_error, sizeof t->verify_error, "%s%s",
-           wrap ? "tls: failed to verify certificate: " : "", err);
+  join_text(t->verify_error, sizeof t->verify_error, wrap ? "tls: failed to verify certificate: " : "",
+            err);
   return false;
 }
 
@@ -222,6 +234,7 @@ enum client_tls_status client_tls_handshake(struct client_tls *t, int fd,
   for (;;) {
     int r = SSL_connect(t->ssl);
     if (r == 1) break;
+    if (t->certmsg != NULL) t->version = SSL_version(t->ssl); /* known since ServerHello */
     if (t->verify_failed) {
       /* Our refusal: its text is the reason, not OpenSSL's alert code. */
       snprintf(err, cap, "%s", t->verify_error);
@@ -296,6 +309,15 @@ void client_tls_close(struct client_tls *t) {
   ERR_clear_error();
   memset(t, 0, sizeof *t);
   t->fd = -1;
+}
+
+bool client_tls_check_ca_file(const char *path, char *err, size_t cap) {
+  X509_STORE *store = X509_STORE_new();
+  bool ok = store != NULL && X509_STORE_load_file(store, path) == 1;
+  X509_STORE_free(store);
+  ERR_clear_error();
+  if (!ok) snprintf(err, cap, "cannot load --ca-file %s: not readable PEM certificates", path);
+  return ok;
 }
 
 const char *client_tls_version_name(const struct client_tls *t) {

@@ -77,6 +77,10 @@ ssize_t client_tls_read(struct client_tls *t, uint8_t *buf, size_t cap, int64_t 
                         char *err, size_t err_cap);
 void client_tls_close(struct client_tls *t);
 
+/* Whether path holds PEM certificates OpenSSL can load as roots (checked
+ * before dialling, so a bad --ca-file is a usage error in every case). */
+bool client_tls_check_ca_file(const char *path, char *err, size_t cap);
+
 /* "TLSv1.3", "TLSv1.2"; NULL before a handshake. */
 const char *client_tls_version_name(const struct client_tls *t);
 

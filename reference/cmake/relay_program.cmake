@@ -17,7 +17,7 @@ derp_check_test(check_relay_flags DEPS relay_flags)
 add_library(relay_shell STATIC
   ${RELAY_DIR}/relay_log.c ${RELAY_DIR}/relay_ready.c ${RELAY_DIR}/relay_listen.c
   ${RELAY_DIR}/relay_tls.c ${RELAY_DIR}/relay_stun.c ${RELAY_DIR}/relay_port80.c
-  ${RELAY_DIR}/relay_connection.c
+  ${RELAY_DIR}/relay_connection.c ${RELAY_DIR}/relay_derp_io.c
   ${RELAY_DIR}/relay_server.c)
 target_link_libraries(relay_shell PUBLIC relay_flags derpref
   OpenSSL::SSL OpenSSL::Crypto PkgConfig::LIBEVENT PkgConfig::SODIUM)
@@ -35,7 +35,7 @@ target_link_libraries(relay_probe PRIVATE relay_shell)
 set(RELAY_IT_TESTS
   help flag_errors start_snippet snippet_is_leaf_hash chain_metacert chain_stable_100
   tls_versions metacert_off ipv6 alpn sni_dns upgrade_fast_start http_426 http_endpoints
-  exchange malformed_peer same_key slow_reader verify_clients handshake_timeout keyfile
+  bad_input exchange malformed_peer same_key slow_reader verify_clients handshake_timeout keyfile
   stun http_port sigterm)
 foreach(t ${RELAY_IT_TESTS})
   add_test(NAME relay_integration.${t}

@@ -72,7 +72,11 @@ static bool init_tls(const struct relay_flags *f, const struct derp_keypair *kp,
       .now = (int64_t)now,
       .utc_offset = (int32_t)local.tm_gmtoff,
   };
-  if (!relay_tls_init(tls, &o, err, cap)) return false;
+  char why[ERR_CAP];
+  if (!relay_tls_init(tls, &o, why, sizeof why)) {
+    snprintf(err, cap, "can not start cert provider: %.8000s", why); /* derper's wording */
+    return false;
+  }
   if (tls->snippet[0] != '\0') relay_log_raw(tls->snippet, strlen(tls->snippet));
   return true;
 }

@@ -23,12 +23,8 @@
  * upgrade is a few hundred bytes). */
 #define HTTP_HEAD_MAX 8192
 #define HTTP_HEADER_SLOTS 64
-/* relay_core's queue is moved to the socket buffer in steps: at most this
- * much sits in libevent's output buffer, so relay_core sees a stuck reader. */
-#define OUTPUT_HIGH (64 * 1024)
-#define OUTPUT_LOW (16 * 1024)
-/* evbuffer chains fed to relay_core per batch. */
-#define INPUT_VECS 16
+/* HTTP answers held for a client that does not read them, at most. */
+#define HTTP_OUTPUT_MAX (64 * 1024)
 
 uint64_t relay_now_ms(void) {
   struct timespec ts;
@@ -74,20 +70,19 @@ static struct relay_conn_list *list_of(struct relay_connection *c) {
 void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive) {
   relay_conn_list_remove(list_of(c), c);
   if (c->core != NULL) relay_conn_close(c->core, now, NULL);
-  if (c->bev != NULL) {
-    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-    int fd = bufferevent_getfd(c->bev);
-    if (abortive && fd >= 0) {
-      /* RST instead of FIN: the queued bytes can never be delivered, and
-       * the peer learns at once that the relay gave up on it. */
-      struct linger lg = {.l_onoff = 1, .l_linger = 0};
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    } else if (ssl != NULL && SSL_is_init_finished(ssl)) {
-      SSL_shutdown(ssl); /* one non-blocking close_notify, as Go's Close */
-    }
-    ERR_clear_error();
-    bufferevent_free(c->bev); /* closes the socket and frees the SSL */
+  if (c->bev != NULL) bufferevent_free(c->bev); /* it owns neither fd nor SSL */
+  relay_derp_io_stop(c);
+  if (abortive) {
+    /* RST instead of FIN: the queued bytes can never be delivered, and the
+     * peer learns at once that the relay gave up on it. */
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  } else if (c->ssl != NULL && !c->io_failed && SSL_is_init_finished(c->ssl)) {
+    SSL_shutdown(c->ssl); /* one non-blocking close_notify, as Go's Close */
   }
+  ERR_clear_error();
+  if (c->ssl != NULL) SSL_free(c->ssl);
+  close(c->fd);
   free(c->note);
   free(c);
 }
@@ -95,18 +90,7 @@ void relay_connection_free(struct relay_connection *c, uint64_t now, bool aborti
 /* ---- output ------------------------------------------------------------ */
 
 void relay_connection_flush(struct relay_connection *c, uint64_t now) {
-  if (c->core == NULL) return;
-  struct evbuffer *out = bufferevent_get_output(c->bev);
-  size_t have = evbuffer_get_length(out);
-  while (have < OUTPUT_HIGH) {
-    const uint8_t *p = NULL;
-    size_t n = relay_conn_pending(c->core, &p);
-    if (n == 0) break;
-    if (n > OUTPUT_HIGH - have) n = OUTPUT_HIGH - have;
-    if (evbuffer_add(out, p, n) != 0) break; /* out of memory: retry on the next write */
-    relay_conn_consume(c->core, n, now);
-    have += n;
-  }
+  if (c->phase == RELAY_PHASE_DERP) relay_derp_io_write(c, now);
 }
 
 /* Flush a final HTTP response, then close (RELAY_PHASE_CLOSING). */
@@ -151,11 +135,13 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
   relay_conn_list_remove(&s->waiting, c);
   c->phase = RELAY_PHASE_DERP;
-  /* Packets arrive back to back: let one read(2) bring many records
-   * (drain_tls reads what bufferevent_openssl leaves behind). */
-  SSL_set_read_ahead(bufferevent_openssl_get_ssl(c->bev), 1);
   relay_conn_list_append(&s->derp, c);
-  bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_LOW, 0);
+  if (!relay_derp_io_start(c, now)) {
+    relay_log_printf("derp: conn %llu: cannot set up its socket events; closing it",
+                     (unsigned long long)relay_conn_id(c->core));
+    relay_connection_free(c, now, true);
+    return false;
+  }
   return true;
 }
 
@@ -181,7 +167,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     if (len == 0) return false;
     /* A client that pipelines requests and never reads the answers must
      * not grow our output: stop reading until it drains (on_write). */
-    if (evbuffer_get_length(out) >= OUTPUT_HIGH) {
+    if (evbuffer_get_length(out) >= HTTP_OUTPUT_MAX) {
       bufferevent_disable(c->bev, EV_READ);
       return false;
     }
@@ -228,60 +214,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
   return false;
 }
 
-/* ---- DERP phase -------------------------------------------------------- */
-
-static void feed_derp(struct relay_connection *c, uint64_t now) {
-  struct evbuffer *in = bufferevent_get_input(c->bev);
-  while (evbuffer_get_length(in) > 0) {
-    struct evbuffer_iovec v[INPUT_VECS];
-    int n = evbuffer_peek(in, -1, NULL, v, INPUT_VECS);
-    if (n <= 0) return;
-    if (n > INPUT_VECS) n = INPUT_VECS;
-    size_t used = 0;
-    for (int i = 0; i < n; i++) {
-      enum relay_conn_state st = relay_conn_input(c->core, v[i].iov_base, v[i].iov_len, now);
-      used += v[i].iov_len;
-      if (st == RELAY_CONN_CLOSED) {
-        /* The rest is unread garbage from a peer being dropped; the CLOSED
-         * event frees the connection. */
-        evbuffer_drain(in, evbuffer_get_length(in));
-        return;
-      }
-    }
-    evbuffer_drain(in, used);
-  }
-}
-
-/* With read-ahead (DERP phase), one read(2) brings OpenSSL many records, and
- * bufferevent_openssl hands over only the current one: complete records
- * left in OpenSSL's buffer produce no socket event, so they are read here.
- * Returns false when the TLS stream ended (reason set). */
-static bool drain_tls(struct relay_connection *c, uint64_t now, char *reason, size_t cap) {
-  SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-  uint8_t buf[16384];
-  while (SSL_has_pending(ssl)) {
-    int n = SSL_read(ssl, buf, sizeof buf);
-    if (n > 0) {
-      if (relay_conn_input(c->core, buf, (size_t)n, now) == RELAY_CONN_CLOSED) return true;
-      continue;
-    }
-    int e = SSL_get_error(ssl, n);
-    unsigned long oe = ERR_peek_error();
-    ERR_clear_error();
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return true;
-    if (e == SSL_ERROR_ZERO_RETURN || oe == 0) {
-      snprintf(reason, cap, "EOF");
-    } else {
-      snprintf(reason, cap, "tls: %s",
-               ERR_reason_error_string(oe) != NULL ? ERR_reason_error_string(oe) : "error");
-    }
-    return false;
-  }
-  return true;
-}
-
-/* The peer is gone (EOF or error): relay_core tells those it sent to. */
-static void derp_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
+void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
   struct relay_server *s = c->srv;
   struct relay_conn *core = c->core;
   c->core = NULL;
@@ -297,15 +230,8 @@ static void on_read(struct bufferevent *bev, void *arg) {
   struct relay_connection *c = arg;
   struct relay_server *s = c->srv;
   uint64_t now = relay_now_ms();
-  if (c->phase == RELAY_PHASE_HTTP && !handle_http(c, now)) return;
-  if (c->phase != RELAY_PHASE_DERP) return;
-  feed_derp(c, now);
-  char reason[160];
-  if (relay_conn_state(c->core) != RELAY_CONN_CLOSED && !drain_tls(c, now, reason, sizeof reason)) {
-    derp_peer_gone(c, now, reason);
-    return;
-  }
-  relay_server_pump(s, now); /* c may be gone after this */
+  /* After a switch to DERP, relay_core has the rest of the input. */
+  if (c->phase == RELAY_PHASE_HTTP && handle_http(c, now)) relay_server_pump(s, now);
 }
 
 static void on_write(struct bufferevent *bev, void *arg) {
@@ -322,10 +248,6 @@ static void on_write(struct bufferevent *bev, void *arg) {
     on_read(bev, c);
     return;
   }
-  if (c->phase != RELAY_PHASE_DERP) return;
-  uint64_t now = relay_now_ms();
-  relay_connection_flush(c, now);
-  relay_server_pump(c->srv, now);
 }
 
 static void log_handshake_error(struct relay_connection *c, short what) {
@@ -358,23 +280,6 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
     relay_connection_free(c, now, false);
     return;
   }
-  if (c->phase == RELAY_PHASE_DERP) {
-    unsigned long e = bufferevent_get_openssl_error(bev);
-    char reason[160];
-    if (what & BEV_EVENT_EOF) {
-      snprintf(reason, sizeof reason, "EOF");
-    } else if (e != 0) {
-      snprintf(reason, sizeof reason, "tls: %s", ERR_reason_error_string(e) != NULL
-                                                    ? ERR_reason_error_string(e)
-                                                    : "error");
-    } else {
-      snprintf(reason, sizeof reason, "%s", errno != 0 ? strerror(errno) : "connection error");
-    }
-    while (bufferevent_get_openssl_error(bev) != 0) {
-    }
-    derp_peer_gone(c, now, reason);
-    return;
-  }
   relay_connection_free(c, now, false);
 }
 
@@ -391,15 +296,18 @@ void relay_connection_accept(struct relay_server *s, int fd, const struct sockad
     return;
   }
   c->srv = s;
+  c->fd = fd;
+  c->ssl = ssl;
   c->plain = plain;
   c->started_ms = relay_now_ms();
   c->phase = plain ? RELAY_PHASE_HTTP : RELAY_PHASE_TLS;
   if (salen > 0 && (size_t)salen <= sizeof c->peer) memcpy(&c->peer, sa, (size_t)salen);
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* Go's default */
-  c->bev = plain ? bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)
-                 : bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                  BEV_OPT_CLOSE_ON_FREE);
+  /* No BEV_OPT_CLOSE_ON_FREE: the connection keeps fd and SSL past the
+   * bufferevent, which is dropped at the DERP upgrade. */
+  c->bev = plain ? bufferevent_socket_new(s->base, fd, 0)
+                 : bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, 0);
   if (c->bev == NULL) {
     relay_log_printf("http: cannot set up a connection");
     if (ssl != NULL) SSL_free(ssl);

@@ -1,12 +1,18 @@
 /* relay_connection: one accepted socket of derp-relay through its phases
  * TLS handshake -> HTTP request(s) -> DERP, and the server state the
- * connections share (private to relay_server.c and relay_connection.c).
+ * connections share (private to relay_server.c, relay_connection.c and
+ * relay_derp_io.c).
  *
  * Why phases live here and not in a core: they are where bytes change hands
- * between OpenSSL (bufferevent_openssl) and the sans-I/O parsers. The HTTP
- * head goes to http_head + relay_http; after the upgrade every byte goes to
- * relay_core, and what relay_core queues is moved to the socket only as fast
- * as the socket takes it, so relay_core's write timeout sees real progress. */
+ * between OpenSSL and the sans-I/O parsers. The TLS handshake and the HTTP
+ * requests run on a bufferevent_openssl (relay_connection.c); the HTTP head
+ * goes to http_head + relay_http. At the upgrade the bufferevent is dropped
+ * and the DERP phase (relay_derp_io.c) calls SSL_read/SSL_write itself from
+ * one libevent event: every byte read goes straight to relay_core, and what
+ * relay_core queues is written straight from its queue, only as fast as the
+ * socket takes it, so relay_core's write timeout sees real progress. That
+ * saves the bufferevent's ~1.3 KiB per idle client and two copies per
+ * relayed packet. */
 #ifndef DERP_RELAY_CONNECTION_H
 #define DERP_RELAY_CONNECTION_H
 
@@ -17,6 +23,8 @@
 
 #include "derp/relay_core.h"
 #include "derp/relay_http.h"
+#include <openssl/ssl.h>
+
 #include "relay_tls.h"
 
 struct bufferevent;
@@ -42,13 +50,24 @@ struct relay_connection {
   /* Lists: `waiting` (not yet DERP: the TLS/HTTP deadline applies, oldest
    * first) or `derp` (relay_core's timers apply). */
   struct relay_connection *prev, *next;
-  struct bufferevent *bev;
-  struct relay_conn *core;     /* DERP phase only */
-  struct relay_tls_note *note; /* TLS phase only: why a handshake failed */
+  int fd;                      /* owned here */
+  SSL *ssl;                    /* owned here; NULL on the plain listener */
+  struct bufferevent *bev;     /* TLS and HTTP phases; borrows fd and ssl */
+  struct event *io;            /* DERP phase: the socket's readiness */
+  struct relay_conn *core;     /* DERP phase */
+  struct relay_tls_note *note; /* TLS phase: why a handshake failed */
+  /* DERP phase: HTTP bytes the bufferevent had not sent at the upgrade (a
+   * 101 the socket did not take at once), written before relay_core's. */
+  uint8_t *preamble;
+  size_t preamble_len;
   uint64_t started_ms;
   union relay_peer_addr peer;
   enum relay_phase phase;
-  bool plain; /* the --http-port listener: no TLS, port-80 routing */
+  bool plain;             /* the --http-port listener: no TLS, port-80 routing */
+  bool io_writable_armed; /* DERP phase: `io` also waits for writability */
+  bool read_wants_write;  /* SSL_read needs the socket writable (TLS 1.3 KeyUpdate) */
+  bool write_wants_read;  /* SSL_write needs the socket readable */
+  bool io_failed;         /* a write failed: the read side reports the close */
 };
 
 struct relay_conn_list {
@@ -79,7 +98,7 @@ void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *
  * takes ownership of fd. */
 void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
                              int salen, bool plain);
-/* Move what relay_core has queued into the socket's output buffer. */
+/* Write what relay_core has queued, as far as the socket takes it. */
 void relay_connection_flush(struct relay_connection *c, uint64_t now);
 /* Tear the connection down and free it; `abortive` resets the TCP connection
  * (nothing more can be delivered: a stuck reader), otherwise a close_notify
@@ -87,6 +106,18 @@ void relay_connection_flush(struct relay_connection *c, uint64_t now);
 void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive);
 /* "1.2.3.4:5678" / "[::1]:5678" for logs. */
 void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap);
+
+/* relay_derp_io.c: the DERP phase. _start takes over from the bufferevent
+ * right after relay_conn_open (false: set-up failed, the connection is still
+ * the caller's to free); the bytes already read after the HTTP head are fed
+ * to relay_core. _write writes relay_core's queue. _stop releases the event.
+ * Both feed relay_core: the caller pumps afterwards. */
+bool relay_derp_io_start(struct relay_connection *c, uint64_t now);
+void relay_derp_io_write(struct relay_connection *c, uint64_t now);
+void relay_derp_io_stop(struct relay_connection *c);
+/* The DERP phase ended from the socket's side (EOF, error): relay_core tells
+ * the clients this one sent to, the connection is freed, events pumped. */
+void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason);
 
 /* Turn relay_core's pending events into flushes and closes. Call after every
  * call into relay_core; the connection that made the call may be gone after. */

@@ -11,6 +11,8 @@
 #include "derp/guard.h"
 
 #define NS_PER_SECOND INT64_C(1000000000)
+#define STUN_PORT_UNSET (-2)
+#define STUN_PORT_DEFAULT 3478
 
 /* Every message goes through here so a too-small buffer truncates instead of
  * overflowing. */
@@ -34,7 +36,7 @@ void relay_flags_defaults(struct relay_flags *f, const char *default_certdir) {
   f->certmode = "manual";
   f->certdir = default_certdir != NULL ? default_certdir : "";
   f->stun = true;
-  f->stun_port = 3478;
+  f->stun_port = STUN_PORT_UNSET; /* 3478, or 0 with -a ...:0 (see validate) */
   f->derp = true;
   f->http_port = -1;
   f->tcp_write_timeout_ns = 2 * NS_PER_SECOND;
@@ -300,12 +302,15 @@ static bool validate(struct relay_flags *f, char *err, size_t errcap) {
     errf(err, errcap, "missing required --hostname flag");
     return false;
   }
-  char aerr[300];
+  char aerr[600];
   if (!relay_split_host_port(f->addr, f->listen_host, sizeof f->listen_host, &f->listen_port,
                              aerr, sizeof aerr)) {
     errf(err, errcap, "invalid -a: %s", aerr);
     return false;
   }
+  /* A harness that asks for an ephemeral TLS port runs relays side by side;
+   * a fixed default STUN port would make the second one fail to start. */
+  if (f->stun_port == STUN_PORT_UNSET) f->stun_port = f->listen_port == 0 ? 0 : STUN_PORT_DEFAULT;
   if (f->verify_clients && (f->verify_clients_file == NULL || f->verify_clients_file[0] == '\0')) {
     errf(err, errcap,
          "--verify-clients needs --verify-clients-file FILE (one nodekey:<hex> per line): "

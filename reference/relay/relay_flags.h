@@ -42,7 +42,7 @@ struct relay_flags {
   const char *keyfile;   /* -c; NULL = ephemeral key, not persisted */
 
   bool stun;             /* --stun */
-  int stun_port;         /* --stun-port, 0 = ephemeral */
+  int stun_port;         /* --stun-port, 0 = ephemeral; unset: 3478, or 0 when -a has port 0 */
   bool derp;             /* --derp */
   int http_port;         /* --http-port, -1 = no plain-HTTP listener */
   int64_t tcp_write_timeout_ns; /* --tcp-write-timeout, 0 = none */

@@ -35,7 +35,8 @@ void relay_flags_usage(FILE *out, const char *prog) {
           "  --derp[=false]          serve DERP on /derp (default true); false answers 404\n"
           "                          \"derp server disabled\"\n"
           "  --stun[=false]          run the STUN responder (default true)\n"
-          "  --stun-port PORT        STUN UDP port on the host of -a (default 3478, 0 = free port)\n"
+          "  --stun-port PORT        STUN UDP port on the host of -a (default 3478, 0 = free port;\n"
+          "                          when -a asks for port 0 the default is 0 too)\n"
           "  --http-port PORT        plain-HTTP listener on the host of -a (default -1 = none;\n"
           "                          derper defaults to 80): /generate_204, else a redirect to https\n"
           "  --verify-clients        admit only the node keys of --verify-clients-file\n"
@@ -60,6 +61,7 @@ void relay_flags_usage(FILE *out, const char *prog) {
           "Upgrade gets 426), /derp/probe and /derp/latency-check, /generate_204 (with the\n"
           "X-Tailscale-Challenge echo), /robots.txt; anything else 404. Mesh frames from\n"
           "clients close the connection (\"insufficient permissions\"): there is no mesh key.\n"
-          "Logs go to stderr with Go's log prefix; SIGTERM/SIGINT shut down cleanly.\n",
+          "Logs go to stderr with Go's log prefix; SIGTERM/SIGINT shut down cleanly.\n"
+          "Exit status: 0 after SIGTERM/SIGINT, 1 when start-up fails, 2 on a flag error.\n",
           prog);
 }

@@ -141,11 +141,9 @@ bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *po
       return false;
     }
     if (close + 1 != colon) {
-      if (close[1] == '\0') {
-        snprintf(err, errcap, "address %s: missing port in address", addr);
-      } else {
-        snprintf(err, errcap, "address %s: too many colons in address", addr);
-      }
+      /* ']' not directly before the last ':' */
+      snprintf(err, errcap, "address %s: %s in address", addr,
+               close[1] == ':' ? "too many colons" : "missing port");
       return false;
     }
     h = addr + 1;

@@ -32,11 +32,10 @@ void relay_server_pump(struct relay_server *s, uint64_t now) {
       continue;
     }
     /* relay_core has logged the reason with the connection's id. */
-    /* Undeliverable output means a stuck reader (write timeout or queue
-     * overflow): reset rather than wait for a FIN that cannot be sent. */
+    /* A full socket means a stuck reader (write timeout, queue overflow):
+     * reset rather than queue a FIN behind bytes it will never read. */
     const uint8_t *p;
-    bool stuck = relay_conn_pending(ev.conn, &p) > 0 ||
-                 evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+    bool stuck = c->io_writable_armed || c->preamble_len > 0 || relay_conn_pending(ev.conn, &p) > 0;
     relay_connection_free(c, now, stuck);
   }
 }

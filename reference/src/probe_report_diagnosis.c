@@ -180,6 +180,24 @@ static bool dial_failure(const struct probe_facts *f, char *out, size_t cap) {
   return false;
 }
 
+static bool legacy_probe(const struct probe_facts *f, char *out, size_t cap) {
+  static const char cause[] =
+      "this is the TLS check of `tailscale debug derp` before 1.100 (tailscale/tailscale#19965): "
+      "it uses CertName \"%s\" as the TLS server name, which no certificate can match, while real "
+      "DERP connections pin the hash";
+  char first[PROBE_MESSAGE_MAX];
+  GUARD(say(first, sizeof first, cause, or_empty(f->cert_name)));
+  if (f->fixed_check > 0)
+    return say(out, cap,
+               "%s; with the fixed logic (profile current) a DERP connection to this node works, so "
+               "the relay is fine — upgrade the client to 1.100+ for an accurate report",
+               first);
+  if (f->fixed_check < 0)
+    return say(out, cap, "%s; the fixed logic (profile current) fails too: %s", first,
+               or_empty(f->fixed_error));
+  return say(out, cap, "%s — upgrade the client to 1.100+ for an accurate report", first);
+}
+
 bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap) {
   GUARD(out != NULL && cap > 0);
   out[0] = '\0';
@@ -194,12 +212,7 @@ bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap) {
   } else if (f->stage == PROBE_STAGE_DIAL) {
     ok = dial_failure(f, out, cap);
   } else if (has(e, "but wanted to match " PIN_PREFIX) || has(e, ", not " PIN_PREFIX)) {
-    ok = say(out, cap,
-             "this is the TLS check of `tailscale debug derp` before 1.100 (tailscale/tailscale#19965): "
-             "it uses CertName \"%s\" as the TLS server name, which no certificate can match; real "
-             "DERP connections pin the hash instead (see the DERP connection check) — upgrade the "
-             "client to 1.100+ for an accurate report",
-             or_empty(f->cert_name));
+    ok = legacy_probe(f, out, cap);
   } else if (has(e, "unexpected multiple certs presented")) {
     ok = multiple_certs(f, out, cap);
   } else if (has(e, "cert hash does not match expected cert hash")) {

@@ -394,6 +394,28 @@ START_TEST(diagnosis_legacy_probe_bug) {
                           .cert_name = "sha256-raw:abcd"};
   ck_assert_ptr_nonnull(strstr(diagnose(&f), "before 1.100"));
   ck_assert_ptr_nonnull(strstr(diagnose(&f), "as the TLS server name"));
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "upgrade the client to 1.100+"));
+}
+END_TEST
+
+START_TEST(diagnosis_legacy_with_fixed_check_ok) {
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "tls: failed to verify certificate: x509: certificate is valid "
+                                   "for derp.test, not sha256-raw:abcd",
+                          .cert_name = "sha256-raw:abcd",
+                          .fixed_check = 1};
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "a DERP connection to this node works, so the relay is fine"));
+}
+END_TEST
+
+START_TEST(diagnosis_legacy_with_fixed_check_failing) {
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "x509: certificate is not valid for any names, but wanted to "
+                                   "match sha256-raw:abcd",
+                          .cert_name = "sha256-raw:abcd",
+                          .fixed_check = -1,
+                          .fixed_error = "cert hash does not match expected cert hash"};
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "fails too: cert hash does not match expected cert hash"));
 }
 END_TEST
 
@@ -500,6 +522,8 @@ static Suite *probe_report_suite(void) {
   tcase_add_test(diag, diagnosis_expired_names_cert_files);
   tcase_add_test(diag, diagnosis_not_yet_valid);
   tcase_add_test(diag, diagnosis_legacy_probe_bug);
+  tcase_add_test(diag, diagnosis_legacy_with_fixed_check_ok);
+  tcase_add_test(diag, diagnosis_legacy_with_fixed_check_failing);
   tcase_add_test(diag, diagnosis_self_signed_without_certname);
   tcase_add_test(diag, diagnosis_name_mismatch_ip);
   tcase_add_test(diag, diagnosis_connection_refused);

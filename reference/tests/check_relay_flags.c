@@ -217,6 +217,23 @@ START_TEST(addr_missing_bracket) {
 }
 END_TEST
 
+START_TEST(addr_stray_brackets) {
+  ASSERT_ERR(PARSE("-a", "a[b:1"), "invalid -a: address a[b:1: unexpected '[' in address");
+  ASSERT_ERR(PARSE("-a", "1.2.3.4:]"), "invalid -a: address 1.2.3.4:]: unexpected ']' in address");
+  ASSERT_ERR(PARSE("-a", "[::1]x:1"), "invalid -a: address [::1]x:1: missing port in address");
+  ASSERT_ERR(PARSE("-a", "[::1]:x:1"), "invalid -a: address [::1]:x:1: too many colons in address");
+}
+END_TEST
+
+START_TEST(addr_host_too_long) {
+  char a[400];
+  memset(a, '1', 300);
+  memcpy(a + 300, ":1", 3);
+  ck_assert_int_eq(PARSE("-a", a), RELAY_FLAGS_ERROR);
+  ck_assert(strstr(err, ": host too long") != NULL);
+}
+END_TEST
+
 START_TEST(addr_bad_port) {
   ASSERT_ERR(PARSE("-a", "127.0.0.1:65536"),
              "invalid -a: address 127.0.0.1:65536: invalid port 65536 (want 0..65535)");
@@ -320,6 +337,16 @@ START_TEST(stun_port_values) {
   ASSERT_ERR(PARSE("--stun-port", " 1"), "invalid value \" 1\" for flag -stun-port: parse error");
   ASSERT_ERR(PARSE("--stun-port", "99999999999999999999"),
              "invalid value \"99999999999999999999\" for flag -stun-port: value out of range");
+}
+END_TEST
+
+START_TEST(stun_port_follows_ephemeral_listen_port) {
+  ASSERT_OK(PARSE("-a", "127.0.0.1:0"));
+  ck_assert_int_eq(flags.stun_port, 0);
+  ASSERT_OK(PARSE("-a", "127.0.0.1:8443"));
+  ck_assert_int_eq(flags.stun_port, 3478);
+  ASSERT_OK(PARSE("-a", "127.0.0.1:0", "--stun-port", "3478"));
+  ck_assert_int_eq(flags.stun_port, 3478);
 }
 END_TEST
 
@@ -600,6 +627,8 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, addr_missing_port);
   tcase_add_test(t, addr_too_many_colons);
   tcase_add_test(t, addr_missing_bracket);
+  tcase_add_test(t, addr_stray_brackets);
+  tcase_add_test(t, addr_host_too_long);
   tcase_add_test(t, addr_bad_port);
   tcase_add_test(t, addr_host_must_be_ip);
   tcase_add_test(t, ip_literal);
@@ -619,6 +648,7 @@ static Suite *relay_flags_suite(void) {
 
   t = tcase_create("services");
   tcase_add_test(t, stun_port_values);
+  tcase_add_test(t, stun_port_follows_ephemeral_listen_port);
   tcase_add_test(t, stun_disable);
   tcase_add_test(t, derp_disable);
   tcase_add_test(t, http_port_values);

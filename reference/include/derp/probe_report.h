@@ -125,6 +125,11 @@ struct probe_facts {
   const char *snippet_sha256; /* hex from the relay's snippet (--snippet), if known */
   const char *cert_file_stem; /* <name> of <certdir>/<name>.crt for the hostname */
   int stun_port;
+  /* What the fixed TLS logic (profile current) gave for the same node when
+   * the failure came from an older profile: 0 not tried, 1 a DERP
+   * connection was made, -1 it failed too (fixed_error says how). */
+  int fixed_check;
+  const char *fixed_error;
 };
 
 /* One plain-words explanation, or false (out = "") when no rule applies. */

@@ -50,13 +50,14 @@ forget_pid() {
 }
 
 # start_relay NAME [args...]: a relay logging to NAME.log. Sets ADDR (host:port),
-# STUN_ADDR (host:port or ""), RELAY_PID. Defaults: IP hostname 127.0.0.1,
-# manual certs in $WORK/certs, ephemeral ports; later args override.
+# STUN_ADDR (host:port or ""), RELAY_PID. Defaults: the acceptance command
+# line (IP hostname 127.0.0.1, manual certs in $WORK/certs, -a 127.0.0.1:0,
+# which makes the STUN port ephemeral too); later args override.
 start_relay() {
   local name=$1
   shift
   "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
-    -a 127.0.0.1:0 --stun-port 0 "$@" --ready-file "$WORK/$name.ready" \
+    -a 127.0.0.1:0 "$@" --ready-file "$WORK/$name.ready" \
     2>"$WORK/$name.log" &
   RELAY_PID=$!
   PIDS+=("$RELAY_PID")
@@ -147,8 +148,9 @@ t_start_snippet() {
   grep -A1 -E "$SNIPPET_LINE1" "$WORK/r1.log" | tail -n 1 >"$WORK/line2.out"
   expect_grep '^  \{"Name":"custom","RegionID":900,"HostName":"127\.0\.0\.1","CertName":"sha256-raw:[0-9a-f]{64}"\}$' \
     "$WORK/line2.out" "snippet line 2"
-  [ -f "$WORK/certs/127.0.0.1.crt" ] && [ -f "$WORK/certs/127.0.0.1.key" ] ||
+  if [ ! -f "$WORK/certs/127.0.0.1.crt" ] || [ ! -f "$WORK/certs/127.0.0.1.key" ]; then
     fail "generated cert files missing in certdir"
+  fi
   stop_relay "$RELAY_PID"
 }
 
@@ -330,6 +332,29 @@ t_http_endpoints() {
   stop_relay "$RELAY_PID"
 }
 
+# s_client as a raw TLS pipe: send stdin, print everything until the relay
+# closes (-ign_eof keeps reading after stdin ends).
+tls_raw() { timeout 10 openssl s_client -quiet -ign_eof -connect "$1" 2>/dev/null || true; }
+
+t_bad_input() {
+  start_relay r1
+  printf 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n' | tls_raw "$ADDR" >"$WORK/bad.out"
+  expect_grep '^HTTP/1\.1 400 Bad Request' "$WORK/bad.out" "malformed header answered 400"
+  { printf 'GET / HTTP/1.1\r\nHost: x\r\nX-Big: '; head -c 9000 /dev/zero | tr '\0' a; printf '\r\n\r\n'; } |
+    tls_raw "$ADDR" >"$WORK/big.out"
+  expect_grep '^HTTP/1\.1 431 ' "$WORK/big.out" "oversized head answered 431"
+  printf 'GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n\001\000\000\000\050' |
+    tls_raw "$ADDR" >/dev/null
+  http_plain "$ADDR" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >"$WORK/plain.out"
+  grep -q 'HTTP/' "$WORK/plain.out" && fail "plain HTTP on the TLS port got an HTTP answer"
+  probe exchange "$ADDR" >/dev/null || fail "relay unusable after bad input"
+  stop_relay "$RELAY_PID"
+  expect_grep 'http: bad request from 127\.0\.0\.1:[0-9]+: invalid header field name' "$WORK/r1.log" "bad header logged"
+  expect_grep 'http: bad request from 127\.0\.0\.1:[0-9]+: request header too large' "$WORK/r1.log" "big head logged"
+  expect_grep 'closed: bad frame type 0x1, want 0x2' "$WORK/r1.log" "wrong first frame logged"
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: ' "$WORK/r1.log" "plain HTTP logged"
+}
+
 t_exchange() {
   start_relay r1
   probe exchange "$ADDR" --size 1024 >"$WORK/x1.out" || fail "1 KiB exchange failed"
@@ -426,7 +451,9 @@ t_keyfile() {
   start_relay r2 -c "$WORK/keys/derper.key"
   k2=$(probe upgrade "$ADDR" | sed -n 's/^server_key //p')
   stop_relay "$RELAY_PID"
-  [ -n "$k1" ] && [ "$k1" = "$k2" ] || fail "server key changed across restarts: $k1 vs $k2"
+  if [ -z "$k1" ] || [ "$k1" != "$k2" ]; then
+    fail "server key changed across restarts: $k1 vs $k2"
+  fi
 }
 
 t_stun() {
@@ -435,7 +462,9 @@ t_stun() {
   local mapped local_addr
   mapped=$(sed -n 's/^stun_mapped //p' "$WORK/stun.out")
   local_addr=$(sed -n 's/^stun_local //p' "$WORK/stun.out")
-  [ -n "$mapped" ] && [ "$mapped" = "$local_addr" ] || fail "STUN mapped $mapped, client is $local_addr"
+  if [ -z "$mapped" ] || [ "$mapped" != "$local_addr" ]; then
+    fail "STUN mapped $mapped, client is $local_addr"
+  fi
   stop_relay "$RELAY_PID"
   start_relay r2 --stun=false
   [ -z "$STUN_ADDR" ] || fail "--stun=false still announces STUN at $STUN_ADDR"
@@ -443,21 +472,33 @@ t_stun() {
   stop_relay "$RELAY_PID"
 }
 
+# http_plain HOST:PORT REQUEST: one plain-TCP exchange (bash /dev/tcp, so no
+# curl is needed); REQUEST is printf %b text; prints all bytes until close.
+http_plain() {
+  local hp=$1
+  exec 5<>"/dev/tcp/${hp%:*}/${hp##*:}"
+  # The peer may close before taking it all (plain HTTP to the TLS port).
+  (trap '' PIPE && printf '%b' "$2" >&5) 2>/dev/null || true
+  timeout 10 cat <&5 || true
+  exec 5<&-
+}
+
 t_http_port() {
   start_relay r1 --http-port 0
   local hp
   hp=$(sed -nE 's/.*serving plain HTTP on (127\.0\.0\.1:[0-9]+) .*/\1/p' "$WORK/r1.log")
   [ -n "$hp" ] || fail "no plain HTTP listener logged"
-  curl -si "http://$hp/generate_204" -H 'X-Tailscale-Challenge: ts_abc' >"$WORK/p204.out" ||
-    fail "port-80 request failed"
+  http_plain "$hp" 'GET /generate_204 HTTP/1.1\r\nHost: x\r\nX-Tailscale-Challenge: ts_abc\r\nConnection: close\r\n\r\n' \
+    >"$WORK/p204.out"
   expect_grep '^HTTP/1\.1 204 ' "$WORK/p204.out" "port-80 generate_204"
   expect_grep '^X-Tailscale-Response: response ts_abc' "$WORK/p204.out" "port-80 challenge"
-  curl -si "http://$hp/derp?x=1" -H 'Host: relay.example' >"$WORK/p302.out" || fail "port-80 GET failed"
+  http_plain "$hp" 'GET /derp?x=1 HTTP/1.1\r\nHost: relay.example\r\nConnection: close\r\n\r\n' >"$WORK/p302.out"
   expect_grep '^HTTP/1\.1 302 Found' "$WORK/p302.out" "port-80 redirect status"
   expect_grep '^Location: https://relay\.example/derp\?x=1' "$WORK/p302.out" "port-80 redirect target"
-  curl -si -X POST "http://$hp/x" >"$WORK/p400.out" || fail "port-80 POST failed"
+  expect_grep '^<a href="https://relay\.example/derp\?x=1">Found</a>\.' "$WORK/p302.out" "port-80 redirect body"
+  http_plain "$hp" 'POST /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$WORK/p400.out"
   expect_grep '^HTTP/1\.1 400 Bad Request' "$WORK/p400.out" "port-80 POST status"
-  expect_grep '^Use HTTPS$' "$WORK/p400.out" "port-80 POST body"
+  expect_grep '^Use HTTPS' "$WORK/p400.out" "port-80 POST body"
   stop_relay "$RELAY_PID"
   # Default: no plain listener at all.
   start_relay r2

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# fuzz/bench_exec.sh: libFuzzer executions per second of each target on one
+# core, with the floor beside it measured in the same run.
+#
+# Usage: fuzz/bench_exec.sh [--time SECONDS] [--build-dir DIR] [--cpu N] [TARGET...]
+#
+#   --time       seconds of fuzzing per target (default 20)
+#   --build-dir  libFuzzer build (default build/fuzz-libfuzzer: clang, ASan+UBSan;
+#                configured from the fuzz-libfuzzer preset if missing)
+#   --cpu N      pin each run to CPU N with taskset (default: no pinning)
+#   TARGET...    default: every target the build has (fuzz/targets.txt)
+#
+# Each target fuzzes a scratch copy of corpus/TARGET + corpus/regressions/TARGET
+# with its dictionary and max_len, one process; exec/s = executed units / wall
+# time. The floor column is for the certificate targets: how many of the same
+# inputs per second d2i_X509 alone gets through (bench_d2i), since OpenSSL
+# 3.0's certificate decode, not our code, bounds those targets.
+# Exit status: 0, 2 usage, 3 build failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+secs=20 build_dir=$ROOT/build/fuzz-libfuzzer cpu="" targets=()
+while (($#)); do
+  case "$1" in
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --time) secs=${2:?--time needs seconds}; shift ;;
+    --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
+    --cpu) cpu=${2:?--cpu needs a CPU number}; shift ;;
+    -*) echo "bench_exec: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) targets+=("$1") ;;
+  esac
+  shift
+done
+[[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "bench_exec: --time wants whole seconds" >&2; exit 2; }
+pin=()
+if [ -n "$cpu" ]; then pin=(taskset -c "$cpu"); fi
+
+mkdir -p "$build_dir"
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  (cd "$ROOT" && cmake --preset fuzz-libfuzzer -B "$build_dir" >"$build_dir/bench-configure.log" 2>&1) ||
+    { tail -20 "$build_dir/bench-configure.log" >&2; echo "bench_exec: configure failed" >&2; exit 3; }
+fi
+cmake --build "$build_dir" -j2 --target fuzz_targets fuzz_bench_d2i >"$build_dir/bench-build.log" 2>&1 ||
+  { tail -30 "$build_dir/bench-build.log" >&2; echo "bench_exec: build failed" >&2; exit 3; }
+((${#targets[@]})) || mapfile -t targets <"$build_dir/fuzz/targets.txt"
+
+scratch=$ROOT/build/bench-exec
+mkdir -p "$scratch"
+printf '%-20s %12s %14s %10s   %s\n' target exec/s "floor inputs/s" "% of floor" "floor: d2i_X509/s over the same inputs"
+for t in "${targets[@]}"; do
+  bin=$build_dir/fuzz/$t
+  [ -x "$bin" ] || { echo "bench_exec: no binary for $t in $build_dir" >&2; continue; }
+  work=$scratch/$t
+  rm -rf "$work" && mkdir -p "$work/corpus"
+  find "$ROOT/corpus/$t" "$ROOT/corpus/regressions/$t" -maxdepth 1 -type f ! -name '.*' \
+    -exec cp -t "$work/corpus" {} + 2>/dev/null || true
+  args=(-max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/")
+  [ -f "$ROOT/fuzz/$t.dict" ] && args+=(-dict="$ROOT/fuzz/$t.dict")
+  max_len=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' "$ROOT/fuzz/$t.options" 2>/dev/null || true)
+  [ -n "$max_len" ] && args+=(-max_len="$max_len")
+  start=$(date +%s.%N)
+  "${pin[@]}" "$bin" "${args[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || true
+  end=$(date +%s.%N)
+  units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -1)
+  rate=$(awk -v u="${units:-0}" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", u / (b - a)}')
+  floor="-" share="-" note=""
+  case "$t" in
+    cert_fields|metacert_parse|pin_verify)
+      line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$t" "$secs" "$ROOT/corpus/$t" 2>&1 || true)
+      floor=$(sed -n 's/.*, \([0-9]*\)\/s inputs$/\1/p' <<<"$line")
+      note=$(sed -n 's/.*, \([0-9]*\/s d2i_X509\),.*/\1/p' <<<"$line")
+      if [ -n "$floor" ] && ((floor > 0)); then
+        share=$(awk -v r="$rate" -v f="$floor" 'BEGIN{printf "%.0f%%", 100 * r / f}')
+      fi ;;
+  esac
+  grep -q 'ERROR: libFuzzer\|==== oracle mismatch' "$work/fuzz.log" && note="$note (run hit a crash: see $work/fuzz.log)"
+  printf '%-20s %12s %14s %10s   %s\n' "$t" "$rate" "${floor:--}" "$share" "$note"
+done

@@ -1,0 +1,211 @@
+/* derp-client: the derpcheck reference DERP client. See client_flags.c for
+ * the command line and client_output.h for what it prints. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client_flags.h"
+#include "client_modes.h"
+#include "client_output.h"
+#include "client_time.h"
+#include "client_tls.h"
+#include "derp/derp_keys.h"
+#include "derp/derpmap.h"
+
+#define PIN_PREFIX "sha256-raw:"
+
+/* Reads at most `max` bytes of a file ("-" = stdin). NUL-terminated. */
+static char *read_bounded(const char *path, size_t max, size_t *len, char *err, size_t cap) {
+  int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(err, cap, "open %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  char *buf = malloc(max + 2);
+  size_t n = 0;
+  while (buf != NULL && n <= max) {
+    ssize_t r = read(fd, buf + n, max + 1 - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      snprintf(err, cap, "read %s: %s", path, strerror(errno));
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  if (buf == NULL) {
+    if (err[0] == '\0') snprintf(err, cap, "out of memory");
+    return NULL;
+  }
+  if (n > max) {
+    snprintf(err, cap, "%s: larger than %zu bytes", path, max);
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* The DERPMap from --derpmap (file, stdin, or inline text) or --node, else
+ * from --snippet. */
+static struct derp_map *load_map(const struct client_flags *f, char *err, size_t cap) {
+  struct derp_map *m = NULL;
+  struct derp_map_error e = {{0}};
+  if (f->derpmap) {
+    const char *d = f->derpmap;
+    bool inline_text = d[0] == '{' || d[0] == ' ';
+    size_t len = 0;
+    char *text = inline_text ? NULL : read_bounded(d, DERP_MAP_MAX_INPUT, &len, err, cap);
+    if (!inline_text && text == NULL) return NULL;
+    bool ok = derp_map_parse(inline_text ? d : text, inline_text ? strlen(d) : len, &m, &e);
+    free(text);
+    if (!ok) snprintf(err, cap, "--derpmap: %s", e.msg);
+    return ok ? m : NULL;
+  }
+  if (f->node) {
+    if (!derp_map_parse_node_flags(f->node, strlen(f->node), &m, &e)) {
+      snprintf(err, cap, "--node: %s", e.msg);
+      return NULL;
+    }
+    return m;
+  }
+  if (!derp_map_parse(f->snippet, strlen(f->snippet), &m, &e)) {
+    snprintf(err, cap, "--snippet: %s", e.msg);
+    return NULL;
+  }
+  return m;
+}
+
+/* The pinned hash the relay's snippet announces, for the Diagnosis. */
+static bool snippet_hash(const char *snippet, char out[DERP_MAP_MAX_STRING + 1]) {
+  struct derp_map *m = NULL;
+  struct derp_map_error e;
+  if (snippet == NULL || !derp_map_parse(snippet, strlen(snippet), &m, &e)) return false;
+  bool ok = m->region_count > 0 && m->regions[0].node_count > 0 &&
+            strncmp(m->regions[0].nodes[0].cert_name, PIN_PREFIX, strlen(PIN_PREFIX)) == 0;
+  if (ok)
+    snprintf(out, DERP_MAP_MAX_STRING + 1, "%s",
+             m->regions[0].nodes[0].cert_name + strlen(PIN_PREFIX));
+  derp_map_free(m);
+  return ok;
+}
+
+static bool load_keys(const struct client_flags *f, struct client_conn_options *o, char *err,
+                      size_t cap) {
+  struct derp_keypair kp;
+  if (f->key_file == NULL) {
+    if (!derp_keypair_generate(&kp)) {
+      snprintf(err, cap, "cannot generate a node key");
+      return false;
+    }
+  } else {
+    size_t len;
+    char *text = read_bounded(f->key_file, DERP_KEYFILE_MAX_BYTES, &len, err, cap);
+    if (text == NULL) return false;
+    char why[256];
+    enum derp_keyfile_status st = derp_keyfile_parse((const uint8_t *)text, len, kp.priv, why, sizeof why);
+    free(text);
+    if (st != DERP_KEYFILE_OK || !derp_key_public_from_private(kp.priv, kp.pub)) {
+      snprintf(err, cap, "key file \"%s\": %s", f->key_file, st != DERP_KEYFILE_OK ? why : "bad key");
+      return false;
+    }
+  }
+  memcpy(o->client_priv, kp.priv, 32);
+  memcpy(o->client_pub, kp.pub, 32);
+  return true;
+}
+
+static int finish(const struct client_flags *f, struct client_verdict *v, enum client_exit rc) {
+  if (rc == CLIENT_EXIT_USAGE) {
+    v->pass = false;
+    fprintf(stderr, "derp-client: %s\n", v->reason);
+  }
+  if (!client_output_write(stdout, v, f->json)) return CLIENT_EXIT_USAGE;
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN);
+  struct client_flags f;
+  char err[1024] = "";
+  enum client_flags_result fr = client_flags_parse(argc, argv, &f, err, sizeof err);
+  if (fr == CLIENT_FLAGS_HELP) {
+    fputs(client_flags_usage(), stdout);
+    return 0;
+  }
+  struct client_verdict v;
+  client_verdict_init(&v);
+  if (fr != CLIENT_FLAGS_OK) {
+    snprintf(v.reason, sizeof v.reason, "%s", err);
+    fprintf(stderr, "derp-client: %s\n%s", err, "Run 'derp-client --help' for usage.\n");
+    if (f.json) client_output_write(stdout, &v, true);
+    return CLIENT_EXIT_USAGE;
+  }
+  struct client_run run = {.flags = &f};
+  run.conn.profile = f.profile;
+  run.conn.legacy_tls = true; /* connect-like modes under debug-legacy use its TLS config */
+  run.conn.ca_file = f.ca_file;
+  run.conn.tls_max = f.tls_max;
+  run.conn.tls_only = f.tls_only;
+  run.conn.deadline_ms = client_now_ms() + f.timeout_ms;
+  run.conn.now = client_unix_now();
+
+  struct client_run_state *st = calloc(1, sizeof *st);
+  uint8_t *packet = calloc(1, f.packet_len + 1);
+  struct derp_map *map = NULL;
+  enum client_exit rc = CLIENT_EXIT_USAGE;
+  if (st == NULL || packet == NULL) {
+    snprintf(v.reason, sizeof v.reason, "out of memory");
+    goto out;
+  }
+  client_conn_init(&st->conn);
+  map = load_map(&f, v.reason, sizeof v.reason);
+  if (map == NULL) goto out;
+  if (f.packet_hex) {
+    size_t n;
+    client_hex_decode(f.packet_hex, packet, f.packet_len, &n);
+    run.packet = packet;
+  }
+  char snippet_sha[DERP_MAP_MAX_STRING + 1];
+  if (snippet_hash(f.snippet, snippet_sha)) run.snippet_sha256 = snippet_sha;
+  if (!load_keys(&f, &run.conn, v.reason, sizeof v.reason)) goto out;
+  if (f.ca_file && !client_tls_check_ca_file(f.ca_file, v.reason, sizeof v.reason)) goto out;
+  run.map = map;
+
+  char only_region[32];
+  run.region_selector = f.region;
+  if (run.region_selector == NULL && map->region_count == 1) {
+    snprintf(only_region, sizeof only_region, "%lld", (long long)map->regions[0].id);
+    run.region_selector = only_region;
+  }
+  run.region = run.region_selector ? derp_map_find_region(map, run.region_selector) : NULL;
+  if (f.mode == CLIENT_MODE_PROBE) {
+    rc = client_run_probe(&run, st, &v);
+    goto out;
+  }
+  if (run.region == NULL) {
+    if (run.region_selector == NULL)
+      snprintf(v.reason, sizeof v.reason, "the DERPMap has %zu regions: choose one with --region",
+               map->region_count);
+    else
+      snprintf(v.reason, sizeof v.reason, "no such region \"%s\" in DERP map", run.region_selector);
+    goto out;
+  }
+  rc = f.mode == CLIENT_MODE_STUN ? client_run_stun(&run, st, &v) : client_run_derp(&run, st, &v);
+out:;
+  int status = finish(&f, &v, rc);
+  if (st != NULL) client_conn_close(&st->conn);
+  free(st);
+  free(packet);
+  derp_map_free(map);
+  return status;
+}
