@@ -29,6 +29,8 @@ static void arm(struct relay_connection *c, bool writable) {
                c);
   event_add(c->io, NULL);
   c->io_writable_armed = writable;
+  /* event_del dropped a pending activation for buffered records (derp_read). */
+  if (SSL_has_pending(c->ssl)) event_active(c->io, EV_READ, 0);
 }
 
 /* The reason a TLS stream ended, in the words the logs use. */
