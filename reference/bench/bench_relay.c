@@ -19,6 +19,12 @@
  *      connected, from /proc/<pid>/status before and after.
  *
  * Targets: (a) >= 0.8 of bare, (b) >= 0.7 of bare, (c) <= 16 KiB.
+ *
+ * The machine is shared (2 cores): besides the rates, (a) and (b) print the
+ * CPU time of every process involved (from /proc/<pid>/stat), so the cost
+ * ratio can be read independently of what else is running. For (b) the
+ * "CPU-bound ratio" is what the rate ratio becomes when the relay and the
+ * clients each have a core: bare cost / max(relay cost, client cost).
  * Usage: bench_relay [--quick] [--relay PATH] [--only a|b|c] [--seconds S]
  * (--only runs one part, --seconds sets each measurement's length). --quick runs each part for a
  * fraction of a second with a few hundred clients (the ctest smoke run); its

@@ -55,11 +55,20 @@ static char *read_bounded(const char *path, size_t max, size_t *len, char *err, 
   return buf;
 }
 
-/* The DERPMap from --derpmap (file, stdin, or inline text) or --node, else
- * from --snippet. */
+/* The DERPMap from --derpmap (file, stdin, or inline text); or from --node
+ * laid over the --snippet's node (so `--snippet LINE --node DERPPort=P`
+ * keeps the snippet's HostName and CertName); or from --snippet alone. */
 static struct derp_map *load_map(const struct client_flags *f, char *err, size_t cap) {
   struct derp_map *m = NULL;
   struct derp_map_error e = {{0}};
+  if (f->derpmap && f->snippet) {
+    struct derp_map *snippet = NULL;
+    if (!derp_map_parse(f->snippet, strlen(f->snippet), &snippet, &e)) {
+      snprintf(err, cap, "--snippet: %s", e.msg);
+      return NULL;
+    }
+    derp_map_free(snippet);
+  }
   if (f->derpmap) {
     const char *d = f->derpmap;
     bool inline_text = d[0] == '{' || d[0] == ' ';
@@ -71,18 +80,22 @@ static struct derp_map *load_map(const struct client_flags *f, char *err, size_t
     if (!ok) snprintf(err, cap, "--derpmap: %s", e.msg);
     return ok ? m : NULL;
   }
-  if (f->node) {
-    if (!derp_map_parse_node_flags(f->node, strlen(f->node), &m, &e)) {
-      snprintf(err, cap, "--node: %s", e.msg);
+  struct derp_map *snippet = NULL;
+  if (f->snippet) {
+    if (!derp_map_parse(f->snippet, strlen(f->snippet), &snippet, &e)) {
+      snprintf(err, cap, "--snippet: %s", e.msg);
       return NULL;
     }
-    return m;
+    if (!f->node) return snippet;
   }
-  if (!derp_map_parse(f->snippet, strlen(f->snippet), &m, &e)) {
-    snprintf(err, cap, "--snippet: %s", e.msg);
-    return NULL;
-  }
-  return m;
+  const struct derp_node *base =
+      snippet && snippet->region_count > 0 && snippet->regions[0].node_count > 0
+          ? &snippet->regions[0].nodes[0]
+          : NULL;
+  bool ok = derp_map_parse_node_flags_onto(base, f->node, strlen(f->node), &m, &e);
+  derp_map_free(snippet);
+  if (!ok) snprintf(err, cap, "--node: %s", e.msg);
+  return ok ? m : NULL;
 }
 
 /* The pinned hash the relay's snippet announces, for the Diagnosis. */

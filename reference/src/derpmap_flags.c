@@ -116,21 +116,58 @@ static bool pairs_to_node(const char *text, size_t len, json_t *node, struct der
   }
 }
 
-bool derp_map_parse_node_flags(const char *text, size_t len, struct derp_map **out,
-                               struct derp_map_error *err) {
+/* The JSON object of a parsed node, with only the fields it sets (the same
+ * "absent = zero value" reading the decoder applies). */
+static json_t *node_to_json(const struct derp_node *n) {
+  json_t *o = json_object();
+  if (!o) return NULL;
+  const struct {
+    const char *key;
+    const char *value;
+  } strings[] = {{"Name", n->name},     {"HostName", n->host_name}, {"CertName", n->cert_name},
+                 {"IPv4", n->ipv4},     {"IPv6", n->ipv6},          {"STUNTestIP", n->stun_test_ip}};
+  bool ok = true;
+  for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+    if (strings[i].value && strings[i].value[0])
+      ok = ok && json_object_set_new(o, strings[i].key, json_string(strings[i].value)) == 0;
+  if (n->region_id) ok = ok && json_object_set_new(o, "RegionID", json_integer(n->region_id)) == 0;
+  if (n->derp_port) ok = ok && json_object_set_new(o, "DERPPort", json_integer(n->derp_port)) == 0;
+  if (n->stun_port) ok = ok && json_object_set_new(o, "STUNPort", json_integer(n->stun_port)) == 0;
+  if (n->stun_only) ok = ok && json_object_set_new(o, "STUNOnly", json_true()) == 0;
+  if (n->insecure_for_tests) ok = ok && json_object_set_new(o, "InsecureForTests", json_true()) == 0;
+  if (n->can_port80) ok = ok && json_object_set_new(o, "CanPort80", json_true()) == 0;
+  if (!ok) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+bool derp_map_parse_node_flags_onto(const struct derp_node *base, const char *text, size_t len,
+                                    struct derp_map **out, struct derp_map_error *err) {
   *out = NULL;
   err->msg[0] = '\0';
   ENSURE(text != NULL || len == 0, flag_fail(err, "no input"));
   ENSURE(len <= DERP_MAP_MAX_INPUT,
          flag_fail(err, "input too large (%zu bytes, limit %u)", len, DERP_MAP_MAX_INPUT));
-  json_t *node = json_object();
-  ENSURE(node, flag_fail(err, "out of memory"));
-  bool ok = pairs_to_node(text, len, node, err);
+  json_t *flags = json_object();
+  json_t *node = base ? node_to_json(base) : json_object();
+  bool ok = flags && node;
+  if (!ok) flag_fail(err, "out of memory");
+  ok = ok && pairs_to_node(text, len, flags, err);
+  /* Flags win over the base node: `--snippet LINE --node DERPPort=4443`. */
+  if (ok && json_object_update(node, flags) != 0) ok = flag_fail(err, "out of memory");
   char *json = ok ? json_dumps(node, JSON_COMPACT) : NULL;
+  json_decref(flags);
   json_decref(node);
   GUARD(ok);
   ENSURE(json, flag_fail(err, "out of memory"));
   ok = derp_map_parse(json, strlen(json), out, err);
   free(json);
   return ok;
+}
+
+bool derp_map_parse_node_flags(const char *text, size_t len, struct derp_map **out,
+                               struct derp_map_error *err) {
+  return derp_map_parse_node_flags_onto(NULL, text, len, out, err);
 }

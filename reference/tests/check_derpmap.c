@@ -218,6 +218,51 @@ START_TEST(node_flags_malformed_pairs) {
 }
 END_TEST
 
+/* `--snippet LINE --node DERPPort=P`: the flags override, the rest of the
+ * snippet's node stays. */
+START_TEST(node_flags_onto_snippet_keep_unset_fields) {
+  struct derp_map *base = parse_ok(
+      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\","
+      "\"CertName\":\"sha256-raw:" HASH "\"}\n");
+  struct derp_map *m = NULL;
+  struct derp_map_error e;
+  const char *flags = "DERPPort=4443,STUNPort=-1";
+  ck_assert_msg(derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags),
+                                               &m, &e),
+                "%s", e.msg);
+  const struct derp_node *n = &m->regions[0].nodes[0];
+  ck_assert_str_eq(n->name, "custom");
+  ck_assert_str_eq(n->host_name, "127.0.0.1");
+  ck_assert_str_eq(n->cert_name, "sha256-raw:" HASH);
+  ck_assert_int_eq(n->derp_port, 4443);
+  ck_assert_int_eq(n->stun_port, -1);
+  ck_assert_int_eq(m->regions[0].id, 900);
+  derp_map_free(m);
+  derp_map_free(base);
+}
+END_TEST
+
+START_TEST(node_flags_onto_snippet_flag_wins) {
+  struct derp_map *base = parse_ok(
+      "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:" HASH "\",\"DERPPort\":1}");
+  struct derp_map *m = NULL;
+  struct derp_map_error e;
+  const char *flags = "CertName=sha256-raw:ABC,DERPPort=2";
+  ck_assert(derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m,
+                                           &e));
+  ck_assert_str_eq(m->regions[0].nodes[0].cert_name, "sha256-raw:ABC");
+  ck_assert_int_eq(m->regions[0].nodes[0].derp_port, 2);
+  derp_map_free(m);
+  /* Duplicates inside the flags stay an error even with a base. */
+  flags = "DERPPort=2,DERPPort=3";
+  ck_assert(!derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m,
+                                            &e));
+  ck_assert_str_eq(e.msg, "duplicate key \"DERPPort\"");
+  ck_assert_ptr_null(m);
+  derp_map_free(base);
+}
+END_TEST
+
 START_TEST(unknown_fields_ignored) {
   struct derp_map *m = parse_ok(
       "{\"Regions\":{\"900\":{\"Future\":[1,{\"x\":null}],\"Nodes\":[{\"HostName\":\"h\",\"NewThing\":7}]}},"
@@ -672,6 +717,8 @@ static Suite *derpmap_suite(void) {
   tcase_add_test(valid, log_message_error_counts_user_lines);
   tcase_add_test(valid, node_flags_parse);
   tcase_add_test(valid, node_flags_region_id);
+  tcase_add_test(valid, node_flags_onto_snippet_keep_unset_fields);
+  tcase_add_test(valid, node_flags_onto_snippet_flag_wins);
   tcase_add_test(valid, unknown_fields_ignored);
   tcase_add_test(valid, field_names_fold_case_like_go);
   tcase_add_test(valid, null_fields_are_absent);

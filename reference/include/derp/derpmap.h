@@ -85,6 +85,12 @@ bool derp_map_parse(const char *text, size_t len, struct derp_map **out,
 bool derp_map_parse_node_flags(const char *text, size_t len, struct derp_map **out,
                                struct derp_map_error *err);
 
+/* The same, with the pairs laid over `base` (a node parsed earlier, e.g. the
+ * relay's snippet line): a key given in `text` replaces the base's value,
+ * every other base field is kept. base NULL = derp_map_parse_node_flags. */
+bool derp_map_parse_node_flags_onto(const struct derp_node *base, const char *text, size_t len,
+                                    struct derp_map **out, struct derp_map_error *err);
+
 void derp_map_free(struct derp_map *m);
 
 /* Region by selector, as `tailscale debug derp <region>` does (§5.1): a

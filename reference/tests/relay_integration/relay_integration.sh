@@ -367,11 +367,25 @@ t_exchange() {
 
 t_malformed_peer() {
   start_relay r1
-  probe malformed "$ADDR" >"$WORK/m.out" || fail "malformed-peer scenario failed"
-  expect_grep '^malformed_peer closed$' "$WORK/m.out" "malformed peer cut off"
-  expect_grep '^others working$' "$WORK/m.out" "others unaffected"
+  # TYPE:LEN (hex type) and the reason relay_core must give (spec §6.6).
+  local cases=(
+    "4:10|short send packet frame"
+    "10:0|insufficient permissions"
+    "11:32|insufficient permissions"
+    "a:70|insufficient permissions"
+    "10:1|handleFrameWatchConns wrong size"
+    "7:2|frameNotePreferred wrong size"
+    "12:4|short ping: 4"
+  ) k frame want
+  for k in "${cases[@]}"; do
+    frame=${k%%|*}
+    want=${k#*|}
+    probe malformed "$ADDR" --frame "$frame" >"$WORK/m.out" || fail "frame $frame: scenario failed"
+    expect_grep '^malformed_peer closed$' "$WORK/m.out" "frame $frame cut off"
+    expect_grep '^others working$' "$WORK/m.out" "others unaffected by frame $frame"
+    expect_grep "closed: $want" "$WORK/r1.log" "frame $frame reason"
+  done
   stop_relay "$RELAY_PID"
-  expect_grep 'short send packet frame' "$WORK/r1.log" "reason logged"
 }
 
 t_same_key() {
