@@ -57,7 +57,8 @@ while (($#)); do
   shift
 done
 [ -n "$target" ] || { usage >&2; exit 2; }
-[ -f "$ROOT/fuzz/$target.c" ] || die "no such target: fuzz/$target.c"
+grep -Eq "^derp_fuzz_target\\(${target}( |\\)|$)" "$ROOT/fuzz/CMakeLists.txt" ||
+  die "no such fuzz target: $target (see derp_fuzz_target() in fuzz/CMakeLists.txt)"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, not '$jobs'"
 case "$duration" in
   *[0-9]s) secs=${duration%s} ;;

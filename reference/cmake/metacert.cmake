@@ -16,5 +16,6 @@ derp_check_test(check_metacert DEPS derp_metacert OpenSSL::Crypto)
 derp_module(ipcert
   SOURCES src/ipcert_name.c src/ipcert_generate.c src/ipcert_files.c src/ipcert_pem.c
           src/ipcert_hostname.c src/ipcert_provider.c src/ipcert_snippet.c
+  DEPS derp_pin_verify derp_cert_fields
   LIBS OpenSSL::Crypto)
 derp_check_test(check_ipcert DEPS derp_ipcert OpenSSL::Crypto)

@@ -77,7 +77,7 @@ void relay_connection_free(struct relay_connection *c, uint64_t now, bool aborti
      * peer learns at once that the relay gave up on it. */
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-  } else if (c->ssl != NULL && !c->io_failed && SSL_is_init_finished(c->ssl)) {
+  } else if (c->ssl != NULL && !c->io_failed && !c->peer_closed && SSL_is_init_finished(c->ssl)) {
     SSL_shutdown(c->ssl); /* one non-blocking close_notify, as Go's Close */
   }
   ERR_clear_error();
@@ -216,6 +216,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
 
 void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
   struct relay_server *s = c->srv;
+  c->peer_closed = true;
   struct relay_conn *core = c->core;
   c->core = NULL;
   relay_conn_close(core, now, reason);
@@ -275,6 +276,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
     return;
   }
   if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) == 0) return;
+  c->peer_closed = true;
   if (c->phase == RELAY_PHASE_TLS) {
     log_handshake_error(c, what);
     relay_connection_free(c, now, false);

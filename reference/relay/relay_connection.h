@@ -68,6 +68,7 @@ struct relay_connection {
   bool read_wants_write;  /* SSL_read needs the socket writable (TLS 1.3 KeyUpdate) */
   bool write_wants_read;  /* SSL_write needs the socket readable */
   bool io_failed;         /* a write failed: the read side reports the close */
+  bool peer_closed;       /* EOF/error from the peer: a close_notify would go nowhere */
 };
 
 struct relay_conn_list {

@@ -4,47 +4,8 @@
 
 #include "derp/guard.h"
 #include "derp/ipcert.h"
+#include "derp/pin_verify.h" /* go_quote: Go's %q */
 
-/* Go's %q (strconv.Quote) for the message texts. Valid multi-byte UTF-8 is
- * copied as is (Go would escape the rare non-printable runes among it). */
-static void go_quote(const char *s, char *out, size_t cap) {
-  size_t n = 0;
-  if (cap < 3) {
-    if (cap > 0) out[0] = '\0';
-    return;
-  }
-  out[n++] = '"';
-  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-    char piece[8];
-    size_t plen = 0;
-    unsigned char c = *p;
-    static const char escapes[] = "\a\b\f\n\r\t\v";
-    static const char letters[] = "abfnrtv";
-    const char *e = c != 0 ? strchr(escapes, c) : NULL;
-    size_t seq = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool utf8_ok = seq > 1;
-    for (size_t k = 1; k < seq && utf8_ok; k++) utf8_ok = (p[k] & 0xc0) == 0x80;
-    if (c == '"' || c == '\\') {
-      plen = (size_t)snprintf(piece, sizeof piece, "\\%c", c);
-    } else if (e != NULL) {
-      plen = (size_t)snprintf(piece, sizeof piece, "\\%c", letters[e - escapes]);
-    } else if (c >= 0x20 && c < 0x7f) {
-      piece[0] = (char)c;
-      plen = 1;
-    } else if (utf8_ok) {
-      memcpy(piece, p, seq);
-      plen = seq;
-      p += seq - 1;
-    } else {
-      plen = (size_t)snprintf(piece, sizeof piece, "\\x%02x", c);
-    }
-    if (n + plen + 2 > cap) break;
-    memcpy(out + n, piece, plen);
-    n += plen;
-  }
-  out[n++] = '"';
-  out[n] = '\0';
-}
 
 static enum ipcert_status load_failed(enum ipcert_status st, const char *name, const char *cause, char *err,
                                       size_t err_cap) {
