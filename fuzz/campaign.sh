@@ -57,6 +57,7 @@ while (($#)); do
   shift
 done
 [ -n "$target" ] || { usage >&2; exit 2; }
+[[ "$target" =~ ^[a-z0-9_]+$ ]] || die "a target name is lowercase letters, digits and _ (got '$target')"
 grep -Eq "^derp_fuzz_target\\(${target}( |\\)|$)" "$ROOT/fuzz/CMakeLists.txt" ||
   die "no such fuzz target: $target (see derp_fuzz_target() in fuzz/CMakeLists.txt)"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs wants a positive integer, not '$jobs'"
