@@ -84,6 +84,9 @@ static const char usage_text[] =
     "  --jobs N                 scenarios in parallel (default: 1)\n"
     "  --seed N                 seed for certificates and keys (default: 1)\n"
     "  --keep                   keep each scenario's temp dir (printed)\n"
+    "  --tls-only               the relay is a plain TLS peer (e.g. an openssl\n"
+    "                           s_server --relay-cmd): the reference client's\n"
+    "                           connect steps stop after the certificate check\n"
     "  --tmpdir DIR             where temp dirs go (default: $TMPDIR or /tmp)\n"
     "  --ready-timeout MS       relay/proxy/background client readiness\n"
     "                           deadline (default: 10000)\n"
@@ -115,7 +118,7 @@ struct options {
   const char *relay_cmd, *client_cmd, *relay_bin, *client_bin;
   const char *adapters, *proxy_bin, *tmpdir;
   const char *json, *junit;
-  bool openssl, keep, verbose, quiet;
+  bool openssl, keep, verbose, quiet, tls_only;
   int jobs, ready_timeout, client_timeout;
   unsigned long long seed;
 };
@@ -158,7 +161,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
   enum {
     O_FILTER = 256, O_PROFILE, O_LAYER, O_SCEN, O_RELAY_CMD, O_CLIENT_CMD,
     O_RELAY_BIN, O_CLIENT_BIN, O_OPENSSL, O_ADAPTERS, O_PROXY, O_JOBS,
-    O_SEED, O_KEEP, O_TMPDIR, O_READY, O_CLIENT_T, O_JSON, O_JUNIT,
+    O_SEED, O_KEEP, O_TLS_ONLY, O_TMPDIR, O_READY, O_CLIENT_T, O_JSON, O_JUNIT,
   };
   static const struct option longopts[] = {
       {"filter", required_argument, NULL, O_FILTER},
@@ -175,6 +178,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
       {"jobs", required_argument, NULL, O_JOBS},
       {"seed", required_argument, NULL, O_SEED},
       {"keep", no_argument, NULL, O_KEEP},
+      {"tls-only", no_argument, NULL, O_TLS_ONLY},
       {"tmpdir", required_argument, NULL, O_TMPDIR},
       {"ready-timeout", required_argument, NULL, O_READY},
       {"client-timeout", required_argument, NULL, O_CLIENT_T},
@@ -213,6 +217,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
     case O_ADAPTERS: o->adapters = optarg; break;
     case O_PROXY: o->proxy_bin = optarg; break;
     case O_KEEP: o->keep = true; break;
+    case O_TLS_ONLY: o->tls_only = true; break;
     case O_TMPDIR: o->tmpdir = optarg; break;
     case O_JSON: o->json = optarg; break;
     case O_JUNIT: o->junit = optarg; break;
@@ -358,6 +363,7 @@ static int cmd_run(struct scenario *const *sel, size_t n, struct options *o) {
       .adapters_dir = o->adapters ? o->adapters : DERPCHECK_ADAPTERS_DIR,
       .tmp_root = tmp,
       .keep = o->keep,
+      .tls_only = o->tls_only,
       .seed = o->seed,
       .profiles = o->n_profiles ? o->profiles : NULL,
       .ready_timeout_ms = o->ready_timeout,

@@ -46,6 +46,7 @@ static bool client_vars(struct ctx *c, const json_t *st, const char *profile,
       {strcmp(mode, "recv") == 0, "--timeout-ms", timeout},
       {c->m.ca_file[0] != '\0', "--ca-file", c->m.ca_file},
   };
+  if (c->cfg->tls_only && strcmp(mode, "connect") == 0) words[n++] = "--tls-only";
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     if (!flags[i].on) continue;
     words[n++] = flags[i].flag;

@@ -26,6 +26,9 @@ struct run_config {
   const char *proxy_bin;  /* derpcheck-proxy */
   const char *adapters_dir;
   const char *tmp_root;
+  /* The relay is a TLS peer, not a DERP server (e.g. openssl s_server):
+   * connect steps stop after the certificate check (--tls-only). */
+  bool tls_only;
   bool keep; /* keep the temp dir */
   uint64_t seed;
   const char *const *profiles; /* selected columns; NULL: all */
