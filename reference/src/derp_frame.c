@@ -223,14 +223,31 @@ bool derp_encode_server_info(struct byte_writer *w, const uint8_t nonce[DERP_NON
 }
 
 /* Seals straight into the writer's free space: no scratch buffer needed. */
+static bool seal_into_shared(struct byte_writer *w, const uint8_t *json, size_t json_len,
+                             const uint8_t nonce[DERP_NONCE_LEN],
+                             const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]) {
+  GUARD(sodium_init() >= 0);
+  GUARD(byte_writer_space(w) >= DERP_BOX_OVERHEAD + json_len);
+  GUARD(crypto_box_easy_afternm(w->data + w->len, json, json_len, nonce, shared) == 0);
+  w->len += DERP_BOX_OVERHEAD + json_len;
+  return true;
+}
+
+bool derp_box_shared_key(uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
+                         const uint8_t peer_pub[DERP_KEY_LEN],
+                         const uint8_t my_sec[DERP_KEY_LEN]) {
+  GUARD(sodium_init() >= 0);
+  return crypto_box_beforenm(shared, peer_pub, my_sec) == 0;
+}
+
 static bool seal_into(struct byte_writer *w, const uint8_t *json, size_t json_len,
                       const uint8_t nonce[DERP_NONCE_LEN], const uint8_t to_pub[DERP_KEY_LEN],
                       const uint8_t from_sec[DERP_KEY_LEN]) {
-  GUARD(sodium_init() >= 0);
-  GUARD(byte_writer_space(w) >= DERP_BOX_OVERHEAD + json_len);
-  GUARD(crypto_box_easy(w->data + w->len, json, json_len, nonce, to_pub, from_sec) == 0);
-  w->len += DERP_BOX_OVERHEAD + json_len;
-  return true;
+  uint8_t shared[DERP_BOX_SHARED_KEY_LEN];
+  bool ok = derp_box_shared_key(shared, to_pub, from_sec) &&
+            seal_into_shared(w, json, json_len, nonce, shared);
+  sodium_memzero(shared, sizeof shared);
+  return ok;
 }
 
 bool derp_encode_client_info_sealed(struct byte_writer *w,
@@ -252,20 +269,31 @@ bool derp_encode_client_info_sealed(struct byte_writer *w,
   return true;
 }
 
+bool derp_encode_server_info_sealed_shared(struct byte_writer *w,
+                                           const uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
+                                           const uint8_t nonce[DERP_NONCE_LEN],
+                                           const uint8_t *json, size_t json_len) {
+  GUARD(json_len <= DERP_MAX_WRITE_FRAME_LEN);
+  size_t start = w->len;
+  GUARD(frame_begin(w, DERP_FRAME_SERVER_INFO, DERP_NONCE_LEN + DERP_BOX_OVERHEAD + json_len));
+  GUARD(byte_writer_bytes(w, nonce, DERP_NONCE_LEN));
+  if (!seal_into_shared(w, json, json_len, nonce, shared)) {
+    w->len = start;
+    return false;
+  }
+  return true;
+}
+
 bool derp_encode_server_info_sealed(struct byte_writer *w,
                                     const uint8_t server_sec[DERP_KEY_LEN],
                                     const uint8_t client_pub[DERP_KEY_LEN],
                                     const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
                                     size_t json_len) {
-  GUARD(json_len <= DERP_MAX_WRITE_FRAME_LEN);
-  size_t start = w->len;
-  GUARD(frame_begin(w, DERP_FRAME_SERVER_INFO, DERP_NONCE_LEN + DERP_BOX_OVERHEAD + json_len));
-  GUARD(byte_writer_bytes(w, nonce, DERP_NONCE_LEN));
-  if (!seal_into(w, json, json_len, nonce, client_pub, server_sec)) {
-    w->len = start;
-    return false;
-  }
-  return true;
+  uint8_t shared[DERP_BOX_SHARED_KEY_LEN];
+  bool ok = derp_box_shared_key(shared, client_pub, server_sec) &&
+            derp_encode_server_info_sealed_shared(w, shared, nonce, json, json_len);
+  sodium_memzero(shared, sizeof shared);
+  return ok;
 }
 
 static bool encode_keyed_packet(struct byte_writer *w, uint8_t type,
@@ -511,9 +539,9 @@ enum derp_decode_status derp_decode_restarting(const uint8_t *p, size_t n,
 
 /* ---- NaCl box -------------------------------------------------------- */
 
-bool derp_open_box(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
-                   size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
-                   const uint8_t peer_pub[DERP_KEY_LEN], const uint8_t my_sec[DERP_KEY_LEN]) {
+bool derp_open_box_shared(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
+                          size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
+                          const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]) {
   GUARD(sodium_init() >= 0);
   GUARD(sealed != NULL && sealed_len >= DERP_BOX_OVERHEAD);
   size_t plain_len = sealed_len - DERP_BOX_OVERHEAD;
@@ -522,7 +550,17 @@ bool derp_open_box(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t 
   /* libsodium wants a writable pointer even for an empty message. */
   uint8_t empty[1];
   uint8_t *dst = plain_len ? out : empty;
-  GUARD(crypto_box_open_easy(dst, sealed, sealed_len, nonce, peer_pub, my_sec) == 0);
+  GUARD(crypto_box_open_easy_afternm(dst, sealed, sealed_len, nonce, shared) == 0);
   *out_len = plain_len;
   return true;
+}
+
+bool derp_open_box(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
+                   size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
+                   const uint8_t peer_pub[DERP_KEY_LEN], const uint8_t my_sec[DERP_KEY_LEN]) {
+  uint8_t shared[DERP_BOX_SHARED_KEY_LEN];
+  bool ok = derp_box_shared_key(shared, peer_pub, my_sec) &&
+            derp_open_box_shared(out, out_cap, out_len, sealed, sealed_len, nonce, shared);
+  sodium_memzero(shared, sizeof shared);
+  return ok;
 }

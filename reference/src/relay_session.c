@@ -65,6 +65,7 @@ static bool is_mesh_peer(const struct relay *r, const struct relay_client_info *
 }
 
 static void accept_client(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN],
+                          const uint8_t box_key[DERP_BOX_SHARED_KEY_LEN],
                           const struct relay_client_info *info, bool mesh) {
   struct relay *r = c->relay;
   memcpy(c->key, key, DERP_KEY_LEN);
@@ -89,8 +90,8 @@ static void accept_client(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN],
   struct byte_writer w;
   size_t frame_len = DERP_FRAME_HEADER_LEN + DERP_NONCE_LEN + DERP_BOX_OVERHEAD + json_len;
   if (!relay_conn_reserve(c, frame_len, &w)) return;
-  if (!derp_encode_server_info_sealed(&w, r->opt.server_secret, c->key, nonce,
-                                      (const uint8_t *)server_info_json, json_len)) {
+  if (!derp_encode_server_info_sealed_shared(&w, box_key, nonce,
+                                             (const uint8_t *)server_info_json, json_len)) {
     relay_conn_fail(c, "internal: cannot seal ServerInfo");
     return;
   }
@@ -117,8 +118,11 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
   char key_text[RELAY_KEY_TEXT_LEN];
   relay_key_text(ci.key, key_text);
   size_t plain_len = 0;
-  if (!derp_open_box(r->scratch, DERP_CLIENT_INFO_MAX_LEN, &plain_len, ci.sealed,
-                     ci.sealed_len, ci.nonce, ci.key, r->opt.server_secret)) {
+  uint8_t box_key[DERP_BOX_SHARED_KEY_LEN];
+  if (!derp_box_shared_key(box_key, ci.key, r->opt.server_secret) ||
+      !derp_open_box_shared(r->scratch, DERP_CLIENT_INFO_MAX_LEN, &plain_len, ci.sealed,
+                            ci.sealed_len, ci.nonce, box_key)) {
+    sodium_memzero(box_key, sizeof box_key);
     r->stats.handshake_failures++;
     relay_conn_fail(c, "msgbox: cannot open len=%u with client key %s", f->len - DERP_KEY_LEN,
                     key_text);
@@ -129,6 +133,7 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
   if (!relay_client_info_decode(r->scratch, plain_len, &info, err, sizeof err)) {
     r->stats.handshake_failures++;
     relay_conn_fail(c, "msg: %s", err);
+    sodium_memzero(box_key, sizeof box_key);
     return;
   }
   bool mesh = is_mesh_peer(r, &info);
@@ -139,9 +144,11 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
                     "client %s rejected: peer %s not authorized (not found in local "
                     "tailscaled)",
                     key_text, key_text);
+    sodium_memzero(box_key, sizeof box_key);
     return;
   }
-  accept_client(c, ci.key, &info, mesh);
+  accept_client(c, ci.key, box_key, &info, mesh);
+  sodium_memzero(box_key, sizeof box_key);
 }
 
 /* ---- steady state ---------------------------------------------------- */

@@ -318,6 +318,22 @@ enum derp_decode_status derp_decode_restarting(const uint8_t *p, size_t n,
 
 /* ---- NaCl box (§6.5) ------------------------------------------------- */
 
+/* The box key of a key pair (crypto_box_beforenm: one X25519). A relay that
+ * opens ClientInfo and seals ServerInfo for the same client computes it once
+ * and uses the _shared variants: one scalar multiplication per handshake
+ * instead of two. */
+#define DERP_BOX_SHARED_KEY_LEN 32
+bool derp_box_shared_key(uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
+                         const uint8_t peer_pub[DERP_KEY_LEN],
+                         const uint8_t my_sec[DERP_KEY_LEN]);
+bool derp_open_box_shared(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
+                          size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
+                          const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]);
+bool derp_encode_server_info_sealed_shared(struct byte_writer *w,
+                                           const uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
+                                           const uint8_t nonce[DERP_NONCE_LEN],
+                                           const uint8_t *json, size_t json_len);
+
 /* Open a box sealed by `peer_pub` to `my_sec`. `out` receives
  * sealed_len - 16 bytes; false when the box is shorter than its tag, does not
  * authenticate, or out_cap is too small. */
