@@ -22,9 +22,19 @@ while (($#)); do
   shift
 done
 
+summaries=()
 for preset in "${presets[@]}"; do
   echo "== ci/test.sh: preset '$preset'"
   ci/setup.sh --preset "$preset"
-  (cd "build/$preset" && ctest --output-on-failure -j "$(nproc)" --timeout 300 \
-      --output-junit "junit-$preset.xml" ${ctest_args[@]+"${ctest_args[@]}"})
+  log="build/$preset/ctest-output.log"
+  status=0
+  (cd "build/$preset" && ctest --output-on-failure -j "$(nproc)" --timeout 300 --no-label-summary \
+      --output-junit "junit-$preset.xml" ${ctest_args[@]+"${ctest_args[@]}"}) 2>&1 | tee "$log" || status=$?
+  summaries+=("== ci/test.sh summary, preset '$preset':" "$(grep -E 'tests passed, [0-9]+ tests failed out of' "$log" | tail -1)")
+  if ((status != 0)); then
+    printf '%s\n' "${summaries[@]}"
+    exit "$status"
+  fi
 done
+# The last line is ctest's own summary line of the last pass.
+printf '%s\n' "${summaries[@]}"

@@ -1,0 +1,120 @@
+/* Fuzz target derp_keyfile: the relay's `-c` key file parser
+ * (derp_keyfile_parse) and its writer (derp_keyfile_format).
+ *
+ * Input layout: the whole input is the key file's bytes.
+ *
+ * Oracles:
+ *  - never crashes or reads past the input; the status is one the parser
+ *    documents (OK, TOO_LARGE, JSON, FIELD, KEY);
+ *  - failure: `why` is non-empty and NUL-terminated within its cap; a short
+ *    cap gives a prefix of the same text and the same status;
+ *  - success: "privkey:" + the key's 64 hex digits (either case) occur in the
+ *    input, unless the input uses JSON escapes; derp_keyfile_format of the
+ *    key parses back to the same key, holds its lowercase text form, fits in
+ *    the documented 96 bytes, and is refused one byte short of its length;
+ *  - the input's first 32 bytes, taken as a key, also round trip through
+ *    format -> parse (the writer sees every key, not only parsed ones). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "derp/derp_keys.h"
+#include "oracle_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define KEYFILE_FUZZ_MAX_INPUT 4096u
+#define WHY_CAP 512u
+#define SHORT_CAP 9u
+#define FORMAT_CAP 96u /* the documented need */
+
+static int hex_value(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static bool private_text_in_input(const uint8_t *data, size_t size, const uint8_t key[DERP_KEY_LEN]) {
+  static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
+  size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
+  for (size_t at = 0; size >= need && at <= size - need; at++) {
+    if (memcmp(data + at, prefix, plen) != 0) continue;
+    size_t i = 0;
+    for (; i < DERP_KEY_HEX_LEN; i++) {
+      int want = (i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4;
+      if (hex_value(data[at + plen + i]) != want) break;
+    }
+    if (i == DERP_KEY_HEX_LEN) return true;
+  }
+  return false;
+}
+
+static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char *origin) {
+  char text[FORMAT_CAP];
+  memset(text, 'x', sizeof text);
+  ORACLE_ASSERT(derp_keyfile_format(key, text, sizeof text), "format refused %zu bytes (%s)", sizeof text,
+                origin);
+  ORACLE_ASSERT(memchr(text, '\0', sizeof text) != NULL, "formatted text not NUL-terminated (%s)", origin);
+  /* Exact fit is text + NUL; one byte less must be refused. */
+  size_t need = strlen(text) + 1;
+  char exact[FORMAT_CAP];
+  ORACLE_ASSERT(derp_keyfile_format(key, exact, need) && strcmp(exact, text) == 0,
+                "format refused its exact size %zu (%s)", need, origin);
+  ORACLE_ASSERT(!derp_keyfile_format(key, exact, need - 1), "format fit in %zu bytes (%s)", need - 1, origin);
+
+  char key_text[DERP_KEY_TEXT_SIZE];
+  derp_key_private_text(key, key_text);
+  ORACLE_ASSERT(strstr(text, key_text) != NULL, "formatted file lacks %s (%s)", key_text, origin);
+
+  uint8_t back[DERP_KEY_LEN];
+  char why[WHY_CAP];
+  why[0] = '\0';
+  enum derp_keyfile_status st = derp_keyfile_parse((const uint8_t *)text, strlen(text), back, why, sizeof why);
+  if (st != DERP_KEYFILE_OK || memcmp(back, key, DERP_KEY_LEN) != 0) {
+    oracle_mismatch("derp_keyfile_format -> derp_keyfile_parse (%s)", origin);
+    oracle_view("file: %s", text);
+    oracle_view("parse: status %d %s", (int)st, why);
+    oracle_hex("key", key, DERP_KEY_LEN);
+    if (st == DERP_KEYFILE_OK) oracle_hex("parsed", back, DERP_KEY_LEN);
+    oracle_abort();
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size > KEYFILE_FUZZ_MAX_INPUT) return -1;
+
+  uint8_t priv[DERP_KEY_LEN];
+  char why[WHY_CAP];
+  memset(why, 'x', sizeof why);
+  enum derp_keyfile_status st = derp_keyfile_parse(data, size, priv, why, sizeof why);
+  ORACLE_ASSERT(st == DERP_KEYFILE_OK || st == DERP_KEYFILE_ERR_TOO_LARGE || st == DERP_KEYFILE_ERR_JSON ||
+                    st == DERP_KEYFILE_ERR_FIELD || st == DERP_KEYFILE_ERR_KEY,
+                "pure parser returned status %d", (int)st);
+
+  if (st == DERP_KEYFILE_OK) {
+    if (memchr(data, '\\', size) == NULL && !private_text_in_input(data, size, priv)) {
+      oracle_mismatch("parsed key is not a privkey: text of the input");
+      oracle_hex("key", priv, DERP_KEY_LEN);
+      oracle_hex("input", data, size);
+      oracle_abort();
+    }
+    check_format_round_trip(priv, "parsed key");
+  } else {
+    ORACLE_ASSERT(memchr(why, '\0', sizeof why) != NULL, "why not NUL-terminated within the cap");
+    ORACLE_ASSERT(why[0] != '\0', "status %d with an empty why", (int)st);
+    char small[SHORT_CAP];
+    memset(small, 'y', sizeof small);
+    uint8_t again[DERP_KEY_LEN];
+    enum derp_keyfile_status st2 = derp_keyfile_parse(data, size, again, small, sizeof small);
+    ORACLE_ASSERT(st2 == st, "status depends on the why capacity: %d vs %d", (int)st, (int)st2);
+    ORACLE_ASSERT(memchr(small, '\0', sizeof small) != NULL, "short why not NUL-terminated");
+    ORACLE_ASSERT(strncmp(small, why, sizeof small - 1) == 0, "short why is not a prefix: %s / %s", small, why);
+  }
+
+  uint8_t key[DERP_KEY_LEN];
+  memset(key, 0, sizeof key);
+  memcpy(key, data, size < DERP_KEY_LEN ? size : DERP_KEY_LEN);
+  check_format_round_trip(key, "input bytes as a key");
+  return 0;
+}
