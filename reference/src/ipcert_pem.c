@@ -187,6 +187,23 @@ static enum ipcert_status parse_certs(struct ipcert_chain *c, char *err, size_t 
       }
       return IPCERT_ERR_CERT;
     }
+    /* The relay pins and prints der[i] but OpenSSL sends its own encoding of
+     * x509[i]; a non-canonical input (e.g. set padding bits in the signature
+     * BIT STRING, which Go's parser also refuses) would make the printed pin
+     * wrong, so only byte-stable certificates are served. */
+    unsigned char *again = NULL;
+    int again_len = i2d_X509(c->x509[i], &again);
+    bool stable = again_len > 0 && (size_t)again_len == c->der[i].len &&
+                  memcmp(again, c->der[i].ptr, c->der[i].len) == 0;
+    OPENSSL_free(again);
+    if (!stable) {
+      if (i == 0)
+        snprintf(err, err_cap, "x509: malformed certificate (not DER: would be re-encoded)");
+      else
+        snprintf(err, err_cap,
+                 "x509: malformed certificate (number %zu in certificate input: not DER)", i + 1);
+      return IPCERT_ERR_CERT;
+    }
   }
   return IPCERT_OK;
 }

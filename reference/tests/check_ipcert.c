@@ -610,6 +610,49 @@ static enum ipcert_status from_pem(const char *crt, const char *key, char *err, 
   return st;
 }
 
+/* A leaf whose signature BIT STRING says "1 unused bit" and sets it: OpenSSL
+ * parses it but re-encodes it with the bit cleared, so the bytes on the wire
+ * would differ from the file the snippet's pin was computed over (found by
+ * fuzz target ipcert_pem; corpus/regressions/ipcert_pem/). */
+START_TEST(pem_refuses_leaf_that_openssl_would_reencode) {
+  struct pair p = gen("1.2.3.4");
+  unsigned char *der = NULL;
+  int len = i2d_X509(p.cert, &der);
+  ck_assert_int_gt(len, 0);
+  int at = -1; /* the signature: the last TLV, a short-form BIT STRING */
+  for (int k = len - 3; k > 0 && at < 0; k--)
+    if (der[k] == 0x03 && der[k + 1] == len - k - 2 && der[k + 2] == 0x00) at = k;
+  ck_assert_int_ge(at, 0);
+  der[at + 2] = 0x01;
+  der[len - 1] |= 0x01;
+  const unsigned char *q = der;
+  X509 *odd = d2i_X509(NULL, &q, len);
+  ck_assert_ptr_nonnull(odd); /* OpenSSL accepts it... */
+  unsigned char *again = NULL;
+  int again_len = i2d_X509(odd, &again);
+  ck_assert(again_len != len || memcmp(again, der, (size_t)len) != 0); /* ...and re-encodes it */
+  char b64[2048];
+  int n = EVP_EncodeBlock((unsigned char *)b64, der, len);
+  char crt[4096] = "-----BEGIN CERTIFICATE-----\n", key[4096], err[IPCERT_ERR_SIZE];
+  size_t used = strlen(crt);
+  for (int i = 0; i < n; i += 64) {
+    size_t line = (size_t)(n - i < 64 ? n - i : 64);
+    memcpy(crt + used, b64 + i, line);
+    used += line;
+    crt[used++] = '\n';
+  }
+  crt[used] = '\0';
+  strcat(crt, "-----END CERTIFICATE-----\n");
+  pem_key(p.key, KEY_PKCS8, key, sizeof key);
+  ck_assert_int_eq(from_pem(crt, key, err, sizeof err), IPCERT_ERR_CERT);
+  ck_assert_str_eq(err, "x509: malformed certificate (not DER: would be re-encoded)");
+  OPENSSL_free(again);
+  OPENSSL_free(der);
+  X509_free(odd);
+  pair_free(&p);
+}
+END_TEST
+
 START_TEST(pem_error_texts_match_go) {
   struct pair p = gen("1.2.3.4");
   char crt[4096] = "", key[4096], err[IPCERT_ERR_SIZE];
@@ -864,6 +907,7 @@ static Suite *ipcert_suite(void) {
   tcase_add_test(snip, snippet_ipv6_byte_exact_local_time);
   tcase_add_test(snip, snippet_hash_is_sha256_of_leaf_der);
   tcase_add_test(snip, snippet_refuses_dns_hostname_and_small_buffer);
+  tcase_add_test(snip, pem_refuses_leaf_that_openssl_would_reencode);
   suite_add_tcase(s, snip);
   return s;
 }
