@@ -55,7 +55,7 @@
 #include "derp/derp_frame.h"
 #include "derp/derp_keys.h"
 #include "relay_tls.h"
-#include "wait_ready.h"
+#include "harness/ready_wait.h"
 
 #ifndef DERP_RELAY_PATH
 #define DERP_RELAY_PATH "derp-relay"

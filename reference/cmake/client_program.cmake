@@ -35,6 +35,7 @@ set(CLIENT_IT_DIR ${CMAKE_CURRENT_SOURCE_DIR}/tests/client_integration)
 add_executable(client_it_certs ${CLIENT_IT_DIR}/it_certs.c)
 target_link_libraries(client_it_certs PRIVATE harness_certs derp_cert_fields)
 add_executable(client_it_wait ${CLIENT_IT_DIR}/it_wait_file.c)
+target_link_libraries(client_it_wait PRIVATE harness_ready)
 
 function(client_integration_test name)
   add_test(NAME client_integration.${name}

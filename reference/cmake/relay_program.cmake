@@ -29,8 +29,8 @@ target_link_libraries(derp-relay PRIVATE relay_shell)
 # relay_probe (a small DERP/TLS/STUN client) and openssl s_client.
 add_executable(relay_probe
   ${RELAY_IT_DIR}/relay_probe.c ${RELAY_IT_DIR}/probe_conn.c ${RELAY_IT_DIR}/probe_derp.c
-  ${RELAY_IT_DIR}/probe_stun.c ${RELAY_IT_DIR}/wait_ready.c)
-target_link_libraries(relay_probe PRIVATE relay_shell)
+  ${RELAY_IT_DIR}/probe_stun.c)
+target_link_libraries(relay_probe PRIVATE relay_shell harness_ready)
 
 set(RELAY_IT_TESTS
   help flag_errors start_snippet snippet_is_leaf_hash chain_metacert chain_stable_100
@@ -48,10 +48,9 @@ endforeach()
 
 # Benchmark: handshakes/s, packets/s and RSS per idle connection, each next to
 # bare OpenSSL on the same machine. The ctest entry is a brief smoke run.
-add_executable(bench_relay ${CMAKE_CURRENT_SOURCE_DIR}/bench/bench_relay.c ${RELAY_IT_DIR}/wait_ready.c)
-target_include_directories(bench_relay PRIVATE ${RELAY_IT_DIR})
+add_executable(bench_relay ${CMAKE_CURRENT_SOURCE_DIR}/bench/bench_relay.c)
 target_compile_definitions(bench_relay PRIVATE DERP_RELAY_PATH="$<TARGET_FILE:derp-relay>")
-target_link_libraries(bench_relay PRIVATE relay_shell)
+target_link_libraries(bench_relay PRIVATE relay_shell harness_ready)
 add_dependencies(bench_relay derp-relay)
 add_test(NAME bench.relay COMMAND bench_relay --quick)
 set_tests_properties(bench.relay PROPERTIES LABELS bench-smoke TIMEOUT 120)

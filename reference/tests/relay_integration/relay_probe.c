@@ -18,7 +18,7 @@
 #include "derp/stun.h"
 #include "probe_derp.h"
 #include "probe_stun.h"
-#include "wait_ready.h"
+#include "harness/ready_wait.h"
 
 struct cli {
   const char *addr;

@@ -1,10 +1,10 @@
-/* wait_ready: block until a --ready-file appears, without sleeping.
+/* ready_wait: block until a --ready-file appears, without sleeping.
  *
  * Why inotify + pidfd: tests must learn the relay's port as soon as it is
  * listening, and must stop waiting at once if the relay dies first; both
  * are kernel events here, so there is no polling interval to tune. */
-#ifndef WAIT_READY_H
-#define WAIT_READY_H
+#ifndef HARNESS_READY_WAIT_H
+#define HARNESS_READY_WAIT_H
 
 #include <stdbool.h>
 #include <stddef.h>

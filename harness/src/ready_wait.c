@@ -1,4 +1,4 @@
-#include "wait_ready.h"
+#include "harness/ready_wait.h"
 
 #include <errno.h>
 #include <fcntl.h>
