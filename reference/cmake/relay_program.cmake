@@ -16,7 +16,7 @@ derp_check_test(check_relay_flags DEPS relay_flags)
 # stun, ipcert, metacert, derp_keys, ...).
 add_library(relay_shell STATIC
   ${RELAY_DIR}/relay_log.c ${RELAY_DIR}/relay_ready.c ${RELAY_DIR}/relay_listen.c
-  ${RELAY_DIR}/relay_tls.c ${RELAY_DIR}/relay_stun.c ${RELAY_DIR}/relay_port80.c
+  ${RELAY_DIR}/relay_tls.c ${RELAY_DIR}/relay_stun.c
   ${RELAY_DIR}/relay_connection.c ${RELAY_DIR}/relay_derp_io.c
   ${RELAY_DIR}/relay_server.c)
 target_link_libraries(relay_shell PUBLIC relay_flags derpref

@@ -16,7 +16,6 @@
 
 #include "derp/http_head.h"
 #include "relay_log.h"
-#include "relay_port80.h"
 #include "relay_ready.h"
 
 /* Request heads larger than this are refused (Go's default is 1 MiB; a DERP
@@ -187,7 +186,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     struct byte_writer w = byte_writer_init(resp, sizeof resp);
     struct relay_http_decision d;
     enum relay_http_status rs =
-        c->plain ? relay_port80_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d)
+        c->plain ? relay_http_route_port80(&req, &c->srv->http, (int64_t)time(NULL), &w, &d)
                  : relay_http_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d);
     if (rs != RELAY_HTTP_OK) {
       /* Cannot happen (every response fits RELAY_HTTP_RESPONSE_MAX); answer

@@ -1,4 +1,5 @@
 #include "derp/relay_http.h"
+#include "relay_http_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -146,7 +147,7 @@ static bool write_header(struct byte_writer *w, const char *line) {
 }
 
 /* IMF-fixdate, as Go's http.TimeFormat. */
-static bool write_date(struct byte_writer *w, int64_t now_unix) {
+bool relay_http_write_date(struct byte_writer *w, int64_t now_unix) {
   static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -171,7 +172,7 @@ static bool write_date(struct byte_writer *w, int64_t now_unix) {
 static bool write_tail(struct byte_writer *w, const struct reply_ctx *c, int status,
                        const char *body, const char *sniffed_type) {
   size_t body_len = body ? strlen(body) : 0;
-  GUARD(write_date(w, c->now_unix));
+  GUARD(relay_http_write_date(w, c->now_unix));
   if (body_allowed(status) && (!c->is_head || body_len > 0)) {
     char line[48];
     int n = snprintf(line, sizeof line, "Content-Length: %zu\r\n", body_len);

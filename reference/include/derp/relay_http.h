@@ -122,4 +122,14 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
 enum relay_http_status relay_http_write_log_note(const struct relay_http_decision *decision,
                                                  struct byte_writer *out);
 
+/* derper's plain-HTTP listener (--http-port, §7.1) in manual cert mode:
+ * /generate_204 -> relay_http_route's answer; methods other than GET/HEAD ->
+ * 400 "Use HTTPS"; anything else -> 302 to https://<Host><request-target>.
+ * Same contract as relay_http_route (action is always REPLY). derper also
+ * serves /debug there to trusted addresses; derp-relay has no /debug. */
+enum relay_http_status relay_http_route_port80(const struct http_request *req,
+                                               const struct relay_http_settings *settings,
+                                               int64_t now_unix, struct byte_writer *out,
+                                               struct relay_http_decision *decision);
+
 #endif

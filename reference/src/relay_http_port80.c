@@ -1,10 +1,13 @@
-#include "relay_port80.h"
+/* What derper's plain-HTTP listener (--http-port, spec §7.1) answers in
+ * manual cert mode: /generate_204 as on the TLS listener, 400 "Use HTTPS"
+ * for methods other than GET/HEAD, else a 302 to https://<Host><target>. */
+#include "derp/relay_http.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "derp/guard.h"
+#include "relay_http_internal.h"
 
 static bool method_is(const struct http_request *req, const char *m) {
   return http_span_equals(req->method, m);
@@ -22,14 +25,6 @@ static bool wants_close(const struct http_request *req) {
   return (h != NULL && http_list_has_token(h->value, "close")) || req->has_content_length;
 }
 
-static bool put_date(struct byte_writer *w, int64_t now) {
-  char buf[64];
-  time_t t = (time_t)now;
-  struct tm tm;
-  ENSURE(gmtime_r(&t, &tm) != NULL, false);
-  ENSURE(strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm) > 0, false);
-  return byte_writer_str(w, buf);
-}
 
 /* Go's hexEscapeNonASCII (Location) and htmlEscape (the body), byte by byte. */
 static bool put_escaped(struct byte_writer *w, const uint8_t *p, size_t n, bool html) {
@@ -73,7 +68,7 @@ static bool put_tail(struct byte_writer *w, const struct http_request *req, int6
                      size_t body_len, bool close) {
   char cl[48];
   snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", body_len);
-  GUARD(put_date(w, now) && byte_writer_str(w, cl));
+  GUARD(relay_http_write_date(w, now) && byte_writer_str(w, cl));
   if (close && req->version_minor == 1) GUARD(byte_writer_str(w, "Connection: close\r\n"));
   return byte_writer_str(w, "\r\n");
 }
@@ -107,7 +102,7 @@ static bool write_redirect(struct byte_writer *w, const struct http_request *req
   return byte_writer_bytes(w, body, b.len);
 }
 
-enum relay_http_status relay_port80_route(const struct http_request *req,
+enum relay_http_status relay_http_route_port80(const struct http_request *req,
                                           const struct relay_http_settings *settings,
                                           int64_t now_unix, struct byte_writer *out,
                                           struct relay_http_decision *decision) {
