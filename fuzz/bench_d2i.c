@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "derp/byte_cursor.h"
+#include "fuzz_inputs.h"
 
 #define MAX_INPUTS 4096
 #define MAX_CERTS_PER_INPUT 4
@@ -39,35 +39,25 @@ struct input {
 static struct input inputs[MAX_INPUTS];
 static size_t n_inputs;
 
-/* The certificate list at the tail of metacert_parse / pin_verify inputs. */
-static void take_cert_list(struct byte_reader *r, size_t count, struct input *in) {
-  for (size_t i = 0; i < count && i < MAX_CERTS_PER_INPUT; i++) {
-    uint16_t len = 0;
-    if (!byte_reader_u16be(r, &len) || len > byte_reader_remaining(r)) len = (uint16_t)byte_reader_remaining(r);
-    const uint8_t *p = NULL;
-    byte_reader_borrow(r, len, &p);
-    if (len) in->certs[in->n_certs++] = (struct cert_ref){p, len};
-  }
+/* Non-empty certificates, decoded as the targets decode them (fuzz_inputs.h). */
+static void take_certs(const struct der_slice *certs, size_t n, struct input *in) {
+  for (size_t i = 0; i < n && in->n_certs < MAX_CERTS_PER_INPUT; i++)
+    if (certs[i].len) in->certs[in->n_certs++] = (struct cert_ref){certs[i].ptr, certs[i].len};
 }
 
 static bool split(const char *layout, struct input *in) {
-  struct byte_reader r = byte_reader_init(in->data, in->len);
   if (strcmp(layout, "cert_fields") == 0) {
     if (in->len) in->certs[in->n_certs++] = (struct cert_ref){in->data, in->len};
     return true;
   }
   if (strcmp(layout, "metacert_parse") == 0) {
-    uint8_t control = 0;
-    if (!byte_reader_u8(&r, &control) || !byte_reader_skip(&r, 32 + 2 + 8)) return true;
-    take_cert_list(&r, (size_t)(control & 7) % 5, in);
+    struct metacert_fuzz_input m;
+    if (metacert_fuzz_decode(in->data, in->len, &m)) take_certs(m.certs, m.n_certs, in);
     return true;
   }
   if (strcmp(layout, "pin_verify") == 0) {
-    uint8_t n = 0;
-    if (!byte_reader_skip(&r, 3 + 8) || !byte_reader_u8(&r, &n) || !byte_reader_skip(&r, n) ||
-        !byte_reader_u8(&r, &n) || !byte_reader_skip(&r, n) || !byte_reader_u8(&r, &n))
-      return true;
-    take_cert_list(&r, (size_t)n % 5, in);
+    static struct pin_fuzz_input p;
+    if (pin_fuzz_decode(in->data, in->len, &p)) take_certs(p.certs, p.call.n_certs, in);
     return true;
   }
   return false;

@@ -27,12 +27,10 @@
 #include <time.h>
 
 #include "derp/cert_fields.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Certificates above this are not interesting and only slow d2i_X509 down. */
-#define CERT_FIELDS_FUZZ_MAX (64u * 1024u)
 
 static bool slice_inside(struct der_slice s, const uint8_t *lo, size_t n) {
   if (s.len == 0) return true;

@@ -34,15 +34,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "derp/byte_cursor.h"
 #include "derp/cert_fields.h"
 #include "derp/metacert.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define METACERT_FUZZ_MAX_CERTS 4
-#define METACERT_FUZZ_MAX_INPUT (32u * 1024u)
 
 enum expectation { EXPECT_SKIP, EXPECT_NONE, EXPECT_MATCH };
 
@@ -222,27 +219,9 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size > METACERT_FUZZ_MAX_INPUT) return -1;
-  struct byte_reader r = byte_reader_init(data, size);
-  uint8_t control = 0, key[32] = {0};
-  uint16_t version = 0;
-  uint32_t now_hi = 0, now_lo = 0;
-  /* Fields read one by one: a short input leaves the rest zero. */
-  (void)(byte_reader_u8(&r, &control) && byte_reader_copy(&r, key, sizeof key) &&
-         byte_reader_u16be(&r, &version) && byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo));
-  int64_t now = (int64_t)(((uint64_t)now_hi << 32) | now_lo);
-
-  struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
-  size_t n = (size_t)(control & 0x07) % (METACERT_FUZZ_MAX_CERTS + 1);
-  for (size_t i = 0; i < n; i++) {
-    uint16_t len = 0;
-    if (!byte_reader_u16be(&r, &len) || len > byte_reader_remaining(&r)) len = (uint16_t)byte_reader_remaining(&r);
-    const uint8_t *p = NULL;
-    byte_reader_borrow(&r, len, &p);
-    certs[i].ptr = p;
-    certs[i].len = len;
-  }
-  check_parse(certs, n);
-  if (control & 0x80) check_round_trip(key, version, now);
+  struct metacert_fuzz_input in;
+  if (!metacert_fuzz_decode(data, size, &in)) return -1;
+  check_parse(in.certs, in.n_certs);
+  if (in.control & 0x80) check_round_trip(in.key, in.version, in.now);
   return 0;
 }

@@ -17,7 +17,8 @@
  * Oracles:
  *  - always: the result is OK exactly when pin_verify returns true; the
  *    message is "" for OK and Go's text for the status otherwise; parse
- *    errors only in the profile that has them; OK means the certificate at
+ *    errors only as crypto/tls's, which parses every certificate before any
+ *    profile's hook (so never the hook's "ParseCertificate: "); OK means the certificate at
  *    cert_index hashes (SHA-256 of its bytes, lowercase hex) to the pin and
  *    every other certificate is a metacert (CN "derpkey...") — for 1.82,
  *    that there is exactly one certificate;
@@ -40,32 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "derp/byte_cursor.h"
 #include "derp/pin_verify.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define PIN_FUZZ_MAX_INPUT (32u * 1024u)
-#define PIN_FUZZ_MAX_CERTS 4
-
-static const enum pin_profile profiles[3] = {PIN_PROFILE_CURRENT, PIN_PROFILE_TAILSCALE_1_82,
-                                             PIN_PROFILE_TAILSCALE_1_84};
-
-static void sha256_hex(const uint8_t *p, size_t n, char out[65], bool upper) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32) {
-    out[0] = '\0';
-    return;
-  }
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  for (int i = 0; i < 32; i++) {
-    out[2 * i] = digits[md[i] >> 4];
-    out[2 * i + 1] = digits[md[i] & 15];
-  }
-  out[64] = '\0';
-}
 
 /* ---- what every result must satisfy ---- */
 
@@ -101,11 +81,10 @@ static void check_result_shape(const struct pin_verify_input *in, bool ok, const
     ORACLE_ASSERT(m > t && strcmp(r->message + m - t, tail) == 0, "not-yet-valid message \"%s\"", r->message);
   }
   bool is_182 = in->profile == PIN_PROFILE_TAILSCALE_1_82;
-  bool is_current = in->profile == PIN_PROFILE_CURRENT;
   ORACLE_ASSERT(r->status != PIN_VERIFY_NO_CERTS || (is_182 && in->n_certs == 0), "no-certs out of place");
   ORACLE_ASSERT(r->status != PIN_VERIFY_NOT_PRESENTED || !is_182, "not-presented from 1.82");
-  ORACLE_ASSERT(r->status != PIN_VERIFY_PARSE_ERROR || !is_current, "ParseCertificate error from current");
-  ORACLE_ASSERT(r->status != PIN_VERIFY_TLS_PARSE_ERROR || is_current, "TLS parse error from %s",
+  /* crypto/tls parses every certificate before any profile's hook runs. */
+  ORACLE_ASSERT(r->status != PIN_VERIFY_PARSE_ERROR, "hook ParseCertificate error from %s",
                 pin_profile_name(in->profile));
   size_t max_index = r->status == PIN_VERIFY_NOT_PRESENTED ? in->n_certs : in->n_certs ? in->n_certs - 1 : 0;
   ORACLE_ASSERT(r->cert_index <= max_index, "cert_index %zu of %zu certificates", r->cert_index, in->n_certs);
@@ -205,7 +184,7 @@ static bool ossl_load(const struct der_slice *c, struct ossl_cert *out) {
   if (!X509_digest(out->x, EVP_sha256(), md, &len) || len != 32) return false;
   for (int i = 0; i < 32; i++) snprintf(out->hash_hex + 2 * i, 3, "%02x", md[i]);
   char raw[65];
-  sha256_hex(c->ptr, c->len, raw, false);
+  fuzz_sha256_hex(c->ptr, c->len, raw, false);
   if (strcmp(raw, out->hash_hex) != 0) return false; /* OpenSSL re-encoded something */
   /* Go reads extensions only from v3 certificates, OpenSSL from any: a v1/v2
    * cert carrying a SAN has no SANs for Go, which this oracle does not model. */
@@ -363,7 +342,7 @@ static void check_acceptance(const struct pin_verify_input *in, const struct pin
   ORACLE_ASSERT(r->cert_index < in->n_certs, "accepted without a certificate");
   char hex[65];
   const struct der_slice *pinned = &in->certs[r->cert_index];
-  sha256_hex(pinned->ptr, pinned->len, hex, false);
+  fuzz_sha256_hex(pinned->ptr, pinned->len, hex, false);
   ORACLE_ASSERT(strcmp(hex, in->pin_hex) == 0, "accepted certificate %zu hashes to %s, pin %s", r->cert_index, hex,
                 in->pin_hex);
   if (in->profile == PIN_PROFILE_TAILSCALE_1_82) {
@@ -390,36 +369,11 @@ static void check_acceptance(const struct pin_verify_input *in, const struct pin
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size > PIN_FUZZ_MAX_INPUT) return -1;
-  struct byte_reader r = byte_reader_init(data, size);
-  uint8_t profile = 0, pin_mode = 0, k = 0, name_len = 0, pin_len = 0, count = 0;
-  uint32_t now_hi = 0, now_lo = 0;
-  char server_name[256] = "", pin_text[256] = "";
-  (void)(byte_reader_u8(&r, &profile) && byte_reader_u8(&r, &pin_mode) && byte_reader_u8(&r, &k) &&
-         byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo) && byte_reader_u8(&r, &name_len) &&
-         byte_reader_copy(&r, server_name, name_len) && byte_reader_u8(&r, &pin_len) &&
-         byte_reader_copy(&r, pin_text, pin_len) && byte_reader_u8(&r, &count));
-  /* Names and pins are C strings in the API: an embedded NUL ends them. */
-  struct der_slice certs[PIN_FUZZ_MAX_CERTS];
-  size_t n = count % (PIN_FUZZ_MAX_CERTS + 1);
-  for (size_t i = 0; i < n; i++) {
-    uint16_t len = 0;
-    if (!byte_reader_u16be(&r, &len) || len > byte_reader_remaining(&r)) len = (uint16_t)byte_reader_remaining(&r);
-    const uint8_t *p = NULL;
-    byte_reader_borrow(&r, len, &p);
-    certs[i] = (struct der_slice){p, len};
-  }
-  char pin[65];
-  const char *pin_hex = pin_text;
-  if (pin_mode % 4 != 0 && n > 0) {
-    const struct der_slice *c = &certs[k % n];
-    sha256_hex(c->ptr, c->len, pin, pin_mode % 4 == 2);
-    if (pin_mode % 4 == 3) pin[63] = pin[63] == '0' ? '1' : '0';
-    pin_hex = pin;
-  }
-
-  struct pin_verify_input in = {certs, n, pin_hex, server_name, (int64_t)(((uint64_t)now_hi << 32) | now_lo),
-                                profiles[profile % 3]};
+  struct pin_fuzz_input fin;
+  if (!pin_fuzz_decode(data, size, &fin)) return -1;
+  const struct pin_verify_input in = fin.call;
+  const size_t n = in.n_certs;
+  const char *server_name = fin.server_name;
   struct pin_verify_result res;
   bool ok = pin_verify(&in, &res);
   check_result_shape(&in, ok, &res);

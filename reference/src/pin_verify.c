@@ -111,7 +111,8 @@ static bool check_name_and_time(const struct pin_verify_input *in, const struct 
       !go_time_parse(f->not_after_tag, f->not_after_text, &not_after))
     return verdict(out, PIN_VERIFY_BAD_INPUT, index, "validity unreadable after parsing");
   /* `now` has no fraction: now.After(t) is now > t's whole seconds; now
-   * equal to t's whole second is before t when t has a fraction. */
+   * equal to t's whole second is before t when t has a fraction (none
+   * parses today; kept for go_time values built elsewhere). */
   if (in->now > not_after.unix_seconds) {
     go_time_string(&not_after, when, sizeof when);
     return verdict(out, PIN_VERIFY_EXPIRED, index, "cert expired %s", when);
@@ -133,16 +134,32 @@ static const char *name_of(const struct pin_verify_input *in) {
   return in->server_name != NULL ? in->server_name : "";
 }
 
-/* (a) v1.82: exactly one certificate, hashed before it is parsed. */
+#define TLS_PARSE_PREFIX "tls: failed to parse certificate from server: "
+
+/* Go's crypto/tls parses every certificate (x509.ParseCertificate) before
+ * it calls any verification hook, in every release: a certificate Go cannot
+ * parse fails the handshake with crypto/tls's error whatever the hook
+ * would have said. `parsed` keeps the first fields for the caller. */
+static bool tls_parse_all(const struct pin_verify_input *in, struct cert_fields *parsed, size_t keep,
+                          struct pin_verify_result *out) {
+  struct cert_fields f;
+  for (size_t i = 0; i < in->n_certs; i++) {
+    const char *err = go_parse_certificate(in->certs[i].ptr, in->certs[i].len, i < keep ? &parsed[i] : &f);
+    if (err != NULL) return verdict(out, PIN_VERIFY_TLS_PARSE_ERROR, i, TLS_PARSE_PREFIX "%s", err);
+  }
+  return true;
+}
+
+/* (a) v1.82: exactly one certificate, hashed before the hook parses it. */
 static bool verify_1_82(const struct pin_verify_input *in, struct pin_verify_result *out) {
+  struct cert_fields f;
+  if (!tls_parse_all(in, &f, 1, out)) return false;
   if (in->n_certs == 0) return verdict(out, PIN_VERIFY_NO_CERTS, 0, "no certs presented");
   if (in->n_certs > 1)
     return verdict(out, PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
   if (!hash_matches(in->certs[0], pin_of(in)))
     return verdict(out, PIN_VERIFY_HASH_MISMATCH, 0, "cert hash does not match expected cert hash");
-  struct cert_fields f;
-  const char *err = go_parse_certificate(in->certs[0].ptr, in->certs[0].len, &f);
-  if (err != NULL) return verdict(out, PIN_VERIFY_PARSE_ERROR, 0, "ParseCertificate: %s", err);
+  /* The hook's own ParseCertificate cannot fail on what crypto/tls parsed. */
   if (!check_name_and_time(in, &f, 0, name_of(in), out)) return false;
   return verdict(out, PIN_VERIFY_OK, 0, "%s", "");
 }
@@ -150,27 +167,18 @@ static bool verify_1_82(const struct pin_verify_input *in, struct pin_verify_res
 /* (b) v1.84 and (c) current: metacerts skipped, one other cert allowed.
  * `name` NULL skips the name check (current, no SNI). */
 static bool verify_skipping_metacerts(const struct pin_verify_input *in, const char *name,
-                                      enum pin_verify_status parse_status, const char *parse_prefix,
-                                      bool parse_all_first, struct pin_verify_result *out) {
+                                      struct pin_verify_result *out) {
   /* Fields of the first certificates, kept from the up-front parse so a
    * usual [leaf, metacert] chain is parsed once. */
   struct cert_fields parsed[PARSED_KEEP];
   struct cert_fields f;
-  if (parse_all_first) {
-    /* Go's TLS stack parses every certificate before VerifyConnection runs. */
-    for (size_t i = 0; i < in->n_certs; i++) {
-      const char *err = go_parse_certificate(in->certs[i].ptr, in->certs[i].len,
-                                             i < PARSED_KEEP ? &parsed[i] : &f);
-      if (err != NULL) return verdict(out, parse_status, i, "%s%s", parse_prefix, err);
-    }
-  }
+  if (!tls_parse_all(in, parsed, PARSED_KEEP, out)) return false;
   size_t good = in->n_certs;
   for (size_t i = 0; i < in->n_certs; i++) {
-    if (parse_all_first && i < PARSED_KEEP) {
+    if (i < PARSED_KEEP) {
       f = parsed[i];
-    } else {
-      const char *err = go_parse_certificate(in->certs[i].ptr, in->certs[i].len, &f);
-      if (err != NULL) return verdict(out, parse_status, i, "%s%s", parse_prefix, err);
+    } else if (go_parse_certificate(in->certs[i].ptr, in->certs[i].len, &f) != NULL) {
+      return verdict(out, PIN_VERIFY_BAD_INPUT, i, "certificate %zu no longer parses", i);
     }
     if (is_metacert(&f)) continue;
     if (good != in->n_certs)
@@ -195,14 +203,12 @@ bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out
   switch (in->profile) {
   case PIN_PROFILE_TAILSCALE_1_82: return verify_1_82(in, out);
   case PIN_PROFILE_TAILSCALE_1_84:
-    return verify_skipping_metacerts(in, name_of(in), PIN_VERIFY_PARSE_ERROR, "ParseCertificate: ",
-                                     false, out);
+    return verify_skipping_metacerts(in, name_of(in), out);
   case PIN_PROFILE_CURRENT: {
     /* ConnectionState.ServerName: empty for IP literals (no SNI sent). */
     char sni[PIN_VERIFY_MESSAGE_MAX];
     go_hostname_in_sni(name_of(in), sni, sizeof sni);
-    return verify_skipping_metacerts(in, sni[0] != '\0' ? sni : NULL, PIN_VERIFY_TLS_PARSE_ERROR,
-                                     "tls: failed to parse certificate from server: ", true, out);
+    return verify_skipping_metacerts(in, sni[0] != '\0' ? sni : NULL, out);
   }
   }
   return verdict(out, PIN_VERIFY_BAD_INPUT, 0, "unknown pin profile");

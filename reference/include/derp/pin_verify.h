@@ -21,11 +21,15 @@
  * and authority key identifier shapes, signature BIT STRING padding. It does
  * NOT decode public keys (Go rejects e.g. an off-curve P-256 point) nor
  * check policy / name-constraint / CRL-DP extension contents, URI syntax,
- * or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values that are not
- * strings (INTEGER, OID, ...) are accepted as the newest Go's readASN1Any
- * does; older Go refused them. The <err> after "ParseCertificate: "
- * (1.82/1.84) or "tls: failed to parse certificate from server: " (current)
- * is this module's own short text: see go_parse_certificate(). Validity
+ * or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values must be one
+ * of the string types Go 1.26 decodes (T61, Printable, UTF8, BMP, IA5,
+ * Numeric); a GeneralizedTime with a fraction does not parse (Go's
+ * re-format round trip). Every profile reports a certificate that does not
+ * parse as crypto/tls does, "tls: failed to parse certificate from server:
+ * <err>": crypto/tls parses the whole list before it calls any hook, so the
+ * 1.82/1.84 hooks' own "ParseCertificate: <err>" is never reached (observed
+ * with upstream, fuzz/oracle.sh). The <err> is this module's own short text:
+ * see go_parse_certificate(). Validity
  * texts must satisfy both OpenSSL's reading (cert_fields) and Go's round
  * trip, so the rare time Go takes but OpenSSL refuses (an offset time that
  * lands outside the years 1900..9999) is a parse error here. */
@@ -53,8 +57,9 @@ enum pin_verify_status {
   PIN_VERIFY_NO_CERTS,          /* "no certs presented" (1.82 only) */
   PIN_VERIFY_MULTIPLE_CERTS,    /* "unexpected multiple certs presented" */
   PIN_VERIFY_HASH_MISMATCH,     /* "cert hash does not match expected cert hash" */
-  PIN_VERIFY_PARSE_ERROR,       /* "ParseCertificate: <err>" (1.82, 1.84) */
-  PIN_VERIFY_TLS_PARSE_ERROR,   /* "tls: failed to parse certificate from server: <err>" (current) */
+  PIN_VERIFY_PARSE_ERROR,       /* "ParseCertificate: <err>": the 1.82/1.84 hooks' own, never returned
+                                   (crypto/tls parses first); kept so status names stay put */
+  PIN_VERIFY_TLS_PARSE_ERROR,   /* "tls: failed to parse certificate from server: <err>" (all profiles) */
   PIN_VERIFY_NAME_MISMATCH,     /* "cert does not match server name \"<name>\": <x509 err>" */
   PIN_VERIFY_EXPIRED,           /* "cert expired <notAfter>" */
   PIN_VERIFY_NOT_YET_VALID,     /* "cert not yet valid until <notBefore>; is your clock correct?" */

@@ -1,0 +1,57 @@
+/* fuzz_inputs: the byte layouts of the certificate fuzz targets, decoded in
+ * one place.
+ *
+ * Why shared: the fuzz targets (pin_verify.c, metacert_parse.c) and the
+ * upstream comparison (oracle_dump.c, read by the Go pin oracle) must see
+ * the same certificates, pin, server name and clock in a corpus file; one
+ * decoder keeps them from drifting. The layouts themselves are documented at
+ * the top of each target's source. Decoding never allocates: slices point
+ * into the caller's input buffer. */
+#ifndef DERP_FUZZ_INPUTS_H
+#define DERP_FUZZ_INPUTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/cert_fields.h"
+#include "derp/pin_verify.h"
+
+/* cert_fields: the whole input is one certificate; larger ones are skipped
+ * (not interesting, and they only slow d2i_X509 down). */
+#define CERT_FIELDS_FUZZ_MAX (64u * 1024u)
+
+#define PIN_FUZZ_MAX_INPUT (32u * 1024u)
+#define PIN_FUZZ_MAX_CERTS 4
+
+/* A decoded pin_verify input. `call` points into this struct (certs, pin,
+ * server_name): use it in place, do not copy the struct. */
+struct pin_fuzz_input {
+  uint8_t pin_mode;  /* 0..3 */
+  struct der_slice certs[PIN_FUZZ_MAX_CERTS];
+  char server_name[256]; /* C string: an embedded NUL ends it */
+  char pin[256];         /* the pin text pin_verify gets */
+  struct pin_verify_input call;
+};
+
+/* False (nothing decoded) when the input is larger than the target takes. */
+bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *out);
+
+/* lowercase (or uppercase) hex SHA-256 of p[0..n); "" if hashing fails. */
+void fuzz_sha256_hex(const uint8_t *p, size_t n, char out[65], bool upper);
+
+#define METACERT_FUZZ_MAX_CERTS 4
+#define METACERT_FUZZ_MAX_INPUT (32u * 1024u)
+
+struct metacert_fuzz_input {
+  uint8_t control;
+  uint8_t key[32];
+  uint16_t version;
+  int64_t now;
+  struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
+  size_t n_certs;
+};
+
+bool metacert_fuzz_decode(const uint8_t *data, size_t size, struct metacert_fuzz_input *out);
+
+#endif

@@ -1,0 +1,366 @@
+/* oracle_dump: the C verdicts on the certificate fuzz corpora, one JSON line
+ * per input, for the upstream comparison (conformance/peers/oracle.sh runs
+ * Go's pin oracle over this output).
+ *
+ * Usage: oracle_dump --now UNIX [--target T] PATH...
+ *   PATH     a corpus file, or a directory (its regular non-dot files,
+ *            sorted, one level deep)
+ *   --target pin_verify | cert_fields | metacert_parse: the layout of the
+ *            PATHs after it; without it a PATH's layout is the name of the
+ *            directory (corpus/<t>/, corpus/regressions/<t>/)
+ *   --now    the clock of inputs that carry none (cert_fields,
+ *            metacert_parse); pin_verify inputs carry their own
+ *
+ * Each input is decoded exactly as its fuzz target decodes it
+ * (fuzz_inputs.h). Per input: the certificate list, pin, server name and
+ * clock; pin_verify's verdict in every profile (not only the one the input
+ * selects); and per certificate go_parse_certificate's verdict with the
+ * fields cert_fields and pin_verify read. Cert inputs (cert_fields,
+ * metacert_parse) get a pin case too: the SHA-256 of their first
+ * certificate, and as server name its first IP SAN, else its first DNS SAN,
+ * else "".
+ *
+ * Byte strings (names, pins, messages, CN, SAN values) are hex, so the Go
+ * side sees exactly the bytes C saw (JSON strings must be UTF-8). Nothing
+ * here knows what crypto/tls does before the pin hook: that is the Go side's
+ * business.
+ *
+ * Exit status: 0 when every PATH was read, 1 otherwise, 2 on usage errors
+ * or when no input was found. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "derp/cert_fields.h"
+#include "derp/pin_verify.h"
+#include "fuzz_inputs.h"
+
+#define DUMP_MAX_FILE (1024u * 1024u)
+
+enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT };
+
+static const struct {
+  const char *name;
+  enum layout layout;
+} layouts[] = {{"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert_parse", LAYOUT_METACERT}};
+
+static enum layout layout_from_name(const char *name) {
+  for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+    if (strcmp(name, layouts[i].name) == 0) return layouts[i].layout;
+  return LAYOUT_NONE;
+}
+
+static const char *layout_name(enum layout l) {
+  for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+    if (layouts[i].layout == l) return layouts[i].name;
+  return "?";
+}
+
+/* ---- JSON output ---- */
+
+static void put_hex(const void *p, size_t n) {
+  const uint8_t *b = p;
+  putchar('"');
+  for (size_t i = 0; i < n; i++) printf("%02x", b[i]);
+  putchar('"');
+}
+
+static void put_hex_str(const char *s) { put_hex(s, strlen(s)); }
+
+/* Plain text we produce ourselves or a path: escape what JSON needs. */
+static void put_str(const char *s) {
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') printf("\\%c", *p);
+    else if (*p < 0x20) printf("\\u%04x", *p);
+    else putchar(*p);
+  }
+  putchar('"');
+}
+
+static void put_verdict(const struct pin_verify_input *base, enum pin_profile profile) {
+  struct pin_verify_input in = *base;
+  in.profile = profile;
+  /* Results are large (Go's messages can quote every SAN): not on the stack. */
+  static struct pin_verify_result res;
+  bool ok = pin_verify(&in, &res);
+  put_str(pin_profile_name(profile));
+  printf(":{\"ok\":%s,\"status\":", ok ? "true" : "false");
+  put_str(pin_verify_status_name(res.status));
+  printf(",\"index\":%zu,\"message_hex\":", res.cert_index);
+  put_hex_str(res.message);
+  printf(",\"truncated\":%s}", res.message_truncated ? "true" : "false");
+}
+
+/* What go_parse_certificate says of one certificate, and when it accepts,
+ * the fields the pin check reads: Go's CommonName, serial, validity (unix
+ * seconds as cert_fields reads them, and Go's time.Time string as
+ * pin_verify prints it), and the dNSName / iPAddress SANs Go keeps
+ * (primitive [2] and [7] only). */
+static void put_cert(struct der_slice der) {
+  struct cert_fields f;
+  enum cert_fields_status st = cert_fields_parse(der.ptr, der.len, &f);
+  const char *go_err = go_parse_certificate(der.ptr, der.len, &f);
+  printf("{\"fields\":");
+  put_str(cert_fields_status_str(st));
+  printf(",\"go_ok\":%s,\"go_err\":", go_err ? "false" : "true");
+  put_str(go_err ? go_err : "");
+  if (go_err) {
+    putchar('}');
+    return;
+  }
+  char cn[1024];
+  size_t cn_len = go_common_name(&f, cn, sizeof cn);
+  printf(",\"cn_hex\":");
+  put_hex(cn, cn_len < sizeof cn ? cn_len : sizeof cn - 1);
+  printf(",\"cn_truncated\":%s,\"serial_hex\":", cn_len >= sizeof cn ? "true" : "false");
+  put_hex(f.serial.ptr, f.serial.len);
+  printf(",\"not_before\":%" PRId64 ",\"not_after\":%" PRId64, f.not_before, f.not_after);
+  struct go_time t;
+  char when[64];
+  const struct {
+    const char *key;
+    uint8_t tag;
+    struct der_slice text;
+  } times[2] = {{"not_before_go", f.not_before_tag, f.not_before_text},
+                {"not_after_go", f.not_after_tag, f.not_after_text}};
+  for (int i = 0; i < 2; i++) {
+    bool ok = go_time_parse(times[i].tag, times[i].text, &t) && go_time_string(&t, when, sizeof when);
+    printf(",\"%s\":", times[i].key);
+    put_str(ok ? when : "");
+  }
+  for (int pass = 0; pass < 2; pass++) {
+    const uint8_t want = pass == 0 ? 0x82 : 0x87;
+    printf(",\"%s\":[", pass == 0 ? "dns_hex" : "ip_hex");
+    struct cert_san_iter it;
+    cert_san_iter_init(&f, &it);
+    unsigned tag;
+    struct der_slice v;
+    bool first = true;
+    while (f.has_san && cert_san_next(&it, &tag, &v)) {
+      if (it.identifier != want) continue;
+      if (!first) putchar(',');
+      put_hex(v.ptr, v.len);
+      first = false;
+    }
+    putchar(']');
+  }
+  putchar('}');
+}
+
+/* The server name a cert input's pin case uses: its first IP SAN in Go's
+ * text form, else its first DNS SAN, else "". */
+static void cert_case_name(struct der_slice der, char *out, size_t cap) {
+  out[0] = '\0';
+  struct cert_fields f;
+  if (cap == 0 || go_parse_certificate(der.ptr, der.len, &f) != NULL || !f.has_san) return;
+  for (int pass = 0; pass < 2; pass++) {
+    struct cert_san_iter it;
+    cert_san_iter_init(&f, &it);
+    unsigned tag;
+    struct der_slice v;
+    while (cert_san_next(&it, &tag, &v)) {
+      if (pass == 0 && it.identifier == 0x87 && go_ip_string(v.ptr, v.len, out, cap)) return;
+      if (pass == 1 && it.identifier == 0x82 && v.len < cap && memchr(v.ptr, '\0', v.len) == NULL) {
+        memcpy(out, v.ptr, v.len);
+        out[v.len] = '\0';
+        return;
+      }
+    }
+  }
+}
+
+static void put_case(const char *path, enum layout layout, const struct pin_verify_input *in) {
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":");
+  put_str(layout_name(layout));
+  printf(",\"kind\":\"%s\",\"now\":%" PRId64 ",\"server_name_hex\":", layout == LAYOUT_PIN ? "pin" : "cert",
+         in->now);
+  put_hex_str(in->server_name);
+  printf(",\"pin_hex\":");
+  put_hex_str(in->pin_hex);
+  printf(",\"certs\":[");
+  for (size_t i = 0; i < in->n_certs; i++) {
+    if (i) putchar(',');
+    put_hex(in->certs[i].ptr, in->certs[i].len);
+  }
+  printf("],\"verdicts\":{");
+  const enum pin_profile profiles[3] = {PIN_PROFILE_TAILSCALE_1_82, PIN_PROFILE_TAILSCALE_1_84, PIN_PROFILE_CURRENT};
+  for (int i = 0; i < 3; i++) {
+    if (i) putchar(',');
+    put_verdict(in, profiles[i]);
+  }
+  printf("},\"x509\":[");
+  for (size_t i = 0; i < in->n_certs; i++) {
+    if (i) putchar(',');
+    put_cert(in->certs[i]);
+  }
+  printf("]}\n");
+}
+
+/* ---- inputs ---- */
+
+struct totals {
+  unsigned long dumped, skipped, errors;
+};
+
+static void dump_input(const char *path, enum layout layout, const uint8_t *data, size_t size, int64_t now,
+                       struct totals *t) {
+  switch (layout) {
+  case LAYOUT_PIN: {
+    static struct pin_fuzz_input fin;
+    if (!pin_fuzz_decode(data, size, &fin)) break;
+    put_case(path, layout, &fin.call);
+    t->dumped++;
+    return;
+  }
+  case LAYOUT_CERT:
+  case LAYOUT_METACERT: {
+    struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
+    size_t n = 0;
+    if (layout == LAYOUT_CERT) {
+      if (size > CERT_FIELDS_FUZZ_MAX) break;
+      certs[n++] = (struct der_slice){data, size};
+    } else {
+      struct metacert_fuzz_input min;
+      if (!metacert_fuzz_decode(data, size, &min)) break;
+      n = min.n_certs;
+      memcpy(certs, min.certs, n * sizeof certs[0]);
+    }
+    char pin[65] = "", name[256];
+    name[0] = '\0';
+    if (n > 0) {
+      fuzz_sha256_hex(certs[0].ptr, certs[0].len, pin, false);
+      cert_case_name(certs[0], name, sizeof name);
+    }
+    const struct pin_verify_input in = {certs, n, pin, name, now, PIN_PROFILE_CURRENT};
+    put_case(path, layout, &in);
+    t->dumped++;
+    return;
+  }
+  case LAYOUT_NONE: break;
+  }
+  /* The target itself skips these (larger than it takes). */
+  fprintf(stderr, "oracle_dump: %s: skipped (%zu bytes, more than %s takes)\n", path, size, layout_name(layout));
+  t->skipped++;
+}
+
+static void dump_file(const char *path, enum layout layout, int64_t now, struct totals *t) {
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  if (!f || fstat(fileno(f), &st) != 0 || st.st_size < 0 || (uint64_t)st.st_size > DUMP_MAX_FILE) {
+    fprintf(stderr, "oracle_dump: cannot read %s (or larger than %u bytes)\n", path, DUMP_MAX_FILE);
+    if (f) fclose(f);
+    t->errors++;
+    return;
+  }
+  size_t len = (size_t)st.st_size;
+  uint8_t *buf = malloc(len ? len : 1);
+  bool ok = buf && (len == 0 || fread(buf, 1, len, f) == len);
+  fclose(f);
+  if (ok) dump_input(path, layout, buf, len, now, t);
+  else {
+    fprintf(stderr, "oracle_dump: cannot read %s\n", path);
+    t->errors++;
+  }
+  free(buf);
+}
+
+static int visible(const struct dirent *e) { return e->d_name[0] != '.'; }
+
+/* The layout a path implies: its own name for a directory, its parent's
+ * for a file. */
+static enum layout layout_of_path(const char *path, bool is_dir) {
+  char copy[4096];
+  snprintf(copy, sizeof copy, "%s", path);
+  size_t n = strlen(copy);
+  while (n > 1 && copy[n - 1] == '/') copy[--n] = '\0';
+  if (!is_dir) {
+    char *slash = strrchr(copy, '/');
+    if (!slash) return LAYOUT_NONE;
+    *slash = '\0';
+  }
+  const char *base = strrchr(copy, '/');
+  return layout_from_name(base ? base + 1 : copy);
+}
+
+static void dump_path(const char *path, enum layout forced, int64_t now, struct totals *t) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "oracle_dump: %s: %s\n", path, strerror(errno));
+    t->errors++;
+    return;
+  }
+  bool is_dir = S_ISDIR(st.st_mode);
+  enum layout layout = forced != LAYOUT_NONE ? forced : layout_of_path(path, is_dir);
+  if (layout == LAYOUT_NONE) {
+    fprintf(stderr, "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields or "
+                    "metacert_parse, or pass --target)\n", path);
+    t->errors++;
+    return;
+  }
+  if (!is_dir) {
+    dump_file(path, layout, now, t);
+    return;
+  }
+  struct dirent **names = NULL;
+  int count = scandir(path, &names, visible, alphasort);
+  if (count < 0) {
+    fprintf(stderr, "oracle_dump: cannot list %s: %s\n", path, strerror(errno));
+    t->errors++;
+    return;
+  }
+  for (int i = 0; i < count; i++) {
+    char file[4096];
+    snprintf(file, sizeof file, "%s/%s", path, names[i]->d_name);
+    if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) dump_file(file, layout, now, t);
+    free(names[i]);
+  }
+  free(names);
+}
+
+static int usage(void) {
+  fprintf(stderr, "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert_parse] PATH...\n");
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  bool have_now = false;
+  int64_t now = 0;
+  /* First pass: options that apply to every path. */
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+      char *end = NULL;
+      errno = 0;
+      long long v = strtoll(argv[++i], &end, 10);
+      if (errno || !end || *end || end == argv[i]) return usage();
+      now = (int64_t)v;
+      have_now = true;
+    }
+  }
+  if (!have_now) return usage();
+  struct totals t = {0, 0, 0};
+  enum layout forced = LAYOUT_NONE;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--now") == 0) {
+      i++;
+    } else if (strcmp(argv[i], "--target") == 0) {
+      if (i + 1 >= argc || (forced = layout_from_name(argv[++i])) == LAYOUT_NONE) return usage();
+    } else if (argv[i][0] == '-') {
+      return usage();
+    } else {
+      dump_path(argv[i], forced, now, &t);
+    }
+  }
+  fflush(stdout);
+  fprintf(stderr, "oracle_dump: %lu inputs, %lu skipped, %lu errors\n", t.dumped, t.skipped, t.errors);
+  if (t.errors) return 1;
+  return t.dumped ? 0 : 2;
+}
