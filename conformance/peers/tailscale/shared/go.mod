@@ -1,0 +1,3 @@
+module derpcheck.local/peers/shared
+
+go 1.24

@@ -1,0 +1,5 @@
+package main
+
+import "derpcheck.local/peers/shared/clientpeer"
+
+func main() { clientpeer.Main("v1.84.3") }
