@@ -295,7 +295,11 @@ static void probe_node(const struct client_probe_input *in, struct probe_report 
   if (has6 && !has4) msg(r, PROBE_MSG_IPV6_ONLY, n->host_name, NULL, NULL, 0);
   else if (has6 && has4) msg(r, PROBE_MSG_DUAL_STACK, n->host_name, NULL, NULL, 0);
   check_captive_portal(in, r, n);
-  if (has4 || has6) check_derp(in, r, reg, n, sum);
+  /* Upstream moves on to the next node when no TLS check succeeded, so the
+   * node's STUN check is skipped too (seen running v1.98.10; the spec's
+   * "skip to STUN" misread it). */
+  if (!has4 && !has6) return;
+  check_derp(in, r, reg, n, sum);
   check_stun(in, r, n);
 }
 
