@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -88,17 +89,36 @@ static bool write_ready(const char *path, const struct endpoint *e) {
   return fclose(f) == 0 && rename(tmp, path) == 0;
 }
 
-/* Copy what is readable on `from` to `to`; false when either side ended. */
-static bool forward(SSL *from, SSL *to) {
+/* Copy what is readable on `from` to `to`: 1 copied, 0 nothing to copy yet,
+ * -1 when either side ended. The sockets are non-blocking: a readable socket
+ * may carry only a non-application record (a TLS 1.3 NewSessionTicket), and
+ * a blocking SSL_read would then wait for application data on one side while
+ * the other side's bytes sit unforwarded (a deadlock under load). */
+static int forward(SSL *from, SSL *to, int to_fd) {
   char buf[16384];
   int n = SSL_read(from, buf, sizeof buf);
-  if (n <= 0) return false;
-  for (int off = 0; off < n;) {
-    int w = SSL_write(to, buf + off, n - off);
-    if (w <= 0) return false;
-    off += w;
+  if (n <= 0) {
+    int e = SSL_get_error(from, n);
+    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
   }
-  return true;
+  for (int off = 0, tries = 0; off < n;) {
+    int w = SSL_write(to, buf + off, n - off);
+    if (w > 0) {
+      off += w;
+      continue;
+    }
+    int e = SSL_get_error(to, w);
+    if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) || ++tries > 100)
+      return -1;
+    struct pollfd p = {to_fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, 0};
+    if (poll(&p, 1, 100) < 0 && errno != EINTR) return -1; /* bounded: 10 s */
+  }
+  return 1;
+}
+
+static void set_nonblocking(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 static void serve(int client_fd, SSL_CTX *server_ctx, SSL_CTX *client_ctx,
@@ -115,14 +135,16 @@ static void serve(int client_fd, SSL_CTX *server_ctx, SSL_CTX *client_ctx,
   SSL *upl = SSL_new(client_ctx);
   SSL_set_fd(upl, ufd);
   if (SSL_connect(upl) != 1) return;
+  set_nonblocking(client_fd);
+  set_nonblocking(ufd);
   for (;;) {
     /* Buffered plaintext first: poll() cannot see it. */
     if (SSL_pending(down) > 0) {
-      if (!forward(down, upl)) break;
+      if (forward(down, upl, ufd) < 0) break;
       continue;
     }
     if (SSL_pending(upl) > 0) {
-      if (!forward(upl, down)) break;
+      if (forward(upl, down, client_fd) < 0) break;
       continue;
     }
     struct pollfd p[2] = {{client_fd, POLLIN, 0}, {ufd, POLLIN, 0}};
@@ -130,9 +152,9 @@ static void serve(int client_fd, SSL_CTX *server_ctx, SSL_CTX *client_ctx,
       if (errno == EINTR) continue;
       break;
     }
-    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !forward(down, upl))
+    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && forward(down, upl, ufd) < 0)
       break;
-    if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && !forward(upl, down))
+    if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && forward(upl, down, client_fd) < 0)
       break;
   }
 }
