@@ -19,10 +19,12 @@ static bool write_partial(const struct report *r, const char *path) {
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
     json_array_append_new(
-        cells, json_pack("{s:s, s:i, s:s?, s:s?, s:s?, s:f}", "profile",
-                         c->profile, "verdict", (int)c->verdict, "expected",
-                         c->expected, "actual", c->actual, "detail", c->detail,
-                         "ms", c->ms));
+        cells,
+        json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:f}",
+                  "column", c->column, "profile", c->profile, "verdict",
+                  (int)c->verdict, "expected", c->expected, "actual",
+                  c->actual, "detail", c->detail, "deviation", c->deviation,
+                  "stale", c->stale, "ms", c->ms));
   }
   const struct report_row *row = r->n_rows > 0 ? &r->rows[0] : NULL;
   json_t *doc = json_pack("{s:f, s:f, s:o}", "ms", row ? row->ms : 0.0,
@@ -35,50 +37,68 @@ static bool write_partial(const struct report *r, const char *path) {
 
 /* Merge a worker's row; when there is none (the worker died), every column
    of the scenario becomes an error cell. */
-static void merge_partial(const struct scenario *s, const char *path,
+static void merge_partial(const struct job *job, const char *path,
                           const struct run_config *cfg, const char *death,
                           struct report *out) {
+  const struct scenario *s = job->s;
+  struct report_row row = {(char *)s->id, (char *)job->relay->name,
+                           (char *)s->description, 0, 0};
   json_t *doc = json_load_file(path, 0, NULL);
   const json_t *cells = json_object_get(doc, "cells");
   if (doc == NULL || !json_is_array(cells)) {
-    report_add_row(out, s->id, s->description, 0, 0);
-    for (size_t i = 0; i < s->n_columns; i++)
-      if (run_config_selects(cfg, s->columns[i]))
-        report_add_cell(out, s->id, s->columns[i], REPORT_ERROR, NULL, NULL,
-                        death, 0);
+    report_add_row(out, &row);
+    const struct run_column *cols[COLUMNS_MAX];
+    size_t n = run_columns_of(s, cfg, cols);
+    for (size_t i = 0; i < n; i++) {
+      struct report_cell c = {.scenario = row.id,
+                              .relay = row.relay,
+                              .column = (char *)cols[i]->name,
+                              .profile = (char *)cols[i]->profile,
+                              .verdict = REPORT_ERROR,
+                              .detail = (char *)death};
+      report_add_cell(out, &c);
+    }
     json_decref(doc);
     return;
   }
-  if (json_array_size(cells) > 0)
-    report_add_row(out, s->id, s->description,
-                   json_real_value(json_object_get(doc, "ms")),
-                   json_real_value(json_object_get(doc, "floor_ms")));
+  row.ms = json_real_value(json_object_get(doc, "ms"));
+  row.floor_ms = json_real_value(json_object_get(doc, "floor_ms"));
+  if (json_array_size(cells) > 0) report_add_row(out, &row);
   size_t i;
   json_t *c;
   json_array_foreach(cells, i, c) {
     long long v = js_int(c, "verdict", REPORT_ERROR);
-    if (v < REPORT_MATCH || v > REPORT_SKIPPED) v = REPORT_ERROR;
-    report_add_cell(out, s->id, js_str(c, "profile", "?"),
-                    (enum report_verdict)v, js_str(c, "expected", NULL),
-                    js_str(c, "actual", NULL), js_str(c, "detail", NULL),
-                    json_real_value(json_object_get(c, "ms")));
+    if (v < REPORT_MATCH || v > REPORT_KNOWN) v = REPORT_ERROR;
+    struct report_cell cell = {
+        .scenario = row.id,
+        .relay = row.relay,
+        .column = (char *)js_str(c, "column", "?"),
+        .profile = (char *)js_str(c, "profile", NULL),
+        .verdict = (enum report_verdict)v,
+        .expected = (char *)js_str(c, "expected", NULL),
+        .actual = (char *)js_str(c, "actual", NULL),
+        .detail = (char *)js_str(c, "detail", NULL),
+        .deviation = (char *)js_str(c, "deviation", NULL),
+        .stale = (char *)js_str(c, "stale", NULL),
+        .ms = json_real_value(json_object_get(c, "ms"))};
+    report_add_cell(out, &cell);
   }
   json_decref(doc);
 }
 
+/* r holds the one job's row. */
 static void print_progress(FILE *f, size_t done, size_t total,
-                           const struct report *r, const char *id) {
+                           const struct report *r, const struct job *job,
+                           bool by_relay) {
   if (f == NULL) return;
-  fprintf(f, "[%3zu/%zu] %-44s", done, total, id);
-  double ms = 0;
-  for (size_t i = 0; i < r->n_rows; i++)
-    if (strcmp(r->rows[i].id, id) == 0) ms = r->rows[i].ms;
-  for (size_t i = 0; i < r->n_cells; i++) {
-    if (strcmp(r->cells[i].scenario, id) != 0) continue;
-    static const char *const mark[] = {"✓", "✗", "!", "-"};
-    fprintf(f, " %s%s", mark[r->cells[i].verdict], r->cells[i].profile);
-  }
-  fprintf(f, "  %.0f ms\n", ms);
+  char label[256];
+  snprintf(label, sizeof label, "%s%s%s", job->s->id, by_relay ? " on " : "",
+           by_relay ? job->relay->name : "");
+  fprintf(f, "[%3zu/%zu] %-44s", done, total, label);
+  static const char *const mark[] = {"✓", "✗", "!", "-", "≈"};
+  for (size_t i = 0; i < r->n_cells; i++)
+    fprintf(f, " %s%s", mark[r->cells[i].verdict], r->cells[i].column);
+  fprintf(f, "  %.0f ms\n", r->n_rows > 0 ? r->rows[0].ms : 0.0);
   fflush(f);
 }
 
@@ -87,7 +107,7 @@ struct slot {
   size_t index;
 };
 
-static void worker(const struct scenario *s, const struct run_config *cfg,
+static void worker(const struct job *job, const struct run_config *cfg,
                    const char *result, pid_t parent) {
   /* Die with the parent, so an interrupted run leaves nothing behind (each
      relay in turn dies with its worker). */
@@ -95,13 +115,13 @@ static void worker(const struct scenario *s, const struct run_config *cfg,
   if (getppid() != parent) _exit(3);
   struct report r;
   report_init(&r);
-  scenario_run(s, cfg, &r);
+  scenario_run(job->s, job->relay, cfg, &r);
   bool ok = write_partial(&r, result);
   report_free(&r);
   exit(ok ? 0 : 4);
 }
 
-bool jobs_run(const struct scenario *const *list, size_t n,
+bool jobs_run(const struct job *list, size_t n,
               const struct run_config *run_cfg, int jobs, struct report *out,
               FILE *progress) {
   /* One dir for the whole run: workers' results and their scenarios' temp
@@ -134,14 +154,15 @@ bool jobs_run(const struct scenario *const *list, size_t n,
       snprintf(result, sizeof result, "%s/%zu.json", dir, next);
       pid_t parent = getpid();
       pid_t pid = fork();
-      if (pid == 0) worker(list[next], cfg, result, parent);
+      if (pid == 0) worker(&list[next], cfg, result, parent);
       size_t k = 0;
       while (slots[k].pid != 0) k++;
       if (pid < 0) { /* cannot fork: record as an error row */
         report_init(&rows[next]);
-        merge_partial(list[next], "/nonexistent", cfg, "fork failed",
+        merge_partial(&list[next], "/nonexistent", cfg, "fork failed",
                       &rows[next]);
-        print_progress(progress, ++done, n, &rows[next], list[next]->id);
+        print_progress(progress, ++done, n, &rows[next], &list[next],
+                       out->by_relay);
         next++;
         continue;
       }
@@ -169,20 +190,15 @@ bool jobs_run(const struct scenario *const *list, size_t n,
       snprintf(death, sizeof death, "runner worker exited with status %d",
                WEXITSTATUS(status));
     report_init(&rows[idx]);
-    merge_partial(list[idx], result, cfg, death, &rows[idx]);
+    merge_partial(&list[idx], result, cfg, death, &rows[idx]);
     unlink(result);
-    print_progress(progress, ++done, n, &rows[idx], list[idx]->id);
+    print_progress(progress, ++done, n, &rows[idx], &list[idx],
+                   out->by_relay);
   }
   for (size_t i = 0; i < n; i++) {
     struct report *r = &rows[i];
-    for (size_t k = 0; k < r->n_rows; k++)
-      report_add_row(out, r->rows[k].id, r->rows[k].description, r->rows[k].ms,
-                     r->rows[k].floor_ms);
-    for (size_t k = 0; k < r->n_cells; k++) {
-      const struct report_cell *c = &r->cells[k];
-      report_add_cell(out, c->scenario, c->profile, c->verdict, c->expected,
-                      c->actual, c->detail, c->ms);
-    }
+    for (size_t k = 0; k < r->n_rows; k++) report_add_row(out, &r->rows[k]);
+    for (size_t k = 0; k < r->n_cells; k++) report_add_cell(out, &r->cells[k]);
     report_free(r);
   }
   free(rows);

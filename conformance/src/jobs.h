@@ -1,6 +1,7 @@
 /* jobs: run scenarios N at a time, each in its own worker process.
  *
- * A worker is forked per scenario: a runner bug or crash in one scenario
+ * A worker is forked per job (a scenario on one relay): a runner bug or
+ * crash in one scenario
  * becomes error cells for that scenario only, and a scenario's processes
  * die with their worker (PR_SET_PDEATHSIG), so nothing outlives an
  * interrupted run. Each worker hands its row back as a small JSON file;
@@ -15,9 +16,15 @@
 #include "scenario.h"
 #include "scenario_run.h"
 
-/* False only when the runner itself could not work (no temp dir...). */
-bool jobs_run(const struct scenario *const *list, size_t n,
-              const struct run_config *cfg, int jobs, struct report *out,
-              FILE *progress);
+/* One unit of work: a scenario on a relay. */
+struct job {
+  const struct scenario *s;
+  const struct run_relay *relay;
+};
+
+/* Rows land in list order. False only when the runner itself could not
+   work (no temp dir...). */
+bool jobs_run(const struct job *list, size_t n, const struct run_config *cfg,
+              int jobs, struct report *out, FILE *progress);
 
 #endif

@@ -7,10 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "columns.h"
+#include "expectations.h"
 #include "floor.h"
 #include "harness/proc.h"
 #include "harness/report.h"
 #include "jobs.h"
+#include "peers.h"
 #include "scenario.h"
 #include "scenario_run.h"
 #include "template.h"
@@ -31,11 +36,29 @@
 #ifndef DERPCHECK_CLIENT_BIN
 #define DERPCHECK_CLIENT_BIN "derp-client"
 #endif
+#ifndef DERPCHECK_PEERS_FILE
+#define DERPCHECK_PEERS_FILE "conformance/peers/peers.json"
+#endif
+#ifndef DERPCHECK_PEERS_DIR
+#define DERPCHECK_PEERS_DIR "peers"
+#endif
+#ifndef DERPCHECK_PEERS_BUILD
+#define DERPCHECK_PEERS_BUILD "conformance/peers/build.sh"
+#endif
+#ifndef DERPCHECK_EXPECTATIONS_DIR
+#define DERPCHECK_EXPECTATIONS_DIR "conformance/expectations"
+#endif
 
 #define DEFAULT_RELAY_CMD                                                      \
   "{relay_bin} -a {listen} --hostname {hostname} --certmode manual "           \
   "--certdir {certdir} -c {keyfile} --metacert={metacert} "                    \
   "--tls-min {tls_min} --tls-max {tls_max} --stun-port {stun_port} "           \
+  "--ready-file {ready_file}"
+/* Registry relays (peers.json) take the reference relay's flags without the
+   harness knobs; what they cannot serve is declared "unsupported". */
+#define REGISTRY_RELAY_CMD                                                     \
+  "{relay_bin} -a {listen} --hostname {hostname} --certmode manual "           \
+  "--certdir {certdir} -c {keyfile} --stun-port {stun_port} "                  \
   "--ready-file {ready_file}"
 #define DEFAULT_CLIENT_CMD                                                     \
   "{client_bin} {mode} --derpmap {derpmap} --region {region} "                 \
@@ -56,22 +79,30 @@ static const char usage_text[] =
     "\n"
     "Conformance runner for DERP relays and clients: runs each scenario\n"
     "(conformance/scenarios/<name>.json) against real processes on loopback and\n"
-    "prints a matrix of scenario x profile, expected vs actual.\n"
+    "prints a matrix of scenario x column, expected vs actual, per relay.\n"
     "\n"
     "selection:\n"
     "  --filter GLOB[,GLOB...]  scenarios whose id matches (fnmatch), e.g.\n"
     "                           'pin::*' (default: all)\n"
-    "  --profile P[,P...]       matrix columns to run: tailscale-1.82,\n"
-    "                           tailscale-1.84, current, debug-legacy, relay\n"
-    "                           (repeatable; default: all)\n"
+    "  --profile P[,P...]       reference client columns to run (repeatable;\n"
+    "                           default: all, or none with --client):\n"
+    "                           %s, relay\n"
+    "  --client NAME[@VERSION][,...]  real client columns from the peers\n"
+    "                           registry, e.g. tailscale@v1.82.5; NAME or\n"
+    "                           NAME@all: every version (repeatable). Each is\n"
+    "                           judged by the profile the registry maps it to\n"
+    "  --relay NAME[@VERSION][,...]  run every scenario once per relay:\n"
+    "                           reference (the default: --relay-cmd), or a\n"
+    "                           registry relay, e.g. derper@v1.102.5\n"
+    "                           (repeatable)\n"
     "  --layer tls|derp|all     scenarios of a layer (default: all)\n"
     "  --scenarios DIR          scenario directory (default: %s)\n"
     "\n"
     "implementations under test (templates: see conformance/README.md):\n"
     "  --relay-cmd TEMPLATE     relay command (default: the reference relay:\n"
     "                           %s)\n"
-    "  --client-cmd TEMPLATE    client command (default: the reference client:\n"
-    "                           %s)\n"
+    "  --client-cmd TEMPLATE    client command of the reference client columns\n"
+    "                           (default: %s)\n"
     "  --relay-bin PATH         {relay_bin} (default: %s)\n"
     "  --client-bin PATH        {client_bin} (default: %s)\n"
     "  --openssl                openssl s_server/s_client adapters for the TLS\n"
@@ -79,6 +110,14 @@ static const char usage_text[] =
     "                           the adapter templates)\n"
     "  --adapters DIR           {adapters} (default: %s)\n"
     "  --proxy-bin PATH         metacert-stripping TLS proxy (default: %s)\n"
+    "\n"
+    "real peers and declared deviations:\n"
+    "  --peers FILE             peers registry (default: %s)\n"
+    "  --peers-dir DIR          where the peer binaries are, as\n"
+    "                           conformance/peers/build.sh --out DIR builds\n"
+    "                           them (default: %s)\n"
+    "  --expectations DIR       declared upstream deviations,\n"
+    "                           <implementation>.json (default: %s)\n"
     "\n"
     "running:\n"
     "  --jobs N                 scenarios in parallel (default: 1)\n"
@@ -98,13 +137,20 @@ static const char usage_text[] =
     "  --junit FILE             the matrix as JUnit XML (one testcase per cell)\n"
     "  -q, --quiet              no progress lines\n"
     "\n"
-    "exit status: 0 every cell matches; 1 a cell mismatched or errored, or\n"
-    "no scenario was selected; 2 usage or scenario file error.\n";
+    "cells: ✓ match, ≈ known deviation (declared in --expectations), ✗\n"
+    "mismatch, ! error, - skipped (the relay cannot serve what the scenario\n"
+    "needs; the reason is listed).\n"
+    "exit status: 0 no mismatch, error or stale declaration, and some cell\n"
+    "ran; 1 otherwise, or no scenario was selected; 2 usage, scenario,\n"
+    "registry or declaration file error, or a peer binary is missing.\n";
 
 static void usage(FILE *f) {
-  fprintf(f, usage_text, DERPCHECK_SCENARIO_DIR, DEFAULT_RELAY_CMD,
+  char profiles[256];
+  scenario_profile_list(profiles, sizeof profiles);
+  fprintf(f, usage_text, profiles, DERPCHECK_SCENARIO_DIR, DEFAULT_RELAY_CMD,
           DEFAULT_CLIENT_CMD, DERPCHECK_RELAY_BIN, DERPCHECK_CLIENT_BIN,
-          DERPCHECK_ADAPTERS_DIR, DERPCHECK_PROXY_BIN);
+          DERPCHECK_ADAPTERS_DIR, DERPCHECK_PROXY_BIN, DERPCHECK_PEERS_FILE,
+          DERPCHECK_PEERS_DIR, DERPCHECK_EXPECTATIONS_DIR);
 }
 
 struct options {
@@ -113,15 +159,25 @@ struct options {
   const char *profiles[16];
   size_t n_profiles;
   char profile_buf[1024];
+  char clients[1024], relays[1024]; /* --client / --relay, comma-joined */
   const char *layer;
   const char *scenarios;
   const char *relay_cmd, *client_cmd, *relay_bin, *client_bin;
   const char *adapters, *proxy_bin, *tmpdir;
+  const char *peers_file, *peers_dir, *expectations;
   const char *json, *junit;
   bool openssl, keep, verbose, quiet, tls_only;
   int jobs, ready_timeout, client_timeout;
   unsigned long long seed;
 };
+
+/* Append a comma list to a comma-joined buffer. */
+static bool append_list(char *buf, size_t cap, const char *list) {
+  if (strlen(buf) + strlen(list) + 2 > cap) return false;
+  if (buf[0] != '\0') strcat(buf, ",");
+  strcat(buf, list);
+  return true;
+}
 
 static bool parse_int(const char *s, long lo, long hi, long *out) {
   char *end;
@@ -132,9 +188,7 @@ static bool parse_int(const char *s, long lo, long hi, long *out) {
 }
 
 static bool known_column(const char *p) {
-  for (const char *const *k = scenario_client_profiles; *k != NULL; k++)
-    if (strcmp(*k, p) == 0) return true;
-  return strcmp(p, SCENARIO_RELAY_COLUMN) == 0;
+  return scenario_is_profile(p) || strcmp(p, SCENARIO_RELAY_COLUMN) == 0;
 }
 
 /* Split a comma list into o->profiles (in o->profile_buf). */
@@ -145,9 +199,10 @@ static bool add_profiles(struct options *o, const char *list) {
   strcpy(dst, list);
   for (char *tok = strtok(dst, ","); tok != NULL; tok = strtok(NULL, ",")) {
     if (!known_column(tok)) {
-      fprintf(stderr, "derpcheck: unknown profile '%s' (known: "
-                      "tailscale-1.82, tailscale-1.84, current, "
-                      "debug-legacy, relay)\n", tok);
+      char known[256];
+      scenario_profile_list(known, sizeof known);
+      fprintf(stderr, "derpcheck: unknown profile '%s' (known: %s, relay; "
+                      "real clients: --client)\n", tok, known);
       return false;
     }
     if (o->n_profiles + 1 >= sizeof o->profiles / sizeof o->profiles[0])
@@ -162,10 +217,16 @@ static int parse_args(int argc, char **argv, struct options *o) {
     O_FILTER = 256, O_PROFILE, O_LAYER, O_SCEN, O_RELAY_CMD, O_CLIENT_CMD,
     O_RELAY_BIN, O_CLIENT_BIN, O_OPENSSL, O_ADAPTERS, O_PROXY, O_JOBS,
     O_SEED, O_KEEP, O_TLS_ONLY, O_TMPDIR, O_READY, O_CLIENT_T, O_JSON, O_JUNIT,
+    O_CLIENT, O_RELAY, O_PEERS, O_PEERS_DIR, O_EXPECT,
   };
   static const struct option longopts[] = {
       {"filter", required_argument, NULL, O_FILTER},
       {"profile", required_argument, NULL, O_PROFILE},
+      {"client", required_argument, NULL, O_CLIENT},
+      {"relay", required_argument, NULL, O_RELAY},
+      {"peers", required_argument, NULL, O_PEERS},
+      {"peers-dir", required_argument, NULL, O_PEERS_DIR},
+      {"expectations", required_argument, NULL, O_EXPECT},
       {"layer", required_argument, NULL, O_LAYER},
       {"scenarios", required_argument, NULL, O_SCEN},
       {"relay-cmd", required_argument, NULL, O_RELAY_CMD},
@@ -193,10 +254,17 @@ static int parse_args(int argc, char **argv, struct options *o) {
   while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
     switch (c) {
     case O_FILTER:
-      if (strlen(o->filter) + strlen(optarg) + 2 > sizeof o->filter) return 2;
-      if (o->filter[0] != '\0') strcat(o->filter, ",");
-      strcat(o->filter, optarg);
+      if (!append_list(o->filter, sizeof o->filter, optarg)) return 2;
       break;
+    case O_CLIENT:
+      if (!append_list(o->clients, sizeof o->clients, optarg)) return 2;
+      break;
+    case O_RELAY:
+      if (!append_list(o->relays, sizeof o->relays, optarg)) return 2;
+      break;
+    case O_PEERS: o->peers_file = optarg; break;
+    case O_PEERS_DIR: o->peers_dir = optarg; break;
+    case O_EXPECT: o->expectations = optarg; break;
     case O_PROFILE:
       if (!add_profiles(o, optarg)) return 2;
       break;
@@ -338,26 +406,213 @@ static int cmd_list(struct scenario *const *sel, size_t n) {
   return 0;
 }
 
-static int cmd_run(struct scenario *const *sel, size_t n, struct options *o) {
-  if (n == 0) {
-    fprintf(stderr, "derpcheck: no scenario selected\n");
-    return 1;
+enum { MAX_RELAYS = 32 };
+
+/* What a run runs: its columns and relays, the registry and declarations
+   they come from. */
+struct plan {
+  struct peers peers;
+  struct expectations expect;
+  const struct peer *clients[COLUMNS_MAX];
+  size_t n_clients;
+  struct run_relay relays[MAX_RELAYS];
+  size_t n_relays;
+  bool registry_relay; /* some relay is a registry peer */
+  struct run_column columns[COLUMNS_MAX];
+  size_t n_columns;
+};
+
+/* A registry peer's binary must exist: say which and how to build it. */
+static bool peer_built(const struct peer *p, const char *peers_dir) {
+  if (access(p->binary, X_OK) == 0) return true;
+  fprintf(stderr,
+          "derpcheck: %s: %s is missing (not built?); build it with:\n"
+          "  %s --out %s %s\n",
+          p->name, p->binary, DERPCHECK_PEERS_BUILD, peers_dir, p->version);
+  return false;
+}
+
+/* --client / --relay specs against the registry; 0 or an exit status. */
+static int plan_peers(const struct options *o, const char *peers_dir,
+                      struct plan *pl) {
+  bool *chosen_c = calloc(pl->peers.n_clients + 1, sizeof *chosen_c);
+  bool *chosen_r = calloc(pl->peers.n_relays + 1, sizeof *chosen_r);
+  char specs[1024], err[1024];
+  int rc = chosen_c != NULL && chosen_r != NULL ? 0 : 2;
+  bool reference = o->relays[0] == '\0';
+  snprintf(specs, sizeof specs, "%s", o->clients);
+  char *save;
+  for (char *t = strtok_r(specs, ",", &save); rc == 0 && t != NULL;
+       t = strtok_r(NULL, ",", &save)) {
+    if (!peers_select(pl->peers.clients, pl->peers.n_clients, t, chosen_c,
+                      err, sizeof err)) {
+      fprintf(stderr, "derpcheck: --client: %s\n", err);
+      rc = 2;
+    }
   }
-  const char *relay_cmd = o->relay_cmd ? o->relay_cmd : DEFAULT_RELAY_CMD;
+  snprintf(specs, sizeof specs, "%s", o->relays);
+  for (char *t = strtok_r(specs, ",", &save); rc == 0 && t != NULL;
+       t = strtok_r(NULL, ",", &save)) {
+    if (strcmp(t, "reference") == 0) {
+      reference = true;
+    } else if (!peers_select(pl->peers.relays, pl->peers.n_relays, t,
+                             chosen_r, err, sizeof err)) {
+      fprintf(stderr, "derpcheck: --relay: %s (or reference)\n", err);
+      rc = 2;
+    }
+  }
+  for (size_t i = 0; rc == 0 && i < pl->peers.n_clients; i++) {
+    if (!chosen_c[i]) continue;
+    if (pl->n_clients == COLUMNS_MAX) {
+      fprintf(stderr, "derpcheck: --client: at most %d clients\n",
+              COLUMNS_MAX);
+      rc = 2;
+    } else if (!peer_built(&pl->peers.clients[i], peers_dir)) {
+      rc = 2;
+    } else {
+      pl->clients[pl->n_clients++] = &pl->peers.clients[i];
+    }
+  }
+  if (rc == 0 && reference) {
+    /* the relay --relay-cmd starts, named for what it is */
+    const char *name = o->openssl ? "openssl"
+                       : o->relay_cmd || o->relay_bin ? "custom"
+                                                      : "reference";
+    pl->relays[pl->n_relays++] = (struct run_relay){
+        name, o->relay_cmd ? o->relay_cmd : DEFAULT_RELAY_CMD,
+        o->relay_bin ? o->relay_bin : DERPCHECK_RELAY_BIN, NULL};
+  }
+  for (size_t i = 0; rc == 0 && i < pl->peers.n_relays; i++) {
+    const struct peer *p = &pl->peers.relays[i];
+    if (!chosen_r[i]) continue;
+    if (pl->n_relays == MAX_RELAYS) {
+      fprintf(stderr, "derpcheck: --relay: at most %d relays\n", MAX_RELAYS);
+      rc = 2;
+    } else if (!peer_built(p, peers_dir)) {
+      rc = 2;
+    } else {
+      pl->relays[pl->n_relays++] = (struct run_relay){
+          p->name, REGISTRY_RELAY_CMD, p->binary, p->unsupported};
+      pl->registry_relay = true;
+    }
+  }
+  free(chosen_c);
+  free(chosen_r);
+  return rc;
+}
+
+/* Registry, declarations, peers and columns; 0 or an exit status. */
+static int plan_load(struct options *o, const struct scenario *all,
+                     size_t n_all, struct plan *pl) {
+  char err[1024];
+  const char *peers_dir = o->peers_dir ? o->peers_dir : DERPCHECK_PEERS_DIR;
+  if (!peers_load(o->peers_file ? o->peers_file : DERPCHECK_PEERS_FILE,
+                  peers_dir, &pl->peers, err, sizeof err)) {
+    fprintf(stderr, "derpcheck: %s\n", err);
+    return 2;
+  }
+  /* declarations are per registry implementation (a list's versions of
+     one implementation are adjacent) */
+  const char *impls[2 * COLUMNS_MAX + 1];
+  size_t n = 0;
+  const struct peer *lists[] = {pl->peers.clients, pl->peers.relays};
+  size_t counts[] = {pl->peers.n_clients, pl->peers.n_relays};
+  for (size_t l = 0; l < 2; l++)
+    for (size_t i = 0; i < counts[l] && n < 2 * COLUMNS_MAX; i++)
+      if (i == 0 || strcmp(lists[l][i].impl, lists[l][i - 1].impl) != 0)
+        impls[n++] = lists[l][i].impl;
+  impls[n] = NULL;
+  const char *dir =
+      o->expectations ? o->expectations : DERPCHECK_EXPECTATIONS_DIR;
+  if (!expectations_load(dir, impls, &pl->expect, err, sizeof err) ||
+      !expectations_check_scenarios(&pl->expect, all, n_all, err,
+                                    sizeof err)) {
+    fprintf(stderr, "derpcheck: %s\n", err);
+    return 2;
+  }
+  int rc = plan_peers(o, peers_dir, pl);
+  if (rc != 0) return rc;
+  o->profiles[o->n_profiles] = NULL;
+  pl->n_columns = columns_select(o->profiles, o->n_profiles, pl->clients,
+                                 pl->n_clients, DEFAULT_CLIENT_CMD,
+                                 pl->columns, COLUMNS_MAX);
+  if (pl->n_columns == 0) {
+    fprintf(stderr, "derpcheck: too many columns (at most %d)\n",
+            COLUMNS_MAX);
+    return 2;
+  }
+  return 0;
+}
+
+static void plan_free(struct plan *pl) {
+  expectations_free(&pl->expect);
+  peers_free(&pl->peers);
+}
+
+/* Run the jobs (relay-major, so rows come grouped per relay) and report;
+   the exit status. */
+static int run_matrix(const struct plan *pl, struct scenario *const *sel,
+                      size_t n, struct run_config *cfg,
+                      const struct options *o) {
+  size_t n_jobs = n * pl->n_relays;
+  struct job *jobs = calloc(n_jobs, sizeof *jobs);
+  if (jobs == NULL) return 2;
+  for (size_t k = 0; k < pl->n_relays; k++)
+    for (size_t i = 0; i < n; i++)
+      jobs[k * n + i] = (struct job){sel[i], &pl->relays[k]};
+  cfg->proc_floor_ms = floor_process_ms();
+  cfg->tls_floor_ms = floor_tls_ms(o->seed);
+  struct report r;
+  report_init(&r);
+  r.jobs = o->jobs;
+  r.seed = o->seed;
+  r.by_relay = pl->n_relays > 1 || pl->registry_relay;
+  /* Columns in matrix order; only those some selected scenario fills. */
+  for (size_t p = 0; p < pl->n_columns; p++) {
+    bool used = false;
+    for (size_t i = 0; i < n && !used; i++) {
+      const struct run_column *cols[COLUMNS_MAX];
+      size_t k = run_columns_of(sel[i], cfg, cols);
+      while (k > 0 && !used) used = cols[--k] == &pl->columns[p];
+    }
+    if (used) report_add_column(&r, pl->columns[p].name);
+  }
+  int64_t t0 = proc_now_ns();
+  bool ok = jobs_run(jobs, n_jobs, cfg, o->jobs, &r, o->quiet ? NULL : stderr);
+  r.wall_ms = (double)(proc_now_ns() - t0) / 1e6;
+  if (!o->quiet) putchar('\n');
+  report_write_matrix(&r, stdout);
+  printf("floor: process start %.2f ms, TLS handshake %.2f ms (this "
+         "machine)\n",
+         cfg->proc_floor_ms, cfg->tls_floor_ms);
+  if (o->json != NULL) ok = write_report(o->json, &r, report_write_json) && ok;
+  if (o->junit != NULL)
+    ok = write_report(o->junit, &r, report_write_junit) && ok;
+  int rc = ok && report_ok(&r) ? 0 : 1;
+  report_free(&r);
+  free(jobs);
+  return rc;
+}
+
+/* Plan, check the templates, select the scenarios, run; the exit status. */
+static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all,
+                        struct scenario **sel, struct options *o) {
+  int rc = plan_load(o, all, n_all, pl);
+  if (rc != 0) return rc;
   const char *client_cmd = o->client_cmd ? o->client_cmd : DEFAULT_CLIENT_CMD;
   char err[256];
-  if (!template_check(relay_cmd, false, err, sizeof err) ||
-      !template_check(client_cmd, true, err, sizeof err)) {
-    fprintf(stderr, "derpcheck: command template: %s\n", err);
-    return 2;
+  for (size_t i = 0; i <= pl->n_relays; i++) {
+    bool client = i == pl->n_relays;
+    if (!template_check(client ? client_cmd : pl->relays[i].cmd, client, err,
+                        sizeof err)) {
+      fprintf(stderr, "derpcheck: command template: %s\n", err);
+      return 2;
+    }
   }
   const char *tmp = o->tmpdir ? o->tmpdir
                               : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  o->profiles[o->n_profiles] = NULL;
   struct run_config cfg = {
-      .relay_cmd = relay_cmd,
       .client_cmd = client_cmd,
-      .relay_bin = o->relay_bin ? o->relay_bin : DERPCHECK_RELAY_BIN,
       .client_bin = o->client_bin ? o->client_bin : DERPCHECK_CLIENT_BIN,
       .proxy_bin = o->proxy_bin ? o->proxy_bin : DERPCHECK_PROXY_BIN,
       .adapters_dir = o->adapters ? o->adapters : DERPCHECK_ADAPTERS_DIR,
@@ -365,43 +620,35 @@ static int cmd_run(struct scenario *const *sel, size_t n, struct options *o) {
       .keep = o->keep,
       .tls_only = o->tls_only,
       .seed = o->seed,
-      .profiles = o->n_profiles ? o->profiles : NULL,
+      .columns = pl->columns,
+      .n_columns = pl->n_columns,
+      .expectations = &pl->expect,
       .ready_timeout_ms = o->ready_timeout,
       .client_timeout_ms = o->client_timeout,
       .log = o->verbose || o->keep ? stderr : NULL,
   };
-  cfg.proc_floor_ms = floor_process_ms();
-  cfg.tls_floor_ms = floor_tls_ms(o->seed);
-  struct report r;
-  report_init(&r);
-  r.jobs = o->jobs;
-  r.seed = o->seed;
-  /* Columns in a fixed order: the profiles, then relay; only those some
-     selected scenario fills. */
-  static const char *const order[] = {"tailscale-1.82", "tailscale-1.84",
-                                      "current", "debug-legacy",
-                                      SCENARIO_RELAY_COLUMN, NULL};
-  for (const char *const *p = order; *p != NULL; p++) {
-    bool used = false;
-    for (size_t i = 0; i < n && !used; i++)
-      for (size_t k = 0; k < sel[i]->n_columns; k++)
-        used = used || strcmp(sel[i]->columns[k], *p) == 0;
-    if (used && run_config_selects(&cfg, *p)) report_add_column(&r, *p);
+  /* scenarios with a cell in some selected column */
+  size_t n = 0;
+  for (size_t i = 0; i < n_all; i++) {
+    const struct run_column *cols[COLUMNS_MAX];
+    if (selected(&all[i], o) && run_columns_of(&all[i], &cfg, cols) > 0)
+      sel[n++] = &all[i];
   }
-  int64_t t0 = proc_now_ns();
-  bool ok = jobs_run((const struct scenario *const *)sel, n, &cfg, o->jobs, &r,
-                     o->quiet ? NULL : stderr);
-  r.wall_ms = (double)(proc_now_ns() - t0) / 1e6;
-  if (!o->quiet) putchar('\n');
-  report_write_matrix(&r, stdout);
-  printf("floor: process start %.2f ms, TLS handshake %.2f ms (this "
-         "machine)\n",
-         cfg.proc_floor_ms, cfg.tls_floor_ms);
-  if (o->json != NULL) ok = write_report(o->json, &r, report_write_json) && ok;
-  if (o->junit != NULL)
-    ok = write_report(o->junit, &r, report_write_junit) && ok;
-  int rc = ok && report_all_match(&r) ? 0 : 1;
-  report_free(&r);
+  if (n == 0) {
+    fprintf(stderr, "derpcheck: no scenario selected\n");
+    return 1;
+  }
+  return run_matrix(pl, sel, n, &cfg, o);
+}
+
+static int cmd_run(struct scenario *all, size_t n_all, struct options *o) {
+  struct plan *pl = calloc(1, sizeof *pl);
+  struct scenario **sel = calloc(n_all + 1, sizeof *sel);
+  int rc = pl != NULL && sel != NULL ? cmd_run_plan(pl, all, n_all, sel, o)
+                                     : 2;
+  if (pl != NULL) plan_free(pl);
+  free(pl);
+  free(sel);
   return rc;
 }
 
@@ -419,19 +666,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "derpcheck: %s\n", err);
     return 2;
   }
+  if (strcmp(o.command, "run") == 0) {
+    rc = cmd_run(all, n_all, &o);
+    scenario_free_all(all, n_all);
+    return rc;
+  }
   struct scenario **sel = calloc(n_all + 1, sizeof *sel);
   size_t n = 0;
   for (size_t i = 0; sel != NULL && i < n_all; i++) {
-    /* a scenario none of whose columns is selected has nothing to run */
+    /* a scenario none of whose columns is selected has nothing to list */
     bool any = o.n_profiles == 0;
     for (size_t k = 0; !any && k < all[i].n_columns; k++)
       for (size_t p = 0; p < o.n_profiles; p++)
         any = any || strcmp(all[i].columns[k], o.profiles[p]) == 0;
     if (any && selected(&all[i], &o)) sel[n++] = &all[i];
   }
-  if (sel == NULL) rc = 2;
-  else if (strcmp(o.command, "list") == 0) rc = cmd_list(sel, n);
-  else rc = cmd_run(sel, n, &o);
+  rc = sel == NULL ? 2 : cmd_list(sel, n);
   free(sel);
   scenario_free_all(all, n_all);
   return rc;

@@ -15,7 +15,8 @@ static int tls_handshakes_of_mode(const char *mode) {
 }
 
 /* The reference client's flags for a step (the {mode_args} placeholder). */
-static bool client_vars(struct ctx *c, const json_t *st, const char *profile,
+static bool client_vars(struct ctx *c, const struct column *col,
+                        const json_t *st, const char *profile,
                         const char *ready, struct tvars *t, char *detail,
                         size_t len) {
   const char *words[16];
@@ -46,13 +47,17 @@ static bool client_vars(struct ctx *c, const json_t *st, const char *profile,
       {strcmp(mode, "recv") == 0, "--timeout-ms", timeout},
       {c->m.ca_file[0] != '\0', "--ca-file", c->m.ca_file},
   };
-  if (c->cfg->tls_only && strcmp(mode, "connect") == 0) words[n++] = "--tls-only";
+  /* a reference-client flag: real peers have no such mode */
+  if (c->cfg->tls_only && !col->def->real && strcmp(mode, "connect") == 0)
+    words[n++] = "--tls-only";
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     if (!flags[i].on) continue;
     words[n++] = flags[i].flag;
     words[n++] = flags[i].value;
   }
   bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
+            (col->def->client_bin == NULL ||
+             tvars_set(t, "client_bin", col->def->client_bin)) &&
             tvars_set(t, "mode", mode) &&
             tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
             tvars_set(t, "peer_key", pid ? pid->pub_hex : "") &&
@@ -85,6 +90,7 @@ static void judge_client(struct ctx *c, struct column *col, const char *label,
             label, o.exit_code, ms);
   run_column_add(c, col, label, j.verdict, j.expected, j.actual,
              j.detail != NULL ? detail : NULL, ms);
+  run_column_declared(col, j.verdict, &o, vars);
   judgement_free(&j);
   outcome_free(&o);
 }
@@ -93,28 +99,42 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
   const json_t *expect = json_object_get(st, "expect");
   bool background = js_bool(st, "background", false);
   const char *mode = js_str(st, "mode", "connect");
-  const char *profile;
-  json_t *e;
-  json_object_foreach((json_t *)expect, profile, e) {
-    struct column *col = run_column_named(c, profile);
-    if (col == NULL) continue; /* profile not selected */
+  for (size_t k = 0; k < c->n_cols; k++) {
+    struct column *col = &c->cols[k];
+    if (col->def->profile == NULL || col->skip != NULL ||
+        (c->pass != NULL && c->pass != col))
+      continue;
+    const char *profile = column_profile(col->def, mode);
+    const json_t *e = json_object_get(expect, profile);
+    if (e == NULL) continue; /* nothing expected of this column here */
+    /* (no profile name is part of another) */
+    if (strstr(col->judged, profile) == NULL) {
+      size_t used = strlen(col->judged);
+      fmt_bounded(col->judged + used, sizeof col->judged - used, "%s%s",
+                  used ? ", " : "", profile);
+    }
+    const char *tmpl = col->def->client_cmd != NULL ? col->def->client_cmd
+                                                    : c->cfg->client_cmd;
     char label[64], out[PATH_MAX], err[PATH_MAX], ready[PATH_MAX];
     fmt_bounded(label, sizeof label, "step %zu (%s)", idx, mode);
-    fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx, profile);
-    fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx, profile);
-    fmt_bounded(ready, sizeof ready, "%s/client-%zu.ready", c->tmpdir, idx);
+    fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx,
+                col->name);
+    fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx,
+                col->name);
+    fmt_bounded(ready, sizeof ready, "%s/client-%zu-%s.ready", c->tmpdir, idx,
+                col->name);
     char detail[1024];
     struct tvars t;
     int64_t t0 = proc_now_ns();
     if (!run_copy_vars(&c->vars, &t) ||
-        !client_vars(c, st, profile, background ? ready : NULL, &t, detail,
-                     sizeof detail)) {
+        !client_vars(c, col, st, profile, background ? ready : NULL, &t,
+                     detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;
     }
     struct proc p;
-    if (!run_start_program(c, c->cfg->client_cmd, &t, &p, out, err, detail,
+    if (!run_start_program(c, tmpl, &t, &p, out, err, detail,
                              sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);

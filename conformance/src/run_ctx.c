@@ -55,11 +55,29 @@ void run_column_add(struct ctx *c, struct column *col, const char *label,
   col->ms += ms;
 }
 
+void run_column_declared(struct column *col, enum report_verdict v,
+                         const struct outcome *o, const struct tvars *vars) {
+  if (col->dev == NULL || v != REPORT_MISMATCH) return;
+  struct judgement j;
+  outcome_judge(o, col->dev->upstream, vars, &j);
+  if (j.verdict != REPORT_MATCH) {
+    col->dev_missed = true;
+    append(col->dev_detail, sizeof col->dev_detail, "; ",
+           j.detail != NULL ? j.detail : "?");
+  }
+  judgement_free(&j);
+}
+
 void run_all_columns(struct ctx *c, enum report_verdict v,
                         const char *detail) {
   for (size_t i = 0; i < c->n_cols; i++) {
     struct column *col = &c->cols[i];
+    if (col->skip != NULL) continue;
     if (!col->used || severity(v) > severity(col->verdict)) col->verdict = v;
+    if (col->dev != NULL && v == REPORT_MISMATCH) { /* no declaration says so */
+      col->dev_missed = true;
+      append(col->dev_detail, sizeof col->dev_detail, "; ", detail);
+    }
     if (!col->used) {
       fmt_bounded(col->expected, sizeof col->expected, "(not run)");
       fmt_bounded(col->actual, sizeof col->actual, "error");

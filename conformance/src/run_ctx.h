@@ -14,11 +14,12 @@
 #include "harness/proc.h"
 #include "harness/report.h"
 #include "materials.h"
+#include "outcome.h"
 #include "scenario_run.h"
 #include "template.h"
 
 enum {
-  MAX_COLUMNS = 8,
+  MAX_COLUMNS = COLUMNS_MAX,
   MAX_BACKGROUND = 4,
   STOP_GRACE_MS = 2000,
   TAIL_BYTES = 400,
@@ -27,11 +28,20 @@ enum {
 
 /* One column of the row being built, merged over the scenario's steps. */
 struct column {
-  const char *name;
+  const struct run_column *def;
+  const char *name; /* def->name */
   bool used;
   enum report_verdict verdict;
   char expected[1024], actual[1024], detail[2048];
   double ms;
+  char judged[64];  /* the profile(s) its steps were judged by */
+  const char *skip; /* not run: the capability it lacks */
+  char skip_why[512];
+  /* The declared deviation governing this cell, and whether a step that
+     missed the scenario's expectation missed the declared one too. */
+  const struct deviation *dev;
+  bool dev_missed;
+  char dev_detail[1024];
 };
 
 /* A client started in the background, judged after the last step. */
@@ -48,6 +58,11 @@ struct bg_client {
 struct ctx {
   const struct scenario *s;
   const struct run_config *cfg;
+  const struct run_relay *relay_def; /* the relay implementation */
+  /* The column this pass runs (NULL: all); relay-level steps run in the
+     first pass only. */
+  const struct column *pass;
+  bool first_pass;
   char tmpdir[DIR_MAX];
   struct materials m;
   bool have_materials;
@@ -73,6 +88,10 @@ struct column *run_column_named(struct ctx *c, const char *name);
 void run_column_add(struct ctx *c, struct column *col, const char *label,
                     enum report_verdict v, const char *expected,
                     const char *actual, const char *detail, double ms);
+/* A step judged `v` against the scenario: check the outcome against the
+   column's declared upstream behaviour too, when it has one. */
+void run_column_declared(struct column *col, enum report_verdict v,
+                         const struct outcome *o, const struct tvars *vars);
 /* Every column becomes at least as bad as v (setup failures, a relay that
    died). */
 void run_all_columns(struct ctx *c, enum report_verdict v, const char *detail);

@@ -9,7 +9,21 @@
 #include "scenario_validate.h"
 
 const char *const scenario_client_profiles[] = {
-    "tailscale-1.82", "tailscale-1.84", "current", "debug-legacy", NULL};
+    "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
+    "current",        "debug-legacy",   NULL};
+
+bool scenario_is_profile(const char *name) {
+  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
+    if (strcmp(*p, name) == 0) return true;
+  return false;
+}
+
+void scenario_profile_list(char *out, size_t len) {
+  out[0] = '\0';
+  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
+    fmt_bounded(out + strlen(out), len - strlen(out), "%s%s",
+                p == scenario_client_profiles ? "" : ", ", *p);
+}
 
 const char *js_str(const json_t *obj, const char *key, const char *dflt) {
   const json_t *v = json_object_get(obj, key);

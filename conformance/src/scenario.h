@@ -21,6 +21,9 @@
    pseudo-profile of relay-level steps (checked by the runner itself). */
 extern const char *const scenario_client_profiles[];
 #define SCENARIO_RELAY_COLUMN "relay"
+bool scenario_is_profile(const char *name);
+/* "tailscale-1.80, tailscale-1.82, ..." for messages. */
+void scenario_profile_list(char *out, size_t len);
 
 struct scenario {
   char *path;
@@ -28,8 +31,9 @@ struct scenario {
   const char *id; /* borrowed from doc */
   const char *description;
   const char *layer; /* "tls" or "derp" */
-  /* Columns this scenario fills, in scenario_client_profiles order, then
-     "relay" when it has relay-level steps. Owned array, borrowed names. */
+  /* Profiles this scenario has expectations for, in
+     scenario_client_profiles order, then "relay" when it has relay-level
+     steps. Owned array, borrowed names. */
   const char **columns;
   size_t n_columns;
 };

@@ -11,14 +11,14 @@
 
 #include "fmt_bounded.h"
 #include "raw_peer.h"
+#include "peers.h"
 #include "remove_tree.h"
 #include "run_ctx.h"
 
-bool run_config_selects(const struct run_config *cfg, const char *column) {
-  if (cfg->profiles == NULL) return true;
-  for (const char *const *p = cfg->profiles; *p != NULL; p++)
-    if (strcmp(*p, column) == 0) return true;
-  return false;
+size_t run_columns_of(const struct scenario *s, const struct run_config *cfg,
+                      const struct run_column **out) {
+  return columns_of_scenario(s, cfg->columns, cfg->n_columns, out,
+                             COLUMNS_MAX);
 }
 
 /* A free UDP port for the relay's STUN listener: bind port 0, read it, let
@@ -73,7 +73,7 @@ static bool relay_vars(struct ctx *c) {
   fmt_bounded(ready, sizeof ready, "%s/relay.ready", c->tmpdir);
   struct tvars *t = &c->vars;
   return materials_vars(m, t) && tvars_set(t, "port", "0") &&
-         tvars_set(t, "relay_bin", c->cfg->relay_bin) &&
+         tvars_set(t, "relay_bin", c->relay_def->bin) &&
          tvars_set(t, "client_bin", c->cfg->client_bin) &&
          run_set_int(t, "relay_port", 0) &&
          tvars_set(t, "listen", listen) &&
@@ -117,7 +117,7 @@ static bool start_relay(struct ctx *c, char *detail, size_t len) {
   fmt_bounded(c->relay_out, sizeof c->relay_out, "%s/relay.out", c->tmpdir);
   fmt_bounded(c->relay_err, sizeof c->relay_err, "%s/relay.err", c->tmpdir);
   int64_t t0 = proc_now_ns();
-  if (!run_start_program(c, c->cfg->relay_cmd, &c->vars, &c->relay,
+  if (!run_start_program(c, c->relay_def->cmd, &c->vars, &c->relay,
                            c->relay_out, c->relay_err, detail, len))
     return false;
   c->relay_started = true;
@@ -284,32 +284,135 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
   return write_derpmap(c, detail, len);
 }
 
-void scenario_run(const struct scenario *s, const struct run_config *cfg,
-                  struct report *out) {
+static bool has_background(const struct scenario *s) {
+  size_t i;
+  json_t *st;
+  json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
+    if (js_bool(json_object_get(st, "client"), "background", false))
+      return true;
+  }
+  return false;
+}
+
+/* Every cell is skipped when the relay lacks a capability the scenario's
+   relay setup needs. (A client that lacks a mode has no cell at all:
+   columns.h.) */
+static void mark_skips(struct ctx *c) {
+  const char *why = "";
+  const char *cap =
+      peers_relay_gap(c->relay_def->unsupported, c->s->doc, &why);
+  for (size_t i = 0; cap != NULL && i < c->n_cols; i++) {
+    struct column *col = &c->cols[i];
+    col->skip = cap;
+    fmt_bounded(col->skip_why, sizeof col->skip_why,
+                "relay %s cannot do %s: %s", c->relay_def->name, cap, why);
+  }
+}
+
+static void run_steps(struct ctx *c) {
+  const json_t *steps = json_object_get(c->s->doc, "steps");
+  for (size_t i = 0; i < c->n_steps; i++) {
+    const json_t *st = json_array_get(steps, i);
+    if (json_object_get(st, "client") != NULL)
+      run_client_step(c, i, json_object_get(st, "client"));
+    else
+      run_relay_step(c, i, st);
+  }
+  run_join_background(c);
+}
+
+/* One pass for every column, or, with a background client, one per client
+   column (see scenario_run.h). */
+static void run_passes(struct ctx *c) {
+  size_t clients = 0;
+  for (size_t i = 0; i < c->n_cols; i++)
+    clients += c->cols[i].def->profile != NULL && c->cols[i].skip == NULL;
+  c->first_pass = true;
+  if (clients < 2 || !has_background(c->s)) {
+    run_steps(c);
+    return;
+  }
+  for (size_t i = 0; i < c->n_cols; i++) {
+    if (c->cols[i].def->profile == NULL || c->cols[i].skip != NULL) continue;
+    c->pass = &c->cols[i];
+    run_steps(c);
+    c->first_pass = false;
+  }
+  c->pass = NULL;
+}
+
+static void add_cell(const struct ctx *c, const struct column *col,
+                     struct report *out) {
+  struct report_cell rc = {.scenario = (char *)c->s->id,
+                           .relay = (char *)c->relay_def->name,
+                           .column = (char *)col->name,
+                           .profile = col->judged[0]
+                                          ? (char *)col->judged
+                                          : (char *)col->def->profile,
+                           .verdict = col->verdict,
+                           .expected = (char *)col->expected,
+                           .actual = (char *)col->actual,
+                           .detail = col->detail[0] ? (char *)col->detail
+                                                    : NULL,
+                           .ms = col->ms};
+  char skipped[96], deviation[1024], stale[2048];
+  if (col->skip != NULL) {
+    fmt_bounded(skipped, sizeof skipped, "skipped (%s)", col->skip);
+    rc.verdict = REPORT_SKIPPED;
+    rc.expected = NULL;
+    rc.actual = skipped;
+    rc.detail = (char *)col->skip_why;
+  } else if (col->dev != NULL) {
+    const struct deviation *d = col->dev;
+    const char *why_stale;
+    rc.verdict = expectations_resolve(col->verdict, !col->dev_missed,
+                                      &why_stale);
+    if (rc.verdict == REPORT_KNOWN) {
+      fmt_bounded(deviation, sizeof deviation, "%s: %s", d->where, d->why);
+      rc.deviation = deviation;
+    }
+    if (why_stale != NULL) {
+      fmt_bounded(stale, sizeof stale,
+                  "%s (column %s, relay %s) on %s [%s], relay %s: %s%s%s",
+                  d->where, d->column, d->relay, c->s->id, col->name,
+                  c->relay_def->name, why_stale,
+                  col->dev_missed ? ": " : "",
+                  col->dev_missed ? col->dev_detail : "");
+      rc.stale = stale;
+    }
+  }
+  report_add_cell(out, &rc);
+}
+
+void scenario_run(const struct scenario *s, const struct run_relay *relay,
+                  const struct run_config *cfg, struct report *out) {
   struct ctx *c = calloc(1, sizeof *c);
   if (c == NULL) return;
   c->s = s;
   c->cfg = cfg;
+  c->relay_def = relay;
   tvars_init(&c->vars);
-  for (size_t i = 0; i < s->n_columns && c->n_cols < MAX_COLUMNS; i++)
-    if (run_config_selects(cfg, s->columns[i]))
-      c->cols[c->n_cols++].name = s->columns[i];
-  const json_t *steps = json_object_get(s->doc, "steps");
-  c->n_steps = json_array_size(steps);
+  const struct run_column *defs[COLUMNS_MAX];
+  size_t n = run_columns_of(s, cfg, defs);
+  for (size_t i = 0; i < n && c->n_cols < MAX_COLUMNS; i++) {
+    struct column *col = &c->cols[c->n_cols++];
+    col->def = defs[i];
+    col->name = defs[i]->name;
+    col->dev = expectations_find(cfg->expectations, s->id, col->name,
+                                 relay->name);
+  }
+  mark_skips(c);
+  bool runnable = false;
+  for (size_t i = 0; i < c->n_cols; i++)
+    runnable = runnable || c->cols[i].skip == NULL;
+  c->n_steps = json_array_size(json_object_get(s->doc, "steps"));
   int64_t t0 = proc_now_ns();
   char detail[2048];
-  if (c->n_cols > 0) {
+  if (runnable) {
     if (!setup(c, detail, sizeof detail)) {
       run_all_columns(c, REPORT_ERROR, detail);
     } else {
-      for (size_t i = 0; i < c->n_steps; i++) {
-        const json_t *st = json_array_get(steps, i);
-        if (json_object_get(st, "client") != NULL)
-          run_client_step(c, i, json_object_get(st, "client"));
-        else
-          run_relay_step(c, i, st);
-      }
-      run_join_background(c);
+      run_passes(c);
       if (c->relay_started && !proc_running(&c->relay)) {
         char tail[TAIL_BYTES + 64];
         run_stderr_tail(c->relay_err, "relay", tail, sizeof tail);
@@ -322,8 +425,8 @@ void scenario_run(const struct scenario *s, const struct run_config *cfg,
   }
   int64_t t_stop = proc_now_ns();
   stop_all(c);
-  double ms = (double)(proc_now_ns() - t0) / 1e6;
-  if (cfg->log != NULL)
+  double ms = runnable ? (double)(proc_now_ns() - t0) / 1e6 : 0;
+  if (cfg->log != NULL && runnable)
     fprintf(cfg->log, "  [%s] stopped in %.1f ms, %.1f ms in all\n", s->id,
             (double)(proc_now_ns() - t_stop) / 1e6, ms);
   double floor_ms = c->relay_start_ms +
@@ -331,13 +434,10 @@ void scenario_run(const struct scenario *s, const struct run_config *cfg,
                         cfg->proc_floor_ms +
                     c->handshakes * cfg->tls_floor_ms;
   if (c->n_cols > 0) {
-    report_add_row(out, s->id, s->description, ms, floor_ms);
-    for (size_t i = 0; i < c->n_cols; i++) {
-      struct column *col = &c->cols[i];
-      report_add_cell(out, s->id, col->name, col->verdict, col->expected,
-                      col->actual, col->detail[0] ? col->detail : NULL,
-                      col->ms);
-    }
+    struct report_row row = {(char *)s->id, (char *)relay->name,
+                             (char *)s->description, ms, floor_ms};
+    report_add_row(out, &row);
+    for (size_t i = 0; i < c->n_cols; i++) add_cell(c, &c->cols[i], out);
   }
   if (c->peer_ctx != NULL) SSL_CTX_free(c->peer_ctx);
   if (c->have_materials) materials_free(&c->m);

@@ -10,15 +10,7 @@
 #include "scenario.h"
 #include "scenario_validate.h"
 
-/* Validation context: the first error wins and names file and JSON path. */
-struct vctx {
-  const char *file;
-  char *err;
-  size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4))) static bool
-fail(struct vctx *v, const char *path, const char *fmt, ...) {
+bool schema_fail(struct schema *v, const char *path, const char *fmt, ...) {
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
@@ -34,7 +26,7 @@ static bool in_list(const char *s, const char *const *list) {
   return false;
 }
 
-static bool only_keys(struct vctx *v, const json_t *obj, const char *path,
+bool schema_only_keys(struct schema *v, const json_t *obj, const char *path,
                       const char *const *keys) {
   const char *k;
   json_t *val;
@@ -43,7 +35,7 @@ static bool only_keys(struct vctx *v, const json_t *obj, const char *path,
     if (!in_list(k, keys)) {
       char p[512];
       fmt_bounded(p, sizeof p, "%s.%s", path, k);
-      return fail(v, p, "unknown key");
+      return schema_fail(v, p, "unknown key");
     }
   }
   return true;
@@ -64,23 +56,23 @@ static const char *type_name(json_type t) {
 }
 
 /* obj[key] must be absent (unless required) or of type t. */
-static bool field(struct vctx *v, const json_t *obj, const char *path,
+bool schema_field(struct schema *v, const json_t *obj, const char *path,
                   const char *key, json_type t, bool required) {
   const json_t *val = json_object_get(obj, key);
   char p[512];
   fmt_bounded(p, sizeof p, "%s.%s", path, key);
-  if (val == NULL) return required ? fail(v, p, "missing") : true;
+  if (val == NULL) return required ? schema_fail(v, p, "missing") : true;
   bool ok = t == JSON_TRUE ? json_is_boolean(val) : json_typeof(val) == t;
   if (!ok)
-    return fail(v, p, "expected %s, got %s", type_name(t),
+    return schema_fail(v, p, "expected %s, got %s", type_name(t),
                 type_name(json_typeof(val)));
   return true;
 }
 
-static bool enum_field(struct vctx *v, const json_t *obj, const char *path,
+bool schema_enum(struct schema *v, const json_t *obj, const char *path,
                        const char *key, const char *const *values,
                        bool required) {
-  if (!field(v, obj, path, key, JSON_STRING, required)) return false;
+  if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *s = js_str(obj, key, NULL);
   if (s == NULL || in_list(s, values)) return true;
   char p[512], allowed[256] = "";
@@ -89,26 +81,26 @@ static bool enum_field(struct vctx *v, const json_t *obj, const char *path,
     strncat(allowed, *x, sizeof allowed - strlen(allowed) - 1);
     if (x[1] != NULL) strncat(allowed, "|", sizeof allowed - strlen(allowed) - 1);
   }
-  return fail(v, p, "\"%s\" is not one of %s", s, allowed);
+  return schema_fail(v, p, "\"%s\" is not one of %s", s, allowed);
 }
 
-static bool int_range(struct vctx *v, const json_t *obj, const char *path,
+static bool int_range(struct schema *v, const json_t *obj, const char *path,
                       const char *key, long long lo, long long hi,
                       bool required) {
-  if (!field(v, obj, path, key, JSON_INTEGER, required)) return false;
+  if (!schema_field(v, obj, path, key, JSON_INTEGER, required)) return false;
   const json_t *val = json_object_get(obj, key);
   if (val == NULL) return true;
   long long x = (long long)json_integer_value(val);
   if (x >= lo && x <= hi) return true;
   char p[512];
   fmt_bounded(p, sizeof p, "%s.%s", path, key);
-  return fail(v, p, "%lld is outside %lld..%lld", x, lo, hi);
+  return schema_fail(v, p, "%lld is outside %lld..%lld", x, lo, hi);
 }
 
 /* Hex digits, allowing {placeholders} that expand to hex at run time. */
-static bool hex_field(struct vctx *v, const json_t *obj, const char *path,
+static bool hex_field(struct schema *v, const json_t *obj, const char *path,
                       const char *key, bool required) {
-  if (!field(v, obj, path, key, JSON_STRING, required)) return false;
+  if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *s = js_str(obj, key, NULL);
   for (const char *p = s; p != NULL && *p != '\0'; p++) {
     const char *end = *p == '{' ? strchr(p, '}') : NULL;
@@ -119,7 +111,7 @@ static bool hex_field(struct vctx *v, const json_t *obj, const char *path,
     if (strchr("0123456789abcdefABCDEF", *p) == NULL) {
       char pp[512];
       fmt_bounded(pp, sizeof pp, "%s.%s", path, key);
-      return fail(v, pp, "not hex at offset %zu", (size_t)(p - s));
+      return schema_fail(v, pp, "not hex at offset %zu", (size_t)(p - s));
     }
   }
   return true;
@@ -143,29 +135,30 @@ static bool placeholders_ok(const char *s) {
   return true;
 }
 
-static bool text_field(struct vctx *v, const json_t *obj, const char *path,
+static bool text_field(struct schema *v, const json_t *obj, const char *path,
                        const char *key, bool required) {
-  if (!field(v, obj, path, key, JSON_STRING, required)) return false;
+  if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *t = js_str(obj, key, NULL);
   if (t == NULL || placeholders_ok(t)) return true;
   char p[512];
   fmt_bounded(p, sizeof p, "%s.%s", path, key);
-  return fail(v, p, "bad {placeholder} syntax (write {{ and }} for literal "
-                    "braces)");
+  return schema_fail(v, p,
+                     "bad {placeholder} syntax (write {{ and }} for literal "
+                     "braces)");
 }
 
-static bool string_array(struct vctx *v, const json_t *obj, const char *path,
+static bool string_array(struct schema *v, const json_t *obj, const char *path,
                          const char *key) {
-  if (!field(v, obj, path, key, JSON_ARRAY, false)) return false;
+  if (!schema_field(v, obj, path, key, JSON_ARRAY, false)) return false;
   const json_t *arr = json_object_get(obj, key);
   size_t i;
   json_t *x;
   json_array_foreach(arr, i, x) {
     char p[512];
     fmt_bounded(p, sizeof p, "%s.%s[%zu]", path, key, i);
-    if (!json_is_string(x)) return fail(v, p, "expected string");
+    if (!json_is_string(x)) return schema_fail(v, p, "expected string");
     if (!placeholders_ok(json_string_value(x)))
-      return fail(v, p, "bad {placeholder} syntax (write {{ and }} for "
+      return schema_fail(v, p, "bad {placeholder} syntax (write {{ and }} for "
                         "literal braces)");
   }
   return true;
@@ -197,7 +190,7 @@ static bool cert_defined(const json_t *certs, const char *name) {
   return cert_names_has(certs, name, SIZE_MAX);
 }
 
-static bool check_cert(struct vctx *v, const json_t *certs, size_t idx,
+static bool check_cert(struct schema *v, const json_t *certs, size_t idx,
                        const char *path) {
   static const char *const keys[] = {
       "name", "profile", "key", "cn", "no_cn", "serial", "not_before",
@@ -207,44 +200,46 @@ static bool check_cert(struct vctx *v, const json_t *certs, size_t idx,
   static const char *const keytypes[] = {"p256", "p384", "ed25519", "rsa2048",
                                          NULL};
   const json_t *c = json_array_get(certs, idx);
-  if (!json_is_object(c)) return fail(v, path, "expected object");
-  if (!only_keys(v, c, path, keys) ||
-      !field(v, c, path, "name", JSON_STRING, true) ||
-      !enum_field(v, c, path, "profile", profiles, false) ||
-      !enum_field(v, c, path, "key", keytypes, false) ||
+  if (!json_is_object(c)) return schema_fail(v, path, "expected object");
+  if (!schema_only_keys(v, c, path, keys) ||
+      !schema_field(v, c, path, "name", JSON_STRING, true) ||
+      !schema_enum(v, c, path, "profile", profiles, false) ||
+      !schema_enum(v, c, path, "key", keytypes, false) ||
       !text_field(v, c, path, "cn", false) ||
-      !field(v, c, path, "no_cn", JSON_TRUE, false) ||
+      !schema_field(v, c, path, "no_cn", JSON_TRUE, false) ||
       !string_array(v, c, path, "ip_sans") ||
       !string_array(v, c, path, "dns_sans") ||
-      !field(v, c, path, "issuer", JSON_STRING, false))
+      !schema_field(v, c, path, "issuer", JSON_STRING, false))
     return false;
   const char *name = js_str(c, "name", "");
-  if (name[0] == '\0') return fail(v, path, "empty name");
+  if (name[0] == '\0') return schema_fail(v, path, "empty name");
   if (cert_names_has(certs, name, idx))
-    return fail(v, path, "duplicate cert name \"%s\"", name);
+    return schema_fail(v, path, "duplicate cert name \"%s\"", name);
   const json_t *serial = json_object_get(c, "serial");
   if (serial != NULL &&
       !(json_is_integer(serial) && json_integer_value(serial) >= 0) &&
       !(json_is_string(serial) &&
         strcmp(json_string_value(serial), "random128") == 0))
-    return fail(v, path,
+    return schema_fail(v, path,
                 "serial: expected a non-negative integer or \"random128\"");
   static const char *const times[] = {"not_before", "not_after", NULL};
   for (const char *const *t = times; *t != NULL; t++) {
-    if (!field(v, c, path, *t, JSON_STRING, false)) return false;
+    if (!schema_field(v, c, path, *t, JSON_STRING, false)) return false;
     const char *s = js_str(c, *t, NULL);
     if (s != NULL && !rel_time_ok(s))
-      return fail(v, path, "%s: \"%s\" is not now, [+-]N(s|m|h|d) or +1y", *t,
-                  s);
+      return schema_fail(v, path,
+                         "%s: \"%s\" is not now, [+-]N(s|m|h|d) or +1y", *t,
+                         s);
   }
   const char *issuer = js_str(c, "issuer", NULL);
   if (issuer != NULL && !cert_names_has(certs, issuer, idx))
-    return fail(v, path, "issuer \"%s\" is not a cert defined before this one",
-                issuer);
+    return schema_fail(v, path,
+                       "issuer \"%s\" is not a cert defined before this one",
+                       issuer);
   return true;
 }
 
-static bool check_relay(struct vctx *v, const json_t *relay) {
+static bool check_relay(struct schema *v, const json_t *relay) {
   static const char *const keys[] = {
       "address", "hostname", "certs", "chain", "metacert", "tls_min",
       "tls_max", "proxy", "verify_clients", NULL};
@@ -252,15 +247,15 @@ static bool check_relay(struct vctx *v, const json_t *relay) {
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const tls[] = {"1.2", "1.3", NULL};
   static const char *const proxy[] = {"none", "strip-metacert", NULL};
-  if (!json_is_object(relay)) return fail(v, "relay", "expected object");
-  if (!only_keys(v, relay, "relay", keys) ||
-      !enum_field(v, relay, "relay", "address", fam, false) ||
-      !field(v, relay, "relay", "hostname", JSON_STRING, false) ||
-      !field(v, relay, "relay", "certs", JSON_ARRAY, false) ||
-      !enum_field(v, relay, "relay", "metacert", onoff, false) ||
-      !enum_field(v, relay, "relay", "tls_min", tls, false) ||
-      !enum_field(v, relay, "relay", "tls_max", tls, false) ||
-      !enum_field(v, relay, "relay", "proxy", proxy, false) ||
+  if (!json_is_object(relay)) return schema_fail(v, "relay", "expected object");
+  if (!schema_only_keys(v, relay, "relay", keys) ||
+      !schema_enum(v, relay, "relay", "address", fam, false) ||
+      !schema_field(v, relay, "relay", "hostname", JSON_STRING, false) ||
+      !schema_field(v, relay, "relay", "certs", JSON_ARRAY, false) ||
+      !schema_enum(v, relay, "relay", "metacert", onoff, false) ||
+      !schema_enum(v, relay, "relay", "tls_min", tls, false) ||
+      !schema_enum(v, relay, "relay", "tls_max", tls, false) ||
+      !schema_enum(v, relay, "relay", "proxy", proxy, false) ||
       !string_array(v, relay, "relay", "verify_clients"))
     return false;
   const json_t *certs = json_object_get(relay, "certs");
@@ -272,11 +267,11 @@ static bool check_relay(struct vctx *v, const json_t *relay) {
   const json_t *chain = json_object_get(relay, "chain");
   if (json_is_string(chain)) {
     if (strcmp(json_string_value(chain), "generate") != 0)
-      return fail(v, "relay.chain", "expected an array of cert names or "
+      return schema_fail(v, "relay.chain", "expected an array of cert names or "
                                     "\"generate\"");
   } else if (chain != NULL) {
     if (!json_is_array(chain) || json_array_size(chain) == 0)
-      return fail(v, "relay.chain", "expected a non-empty array");
+      return schema_fail(v, "relay.chain", "expected a non-empty array");
     size_t i;
     json_t *x;
     json_array_foreach(chain, i, x) {
@@ -284,52 +279,54 @@ static bool check_relay(struct vctx *v, const json_t *relay) {
           !cert_names_has(certs, json_string_value(x), SIZE_MAX)) {
         char p[64];
         fmt_bounded(p, sizeof p, "relay.chain[%zu]", i);
-        return fail(v, p, "not the name of a cert in relay.certs");
+        return schema_fail(v, p, "not the name of a cert in relay.certs");
       }
     }
   } else if (certs != NULL) {
-    return fail(v, "relay.chain", "missing (required with relay.certs)");
+    return schema_fail(v, "relay.chain", "missing (required with relay.certs)");
   }
   const char *tmin = js_str(relay, "tls_min", "1.2");
   const char *tmax = js_str(relay, "tls_max", "1.3");
   if (strcmp(tmin, tmax) > 0)
-    return fail(v, "relay", "tls_min %s is above tls_max %s", tmin, tmax);
+    return schema_fail(v, "relay", "tls_min %s is above tls_max %s", tmin,
+                       tmax);
   return true;
 }
 
-static bool check_node(struct vctx *v, const json_t *node,
+static bool check_node(struct schema *v, const json_t *node,
                        const json_t *certs) {
   static const char *const keys[] = {"HostName", "IPv4", "IPv6", "CertName",
                                      NULL};
   static const char *const cn_keys[] = {"pin", "upper", "append",
                                         "from_snippet", NULL};
-  if (!json_is_object(node)) return fail(v, "node", "expected object");
-  if (!only_keys(v, node, "node", keys) ||
-      !field(v, node, "node", "HostName", JSON_STRING, false) ||
-      !field(v, node, "node", "IPv4", JSON_STRING, false) ||
-      !field(v, node, "node", "IPv6", JSON_STRING, false))
+  if (!json_is_object(node)) return schema_fail(v, "node", "expected object");
+  if (!schema_only_keys(v, node, "node", keys) ||
+      !schema_field(v, node, "node", "HostName", JSON_STRING, false) ||
+      !schema_field(v, node, "node", "IPv4", JSON_STRING, false) ||
+      !schema_field(v, node, "node", "IPv6", JSON_STRING, false))
     return false;
   const json_t *cn = json_object_get(node, "CertName");
   if (cn == NULL || json_is_string(cn)) return true;
   if (!json_is_object(cn))
-    return fail(v, "node.CertName", "expected a string or an object");
-  if (!only_keys(v, cn, "node.CertName", cn_keys) ||
-      !field(v, cn, "node.CertName", "pin", JSON_STRING, false) ||
-      !field(v, cn, "node.CertName", "upper", JSON_TRUE, false) ||
-      !field(v, cn, "node.CertName", "append", JSON_STRING, false) ||
-      !field(v, cn, "node.CertName", "from_snippet", JSON_TRUE, false))
+    return schema_fail(v, "node.CertName", "expected a string or an object");
+  if (!schema_only_keys(v, cn, "node.CertName", cn_keys) ||
+      !schema_field(v, cn, "node.CertName", "pin", JSON_STRING, false) ||
+      !schema_field(v, cn, "node.CertName", "upper", JSON_TRUE, false) ||
+      !schema_field(v, cn, "node.CertName", "append", JSON_STRING, false) ||
+      !schema_field(v, cn, "node.CertName", "from_snippet", JSON_TRUE, false))
     return false;
   const char *pin = js_str(cn, "pin", NULL);
   bool snippet = js_bool(cn, "from_snippet", false);
   if ((pin != NULL) == snippet)
-    return fail(v, "node.CertName", "needs exactly one of pin, from_snippet");
+    return schema_fail(v, "node.CertName",
+                       "needs exactly one of pin, from_snippet");
   if (pin != NULL && !cert_defined(certs, pin))
-    return fail(v, "node.CertName.pin", "\"%s\" is not a cert in relay.certs",
-                pin);
+    return schema_fail(v, "node.CertName.pin",
+                       "\"%s\" is not a cert in relay.certs", pin);
   return true;
 }
 
-static bool check_expectation(struct vctx *v, const json_t *e,
+bool schema_expectation(struct schema *v, const json_t *e,
                               const char *path) {
   static const char *const keys[] = {
       "result", "reason", "reason_contains", "path", "tls_version", "certs",
@@ -338,30 +335,31 @@ static bool check_expectation(struct vctx *v, const json_t *e,
   static const char *const paths[] = {"fast", "slow", NULL};
   static const char *const check_keys[] = {"field", "equals", "contains",
                                            "not_contains", NULL};
-  if (!json_is_object(e)) return fail(v, path, "expected object");
-  if (!only_keys(v, e, path, keys) ||
-      !enum_field(v, e, path, "result", results, true) ||
+  if (!json_is_object(e)) return schema_fail(v, path, "expected object");
+  if (!schema_only_keys(v, e, path, keys) ||
+      !schema_enum(v, e, path, "result", results, true) ||
       !text_field(v, e, path, "reason", false) ||
       !text_field(v, e, path, "reason_contains", false) ||
-      !enum_field(v, e, path, "path", paths, false) ||
-      !field(v, e, path, "tls_version", JSON_STRING, false) ||
+      !schema_enum(v, e, path, "path", paths, false) ||
+      !schema_field(v, e, path, "tls_version", JSON_STRING, false) ||
       !int_range(v, e, path, "certs", 0, 64, false) ||
-      !field(v, e, path, "server_key", JSON_TRUE, false) ||
-      !field(v, e, path, "output", JSON_ARRAY, false))
+      !schema_field(v, e, path, "server_key", JSON_TRUE, false) ||
+      !schema_field(v, e, path, "output", JSON_ARRAY, false))
     return false;
   if (json_object_get(e, "reason") && json_object_get(e, "reason_contains"))
-    return fail(v, path, "reason and reason_contains are exclusive");
+    return schema_fail(v, path, "reason and reason_contains are exclusive");
   if (strcmp(js_str(e, "result", ""), "fail") == 0 &&
       !json_object_get(e, "reason") && !json_object_get(e, "reason_contains"))
-    return fail(v, path, "a fail expectation needs reason or reason_contains");
+    return schema_fail(v, path,
+                       "a fail expectation needs reason or reason_contains");
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(e, "output"), i, c) {
     char p[512];
     fmt_bounded(p, sizeof p, "%s.output[%zu]", path, i);
-    if (!json_is_object(c)) return fail(v, p, "expected object");
-    if (!only_keys(v, c, p, check_keys) ||
-        !field(v, c, p, "field", JSON_STRING, true) ||
+    if (!json_is_object(c)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, c, p, check_keys) ||
+        !schema_field(v, c, p, "field", JSON_STRING, true) ||
         !text_field(v, c, p, "contains", false) ||
         !text_field(v, c, p, "not_contains", false))
       return false;
@@ -369,49 +367,53 @@ static bool check_expectation(struct vctx *v, const json_t *e,
               (json_object_get(c, "contains") != NULL) +
               (json_object_get(c, "not_contains") != NULL);
     if (ops != 1)
-      return fail(v, p, "needs exactly one of equals, contains, not_contains");
+      return schema_fail(v, p,
+                         "needs exactly one of equals, contains, not_contains");
   }
   return true;
 }
 
-static bool check_client_step(struct vctx *v, const json_t *c,
+static bool check_client_step(struct schema *v, const json_t *c,
                               const char *path) {
   static const char *const keys[] = {"mode", "key", "peer", "packet_hex",
                                      "background", "timeout_ms", "expect",
                                      NULL};
   static const char *const modes[] = {"connect", "probe", "stun", "send",
                                       "recv",    "ping",  NULL};
-  if (!json_is_object(c)) return fail(v, path, "expected object");
-  if (!only_keys(v, c, path, keys) ||
-      !enum_field(v, c, path, "mode", modes, true) ||
-      !field(v, c, path, "key", JSON_STRING, false) ||
-      !field(v, c, path, "peer", JSON_STRING, false) ||
+  if (!json_is_object(c)) return schema_fail(v, path, "expected object");
+  if (!schema_only_keys(v, c, path, keys) ||
+      !schema_enum(v, c, path, "mode", modes, true) ||
+      !schema_field(v, c, path, "key", JSON_STRING, false) ||
+      !schema_field(v, c, path, "peer", JSON_STRING, false) ||
       !hex_field(v, c, path, "packet_hex", false) ||
-      !field(v, c, path, "background", JSON_TRUE, false) ||
+      !schema_field(v, c, path, "background", JSON_TRUE, false) ||
       !int_range(v, c, path, "timeout_ms", 100, 60000, false) ||
-      !field(v, c, path, "expect", JSON_OBJECT, true))
+      !schema_field(v, c, path, "expect", JSON_OBJECT, true))
     return false;
   const json_t *exp = json_object_get(c, "expect");
   if (json_object_size(exp) == 0)
-    return fail(v, path, "expect: needs at least one profile");
+    return schema_fail(v, path, "expect: needs at least one profile");
   const char *prof;
   json_t *e;
   json_object_foreach((json_t *)exp, prof, e) {
     char p[512];
     fmt_bounded(p, sizeof p, "%s.expect.%s", path, prof);
-    if (!in_list(prof, scenario_client_profiles))
-      return fail(v, p, "unknown profile (known: tailscale-1.82, "
-                        "tailscale-1.84, current, debug-legacy)");
-    if (!check_expectation(v, e, p)) return false;
+    if (!in_list(prof, scenario_client_profiles)) {
+      char known[256];
+      scenario_profile_list(known, sizeof known);
+      return schema_fail(v, p, "unknown profile (known: %s)", known);
+    }
+    if (!schema_expectation(v, e, p)) return false;
   }
   /* Two background clients of one step would share a key, and a relay
      replaces a connection when the same key connects again. */
   if (js_bool(c, "background", false) && json_object_size(exp) != 1)
-    return fail(v, path, "a background client step takes exactly one profile");
+    return schema_fail(v, path,
+                       "a background client step takes exactly one profile");
   return true;
 }
 
-static bool check_raw_op(struct vctx *v, const json_t *op, const char *path) {
+static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
   static const char *const keys[] = {
       "conn", "open", "key", "send_text", "send_hex", "send_frame",
       "send_client_info", "close", "expect_closed", "expect_frame",
@@ -427,22 +429,22 @@ static bool check_raw_op(struct vctx *v, const json_t *op, const char *path) {
   static const char *const ef_keys[] = {"type", "payload_hex",
                                         "payload_prefix_hex", NULL};
   static const char *const http_keys[] = {"status", "body_contains", NULL};
-  if (!json_is_object(op)) return fail(v, path, "expected object");
-  if (!only_keys(v, op, path, keys) ||
-      !field(v, op, path, "conn", JSON_STRING, true) ||
-      !enum_field(v, op, path, "open", opens, false) ||
-      !field(v, op, path, "key", JSON_STRING, false) ||
+  if (!json_is_object(op)) return schema_fail(v, path, "expected object");
+  if (!schema_only_keys(v, op, path, keys) ||
+      !schema_field(v, op, path, "conn", JSON_STRING, true) ||
+      !schema_enum(v, op, path, "open", opens, false) ||
+      !schema_field(v, op, path, "key", JSON_STRING, false) ||
       !text_field(v, op, path, "send_text", false) ||
       !hex_field(v, op, path, "send_hex", false) ||
-      !field(v, op, path, "close", JSON_TRUE, false) ||
-      !field(v, op, path, "expect_closed", JSON_TRUE, false) ||
+      !schema_field(v, op, path, "close", JSON_TRUE, false) ||
+      !schema_field(v, op, path, "expect_closed", JSON_TRUE, false) ||
       !int_range(v, op, path, "timeout_ms", 10, 30000, false))
     return false;
   int n = 0;
   for (const char *const *a = actions; *a != NULL; a++)
     n += json_object_get(op, *a) != NULL;
   if (n != 1)
-    return fail(v, path, "needs exactly one action (open, send_text, "
+    return schema_fail(v, path, "needs exactly one action (open, send_text, "
                          "send_hex, send_frame, send_client_info, close, "
                          "expect_closed, expect_frame, expect_http, "
                          "expect_text)");
@@ -450,8 +452,8 @@ static bool check_raw_op(struct vctx *v, const json_t *op, const char *path) {
   const json_t *f;
   if ((f = json_object_get(op, "send_frame")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.send_frame", path);
-    if (!json_is_object(f)) return fail(v, p, "expected object");
-    if (!only_keys(v, f, p, frame_keys) ||
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, frame_keys) ||
         !int_range(v, f, p, "type", 0, 255, true) ||
         !hex_field(v, f, p, "payload_hex", false) ||
         !int_range(v, f, p, "payload_len", 0, 1 << 22, false) ||
@@ -460,17 +462,17 @@ static bool check_raw_op(struct vctx *v, const json_t *op, const char *path) {
   }
   if ((f = json_object_get(op, "send_client_info")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.send_client_info", path);
-    if (!json_is_object(f)) return fail(v, p, "expected object");
-    if (!only_keys(v, f, p, ci_keys) ||
-        !field(v, f, p, "json", JSON_STRING, true) ||
-        !field(v, f, p, "corrupt_box", JSON_TRUE, false) ||
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, ci_keys) ||
+        !schema_field(v, f, p, "json", JSON_STRING, true) ||
+        !schema_field(v, f, p, "corrupt_box", JSON_TRUE, false) ||
         !int_range(v, f, p, "pad_to", 0, 1 << 22, false))
       return false;
   }
   if ((f = json_object_get(op, "expect_frame")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.expect_frame", path);
-    if (!json_is_object(f)) return fail(v, p, "expected object");
-    if (!only_keys(v, f, p, ef_keys) ||
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, ef_keys) ||
         !int_range(v, f, p, "type", 0, 255, true) ||
         !hex_field(v, f, p, "payload_hex", false) ||
         !hex_field(v, f, p, "payload_prefix_hex", false))
@@ -479,38 +481,38 @@ static bool check_raw_op(struct vctx *v, const json_t *op, const char *path) {
   if ((f = json_object_get(op, "expect_text")) != NULL) {
     static const char *const text_keys[] = {"equals", NULL};
     fmt_bounded(p, sizeof p, "%s.expect_text", path);
-    if (!json_is_object(f)) return fail(v, p, "expected object");
-    if (!only_keys(v, f, p, text_keys) ||
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, text_keys) ||
         !text_field(v, f, p, "equals", true))
       return false;
   }
   if ((f = json_object_get(op, "expect_http")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.expect_http", path);
-    if (!json_is_object(f)) return fail(v, p, "expected object");
-    if (!only_keys(v, f, p, http_keys) ||
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, http_keys) ||
         !int_range(v, f, p, "status", 100, 599, true) ||
-        !field(v, f, p, "body_contains", JSON_STRING, false))
+        !schema_field(v, f, p, "body_contains", JSON_STRING, false))
       return false;
   }
   return true;
 }
 
-static bool check_step(struct vctx *v, const json_t *s, const char *path,
+static bool check_step(struct schema *v, const json_t *s, const char *path,
                        bool *relay_level) {
   static const char *const keys[] = {"name",    "client", "raw",
                                      "udp",     "tls_handshakes",
                                      "relay_log", NULL};
   static const char *const kinds[] = {"client", "raw", "udp",
                                       "tls_handshakes", "relay_log", NULL};
-  if (!json_is_object(s)) return fail(v, path, "expected object");
-  if (!only_keys(v, s, path, keys) ||
-      !field(v, s, path, "name", JSON_STRING, false))
+  if (!json_is_object(s)) return schema_fail(v, path, "expected object");
+  if (!schema_only_keys(v, s, path, keys) ||
+      !schema_field(v, s, path, "name", JSON_STRING, false))
     return false;
   int n = 0;
   for (const char *const *k = kinds; *k != NULL; k++)
     n += json_object_get(s, *k) != NULL;
   if (n != 1)
-    return fail(v, path, "needs exactly one of client, raw, udp, "
+    return schema_fail(v, path, "needs exactly one of client, raw, udp, "
                          "tls_handshakes, relay_log");
   char p[512];
   const json_t *x;
@@ -522,7 +524,7 @@ static bool check_step(struct vctx *v, const json_t *s, const char *path,
   if ((x = json_object_get(s, "raw")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.raw", path);
     if (!json_is_array(x) || json_array_size(x) == 0)
-      return fail(v, p, "expected a non-empty array of operations");
+      return schema_fail(v, p, "expected a non-empty array of operations");
     size_t i;
     json_t *op;
     json_array_foreach(x, i, op) {
@@ -537,9 +539,10 @@ static bool check_step(struct vctx *v, const json_t *s, const char *path,
                                         "wait_ms", NULL};
     static const char *const uexp[] = {"reply", "silence", NULL};
     fmt_bounded(p, sizeof p, "%s.udp", path);
-    if (!json_is_object(x)) return fail(v, p, "expected object");
-    return only_keys(v, x, p, ukeys) && hex_field(v, x, p, "send_hex", true) &&
-           enum_field(v, x, p, "expect", uexp, true) &&
+    if (!json_is_object(x)) return schema_fail(v, p, "expected object");
+    return schema_only_keys(v, x, p, ukeys) &&
+           hex_field(v, x, p, "send_hex", true) &&
+           schema_enum(v, x, p, "expect", uexp, true) &&
            hex_field(v, x, p, "reply_prefix_hex", false) &&
            int_range(v, x, p, "reply_len", 0, 65535, false) &&
            int_range(v, x, p, "wait_ms", 10, 10000, false);
@@ -548,11 +551,11 @@ static bool check_step(struct vctx *v, const json_t *s, const char *path,
     static const char *const hkeys[] = {"count", "certs", "same_chain",
                                         "last_cn", NULL};
     fmt_bounded(p, sizeof p, "%s.tls_handshakes", path);
-    if (!json_is_object(x)) return fail(v, p, "expected object");
-    return only_keys(v, x, p, hkeys) &&
+    if (!json_is_object(x)) return schema_fail(v, p, "expected object");
+    return schema_only_keys(v, x, p, hkeys) &&
            int_range(v, x, p, "count", 1, 10000, true) &&
            int_range(v, x, p, "certs", 0, 64, false) &&
-           field(v, x, p, "same_chain", JSON_TRUE, false) &&
+           schema_field(v, x, p, "same_chain", JSON_TRUE, false) &&
            text_field(v, x, p, "last_cn", false);
   }
   x = json_object_get(s, "relay_log");
@@ -560,10 +563,11 @@ static bool check_step(struct vctx *v, const json_t *s, const char *path,
                                       "snippet_matches_certfile", "wait_ms",
                                       NULL};
   fmt_bounded(p, sizeof p, "%s.relay_log", path);
-  if (!json_is_object(x)) return fail(v, p, "expected object");
-  return only_keys(v, x, p, lkeys) && string_array(v, x, p, "line_prefix") &&
+  if (!json_is_object(x)) return schema_fail(v, p, "expected object");
+  return schema_only_keys(v, x, p, lkeys) &&
+         string_array(v, x, p, "line_prefix") &&
          string_array(v, x, p, "line_contains") &&
-         field(v, x, p, "snippet_matches_certfile", JSON_TRUE, false) &&
+         schema_field(v, x, p, "snippet_matches_certfile", JSON_TRUE, false) &&
          int_range(v, x, p, "wait_ms", 10, 10000, false);
 }
 
@@ -578,22 +582,22 @@ static bool id_ok(const char *id) {
   return strstr(sep + 2, "::") == NULL;
 }
 
-static bool validate(struct vctx *v, const json_t *doc, bool *relay_level) {
+static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
   static const char *const keys[] = {"id",   "description", "layer",
                                      "spec", "relay",       "node",
                                      "client_ca", "steps",  NULL};
   static const char *const layers[] = {"tls", "derp", NULL};
-  if (!json_is_object(doc)) return fail(v, "(top)", "expected object");
-  if (!only_keys(v, doc, "(top)", keys) ||
-      !field(v, doc, "(top)", "id", JSON_STRING, true) ||
-      !field(v, doc, "(top)", "description", JSON_STRING, true) ||
-      !enum_field(v, doc, "(top)", "layer", layers, false) ||
-      !field(v, doc, "(top)", "spec", JSON_STRING, false) ||
-      !field(v, doc, "(top)", "client_ca", JSON_STRING, false) ||
-      !field(v, doc, "(top)", "steps", JSON_ARRAY, true))
+  if (!json_is_object(doc)) return schema_fail(v, "(top)", "expected object");
+  if (!schema_only_keys(v, doc, "(top)", keys) ||
+      !schema_field(v, doc, "(top)", "id", JSON_STRING, true) ||
+      !schema_field(v, doc, "(top)", "description", JSON_STRING, true) ||
+      !schema_enum(v, doc, "(top)", "layer", layers, false) ||
+      !schema_field(v, doc, "(top)", "spec", JSON_STRING, false) ||
+      !schema_field(v, doc, "(top)", "client_ca", JSON_STRING, false) ||
+      !schema_field(v, doc, "(top)", "steps", JSON_ARRAY, true))
     return false;
   if (!id_ok(js_str(doc, "id", "")))
-    return fail(v, "id", "\"%s\" is not namespace::name in [a-z0-9-._]",
+    return schema_fail(v, "id", "\"%s\" is not namespace::name in [a-z0-9-._]",
                 js_str(doc, "id", ""));
   const json_t *relay = json_object_get(doc, "relay");
   if (relay != NULL && !check_relay(v, relay)) return false;
@@ -602,9 +606,10 @@ static bool validate(struct vctx *v, const json_t *doc, bool *relay_level) {
   if (node != NULL && !check_node(v, node, certs)) return false;
   const char *ca = js_str(doc, "client_ca", NULL);
   if (ca != NULL && !cert_defined(certs, ca))
-    return fail(v, "client_ca", "\"%s\" is not a cert in relay.certs", ca);
+    return schema_fail(v, "client_ca", "\"%s\" is not a cert in relay.certs",
+                       ca);
   const json_t *steps = json_object_get(doc, "steps");
-  if (json_array_size(steps) == 0) return fail(v, "steps", "empty");
+  if (json_array_size(steps) == 0) return schema_fail(v, "steps", "empty");
   size_t i;
   json_t *s;
   json_array_foreach(steps, i, s) {
@@ -617,7 +622,7 @@ static bool validate(struct vctx *v, const json_t *doc, bool *relay_level) {
 
 bool scenario_validate(const json_t *doc, const char *file, bool *relay_level,
                        char *err, size_t errlen) {
-  struct vctx v = {file, err, errlen};
+  struct schema v = {file, err, errlen};
   *relay_level = false;
   return validate(&v, doc, relay_level);
 }

@@ -16,11 +16,20 @@ FAST='{"result":"pass","reason":null,"path":"fast"}'
 
 fail() { echo "selftest $case: $*" >&2; echo "--- stdout"; cat "$work/out"; echo "--- stderr"; cat "$work/err"; exit 1; }
 answers() { printf '%s\n' "$@" > "$work/answers"; }
+# The selftests' own registry and declarations (never the shipped ones,
+# which name the real scenarios).
+mkdir -p "$work/expect" "$work/peers/fake@v1" "$work/peers/fake@v3" "$work/peers/fakerelay@v1"
+ln -s "$here/fakes/fake-peer-client.sh" "$work/peers/fake@v1/client"
+ln -s "$here/fakes/fake-peer-client.sh" "$work/peers/fake@v3/client"
+ln -s "$here/fakes/fake-peer-relay.sh" "$work/peers/fakerelay@v1/relay"
+export DERPCHECK_FAKE_ANSWERS="$work/answers"
 run() { # run [derpcheck args...]: default scenario dir, relay and client
   "$derpcheck" run --scenarios "$here/scenarios" -q --relay-cmd "${RELAY:-$relay_ok}" \
-    --client-cmd "$client" "$@" > "$work/out" 2> "$work/err"
+    --client-cmd "$client" --peers "$here/fakes/peers.json" --peers-dir "$work/peers" \
+    --expectations "$work/expect" "$@" > "$work/out" 2> "$work/err"
   rc=$?
 }
+declarations() { printf '%s\n' "$@" > "$work/expect/fake.json"; }
 want_rc() { [ "$rc" -eq "$1" ] || fail "exit status $rc, expected $1"; }
 want_out() { grep -qF -- "$1" "$work/out" || fail "stdout lacks: $1"; }
 want_err() { grep -qF -- "$1" "$work/err" || fail "stderr lacks: $1"; }
@@ -30,7 +39,7 @@ case $case in
     answers "tailscale-1.82 1 $MULTI" "tailscale-1.84 0 $FAST" "current 0 $FAST"
     run --filter 'selftest::teeth'
     want_rc 0
-    want_out "3 cells: 3 match, 0 mismatch, 0 error, 0 skipped"
+    want_out "3 cells: 3 match, 0 known deviation, 0 mismatch, 0 error, 0 skipped; 0 stale"
     want_out "✓ fail: unexpected multiple certs" ;;
   teeth-missed)
     # a 1.82 profile that does not reproduce the upstream bug must be caught
@@ -99,7 +108,7 @@ case $case in
     answers "tailscale-1.82 1 $MULTI" "tailscale-1.84 0 $FAST" "current 0 $FAST"
     run --filter 'selftest::teeth' --json "$work/r.json" --junit "$work/r.xml"
     want_rc 0
-    grep -q '"all_match": true' "$work/r.json" || fail "JSON report lacks all_match true"
+    grep -q '"ok": true' "$work/r.json" || fail "JSON report lacks ok true"
     grep -q '<testcase classname="selftest::teeth" name="tailscale-1.82"' "$work/r.xml" || fail "JUnit lacks the 1.82 testcase"
     grep -q 'tests="3" failures="0" errors="0"' "$work/r.xml" || fail "JUnit counts wrong" ;;
   list)
@@ -107,11 +116,98 @@ case $case in
     rc=$?
     want_rc 0
     want_out "selftest::teeth"
-    want_out "2 scenarios" ;;
+    want_out "3 scenarios" ;;
   no-selection)
     run --filter 'nope::*'
     want_rc 1
     want_err "no scenario selected" ;;
+  peer-column)
+    # a registry client is a column of its own, judged by its profile's
+    # expectations; --client alone runs only it
+    answers "fake@v1 1 $MULTI"
+    run --filter 'selftest::teeth' --client fake@v1
+    want_rc 0
+    want_out "fake@v1"
+    want_out "1 cells: 1 match"
+    grep -q "tailscale-1.84" "$work/out" && fail "reference columns ran without --profile"
+    answers "fake@v1 0 $FAST" "tailscale-1.82 1 $MULTI"
+    run --filter 'selftest::teeth' --client fake@v1 --profile tailscale-1.82 --json "$work/r.json"
+    want_rc 1
+    want_out "✗ selftest::teeth [fake@v1]"
+    want_out "expected: fail: unexpected multiple certs presented (profile tailscale-1.82)"
+    want_out "2 cells: 1 match, 0 known deviation, 1 mismatch"
+    grep -q '"profile": "tailscale-1.82"' "$work/r.json" || fail "JSON lacks the judging profile" ;;
+  background-columns)
+    # two columns judged by current: each runs the background scenario in
+    # a pass of its own, with its own ready file
+    answers 'current/recv 0 {"result":"pass","reason":null,"path":null,"packet_hex":"00ff"}' "current/send 0 $FAST" \
+            'fake@v3/recv 0 {"result":"pass","reason":null,"path":null,"packet_hex":"00ff"}' "fake@v3/send 0 $FAST"
+    mkdir "$work/tmp"
+    run --filter 'selftest::background' --profile current --client fake@v3 --keep --tmpdir "$work/tmp"
+    want_rc 0
+    want_out "2 cells: 2 match"
+    kept=$(sed -n 's/.*] kept //p' "$work/err")
+    [ -e "$kept/client-0-fake@v3.ready" ] || fail "no ready file of its own for fake@v3 in '$kept'"
+    # pass by pass: current's recv and send, then fake@v3's
+    grep -o 'step [01] ([a-z]*): exit 0' "$work/err" | tr '\n' ' ' | grep -q 'step 0 (recv): exit 0 step 1 (send): exit 0 step 1 (send): exit 0 step 0 (recv): exit 0' \
+      || fail "columns did not run in passes" ;;
+  known-deviation)
+    answers "fake@v1 0 $FAST"
+    declarations '[{"scenario": "selftest::teeth", "column": "fake@v1*", "upstream": {"result": "pass", "path": "fast"},' \
+            ' "why": "the fake never had the 1.82 bug"}]'
+    run --filter 'selftest::teeth' --client fake@v1
+    want_rc 0
+    want_out "≈ pass (fast)"
+    want_out "known deviations (declared upstream behaviour):"
+    want_out "why:      fake.json[0]: the fake never had the 1.82 bug"
+    want_out "1 cells: 0 match, 1 known deviation, 0 mismatch, 0 error, 0 skipped; 0 stale" ;;
+  stale-declaration)
+    declarations '[{"scenario": "selftest::teeth", "column": "fake@*", "upstream": {"result": "pass", "path": "fast"},' \
+            ' "why": "the fake never had the 1.82 bug"}]'
+    # upstream "fixed": the cell now matches the scenario
+    answers "fake@v1 1 $MULTI"
+    run --filter 'selftest::teeth' --client fake@v1
+    want_rc 1
+    want_out "✗ stale decl.: fail: unexpected m"
+    want_out "✗ stale declaration: fake.json[0] (column fake@*, relay *) on selftest::teeth [fake@v1], relay custom: the cell now matches the scenario's expectation"
+    want_out "0 mismatch, 0 error, 0 skipped; 1 stale"
+    # upstream changed otherwise: matches neither
+    answers 'fake@v1 1 {"result":"fail","reason":"something else"}'
+    run --filter 'selftest::teeth' --client fake@v1
+    want_rc 1
+    want_out "matches neither the scenario's expectation nor the declared upstream behaviour: result: expected pass, got fail"
+    want_out "1 mismatch, 0 error, 0 skipped; 1 stale" ;;
+  unsupported-relay)
+    # one run, two relays: the registry relay cannot limit TLS versions
+    answers 'current 0 {"result":"pass","reason":null,"path":null}'
+    run --filter 'selftest::t*' --profile current --relay reference,fakerelay@v1 --jobs 2
+    want_rc 0
+    want_out "── relay custom ──"
+    want_out "── relay fakerelay@v1 ──"
+    want_out "- skipped (tls_versions)"
+    want_out "- relay fakerelay@v1 cannot do tls_versions: the fake relay takes no TLS limits (like derper)"
+    want_out "    selftest::tls12 on fakerelay@v1 [current]"
+    want_out "4 cells: 3 match, 0 known deviation, 0 mismatch, 0 error, 1 skipped" ;;
+  peer-missing)
+    run --filter 'selftest::teeth' --client fake   # every version: v2 is not built
+    want_rc 2
+    want_err "fake@v2: $work/peers/fake@v2/client is missing"
+    want_err "build.sh --out $work/peers v2"
+    run --filter 'selftest::teeth' --client nope
+    want_rc 2
+    want_err "--client: unknown implementation 'nope' (known: fake)"
+    run --filter 'selftest::teeth' --relay fakerelay@v9
+    want_rc 2
+    want_err "--relay: unknown version 'fakerelay@v9' (known: fakerelay@v1) (or reference)" ;;
+  bad-declaration)
+    declarations '[{"scenario": "selftest::gone", "column": "*", "upstream": {"result": "pass"}, "why": "w"}]'
+    run --filter 'selftest::teeth'
+    want_rc 2
+    want_err 'fake.json[0]: scenario "selftest::gone" does not exist'
+    declarations '[{"scenario": "selftest::teeth", "column": "*", "upstream": {"result": "pass"}}]'
+    run --filter 'selftest::teeth'
+    want_rc 2
+    want_err "fake.json: [0].why: missing" ;;
   *) echo "selftest.sh: unknown case $case" >&2; exit 2 ;;
 esac
 echo "selftest $case: ok"

@@ -11,26 +11,44 @@ void report_init(struct report *r) { memset(r, 0, sizeof *r); }
 
 static void free_cell(struct report_cell *c) {
   free(c->scenario);
+  free(c->relay);
+  free(c->column);
   free(c->profile);
   free(c->expected);
   free(c->actual);
   free(c->detail);
+  free(c->deviation);
+  free(c->stale);
+}
+
+static void free_row(struct report_row *row) {
+  free(row->id);
+  free(row->relay);
+  free(row->description);
 }
 
 void report_free(struct report *r) {
-  for (size_t i = 0; i < r->n_rows; i++) {
-    free(r->rows[i].id);
-    free(r->rows[i].description);
-  }
+  for (size_t i = 0; i < r->n_rows; i++) free_row(&r->rows[i]);
   for (size_t i = 0; i < r->n_cells; i++) free_cell(&r->cells[i]);
-  for (size_t i = 0; i < r->n_profiles; i++) free(r->profiles[i]);
+  for (size_t i = 0; i < r->n_columns; i++) free(r->columns[i]);
   free(r->rows);
   free(r->cells);
-  free(r->profiles);
+  free(r->columns);
   report_init(r);
 }
 
-static char *dup_or_null(const char *s) { return s != NULL ? strdup(s) : NULL; }
+/* strdup that keeps NULL; *ok turns false when a copy fails. */
+static char *dup_or_null(const char *s, bool *ok) {
+  if (s == NULL) return NULL;
+  char *d = strdup(s);
+  if (d == NULL) *ok = false;
+  return d;
+}
+
+/* Equal strings, NULL equal only to NULL. */
+static bool same(const char *a, const char *b) {
+  return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
 
 static bool grow(void **arr, size_t *cap, size_t need, size_t elem) {
   if (need <= *cap) return true;
@@ -43,51 +61,55 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem) {
   return true;
 }
 
-bool report_add_row(struct report *r, const char *id, const char *description,
-                    double ms, double floor_ms) {
-  if (id == NULL ||
+bool report_add_row(struct report *r, const struct report_row *in) {
+  if (in->id == NULL ||
       !grow((void **)&r->rows, &r->cap_rows, r->n_rows + 1, sizeof *r->rows))
     return false;
-  struct report_row row = {strdup(id), dup_or_null(description), ms, floor_ms};
-  if (row.id == NULL || (description != NULL && row.description == NULL)) {
-    free(row.id);
-    free(row.description);
+  bool ok = true;
+  struct report_row row = {dup_or_null(in->id, &ok),
+                           dup_or_null(in->relay, &ok),
+                           dup_or_null(in->description, &ok), in->ms,
+                           in->floor_ms};
+  if (!ok) {
+    free_row(&row);
     return false;
   }
   r->rows[r->n_rows++] = row;
   return true;
 }
 
-static bool note_profile(struct report *r, const char *profile) {
-  for (size_t i = 0; i < r->n_profiles; i++)
-    if (strcmp(r->profiles[i], profile) == 0) return true;
-  char **p = realloc(r->profiles, (r->n_profiles + 1) * sizeof *p);
+bool report_add_column(struct report *r, const char *column) {
+  if (column == NULL) return false;
+  for (size_t i = 0; i < r->n_columns; i++)
+    if (strcmp(r->columns[i], column) == 0) return true;
+  char **p = realloc(r->columns, (r->n_columns + 1) * sizeof *p);
   if (p == NULL) return false;
-  r->profiles = p;
-  if ((p[r->n_profiles] = strdup(profile)) == NULL) return false;
-  r->n_profiles++;
+  r->columns = p;
+  if ((p[r->n_columns] = strdup(column)) == NULL) return false;
+  r->n_columns++;
   return true;
 }
 
-bool report_add_column(struct report *r, const char *profile) {
-  return profile != NULL && note_profile(r, profile);
-}
-
-bool report_add_cell(struct report *r, const char *scenario,
-                     const char *profile, enum report_verdict verdict,
-                     const char *expected, const char *actual,
-                     const char *detail, double ms) {
-  if (scenario == NULL || profile == NULL || !note_profile(r, profile) ||
+bool report_add_cell(struct report *r, const struct report_cell *in) {
+  if (in->scenario == NULL || in->column == NULL ||
+      !report_add_column(r, in->column) ||
       !grow((void **)&r->cells, &r->cap_cells, r->n_cells + 1,
             sizeof *r->cells))
     return false;
-  struct report_cell c = {strdup(scenario), strdup(profile), verdict,
-                          dup_or_null(expected), dup_or_null(actual),
-                          dup_or_null(detail), ms};
-  if (c.scenario == NULL || c.profile == NULL ||
-      (expected != NULL && c.expected == NULL) ||
-      (actual != NULL && c.actual == NULL) ||
-      (detail != NULL && c.detail == NULL)) {
+  bool ok = true;
+  struct report_cell c = {
+      .scenario = dup_or_null(in->scenario, &ok),
+      .relay = dup_or_null(in->relay, &ok),
+      .column = dup_or_null(in->column, &ok),
+      .profile = dup_or_null(in->profile, &ok),
+      .verdict = in->verdict,
+      .expected = dup_or_null(in->expected, &ok),
+      .actual = dup_or_null(in->actual, &ok),
+      .detail = dup_or_null(in->detail, &ok),
+      .deviation = dup_or_null(in->deviation, &ok),
+      .stale = dup_or_null(in->stale, &ok),
+      .ms = in->ms};
+  if (!ok) {
     free_cell(&c);
     return false;
   }
@@ -101,6 +123,7 @@ const char *report_verdict_name(enum report_verdict v) {
   case REPORT_MISMATCH: return "mismatch";
   case REPORT_ERROR: return "error";
   case REPORT_SKIPPED: return "skipped";
+  case REPORT_KNOWN: return "known deviation";
   }
   return "?";
 }
@@ -111,8 +134,16 @@ size_t report_count(const struct report *r, enum report_verdict v) {
   return n;
 }
 
-bool report_all_match(const struct report *r) {
-  return r->n_cells > 0 && report_count(r, REPORT_MATCH) == r->n_cells;
+size_t report_count_stale(const struct report *r) {
+  size_t n = 0;
+  for (size_t i = 0; i < r->n_cells; i++) n += r->cells[i].stale != NULL;
+  return n;
+}
+
+bool report_ok(const struct report *r) {
+  return report_count(r, REPORT_MISMATCH) == 0 &&
+         report_count(r, REPORT_ERROR) == 0 && report_count_stale(r) == 0 &&
+         report_count(r, REPORT_MATCH) + report_count(r, REPORT_KNOWN) > 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -237,34 +268,41 @@ static void put_cell(FILE *out, const char *s, size_t width) {
 }
 
 static const struct report_cell *find_cell(const struct report *r,
-                                           const char *scenario,
-                                           const char *profile) {
+                                           const struct report_row *row,
+                                           const char *column) {
   for (size_t i = 0; i < r->n_cells; i++)
-    if (strcmp(r->cells[i].scenario, scenario) == 0 &&
-        strcmp(r->cells[i].profile, profile) == 0)
+    if (strcmp(r->cells[i].scenario, row->id) == 0 &&
+        same(r->cells[i].relay, row->relay) &&
+        strcmp(r->cells[i].column, column) == 0)
       return &r->cells[i];
   return NULL;
 }
 
+static const char *const marks[] = {"✓", "✗", "!", "-", "≈"};
+
 /* The text of one matrix cell; caller frees. */
 static char *cell_text(const struct report_cell *c) {
   if (c == NULL) return strdup("");
-  static const char *const mark[] = {"✓", "✗", "!", "-"};
   char *exp = clean_text(c->expected != NULL ? c->expected : "?", true);
   char *act = clean_text(c->actual != NULL ? c->actual : "?", true);
   char *out = NULL;
   if (exp != NULL && act != NULL) {
-    size_t n = strlen(exp) + strlen(act) + 32;
+    size_t n = strlen(exp) + strlen(act) + 48;
     out = malloc(n);
     if (out != NULL) {
+      const char *mark = marks[c->verdict];
+      /* a stale declaration fails the run whatever the cell's verdict */
+      const char *stale = c->stale != NULL ? "stale decl.: " : "";
+      if (c->stale != NULL) mark = marks[REPORT_MISMATCH];
       if (c->verdict == REPORT_MISMATCH)
-        snprintf(out, n, "%s %s ≠ want %s", mark[c->verdict], act, exp);
+        snprintf(out, n, "%s %s%s ≠ want %s", mark, stale, act, exp);
       else if (c->verdict == REPORT_ERROR)
-        snprintf(out, n, "%s error", mark[c->verdict]);
+        snprintf(out, n, "%s error", mark);
       else if (c->verdict == REPORT_SKIPPED)
-        snprintf(out, n, "%s skipped", mark[c->verdict]);
+        snprintf(out, n, "%s %s", mark,
+                 c->actual != NULL ? act : "skipped");
       else
-        snprintf(out, n, "%s %s", mark[c->verdict], act);
+        snprintf(out, n, "%s %s%s", mark, stale, act);
     }
   }
   free(exp);
@@ -279,76 +317,182 @@ static void put_indented(FILE *out, const char *s) {
   }
 }
 
-void report_write_matrix(const struct report *r, FILE *out) {
+/* Print a (possibly NULL) text cleaned for a terminal. */
+static void put_clean(FILE *out, const char *s, const char *dflt) {
+  char *c = clean_text(s != NULL ? s : dflt, true);
+  fputs(c != NULL ? c : "?", out);
+  free(c);
+}
+
+/* "id [column]", " on <relay>" when rows are grouped by relay. */
+static void put_label(FILE *out, const struct report *r,
+                      const struct report_cell *c) {
+  put_clean(out, c->scenario, "?");
+  fputs(" [", out);
+  put_clean(out, c->column, "?");
+  fputc(']', out);
+  if (r->by_relay && c->relay != NULL) {
+    fputs(" on ", out);
+    put_clean(out, c->relay, "?");
+  }
+}
+
+static void put_why(FILE *out, const char *why) {
+  char *det = clean_text(why, false);
+  if (det == NULL) return;
+  fputs("    why:      ", out);
+  put_indented(out, det);
+  fputc('\n', out);
+  free(det);
+}
+
+static void put_expected_actual(FILE *out, const struct report_cell *c) {
+  fputs("    expected: ", out);
+  put_clean(out, c->expected, "-");
+  if (c->profile != NULL && strcmp(c->profile, c->column) != 0) {
+    fputs(" (profile ", out);
+    put_clean(out, c->profile, "?");
+    fputc(')', out);
+  }
+  fputs("\n    actual:   ", out);
+  put_clean(out, c->actual, "-");
+  fputc('\n', out);
+}
+
+static void write_table(const struct report *r, FILE *out) {
   size_t id_w = strlen("scenario");
   for (size_t i = 0; i < r->n_rows; i++) {
     size_t c = cols(r->rows[i].id);
     if (c > id_w) id_w = c;
   }
   if (id_w > ID_MAX_COLS) id_w = ID_MAX_COLS;
-  size_t *w = calloc(r->n_profiles + 1, sizeof *w);
+  size_t *w = calloc(r->n_columns + 1, sizeof *w);
   if (w == NULL) return;
-  for (size_t p = 0; p < r->n_profiles; p++) {
-    w[p] = cols(r->profiles[p]);
+  for (size_t p = 0; p < r->n_columns; p++) {
+    w[p] = cols(r->columns[p]);
     for (size_t i = 0; i < r->n_rows; i++) {
-      char *t = cell_text(find_cell(r, r->rows[i].id, r->profiles[p]));
+      char *t = cell_text(find_cell(r, &r->rows[i], r->columns[p]));
       if (t != NULL && cols(t) > w[p]) w[p] = cols(t);
       free(t);
     }
     if (w[p] > CELL_MAX_COLS) w[p] = CELL_MAX_COLS;
   }
   put_cell(out, "scenario", id_w);
-  for (size_t p = 0; p < r->n_profiles; p++) {
+  for (size_t p = 0; p < r->n_columns; p++) {
     fputs("  ", out);
-    put_cell(out, r->profiles[p], w[p]);
+    put_cell(out, r->columns[p], w[p]);
   }
   fputs("  time ms  floor ms\n", out);
   for (size_t i = 0; i < r->n_rows; i++) {
-    char *id = clean_text(r->rows[i].id, true);
+    const struct report_row *row = &r->rows[i];
+    if (r->by_relay && (i == 0 || !same(row->relay, r->rows[i - 1].relay))) {
+      fputs("── relay ", out);
+      put_clean(out, row->relay, "?");
+      fputs(" ──\n", out);
+    }
+    char *id = clean_text(row->id, true);
     put_cell(out, id != NULL ? id : "?", id_w);
     free(id);
-    for (size_t p = 0; p < r->n_profiles; p++) {
-      char *t = cell_text(find_cell(r, r->rows[i].id, r->profiles[p]));
+    for (size_t p = 0; p < r->n_columns; p++) {
+      char *t = cell_text(find_cell(r, row, r->columns[p]));
       fputs("  ", out);
       put_cell(out, t != NULL ? t : "", w[p]);
       free(t);
     }
-    fprintf(out, "  %7.1f  %8.1f\n", r->rows[i].ms, r->rows[i].floor_ms);
+    fprintf(out, "  %7.1f  %8.1f\n", row->ms, row->floor_ms);
   }
   free(w);
+}
 
+/* Skipped cells grouped by reason: the reason once, then "id [columns]"
+   per row it skipped. */
+static void write_skipped(const struct report *r, FILE *out) {
+  bool header = false;
+  for (size_t i = 0; i < r->n_cells; i++) {
+    const struct report_cell *c = &r->cells[i];
+    bool first = c->verdict == REPORT_SKIPPED;
+    for (size_t k = 0; first && k < i; k++) /* reason already listed? */
+      first = !(r->cells[k].verdict == REPORT_SKIPPED &&
+                same(r->cells[k].detail, c->detail));
+    if (!first) continue;
+    if (!header) fputs("\nskipped:\n", out);
+    header = true;
+    fputs("- ", out);
+    put_clean(out, c->detail, "not run");
+    fputc('\n', out);
+    const struct report_cell *prev = NULL;
+    for (size_t k = i; k < r->n_cells; k++) {
+      const struct report_cell *d = &r->cells[k];
+      if (d->verdict != REPORT_SKIPPED || !same(d->detail, c->detail))
+        continue;
+      bool same_row = prev != NULL &&
+                      strcmp(prev->scenario, d->scenario) == 0 &&
+                      same(prev->relay, d->relay);
+      if (same_row) {
+        fputs(", ", out);
+      } else {
+        if (prev != NULL) fputs("]\n", out);
+        fputs("    ", out);
+        put_clean(out, d->scenario, "?");
+        if (r->by_relay && d->relay != NULL) {
+          fputs(" on ", out);
+          put_clean(out, d->relay, "?");
+        }
+        fputs(" [", out);
+      }
+      put_clean(out, d->column, "?");
+      prev = d;
+    }
+    fputs("]\n", out);
+  }
+}
+
+void report_write_matrix(const struct report *r, FILE *out) {
+  write_table(r, out);
   bool header = false;
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
     if (c->verdict != REPORT_MISMATCH && c->verdict != REPORT_ERROR) continue;
     if (!header) fputs("\nmismatches and errors:\n", out);
     header = true;
-    char *id = clean_text(c->scenario, true);
-    char *prof = clean_text(c->profile, true);
-    char *exp = clean_text(c->expected != NULL ? c->expected : "-", true);
-    char *act = clean_text(c->actual != NULL ? c->actual : "-", true);
-    char *det = clean_text(c->detail, false);
-    fprintf(out, "%s %s [%s]\n    expected: %s\n    actual:   %s\n",
-            c->verdict == REPORT_MISMATCH ? "✗" : "!", id ? id : "?",
-            prof ? prof : "?", exp ? exp : "?", act ? act : "?");
-    if (det != NULL) {
-      fputs("    why:      ", out);
-      put_indented(out, det);
-      fputc('\n', out);
-    }
-    free(id);
-    free(prof);
-    free(exp);
-    free(act);
-    free(det);
+    fprintf(out, "%s ", marks[c->verdict]);
+    put_label(out, r, c);
+    fputc('\n', out);
+    put_expected_actual(out, c);
+    if (c->detail != NULL) put_why(out, c->detail);
   }
+  header = false;
+  for (size_t i = 0; i < r->n_cells; i++) {
+    const struct report_cell *c = &r->cells[i];
+    if (c->verdict != REPORT_KNOWN) continue;
+    if (!header)
+      fputs("\nknown deviations (declared upstream behaviour):\n", out);
+    header = true;
+    fprintf(out, "%s ", marks[REPORT_KNOWN]);
+    put_label(out, r, c);
+    fputc('\n', out);
+    put_expected_actual(out, c);
+    put_why(out, c->deviation != NULL ? c->deviation : "?");
+  }
+  header = false;
+  for (size_t i = 0; i < r->n_cells; i++) {
+    const struct report_cell *c = &r->cells[i];
+    if (c->stale == NULL) continue;
+    if (!header) fputs("\nstale declarations:\n", out);
+    header = true;
+    fputs("✗ stale declaration: ", out);
+    put_clean(out, c->stale, "?");
+    fputc('\n', out);
+  }
+  write_skipped(r, out);
   fprintf(out,
-          "\n%zu cells: %zu match, %zu mismatch, %zu error, %zu skipped\n"
+          "\n%zu cells: %zu match, %zu known deviation, %zu mismatch, "
+          "%zu error, %zu skipped; %zu stale declarations\n"
           "wall %.1f ms (jobs %d), per-scenario median %.1f ms\n",
           r->n_cells, report_count(r, REPORT_MATCH),
-          report_count(r, REPORT_MISMATCH), report_count(r, REPORT_ERROR),
-          report_count(r, REPORT_SKIPPED), r->wall_ms, r->jobs,
-          report_median_ms(r));
+          report_count(r, REPORT_KNOWN), report_count(r, REPORT_MISMATCH),
+          report_count(r, REPORT_ERROR), report_count(r, REPORT_SKIPPED),
+          report_count_stale(r), r->wall_ms, r->jobs, report_median_ms(r));
 }
 
 /* json_string of a cleaned copy (jansson refuses invalid UTF-8). */
@@ -360,40 +504,53 @@ static json_t *jstr(const char *s) {
   return j;
 }
 
+static json_t *cell_json(const struct report_cell *c) {
+  return json_pack(
+      "{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f}", "column",
+      jstr(c->column), "profile", jstr(c->profile ? c->profile : c->column),
+      "relay", jstr(c->relay), "verdict", report_verdict_name(c->verdict),
+      "expected", jstr(c->expected), "actual", jstr(c->actual), "detail",
+      jstr(c->detail), "deviation", jstr(c->deviation), "stale",
+      jstr(c->stale), "ms", c->ms);
+}
+
 static json_t *build_json(const struct report *r) {
   json_t *scen = json_array();
+  json_t *relays = json_array();
   for (size_t i = 0; scen != NULL && i < r->n_rows; i++) {
     const struct report_row *row = &r->rows[i];
     json_t *cells = json_array();
     for (size_t k = 0; cells != NULL && k < r->n_cells; k++) {
       const struct report_cell *c = &r->cells[k];
-      if (strcmp(c->scenario, row->id) != 0) continue;
-      json_array_append_new(
-          cells, json_pack("{s:o, s:s, s:o, s:o, s:o, s:f}", "profile",
-                           jstr(c->profile), "verdict",
-                           report_verdict_name(c->verdict), "expected",
-                           jstr(c->expected), "actual", jstr(c->actual),
-                           "detail", jstr(c->detail), "ms", c->ms));
+      if (strcmp(c->scenario, row->id) == 0 && same(c->relay, row->relay))
+        json_array_append_new(cells, cell_json(c));
     }
     json_array_append_new(
-        scen, json_pack("{s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id),
-                        "description", jstr(row->description), "ms", row->ms,
-                        "floor_ms", row->floor_ms, "cells", cells));
+        scen, json_pack("{s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id),
+                        "relay", jstr(row->relay), "description",
+                        jstr(row->description), "ms", row->ms, "floor_ms",
+                        row->floor_ms, "cells", cells));
+    if (row->relay != NULL &&
+        (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
+      json_array_append_new(relays, jstr(row->relay));
   }
-  json_t *profiles = json_array();
-  for (size_t p = 0; profiles != NULL && p < r->n_profiles; p++)
-    json_array_append_new(profiles, jstr(r->profiles[p]));
+  json_t *columns = json_array();
+  for (size_t p = 0; columns != NULL && p < r->n_columns; p++)
+    json_array_append_new(columns, jstr(r->columns[p]));
   char seed[24];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
   return json_pack(
-      "{s:i, s:s, s:i, s:f, s:f, s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o}",
-      "derpcheck_report", 1, "seed", seed, "jobs", r->jobs, "wall_ms",
-      r->wall_ms, "median_ms", report_median_ms(r), "all_match",
-      report_all_match(r), "summary", "cells", (json_int_t)r->n_cells,
-      "match", (json_int_t)report_count(r, REPORT_MATCH), "mismatch",
+      "{s:i, s:s, s:i, s:f, s:f, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
+      "s:o, s:o, s:o}",
+      "derpcheck_report", 2, "seed", seed, "jobs", r->jobs, "wall_ms",
+      r->wall_ms, "median_ms", report_median_ms(r), "ok", report_ok(r),
+      "summary", "cells", (json_int_t)r->n_cells, "match",
+      (json_int_t)report_count(r, REPORT_MATCH), "known_deviation",
+      (json_int_t)report_count(r, REPORT_KNOWN), "mismatch",
       (json_int_t)report_count(r, REPORT_MISMATCH), "error",
       (json_int_t)report_count(r, REPORT_ERROR), "skipped",
-      (json_int_t)report_count(r, REPORT_SKIPPED), "profiles", profiles,
+      (json_int_t)report_count(r, REPORT_SKIPPED), "stale",
+      (json_int_t)report_count_stale(r), "columns", columns, "relays", relays,
       "scenarios", scen);
 }
 
@@ -406,8 +563,74 @@ bool report_write_json(const struct report *r, FILE *out) {
   return rc == 0 && fputc('\n', out) != EOF;
 }
 
+static void junit_property(FILE *out, const char *name, const char *value) {
+  fprintf(out, "        <property name=\"%s\" value=\"", name);
+  report_xml_escape(out, value);
+  fputs("\"/>\n", out);
+}
+
+static void junit_testcase(const struct report *r, const struct report_cell *c,
+                           FILE *out) {
+  fputs("    <testcase classname=\"", out);
+  report_xml_escape(out, c->scenario);
+  if (r->by_relay && c->relay != NULL) {
+    fputs(" [", out);
+    report_xml_escape(out, c->relay);
+    fputc(']', out);
+  }
+  fputs("\" name=\"", out);
+  report_xml_escape(out, c->column);
+  fprintf(out, "\" time=\"%.3f\"", c->ms / 1000);
+  bool props = (c->profile != NULL && strcmp(c->profile, c->column) != 0) ||
+               c->relay != NULL;
+  if (c->verdict == REPORT_MATCH && c->stale == NULL && !props) {
+    fputs("/>\n", out);
+    return;
+  }
+  fputs(">\n", out);
+  if (props) {
+    fputs("      <properties>\n", out);
+    junit_property(out, "profile", c->profile ? c->profile : c->column);
+    if (c->relay != NULL) junit_property(out, "relay", c->relay);
+    fputs("      </properties>\n", out);
+  }
+  if (c->verdict == REPORT_SKIPPED) {
+    fputs("      <skipped message=\"", out);
+    report_xml_escape(out, c->detail != NULL ? c->detail : "skipped");
+    fputs("\"/>\n", out);
+  } else if (c->verdict == REPORT_MISMATCH || c->verdict == REPORT_ERROR) {
+    const char *tag = c->verdict == REPORT_MISMATCH ? "failure" : "error";
+    fprintf(out, "      <%s type=\"%s\" message=\"", tag,
+            report_verdict_name(c->verdict));
+    report_xml_escape(out, c->detail != NULL ? c->detail : "");
+    fputs("\">expected: ", out);
+    report_xml_escape(out, c->expected != NULL ? c->expected : "-");
+    fputs("&#10;actual: ", out);
+    report_xml_escape(out, c->actual != NULL ? c->actual : "-");
+    fprintf(out, "</%s>\n", tag);
+  }
+  if (c->stale != NULL && c->verdict != REPORT_MISMATCH) {
+    fputs("      <failure type=\"stale\" message=\"stale declaration: ", out);
+    report_xml_escape(out, c->stale);
+    fputs("\"/>\n", out);
+  }
+  if (c->verdict == REPORT_KNOWN) {
+    fputs("      <system-out>known deviation: ", out);
+    report_xml_escape(out, c->deviation != NULL ? c->deviation : "?");
+    fputs("&#10;expected: ", out);
+    report_xml_escape(out, c->expected != NULL ? c->expected : "-");
+    fputs("&#10;actual: ", out);
+    report_xml_escape(out, c->actual != NULL ? c->actual : "-");
+    fputs("</system-out>\n", out);
+  }
+  fputs("    </testcase>\n", out);
+}
+
 bool report_write_junit(const struct report *r, FILE *out) {
   size_t fails = report_count(r, REPORT_MISMATCH);
+  for (size_t i = 0; i < r->n_cells; i++)
+    fails += r->cells[i].stale != NULL &&
+             r->cells[i].verdict != REPORT_MISMATCH;
   size_t errs = report_count(r, REPORT_ERROR);
   size_t skips = report_count(r, REPORT_SKIPPED);
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
@@ -419,35 +642,7 @@ bool report_write_junit(const struct report *r, FILE *out) {
           "  <testsuite name=\"conformance\" tests=\"%zu\" failures=\"%zu\" "
           "errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
           r->n_cells, fails, errs, skips, r->wall_ms / 1000);
-  for (size_t i = 0; i < r->n_cells; i++) {
-    const struct report_cell *c = &r->cells[i];
-    fputs("    <testcase classname=\"", out);
-    report_xml_escape(out, c->scenario);
-    fputs("\" name=\"", out);
-    report_xml_escape(out, c->profile);
-    fprintf(out, "\" time=\"%.3f\"", c->ms / 1000);
-    if (c->verdict == REPORT_MATCH) {
-      fputs("/>\n", out);
-      continue;
-    }
-    fputs(">\n", out);
-    if (c->verdict == REPORT_SKIPPED) {
-      fputs("      <skipped message=\"", out);
-      report_xml_escape(out, c->detail != NULL ? c->detail : "skipped");
-      fputs("\"/>\n", out);
-    } else {
-      const char *tag = c->verdict == REPORT_MISMATCH ? "failure" : "error";
-      fprintf(out, "      <%s type=\"%s\" message=\"", tag,
-              report_verdict_name(c->verdict));
-      report_xml_escape(out, c->detail != NULL ? c->detail : "");
-      fputs("\">expected: ", out);
-      report_xml_escape(out, c->expected != NULL ? c->expected : "-");
-      fputs("&#10;actual: ", out);
-      report_xml_escape(out, c->actual != NULL ? c->actual : "-");
-      fprintf(out, "</%s>\n", tag);
-    }
-    fputs("    </testcase>\n", out);
-  }
+  for (size_t i = 0; i < r->n_cells; i++) junit_testcase(r, &r->cells[i], out);
   fputs("  </testsuite>\n</testsuites>\n", out);
   return !ferror(out);
 }

@@ -49,37 +49,59 @@ __attribute__((noinline)) static char *escape(const char *s) {
   return buf;
 }
 
+/* Short forms of report_add_row/report_add_cell for the tests. */
+static bool add_row(struct report *r, const char *id, const char *desc,
+                    double ms, double floor_ms) {
+  struct report_row row = {.id = (char *)id, .description = (char *)desc,
+                           .ms = ms, .floor_ms = floor_ms};
+  return report_add_row(r, &row);
+}
+
+static bool add_cell(struct report *r, const char *scenario,
+                     const char *column, enum report_verdict v,
+                     const char *expected, const char *actual,
+                     const char *detail, double ms) {
+  struct report_cell c = {.scenario = (char *)scenario,
+                          .column = (char *)column,
+                          .verdict = v,
+                          .expected = (char *)expected,
+                          .actual = (char *)actual,
+                          .detail = (char *)detail,
+                          .ms = ms};
+  return report_add_cell(r, &c);
+}
+
 /* The pin::two-certs row of the teeth matrix: 1.82 fails as upstream did. */
 static void two_certs(struct report *r) {
   report_init(r);
   r->jobs = 2;
   r->seed = 7;
   r->wall_ms = 1234.5;
-  ck_assert(report_add_row(r, "pin::two-certs", "leaf + metacert", 40, 12));
-  ck_assert(report_add_cell(r, "pin::two-certs", "tailscale-1.82",
+  ck_assert(add_row(r, "pin::two-certs", "leaf + metacert", 40, 12));
+  ck_assert(add_cell(r, "pin::two-certs", "tailscale-1.82",
                             REPORT_MATCH,
                             "fail: unexpected multiple certs presented",
                             "fail: unexpected multiple certs presented", NULL,
                             10));
-  ck_assert(report_add_cell(r, "pin::two-certs", "current", REPORT_MISMATCH,
+  ck_assert(add_cell(r, "pin::two-certs", "current", REPORT_MISMATCH,
                             "pass (fast)", "pass (slow)",
                             "path: expected fast, got slow", 11));
 }
 
-START_TEST(counts_and_all_match) {
+START_TEST(counts_and_ok) {
   struct report r;
   report_init(&r);
-  ck_assert(!report_all_match(&r)); /* no cells is not a pass */
-  ck_assert(report_add_row(&r, "a::b", NULL, 1, 0));
-  ck_assert(report_add_cell(&r, "a::b", "current", REPORT_MATCH, "pass",
+  ck_assert(!report_ok(&r)); /* no cells is not a pass */
+  ck_assert(add_row(&r, "a::b", NULL, 1, 0));
+  ck_assert(add_cell(&r, "a::b", "current", REPORT_MATCH, "pass",
                             "pass", NULL, 1));
-  ck_assert(report_all_match(&r));
-  ck_assert(report_add_cell(&r, "a::b", "tailscale-1.84", REPORT_SKIPPED,
-                            "pass", NULL, "profile not selected", 0));
-  ck_assert(!report_all_match(&r)); /* a skipped cell is not a match */
+  ck_assert(report_ok(&r));
+  ck_assert(add_cell(&r, "a::b", "tailscale-1.84", REPORT_SKIPPED,
+                            "pass", NULL, "relay cannot", 0));
+  ck_assert(report_ok(&r)); /* skipped: counted apart, fails nothing */
   ck_assert_uint_eq(report_count(&r, REPORT_MATCH), 1);
   ck_assert_uint_eq(report_count(&r, REPORT_SKIPPED), 1);
-  ck_assert_uint_eq(r.n_profiles, 2);
+  ck_assert_uint_eq(r.n_columns, 2);
   report_free(&r);
   ck_assert_uint_eq(r.n_cells, 0);
 }
@@ -91,14 +113,14 @@ START_TEST(declared_columns_keep_their_order) {
   ck_assert(report_add_column(&r, "tailscale-1.82"));
   ck_assert(report_add_column(&r, "current"));
   ck_assert(report_add_column(&r, "tailscale-1.82")); /* once only */
-  report_add_row(&r, "relay::x", NULL, 1, 0);
-  report_add_cell(&r, "relay::x", "relay", REPORT_MATCH, "ok", "ok", NULL, 1);
-  report_add_cell(&r, "relay::x", "current", REPORT_MATCH, "pass", "pass",
+  add_row(&r, "relay::x", NULL, 1, 0);
+  add_cell(&r, "relay::x", "relay", REPORT_MATCH, "ok", "ok", NULL, 1);
+  add_cell(&r, "relay::x", "current", REPORT_MATCH, "pass", "pass",
                   NULL, 1);
-  ck_assert_uint_eq(r.n_profiles, 3);
-  ck_assert_str_eq(r.profiles[0], "tailscale-1.82");
-  ck_assert_str_eq(r.profiles[1], "current");
-  ck_assert_str_eq(r.profiles[2], "relay");
+  ck_assert_uint_eq(r.n_columns, 3);
+  ck_assert_str_eq(r.columns[0], "tailscale-1.82");
+  ck_assert_str_eq(r.columns[1], "current");
+  ck_assert_str_eq(r.columns[2], "relay");
   char *m = render_matrix(&r);
   /* a column with no cell in a row shows blank, not a mark */
   ck_assert_ptr_nonnull(strstr(m, "relay::x"));
@@ -112,11 +134,11 @@ START_TEST(median_of_rows) {
   struct report r;
   report_init(&r);
   ck_assert(report_median_ms(&r) == 0);
-  report_add_row(&r, "a", NULL, 30, 0);
-  report_add_row(&r, "b", NULL, 10, 0);
-  report_add_row(&r, "c", NULL, 20, 0);
+  add_row(&r, "a", NULL, 30, 0);
+  add_row(&r, "b", NULL, 10, 0);
+  add_row(&r, "c", NULL, 20, 0);
   ck_assert(report_median_ms(&r) == 20);
-  report_add_row(&r, "d", NULL, 100, 0);
+  add_row(&r, "d", NULL, 100, 0);
   ck_assert(report_median_ms(&r) == 25);
   report_free(&r);
 }
@@ -136,7 +158,8 @@ START_TEST(matrix_shows_marks_and_mismatch_reason) {
   ck_assert_ptr_nonnull(strstr(m, "✗ pin::two-certs [current]"));
   ck_assert_ptr_nonnull(strstr(m, "why:      path: expected fast, got slow"));
   ck_assert_ptr_nonnull(
-      strstr(m, "2 cells: 1 match, 1 mismatch, 0 error, 0 skipped"));
+      strstr(m, "2 cells: 1 match, 0 known deviation, 1 mismatch, 0 error, "
+                "0 skipped; 0 stale declarations"));
   ck_assert_ptr_nonnull(strstr(m, "wall 1234.5 ms (jobs 2)"));
   ck_assert_ptr_nonnull(strstr(m, "per-scenario median 40.0 ms"));
   free(m);
@@ -158,14 +181,14 @@ END_TEST
 START_TEST(matrix_cuts_long_cells_and_escapes_controls) {
   struct report r;
   report_init(&r);
-  report_add_row(&r, "x::y", NULL, 1, 0);
+  add_row(&r, "x::y", NULL, 1, 0);
   char longtxt[200];
   memset(longtxt, 'z', sizeof longtxt - 1);
   longtxt[sizeof longtxt - 1] = '\0';
-  report_add_cell(&r, "x::y", "current", REPORT_MATCH, longtxt, longtxt, NULL,
+  add_cell(&r, "x::y", "current", REPORT_MATCH, longtxt, longtxt, NULL,
                   1);
-  report_add_row(&r, "x::z", NULL, 1, 0);
-  report_add_cell(&r, "x::z", "current", REPORT_ERROR, "pass",
+  add_row(&r, "x::z", NULL, 1, 0);
+  add_cell(&r, "x::z", "current", REPORT_ERROR, "pass",
                   "bad\x1b[31m\xff", "relay exited: code 1\nstderr tail", 1);
   char *m = render_matrix(&r);
   ck_assert_ptr_nonnull(strstr(m, "zzz…"));
@@ -184,9 +207,9 @@ START_TEST(json_has_cells_and_summary) {
   two_certs(&r);
   json_t *j = render_json(&r);
   ck_assert_int_eq(json_integer_value(json_object_get(j, "derpcheck_report")),
-                   1);
+                   2);
   ck_assert_str_eq(json_string_value(json_object_get(j, "seed")), "7");
-  ck_assert(json_is_false(json_object_get(j, "all_match")));
+  ck_assert(json_is_false(json_object_get(j, "ok")));
   json_t *sum = json_object_get(j, "summary");
   ck_assert_int_eq(json_integer_value(json_object_get(sum, "mismatch")), 1);
   json_t *sc = json_array_get(json_object_get(j, "scenarios"), 0);
@@ -209,8 +232,8 @@ END_TEST
 START_TEST(json_survives_invalid_utf8) {
   struct report r;
   report_init(&r);
-  report_add_row(&r, "a::b", "d", 1, 0);
-  report_add_cell(&r, "a::b", "current", REPORT_MISMATCH, "pass",
+  add_row(&r, "a::b", "d", 1, 0);
+  add_cell(&r, "a::b", "current", REPORT_MISMATCH, "pass",
                   "fail: \xc3\x28 bad \xed\xa0\x80 surrogate", "é ok", 1);
   json_t *j = render_json(&r); /* asserts it parses */
   json_t *c = json_array_get(
@@ -252,10 +275,10 @@ END_TEST
 START_TEST(junit_structure_and_counts) {
   struct report r;
   two_certs(&r);
-  report_add_row(&r, "stun::x", NULL, 5, 1);
-  report_add_cell(&r, "stun::x", "relay", REPORT_ERROR, "pass", NULL,
+  add_row(&r, "stun::x", NULL, 5, 1);
+  add_cell(&r, "stun::x", "relay", REPORT_ERROR, "pass", NULL,
                   "relay <exited> & \"code\" 1", 5);
-  report_add_cell(&r, "stun::x", "current", REPORT_SKIPPED, "pass", NULL,
+  add_cell(&r, "stun::x", "current", REPORT_SKIPPED, "pass", NULL,
                   NULL, 0);
   char *x = render_junit(&r);
   ck_assert_ptr_nonnull(strstr(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
@@ -277,10 +300,145 @@ START_TEST(junit_structure_and_counts) {
 }
 END_TEST
 
+/* Two relays, a real client column judged by a profile, a known deviation,
+   a stale declaration and a skipped row. */
+static void two_relays(struct report *r) {
+  report_init(r);
+  r->by_relay = true;
+  struct report_row rows[] = {
+      {.id = "pin::two-certs", .relay = "reference", .ms = 10},
+      {.id = "pin::one-cert", .relay = "reference", .ms = 10},
+      {.id = "pin::two-certs", .relay = "derper@v1.102.5", .ms = 10},
+      {.id = "pin::one-cert", .relay = "derper@v1.102.5"},
+  };
+  for (size_t i = 0; i < 4; i++) ck_assert(report_add_row(r, &rows[i]));
+  struct report_cell cells[] = {
+      {.scenario = "pin::two-certs", .relay = "reference",
+       .column = "ts@v1.80.3", .profile = "tailscale-1.80",
+       .verdict = REPORT_KNOWN, .expected = "fail: pin mismatch",
+       .actual = "fail: x509: not valid", .detail = "reason: expected ...",
+       .deviation = "tailscale.json[0]: v1.80 knew no sha256-raw"},
+      {.scenario = "pin::one-cert", .relay = "reference",
+       .column = "ts@v1.80.3", .profile = "tailscale-1.80",
+       .verdict = REPORT_MATCH, .expected = "pass", .actual = "pass (slow)",
+       .stale = "tailscale.json[1] (pin::one-cert): now matches"},
+      {.scenario = "pin::two-certs", .relay = "derper@v1.102.5",
+       .column = "ts@v1.80.3", .profile = "tailscale-1.80",
+       .verdict = REPORT_MATCH, .expected = "pass", .actual = "pass (fast)"},
+      {.scenario = "pin::one-cert", .relay = "derper@v1.102.5",
+       .column = "ts@v1.80.3", .profile = "tailscale-1.80",
+       .verdict = REPORT_SKIPPED, .actual = "skipped (metacert_off)",
+       .detail = "relay derper@v1.102.5 cannot do metacert_off: always on"},
+      {.scenario = "pin::one-cert", .relay = "derper@v1.102.5",
+       .column = "relay", .verdict = REPORT_SKIPPED,
+       .actual = "skipped (metacert_off)",
+       .detail = "relay derper@v1.102.5 cannot do metacert_off: always on"},
+  };
+  for (size_t i = 0; i < 5; i++) ck_assert(report_add_cell(r, &cells[i]));
+}
+
+START_TEST(matrix_groups_relays_and_lists_deviations) {
+  struct report r;
+  two_relays(&r);
+  char *m = render_matrix(&r);
+  char *s1 = strstr(m, "── relay reference ──\n");
+  char *s2 = strstr(m, "── relay derper@v1.102.5 ──\n");
+  ck_assert(s1 != NULL && s2 != NULL && s1 < s2);
+  ck_assert_ptr_nonnull(strstr(m, "≈ fail: x509: not valid"));
+  ck_assert_ptr_nonnull(strstr(m, "✗ stale decl.: pass (slow)"));
+  ck_assert_ptr_nonnull(strstr(m, "- skipped (metacert_off)"));
+  ck_assert_ptr_nonnull(strstr(
+      m, "known deviations (declared upstream behaviour):\n"
+         "≈ pin::two-certs [ts@v1.80.3] on reference\n"
+         "    expected: fail: pin mismatch (profile tailscale-1.80)\n"
+         "    actual:   fail: x509: not valid\n"
+         "    why:      tailscale.json[0]: v1.80 knew no sha256-raw\n"));
+  ck_assert_ptr_nonnull(strstr(
+      m, "stale declarations:\n✗ stale declaration: tailscale.json[1] "
+         "(pin::one-cert): now matches\n"));
+  /* the reason once, then the rows (and their columns) it skipped */
+  ck_assert_ptr_nonnull(strstr(
+      m, "skipped:\n- relay derper@v1.102.5 cannot do metacert_off: always "
+         "on\n    pin::one-cert on derper@v1.102.5 [ts@v1.80.3, relay]\n"));
+  ck_assert_ptr_nonnull(strstr(
+      m, "5 cells: 2 match, 1 known deviation, 0 mismatch, 0 error, "
+         "2 skipped; 1 stale declarations"));
+  free(m);
+  /* a known deviation is OK, a stale declaration is not */
+  ck_assert(!report_ok(&r));
+  free(r.cells[1].stale);
+  r.cells[1].stale = NULL;
+  ck_assert(report_ok(&r));
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(single_default_relay_has_no_sections) {
+  struct report r;
+  two_certs(&r);
+  char *m = render_matrix(&r);
+  ck_assert_ptr_null(strstr(m, "── relay"));
+  ck_assert_ptr_null(strstr(m, " on "));
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
+START_TEST(json_and_junit_carry_column_profile_relay) {
+  struct report r;
+  two_relays(&r);
+  json_t *j = render_json(&r);
+  ck_assert(json_is_false(json_object_get(j, "ok")));
+  json_t *sum = json_object_get(j, "summary");
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "known_deviation")),
+                   1);
+  ck_assert_int_eq(json_integer_value(json_object_get(sum, "stale")), 1);
+  json_t *relays = json_object_get(j, "relays");
+  ck_assert_uint_eq(json_array_size(relays), 2);
+  ck_assert_str_eq(json_string_value(json_array_get(relays, 1)),
+                   "derper@v1.102.5");
+  json_t *sc = json_array_get(json_object_get(j, "scenarios"), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(sc, "relay")),
+                   "reference");
+  json_t *c = json_array_get(json_object_get(sc, "cells"), 0);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "column")),
+                   "ts@v1.80.3");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "profile")),
+                   "tailscale-1.80");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "verdict")),
+                   "known deviation");
+  ck_assert_str_eq(json_string_value(json_object_get(c, "deviation")),
+                   "tailscale.json[0]: v1.80 knew no sha256-raw");
+  /* the relay column is judged by itself */
+  sc = json_array_get(json_object_get(j, "scenarios"), 3);
+  c = json_array_get(json_object_get(sc, "cells"), 1);
+  ck_assert_str_eq(json_string_value(json_object_get(c, "profile")), "relay");
+  json_decref(j);
+  char *x = render_junit(&r);
+  ck_assert_ptr_nonnull(strstr(
+      x, "tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"2\""));
+  ck_assert_ptr_nonnull(strstr(
+      x, "<testcase classname=\"pin::two-certs [reference]\" "
+         "name=\"ts@v1.80.3\""));
+  ck_assert_ptr_nonnull(
+      strstr(x, "<property name=\"profile\" value=\"tailscale-1.80\"/>"));
+  ck_assert_ptr_nonnull(
+      strstr(x, "<property name=\"relay\" value=\"derper@v1.102.5\"/>"));
+  ck_assert_ptr_nonnull(strstr(x, "<system-out>known deviation: "
+                                  "tailscale.json[0]: v1.80 knew no "
+                                  "sha256-raw"));
+  ck_assert_ptr_nonnull(strstr(x, "<failure type=\"stale\" "
+                                  "message=\"stale declaration: "
+                                  "tailscale.json[1]"));
+  free(x);
+  report_free(&r);
+}
+END_TEST
+
 static Suite *report_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("core");
-  tcase_add_test(tc, counts_and_all_match);
+  tcase_add_test(tc, counts_and_ok);
   tcase_add_test(tc, declared_columns_keep_their_order);
   tcase_add_test(tc, median_of_rows);
   tcase_add_test(tc, matrix_shows_marks_and_mismatch_reason);
@@ -291,6 +449,9 @@ static Suite *report_suite(void) {
   tcase_add_test(tc, xml_escape_metacharacters);
   tcase_add_test(tc, xml_escape_forbidden_chars_and_bad_utf8);
   tcase_add_test(tc, junit_structure_and_counts);
+  tcase_add_test(tc, matrix_groups_relays_and_lists_deviations);
+  tcase_add_test(tc, single_default_relay_has_no_sections);
+  tcase_add_test(tc, json_and_junit_carry_column_profile_relay);
   suite_add_tcase(s, tc);
   return s;
 }

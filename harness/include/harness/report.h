@@ -1,7 +1,7 @@
 /* report: the conformance matrix and its three renderings.
  *
- * A conformance run produces one cell per (scenario, profile): the expected
- * outcome, the observed one, and whether they match. The lead's question
+ * A conformance run produces one cell per (scenario, relay, column): the
+ * expected outcome, the observed one, and whether they match. The lead's question
  * ("does every cell match, and if not, why?") is answered by a text matrix
  * for people, JSON for tools and JUnit XML for CI. Texts in cells come from
  * the programs under test and are hostile: every renderer escapes them
@@ -19,21 +19,32 @@ enum report_verdict {
   REPORT_MATCH,    /* observed == expected */
   REPORT_MISMATCH, /* a verdict, but not the expected one */
   REPORT_ERROR,    /* no verdict: setup failed, usage error, timeout... */
-  REPORT_SKIPPED,  /* not run (filtered profile, unsupported by an adapter) */
+  REPORT_SKIPPED,  /* not run (the relay or client cannot do what it needs) */
+  REPORT_KNOWN,    /* not the expected verdict, but a declared upstream
+                      deviation: OK for the exit status, listed with its why */
 };
 
+/* One cell: a scenario on one relay, in one matrix column. A column is a
+   client profile ("current"), a real client judged by a profile
+   ("tailscale@v1.82.5" by "tailscale-1.82") or "relay". */
 struct report_cell {
   char *scenario;
-  char *profile;
+  char *relay;   /* the relay it ran against; NULL: the only one */
+  char *column;  /* matrix column */
+  char *profile; /* expectations it is judged by; NULL: the column's name */
   enum report_verdict verdict;
   char *expected; /* short text, e.g. "fail: unexpected multiple certs..." */
   char *actual;
-  char *detail; /* why it mismatched or errored; NULL on a match */
+  char *detail;    /* why it mismatched, errored or was skipped */
+  char *deviation; /* REPORT_KNOWN: the declaration's why and where it is */
+  char *stale;     /* a declaration for this cell that no longer holds: the
+                      run fails (the cell keeps its own verdict) */
   double ms;
 };
 
 struct report_row {
   char *id;
+  char *relay; /* NULL: the only one */
   char *description;
   double ms;       /* the scenario's wall time */
   double floor_ms; /* its own process starts + TLS handshakes, estimated */
@@ -44,8 +55,11 @@ struct report {
   size_t n_rows, cap_rows;
   struct report_cell *cells;
   size_t n_cells, cap_cells;
-  char **profiles; /* matrix columns, in order of first appearance */
-  size_t n_profiles;
+  char **columns; /* matrix columns, in order of first appearance */
+  size_t n_columns;
+  /* Rows come grouped per relay (a line names each relay); off when only
+     the default relay ran, so that matrix reads as it always did. */
+  bool by_relay;
   double wall_ms;
   int jobs;
   uint64_t seed;
@@ -56,31 +70,34 @@ void report_free(struct report *r);
 
 /* Declare a matrix column ahead of its cells, to fix the column order
    (otherwise: order of first appearance). */
-bool report_add_column(struct report *r, const char *profile);
+bool report_add_column(struct report *r, const char *column);
 
-/* Copies every string. False on allocation failure. */
-bool report_add_row(struct report *r, const char *id, const char *description,
-                    double ms, double floor_ms);
-bool report_add_cell(struct report *r, const char *scenario,
-                     const char *profile, enum report_verdict verdict,
-                     const char *expected, const char *actual,
-                     const char *detail, double ms);
+/* Copy a row / a cell (every string; NULLs stay NULL). False on allocation
+   failure. */
+bool report_add_row(struct report *r, const struct report_row *row);
+bool report_add_cell(struct report *r, const struct report_cell *cell);
 
 const char *report_verdict_name(enum report_verdict v);
 size_t report_count(const struct report *r, enum report_verdict v);
-/* True when there is at least one cell and every cell is a match. */
-bool report_all_match(const struct report *r);
+size_t report_count_stale(const struct report *r);
+/* The run's verdict: no mismatch, no error, no stale declaration, and at
+   least one cell that ran (match or known deviation). */
+bool report_ok(const struct report *r);
 /* Median of the rows' wall times (0 with no rows). */
 double report_median_ms(const struct report *r);
 
-/* Scenario x profile table (✓ match, ✗ mismatch, ! error, - skipped), then
-   one line per mismatch/error with expected, actual and why, then the timing
+/* Scenario x column table (✓ match, ≈ known deviation, ✗ mismatch,
+   ! error, - skipped; a line per relay when by_relay), then expected,
+   actual and why of every mismatch and error, the known deviations with
+   their why, stale declarations, skip reasons, the counts and the timing
    summary. */
 void report_write_matrix(const struct report *r, FILE *out);
 /* One JSON document (jansson); false on a write or allocation failure. */
 bool report_write_json(const struct report *r, FILE *out);
 /* JUnit XML: one testsuite, one testcase per cell (classname = scenario,
-   name = profile), <failure> for mismatches, <error>, <skipped/>. */
+   with " [relay]" when by_relay; name = column; properties profile and
+   relay), <failure> for mismatches and stale declarations, <error>,
+   <skipped/>; a known deviation passes with its why in <system-out>. */
 bool report_write_junit(const struct report *r, FILE *out);
 
 /* XML text/attribute escaping as used by the JUnit writer: & < > " ' as
