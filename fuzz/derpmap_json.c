@@ -87,6 +87,21 @@ static void check_tls_plan(const struct derp_node *n) {
                   "CertName \"%s\" must mean verification as that name", n->cert_name);
   }
 
+  /* Before v1.82 (tailscale-1.80) a pin is a name like any other: same
+   * SNI, and the pin-aware plan except that PIN becomes NAME. */
+  struct derp_tls_plan old = derp_node_tls_plan_for(n, DERP_CERTNAME_NAME_ONLY);
+  ORACLE_ASSERT(strcmp(old.sni, plan.sni) == 0, "SNI depends on the CertName rules");
+  if (plan.verify == DERP_TLS_VERIFY_PIN) {
+    bool same = strcmp(n->cert_name, n->host_name) == 0; /* SetConfigExpectedCert: no change */
+    ORACLE_ASSERT(old.pin_hex == NULL &&
+                      old.verify == (same ? DERP_TLS_VERIFY_CA : DERP_TLS_VERIFY_NAME) &&
+                      old.verify_name == (same ? NULL : n->cert_name),
+                  "pre-1.82 CertName %s must be verified as a name", n->cert_name);
+  } else {
+    ORACLE_ASSERT(old.verify == plan.verify && old.verify_name == plan.verify_name,
+                  "pre-1.82 plan differs without a pin for CertName \"%s\"", n->cert_name);
+  }
+
   if (is_ip_literal(n->host_name)) {
     ORACLE_ASSERT(plan.sni[0] == '\0', "IP-literal HostName %s must send no SNI, got %s", n->host_name, plan.sni);
   } else if (plan.sni[0] != '\0') {

@@ -6,12 +6,17 @@
 
 static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
+/* tailscale-1.80 never pins (its plan has no PIN), so its value is unused. */
 static enum pin_profile pin_profile_of(enum client_profile p) {
   switch (p) {
   case CLIENT_PROFILE_TAILSCALE_1_82: return PIN_PROFILE_TAILSCALE_1_82;
   case CLIENT_PROFILE_TAILSCALE_1_84: return PIN_PROFILE_TAILSCALE_1_84;
   default: return PIN_PROFILE_CURRENT;
   }
+}
+
+static enum derp_certname_rules certname_rules_of(enum client_profile p) {
+  return p == CLIENT_PROFILE_TAILSCALE_1_80 ? DERP_CERTNAME_NAME_ONLY : DERP_CERTNAME_PIN_AWARE;
 }
 
 void client_tls_setup_for(const struct derp_node *n, enum client_profile profile, bool legacy_tls,
@@ -27,7 +32,7 @@ void client_tls_setup_for(const struct derp_node *n, enum client_profile profile
     copy(out->verify_name, sizeof out->verify_name, server_name);
     return;
   }
-  struct derp_tls_plan plan = derp_node_tls_plan(n);
+  struct derp_tls_plan plan = derp_node_tls_plan_for(n, certname_rules_of(profile));
   copy(out->sni, sizeof out->sni, plan.sni);
   switch (plan.verify) {
   case DERP_TLS_VERIFY_PIN:

@@ -2,10 +2,11 @@
  * step 4, §4, §5.2), as a pure function of the node and the profile.
  *
  * Why separate from the TLS shell: this is where the client releases
- * differ, so it is unit-tested on its own. derpmap's derp_node_tls_plan
- * gives the upstream CertName dispatch (pin / CA / domain fronting); this
- * adds the profile (which pin algorithm) and the pre-1.100 `debug derp`
- * config, which ignores the dispatch: ServerName = CertName, else HostName,
+ * differ, so it is unit-tested on its own. derpmap's derp_node_tls_plan_for
+ * gives the upstream CertName dispatch (pin / CA / domain fronting, or for
+ * tailscale-1.80 no pin at all); this adds the profile (which pin
+ * algorithm, which CertName rules) and the pre-1.100 `debug derp` config,
+ * which ignores the dispatch: ServerName = CertName, else HostName,
  * verified against CA roots by crypto/tls itself. */
 #ifndef DERP_CLIENT_DISPATCH_H
 #define DERP_CLIENT_DISPATCH_H

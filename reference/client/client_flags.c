@@ -11,7 +11,7 @@
 
 static const char *const mode_names[] = {"connect", "send", "recv", "ping", "stun", "probe"};
 static const char *const profile_names[] = {"current", "tailscale-1.82", "tailscale-1.84",
-                                            "debug-legacy"};
+                                            "debug-legacy", "tailscale-1.80"};
 
 const char *client_mode_name(enum client_mode m) {
   return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
@@ -53,8 +53,10 @@ const char *client_flags_usage(void) {
          "\n"
          "TLS:\n"
          "  --profile P          current (default), tailscale-1.84, tailscale-1.82: how a\n"
-         "                       \"sha256-raw:\" CertName is checked (spec 4.2); debug-legacy: the\n"
-         "                       pre-1.100 `debug derp` TLS config (CertName used as server name)\n"
+         "                       \"sha256-raw:\" CertName is checked (spec 4.2); tailscale-1.80:\n"
+         "                       before such pins, any CertName is a DNS name to verify (4.3);\n"
+         "                       debug-legacy: the pre-1.100 `debug derp` TLS config (CertName\n"
+         "                       used as server name)\n"
          "  --ca-file FILE       extra trusted roots (PEM) for CA verification\n"
          "  --tls-max 1.2|1.3    highest TLS version offered (default 1.3)\n"
          "  --tls-only           connect: stop after the TLS handshake and its certificate check\n"
@@ -152,7 +154,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
     if (!client_profile_from_name(v, &f->profile))
       return fail(err, cap,
                   "invalid value \"%s\" for --profile: want current, tailscale-1.84, "
-                  "tailscale-1.82 or debug-legacy",
+                  "tailscale-1.82, tailscale-1.80 or debug-legacy",
                   v);
     break;
   case 5: f->ca_file = v; break;

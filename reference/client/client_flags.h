@@ -25,12 +25,14 @@ enum client_mode {
   CLIENT_MODE_PROBE,
 };
 
-/* The pin profiles of pin_verify plus the pre-1.100 probe TLS config. */
+/* The pin profiles of pin_verify, the release before pins, and the
+ * pre-1.100 probe TLS config. */
 enum client_profile {
   CLIENT_PROFILE_CURRENT = 0,
   CLIENT_PROFILE_TAILSCALE_1_82,
   CLIENT_PROFILE_TAILSCALE_1_84,
   CLIENT_PROFILE_DEBUG_LEGACY,
+  CLIENT_PROFILE_TAILSCALE_1_80, /* no "sha256-raw:": every CertName is a name */
 };
 
 struct client_flags {

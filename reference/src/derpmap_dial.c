@@ -121,11 +121,17 @@ static void sni_for(const char *host, char *out, size_t cap) {
 static const char pin_prefix[] = "sha256-raw:";
 
 struct derp_tls_plan derp_node_tls_plan(const struct derp_node *n) {
+  return derp_node_tls_plan_for(n, DERP_CERTNAME_PIN_AWARE);
+}
+
+struct derp_tls_plan derp_node_tls_plan_for(const struct derp_node *n,
+                                            enum derp_certname_rules rules) {
   struct derp_tls_plan p = {.verify = DERP_TLS_VERIFY_CA,
                             .insecure_for_tests = n->insecure_for_tests};
   sni_for(n->host_name, p.sni, sizeof p.sni);
   const char *cert = n->cert_name;
-  if (strncmp(cert, pin_prefix, sizeof pin_prefix - 1) == 0) {
+  /* Before v1.82 the prefix meant nothing: a pin falls to the name case. */
+  if (rules == DERP_CERTNAME_PIN_AWARE && strncmp(cert, pin_prefix, sizeof pin_prefix - 1) == 0) {
     p.verify = DERP_TLS_VERIFY_PIN;
     p.pin_hex = cert + sizeof pin_prefix - 1;
   } else if (cert[0] != '\0' && strcmp(cert, n->host_name) != 0) {

@@ -180,22 +180,35 @@ static bool dial_failure(const struct probe_facts *f, char *out, size_t cap) {
   return false;
 }
 
-static bool legacy_probe(const struct probe_facts *f, char *out, size_t cap) {
-  static const char cause[] =
-      "this is the TLS check of `tailscale debug derp` before 1.100 (tailscale/tailscale#19965): "
-      "it uses CertName \"%s\" as the TLS server name, which no certificate can match, while real "
-      "DERP connections pin the hash";
+/* A pin verified as a DNS name ("... wanted to match sha256-raw:..."): the
+ * cause, then what the fixed logic said about the same node, then advice. */
+static bool pin_taken_as_name(const struct probe_facts *f, char *out, size_t cap) {
+  /* Same text from both: the profile tells the pre-1.100 probe from a
+   * client that predates pins. */
+  bool pre_pin = strcmp(or_empty(f->profile), "tailscale-1.80") == 0;
+  const char *advice = pre_pin ? "upgrade clients to 1.84+ (1.82 rejects the relay's metacert)"
+                               : "upgrade the client to 1.100+ for an accurate report";
   char first[PROBE_MESSAGE_MAX];
-  GUARD(say(first, sizeof first, cause, or_empty(f->cert_name)));
+  if (pre_pin)
+    GUARD(say(first, sizeof first,
+              "clients before 1.82 do not know \"sha256-raw:\" pins: they verify the certificate "
+              "for CertName \"%s\" as a DNS name, which no certificate can match",
+              or_empty(f->cert_name)));
+  else
+    GUARD(say(first, sizeof first,
+              "this is the TLS check of `tailscale debug derp` before 1.100 "
+              "(tailscale/tailscale#19965): it uses CertName \"%s\" as the TLS server name, which "
+              "no certificate can match, while real DERP connections pin the hash",
+              or_empty(f->cert_name)));
   if (f->fixed_check > 0)
     return say(out, cap,
                "%s; with the fixed logic (profile current) a DERP connection to this node works, so "
-               "the relay is fine — upgrade the client to 1.100+ for an accurate report",
-               first);
+               "the relay is fine — %s",
+               first, advice);
   if (f->fixed_check < 0)
     return say(out, cap, "%s; the fixed logic (profile current) fails too: %s", first,
                or_empty(f->fixed_error));
-  return say(out, cap, "%s — upgrade the client to 1.100+ for an accurate report", first);
+  return say(out, cap, "%s — %s", first, advice);
 }
 
 bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap) {
@@ -212,7 +225,7 @@ bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap) {
   } else if (f->stage == PROBE_STAGE_DIAL) {
     ok = dial_failure(f, out, cap);
   } else if (has(e, "but wanted to match " PIN_PREFIX) || has(e, ", not " PIN_PREFIX)) {
-    ok = legacy_probe(f, out, cap);
+    ok = pin_taken_as_name(f, out, cap);
   } else if (has(e, "unexpected multiple certs presented")) {
     ok = multiple_certs(f, out, cap);
   } else if (has(e, "cert hash does not match expected cert hash")) {

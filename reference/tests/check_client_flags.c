@@ -103,13 +103,31 @@ START_TEST(unknown_mode_profile_and_flag) {
   char err[256];
   ck_assert_int_eq(PARSE(&f, err, "dance"), CLIENT_FLAGS_ERROR);
   ck_assert_ptr_nonnull(strstr(err, "unknown mode \"dance\""));
-  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", "tailscale-1.80"),
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", "tailscale-1.78"),
                    CLIENT_FLAGS_ERROR);
   ck_assert_ptr_nonnull(strstr(err, "--profile"));
   ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--bogus", "1"), CLIENT_FLAGS_ERROR);
   ck_assert_str_eq(err, "flag provided but not defined: -bogus");
   ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet"), CLIENT_FLAGS_ERROR);
   ck_assert_str_eq(err, "flag needs an argument: -snippet");
+}
+END_TEST
+
+START_TEST(every_profile_name_round_trips) {
+  static char *const names[] = {"current", "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
+                                "debug-legacy"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    struct client_flags f;
+    char err[256];
+    ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", names[i]),
+                     CLIENT_FLAGS_OK);
+    ck_assert_str_eq(client_profile_name(f.profile), names[i]);
+    ck_assert_ptr_nonnull(strstr(client_flags_usage(), names[i]));
+  }
+  struct client_flags f;
+  char err[256];
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", "x"), CLIENT_FLAGS_ERROR);
+  ck_assert_ptr_nonnull(strstr(err, "tailscale-1.80"));
 }
 END_TEST
 
@@ -309,6 +327,53 @@ START_TEST(dispatch_legacy_ignores_insecure_for_tests) {
 }
 END_TEST
 
+/* 1.80 predates pins: the CertName is a DNS name to verify the chain for
+ * (SetConfigExpectedCert), SNI still from HostName; the probe's TLS steps
+ * (legacy_tls) are the same client. */
+START_TEST(dispatch_1_80_verifies_pin_as_a_name) {
+  struct derp_node n = node("127.0.0.1", "sha256-raw:abc");
+  struct client_tls_setup s;
+  client_tls_setup_for(&n, CLIENT_PROFILE_TAILSCALE_1_80, false, &s);
+  ck_assert_int_eq(s.kind, CLIENT_VERIFY_NAME);
+  ck_assert_str_eq(s.verify_name, "sha256-raw:abc");
+  ck_assert_str_eq(s.sni, "");
+  ck_assert_ptr_null(s.pin_hex);
+  client_tls_setup_for(&n, CLIENT_PROFILE_TAILSCALE_1_80, true, &s);
+  ck_assert_int_eq(s.kind, CLIENT_VERIFY_NAME);
+  n = node("derp.test", "sha256-raw:abc ");
+  client_tls_setup_for(&n, CLIENT_PROFILE_TAILSCALE_1_80, false, &s);
+  ck_assert_int_eq(s.kind, CLIENT_VERIFY_NAME);
+  ck_assert_str_eq(s.verify_name, "sha256-raw:abc "); /* verbatim, as Go's HostnameError shows it */
+  ck_assert_str_eq(s.sni, "derp.test");
+}
+END_TEST
+
+START_TEST(dispatch_1_80_without_pin_is_like_later_releases) {
+  static const char *const certs[] = {"", "derp.test", "127.0.0.1"};
+  for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) {
+    struct derp_node n = node("127.0.0.1", certs[i]);
+    struct client_tls_setup old, cur;
+    client_tls_setup_for(&n, CLIENT_PROFILE_TAILSCALE_1_80, false, &old);
+    client_tls_setup_for(&n, CLIENT_PROFILE_CURRENT, false, &cur);
+    ck_assert_int_eq(old.kind, cur.kind);
+    ck_assert_str_eq(old.verify_name, cur.verify_name);
+    ck_assert_str_eq(old.sni, cur.sni);
+  }
+}
+END_TEST
+
+/* Empty HostName: SetConfigExpectedCert adopts the CertName as ServerName,
+ * pin text or not. */
+START_TEST(dispatch_1_80_empty_hostname_adopts_certname) {
+  struct derp_node n = node("", "sha256-raw:abc");
+  struct client_tls_setup s;
+  client_tls_setup_for(&n, CLIENT_PROFILE_TAILSCALE_1_80, false, &s);
+  ck_assert_int_eq(s.kind, CLIENT_VERIFY_CA);
+  ck_assert_str_eq(s.sni, "sha256-raw:abc");
+  ck_assert_str_eq(s.verify_name, "sha256-raw:abc");
+}
+END_TEST
+
 static Suite *client_flags_suite(void) {
   Suite *s = suite_create("client_flags");
   TCase *flags = tcase_create("flags");
@@ -320,6 +385,7 @@ static Suite *client_flags_suite(void) {
   tcase_add_test(flags, bad_packet_hex_is_refused);
   tcase_add_test(flags, packet_size_limit);
   tcase_add_test(flags, unknown_mode_profile_and_flag);
+  tcase_add_test(flags, every_profile_name_round_trips);
   tcase_add_test(flags, relay_source_is_required_and_exclusive);
   tcase_add_test(flags, help_and_missing_mode);
   tcase_add_test(flags, json_takes_no_value);
@@ -338,6 +404,9 @@ static Suite *client_flags_suite(void) {
   tcase_add_test(dispatch, dispatch_legacy_uses_certname_as_server_name);
   tcase_add_test(dispatch, dispatch_legacy_derp_step_is_current);
   tcase_add_test(dispatch, dispatch_legacy_ignores_insecure_for_tests);
+  tcase_add_test(dispatch, dispatch_1_80_verifies_pin_as_a_name);
+  tcase_add_test(dispatch, dispatch_1_80_without_pin_is_like_later_releases);
+  tcase_add_test(dispatch, dispatch_1_80_empty_hostname_adopts_certname);
   suite_add_tcase(s, dispatch);
   return s;
 }

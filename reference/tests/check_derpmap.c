@@ -704,6 +704,41 @@ START_TEST(insecure_for_tests_keeps_pin) {
 }
 END_TEST
 
+/* Before v1.82 a pin is just a name: SetConfigExpectedCert (§4.3) verifies
+ * the chain for "sha256-raw:<hex>" (upstream v1.80.3, observed). */
+START_TEST(certname_pin_is_a_name_before_1_82) {
+  struct derp_node n = node_with("127.0.0.1", "", "");
+  n.cert_name = "sha256-raw:" HASH;
+  struct derp_tls_plan p = derp_node_tls_plan_for(&n, DERP_CERTNAME_NAME_ONLY);
+  ck_assert_int_eq(p.verify, DERP_TLS_VERIFY_NAME);
+  ck_assert_str_eq(p.verify_name, "sha256-raw:" HASH);
+  ck_assert_ptr_null(p.pin_hex);
+  ck_assert_str_eq(p.sni, "");
+  n.insecure_for_tests = true; /* the CertName check still runs */
+  p = derp_node_tls_plan_for(&n, DERP_CERTNAME_NAME_ONLY);
+  ck_assert(p.insecure_for_tests);
+  ck_assert_int_eq(p.verify, DERP_TLS_VERIFY_NAME);
+}
+END_TEST
+
+/* Only the pin differs between the two rule sets. */
+START_TEST(certname_rules_agree_without_pin) {
+  static const char *const certs[] = {"", "derp.example.com", "real.example.net", " sha256-raw:x"};
+  struct derp_node n = node_with("derp.example.com", "", "");
+  for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) {
+    n.cert_name = (char *)certs[i];
+    struct derp_tls_plan a = derp_node_tls_plan_for(&n, DERP_CERTNAME_PIN_AWARE);
+    struct derp_tls_plan b = derp_node_tls_plan_for(&n, DERP_CERTNAME_NAME_ONLY);
+    ck_assert_int_eq(a.verify, b.verify);
+    ck_assert_ptr_eq(a.verify_name, b.verify_name);
+    ck_assert_str_eq(a.sni, b.sni);
+    ck_assert_int_eq(derp_node_tls_plan(&n).verify, a.verify);
+  }
+  n.cert_name = "sha256-raw:" HASH;
+  ck_assert_int_eq(derp_node_tls_plan(&n).verify, DERP_TLS_VERIFY_PIN); /* the default knows pins */
+}
+END_TEST
+
 static Suite *derpmap_suite(void) {
   Suite *s = suite_create("derpmap");
   TCase *valid = tcase_create("valid");
@@ -776,6 +811,8 @@ static Suite *derpmap_suite(void) {
   tcase_add_test(tls, certname_empty_is_ca);
   tcase_add_test(tls, certname_equal_to_hostname_is_ca);
   tcase_add_test(tls, insecure_for_tests_keeps_pin);
+  tcase_add_test(tls, certname_pin_is_a_name_before_1_82);
+  tcase_add_test(tls, certname_rules_agree_without_pin);
   suite_add_tcase(s, tls);
   return s;
 }

@@ -419,6 +419,23 @@ START_TEST(diagnosis_legacy_with_fixed_check_failing) {
 }
 END_TEST
 
+START_TEST(diagnosis_client_before_pins) {
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "x509: certificate is not valid for any names, but wanted to "
+                                   "match sha256-raw:abcd",
+                          .profile = "tailscale-1.80",
+                          .cert_name = "sha256-raw:abcd",
+                          .fixed_check = 1};
+  ck_assert_str_eq(diagnose(&f),
+                   "clients before 1.82 do not know \"sha256-raw:\" pins: they verify the certificate "
+                   "for CertName \"sha256-raw:abcd\" as a DNS name, which no certificate can match; "
+                   "with the fixed logic (profile current) a DERP connection to this node works, so "
+                   "the relay is fine — upgrade clients to 1.84+ (1.82 rejects the relay's metacert)");
+  f.fixed_check = 0;
+  ck_assert_ptr_null(strstr(diagnose(&f), "debug derp"));
+}
+END_TEST
+
 START_TEST(diagnosis_self_signed_without_certname) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
                           .error = "tls: failed to verify certificate: x509: certificate signed by "
@@ -524,6 +541,7 @@ static Suite *probe_report_suite(void) {
   tcase_add_test(diag, diagnosis_legacy_probe_bug);
   tcase_add_test(diag, diagnosis_legacy_with_fixed_check_ok);
   tcase_add_test(diag, diagnosis_legacy_with_fixed_check_failing);
+  tcase_add_test(diag, diagnosis_client_before_pins);
   tcase_add_test(diag, diagnosis_self_signed_without_certname);
   tcase_add_test(diag, diagnosis_name_mismatch_ip);
   tcase_add_test(diag, diagnosis_connection_refused);

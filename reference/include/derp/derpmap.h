@@ -140,8 +140,9 @@ enum derp_tls_verify {
   /* CertName "sha256-raw:<hex>": pin the leaf hash (§4.2c); pin_hex is the
    * remainder exactly as written (no trimming, no case folding). */
   DERP_TLS_VERIFY_PIN,
-  /* Any other CertName: domain fronting (§4.3), verify the chain as if the
-   * server were verify_name, while SNI stays HostName. */
+  /* Any other CertName (any CertName at all under DERP_CERTNAME_NAME_ONLY):
+   * domain fronting (§4.3), verify the chain as if the server were
+   * verify_name, while SNI stays HostName. */
   DERP_TLS_VERIFY_NAME,
 };
 
@@ -161,6 +162,19 @@ struct derp_tls_plan {
   bool insecure_for_tests;
 };
 
+/* Which CertName forms a client release knows: the `sha256-raw:` prefix
+ * arrived in v1.82.0. Before that every non-empty CertName went to
+ * SetConfigExpectedCert (§4.3), so a pin is verified as a DNS name
+ * "sha256-raw:<hex>", which no certificate names. */
+enum derp_certname_rules {
+  DERP_CERTNAME_PIN_AWARE = 0, /* v1.82.0 and later */
+  DERP_CERTNAME_NAME_ONLY,     /* before v1.82.0 */
+};
+
+/* The plan of a client that knows pins (= derp_node_tls_plan_for(n,
+ * DERP_CERTNAME_PIN_AWARE)). */
 struct derp_tls_plan derp_node_tls_plan(const struct derp_node *n);
+struct derp_tls_plan derp_node_tls_plan_for(const struct derp_node *n,
+                                            enum derp_certname_rules rules);
 
 #endif
