@@ -31,6 +31,13 @@ void go_time_string(int64_t unix_seconds, char out[40]) {
   strftime(out, 40, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
+void rfc3339_string(int64_t unix_seconds, char out[40]) {
+  time_t t = (time_t)unix_seconds;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 void cert_file_name(const char *hostname, char *out, size_t outlen) {
   size_t o = 0;
   for (const char *p = hostname; *p != '\0' && o + 1 < outlen; p++)
@@ -382,6 +389,12 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
     go_time_string(c->not_after, tbuf);
     snprintf(name, sizeof name, "cert:%s:not_after", c->name);
     ok = ok && tvars_set(t, name, tbuf);
+    rfc3339_string(c->not_before, tbuf);
+    snprintf(name, sizeof name, "cert:%s:not_before_rfc3339", c->name);
+    ok = ok && tvars_set(t, name, tbuf);
+    rfc3339_string(c->not_after, tbuf);
+    snprintf(name, sizeof name, "cert:%s:not_after_rfc3339", c->name);
+    ok = ok && tvars_set(t, name, tbuf);
   }
   for (size_t i = 0; ok && i < m->n_ids; i++) {
     char name[64];
@@ -389,4 +402,27 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
     ok = tvars_set(t, name, m->ids[i].pub_hex);
   }
   return ok;
+}
+
+bool materials_snippet_var(struct tvars *t, const char *certname) {
+  static const char prefix[] = "sha256-raw:";
+  if (certname == NULL)
+    return tvars_set_unavailable(
+        t, "snippet:sha256",
+        "the scenario's node.CertName is not {\"from_snippet\": true}");
+  const char *hex = strncmp(certname, prefix, strlen(prefix)) == 0
+                        ? certname + strlen(prefix)
+                        : NULL;
+  bool ok = hex != NULL && strlen(hex) == 64;
+  for (size_t i = 0; ok && i < 64; i++)
+    ok = isxdigit((unsigned char)hex[i]) != 0;
+  if (ok) return tvars_set(t, "snippet:sha256", hex);
+  /* Say what the relay printed: an empty pin must not expand to "" and
+     quietly match a prefix. */
+  char why[200];
+  snprintf(why, sizeof why,
+           "the relay's snippet CertName \"%.100s\" is not "
+           "sha256-raw:<64 hex>",
+           certname);
+  return tvars_set_unavailable(t, "snippet:sha256", why);
 }

@@ -70,12 +70,22 @@ const struct identity *materials_identity(struct materials *m,
 const struct scenario_cert *materials_cert(const struct materials *m,
                                            const char *name);
 
-/* Set {server_key}, {cert:<name>:sha256|sha256_upper|not_before|not_after},
-   {key:<name>} for every identity made so far, {hostname}, {addr}. */
+/* Set {server_key}, {cert:<name>:sha256|sha256_upper|not_before|not_after|
+   not_before_rfc3339|not_after_rfc3339}, {key:<name>} for every identity
+   made so far, {hostname}, {addr}. */
 bool materials_vars(const struct materials *m, struct tvars *t);
+
+/* {snippet:sha256}: the 64 hex after "sha256-raw:" in the CertName the
+   relay's DERPMap snippet printed (certname; NULL when the scenario does not
+   take it from the snippet). Anything else leaves the name unavailable, so
+   an expectation using it is an error that says why. */
+bool materials_snippet_var(struct tvars *t, const char *certname);
 
 /* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC */
 void go_time_string(int64_t unix_seconds, char out[40]);
+/* Go's time.RFC3339 for a UTC instant: 2026-03-04T13:41:12Z (x509's
+   "current time ... is after ..." texts) */
+void rfc3339_string(int64_t unix_seconds, char out[40]);
 /* derper's certdir file name: hostname without chars outside [A-Za-z0-9-.] */
 void cert_file_name(const char *hostname, char *out, size_t outlen);
 void hex_lower(const uint8_t *in, size_t n, char *out);

@@ -36,7 +36,9 @@ struct judgement {
 };
 
 /* Compare with one validated expectation object; strings in it are expanded
-   with `vars` first ({cert:leaf:not_after}, {server_key}, ...). */
+   with `vars` first ({cert:leaf:not_after}, {server_key}, ...). A string
+   that cannot be expanded (unknown or unavailable placeholder) makes the
+   verdict REPORT_ERROR with the reason in detail. */
 void outcome_judge(const struct outcome *o, const json_t *expect,
                    const struct tvars *vars, struct judgement *j);
 void judgement_free(struct judgement *j);

@@ -126,7 +126,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
     char detail[1024];
     struct tvars t;
     int64_t t0 = proc_now_ns();
-    if (!run_copy_vars(&c->vars, &t) ||
+    if (!tvars_copy(&c->vars, &t) ||
         !client_vars(c, col, st, profile, background ? ready : NULL, &t,
                      detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);

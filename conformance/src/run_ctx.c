@@ -131,16 +131,3 @@ bool run_start_program(struct ctx *c, const char *tmpl,
   c->processes++;
   return true;
 }
-
-bool run_copy_vars(const struct tvars *from, struct tvars *to) {
-  tvars_init(to);
-  for (size_t i = 0; i < from->n; i++) {
-    const struct tvar *v = &from->v[i];
-    bool ok = v->words != NULL
-                  ? tvars_set_list(to, v->name, (const char *const *)v->words,
-                                   v->n_words)
-                  : tvars_set(to, v->name, v->value);
-    if (!ok) return false;
-  }
-  return true;
-}

@@ -103,7 +103,6 @@ bool run_set_int(struct tvars *t, const char *name, long long v);
 bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars,
                        struct proc *p, const char *out, const char *err_path,
                        char *detail, size_t detail_len);
-bool run_copy_vars(const struct tvars *from, struct tvars *to);
 /* CertName from the relay's printed DERPMap snippet (spec §1.5 line 2). */
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 

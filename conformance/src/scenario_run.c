@@ -215,7 +215,11 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
        tvars_set(t, "dial", dial_hp) && tvars_set(t, "certname", certname) &&
        tvars_set(t, "ca_file", c->m.ca_file) &&
        run_set_int(t, "port", c->node_port) &&
-       run_set_int(t, "relay_port", c->relay_port);
+       run_set_int(t, "relay_port", c->relay_port) &&
+       materials_snippet_var(
+           t, js_bool(json_object_get(nd, "CertName"), "from_snippet", false)
+                  ? certname
+                  : NULL);
   if (!ok) fmt_bounded(detail, len, "writing %s failed", c->derpmap);
   json_decref(node);
   json_decref(map);

@@ -10,9 +10,11 @@ static void clear_var(struct tvar *v) {
   free(v->value);
   for (size_t i = 0; i < v->n_words; i++) free(v->words[i]);
   free(v->words);
+  free(v->unavailable);
   v->value = NULL;
   v->words = NULL;
   v->n_words = 0;
+  v->unavailable = NULL;
 }
 
 void tvars_free(struct tvars *t) {
@@ -68,9 +70,31 @@ bool tvars_set_list(struct tvars *t, const char *name,
   return true;
 }
 
+bool tvars_set_unavailable(struct tvars *t, const char *name,
+                           const char *why) {
+  struct tvar *v = slot(t, name);
+  return v != NULL &&
+         (v->unavailable = strdup(why != NULL ? why : "no value")) != NULL;
+}
+
 const char *tvars_get(const struct tvars *t, const char *name) {
   const struct tvar *v = find(t, name, strlen(name));
   return v != NULL ? v->value : NULL;
+}
+
+bool tvars_copy(const struct tvars *from, struct tvars *to) {
+  tvars_init(to);
+  for (size_t i = 0; i < from->n; i++) {
+    const struct tvar *v = &from->v[i];
+    bool ok = v->unavailable != NULL
+                  ? tvars_set_unavailable(to, v->name, v->unavailable)
+              : v->words != NULL
+                  ? tvars_set_list(to, v->name, (const char *const *)v->words,
+                                   v->n_words)
+                  : tvars_set(to, v->name, v->value);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /* A growable string. */
@@ -122,6 +146,11 @@ static bool subst_into(struct buf *b, const char *s, size_t n,
     if (v == NULL) {
       snprintf(err, errlen, "unknown placeholder {%.*s}", (int)nlen,
                s + i + 1);
+      return false;
+    }
+    if (v->unavailable != NULL) {
+      snprintf(err, errlen, "{%.*s} is unavailable: %s", (int)nlen,
+               s + i + 1, v->unavailable);
       return false;
     }
     if (v->words != NULL) {

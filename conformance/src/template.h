@@ -12,7 +12,11 @@
  * a misspelt template must not run a different command.
  *
  * The same substitution (without splitting) fills expected texts and hex in
- * scenarios, e.g. "cert expired {cert:leaf:not_after}". */
+ * scenarios, e.g. "cert expired {cert:leaf:not_after}".
+ *
+ * A variable can be known but unavailable in one run ({snippet:sha256} when
+ * the relay printed no pin): using it is an error that says why, so an
+ * expectation fails loudly instead of comparing with an empty string. */
 #ifndef DERPCHECK_TEMPLATE_H
 #define DERPCHECK_TEMPLATE_H
 
@@ -24,6 +28,7 @@ struct tvar {
   char *value;  /* scalar */
   char **words; /* list-valued when non-NULL */
   size_t n_words;
+  char *unavailable; /* non-NULL: why using it is an error (no value) */
 };
 
 struct tvars {
@@ -37,7 +42,13 @@ void tvars_free(struct tvars *t);
 bool tvars_set(struct tvars *t, const char *name, const char *value);
 bool tvars_set_list(struct tvars *t, const char *name,
                     const char *const *words, size_t n);
+/* A name whose use fails with "{name} is unavailable: <why>". */
+bool tvars_set_unavailable(struct tvars *t, const char *name, const char *why);
+/* NULL for an unknown or unavailable name. */
 const char *tvars_get(const struct tvars *t, const char *name);
+/* `to` (uninitialised) becomes a copy of `from`; false on allocation
+   failure (to is then still freeable). */
+bool tvars_copy(const struct tvars *from, struct tvars *to);
 
 /* Words of tmpl with placeholders filled; NULL-terminated, owned. */
 bool template_expand(const char *tmpl, const struct tvars *t, char ***argv,

@@ -20,6 +20,8 @@ static void setup(void) {
   tvars_set(&vars, "server_key", "aa11");
   tvars_set(&vars, "cert:leaf:not_after", "2026-03-04 13:41:12 +0000 UTC");
   tvars_set(&vars, "key:b", "bb22");
+  tvars_set(&vars, "cert:leaf:not_after_rfc3339", "2026-03-04T13:41:12Z");
+  tvars_set_unavailable(&vars, "snippet:sha256", "the relay printed no pin");
 }
 
 static void teardown(void) {
@@ -223,6 +225,68 @@ START_TEST(output_checks) {
 }
 END_TEST
 
+/* Upstream v1.80's x509 text: only the certificate's side is the scenario's
+   to state; the current time is the client's clock. */
+#define GO_EXPIRED                                                          \
+  "{\"result\":\"fail\",\"reason\":\"x509: certificate has expired or is " \
+  "not yet valid: current time 2026-03-05T09:00:01Z is after "             \
+  "2026-03-04T13:41:12Z\"}"
+
+START_TEST(rfc3339_side_of_go_validity_text) {
+  struct judgement j;
+  const char *want = "{\"result\":\"fail\",\"reason_contains\":\"x509: "
+                     "certificate has expired or is not yet valid: current "
+                     "time \",\"output\":[{\"field\":\"reason\",\"contains\":"
+                     "\"Z is after {cert:leaf:not_after_rfc3339}\"}]}";
+  judge(GO_EXPIRED, 1, want, &j);
+  ck_assert_msg(j.verdict == REPORT_MATCH, "%s", j.detail);
+  judgement_free(&j);
+  /* a notAfter a second off is a mismatch */
+  tvars_set(&vars, "cert:leaf:not_after_rfc3339", "2026-03-04T13:41:13Z");
+  judge(GO_EXPIRED, 1, want, &j);
+  ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
+  ck_assert_str_eq(j.detail, "output.reason: nothing contains \"Z is after "
+                             "2026-03-04T13:41:13Z\"");
+  judgement_free(&j);
+}
+END_TEST
+
+START_TEST(unexpandable_expectation_is_an_error) {
+  struct judgement j;
+  const char *got = "{\"result\":\"fail\",\"reason\":\"x509: certificate is "
+                    "not valid for any names, but wanted to match "
+                    "sha256-raw:\"}";
+  /* an unavailable pin must not expand to "" and match the text above */
+  judge(got, 1, "{\"result\":\"fail\",\"reason_contains\":\"wanted to match "
+                "sha256-raw:{snippet:sha256}\"}",
+        &j);
+  ck_assert_int_eq(j.verdict, REPORT_ERROR);
+  ck_assert_str_eq(j.detail,
+                   "expected text \"wanted to match "
+                   "sha256-raw:{snippet:sha256}\": {snippet:sha256} is "
+                   "unavailable: the relay printed no pin");
+  judgement_free(&j);
+  /* in output checks too, and for unknown names */
+  judge(got, 1, "{\"result\":\"fail\",\"reason\":\"x\",\"output\":["
+                "{\"field\":\"reason\",\"not_contains\":\"{cert:leef:sha256}\"}]}",
+        &j);
+  ck_assert_int_eq(j.verdict, REPORT_ERROR);
+  ck_assert_str_eq(j.detail, "expected text \"{cert:leef:sha256}\": unknown "
+                             "placeholder {cert:leef:sha256}");
+  judgement_free(&j);
+  /* with the pin printed: exact */
+  tvars_set(&vars, "snippet:sha256", "0123abcd");
+  judge("{\"result\":\"fail\",\"reason\":\"x509: certificate is not valid "
+        "for any names, but wanted to match sha256-raw:0123abcd\"}",
+        1, "{\"result\":\"fail\",\"reason\":\"x509: certificate is not "
+           "valid for any names, but wanted to match "
+           "sha256-raw:{snippet:sha256}\"}",
+        &j);
+  ck_assert_msg(j.verdict == REPORT_MATCH, "%s", j.detail);
+  judgement_free(&j);
+}
+END_TEST
+
 START_TEST(verdict_read_after_megabytes_of_log) {
   FILE *f = fopen(out_path, "w");
   for (int i = 0; i < 30000; i++)
@@ -263,6 +327,8 @@ static Suite *outcome_suite(void) {
   tcase_add_test(tc, null_fields_unchecked_but_reason_required);
   tcase_add_test(tc, certs_version_and_key_checked);
   tcase_add_test(tc, output_checks);
+  tcase_add_test(tc, rfc3339_side_of_go_validity_text);
+  tcase_add_test(tc, unexpandable_expectation_is_an_error);
   tcase_add_test(tc, verdict_read_after_megabytes_of_log);
   tcase_add_test(tc, json_path_walks_objects);
   suite_add_tcase(s, tc);

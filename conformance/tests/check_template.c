@@ -128,6 +128,45 @@ START_TEST(set_replaces_and_get_reads) {
 }
 END_TEST
 
+START_TEST(unavailable_placeholder_says_why) {
+  char err[160] = "";
+  ck_assert(tvars_set_unavailable(&vars, "snippet:sha256", "no pin printed"));
+  ck_assert_ptr_null(tvars_get(&vars, "snippet:sha256"));
+  ck_assert_ptr_null(template_subst("sha256-raw:{snippet:sha256}", &vars, err,
+                                    sizeof err));
+  ck_assert_str_eq(err, "{snippet:sha256} is unavailable: no pin printed");
+  char **a = NULL;
+  ck_assert(!template_expand("client {snippet:sha256}", &vars, &a, err,
+                             sizeof err));
+  ck_assert_str_eq(err, "{snippet:sha256} is unavailable: no pin printed");
+  ck_assert_ptr_null(a);
+  /* a later value replaces it, and the reverse */
+  ck_assert(tvars_set(&vars, "snippet:sha256", "ab"));
+  char *s = template_subst("{snippet:sha256}", &vars, err, sizeof err);
+  ck_assert_str_eq(s, "ab");
+  free(s);
+  ck_assert(tvars_set_unavailable(&vars, "snippet:sha256", "gone"));
+  ck_assert_ptr_null(template_subst("{snippet:sha256}", &vars, err, sizeof err));
+  ck_assert_str_eq(err, "{snippet:sha256} is unavailable: gone");
+}
+END_TEST
+
+START_TEST(copy_keeps_values_lists_and_unavailable) {
+  ck_assert(tvars_set_unavailable(&vars, "snippet:sha256", "no pin printed"));
+  struct tvars c;
+  ck_assert(tvars_copy(&vars, &c));
+  ck_assert_uint_eq(c.n, vars.n);
+  ck_assert_str_eq(tvars_get(&c, "addr"), "127.0.0.1");
+  char err[160] = "";
+  char *s = template_subst("{mode_args}|{none}|{empty}", &c, err, sizeof err);
+  ck_assert_str_eq(s, "--key-file /tmp/k --peer ab||");
+  free(s);
+  ck_assert_ptr_null(template_subst("{snippet:sha256}", &c, err, sizeof err));
+  ck_assert_str_eq(err, "{snippet:sha256} is unavailable: no pin printed");
+  tvars_free(&c);
+}
+END_TEST
+
 static Suite *template_suite(void) {
   Suite *s = suite_create("template");
   TCase *tc = tcase_create("core");
@@ -142,6 +181,8 @@ static Suite *template_suite(void) {
   tcase_add_test(tc, doubled_braces_are_literal);
   tcase_add_test(tc, subst_fills_expected_texts);
   tcase_add_test(tc, set_replaces_and_get_reads);
+  tcase_add_test(tc, unavailable_placeholder_says_why);
+  tcase_add_test(tc, copy_keeps_values_lists_and_unavailable);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,0 +1,123 @@
+/* The values materials hand to expected texts: cert times in both of Go's
+   formats and the pin hash of the relay's printed snippet. */
+#include "materials.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "remove_tree.h"
+
+/* 2026-03-04 13:41:12 UTC */
+#define NOW 1772631672
+
+static char *subst(const struct tvars *t, const char *s) {
+  char err[200] = "";
+  char *x = template_subst(s, t, err, sizeof err);
+  ck_assert_msg(x != NULL, "%s", err);
+  return x;
+}
+
+START_TEST(rfc3339_is_gos_utc_format) {
+  char b[40];
+  rfc3339_string(NOW, b);
+  ck_assert_str_eq(b, "2026-03-04T13:41:12Z");
+  rfc3339_string(0, b);
+  ck_assert_str_eq(b, "1970-01-01T00:00:00Z");
+  rfc3339_string(2524608000LL, b); /* GeneralizedTime years */
+  ck_assert_str_eq(b, "2050-01-01T00:00:00Z");
+}
+END_TEST
+
+START_TEST(cert_times_in_both_formats) {
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/check_materials.XXXXXX",
+           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  json_error_t e;
+  json_t *doc = json_loads(
+      "{\"relay\":{\"certs\":[{\"name\":\"leaf\",\"not_before\":\"-30d\","
+      "\"not_after\":\"-1d\"},{\"name\":\"next\",\"not_before\":\"+1d\","
+      "\"not_after\":\"+30d\"}],\"chain\":[\"leaf\"]}}",
+      0, &e);
+  ck_assert_msg(doc != NULL, "%s", e.text);
+  struct materials m;
+  char err[256] = "";
+  ck_assert_msg(materials_make(doc, dir, 1, NOW, &m, err, sizeof err), "%s",
+                err);
+  struct tvars t;
+  tvars_init(&t);
+  ck_assert(materials_vars(&m, &t));
+  char *x = subst(&t, "is after {cert:leaf:not_after_rfc3339}");
+  ck_assert_str_eq(x, "is after 2026-03-03T13:41:12Z");
+  free(x);
+  x = subst(&t, "{cert:leaf:not_before_rfc3339}|{cert:leaf:not_before}");
+  ck_assert_str_eq(x, "2026-02-02T13:41:12Z|2026-02-02 13:41:12 +0000 UTC");
+  free(x);
+  x = subst(&t, "is before {cert:next:not_before_rfc3339}, until "
+                "{cert:next:not_after_rfc3339}");
+  ck_assert_str_eq(x, "is before 2026-03-05T13:41:12Z, until "
+                      "2026-04-03T13:41:12Z");
+  free(x);
+  tvars_free(&t);
+  materials_free(&m);
+  json_decref(doc);
+  remove_tree(dir);
+}
+END_TEST
+
+#define HEX63 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+#define HEX64 HEX63 "f"
+
+static void snippet_unavailable(const char *certname, const char *why) {
+  struct tvars t;
+  tvars_init(&t);
+  ck_assert(materials_snippet_var(&t, certname));
+  char err[300] = "";
+  ck_assert_ptr_null(template_subst("{snippet:sha256}", &t, err, sizeof err));
+  ck_assert_str_eq(err, why);
+  tvars_free(&t);
+}
+
+START_TEST(snippet_pin_hash) {
+  struct tvars t;
+  tvars_init(&t);
+  ck_assert(materials_snippet_var(&t, "sha256-raw:" HEX64));
+  char *x = subst(&t, "wanted to match sha256-raw:{snippet:sha256}");
+  ck_assert_str_eq(x, "wanted to match sha256-raw:" HEX64);
+  free(x);
+  tvars_free(&t);
+  snippet_unavailable(NULL, "{snippet:sha256} is unavailable: the scenario's "
+                            "node.CertName is not {\"from_snippet\": true}");
+  snippet_unavailable("", "{snippet:sha256} is unavailable: the relay's "
+                          "snippet CertName \"\" is not sha256-raw:<64 hex>");
+  snippet_unavailable("sha256-raw:", "{snippet:sha256} is unavailable: the "
+                                     "relay's snippet CertName \"sha256-raw:\" "
+                                     "is not sha256-raw:<64 hex>");
+  snippet_unavailable("sha256-raw:" HEX64 "0",
+                      "{snippet:sha256} is unavailable: the relay's snippet "
+                      "CertName \"sha256-raw:" HEX64 "0\" is not "
+                      "sha256-raw:<64 hex>");
+  snippet_unavailable("derp.example.com",
+                      "{snippet:sha256} is unavailable: the relay's snippet "
+                      "CertName \"derp.example.com\" is not "
+                      "sha256-raw:<64 hex>");
+  snippet_unavailable("sha256-raw:" HEX63 "g", /* 64 long, one not hex */
+                      "{snippet:sha256} is unavailable: the relay's snippet "
+                      "CertName \"sha256-raw:" HEX63 "g\" is not "
+                      "sha256-raw:<64 hex>");
+}
+END_TEST
+
+static Suite *materials_suite(void) {
+  Suite *s = suite_create("materials");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, rfc3339_is_gos_utc_format);
+  tcase_add_test(tc, cert_times_in_both_formats);
+  tcase_add_test(tc, snippet_pin_hash);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+CHECK_MAIN(materials_suite)
