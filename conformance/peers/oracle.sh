@@ -24,7 +24,7 @@
 #                    DERP_BUILD_DIR defaulting to build/default)
 #   --peers-dir DIR  where oracle binaries live: DIR/tailscale@<v>/oracle
 #                    (default $PEERS_DIR, else build/peers); with Go on
-#                    PATH they are (re)built there with `go build`
+#                    PATH build.sh brings them up to date there first
 #   --versions "..." only these versions (default: every
 #                    conformance/peers/tailscale/<v>/oracle)
 #   --keep DIR       keep the JSON cases and each version's report in DIR
@@ -61,6 +61,7 @@ case $now in ''|*[!0-9-]*) die "--now wants Unix seconds" ;; esac
 [ -n "$dump" ] || dump=${DERP_BUILD_DIR:-$root/build/default}/fuzz/oracle_dump
 [ -x "$dump" ] || die "no oracle_dump at $dump (build the C side first: cmake --build build/default --target fuzz_oracle_dump)"
 [ -n "$peers_dir" ] || peers_dir=$root/build/peers
+mkdir -p "$peers_dir" && peers_dir=$(cd "$peers_dir" && pwd) || die "cannot use --peers-dir $peers_dir"
 expect=$root/conformance/expectations/oracle.json
 [ -f "$expect" ] || die "missing $expect"
 
@@ -74,18 +75,15 @@ versions=$(printf '%s\n' $versions | sort -V | tr '\n' ' ')
 [ -n "${versions// /}" ] || die "no conformance/peers/tailscale/<v>/oracle found"
 newest=$(printf '%s\n' $versions | tail -n1)
 
-# With Go, (re)build every oracle (the build cache makes an unchanged one
-# instant, and a stale binary would compare old code); without, use what
-# conformance/peers/build.sh left, or skip.
-have_go=0
-command -v go >/dev/null 2>&1 && have_go=1
+# With Go, bring the oracles up to date through build.sh (one build recipe;
+# the build cache makes an unchanged one instant, and a stale binary would
+# compare old code); without, use what build.sh left before, or skip.
+if command -v go >/dev/null 2>&1; then
+  "$here/build.sh" --out "$peers_dir" $versions >&2 || die "conformance/peers/build.sh failed (see above)"
+fi
 for v in $versions; do
-  bin=$peers_dir/tailscale@$v/oracle
-  if [ $have_go = 1 ]; then
-    mkdir -p "$(dirname "$bin")"
-    (cd "$here/tailscale/$v" && go build -o "$bin" ./oracle) || die "go build of tailscale@$v/oracle failed"
-  elif [ ! -x "$bin" ]; then
-    echo "oracle.sh: SKIP: no Go toolchain to build $bin (and no prebuilt oracle)"
+  if [ ! -x "$peers_dir/tailscale@$v/oracle" ]; then
+    echo "oracle.sh: SKIP: no Go toolchain to build $peers_dir/tailscale@$v/oracle (and no prebuilt oracle)"
     exit 77
   fi
 done
