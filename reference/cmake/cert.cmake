@@ -8,10 +8,13 @@ derp_module(cert_fields
 
 # Go's pinning rules: the three profiles, Go's ParseCertificate/time model,
 # Go's host name matching and error texts. SHA-256 from OpenSSL.
+# Public keys as x509's parsePublicKey decodes them: EC points checked on
+# their curve with OpenSSL (EC_GROUPs built once, hence Threads).
+find_package(Threads REQUIRED)
 derp_module(pin_verify
-  SOURCES src/pin_verify.c src/pin_verify_x509.c src/go_hostname.c
+  SOURCES src/pin_verify.c src/pin_verify_x509.c src/pin_verify_key.c src/go_hostname.c
   DEPS derp_cert_fields derp_byte_cursor
-  LIBS OpenSSL::Crypto)
+  LIBS OpenSSL::Crypto Threads::Threads)
 
 derp_check_test(check_cert_fields DEPS derp_cert_fields harness_certs OpenSSL::Crypto)
 derp_check_test(check_pin_verify DEPS derp_pin_verify harness_certs OpenSSL::Crypto)

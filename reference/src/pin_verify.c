@@ -51,6 +51,7 @@ const char *pin_verify_status_name(enum pin_verify_status st) {
   case PIN_VERIFY_NOT_YET_VALID: return "not-yet-valid";
   case PIN_VERIFY_NOT_PRESENTED: return "not-presented";
   case PIN_VERIFY_BAD_INPUT: return "bad-input";
+  case PIN_VERIFY_TLS_KEY_ERROR: return "tls-key-error";
   }
   return "unknown";
 }
@@ -135,6 +136,8 @@ static const char *name_of(const struct pin_verify_input *in) {
 }
 
 #define TLS_PARSE_PREFIX "tls: failed to parse certificate from server: "
+/* crypto/tls's defaultMaxRSAKeySize (GODEBUG tlsmaxrsasize unset). */
+#define TLS_MAX_RSA_BITS 8192
 
 /* Go's crypto/tls parses every certificate (x509.ParseCertificate) before
  * it calls any verification hook, in every release: a certificate Go cannot
@@ -143,10 +146,24 @@ static const char *name_of(const struct pin_verify_input *in) {
 static bool tls_parse_all(const struct pin_verify_input *in, struct cert_fields *parsed, size_t keep,
                           struct pin_verify_result *out) {
   struct cert_fields f;
+  struct go_public_key key, leaf_key = {GO_KEY_UNKNOWN, 0};
   for (size_t i = 0; i < in->n_certs; i++) {
-    const char *err = go_parse_certificate(in->certs[i].ptr, in->certs[i].len, i < keep ? &parsed[i] : &f);
+    const char *err =
+        go_parse_certificate_key(in->certs[i].ptr, in->certs[i].len, i < keep ? &parsed[i] : &f, &key);
     if (err != NULL) return verdict(out, PIN_VERIFY_TLS_PARSE_ERROR, i, TLS_PARSE_PREFIX "%s", err);
+    /* checkKeySize, inside the parse loop: before the next certificate. */
+    if (key.type == GO_KEY_RSA && key.rsa_bits > TLS_MAX_RSA_BITS)
+      return verdict(out, PIN_VERIFY_TLS_KEY_ERROR, i,
+                     "tls: server sent certificate containing RSA key larger than %d bits", TLS_MAX_RSA_BITS);
+    if (i == 0) leaf_key = key;
   }
+  /* After the loop (and the chain verification a pinning config skips):
+   * the leaf's key must be one TLS can use. */
+  if (in->n_certs > 0 && leaf_key.type != GO_KEY_RSA && leaf_key.type != GO_KEY_ECDSA &&
+      leaf_key.type != GO_KEY_ED25519)
+    return verdict(out, PIN_VERIFY_TLS_KEY_ERROR, 0,
+                   "tls: server's certificate contains an unsupported type of public key: %s",
+                   go_key_type_name(leaf_key.type));
   return true;
 }
 

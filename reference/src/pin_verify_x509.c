@@ -9,6 +9,7 @@
 #include "derp/cert_fields.h"
 #include "derp/guard.h"
 #include "derp/pin_verify.h"
+#include "pin_verify_internal.h"
 
 #define TAG_BOOLEAN 0x01
 #define TAG_INTEGER 0x02
@@ -36,8 +37,7 @@ static bool slice_is(struct der_slice s, const uint8_t *want, size_t len) {
   return s.len == len && memcmp(s.ptr, want, len) == 0;
 }
 
-/* cryptobyte's OBJECT IDENTIFIER: every arc below 2^31 on top of DER. */
-static bool go_oid_valid(struct der_slice oid) {
+bool go_oid_valid(struct der_slice oid) {
   GUARD(der_oid_valid(oid));
   struct byte_reader r = reader_of(oid);
   uint32_t arc = 0;
@@ -415,6 +415,11 @@ static const char *algorithm_error(struct der_slice alg_tlv) {
 }
 
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out) {
+  return go_parse_certificate_key(der, len, out, NULL);
+}
+
+const char *go_parse_certificate_key(const uint8_t *der, size_t len, struct cert_fields *out,
+                                     struct go_public_key *key_out) {
   struct cert_fields f;
   enum cert_fields_status st = cert_fields_parse(der, len, &f);
   if (st != CERT_FIELDS_OK) return cert_fields_error_text(st);
@@ -440,6 +445,10 @@ const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fie
     return "x509: malformed public key algorithm identifier";
   if (!der_read_tlv(&spki_in, &key) || !go_bit_string_valid(key.value))
     return "x509: malformed subjectPublicKey";
+  /* Go decodes the key right here, before the extensions. */
+  struct go_public_key pub;
+  e = go_parse_public_key(f.spki, &pub);
+  if (e != NULL) return e;
 
   /* Go ignores the extensions of v1/v2 certificates altogether. */
   if (f.version == 3) {
@@ -462,5 +471,6 @@ const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fie
   while (der_read_tlv(&body, &item)) signature = item;
   if (!go_bit_string_valid(signature.value)) return "x509: malformed signature";
   *out = f;
+  if (key_out != NULL) *key_out = pub;
   return NULL;
 }

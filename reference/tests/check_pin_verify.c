@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "check_main.h"
+#include "derp/byte_cursor.h"
 #include "harness/cert_factory.h"
 
 /* 2026-03-04 13:41:12 UTC; the derper leaf is valid until 2027-03-04 13:41:12. */
@@ -722,8 +723,8 @@ START_TEST(long_name_message_is_cut_and_flagged) {
 END_TEST
 
 START_TEST(status_names_are_distinct) {
-  for (int a = PIN_VERIFY_OK; a <= PIN_VERIFY_BAD_INPUT; a++)
-    for (int b = a + 1; b <= PIN_VERIFY_BAD_INPUT; b++)
+  for (int a = PIN_VERIFY_OK; a <= PIN_VERIFY_TLS_KEY_ERROR; a++)
+    for (int b = a + 1; b <= PIN_VERIFY_TLS_KEY_ERROR; b++)
       ck_assert_str_ne(pin_verify_status_name((enum pin_verify_status)a),
                        pin_verify_status_name((enum pin_verify_status)b));
 }
@@ -1047,6 +1048,329 @@ START_TEST(hostname_error_lists_ip_sans_in_go_form) {
 }
 END_TEST
 
+/* ---------- Go's public key parse (x509 parsePublicKey, crypto/tls) ---------- */
+
+static size_t header_len(size_t len) { return len < 0x80 ? 2 : len < 0x100 ? 3 : 4; }
+
+static uint8_t *put_header(uint8_t *p, uint8_t tag, size_t len) {
+  *p++ = tag;
+  if (len >= 0x100) {
+    *p++ = 0x82;
+    *p++ = (uint8_t)(len >> 8);
+  } else if (len >= 0x80) {
+    *p++ = 0x81;
+  }
+  *p++ = (uint8_t)len;
+  return p;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const uint8_t *b, size_t n) {
+  if (n > 0) memcpy(p, b, n);
+  return p + n;
+}
+
+struct key_spec {
+  const uint8_t *oid;
+  size_t oid_len;
+  const uint8_t *params; /* whole TLV, or NULL */
+  size_t params_len;
+  uint8_t unused;
+  const uint8_t *key;
+  size_t key_len;
+};
+
+#define KEY_SPKI_MAX 2048
+
+/* SEQUENCE { SEQUENCE { OID, params }, BIT STRING { unused, key } } */
+static struct der_slice build_spki(const struct key_spec *k, uint8_t *out) {
+  const size_t alg = header_len(k->oid_len) + k->oid_len + k->params_len;
+  const size_t bits = 1 + k->key_len;
+  const size_t content = header_len(alg) + alg + header_len(bits) + bits;
+  ck_assert_uint_le(header_len(content) + content, KEY_SPKI_MAX);
+  uint8_t *p = put_header(out, 0x30, content);
+  p = put_header(p, 0x30, alg);
+  p = put_bytes(put_header(p, 0x06, k->oid_len), k->oid, k->oid_len);
+  p = put_bytes(p, k->params, k->params_len);
+  p = put_header(p, 0x03, bits);
+  *p++ = k->unused;
+  p = put_bytes(p, k->key, k->key_len);
+  return (struct der_slice){out, (size_t)(p - out)};
+}
+
+static const char *key_error(const struct key_spec *k, struct go_public_key *pub) {
+  uint8_t buf[KEY_SPKI_MAX];
+  return go_parse_public_key(build_spki(k, buf), pub);
+}
+
+/* The inverse of Go's BitString.RightAlign for one unused bit: the key
+ * shifted left a bit (its first bit must be zero). */
+static void left_shift_one(const uint8_t *in, size_t n, uint8_t *out) {
+  ck_assert_uint_eq(in[0] & 0x80, 0);
+  for (size_t i = 0; i < n; i++) out[i] = (uint8_t)((in[i] << 1) | (i + 1 < n ? in[i + 1] >> 7 : 0));
+}
+
+/* `c` with its SubjectPublicKeyInfo swapped and the TBSCertificate and
+ * Certificate lengths re-encoded; the signature no longer verifies, which
+ * nothing on a pinned connection checks before the hook. */
+static struct der_slice with_spki(const struct factory_cert *c, struct der_slice spki, uint8_t *out, size_t cap) {
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(c->der, c->der_len, &f));
+  struct byte_reader r = byte_reader_init(f.tbs.ptr, f.tbs.len);
+  struct der_tlv tbs;
+  ck_assert(der_read_tlv(&r, &tbs));
+  const size_t pre = (size_t)(f.spki.ptr - tbs.value.ptr);
+  const uint8_t *post = f.spki.ptr + f.spki.len;
+  const size_t post_len = (size_t)(tbs.value.ptr + tbs.value.len - post);
+  const uint8_t *rest = f.tbs.ptr + f.tbs.len; /* signatureAlgorithm, signature */
+  const size_t rest_len = (size_t)(c->der + c->der_len - rest);
+  const size_t tbs_len = pre + spki.len + post_len;
+  const size_t cert_len = header_len(tbs_len) + tbs_len + rest_len;
+  ck_assert_uint_le(header_len(cert_len) + cert_len, cap);
+  uint8_t *p = put_header(out, 0x30, cert_len);
+  p = put_bytes(put_header(p, 0x30, tbs_len), tbs.value.ptr, pre);
+  p = put_bytes(put_bytes(p, spki.ptr, spki.len), post, post_len);
+  p = put_bytes(p, rest, rest_len);
+  return (struct der_slice){out, (size_t)(p - out)};
+}
+
+static const uint8_t oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+static const uint8_t oid_rsa_enc[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+static const uint8_t oid_dsa_key[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01};
+static const uint8_t oid_ed[] = {0x2b, 0x65, 0x70};
+static const uint8_t oid_x25519[] = {0x2b, 0x65, 0x6e};
+static const uint8_t param_p224[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x21};
+static const uint8_t param_p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+static const uint8_t param_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+static const uint8_t param_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
+static const uint8_t param_k256[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a}; /* secp256k1 */
+static const uint8_t param_null[] = {0x05, 0x00};
+static const uint8_t param_huge_arc[] = {0x06, 0x06, 0x2a, 0x8f, 0xff, 0xff, 0xff, 0x7f}; /* arc 2^32-1 */
+
+/* P-256's generator, uncompressed: on the curve. */
+static const uint8_t p256_g[65] = {
+    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,
+    0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+    0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
+    0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
+
+static const char *ec_error(const uint8_t *params, size_t params_len, const uint8_t *key, size_t key_len) {
+  struct go_public_key pub;
+  const struct key_spec k = {oid_ec, sizeof oid_ec, params, params_len, 0, key, key_len};
+  const char *e = key_error(&k, &pub);
+  ck_assert_int_eq(pub.type, e == NULL ? GO_KEY_ECDSA : GO_KEY_UNKNOWN);
+  return e;
+}
+
+START_TEST(go_key_ecdsa_point_checks_in_go_order) {
+  uint8_t k[1 + 2 * 66];
+  ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
+  memcpy(k, p256_g, sizeof p256_g);
+  k[64] ^= 0x01;
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 65), "P256 point not on curve");
+  /* x = p: non-canonical, refused before the curve equation (amd64 text). */
+  static const uint8_t p256_p[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, [20] = 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  memcpy(k + 1, p256_p, 32);
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 65), "invalid P256 element encoding");
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, p256_g, 64), "invalid P256 point encoding");
+  k[0] = 0x02; /* compressed: Go's x509 takes only uncompressed points */
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 33), "ecdsa: invalid uncompressed public key");
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 0), "ecdsa: invalid uncompressed public key");
+  /* The curve comes first, then its point. */
+  ck_assert_str_eq(ec_error(param_k256, sizeof param_k256, p256_g, 65), "x509: unsupported elliptic curve");
+  ck_assert_str_eq(ec_error(param_null, sizeof param_null, p256_g, 65), "x509: invalid ECDSA parameters");
+  ck_assert_str_eq(ec_error(NULL, 0, p256_g, 65), "x509: invalid ECDSA parameters");
+  ck_assert_str_eq(ec_error(param_huge_arc, sizeof param_huge_arc, p256_g, 65), "x509: invalid ECDSA parameters");
+  /* (0, 0) is on none of the curves (b != 0); each has its own texts. */
+  memset(k, 0, sizeof k);
+  k[0] = 0x04;
+  ck_assert_str_eq(ec_error(param_p224, sizeof param_p224, k, 57), "P224 point not on curve");
+  ck_assert_str_eq(ec_error(param_p384, sizeof param_p384, k, 97), "P384 point not on curve");
+  ck_assert_str_eq(ec_error(param_p521, sizeof param_p521, k, 133), "P521 point not on curve");
+  ck_assert_str_eq(ec_error(param_p384, sizeof param_p384, k, 65), "invalid P384 point encoding");
+  memset(k + 1, 0xff, 48);
+  ck_assert_str_eq(ec_error(param_p384, sizeof param_p384, k, 97), "invalid P384Element encoding");
+  k[1] = 0x01; /* P-521: x = 2^521 - 1 = p */
+  memset(k + 2, 0xff, 65);
+  ck_assert_str_eq(ec_error(param_p521, sizeof param_p521, k, 133), "invalid P521Element encoding");
+  k[2] = 0xfe; /* x = p - 2^512 - 1 < p, back to the curve check */
+  ck_assert_str_eq(ec_error(param_p521, sizeof param_p521, k, 133), "P521 point not on curve");
+}
+END_TEST
+
+START_TEST(go_key_bits_are_right_aligned_first) {
+  /* Go shifts a BIT STRING with unused bits right before decoding: G
+   * shifted left one bit, one unused bit, is G again. */
+  uint8_t shifted[65];
+  left_shift_one(p256_g, sizeof p256_g, shifted);
+  struct go_public_key pub;
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 1, shifted, sizeof shifted};
+  ck_assert_ptr_null(key_error(&k, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_ECDSA);
+  /* Unshifted, the same octets are no point at all. */
+  const struct key_spec raw = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, shifted, sizeof shifted};
+  ck_assert_str_eq(key_error(&raw, &pub), "ecdsa: invalid uncompressed public key");
+}
+END_TEST
+
+static const char *rsa_error(const uint8_t *params, size_t params_len, const uint8_t *key, size_t key_len,
+                             struct go_public_key *pub) {
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, params, params_len, 0, key, key_len};
+  return key_error(&k, pub);
+}
+
+START_TEST(go_key_rsa_texts_and_modulus_size) {
+  struct go_public_key pub;
+  static const uint8_t ok[] = {0x30, 0x08, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x02, 0x01, 0x01};
+  ck_assert_ptr_null(rsa_error(param_null, sizeof param_null, ok, sizeof ok, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_RSA);
+  ck_assert_uint_eq(pub.rsa_bits, 8);
+  ck_assert_str_eq(rsa_error(NULL, 0, ok, sizeof ok, &pub), "x509: RSA key missing NULL parameters");
+  ck_assert_str_eq(rsa_error(param_p256, sizeof param_p256, ok, sizeof ok, &pub),
+                   "x509: RSA key missing NULL parameters");
+  static const uint8_t not_seq[] = {0x04, 0x00};
+  static const uint8_t pad_n[] = {0x30, 0x04, 0x02, 0x02, 0x00, 0x01}; /* non-minimal INTEGER */
+  static const uint8_t long_e[] = {0x30, 0x0f, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t neg_n[] = {0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x03};
+  static const uint8_t zero_e[] = {0x30, 0x07, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x01, 0x00};
+  ck_assert_str_eq(rsa_error(param_null, 2, not_seq, sizeof not_seq, &pub), "x509: invalid RSA public key");
+  ck_assert_str_eq(rsa_error(param_null, 2, pad_n, sizeof pad_n, &pub), "x509: invalid RSA modulus");
+  ck_assert_str_eq(rsa_error(param_null, 2, long_e, sizeof long_e, &pub), "x509: invalid RSA public exponent");
+  ck_assert_str_eq(rsa_error(param_null, 2, neg_n, sizeof neg_n, &pub), "x509: RSA modulus is not a positive number");
+  ck_assert_str_eq(rsa_error(param_null, 2, zero_e, sizeof zero_e, &pub),
+                   "x509: RSA public exponent is not a positive number");
+  /* 8193 bits (2^8192): parses; crypto/tls refuses it later. Shifted by
+   * one unused bit it still parses (the copy goes to the heap). */
+  static uint8_t big[4 + 4 + 1025 + 5], big_shifted[sizeof big];
+  uint8_t *p = put_header(put_header(big, 0x30, sizeof big - 4), 0x02, 1025);
+  *p = 0x01;
+  memset(p + 1, 0, 1024);
+  memcpy(p + 1025, (const uint8_t[]){0x02, 0x03, 0x01, 0x00, 0x01}, 5);
+  ck_assert_ptr_null(rsa_error(param_null, 2, big, sizeof big, &pub));
+  ck_assert_uint_eq(pub.rsa_bits, 8193);
+  left_shift_one(big, sizeof big, big_shifted);
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null, 2, 1, big_shifted, sizeof big_shifted};
+  ck_assert_ptr_null(key_error(&k, &pub));
+  ck_assert_uint_eq(pub.rsa_bits, 8193);
+}
+END_TEST
+
+START_TEST(go_key_ed25519_dsa_and_unknown_algorithms) {
+  struct go_public_key pub;
+  uint8_t key32[32] = {0};
+  struct key_spec k = {oid_ed, sizeof oid_ed, NULL, 0, 0, key32, 32};
+  ck_assert_ptr_null(key_error(&k, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_ED25519);
+  k.key_len = 31;
+  ck_assert_str_eq(key_error(&k, &pub), "x509: wrong Ed25519 public key size");
+  k.key_len = 32;
+  k.params = param_null, k.params_len = 2;
+  ck_assert_str_eq(key_error(&k, &pub), "x509: Ed25519 key encoded with illegal parameters");
+  /* X25519 is not a certificate key type in Go's x509: left undecoded (nil). */
+  k = (struct key_spec){oid_x25519, sizeof oid_x25519, NULL, 0, 0, key32, 3};
+  ck_assert_ptr_null(key_error(&k, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_UNKNOWN);
+  ck_assert_str_eq(go_key_type_name(pub.type), "<nil>");
+
+  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02};
+  static const uint8_t y_ok[] = {0x02, 0x01, 0x05}, y_zero[] = {0x02, 0x01, 0x00}, y_bad[] = {0x04, 0x01, 0x05};
+  k = (struct key_spec){oid_dsa_key, sizeof oid_dsa_key, dsa_params, sizeof dsa_params, 0, y_ok, 3};
+  ck_assert_ptr_null(key_error(&k, &pub));
+  ck_assert_str_eq(go_key_type_name(pub.type), "*dsa.PublicKey");
+  k.key = y_zero;
+  ck_assert_str_eq(key_error(&k, &pub), "x509: zero or negative DSA parameter");
+  k.key = y_bad;
+  ck_assert_str_eq(key_error(&k, &pub), "x509: invalid DSA public key");
+  k.key = y_ok, k.params = NULL, k.params_len = 0;
+  ck_assert_str_eq(key_error(&k, &pub), "x509: invalid DSA parameters");
+}
+END_TEST
+
+START_TEST(go_key_factory_keys_decode) {
+  struct cert_fields f;
+  struct go_public_key pub;
+  ck_assert_ptr_null(go_parse_certificate_key(leaf->der, leaf->der_len, &f, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_ECDSA);
+  ck_assert_ptr_null(go_parse_certificate_key(meta->der, meta->der_len, &f, &pub));
+  ck_assert_int_eq(pub.type, GO_KEY_ED25519);
+  const enum cert_key_type types[] = {CERT_KEY_P384, CERT_KEY_RSA2048};
+  const enum go_key_type want[] = {GO_KEY_ECDSA, GO_KEY_RSA};
+  for (size_t i = 0; i < 2; i++) {
+    struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+    s.key_type = types[i];
+    struct factory_cert *c = make(&s);
+    ck_assert_ptr_null(go_parse_certificate_key(c->der, c->der_len, &f, &pub));
+    ck_assert_int_eq(pub.type, want[i]);
+    ck_assert_uint_eq(pub.rsa_bits, want[i] == GO_KEY_RSA ? 2048 : 0);
+    factory_cert_free(c);
+  }
+}
+END_TEST
+
+/* crypto/tls parses (and so decodes every key) before any hook. */
+START_TEST(off_curve_leaf_key_is_a_tls_parse_error_in_every_profile) {
+  uint8_t spki_buf[KEY_SPKI_MAX], der[4096];
+  uint8_t off[65];
+  memcpy(off, p256_g, sizeof off);
+  off[64] ^= 0x01;
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, off, sizeof off};
+  const struct der_slice bad = with_spki(leaf, build_spki(&k, spki_buf), der, sizeof der);
+  char pin[65];
+  sha256_hex(bad.ptr, bad.len, pin);
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, bad, der_of(meta)), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+           "tls: failed to parse certificate from server: P256 point not on curve");
+  /* The generator itself is a fine key: the verdict is the pin's again. */
+  const struct key_spec g = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, p256_g, sizeof p256_g};
+  const struct der_slice good = with_spki(leaf, build_spki(&g, spki_buf), der, sizeof der);
+  sha256_hex(good.ptr, good.len, pin);
+  expect(RUN("current", pin, "127.0.0.1", NOW, good, der_of(meta)), PIN_VERIFY_OK, 0, "");
+}
+END_TEST
+
+START_TEST(leaf_key_type_is_checked_after_parsing_before_the_hook) {
+  uint8_t spki_buf[KEY_SPKI_MAX], der[4096], meta_der[4096];
+  uint8_t key32[32] = {0x09};
+  const struct key_spec x = {oid_x25519, sizeof oid_x25519, NULL, 0, 0, key32, sizeof key32};
+  const struct der_slice x_leaf = with_spki(leaf, build_spki(&x, spki_buf), der, sizeof der);
+  char pin[65];
+  sha256_hex(x_leaf.ptr, x_leaf.len, pin);
+  /* Before 1.82's "unexpected multiple certs" and every hash check. */
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, x_leaf, der_of(meta)), PIN_VERIFY_TLS_KEY_ERROR, 0,
+           "tls: server's certificate contains an unsupported type of public key: <nil>");
+  /* After the parse of every certificate. */
+  expect(RUN("current", pin, "127.0.0.1", NOW, x_leaf, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 1, NULL);
+  /* Only the leaf's key type matters: a metacert with one is skipped. */
+  const struct der_slice x_meta = with_spki(meta, build_spki(&x, spki_buf), meta_der, sizeof meta_der);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), x_meta), PIN_VERIFY_OK, 0, "");
+  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02};
+  static const uint8_t y[] = {0x02, 0x01, 0x05};
+  const struct key_spec d = {oid_dsa_key, sizeof oid_dsa_key, dsa_params, sizeof dsa_params, 0, y, sizeof y};
+  const struct der_slice d_leaf = with_spki(leaf, build_spki(&d, spki_buf), der, sizeof der);
+  expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, d_leaf), PIN_VERIFY_TLS_KEY_ERROR, 0,
+         "tls: server's certificate contains an unsupported type of public key: *dsa.PublicKey");
+}
+END_TEST
+
+START_TEST(rsa_key_over_8192_bits_fails_in_the_parse_loop) {
+  static uint8_t key[4 + 4 + 1025 + 5];
+  uint8_t *p = put_header(put_header(key, 0x30, sizeof key - 4), 0x02, 1025);
+  *p = 0x01; /* 2^8192: 8193 bits */
+  memset(p + 1, 0, 1024);
+  memcpy(p + 1025, (const uint8_t[]){0x02, 0x03, 0x01, 0x00, 0x01}, 5);
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null, 2, 0, key, sizeof key};
+  static uint8_t spki_buf[KEY_SPKI_MAX], der[4096];
+  const struct der_slice big = with_spki(meta, build_spki(&k, spki_buf), der, sizeof der);
+  /* Certificate 1 is refused before certificate 2 is parsed. */
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), big, GARBAGE),
+           PIN_VERIFY_TLS_KEY_ERROR, 1, "tls: server sent certificate containing RSA key larger than 8192 bits");
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE, big), PIN_VERIFY_TLS_PARSE_ERROR,
+         1, NULL);
+}
+END_TEST
+
 static Suite *pin_verify_suite(void) {
   Suite *s = suite_create("pin_verify");
   struct {
@@ -1096,6 +1420,12 @@ static Suite *pin_verify_suite(void) {
         go_model_rejects_signature_algorithm_mismatch, go_model_time_forms,
         go_model_ignores_extensions_of_v1_certificates, go_time_parse_takes_only_round_trip_forms,
         go_time_string_prints_zone_and_fraction}},
+      {"go_keys",
+       {go_key_ecdsa_point_checks_in_go_order, go_key_bits_are_right_aligned_first,
+        go_key_rsa_texts_and_modulus_size, go_key_ed25519_dsa_and_unknown_algorithms,
+        go_key_factory_keys_decode, off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
+        leaf_key_type_is_checked_after_parsing_before_the_hook,
+        rsa_key_over_8192_bits_fails_in_the_parse_loop}},
       {"go_hostname",
        {go_parse_ip_matches_net_parse_ip, go_ip_string_of_san_bytes,
         go_hostname_in_sni_drops_ip_literals_and_trailing_dots, go_quote_escapes_like_strconv_quote,

@@ -9,8 +9,9 @@
  * configuration breaks. The verifier is a pure function: certificates as the
  * exact DER bytes received, the pin text, the configured server name and the
  * current time in; verdict, failing certificate index and Go's error text
- * out. No I/O, no clock; nothing is allocated except inside OpenSSL's
- * SHA-256.
+ * out. No I/O, no clock; nothing is allocated except inside OpenSSL (its
+ * SHA-256, and one EC_POINT per EC key checked on its curve; the curve
+ * groups are built once per process).
  *
  * What "parses" means here: Go's x509.ParseCertificate accepts a certificate
  * when its DER is strict and its fields are well-formed; this module models
@@ -18,10 +19,11 @@
  * touches (pin_verify_x509.c lists them): negative serial, inner/outer
  * signature algorithm equality, name attribute strings, Go's UTCTime /
  * GeneralizedTime forms, SAN name syntax, keyUsage / extKeyUsage / subject
- * and authority key identifier shapes, signature BIT STRING padding. It does
- * NOT decode public keys (Go rejects e.g. an off-curve P-256 point) nor
- * check policy / name-constraint / CRL-DP extension contents, URI syntax,
- * or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values must be one
+ * and authority key identifier shapes, signature BIT STRING padding, and
+ * the public key as x509's parsePublicKey decodes it (RSA, DSA, ECDSA on
+ * P-224/256/384/521 including the on-curve check, Ed25519; see
+ * go_parse_public_key). It does NOT check policy / name-constraint / CRL-DP
+ * extension contents, URI syntax, or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values must be one
  * of the string types Go 1.26 decodes (T61, Printable, UTF8, BMP, IA5,
  * Numeric); a GeneralizedTime with a fraction does not parse (Go's
  * re-format round trip). Every profile reports a certificate that does not
@@ -29,7 +31,9 @@
  * <err>": crypto/tls parses the whole list before it calls any hook, so the
  * 1.82/1.84 hooks' own "ParseCertificate: <err>" is never reached (observed
  * with upstream, fuzz/oracle.sh). The <err> is this module's own short text:
- * see go_parse_certificate(). Validity
+ * see go_parse_certificate(). After the parse, crypto/tls's own key checks
+ * come before any hook: an RSA key over 8192 bits (per certificate, in the
+ * parse loop) and a leaf key type it cannot use. Validity
  * texts must satisfy both OpenSSL's reading (cert_fields) and Go's round
  * trip, so the rare time Go takes but OpenSSL refuses (an offset time that
  * lands outside the years 1900..9999) is a parse error here. */
@@ -65,6 +69,9 @@ enum pin_verify_status {
   PIN_VERIFY_NOT_YET_VALID,     /* "cert not yet valid until <notBefore>; is your clock correct?" */
   PIN_VERIFY_NOT_PRESENTED,     /* "expected cert not presented" (1.84, current) */
   PIN_VERIFY_BAD_INPUT,         /* caller error: unknown profile, NULL bytes with a length */
+  PIN_VERIFY_TLS_KEY_ERROR,     /* crypto/tls's key checks, before any hook (all profiles):
+                                   "tls: server sent certificate containing RSA key larger than 8192 bits",
+                                   "tls: server's certificate contains an unsupported type of public key: <T>" */
 };
 
 const char *pin_verify_status_name(enum pin_verify_status st); /* "ok", "hash-mismatch", ... */
@@ -126,8 +133,38 @@ bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out
  *   "x509: SAN iPAddress is not 4 or 16 bytes"
  *   "x509: subject key identifier incorrectly marked critical" /
  *   "x509: invalid subject key identifier" (and the same two for the
- *   authority key identifier and authority info access). */
+ *   authority key identifier and authority info access);
+ *   or go_parse_public_key's text (Go's own, exactly). */
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out);
+
+/* What x509.Certificate.PublicKey holds after the parse: crypto/tls checks
+ * the leaf's type and every RSA modulus's size. UNKNOWN is Go's nil (an
+ * algorithm x509 does not decode, X25519 included). */
+enum go_key_type { GO_KEY_UNKNOWN = 0, GO_KEY_RSA, GO_KEY_DSA, GO_KEY_ECDSA, GO_KEY_ED25519 };
+struct go_public_key {
+  enum go_key_type type;
+  size_t rsa_bits; /* N.BitLen() for RSA, else 0 */
+};
+
+/* go_parse_certificate that also says what key it decoded (`key` may be
+ * NULL). */
+const char *go_parse_certificate_key(const uint8_t *der, size_t len, struct cert_fields *out,
+                                     struct go_public_key *key);
+
+/* x509's parsePublicKey (Go 1.26) on a SubjectPublicKeyInfo TLV: NULL when
+ * Go decodes it (or leaves an unknown algorithm undecoded), else Go's exact
+ * text, e.g. "x509: unsupported elliptic curve", "x509: invalid ECDSA
+ * parameters", "ecdsa: invalid uncompressed public key", "invalid P384 point
+ * encoding", "invalid P256 element encoding", "P256 point not on curve",
+ * "x509: wrong Ed25519 public key size", "x509: RSA key missing NULL
+ * parameters", "x509: invalid RSA modulus", "x509: invalid DSA parameters".
+ * Texts are amd64's (P-256 elements: the assembly field, not fiat's
+ * "invalid P256Element encoding"). */
+const char *go_parse_public_key(struct der_slice spki, struct go_public_key *out);
+
+/* crypto/tls's %T of the key for the unsupported-type message: "<nil>",
+ * "*dsa.PublicKey", ... */
+const char *go_key_type_name(enum go_key_type t);
 
 /* Go's time.Time as a certificate gave it: the instant, the fraction, and
  * the zone the text named (UTC for "Z", else a fixed "+hhmm" zone). */
