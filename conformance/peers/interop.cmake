@@ -9,6 +9,7 @@
 #                                   the C profiles beside the real clients
 #   interop.matrix.derper@<v>       the same scenarios with upstream's derper
 #                                   (oldest and newest) as the relay
+#   interop.peers-go-test           the adapters' own Go unit tests
 #   interop.pin-oracle              upstream's pin check and Go's x509 over
 #                                   the certificate corpora vs the C verdicts
 # Without Go each reports skipped (77) with the reason.
@@ -41,4 +42,11 @@ add_test(NAME interop.pin-oracle
          COMMAND ${_peers_src}/oracle.sh --dump $<TARGET_FILE:fuzz_oracle_dump>
                  --peers-dir ${DERPCHECK_PEERS_BUILD_DIR})
 set_tests_properties(interop.pin-oracle PROPERTIES
+  LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)
+
+# The adapters' own Go tests (contract CLI, wire tap, DERPMap loading, the
+# oracle's handshake), compiled against the newest pinned version.
+add_test(NAME interop.peers-go-test
+         COMMAND sh -c "command -v go >/dev/null || { echo 'skipped: no Go toolchain'; exit 77; }; cd '${_peers_src}/tailscale/v1.102.5' && GOTOOLCHAIN=local go test derpcheck.local/peers/shared/...")
+set_tests_properties(interop.peers-go-test PROPERTIES
   LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)

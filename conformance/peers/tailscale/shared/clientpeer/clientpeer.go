@@ -27,7 +27,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +38,7 @@ import (
 	"tailscale.com/types/key"
 
 	"derpcheck.local/peers/shared/contract"
+	"derpcheck.local/peers/shared/derpmapfile"
 	"derpcheck.local/peers/shared/tlstap"
 )
 
@@ -93,7 +93,11 @@ func runMode(f *contract.ClientFlags, v *contract.Verdict, logf func(string, ...
 	if f.Profile != "" {
 		logf("--profile %s ignored: this peer behaves as its upstream version does", f.Profile)
 	}
-	region, err := loadRegion(f.DERPMap, f.Region)
+	dm, err := derpmapfile.Load(f.DERPMap)
+	if err != nil {
+		return usageError{err}
+	}
+	_, region, err := derpmapfile.Region(dm, f.Region)
 	if err != nil {
 		return usageError{err}
 	}
@@ -393,43 +397,6 @@ func (d tapDialer) DialContext(ctx context.Context, network, addr string) (net.C
 		return nil, err
 	}
 	return d.tap.Wrap(c), nil
-}
-
-func loadRegion(arg, sel string) (*tailcfg.DERPRegion, error) {
-	var text []byte
-	var err error
-	switch {
-	case arg == "-":
-		text, err = io.ReadAll(os.Stdin)
-	case strings.HasPrefix(arg, "{") || strings.HasPrefix(arg, " "):
-		text = []byte(arg)
-	default:
-		text, err = os.ReadFile(arg)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--derpmap: %v", err)
-	}
-	var m tailcfg.DERPMap
-	if err := json.Unmarshal(text, &m); err != nil {
-		return nil, fmt.Errorf("--derpmap: %v", err)
-	}
-	if sel == "" {
-		if len(m.Regions) != 1 {
-			return nil, fmt.Errorf("--derpmap has %d regions: choose one with --region", len(m.Regions))
-		}
-		for _, r := range m.Regions {
-			return r, nil
-		}
-	}
-	for id, r := range m.Regions {
-		if r == nil {
-			continue
-		}
-		if strconv.Itoa(id) == sel || r.RegionCode == sel {
-			return r, nil
-		}
-	}
-	return nil, fmt.Errorf("--region %s: not in the DERPMap", sel)
 }
 
 func loadKey(path string) (key.NodePrivate, error) {

@@ -41,8 +41,10 @@ type ClientFlags struct {
 	Packet    []byte // send
 	ReadyFile string
 	Wait      time.Duration // recv: how long to wait for a packet
-	Timeout   time.Duration // the whole run
+	Timeout   time.Duration // the whole run (DefaultTimeout unless TimeoutGiven)
 	CAFile    string
+
+	TimeoutGiven bool // --timeout was on the command line
 }
 
 // DefaultTimeout bounds a run, like the reference client's --timeout.
@@ -115,7 +117,7 @@ func ParseClient(args []string, stderr io.Writer) (*ClientFlags, error) {
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("invalid value %q for --timeout: want e.g. 10s, 500ms, 2m", timeout)
 		}
-		f.Timeout = d
+		f.Timeout, f.TimeoutGiven = d, true
 	}
 	if waitMS < 0 || waitMS > 3600000 {
 		return nil, fmt.Errorf("invalid value %d for --timeout-ms: want 1..3600000", waitMS)
@@ -144,7 +146,10 @@ type Verdict struct {
 	Chain      []CertSummary `json:"chain,omitempty"`
 	PacketHex  *string       `json:"packet_hex,omitempty"`
 	From       *string       `json:"from,omitempty"`
-	Peer       string        `json:"peer,omitempty"` // which upstream version produced this verdict
+	// Report is a mode's own structured output (debugderp's probe:
+	// upstream's DebugDERPRegionReport), marshalled as its type marshals.
+	Report any    `json:"report,omitempty"`
+	Peer   string `json:"peer,omitempty"` // which upstream version produced this verdict
 }
 
 // CertSummary describes one presented certificate (for humans reading the
@@ -158,7 +163,8 @@ type CertSummary struct {
 // Str returns a pointer to s (for the optional verdict fields).
 func Str(s string) *string { return &s }
 
-// Write prints v: the JSON line when asJSON, else a short human form.
+// Write prints v: the JSON line when asJSON, else a short human form (the
+// Report first, indented by one space as `tailscale debug derp` prints it).
 func (v *Verdict) Write(w io.Writer, asJSON bool) error {
 	if asJSON {
 		b, err := json.Marshal(v)
@@ -169,6 +175,13 @@ func (v *Verdict) Write(w io.Writer, asJSON bool) error {
 		return err
 	}
 	var b strings.Builder
+	if v.Report != nil {
+		j, err := json.MarshalIndent(v.Report, "", " ")
+		if err != nil {
+			return err
+		}
+		b.Write(append(j, '\n'))
+	}
 	fmt.Fprintf(&b, "result: %s\n", v.Result)
 	line := func(k string, p *string) {
 		if p != nil {

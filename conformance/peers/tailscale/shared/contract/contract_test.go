@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,8 +15,12 @@ func TestParseClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Mode != "recv" || f.Region != "900" || !f.JSON || f.Wait != 7*time.Second || f.Timeout != 12*time.Second {
+	if f.Mode != "recv" || f.Region != "900" || !f.JSON || f.Wait != 7*time.Second || f.Timeout != 12*time.Second || f.TimeoutGiven {
 		t.Fatalf("got %+v", f)
+	}
+	f, err = ParseClient([]string{"probe", "--derpmap", "m", "--timeout", "20"}, io.Discard)
+	if err != nil || f.Timeout != 20*time.Second || !f.TimeoutGiven {
+		t.Fatalf("got %+v, %v", f, err)
 	}
 	for _, bad := range [][]string{
 		{},
@@ -28,6 +33,23 @@ func TestParseClient(t *testing.T) {
 		if _, err := ParseClient(bad, io.Discard); err == nil {
 			t.Errorf("ParseClient(%q) accepted", bad)
 		}
+	}
+}
+
+func TestVerdictReport(t *testing.T) {
+	var b strings.Builder
+	v := &Verdict{Result: "fail", Reason: Str("x"), Report: map[string][]string{"Errors": {"x"}}, Peer: "p"}
+	if err := v.Write(&b, true); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"result":"fail","reason":"x","path":null,"tls_version":null,"server_key":null,"certs":null,"report":{"Errors":["x"]},"peer":"p"}` + "\n"
+	if b.String() != want {
+		t.Fatalf("got %s", b.String())
+	}
+	b.Reset()
+	v.Write(&b, false)
+	if want := "{\n \"Errors\": [\n  \"x\"\n ]\n}\nresult: fail\nreason: x\n"; b.String() != want {
+		t.Fatalf("human form: got %q", b.String())
 	}
 }
 

@@ -21,15 +21,14 @@ package debugderp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"tailscale.com/envknob"
@@ -39,6 +38,9 @@ import (
 	"tailscale.com/tailcfg"
 	"tailscale.com/tsnet"
 	"tailscale.com/tstest/integration/testcontrol"
+
+	"derpcheck.local/peers/shared/contract"
+	"derpcheck.local/peers/shared/derpmapfile"
 )
 
 // Deadline (default of --timeout) bounds the whole run: control start,
@@ -48,120 +50,15 @@ import (
 // so a stuck run still ends with its own message.
 const Deadline = 15 * time.Second
 
-// verdict is the contract's last stdout line; report is the probe mode's
-// extra (upstream's ipnstate.DebugDERPRegionReport, marshalled as upstream
-// does: empty lists are null).
-type verdict struct {
-	Result     string                          `json:"result"`
-	Reason     *string                         `json:"reason"`
-	Path       *string                         `json:"path"`
-	TLSVersion *string                         `json:"tls_version"`
-	ServerKey  *string                         `json:"server_key"`
-	Certs      *int                            `json:"certs"`
-	Report     *ipnstate.DebugDERPRegionReport `json:"report"`
-	Peer       string                          `json:"peer"`
-}
+const usageText = `usage: debugderp probe --derpmap FILE [--region N] [--profile P] [--json] [--timeout 15s]
+  (the client contract's other flags are accepted and ignored: debug derp
+  makes its own throw-away keys and trusts the system roots, as tailscaled does)`
 
-type args struct {
-	mode, derpmap, region, profile string
-	json                           bool
-	timeout                        time.Duration
-}
-
-// Flags of the client contract that take a value and mean nothing to
-// `debug derp` (it makes its own throw-away keys and trusts the system
-// roots, as tailscaled does).
-var ignoredValueFlags = map[string]bool{
-	"key-file": true, "peer": true, "packet-hex": true, "ready-file": true,
-	"timeout-ms": true, "ca-file": true,
-}
-
-const usageText = `usage: debugderp probe --derpmap FILE --region N [--profile P] [--json] [--timeout 20s]
-  (--key-file, --peer, --packet-hex, --ready-file, --timeout-ms, --ca-file: accepted, ignored)`
-
+// usage reports something that is not a verdict and exits 2 (no stdout).
 func usage(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "debugderp: "+format+"\n", a...)
 	fmt.Fprintln(os.Stderr, usageText)
-	os.Exit(2)
-}
-
-// parseArgs parses MODE [flags]: -flag or --flag, value as the next word or
-// after '='.
-func parseArgs(argv []string) args {
-	a := args{timeout: Deadline}
-	if len(argv) == 0 || strings.HasPrefix(argv[0], "-") {
-		usage("no mode given (this peer only has probe)")
-	}
-	a.mode = argv[0]
-	for i := 1; i < len(argv); i++ {
-		arg := argv[i]
-		if !strings.HasPrefix(arg, "-") {
-			usage("unexpected argument %q", arg)
-		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-		if name == "json" && !hasVal {
-			a.json = true
-			continue
-		}
-		if name == "h" || name == "help" {
-			fmt.Println(usageText)
-			os.Exit(0)
-		}
-		if !hasVal {
-			if i+1 >= len(argv) {
-				usage("flag needs an argument: %s", arg)
-			}
-			i++
-			val = argv[i]
-		}
-		switch name {
-		case "derpmap":
-			a.derpmap = val
-		case "region":
-			a.region = val
-		case "profile":
-			a.profile = val
-		case "timeout":
-			d, err := time.ParseDuration(val)
-			if n, nerr := strconv.Atoi(val); nerr == nil {
-				d, err = time.Duration(n)*time.Second, nil
-			}
-			if err != nil || d <= 0 {
-				usage("invalid value %q for --timeout: want e.g. 20s", val)
-			}
-			a.timeout = d
-		default:
-			if !ignoredValueFlags[name] {
-				usage("flag provided but not defined: %s", arg)
-			}
-		}
-	}
-	return a
-}
-
-// readDERPMap reads --derpmap: a file, "-" for stdin, or the JSON itself.
-func readDERPMap(arg string) (*tailcfg.DERPMap, error) {
-	var raw []byte
-	var err error
-	switch {
-	case arg == "-":
-		raw, err = io.ReadAll(os.Stdin)
-	case strings.HasPrefix(strings.TrimSpace(arg), "{"):
-		raw = []byte(arg)
-	default:
-		raw, err = os.ReadFile(arg)
-	}
-	if err != nil {
-		return nil, err
-	}
-	dm := new(tailcfg.DERPMap)
-	if err := json.Unmarshal(raw, dm); err != nil {
-		return nil, fmt.Errorf("--derpmap: %w", err)
-	}
-	if len(dm.Regions) == 0 {
-		return nil, errors.New("--derpmap: no regions")
-	}
-	return dm, nil
+	os.Exit(contract.ExitUsage)
 }
 
 // Main runs the probe for upstream version v. nativeProfile is the matrix
@@ -169,53 +66,56 @@ func readDERPMap(arg string) (*tailcfg.DERPMap, error) {
 // v1.100, current after); --profile is accepted and, like the other
 // upstream peers, not acted on (one binary is one upstream version), only
 // noted on stderr when it differs. Exit: 0 no Errors, 1 Errors, 2 anything
-// that is not a verdict (usage, setup failure, deadline).
+// that is not a verdict (usage, setup failure, deadline). The verdict's
+// report is upstream's ipnstate.DebugDERPRegionReport, marshalled as
+// upstream does (empty lists are null).
 func Main(v, nativeProfile string) {
-	a := parseArgs(os.Args[1:])
-	if a.mode != "probe" {
-		usage("mode %q not implemented: upstream `debug derp` is a probe only", a.mode)
+	f, err := contract.ParseClient(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Println(usageText)
+		os.Exit(contract.ExitPass)
 	}
-	if a.derpmap == "" {
-		usage("no relay given: use --derpmap")
-	}
-	if a.profile != "" && a.profile != nativeProfile {
-		fmt.Fprintf(os.Stderr, "debugderp: note: --profile %s, but tailscale %s `debug derp` behaves as %s\n", a.profile, v, nativeProfile)
-	}
-	dm, err := readDERPMap(a.derpmap)
 	if err != nil {
 		usage("%v", err)
 	}
-	if a.region == "" {
-		if len(dm.Regions) != 1 {
-			usage("--region needed: the map has %d regions", len(dm.Regions))
+	if f.Mode != "probe" {
+		usage("mode %q not implemented: upstream `debug derp` is a probe only", f.Mode)
+	}
+	if !f.TimeoutGiven {
+		f.Timeout = Deadline
+	}
+	if f.Profile != "" && f.Profile != nativeProfile {
+		fmt.Fprintf(os.Stderr, "debugderp: note: --profile %s, but tailscale %s `debug derp` behaves as %s\n", f.Profile, v, nativeProfile)
+	}
+	dm, err := derpmapfile.Load(f.DERPMap)
+	if err != nil {
+		usage("%v", err)
+	}
+	region := f.Region // any other value is upstream's to judge
+	if region == "" {
+		id, _, err := derpmapfile.Region(dm, "")
+		if err != nil {
+			usage("%v", err)
 		}
-		for id := range dm.Regions {
-			a.region = strconv.Itoa(id)
-		}
+		region = strconv.Itoa(id)
 	}
 
-	rep, err := run(v, dm, a.region, a.timeout)
+	rep, err := run(v, dm, region, f.Timeout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "debugderp: no verdict: %v\n", err)
-		os.Exit(2)
+		os.Exit(contract.ExitUsage)
 	}
-	out := verdict{Result: "pass", Report: rep, Peer: "tailscale@" + v + " debug derp"}
+	out := &contract.Verdict{Result: "pass", Report: rep, Peer: "tailscale@" + v + " debug derp"}
+	code := contract.ExitPass
 	if len(rep.Errors) > 0 {
-		out.Result = "fail"
-		out.Reason = &rep.Errors[0]
+		out.Result, out.Reason = "fail", &rep.Errors[0]
+		code = contract.ExitFail
 	}
-	if a.json {
-		j, _ := json.Marshal(out)
-		os.Stdout.Write(append(j, '\n'))
-	} else {
-		// Like `tailscale debug derp`: the report, one-space indent.
-		j, _ := json.MarshalIndent(rep, "", " ")
-		fmt.Printf("%s\nresult: %s\n", j, out.Result)
+	if err := out.Write(os.Stdout, f.JSON); err != nil {
+		fmt.Fprintf(os.Stderr, "debugderp: writing the verdict: %v\n", err)
+		os.Exit(contract.ExitUsage)
 	}
-	if out.Result == "fail" {
-		os.Exit(1)
-	}
-	os.Exit(0)
+	os.Exit(code)
 }
 
 func run(v string, dm *tailcfg.DERPMap, region string, timeout time.Duration) (*ipnstate.DebugDERPRegionReport, error) {

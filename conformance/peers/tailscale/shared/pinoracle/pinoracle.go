@@ -54,6 +54,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -452,23 +453,11 @@ func equivalentInstant(now time.Time, raw [][]byte) (time.Time, bool, bool) {
 		if x.Before(bubbleStart) || !x.Before(bubbleEnd) {
 			continue
 		}
-		if got := order(x); equalInts(got, want) {
+		if got := order(x); slices.Equal(got, want) {
 			return x, true, true
 		}
 	}
 	return time.Time{}, false, false
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 type upstreamResult struct {
@@ -666,10 +655,10 @@ func compareX509(c *Case) []*Disagreement {
 		for _, ip := range cert.IPAddresses {
 			ips = append(ips, hex.EncodeToString(ip))
 		}
-		if !equalStrings(dns, ours.DNSHex) {
+		if !slices.Equal(dns, ours.DNSHex) {
 			add("dns sans", hexList(dns), hexList(ours.DNSHex))
 		}
-		if !equalStrings(ips, ours.IPHex) {
+		if !slices.Equal(ips, ours.IPHex) {
 			add("ip sans", hexList(ips), hexList(ours.IPHex))
 		}
 	}
@@ -682,18 +671,6 @@ func hexList(l []string) string {
 		out[i] = quote(string(unhex(h)))
 	}
 	return "[" + strings.Join(out, " ") + "]"
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // serialFromDER reads INTEGER content octets (two's complement).
