@@ -48,21 +48,30 @@ static bool universal_form_valid(uint8_t id) {
   return constructed == constructed_type;
 }
 
-bool der_read_tlv(struct byte_reader *r, struct der_tlv *out) {
-  const uint8_t *start = byte_reader_peek(r);
-  size_t before = byte_reader_remaining(r);
+bool der_read_tlv_any_form(struct byte_reader *r, struct der_tlv *out) {
+  struct byte_reader probe = *r;
+  const uint8_t *start = byte_reader_peek(&probe);
+  size_t before = byte_reader_remaining(&probe);
   uint8_t id;
-  GUARD(byte_reader_u8(r, &id));
+  GUARD(byte_reader_u8(&probe, &id));
   /* High-tag-number form: nothing in X.509 needs it and Go rejects it. */
   GUARD((id & 0x1f) != 0x1f);
-  GUARD(universal_form_valid(id));
   size_t len;
-  GUARD(read_length(r, &len));
+  GUARD(read_length(&probe, &len));
   const uint8_t *content;
-  GUARD(byte_reader_borrow(r, len, &content));
+  GUARD(byte_reader_borrow(&probe, len, &content));
   out->tag = id;
   out->value = (struct der_slice){content, len};
-  out->whole = (struct der_slice){start, before - byte_reader_remaining(r)};
+  out->whole = (struct der_slice){start, before - byte_reader_remaining(&probe)};
+  *r = probe;
+  return true;
+}
+
+bool der_read_tlv(struct byte_reader *r, struct der_tlv *out) {
+  struct byte_reader probe = *r;
+  GUARD(der_read_tlv_any_form(&probe, out));
+  GUARD(universal_form_valid(out->tag));
+  *r = probe;
   return true;
 }
 

@@ -1,7 +1,8 @@
 /* Go's x509.ParseCertificate, as far as pinning can observe it: which
  * certificates it refuses, how it reads validity times and the subject CN.
- * cert_fields already enforces strict DER and the X.509 shape; the checks
- * here are the ones Go adds on top (crypto/x509/parser.go, cryptobyte). */
+ * go_walk reads the certificate in parseCertificate's order with
+ * cryptobyte's rules (crypto/x509/parser.go), so a refusal carries Go's
+ * text; cert_fields then adds the strictness Go lacks and the fields. */
 #include <stdio.h>
 #include <string.h>
 
@@ -150,6 +151,18 @@ static enum go_string_kind go_string(uint8_t tag, struct der_slice v, struct utf
   }
 }
 
+/* parseASN1String's error for a value go_string refused. */
+static const char *go_string_error(uint8_t tag, char *buf, size_t cap) {
+  switch (tag) {
+  case TAG_PRINTABLESTRING: return "invalid PrintableString";
+  case TAG_UTF8STRING: return "invalid UTF-8 string";
+  case TAG_BMPSTRING: return "invalid BMPString";
+  case TAG_IA5STRING: return "invalid IA5String";
+  case TAG_NUMERICSTRING: return "invalid NumericString";
+  default: snprintf(buf, cap, "unsupported string type: %u", (unsigned)tag); return buf;
+  }
+}
+
 /* --- times: time.Parse with Go's layouts, then the round-trip check --- */
 
 static bool two_digits(struct byte_reader *r, unsigned *v) {
@@ -280,16 +293,6 @@ static bool each_atv(struct der_slice name_tlv, atv_visit visit, void *ctx) {
   return true;
 }
 
-/* parseName -> parseASN1String: every attribute value must be one of the
- * string types Go decodes, and valid as that type; any other type (INTEGER,
- * OID, UTCTime, ...) is "unsupported string type" (Go 1.26). */
-static bool go_atv_valid(struct der_slice type, const struct der_tlv *v, void *ctx) {
-  (void)ctx;
-  GUARD(go_oid_valid(type));
-  struct utf8_sink discard = {NULL, 0, 0};
-  return go_string(v->tag, v->value, &discard) == GO_STRING_OK;
-}
-
 static const uint8_t oid_common_name[] = {0x55, 0x04, 0x03};
 
 struct cn_search {
@@ -318,7 +321,130 @@ size_t go_common_name(const struct cert_fields *f, char *out, size_t cap) {
   return sink.len;
 }
 
-/* --- extensions --- */
+/* --- the walk: parseCertificate's reads, in its order --- */
+
+/* Texts Go formats (a tag number, an OID) are built here: valid until the
+ * next parse on the same thread. */
+#define GO_ERROR_MAX 160
+static _Thread_local char go_error_text[GO_ERROR_MAX];
+
+/* cryptobyte's ReadASN1 with an expected identifier: the element's contents. */
+static bool read_tag(struct byte_reader *r, uint8_t tag, struct der_tlv *out) {
+  struct byte_reader probe = *r;
+  GUARD(der_read_tlv_any_form(&probe, out) && out->tag == tag);
+  *r = probe;
+  return true;
+}
+
+static bool peek_tag(const struct byte_reader *r, uint8_t tag) {
+  return byte_reader_remaining(r) > 0 && byte_reader_peek(r)[0] == tag;
+}
+
+static bool read_oid(struct byte_reader *r, struct der_slice *oid) {
+  struct der_tlv t;
+  GUARD(read_tag(r, TAG_OID, &t) && go_oid_valid(t.value));
+  *oid = t.value;
+  return true;
+}
+
+/* ReadASN1BitString: the BIT STRING element and its padding rules. */
+static bool read_bit_string(struct byte_reader *r) {
+  struct der_tlv t;
+  return read_tag(r, TAG_BIT_STRING, &t) && go_bit_string_valid(t.value);
+}
+
+/* ReadASN1Boolean: one octet, 00 or FF. */
+static bool read_boolean(struct byte_reader *r, bool *out) {
+  struct der_tlv t;
+  uint8_t v;
+  GUARD(read_tag(r, TAG_BOOLEAN, &t) && t.value.len == 1 && first_octet(t.value, &v));
+  GUARD(v == 0x00 || v == 0xff);
+  *out = v == 0xff;
+  return true;
+}
+
+/* parseAI on the contents of an AlgorithmIdentifier SEQUENCE. */
+static const char *parse_ai(struct der_slice ai) {
+  struct byte_reader r = reader_of(ai);
+  struct der_slice oid;
+  struct der_tlv params;
+  if (!read_oid(&r, &oid)) return "x509: malformed OID";
+  if (byte_reader_remaining(&r) > 0 && !der_read_tlv_any_form(&r, &params)) return "x509: malformed parameters";
+  return NULL;
+}
+
+/* parseName on the contents of a Name SEQUENCE. */
+static const char *parse_name(struct der_slice name) {
+  struct byte_reader rdns = reader_of(name);
+  struct der_tlv set, atv, value;
+  while (byte_reader_remaining(&rdns) > 0) {
+    if (!read_tag(&rdns, 0x31, &set)) return "x509: invalid RDNSequence";
+    struct byte_reader atvs = reader_of(set.value);
+    while (byte_reader_remaining(&atvs) > 0) {
+      if (!read_tag(&atvs, TAG_SEQUENCE, &atv)) return "x509: invalid RDNSequence: invalid attribute";
+      struct byte_reader in = reader_of(atv.value);
+      struct der_slice type;
+      if (!read_oid(&in, &type)) return "x509: invalid RDNSequence: invalid attribute type";
+      if (!der_read_tlv_any_form(&in, &value)) return "x509: invalid RDNSequence: invalid attribute value";
+      struct utf8_sink discard = {NULL, 0, 0};
+      if (go_string(value.tag, value.value, &discard) != GO_STRING_OK) {
+        char why[48];
+        snprintf(go_error_text, sizeof go_error_text, "x509: invalid RDNSequence: invalid attribute value: %s",
+                 go_string_error(value.tag, why, sizeof why));
+        return go_error_text;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* parseTime: the element's tag picks the reader. */
+static const char *parse_time(struct byte_reader *r) {
+  struct der_tlv t;
+  struct go_time unused;
+  if (peek_tag(r, TAG_UTCTIME))
+    return read_tag(r, TAG_UTCTIME, &t) && go_time_parse(t.tag, t.value, &unused) ? NULL
+                                                                                  : "x509: malformed UTCTime";
+  if (peek_tag(r, TAG_GENERALIZEDTIME))
+    return read_tag(r, TAG_GENERALIZEDTIME, &t) && go_time_parse(t.tag, t.value, &unused)
+               ? NULL
+               : "x509: malformed GeneralizedTime";
+  return "x509: unsupported time format";
+}
+
+/* ext.Id.String(): dotted decimal; the first octets carry two arcs. */
+static void oid_string(struct der_slice oid, char *out, size_t cap) {
+  struct byte_reader r = reader_of(oid);
+  size_t n = 0;
+  uint32_t arc = 0;
+  bool first = true;
+  uint8_t b;
+  out[0] = '\0';
+  while (byte_reader_u8(&r, &b) && n < cap) {
+    arc = (arc << 7) | (b & 0x7f);
+    if (b & 0x80) continue;
+    int w = first ? snprintf(out + n, cap - n, "%u.%u", arc < 80 ? arc / 40 : 2, arc < 80 ? arc % 40 : arc - 80)
+                  : snprintf(out + n, cap - n, ".%u", arc);
+    n += w > 0 ? (size_t)w : 0;
+    first = false;
+    arc = 0;
+  }
+}
+
+/* parseExtension on the contents of one Extension SEQUENCE. */
+static const char *parse_extension(struct der_slice ext, struct der_slice *oid, bool *critical,
+                                   struct der_slice *value) {
+  struct byte_reader r = reader_of(ext);
+  struct der_tlv t;
+  if (!read_oid(&r, oid)) return "x509: malformed extension OID field";
+  *critical = false;
+  if (peek_tag(&r, TAG_BOOLEAN) && !read_boolean(&r, critical)) return "x509: malformed extension critical field";
+  if (!read_tag(&r, TAG_OCTET_STRING, &t)) return "x509: malformed extension value field";
+  *value = t.value;
+  return NULL;
+}
+
+/* --- processExtensions, for the extensions it reads that pinning sees --- */
 
 static const uint8_t oid_key_usage[] = {0x55, 0x1d, 0x0f};
 static const uint8_t oid_ext_key_usage[] = {0x55, 0x1d, 0x25};
@@ -330,12 +456,14 @@ static const uint8_t oid_authority_info_access[] = {0x2b, 0x06, 0x01, 0x05, 0x05
 
 #define IS(oid, name) slice_is(oid, name, sizeof name)
 
+/* parseSANExtension (forEachSAN): URI syntax is out of scope (pin_verify.h). */
 static const char *check_san(struct der_slice value) {
   struct byte_reader outer = reader_of(value);
   struct der_tlv seq, name;
-  if (!der_read_expect(&outer, TAG_SEQUENCE, &seq)) return "x509: invalid subject alternative names";
+  if (!read_tag(&outer, TAG_SEQUENCE, &seq)) return "x509: invalid subject alternative names";
   struct byte_reader in = reader_of(seq.value);
-  while (der_read_tlv(&in, &name)) {
+  while (byte_reader_remaining(&in) > 0) {
+    if (!der_read_tlv_any_form(&in, &name)) return "x509: invalid subject alternative name";
     const bool ia5 = all_ascii(name.value);
     switch (name.tag) {
     case 0x81:
@@ -348,8 +476,11 @@ static const char *check_san(struct der_slice value) {
       if (!ia5) return "x509: SAN uniformResourceIdentifier is malformed";
       break;
     case 0x87:
-      if (name.value.len != 4 && name.value.len != 16)
-        return "x509: SAN iPAddress is not 4 or 16 bytes";
+      if (name.value.len != 4 && name.value.len != 16) {
+        snprintf(go_error_text, sizeof go_error_text, "x509: cannot parse IP address of length %zu",
+                 name.value.len);
+        return go_error_text;
+      }
       break;
     default: break;
     }
@@ -357,46 +488,164 @@ static const char *check_san(struct der_slice value) {
   return NULL;
 }
 
+/* parseBasicConstraintsExtension: pathLen is read as a uint that fits an int. */
+static bool basic_constraints_valid(struct der_slice value) {
+  struct byte_reader r = reader_of(value);
+  struct der_tlv seq, item;
+  GUARD(read_tag(&r, TAG_SEQUENCE, &seq));
+  struct byte_reader in = reader_of(seq.value);
+  bool ca;
+  if (peek_tag(&in, TAG_BOOLEAN)) GUARD(read_boolean(&in, &ca));
+  if (peek_tag(&in, TAG_INTEGER)) {
+    uint8_t sign;
+    GUARD(read_tag(&in, TAG_INTEGER, &item) && der_integer_valid(item.value));
+    GUARD(first_octet(item.value, &sign) && (sign & 0x80) == 0 && item.value.len <= 8);
+  }
+  return true;
+}
+
 static const char *check_extension(struct der_slice oid, bool critical, struct der_slice value) {
   struct byte_reader r = reader_of(value);
   struct der_tlv t;
   if (IS(oid, oid_key_usage)) {
-    if (!der_read_expect(&r, TAG_BIT_STRING, &t) || !go_bit_string_valid(t.value))
-      return "x509: invalid key usage";
+    if (!read_bit_string(&r)) return "x509: invalid key usage";
   } else if (IS(oid, oid_basic_constraints)) {
-    /* cert_fields read it (pathLen non-negative); Go also wants it to fit
-     * an int: at most 8 content octets. */
-    struct der_tlv seq, item;
-    if (der_read_expect(&r, TAG_SEQUENCE, &seq)) {
-      struct byte_reader in = reader_of(seq.value);
-      (void)der_read_expect(&in, TAG_BOOLEAN, &item);
-      if (der_read_expect(&in, TAG_INTEGER, &item) && item.value.len > 8)
-        return "x509: invalid basic constraints";
-    }
+    if (!basic_constraints_valid(value)) return "x509: invalid basic constraints";
   } else if (IS(oid, oid_subject_alt_name)) {
     return check_san(value);
   } else if (IS(oid, oid_ext_key_usage)) {
-    struct der_tlv seq, item;
-    if (!der_read_expect(&r, TAG_SEQUENCE, &seq)) return "x509: invalid extended key usages";
+    struct der_tlv seq;
+    struct der_slice item;
+    if (!read_tag(&r, TAG_SEQUENCE, &seq)) return "x509: invalid extended key usages";
     struct byte_reader in = reader_of(seq.value);
     while (byte_reader_remaining(&in) > 0)
-      if (!der_read_expect(&in, TAG_OID, &item) || !go_oid_valid(item.value))
-        return "x509: invalid extended key usages";
+      if (!read_oid(&in, &item)) return "x509: invalid extended key usages";
   } else if (IS(oid, oid_subject_key_id)) {
     if (critical) return "x509: subject key identifier incorrectly marked critical";
-    if (!der_read_expect(&r, TAG_OCTET_STRING, &t)) return "x509: invalid subject key identifier";
+    if (!read_tag(&r, TAG_OCTET_STRING, &t)) return "x509: invalid subject key identifier";
   } else if (IS(oid, oid_authority_key_id)) {
     if (critical) return "x509: authority key identifier incorrectly marked critical";
-    if (!der_read_expect(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority key identifier";
+    if (!read_tag(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority key identifier";
   } else if (IS(oid, oid_authority_info_access)) {
     if (critical) return "x509: authority info access incorrectly marked critical";
-    if (!der_read_expect(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority info access";
+    if (!read_tag(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority info access";
   }
+  return NULL;
+}
+
+/* The [3] contents: every Extension is read (and checked against the
+ * earlier ones for a duplicate OID) before any is interpreted. */
+static const char *parse_extensions(struct der_slice exts) {
+  struct byte_reader r = reader_of(exts);
+  struct der_tlv ext;
+  struct der_slice oid, value;
+  bool critical;
+  const char *e;
+  while (byte_reader_remaining(&r) > 0) {
+    if (!read_tag(&r, TAG_SEQUENCE, &ext)) return "x509: malformed extension";
+    if ((e = parse_extension(ext.value, &oid, &critical, &value)) != NULL) return e;
+    /* Quadratic, without a map: the earlier extensions all parsed. */
+    struct byte_reader seen = reader_of(exts);
+    struct der_tlv prev;
+    struct der_slice prev_oid, prev_value;
+    bool prev_critical;
+    while (read_tag(&seen, TAG_SEQUENCE, &prev) && prev.value.ptr != ext.value.ptr) {
+      (void)parse_extension(prev.value, &prev_oid, &prev_critical, &prev_value);
+      if (slice_is(prev_oid, oid.ptr, oid.len)) {
+        char dotted[GO_ERROR_MAX];
+        oid_string(oid, dotted, sizeof dotted);
+        snprintf(go_error_text, sizeof go_error_text,
+                 "x509: certificate contains duplicate extension with OID \"%.100s\"", dotted);
+        return go_error_text;
+      }
+    }
+  }
+  r = reader_of(exts);
+  while (read_tag(&r, TAG_SEQUENCE, &ext)) {
+    (void)parse_extension(ext.value, &oid, &critical, &value);
+    if ((e = check_extension(oid, critical, value)) != NULL) return e;
+  }
+  return NULL;
+}
+
+/* [0] EXPLICIT INTEGER, read as Go's int: "malformed" when unreadable or
+ * negative, "invalid" above v3. Sets *version to 1..3. */
+static const char *parse_version(struct byte_reader *tbs, long *version) {
+  struct der_tlv wrapper, v;
+  *version = 1;
+  if (!peek_tag(tbs, 0xa0)) return NULL;
+  if (!read_tag(tbs, 0xa0, &wrapper)) return "x509: malformed version";
+  struct byte_reader in = reader_of(wrapper.value);
+  uint8_t b;
+  if (!read_tag(&in, TAG_INTEGER, &v) || !der_integer_valid(v.value) || v.value.len > 8 ||
+      byte_reader_remaining(&in) != 0 || !first_octet(v.value, &b) || (b & 0x80) != 0)
+    return "x509: malformed version";
+  if (v.value.len > 1 || b > 2) return "x509: invalid version";
+  *version = (long)b + 1;
+  return NULL;
+}
+
+/* Go's parseCertificate then ParseCertificate's trailing-data check. */
+static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key *pub) {
+  struct byte_reader input = byte_reader_init(der, len);
+  struct der_tlv cert, tbs_tlv, t, sig_ai, outer_ai, spki;
+  const char *e;
+  if (!read_tag(&input, TAG_SEQUENCE, &cert)) return "x509: malformed certificate";
+  struct byte_reader body = reader_of(cert.value);
+  if (!read_tag(&body, TAG_SEQUENCE, &tbs_tlv)) return "x509: malformed tbs certificate";
+  struct byte_reader tbs = reader_of(tbs_tlv.value);
+  long version;
+  if ((e = parse_version(&tbs, &version)) != NULL) return e;
+
+  uint8_t sign;
+  if (!read_tag(&tbs, TAG_INTEGER, &t) || !der_integer_valid(t.value)) return "x509: malformed serial number";
+  if (!first_octet(t.value, &sign) || (sign & 0x80) != 0) return "x509: negative serial number";
+  if (!read_tag(&tbs, TAG_SEQUENCE, &sig_ai)) return "x509: malformed signature algorithm identifier";
+  /* The outer copy is read from the Certificate before the inner is parsed. */
+  if (!read_tag(&body, TAG_SEQUENCE, &outer_ai)) return "x509: malformed algorithm identifier";
+  if (!slice_is(outer_ai.value, sig_ai.value.ptr, sig_ai.value.len))
+    return "x509: inner and outer signature algorithm identifiers don't match";
+  if ((e = parse_ai(sig_ai.value)) != NULL) return e;
+
+  if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed issuer";
+  if ((e = parse_name(t.value)) != NULL) return e;
+  if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed validity";
+  struct byte_reader validity = reader_of(t.value);
+  if ((e = parse_time(&validity)) != NULL || (e = parse_time(&validity)) != NULL) return e;
+  /* Go's text for an unreadable subject names the issuer, too. */
+  if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed issuer";
+  if ((e = parse_name(t.value)) != NULL) return e;
+
+  if (!read_tag(&tbs, TAG_SEQUENCE, &spki)) return "x509: malformed spki";
+  struct byte_reader spki_in = reader_of(spki.value);
+  if (!read_tag(&spki_in, TAG_SEQUENCE, &t)) return "x509: malformed public key algorithm identifier";
+  if ((e = parse_ai(t.value)) != NULL) return e;
+  if (!read_bit_string(&spki_in)) return "x509: malformed subjectPublicKey";
+  /* The key is decoded here, before the extensions are read. */
+  if ((e = go_parse_public_key(spki.whole, pub)) != NULL) return e;
+
+  if (version > 1) {
+    if (peek_tag(&tbs, 0x81) && !read_tag(&tbs, 0x81, &t)) return "x509: malformed issuerUniqueID";
+    if (peek_tag(&tbs, 0x82) && !read_tag(&tbs, 0x82, &t)) return "x509: malformed subjectUniqueID";
+    if (version == 3 && peek_tag(&tbs, 0xa3)) {
+      struct der_tlv wrapper, exts;
+      if (!read_tag(&tbs, 0xa3, &wrapper)) return "x509: malformed extensions";
+      struct byte_reader in = reader_of(wrapper.value);
+      if (!read_tag(&in, TAG_SEQUENCE, &exts)) return "x509: malformed extensions";
+      if ((e = parse_extensions(exts.value)) != NULL) return e;
+    }
+  }
+  /* Anything after the extensions, in the TBS or after the signature, goes
+   * unread (cert_fields refuses it below). */
+  if (!read_bit_string(&body)) return "x509: malformed signature";
+  if (byte_reader_remaining(&input) != 0) return "x509: trailing data";
   return NULL;
 }
 
 /* --- the whole certificate --- */
 
+/* cert_fields' own refusals, for the inputs Go's walk above lets through
+ * (see cert_fields.h: it is stricter than Go in a few places). */
 static const char *cert_fields_error_text(enum cert_fields_status st) {
   switch (st) {
   case CERT_FIELDS_ERR_TIME: return "x509: malformed validity time";
@@ -405,71 +654,18 @@ static const char *cert_fields_error_text(enum cert_fields_status st) {
   }
 }
 
-static const char *algorithm_error(struct der_slice alg_tlv) {
-  struct byte_reader r = reader_of(alg_tlv);
-  struct der_tlv seq, oid;
-  if (!der_read_tlv(&r, &seq)) return "x509: malformed algorithm identifier";
-  struct byte_reader in = reader_of(seq.value);
-  if (!der_read_tlv(&in, &oid) || !go_oid_valid(oid.value)) return "x509: malformed OID";
-  return NULL;
-}
-
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out) {
   return go_parse_certificate_key(der, len, out, NULL);
 }
 
 const char *go_parse_certificate_key(const uint8_t *der, size_t len, struct cert_fields *out,
                                      struct go_public_key *key_out) {
+  struct go_public_key pub;
+  const char *e = go_walk(der, len, &pub);
+  if (e != NULL) return e;
   struct cert_fields f;
   enum cert_fields_status st = cert_fields_parse(der, len, &f);
   if (st != CERT_FIELDS_OK) return cert_fields_error_text(st);
-  uint8_t sign;
-  if (!first_octet(f.serial, &sign) || (sign & 0x80) != 0) return "x509: negative serial number";
-  if (f.signature_algorithm.len != f.tbs_signature_algorithm.len ||
-      memcmp(f.signature_algorithm.ptr, f.tbs_signature_algorithm.ptr, f.signature_algorithm.len))
-    return "x509: inner and outer signature algorithm identifiers don't match";
-  const char *e = algorithm_error(f.signature_algorithm);
-  if (e != NULL) return e;
-  if (!each_atv(f.issuer, go_atv_valid, NULL) || !each_atv(f.subject, go_atv_valid, NULL))
-    return "x509: invalid RDNSequence";
-  struct go_time t;
-  if (!go_time_parse(f.not_before_tag, f.not_before_text, &t) ||
-      !go_time_parse(f.not_after_tag, f.not_after_text, &t))
-    return f.not_before_tag == TAG_UTCTIME ? "x509: malformed UTCTime" : "x509: malformed GeneralizedTime";
-
-  struct byte_reader spki_outer = reader_of(f.spki);
-  struct der_tlv spki, alg, key;
-  if (!der_read_tlv(&spki_outer, &spki)) return "x509: malformed spki";
-  struct byte_reader spki_in = reader_of(spki.value);
-  if (!der_read_tlv(&spki_in, &alg) || algorithm_error(alg.whole) != NULL)
-    return "x509: malformed public key algorithm identifier";
-  if (!der_read_tlv(&spki_in, &key) || !go_bit_string_valid(key.value))
-    return "x509: malformed subjectPublicKey";
-  /* Go decodes the key right here, before the extensions. */
-  struct go_public_key pub;
-  e = go_parse_public_key(f.spki, &pub);
-  if (e != NULL) return e;
-
-  /* Go ignores the extensions of v1/v2 certificates altogether. */
-  if (f.version == 3) {
-    struct cert_ext_iter it;
-    struct der_slice oid, value;
-    bool critical;
-    cert_ext_iter_init(&f, &it);
-    while (cert_ext_next(&it, &oid, &critical, &value)) {
-      if (!go_oid_valid(oid)) return "x509: malformed extension OID field";
-      e = check_extension(oid, critical, value);
-      if (e != NULL) return e;
-    }
-  }
-
-  /* The signature: the last TLV of the Certificate SEQUENCE. */
-  struct byte_reader cert_outer = reader_of(f.raw);
-  struct der_tlv cert, item, signature = {0};
-  if (!der_read_tlv(&cert_outer, &cert)) return "x509: malformed certificate";
-  struct byte_reader body = reader_of(cert.value);
-  while (der_read_tlv(&body, &item)) signature = item;
-  if (!go_bit_string_valid(signature.value)) return "x509: malformed signature";
   *out = f;
   if (key_out != NULL) *key_out = pub;
   return NULL;

@@ -155,7 +155,7 @@ START_TEST(v182_tls_parses_before_the_hook_hashes) {
   char pin[65];
   sha256_hex(garbage, sizeof garbage, pin);
   expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0,
-         "tls: failed to parse certificate from server: x509: malformed certificate");
+         "tls: failed to parse certificate from server: x509: malformed tbs certificate");
   expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, GARBAGE),
          PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
   expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE),
@@ -244,13 +244,13 @@ END_TEST
 START_TEST(v184_unparseable_cert_after_good_leaf_is_tls_parse_error) {
   /* crypto/tls's parse, not the hook's "ParseCertificate: ..." */
   expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE),
-         PIN_VERIFY_TLS_PARSE_ERROR, 1, "tls: failed to parse certificate from server: x509: malformed certificate");
+         PIN_VERIFY_TLS_PARSE_ERROR, 1, "tls: failed to parse certificate from server: x509: malformed tbs certificate");
 }
 END_TEST
 
 START_TEST(v184_parse_error_comes_before_hash) {
   expect(RUN("tailscale-1.84", "00", "127.0.0.1", NOW, GARBAGE, der_of(leaf)),
-         PIN_VERIFY_TLS_PARSE_ERROR, 0, "tls: failed to parse certificate from server: x509: malformed certificate");
+         PIN_VERIFY_TLS_PARSE_ERROR, 0, "tls: failed to parse certificate from server: x509: malformed tbs certificate");
 }
 END_TEST
 
@@ -352,7 +352,7 @@ START_TEST(current_parse_error_is_tls_error_before_verification) {
    * garbage at index 1 wins over the wrong pin at index 0. */
   expect(RUN("current", "not-the-pin", "127.0.0.1", NOW, der_of(leaf), GARBAGE),
          PIN_VERIFY_TLS_PARSE_ERROR, 1,
-         "tls: failed to parse certificate from server: x509: malformed certificate");
+         "tls: failed to parse certificate from server: x509: malformed tbs certificate");
   expect(RUN("tailscale-1.84", "not-the-pin", "127.0.0.1", NOW, der_of(leaf), GARBAGE),
          PIN_VERIFY_TLS_PARSE_ERROR, 1, NULL);
 }
@@ -765,12 +765,12 @@ START_TEST(go_model_rejects_negative_serial_and_bad_names) {
   ck_assert_str_eq(parse_error_of_spec(&s), "x509: negative serial number");
   s = cert_spec_derper_ip("127.0.0.1", NOW);
   s.cn = "a@b"; /* '@' is not in PrintableString */
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence");
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence: invalid attribute value: invalid PrintableString");
   s.cn = "*.a&b"; /* Go tolerates '*' and '&' */
   ck_assert_ptr_null(parse_error_of_spec(&s));
   s.cn = "caf\xe9"; /* OpenSSL reads IA5String bytes as Latin-1; Go wants ASCII */
   s.cn_asn1_type = V_ASN1_IA5STRING;
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence");
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence: invalid attribute value: invalid IA5String");
   /* Go 1.26 decodes only T61/Printable/UTF8/BMP/IA5/Numeric values:
    * "unsupported string type: 26" (fuzz/oracle.sh). OpenSSL will not build
    * such a name, so the PrintableString tag is patched to VisibleString. */
@@ -785,7 +785,8 @@ START_TEST(go_model_rejects_negative_serial_and_bad_names) {
     if (memcmp(der + i, "\x13\x07" "derpabc", 9) == 0) der[i] = 0x1a, patched++;
   ck_assert_uint_eq(patched, 2); /* subject and issuer */
   struct cert_fields f;
-  ck_assert_str_eq(go_parse_certificate(der, c->der_len, &f), "x509: invalid RDNSequence");
+  ck_assert_str_eq(go_parse_certificate(der, c->der_len, &f),
+                   "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 26");
   factory_cert_free(c);
 }
 END_TEST
@@ -799,7 +800,7 @@ START_TEST(go_model_rejects_bad_san_contents) {
   s.ip_san_count = 0;
   s.extra_exts = e1;
   s.extra_ext_count = 1;
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: SAN iPAddress is not 4 or 16 bytes");
+  ck_assert_str_eq(parse_error_of_spec(&s), "x509: cannot parse IP address of length 5");
   s.extra_exts = e2;
   ck_assert_str_eq(parse_error_of_spec(&s), "x509: SAN dNSName is malformed");
 }
@@ -1328,6 +1329,67 @@ START_TEST(off_curve_leaf_key_is_a_tls_parse_error_in_every_profile) {
 }
 END_TEST
 
+/* Rewrites the first `from` in der[0..len) to `to` (same length). */
+static void patch_once(uint8_t *der, size_t len, const void *from, const void *to, size_t n) {
+  for (size_t i = 0; i + n <= len; i++)
+    if (memcmp(der + i, from, n) == 0) {
+      memcpy(der + i, to, n);
+      return;
+    }
+  ck_abort_msg("pattern not found");
+}
+
+/* Go decodes the key before it reads the extensions: an off-curve key wins
+ * over a duplicate extension further on (cert_fields alone would refuse
+ * the duplicate first). */
+START_TEST(go_model_key_error_comes_before_extension_error) {
+  static const uint8_t san_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
+  static const uint8_t bc_oid[] = {0x06, 0x03, 0x55, 0x1d, 0x13};
+  uint8_t spki_buf[KEY_SPKI_MAX], der[4096];
+  struct cert_fields f;
+  memcpy(der, leaf->der, leaf->der_len);
+  patch_once(der, leaf->der_len, san_oid, bc_oid, sizeof san_oid);
+  ck_assert_str_eq(go_parse_certificate(der, leaf->der_len, &f),
+                   "x509: certificate contains duplicate extension with OID \"2.5.29.19\"");
+  uint8_t off[65];
+  memcpy(off, p256_g, sizeof off);
+  off[64] ^= 0x01;
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, off, sizeof off};
+  struct der_slice bad = with_spki(leaf, build_spki(&k, spki_buf), der, sizeof der);
+  patch_once(der, bad.len, san_oid, bc_oid, sizeof san_oid);
+  ck_assert_str_eq(go_parse_certificate(bad.ptr, bad.len, &f), "P256 point not on curve");
+}
+END_TEST
+
+/* Each stage of parseCertificate names itself in Go's text. */
+START_TEST(go_model_names_the_failing_stage) {
+  uint8_t der[4096];
+  struct cert_fields f;
+  const size_t n = leaf->der_len;
+  ck_assert_ptr_null(go_parse_certificate(leaf->der, n, &f));
+  const size_t nb_tag = (size_t)(f.not_before_text.ptr - leaf->der) - 2;
+  /* version [0] INTEGER 2 (v3) -> 3 */
+  memcpy(der, leaf->der, n);
+  patch_once(der, n, "\xa0\x03\x02\x01\x02", "\xa0\x03\x02\x01\x03", 5);
+  ck_assert_str_eq(go_parse_certificate(der, n, &f), "x509: invalid version");
+  /* version [0] INTEGER -1 */
+  memcpy(der, leaf->der, n);
+  patch_once(der, n, "\xa0\x03\x02\x01\x02", "\xa0\x03\x02\x01\xff", 5);
+  ck_assert_str_eq(go_parse_certificate(der, n, &f), "x509: malformed version");
+  /* notBefore as an OCTET STRING */
+  memcpy(der, leaf->der, n);
+  der[nb_tag] = 0x04;
+  ck_assert_str_eq(go_parse_certificate(der, n, &f), "x509: unsupported time format");
+  /* a byte after the Certificate */
+  memcpy(der, leaf->der, n);
+  der[n] = 0x00;
+  ck_assert_str_eq(go_parse_certificate(der, n + 1, &f), "x509: trailing data");
+  /* an empty input, and a Certificate SEQUENCE holding no TBS */
+  ck_assert_str_eq(go_parse_certificate(der, 0, &f), "x509: malformed certificate");
+  ck_assert_str_eq(go_parse_certificate(garbage, sizeof garbage, &f), "x509: malformed tbs certificate");
+}
+END_TEST
+
 START_TEST(leaf_key_type_is_checked_after_parsing_before_the_hook) {
   uint8_t spki_buf[KEY_SPKI_MAX], der[4096], meta_der[4096];
   uint8_t key32[32] = {0x09};
@@ -1424,6 +1486,7 @@ static Suite *pin_verify_suite(void) {
        {go_key_ecdsa_point_checks_in_go_order, go_key_bits_are_right_aligned_first,
         go_key_rsa_texts_and_modulus_size, go_key_ed25519_dsa_and_unknown_algorithms,
         go_key_factory_keys_decode, off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
+        go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
         rsa_key_over_8192_bits_fails_in_the_parse_loop}},
       {"go_hostname",

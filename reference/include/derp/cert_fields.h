@@ -142,6 +142,10 @@ struct der_tlv {
 struct byte_reader;
 /* Reads one TLV with a definite, minimally encoded length that fits. */
 bool der_read_tlv(struct byte_reader *r, struct der_tlv *out);
+/* The same identifier and length rules without the universal-form check
+ * (cryptobyte's readASN1: a constructed UTF8String or a tag 0 is read, and
+ * left for the caller to refuse by its tag). */
+bool der_read_tlv_any_form(struct byte_reader *r, struct der_tlv *out);
 /* Reads one TLV and requires its identifier to be `tag`. */
 bool der_read_expect(struct byte_reader *r, uint8_t tag, struct der_tlv *out);
 /* OBJECT IDENTIFIER content: non-empty, minimal base-128 sub-identifiers. */

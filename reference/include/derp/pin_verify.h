@@ -30,8 +30,8 @@
  * parse as crypto/tls does, "tls: failed to parse certificate from server:
  * <err>": crypto/tls parses the whole list before it calls any hook, so the
  * 1.82/1.84 hooks' own "ParseCertificate: <err>" is never reached (observed
- * with upstream, fuzz/oracle.sh). The <err> is this module's own short text:
- * see go_parse_certificate(). After the parse, crypto/tls's own key checks
+ * with upstream, fuzz/oracle.sh). The <err> is Go's own x509 text where
+ * Go refuses too: see go_parse_certificate(). After the parse, crypto/tls's own key checks
  * come before any hook: an RSA key over 8192 bits (per certificate, in the
  * parse loop) and a leaf key type it cannot use. Validity
  * texts must satisfy both OpenSSL's reading (cert_fields) and Go's round
@@ -113,28 +113,23 @@ bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out
  * fuzz targets and the client's probe report) --- */
 
 /* Go's x509.ParseCertificate under the model above: NULL when the
- * certificate parses (then *out holds its fields), else this module's short
- * stable text (a static string), one of:
- *   "x509: malformed certificate"            not DER / not X.509 (cert_fields)
+ * certificate parses (then *out holds its fields), else Go 1.26's own text.
+ * The certificate is first walked in parseCertificate's order (version,
+ * serial, signature algorithms, issuer, validity, subject, key decoded by
+ * go_parse_public_key, extensions read then interpreted, signature, trailing
+ * data), so the first failing stage names itself as in Go: "x509: malformed
+ * tbs certificate", "x509: invalid version", "x509: invalid RDNSequence:
+ * invalid attribute value: invalid PrintableString", "P256 point not on
+ * curve", "x509: certificate contains duplicate extension with OID
+ * \"2.5.29.17\"", "x509: trailing data", ... (pin_verify_x509.c). Of the
+ * extension contents, only those listed above are interpreted. What gets
+ * past that walk is then read by cert_fields, which is stricter in a few
+ * places (cert_fields.h); its refusals keep this module's short texts:
+ *   "x509: malformed certificate"            not DER / not X.509
  *   "x509: malformed validity time"          a time OpenSSL cannot read
  *   "x509: malformed or duplicate extension" see cert_fields.h
- *   "x509: negative serial number"
- *   "x509: inner and outer signature algorithm identifiers don't match"
- *   "x509: malformed OID"                    an OID arc >= 2^31
- *   "x509: invalid RDNSequence"              a name attribute Go cannot read
- *   "x509: malformed UTCTime" / "x509: malformed GeneralizedTime"
- *   "x509: malformed public key algorithm identifier"
- *   "x509: malformed subjectPublicKey" / "x509: malformed signature"
- *   "x509: malformed extension OID field"
- *   "x509: invalid key usage" / "x509: invalid basic constraints" /
- *   "x509: invalid extended key usages" / "x509: invalid subject alternative names"
- *   "x509: SAN rfc822Name is malformed" / "x509: SAN dNSName is malformed" /
- *   "x509: SAN uniformResourceIdentifier is malformed" /
- *   "x509: SAN iPAddress is not 4 or 16 bytes"
- *   "x509: subject key identifier incorrectly marked critical" /
- *   "x509: invalid subject key identifier" (and the same two for the
- *   authority key identifier and authority info access);
- *   or go_parse_public_key's text (Go's own, exactly). */
+ * The text is static, or (when Go formats a tag number, an OID or a length)
+ * a per-thread buffer valid until the next call on the same thread. */
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out);
 
 /* What x509.Certificate.PublicKey holds after the parse: crypto/tls checks
