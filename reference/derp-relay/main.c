@@ -17,6 +17,7 @@
 #include "derp/derp_keys.h"
 #include "relay_allowlist.h"
 #include "relay_flags.h"
+#include "relay_keyfile.h"
 #include "relay_log.h"
 #include "relay_ready.h"
 #include "relay_server.h"
@@ -49,7 +50,7 @@ static bool load_key(const struct relay_flags *f, struct derp_keypair *kp, char 
     return true;
   }
   bool created = false;
-  if (derp_keyfile_load_or_create(f->keyfile, kp, &created, err, cap) != DERP_KEYFILE_OK) {
+  if (relay_keyfile_load_or_create(f->keyfile, kp, &created, err, cap) != DERP_KEYFILE_OK) {
     return false;
   }
   derp_key_public_text(kp->pub, text);

@@ -1,37 +1,12 @@
 #include "derp/derp_keys.h"
 
-#include <dirent.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "check_main.h"
 
 static const char hex64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-static char tmpdir[64];
-
-static void make_tmpdir(void) {
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/check_derp_keys.XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static void remove_tmpdir(void) { nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
-
-static void write_file(const char *path, const char *body) {
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(body, f);
-  ck_assert_int_eq(fclose(f), 0);
-}
 
 static enum derp_keyfile_status parse_str(const char *json, uint8_t priv[32]) {
   char why[256];
@@ -223,121 +198,6 @@ START_TEST(keyfile_parse_rejects_non_hex) {
 }
 END_TEST
 
-START_TEST(keyfile_created_when_missing_with_mode_0600) {
-  make_tmpdir();
-  char path[128], err[DERP_KEYFILE_ERR_SIZE];
-  snprintf(path, sizeof path, "%s/sub/dir/derper.key", tmpdir);
-  struct derp_keypair kp;
-  bool created = false;
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
-  ck_assert(created);
-  struct stat sb;
-  ck_assert_int_eq(stat(path, &sb), 0);
-  ck_assert_uint_eq(sb.st_mode & 07777, 0600);
-  uint8_t pub[32];
-  ck_assert(derp_key_public_from_private(kp.priv, pub));
-  ck_assert_mem_eq(pub, kp.pub, 32);
-  /* The parent directories were made private, and no temporary file is left. */
-  char dir[128];
-  snprintf(dir, sizeof dir, "%s/sub", tmpdir);
-  ck_assert_int_eq(stat(dir, &sb), 0);
-  ck_assert_uint_eq(sb.st_mode & 0777, 0700);
-  snprintf(dir, sizeof dir, "%s/sub/dir", tmpdir);
-  DIR *d = opendir(dir);
-  ck_assert_ptr_nonnull(d);
-  int entries = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    if (e->d_name[0] != '.') entries++;
-  closedir(d);
-  ck_assert_int_eq(entries, 1);
-  remove_tmpdir();
-}
-END_TEST
-
-START_TEST(keyfile_second_load_gives_same_key) {
-  make_tmpdir();
-  char path[128], err[DERP_KEYFILE_ERR_SIZE];
-  snprintf(path, sizeof path, "%s/derper.key", tmpdir);
-  struct derp_keypair a, b;
-  bool created;
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &a, &created, err, sizeof err), DERP_KEYFILE_OK);
-  ck_assert(created);
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &b, &created, err, sizeof err), DERP_KEYFILE_OK);
-  ck_assert(!created);
-  ck_assert_mem_eq(a.priv, b.priv, 32);
-  ck_assert_mem_eq(a.pub, b.pub, 32);
-  remove_tmpdir();
-}
-END_TEST
-
-START_TEST(keyfile_loads_existing_file) {
-  make_tmpdir();
-  char path[128], body[160], err[DERP_KEYFILE_ERR_SIZE];
-  snprintf(path, sizeof path, "%s/k.json", tmpdir);
-  snprintf(body, sizeof body, "{\"PrivateKey\": \"privkey:%s\"}\n", hex64);
-  write_file(path, body);
-  struct derp_keypair kp;
-  bool created = true;
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
-  ck_assert(!created);
-  uint8_t want[32];
-  ck_assert(derp_key_from_hex(hex64, 64, want));
-  ck_assert_mem_eq(kp.priv, want, 32);
-  remove_tmpdir();
-}
-END_TEST
-
-START_TEST(keyfile_error_names_file_and_problem) {
-  make_tmpdir();
-  char path[128], err[DERP_KEYFILE_ERR_SIZE], want[256];
-  snprintf(path, sizeof path, "%s/bad.key", tmpdir);
-  write_file(path, "{\"PrivateKey\":\"privkey:abc\"}");
-  struct derp_keypair kp;
-  bool created;
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_KEY);
-  snprintf(want, sizeof want, "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits",
-           path);
-  ck_assert_str_eq(err, want);
-  write_file(path, "not json");
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_JSON);
-  snprintf(want, sizeof want, "key file \"%s\": invalid JSON", path);
-  ck_assert(strncmp(err, want, strlen(want)) == 0);
-  remove_tmpdir();
-}
-END_TEST
-
-START_TEST(keyfile_rejects_directory_and_oversize) {
-  make_tmpdir();
-  char path[128], err[DERP_KEYFILE_ERR_SIZE];
-  struct derp_keypair kp;
-  bool created;
-  ck_assert_int_eq(derp_keyfile_load_or_create(tmpdir, &kp, &created, err, sizeof err),
-                   DERP_KEYFILE_ERR_TOO_LARGE);
-  ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
-  snprintf(path, sizeof path, "%s/big.key", tmpdir);
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  for (int i = 0; i < DERP_KEYFILE_MAX_BYTES + 1; i++) fputc(' ', f);
-  fclose(f);
-  ck_assert_int_eq(derp_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
-                   DERP_KEYFILE_ERR_TOO_LARGE);
-  ck_assert(!created);
-  remove_tmpdir();
-}
-END_TEST
-
-START_TEST(keyfile_unwritable_directory_is_io_error) {
-  char err[DERP_KEYFILE_ERR_SIZE];
-  struct derp_keypair kp;
-  bool created;
-  /* /proc refuses new files for everyone, root included. */
-  ck_assert_int_eq(derp_keyfile_load_or_create("/proc/derpcheck-no/derper.key", &kp, &created, err, sizeof err),
-                   DERP_KEYFILE_ERR_IO);
-  ck_assert_ptr_nonnull(strstr(err, "key file \"/proc/derpcheck-no/derper.key\": "));
-  ck_assert(!created);
-}
-END_TEST
-
 START_TEST(clientinfo_box_between_generated_pairs_opens) {
   struct derp_keypair client, server;
   ck_assert(derp_keypair_generate(&client));
@@ -379,12 +239,6 @@ static Suite *derp_keys_suite(void) {
   tcase_add_test(file, keyfile_parse_rejects_wrong_prefix);
   tcase_add_test(file, keyfile_parse_rejects_63_hex);
   tcase_add_test(file, keyfile_parse_rejects_non_hex);
-  tcase_add_test(file, keyfile_created_when_missing_with_mode_0600);
-  tcase_add_test(file, keyfile_second_load_gives_same_key);
-  tcase_add_test(file, keyfile_loads_existing_file);
-  tcase_add_test(file, keyfile_error_names_file_and_problem);
-  tcase_add_test(file, keyfile_rejects_directory_and_oversize);
-  tcase_add_test(file, keyfile_unwritable_directory_is_io_error);
   suite_add_tcase(s, file);
   return s;
 }

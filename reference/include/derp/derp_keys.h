@@ -9,10 +9,10 @@
  * key, `privkey:<64 hex>` for a private one. Output is lowercase; input hex
  * may be either case (Go's hex.Decode), but must be exactly 64 digits.
  *
- * The key file (spec §7.3 `-c`) is JSON `{"PrivateKey":"privkey:<64 hex>"}`.
- * A missing file is created (mode 0600, written to a temporary name and moved
- * into place without replacing a file that appeared meanwhile), in the layout
- * Go's json.MarshalIndent(cfg, "", "\t") gives. */
+ * The key file (spec §7.3 `-c`) is JSON `{"PrivateKey":"privkey:<64 hex>"}`,
+ * written in the layout Go's json.MarshalIndent(cfg, "", "\t") gives. Only
+ * its bytes are here; reading and creating the file is derp-relay's
+ * (relay_keyfile). */
 #ifndef DERP_DERP_KEYS_H
 #define DERP_DERP_KEYS_H
 
@@ -28,7 +28,7 @@
 #define DERP_KEY_TEXT_SIZE 73
 /* Largest key file read; a real one is about 90 bytes. */
 #define DERP_KEYFILE_MAX_BYTES 65536
-/* Room for any error message derp_keyfile_* writes (path included). */
+/* Room for any key file error message (path included). */
 #define DERP_KEYFILE_ERR_SIZE 4400
 
 struct derp_keypair {
@@ -54,6 +54,8 @@ void derp_key_private_text(const uint8_t priv[DERP_KEY_LEN], char out[DERP_KEY_T
 /* Text form with the given prefix (case-sensitive) and 64 hex digits. */
 bool derp_key_parse_text(const char *text, size_t len, const char *prefix, uint8_t out[DERP_KEY_LEN]);
 
+/* What is wrong with a key file: parsing gives JSON/FIELD/KEY, the programs
+ * reading the file the others. */
 enum derp_keyfile_status {
   DERP_KEYFILE_OK = 0,
   DERP_KEYFILE_ERR_IO,        /* open/read/write/rename failed (errno text in the message) */
@@ -74,11 +76,5 @@ enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len, uin
 /* Pure core: the bytes a new key file holds, NUL-terminated; false if cap is
  * too small (needs 96). */
 bool derp_keyfile_format(const uint8_t priv[DERP_KEY_LEN], char *out, size_t cap);
-
-/* Load `path`, or create it with a fresh key if it does not exist (parent
- * directories are created 0700). *created tells which. On failure err holds
- * `key file "<path>": <what is wrong>`. */
-enum derp_keyfile_status derp_keyfile_load_or_create(const char *path, struct derp_keypair *out, bool *created,
-                                                     char *err, size_t err_cap);
 
 #endif

@@ -1,16 +1,10 @@
 #include "derp/derp_keys.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "derp/guard.h"
 
@@ -84,7 +78,7 @@ bool derp_key_parse_text(const char *text, size_t len, const char *prefix, uint8
   return derp_key_from_hex(text + plen, len - plen, out);
 }
 
-/* ---- key file: pure parse/format ---- */
+/* ---- key file: parse/format (the file itself is derp-relay's relay_keyfile) ---- */
 
 #define KEYFILE_FIELD "PrivateKey"
 
@@ -137,188 +131,4 @@ bool derp_keyfile_format(const uint8_t priv[DERP_KEY_LEN], char *out, size_t cap
   int n = snprintf(out, cap, "{\n\t\"" KEYFILE_FIELD "\": \"%s\"\n}", text);
   sodium_memzero(text, sizeof text);
   return n > 0 && (size_t)n < cap;
-}
-
-/* ---- key file: I/O shell ---- */
-
-static enum derp_keyfile_status fail_errno(char *err, size_t cap, const char *path, const char *op) {
-  snprintf(err, cap, "key file \"%s\": %s: %s", path, op, strerror(errno));
-  return DERP_KEYFILE_ERR_IO;
-}
-
-/* mkdir -p of path's parent directory, new levels 0700 (it holds a secret). */
-static bool make_parent_dirs(const char *path) {
-  char dir[PATH_MAX];
-  size_t len = strlen(path);
-  GUARD(len < sizeof dir);
-  memcpy(dir, path, len + 1);
-  char *slash = strrchr(dir, '/');
-  if (slash == NULL || slash == dir) return true;
-  *slash = '\0';
-  for (char *p = dir + 1; *p != '\0'; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return false;
-    *p = '/';
-  }
-  return mkdir(dir, 0700) == 0 || errno == EEXIST;
-}
-
-/* 1: read into buf; 0: does not exist; -1: error (message in err). */
-static int read_keyfile(const char *path, char *buf, size_t cap, size_t *len, enum derp_keyfile_status *st,
-                        char *err, size_t err_cap) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return 0;
-    *st = fail_errno(err, err_cap, path, "open");
-    return -1;
-  }
-  struct stat sb;
-  if (fstat(fd, &sb) != 0) {
-    *st = fail_errno(err, err_cap, path, "stat");
-    close(fd);
-    return -1;
-  }
-  if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)cap) {
-    snprintf(err, err_cap, "key file \"%s\": %s", path,
-             S_ISREG(sb.st_mode) ? "larger than 64 KiB" : "not a regular file");
-    *st = DERP_KEYFILE_ERR_TOO_LARGE;
-    close(fd);
-    return -1;
-  }
-  size_t got = 0;
-  for (;;) {
-    ssize_t n = read(fd, buf + got, cap - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *st = fail_errno(err, err_cap, path, "read");
-      close(fd);
-      return -1;
-    }
-    if (n == 0) break;
-    got += (size_t)n;
-    if (got == cap) { /* grew past the bound since fstat */
-      snprintf(err, err_cap, "key file \"%s\": larger than 64 KiB", path);
-      *st = DERP_KEYFILE_ERR_TOO_LARGE;
-      close(fd);
-      return -1;
-    }
-  }
-  close(fd);
-  *len = got;
-  return 1;
-}
-
-static bool write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    len -= (size_t)n;
-  }
-  return true;
-}
-
-/* Move tmp to path unless path exists. renameat2 does it in one step; on file
- * systems without RENAME_NOREPLACE a hard link gives the same guarantee. */
-static int publish_no_replace(const char *tmp, const char *path) {
-  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -1;
-  if (link(tmp, path) != 0) return -1;
-  unlink(tmp);
-  return 0;
-}
-
-/* Create `path` holding a fresh key. Returns 1 created, 0 someone else created
- * it meanwhile (caller loads that one), -1 error. */
-static int create_keyfile(const char *path, struct derp_keypair *kp, enum derp_keyfile_status *st, char *err,
-                          size_t err_cap) {
-  if (!derp_keypair_generate(kp)) {
-    snprintf(err, err_cap, "key file \"%s\": no randomness for a new key", path);
-    *st = DERP_KEYFILE_ERR_RANDOM;
-    return -1;
-  }
-  if (!make_parent_dirs(path)) {
-    *st = fail_errno(err, err_cap, path, "create directory");
-    return -1;
-  }
-  char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) {
-    errno = ENAMETOOLONG;
-    *st = fail_errno(err, err_cap, path, "create");
-    return -1;
-  }
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    *st = fail_errno(err, err_cap, path, "create");
-    return -1;
-  }
-  char body[128];
-  bool ok = derp_keyfile_format(kp->priv, body, sizeof body) && fchmod(fd, 0600) == 0 &&
-            write_all(fd, body, strlen(body)) && fsync(fd) == 0;
-  sodium_memzero(body, sizeof body);
-  if (close(fd) != 0) ok = false;
-  if (!ok) {
-    *st = fail_errno(err, err_cap, path, "write");
-    unlink(tmp);
-    return -1;
-  }
-  if (publish_no_replace(tmp, path) != 0) {
-    int saved = errno;
-    unlink(tmp);
-    errno = saved;
-    if (errno == EEXIST) return 0;
-    *st = fail_errno(err, err_cap, path, "rename");
-    return -1;
-  }
-  return 1;
-}
-
-enum derp_keyfile_status derp_keyfile_load_or_create(const char *path, struct derp_keypair *out, bool *created,
-                                                     char *err, size_t err_cap) {
-  enum derp_keyfile_status st = DERP_KEYFILE_ERR_IO;
-  *created = false;
-  if (path == NULL || path[0] == '\0' || strlen(path) >= PATH_MAX - 16) {
-    snprintf(err, err_cap, "key file \"%s\": empty or too long a path", path ? path : "");
-    return DERP_KEYFILE_ERR_IO;
-  }
-  char *buf = malloc(DERP_KEYFILE_MAX_BYTES);
-  if (buf == NULL) return fail_errno(err, err_cap, path, "read");
-  size_t len = 0;
-  int r = 0;
-  /* Two rounds at most: a lost creation race is followed by one load. */
-  for (int round = 0; round < 2 && r == 0; round++) {
-    r = read_keyfile(path, buf, DERP_KEYFILE_MAX_BYTES, &len, &st, err, err_cap);
-    if (r != 0) break;
-    if (round == 1) {
-      errno = ENOENT;
-      st = fail_errno(err, err_cap, path, "open");
-      r = -1;
-      break;
-    }
-    int c = create_keyfile(path, out, &st, err, err_cap);
-    if (c != 0) {
-      free(buf);
-      *created = c > 0;
-      return c > 0 ? DERP_KEYFILE_OK : st;
-    }
-  }
-  if (r < 0) {
-    free(buf);
-    return st;
-  }
-  char why[256];
-  st = derp_keyfile_parse((const uint8_t *)buf, len, out->priv, why, sizeof why);
-  sodium_memzero(buf, len);
-  free(buf);
-  if (st != DERP_KEYFILE_OK) {
-    snprintf(err, err_cap, "key file \"%s\": %s", path, why);
-    return st;
-  }
-  if (!derp_key_public_from_private(out->priv, out->pub)) {
-    snprintf(err, err_cap, "key file \"%s\": private key gives no usable public key", path);
-    return DERP_KEYFILE_ERR_KEY;
-  }
-  return DERP_KEYFILE_OK;
 }
