@@ -10,6 +10,7 @@
 
 #include "derp/ipcert.h"
 #include "derp/metacert.h"
+#include "relay_certdir.h"
 
 /* Where each SSL keeps its struct relay_tls_note (process-wide index). */
 static int note_index = -1;
@@ -190,8 +191,7 @@ bool relay_tls_init(struct relay_tls *t, const struct relay_tls_options *o, char
   struct ipcert_chain chain;
   memset(&chain, 0, sizeof chain);
   char ierr[IPCERT_ERR_SIZE];
-  if (ipcert_load_or_generate(o->certdir, o->hostname, o->now, &chain, ierr, sizeof ierr) !=
-      IPCERT_OK) {
+  if (relay_certdir_load(o->certdir, o->hostname, o->now, &chain, ierr, sizeof ierr) != IPCERT_OK) {
     snprintf(err, errcap, "%s", ierr);
     return false;
   }

@@ -15,10 +15,13 @@
  *       with exactly one iPAddress, signed ecdsa-with-SHA256. Files: directory
  *       0700 if created, .crt 0644 (one CERTIFICATE block), .key 0600 (one
  *       EC PRIVATE KEY block, SEC1);
- *   (c) load-or-generate, §1.3 steps 1-6, with derper's error texts;
+ *   (c) load-or-generate, §1.3 steps 1-6: the decisions and derper's error
+ *       texts, on the files' bytes;
  *   (d) the two-line DERPMap snippet derper logs (§1.5), byte for byte.
  *
- * Time is always a parameter (Unix seconds); nothing here reads the clock.
+ * Time is always a parameter (Unix seconds); nothing here reads the clock,
+ * and nothing here touches a file: derp-relay's relay_certdir reads and
+ * writes certdir around these functions.
  * Error texts mirror Go's (crypto/tls X509KeyPair, x509 VerifyHostname) so
  * logs compare with upstream derper. */
 #ifndef DERP_IPCERT_H
@@ -35,7 +38,7 @@
 #include "derp/cert_fields.h"
 
 #define IPCERT_MAX_CHAIN 16                /* certificates kept from a .crt */
-#define IPCERT_MAX_FILE_BYTES (1u << 20)   /* .crt / .key larger than this are refused */
+#define IPCERT_MAX_FILE_BYTES (1u << 20)   /* .crt / .key (or PEM input) larger than this are refused */
 #define IPCERT_NAME_MAX 250                /* file stem; + ".crt" stays under NAME_MAX */
 #define IPCERT_HOSTNAME_MAX 1024
 #define IPCERT_ERR_SIZE 8192               /* room for any message (paths included) */
@@ -84,10 +87,21 @@ bool ipcert_parse_ip(const char *text, uint8_t out16[16], bool *is_v4);
 enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out, EVP_PKEY **key_out);
 /* now + 1 calendar year in UTC, as Go's t.AddDate(1, 0, 0) normalises it. */
 int64_t ipcert_add_one_year(int64_t now);
-/* Write both files (creating the directory 0700), each to a temporary name
- * first, then renamed over the old one. err gets derper's wording. */
-enum ipcert_status ipcert_write_files(const struct ipcert_paths *paths, X509 *cert, EVP_PKEY *key, char *err,
-                                      size_t err_cap);
+
+/* A generated pair as the files hold it: .crt one CERTIFICATE block, .key one
+ * EC PRIVATE KEY block (SEC1). */
+struct ipcert_pem_pair {
+  uint8_t *crt;
+  size_t crt_len;
+  uint8_t *key;
+  size_t key_len;
+};
+/* ipcert_generate, then both PEM texts. err gets derper's wording ("failed to
+ * create certificate: ...", "unable to marshal key"). */
+enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now, struct ipcert_pem_pair *out,
+                                       char *err, size_t err_cap);
+/* Frees both texts (the key's wiped first). */
+void ipcert_pem_pair_free(struct ipcert_pem_pair *pair);
 
 /* (c) ---------------------------------------------------------------- */
 
@@ -99,7 +113,7 @@ struct ipcert_chain {
   struct der_slice der[IPCERT_MAX_CHAIN];
   X509 *x509[IPCERT_MAX_CHAIN];
   EVP_PKEY *key;
-  bool generated; /* true when load-or-generate made new files */
+  bool generated; /* true when load-or-generate made new files (set by the reader) */
   uint8_t *storage; /* owns every der[i].ptr */
 };
 
@@ -109,10 +123,6 @@ struct ipcert_chain {
  * gets Go's text (e.g. "tls: private key does not match public key"). */
 enum ipcert_status ipcert_chain_from_pem(const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
                                          size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap);
-/* Go's tls.LoadX509KeyPair: read both files (IPCERT_ERR_NOT_FOUND when one is
- * missing, err = "open <path>: no such file or directory"), then as above. */
-enum ipcert_status ipcert_load_files(const struct ipcert_paths *paths, struct ipcert_chain *out, char *err,
-                                     size_t err_cap);
 void ipcert_chain_free(struct ipcert_chain *chain);
 
 /* Go's (*x509.Certificate).VerifyHostname: an IP literal (optionally in [])
@@ -121,14 +131,24 @@ void ipcert_chain_free(struct ipcert_chain *chain);
  * label). err gets Go's HostnameError text. */
 enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char *err, size_t err_cap);
 
-/* Spec §1.3 steps 1-4: load <certdir>/<name>.crt/.key; if a file is missing
- * and hostname is an IP literal, generate and write both, then load them. On
- * error err holds the fatal message:
- *   can not load x509 key pair for hostname "<name>": <cause>
- *   cert invalid for hostname "<hostname>": <cause>
+/* Spec §1.3 steps 1-4 around the reading of <certdir>/<name>.crt/.key (Go's
+ * tls.LoadX509KeyPair: the .crt first, IPCERT_ERR_NOT_FOUND when one is
+ * missing) and the writing of a generated pair. */
+
+/* Step 2: generate (and write) a pair when a file is missing and the hostname
+ * is an IP literal; otherwise the read failure is fatal. */
+bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname);
+/* The fatal message for a pair that could not be read, written or parsed,
+ * `can not load x509 key pair for hostname "<name>": <cause>`; returns st. */
+enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths, const char *cause,
+                                      char *err, size_t err_cap);
+/* Steps 3-4 on the two files' bytes: ipcert_chain_from_pem, then the leaf
+ * must be valid for hostname. On error err holds the fatal message, either
+ * ipcert_load_failed's or `cert invalid for hostname "<hostname>": <cause>`,
  * and the status names the cause. Step 5 (printing) is ipcert_snippet. */
-enum ipcert_status ipcert_load_or_generate(const char *certdir, const char *hostname, int64_t now,
-                                           struct ipcert_chain *out, char *err, size_t err_cap);
+enum ipcert_status ipcert_accept_pair(const char *hostname, const struct ipcert_paths *paths,
+                                      const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
+                                      size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap);
 
 /* (d) ---------------------------------------------------------------- */
 

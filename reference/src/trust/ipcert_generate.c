@@ -1,7 +1,10 @@
 /* ipcert (b): the self-signed IP certificate with derper's profile (§1.4). */
 #include <openssl/bn.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -133,4 +136,51 @@ enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **
   *cert_out = x;
   *key_out = key;
   return IPCERT_OK;
+}
+
+/* PEM text of the certificate or (SEC1 "EC PRIVATE KEY") key, copied out of
+ * a memory BIO into a fresh buffer. */
+static bool pem_of(X509 *cert, EVP_PKEY *key, uint8_t **out, size_t *out_len) {
+  BIO *bio = BIO_new(BIO_s_mem());
+  if (bio == NULL) return false;
+  int ok = cert != NULL ? PEM_write_bio_X509(bio, cert)
+                        : PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL);
+  char *data = NULL;
+  long len = ok == 1 ? BIO_get_mem_data(bio, &data) : 0;
+  *out = len > 0 ? malloc((size_t)len) : NULL;
+  if (*out != NULL) {
+    memcpy(*out, data, (size_t)len);
+    *out_len = (size_t)len;
+  }
+  if (len > 0) OPENSSL_cleanse(data, (size_t)len);
+  BIO_free(bio);
+  return *out != NULL;
+}
+
+enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now, struct ipcert_pem_pair *out,
+                                       char *err, size_t err_cap) {
+  memset(out, 0, sizeof *out);
+  X509 *cert = NULL;
+  EVP_PKEY *key = NULL;
+  enum ipcert_status st = ipcert_generate(ip_hostname, now, &cert, &key);
+  if (st != IPCERT_OK) {
+    snprintf(err, err_cap, "failed to create certificate: %s", ipcert_status_str(st));
+  } else if (!pem_of(cert, NULL, &out->crt, &out->crt_len)) {
+    snprintf(err, err_cap, "unable to marshal certificate");
+    st = IPCERT_ERR_GENERATE;
+  } else if (!pem_of(NULL, key, &out->key, &out->key_len)) {
+    snprintf(err, err_cap, "unable to marshal key");
+    st = IPCERT_ERR_GENERATE;
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  if (st != IPCERT_OK) ipcert_pem_pair_free(out);
+  return st;
+}
+
+void ipcert_pem_pair_free(struct ipcert_pem_pair *pair) {
+  if (pair->key != NULL) OPENSSL_cleanse(pair->key, pair->key_len);
+  free(pair->crt);
+  free(pair->key);
+  memset(pair, 0, sizeof *pair);
 }

@@ -1,58 +1,32 @@
-/* ipcert (c): derper's NewManualCertManager start-up sequence (§1.3). */
+/* ipcert (c): the decisions and messages of derper's NewManualCertManager
+ * start-up (§1.3). Reading and writing certdir is derp-relay's
+ * (relay_certdir); this takes and returns bytes. */
 #include <stdio.h>
 #include <string.h>
 
-#include "derp/guard.h"
 #include "derp/ipcert.h"
 #include "derp/pin_verify.h" /* go_quote: Go's %q */
 
+bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname) {
+  uint8_t ip16[16];
+  bool is_v4;
+  return read_status == IPCERT_ERR_NOT_FOUND && ipcert_parse_ip(hostname, ip16, &is_v4);
+}
 
-static enum ipcert_status load_failed(enum ipcert_status st, const char *name, const char *cause, char *err,
-                                      size_t err_cap) {
+enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths, const char *cause,
+                                      char *err, size_t err_cap) {
   char quoted[IPCERT_NAME_MAX + 3];
-  go_quote(name, quoted, sizeof quoted);
+  go_quote(paths->name, quoted, sizeof quoted);
   snprintf(err, err_cap, "can not load x509 key pair for hostname %s: %s", quoted, cause);
   return st;
 }
 
-static enum ipcert_status generate_and_write(const struct ipcert_paths *paths, const char *hostname,
-                                             int64_t now, char *cause, size_t cause_cap) {
-  X509 *cert = NULL;
-  EVP_PKEY *key = NULL;
-  enum ipcert_status st = ipcert_generate(hostname, now, &cert, &key);
-  if (st != IPCERT_OK) {
-    snprintf(cause, cause_cap, "failed to create certificate: %s", ipcert_status_str(st));
-  } else {
-    st = ipcert_write_files(paths, cert, key, cause, cause_cap);
-  }
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return st;
-}
-
-enum ipcert_status ipcert_load_or_generate(const char *certdir, const char *hostname, int64_t now,
-                                           struct ipcert_chain *out, char *err, size_t err_cap) {
-  memset(out, 0, sizeof *out);
-  ENSURE(hostname != NULL && certdir != NULL, IPCERT_ERR_ARG);
-  struct ipcert_paths paths;
-  if (ipcert_file_paths(certdir, hostname, &paths) != IPCERT_OK) {
-    snprintf(err, err_cap, "%s", certdir[0] == '\0' ? "missing required --certdir flag"
-                                                     : "certdir or hostname too long for a file name");
-    return IPCERT_ERR_ARG;
-  }
-  uint8_t ip16[16];
-  bool is_v4;
-  bool hostname_is_ip = ipcert_parse_ip(hostname, ip16, &is_v4);
-
+enum ipcert_status ipcert_accept_pair(const char *hostname, const struct ipcert_paths *paths,
+                                      const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
+                                      size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap) {
   char cause[IPCERT_ERR_SIZE];
-  enum ipcert_status st = ipcert_load_files(&paths, out, cause, sizeof cause);
-  if (st == IPCERT_ERR_NOT_FOUND && hostname_is_ip) {
-    st = generate_and_write(&paths, hostname, now, cause, sizeof cause);
-    if (st == IPCERT_OK) st = ipcert_load_files(&paths, out, cause, sizeof cause);
-    out->generated = st == IPCERT_OK;
-  }
-  if (st != IPCERT_OK) return load_failed(st, paths.name, cause, err, err_cap);
-
+  enum ipcert_status st = ipcert_chain_from_pem(crt_pem, crt_len, key_pem, key_len, out, cause, sizeof cause);
+  if (st != IPCERT_OK) return ipcert_load_failed(st, paths, cause, err, err_cap);
   st = ipcert_verify_hostname(out->x509[0], hostname, cause, sizeof cause);
   if (st != IPCERT_OK) {
     char quoted[4 * IPCERT_HOSTNAME_MAX + 3];
