@@ -21,13 +21,26 @@ struct file_io_result file_io_read_fd(int fd, size_t max, bool regular_only, uin
   /* What read(2) of a directory would say, without trying it. */
   if (S_ISDIR(sb.st_mode)) return result(FILE_IO_READ, EISDIR);
   if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > max) return result(FILE_IO_TOO_LARGE, 0);
-  /* One byte past the bound shows a file that grew since fstat (or a pipe
-   * that is too long); it holds the NUL otherwise. */
-  uint8_t *buf = malloc(max + 1);
+  /* The buffer starts at the size fstat gives (a pipe's is 0) and grows up
+   * to one byte past the bound: that byte shows a file that grew since fstat
+   * or a pipe that is too long, and holds the NUL otherwise. */
+  size_t cap = (S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 4096) + 1;
+  if (cap > max + 1) cap = max + 1;
+  uint8_t *buf = malloc(cap);
   if (buf == NULL) return result(FILE_IO_MEMORY, ENOMEM);
   size_t got = 0;
   for (;;) {
-    ssize_t n = read(fd, buf + got, max + 1 - got);
+    if (got == cap && cap <= max) {
+      size_t bigger = cap > (max + 1) / 2 ? max + 1 : 2 * cap;
+      uint8_t *grown = realloc(buf, bigger);
+      if (grown == NULL) {
+        free(buf);
+        return result(FILE_IO_MEMORY, ENOMEM);
+      }
+      buf = grown;
+      cap = bigger;
+    }
+    ssize_t n = read(fd, buf + got, cap - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || (n > 0 && (got += (size_t)n) > max)) {
       struct file_io_result r = n < 0 ? result(FILE_IO_READ, errno) : result(FILE_IO_TOO_LARGE, 0);

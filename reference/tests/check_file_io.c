@@ -99,6 +99,17 @@ START_TEST(read_fd_of_a_pipe_is_bounded) {
   ck_assert_str_eq((char *)buf, "abc");
   free(buf);
   close(p[0]);
+  /* Longer than the first buffer: it grows up to the bound. */
+  static char many[10000];
+  memset(many, 'x', sizeof many);
+  ck_assert_int_eq(pipe(p), 0);
+  ck_assert_int_eq(write(p[1], many, sizeof many), (ssize_t)sizeof many);
+  close(p[1]);
+  ck_assert_int_eq(file_io_read_fd(p[0], 20000, false, &buf, &len).step, FILE_IO_OK);
+  ck_assert_uint_eq(len, sizeof many);
+  ck_assert_mem_eq(buf, many, sizeof many);
+  free(buf);
+  close(p[0]);
 }
 END_TEST
 
