@@ -1,16 +1,13 @@
 #include "relay_allowlist.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "derp/byte_cursor.h"
 #include "derp/derp_keys.h"
 #include "derp/guard.h"
+#include "file_io.h"
 
 static bool is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -55,31 +52,22 @@ bool relay_allowlist_load(const char *path, uint8_t (**keys)[32], size_t *count,
                           size_t errcap) {
   *keys = NULL;
   *count = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    snprintf(err, errcap, "--verify-clients-file %s: %s", path, strerror(errno));
+  uint8_t *text = NULL;
+  size_t size = 0;
+  struct file_io_result r = file_io_read(path, RELAY_ALLOWLIST_MAX_BYTES, true, &text, &size);
+  if (r.step == FILE_IO_OPEN) {
+    snprintf(err, errcap, "--verify-clients-file %s: %s", path, strerror(r.error));
     return false;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > RELAY_ALLOWLIST_MAX_BYTES) {
+  if (r.step == FILE_IO_STAT || r.step == FILE_IO_NOT_REGULAR || r.step == FILE_IO_TOO_LARGE) {
     snprintf(err, errcap, "--verify-clients-file %s: not a regular file of at most %u bytes",
              path, RELAY_ALLOWLIST_MAX_BYTES);
-    close(fd);
     return false;
   }
-  size_t size = (size_t)st.st_size;
-  uint8_t *text = malloc(size > 0 ? size : 1);
-  size_t got = 0;
-  while (text != NULL && got < size) {
-    ssize_t n = read(fd, text + got, size - got);
-    if (n <= 0) break;
-    got += (size_t)n;
-  }
-  close(fd);
   bool ok = false;
   char why[256] = "read failed";
   size_t n = 0;
-  if (text != NULL && got == size && relay_allowlist_parse(text, size, NULL, 0, &n, why, sizeof why)) {
+  if (r.step == FILE_IO_OK && relay_allowlist_parse(text, size, NULL, 0, &n, why, sizeof why)) {
     *keys = n > 0 ? malloc(n * sizeof **keys) : NULL;
     ok = (n == 0 || *keys != NULL) &&
          relay_allowlist_parse(text, size, *keys, n, count, why, sizeof why);
