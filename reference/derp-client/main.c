@@ -1,12 +1,9 @@
 /* derp-client: the derpcheck reference DERP client. See client_flags.c for
  * the command line and client_output.h for what it prints. */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client_flags.h"
@@ -16,43 +13,23 @@
 #include "client_tls.h"
 #include "derp/derp_keys.h"
 #include "derp/derpmap.h"
+#include "file_io.h"
 
 #define PIN_PREFIX "sha256-raw:"
 
 /* Reads at most `max` bytes of a file ("-" = stdin). NUL-terminated. */
 static char *read_bounded(const char *path, size_t max, size_t *len, char *err, size_t cap) {
-  int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    snprintf(err, cap, "open %s: %s", path, strerror(errno));
-    return NULL;
+  uint8_t *buf = NULL;
+  struct file_io_result r = strcmp(path, "-") == 0 ? file_io_read_fd(STDIN_FILENO, max, false, &buf, len)
+                                                   : file_io_read(path, max, false, &buf, len);
+  switch (r.step) {
+  case FILE_IO_OK: return (char *)buf;
+  case FILE_IO_OPEN: snprintf(err, cap, "open %s: %s", path, strerror(r.error)); break;
+  case FILE_IO_TOO_LARGE: snprintf(err, cap, "%s: larger than %zu bytes", path, max); break;
+  case FILE_IO_MEMORY: snprintf(err, cap, "out of memory"); break;
+  default: snprintf(err, cap, "read %s: %s", path, strerror(r.error)); break;
   }
-  char *buf = malloc(max + 2);
-  size_t n = 0;
-  while (buf != NULL && n <= max) {
-    ssize_t r = read(fd, buf + n, max + 1 - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      snprintf(err, cap, "read %s: %s", path, strerror(errno));
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    if (r == 0) break;
-    n += (size_t)r;
-  }
-  close(fd);
-  if (buf == NULL) {
-    if (err[0] == '\0') snprintf(err, cap, "out of memory");
-    return NULL;
-  }
-  if (n > max) {
-    snprintf(err, cap, "%s: larger than %zu bytes", path, max);
-    free(buf);
-    return NULL;
-  }
-  buf[n] = '\0';
-  *len = n;
-  return buf;
+  return NULL;
 }
 
 /* The DERPMap from --derpmap (file, stdin, or inline text); or from --node
