@@ -8,13 +8,6 @@
 #include "check_main.h"
 #include "check_tmpdir.h"
 
-static void write_str(const char *path, const char *s) {
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(s, f);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
 static const char *in_tmpdir(const char *name) {
   static char path[sizeof tmpdir + 64];
   snprintf(path, sizeof path, "%s/%s", tmpdir, name);

@@ -11,15 +11,6 @@
 #include "check_tmpdir.h"
 #include "ipcert_pairs.h"
 
-static void write_bytes(const char *path, const void *data, size_t len) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_str(const char *path, const char *s) { write_bytes(path, s, strlen(s)); }
-
 /* Whole file, NUL-terminated; caller frees. */
 static char *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");

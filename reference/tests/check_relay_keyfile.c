@@ -11,13 +11,6 @@
 
 static const char hex64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-static void write_file(const char *path, const char *body) {
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(body, f);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
 START_TEST(keyfile_created_when_missing_with_mode_0600) {
   make_tmpdir("check_relay_keyfile");
   char path[sizeof tmpdir + 64], err[DERP_KEYFILE_ERR_SIZE];
@@ -70,7 +63,7 @@ START_TEST(keyfile_loads_existing_file) {
   char path[sizeof tmpdir + 64], body[160], err[DERP_KEYFILE_ERR_SIZE];
   snprintf(path, sizeof path, "%s/k.json", tmpdir);
   snprintf(body, sizeof body, "{\"PrivateKey\": \"privkey:%s\"}\n", hex64);
-  write_file(path, body);
+  write_str(path, body);
   struct derp_keypair kp;
   bool created = true;
   ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
@@ -86,14 +79,14 @@ START_TEST(keyfile_error_names_file_and_problem) {
   make_tmpdir("check_relay_keyfile");
   char path[sizeof tmpdir + 64], err[DERP_KEYFILE_ERR_SIZE], want[sizeof tmpdir + 256];
   snprintf(path, sizeof path, "%s/bad.key", tmpdir);
-  write_file(path, "{\"PrivateKey\":\"privkey:abc\"}");
+  write_str(path, "{\"PrivateKey\":\"privkey:abc\"}");
   struct derp_keypair kp;
   bool created;
   ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_KEY);
   snprintf(want, sizeof want, "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits",
            path);
   ck_assert_str_eq(err, want);
-  write_file(path, "not json");
+  write_str(path, "not json");
   ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_JSON);
   snprintf(want, sizeof want, "key file \"%s\": invalid JSON", path);
   ck_assert(strncmp(err, want, strlen(want)) == 0);
