@@ -295,6 +295,28 @@ static void watchers_remove(struct relay *r, struct relay_conn *c) {
   r->stats.watchers_current--;
 }
 
+void relay_watch_conns(struct relay_conn *c) {
+  struct relay *r = c->relay;
+  if (memcmp(c->key, r->opt.server_public, DERP_KEY_LEN) == 0) return; /* ourselves */
+  if (!c->watching) {
+    c->watch_prev = NULL;
+    c->watch_next = r->watchers;
+    if (r->watchers) r->watchers->watch_prev = c;
+    r->watchers = c;
+    c->watching = true;
+    r->stats.watchers_current++;
+  }
+  size_t pos = 0;
+  const uint8_t *key;
+  void *v;
+  while (relay_keymap_next(&r->clients, &pos, &key, &v)) {
+    struct relay_conn *peer = ((struct relay_client *)v)->active;
+    if (peer && !peer->doomed && peer->state == RELAY_CONN_ACTIVE) {
+      relay_send_peer_present(c, peer);
+    }
+  }
+}
+
 static bool conn_live(const struct relay_conn *c) {
   return c && !c->doomed && c->state == RELAY_CONN_ACTIVE;
 }
@@ -332,6 +354,19 @@ static void forget_sources(struct relay *r, struct relay_conn *c) {
     }
   }
   relay_keymap_free(&c->saw_src);
+}
+
+/* From now on dst is owed a PeerGone(Disconnected) when src leaves. */
+void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],
+                         struct relay_conn *dst) {
+  struct relay_client *se = relay_keymap_get(&r->clients, src);
+  if (!se || relay_keymap_get(&se->receivers, dst->key) == dst) return;
+  if (!relay_keymap_put(&se->receivers, dst->key, dst) ||
+      !relay_keymap_put(&dst->saw_src, src, dst)) {
+    relay_keymap_remove(&se->receivers, dst->key);
+    relay_logf(r, "conn %llu: out of memory tracking a sender; no PeerGone will follow",
+               (unsigned long long)dst->id);
+  }
 }
 
 static void conn_teardown(struct relay *r, struct relay_conn *c) {

@@ -158,7 +158,13 @@ void relay_send_peer_present(struct relay_conn *to, const struct relay_conn *pee
 /* relay_session.c: the per-connection protocol. */
 void relay_session_start(struct relay_conn *c);
 void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n);
-/* relay_core.c: registration once ClientInfo is accepted. */
+/* relay_core.c: the registry. Registration once ClientInfo is accepted; a
+ * mesh peer's WatchConns (it is told PeerPresent for every client now and
+ * every one that registers later, PeerGone when one leaves); a packet from src
+ * delivered to dst (dst is owed PeerGone when src leaves). */
 void relay_register(struct relay_conn *c);
+void relay_watch_conns(struct relay_conn *c);
+void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],
+                         struct relay_conn *dst);
 
 #endif

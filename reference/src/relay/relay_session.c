@@ -225,19 +225,6 @@ static bool not_here_allowed(struct relay_conn *c) {
   return true;
 }
 
-/* From now on dst is owed a PeerGone(Disconnected) when src leaves. */
-static void note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],
-                          struct relay_conn *dst) {
-  struct relay_client *se = relay_keymap_get(&r->clients, src);
-  if (!se || relay_keymap_get(&se->receivers, dst->key) == dst) return;
-  if (!relay_keymap_put(&se->receivers, dst->key, dst) ||
-      !relay_keymap_put(&dst->saw_src, src, dst)) {
-    relay_keymap_remove(&se->receivers, dst->key);
-    relay_logf(r, "conn %llu: out of memory tracking a sender; no PeerGone will follow",
-               (unsigned long long)dst->id);
-  }
-}
-
 static void route_packet(struct relay_conn *from, const uint8_t src[DERP_KEY_LEN],
                          const uint8_t dst_key[DERP_KEY_LEN], const uint8_t *pkt, size_t len) {
   struct relay *r = from->relay;
@@ -269,7 +256,7 @@ static void route_packet(struct relay_conn *from, const uint8_t src[DERP_KEY_LEN
   relay_conn_commit(dst, &w);
   r->stats.packets_relayed++;
   r->stats.bytes_relayed += len;
-  note_receiver(r, src, dst);
+  relay_note_receiver(r, src, dst);
 }
 
 static void set_preferred(struct relay_conn *c, bool v) {
@@ -277,28 +264,6 @@ static void set_preferred(struct relay_conn *c, bool v) {
   c->preferred = v;
   if (v) c->relay->stats.home_clients_current++;
   else c->relay->stats.home_clients_current--;
-}
-
-static void watch_conns(struct relay_conn *c) {
-  struct relay *r = c->relay;
-  if (memcmp(c->key, r->opt.server_public, DERP_KEY_LEN) == 0) return; /* ourselves */
-  if (!c->watching) {
-    c->watch_prev = NULL;
-    c->watch_next = r->watchers;
-    if (r->watchers) r->watchers->watch_prev = c;
-    r->watchers = c;
-    c->watching = true;
-    r->stats.watchers_current++;
-  }
-  size_t pos = 0;
-  const uint8_t *key;
-  void *v;
-  while (relay_keymap_next(&r->clients, &pos, &key, &v)) {
-    struct relay_conn *peer = ((struct relay_client *)v)->active;
-    if (peer && !peer->doomed && peer->state == RELAY_CONN_ACTIVE) {
-      relay_send_peer_present(c, peer);
-    }
-  }
 }
 
 static void close_peer(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN]) {
@@ -352,7 +317,7 @@ static void active_frame(struct relay_conn *c, const struct derp_frame *f) {
       }
       return;
     case DERP_FRAME_WATCH_CONNS:
-      watch_conns(c);
+      relay_watch_conns(c);
       return;
     case DERP_FRAME_CLOSE_PEER:
       if (derp_decode_close_peer(f->payload, f->len, buf) == DERP_DECODE_OK) close_peer(c, buf);
