@@ -266,15 +266,6 @@ void relay_conn_set_remote(struct relay_conn *c, const uint8_t ip16[16], uint16_
 
 void relay_conn_set_not_ideal(struct relay_conn *c, bool not_ideal) { c->not_ideal = not_ideal; }
 
-enum relay_conn_state relay_conn_input(struct relay_conn *c, const uint8_t *data, size_t n,
-                                       uint64_t now_ms) {
-  struct relay *r = c->relay;
-  r->now = now_ms;
-  if (c->state != RELAY_CONN_CLOSED && !c->doomed) relay_session_input(c, data, n);
-  relay_flush_doomed(r);
-  return c->state;
-}
-
 void relay_conn_fail(struct relay_conn *c, const char *fmt, ...) {
   if (c->doomed || c->state == RELAY_CONN_CLOSED) return;
   va_list ap;

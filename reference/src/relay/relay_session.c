@@ -354,3 +354,12 @@ void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n) {
     }
   }
 }
+
+enum relay_conn_state relay_conn_input(struct relay_conn *c, const uint8_t *data, size_t n,
+                                       uint64_t now_ms) {
+  struct relay *r = c->relay;
+  r->now = now_ms;
+  if (c->state != RELAY_CONN_CLOSED && !c->doomed) relay_session_input(c, data, n);
+  relay_flush_doomed(r);
+  return c->state;
+}
