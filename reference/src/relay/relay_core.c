@@ -1,7 +1,9 @@
 /* The relay as a whole: options, the registry of clients, connection
- * lifecycle (open, register, close and the PeerGone duties a close brings),
+ * lifecycle (create, register, close and the PeerGone duties a close brings),
  * output queues, events for the shell, and timers. The per-connection
- * protocol is in relay_session.c. */
+ * protocol, and the entry points that feed it (relay_conn_open,
+ * relay_conn_input), are in relay_session.c, which calls this file and is
+ * never called back. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,8 +240,7 @@ void relay_conn_consume(struct relay_conn *c, size_t n, uint64_t now_ms) {
 
 /* ---- lifecycle ------------------------------------------------------- */
 
-struct relay_conn *relay_conn_open(struct relay *r, uint64_t now_ms, void *user) {
-  r->now = now_ms;
+struct relay_conn *relay_conn_new(struct relay *r, uint64_t now_ms, void *user) {
   struct relay_conn *c = calloc(1, sizeof *c);
   ENSURE(c != NULL, NULL);
   c->relay = r;
@@ -254,8 +255,6 @@ struct relay_conn *relay_conn_open(struct relay *r, uint64_t now_ms, void *user)
   r->all = c;
   r->stats.conns_opened++;
   r->stats.conns_current++;
-  relay_session_start(c);
-  relay_flush_doomed(r);
   return c;
 }
 

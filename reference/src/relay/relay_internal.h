@@ -136,6 +136,9 @@ struct relay {
   struct relay_stats stats;
 };
 
+/* Defined in relay_core.c, for relay_session.c (the protocol), which is
+ * layered on top: relay_core.c never calls into it. */
+
 void relay_logf(struct relay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void relay_key_text(const uint8_t key[DERP_KEY_LEN], char out[RELAY_KEY_TEXT_LEN]);
 void relay_random(struct relay *r, uint8_t *out, size_t n);
@@ -155,13 +158,13 @@ void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN]
                           uint8_t reason);
 void relay_send_peer_present(struct relay_conn *to, const struct relay_conn *peer);
 
-/* relay_session.c: the per-connection protocol. */
-void relay_session_start(struct relay_conn *c);
-void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n);
-/* relay_core.c: the registry. Registration once ClientInfo is accepted; a
- * mesh peer's WatchConns (it is told PeerPresent for every client now and
- * every one that registers later, PeerGone when one leaves); a packet from src
- * delivered to dst (dst is owed PeerGone when src leaves). */
+/* A connection in the HANDSHAKE state, on the relay's lists, nothing queued
+ * yet (relay_conn_open starts the protocol); NULL when out of memory. */
+struct relay_conn *relay_conn_new(struct relay *r, uint64_t now_ms, void *user);
+/* The registry: registration once ClientInfo is accepted; a mesh peer's
+ * WatchConns (it is told PeerPresent for every client now and every one that
+ * registers later, PeerGone when one leaves); a packet from src delivered to
+ * dst (dst is owed PeerGone when src leaves). */
 void relay_register(struct relay_conn *c);
 void relay_watch_conns(struct relay_conn *c);
 void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],

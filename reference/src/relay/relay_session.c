@@ -12,7 +12,7 @@
 
 static const char server_info_json[] = "{\"version\":2}";
 
-void relay_session_start(struct relay_conn *c) {
+static void session_start(struct relay_conn *c) {
   derp_frame_reader_init(&c->reader, NULL, 0, 0);
   derp_frame_reader_announce_headers(&c->reader, true);
   struct byte_writer w;
@@ -330,7 +330,7 @@ static void active_frame(struct relay_conn *c, const struct derp_frame *f) {
   }
 }
 
-void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n) {
+static void session_input(struct relay_conn *c, const uint8_t *data, size_t n) {
   size_t off = 0;
   while (!c->doomed) {
     enum derp_frame_event ev;
@@ -355,11 +355,20 @@ void relay_session_input(struct relay_conn *c, const uint8_t *data, size_t n) {
   }
 }
 
+struct relay_conn *relay_conn_open(struct relay *r, uint64_t now_ms, void *user) {
+  r->now = now_ms;
+  struct relay_conn *c = relay_conn_new(r, now_ms, user);
+  ENSURE(c != NULL, NULL);
+  session_start(c);
+  relay_flush_doomed(r);
+  return c;
+}
+
 enum relay_conn_state relay_conn_input(struct relay_conn *c, const uint8_t *data, size_t n,
                                        uint64_t now_ms) {
   struct relay *r = c->relay;
   r->now = now_ms;
-  if (c->state != RELAY_CONN_CLOSED && !c->doomed) relay_session_input(c, data, n);
+  if (c->state != RELAY_CONN_CLOSED && !c->doomed) session_input(c, data, n);
   relay_flush_doomed(r);
   return c->state;
 }
