@@ -15,7 +15,6 @@
 #define MAX_QUEUE_CAP (256u << 20)
 /* The queue must take the largest frame the relay ever sends. */
 #define MIN_QUEUE_CAP (DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + DERP_MAX_PACKET_SIZE)
-#define NOT_HERE_BURST 3000u /* milli-tokens: 3 PeerGone(NotHere), then 1/s */
 
 void relay_options_init(struct relay_options *o) {
   memset(o, 0, sizeof *o);

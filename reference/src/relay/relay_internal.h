@@ -113,7 +113,7 @@ struct relay_conn {
 
   uint64_t keepalive_period;
   uint64_t next_keepalive;
-  uint32_t not_here_tokens; /* milli-tokens, burst 3000, +1 per ms */
+  uint32_t not_here_tokens; /* PeerGone(NotHere) budget (relay_session.c) */
   uint64_t not_here_refilled_at;
 
   struct relay_keymap saw_src; /* src keys this connection received from */

@@ -10,6 +10,11 @@
 #include "derp/guard.h"
 #include "relay_internal.h"
 
+/* PeerGone(NotHere) answers per client, in milli-tokens refilled at one per
+ * millisecond: a burst of 3, then 1/s. */
+#define NOT_HERE_BURST 3000u
+#define NOT_HERE_COST 1000u
+
 static const char server_info_json[] = "{\"version\":2}";
 
 static void session_start(struct relay_conn *c) {
@@ -81,7 +86,7 @@ static void accept_client(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN],
   uint64_t jitter = r->opt.keepalive_jitter_ms ? rnd % r->opt.keepalive_jitter_ms : 0;
   c->keepalive_period = r->opt.keepalive_ms + jitter;
   c->next_keepalive = r->now + c->keepalive_period;
-  c->not_here_tokens = 3000;
+  c->not_here_tokens = NOT_HERE_BURST;
   c->not_here_refilled_at = r->now;
 
   uint8_t nonce[DERP_NONCE_LEN];
@@ -211,17 +216,17 @@ static void active_header(struct relay_conn *c, const struct derp_frame *f) {
   }
 }
 
-/* PeerGone(NotHere) answers are rate limited per client: burst 3, 1/s. */
+/* PeerGone(NotHere) answers are rate limited per client (NOT_HERE_BURST). */
 static bool not_here_allowed(struct relay_conn *c) {
   uint64_t now = c->relay->now;
   if (now > c->not_here_refilled_at) {
     uint64_t add = now - c->not_here_refilled_at;
-    uint64_t tokens = c->not_here_tokens + (add < 3000 ? add : 3000);
-    c->not_here_tokens = (uint32_t)(tokens < 3000 ? tokens : 3000);
+    uint64_t tokens = c->not_here_tokens + (add < NOT_HERE_BURST ? add : NOT_HERE_BURST);
+    c->not_here_tokens = (uint32_t)(tokens < NOT_HERE_BURST ? tokens : NOT_HERE_BURST);
     c->not_here_refilled_at = now;
   }
-  GUARD(c->not_here_tokens >= 1000);
-  c->not_here_tokens -= 1000;
+  GUARD(c->not_here_tokens >= NOT_HERE_COST);
+  c->not_here_tokens -= NOT_HERE_COST;
   return true;
 }
 
