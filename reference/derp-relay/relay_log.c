@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 4096
 
-void relay_log_prefix(time_t t, char out[21]) {
+/* "YYYY/MM/DD HH:MM:SS " for t in local time. */
+static void log_prefix(time_t t, char out[21]) {
   struct tm tm;
   if (localtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y/%m/%d %H:%M:%S ", &tm) != 20) {
     memcpy(out, "0000/00/00 00:00:00 ", 21);
@@ -25,7 +27,7 @@ static void write_all(const char *p, size_t n) {
 
 void relay_log_printf(const char *fmt, ...) {
   char line[LOG_LINE_MAX];
-  relay_log_prefix(time(NULL), line);
+  log_prefix(time(NULL), line);
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(line + 20, sizeof line - 21, fmt, ap);

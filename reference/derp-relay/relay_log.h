@@ -8,7 +8,6 @@
 #define DERP_RELAY_LOG_H
 
 #include <stddef.h>
-#include <time.h>
 
 /* One line (a newline is appended); the message may itself contain newlines
  * (the two-line snippet is logged as one message, as derper does). */
@@ -18,8 +17,5 @@ void relay_log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * formatted from an injected time) exactly as given, plus a newline if it
  * lacks one. */
 void relay_log_raw(const char *text, size_t len);
-
-/* "YYYY/MM/DD HH:MM:SS " for t in local time; out needs 21 bytes. */
-void relay_log_prefix(time_t t, char out[21]);
 
 #endif

@@ -211,11 +211,3 @@ void relay_server_free(struct relay_server *s) {
   if (s->core != NULL) relay_destroy(s->core);
   free(s);
 }
-
-void relay_server_stats(const struct relay_server *s, struct relay_stats *out) {
-  relay_get_stats(s->core, out);
-}
-
-size_t relay_server_connections(const struct relay_server *s) {
-  return s->waiting.count + s->derp.count;
-}

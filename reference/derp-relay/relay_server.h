@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "derp/derp_keys.h"
-#include "derp/relay_core.h"
 #include "relay_flags.h"
 #include "relay_tls.h"
 
@@ -37,9 +36,5 @@ struct relay_server *relay_server_start(struct event_base *base,
 /* Close every connection (close_notify where the TLS session is up) and free
  * everything. */
 void relay_server_free(struct relay_server *s);
-
-void relay_server_stats(const struct relay_server *s, struct relay_stats *out);
-/* Connections in any phase (TLS, HTTP, DERP). */
-size_t relay_server_connections(const struct relay_server *s);
 
 #endif

@@ -19,7 +19,6 @@
 struct relay_stun {
   int fd;
   struct event *ev;
-  struct relay_stun_counters counters;
 };
 
 static bool endpoint_of(const struct sockaddr_storage *ss, struct stun_endpoint *ep) {
@@ -42,7 +41,7 @@ static bool endpoint_of(const struct sockaddr_storage *ss, struct stun_endpoint 
 
 static void on_readable(evutil_socket_t fd, short what, void *arg) {
   (void)what;
-  struct relay_stun *s = arg;
+  (void)arg;
   for (int i = 0; i < STUN_BATCH; i++) {
     uint8_t pkt[1500];
     struct sockaddr_storage from;
@@ -53,19 +52,13 @@ static void on_readable(evutil_socket_t fd, short what, void *arg) {
     struct stun_endpoint peer;
     if ((size_t)n > sizeof pkt || !stun_is_binding_request_tailscale(pkt, (size_t)n, txid) ||
         !endpoint_of(&from, &peer)) {
-      s->counters.ignored++;
       continue;
     }
     uint8_t out[STUN_RESPONSE_MAX_LEN];
     struct byte_writer w = byte_writer_init(out, sizeof out);
-    if (stun_write_response(&w, txid, &peer) != STUN_OK) {
-      s->counters.ignored++;
-      continue;
-    }
+    if (stun_write_response(&w, txid, &peer) != STUN_OK) continue;
     /* UDP: a full socket buffer drops the answer; the client retries. */
-    if (sendto(fd, out, w.len, MSG_DONTWAIT, (struct sockaddr *)&from, flen) == (ssize_t)w.len) {
-      s->counters.answered++;
-    }
+    (void)sendto(fd, out, w.len, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
   }
 }
 
@@ -88,10 +81,6 @@ struct relay_stun *relay_stun_start(struct event_base *base, const char *host, i
     return NULL;
   }
   return s;
-}
-
-const struct relay_stun_counters *relay_stun_counters(const struct relay_stun *s) {
-  return &s->counters;
 }
 
 void relay_stun_free(struct relay_stun *s) {

@@ -10,20 +10,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 struct event_base;
 struct relay_stun;
 
-struct relay_stun_counters {
-  uint64_t answered;
-  uint64_t ignored;
-};
-
 /* Bind and start answering. *bound gets "host:port" (for the ready file). */
 struct relay_stun *relay_stun_start(struct event_base *base, const char *host, int port,
                                     char *bound, size_t boundcap, char *err, size_t errcap);
-const struct relay_stun_counters *relay_stun_counters(const struct relay_stun *s);
 void relay_stun_free(struct relay_stun *s);
 
 #endif
