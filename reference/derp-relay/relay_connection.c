@@ -63,7 +63,7 @@ void relay_connection_peer_text(const struct relay_connection *c, char *out, siz
 }
 
 static struct relay_conn_list *list_of(struct relay_connection *c) {
-  return c->phase == RELAY_PHASE_DERP ? &c->srv->derp : &c->srv->waiting;
+  return c->phase == RELAY_PHASE_DERP ? &c->owner->derp : &c->owner->waiting;
 }
 
 void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive) {
@@ -107,8 +107,8 @@ static void close_after_flush(struct relay_connection *c) {
 /* False when the connection could not be set up (it is freed then). */
 static bool start_derp(struct relay_connection *c, const struct relay_http_decision *d,
                        uint64_t now) {
-  struct relay_server *s = c->srv;
-  c->core = relay_conn_open(s->core, now, c);
+  struct relay_connections *cs = c->owner;
+  c->core = relay_conn_open(cs->core, now, c);
   if (c->core == NULL) {
     relay_log_printf("derp: out of memory for a connection; closing it");
     relay_connection_free(c, now, true);
@@ -132,9 +132,9 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   relay_log_printf("derp: conn %llu: upgrade from %s%s", (unsigned long long)relay_conn_id(c->core),
                    peer, d->fast_start ? " (fast start)" : "");
   relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
-  relay_conn_list_remove(&s->waiting, c);
+  relay_conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
-  relay_conn_list_append(&s->derp, c);
+  relay_conn_list_append(&cs->derp, c);
   if (!relay_derp_io_start(c, now)) {
     relay_log_printf("derp: conn %llu: cannot set up its socket events; closing it",
                      (unsigned long long)relay_conn_id(c->core));
@@ -186,8 +186,8 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     struct byte_writer w = byte_writer_init(resp, sizeof resp);
     struct relay_http_decision d;
     enum relay_http_status rs =
-        c->plain ? relay_http_route_port80(&req, &c->srv->http, (int64_t)time(NULL), &w, &d)
-                 : relay_http_route(&req, &c->srv->http, (int64_t)time(NULL), &w, &d);
+        c->plain ? relay_http_route_port80(&req, &c->owner->http, (int64_t)time(NULL), &w, &d)
+                 : relay_http_route(&req, &c->owner->http, (int64_t)time(NULL), &w, &d);
     if (rs != RELAY_HTTP_OK) {
       /* Cannot happen (every response fits RELAY_HTTP_RESPONSE_MAX); answer
        * as for an unusable request rather than not at all. */
@@ -214,13 +214,13 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
 }
 
 void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
-  struct relay_server *s = c->srv;
+  struct relay_connections *cs = c->owner;
   c->peer_closed = true;
   struct relay_conn *core = c->core;
   c->core = NULL;
   relay_conn_close(core, now, reason);
   relay_connection_free(c, now, false);
-  relay_server_pump(s, now);
+  relay_connections_pump(cs, now);
 }
 
 /* ---- libevent callbacks ------------------------------------------------ */
@@ -228,10 +228,10 @@ void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const 
 static void on_read(struct bufferevent *bev, void *arg) {
   (void)bev;
   struct relay_connection *c = arg;
-  struct relay_server *s = c->srv;
+  struct relay_connections *cs = c->owner;
   uint64_t now = relay_now_ms();
   /* After a switch to DERP, relay_core has the rest of the input. */
-  if (c->phase == RELAY_PHASE_HTTP && handle_http(c, now)) relay_server_pump(s, now);
+  if (c->phase == RELAY_PHASE_HTTP && handle_http(c, now)) relay_connections_pump(cs, now);
 }
 
 static void on_write(struct bufferevent *bev, void *arg) {
@@ -284,11 +284,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
   relay_connection_free(c, now, false);
 }
 
-void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
+void relay_connection_accept(struct relay_connections *cs, int fd, const struct sockaddr *sa,
                              int salen, bool plain) {
   struct relay_connection *c = calloc(1, sizeof *c);
   if (c != NULL && !plain) c->note = calloc(1, sizeof *c->note);
-  SSL *ssl = c != NULL && c->note != NULL ? relay_tls_new_ssl(s->tls, c->note) : NULL;
+  SSL *ssl = c != NULL && c->note != NULL ? relay_tls_new_ssl(cs->tls, c->note) : NULL;
   if (c == NULL || (!plain && ssl == NULL)) {
     relay_log_printf("http: out of memory accepting a connection");
     if (c != NULL) free(c->note);
@@ -296,7 +296,7 @@ void relay_connection_accept(struct relay_server *s, int fd, const struct sockad
     close(fd);
     return;
   }
-  c->srv = s;
+  c->owner = cs;
   c->fd = fd;
   c->ssl = ssl;
   c->plain = plain;
@@ -307,8 +307,8 @@ void relay_connection_accept(struct relay_server *s, int fd, const struct sockad
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* Go's default */
   /* No BEV_OPT_CLOSE_ON_FREE: the connection keeps fd and SSL past the
    * bufferevent, which is dropped at the DERP upgrade. */
-  c->bev = plain ? bufferevent_socket_new(s->base, fd, 0)
-                 : bufferevent_openssl_socket_new(s->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, 0);
+  c->bev = plain ? bufferevent_socket_new(cs->base, fd, 0)
+                 : bufferevent_openssl_socket_new(cs->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, 0);
   if (c->bev == NULL) {
     relay_log_printf("http: cannot set up a connection");
     if (ssl != NULL) SSL_free(ssl);
@@ -319,7 +319,7 @@ void relay_connection_accept(struct relay_server *s, int fd, const struct sockad
   }
   /* A peer that closes without close_notify is an EOF, not an error. */
   if (!plain) bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-  relay_conn_list_append(&s->waiting, c);
+  relay_conn_list_append(&cs->waiting, c);
   bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }

@@ -1,7 +1,7 @@
-/* relay_connection: one accepted socket of derp-relay through its phases
- * TLS handshake -> HTTP request(s) -> DERP, and the server state the
- * connections share (private to relay_server.c, relay_connection.c and
- * relay_derp_io.c).
+/* relay_connection: the accepted sockets of derp-relay, each through its
+ * phases TLS handshake -> HTTP request(s) -> DERP, and what they share (the
+ * event loop, relay_core, the TLS context, the HTTP settings). relay_server
+ * owns one struct relay_connections and hands it every accepted socket.
  *
  * Why phases live here and not in a core: they are where bytes change hands
  * between OpenSSL and the sans-I/O parsers. The TLS handshake and the HTTP
@@ -30,7 +30,6 @@
 struct bufferevent;
 struct event;
 struct event_base;
-struct evconnlistener;
 
 enum relay_phase {
   RELAY_PHASE_TLS,     /* TLS handshake running */
@@ -46,7 +45,7 @@ union relay_peer_addr {
 };
 
 struct relay_connection {
-  struct relay_server *srv;
+  struct relay_connections *owner;
   /* Lists: `waiting` (not yet DERP: the TLS/HTTP deadline applies, oldest
    * first) or `derp` (relay_core's timers apply). */
   struct relay_connection *prev, *next;
@@ -76,17 +75,15 @@ struct relay_conn_list {
   size_t count;
 };
 
-struct relay_server {
+/* The connections of one server and what they share. The server fills in
+ * everything but the lists (which start empty); it creates and frees base,
+ * core and tls. */
+struct relay_connections {
   struct event_base *base;
-  struct evconnlistener *listener;
-  struct evconnlistener *plain_listener; /* --http-port, or NULL */
-  struct event *timer;
-  struct event *accept_pause; /* re-enables the listener after EMFILE */
   struct relay *core;
   struct relay_tls *tls;
   struct relay_http_settings http;
   uint64_t handshake_timeout_ms; /* TLS + HTTP, then each DERP handshake step */
-  uint64_t tick_ms;              /* the timer's longest sleep */
   struct relay_conn_list waiting, derp;
 };
 
@@ -97,7 +94,7 @@ void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *
 
 /* A new socket from the TLS listener, or (plain) from the --http-port one;
  * takes ownership of fd. */
-void relay_connection_accept(struct relay_server *s, int fd, const struct sockaddr *sa,
+void relay_connection_accept(struct relay_connections *cs, int fd, const struct sockaddr *sa,
                              int salen, bool plain);
 /* Write what relay_core has queued, as far as the socket takes it. */
 void relay_connection_flush(struct relay_connection *c, uint64_t now);
@@ -122,6 +119,6 @@ void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const 
 
 /* Turn relay_core's pending events into flushes and closes. Call after every
  * call into relay_core; the connection that made the call may be gone after. */
-void relay_server_pump(struct relay_server *s, uint64_t now);
+void relay_connections_pump(struct relay_connections *cs, uint64_t now);
 
 #endif

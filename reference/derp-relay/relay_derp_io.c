@@ -25,8 +25,8 @@ static void on_io(evutil_socket_t fd, short what, void *arg);
 static void arm(struct relay_connection *c, bool writable) {
   if (c->io_writable_armed == writable) return;
   event_del(c->io);
-  event_assign(c->io, c->srv->base, c->fd, EV_READ | EV_PERSIST | (writable ? EV_WRITE : 0), on_io,
-               c);
+  event_assign(c->io, c->owner->base, c->fd, EV_READ | EV_PERSIST | (writable ? EV_WRITE : 0),
+               on_io, c);
   event_add(c->io, NULL);
   c->io_writable_armed = writable;
   /* event_del dropped a pending activation for buffered records (derp_read). */
@@ -87,7 +87,7 @@ void relay_derp_io_write(struct relay_connection *c, uint64_t now) {
       return;
     }
     /* Broken pipe or reset: the read side sees the same end and reports it
-     * (freeing here could pull the connection from under relay_server_pump). */
+     * (freeing here could pull the connection from under relay_connections_pump). */
     ERR_clear_error();
     c->io_failed = true;
     shutdown(c->fd, SHUT_RDWR);
@@ -134,7 +134,7 @@ static bool derp_read(struct relay_connection *c, uint64_t now, char *reason, si
 static void on_io(evutil_socket_t fd, short what, void *arg) {
   (void)fd;
   struct relay_connection *c = arg;
-  struct relay_server *s = c->srv;
+  struct relay_connections *cs = c->owner;
   uint64_t now = relay_now_ms();
   char reason[160];
   bool readable = (what & EV_READ) || ((what & EV_WRITE) && c->read_wants_write);
@@ -144,7 +144,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg) {
     return;
   }
   if ((what & EV_WRITE) || ((what & EV_READ) && c->write_wants_read)) relay_derp_io_write(c, now);
-  relay_server_pump(s, now); /* c may be gone after this */
+  relay_connections_pump(cs, now); /* c may be gone after this */
 }
 
 bool relay_derp_io_start(struct relay_connection *c, uint64_t now) {
@@ -157,7 +157,7 @@ bool relay_derp_io_start(struct relay_connection *c, uint64_t now) {
     evbuffer_remove(out, c->preamble, pending);
     c->preamble_len = pending;
   }
-  c->io = event_new(c->srv->base, c->fd, EV_READ | EV_PERSIST, on_io, c);
+  c->io = event_new(c->owner->base, c->fd, EV_READ | EV_PERSIST, on_io, c);
   if (c->io == NULL || event_add(c->io, NULL) != 0) return false;
   /* Bytes that followed the HTTP head (fast start: ClientInfo) belong to
    * relay_core; the bufferevent goes (it owns neither the SSL nor the fd). */

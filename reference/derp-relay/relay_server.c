@@ -18,14 +18,23 @@
 
 #define NS_PER_MS 1000000
 
+struct relay_server {
+  struct evconnlistener *listener;
+  struct evconnlistener *plain_listener; /* --http-port, or NULL */
+  struct event *timer;
+  struct event *accept_pause; /* re-enables the listener after EMFILE */
+  uint64_t tick_ms;           /* the timer's longest sleep */
+  struct relay_connections conns;
+};
+
 static void core_log(void *ctx, const char *line) {
   (void)ctx;
   relay_log_printf("derp: %s", line);
 }
 
-void relay_server_pump(struct relay_server *s, uint64_t now) {
+void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
   struct relay_event ev;
-  while (relay_next_event(s->core, &ev)) {
+  while (relay_next_event(cs->core, &ev)) {
     struct relay_connection *c = relay_conn_user(ev.conn);
     if (ev.kind == RELAY_EVENT_OUTPUT) {
       relay_connection_flush(c, now);
@@ -42,9 +51,10 @@ void relay_server_pump(struct relay_server *s, uint64_t now) {
 
 /* Connections still in TLS or HTTP after --handshake-timeout are dropped
  * (oldest first, so the scan stops at the first one still in time). */
-static void expire_waiting(struct relay_server *s, uint64_t now) {
-  while (s->waiting.head != NULL && now - s->waiting.head->started_ms >= s->handshake_timeout_ms) {
-    struct relay_connection *c = s->waiting.head;
+static void expire_waiting(struct relay_connections *cs, uint64_t now) {
+  while (cs->waiting.head != NULL &&
+         now - cs->waiting.head->started_ms >= cs->handshake_timeout_ms) {
+    struct relay_connection *c = cs->waiting.head;
     char peer[64];
     relay_connection_peer_text(c, peer, sizeof peer);
     if (c->phase == RELAY_PHASE_TLS) {
@@ -68,22 +78,24 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
   (void)what;
   struct relay_server *s = arg;
   uint64_t now = relay_now_ms();
-  uint64_t next = relay_tick(s->core, now);
-  relay_server_pump(s, now);
-  expire_waiting(s, now);
+  uint64_t next = relay_tick(s->conns.core, now);
+  relay_connections_pump(&s->conns, now);
+  expire_waiting(&s->conns, now);
   arm_timer(s, now, next);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int salen, void *arg) {
   (void)l;
-  relay_connection_accept(arg, fd, sa, salen, false);
+  struct relay_server *s = arg;
+  relay_connection_accept(&s->conns, fd, sa, salen, false);
 }
 
 static void on_accept_plain(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                             int salen, void *arg) {
   (void)l;
-  relay_connection_accept(arg, fd, sa, salen, true);
+  struct relay_server *s = arg;
+  relay_connection_accept(&s->conns, fd, sa, salen, true);
 }
 
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg) {
@@ -117,14 +129,14 @@ static bool create_core(struct relay_server *s, const struct relay_server_config
   o.verify_clients = cfg->flags->verify_clients;
   o.allowed_keys = cfg->allowed;
   o.allowed_count = cfg->allowed_count;
-  o.handshake_timeout_ms = s->handshake_timeout_ms;
+  o.handshake_timeout_ms = s->conns.handshake_timeout_ms;
   o.write_timeout_ms = ns_to_ms(cfg->flags->tcp_write_timeout_ns);
   o.log = core_log;
-  s->core = relay_create(&o);
-  if (s->core == NULL) return false;
+  s->conns.core = relay_create(&o);
+  if (s->conns.core == NULL) return false;
   /* The timer must notice the shortest deadline relay_core can create
    * between two ticks: a handshake step or a write timeout. */
-  uint64_t shortest = s->handshake_timeout_ms;
+  uint64_t shortest = s->conns.handshake_timeout_ms;
   if (o.write_timeout_ms > 0 && o.write_timeout_ms < shortest) shortest = o.write_timeout_ms;
   s->tick_ms = shortest / 8;
   if (s->tick_ms < 5) s->tick_ms = 5;
@@ -139,7 +151,7 @@ static bool start_plain(struct relay_server *s, const struct relay_server_config
   int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->http_port, bound,
                                sizeof bound, err, errcap);
   if (fd < 0) return false;
-  s->plain_listener = evconnlistener_new(s->base, on_accept_plain, s,
+  s->plain_listener = evconnlistener_new(s->conns.base, on_accept_plain, s,
                                          LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
   if (s->plain_listener == NULL) {
     close(fd);
@@ -159,11 +171,11 @@ struct relay_server *relay_server_start(struct event_base *base,
     snprintf(err, errcap, "out of memory");
     return NULL;
   }
-  s->base = base;
-  s->tls = cfg->tls;
-  s->handshake_timeout_ms = ns_to_ms(cfg->flags->handshake_timeout_ns);
-  s->http.derp_enabled = cfg->flags->derp;
-  memcpy(s->http.server_public_key, cfg->keys->pub, DERP_KEY_LEN);
+  s->conns.base = base;
+  s->conns.tls = cfg->tls;
+  s->conns.handshake_timeout_ms = ns_to_ms(cfg->flags->handshake_timeout_ns);
+  s->conns.http.derp_enabled = cfg->flags->derp;
+  memcpy(s->conns.http.server_public_key, cfg->keys->pub, DERP_KEY_LEN);
   if (!create_core(s, cfg)) {
     snprintf(err, errcap, "cannot create the DERP relay core");
     relay_server_free(s);
@@ -204,10 +216,10 @@ void relay_server_free(struct relay_server *s) {
   if (s->listener != NULL) evconnlistener_free(s->listener);
   if (s->plain_listener != NULL) evconnlistener_free(s->plain_listener);
   /* relay_destroy does not notify anyone, so nothing is pumped here. */
-  free_list(&s->waiting, now);
-  free_list(&s->derp, now);
+  free_list(&s->conns.waiting, now);
+  free_list(&s->conns.derp, now);
   if (s->timer != NULL) event_free(s->timer);
   if (s->accept_pause != NULL) event_free(s->accept_pause);
-  if (s->core != NULL) relay_destroy(s->core);
+  if (s->conns.core != NULL) relay_destroy(s->conns.core);
   free(s);
 }
