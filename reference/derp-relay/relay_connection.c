@@ -323,3 +323,44 @@ void relay_connection_accept(struct relay_connections *cs, int fd, const struct 
   bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
+
+/* ---- all connections ------------------------------------------------ */
+
+void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
+  struct relay_event ev;
+  while (relay_next_event(cs->core, &ev)) {
+    struct relay_connection *c = relay_conn_user(ev.conn);
+    if (ev.kind == RELAY_EVENT_OUTPUT) {
+      relay_connection_flush(c, now);
+      continue;
+    }
+    /* relay_core has logged the reason with the connection's id. */
+    /* A full socket means a stuck reader (write timeout, queue overflow):
+     * reset rather than queue a FIN behind bytes it will never read. */
+    const uint8_t *p;
+    bool stuck = c->io_writable_armed || c->preamble_len > 0 || relay_conn_pending(ev.conn, &p) > 0;
+    relay_connection_free(c, now, stuck);
+  }
+}
+
+/* Connections still in TLS or HTTP after --handshake-timeout are dropped
+ * (oldest first, so the scan stops at the first one still in time). */
+void relay_connections_expire(struct relay_connections *cs, uint64_t now) {
+  while (cs->waiting.head != NULL &&
+         now - cs->waiting.head->started_ms >= cs->handshake_timeout_ms) {
+    struct relay_connection *c = cs->waiting.head;
+    char peer[64];
+    relay_connection_peer_text(c, peer, sizeof peer);
+    if (c->phase == RELAY_PHASE_TLS) {
+      relay_log_printf("http: TLS handshake error from %s: handshake timeout", peer);
+    } else {
+      relay_log_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
+    }
+    relay_connection_free(c, now, false);
+  }
+}
+
+void relay_connections_close_all(struct relay_connections *cs, uint64_t now) {
+  while (cs->waiting.head != NULL) relay_connection_free(cs->waiting.head, now, false);
+  while (cs->derp.head != NULL) relay_connection_free(cs->derp.head, now, false);
+}

@@ -120,5 +120,10 @@ void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const 
 /* Turn relay_core's pending events into flushes and closes. Call after every
  * call into relay_core; the connection that made the call may be gone after. */
 void relay_connections_pump(struct relay_connections *cs, uint64_t now);
+/* Drop the connections still in TLS or HTTP after the handshake timeout. */
+void relay_connections_expire(struct relay_connections *cs, uint64_t now);
+/* Close every connection (close_notify where the TLS session is up). Nothing
+ * is pumped: the caller destroys relay_core next. */
+void relay_connections_close_all(struct relay_connections *cs, uint64_t now);
 
 #endif

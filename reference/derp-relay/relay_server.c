@@ -32,40 +32,6 @@ static void core_log(void *ctx, const char *line) {
   relay_log_printf("derp: %s", line);
 }
 
-void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
-  struct relay_event ev;
-  while (relay_next_event(cs->core, &ev)) {
-    struct relay_connection *c = relay_conn_user(ev.conn);
-    if (ev.kind == RELAY_EVENT_OUTPUT) {
-      relay_connection_flush(c, now);
-      continue;
-    }
-    /* relay_core has logged the reason with the connection's id. */
-    /* A full socket means a stuck reader (write timeout, queue overflow):
-     * reset rather than queue a FIN behind bytes it will never read. */
-    const uint8_t *p;
-    bool stuck = c->io_writable_armed || c->preamble_len > 0 || relay_conn_pending(ev.conn, &p) > 0;
-    relay_connection_free(c, now, stuck);
-  }
-}
-
-/* Connections still in TLS or HTTP after --handshake-timeout are dropped
- * (oldest first, so the scan stops at the first one still in time). */
-static void expire_waiting(struct relay_connections *cs, uint64_t now) {
-  while (cs->waiting.head != NULL &&
-         now - cs->waiting.head->started_ms >= cs->handshake_timeout_ms) {
-    struct relay_connection *c = cs->waiting.head;
-    char peer[64];
-    relay_connection_peer_text(c, peer, sizeof peer);
-    if (c->phase == RELAY_PHASE_TLS) {
-      relay_log_printf("http: TLS handshake error from %s: handshake timeout", peer);
-    } else {
-      relay_log_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
-    }
-    relay_connection_free(c, now, false);
-  }
-}
-
 static void arm_timer(struct relay_server *s, uint64_t now, uint64_t next) {
   uint64_t wait = next > now ? next - now : 0;
   if (wait > s->tick_ms) wait = s->tick_ms;
@@ -80,7 +46,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
   uint64_t now = relay_now_ms();
   uint64_t next = relay_tick(s->conns.core, now);
   relay_connections_pump(&s->conns, now);
-  expire_waiting(&s->conns, now);
+  relay_connections_expire(&s->conns, now);
   arm_timer(s, now, next);
 }
 
@@ -206,18 +172,13 @@ struct relay_server *relay_server_start(struct event_base *base,
   return s;
 }
 
-static void free_list(struct relay_conn_list *l, uint64_t now) {
-  while (l->head != NULL) relay_connection_free(l->head, now, false);
-}
-
 void relay_server_free(struct relay_server *s) {
   if (s == NULL) return;
   uint64_t now = relay_now_ms();
   if (s->listener != NULL) evconnlistener_free(s->listener);
   if (s->plain_listener != NULL) evconnlistener_free(s->plain_listener);
   /* relay_destroy does not notify anyone, so nothing is pumped here. */
-  free_list(&s->conns.waiting, now);
-  free_list(&s->conns.derp, now);
+  relay_connections_close_all(&s->conns, now);
   if (s->timer != NULL) event_free(s->timer);
   if (s->accept_pause != NULL) event_free(s->accept_pause);
   if (s->conns.core != NULL) relay_destroy(s->conns.core);
