@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 
 #include "derp/http_head.h"
+#include "relay_derp_io.h"
 #include "relay_log.h"
 #include "relay_ready.h"
 

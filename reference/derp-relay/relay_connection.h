@@ -105,14 +105,6 @@ void relay_connection_free(struct relay_connection *c, uint64_t now, bool aborti
 /* "1.2.3.4:5678" / "[::1]:5678" for logs. */
 void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap);
 
-/* relay_derp_io.c: the DERP phase. _start takes over from the bufferevent
- * right after relay_conn_open (false: set-up failed, the connection is still
- * the caller's to free); the bytes already read after the HTTP head are fed
- * to relay_core. _write writes relay_core's queue. _stop releases the event.
- * Both feed relay_core: the caller pumps afterwards. */
-bool relay_derp_io_start(struct relay_connection *c, uint64_t now);
-void relay_derp_io_write(struct relay_connection *c, uint64_t now);
-void relay_derp_io_stop(struct relay_connection *c);
 /* The DERP phase ended from the socket's side (EOF, error): relay_core tells
  * the clients this one sent to, the connection is freed, events pumped. */
 void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason);

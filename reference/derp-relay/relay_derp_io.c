@@ -1,6 +1,5 @@
-/* The DERP phase of a connection: non-blocking SSL_read/SSL_write driven by
- * one libevent event per socket (see relay_connection.h for why the
- * bufferevent is dropped at the upgrade). */
+#include "relay_derp_io.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
