@@ -103,6 +103,33 @@ static void close_after_flush(struct relay_connection *c) {
   }
 }
 
+/* ---- DERP phase (the I/O is relay_derp_io.c's) ------------------------- */
+
+/* The DERP phase ended from the socket's side (EOF, error): relay_core tells
+ * the clients this one sent to, the connection is freed, events pumped. */
+static void peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
+  struct relay_connections *cs = c->owner;
+  c->peer_closed = true;
+  struct relay_conn *core = c->core;
+  c->core = NULL;
+  relay_conn_close(core, now, reason);
+  relay_connection_free(c, now, false);
+  relay_connections_pump(cs, now);
+}
+
+static void on_derp_io(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  struct relay_connection *c = arg;
+  struct relay_connections *cs = c->owner;
+  uint64_t now = relay_now_ms();
+  char reason[160];
+  if (!relay_derp_io_ready(c, what, now, reason, sizeof reason)) {
+    peer_gone(c, now, reason);
+    return;
+  }
+  relay_connections_pump(cs, now); /* c may be gone after this */
+}
+
 /* ---- HTTP phase -------------------------------------------------------- */
 
 /* False when the connection could not be set up (it is freed then). */
@@ -136,7 +163,7 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   relay_conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
   relay_conn_list_append(&cs->derp, c);
-  if (!relay_derp_io_start(c, now)) {
+  if (!relay_derp_io_start(c, now, on_derp_io)) {
     relay_log_printf("derp: conn %llu: cannot set up its socket events; closing it",
                      (unsigned long long)relay_conn_id(c->core));
     relay_connection_free(c, now, true);
@@ -212,16 +239,6 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
     }
   }
   return false;
-}
-
-void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason) {
-  struct relay_connections *cs = c->owner;
-  c->peer_closed = true;
-  struct relay_conn *core = c->core;
-  c->core = NULL;
-  relay_conn_close(core, now, reason);
-  relay_connection_free(c, now, false);
-  relay_connections_pump(cs, now);
 }
 
 /* ---- libevent callbacks ------------------------------------------------ */
@@ -325,7 +342,7 @@ void relay_connection_accept(struct relay_connections *cs, int fd, const struct 
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
-/* ---- all connections ------------------------------------------------ */
+/* ---- all connections --------------------------------------------------- */
 
 void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
   struct relay_event ev;

@@ -105,9 +105,6 @@ void relay_connection_free(struct relay_connection *c, uint64_t now, bool aborti
 /* "1.2.3.4:5678" / "[::1]:5678" for logs. */
 void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap);
 
-/* The DERP phase ended from the socket's side (EOF, error): relay_core tells
- * the clients this one sent to, the connection is freed, events pumped. */
-void relay_connection_peer_gone(struct relay_connection *c, uint64_t now, const char *reason);
 
 /* Turn relay_core's pending events into flushes and closes. Call after every
  * call into relay_core; the connection that made the call may be gone after. */

@@ -17,15 +17,13 @@
 /* Records read per wake-up before other sockets get their turn. */
 #define READS_PER_WAKEUP 64
 
-static void on_io(evutil_socket_t fd, short what, void *arg);
-
 /* The event waits for readability always, for writability only while a write
  * (or a read that needs to write) is blocked. */
 static void arm(struct relay_connection *c, bool writable) {
   if (c->io_writable_armed == writable) return;
   event_del(c->io);
-  event_assign(c->io, c->owner->base, c->fd, EV_READ | EV_PERSIST | (writable ? EV_WRITE : 0),
-               on_io, c);
+  event_assign(c->io, event_get_base(c->io), c->fd,
+               EV_READ | EV_PERSIST | (writable ? EV_WRITE : 0), event_get_callback(c->io), c);
   event_add(c->io, NULL);
   c->io_writable_armed = writable;
   /* event_del dropped a pending activation for buffered records (derp_read). */
@@ -130,23 +128,19 @@ static bool derp_read(struct relay_connection *c, uint64_t now, char *reason, si
   return true;
 }
 
-static void on_io(evutil_socket_t fd, short what, void *arg) {
-  (void)fd;
-  struct relay_connection *c = arg;
-  struct relay_connections *cs = c->owner;
-  uint64_t now = relay_now_ms();
-  char reason[160];
+bool relay_derp_io_ready(struct relay_connection *c, short what, uint64_t now, char *reason,
+                         size_t cap) {
   bool readable = (what & EV_READ) || ((what & EV_WRITE) && c->read_wants_write);
   if (readable && relay_conn_state(c->core) != RELAY_CONN_CLOSED &&
-      !derp_read(c, now, reason, sizeof reason)) {
-    relay_connection_peer_gone(c, now, c->io_failed ? "write failed" : reason);
-    return;
+      !derp_read(c, now, reason, cap)) {
+    if (c->io_failed) snprintf(reason, cap, "write failed");
+    return false;
   }
   if ((what & EV_WRITE) || ((what & EV_READ) && c->write_wants_read)) relay_derp_io_write(c, now);
-  relay_connections_pump(cs, now); /* c may be gone after this */
+  return true;
 }
 
-bool relay_derp_io_start(struct relay_connection *c, uint64_t now) {
+bool relay_derp_io_start(struct relay_connection *c, uint64_t now, event_callback_fn on_ready) {
   struct evbuffer *out = bufferevent_get_output(c->bev);
   struct evbuffer *in = bufferevent_get_input(c->bev);
   size_t pending = evbuffer_get_length(out);
@@ -156,7 +150,7 @@ bool relay_derp_io_start(struct relay_connection *c, uint64_t now) {
     evbuffer_remove(out, c->preamble, pending);
     c->preamble_len = pending;
   }
-  c->io = event_new(c->owner->base, c->fd, EV_READ | EV_PERSIST, on_io, c);
+  c->io = event_new(bufferevent_get_base(c->bev), c->fd, EV_READ | EV_PERSIST, on_ready, c);
   if (c->io == NULL || event_add(c->io, NULL) != 0) return false;
   /* Bytes that followed the HTTP head (fast start: ClientInfo) belong to
    * relay_core; the bufferevent goes (it owns neither the SSL nor the fd). */

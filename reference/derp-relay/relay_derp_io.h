@@ -5,16 +5,24 @@
 #define DERP_RELAY_DERP_IO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <event2/event.h>
 
 struct relay_connection;
 
 /* _start takes over from the bufferevent right after relay_conn_open (false:
  * set-up failed, the connection is still the caller's to free); the bytes
- * already read after the HTTP head are fed to relay_core. _write writes
- * relay_core's queue. _stop releases the event. Both feed relay_core: the
- * caller pumps afterwards. */
-bool relay_derp_io_start(struct relay_connection *c, uint64_t now);
+ * already read after the HTTP head are fed to relay_core. The socket's event
+ * calls on_ready(fd, what, c), which calls _ready: it reads into relay_core
+ * and writes relay_core's queue as the socket allows, and returns false when
+ * the stream ended (reason set: "EOF", the TLS error, "write failed"; the
+ * caller closes). _write writes relay_core's queue. _stop releases the event.
+ * _start, _ready and _write feed relay_core: the caller pumps afterwards. */
+bool relay_derp_io_start(struct relay_connection *c, uint64_t now, event_callback_fn on_ready);
+bool relay_derp_io_ready(struct relay_connection *c, short what, uint64_t now, char *reason,
+                         size_t cap);
 void relay_derp_io_write(struct relay_connection *c, uint64_t now);
 void relay_derp_io_stop(struct relay_connection *c);
 
