@@ -32,7 +32,7 @@ uint64_t relay_now_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void relay_conn_list_append(struct relay_conn_list *l, struct relay_connection *c) {
+static void conn_list_append(struct relay_conn_list *l, struct relay_connection *c) {
   c->next = NULL;
   c->prev = l->tail;
   if (l->tail != NULL) {
@@ -44,7 +44,7 @@ void relay_conn_list_append(struct relay_conn_list *l, struct relay_connection *
   l->count++;
 }
 
-void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *c) {
+static void conn_list_remove(struct relay_conn_list *l, struct relay_connection *c) {
   if (c->prev != NULL) {
     c->prev->next = c->next;
   } else {
@@ -59,7 +59,8 @@ void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *
   l->count--;
 }
 
-void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap) {
+/* "1.2.3.4:5678" / "[::1]:5678" for logs. */
+static void peer_text(const struct relay_connection *c, char *out, size_t cap) {
   if (!relay_format_sockaddr(&c->peer.sa, out, cap)) snprintf(out, cap, "?");
 }
 
@@ -67,8 +68,11 @@ static struct relay_conn_list *list_of(struct relay_connection *c) {
   return c->phase == RELAY_PHASE_DERP ? &c->owner->derp : &c->owner->waiting;
 }
 
-void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive) {
-  relay_conn_list_remove(list_of(c), c);
+/* Tear the connection down and free it; `abortive` resets the TCP connection
+ * (nothing more can be delivered: a stuck reader), otherwise a close_notify
+ * is attempted. Releases the relay_core handle if there is one. */
+static void connection_free(struct relay_connection *c, uint64_t now, bool abortive) {
+  conn_list_remove(list_of(c), c);
   if (c->core != NULL) relay_conn_close(c->core, now, NULL);
   if (c->bev != NULL) bufferevent_free(c->bev); /* it owns neither fd nor SSL */
   relay_derp_io_stop(c);
@@ -89,7 +93,8 @@ void relay_connection_free(struct relay_connection *c, uint64_t now, bool aborti
 
 /* ---- output ------------------------------------------------------------ */
 
-void relay_connection_flush(struct relay_connection *c, uint64_t now) {
+/* Write what relay_core has queued, as far as the socket takes it. */
+static void connection_flush(struct relay_connection *c, uint64_t now) {
   if (c->phase == RELAY_PHASE_DERP) relay_derp_io_write(c, now);
 }
 
@@ -99,7 +104,7 @@ static void close_after_flush(struct relay_connection *c) {
   bufferevent_disable(c->bev, EV_READ);
   bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
   if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-    relay_connection_free(c, relay_now_ms(), false);
+    connection_free(c, relay_now_ms(), false);
   }
 }
 
@@ -113,7 +118,7 @@ static void peer_gone(struct relay_connection *c, uint64_t now, const char *reas
   struct relay_conn *core = c->core;
   c->core = NULL;
   relay_conn_close(core, now, reason);
-  relay_connection_free(c, now, false);
+  connection_free(c, now, false);
   relay_connections_pump(cs, now);
 }
 
@@ -139,7 +144,7 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   c->core = relay_conn_open(cs->core, now, c);
   if (c->core == NULL) {
     relay_log_printf("derp: out of memory for a connection; closing it");
-    relay_connection_free(c, now, true);
+    connection_free(c, now, true);
     return false;
   }
   uint8_t ip16[16] = {0};
@@ -154,19 +159,19 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   }
   relay_conn_set_remote(c->core, ip16, port);
   char peer[64];
-  relay_connection_peer_text(c, peer, sizeof peer);
+  peer_text(c, peer, sizeof peer);
   /* relay_core's log lines name the connection by id: this ties it to the
    * peer's address. */
   relay_log_printf("derp: conn %llu: upgrade from %s%s", (unsigned long long)relay_conn_id(c->core),
                    peer, d->fast_start ? " (fast start)" : "");
   relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
-  relay_conn_list_remove(&cs->waiting, c);
+  conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
-  relay_conn_list_append(&cs->derp, c);
+  conn_list_append(&cs->derp, c);
   if (!relay_derp_io_start(c, now, on_derp_io)) {
     relay_log_printf("derp: conn %llu: cannot set up its socket events; closing it",
                      (unsigned long long)relay_conn_id(c->core));
-    relay_connection_free(c, now, true);
+    connection_free(c, now, true);
     return false;
   }
   return true;
@@ -176,7 +181,7 @@ static void reject_head(struct relay_connection *c, enum http_head_status st) {
   uint8_t resp[RELAY_HTTP_RESPONSE_MAX];
   struct byte_writer w = byte_writer_init(resp, sizeof resp);
   char peer[64];
-  relay_connection_peer_text(c, peer, sizeof peer);
+  peer_text(c, peer, sizeof peer);
   relay_log_printf("http: bad request from %s: %s", peer, http_head_status_str(st));
   if (relay_http_write_rejection(st, &w) == RELAY_HTTP_OK) {
     bufferevent_write(c->bev, resp, w.len);
@@ -256,7 +261,7 @@ static void on_write(struct bufferevent *bev, void *arg) {
   struct relay_connection *c = arg;
   if (c->phase == RELAY_PHASE_CLOSING) {
     if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-      relay_connection_free(c, relay_now_ms(), false);
+      connection_free(c, relay_now_ms(), false);
     }
     return;
   }
@@ -270,7 +275,7 @@ static void on_write(struct bufferevent *bev, void *arg) {
 
 static void log_handshake_error(struct relay_connection *c, short what) {
   char peer[64], why[RELAY_TLS_NOTE_MAX];
-  relay_connection_peer_text(c, peer, sizeof peer);
+  peer_text(c, peer, sizeof peer);
   unsigned long e = bufferevent_get_openssl_error(c->bev);
   if (e == 0 && (what & BEV_EVENT_ERROR) && errno != 0 && !(what & BEV_EVENT_EOF)) {
     snprintf(why, sizeof why, "%s", strerror(errno));
@@ -296,10 +301,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg) {
   c->peer_closed = true;
   if (c->phase == RELAY_PHASE_TLS) {
     log_handshake_error(c, what);
-    relay_connection_free(c, now, false);
+    connection_free(c, now, false);
     return;
   }
-  relay_connection_free(c, now, false);
+  connection_free(c, now, false);
 }
 
 void relay_connection_accept(struct relay_connections *cs, int fd, const struct sockaddr *sa,
@@ -337,7 +342,7 @@ void relay_connection_accept(struct relay_connections *cs, int fd, const struct 
   }
   /* A peer that closes without close_notify is an EOF, not an error. */
   if (!plain) bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
-  relay_conn_list_append(&cs->waiting, c);
+  conn_list_append(&cs->waiting, c);
   bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -349,7 +354,7 @@ void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
   while (relay_next_event(cs->core, &ev)) {
     struct relay_connection *c = relay_conn_user(ev.conn);
     if (ev.kind == RELAY_EVENT_OUTPUT) {
-      relay_connection_flush(c, now);
+      connection_flush(c, now);
       continue;
     }
     /* relay_core has logged the reason with the connection's id. */
@@ -357,7 +362,7 @@ void relay_connections_pump(struct relay_connections *cs, uint64_t now) {
      * reset rather than queue a FIN behind bytes it will never read. */
     const uint8_t *p;
     bool stuck = c->io_writable_armed || c->preamble_len > 0 || relay_conn_pending(ev.conn, &p) > 0;
-    relay_connection_free(c, now, stuck);
+    connection_free(c, now, stuck);
   }
 }
 
@@ -368,17 +373,17 @@ void relay_connections_expire(struct relay_connections *cs, uint64_t now) {
          now - cs->waiting.head->started_ms >= cs->handshake_timeout_ms) {
     struct relay_connection *c = cs->waiting.head;
     char peer[64];
-    relay_connection_peer_text(c, peer, sizeof peer);
+    peer_text(c, peer, sizeof peer);
     if (c->phase == RELAY_PHASE_TLS) {
       relay_log_printf("http: TLS handshake error from %s: handshake timeout", peer);
     } else {
       relay_log_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
     }
-    relay_connection_free(c, now, false);
+    connection_free(c, now, false);
   }
 }
 
 void relay_connections_close_all(struct relay_connections *cs, uint64_t now) {
-  while (cs->waiting.head != NULL) relay_connection_free(cs->waiting.head, now, false);
-  while (cs->derp.head != NULL) relay_connection_free(cs->derp.head, now, false);
+  while (cs->waiting.head != NULL) connection_free(cs->waiting.head, now, false);
+  while (cs->derp.head != NULL) connection_free(cs->derp.head, now, false);
 }

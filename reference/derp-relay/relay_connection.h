@@ -44,6 +44,8 @@ union relay_peer_addr {
   struct sockaddr_in6 in6;
 };
 
+/* One accepted socket. relay_derp_io.c (the DERP phase) works on these fields
+ * too; it calls nothing in relay_connection.c. */
 struct relay_connection {
   struct relay_connections *owner;
   /* Lists: `waiting` (not yet DERP: the TLS/HTTP deadline applies, oldest
@@ -87,25 +89,13 @@ struct relay_connections {
   struct relay_conn_list waiting, derp;
 };
 
+/* The monotonic clock relay_core and the timeouts run on, in milliseconds. */
 uint64_t relay_now_ms(void);
-
-void relay_conn_list_append(struct relay_conn_list *l, struct relay_connection *c);
-void relay_conn_list_remove(struct relay_conn_list *l, struct relay_connection *c);
 
 /* A new socket from the TLS listener, or (plain) from the --http-port one;
  * takes ownership of fd. */
 void relay_connection_accept(struct relay_connections *cs, int fd, const struct sockaddr *sa,
                              int salen, bool plain);
-/* Write what relay_core has queued, as far as the socket takes it. */
-void relay_connection_flush(struct relay_connection *c, uint64_t now);
-/* Tear the connection down and free it; `abortive` resets the TCP connection
- * (nothing more can be delivered: a stuck reader), otherwise a close_notify
- * is attempted. Releases the relay_core handle if there is one. */
-void relay_connection_free(struct relay_connection *c, uint64_t now, bool abortive);
-/* "1.2.3.4:5678" / "[::1]:5678" for logs. */
-void relay_connection_peer_text(const struct relay_connection *c, char *out, size_t cap);
-
-
 /* Turn relay_core's pending events into flushes and closes. Call after every
  * call into relay_core; the connection that made the call may be gone after. */
 void relay_connections_pump(struct relay_connections *cs, uint64_t now);
