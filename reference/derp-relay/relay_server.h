@@ -1,8 +1,10 @@
-/* relay_server: the TLS listener of derp-relay and the event pump between
- * libevent and the sans-I/O cores.
+/* relay_server: derp-relay's listeners (TLS, and plain HTTP with
+ * --http-port), relay_core and the timer that drives it. Accepted sockets go
+ * to relay_connection (which also turns relay_core's events into writes and
+ * closes), their DERP phase to relay_derp_io; neither calls back here.
  *
  * Why this split: every decision is a core's (relay_http routes requests,
- * relay_core runs DERP and its timers); the server owns only what cannot be
+ * relay_core runs DERP and its timers); the shell owns only what cannot be
  * sans-I/O: sockets, the TLS records, the clock, one timer, and the order in
  * which the cores' events are turned into writes and closes. One event loop,
  * one thread: a slow or hostile client can cost others CPU time, never a
