@@ -60,17 +60,6 @@ void client_tls_setup_for(const struct derp_node *n, enum client_profile profile
   }
 }
 
-const char *client_verify_kind_name(enum client_verify_kind k) {
-  switch (k) {
-  case CLIENT_VERIFY_PIN: return "pin";
-  case CLIENT_VERIFY_CA: return "ca";
-  case CLIENT_VERIFY_NAME: return "name";
-  case CLIENT_VERIFY_GO_TLS: return "go-tls";
-  case CLIENT_VERIFY_NONE: return "none";
-  }
-  return "?";
-}
-
 const char *client_verify_kind_text(enum client_verify_kind k) {
   switch (k) {
   case CLIENT_VERIFY_PIN: return "sha256-raw pin";

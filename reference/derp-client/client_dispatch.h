@@ -49,7 +49,6 @@ struct client_tls_setup {
 void client_tls_setup_for(const struct derp_node *n, enum client_profile profile, bool legacy_tls,
                           struct client_tls_setup *out);
 
-const char *client_verify_kind_name(enum client_verify_kind k);
 /* For people: "CA roots for the HostName", ... */
 const char *client_verify_kind_text(enum client_verify_kind k);
 

@@ -13,10 +13,6 @@ static const char *const mode_names[] = {"connect", "send", "recv", "ping", "stu
 static const char *const profile_names[] = {"current", "tailscale-1.82", "tailscale-1.84",
                                             "debug-legacy", "tailscale-1.80"};
 
-const char *client_mode_name(enum client_mode m) {
-  return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
-}
-
 const char *client_profile_name(enum client_profile p) {
   return (unsigned)p < sizeof profile_names / sizeof profile_names[0] ? profile_names[p] : "?";
 }

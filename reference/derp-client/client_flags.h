@@ -71,7 +71,6 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
                                             char *err, size_t err_cap);
 const char *client_flags_usage(void);
 
-const char *client_mode_name(enum client_mode m);
 const char *client_profile_name(enum client_profile p);
 bool client_profile_from_name(const char *name, enum client_profile *out);
 

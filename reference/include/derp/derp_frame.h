@@ -231,8 +231,6 @@ enum derp_decode_status {
   DERP_DECODE_BAD_MAGIC,  /* ServerKey without the DERP magic */
 };
 
-const char *derp_decode_status_name(enum derp_decode_status s);
-
 struct derp_client_info {
   uint8_t key[DERP_KEY_LEN];
   uint8_t nonce[DERP_NONCE_LEN];

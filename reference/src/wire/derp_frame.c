@@ -386,17 +386,6 @@ bool derp_encode_restarting(struct byte_writer *w, uint32_t reconnect_in_ms,
 
 /* ---- decoders -------------------------------------------------------- */
 
-const char *derp_decode_status_name(enum derp_decode_status s) {
-  switch (s) {
-    case DERP_DECODE_OK: return "ok";
-    case DERP_DECODE_SHORT: return "short";
-    case DERP_DECODE_LONG: return "long";
-    case DERP_DECODE_WRONG_SIZE: return "wrong size";
-    case DERP_DECODE_BAD_MAGIC: return "bad magic";
-  }
-  return "unknown";
-}
-
 enum derp_decode_status derp_decode_server_key(const uint8_t *p, size_t n,
                                                uint8_t server_pub[DERP_KEY_LEN]) {
   ENSURE(n >= DERP_SERVER_KEY_MIN_LEN, DERP_DECODE_SHORT);
