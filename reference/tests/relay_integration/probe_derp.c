@@ -223,11 +223,3 @@ bool probe_derp_send_packet(struct probe_derp *d, const uint8_t dst[DERP_KEY_LEN
   free(buf);
   return ok;
 }
-
-bool probe_derp_send_raw_frame(struct probe_derp *d, uint8_t type, const uint8_t *payload,
-                               uint32_t len) {
-  uint8_t hdr[DERP_FRAME_HEADER_LEN];
-  struct byte_writer w = byte_writer_init(hdr, sizeof hdr);
-  return derp_frame_header_encode(&w, type, len) && probe_write_all(&d->conn, hdr, w.len) &&
-         (len == 0 || probe_write_all(&d->conn, payload, len));
-}

@@ -55,8 +55,5 @@ enum probe_derp_result probe_derp_recv_packet(struct probe_derp *d, struct derp_
 
 bool probe_derp_send_packet(struct probe_derp *d, const uint8_t dst[DERP_KEY_LEN],
                             const uint8_t *pkt, size_t len);
-/* A frame exactly as given, for malformed input. */
-bool probe_derp_send_raw_frame(struct probe_derp *d, uint8_t type, const uint8_t *payload,
-                               uint32_t len);
 
 #endif

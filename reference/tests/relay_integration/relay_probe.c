@@ -27,7 +27,6 @@ struct cli {
   int repeat;
   size_t size;
   const char *key_hex;
-  const char *frame;  /* --frame TYPE:LEN for malformed (hex type, decimal length) */
   char **rest;
   int nrest;
 };
@@ -41,8 +40,6 @@ static int usage(void) {
           "  upgrade ADDR        GET /derp + DERP handshake; print the keys seen\n"
           "  http ADDR 'M PATH' [Header: v]...   one request, print the raw response\n"
           "  exchange ADDR       two clients send each other a packet\n"
-          "  malformed ADDR [--frame TYPE:LEN]  a bad frame (default 4:10, a short\n"
-          "                      SendPacket) is cut off, two others keep working\n"
           "  same-key ADDR       a second connection with a key replaces the first\n"
           "  slow-reader ADDR    a client that never reads is cut off, others keep working\n"
           "                      (--repeat N: send only N packets, wait for the write timeout)\n"
@@ -83,8 +80,6 @@ static bool parse_cli(int argc, char **argv, struct cli *c) {
       c->size = (size_t)strtoul(v, NULL, 10);
     } else if (strcmp(a, "--key") == 0) {
       c->key_hex = v;
-    } else if (strcmp(a, "--frame") == 0) {
-      c->frame = v;
     } else if (strcmp(a, "--rcvbuf") == 0) {
       c->tls.rcvbuf = atoi(v);
     } else if (strcmp(a, "--timeout") == 0) {
@@ -221,28 +216,6 @@ static int cmd_exchange(struct cli *c) {
   printf("%s %zu\n", ok ? "exchanged" : "exchange_failed", c->size);
   close_n(d, 2);
   return ok ? 0 : 1;
-}
-
-/* One client sends a frame the relay must refuse (default: a SendPacket of
- * 10 bytes; --frame 10:0 is a WatchConns from a non-mesh client, ...); it
- * must be cut off while two others keep exchanging packets. */
-static int cmd_malformed(struct cli *c) {
-  unsigned type = DERP_FRAME_SEND_PACKET, len = 10;
-  if (c->frame != NULL && sscanf(c->frame, "%x:%u", &type, &len) != 2) return usage();
-  if (type > 0xff || len > 4096) return usage();
-  struct probe_derp d[3];
-  if (connect_n(c, d, 3) != 0) return 1;
-  static uint8_t junk[4096];
-  bool sent = probe_derp_send_raw_frame(&d[0], (uint8_t)type, junk, len);
-  struct derp_frame f;
-  enum probe_derp_result r = probe_derp_read_frame(&d[0], &f);
-  while (r == PROBE_DERP_OK && f.type == DERP_FRAME_KEEP_ALIVE) r = probe_derp_read_frame(&d[0], &f);
-  bool cut = sent && r == PROBE_DERP_CLOSED;
-  printf("malformed_peer %s\n", cut ? "closed" : "not_closed");
-  bool others = relay_one(&d[1], &d[2], 100, 3) && relay_one(&d[2], &d[1], 100, 4);
-  printf("others %s\n", others ? "working" : "broken");
-  close_n(d, 3);
-  return cut && others ? 0 : 1;
 }
 
 static int cmd_same_key(struct cli *c) {
@@ -390,7 +363,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "upgrade") == 0) return cmd_upgrade(&c);
   if (strcmp(cmd, "http") == 0) return cmd_http(&c);
   if (strcmp(cmd, "exchange") == 0) return cmd_exchange(&c);
-  if (strcmp(cmd, "malformed") == 0) return cmd_malformed(&c);
   if (strcmp(cmd, "same-key") == 0) return cmd_same_key(&c);
   if (strcmp(cmd, "slow-reader") == 0) return cmd_slow_reader(&c, c.repeat > 1);
   if (strcmp(cmd, "idle-handshake") == 0) return cmd_idle_handshake(&c);
