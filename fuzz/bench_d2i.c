@@ -2,7 +2,7 @@
  * OpenSSL's d2i_X509 alone gets through the certificates in the same inputs.
  *
  * Usage: bench_d2i LAYOUT SECONDS FILE_OR_DIR...
- *   LAYOUT   cert_fields | metacert_parse | pin_verify: how a target's input
+ *   LAYOUT   cert_fields | metacert | pin_verify: how a target's input
  *            carries its certificates (see the layout comment of fuzz/<t>.c)
  * Prints one line: "bench_d2i: <layout> <inputs> inputs, <certs> certs,
  * <d2i>/s d2i_X509, <inputs>/s inputs" — inputs/s is the rate a target that
@@ -50,7 +50,7 @@ static bool split(const char *layout, struct input *in) {
     if (in->len) in->certs[in->n_certs++] = (struct cert_ref){in->data, in->len};
     return true;
   }
-  if (strcmp(layout, "metacert_parse") == 0) {
+  if (strcmp(layout, "metacert") == 0) {
     struct metacert_fuzz_input m;
     if (metacert_fuzz_decode(in->data, in->len, &m)) take_certs(m.certs, m.n_certs, in);
     return true;
@@ -104,7 +104,7 @@ static double seconds_now(void) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: bench_d2i cert_fields|metacert_parse|pin_verify SECONDS FILE_OR_DIR...\n");
+    fprintf(stderr, "usage: bench_d2i cert_fields|metacert|pin_verify SECONDS FILE_OR_DIR...\n");
     return 2;
   }
   const char *layout = argv[1];

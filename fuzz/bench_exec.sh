@@ -65,7 +65,7 @@ for t in "${targets[@]}"; do
   rate=$(awk -v u="${units:-0}" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", u / (b - a)}')
   floor="-" share="-" note=""
   case "$t" in
-    cert_fields|metacert_parse|pin_verify)
+    cert_fields|metacert|pin_verify)
       line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$t" "$secs" "$ROOT/corpus/$t" 2>&1 || true)
       floor=$(sed -n 's/.*, \([0-9]*\)\/s inputs$/\1/p' <<<"$line")
       note=$(sed -n 's/.*, \([0-9]*\/s d2i_X509\),.*/\1/p' <<<"$line")

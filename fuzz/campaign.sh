@@ -4,7 +4,7 @@
 # Usage: fuzz/campaign.sh TARGET [--engine libfuzzer|afl] [--time DURATION] [--jobs N]
 #                        [--coverage] [--build-dir DIR] [--no-merge] [--help]
 #
-#   TARGET        a fuzz target (fuzz/TARGET.c), e.g. pin_verify, derp_frames_server
+#   TARGET        a fuzz target (fuzz/TARGET.c), e.g. pin_verify, relay_core
 #   --engine      libfuzzer (default) or afl
 #   --time        wall-clock budget: 90 (seconds), 30s, 10m, 1h (default 10m)
 #   --jobs N      parallel workers: libFuzzer -fork=N, AFL++ one main + N-1 secondaries

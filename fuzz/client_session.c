@@ -1,4 +1,4 @@
-/* Fuzz target derp_frames_client: relay bytes into the client session.
+/* Fuzz target client_session: relay bytes into the client session.
  *
  * Set-up (deterministic: fixed keys, a counter for nonces): client A of
  * fuzz_keys.h talks to the fixed server key, through fast start or the slow

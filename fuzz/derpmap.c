@@ -1,4 +1,4 @@
-/* Fuzz target derpmap_json: DERPMap text (any of the JSON forms, and the
+/* Fuzz target derpmap: DERPMap text (any of the JSON forms, and the
  * comma-separated node flags) into the client's map, dial plan and TLS plan.
  *
  * Input: the text itself, given to both derp_map_parse and

@@ -1,5 +1,5 @@
-/* Decoders of the pin_verify and metacert_parse input layouts (see the
- * layout comments in pin_verify.c and metacert_parse.c). */
+/* Decoders of the pin_verify and metacert input layouts (see the
+ * layout comments in pin_verify.c and metacert.c). */
 #include "fuzz_inputs.h"
 
 #include <openssl/evp.h>

@@ -1,7 +1,7 @@
 /* fuzz_inputs: the byte layouts of the certificate fuzz targets, decoded in
  * one place.
  *
- * Why shared: the fuzz targets (pin_verify.c, metacert_parse.c) and the
+ * Why shared: the fuzz targets (pin_verify.c, metacert.c) and the
  * upstream comparison (oracle_dump.c, read by the Go pin oracle) must see
  * the same certificates, pin, server name and clock in a corpus file; one
  * decoder keeps them from drifting. The layouts themselves are documented at

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define FUZZ_SERVER_SECRET_FILL 0x11
-/* Clients A, B, C of derp_frames_server; A is also derp_frames_client's. */
+/* Clients A, B, C of relay_core; A is also client_session's. */
 #define FUZZ_CLIENT_SECRET_FILL(i) (0x21 + 0x10 * (i))
 #define FUZZ_MESH_KEY_FILL 0x5a
 #define FUZZ_HOST "127.0.0.1"

@@ -1,4 +1,4 @@
-/* Seeds for the certificate targets (cert_fields, metacert_parse, pin_verify): every
+/* Seeds for the certificate targets (cert_fields, metacert, pin_verify): every
  * certificate shape the spec cares about, made by the harness factory with a
  * fixed seed at GEN_NOW, plus broken DER around them. */
 #include <openssl/asn1.h>
@@ -159,7 +159,7 @@ static void gen_cert_fields(struct corpus_sink *s) {
   corpus_put(s, "cert_fields", "not-der", (const uint8_t *)"-----BEGIN CERTIFICATE-----\n", 28);
 }
 
-/* metacert_parse layout: control, key[32], u16 version, u64 now, certs. */
+/* metacert layout: control, key[32], u16 version, u64 now, certs. */
 static void meta_seed(struct corpus_sink *s, const char *name, uint8_t control, uint16_t version, int64_t now,
                       const enum shape *list, size_t n) {
   uint8_t buf[16384];
@@ -172,7 +172,7 @@ static void meta_seed(struct corpus_sink *s, const char *name, uint8_t control, 
   for (size_t i = 0; i < n && ok; i++)
     ok = byte_writer_u16be(&w, (uint16_t)certs[list[i]].len) &&
          byte_writer_bytes(&w, certs[list[i]].bytes, certs[list[i]].len);
-  corpus_put_writer(s, "metacert_parse", name, &w, ok);
+  corpus_put_writer(s, "metacert", name, &w, ok);
 }
 
 static void gen_metacert(struct corpus_sink *s) {
@@ -263,7 +263,7 @@ static void gen_pin(struct corpus_sink *s) {
 }
 
 bool gen_cert_seeds(struct corpus_sink *s) {
-  if (s->only && strcmp(s->only, "cert_fields") != 0 && strcmp(s->only, "metacert_parse") != 0 &&
+  if (s->only && strcmp(s->only, "cert_fields") != 0 && strcmp(s->only, "metacert") != 0 &&
       strcmp(s->only, "pin_verify") != 0)
     return true;
   if (!make_all(s)) return false;

@@ -1,4 +1,4 @@
-/* Seeds for the DERP frame targets (derp_frames_server, derp_frames_client):
+/* Seeds for the DERP frame targets (relay_core, client_session):
  * command scripts in the targets' input layout, carrying frames built with
  * the derp_frame encoders and boxes sealed with the fixed keys of
  * fuzz_keys.h, so handshakes in the seeds really succeed. */
@@ -88,7 +88,7 @@ static void emit(struct corpus_sink *s, const char *target, const char *name, st
   corpus_put_writer(s, target, name, &sc->w, sc->ok);
 }
 
-/* ---- derp_frames_server ---- */
+/* ---- relay_core ---- */
 
 #define FEED(slot) ((uint8_t)(slot))
 #define JSON_HANDSHAKE(slot) ((uint8_t)(0x60 | (slot)))
@@ -103,7 +103,7 @@ static void feed_frames(struct script *sc, uint8_t op, struct frames *f) {
 }
 
 static void gen_server(struct corpus_sink *s, const struct keys *k) {
-  const char *t = "derp_frames_server";
+  const char *t = "relay_core";
   struct script sc;
   struct frames f;
   uint8_t pkt[256];
@@ -293,7 +293,7 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   }
 }
 
-/* ---- derp_frames_client ---- */
+/* ---- client_session ---- */
 
 #define CFEED 0
 #define CSEND 1
@@ -323,7 +323,7 @@ static void all_server_frames(struct frames *f, const struct keys *k) {
 }
 
 static void gen_client(struct corpus_sink *s, const struct keys *k) {
-  const char *t = "derp_frames_client";
+  const char *t = "client_session";
   struct script sc;
   struct frames f;
   uint8_t cmd[64];

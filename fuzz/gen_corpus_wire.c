@@ -1,4 +1,4 @@
-/* Seeds for the text and packet targets: http_upgrade, stun, derpmap_json.
+/* Seeds for the text and packet targets: http_head, stun, derpmap.
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
@@ -8,13 +8,13 @@
 #include "derp/stun.h"
 #include "gen_corpus.h"
 
-/* ---- http_upgrade: u8 control (bit 0: DERP disabled) + bytes ---- */
+/* ---- http_head: u8 control (bit 0: DERP disabled) + bytes ---- */
 
 static void http_seed(struct corpus_sink *s, const char *name, uint8_t control, const char *text) {
   uint8_t buf[2048];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   bool ok = byte_writer_u8(&w, control) && byte_writer_str(&w, text);
-  corpus_put_writer(s, "http_upgrade", name, &w, ok);
+  corpus_put_writer(s, "http_head", name, &w, ok);
 }
 
 static void http_client_request(struct corpus_sink *s, const char *name, const char *host, const char *ideal,
@@ -23,7 +23,7 @@ static void http_client_request(struct corpus_sink *s, const char *name, const c
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   bool ok = byte_writer_u8(&w, 0) && derp_client_write_upgrade_request(&w, host, ideal, fast) &&
             byte_writer_bytes(&w, tail, tail_len);
-  corpus_put_writer(s, "http_upgrade", name, &w, ok);
+  corpus_put_writer(s, "http_head", name, &w, ok);
 }
 
 static void gen_http(struct corpus_sink *s) {
@@ -186,12 +186,12 @@ static void gen_stun(struct corpus_sink *s) {
   stun_seed(s, "not-stun", 0, (const uint8_t *)"\xc0\x01\x00\x00not a stun packet!!!", 24);
 }
 
-/* ---- derpmap_json: the text itself ---- */
+/* ---- derpmap: the text itself ---- */
 
 #define PIN "sha256-raw:2a5b5ce2c5d3bd3f1b5c7e2f0e8f6a5d4c3b2a1908f7e6d5c4b3a29180706050"
 
 static void gen_derpmap(struct corpus_sink *s) {
-  const char *t = "derpmap_json";
+  const char *t = "derpmap";
   corpus_put_text(s, t, "full-map-pinned-ip",
                   "{\"Regions\":{\"900\":{\"RegionID\":900,\"RegionCode\":\"custom\",\"RegionName\":\"Custom\","
                   "\"Nodes\":[{\"Name\":\"900a\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN

@@ -1,4 +1,4 @@
-/* Fuzz target http_upgrade: the relay's HTTP side (request head parser, then
+/* Fuzz target http_head: the relay's HTTP side (request head parser, then
  * relay_http routing) and the client's response head parser, on one input.
  *
  * Input layout:

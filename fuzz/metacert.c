@@ -1,4 +1,4 @@
-/* Fuzz target metacert_parse: Go's parseMetaCert rules against OpenSSL's view,
+/* Fuzz target metacert: Go's parseMetaCert rules against OpenSSL's view,
  * and a build -> parse round trip.
  *
  * Input layout (every field optional: missing bytes read as zero):

@@ -5,18 +5,18 @@
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
- *   --target pin_verify | cert_fields | metacert_parse: the layout of the
+ *   --target pin_verify | cert_fields | metacert: the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
  *   --now    the clock of inputs that carry none (cert_fields,
- *            metacert_parse); pin_verify inputs carry their own
+ *            metacert); pin_verify inputs carry their own
  *
  * Each input is decoded exactly as its fuzz target decodes it
  * (fuzz_inputs.h). Per input: the certificate list, pin, server name and
  * clock; pin_verify's verdict in every profile (not only the one the input
  * selects); and per certificate go_parse_certificate's verdict with the
  * fields cert_fields and pin_verify read. Cert inputs (cert_fields,
- * metacert_parse) get a pin case too: the SHA-256 of their first
+ * metacert) get a pin case too: the SHA-256 of their first
  * certificate, and as server name its first IP SAN, else its first DNS SAN,
  * else "".
  *
@@ -48,7 +48,7 @@ enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT };
 static const struct {
   const char *name;
   enum layout layout;
-} layouts[] = {{"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert_parse", LAYOUT_METACERT}};
+} layouts[] = {{"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert", LAYOUT_METACERT}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -302,7 +302,7 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   enum layout layout = forced != LAYOUT_NONE ? forced : layout_of_path(path, is_dir);
   if (layout == LAYOUT_NONE) {
     fprintf(stderr, "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields or "
-                    "metacert_parse, or pass --target)\n", path);
+                    "metacert, or pass --target)\n", path);
     t->errors++;
     return;
   }
@@ -327,7 +327,7 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert_parse] PATH...\n");
+  fprintf(stderr, "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert] PATH...\n");
   return 2;
 }
 

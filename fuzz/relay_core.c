@@ -1,4 +1,4 @@
-/* Fuzz target derp_frames_server: client bytes into the relay core after a
+/* Fuzz target relay_core: client bytes into the relay core after a
  * fixed handshake, on four connections at once.
  *
  * Set-up (deterministic: fixed keys, a counter for randomness, a fake clock):

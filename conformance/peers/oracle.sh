@@ -14,7 +14,7 @@
 # Usage: conformance/peers/oracle.sh [options]
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
-#                    name (pin_verify, cert_fields, metacert_parse) unless
+#                    name (pin_verify, cert_fields, metacert) unless
 #                    --target comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
@@ -95,15 +95,15 @@ mkdir -p "$out"
 
 cd "$root"
 if [ $custom = 0 ]; then
-  corpus_args=(corpus/pin_verify corpus/cert_fields corpus/metacert_parse)
-  for t in pin_verify cert_fields metacert_parse; do
+  corpus_args=(corpus/pin_verify corpus/cert_fields corpus/metacert)
+  for t in pin_verify cert_fields metacert; do
     [ -d corpus/regressions/$t ] && corpus_args+=(corpus/regressions/$t)
   done
   # The other targets' inputs carry no (certificates, pin, name) case.
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert_parse) ;; *)
+    case $t in pin_verify|cert_fields|metacert) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
