@@ -3,7 +3,9 @@
  * One program writes every target's seeds (corpus/<target>/<name>) from code,
  * deterministically: certificates come from the harness factory with a fixed
  * seed and a fixed clock, boxes from the fixed keys of fuzz_keys.h, so a
- * regeneration rewrites byte-identical files. Seeds are the shapes that
+ * regeneration rewrites byte-identical files. The one exception,
+ * tls_client_handshake, records a live TLS server and is written only on
+ * request. Seeds are the shapes that
  * matter (spec cases and their near misses); the engines find the rest. */
 #ifndef DERP_FUZZ_GEN_CORPUS_H
 #define DERP_FUZZ_GEN_CORPUS_H
@@ -31,10 +33,16 @@ void corpus_put_writer(struct corpus_sink *s, const char *target, const char *na
                        bool ok);
 void corpus_put_text(struct corpus_sink *s, const char *target, const char *name, const char *text);
 
-/* Fragments: certificate targets (needs the harness factory), text/packet
- * targets, and the two DERP frame targets. */
+/* Fragments: certificate targets and Certificate messages (needs the
+ * harness factory), text/packet targets, the two DERP frame targets, the
+ * JSON text targets, ipcert_pem's PEM pairs, and tls_client_handshake's
+ * recorded flights (written only when that target is named: the server's
+ * randomness makes them differ on every run). */
 bool gen_cert_seeds(struct corpus_sink *s);
 void gen_wire_seeds(struct corpus_sink *s);
 void gen_frame_seeds(struct corpus_sink *s);
+void gen_json_seeds(struct corpus_sink *s);
+void gen_pem_seeds(struct corpus_sink *s);
+void gen_tls_handshake_seeds(struct corpus_sink *s);
 
 #endif

@@ -1,6 +1,7 @@
-/* Seeds for the certificate targets (cert_fields, metacert, pin_verify): every
- * certificate shape the spec cares about, made by the harness factory with a
- * fixed seed at GEN_NOW, plus broken DER around them. */
+/* Seeds for the certificate targets (cert_fields, metacert, pin_verify,
+ * tls_certmsg): every certificate shape the spec cares about, made by the
+ * harness factory with a fixed seed at GEN_NOW, plus broken DER around them
+ * and Certificate messages carrying them. */
 #include <openssl/asn1.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,13 +263,121 @@ static void gen_pin(struct corpus_sink *s) {
   pin_seed(s, "no-certs", PIN_TEXT, 0, now, "127.0.0.1", "", NULL, 0);
 }
 
+/* ---- tls_certmsg: u8 layout (1: TLS 1.3) + a Certificate message ---- */
+
+struct certmsg_entry {
+  const uint8_t *der;
+  size_t der_len;
+  const uint8_t *ext; /* TLS 1.3 only */
+  size_t ext_len;
+};
+
+static bool put_u24(struct byte_writer *w, size_t n) {
+  return n <= 0xffffff && byte_writer_u8(w, (uint8_t)(n >> 16)) && byte_writer_u16be(w, (uint16_t)n);
+}
+
+/* The message in either layout (RFC 8446 §4.4.2 / RFC 5246 §7.4.2), after
+ * the layout byte; false if it does not fit. */
+static bool certmsg(struct byte_writer *w, bool tls13, const uint8_t *context, size_t context_len,
+                    const struct certmsg_entry *e, size_t n) {
+  size_t list = 0;
+  for (size_t i = 0; i < n; i++) list += 3 + e[i].der_len + (tls13 ? 2 + e[i].ext_len : 0);
+  size_t body = (tls13 ? 1 + context_len : 0) + 3 + list;
+  bool ok = byte_writer_u8(w, 11) && put_u24(w, body);
+  if (tls13) ok = ok && byte_writer_u8(w, (uint8_t)context_len) && byte_writer_bytes(w, context, context_len);
+  ok = ok && put_u24(w, list);
+  for (size_t i = 0; ok && i < n; i++) {
+    ok = put_u24(w, e[i].der_len) && byte_writer_bytes(w, e[i].der, e[i].der_len);
+    if (tls13) ok = ok && byte_writer_u16be(w, (uint16_t)e[i].ext_len) && byte_writer_bytes(w, e[i].ext, e[i].ext_len);
+  }
+  return ok;
+}
+
+static uint8_t certmsg_buf[16384];
+
+/* Starts a seed: the layout byte. */
+static struct byte_writer certmsg_begin(bool tls13, bool *ok) {
+  struct byte_writer w = byte_writer_init(certmsg_buf, sizeof certmsg_buf);
+  *ok = byte_writer_u8(&w, tls13 ? 1 : 0);
+  return w;
+}
+
+static void certmsg_seed(struct corpus_sink *s, const char *name, bool layout13, bool tls13, const uint8_t *context,
+                         size_t context_len, const struct certmsg_entry *e, size_t n) {
+  bool ok;
+  struct byte_writer w = certmsg_begin(layout13, &ok);
+  ok = ok && certmsg(&w, tls13, context, context_len, e, n);
+  corpus_put_writer(s, "tls_certmsg", name, &w, ok);
+}
+
+static void gen_tls_certmsg(struct corpus_sink *s) {
+  static const uint8_t der0[] = {0x30, 0x00}, der1[] = {0x30}, small[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+  const struct certmsg_entry leaf = {certs[S_LEAF].bytes, certs[S_LEAF].len, NULL, 0};
+  const struct certmsg_entry chain[2] = {leaf, {certs[S_INTERMEDIATE].bytes, certs[S_INTERMEDIATE].len, NULL, 0}};
+  const struct certmsg_entry tiny[3] = {{der1, 1, NULL, 0}, {der0, 2, NULL, 0}, {(const uint8_t *)"x", 1, NULL, 0}};
+  struct certmsg_entry empties[17];
+  for (size_t i = 0; i < 17; i++) empties[i] = (struct certmsg_entry){der0, 2, NULL, 0};
+  const struct certmsg_entry good = {small, sizeof small, NULL, 0};
+  const struct certmsg_entry empty_entry = {der0, 0, NULL, 0};
+  char name[32];
+  for (int v = 0; v < 2; v++) {
+    bool t = v == 0;
+    const char *ver = t ? "13" : "12";
+#define SEED(stem, e, n)                                        \
+  snprintf(name, sizeof name, "%s_%s", stem, ver);              \
+  certmsg_seed(s, name, t, t, NULL, 0, e, n)
+    SEED("one", &leaf, 1);
+    SEED("chain", chain, 2);
+    SEED("empty_list", NULL, 0);
+    SEED("tiny_certs", tiny, 3);
+    SEED("max_certs", empties, 16);
+    SEED("too_many", empties, 17);
+    SEED("empty_entry", &empty_entry, 1);
+#undef SEED
+    /* Near misses around one small, well-formed message. */
+    bool ok;
+    struct byte_writer w = certmsg_begin(t, &ok);
+    ok = ok && certmsg(&w, t, NULL, 0, &good, 1);
+    size_t len = w.len;
+    snprintf(name, sizeof name, "truncated_%s", ver);
+    w.len = len - 1;
+    corpus_put_writer(s, "tls_certmsg", name, &w, ok);
+    w.len = len;
+    snprintf(name, sizeof name, "trailing_%s", ver);
+    ok = ok && byte_writer_u8(&w, 0x00);
+    corpus_put_writer(s, "tls_certmsg", name, &w, ok);
+    w.len = len;
+    snprintf(name, sizeof name, "not_certificate_%s", ver);
+    certmsg_buf[1] = 2; /* the handshake type after the layout byte */
+    corpus_put_writer(s, "tls_certmsg", name, &w, ok);
+  }
+  static const uint8_t context[] = {1, 2, 3, 4}, ext_a[] = {0x00, 0x05, 0x00, 0x01, 0x00},
+                       ext_b[] = {0x00, 0x12, 0x00, 0x00};
+  certmsg_seed(s, "context_13", true, true, context, sizeof context, &leaf, 1);
+  const struct certmsg_entry with_exts[2] = {{der0, 2, ext_a, sizeof ext_a}, {der0, 2, ext_b, sizeof ext_b}};
+  certmsg_seed(s, "extensions_13", true, true, NULL, 0, with_exts, 2);
+  /* The last entry's extensions length rewritten to 0xffff. */
+  bool ok;
+  struct byte_writer w = certmsg_begin(true, &ok);
+  ok = ok && certmsg(&w, true, NULL, 0, empties, 1);
+  certmsg_buf[w.len - 2] = 0xff;
+  certmsg_buf[w.len - 1] = 0xff;
+  corpus_put_writer(s, "tls_certmsg", "ext_overrun_13", &w, ok);
+  static const uint8_t header_only[] = {0, 0x0b, 0, 0, 0}, layout_only[] = {0};
+  corpus_put(s, "tls_certmsg", "header_only", header_only, sizeof header_only);
+  corpus_put(s, "tls_certmsg", "empty", layout_only, sizeof layout_only);
+  /* A TLS 1.3 message given as TLS 1.2. */
+  certmsg_seed(s, "layout_swap", false, true, NULL, 0, &leaf, 1);
+}
+
 bool gen_cert_seeds(struct corpus_sink *s) {
   if (s->only && strcmp(s->only, "cert_fields") != 0 && strcmp(s->only, "metacert") != 0 &&
-      strcmp(s->only, "pin_verify") != 0)
+      strcmp(s->only, "pin_verify") != 0 && strcmp(s->only, "tls_certmsg") != 0)
     return true;
   if (!make_all(s)) return false;
   gen_cert_fields(s);
   gen_metacert(s);
   gen_pin(s);
+  gen_tls_certmsg(s);
   return true;
 }

@@ -1,22 +1,24 @@
-/* Seeds for the tls_client_handshake fuzz target: the server's side of real
- * handshakes against the target's own deterministic client
- * (tls_client_fixture.h), run in-process over memory BIOs. The server uses
- * the default library context (its randomness need not repeat); the client
- * is reseeded per handshake, so the recorded flight replays exactly in the
- * target. Run through fuzz/gen_seeds_tls_client_handshake.sh. */
+/* Seeds for tls_client_handshake: the server's side of real handshakes
+ * against the target's own deterministic client (tls_client_fixture.h), run
+ * in-process over memory BIOs. The server uses the default library context
+ * (its randomness need not repeat); the client is reseeded per handshake, so
+ * the recorded flight replays exactly in the target. Because the server's
+ * bytes differ on every run, these seeds are recorded only when the target is
+ * named (`gen_corpus DIR tls_client_handshake`), never by a full run or
+ * --check. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <openssl/x509.h>
 
 #include "derp/metacert.h"
+#include "gen_corpus.h"
 #include "tls_client_fixture.h"
 
 #define ROUNDS 12
 #define TRANSCRIPT_CAP 65536
 
 static uint8_t transcript[TRANSCRIPT_CAP];
-static const char *out_dir;
 
 static bool move_bytes(BIO *from, BIO *to, uint8_t *record, size_t *record_len) {
   uint8_t buf[16384];
@@ -42,7 +44,8 @@ struct server_setup {
   bool tickets;
 };
 
-static bool record(struct tls_client_fixture *fx, const struct server_setup *s, bool expect_ok) {
+static bool record(struct corpus_sink *sink, struct tls_client_fixture *fx, const struct server_setup *s,
+                   bool expect_ok) {
   SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
   bool ok = sctx != NULL && SSL_CTX_use_certificate(sctx, s->leaf) == 1 && SSL_CTX_use_PrivateKey(sctx, s->key) == 1;
   for (size_t i = 0; ok && i < s->chain_len; i++) ok = SSL_CTX_add1_chain_cert(sctx, s->chain[i]) == 1;
@@ -70,8 +73,8 @@ static bool record(struct tls_client_fixture *fx, const struct server_setup *s, 
     ok = ok && move_bytes(s_out, c_in, transcript, &len);
   }
   if (ok && s->tickets) {
-    uint8_t sink[16];
-    (void)SSL_read(client, sink, sizeof sink);
+    uint8_t tickets[16];
+    (void)SSL_read(client, tickets, sizeof tickets);
   }
   bool finished = c_done == 1;
   if (finished != expect_ok) {
@@ -80,11 +83,12 @@ static bool record(struct tls_client_fixture *fx, const struct server_setup *s, 
     ok = false;
   }
   if (ok) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", out_dir, s->name);
-    FILE *f = fopen(path, "wb");
-    ok = f != NULL && fwrite(transcript, 1, len, f) == len;
-    if (f != NULL && fclose(f) != 0) ok = false;
+    corpus_put(sink, "tls_client_handshake", s->name, transcript, len);
+    /* Near misses: the flights cut short. */
+    if (strcmp(s->name, "tls13_leaf") == 0)
+      corpus_put(sink, "tls_client_handshake", "tls13_leaf_cut", transcript, len < 300 ? len : 300);
+    if (strcmp(s->name, "tls12_leaf") == 0)
+      corpus_put(sink, "tls_client_handshake", "tls12_leaf_cut", transcript, len < 400 ? len : 400);
   }
   SSL_free(client);
   SSL_free(server);
@@ -92,16 +96,13 @@ static bool record(struct tls_client_fixture *fx, const struct server_setup *s, 
   return ok;
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
-    return 2;
-  }
-  out_dir = argv[1];
+void gen_tls_handshake_seeds(struct corpus_sink *sink) {
+  if (sink->only == NULL || strcmp(sink->only, "tls_client_handshake") != 0) return;
   static struct tls_client_fixture fx;
   if (!fixture_init(&fx)) {
-    fprintf(stderr, "fixture set-up failed\n");
-    return 1;
+    fprintf(stderr, "gen_corpus: tls_client_handshake fixture set-up failed\n");
+    sink->failed = true;
+    return;
   }
   struct cert_spec other_spec = cert_spec_derper_ip(FIXTURE_SERVER_NAME, FIXTURE_NOW);
   other_spec.label = "other";
@@ -122,8 +123,9 @@ int main(int argc, char **argv) {
     meta = d2i_X509(NULL, &p, (long)meta_len);
   }
   if (other == NULL || ca == NULL || meta == NULL) {
-    fprintf(stderr, "certificates: %s\n", cert_factory_error(fx.factory));
-    return 1;
+    fprintf(stderr, "gen_corpus: tls_client_handshake certificates: %s\n", cert_factory_error(fx.factory));
+    sink->failed = true;
+    return;
   }
 
   X509 *leaf = fx.leaf->x509;
@@ -144,9 +146,10 @@ int main(int argc, char **argv) {
       {{"tls12_ca_as_leaf", TLS1_2_VERSION, ca->x509, ca->key, {leaf, NULL}, 1, false}, false},
   };
   bool ok = true;
-  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) ok = record(&fx, &runs[i].s, runs[i].ok) && ok;
+  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) ok = record(sink, &fx, &runs[i].s, runs[i].ok) && ok;
+  corpus_put(sink, "tls_client_handshake", "empty", NULL, 0);
   X509_free(meta);
   factory_cert_free(other);
   factory_cert_free(ca);
-  return ok ? 0 : 1;
+  if (!ok) sink->failed = true;
 }

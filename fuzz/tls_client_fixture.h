@@ -1,6 +1,6 @@
 /* tls_client_fixture: the deterministic TLS client shared by the
  * tls_client_handshake fuzz target and its seed recorder
- * (gen_seeds_tls_client_handshake.c).
+ * (gen_corpus_tls.c).
  *
  * Why shared: a recorded server flight only replays if the client that
  * hears it sends byte-identical hellos (same random, same key share), so the

@@ -4,7 +4,7 @@
  * captures the Certificate message and its certificate verify callback runs
  * tls_certmsg_parse + pin_verify over the exact bytes, as derpcheck's client
  * does. Seeds are server flights recorded against this same client
- * (fuzz/gen_seeds_tls_client_handshake.sh), so mutations reach the
+ * (`fuzz/gen_corpus.sh tls_client_handshake`), so mutations reach the
  * Certificate message (TLS 1.2 in clear, TLS 1.3 after the handshake keys,
  * which the recorded key share reproduces).
  *
