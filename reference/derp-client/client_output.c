@@ -9,6 +9,7 @@
 #include "derp/cert_fields.h"
 #include "derp/derp_keys.h"
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "derp/metacert.h"
 #include "derp/pin_verify.h"
 

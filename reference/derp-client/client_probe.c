@@ -12,7 +12,7 @@
 #include "client_stun.h"
 #include "client_time.h"
 #include "derp/cert_fields.h"
-#include "derp/derp_keys.h"
+#include "derp/hex.h"
 #include "derp/ipcert.h"
 #include "derp/metacert.h"
 

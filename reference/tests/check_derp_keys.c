@@ -39,14 +39,6 @@ START_TEST(public_from_private_matches_rfc7748_vector) {
 }
 END_TEST
 
-START_TEST(hex_encodes_lowercase) {
-  const uint8_t in[] = {0x00, 0xab, 0xCD, 0xef, 0x12};
-  char out[11];
-  derp_hex_lower(in, sizeof in, out);
-  ck_assert_str_eq(out, "00abcdef12");
-}
-END_TEST
-
 START_TEST(hex_decode_accepts_either_case) {
   uint8_t lower[32], upper[32];
   char up[65];
@@ -222,7 +214,6 @@ static Suite *derp_keys_suite(void) {
   TCase *keys = tcase_create("keys");
   tcase_add_test(keys, generated_key_is_clamped_and_public_matches);
   tcase_add_test(keys, public_from_private_matches_rfc7748_vector);
-  tcase_add_test(keys, hex_encodes_lowercase);
   tcase_add_test(keys, hex_decode_accepts_either_case);
   tcase_add_test(keys, hex_decode_rejects_wrong_length);
   tcase_add_test(keys, hex_decode_rejects_non_hex);

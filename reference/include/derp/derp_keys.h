@@ -43,8 +43,6 @@ bool derp_key_public_from_private(const uint8_t priv[DERP_KEY_LEN], uint8_t pub[
 void derp_key_clamp(uint8_t priv[DERP_KEY_LEN]);
 bool derp_key_is_zero(const uint8_t key[DERP_KEY_LEN]);
 
-/* Lowercase hex of n bytes into out (2n chars + NUL; out needs 2n+1). */
-void derp_hex_lower(const uint8_t *in, size_t n, char *out);
 /* Exactly DERP_KEY_HEX_LEN hex digits of either case, nothing else. */
 bool derp_key_from_hex(const char *hex, size_t len, uint8_t out[DERP_KEY_LEN]);
 

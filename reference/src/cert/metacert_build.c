@@ -4,8 +4,8 @@
 #include <openssl/x509v3.h>
 #include <string.h>
 
-#include "derp/derp_keys.h"
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "derp/metacert.h"
 
 /* Years 0001..9999 are all ASN.1 times can hold; keep both bounds inside. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 
 void derp_key_clamp(uint8_t priv[DERP_KEY_LEN]) {
   priv[0] &= 248;
@@ -29,33 +30,8 @@ bool derp_keypair_generate(struct derp_keypair *out) {
   return derp_key_public_from_private(out->priv, out->pub);
 }
 
-void derp_hex_lower(const uint8_t *in, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
-static int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool derp_key_from_hex(const char *hex, size_t len, uint8_t out[DERP_KEY_LEN]) {
-  GUARD(hex != NULL && len == DERP_KEY_HEX_LEN);
-  uint8_t tmp[DERP_KEY_LEN];
-  for (size_t i = 0; i < DERP_KEY_LEN; i++) {
-    int hi = hex_digit_value(hex[2 * i]);
-    int lo = hex_digit_value(hex[2 * i + 1]);
-    GUARD(hi >= 0 && lo >= 0);
-    tmp[i] = (uint8_t)(hi << 4 | lo);
-  }
-  memcpy(out, tmp, sizeof tmp);
-  return true;
+  return derp_hex_decode(hex, len, out, DERP_KEY_LEN);
 }
 
 static void key_text(const char *prefix, const uint8_t key[DERP_KEY_LEN], char out[DERP_KEY_TEXT_SIZE]) {

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "derp/derp_keys.h"
+#include "derp/hex.h"
 #include "derp/stun.h"
 #include "probe_derp.h"
 #include "probe_stun.h"
