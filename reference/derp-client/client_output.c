@@ -58,12 +58,8 @@ static bool put_key_value(struct byte_writer *w, const char *key, const char *s)
 }
 
 static bool put_hex(struct byte_writer *w, const uint8_t *p, size_t n) {
-  static const char hex[] = "0123456789abcdef";
   GUARD(byte_writer_u8(w, '"'));
-  for (size_t i = 0; i < n; i++) {
-    GUARD(byte_writer_u8(w, (uint8_t)hex[p[i] >> 4]));
-    GUARD(byte_writer_u8(w, (uint8_t)hex[p[i] & 15]));
-  }
+  GUARD(derp_hex_write_lower(w, p, n));
   return byte_writer_u8(w, '"');
 }
 

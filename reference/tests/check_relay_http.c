@@ -182,6 +182,19 @@ START_TEST(weird_upgrade_426_and_log_note) {
 }
 END_TEST
 
+START_TEST(weird_upgrade_log_note_escapes_bytes_as_lowercase_hex) {
+  struct routed r;
+  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: H2C\xff\xAB\r\n\r\n", true);
+  ck_assert(r.d.log_weird_upgrade);
+  uint8_t note[64];
+  struct byte_writer w = byte_writer_init(note, sizeof note);
+  ck_assert_int_eq(relay_http_write_log_note(&r.d, &w), RELAY_HTTP_OK);
+  const char want[] = "Weird upgrade: \"h2c\\xff\\xab\"";
+  ck_assert_uint_eq(w.len, sizeof want - 1);
+  ck_assert_mem_eq(note, want, w.len);
+}
+END_TEST
+
 START_TEST(empty_upgrade_426_without_log) {
   struct routed r;
   route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade:\r\n\r\n", true);
@@ -554,6 +567,7 @@ static Suite *relay_http_suite(void) {
   tcase_add_test(up, ideal_node_surfaced);
   tcase_add_test(up, no_upgrade_gives_426);
   tcase_add_test(up, weird_upgrade_426_and_log_note);
+  tcase_add_test(up, weird_upgrade_log_note_escapes_bytes_as_lowercase_hex);
   tcase_add_test(up, empty_upgrade_426_without_log);
   tcase_add_test(up, derp_disabled_404);
   suite_add_tcase(s, up);

@@ -3,14 +3,15 @@
 #include <string.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "derp/probe_report.h"
 
 static bool put_escape_u(struct byte_writer *w, uint32_t cp) {
-  static const char hex[] = "0123456789abcdef";
-  char e[6] = {'\\', 'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
-               hex[cp & 15]};
-  return byte_writer_bytes(w, e, sizeof e);
+  const uint8_t be16[2] = {(uint8_t)(cp >> 8), (uint8_t)cp};
+  char e[7] = {'\\', 'u'};
+  derp_hex_lower(be16, sizeof be16, e + 2);
+  return byte_writer_bytes(w, e, 6);
 }
 
 bool probe_json_write_string(struct byte_writer *w, const char *s) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 
 /* ---- the request path, as Go's ServeMux sees it (r.URL.Path) ---- */
 
@@ -252,18 +253,12 @@ static bool write_robots_reply(struct byte_writer *w, const struct reply_ctx *c)
 
 static bool write_switching_protocols(struct byte_writer *w,
                                       const uint8_t key[RELAY_HTTP_KEY_LEN]) {
-  static const char hex[] = "0123456789abcdef";
-  char key_hex[2 * RELAY_HTTP_KEY_LEN];
-  for (size_t i = 0; i < RELAY_HTTP_KEY_LEN; i++) {
-    key_hex[2 * i] = hex[key[i] >> 4];
-    key_hex[2 * i + 1] = hex[key[i] & 0x0f];
-  }
   GUARD(byte_writer_str(w, "HTTP/1.1 101 Switching Protocols\r\n"
                            "Upgrade: DERP\r\n"
                            "Connection: Upgrade\r\n"
                            "Derp-Version: 2\r\n"
                            "Derp-Public-Key: "));
-  GUARD(byte_writer_bytes(w, key_hex, sizeof key_hex));
+  GUARD(derp_hex_write_lower(w, key, RELAY_HTTP_KEY_LEN));
   return byte_writer_str(w, "\r\n\r\n");
 }
 
@@ -425,7 +420,6 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
 
 /* strconv.Quote for the ASCII range. */
 static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
-  static const char hex[] = "0123456789abcdef";
   GUARD(byte_writer_u8(w, '"'));
   struct byte_reader r = byte_reader_init(v.ptr, v.len);
   uint8_t b;
@@ -448,8 +442,9 @@ static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
     } else if (b >= 0x20 && b < 0x7f) {
       GUARD(byte_writer_u8(w, b));
     } else {
-      char x[4] = {'\\', 'x', hex[b >> 4], hex[b & 0x0f]};
-      GUARD(byte_writer_bytes(w, x, sizeof x));
+      char x[5] = {'\\', 'x'};
+      derp_hex_lower(&b, 1, x + 2);
+      GUARD(byte_writer_bytes(w, x, 4));
     }
   }
   return byte_writer_u8(w, '"');
