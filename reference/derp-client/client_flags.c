@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 
 #define MAX_PACKET 65536u
 
@@ -81,20 +82,13 @@ fail(char *err, size_t cap, const char *fmt, ...) {
   return CLIENT_FLAGS_ERROR;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool client_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len) {
   size_t len = strlen(hex);
   GUARD(len % 2 == 0 && len / 2 <= cap);
-  for (size_t i = 0; i < len; i += 2) {
-    int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-    GUARD(hi >= 0 && lo >= 0);
-    if (out) out[i / 2] = (uint8_t)(hi << 4 | lo);
+  if (out != NULL) {
+    GUARD(derp_hex_decode(hex, len, out, len / 2));
+  } else { /* only whether it decodes: the caller sizes its buffer first */
+    for (size_t i = 0; i < len; i++) GUARD(derp_hex_digit_value(hex[i]) >= 0);
   }
   *out_len = len / 2;
   return true;

@@ -76,7 +76,8 @@ bool client_profile_from_name(const char *name, enum client_profile *out);
 
 /* "10s", "500ms", "2m", or a bare number of seconds; 1 ms .. 1 h. */
 bool client_parse_timeout(const char *s, int64_t *ms);
-/* Hex text to bytes: even length, either case. */
+/* Hex text to bytes: even length, either case; with out NULL, only the
+ * check and *out_len. */
 bool client_hex_decode(const char *hex, uint8_t *out, size_t cap, size_t *out_len);
 
 #endif

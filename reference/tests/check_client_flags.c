@@ -205,6 +205,11 @@ START_TEST(hex_decode) {
   ck_assert(client_hex_decode("", out, sizeof out, &n) && n == 0);
   ck_assert(!client_hex_decode("0011223344", out, sizeof out, &n));
   ck_assert(!client_hex_decode("0g", out, sizeof out, &n));
+  n = 0; /* no output buffer: only the check and the length */
+  ck_assert(client_hex_decode("a0B1c2", NULL, 3, &n) && n == 3);
+  ck_assert(!client_hex_decode("a0B1c2", NULL, 2, &n));
+  ck_assert(!client_hex_decode("a0B1cx", NULL, 3, &n));
+  ck_assert(!client_hex_decode("a0B1c", NULL, 3, &n));
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 #include "derp/byte_cursor.h"
 #include "derp/cert_fields.h"
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "derp/pin_verify.h"
 
 /* --- a bounded string builder: messages are cut, never overrun --- */
@@ -70,13 +71,6 @@ static bool parse_ipv4_fields(const char *s, size_t len, uint8_t out[4]) {
   return true;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static bool parse_ipv6(const char *s, size_t len, uint8_t ip[16]) {
   memset(ip, 0, 16);
   GUARD(memchr(s, '%', len) == NULL); /* ParseIP refuses zones */
@@ -92,7 +86,7 @@ static bool parse_ipv6(const char *s, size_t len, uint8_t ip[16]) {
     size_t off = 0;
     uint32_t acc = 0;
     for (; p + off < len; off++) {
-      int h = hex_value(s[p + off]);
+      int h = derp_hex_digit_value(s[p + off]);
       if (h < 0) break;
       acc = (acc << 4) + (uint32_t)h;
       GUARD(off <= 3);

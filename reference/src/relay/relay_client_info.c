@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "relay_internal.h"
 
 enum client_info_field {
@@ -87,13 +88,6 @@ static void type_error(char *err, size_t cap, const json_t *v, const char *field
            value, field, go_type);
 }
 
-static int hex_value(uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Go's %#U of the byte taken as a rune: "U+0067 'g'", the quoted part only
  * when the rune is printable. */
 static void rune_text(uint8_t b, char *out, size_t cap) {
@@ -121,7 +115,7 @@ static bool decode_mesh_key(const json_t *v, uint8_t out[DERP_KEY_LEN], char *er
   }
   char bad[16];
   for (size_t i = 0; i + 1 < n; i += 2) {
-    int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+    int hi = derp_hex_digit_value(s[i]), lo = derp_hex_digit_value(s[i + 1]);
     if (hi < 0 || lo < 0) {
       rune_text(hi < 0 ? s[i] : s[i + 1], bad, sizeof bad);
       snprintf(err, cap,
@@ -133,7 +127,7 @@ static bool decode_mesh_key(const json_t *v, uint8_t out[DERP_KEY_LEN], char *er
     out[i / 2] = (uint8_t)(hi << 4 | lo);
   }
   if (n % 2) {
-    if (hex_value(s[n - 1]) < 0) {
+    if (derp_hex_digit_value(s[n - 1]) < 0) {
       rune_text(s[n - 1], bad, sizeof bad);
       snprintf(err, cap,
                "types/key/derp: cannot unmarshal, invalid mesh key: encoding/hex: invalid "

@@ -10,13 +10,6 @@
 
 /* ---- the request path, as Go's ServeMux sees it (r.URL.Path) ---- */
 
-static int hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Next byte of the %XX-decoded path, -1 at its end. http_head guarantees
  * every '%' starts an escape; should one not, it is taken literally. */
 static int path_next(struct byte_reader *r) {
@@ -24,7 +17,7 @@ static int path_next(struct byte_reader *r) {
   if (!byte_reader_u8(r, &c)) return -1;
   if (c == '%' && byte_reader_remaining(r) >= 2) {
     const uint8_t *p = byte_reader_peek(r);
-    int hi = hex_value(p[0]), lo = hex_value(p[1]);
+    int hi = derp_hex_digit_value(p[0]), lo = derp_hex_digit_value(p[1]);
     if (hi >= 0 && lo >= 0) {
       (void)byte_reader_skip(r, 2);
       return hi * 16 + lo;
