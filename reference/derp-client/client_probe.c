@@ -7,14 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "client_stun.h"
 #include "client_time.h"
 #include "derp/cert_fields.h"
-#include "derp/hex.h"
 #include "derp/ipcert.h"
 #include "derp/metacert.h"
+#include "derp/pin_verify.h"
 
 static void msg(struct probe_report *r, enum probe_msg_kind kind, const char *host,
                 const char *addr, const char *err, int64_t number) {
@@ -58,7 +56,7 @@ static void run_fixed_check(const struct client_probe_input *in, const struct de
 }
 
 struct cert_facts {
-  char leaf_sha256[65];
+  char leaf_sha256[PIN_HEX_LEN + 1];
   char file_stem[IPCERT_NAME_MAX + 1];
 };
 
@@ -85,12 +83,7 @@ static void collect_facts(const struct client_tls *t, const struct derp_node *n,
     }
     if (leaf_seen) continue;
     leaf_seen = true;
-    uint8_t md[32];
-    unsigned md_len = 0;
-    if (EVP_Digest(d->ptr, d->len, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32) {
-      derp_hex_lower(md, 32, cf->leaf_sha256);
-      f->leaf_sha256 = cf->leaf_sha256;
-    }
+    if (pin_hex_of_der(d->ptr, d->len, cf->leaf_sha256)) f->leaf_sha256 = cf->leaf_sha256;
     if (parsed) {
       f->has_leaf_validity = true;
       f->leaf_not_before = cfl.not_before;

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include <openssl/asn1.h>
-#include <openssl/evp.h>
 
 #include "check_main.h"
 #include "derp/byte_cursor.h"
@@ -87,12 +86,6 @@ static void expect(struct pin_verify_result r, enum pin_verify_status st, size_t
   if (message != NULL) ck_assert_str_eq(r.message, message);
 }
 
-static void sha256_hex(const uint8_t *p, size_t n, char out[65]) {
-  uint8_t md[32];
-  ck_assert_int_eq(EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL), 1);
-  for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 static const uint8_t garbage[] = {0x30, 0x03, 0x02, 0x01, 0x00};
 #define GARBAGE ((struct der_slice){garbage, sizeof garbage})
 
@@ -153,7 +146,7 @@ START_TEST(v182_tls_parses_before_the_hook_hashes) {
    * parsed every certificate before calling it: its error wins, pin or not
    * (observed with tailscale.com@v1.82.5, fuzz/oracle.sh). */
   char pin[65];
-  sha256_hex(garbage, sizeof garbage, pin);
+  ck_assert(pin_hex_of_der(garbage, sizeof garbage, pin));
   expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0,
          "tls: failed to parse certificate from server: x509: malformed tbs certificate");
   expect(RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, GARBAGE),
@@ -565,7 +558,7 @@ END_TEST
 
 START_TEST(garbage_der_is_rejected_by_every_profile) {
   char pin[65];
-  sha256_hex(garbage, sizeof garbage, pin);
+  ck_assert(pin_hex_of_der(garbage, sizeof garbage, pin));
   expect(RUN("current", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
   expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
   expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
@@ -573,7 +566,7 @@ START_TEST(garbage_der_is_rejected_by_every_profile) {
   expect(run("current", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
   expect(run("tailscale-1.82", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
   char empty_pin[65];
-  sha256_hex((const uint8_t *)"", 0, empty_pin);
+  ck_assert(pin_hex_of_der((const uint8_t *)"", 0, empty_pin));
   expect(run("tailscale-1.82", &empty, 1, empty_pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0,
          "tls: failed to parse certificate from server: x509: malformed certificate");
   const struct der_slice bogus = {NULL, 5};
@@ -1317,14 +1310,14 @@ START_TEST(off_curve_leaf_key_is_a_tls_parse_error_in_every_profile) {
   const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, off, sizeof off};
   const struct der_slice bad = with_spki(leaf, build_spki(&k, spki_buf), der, sizeof der);
   char pin[65];
-  sha256_hex(bad.ptr, bad.len, pin);
+  ck_assert(pin_hex_of_der(bad.ptr, bad.len, pin));
   for (size_t i = 0; i < 3; i++)
     expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, bad, der_of(meta)), PIN_VERIFY_TLS_PARSE_ERROR, 0,
            "tls: failed to parse certificate from server: P256 point not on curve");
   /* The generator itself is a fine key: the verdict is the pin's again. */
   const struct key_spec g = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, p256_g, sizeof p256_g};
   const struct der_slice good = with_spki(leaf, build_spki(&g, spki_buf), der, sizeof der);
-  sha256_hex(good.ptr, good.len, pin);
+  ck_assert(pin_hex_of_der(good.ptr, good.len, pin));
   expect(RUN("current", pin, "127.0.0.1", NOW, good, der_of(meta)), PIN_VERIFY_OK, 0, "");
 }
 END_TEST
@@ -1396,7 +1389,7 @@ START_TEST(leaf_key_type_is_checked_after_parsing_before_the_hook) {
   const struct key_spec x = {oid_x25519, sizeof oid_x25519, NULL, 0, 0, key32, sizeof key32};
   const struct der_slice x_leaf = with_spki(leaf, build_spki(&x, spki_buf), der, sizeof der);
   char pin[65];
-  sha256_hex(x_leaf.ptr, x_leaf.len, pin);
+  ck_assert(pin_hex_of_der(x_leaf.ptr, x_leaf.len, pin));
   /* Before 1.82's "unexpected multiple certs" and every hash check. */
   for (size_t i = 0; i < 3; i++)
     expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, x_leaf, der_of(meta)), PIN_VERIFY_TLS_KEY_ERROR, 0,
@@ -1430,6 +1423,73 @@ START_TEST(rsa_key_over_8192_bits_fails_in_the_parse_loop) {
            PIN_VERIFY_TLS_KEY_ERROR, 1, "tls: server sent certificate containing RSA key larger than 8192 bits");
   expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE, big), PIN_VERIFY_TLS_PARSE_ERROR,
          1, NULL);
+}
+END_TEST
+
+/* ---------- pin_hex_of_der ---------- */
+
+/* `openssl req -x509 -newkey ed25519 -subj "/CN=pin vector" -days 1 -outform DER`;
+ * valid 2026-12-04 19:15:13 UTC for one day. */
+static const uint8_t pin_vector_der[] = {
+  0x30, 0x82, 0x01, 0x3e, 0x30, 0x81, 0xf1, 0xa0, 0x03, 0x02, 0x01, 0x02,
+  0x02, 0x14, 0x6b, 0x20, 0x5d, 0x35, 0xef, 0x29, 0x26, 0xc3, 0x54, 0xb6,
+  0xdd, 0xec, 0xc5, 0xe3, 0xae, 0xcf, 0x09, 0xcf, 0xec, 0xac, 0x30, 0x05,
+  0x06, 0x03, 0x2b, 0x65, 0x70, 0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06,
+  0x03, 0x55, 0x04, 0x03, 0x0c, 0x0a, 0x70, 0x69, 0x6e, 0x20, 0x76, 0x65,
+  0x63, 0x74, 0x6f, 0x72, 0x30, 0x1e, 0x17, 0x0d, 0x32, 0x36, 0x31, 0x32,
+  0x30, 0x34, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33, 0x5a, 0x17, 0x0d, 0x32,
+  0x36, 0x31, 0x32, 0x30, 0x35, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33, 0x5a,
+  0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c,
+  0x0a, 0x70, 0x69, 0x6e, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x30,
+  0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00, 0x27,
+  0x3b, 0xab, 0xad, 0xee, 0x84, 0xdf, 0xa7, 0x86, 0x5d, 0x6d, 0x92, 0xa2,
+  0xd5, 0xd6, 0x43, 0x45, 0x15, 0x3c, 0xfa, 0xe9, 0xf8, 0x93, 0x18, 0x2a,
+  0x7d, 0x6c, 0x13, 0xc7, 0x6e, 0x10, 0x7b, 0xa3, 0x53, 0x30, 0x51, 0x30,
+  0x1d, 0x06, 0x03, 0x55, 0x1d, 0x0e, 0x04, 0x16, 0x04, 0x14, 0xb7, 0xe6,
+  0x28, 0xa3, 0x05, 0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea, 0xda,
+  0x40, 0xd7, 0x65, 0x5b, 0xed, 0x6f, 0x30, 0x1f, 0x06, 0x03, 0x55, 0x1d,
+  0x23, 0x04, 0x18, 0x30, 0x16, 0x80, 0x14, 0xb7, 0xe6, 0x28, 0xa3, 0x05,
+  0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea, 0xda, 0x40, 0xd7, 0x65,
+  0x5b, 0xed, 0x6f, 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01,
+  0xff, 0x04, 0x05, 0x30, 0x03, 0x01, 0x01, 0xff, 0x30, 0x05, 0x06, 0x03,
+  0x2b, 0x65, 0x70, 0x03, 0x41, 0x00, 0x5b, 0x93, 0x2d, 0x32, 0x28, 0x3f,
+  0x25, 0x1d, 0xd0, 0x09, 0xee, 0xa5, 0x82, 0x75, 0x17, 0x84, 0x6f, 0x0f,
+  0x89, 0xf1, 0xfa, 0x52, 0x23, 0x0f, 0x88, 0x21, 0x5b, 0x8a, 0xdf, 0xe8,
+  0x12, 0xbd, 0x16, 0xd8, 0x90, 0xf3, 0x16, 0xff, 0x3f, 0x33, 0x56, 0xe1,
+  0x76, 0xec, 0xa3, 0x53, 0x1c, 0x73, 0x45, 0xa5, 0x83, 0x2c, 0xd2, 0x17,
+  0x27, 0x11, 0x01, 0xbd, 0x9f, 0xaf, 0xea, 0x69, 0xcd, 0x09};
+#define PIN_VECTOR_NOT_BEFORE 1796411713
+
+/* Expected digests from `openssl dgst -sha256` over the same bytes. */
+START_TEST(pin_hex_of_der_matches_openssl_dgst) {
+  const struct {
+    const uint8_t *der;
+    size_t len;
+    const char *want;
+  } cases[] = {
+      {pin_vector_der, sizeof pin_vector_der, "1dcdea7ada90dcca77851bbb89f858e9a5ac565e09ae884e530b5e8693416c9b"},
+      {garbage, sizeof garbage, "b560833d6f787af46113b96aad4dd5b5d1ae00dccc69cf30cc92bed651c56617"},
+      {(const uint8_t *)"abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {(const uint8_t *)"", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[PIN_HEX_LEN + 2];
+    memset(out, 'x', sizeof out);
+    ck_assert(pin_hex_of_der(cases[i].der, cases[i].len, out));
+    ck_assert_str_eq(out, cases[i].want);
+    ck_assert_int_eq(out[PIN_HEX_LEN + 1], 'x'); /* 64 digits and the NUL, nothing more */
+  }
+}
+END_TEST
+
+START_TEST(pin_hex_of_der_is_the_pin_pin_verify_accepts) {
+  char pin[PIN_HEX_LEN + 1];
+  ck_assert(pin_hex_of_der(pin_vector_der, sizeof pin_vector_der, pin));
+  const struct der_slice vector = {pin_vector_der, sizeof pin_vector_der};
+  expect(run("current", &vector, 1, pin, NULL, PIN_VECTOR_NOT_BEFORE + 60), PIN_VERIFY_OK, 0, "");
+  for (char *p = pin; *p; p++)
+    if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 'a' + 'A');
+  expect(run("current", &vector, 1, pin, NULL, PIN_VECTOR_NOT_BEFORE + 60), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
 }
 END_TEST
 
@@ -1489,6 +1549,7 @@ static Suite *pin_verify_suite(void) {
         go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
         rsa_key_over_8192_bits_fails_in_the_parse_loop}},
+      {"pin_hex", {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
       {"go_hostname",
        {go_parse_ip_matches_net_parse_ip, go_ip_string_of_san_bytes,
         go_hostname_in_sni_drops_ip_literals_and_trailing_dots, go_quote_escapes_like_strconv_quote,

@@ -109,6 +109,15 @@ struct pin_verify_result {
  * [leaf, metacert] list). */
 bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out);
 
+/* A pin is SHA-256 (32 bytes) as hex digits. */
+#define PIN_HEX_LEN 64
+
+/* The pin of a certificate, the one every part of derpcheck computes: what
+ * pin_verify compares and what follows "sha256-raw:" in a CertName. The
+ * lowercase hex of SHA-256 over the exact DER bytes given (never a
+ * re-encoding), NUL-terminated. False, with out "", if hashing fails. */
+bool pin_hex_of_der(const uint8_t *der, size_t len, char out[PIN_HEX_LEN + 1]);
+
 /* --- the Go behaviours the verifier is built from (exported for tests,
  * fuzz targets and the client's probe report) --- */
 

@@ -1,23 +1,15 @@
 /* ipcert (d): the DERPMap node derper logs for an IP hostname (§1.5). */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "derp/guard.h"
 #include "derp/ipcert.h"
+#include "derp/pin_verify.h"
 
 bool ipcert_cert_name(const uint8_t *leaf_der, size_t leaf_len, char *out, size_t cap) {
-  static const char digits[] = "0123456789abcdef";
   GUARD(leaf_der != NULL && leaf_len > 0 && out != NULL);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  GUARD(EVP_Digest(leaf_der, leaf_len, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32);
-  char hex[65];
-  for (unsigned i = 0; i < md_len; i++) {
-    hex[2 * i] = digits[md[i] >> 4];
-    hex[2 * i + 1] = digits[md[i] & 15];
-  }
-  hex[64] = '\0';
+  char hex[PIN_HEX_LEN + 1];
+  GUARD(pin_hex_of_der(leaf_der, leaf_len, hex));
   int n = snprintf(out, cap, IPCERT_CERTNAME_PREFIX "%s", hex);
   return n > 0 && (size_t)n < cap;
 }

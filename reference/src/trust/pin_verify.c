@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "derp/cert_fields.h"
 #include "derp/guard.h"
 #include "derp/pin_verify.h"
@@ -70,18 +68,10 @@ __attribute__((format(printf, 4, 5))) static bool verdict(struct pin_verify_resu
   return st == PIN_VERIFY_OK;
 }
 
-/* lowercase_hex(SHA-256(der)) == want, as Go's string comparison. */
+/* pin_hex_of_der(cert) == want, as Go's string comparison. */
 static bool hash_matches(struct der_slice cert, const char *want) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  GUARD(EVP_Digest(cert.ptr, cert.len, md, &md_len, EVP_sha256(), NULL) == 1 && md_len == 32);
-  static const char hex[] = "0123456789abcdef";
-  char got[65];
-  for (size_t i = 0; i < 32; i++) {
-    got[2 * i] = hex[md[i] >> 4];
-    got[2 * i + 1] = hex[md[i] & 0x0f];
-  }
-  got[64] = '\0';
+  char got[PIN_HEX_LEN + 1];
+  GUARD(pin_hex_of_der(cert.ptr, cert.len, got));
   return strcmp(got, want) == 0;
 }
 
