@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "derp/ipcert.h"
@@ -198,10 +197,6 @@ bool relay_tls_init(struct relay_tls *t, const struct relay_tls_options *o, char
   t->generated = chain.generated;
   bool ok = false;
   const struct der_slice *leaf = &chain.der[0];
-  if (EVP_Digest(leaf->ptr, leaf->len, t->leaf_sha256, NULL, EVP_sha256(), NULL) != 1) {
-    ctx_fail(err, errcap, "hashing the leaf");
-    goto out;
-  }
   if (t->hostname_is_ip &&
       !ipcert_snippet(o->hostname, leaf->ptr, leaf->len, o->now, o->utc_offset, t->snippet,
                       sizeof t->snippet)) {

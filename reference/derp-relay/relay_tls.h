@@ -35,7 +35,6 @@ struct relay_tls {
   bool hostname_is_ip;
   bool generated;         /* the certificate was generated at this start */
   size_t served_certs;    /* length of the chain each handshake sends */
-  uint8_t leaf_sha256[32];
   /* For an IP hostname: derper's two-line snippet (spec §1.5), else "". */
   char snippet[RELAY_TLS_SNIPPET_MAX];
 };
