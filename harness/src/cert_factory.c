@@ -21,6 +21,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "derp/hex.h"
+#include "derp/pin_verify.h"
 #include "harness/det_rand.h"
 
 struct key_slot {
@@ -472,13 +474,10 @@ struct factory_cert *cert_factory_make(struct cert_factory *f, const struct cert
   const unsigned char *p = c->der;
   c->x509 = d2i_X509(NULL, &p, len);
   c->key = export_key(key);
-  uint8_t md[32];
-  if (c->x509 == NULL || c->key == NULL ||
-      !EVP_Digest(c->der, c->der_len, md, NULL, f->sha256, NULL)) {
+  if (c->x509 == NULL || c->key == NULL || !pin_hex_of_der(c->der, c->der_len, c->sha256_hex)) {
     set_error(f, "cannot re-import certificate or key");
     goto fail;
   }
-  for (size_t i = 0; i < sizeof md; i++) snprintf(c->sha256_hex + 2 * i, 3, "%02x", md[i]);
   X509_free(x);
   f->error[0] = '\0';
   return c;
@@ -528,13 +527,8 @@ struct cert_spec cert_spec_metacert(const char *cn, int64_t now) {
 }
 
 void cert_metacert_cn(const uint8_t derp_public_key[32], char out[72]) {
-  static const char hex[] = "0123456789abcdef";
   memcpy(out, "derpkey", 7);
-  for (size_t i = 0; i < 32; i++) {
-    out[7 + 2 * i] = hex[derp_public_key[i] >> 4];
-    out[8 + 2 * i] = hex[derp_public_key[i] & 0x0f];
-  }
-  out[71] = '\0';
+  derp_hex_lower(derp_public_key, 32, out + 7);
 }
 
 /* --- PEM --- */

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "check_main.h"
+#include "derp/hex.h"
 
 /* 2026-03-04 13:41:12 UTC */
 #define NOW INT64_C(1772631672)
@@ -301,7 +302,7 @@ START_TEST(sha256_hex_is_digest_of_der) {
   unsigned int n = 0;
   ck_assert_int_eq(X509_digest(c->x509, EVP_sha256(), md, &n), 1);
   char hex[65];
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  derp_hex_lower(md, sizeof md, hex);
   ck_assert_str_eq(c->sha256_hex, hex);
   factory_cert_free(c);
   cert_factory_free(f);

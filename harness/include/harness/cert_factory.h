@@ -132,7 +132,7 @@ struct factory_cert {
   size_t der_len;
   X509 *x509;
   EVP_PKEY *key;
-  char sha256_hex[65]; /* lowercase hex SHA-256 of der: what a pin holds */
+  char sha256_hex[65]; /* pin_hex_of_der(der): what a sha256-raw pin holds */
   /* private: the signing key inside the factory's context */
   EVP_PKEY *factory_key;
 };
