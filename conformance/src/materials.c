@@ -13,18 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derp/hex.h"
 #include "scenario.h"
 
-void hex_lower(const uint8_t *in, size_t n, char *out) {
-  static const char digits[] = "0123456789abcdef";
-  for (size_t i = 0; i < n; i++) {
-    out[2 * i] = digits[in[i] >> 4];
-    out[2 * i + 1] = digits[in[i] & 15];
-  }
-  out[2 * n] = '\0';
-}
-
-void go_time_string(int64_t unix_seconds, char out[40]) {
+/* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC
+   (file-local: the Go model's go_time_string in pin_verify.h is another). */
+static void go_time_string(int64_t unix_seconds, char out[40]) {
   time_t t = (time_t)unix_seconds;
   struct tm tm;
   gmtime_r(&t, &tm);
@@ -65,14 +59,14 @@ static void derive_identity(uint64_t seed, const char *purpose,
   id->priv[0] &= 248;
   id->priv[31] = (id->priv[31] & 127) | 64;
   crypto_scalarmult_base(id->pub, id->priv);
-  hex_lower(id->pub, 32, id->pub_hex);
+  derp_hex_lower(id->pub, 32, id->pub_hex);
   snprintf(id->name, sizeof id->name, "%s", name);
 }
 
 /* The -c key file format of derper (§7.3): {"PrivateKey":"privkey:<hex>"} */
 static bool write_key_file(const char *path, const struct identity *id) {
   char hex[65];
-  hex_lower(id->priv, 32, hex);
+  derp_hex_lower(id->priv, 32, hex);
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return false;
   FILE *f = fdopen(fd, "w");

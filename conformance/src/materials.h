@@ -81,13 +81,10 @@ bool materials_vars(const struct materials *m, struct tvars *t);
    an expectation using it is an error that says why. */
 bool materials_snippet_var(struct tvars *t, const char *certname);
 
-/* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC */
-void go_time_string(int64_t unix_seconds, char out[40]);
 /* Go's time.RFC3339 for a UTC instant: 2026-03-04T13:41:12Z (x509's
    "current time ... is after ..." texts) */
 void rfc3339_string(int64_t unix_seconds, char out[40]);
 /* derper's certdir file name: hostname without chars outside [A-Za-z0-9-.] */
 void cert_file_name(const char *hostname, char *out, size_t outlen);
-void hex_lower(const uint8_t *in, size_t n, char *out);
 
 #endif

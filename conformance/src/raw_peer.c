@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derp/hex.h"
 #include "harness/proc.h"
 #include "raw_conn.h"
 #include "scenario.h"
@@ -36,15 +37,9 @@ uint8_t *hex_decode(const char *hex, size_t *len) {
   if (n % 2 != 0) return NULL;
   uint8_t *out = malloc(n / 2 + 1);
   if (out == NULL) return NULL;
-  for (size_t i = 0; i < n / 2; i++) {
-    unsigned v;
-    if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
-        strchr("0123456789abcdefABCDEF", hex[2 * i]) == NULL ||
-        strchr("0123456789abcdefABCDEF", hex[2 * i + 1]) == NULL) {
-      free(out);
-      return NULL;
-    }
-    out[i] = (uint8_t)v;
+  if (!derp_hex_decode(hex, n, out, n / 2)) {
+    free(out);
+    return NULL;
   }
   *len = n / 2;
   return out;
@@ -349,7 +344,7 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t,
     bool ok = pfx != NULL && (size_t)got >= plen && memcmp(reply, pfx, plen) == 0;
     if (!ok) {
       char gothex[2 * 64 + 1];
-      hex_lower(reply, (size_t)got < 64 ? (size_t)got : 64, gothex);
+      derp_hex_lower(reply, (size_t)got < 64 ? (size_t)got : 64, gothex);
       snprintf(detail, detail_len, "reply %s... does not start with %s",
                gothex, pfx_hex != NULL ? pfx_hex : "?");
     }

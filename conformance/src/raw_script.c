@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/hex.h"
 #include "harness/proc.h"
 #include "raw_conn.h"
 #include "raw_peer.h"
@@ -149,7 +150,7 @@ static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
   raw_conn_consume(c, used);
   if (memcmp(c->server_pub, s->m->relay.pub, 32) != 0) {
     char got[65];
-    hex_lower(c->server_pub, 32, got);
+    derp_hex_lower(c->server_pub, 32, got);
     return fail(s, "ServerKey carries %s, but the relay's key file holds %s",
                 got, s->m->relay.pub_hex);
   }
@@ -344,7 +345,7 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c,
       free(w);
       if (!ok) {
         char got[2 * 48 + 1];
-        hex_lower(p, len < 48 ? len : 48, got);
+        derp_hex_lower(p, len < 48 ? len : 48, got);
         fail(s, "frame 0x%02x payload %s%s (%u bytes) does not %s %s", type,
              got, len > 48 ? "..." : "", len,
              exact != NULL ? "equal" : "start with",

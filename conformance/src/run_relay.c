@@ -1,12 +1,12 @@
 /* Relay-level steps, checked by the runner itself (the "relay" column):
    raw conversations, UDP/STUN, repeated handshakes, the relay's log. */
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/pin_verify.h"
 #include "fmt_bounded.h"
 #include "raw_peer.h"
 #include "run_ctx.h"
@@ -43,12 +43,13 @@ static bool snippet_matches_certfile(struct ctx *c, char *detail, size_t len) {
   FILE *f = fopen(c->m.certfile, "r");
   X509 *x = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
   if (f != NULL) fclose(f);
-  uint8_t md[32];
-  unsigned mdlen = 0;
-  bool ok = x != NULL && X509_digest(x, EVP_sha256(), md, &mdlen) == 1;
+  unsigned char *der = NULL;
+  int der_len = x != NULL ? i2d_X509(x, &der) : -1;
   X509_free(x);
   char want[80] = "sha256-raw:";
-  if (ok) hex_lower(md, 32, want + strlen(want));
+  bool ok = der_len > 0 &&
+            pin_hex_of_der(der, (size_t)der_len, want + strlen(want));
+  OPENSSL_free(der);
   if (!ok)
     fmt_bounded(detail, len, "no certificate in %s to compare with the snippet",
              c->m.certfile);

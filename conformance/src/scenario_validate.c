@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/hex.h"
 #include "fmt_bounded.h"
 #include "scenario.h"
 #include "scenario_validate.h"
@@ -108,7 +109,7 @@ static bool hex_field(struct schema *v, const json_t *obj, const char *path,
       p = end;
       continue;
     }
-    if (strchr("0123456789abcdefABCDEF", *p) == NULL) {
+    if (derp_hex_digit_value((unsigned char)*p) < 0) {
       char pp[512];
       fmt_bounded(pp, sizeof pp, "%s.%s", path, key);
       return schema_fail(v, pp, "not hex at offset %zu", (size_t)(p - s));
