@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "derp/derp_keys.h"
+#include "derp/hex.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,13 +29,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SHORT_CAP 9u
 #define FORMAT_CAP 96u /* the documented need */
 
-static int hex_value(uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static bool private_text_in_input(const uint8_t *data, size_t size, const uint8_t key[DERP_KEY_LEN]) {
   static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
   size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
@@ -43,7 +37,7 @@ static bool private_text_in_input(const uint8_t *data, size_t size, const uint8_
     size_t i = 0;
     for (; i < DERP_KEY_HEX_LEN; i++) {
       int want = (i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4;
-      if (hex_value(data[at + plen + i]) != want) break;
+      if (derp_hex_digit_value(data[at + plen + i]) != want) break;
     }
     if (i == DERP_KEY_HEX_LEN) return true;
   }

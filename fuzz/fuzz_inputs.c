@@ -2,25 +2,9 @@
  * layout comments in pin_verify.c and metacert.c). */
 #include "fuzz_inputs.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 
 #include "derp/byte_cursor.h"
-
-void fuzz_sha256_hex(const uint8_t *p, size_t n, char out[65], bool upper) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32) {
-    out[0] = '\0';
-    return;
-  }
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  for (int i = 0; i < 32; i++) {
-    out[2 * i] = digits[md[i] >> 4];
-    out[2 * i + 1] = digits[md[i] & 15];
-  }
-  out[64] = '\0';
-}
 
 /* u16be length + DER each; the last one takes what is left on overrun. */
 static void read_cert_list(struct byte_reader *r, size_t n, struct der_slice *certs) {
@@ -55,7 +39,10 @@ bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *ou
   memcpy(out->pin, pin_text, sizeof out->pin);
   if (out->pin_mode != 0 && n > 0) {
     const struct der_slice *c = &out->certs[k % n];
-    fuzz_sha256_hex(c->ptr, c->len, out->pin, out->pin_mode == 2);
+    (void)pin_hex_of_der(c->ptr, c->len, out->pin); /* "" if hashing fails */
+    if (out->pin_mode == 2)
+      for (char *d = out->pin; *d; d++)
+        if (*d >= 'a' && *d <= 'f') *d = (char)(*d - 'a' + 'A');
     if (out->pin_mode == 3) out->pin[63] = out->pin[63] == '0' ? '1' : '0';
   }
   out->call = (struct pin_verify_input){out->certs, n, out->pin, out->server_name,

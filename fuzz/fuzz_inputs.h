@@ -37,9 +37,6 @@ struct pin_fuzz_input {
 /* False (nothing decoded) when the input is larger than the target takes. */
 bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *out);
 
-/* lowercase (or uppercase) hex SHA-256 of p[0..n); "" if hashing fails. */
-void fuzz_sha256_hex(const uint8_t *p, size_t n, char out[65], bool upper);
-
 #define METACERT_FUZZ_MAX_CERTS 4
 #define METACERT_FUZZ_MAX_INPUT (32u * 1024u)
 

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "derp/cert_fields.h"
+#include "derp/hex.h"
 #include "derp/metacert.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h"
@@ -49,13 +50,6 @@ struct expected {
   uint8_t key[32];
   uint64_t version;
 };
-
-static int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 /* Go's view of one certificate through OpenSSL. Returns false when Go's
  * behaviour is outside what this oracle models (skip the input). */
@@ -85,12 +79,7 @@ static bool openssl_metacert_view(X509 *x, bool *matches, uint8_t key[32], uint6
   }
   const unsigned char *t = text ? text : ASN1_STRING_get0_data(cn);
   bool prefix_ok = n == METACERT_CN_LEN && memcmp(t, METACERT_CN_PREFIX, 7) == 0;
-  bool hex_ok = prefix_ok;
-  for (int i = 0; hex_ok && i < 32; i++) {
-    int hi = hex_value(t[7 + 2 * i]), lo = hex_value(t[8 + 2 * i]);
-    if (hi < 0 || lo < 0) hex_ok = false;
-    else key[i] = (uint8_t)(hi << 4 | lo);
-  }
+  bool hex_ok = prefix_ok && derp_hex_decode((const char *)t + 7, 64, key, 32);
   OPENSSL_free(text);
   if (!hex_ok) return true;
   BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
@@ -133,7 +122,7 @@ static struct expected expect_from_openssl(const struct der_slice *certs, size_t
 
 static void report_info(const char *who, bool found, const struct metacert_info *m) {
   char hex[65];
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", m->key[i]);
+  derp_hex_lower(m->key, 32, hex);
   oracle_view("%s: found %d index %zu version %llu key %s", who, found, m->index,
               (unsigned long long)m->version, hex);
 }
@@ -181,7 +170,7 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
 
   char cn[METACERT_CN_LEN + 1];
   memcpy(cn, METACERT_CN_PREFIX, 7);
-  for (int i = 0; i < 32; i++) snprintf(cn + 7 + 2 * i, 3, "%02x", key[i]);
+  derp_hex_lower(key, 32, cn + 7);
 
   struct cert_fields f;
   enum cert_fields_status fs = cert_fields_parse(der, len, &f);

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "derp/cert_fields.h"
+#include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"
 
@@ -67,7 +68,11 @@ static const char *layout_name(enum layout l) {
 static void put_hex(const void *p, size_t n) {
   const uint8_t *b = p;
   putchar('"');
-  for (size_t i = 0; i < n; i++) printf("%02x", b[i]);
+  for (size_t at = 0; at < n; at += 64) {
+    char chunk[2 * 64 + 1];
+    derp_hex_lower(b + at, n - at < 64 ? n - at : 64, chunk);
+    fputs(chunk, stdout);
+  }
   putchar('"');
 }
 
@@ -237,7 +242,7 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
     char pin[65] = "", name[256];
     name[0] = '\0';
     if (n > 0) {
-      fuzz_sha256_hex(certs[0].ptr, certs[0].len, pin, false);
+      (void)pin_hex_of_der(certs[0].ptr, certs[0].len, pin);
       cert_case_name(certs[0], name, sizeof name);
     }
     const struct pin_verify_input in = {certs, n, pin, name, now, PIN_PROFILE_CURRENT};

@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "derp/hex.h"
+
 /* Print "<label>: <n> bytes <hex>" (long values are cut, the length is not). */
 static inline void oracle_hex(const char *label, const uint8_t *p, size_t n) {
   fprintf(stderr, "  %s: %zu bytes ", label, n);
-  size_t shown = n < 96 ? n : 96;
-  for (size_t i = 0; i < shown; i++) fprintf(stderr, "%02x", p[i]);
-  fprintf(stderr, "%s\n", shown < n ? "..." : "");
+  char hex[2 * 96 + 1];
+  derp_hex_lower(p, n < 96 ? n : 96, hex);
+  fprintf(stderr, "%s%s\n", hex, n > 96 ? "..." : "");
 }
 
 /* Start a mismatch report; follow with ORACLE_VIEW lines, then oracle_abort. */

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h"
@@ -183,9 +184,9 @@ static bool ossl_load(const struct der_slice *c, struct ossl_cert *out) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!X509_digest(out->x, EVP_sha256(), md, &len) || len != 32) return false;
-  for (int i = 0; i < 32; i++) snprintf(out->hash_hex + 2 * i, 3, "%02x", md[i]);
-  char raw[65];
-  fuzz_sha256_hex(c->ptr, c->len, raw, false);
+  derp_hex_lower(md, len, out->hash_hex);
+  char raw[PIN_HEX_LEN + 1];
+  (void)pin_hex_of_der(c->ptr, c->len, raw);
   if (strcmp(raw, out->hash_hex) != 0) return false; /* OpenSSL re-encoded something */
   /* Go reads extensions only from v3 certificates, OpenSSL from any: a v1/v2
    * cert carrying a SAN has no SANs for Go, which this oracle does not model. */
@@ -344,9 +345,9 @@ static bool check_against_openssl(const struct pin_verify_input *in, const struc
  * OpenSSL for the CN when it can read the certificate, else Go's model. */
 static void check_acceptance(const struct pin_verify_input *in, const struct pin_verify_result *r) {
   ORACLE_ASSERT(r->cert_index < in->n_certs, "accepted without a certificate");
-  char hex[65];
+  char hex[PIN_HEX_LEN + 1];
   const struct der_slice *pinned = &in->certs[r->cert_index];
-  fuzz_sha256_hex(pinned->ptr, pinned->len, hex, false);
+  (void)pin_hex_of_der(pinned->ptr, pinned->len, hex);
   ORACLE_ASSERT(strcmp(hex, in->pin_hex) == 0, "accepted certificate %zu hashes to %s, pin %s", r->cert_index, hex,
                 in->pin_hex);
   if (in->profile == PIN_PROFILE_TAILSCALE_1_82) {

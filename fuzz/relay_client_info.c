@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "derp/hex.h"
 #include "derp/relay_core.h"
 #include "oracle_report.h"
 
@@ -26,13 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ERR_CAP 512u
 #define SHORT_CAP 7u
 
-static int hex_value(uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Does `key` occur in data as 64 hex digits of either case? */
 static bool hex_key_in_input(const uint8_t *data, size_t size, const uint8_t key[DERP_KEY_LEN]) {
   if (size < 2 * DERP_KEY_LEN) return false;
@@ -40,7 +34,7 @@ static bool hex_key_in_input(const uint8_t *data, size_t size, const uint8_t key
     size_t i = 0;
     for (; i < 2 * DERP_KEY_LEN; i++) {
       int want = (i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4;
-      if (hex_value(data[at + i]) != want) break;
+      if (derp_hex_digit_value(data[at + i]) != want) break;
     }
     if (i == 2 * DERP_KEY_LEN) return true;
   }

@@ -45,6 +45,7 @@
 
 #include "derp/byte_cursor.h"
 #include "derp/derp_frame.h"
+#include "derp/hex.h"
 #include "derp/relay_core.h"
 #include "frame_tap.h"
 #include "fuzz_keys.h"
@@ -79,7 +80,7 @@ static void seal_client_info(int client, bool mesh, struct sealed_frame *out) {
   int jn;
   if (mesh) {
     char hex[2 * DERP_KEY_LEN + 1];
-    for (int i = 0; i < DERP_KEY_LEN; i++) snprintf(hex + 2 * i, 3, "%02x", mesh_key[i]);
+    derp_hex_lower(mesh_key, DERP_KEY_LEN, hex);
     jn = snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
   } else {
     jn = snprintf(json, sizeof json, "{\"version\":2,\"CanAckPings\":true}");
