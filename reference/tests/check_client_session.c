@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "derp/hex.h"
 
 /* ---------------- fixtures: known keys, a counting RNG, a scripted server ---------------- */
 
@@ -396,8 +397,7 @@ START_TEST(server_info_box_fails) {
   buf[n - 1] ^= 0x01;
   char want[200];
   char hex[65];
-  for (int i = 0; i < 32; i++)
-    snprintf(hex + 2 * i, 3, "%02x", k.server_pub[i]);
+  derp_hex_lower(k.server_pub, 32, hex);
   snprintf(want, sizeof want,
            "invalid server info frame: failed to open naclbox from server key nodekey:%s", hex);
   server_info_fails(buf, n, want);

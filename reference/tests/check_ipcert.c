@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "derp/hex.h"
 #include "ipcert_pairs.h"
 
 /* ---- helpers ---- */
@@ -579,7 +580,7 @@ START_TEST(snippet_hash_is_sha256_of_leaf_der) {
   unsigned int md_len = 0;
   ck_assert_int_eq(X509_digest(c.x509[0], EVP_sha256(), md, &md_len), 1);
   char hex[65];
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  derp_hex_lower(md, sizeof md, hex);
   ck_assert(strncmp(at, hex, 64) == 0);
   ck_assert(strncmp(at + 64, "\"}\n", 3) == 0);
   char name[80];

@@ -7,6 +7,7 @@
 
 #include "check_main.h"
 #include "derp/cert_fields.h"
+#include "derp/hex.h"
 
 #define NOW 1700000000LL
 #define DAYS30 (30LL * 86400)
@@ -117,7 +118,7 @@ START_TEST(build_fields_exact) {
   ck_assert_uint_eq(f.cn_tag, 0x13); /* PrintableString */
   ck_assert_uint_eq(f.cn.len, 71);
   char want_cn[72] = "derpkey";
-  for (int i = 0; i < 32; i++) snprintf(want_cn + 7 + 2 * i, 3, "%02x", key[i]);
+  derp_hex_lower(key, 32, want_cn + 7);
   ck_assert_mem_eq(f.cn.ptr, want_cn, 71);
   ck_assert_uint_eq(f.issuer.len, f.subject.len);
   ck_assert_mem_eq(f.issuer.ptr, f.subject.ptr, f.subject.len);

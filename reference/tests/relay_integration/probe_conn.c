@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "relay_flags.h"
@@ -67,8 +66,10 @@ static void record_chain(struct probe_conn *c) {
     long s = ASN1_INTEGER_get(X509_get0_serialNumber(x));
     c->serial[i] = s;
     if (i == 0) {
-      unsigned int mdlen = 0;
-      X509_digest(x, EVP_sha256(), c->leaf_sha256, &mdlen);
+      unsigned char *der = NULL;
+      int len = i2d_X509(x, &der);
+      if (len > 0) (void)pin_hex_of_der(der, (size_t)len, c->leaf_pin);
+      OPENSSL_free(der);
     }
   }
 }

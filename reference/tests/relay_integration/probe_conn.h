@@ -12,6 +12,8 @@
 
 #include <openssl/ssl.h>
 
+#include "derp/pin_verify.h"
+
 #define PROBE_CERTS_MAX 8
 #define PROBE_CN_MAX 128
 
@@ -29,7 +31,7 @@ struct probe_conn {
   SSL *ssl;
   int version;                     /* negotiated, e.g. TLS1_3_VERSION */
   size_t n_certs;                  /* served chain length (leaf included) */
-  uint8_t leaf_sha256[32];
+  char leaf_pin[PIN_HEX_LEN + 1];  /* pin_hex_of_der of the served leaf */
   char cn[PROBE_CERTS_MAX][PROBE_CN_MAX]; /* subject CN of each served cert */
   long serial[PROBE_CERTS_MAX];    /* serial of each (-1 if it does not fit) */
 };

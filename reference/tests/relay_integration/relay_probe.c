@@ -117,7 +117,7 @@ static int cmd_chain(struct cli *c) {
       for (size_t k = 0; k < conn.n_certs && k < PROBE_CERTS_MAX; k++) {
         printf("cert %zu cn=%s serial=%ld\n", k, conn.cn[k], conn.serial[k]);
       }
-      print_hex("leaf_sha256", conn.leaf_sha256, 32);
+      printf("leaf_sha256 %s\n", conn.leaf_pin);
     } else if (conn.n_certs != first) {
       printf("handshake %d served %zu certs, the first served %zu\n", i, conn.n_certs, first);
       probe_close(&conn);
