@@ -155,7 +155,11 @@ static bool write_human(FILE *out, const struct client_verdict *v) {
     char from[DERP_KEY_TEXT_SIZE];
     derp_key_public_text(v->from, from);
     fprintf(out, "packet from %s: %zu bytes\n  ", from, v->packet_len);
-    for (size_t i = 0; i < v->packet_len; i++) fprintf(out, "%02x", v->packet[i]);
+    for (size_t at = 0; at < v->packet_len; at += 64) {
+      char hex[2 * 64 + 1];
+      derp_hex_lower(v->packet + at, v->packet_len - at < 64 ? v->packet_len - at : 64, hex);
+      fputs(hex, out);
+    }
     fprintf(out, "\n");
   }
   if (v->mapped) fprintf(out, "mapped address: %s\n", v->mapped);
