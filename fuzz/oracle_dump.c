@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"

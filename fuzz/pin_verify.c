@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/go.h"
+
 static void copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
 /* tailscale-1.80 never pins (its plan has no PIN), so its value is unused. */

@@ -48,4 +48,18 @@ bool byte_writer_u32be(struct byte_writer *w, uint32_t v);
 bool byte_writer_bytes(struct byte_writer *w, const void *src, size_t n);
 bool byte_writer_str(struct byte_writer *w, const char *s);
 
+/* A text builder for messages: unlike byte_writer it cuts what does not fit
+ * (a cut message still says something) and remembers that it did. The text
+ * is NUL-terminated whenever cap > 0. */
+struct text_out {
+  char *buf;
+  size_t cap;
+  size_t len;
+  bool truncated;
+};
+
+void text_out_init(struct text_out *t, char *buf, size_t cap);
+void text_out_bytes(struct text_out *t, const char *s, size_t n);
+void text_out_str(struct text_out *t, const char *s);
+
 #endif

@@ -185,17 +185,6 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out);
  * "2026-03-04 14:41:12.5 +0100 +0100". Needs at most 64 bytes. */
 bool go_time_string(const struct go_time *t, char *out, size_t cap);
 
-/* Go's net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 text, no zone.
- * Writes the 16-byte form (IPv4 as ::ffff:a.b.c.d). */
-bool go_parse_ip(const char *s, size_t len, uint8_t out[16]);
-/* Go's net.IP.String() of a 4- or 16-byte address (IPv4-mapped prints as
- * IPv4; IPv6 in RFC 5952 form). Needs at most 46 bytes. */
-bool go_ip_string(const uint8_t *ip, size_t len, char *out, size_t cap);
-/* crypto/tls's hostnameInSNI: "" for an IP literal (brackets and a %zone
- * allowed), otherwise the name without trailing dots. Writes at most len+1
- * bytes including the NUL. */
-void go_hostname_in_sni(const char *name, char *out, size_t cap);
-
 /* x509.Certificate.VerifyHostname on a parsed certificate: true when `host`
  * matches; otherwise writes Go's HostnameError text to err_out. */
 bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
@@ -207,12 +196,5 @@ bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err
  * Writes at most cap-1 bytes plus a NUL; returns the full length (a return
  * >= cap means the text was cut). 0 when there is none. */
 size_t go_common_name(const struct cert_fields *f, char *out, size_t cap);
-
-/* One UTF-8 sequence at s as Go's decoder takes it (no overlongs, no
- * surrogates, <= U+10FFFF): its length 1..4 and *rune, or 0 if invalid. */
-size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
-
-/* Go's %q of a string (strconv.Quote), for names inside messages. */
-bool go_quote(const char *s, char *out, size_t cap);
 
 #endif

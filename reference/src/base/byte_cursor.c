@@ -89,3 +89,25 @@ bool byte_writer_u32be(struct byte_writer *w, uint32_t v) {
 bool byte_writer_str(struct byte_writer *w, const char *s) {
   return byte_writer_bytes(w, s, strlen(s));
 }
+
+void text_out_init(struct text_out *t, char *buf, size_t cap) {
+  *t = (struct text_out){buf, cap, 0, false};
+  if (cap > 0) buf[0] = '\0';
+}
+
+void text_out_bytes(struct text_out *t, const char *s, size_t n) {
+  if (t->cap == 0) {
+    t->truncated = t->truncated || n > 0;
+    return;
+  }
+  size_t room = t->cap - 1 - t->len;
+  if (n > room) {
+    n = room;
+    t->truncated = true;
+  }
+  if (n) memcpy(t->buf + t->len, s, n);
+  t->len += n;
+  t->buf[t->len] = '\0';
+}
+
+void text_out_str(struct text_out *t, const char *s) { text_out_bytes(t, s, strlen(s)); }

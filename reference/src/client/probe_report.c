@@ -1,4 +1,5 @@
 /* probe_report: the report model and the §5.1 message texts. */
+#include "derp/go.h"
 #include "derp/probe_report.h"
 
 #include <stdarg.h>

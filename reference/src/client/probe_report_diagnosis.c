@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/pin_verify.h"
 #include "derp/probe_report.h"

@@ -2,6 +2,7 @@
  * CLI's one-space indent) and the human form with the Diagnosis. */
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/ipcert.h"
-#include "derp/pin_verify.h" /* go_quote: Go's %q */
+#include "derp/pin_verify.h"
 
 bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname) {
   uint8_t ip16[16];

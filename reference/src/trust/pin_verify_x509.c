@@ -8,6 +8,7 @@
 
 #include "derp/byte_cursor.h"
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/pin_verify.h"
 #include "pin_verify_internal.h"

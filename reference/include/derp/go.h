@@ -1,0 +1,65 @@
+/* go: the Go behaviours the C code reproduces, each modelled once. Upstream
+ * Tailscale is Go, so wherever a relay or client prints a text or accepts an
+ * input, "correct" means "as Go's standard library does": IP literals
+ * (net), quoting (strconv), JSON field names (encoding/json), TLS alert
+ * texts (crypto/tls), log time stamps (log). Pure functions: no clock, no
+ * allocation; the x509 rules that need a certificate live in trust/. */
+#ifndef DERP_GO_H
+#define DERP_GO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "derp/byte_cursor.h"
+
+/* --- net --- */
+
+/* net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 text, no zone.
+ * Writes the 16-byte form (IPv4 as ::ffff:a.b.c.d). */
+bool go_parse_ip(const char *s, size_t len, uint8_t out[16]);
+/* An IPv4 address in 16-byte form (::ffff:a.b.c.d), as net.IP.To4 sees it. */
+bool go_ip_is_v4(const uint8_t ip[16]);
+/* net.IP.String() of a 4- or 16-byte address (IPv4-mapped prints as IPv4;
+ * IPv6 in RFC 5952 form). Needs at most 46 bytes. */
+bool go_ip_string(const uint8_t *ip, size_t len, char *out, size_t cap);
+/* crypto/tls's hostnameInSNI: "" for an IP literal (brackets and a %zone
+ * allowed), otherwise the name without trailing dots. Writes at most len+1
+ * bytes including the NUL. */
+void go_hostname_in_sni(const char *name, char *out, size_t cap);
+
+/* --- strconv, unicode/utf8 --- */
+
+/* One UTF-8 sequence at s as Go's decoder takes it (no overlongs, no
+ * surrogates, <= U+10FFFF): its length 1..4 and *rune, or 0 if invalid. */
+size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
+/* strconv.Quote (Go's %q) of a C string. On overflow the quoted text is cut
+ * (still NUL-terminated) and the result is false. */
+bool go_quote(const char *s, char *out, size_t cap);
+/* strconv.Quote of len bytes appended to w; false (w unchanged) when it
+ * does not fit. */
+bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len);
+
+/* --- encoding/json --- */
+
+/* Which of a struct's n field names a JSON object key sets, as Go's
+ * json.Unmarshal decides: an exact match first, else a match under Unicode
+ * simple case folding (ASCII case, and U+017F 'ſ' ~ s, U+212A 'K' ~ k).
+ * -1 when none (Go ignores unknown keys). */
+int go_json_field_index(const char *key, size_t key_len, const char *const *names, size_t n);
+
+/* --- crypto/tls --- */
+
+/* alertText of crypto/tls (alert.go) for a TLS alert code; NULL for a code
+ * Go has no text for (Go then prints "alert(<code>)"). */
+const char *go_tls_alert_text(int alert);
+
+/* --- log --- */
+
+#define GO_LOG_PREFIX_LEN 20
+/* log.LstdFlags' prefix "2006/01/02 15:04:05 " for the given local time in
+ * Unix seconds (UTC time plus the zone's offset). false (and out zeroed as
+ * "0000/00/00 00:00:00 ") when the time cannot be represented. */
+bool go_log_time_prefix(int64_t local_unix, char out[GO_LOG_PREFIX_LEN + 1]);
+
+#endif

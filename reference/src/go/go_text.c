@@ -1,0 +1,108 @@
+/* Go's text rules as the C code meets them: UTF-8 decoding and
+ * strconv.Quote (%q). Byte-oriented like Go's strings, never allocating. */
+#include <stdio.h>
+#include <string.h>
+
+#include "derp/byte_cursor.h"
+#include "derp/go.h"
+
+/* --- strconv.Quote --- */
+
+size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune) {
+  if (len == 0) return 0;
+  uint8_t b = s[0];
+  size_t n;
+  uint32_t r, min;
+  if (b < 0x80) {
+    *rune = b;
+    return 1;
+  } else if ((b & 0xe0) == 0xc0) {
+    n = 2, r = b & 0x1f, min = 0x80;
+  } else if ((b & 0xf0) == 0xe0) {
+    n = 3, r = b & 0x0f, min = 0x800;
+  } else if ((b & 0xf8) == 0xf0) {
+    n = 4, r = b & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (n > len) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    r = (r << 6) | (s[i] & 0x3f);
+  }
+  if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) return 0;
+  *rune = r;
+  return n;
+}
+
+/* unicode.IsPrint, approximated outside ASCII: C1 controls, the soft
+ * hyphen, line/paragraph separators, BOM and noncharacters U+FFFE/U+FFFF
+ * are escaped, everything else printed (Go also escapes unassigned code
+ * points, which this table does not know). */
+static bool rune_printable(uint32_t r) {
+  if (r < 0x80) return r >= 0x20 && r != 0x7f;
+  if (r < 0xa0 || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff) return false;
+  return (r & 0xfffe) != 0xfffe;
+}
+
+/* Where quoted text goes: a cutting text_out (messages) or an
+ * all-or-nothing byte_writer (wire-bound text). */
+struct quote_sink {
+  struct text_out *text;
+  struct byte_writer *writer;
+  bool failed;
+};
+
+static void emit(struct quote_sink *k, const char *s, size_t n) {
+  if (k->text != NULL) text_out_bytes(k->text, s, n);
+  else if (!k->failed) k->failed = !byte_writer_bytes(k->writer, s, n);
+}
+
+static void emit_str(struct quote_sink *k, const char *s) { emit(k, s, strlen(s)); }
+
+static void quote_into(struct quote_sink *k, const uint8_t *p, size_t len) {
+  emit_str(k, "\"");
+  for (size_t i = 0; i < len;) {
+    uint32_t r;
+    size_t n = go_utf8_rune(p + i, len - i, &r);
+    char esc[16];
+    if (n == 0) {
+      snprintf(esc, sizeof esc, "\\x%02x", p[i]);
+      emit_str(k, esc);
+      i++;
+      continue;
+    }
+    if (r == '"' || r == '\\') {
+      esc[0] = '\\', esc[1] = (char)r, esc[2] = '\0';
+      emit_str(k, esc);
+    } else if (rune_printable(r)) {
+      emit(k, (const char *)p + i, n);
+    } else {
+      static const char letters[] = "abtnvfr"; /* \a=7 .. \r=13 */
+      if (r >= 7 && r <= 13) snprintf(esc, sizeof esc, "\\%c", letters[r - 7]);
+      else if (r < 0x20 || r == 0x7f) snprintf(esc, sizeof esc, "\\x%02x", (unsigned)r);
+      else if (r < 0x10000) snprintf(esc, sizeof esc, "\\u%04x", (unsigned)r);
+      else snprintf(esc, sizeof esc, "\\U%08x", (unsigned)r);
+      emit_str(k, esc);
+    }
+    i += n;
+  }
+  emit_str(k, "\"");
+}
+
+bool go_quote(const char *s, char *out, size_t cap) {
+  struct text_out t;
+  text_out_init(&t, out, cap);
+  struct quote_sink k = {&t, NULL, false};
+  const char *p = s != NULL ? s : "";
+  quote_into(&k, (const uint8_t *)p, strlen(p));
+  return !t.truncated;
+}
+
+bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len) {
+  size_t mark = w->len;
+  struct quote_sink k = {NULL, w, false};
+  quote_into(&k, s, len);
+  if (k.failed) w->len = mark;
+  return !k.failed;
+}

@@ -1,0 +1,202 @@
+/* go: the Go standard-library rules, each pinned by what Go itself does
+ * (expected texts from Go 1.26 where noted). */
+#include "derp/go.h"
+
+#include <string.h>
+
+#include "check_main.h"
+
+/* ---------- net ---------- */
+
+static void assert_ip(const char *s, bool ok, const char *back) {
+  uint8_t ip[16];
+  ck_assert_msg(go_parse_ip(s, strlen(s), ip) == ok, "ParseIP(%s)", s);
+  if (ok && back != NULL) {
+    char txt[64];
+    ck_assert(go_ip_string(ip, 16, txt, sizeof txt));
+    ck_assert_str_eq(txt, back);
+  }
+}
+
+START_TEST(go_parse_ip_matches_net_parse_ip) {
+  assert_ip("127.0.0.1", true, "127.0.0.1");
+  assert_ip("0.0.0.0", true, "0.0.0.0");
+  assert_ip("255.255.255.255", true, "255.255.255.255");
+  assert_ip("01.2.3.4", false, NULL);
+  assert_ip("256.1.1.1", false, NULL);
+  assert_ip("1.2.3", false, NULL);
+  assert_ip("1.2.3.4.5", false, NULL);
+  assert_ip("1..2.3", false, NULL);
+  assert_ip("1.2.3.4.", false, NULL);
+  assert_ip("::1", true, "::1");
+  assert_ip("::", true, "::");
+  assert_ip("2001:DB8::1", true, "2001:db8::1");
+  assert_ip("2001:db8:0:0:1:0:0:1", true, "2001:db8::1:0:0:1");
+  assert_ip("::ffff:1.2.3.4", true, "1.2.3.4");
+  assert_ip("1:2:3:4:5:6:7:8", true, "1:2:3:4:5:6:7:8");
+  assert_ip("1:2:3:4:5:6:7::", true, "1:2:3:4:5:6:7:0");
+  assert_ip("1:2:3:4:5:6:7:8::", false, NULL); /* "::" standing for nothing */
+  assert_ip("1::2::3", false, NULL);
+  assert_ip("12345::1", false, NULL);
+  assert_ip("fe80::1%eth0", false, NULL);
+  assert_ip("::1.2.3.4", true, "::102:304");
+  assert_ip("1:2:3:4:5:6:1.2.3.4", true, "1:2:3:4:5:6:102:304");
+  assert_ip("1:2:3:1.2.3.4", false, NULL);
+  assert_ip("localhost", false, NULL);
+  assert_ip("", false, NULL);
+  assert_ip("[::1]", false, NULL);
+}
+END_TEST
+
+START_TEST(go_ip_string_of_san_bytes) {
+  char s[64];
+  ck_assert(go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, sizeof s));
+  ck_assert_str_eq(s, "10.0.0.1");
+  const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+  ck_assert(go_ip_string(v6, 16, s, sizeof s));
+  ck_assert_str_eq(s, "2001:db8::1:0:0:1");
+  const uint8_t single_zero[16] = {0, 1, 0, 0, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7};
+  ck_assert(go_ip_string(single_zero, 16, s, sizeof s));
+  ck_assert_str_eq(s, "1:0:2:3:4:5:6:7");
+  ck_assert(!go_ip_string(v6, 5, s, sizeof s));
+  ck_assert(!go_ip_string(v6, 16, s, 8));
+}
+END_TEST
+
+START_TEST(go_hostname_in_sni_drops_ip_literals_and_trailing_dots) {
+  const char *cases[][2] = {{"127.0.0.1", ""},         {"::1", ""},
+                            {"[::1]", ""},             {"fe80::1%eth0", ""},
+                            {"derp.example", "derp.example"}, {"derp.example...", "derp.example"},
+                            {"", ""},                  {"[derp.example]", "[derp.example]"},
+                            {"%1.2.3.4", "%1.2.3.4"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    go_hostname_in_sni(cases[i][0], out, sizeof out);
+    ck_assert_msg(strcmp(out, cases[i][1]) == 0, "%s -> %s", cases[i][0], out);
+  }
+}
+END_TEST
+
+START_TEST(go_quote_escapes_like_strconv_quote) {
+  const char *cases[][2] = {{"derp.example", "\"derp.example\""},
+                            {"", "\"\""},
+                            {"a\"b\\c", "\"a\\\"b\\\\c\""},
+                            {"tab\there\n", "\"tab\\there\\n\""},
+                            {"\x01\x7f", "\"\\x01\\x7f\""},
+                            {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+                            {"bad\xff", "\"bad\\xff\""},
+                            {"\xc2\x85", "\"\\u0085\""}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    ck_assert(go_quote(cases[i][0], out, sizeof out));
+    ck_assert_str_eq(out, cases[i][1]);
+  }
+}
+END_TEST
+
+START_TEST(go_ip_is_v4_is_the_mapped_prefix) {
+  uint8_t ip[16];
+  ck_assert(go_parse_ip("1.2.3.4", 7, ip) && go_ip_is_v4(ip));
+  ck_assert(go_parse_ip("::ffff:1.2.3.4", 14, ip) && go_ip_is_v4(ip));
+  ck_assert(go_parse_ip("2001:db8::1", 11, ip) && !go_ip_is_v4(ip));
+  ck_assert(go_parse_ip("::1.2.3.4", 9, ip) && !go_ip_is_v4(ip));
+}
+END_TEST
+
+/* ---------- strconv ---------- */
+
+START_TEST(go_quote_cuts_and_says_so) {
+  char out[6];
+  ck_assert(!go_quote("abcdefgh", out, sizeof out));
+  ck_assert_str_eq(out, "\"abcd");
+  ck_assert(!go_quote("x", out, 0));
+}
+END_TEST
+
+START_TEST(go_quote_write_is_all_or_nothing) {
+  uint8_t buf[16];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ck_assert(byte_writer_str(&w, "n: "));
+  ck_assert(go_quote_write(&w, (const uint8_t *)"h2c\xff", 4));
+  ck_assert_uint_eq(w.len, 12);
+  ck_assert_mem_eq(buf, "n: \"h2c\\xff\"", 12);
+  ck_assert(!go_quote_write(&w, (const uint8_t *)"abc", 3)); /* needs 5, 4 left */
+  ck_assert_uint_eq(w.len, 12);
+  ck_assert(go_quote_write(&w, (const uint8_t *)"ab", 2)); /* exactly fills */
+  ck_assert_uint_eq(w.len, 16);
+}
+END_TEST
+
+/* ---------- encoding/json ---------- */
+
+START_TEST(go_json_field_index_as_unmarshal_chooses) {
+  static const char *const names[] = {"PrivateKey", "Skip", "version"};
+  const struct {
+    const char *key;
+    int want;
+  } cases[] = {
+      {"PrivateKey", 0},         {"privatekey", 0}, {"PRIVATEKEY", 0},
+      {"private\xe2\x84\xaa" "ey", 0}, /* U+212A Kelvin sign folds to k */
+      {"\xc5\xbfkip", 1},           /* U+017F long s folds to s */
+      {"\xc5\xbfKIP", 1},           {"VERSION", 2},    {"ver\xc5\xbfion", 2},
+      {"Private_Key", -1},       {"privatek\xc3\xa9y", -1}, {"", -1},
+      {"PrivateKeyX", -1},       {"PrivateKe", -1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ck_assert_msg(go_json_field_index(cases[i].key, strlen(cases[i].key), names, 3) == cases[i].want,
+                  "key %s", cases[i].key);
+}
+END_TEST
+
+START_TEST(go_json_field_index_prefers_an_exact_match) {
+  static const char *const names[] = {"Name", "name"};
+  ck_assert_int_eq(go_json_field_index("name", 4, names, 2), 1);
+  ck_assert_int_eq(go_json_field_index("Name", 4, names, 2), 0);
+  ck_assert_int_eq(go_json_field_index("NAME", 4, names, 2), 0);
+}
+END_TEST
+
+/* ---------- crypto/tls, log ---------- */
+
+START_TEST(go_tls_alert_text_is_alert_go) {
+  ck_assert_str_eq(go_tls_alert_text(90), "user canceled");
+  ck_assert_str_eq(go_tls_alert_text(42), "bad certificate");
+  ck_assert_str_eq(go_tls_alert_text(48), "unknown certificate authority");
+  ck_assert_str_eq(go_tls_alert_text(121), "encrypted client hello required");
+  ck_assert_ptr_null(go_tls_alert_text(1));
+  ck_assert_ptr_null(go_tls_alert_text(255));
+}
+END_TEST
+
+START_TEST(go_log_time_prefix_is_lstdflags) {
+  char out[GO_LOG_PREFIX_LEN + 1];
+  ck_assert(go_log_time_prefix(0, out));
+  ck_assert_str_eq(out, "1970/01/01 00:00:00 ");
+  ck_assert(go_log_time_prefix(1772631672, out)); /* 2026-03-04T13:41:12Z */
+  ck_assert_str_eq(out, "2026/03/04 13:41:12 ");
+  ck_assert(!go_log_time_prefix(INT64_MAX, out));
+  ck_assert_str_eq(out, "0000/00/00 00:00:00 ");
+}
+END_TEST
+
+static Suite *go_suite(void) {
+  Suite *s = suite_create("go");
+  TCase *net = tcase_create("net");
+  tcase_add_test(net, go_parse_ip_matches_net_parse_ip);
+  tcase_add_test(net, go_ip_string_of_san_bytes);
+  tcase_add_test(net, go_hostname_in_sni_drops_ip_literals_and_trailing_dots);
+  tcase_add_test(net, go_ip_is_v4_is_the_mapped_prefix);
+  suite_add_tcase(s, net);
+  TCase *text = tcase_create("text");
+  tcase_add_test(text, go_quote_escapes_like_strconv_quote);
+  tcase_add_test(text, go_quote_cuts_and_says_so);
+  tcase_add_test(text, go_quote_write_is_all_or_nothing);
+  tcase_add_test(text, go_json_field_index_as_unmarshal_chooses);
+  tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
+  tcase_add_test(text, go_tls_alert_text_is_alert_go);
+  tcase_add_test(text, go_log_time_prefix_is_lstdflags);
+  suite_add_tcase(s, text);
+  return s;
+}
+
+CHECK_MAIN(go_suite)
