@@ -13,6 +13,7 @@
 
 #include "client_dial.h"
 #include "client_x509.h"
+#include "derp/go.h"
 #include "derp/pin_verify.h"
 
 /* ---- capture ---- */
@@ -111,38 +112,6 @@ static int verify_certificates(X509_STORE_CTX *xs, void *arg) {
 
 /* ---- errors ---- */
 
-/* crypto/tls's alert texts (alert.go) for those a relay may send. */
-static const char *go_alert_text(int alert) {
-  switch (alert) {
-  case SSL_AD_CLOSE_NOTIFY: return "close notify";
-  case SSL_AD_UNEXPECTED_MESSAGE: return "unexpected message";
-  case SSL_AD_BAD_RECORD_MAC: return "bad record MAC";
-  case SSL_AD_RECORD_OVERFLOW: return "record overflow";
-  case SSL_AD_HANDSHAKE_FAILURE: return "handshake failure";
-  case SSL_AD_BAD_CERTIFICATE: return "bad certificate";
-  case SSL_AD_UNSUPPORTED_CERTIFICATE: return "unsupported certificate";
-  case SSL_AD_CERTIFICATE_REVOKED: return "revoked certificate";
-  case SSL_AD_CERTIFICATE_EXPIRED: return "expired certificate";
-  case SSL_AD_CERTIFICATE_UNKNOWN: return "unknown certificate";
-  case SSL_AD_ILLEGAL_PARAMETER: return "illegal parameter";
-  case SSL_AD_UNKNOWN_CA: return "unknown certificate authority";
-  case SSL_AD_ACCESS_DENIED: return "access denied";
-  case SSL_AD_DECODE_ERROR: return "error decoding message";
-  case SSL_AD_DECRYPT_ERROR: return "error decrypting message";
-  case SSL_AD_PROTOCOL_VERSION: return "protocol version not supported";
-  case SSL_AD_INSUFFICIENT_SECURITY: return "insufficient security level";
-  case SSL_AD_INTERNAL_ERROR: return "internal error";
-  case SSL_AD_INAPPROPRIATE_FALLBACK: return "inappropriate fallback";
-  case SSL_AD_USER_CANCELLED: return "user canceled";
-  case SSL_AD_MISSING_EXTENSION: return "missing extension";
-  case SSL_AD_UNSUPPORTED_EXTENSION: return "unsupported extension";
-  case SSL_AD_UNRECOGNIZED_NAME: return "unrecognized name";
-  case SSL_AD_CERTIFICATE_REQUIRED: return "certificate required";
-  case SSL_AD_NO_APPLICATION_PROTOCOL: return "no application protocol";
-  default: return NULL;
-  }
-}
-
 /* The text for a failed SSL_* call, in Go's words where there is one. */
 static void io_error(struct client_tls *t, int ret, const char *op, char *err, size_t cap) {
   int e = SSL_get_error(t->ssl, ret);
@@ -151,8 +120,8 @@ static void io_error(struct client_tls *t, int ret, const char *op, char *err, s
     snprintf(err, cap, "EOF");
   } else if (e == SSL_ERROR_SSL && code != 0) {
     int reason = ERR_GET_REASON(code);
-    if (reason > SSL_AD_REASON_OFFSET && go_alert_text(reason - SSL_AD_REASON_OFFSET) != NULL) {
-      snprintf(err, cap, "remote error: tls: %s", go_alert_text(reason - SSL_AD_REASON_OFFSET));
+    if (reason > SSL_AD_REASON_OFFSET && go_tls_alert_text(reason - SSL_AD_REASON_OFFSET) != NULL) {
+      snprintf(err, cap, "remote error: tls: %s", go_tls_alert_text(reason - SSL_AD_REASON_OFFSET));
     } else {
       char buf[256];
       ERR_error_string_n(code, buf, sizeof buf);

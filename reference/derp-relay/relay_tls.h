@@ -71,7 +71,4 @@ SSL *relay_tls_new_ssl(struct relay_tls *t, struct relay_tls_note *note);
 void relay_tls_failure_reason(const struct relay_tls_note *note, unsigned long ossl_err,
                               bool peer_eof, char *out, size_t cap);
 
-/* The Go crypto/tls text for a TLS alert number ("bad certificate", ...). */
-const char *relay_tls_alert_text(int alert);
-
 #endif
