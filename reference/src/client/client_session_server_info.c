@@ -8,6 +8,7 @@
 
 #include "derp/client_session.h"
 #include "derp/derp_keys.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 
 __attribute__((format(printf, 3, 4))) static bool info_fail(char *err, size_t cap, const char *fmt,
@@ -17,15 +18,6 @@ __attribute__((format(printf, 3, 4))) static bool info_fail(char *err, size_t ca
   if (cap) vsnprintf(err, cap, fmt, ap);
   va_end(ap);
   return false;
-}
-
-static bool fold_equal(const char *a, const char *b) {
-  for (;; a++, b++) {
-    char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-    char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
-    if (x != y) return false;
-    if (!x) return true;
-  }
 }
 
 /* Go's json.Unmarshal into {version, TokenBucketBytesPerSecond,
@@ -43,12 +35,11 @@ static bool decode_info(const json_t *root, struct derp_server_info_msg *out, ch
   const char *key;
   json_t *value;
   json_object_foreach((json_t *)root, key, value) {
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-      if (!fold_equal(names[i], key) || json_is_null(value)) continue;
-      ENSURE(json_is_integer(value),
-             info_fail(err, cap, "invalid JSON: field %s: expected an integer", names[i]));
-      *fields[i] = json_integer_value(value);
-    }
+    int i = go_json_field_index(key, strlen(key), names, sizeof names / sizeof names[0]);
+    if (i < 0 || json_is_null(value)) continue;
+    ENSURE(json_is_integer(value),
+           info_fail(err, cap, "invalid JSON: field %s: expected an integer", names[i]));
+    *fields[i] = json_integer_value(value);
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 
 /* ---- errors and the field path they name ---- */
@@ -139,22 +140,11 @@ enum { MAP_REGIONS = 1, MAP_FIELD_COUNT = sizeof map_fields / sizeof map_fields[
 
 enum { MAX_FIELDS = 12 };
 
-static bool ascii_fold_equal(const char *a, const char *b) {
-  for (;; a++, b++) {
-    char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
-    char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
-    if (x != y) return false;
-    if (!x) return true;
-  }
-}
-
-/* Go prefers an exact name match and falls back to a case-insensitive one. */
+/* The spec entry a key sets, by Go's rule (go_json_field_index). */
 static int match_field(const struct field_spec *spec, size_t n, const char *key) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(spec[i].name, key) == 0) return (int)i;
-  for (size_t i = 0; i < n; i++)
-    if (ascii_fold_equal(spec[i].name, key)) return (int)i;
-  return -1;
+  const char *names[MAX_FIELDS];
+  for (size_t i = 0; i < n; i++) names[i] = spec[i].name;
+  return go_json_field_index(key, strlen(key), names, n);
 }
 
 /* found[i] = the value for spec[i], or NULL. Two keys naming one field (which

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 #include "relay_internal.h"
@@ -23,43 +24,15 @@ enum client_info_field {
   FIELD_APP_NAME,
 };
 
-static const struct {
-  const char *name; /* the JSON name Go derives from the struct tag */
-  enum client_info_field field;
-} client_info_fields[] = {
-    {"meshKey", FIELD_MESH_KEY},         {"version", FIELD_VERSION},
-    {"CanAckPings", FIELD_CAN_ACK_PINGS}, {"IsProber", FIELD_IS_PROBER},
-    {"AppName", FIELD_APP_NAME},
-};
-
-static char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-/* Go matches field names with Unicode simple case folding: besides ASCII
- * case, U+017F (long s) folds to 's' and U+212A (Kelvin sign) to 'k'. */
-static bool name_folds_to(const char *got, size_t got_len, const char *want) {
-  size_t i = 0;
-  for (; *want; want++) {
-    char w = ascii_lower(*want);
-    if (i < got_len && ascii_lower(got[i]) == w) {
-      i++;
-    } else if (w == 's' && got_len - i >= 2 && memcmp(got + i, "\xc5\xbf", 2) == 0) {
-      i += 2;
-    } else if (w == 'k' && got_len - i >= 3 && memcmp(got + i, "\xe2\x84\xaa", 3) == 0) {
-      i += 3;
-    } else {
-      return false;
-    }
-  }
-  return i == got_len;
-}
+/* The JSON names Go derives from ClientInfo's struct tags, in the order of
+ * enum client_info_field after FIELD_NONE. */
+static const char *const client_info_names[] = {"meshKey", "version", "CanAckPings", "IsProber",
+                                                "AppName"};
 
 static enum client_info_field field_of(const char *key, size_t key_len) {
-  for (size_t i = 0; i < sizeof client_info_fields / sizeof client_info_fields[0]; i++) {
-    if (name_folds_to(key, key_len, client_info_fields[i].name)) {
-      return client_info_fields[i].field;
-    }
-  }
-  return FIELD_NONE;
+  int i = go_json_field_index(key, key_len, client_info_names,
+                              sizeof client_info_names / sizeof client_info_names[0]);
+  return i < 0 ? FIELD_NONE : (enum client_info_field)(FIELD_MESH_KEY + i);
 }
 
 static const char *json_kind(const json_t *v) {

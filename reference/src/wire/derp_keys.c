@@ -4,8 +4,8 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 
@@ -77,7 +77,7 @@ enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len, uin
   const char *k;
   json_t *v;
   json_object_foreach(root, k, v) {
-    if (strcasecmp(k, KEYFILE_FIELD) == 0) {
+    if (go_json_field_index(k, strlen(k), (const char *const[]){KEYFILE_FIELD}, 1) == 0) {
       value = v;
       matches++;
     }
