@@ -6,14 +6,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derp/go.h"
+
 #define LOG_LINE_MAX 4096
 
-/* "YYYY/MM/DD HH:MM:SS " for t in local time. */
-static void log_prefix(time_t t, char out[21]) {
+/* Go's log stamp in the relay's local zone (the zone's offset from
+ * localtime_r; the format is the go module's). */
+static void log_prefix(time_t t, char out[GO_LOG_PREFIX_LEN + 1]) {
   struct tm tm;
-  if (localtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y/%m/%d %H:%M:%S ", &tm) != 20) {
-    memcpy(out, "0000/00/00 00:00:00 ", 21);
-  }
+  long offset = localtime_r(&t, &tm) != NULL ? tm.tm_gmtoff : 0;
+  go_log_time_prefix((int64_t)t + offset, out);
 }
 
 static void write_all(const char *p, size_t n) {
@@ -30,9 +32,10 @@ void relay_log_printf(const char *fmt, ...) {
   log_prefix(time(NULL), line);
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(line + 20, sizeof line - 21, fmt, ap);
+  int n = vsnprintf(line + GO_LOG_PREFIX_LEN, sizeof line - GO_LOG_PREFIX_LEN - 1, fmt, ap);
   va_end(ap);
-  size_t len = 20 + (n < 0 ? 0 : (size_t)n > sizeof line - 22 ? sizeof line - 22 : (size_t)n);
+  size_t room = sizeof line - GO_LOG_PREFIX_LEN - 2; /* the text, then a newline */
+  size_t len = GO_LOG_PREFIX_LEN + (n < 0 ? 0 : (size_t)n > room ? room : (size_t)n);
   line[len++] = '\n';
   write_all(line, len);
 }

@@ -99,26 +99,6 @@ START_TEST(paths_join_certdir) {
 }
 END_TEST
 
-START_TEST(parse_ip_follows_go) {
-  uint8_t ip[16];
-  bool v4;
-  ck_assert(ipcert_parse_ip("1.2.3.4", ip, &v4));
-  ck_assert(v4);
-  ck_assert_uint_eq(ip[10], 0xff);
-  ck_assert_uint_eq(ip[15], 4);
-  ck_assert(ipcert_parse_ip("2001:db8::1", ip, &v4));
-  ck_assert(!v4);
-  ck_assert(ipcert_parse_ip("::ffff:1.2.3.4", ip, &v4));
-  ck_assert(v4);
-  ck_assert(!ipcert_parse_ip("01.2.3.4", ip, &v4));
-  ck_assert(!ipcert_parse_ip("1.2.3", ip, &v4));
-  ck_assert(!ipcert_parse_ip("fe80::1%eth0", ip, &v4));
-  ck_assert(!ipcert_parse_ip("[::1]", ip, &v4));
-  ck_assert(!ipcert_parse_ip("derp.example.com", ip, &v4));
-  ck_assert(!ipcert_parse_ip("", ip, &v4));
-}
-END_TEST
-
 /* ---- (b) generation profile ---- */
 
 START_TEST(generated_profile_fields) {
@@ -607,7 +587,6 @@ static Suite *ipcert_suite(void) {
   tcase_add_test(naming, name_dns_is_kept);
   tcase_add_test(naming, name_odd_chars_deleted);
   tcase_add_test(naming, paths_join_certdir);
-  tcase_add_test(naming, parse_ip_follows_go);
   suite_add_tcase(s, naming);
   TCase *gen_tc = tcase_create("generate");
   tcase_add_test(gen_tc, generated_profile_fields);

@@ -75,11 +75,6 @@ bool ipcert_file_name(const char *hostname, char *out, size_t cap);
  * slashes of certdir dropped). IPCERT_ERR_ARG when too long or certdir empty. */
 enum ipcert_status ipcert_file_paths(const char *certdir, const char *hostname, struct ipcert_paths *out);
 
-/* IP literal as Go's net.ParseIP accepts it (dotted IPv4 without leading
- * zeros, or IPv6 without zone). out16 gets the 16-byte form (IPv4-mapped for
- * IPv4); *is_v4 tells whether the address is an IPv4 one (incl. ::ffff:a.b.c.d). */
-bool ipcert_parse_ip(const char *text, uint8_t out16[16], bool *is_v4);
-
 /* (b) ---------------------------------------------------------------- */
 
 /* Fresh self-signed certificate and key for an IP hostname. The SAN holds 4

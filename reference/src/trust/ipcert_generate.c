@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/ipcert.h"
 
@@ -123,7 +124,8 @@ enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **
   ENSURE(cert_out != NULL && key_out != NULL, IPCERT_ERR_ARG);
   *cert_out = NULL;
   *key_out = NULL;
-  ENSURE(ipcert_parse_ip(ip_hostname, ip16, &is_v4), IPCERT_ERR_ARG);
+  ENSURE(ip_hostname != NULL && go_parse_ip(ip_hostname, strlen(ip_hostname), ip16), IPCERT_ERR_ARG);
+  is_v4 = go_ip_is_v4(ip16);
   ENSURE(now >= IPCERT_MIN_NOW && now <= IPCERT_MAX_NOW, IPCERT_ERR_ARG);
 
   EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");

@@ -1,5 +1,4 @@
 /* ipcert (a): certdir file names, and what counts as an IP hostname. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,21 +53,4 @@ enum ipcert_status ipcert_file_paths(const char *certdir, const char *hostname, 
   n = snprintf(out->key, sizeof out->key, "%.*s%s%s.key", (int)dlen, certdir, sep, out->name);
   ENSURE(n > 0 && (size_t)n < sizeof out->key, IPCERT_ERR_ARG);
   return IPCERT_OK;
-}
-
-bool ipcert_parse_ip(const char *text, uint8_t out16[16], bool *is_v4) {
-  static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  GUARD(text != NULL);
-  uint8_t v4[4];
-  /* glibc's inet_pton takes exactly Go's forms: 4-part dotted decimal without
-   * leading zeros, IPv6 with optional embedded IPv4, no zone. */
-  if (inet_pton(AF_INET, text, v4) == 1) {
-    memcpy(out16, v4_mapped_prefix, sizeof v4_mapped_prefix);
-    memcpy(out16 + 12, v4, 4);
-    *is_v4 = true;
-    return true;
-  }
-  GUARD(inet_pton(AF_INET6, text, out16) == 1);
-  *is_v4 = memcmp(out16, v4_mapped_prefix, sizeof v4_mapped_prefix) == 0;
-  return true;
 }

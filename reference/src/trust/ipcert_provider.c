@@ -10,8 +10,8 @@
 
 bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname) {
   uint8_t ip16[16];
-  bool is_v4;
-  return read_status == IPCERT_ERR_NOT_FOUND && ipcert_parse_ip(hostname, ip16, &is_v4);
+  return read_status == IPCERT_ERR_NOT_FOUND && hostname != NULL &&
+         go_parse_ip(hostname, strlen(hostname), ip16);
 }
 
 enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths, const char *cause,

@@ -1,7 +1,8 @@
 /* ipcert (d): the DERPMap node derper logs for an IP hostname (§1.5). */
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/ipcert.h"
 #include "derp/pin_verify.h"
@@ -14,26 +15,15 @@ bool ipcert_cert_name(const uint8_t *leaf_der, size_t leaf_len, char *out, size_
   return n > 0 && (size_t)n < cap;
 }
 
-/* Go's log.LstdFlags prefix: "2006/01/02 15:04:05 ". */
-static bool log_prefix(int64_t now, int32_t utc_offset, char out[32]) {
-  time_t t = (time_t)(now + utc_offset);
-  struct tm tm;
-  GUARD(gmtime_r(&t, &tm) != NULL);
-  int n = snprintf(out, 32, "%04d/%02d/%02d %02d:%02d:%02d ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                   tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return n > 0 && n < 32;
-}
-
 bool ipcert_snippet(const char *hostname, const uint8_t *leaf_der, size_t leaf_len, int64_t now,
                     int32_t utc_offset, char *out, size_t cap) {
   uint8_t ip16[16];
-  bool is_v4;
   /* An IP literal needs no escaping in either Go's %q or JSON. */
-  GUARD(ipcert_parse_ip(hostname, ip16, &is_v4));
+  GUARD(hostname != NULL && go_parse_ip(hostname, strlen(hostname), ip16));
   GUARD(now > -62135596800LL && now < 253402300799LL);
-  char cert_name[80], prefix[32];
+  char cert_name[80], prefix[GO_LOG_PREFIX_LEN + 1];
   GUARD(ipcert_cert_name(leaf_der, leaf_len, cert_name, sizeof cert_name));
-  GUARD(log_prefix(now, utc_offset, prefix));
+  GUARD(go_log_time_prefix(now + utc_offset, prefix));
   int n = snprintf(out, cap,
                    "%sUsing self-signed certificate for IP address \"%s\". Configure it in DERPMap using: "
                    "(https://tailscale.com/s/custom-derp)\n"
