@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 
@@ -411,36 +412,20 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
   return RELAY_HTTP_OK;
 }
 
-/* strconv.Quote for the ASCII range. */
+/* derper logs %q of strings.ToLower(Upgrade). ASCII letters are lowered
+ * here; a non-ASCII letter keeps its case (derper would lower it too: a log
+ * text only, never an answer). Longer values than this do not fit a log
+ * line anyway. */
+#define NOTE_VALUE_MAX 1024
+
 static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
-  GUARD(byte_writer_u8(w, '"'));
-  struct byte_reader r = byte_reader_init(v.ptr, v.len);
-  uint8_t b;
-  while (byte_reader_u8(&r, &b)) {
-    if (b >= 'A' && b <= 'Z') b = (uint8_t)(b + ('a' - 'A'));
-    const char *esc = NULL;
-    switch (b) {
-      case '"': esc = "\\\""; break;
-      case '\\': esc = "\\\\"; break;
-      case '\a': esc = "\\a"; break;
-      case '\b': esc = "\\b"; break;
-      case '\f': esc = "\\f"; break;
-      case '\n': esc = "\\n"; break;
-      case '\r': esc = "\\r"; break;
-      case '\t': esc = "\\t"; break;
-      case '\v': esc = "\\v"; break;
-    }
-    if (esc) {
-      GUARD(byte_writer_str(w, esc));
-    } else if (b >= 0x20 && b < 0x7f) {
-      GUARD(byte_writer_u8(w, b));
-    } else {
-      char x[5] = {'\\', 'x'};
-      derp_hex_lower(&b, 1, x + 2);
-      GUARD(byte_writer_bytes(w, x, 4));
-    }
+  GUARD(v.len <= NOTE_VALUE_MAX);
+  uint8_t lower[NOTE_VALUE_MAX];
+  for (size_t i = 0; i < v.len; i++) {
+    uint8_t b = v.ptr[i];
+    lower[i] = (b >= 'A' && b <= 'Z') ? (uint8_t)(b + ('a' - 'A')) : b;
   }
-  return byte_writer_u8(w, '"');
+  return go_quote_write(w, lower, v.len);
 }
 
 enum relay_http_status relay_http_write_log_note(const struct relay_http_decision *decision,
