@@ -14,15 +14,13 @@
 #include <unistd.h>
 
 #include "derp/hex.h"
+#include "derp/pin_verify.h"
 #include "scenario.h"
 
-/* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC
-   (file-local: the Go model's go_time_string in pin_verify.h is another). */
-static void go_time_string(int64_t unix_seconds, char out[40]) {
-  time_t t = (time_t)unix_seconds;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, 40, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+/* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC. */
+static void utc_time_string(int64_t unix_seconds, char out[40]) {
+  struct go_time t = {.unix_seconds = unix_seconds, .utc = true};
+  if (!go_time_string(&t, out, 40)) out[0] = '\0';
 }
 
 void rfc3339_string(int64_t unix_seconds, char out[40]) {
@@ -377,10 +375,10 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
     ok = ok && tvars_set(t, name, c->fc->sha256_hex);
     snprintf(name, sizeof name, "cert:%s:sha256_upper", c->name);
     ok = ok && tvars_set(t, name, upper);
-    go_time_string(c->not_before, tbuf);
+    utc_time_string(c->not_before, tbuf);
     snprintf(name, sizeof name, "cert:%s:not_before", c->name);
     ok = ok && tvars_set(t, name, tbuf);
-    go_time_string(c->not_after, tbuf);
+    utc_time_string(c->not_after, tbuf);
     snprintf(name, sizeof name, "cert:%s:not_after", c->name);
     ok = ok && tvars_set(t, name, tbuf);
     rfc3339_string(c->not_before, tbuf);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/go.h"
+
 /* Widest a matrix cell may get before its text is cut (with "…"). */
 enum { CELL_MAX_COLS = 34, ID_MAX_COLS = 44 };
 
@@ -166,27 +168,6 @@ double report_median_ms(const struct report *r) {
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
    are not valid UTF-8 (overlong forms, surrogates, > U+10FFFF, truncation).
    The code point goes to *cp. */
-static size_t utf8_seq(const unsigned char *s, unsigned *cp) {
-  unsigned c = s[0];
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t n;
-  unsigned v, min;
-  if ((c & 0xe0) == 0xc0) n = 2, v = c & 0x1f, min = 0x80;
-  else if ((c & 0xf0) == 0xe0) n = 3, v = c & 0x0f, min = 0x800;
-  else if ((c & 0xf8) == 0xf0) n = 4, v = c & 0x07, min = 0x10000;
-  else return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
-    v = (v << 6) | (s[i] & 0x3f);
-  }
-  if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return 0;
-  *cp = v;
-  return n;
-}
-
 /* A copy that is valid UTF-8: bad bytes become the text \xNN; with
    `controls`, so do control characters (for terminals). */
 static char *clean_text(const char *s, bool controls) {
@@ -195,9 +176,10 @@ static char *clean_text(const char *s, bool controls) {
   char *out = malloc(len * 4 + 1);
   if (out == NULL) return NULL;
   size_t o = 0;
+  const unsigned char *end = (const unsigned char *)s + len;
   for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
-    unsigned cp = 0;
-    size_t n = utf8_seq(p, &cp);
+    uint32_t cp = 0;
+    size_t n = go_utf8_rune(p, (size_t)(end - p), &cp);
     bool control = cp < 0x20 || cp == 0x7f;
     if (n == 0 || (controls && control)) {
       o += (size_t)sprintf(out + o, "\\x%02x", *p);
@@ -214,9 +196,10 @@ static char *clean_text(const char *s, bool controls) {
 
 void report_xml_escape(FILE *out, const char *s) {
   if (s == NULL) return;
+  const unsigned char *end = (const unsigned char *)s + strlen(s);
   for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
-    unsigned cp = 0;
-    size_t n = utf8_seq(p, &cp);
+    uint32_t cp = 0;
+    size_t n = go_utf8_rune(p, (size_t)(end - p), &cp);
     bool allowed = n != 0 && (cp == 0x9 || cp == 0xa || cp == 0xd ||
                               (cp >= 0x20 && cp <= 0xd7ff) ||
                               (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000);
