@@ -51,7 +51,9 @@ static bool judges(const struct scenario *s, const struct run_column *col) {
   json_t *st;
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
     const json_t *cl = json_object_get(st, "client");
-    const char *mode = js_str(cl, "mode", "connect");
+    struct scenario_client_step cs;
+    scenario_client_step_of(cl, &cs);
+    const char *mode = cs.mode;
     if (cl != NULL &&
         json_object_get(json_object_get(cl, "expect"),
                         column_profile(col, mode)) != NULL)
@@ -89,7 +91,9 @@ const char *column_gap(const struct run_column *col, const struct scenario *s,
   json_t *st;
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
     const json_t *cl = json_object_get(st, "client");
-    const char *mode = js_str(cl, "mode", "connect");
+    struct scenario_client_step cs;
+    scenario_client_step_of(cl, &cs);
+    const char *mode = cs.mode;
     const char *w = js_str(col->unsupported, mode, NULL);
     if (cl != NULL && w != NULL &&
         json_object_get(json_object_get(cl, "expect"),

@@ -298,15 +298,14 @@ bool peers_select(const struct peer *list, size_t n, const char *spec,
 
 /* Does the scenario's relay setup need capability `cap`? */
 static bool needs(const json_t *relay, const char *cap) {
-  if (strcmp(cap, "metacert_off") == 0)
-    return strcmp(js_str(relay, "metacert", "on"), "off") == 0;
+  struct scenario_relay r;
+  scenario_relay_of(relay, &r);
+  if (strcmp(cap, "metacert_off") == 0) return strcmp(r.metacert, "off") == 0;
   if (strcmp(cap, "tls_versions") == 0)
-    return strcmp(js_str(relay, "tls_min", "1.2"), "1.2") != 0 ||
-           strcmp(js_str(relay, "tls_max", "1.3"), "1.3") != 0;
+    return strcmp(r.tls_min, "1.2") != 0 || strcmp(r.tls_max, "1.3") != 0;
   if (strcmp(cap, "verify_clients") == 0)
     return json_object_get(relay, "verify_clients") != NULL;
-  if (strcmp(cap, "chain_generate") == 0)
-    return strcmp(js_str(relay, "chain", ""), "generate") == 0;
+  if (strcmp(cap, "chain_generate") == 0) return r.chain_generate;
   return false;
 }
 

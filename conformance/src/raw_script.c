@@ -56,8 +56,12 @@ static struct raw_conn *conn_named(struct script *s, const char *name) {
   return NULL;
 }
 
+static long long op_timeout_ms(const json_t *op, int dflt_ms) {
+  return js_int(op, "timeout_ms", dflt_ms);
+}
+
 static int64_t deadline(const json_t *op, int dflt_ms) {
-  return proc_now_ns() + js_int(op, "timeout_ms", dflt_ms) * 1000000LL;
+  return proc_now_ns() + op_timeout_ms(op, dflt_ms) * 1000000LL;
 }
 
 static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length,
@@ -245,7 +249,7 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
   if (s->n_conns == MAX_CONNS) return fail(s, "too many connections");
   struct raw_conn *c = &s->conns[s->n_conns];
   char err[512];
-  if (!raw_conn_open(s->ctx, s->t, (int)js_int(op, "timeout_ms", 5000), c,
+  if (!raw_conn_open(s->ctx, s->t, (int)op_timeout_ms(op, SCENARIO_RAW_OPEN_TIMEOUT_MS), c,
                      err, sizeof err))
     return fail(s, "%s", err);
   s->n_conns++;
@@ -258,7 +262,7 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
   snprintf(var, sizeof var, "key:%s", c->id->name);
   tvars_set(s->vars, var, c->id->pub_hex);
   if (strcmp(mode, "tls") == 0) return true;
-  int64_t dl = deadline(op, 5000);
+  int64_t dl = deadline(op, SCENARIO_RAW_OPEN_TIMEOUT_MS);
   static const char hello[] = "{\"version\":2,\"CanAckPings\":true}";
   if (strcmp(mode, "fast") == 0) {
     /* As a client that read the metacert: request and ClientInfo in one
@@ -310,7 +314,7 @@ static bool op_send_frame(struct script *s, struct raw_conn *c,
 
 static bool op_expect_frame(struct script *s, struct raw_conn *c,
                             const json_t *op, const json_t *f) {
-  int64_t dl = deadline(op, 3000);
+  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   uint8_t want_type = (uint8_t)js_int(f, "type", 0);
   for (;;) {
     uint8_t type;
@@ -359,14 +363,14 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c,
 
 static bool op_expect_closed(struct script *s, struct raw_conn *c,
                              const json_t *op) {
-  int64_t dl = deadline(op, 3000);
+  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   size_t discarded = 0;
   for (;;) {
     int r = raw_conn_read_some(c, dl);
     if (r == 0) return true;
     if (r == -1)
       return fail(s, "still open after %lld ms (%zu bytes received)",
-                  js_int(op, "timeout_ms", 3000), discarded + c->rlen);
+                  op_timeout_ms(op, SCENARIO_RAW_WAIT_TIMEOUT_MS), discarded + c->rlen);
     if (r < 0) return fail(s, "read error");
     discarded += c->rlen;
     c->rlen = 0;
@@ -375,7 +379,7 @@ static bool op_expect_closed(struct script *s, struct raw_conn *c,
 
 static bool op_expect_http(struct script *s, struct raw_conn *c,
                            const json_t *op, const json_t *h) {
-  int64_t dl = deadline(op, 3000);
+  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   size_t head_len;
   int status = read_http_head(s, c, dl, &head_len);
   if (status < 0) return false;
@@ -426,7 +430,7 @@ static bool op_expect_text(struct script *s, struct raw_conn *c,
                               sizeof err);
   if (want == NULL) return fail(s, "%s", err);
   size_t n = strlen(want);
-  int r = raw_conn_fill(c, n, deadline(op, 3000));
+  int r = raw_conn_fill(c, n, deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS));
   bool ok = r == 1 && memcmp(c->rbuf, want, n) == 0;
   if (!ok) {
     size_t got = c->rlen < n ? c->rlen : n;

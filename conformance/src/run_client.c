@@ -21,9 +21,11 @@ static bool client_vars(struct ctx *c, const struct column *col,
                         size_t len) {
   const char *words[16];
   size_t n = 0;
-  const char *mode = js_str(st, "mode", "connect");
-  const char *key = js_str(st, "key", NULL);
-  const char *peer = js_str(st, "peer", NULL);
+  struct scenario_client_step cs;
+  scenario_client_step_of(st, &cs);
+  const char *mode = cs.mode;
+  const char *key = cs.key;
+  const char *peer = cs.peer;
   const struct identity *kid = key ? materials_identity(&c->m, key) : NULL;
   const struct identity *pid = peer ? materials_identity(&c->m, peer) : NULL;
   if ((key != NULL && kid == NULL) || (peer != NULL && pid == NULL)) {
@@ -31,9 +33,9 @@ static bool client_vars(struct ctx *c, const struct column *col,
     return false;
   }
   char timeout[16];
-  fmt_bounded(timeout, sizeof timeout, "%lld", js_int(st, "timeout_ms", 5000));
+  fmt_bounded(timeout, sizeof timeout, "%lld", cs.timeout_ms);
   char err[256];
-  char *packet = template_subst(js_str(st, "packet_hex", ""), t, err,
+  char *packet = template_subst(cs.packet_hex, t, err,
                                 sizeof err);
   if (packet == NULL) {
     fmt_bounded(detail, len, "packet_hex: %s", err);
@@ -97,8 +99,10 @@ static void judge_client(struct ctx *c, struct column *col, const char *label,
 
 void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
   const json_t *expect = json_object_get(st, "expect");
-  bool background = js_bool(st, "background", false);
-  const char *mode = js_str(st, "mode", "connect");
+  struct scenario_client_step cs;
+  scenario_client_step_of(st, &cs);
+  bool background = cs.background;
+  const char *mode = cs.mode;
   for (size_t k = 0; k < c->n_cols; k++) {
     struct column *col = &c->cols[k];
     if (col->def->profile == NULL || col->skip != NULL ||
@@ -141,7 +145,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
       continue;
     }
     c->handshakes += tls_handshakes_of_mode(mode);
-    int budget = (int)js_int(st, "timeout_ms", 0) + c->cfg->client_timeout_ms;
+    int budget = (int)cs.timeout_ms + c->cfg->client_timeout_ms;
     if (background) {
       /* A background client (e.g. recv) runs while later steps do; it says
          it is connected through its ready file. */

@@ -6,39 +6,6 @@
 #include <string.h>
 
 #include "fmt_bounded.h"
-#include "scenario_validate.h"
-
-const char *const scenario_client_profiles[] = {
-    "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
-    "current",        "debug-legacy",   NULL};
-
-bool scenario_is_profile(const char *name) {
-  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
-    if (strcmp(*p, name) == 0) return true;
-  return false;
-}
-
-void scenario_profile_list(char *out, size_t len) {
-  out[0] = '\0';
-  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
-    fmt_bounded(out + strlen(out), len - strlen(out), "%s%s",
-                p == scenario_client_profiles ? "" : ", ", *p);
-}
-
-const char *js_str(const json_t *obj, const char *key, const char *dflt) {
-  const json_t *v = json_object_get(obj, key);
-  return json_is_string(v) ? json_string_value(v) : dflt;
-}
-
-long long js_int(const json_t *obj, const char *key, long long dflt) {
-  const json_t *v = json_object_get(obj, key);
-  return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
-}
-
-bool js_bool(const json_t *obj, const char *key, bool dflt) {
-  const json_t *v = json_object_get(obj, key);
-  return json_is_boolean(v) ? json_is_true(v) : dflt;
-}
 
 static bool fill_columns(struct scenario *s, bool relay_level) {
   size_t cap = 8;
@@ -79,6 +46,7 @@ bool scenario_load(const char *path, struct scenario *out, char *err,
   out->id = js_str(doc, "id", "");
   out->description = js_str(doc, "description", "");
   out->layer = js_str(doc, "layer", "derp");
+  scenario_relay_of(json_object_get(doc, "relay"), &out->relay);
   if (out->path == NULL || !fill_columns(out, relay_level)) {
     fmt_bounded(err, errlen, "%s: out of memory", path);
     scenario_free(out);

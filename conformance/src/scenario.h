@@ -8,8 +8,11 @@
  * the file and the JSON path (`steps[0].expect.current.reson: unknown key`).
  * The format is documented in conformance/README.md.
  *
- * After validation the document is kept as JSON; the runner reads it with
- * the small accessors below, which can then assume the shapes checked here. */
+ * After validation the document is kept as JSON, read with json_get.h's
+ * accessors, which can then assume the shapes checked here; the settings
+ * the schema gives defaults to are decoded once (struct scenario_relay here,
+ * scenario_client_step_of for steps) so each default is stated once, in
+ * scenario_validate.c. */
 #ifndef DERPCHECK_SCENARIO_H
 #define DERPCHECK_SCENARIO_H
 
@@ -17,13 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The client profiles a scenario may state expectations for, and the
-   pseudo-profile of relay-level steps (checked by the runner itself). */
-extern const char *const scenario_client_profiles[];
-#define SCENARIO_RELAY_COLUMN "relay"
-bool scenario_is_profile(const char *name);
-/* "tailscale-1.80, tailscale-1.82, ..." for messages. */
-void scenario_profile_list(char *out, size_t len);
+#include "json_get.h"
+#include "scenario_validate.h"
 
 struct scenario {
   char *path;
@@ -36,6 +34,7 @@ struct scenario {
      steps. Owned array, borrowed names. */
   const char **columns;
   size_t n_columns;
+  struct scenario_relay relay; /* relay block, defaults applied */
 };
 
 bool scenario_load(const char *path, struct scenario *out, char *err,
@@ -46,10 +45,5 @@ void scenario_free(struct scenario *s);
 bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
                        char *err, size_t errlen);
 void scenario_free_all(struct scenario *s, size_t n);
-
-/* Accessors over validated JSON: the default when absent. */
-const char *js_str(const json_t *obj, const char *key, const char *dflt);
-long long js_int(const json_t *obj, const char *key, long long dflt);
-bool js_bool(const json_t *obj, const char *key, bool dflt);
 
 #endif

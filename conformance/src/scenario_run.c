@@ -66,7 +66,6 @@ static int parse_ready_port(const char *line) {
 }
 
 static bool relay_vars(struct ctx *c) {
-  const json_t *relay = json_object_get(c->s->doc, "relay");
   struct materials *m = &c->m;
   char listen[80], ready[PATH_MAX];
   host_port(m->addr, 0, listen, sizeof listen);
@@ -83,9 +82,9 @@ static bool relay_vars(struct ctx *c) {
          tvars_set(t, "metacert_file", m->metacert_file) &&
          tvars_set(t, "keyfile", m->keyfile) &&
          tvars_set(t, "ready_file", ready) &&
-         tvars_set(t, "metacert", js_str(relay, "metacert", "on")) &&
-         tvars_set(t, "tls_min", js_str(relay, "tls_min", "1.2")) &&
-         tvars_set(t, "tls_max", js_str(relay, "tls_max", "1.3")) &&
+         tvars_set(t, "metacert", c->s->relay.metacert) &&
+         tvars_set(t, "tls_min", c->s->relay.tls_min) &&
+         tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
          tvars_set(t, "verify_clients_file", m->verify_clients_file) &&
          tvars_set(t, "adapters", c->cfg->adapters_dir) &&
@@ -281,8 +280,7 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
     return false;
   }
   if (!start_relay(c, detail, len)) return false;
-  const json_t *relay = json_object_get(c->s->doc, "relay");
-  if (strcmp(js_str(relay, "proxy", "none"), "strip-metacert") == 0 &&
+  if (strcmp(c->s->relay.proxy, "strip-metacert") == 0 &&
       !start_proxy(c, detail, len))
     return false;
   return write_derpmap(c, detail, len);
@@ -292,7 +290,9 @@ static bool has_background(const struct scenario *s) {
   size_t i;
   json_t *st;
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    if (js_bool(json_object_get(st, "client"), "background", false))
+    struct scenario_client_step cs;
+    scenario_client_step_of(json_object_get(st, "client"), &cs);
+    if (cs.background)
       return true;
   }
   return false;

@@ -8,8 +8,46 @@
 
 #include "derp/hex.h"
 #include "fmt_bounded.h"
-#include "scenario.h"
+#include "json_get.h"
 #include "scenario_validate.h"
+
+const char *const scenario_client_profiles[] = {
+    "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
+    "current",        "debug-legacy",   NULL};
+
+bool scenario_is_profile(const char *name) {
+  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
+    if (strcmp(*p, name) == 0) return true;
+  return false;
+}
+
+void scenario_profile_list(char *out, size_t len) {
+  out[0] = '\0';
+  for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
+    fmt_bounded(out + strlen(out), len - strlen(out), "%s%s",
+                p == scenario_client_profiles ? "" : ", ", *p);
+}
+
+void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
+  *out = (struct scenario_relay){
+      .tls_min = js_str(relay, "tls_min", "1.2"),
+      .tls_max = js_str(relay, "tls_max", "1.3"),
+      .metacert = js_str(relay, "metacert", "on"),
+      .proxy = js_str(relay, "proxy", "none"),
+      .chain_generate = strcmp(js_str(relay, "chain", ""), "generate") == 0,
+  };
+}
+
+void scenario_client_step_of(const json_t *client, struct scenario_client_step *out) {
+  *out = (struct scenario_client_step){
+      .mode = js_str(client, "mode", "connect"),
+      .timeout_ms = js_int(client, "timeout_ms", 5000),
+      .background = js_bool(client, "background", false),
+      .key = js_str(client, "key", NULL),
+      .peer = js_str(client, "peer", NULL),
+      .packet_hex = js_str(client, "packet_hex", ""),
+  };
+}
 
 bool schema_fail(struct schema *v, const char *path, const char *fmt, ...) {
   char msg[512];
@@ -286,11 +324,11 @@ static bool check_relay(struct schema *v, const json_t *relay) {
   } else if (certs != NULL) {
     return schema_fail(v, "relay.chain", "missing (required with relay.certs)");
   }
-  const char *tmin = js_str(relay, "tls_min", "1.2");
-  const char *tmax = js_str(relay, "tls_max", "1.3");
-  if (strcmp(tmin, tmax) > 0)
-    return schema_fail(v, "relay", "tls_min %s is above tls_max %s", tmin,
-                       tmax);
+  struct scenario_relay r;
+  scenario_relay_of(relay, &r);
+  if (strcmp(r.tls_min, r.tls_max) > 0)
+    return schema_fail(v, "relay", "tls_min %s is above tls_max %s", r.tls_min,
+                       r.tls_max);
   return true;
 }
 
@@ -408,7 +446,9 @@ static bool check_client_step(struct schema *v, const json_t *c,
   }
   /* Two background clients of one step would share a key, and a relay
      replaces a connection when the same key connects again. */
-  if (js_bool(c, "background", false) && json_object_size(exp) != 1)
+  struct scenario_client_step cs;
+  scenario_client_step_of(c, &cs);
+  if (cs.background && json_object_size(exp) != 1)
     return schema_fail(v, path,
                        "a background client step takes exactly one profile");
   return true;

@@ -32,6 +32,41 @@ bool schema_enum(struct schema *v, const json_t *obj, const char *path,
 /* A client expectation object ({"result": ..., "reason": ...}) at path. */
 bool schema_expectation(struct schema *v, const json_t *e, const char *path);
 
+/* The client profiles a scenario may state expectations for, and the
+   pseudo-profile of relay-level steps (checked by the runner itself). */
+extern const char *const scenario_client_profiles[];
+#define SCENARIO_RELAY_COLUMN "relay"
+bool scenario_is_profile(const char *name);
+/* "tailscale-1.80, tailscale-1.82, ..." for messages. */
+void scenario_profile_list(char *out, size_t len);
+
+/* The relay block's settings, the schema's defaults applied (strings
+   borrowed from the document). */
+struct scenario_relay {
+  const char *tls_min;  /* "1.2" */
+  const char *tls_max;  /* "1.3" */
+  const char *metacert; /* "on" or "off" */
+  const char *proxy;    /* "none" or "strip-metacert" */
+  bool chain_generate;  /* chain: "generate" (derper makes its own cert) */
+};
+void scenario_relay_of(const json_t *relay, struct scenario_relay *out);
+
+/* A step's client block, the schema's defaults applied. */
+struct scenario_client_step {
+  const char *mode;      /* "connect" */
+  long long timeout_ms;  /* 5000: the client's own time limit */
+  bool background;       /* false */
+  const char *key;       /* identity names, NULL when absent */
+  const char *peer;
+  const char *packet_hex; /* "" */
+};
+void scenario_client_step_of(const json_t *client, struct scenario_client_step *out);
+
+/* A raw script op's timeout_ms when absent: "open" (connect, TLS and the
+   DERP handshake) gets more than an op that waits for bytes or a close. */
+#define SCENARIO_RAW_OPEN_TIMEOUT_MS 5000
+#define SCENARIO_RAW_WAIT_TIMEOUT_MS 3000
+
 /* *relay_level: whether the scenario has steps the runner checks itself. */
 bool scenario_validate(const json_t *doc, const char *file, bool *relay_level,
                        char *err, size_t errlen);

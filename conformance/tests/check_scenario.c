@@ -238,6 +238,39 @@ START_TEST(shipped_scenarios_all_load) {
 }
 END_TEST
 
+START_TEST(defaults_are_decoded_once) {
+  struct scenario_relay r;
+  scenario_relay_of(NULL, &r);
+  ck_assert_str_eq(r.tls_min, "1.2");
+  ck_assert_str_eq(r.tls_max, "1.3");
+  ck_assert_str_eq(r.metacert, "on");
+  ck_assert_str_eq(r.proxy, "none");
+  ck_assert(!r.chain_generate);
+  json_t *relay = json_pack("{s:s, s:s, s:s, s:s, s:s}", "tls_min", "1.3", "tls_max", "1.3",
+                            "metacert", "off", "proxy", "strip-metacert", "chain", "generate");
+  scenario_relay_of(relay, &r);
+  ck_assert_str_eq(r.tls_min, "1.3");
+  ck_assert_str_eq(r.metacert, "off");
+  ck_assert_str_eq(r.proxy, "strip-metacert");
+  ck_assert(r.chain_generate);
+  json_decref(relay);
+
+  struct scenario_client_step cs;
+  scenario_client_step_of(NULL, &cs);
+  ck_assert_str_eq(cs.mode, "connect");
+  ck_assert_int_eq(cs.timeout_ms, 5000);
+  ck_assert(!cs.background);
+  ck_assert_ptr_null(cs.key);
+  ck_assert_str_eq(cs.packet_hex, "");
+  json_t *client = json_pack("{s:s, s:i, s:b}", "mode", "recv", "timeout_ms", 250, "background", 1);
+  scenario_client_step_of(client, &cs);
+  ck_assert_str_eq(cs.mode, "recv");
+  ck_assert_int_eq(cs.timeout_ms, 250);
+  ck_assert(cs.background);
+  json_decref(client);
+}
+END_TEST
+
 static Suite *scenario_suite(void) {
   Suite *s = suite_create("scenario");
   TCase *tc = tcase_create("core");
@@ -257,6 +290,7 @@ static Suite *scenario_suite(void) {
   tcase_add_test(tc, placeholder_syntax_checked);
   tcase_add_test(tc, dir_sorted_and_unique);
   tcase_add_test(tc, shipped_scenarios_all_load);
+  tcase_add_test(tc, defaults_are_decoded_once);
   suite_add_tcase(s, tc);
   return s;
 }
