@@ -171,8 +171,21 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
   return PROC_OK;
 }
 
+void proc_watch(struct proc *p, pid_t pid) {
+  *p = (struct proc){.pid = pid, .pidfd = -1, .watched = true, .started_ns = proc_now_ns()};
+  if (pid > 0) p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (p->pidfd >= 0) fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+}
+
 bool proc_running(struct proc *p) {
   if (p->pid <= 0 || p->reaped) return false;
+  if (p->watched) {
+    /* Someone else's child: its pidfd turns readable at exit (a zombie
+       included); kill(pid, 0) only when there is no pidfd. */
+    if (p->pidfd < 0) return kill(p->pid, 0) == 0;
+    struct pollfd pfd = {.fd = p->pidfd, .events = POLLIN};
+    return poll(&pfd, 1, 0) == 0;
+  }
   int status;
   pid_t r = waitpid(p->pid, &status, WNOHANG);
   if (r == p->pid) {
@@ -205,10 +218,14 @@ enum proc_status proc_wait_exit(struct proc *p, int timeout_ms) {
   }
 }
 
-/* Look for a complete line starting with (or, with `contains`, holding)
-   `text`; true when found. */
-static bool find_line(const char *path, const char *text, bool contains,
+enum line_match { MATCH_PREFIX, MATCH_CONTAINS, MATCH_WHOLE_FILE };
+
+/* Look for a complete line starting with (MATCH_PREFIX) or holding
+   (MATCH_CONTAINS) `text`, or for any complete first line and then copy the
+   whole file (MATCH_WHOLE_FILE); true when found. */
+static bool find_line(const char *path, const char *text, enum line_match how,
                       char *line, size_t linelen) {
+  bool contains = how == MATCH_CONTAINS;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char *buf = malloc(READY_FILE_MAX + 1);
@@ -225,6 +242,16 @@ static bool find_line(const char *path, const char *text, bool contains,
   }
   close(fd);
   buf[have] = '\0';
+  if (how == MATCH_WHOLE_FILE) {
+    bool ready = memchr(buf, '\n', have) != NULL;
+    if (ready && line != NULL && linelen > 0) {
+      size_t c = have < linelen - 1 ? have : linelen - 1;
+      memcpy(line, buf, c);
+      line[c] = '\0';
+    }
+    free(buf);
+    return ready;
+  }
   size_t plen = text != NULL ? strlen(text) : 0;
   bool found = false;
   for (size_t start = 0; start < have && !found;) {
@@ -254,7 +281,7 @@ static bool find_line(const char *path, const char *text, bool contains,
 }
 
 static enum proc_status wait_line(struct proc *p, const char *path,
-                                  const char *text, bool contains,
+                                  const char *text, enum line_match contains,
                                   int timeout_ms, char *line, size_t linelen) {
   if (p == NULL || p->pid <= 0 || path == NULL) return PROC_ERR_ARG;
   int64_t deadline = proc_now_ns() + (int64_t)timeout_ms * 1000000;
@@ -313,18 +340,23 @@ static enum proc_status wait_line(struct proc *p, const char *path,
 enum proc_status proc_wait_line(struct proc *p, const char *path,
                                 const char *prefix, int timeout_ms,
                                 char *line, size_t linelen) {
-  return wait_line(p, path, prefix, false, timeout_ms, line, linelen);
+  return wait_line(p, path, prefix, MATCH_PREFIX, timeout_ms, line, linelen);
+}
+
+enum proc_status proc_wait_file(struct proc *p, const char *path, int timeout_ms, char *out,
+                                size_t outlen) {
+  return wait_line(p, path, NULL, MATCH_WHOLE_FILE, timeout_ms, out, outlen);
 }
 
 enum proc_status proc_wait_line_containing(struct proc *p, const char *path,
                                            const char *needle, int timeout_ms,
                                            char *line, size_t linelen) {
   if (needle == NULL || needle[0] == '\0') return PROC_ERR_ARG;
-  return wait_line(p, path, needle, true, timeout_ms, line, linelen);
+  return wait_line(p, path, needle, MATCH_CONTAINS, timeout_ms, line, linelen);
 }
 
 bool proc_stop(struct proc *p, int grace_ms) {
-  if (p->pid <= 0 || !proc_running(p)) return false;
+  if (p->pid <= 0 || p->watched || !proc_running(p)) return false;
   if (kill(-p->pid, SIGTERM) != 0) kill(p->pid, SIGTERM);
   if (proc_wait_exit(p, grace_ms) == PROC_OK) return false;
   kill(-p->pid, SIGKILL);

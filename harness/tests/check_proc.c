@@ -287,6 +287,37 @@ START_TEST(file_tail_starts_at_a_line) {
 }
 END_TEST
 
+START_TEST(watched_process_ready_file_is_read_whole) {
+  FILE *f = fopen(path_a, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("127.0.0.1:443\nstun 127.0.0.1:3478\n", f);
+  fclose(f);
+  struct proc p;
+  proc_watch(&p, getpid()); /* running, not our child: never signalled */
+  char out[128];
+  ck_assert_int_eq(proc_wait_file(&p, path_a, 1000, out, sizeof out), PROC_OK);
+  ck_assert_str_eq(out, "127.0.0.1:443\nstun 127.0.0.1:3478\n");
+  ck_assert(!proc_stop(&p, 10));
+  proc_release(&p);
+}
+END_TEST
+
+START_TEST(watched_process_exit_ends_the_wait) {
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) _exit(0);
+  struct proc p;
+  proc_watch(&p, pid);
+  char out[64];
+  /* no file ever appears: the exit (pidfd), not the deadline, ends this */
+  ck_assert_int_eq(proc_wait_file(&p, path_b, 30000, out, sizeof out), PROC_ERR_EXITED);
+  ck_assert_int_eq(proc_wait_exit(&p, 1000), PROC_OK);
+  proc_release(&p);
+  int status;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid); /* still ours to reap */
+}
+END_TEST
+
 static Suite *proc_suite(void) {
   Suite *s = suite_create("proc");
   TCase *tc = tcase_create("core");
@@ -308,6 +339,8 @@ static Suite *proc_suite(void) {
   tcase_add_test(tc, stop_ends_the_whole_group);
   tcase_add_test(tc, exited_program_stragglers_are_ended);
   tcase_add_test(tc, file_tail_starts_at_a_line);
+  tcase_add_test(tc, watched_process_ready_file_is_read_whole);
+  tcase_add_test(tc, watched_process_exit_ends_the_wait);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -55,7 +55,7 @@
 #include "derp/derp_frame.h"
 #include "derp/derp_keys.h"
 #include "relay_tls.h"
-#include "harness/ready_wait.h"
+#include "harness/proc.h"
 
 #ifndef DERP_RELAY_PATH
 #define DERP_RELAY_PATH "derp-relay"
@@ -107,7 +107,11 @@ static void relay_start(struct bench *b, struct relay_proc *r, const char *tag) 
     _exit(127);
   }
   char text[256];
-  if (wait_ready_file(ready, r->pid, 30000, text, sizeof text) != 0) die("relay did not start");
+  struct proc watch;
+  proc_watch(&watch, r->pid);
+  enum proc_status st = proc_wait_file(&watch, ready, 30000, text, sizeof text);
+  proc_release(&watch);
+  if (st != PROC_OK) die("relay did not start");
   char *nl = strchr(text, '\n');
   if (nl != NULL) *nl = '\0';
   snprintf(r->addr, sizeof r->addr, "%.79s", text);

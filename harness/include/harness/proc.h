@@ -48,6 +48,7 @@ struct proc {
   int wait_status; /* as from waitpid() */
   int64_t started_ns;
   int64_t ended_ns; /* monotonic time of the reap */
+  bool watched;     /* not our child (proc_watch): never signalled or reaped */
 };
 
 /* Monotonic clock in nanoseconds (for durations; never for protocol time). */
@@ -74,6 +75,19 @@ enum proc_status proc_wait_line(struct proc *p, const char *path,
 enum proc_status proc_wait_line_containing(struct proc *p, const char *path,
                                            const char *needle, int timeout_ms,
                                            char *line, size_t linelen);
+
+/* Wait until `path` holds a complete first line, then copy the whole file
+   (the first 64 KiB; cut to outlen-1 bytes) to `out`: for ready files that
+   are renamed into place and may hold more lines (derp-relay's "stun ...").
+   PROC_ERR_EXITED as for proc_wait_line. */
+enum proc_status proc_wait_file(struct proc *p, const char *path, int timeout_ms, char *out,
+                                size_t outlen);
+
+/* Watch a process this program did not start (one a test script started):
+   the waits above then end when it exits (its pidfd; without one, kill(pid,
+   0)), and it is never signalled or reaped here. proc_release ends the
+   watch. */
+void proc_watch(struct proc *p, pid_t pid);
 
 /* Reap the program if it has exited; true while it still runs. */
 bool proc_running(struct proc *p);

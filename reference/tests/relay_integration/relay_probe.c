@@ -19,7 +19,7 @@
 #include "derp/stun.h"
 #include "probe_derp.h"
 #include "probe_stun.h"
-#include "harness/ready_wait.h"
+#include "harness/proc.h"
 
 struct cli {
   const char *addr;
@@ -337,18 +337,26 @@ static int cmd_genkey(void) {
 static int cmd_wait_ready(int argc, char **argv) {
   if (argc < 4) return usage();
   char buf[1024];
-  int rc = wait_ready_file(argv[2], atoi(argv[3]), argc > 4 ? atoi(argv[4]) : 10000, buf, sizeof buf);
-  if (rc == 0) {
+  struct proc p;
+  proc_watch(&p, (pid_t)atoi(argv[3]));
+  enum proc_status st = proc_wait_file(&p, argv[2], argc > 4 ? atoi(argv[4]) : 10000, buf, sizeof buf);
+  proc_release(&p);
+  if (st == PROC_OK) {
     fputs(buf, stdout);
     return 0;
   }
-  fprintf(stderr, "wait-ready %s: %s\n", argv[2], rc == -2 ? "the relay exited first" : "timed out");
+  fprintf(stderr, "wait-ready %s: %s\n", argv[2],
+          st == PROC_ERR_EXITED ? "the relay exited first" : "timed out");
   return 1;
 }
 
 static int cmd_wait_exit(int argc, char **argv) {
   if (argc < 4) return usage();
-  return wait_process_exit(atoi(argv[2]), atoi(argv[3])) ? 0 : 1;
+  struct proc p;
+  proc_watch(&p, (pid_t)atoi(argv[2]));
+  enum proc_status st = proc_wait_exit(&p, atoi(argv[3]));
+  proc_release(&p);
+  return st == PROC_OK ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
