@@ -1,6 +1,7 @@
 /* fake-derp-relay: a test double of a DERP relay, for the runner's own
- * tests of its raw, udp and tls_handshakes steps while no real relay is
- * built. NOT a relay: one process per connection, so nothing is relayed
+ * tests of its raw, udp and tls_handshakes steps: a second, independent
+ * implementation beside derp-relay, so those steps judge what they see, not
+ * what one relay happens to do. NOT a relay: one process per connection, so nothing is relayed
  * between clients (packets to anyone are dropped); it implements just enough
  * of spec §6.1, §6.5, §6.6, §7.1 and §7.2 for the relay-level scenarios that
  * concern a single connection. It follows the relay contract (port 0, ready
