@@ -12,18 +12,13 @@
 #include "client_stun.h"
 #include "client_time.h"
 #include "derp/derp_keys.h"
+#include "file_io.h"
 
 bool client_write_ready_file(const char *path, const char *text) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) return false;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  size_t len = strlen(text);
-  bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-  ok = close(fd) == 0 && ok;
-  if (ok && rename(tmp, path) == 0) return true;
-  unlink(tmp);
-  return false;
+  char body[4096];
+  int n = snprintf(body, sizeof body, "%s\n", text);
+  if (n < 0 || (size_t)n >= sizeof body) return false;
+  return file_io_publish(path, body, (size_t)n, 0644, true).step == FILE_IO_OK;
 }
 
 static void set_reason(struct client_verdict *v, const char *text) {

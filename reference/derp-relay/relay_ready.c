@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file_io.h"
+
 bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap) {
   char ip[INET6_ADDRSTRLEN];
   int n;
@@ -33,37 +35,18 @@ bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap) {
 
 bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr,
                        char *err, size_t errcap) {
-  char tmp[4096];
   char body[256];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  if (n < 0 || (size_t)n >= sizeof tmp) {
-    snprintf(err, errcap, "ready file %s: path too long", path);
-    return false;
-  }
   int blen = stun_addr != NULL ? snprintf(body, sizeof body, "%s\nstun %s\n", tls_addr, stun_addr)
                                : snprintf(body, sizeof body, "%s\n", tls_addr);
   if (blen < 0 || (size_t)blen >= sizeof body) {
     snprintf(err, errcap, "ready file %s: address too long", path);
     return false;
   }
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    snprintf(err, errcap, "ready file %s: %s", tmp, strerror(errno));
+  /* In one step, so a waiter never reads half a file. */
+  struct file_io_result res = file_io_publish(path, body, (size_t)blen, 0644, true);
+  if (res.step != FILE_IO_OK) {
+    snprintf(err, errcap, "ready file %s: %s", path, strerror(res.error));
     return false;
   }
-  bool ok = write(fd, body, (size_t)blen) == blen;
-  int saved = errno;
-  if (close(fd) != 0 && ok) {
-    ok = false;
-    saved = errno;
-  }
-  if (ok && rename(tmp, path) != 0) {
-    ok = false;
-    saved = errno;
-  }
-  if (!ok) {
-    unlink(tmp);
-    snprintf(err, errcap, "ready file %s: %s", path, strerror(saved));
-  }
-  return ok;
+  return true;
 }
