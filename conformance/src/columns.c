@@ -45,19 +45,23 @@ size_t columns_select(const char *const *profiles, size_t n_profiles,
   return n;
 }
 
+/* The mode of step st when it is a client step that expects something of
+   col; NULL otherwise. */
+static const char *expecting_mode(const json_t *st, const struct run_column *col) {
+  const json_t *cl = json_object_get(st, "client");
+  if (cl == NULL) return NULL;
+  struct scenario_client_step cs;
+  scenario_client_step_of(cl, &cs);
+  const json_t *expect = json_object_get(cl, "expect");
+  return json_object_get(expect, column_profile(col, cs.mode)) != NULL ? cs.mode : NULL;
+}
+
 /* Does some client step of s expect something of col? */
 static bool judges(const struct scenario *s, const struct run_column *col) {
   size_t i;
   json_t *st;
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    const json_t *cl = json_object_get(st, "client");
-    struct scenario_client_step cs;
-    scenario_client_step_of(cl, &cs);
-    const char *mode = cs.mode;
-    if (cl != NULL &&
-        json_object_get(json_object_get(cl, "expect"),
-                        column_profile(col, mode)) != NULL)
-      return true;
+    if (expecting_mode(st, col) != NULL) return true;
   }
   return false;
 }
@@ -90,14 +94,9 @@ const char *column_gap(const struct run_column *col, const struct scenario *s,
   size_t i;
   json_t *st;
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    const json_t *cl = json_object_get(st, "client");
-    struct scenario_client_step cs;
-    scenario_client_step_of(cl, &cs);
-    const char *mode = cs.mode;
-    const char *w = js_str(col->unsupported, mode, NULL);
-    if (cl != NULL && w != NULL &&
-        json_object_get(json_object_get(cl, "expect"),
-                        column_profile(col, mode)) != NULL) {
+    const char *mode = expecting_mode(st, col);
+    const char *w = mode != NULL ? js_str(col->unsupported, mode, NULL) : NULL;
+    if (w != NULL) {
       if (why != NULL) *why = w;
       return mode;
     }
