@@ -72,8 +72,10 @@ static void load_file(const char *path) {
     struct input *in = &inputs[n_inputs];
     in->len = (size_t)st.st_size;
     in->data = malloc(in->len);
-    if (in->data && fread(in->data, 1, in->len, f) == in->len) n_inputs++;
-    else free(in->data);
+    if (in->data && fread(in->data, 1, in->len, f) == in->len)
+      n_inputs++;
+    else
+      free(in->data);
   }
   fclose(f);
 }
@@ -135,8 +137,8 @@ int main(int argc, char **argv) {
     passes++;
     elapsed = seconds_now() - start;
   } while (elapsed < budget);
-  printf("bench_d2i: %s %zu inputs, %zu certs, %.0f/s d2i_X509, %.0f/s inputs\n", layout, n_inputs, certs,
-         (double)calls / elapsed, (double)(passes * n_inputs) / elapsed);
+  printf("bench_d2i: %s %zu inputs, %zu certs, %.0f/s d2i_X509, %.0f/s inputs\n", layout, n_inputs,
+         certs, (double)calls / elapsed, (double)(passes * n_inputs) / elapsed);
   for (size_t i = 0; i < n_inputs; i++) free(inputs[i].data);
   return 0;
 }

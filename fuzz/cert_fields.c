@@ -14,12 +14,12 @@
  *    extension, because cert_fields promises to reject those.
  * Inputs only one side accepts are not mismatches: d2i_X509 takes BER and
  * lax times that a strict DER reader may refuse (see cert_fields.h). */
+#include <limits.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,14 +38,19 @@ static bool slice_inside(struct der_slice s, const uint8_t *lo, size_t n) {
 }
 
 static void check_self_consistency(const struct cert_fields *f, const uint8_t *data, size_t size) {
-  ORACLE_ASSERT(f->raw.ptr == data && f->raw.len == size, "cert_fields: raw is not the whole input");
+  ORACLE_ASSERT(f->raw.ptr == data && f->raw.len == size,
+                "cert_fields: raw is not the whole input");
   ORACLE_ASSERT(slice_inside(f->tbs, data, size), "cert_fields: tbs outside the input");
   ORACLE_ASSERT(slice_inside(f->serial, f->tbs.ptr, f->tbs.len), "cert_fields: serial outside tbs");
   ORACLE_ASSERT(slice_inside(f->issuer, f->tbs.ptr, f->tbs.len), "cert_fields: issuer outside tbs");
-  ORACLE_ASSERT(slice_inside(f->subject, f->tbs.ptr, f->tbs.len), "cert_fields: subject outside tbs");
+  ORACLE_ASSERT(slice_inside(f->subject, f->tbs.ptr, f->tbs.len),
+                "cert_fields: subject outside tbs");
   ORACLE_ASSERT(f->version >= 1 && f->version <= 3, "cert_fields: version %ld", f->version);
-  if (f->has_cn) ORACLE_ASSERT(slice_inside(f->cn, f->subject.ptr, f->subject.len), "cert_fields: CN outside subject");
-  if (f->has_san) ORACLE_ASSERT(slice_inside(f->san, f->tbs.ptr, f->tbs.len), "cert_fields: SAN outside tbs");
+  if (f->has_cn)
+    ORACLE_ASSERT(slice_inside(f->cn, f->subject.ptr, f->subject.len),
+                  "cert_fields: CN outside subject");
+  if (f->has_san)
+    ORACLE_ASSERT(slice_inside(f->san, f->tbs.ptr, f->tbs.len), "cert_fields: SAN outside tbs");
 
   struct cert_san_iter it;
   cert_san_iter_init(f, &it);
@@ -64,8 +69,8 @@ static void check_self_consistency(const struct cert_fields *f, const uint8_t *d
     time_t t = (time_t)times[i];
     struct tm tm;
     if (!gmtime_r(&t, &tm)) continue;
-    snprintf(want, sizeof want, "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(want, sizeof want, "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     bool ok = cert_time_format_go(times[i], ours, sizeof ours);
     if (!ok || strcmp(ours, want) != 0) {
       oracle_mismatch("cert_time_format_go(%lld)", (long long)times[i]);
@@ -108,7 +113,8 @@ static void compare_serial(const struct cert_fields *f, X509 *x) {
   bool want_small = !BN_is_negative(theirs) && BN_num_bits(theirs) <= 8;
   if (ours_small != want_small || (want_small && small != BN_get_word(theirs))) {
     oracle_mismatch("cert_serial_small(8)");
-    oracle_view("cert_fields: %s value %llu", ours_small ? "small" : "not small", (unsigned long long)small);
+    oracle_view("cert_fields: %s value %llu", ours_small ? "small" : "not small",
+                (unsigned long long)small);
     oracle_view("openssl: %d bits, negative %d", BN_num_bits(theirs), BN_is_negative(theirs));
     oracle_abort();
   }
@@ -131,13 +137,18 @@ static void compare_name(const char *what, struct der_slice ours, const X509_NAM
 
 static bool is_string_type(int type) {
   switch (type) {
-    case V_ASN1_UTF8STRING: case V_ASN1_NUMERICSTRING: case V_ASN1_PRINTABLESTRING:
-    case V_ASN1_T61STRING: case V_ASN1_VIDEOTEXSTRING: case V_ASN1_IA5STRING:
-    case V_ASN1_GRAPHICSTRING: case V_ASN1_VISIBLESTRING: case V_ASN1_GENERALSTRING:
-    case V_ASN1_UNIVERSALSTRING: case V_ASN1_BMPSTRING:
-      return true;
-    default:
-      return false;
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_NUMERICSTRING:
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_T61STRING:
+    case V_ASN1_VIDEOTEXSTRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_GRAPHICSTRING:
+    case V_ASN1_VISIBLESTRING:
+    case V_ASN1_GENERALSTRING:
+    case V_ASN1_UNIVERSALSTRING:
+    case V_ASN1_BMPSTRING: return true;
+    default: return false;
   }
 }
 
@@ -146,7 +157,8 @@ static void compare_cn(const struct cert_fields *f, X509 *x) {
   const ASN1_STRING *last = NULL;
   for (int i = 0; i < X509_NAME_entry_count(subject); i++) {
     const X509_NAME_ENTRY *e = X509_NAME_get_entry(subject, i);
-    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName) last = X509_NAME_ENTRY_get_data(e);
+    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName)
+      last = X509_NAME_ENTRY_get_data(e);
   }
   if (!last) {
     if (f->has_cn) {
@@ -161,7 +173,8 @@ static void compare_cn(const struct cert_fields *f, X509 *x) {
   if (!is_string_type(ASN1_STRING_type(last))) return;
   const uint8_t *v = ASN1_STRING_get0_data(last);
   size_t n = (size_t)ASN1_STRING_length(last);
-  if (!f->has_cn || f->cn_tag != ASN1_STRING_type(last) || f->cn.len != n || memcmp(f->cn.ptr, v, n) != 0) {
+  if (!f->has_cn || f->cn_tag != ASN1_STRING_type(last) || f->cn.len != n ||
+      memcmp(f->cn.ptr, v, n) != 0) {
     oracle_mismatch("subject CN");
     if (f->has_cn) {
       oracle_view("cert_fields tag %u", f->cn_tag);
@@ -208,7 +221,8 @@ static void compare_extensions(const struct cert_fields *f, X509 *x) {
         char oid[80];
         OBJ_obj2txt(oid, sizeof oid, a, 1);
         oracle_mismatch("duplicate extension accepted");
-        oracle_view("openssl sees extension %s at %d and %d; cert_fields promises to reject that", oid, i, j);
+        oracle_view("openssl sees extension %s at %d and %d; cert_fields promises to reject that",
+                    oid, i, j);
         oracle_abort();
       }
     }
@@ -223,10 +237,11 @@ static void compare_extensions(const struct cert_fields *f, X509 *x) {
   }
   if (bc) {
     bool ca = bc->ca != 0;
-    if (!f->has_basic_constraints || f->basic_constraints_ca != ca || f->basic_constraints_critical != (crit == 1)) {
+    if (!f->has_basic_constraints || f->basic_constraints_ca != ca ||
+        f->basic_constraints_critical != (crit == 1)) {
       oracle_mismatch("basicConstraints");
-      oracle_view("cert_fields: present %d cA %d critical %d", f->has_basic_constraints, f->basic_constraints_ca,
-                  f->basic_constraints_critical);
+      oracle_view("cert_fields: present %d cA %d critical %d", f->has_basic_constraints,
+                  f->basic_constraints_ca, f->basic_constraints_critical);
       oracle_view("openssl: cA %d critical %d", ca, crit == 1);
       oracle_abort();
     }
@@ -265,13 +280,18 @@ static void compare_san(const struct cert_fields *f, X509 *x) {
       oracle_abort();
     }
     const ASN1_STRING *s = NULL;
-    if (g->type == GEN_DNS) s = g->d.dNSName;
-    else if (g->type == GEN_IPADD) s = g->d.iPAddress;
-    else if (g->type == GEN_EMAIL) s = g->d.rfc822Name;
-    else if (g->type == GEN_URI) s = g->d.uniformResourceIdentifier;
+    if (g->type == GEN_DNS)
+      s = g->d.dNSName;
+    else if (g->type == GEN_IPADD)
+      s = g->d.iPAddress;
+    else if (g->type == GEN_EMAIL)
+      s = g->d.rfc822Name;
+    else if (g->type == GEN_URI)
+      s = g->d.uniformResourceIdentifier;
     bool same = tag == (unsigned)g->type;
     if (same && s)
-      same = v.len == (size_t)ASN1_STRING_length(s) && memcmp(v.ptr, ASN1_STRING_get0_data(s), v.len) == 0;
+      same = v.len == (size_t)ASN1_STRING_length(s) &&
+             memcmp(v.ptr, ASN1_STRING_get0_data(s), v.len) == 0;
     if (!same) {
       oracle_mismatch("SAN name %d", i);
       oracle_view("cert_fields: tag %u", tag);

@@ -88,16 +88,20 @@ static bool counter_random(void *ctx, uint8_t *buf, size_t n) {
  * fixed server key (a fuzzed ServerKey may name another) can it be opened. */
 static void check_client_info(const struct run *r, const struct tapped_frame *f) {
   struct derp_client_info ci;
-  ORACLE_ASSERT(derp_decode_client_info(f->payload, f->len, &ci) == DERP_DECODE_OK, "ClientInfo does not decode");
-  ORACLE_ASSERT(memcmp(ci.key, client_pub, DERP_KEY_LEN) == 0, "ClientInfo carries another client key");
+  ORACLE_ASSERT(derp_decode_client_info(f->payload, f->len, &ci) == DERP_DECODE_OK,
+                "ClientInfo does not decode");
+  ORACLE_ASSERT(memcmp(ci.key, client_pub, DERP_KEY_LEN) == 0,
+                "ClientInfo carries another client key");
   uint8_t used[DERP_KEY_LEN];
   ORACLE_ASSERT(derp_client_server_key(r->s, used), "ClientInfo sent without a server key");
   if (memcmp(used, server_pub, DERP_KEY_LEN) != 0) return;
   uint8_t plain[256];
-  ORACLE_ASSERT(ci.sealed_len >= crypto_box_MACBYTES && ci.sealed_len - crypto_box_MACBYTES <= sizeof plain,
-                "ClientInfo box of %zu bytes", ci.sealed_len);
-  ORACLE_ASSERT(crypto_box_open_easy(plain, ci.sealed, ci.sealed_len, ci.nonce, client_pub, server_sec) == 0,
-                "ClientInfo box does not open with the server key");
+  ORACLE_ASSERT(
+      ci.sealed_len >= crypto_box_MACBYTES && ci.sealed_len - crypto_box_MACBYTES <= sizeof plain,
+      "ClientInfo box of %zu bytes", ci.sealed_len);
+  ORACLE_ASSERT(
+      crypto_box_open_easy(plain, ci.sealed, ci.sealed_len, ci.nonce, client_pub, server_sec) == 0,
+      "ClientInfo box does not open with the server key");
   size_t n = ci.sealed_len - crypto_box_MACBYTES;
   ORACLE_ASSERT(n == strlen(DERP_CLIENT_INFO_JSON) && memcmp(plain, DERP_CLIENT_INFO_JSON, n) == 0,
                 "ClientInfo JSON is %.*s", (int)n, (const char *)plain);
@@ -106,16 +110,21 @@ static void check_client_info(const struct run *r, const struct tapped_frame *f)
 static void check_output_frame(struct run *r, const struct tapped_frame *f) {
   uint32_t min = 0, max = 0;
   switch (f->type) {
-    case DERP_FRAME_CLIENT_INFO: min = DERP_CLIENT_INFO_MIN_LEN; max = DERP_CLIENT_INFO_MAX_LEN; break;
-    case DERP_FRAME_SEND_PACKET: min = DERP_KEY_LEN; max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE; break;
+    case DERP_FRAME_CLIENT_INFO:
+      min = DERP_CLIENT_INFO_MIN_LEN;
+      max = DERP_CLIENT_INFO_MAX_LEN;
+      break;
+    case DERP_FRAME_SEND_PACKET:
+      min = DERP_KEY_LEN;
+      max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE;
+      break;
     case DERP_FRAME_NOTE_PREFERRED: min = max = 1; break;
     case DERP_FRAME_PING: min = max = DERP_PING_LEN; break;
     case DERP_FRAME_PONG: min = max = DERP_PING_LEN; break;
-    default:
-      oracle_mismatch("the client wrote frame type 0x%02x", f->type);
-      oracle_abort();
+    default: oracle_mismatch("the client wrote frame type 0x%02x", f->type); oracle_abort();
   }
-  ORACLE_ASSERT(f->len >= min && f->len <= max, "client %s frame of %u bytes", derp_frame_type_name(f->type), f->len);
+  ORACLE_ASSERT(f->len >= min && f->len <= max, "client %s frame of %u bytes",
+                derp_frame_type_name(f->type), f->len);
   if (f->type == DERP_FRAME_CLIENT_INFO) {
     ORACLE_ASSERT(++r->client_infos == 1, "a second ClientInfo");
     check_client_info(r, f);
@@ -124,8 +133,10 @@ static void check_output_frame(struct run *r, const struct tapped_frame *f) {
   }
   if (f->type == DERP_FRAME_PONG) {
     bool echoed = false;
-    for (size_t i = 0; i < r->ping_count && !echoed; i++) echoed = memcmp(r->pings[i], f->payload, 8) == 0;
-    ORACLE_ASSERT(echoed || r->ping_count == MAX_PINGS_REMEMBERED, "a Pong for a Ping never received");
+    for (size_t i = 0; i < r->ping_count && !echoed; i++)
+      echoed = memcmp(r->pings[i], f->payload, 8) == 0;
+    ORACLE_ASSERT(echoed || r->ping_count == MAX_PINGS_REMEMBERED,
+                  "a Pong for a Ping never received");
   }
 }
 
@@ -133,14 +144,16 @@ static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *hea
   struct http_header h[16];
   struct http_request req;
   enum http_head_status st = http_parse_request(p, n, 4096, h, 16, &req);
-  ORACLE_ASSERT(st == HTTP_HEAD_OK, "the queued upgrade request does not parse: %s", http_head_status_str(st));
+  ORACLE_ASSERT(st == HTTP_HEAD_OK, "the queued upgrade request does not parse: %s",
+                http_head_status_str(st));
   ORACLE_ASSERT(http_span_equals(req.method, "GET") && http_span_equals(req.target, "/derp") &&
                     req.version_minor == 1,
                 "request line is not GET /derp HTTP/1.1");
   const struct http_header *up = http_header_find(req.headers, req.header_count, "Upgrade");
   ORACLE_ASSERT(up && http_span_equals(up->value, "DERP"), "Upgrade: DERP missing");
   const struct http_header *fs = http_header_find(req.headers, req.header_count, "Derp-Fast-Start");
-  ORACLE_ASSERT(r->fast == (fs != NULL && http_span_equals(fs->value, "1")), "Derp-Fast-Start does not match");
+  ORACLE_ASSERT(r->fast == (fs != NULL && http_span_equals(fs->value, "1")),
+                "Derp-Fast-Start does not match");
   *head_len = req.head_len;
 }
 
@@ -167,8 +180,10 @@ static void drain(struct run *r) {
 static void check_event(struct run *r, const struct derp_client_event *ev) {
   if (ev->kind == DERP_CLIENT_EV_ERROR) {
     ORACLE_ASSERT(ev->text && ev->text[0], "error event without text");
-    ORACLE_ASSERT(derp_client_state(r->s) == DERP_CLIENT_FAILED, "error event but the session is not failed");
-    ORACLE_ASSERT(strcmp(derp_client_error(r->s), ev->text) == 0, "error text differs from derp_client_error");
+    ORACLE_ASSERT(derp_client_state(r->s) == DERP_CLIENT_FAILED,
+                  "error event but the session is not failed");
+    ORACLE_ASSERT(strcmp(derp_client_error(r->s), ev->text) == 0,
+                  "error text differs from derp_client_error");
     r->failed_seen = true;
     return;
   }
@@ -186,22 +201,27 @@ static void check_event(struct run *r, const struct derp_client_event *ev) {
   }
   switch (ev->kind) {
     case DERP_CLIENT_EV_SERVER_KEY:
-      ORACLE_ASSERT(!r->fast && f.type == DERP_FRAME_SERVER_KEY && f.len >= DERP_SERVER_KEY_MIN_LEN &&
+      ORACLE_ASSERT(!r->fast && f.type == DERP_FRAME_SERVER_KEY &&
+                        f.len >= DERP_SERVER_KEY_MIN_LEN &&
                         memcmp(ev->key, f.payload + DERP_MAGIC_LEN, DERP_KEY_LEN) == 0,
                     "SERVER_KEY event");
       break;
     case DERP_CLIENT_EV_RECV_PACKET:
-      ORACLE_ASSERT(f.type == DERP_FRAME_RECV_PACKET && f.len >= DERP_KEY_LEN &&
-                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 && ev->data_len == f.len - DERP_KEY_LEN &&
-                        (ev->data_len == 0 || memcmp(ev->data, f.payload + DERP_KEY_LEN, ev->data_len) == 0),
-                    "RECV_PACKET event differs from its frame");
+      ORACLE_ASSERT(
+          f.type == DERP_FRAME_RECV_PACKET && f.len >= DERP_KEY_LEN &&
+              memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 &&
+              ev->data_len == f.len - DERP_KEY_LEN &&
+              (ev->data_len == 0 || memcmp(ev->data, f.payload + DERP_KEY_LEN, ev->data_len) == 0),
+          "RECV_PACKET event differs from its frame");
       break;
     case DERP_CLIENT_EV_PING:
-      ORACLE_ASSERT(f.type == DERP_FRAME_PING && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0, "PING event");
+      ORACLE_ASSERT(f.type == DERP_FRAME_PING && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0,
+                    "PING event");
       if (r->ping_count < MAX_PINGS_REMEMBERED) memcpy(r->pings[r->ping_count++], ev->ping, 8);
       break;
     case DERP_CLIENT_EV_PONG:
-      ORACLE_ASSERT(f.type == DERP_FRAME_PONG && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0, "PONG event");
+      ORACLE_ASSERT(f.type == DERP_FRAME_PONG && f.len >= 8 && memcmp(ev->ping, f.payload, 8) == 0,
+                    "PONG event");
       break;
     case DERP_CLIENT_EV_HEALTH:
       ORACLE_ASSERT(f.type == DERP_FRAME_HEALTH && ev->data_len == f.len &&
@@ -216,7 +236,8 @@ static void check_event(struct run *r, const struct derp_client_event *ev) {
       break;
     case DERP_CLIENT_EV_PEER_PRESENT:
       ORACLE_ASSERT(f.type == DERP_FRAME_PEER_PRESENT && f.len >= DERP_KEY_LEN &&
-                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 && ev->present.has_addr == (f.len >= 50) &&
+                        memcmp(ev->key, f.payload, DERP_KEY_LEN) == 0 &&
+                        ev->present.has_addr == (f.len >= 50) &&
                         ev->present.has_flags == (f.len >= 51),
                     "PEER_PRESENT event");
       break;
@@ -229,12 +250,12 @@ static void check_event(struct run *r, const struct derp_client_event *ev) {
     case DERP_CLIENT_EV_SKIPPED:
       ORACLE_ASSERT(derp_frame_type_name(f.type) == NULL || f.type == DERP_FRAME_SERVER_KEY ||
                         f.type == DERP_FRAME_CLIENT_INFO || f.type == DERP_FRAME_SEND_PACKET ||
-                        f.type == DERP_FRAME_NOTE_PREFERRED || f.type == DERP_FRAME_FORWARD_PACKET ||
-                        f.type == DERP_FRAME_WATCH_CONNS || f.type == DERP_FRAME_CLOSE_PEER,
+                        f.type == DERP_FRAME_NOTE_PREFERRED ||
+                        f.type == DERP_FRAME_FORWARD_PACKET || f.type == DERP_FRAME_WATCH_CONNS ||
+                        f.type == DERP_FRAME_CLOSE_PEER,
                     "a %s frame was skipped", derp_frame_type_name(f.type));
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -242,7 +263,8 @@ static void feed(struct run *r, const uint8_t *p, size_t n) {
   if (r->failed_seen) {
     struct derp_client_event ev;
     size_t used = derp_client_feed(r->s, p, n, &ev);
-    ORACLE_ASSERT(used == 0 && ev.kind == DERP_CLIENT_EV_ERROR, "a failed session consumed %zu bytes", used);
+    ORACLE_ASSERT(used == 0 && ev.kind == DERP_CLIENT_EV_ERROR,
+                  "a failed session consumed %zu bytes", used);
     return;
   }
   ORACLE_ASSERT(frame_tap_push(&r->in, p, n), "out of memory");
@@ -271,7 +293,8 @@ static void feed_sealed_server_info(struct run *r, const uint8_t *json, size_t n
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, 0x77, sizeof nonce);
   struct byte_writer w = byte_writer_init(frame, sizeof frame);
-  if (derp_encode_server_info_sealed(&w, server_sec, client_pub, nonce, json, n)) feed(r, frame, w.len);
+  if (derp_encode_server_info_sealed(&w, server_sec, client_pub, nonce, json, n))
+    feed(r, frame, w.len);
 }
 
 static void send_packet(struct run *r, const uint8_t *p, size_t n, uint64_t now_ns) {
@@ -293,15 +316,18 @@ static void send_packet(struct run *r, const uint8_t *p, size_t n, uint64_t now_
   }
   bool ready = derp_client_state(r->s) == DERP_CLIENT_CONNECTED;
   enum derp_client_send_status st = derp_client_send_packet(r->s, now_ns, dst, pkt, claimed);
-  if (!ready) ORACLE_ASSERT(st == DERP_CLIENT_SEND_NOT_READY, "send before connected: %d", (int)st);
-  else if (claimed > DERP_MAX_PACKET_SIZE) ORACLE_ASSERT(st == DERP_CLIENT_SEND_TOO_BIG, "oversize send: %d", (int)st);
+  if (!ready)
+    ORACLE_ASSERT(st == DERP_CLIENT_SEND_NOT_READY, "send before connected: %d", (int)st);
+  else if (claimed > DERP_MAX_PACKET_SIZE)
+    ORACLE_ASSERT(st == DERP_CLIENT_SEND_TOO_BIG, "oversize send: %d", (int)st);
   if (st != DERP_CLIENT_SEND_OK) {
-    ORACLE_ASSERT(derp_client_send_error(r->s)[0] != '\0', "send failure %d without a reason", (int)st);
+    ORACLE_ASSERT(derp_client_send_error(r->s)[0] != '\0', "send failure %d without a reason",
+                  (int)st);
   } else {
     size_t len;
     const uint8_t *q = derp_client_pending(r->s, &len);
-    ORACLE_ASSERT(len == DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + claimed && q[0] == DERP_FRAME_SEND_PACKET &&
-                      memcmp(q + 5, dst, DERP_KEY_LEN) == 0 &&
+    ORACLE_ASSERT(len == DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + claimed &&
+                      q[0] == DERP_FRAME_SEND_PACKET && memcmp(q + 5, dst, DERP_KEY_LEN) == 0 &&
                       (claimed == 0 || memcmp(q + 5 + DERP_KEY_LEN, pkt, claimed) == 0),
                   "the queued SendPacket is not the packet sent");
   }
@@ -331,11 +357,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[DERP_CLIENT_ERR_SIZE];
   r->s = derp_client_session_new(&cfg, err, sizeof err);
   ORACLE_ASSERT(r->s != NULL, "derp_client_session_new refused a valid config: %s", err);
-  ORACLE_ASSERT(derp_client_state(r->s) == (r->fast ? DERP_CLIENT_CONNECTED : DERP_CLIENT_AWAIT_SERVER_KEY),
-                "initial state %d", (int)derp_client_state(r->s));
+  ORACLE_ASSERT(
+      derp_client_state(r->s) == (r->fast ? DERP_CLIENT_CONNECTED : DERP_CLIENT_AWAIT_SERVER_KEY),
+      "initial state %d", (int)derp_client_state(r->s));
   drain(r);
   ORACLE_ASSERT(r->request_checked, "no upgrade request queued");
-  ORACLE_ASSERT(r->client_infos == (r->fast ? 1u : 0u), "%u ClientInfo frames with the request", r->client_infos);
+  ORACLE_ASSERT(r->client_infos == (r->fast ? 1u : 0u), "%u ClientInfo frames with the request",
+                r->client_infos);
 
   uint64_t now_ns = 1000000000u;
   uint8_t op;
@@ -358,14 +386,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint8_t ping[DERP_PING_LEN] = {0};
         memcpy(ping, p, take < 8 ? take : 8);
         enum derp_client_send_status st = derp_client_send_ping(r->s, ping);
-        ORACLE_ASSERT(st == DERP_CLIENT_SEND_OK || st == DERP_CLIENT_SEND_NOT_READY || st == DERP_CLIENT_SEND_QUEUE_FULL,
+        ORACLE_ASSERT(st == DERP_CLIENT_SEND_OK || st == DERP_CLIENT_SEND_NOT_READY ||
+                          st == DERP_CLIENT_SEND_QUEUE_FULL,
                       "send_ping: %d", (int)st);
         break;
       }
       default: {
         enum derp_client_send_status st = derp_client_note_preferred(r->s, take > 0 && (p[0] & 1));
-        ORACLE_ASSERT(st != DERP_CLIENT_SEND_TOO_BIG && st != DERP_CLIENT_SEND_RATE_LIMITED, "note_preferred: %d",
-                      (int)st);
+        ORACLE_ASSERT(st != DERP_CLIENT_SEND_TOO_BIG && st != DERP_CLIENT_SEND_RATE_LIMITED,
+                      "note_preferred: %d", (int)st);
         break;
       }
     }

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SHORT_CAP 9u
 #define FORMAT_CAP 96u /* the documented need */
 
-static bool private_text_in_input(const uint8_t *data, size_t size, const uint8_t key[DERP_KEY_LEN]) {
+static bool private_text_in_input(const uint8_t *data, size_t size,
+                                  const uint8_t key[DERP_KEY_LEN]) {
   static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
   size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
   for (size_t at = 0; size >= need && at <= size - need; at++) {
@@ -47,15 +48,17 @@ static bool private_text_in_input(const uint8_t *data, size_t size, const uint8_
 static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char *origin) {
   char text[FORMAT_CAP];
   memset(text, 'x', sizeof text);
-  ORACLE_ASSERT(derp_keyfile_format(key, text, sizeof text), "format refused %zu bytes (%s)", sizeof text,
+  ORACLE_ASSERT(derp_keyfile_format(key, text, sizeof text), "format refused %zu bytes (%s)",
+                sizeof text, origin);
+  ORACLE_ASSERT(memchr(text, '\0', sizeof text) != NULL, "formatted text not NUL-terminated (%s)",
                 origin);
-  ORACLE_ASSERT(memchr(text, '\0', sizeof text) != NULL, "formatted text not NUL-terminated (%s)", origin);
   /* Exact fit is text + NUL; one byte less must be refused. */
   size_t need = strlen(text) + 1;
   char exact[FORMAT_CAP];
   ORACLE_ASSERT(derp_keyfile_format(key, exact, need) && strcmp(exact, text) == 0,
                 "format refused its exact size %zu (%s)", need, origin);
-  ORACLE_ASSERT(!derp_keyfile_format(key, exact, need - 1), "format fit in %zu bytes (%s)", need - 1, origin);
+  ORACLE_ASSERT(!derp_keyfile_format(key, exact, need - 1), "format fit in %zu bytes (%s)",
+                need - 1, origin);
 
   char key_text[DERP_KEY_TEXT_SIZE];
   derp_key_private_text(key, key_text);
@@ -64,7 +67,8 @@ static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char 
   uint8_t back[DERP_KEY_LEN];
   char why[WHY_CAP];
   why[0] = '\0';
-  enum derp_keyfile_status st = derp_keyfile_parse((const uint8_t *)text, strlen(text), back, why, sizeof why);
+  enum derp_keyfile_status st =
+      derp_keyfile_parse((const uint8_t *)text, strlen(text), back, why, sizeof why);
   if (st != DERP_KEYFILE_OK || memcmp(back, key, DERP_KEY_LEN) != 0) {
     oracle_mismatch("derp_keyfile_format -> derp_keyfile_parse (%s)", origin);
     oracle_view("file: %s", text);
@@ -82,8 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char why[WHY_CAP];
   memset(why, 'x', sizeof why);
   enum derp_keyfile_status st = derp_keyfile_parse(data, size, priv, why, sizeof why);
-  ORACLE_ASSERT(st == DERP_KEYFILE_OK || st == DERP_KEYFILE_ERR_TOO_LARGE || st == DERP_KEYFILE_ERR_JSON ||
-                    st == DERP_KEYFILE_ERR_FIELD || st == DERP_KEYFILE_ERR_KEY,
+  ORACLE_ASSERT(st == DERP_KEYFILE_OK || st == DERP_KEYFILE_ERR_TOO_LARGE ||
+                    st == DERP_KEYFILE_ERR_JSON || st == DERP_KEYFILE_ERR_FIELD ||
+                    st == DERP_KEYFILE_ERR_KEY,
                 "pure parser returned status %d", (int)st);
 
   if (st == DERP_KEYFILE_OK) {
@@ -103,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     enum derp_keyfile_status st2 = derp_keyfile_parse(data, size, again, small, sizeof small);
     ORACLE_ASSERT(st2 == st, "status depends on the why capacity: %d vs %d", (int)st, (int)st2);
     ORACLE_ASSERT(memchr(small, '\0', sizeof small) != NULL, "short why not NUL-terminated");
-    ORACLE_ASSERT(strncmp(small, why, sizeof small - 1) == 0, "short why is not a prefix: %s / %s", small, why);
+    ORACLE_ASSERT(strncmp(small, why, sizeof small - 1) == 0, "short why is not a prefix: %s / %s",
+                  small, why);
   }
 
   uint8_t key[DERP_KEY_LEN];

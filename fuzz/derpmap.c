@@ -72,15 +72,17 @@ static bool is_ip_literal(const char *host) {
 static void check_tls_plan(const struct derp_node *n) {
   struct derp_tls_plan plan = derp_node_tls_plan(n);
   ORACLE_ASSERT(memchr(plan.sni, '\0', sizeof plan.sni) != NULL, "SNI not NUL-terminated");
-  ORACLE_ASSERT(plan.insecure_for_tests == n->insecure_for_tests, "InsecureForTests lost in the TLS plan");
+  ORACLE_ASSERT(plan.insecure_for_tests == n->insecure_for_tests,
+                "InsecureForTests lost in the TLS plan");
 
   if (strncmp(n->cert_name, PIN_PREFIX, strlen(PIN_PREFIX)) == 0) {
     ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_PIN && plan.pin_hex != NULL &&
                       strcmp(plan.pin_hex, n->cert_name + strlen(PIN_PREFIX)) == 0,
                   "CertName %s must pin its remainder verbatim", n->cert_name);
   } else if (n->cert_name[0] == '\0' || strcmp(n->cert_name, n->host_name) == 0) {
-    ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_CA, "CertName \"%s\" (HostName \"%s\") must mean CA verification",
-                  n->cert_name, n->host_name);
+    ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_CA,
+                  "CertName \"%s\" (HostName \"%s\") must mean CA verification", n->cert_name,
+                  n->host_name);
   } else if (n->host_name[0] != '\0') {
     ORACLE_ASSERT(plan.verify == DERP_TLS_VERIFY_NAME && plan.verify_name != NULL &&
                       strcmp(plan.verify_name, n->cert_name) == 0,
@@ -103,12 +105,14 @@ static void check_tls_plan(const struct derp_node *n) {
   }
 
   if (is_ip_literal(n->host_name)) {
-    ORACLE_ASSERT(plan.sni[0] == '\0', "IP-literal HostName %s must send no SNI, got %s", n->host_name, plan.sni);
+    ORACLE_ASSERT(plan.sni[0] == '\0', "IP-literal HostName %s must send no SNI, got %s",
+                  n->host_name, plan.sni);
   } else if (plan.sni[0] != '\0') {
     size_t h = strlen(n->host_name);
     while (h > 0 && n->host_name[h - 1] == '.') h--;
     ORACLE_ASSERT(strlen(plan.sni) == h && memcmp(plan.sni, n->host_name, h) == 0,
-                  "SNI \"%s\" is not HostName \"%s\" without trailing dots", plan.sni, n->host_name);
+                  "SNI \"%s\" is not HostName \"%s\" without trailing dots", plan.sni,
+                  n->host_name);
   }
 }
 
@@ -131,12 +135,15 @@ static void check_node(const struct derp_node *n) {
   ORACLE_ASSERT(k <= 2, "%zu dial targets", k);
   if (n->stun_only) ORACLE_ASSERT(k == 0, "STUNOnly node has %zu dial targets", k);
   for (size_t i = 0; i < k; i++) {
-    ORACLE_ASSERT(t[i].family == DERP_FAMILY_IPV4 || t[i].family == DERP_FAMILY_IPV6, "family %d", t[i].family);
-    ORACLE_ASSERT(memchr(t[i].host, '\0', sizeof t[i].host) != NULL, "dial host not NUL-terminated");
+    ORACLE_ASSERT(t[i].family == DERP_FAMILY_IPV4 || t[i].family == DERP_FAMILY_IPV6, "family %d",
+                  t[i].family);
+    ORACLE_ASSERT(memchr(t[i].host, '\0', sizeof t[i].host) != NULL,
+                  "dial host not NUL-terminated");
     ORACLE_ASSERT(t[i].port == derp_node_derp_port(n), "dial port %u, node port %u", t[i].port,
                   derp_node_derp_port(n));
   }
-  if (k == 2) ORACLE_ASSERT(t[0].family == DERP_FAMILY_IPV4 && t[1].family == DERP_FAMILY_IPV6, "IPv4 first");
+  if (k == 2)
+    ORACLE_ASSERT(t[0].family == DERP_FAMILY_IPV4 && t[1].family == DERP_FAMILY_IPV6, "IPv4 first");
   check_tls_plan(n);
 }
 
@@ -150,15 +157,16 @@ static void check_region_plan(const struct derp_region *r) {
   struct derp_dial_step *steps = calloc(cap, sizeof *steps);
   if (!steps) return;
   size_t got = derp_region_dial_plan(r, steps, cap);
-  ORACLE_ASSERT(got == want, "region %lld plan has %zu steps, its nodes have %zu targets", (long long)r->id, got,
-                want);
+  ORACLE_ASSERT(got == want, "region %lld plan has %zu steps, its nodes have %zu targets",
+                (long long)r->id, got, want);
   size_t s = 0;
   for (size_t i = 0; i < r->node_count && s < got; i++) {
     struct derp_dial_target t[2];
     size_t k = derp_node_dial_targets(&r->nodes[i], t);
     for (size_t j = 0; j < k; j++, s++) {
       ORACLE_ASSERT(steps[s].node_index == i && steps[s].target.family == t[j].family &&
-                        strcmp(steps[s].target.host, t[j].host) == 0 && steps[s].target.port == t[j].port,
+                        strcmp(steps[s].target.host, t[j].host) == 0 &&
+                        steps[s].target.port == t[j].port,
                     "region plan step %zu differs from node %zu target %zu", s, i, j);
     }
   }
@@ -186,8 +194,8 @@ static void check_map(const struct derp_map *m) {
       const struct derp_region *first = NULL;
       for (size_t k = 0; k < m->region_count && !first; k++)
         if (strcmp(m->regions[k].code, r->code) == 0) first = &m->regions[k];
-      ORACLE_ASSERT(derp_map_find_region(m, r->code) == first, "region code \"%s\" finds the wrong region",
-                    r->code);
+      ORACLE_ASSERT(derp_map_find_region(m, r->code) == first,
+                    "region code \"%s\" finds the wrong region", r->code);
     }
   }
 }

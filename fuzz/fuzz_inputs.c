@@ -10,7 +10,8 @@
 static void read_cert_list(struct byte_reader *r, size_t n, struct der_slice *certs) {
   for (size_t i = 0; i < n; i++) {
     uint16_t len = 0;
-    if (!byte_reader_u16be(r, &len) || len > byte_reader_remaining(r)) len = (uint16_t)byte_reader_remaining(r);
+    if (!byte_reader_u16be(r, &len) || len > byte_reader_remaining(r))
+      len = (uint16_t)byte_reader_remaining(r);
     const uint8_t *p = NULL;
     byte_reader_borrow(r, len, &p);
     certs[i] = (struct der_slice){p, len};
@@ -29,9 +30,10 @@ bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *ou
   char pin_text[256] = "";
   /* Fields read one by one: a short input leaves the rest zero. */
   (void)(byte_reader_u8(&r, &profile) && byte_reader_u8(&r, &pin_mode) && byte_reader_u8(&r, &k) &&
-         byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo) && byte_reader_u8(&r, &name_len) &&
-         byte_reader_copy(&r, out->server_name, name_len) && byte_reader_u8(&r, &pin_len) &&
-         byte_reader_copy(&r, pin_text, pin_len) && byte_reader_u8(&r, &count));
+         byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo) &&
+         byte_reader_u8(&r, &name_len) && byte_reader_copy(&r, out->server_name, name_len) &&
+         byte_reader_u8(&r, &pin_len) && byte_reader_copy(&r, pin_text, pin_len) &&
+         byte_reader_u8(&r, &count));
   size_t n = count % (PIN_FUZZ_MAX_CERTS + 1);
   read_cert_list(&r, n, out->certs);
   out->pin_mode = pin_mode % 4;
@@ -45,8 +47,12 @@ bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *ou
         if (*d >= 'a' && *d <= 'f') *d = (char)(*d - 'a' + 'A');
     if (out->pin_mode == 3) out->pin[63] = out->pin[63] == '0' ? '1' : '0';
   }
-  out->call = (struct pin_verify_input){out->certs, n, out->pin, out->server_name,
-                                        (int64_t)(((uint64_t)now_hi << 32) | now_lo), pin_profiles[profile % 3]};
+  out->call = (struct pin_verify_input){out->certs,
+                                        n,
+                                        out->pin,
+                                        out->server_name,
+                                        (int64_t)(((uint64_t)now_hi << 32) | now_lo),
+                                        pin_profiles[profile % 3]};
   return true;
 }
 
@@ -56,7 +62,8 @@ bool metacert_fuzz_decode(const uint8_t *data, size_t size, struct metacert_fuzz
   struct byte_reader r = byte_reader_init(data, size);
   uint32_t now_hi = 0, now_lo = 0;
   (void)(byte_reader_u8(&r, &out->control) && byte_reader_copy(&r, out->key, sizeof out->key) &&
-         byte_reader_u16be(&r, &out->version) && byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo));
+         byte_reader_u16be(&r, &out->version) && byte_reader_u32be(&r, &now_hi) &&
+         byte_reader_u32be(&r, &now_lo));
   out->now = (int64_t)(((uint64_t)now_hi << 32) | now_lo);
   out->n_certs = (size_t)(out->control & 0x07) % (METACERT_FUZZ_MAX_CERTS + 1);
   read_cert_list(&r, out->n_certs, out->certs);

@@ -27,7 +27,7 @@
 /* A decoded pin_verify input. `call` points into this struct (certs, pin,
  * server_name): use it in place, do not copy the struct. */
 struct pin_fuzz_input {
-  uint8_t pin_mode;  /* 0..3 */
+  uint8_t pin_mode; /* 0..3 */
   struct der_slice certs[PIN_FUZZ_MAX_CERTS];
   char server_name[256]; /* C string: an embedded NUL ends it */
   char pin[256];         /* the pin text pin_verify gets */

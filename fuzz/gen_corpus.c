@@ -13,7 +13,8 @@
 
 static bool make_dir(const char *path) { return mkdir(path, 0755) == 0 || errno == EEXIST; }
 
-void corpus_put(struct corpus_sink *s, const char *target, const char *name, const uint8_t *p, size_t n) {
+void corpus_put(struct corpus_sink *s, const char *target, const char *name, const uint8_t *p,
+                size_t n) {
   if (s->only && strcmp(s->only, target) != 0) return;
   char dir[4096], path[8192];
   if (snprintf(dir, sizeof dir, "%s/%s", s->root, target) >= (int)sizeof dir ||
@@ -36,8 +37,8 @@ void corpus_put(struct corpus_sink *s, const char *target, const char *name, con
   s->written++;
 }
 
-void corpus_put_writer(struct corpus_sink *s, const char *target, const char *name, const struct byte_writer *w,
-                       bool ok) {
+void corpus_put_writer(struct corpus_sink *s, const char *target, const char *name,
+                       const struct byte_writer *w, bool ok) {
   if (!ok) {
     fprintf(stderr, "gen_corpus: %s/%s did not fit its buffer\n", target, name);
     s->failed = true;
@@ -46,7 +47,8 @@ void corpus_put_writer(struct corpus_sink *s, const char *target, const char *na
   corpus_put(s, target, name, w->data, w->len);
 }
 
-void corpus_put_text(struct corpus_sink *s, const char *target, const char *name, const char *text) {
+void corpus_put_text(struct corpus_sink *s, const char *target, const char *name,
+                     const char *text) {
   corpus_put(s, target, name, (const uint8_t *)text, strlen(text));
 }
 

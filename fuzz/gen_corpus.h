@@ -27,10 +27,11 @@ struct corpus_sink {
 };
 
 /* Write one seed; failures are counted in the sink and reported at the end. */
-void corpus_put(struct corpus_sink *s, const char *target, const char *name, const uint8_t *p, size_t n);
+void corpus_put(struct corpus_sink *s, const char *target, const char *name, const uint8_t *p,
+                size_t n);
 /* The bytes a byte_writer holds; a writer that overflowed marks the sink failed. */
-void corpus_put_writer(struct corpus_sink *s, const char *target, const char *name, const struct byte_writer *w,
-                       bool ok);
+void corpus_put_writer(struct corpus_sink *s, const char *target, const char *name,
+                       const struct byte_writer *w, bool ok);
 void corpus_put_text(struct corpus_sink *s, const char *target, const char *name, const char *text);
 
 /* Fragments: certificate targets and Certificate messages (needs the

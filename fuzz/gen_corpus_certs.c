@@ -13,20 +13,78 @@
 #define FACTORY_SEED 0xde5bc0deu
 
 enum shape {
-  S_LEAF, S_LEAF_IP6, S_LEAF_EXPIRED, S_LEAF_NOT_YET, S_LEAF_WRONG_IP, S_LEAF_DNS, S_LEAF_NO_SAN, S_LEAF_RSA,
-  S_LEAF_ED25519, S_META, S_META_UPPER, S_META_63, S_META_65, S_META_NONHEX, S_META_SERIAL0, S_META_SERIAL255,
-  S_META_SERIAL256, S_META_NEGATIVE, S_META_HUGE_SERIAL, S_META_BMP, S_META_UTF8, S_META_NO_CN, S_V1, S_CA,
-  S_INTERMEDIATE, S_CHAIN_LEAF, S_TIME_FRACTION, S_TIME_OFFSET, S_TIME_GARBAGE, S_TIME_2050, S_TIME_1950,
-  S_DUP_SAN, S_UNKNOWN_CRITICAL, S_MANY_SANS, S_COUNT
+  S_LEAF,
+  S_LEAF_IP6,
+  S_LEAF_EXPIRED,
+  S_LEAF_NOT_YET,
+  S_LEAF_WRONG_IP,
+  S_LEAF_DNS,
+  S_LEAF_NO_SAN,
+  S_LEAF_RSA,
+  S_LEAF_ED25519,
+  S_META,
+  S_META_UPPER,
+  S_META_63,
+  S_META_65,
+  S_META_NONHEX,
+  S_META_SERIAL0,
+  S_META_SERIAL255,
+  S_META_SERIAL256,
+  S_META_NEGATIVE,
+  S_META_HUGE_SERIAL,
+  S_META_BMP,
+  S_META_UTF8,
+  S_META_NO_CN,
+  S_V1,
+  S_CA,
+  S_INTERMEDIATE,
+  S_CHAIN_LEAF,
+  S_TIME_FRACTION,
+  S_TIME_OFFSET,
+  S_TIME_GARBAGE,
+  S_TIME_2050,
+  S_TIME_1950,
+  S_DUP_SAN,
+  S_UNKNOWN_CRITICAL,
+  S_MANY_SANS,
+  S_COUNT
 };
 
 static const char *const shape_names[S_COUNT] = {
-  "leaf-ip4", "leaf-ip6", "leaf-expired", "leaf-not-yet-valid", "leaf-wrong-ip", "leaf-dns-san", "leaf-no-san",
-  "leaf-rsa", "leaf-ed25519", "metacert", "metacert-uppercase-hex", "metacert-hex-63", "metacert-hex-65",
-  "metacert-non-hex", "metacert-serial-0", "metacert-serial-255", "metacert-serial-256", "metacert-serial-negative",
-  "metacert-serial-128bit", "metacert-bmpstring", "metacert-utf8string", "metacert-no-cn", "v1-cert", "test-ca",
-  "intermediate", "leaf-signed-by-intermediate", "time-fractional-seconds", "time-with-offset", "time-garbage",
-  "time-generalized-2050", "time-utc-1950", "duplicate-san", "unknown-critical-extension", "many-sans",
+    "leaf-ip4",
+    "leaf-ip6",
+    "leaf-expired",
+    "leaf-not-yet-valid",
+    "leaf-wrong-ip",
+    "leaf-dns-san",
+    "leaf-no-san",
+    "leaf-rsa",
+    "leaf-ed25519",
+    "metacert",
+    "metacert-uppercase-hex",
+    "metacert-hex-63",
+    "metacert-hex-65",
+    "metacert-non-hex",
+    "metacert-serial-0",
+    "metacert-serial-255",
+    "metacert-serial-256",
+    "metacert-serial-negative",
+    "metacert-serial-128bit",
+    "metacert-bmpstring",
+    "metacert-utf8string",
+    "metacert-no-cn",
+    "v1-cert",
+    "test-ca",
+    "intermediate",
+    "leaf-signed-by-intermediate",
+    "time-fractional-seconds",
+    "time-with-offset",
+    "time-garbage",
+    "time-generalized-2050",
+    "time-utc-1950",
+    "duplicate-san",
+    "unknown-critical-extension",
+    "many-sans",
 };
 
 /* The DERP key the metacerts name: 32 bytes 0x70..0x8f. */
@@ -39,74 +97,132 @@ static void meta_cn(char out[72], bool upper) {
       if (out[i] >= 'a' && out[i] <= 'f') out[i] = (char)(out[i] - 'a' + 'A');
 }
 
-static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf, const struct factory_cert *ca,
-                                 const struct factory_cert *inter) {
+static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
+                                 const struct factory_cert *ca, const struct factory_cert *inter) {
   static const uint8_t neg_serial[] = {0xfe};
   static const uint8_t huge_serial[] = {0x7f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   static const uint8_t dup_san_value[] = {0x30, 0x06, 0x87, 0x04, 10, 0, 0, 1};
   static const uint8_t unknown_value[] = {0x05, 0x00};
-  static const struct cert_extra_ext dup_san = {"2.5.29.17", false, dup_san_value, sizeof dup_san_value};
-  static const struct cert_extra_ext unknown = {"1.3.6.1.4.1.99999.1", true, unknown_value, sizeof unknown_value};
+  static const struct cert_extra_ext dup_san = {"2.5.29.17", false, dup_san_value,
+                                                sizeof dup_san_value};
+  static const struct cert_extra_ext unknown = {"1.3.6.1.4.1.99999.1", true, unknown_value,
+                                                sizeof unknown_value};
   struct cert_spec s = cert_spec_derper_ip("127.0.0.1", GEN_NOW);
   meta_cn(cn_buf, false);
   struct cert_spec m = cert_spec_metacert(cn_buf, GEN_NOW);
   switch (sh) {
     case S_LEAF: break;
-    case S_LEAF_IP6: s.cn = "::1"; s.ip_sans[0] = "::1"; break;
-    case S_LEAF_EXPIRED: s.not_before = GEN_NOW - 400 * DAY; s.not_after = GEN_NOW - DAY; break;
-    case S_LEAF_NOT_YET: s.not_before = GEN_NOW + DAY; s.not_after = GEN_NOW + 400 * DAY; break;
-    case S_LEAF_WRONG_IP: s.cn = "127.0.0.2"; s.ip_sans[0] = "127.0.0.2"; break;
+    case S_LEAF_IP6:
+      s.cn = "::1";
+      s.ip_sans[0] = "::1";
+      break;
+    case S_LEAF_EXPIRED:
+      s.not_before = GEN_NOW - 400 * DAY;
+      s.not_after = GEN_NOW - DAY;
+      break;
+    case S_LEAF_NOT_YET:
+      s.not_before = GEN_NOW + DAY;
+      s.not_after = GEN_NOW + 400 * DAY;
+      break;
+    case S_LEAF_WRONG_IP:
+      s.cn = "127.0.0.2";
+      s.ip_sans[0] = "127.0.0.2";
+      break;
     case S_LEAF_DNS:
-      s.cn = "derp.example.com"; s.ip_san_count = 0; s.dns_sans[0] = "derp.example.com"; s.dns_san_count = 1;
+      s.cn = "derp.example.com";
+      s.ip_san_count = 0;
+      s.dns_sans[0] = "derp.example.com";
+      s.dns_san_count = 1;
       break;
     case S_LEAF_NO_SAN: s.ip_san_count = 0; break;
-    case S_LEAF_RSA: s.key_type = CERT_KEY_RSA2048; s.label = "leaf-rsa"; break;
-    case S_LEAF_ED25519: s.key_type = CERT_KEY_ED25519; s.label = "leaf-ed25519"; break;
+    case S_LEAF_RSA:
+      s.key_type = CERT_KEY_RSA2048;
+      s.label = "leaf-rsa";
+      break;
+    case S_LEAF_ED25519:
+      s.key_type = CERT_KEY_ED25519;
+      s.label = "leaf-ed25519";
+      break;
     case S_META: return m;
     case S_META_UPPER: meta_cn(cn_buf, true); return m;
     case S_META_63: m.cn_len = 70; return m;
-    case S_META_65: cn_buf[71] = '0'; cn_buf[72] = '\0'; m.cn_len = 72; return m;
+    case S_META_65:
+      cn_buf[71] = '0';
+      cn_buf[72] = '\0';
+      m.cn_len = 72;
+      return m;
     case S_META_NONHEX: cn_buf[40] = 'g'; return m;
     case S_META_SERIAL0: m.serial_small = 0; return m;
     case S_META_SERIAL255: m.serial_small = 255; return m;
     case S_META_SERIAL256: m.serial_small = 256; return m;
     case S_META_NEGATIVE:
-      m.serial_kind = CERT_SERIAL_BYTES; m.serial_bytes = neg_serial; m.serial_len = sizeof neg_serial;
+      m.serial_kind = CERT_SERIAL_BYTES;
+      m.serial_bytes = neg_serial;
+      m.serial_len = sizeof neg_serial;
       return m;
     case S_META_HUGE_SERIAL:
-      m.serial_kind = CERT_SERIAL_BYTES; m.serial_bytes = huge_serial; m.serial_len = sizeof huge_serial;
+      m.serial_kind = CERT_SERIAL_BYTES;
+      m.serial_bytes = huge_serial;
+      m.serial_len = sizeof huge_serial;
       return m;
     case S_META_BMP:
       for (int i = 0; i < 71; i++) {
         bmp_buf[2 * i] = 0;
         bmp_buf[2 * i + 1] = (uint8_t)cn_buf[i];
       }
-      m.cn = (const char *)bmp_buf; m.cn_len = 142; m.cn_asn1_type = V_ASN1_BMPSTRING;
+      m.cn = (const char *)bmp_buf;
+      m.cn_len = 142;
+      m.cn_asn1_type = V_ASN1_BMPSTRING;
       return m;
     case S_META_UTF8: m.cn_asn1_type = V_ASN1_UTF8STRING; return m;
     case S_META_NO_CN: m.no_cn = true; return m;
-    case S_V1: s.version = 1; s.ext_profile = CERT_EXT_NONE; s.ip_san_count = 0; break;
+    case S_V1:
+      s.version = 1;
+      s.ext_profile = CERT_EXT_NONE;
+      s.ip_san_count = 0;
+      break;
     case S_CA:
-      s.label = "test-ca"; s.cn = "derpcheck test CA"; s.ext_profile = CERT_EXT_CA; s.ip_san_count = 0;
-      s.serial_kind = CERT_SERIAL_SMALL; s.serial_small = 1;
+      s.label = "test-ca";
+      s.cn = "derpcheck test CA";
+      s.ext_profile = CERT_EXT_CA;
+      s.ip_san_count = 0;
+      s.serial_kind = CERT_SERIAL_SMALL;
+      s.serial_small = 1;
       break;
     case S_INTERMEDIATE:
-      s.label = "intermediate"; s.cn = "derpcheck intermediate"; s.ext_profile = CERT_EXT_CA; s.ip_san_count = 0;
+      s.label = "intermediate";
+      s.cn = "derpcheck intermediate";
+      s.ext_profile = CERT_EXT_CA;
+      s.ip_san_count = 0;
       s.issuer = ca;
       break;
-    case S_CHAIN_LEAF: s.label = "chain-leaf"; s.issuer = inter; break;
+    case S_CHAIN_LEAF:
+      s.label = "chain-leaf";
+      s.issuer = inter;
+      break;
     case S_TIME_FRACTION:
-      s.not_before_text = "20260101000000.5Z"; s.not_before_text_type = V_ASN1_GENERALIZEDTIME;
+      s.not_before_text = "20260101000000.5Z";
+      s.not_before_text_type = V_ASN1_GENERALIZEDTIME;
       break;
     case S_TIME_OFFSET: s.not_before_text = "260101000000+0100"; break;
     case S_TIME_GARBAGE: s.not_after_text = "garbage"; break;
-    case S_TIME_2050: s.not_after = 2524608000; break; /* 2050-01-01: GeneralizedTime */
+    case S_TIME_2050: s.not_after = 2524608000; break;  /* 2050-01-01: GeneralizedTime */
     case S_TIME_1950: s.not_before = -631152000; break; /* 1950-01-01: UTCTime "50..." */
-    case S_DUP_SAN: s.extra_exts = &dup_san; s.extra_ext_count = 1; break;
-    case S_UNKNOWN_CRITICAL: s.extra_exts = &unknown; s.extra_ext_count = 1; break;
+    case S_DUP_SAN:
+      s.extra_exts = &dup_san;
+      s.extra_ext_count = 1;
+      break;
+    case S_UNKNOWN_CRITICAL:
+      s.extra_exts = &unknown;
+      s.extra_ext_count = 1;
+      break;
     case S_MANY_SANS:
-      s.dns_sans[0] = "a.example"; s.dns_sans[1] = "*.example.net"; s.dns_san_count = 2;
-      s.ip_sans[1] = "::1"; s.ip_sans[2] = "192.0.2.9"; s.ip_san_count = 3;
+      s.dns_sans[0] = "a.example";
+      s.dns_sans[1] = "*.example.net";
+      s.dns_san_count = 2;
+      s.ip_sans[1] = "::1";
+      s.ip_sans[2] = "192.0.2.9";
+      s.ip_san_count = 3;
       break;
     case S_COUNT: break;
   }
@@ -146,7 +262,8 @@ static bool make_all(struct corpus_sink *s) {
 }
 
 static void gen_cert_fields(struct corpus_sink *s) {
-  for (int i = 0; i < S_COUNT; i++) corpus_put(s, "cert_fields", shape_names[i], certs[i].bytes, certs[i].len);
+  for (int i = 0; i < S_COUNT; i++)
+    corpus_put(s, "cert_fields", shape_names[i], certs[i].bytes, certs[i].len);
   const struct der *leaf = &certs[S_LEAF];
   corpus_put(s, "cert_fields", "truncated-leaf", leaf->bytes, leaf->len / 2);
   uint8_t buf[4097];
@@ -161,14 +278,15 @@ static void gen_cert_fields(struct corpus_sink *s) {
 }
 
 /* metacert layout: control, key[32], u16 version, u64 now, certs. */
-static void meta_seed(struct corpus_sink *s, const char *name, uint8_t control, uint16_t version, int64_t now,
-                      const enum shape *list, size_t n) {
+static void meta_seed(struct corpus_sink *s, const char *name, uint8_t control, uint16_t version,
+                      int64_t now, const enum shape *list, size_t n) {
   uint8_t buf[16384];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   uint8_t key[32];
   for (int i = 0; i < 32; i++) key[i] = (uint8_t)(0xa0 + i);
   bool ok = byte_writer_u8(&w, (uint8_t)(control | (n & 7))) && byte_writer_bytes(&w, key, 32) &&
-            byte_writer_u16be(&w, version) && byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) &&
+            byte_writer_u16be(&w, version) &&
+            byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) &&
             byte_writer_u32be(&w, (uint32_t)now);
   for (size_t i = 0; i < n && ok; i++)
     ok = byte_writer_u16be(&w, (uint16_t)certs[list[i]].len) &&
@@ -182,7 +300,8 @@ static void gen_metacert(struct corpus_sink *s) {
   static const enum shape leaf_only[] = {S_LEAF};
   static const enum shape chain_meta[] = {S_CHAIN_LEAF, S_INTERMEDIATE, S_META};
   static const enum shape near_misses[] = {S_META_63, S_META_65, S_META_NONHEX, S_META};
-  static const enum shape serials[] = {S_META_SERIAL256, S_META_NEGATIVE, S_META_HUGE_SERIAL, S_META_SERIAL255};
+  static const enum shape serials[] = {S_META_SERIAL256, S_META_NEGATIVE, S_META_HUGE_SERIAL,
+                                       S_META_SERIAL255};
   static const enum shape zero_first[] = {S_META_SERIAL0, S_META};
   static const enum shape encodings[] = {S_META_BMP, S_META_UTF8};
   static const enum shape upper[] = {S_META_UPPER};
@@ -207,17 +326,19 @@ static void gen_metacert(struct corpus_sink *s) {
 /* pin_verify layout: profile, pin mode, k, u64 now, name, pin text, count, certs. */
 enum { PIN_TEXT = 0, PIN_HASH = 1, PIN_HASH_UPPER = 2, PIN_HASH_WRONG = 3 };
 
-static void pin_seed(struct corpus_sink *s, const char *name, uint8_t pin_mode, uint8_t k, int64_t now,
-                     const char *server_name, const char *pin_text, const enum shape *list, size_t n) {
+static void pin_seed(struct corpus_sink *s, const char *name, uint8_t pin_mode, uint8_t k,
+                     int64_t now, const char *server_name, const char *pin_text,
+                     const enum shape *list, size_t n) {
   static const char *const profile_tags[3] = {"current", "1.82", "1.84"};
   for (uint8_t profile = 0; profile < 3; profile++) {
     uint8_t buf[16384];
     struct byte_writer w = byte_writer_init(buf, sizeof buf);
-    bool ok = byte_writer_u8(&w, profile) && byte_writer_u8(&w, pin_mode) && byte_writer_u8(&w, k) &&
-              byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) && byte_writer_u32be(&w, (uint32_t)now) &&
-              byte_writer_u8(&w, (uint8_t)strlen(server_name)) && byte_writer_str(&w, server_name) &&
-              byte_writer_u8(&w, (uint8_t)strlen(pin_text)) && byte_writer_str(&w, pin_text) &&
-              byte_writer_u8(&w, (uint8_t)n);
+    bool ok = byte_writer_u8(&w, profile) && byte_writer_u8(&w, pin_mode) &&
+              byte_writer_u8(&w, k) && byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) &&
+              byte_writer_u32be(&w, (uint32_t)now) &&
+              byte_writer_u8(&w, (uint8_t)strlen(server_name)) &&
+              byte_writer_str(&w, server_name) && byte_writer_u8(&w, (uint8_t)strlen(pin_text)) &&
+              byte_writer_str(&w, pin_text) && byte_writer_u8(&w, (uint8_t)n);
     for (size_t i = 0; i < n && ok; i++)
       ok = byte_writer_u16be(&w, (uint16_t)certs[list[i]].len) &&
            byte_writer_bytes(&w, certs[list[i]].bytes, certs[list[i]].len);
@@ -273,7 +394,8 @@ struct certmsg_entry {
 };
 
 static bool put_u24(struct byte_writer *w, size_t n) {
-  return n <= 0xffffff && byte_writer_u8(w, (uint8_t)(n >> 16)) && byte_writer_u16be(w, (uint16_t)n);
+  return n <= 0xffffff && byte_writer_u8(w, (uint8_t)(n >> 16)) &&
+         byte_writer_u16be(w, (uint16_t)n);
 }
 
 /* The message in either layout (RFC 8446 §4.4.2 / RFC 5246 §7.4.2), after
@@ -284,11 +406,15 @@ static bool certmsg(struct byte_writer *w, bool tls13, const uint8_t *context, s
   for (size_t i = 0; i < n; i++) list += 3 + e[i].der_len + (tls13 ? 2 + e[i].ext_len : 0);
   size_t body = (tls13 ? 1 + context_len : 0) + 3 + list;
   bool ok = byte_writer_u8(w, 11) && put_u24(w, body);
-  if (tls13) ok = ok && byte_writer_u8(w, (uint8_t)context_len) && byte_writer_bytes(w, context, context_len);
+  if (tls13)
+    ok =
+        ok && byte_writer_u8(w, (uint8_t)context_len) && byte_writer_bytes(w, context, context_len);
   ok = ok && put_u24(w, list);
   for (size_t i = 0; ok && i < n; i++) {
     ok = put_u24(w, e[i].der_len) && byte_writer_bytes(w, e[i].der, e[i].der_len);
-    if (tls13) ok = ok && byte_writer_u16be(w, (uint16_t)e[i].ext_len) && byte_writer_bytes(w, e[i].ext, e[i].ext_len);
+    if (tls13)
+      ok = ok && byte_writer_u16be(w, (uint16_t)e[i].ext_len) &&
+           byte_writer_bytes(w, e[i].ext, e[i].ext_len);
   }
   return ok;
 }
@@ -302,8 +428,9 @@ static struct byte_writer certmsg_begin(bool tls13, bool *ok) {
   return w;
 }
 
-static void certmsg_seed(struct corpus_sink *s, const char *name, bool layout13, bool tls13, const uint8_t *context,
-                         size_t context_len, const struct certmsg_entry *e, size_t n) {
+static void certmsg_seed(struct corpus_sink *s, const char *name, bool layout13, bool tls13,
+                         const uint8_t *context, size_t context_len, const struct certmsg_entry *e,
+                         size_t n) {
   bool ok;
   struct byte_writer w = certmsg_begin(layout13, &ok);
   ok = ok && certmsg(&w, tls13, context, context_len, e, n);
@@ -311,10 +438,13 @@ static void certmsg_seed(struct corpus_sink *s, const char *name, bool layout13,
 }
 
 static void gen_tls_certmsg(struct corpus_sink *s) {
-  static const uint8_t der0[] = {0x30, 0x00}, der1[] = {0x30}, small[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+  static const uint8_t der0[] = {0x30, 0x00}, der1[] = {0x30},
+                       small[] = {0x30, 0x03, 0x02, 0x01, 0x01};
   const struct certmsg_entry leaf = {certs[S_LEAF].bytes, certs[S_LEAF].len, NULL, 0};
-  const struct certmsg_entry chain[2] = {leaf, {certs[S_INTERMEDIATE].bytes, certs[S_INTERMEDIATE].len, NULL, 0}};
-  const struct certmsg_entry tiny[3] = {{der1, 1, NULL, 0}, {der0, 2, NULL, 0}, {(const uint8_t *)"x", 1, NULL, 0}};
+  const struct certmsg_entry chain[2] = {
+      leaf, {certs[S_INTERMEDIATE].bytes, certs[S_INTERMEDIATE].len, NULL, 0}};
+  const struct certmsg_entry tiny[3] = {
+      {der1, 1, NULL, 0}, {der0, 2, NULL, 0}, {(const uint8_t *)"x", 1, NULL, 0}};
   struct certmsg_entry empties[17];
   for (size_t i = 0; i < 17; i++) empties[i] = (struct certmsg_entry){der0, 2, NULL, 0};
   const struct certmsg_entry good = {small, sizeof small, NULL, 0};
@@ -323,8 +453,8 @@ static void gen_tls_certmsg(struct corpus_sink *s) {
   for (int v = 0; v < 2; v++) {
     bool t = v == 0;
     const char *ver = t ? "13" : "12";
-#define SEED(stem, e, n)                                        \
-  snprintf(name, sizeof name, "%s_%s", stem, ver);              \
+#define SEED(stem, e, n)                           \
+  snprintf(name, sizeof name, "%s_%s", stem, ver); \
   certmsg_seed(s, name, t, t, NULL, 0, e, n)
     SEED("one", &leaf, 1);
     SEED("chain", chain, 2);
@@ -354,7 +484,8 @@ static void gen_tls_certmsg(struct corpus_sink *s) {
   static const uint8_t context[] = {1, 2, 3, 4}, ext_a[] = {0x00, 0x05, 0x00, 0x01, 0x00},
                        ext_b[] = {0x00, 0x12, 0x00, 0x00};
   certmsg_seed(s, "context_13", true, true, context, sizeof context, &leaf, 1);
-  const struct certmsg_entry with_exts[2] = {{der0, 2, ext_a, sizeof ext_a}, {der0, 2, ext_b, sizeof ext_b}};
+  const struct certmsg_entry with_exts[2] = {{der0, 2, ext_a, sizeof ext_a},
+                                             {der0, 2, ext_b, sizeof ext_b}};
   certmsg_seed(s, "extensions_13", true, true, NULL, 0, with_exts, 2);
   /* The last entry's extensions length rewritten to 0xffff. */
   bool ok;

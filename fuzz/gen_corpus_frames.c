@@ -16,7 +16,8 @@ struct keys {
 
 static void load_keys(struct keys *k) {
   fuzz_keypair(FUZZ_SERVER_SECRET_FILL, k->server_sec, k->server_pub);
-  for (int i = 0; i < 4; i++) fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), k->client_sec[i], k->client_pub[i]);
+  for (int i = 0; i < 4; i++)
+    fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), k->client_sec[i], k->client_pub[i]);
 }
 
 /* A script: the control byte, then (op, u16be length, bytes) commands. */
@@ -32,8 +33,8 @@ static void script_start(struct script *sc, uint8_t control) {
 }
 
 static void script_op(struct script *sc, uint8_t op, const uint8_t *p, size_t n) {
-  sc->ok = sc->ok && n <= 0xffff && byte_writer_u8(&sc->w, op) && byte_writer_u16be(&sc->w, (uint16_t)n) &&
-           byte_writer_bytes(&sc->w, p, n);
+  sc->ok = sc->ok && n <= 0xffff && byte_writer_u8(&sc->w, op) &&
+           byte_writer_u16be(&sc->w, (uint16_t)n) && byte_writer_bytes(&sc->w, p, n);
 }
 
 /* An op without bytes whose length field is a number (ticks). */
@@ -57,8 +58,9 @@ static void put_client_info(struct frames *f, const struct keys *k, int client, 
                             const char *json) {
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, nonce_fill, sizeof nonce);
-  f->ok = f->ok && derp_encode_client_info_sealed(&f->w, k->client_pub[client], k->client_sec[client],
-                                                  k->server_pub, nonce, (const uint8_t *)json, strlen(json));
+  f->ok = f->ok &&
+          derp_encode_client_info_sealed(&f->w, k->client_pub[client], k->client_sec[client],
+                                         k->server_pub, nonce, (const uint8_t *)json, strlen(json));
 }
 
 static void put_server_info(struct frames *f, const struct keys *k, const char *json) {
@@ -72,7 +74,9 @@ static void put_raw_header(struct frames *f, uint8_t type, uint32_t len) {
   f->ok = f->ok && derp_frame_header_encode(&f->w, type, len);
 }
 
-static void put_bytes(struct frames *f, const void *p, size_t n) { f->ok = f->ok && byte_writer_bytes(&f->w, p, n); }
+static void put_bytes(struct frames *f, const void *p, size_t n) {
+  f->ok = f->ok && byte_writer_bytes(&f->w, p, n);
+}
 
 static const uint8_t ping8[8] = {1, 2, 3, 4, 5, 6, 7, 0x2a};
 static const char hello[] = "hello, relay";
@@ -110,7 +114,8 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
 
   script_start(&sc, 0);
   frames_start(&f);
-  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok &&
+         derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
   f.ok = f.ok && derp_encode_note_preferred(&f.w, true);
   feed_frames(&sc, FEED(0), &f);
   frames_start(&f);
@@ -122,16 +127,18 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   script_start(&sc, 0);
   frames_start(&f);
   size_t dn = disco_packet(pkt);
-  for (int i = 0; i < 5; i++) f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], pkt, dn);
-  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], (const uint8_t *)hello, sizeof hello - 1);
+  for (int i = 0; i < 5; i++)
+    f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], pkt, dn);
+  f.ok = f.ok &&
+         derp_encode_send_packet(&f.w, k->client_pub[3], (const uint8_t *)hello, sizeof hello - 1);
   feed_frames(&sc, FEED(2), &f);
   emit(s, t, "disco-to-unknown-peer-gone-rate-limit", &sc);
 
   script_start(&sc, 1); /* mesh: A presents the mesh key */
   frames_start(&f);
   f.ok = f.ok && derp_encode_watch_conns(&f.w);
-  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[3], k->client_pub[1], (const uint8_t *)hello,
-                                            sizeof hello - 1);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[3], k->client_pub[1],
+                                            (const uint8_t *)hello, sizeof hello - 1);
   f.ok = f.ok && derp_encode_close_peer(&f.w, k->client_pub[2]);
   feed_frames(&sc, FEED(0), &f);
   frames_start(&f);
@@ -142,7 +149,8 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   script_start(&sc, 0);
   frames_start(&f);
   put_client_info(&f, k, 3, 0x44, "{\"version\":2,\"CanAckPings\":true}");
-  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok &&
+         derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
   feed_frames(&sc, FEED(3), &f);
   frames_start(&f);
   f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[3], (const uint8_t *)"reply", 5);
@@ -170,7 +178,8 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
 
   script_start(&sc, 0);
   frames_start(&f);
-  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok &&
+         derp_encode_send_packet(&f.w, k->client_pub[0], (const uint8_t *)hello, sizeof hello - 1);
   feed_frames(&sc, FEED(3), &f);
   emit(s, t, "first-frame-not-client-info", &sc);
 
@@ -239,7 +248,8 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
 
   script_start(&sc, 0);
   frames_start(&f);
-  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok &&
+         derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
   size_t half = f.w.len / 2;
   script_op(&sc, FEED(0), f.buf, half);
   script_op(&sc, FEED(0), f.buf + half, f.w.len - half);
@@ -272,20 +282,24 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
     const char *json;
   } client_jsons[] = {
       {"json-go-client", 0, "{\"version\":2,\"CanAckPings\":true}"},
-      {"json-case-folding", 0, "{\"VERSION\":2,\"ver\u017fion\":3,\"canackpings\":false,\"Isprober\":true}"},
-      {"json-mesh-key", 1, "{\"meshKey\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\","
-                           "\"version\":2}"},
+      {"json-case-folding", 0,
+       "{\"VERSION\":2,\"ver\u017fion\":3,\"canackpings\":false,\"Isprober\":true}"},
+      {"json-mesh-key", 1,
+       "{\"meshKey\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\","
+       "\"version\":2}"},
       {"json-mesh-key-verify-clients", 3,
        "{\"MeshKey\":\"5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A\"}"},
       {"json-bad-mesh-key", 1, "{\"meshKey\":\"badf00d\"}"},
       {"json-wrong-types", 0, "{\"version\":\"2\",\"CanAckPings\":1}"},
-      {"json-nulls-and-unknown", 0, "{\"version\":null,\"meshKey\":null,\"AppName\":\"tailscaled\",\"x\":[{}]}"},
+      {"json-nulls-and-unknown", 0,
+       "{\"version\":null,\"meshKey\":null,\"AppName\":\"tailscaled\",\"x\":[{}]}"},
       {"json-not-object", 0, "[1,2]"},
       {"json-garbage", 0, "{\"version\":2"},
   };
   for (size_t i = 0; i < sizeof client_jsons / sizeof client_jsons[0]; i++) {
     script_start(&sc, client_jsons[i].control);
-    script_op(&sc, JSON_HANDSHAKE(3), (const uint8_t *)client_jsons[i].json, strlen(client_jsons[i].json));
+    script_op(&sc, JSON_HANDSHAKE(3), (const uint8_t *)client_jsons[i].json,
+              strlen(client_jsons[i].json));
     frames_start(&f);
     f.ok = f.ok && derp_encode_watch_conns(&f.w);
     feed_frames(&sc, FEED(3), &f);
@@ -308,7 +322,8 @@ static void server_hello(struct frames *f, const struct keys *k, const char *ser
 
 static void all_server_frames(struct frames *f, const struct keys *k) {
   static const uint8_t ip16[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
-  f->ok = f->ok && derp_encode_recv_packet(&f->w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f->ok = f->ok && derp_encode_recv_packet(&f->w, k->client_pub[1], (const uint8_t *)hello,
+                                           sizeof hello - 1);
   f->ok = f->ok && derp_encode_ping(&f->w, ping8);
   f->ok = f->ok && derp_encode_pong(&f->w, ping8);
   f->ok = f->ok && derp_encode_health(&f->w, "BAD", 3);
@@ -316,7 +331,8 @@ static void all_server_frames(struct frames *f, const struct keys *k) {
   f->ok = f->ok && derp_encode_restarting(&f->w, 1, 2);
   f->ok = f->ok && derp_encode_peer_gone(&f->w, k->client_pub[1], DERP_PEER_GONE_NOT_HERE);
   f->ok = f->ok && derp_encode_peer_gone_legacy(&f->w, k->client_pub[2]);
-  f->ok = f->ok && derp_encode_peer_present(&f->w, k->client_pub[2], ip16, 41641, DERP_PEER_PRESENT_IS_REGULAR);
+  f->ok = f->ok && derp_encode_peer_present(&f->w, k->client_pub[2], ip16, 41641,
+                                            DERP_PEER_PRESENT_IS_REGULAR);
   f->ok = f->ok && derp_encode_keep_alive(&f->w);
   put_raw_header(f, 0x20, 2);
   put_bytes(f, "??", 2);
@@ -349,7 +365,8 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
 
   script_start(&sc, 2);
   frames_start(&f);
-  server_hello(&f, k, "{\"version\":2,\"TokenBucketBytesPerSecond\":100,\"TokenBucketBytesBurst\":200}");
+  server_hello(&f, k,
+               "{\"version\":2,\"TokenBucketBytesPerSecond\":100,\"TokenBucketBytesBurst\":200}");
   feed_frames(&sc, CFEED, &f);
   memcpy(cmd, k->client_pub[1], 32);
   memset(cmd + 32, 0x61, 30);
@@ -368,7 +385,8 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   script_start(&sc, 0);
   script_op(&sc, CSEND, cmd, 33); /* before the server key */
   frames_start(&f);
-  f.ok = f.ok && derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  f.ok = f.ok &&
+         derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
   feed_frames(&sc, CFEED, &f);
   emit(s, t, "bad-greeting", &sc);
 
@@ -410,8 +428,10 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   script_start(&sc, 1);
   frames_start(&f);
   server_hello(&f, k, "{\"version\":2}");
-  f.ok = f.ok && derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
-  for (size_t i = 0; i < f.w.len; i += 7) script_op(&sc, CFEED, f.buf + i, f.w.len - i < 7 ? f.w.len - i : 7);
+  f.ok = f.ok &&
+         derp_encode_recv_packet(&f.w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  for (size_t i = 0; i < f.w.len; i += 7)
+    script_op(&sc, CFEED, f.buf + i, f.w.len - i < 7 ? f.w.len - i : 7);
   sc.ok = sc.ok && f.ok;
   emit(s, t, "stream-in-7-byte-chunks", &sc);
 
@@ -421,7 +441,8 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
     const char *name;
     const char *json;
   } server_jsons[] = {
-      {"server-info-json-bucket", "{\"version\":2,\"TokenBucketBytesPerSecond\":1,\"TokenBucketBytesBurst\":1}"},
+      {"server-info-json-bucket",
+       "{\"version\":2,\"TokenBucketBytesPerSecond\":1,\"TokenBucketBytesBurst\":1}"},
       {"server-info-json-case", "{\"Version\":2,\"tokenbucketbytespersecond\":-5}"},
       {"server-info-json-big-int", "{\"TokenBucketBytesPerSecond\":9223372036854775807}"},
       {"server-info-json-empty", "{}"},
@@ -429,7 +450,8 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   };
   for (size_t i = 0; i < sizeof server_jsons / sizeof server_jsons[0]; i++) {
     script_start(&sc, 1);
-    script_op(&sc, CSERVER_INFO_JSON, (const uint8_t *)server_jsons[i].json, strlen(server_jsons[i].json));
+    script_op(&sc, CSERVER_INFO_JSON, (const uint8_t *)server_jsons[i].json,
+              strlen(server_jsons[i].json));
     memcpy(cmd, k->client_pub[1], 32);
     memcpy(cmd + 32, "after info", 10);
     script_op(&sc, CSEND, cmd, 42);

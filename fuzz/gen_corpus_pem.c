@@ -40,8 +40,8 @@ static bool key_text(const struct factory_cert *c, enum cert_key_format fmt, str
 static uint8_t seed_buf[2 + 4 * TEXT_CAP];
 
 /* One seed; crt_len_field is what the header claims (normally crt_len). */
-static bool put_pair(struct corpus_sink *s, const char *name, const char *crt, size_t crt_len, const char *key,
-                     size_t key_len, size_t crt_len_field) {
+static bool put_pair(struct corpus_sink *s, const char *name, const char *crt, size_t crt_len,
+                     const char *key, size_t key_len, size_t crt_len_field) {
   if (crt_len_field > 0xffff || 2 + crt_len + key_len > sizeof seed_buf) return false;
   seed_buf[0] = (uint8_t)(crt_len_field >> 8);
   seed_buf[1] = (uint8_t)crt_len_field;
@@ -51,12 +51,13 @@ static bool put_pair(struct corpus_sink *s, const char *name, const char *crt, s
   return true;
 }
 
-static bool put(struct corpus_sink *s, const char *name, const char *crt, size_t crt_len, const char *key,
-                size_t key_len) {
+static bool put(struct corpus_sink *s, const char *name, const char *crt, size_t crt_len,
+                const char *key, size_t key_len) {
   return put_pair(s, name, crt, crt_len, key, key_len, crt_len);
 }
 
-static bool put_texts(struct corpus_sink *s, const char *name, const struct text *crt, const struct text *key) {
+static bool put_texts(struct corpus_sink *s, const char *name, const struct text *crt,
+                      const struct text *key) {
   return put(s, name, crt->bytes, crt->len, key->bytes, key->len);
 }
 
@@ -86,25 +87,30 @@ static bool write_seeds(struct corpus_sink *s, struct cert_factory *f) {
   const struct factory_cert *one[1] = {leaf};
   ok = ok && chain_text(one, 1, &crt) && key_text(leaf, CERT_KEY_PEM_PKCS8, &key) &&
        put_texts(s, "p256_pkcs8", &crt, &key);
-  ok = ok && key_text(leaf, CERT_KEY_PEM_TRADITIONAL, &other) && put_texts(s, "p256_sec1", &crt, &other);
+  ok = ok && key_text(leaf, CERT_KEY_PEM_TRADITIONAL, &other) &&
+       put_texts(s, "p256_sec1", &crt, &other);
   ok = ok && put(s, "switched", key.bytes, key.len, crt.bytes, crt.len);
   ok = ok && put(s, "cert_as_key", crt.bytes, crt.len, crt.bytes, crt.len);
   ok = ok && put(s, "key_missing", crt.bytes, crt.len, "", 0);
   /* A header claiming more .crt bytes than the input has. */
   ok = ok && put_pair(s, "crt_len_past_end", crt.bytes, crt.len, "", 0, 0xffff);
-  int n = snprintf(buf, sizeof buf, "preamble text\r\n%.*s\r\ntrailer\r\n", (int)crt.len, crt.bytes);
-  ok = ok && n > 0 && (size_t)n < sizeof buf && put(s, "crlf_junk_between", buf, (size_t)n, key.bytes, key.len);
+  int n =
+      snprintf(buf, sizeof buf, "preamble text\r\n%.*s\r\ntrailer\r\n", (int)crt.len, crt.bytes);
+  ok = ok && n > 0 && (size_t)n < sizeof buf &&
+       put(s, "crlf_junk_between", buf, (size_t)n, key.bytes, key.len);
   /* Base64 with one character broken. */
   memcpy(buf, crt.bytes, crt.len);
   buf[40] = buf[40] == 'A' ? '*' : 'A';
   buf[41] = '*';
   ok = ok && put(s, "broken_base64", buf, crt.len, key.bytes, key.len);
   /* A CERTIFICATE block holding the key's DER. */
-  n = snprintf(buf, sizeof buf, "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n");
+  n = snprintf(buf, sizeof buf,
+               "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n");
   ok = ok && put(s, "not_a_cert", buf, (size_t)n, key.bytes, key.len);
   n = snprintf(buf, sizeof buf, "-----BEGIN PUBLIC KEY-----\nMAMCAQA=\n-----END PUBLIC KEY-----\n");
   ok = ok && put(s, "public_key_block", crt.bytes, crt.len, buf, (size_t)n);
-  n = snprintf(buf, sizeof buf, "-----BEGIN FOO PRIVATE KEY-----\nMAMCAQA=\n-----END FOO PRIVATE KEY-----\n");
+  n = snprintf(buf, sizeof buf,
+               "-----BEGIN FOO PRIVATE KEY-----\nMAMCAQA=\n-----END FOO PRIVATE KEY-----\n");
   ok = ok && put(s, "odd_key_type", crt.bytes, crt.len, buf, (size_t)n);
   /* Seventeen certificates: one over IPCERT_MAX_CHAIN. */
   const struct factory_cert *many[17];
@@ -121,7 +127,8 @@ static bool write_seeds(struct corpus_sink *s, struct cert_factory *f) {
   const struct factory_cert *pair[2] = {signed_leaf, ca};
   ok = ok && chain_text(pair, 2, &crt) && key_text(signed_leaf, CERT_KEY_PEM_PKCS8, &key) &&
        put_texts(s, "chain_leaf_ca", &crt, &key);
-  ok = ok && key_text(ca, CERT_KEY_PEM_PKCS8, &other) && put_texts(s, "chain_wrong_key", &crt, &other);
+  ok = ok && key_text(ca, CERT_KEY_PEM_PKCS8, &other) &&
+       put_texts(s, "chain_wrong_key", &crt, &other);
 
   factory_cert_free(leaf);
   factory_cert_free(ed_leaf);

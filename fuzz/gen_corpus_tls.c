@@ -44,11 +44,13 @@ struct server_setup {
   bool tickets;
 };
 
-static bool record(struct corpus_sink *sink, struct tls_client_fixture *fx, const struct server_setup *s,
-                   bool expect_ok) {
+static bool record(struct corpus_sink *sink, struct tls_client_fixture *fx,
+                   const struct server_setup *s, bool expect_ok) {
   SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
-  bool ok = sctx != NULL && SSL_CTX_use_certificate(sctx, s->leaf) == 1 && SSL_CTX_use_PrivateKey(sctx, s->key) == 1;
-  for (size_t i = 0; ok && i < s->chain_len; i++) ok = SSL_CTX_add1_chain_cert(sctx, s->chain[i]) == 1;
+  bool ok = sctx != NULL && SSL_CTX_use_certificate(sctx, s->leaf) == 1 &&
+            SSL_CTX_use_PrivateKey(sctx, s->key) == 1;
+  for (size_t i = 0; ok && i < s->chain_len; i++)
+    ok = SSL_CTX_add1_chain_cert(sctx, s->chain[i]) == 1;
   if (ok && s->max_version) ok = SSL_CTX_set_max_proto_version(sctx, s->max_version) == 1;
   if (ok && !s->tickets) ok = SSL_CTX_set_num_tickets(sctx, 0) == 1;
   SSL *server = ok ? SSL_new(sctx) : NULL;
@@ -78,8 +80,8 @@ static bool record(struct corpus_sink *sink, struct tls_client_fixture *fx, cons
   }
   bool finished = c_done == 1;
   if (finished != expect_ok) {
-    fprintf(stderr, "%s: client handshake %s (want %s)\n", s->name, finished ? "finished" : "failed",
-            expect_ok ? "finished" : "failed");
+    fprintf(stderr, "%s: client handshake %s (want %s)\n", s->name,
+            finished ? "finished" : "failed", expect_ok ? "finished" : "failed");
     ok = false;
   }
   if (ok) {
@@ -118,12 +120,14 @@ void gen_tls_handshake_seeds(struct corpus_sink *sink) {
   uint8_t meta_der[METACERT_DER_MAX];
   size_t meta_len = 0;
   X509 *meta = NULL;
-  if (metacert_build(derp_pub, 2, FIXTURE_NOW, meta_der, sizeof meta_der, &meta_len) == METACERT_OK) {
+  if (metacert_build(derp_pub, 2, FIXTURE_NOW, meta_der, sizeof meta_der, &meta_len) ==
+      METACERT_OK) {
     const unsigned char *p = meta_der;
     meta = d2i_X509(NULL, &p, (long)meta_len);
   }
   if (other == NULL || ca == NULL || meta == NULL) {
-    fprintf(stderr, "gen_corpus: tls_client_handshake certificates: %s\n", cert_factory_error(fx.factory));
+    fprintf(stderr, "gen_corpus: tls_client_handshake certificates: %s\n",
+            cert_factory_error(fx.factory));
     sink->failed = true;
     return;
   }
@@ -138,15 +142,18 @@ void gen_tls_handshake_seeds(struct corpus_sink *sink) {
       {{"tls12_leaf", TLS1_2_VERSION, leaf, key, {NULL, NULL}, 0, false}, true},
       {{"tls13_leaf_metacert", 0, leaf, key, {meta, NULL}, 1, false}, true},
       {{"tls12_leaf_metacert", TLS1_2_VERSION, leaf, key, {meta, NULL}, 1, false}, true},
-      {{"tls13_leaf_ca_metacert", 0, leaf, key, {ca->x509, meta}, 2, false}, false}, /* two non-metacerts */
+      {{"tls13_leaf_ca_metacert", 0, leaf, key, {ca->x509, meta}, 2, false},
+       false}, /* two non-metacerts */
       {{"tls13_tickets", 0, leaf, key, {NULL, NULL}, 0, true}, true},
       {{"tls13_wrong_cert", 0, other->x509, other->key, {NULL, NULL}, 0, false}, false},
-      {{"tls12_wrong_cert", TLS1_2_VERSION, other->x509, other->key, {NULL, NULL}, 0, false}, false},
+      {{"tls12_wrong_cert", TLS1_2_VERSION, other->x509, other->key, {NULL, NULL}, 0, false},
+       false},
       {{"tls13_two_leaves", 0, other->x509, other->key, {leaf, NULL}, 1, false}, false},
       {{"tls12_ca_as_leaf", TLS1_2_VERSION, ca->x509, ca->key, {leaf, NULL}, 1, false}, false},
   };
   bool ok = true;
-  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) ok = record(sink, &fx, &runs[i].s, runs[i].ok) && ok;
+  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+    ok = record(sink, &fx, &runs[i].s, runs[i].ok) && ok;
   corpus_put(sink, "tls_client_handshake", "empty", NULL, 0);
   X509_free(meta);
   factory_cert_free(other);

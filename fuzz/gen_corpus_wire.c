@@ -17,8 +17,9 @@ static void http_seed(struct corpus_sink *s, const char *name, uint8_t control, 
   corpus_put_writer(s, "http_head", name, &w, ok);
 }
 
-static void http_client_request(struct corpus_sink *s, const char *name, const char *host, const char *ideal,
-                                bool fast, const uint8_t *tail, size_t tail_len) {
+static void http_client_request(struct corpus_sink *s, const char *name, const char *host,
+                                const char *ideal, bool fast, const uint8_t *tail,
+                                size_t tail_len) {
   uint8_t buf[2048];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   bool ok = byte_writer_u8(&w, 0) && derp_client_write_upgrade_request(&w, host, ideal, fast) &&
@@ -29,8 +30,8 @@ static void http_client_request(struct corpus_sink *s, const char *name, const c
 static void gen_http(struct corpus_sink *s) {
   static const uint8_t client_info_head[] = {0x02, 0x00, 0x00, 0x00, 0x5e};
   http_client_request(s, "go-client-slow", "127.0.0.1", NULL, false, NULL, 0);
-  http_client_request(s, "go-client-fast-with-clientinfo", "127.0.0.1", NULL, true, client_info_head,
-                      sizeof client_info_head);
+  http_client_request(s, "go-client-fast-with-clientinfo", "127.0.0.1", NULL, true,
+                      client_info_head, sizeof client_info_head);
   http_client_request(s, "go-client-ideal-node", "derp.example.com", "900a", false, NULL, 0);
   http_client_request(s, "go-client-ipv6-host", "::1", NULL, false, NULL, 0);
 
@@ -41,30 +42,39 @@ static void gen_http(struct corpus_sink *s) {
             "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: derp\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n");
-  http_seed(s, "upgrade-websocket-raw", 0, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n");
-  http_seed(s, "upgrade-weird-value", 0, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\xff\r\n\r\n");
+  http_seed(s, "upgrade-websocket-raw", 0,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n");
+  http_seed(s, "upgrade-weird-value", 0,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\xff\r\n\r\n");
   http_seed(s, "no-upgrade-426", 0, "GET /derp/sdf HTTP/1.1\r\nHost: h\r\n\r\n");
-  http_seed(s, "fast-start-not-1", 0, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\nDerp-Fast-Start: 01\r\n\r\n");
+  http_seed(s, "fast-start-not-1", 0,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\nDerp-Fast-Start: 01\r\n\r\n");
   http_seed(s, "probe-get", 0, "GET /derp/probe HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "probe-head", 0, "HEAD /derp/probe HTTP/1.1\r\nHost: h\r\n\r\n");
-  http_seed(s, "probe-post-405", 0, "POST /derp/probe HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+  http_seed(s, "probe-post-405", 0,
+            "POST /derp/probe HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
   http_seed(s, "latency-check", 0, "GET /derp/latency-check HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "generate-204-challenge", 0,
-            "GET /generate_204 HTTP/1.1\r\nHost: h\r\nX-Tailscale-Challenge: ts_derp99b.tailscale.com\r\n\r\n");
+            "GET /generate_204 HTTP/1.1\r\nHost: h\r\nX-Tailscale-Challenge: "
+            "ts_derp99b.tailscale.com\r\n\r\n");
   http_seed(s, "generate-204-bad-challenge", 0,
             "GET /generate_204 HTTP/1.1\r\nHost: h\r\nX-Tailscale-Challenge: foo bar\r\n\r\n");
   http_seed(s, "robots", 0, "GET /robots.txt HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "not-found", 0, "GET /nope?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "unclean-path", 0, "GET /derp/../derp HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "percent-path", 0, "GET /de%72p HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\n\r\n");
-  http_seed(s, "absolute-form", 0, "GET http://h/derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\n\r\n");
+  http_seed(s, "absolute-form", 0,
+            "GET http://h/derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\n\r\n");
   http_seed(s, "http10-no-host", 0, "GET /derp/probe HTTP/1.0\r\n\r\n");
   http_seed(s, "http11-no-host", 0, "GET /derp/probe HTTP/1.1\r\n\r\n");
   http_seed(s, "two-hosts", 0, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
   http_seed(s, "connect", 0, "CONNECT 127.0.0.1:443 HTTP/1.1\r\n\r\n");
-  http_seed(s, "connection-close", 0, "GET /derp/probe HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n");
-  http_seed(s, "content-length-body", 0, "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
-  http_seed(s, "transfer-encoding", 0, "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  http_seed(s, "connection-close", 0,
+            "GET /derp/probe HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n");
+  http_seed(s, "content-length-body", 0,
+            "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+  http_seed(s, "transfer-encoding", 0,
+            "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   http_seed(s, "duplicate-content-length", 0,
             "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
   http_seed(s, "bare-lf", 0, "GET /derp HTTP/1.1\nHost: h\n\n");
@@ -74,16 +84,21 @@ static void gen_http(struct corpus_sink *s) {
   http_seed(s, "control-in-value", 0, "GET /derp HTTP/1.1\r\nHost: h\x01\r\n\r\n");
   http_seed(s, "partial-head", 0, "GET /derp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpg");
 
-  http_seed(s, "response-101-exact", 0,
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: 2\r\n"
-            "Derp-Public-Key: a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\r\n\r\n"
-            "\x01\x00\x00\x00\x28" "DERP\xf0\x9f\x94\x91");
+  http_seed(
+      s, "response-101-exact", 0,
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\nDerp-Version: "
+      "2\r\n"
+      "Derp-Public-Key: a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf\r\n\r\n"
+      "\x01\x00\x00\x00\x28"
+      "DERP\xf0\x9f\x94\x91");
   http_seed(s, "response-101-no-reason", 0, "HTTP/1.1 101\r\n\r\n");
   http_seed(s, "response-426", 0,
             "HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            "X-Content-Type-Options: nosniff\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 33\r\n\r\n"
+            "X-Content-Type-Options: nosniff\r\nDate: Thu, 01 Jan 2026 00:00:00 "
+            "GMT\r\nContent-Length: 33\r\n\r\n"
             "DERP requires connection upgrade\n");
-  http_seed(s, "response-chunked", 0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  http_seed(s, "response-chunked", 0,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   http_seed(s, "response-http10", 0, "HTTP/1.0 404 Not Found\r\n\r\n");
   http_seed(s, "response-status-1000", 0, "HTTP/1.1 1000 Nope\r\n\r\n");
 }
@@ -92,7 +107,8 @@ static void gen_http(struct corpus_sink *s) {
 
 static const uint8_t stun_txid[STUN_TXID_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
-static void stun_seed(struct corpus_sink *s, const char *name, uint8_t control, const uint8_t *p, size_t n) {
+static void stun_seed(struct corpus_sink *s, const char *name, uint8_t control, const uint8_t *p,
+                      size_t n) {
   uint8_t buf[256];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   bool ok = byte_writer_u8(&w, control) && byte_writer_bytes(&w, p, n);
@@ -100,8 +116,8 @@ static void stun_seed(struct corpus_sink *s, const char *name, uint8_t control, 
 }
 
 /* Header + attributes; `fix_fingerprint` recomputes a trailing FINGERPRINT. */
-static size_t stun_build(uint8_t *out, size_t cap, uint16_t type, const uint8_t *attrs, size_t attrs_len,
-                         bool fix_fingerprint) {
+static size_t stun_build(uint8_t *out, size_t cap, uint16_t type, const uint8_t *attrs,
+                         size_t attrs_len, bool fix_fingerprint) {
   struct byte_writer w = byte_writer_init(out, cap);
   static const uint8_t cookie[4] = {0x21, 0x12, 0xa4, 0x42};
   if (!byte_writer_u16be(&w, type) || !byte_writer_u16be(&w, (uint16_t)attrs_len) ||
@@ -121,29 +137,35 @@ static size_t stun_build(uint8_t *out, size_t cap, uint16_t type, const uint8_t 
 static void gen_stun(struct corpus_sink *s) {
   uint8_t pkt[128];
   struct byte_writer w = byte_writer_init(pkt, sizeof pkt);
-  if (stun_write_request(&w, stun_txid) == STUN_OK) stun_seed(s, "request-tailscale", 0, pkt, w.len);
+  if (stun_write_request(&w, stun_txid) == STUN_OK)
+    stun_seed(s, "request-tailscale", 0, pkt, w.len);
 
   struct stun_endpoint v4 = {false, {1, 2, 3, 4}, 254};
-  struct stun_endpoint v6 = {true, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 257};
-  struct stun_endpoint mapped = {true, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}, 3478};
+  struct stun_endpoint v6 = {
+      true, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 257};
+  struct stun_endpoint mapped = {
+      true, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}, 3478};
   w = byte_writer_init(pkt, sizeof pkt);
-  if (stun_write_response(&w, stun_txid, &v4) == STUN_OK) stun_seed(s, "response-xor-ipv4", 0, pkt, w.len);
+  if (stun_write_response(&w, stun_txid, &v4) == STUN_OK)
+    stun_seed(s, "response-xor-ipv4", 0, pkt, w.len);
   w = byte_writer_init(pkt, sizeof pkt);
-  if (stun_write_response(&w, stun_txid, &v6) == STUN_OK) stun_seed(s, "response-xor-ipv6", 1, pkt, w.len);
+  if (stun_write_response(&w, stun_txid, &v6) == STUN_OK)
+    stun_seed(s, "response-xor-ipv6", 1, pkt, w.len);
   w = byte_writer_init(pkt, sizeof pkt);
   if (stun_write_response(&w, stun_txid, &mapped) == STUN_OK)
     stun_seed(s, "response-v4-mapped-other-txid", 3, pkt, w.len);
 
-  static const uint8_t sw_fp[] = {0x80, 0x22, 0x00, 0x08, 't', 'a', 'i', 'l', 'n', 'o', 'd', 'e',
-                                  0x80, 0x28, 0x00, 0x04, 0, 0, 0, 0};
-  static const uint8_t wrong_sw[] = {0x80, 0x22, 0x00, 0x08, 'x', 'x', 'x', 'x', 'n', 'o', 'd', 'e',
-                                     0x80, 0x28, 0x00, 0x04, 0, 0, 0, 0};
+  static const uint8_t sw_fp[] = {0x80, 0x22, 0x00, 0x08, 't',  'a',  'i', 'l', 'n', 'o',
+                                  'd',  'e',  0x80, 0x28, 0x00, 0x04, 0,   0,   0,   0};
+  static const uint8_t wrong_sw[] = {0x80, 0x22, 0x00, 0x08, 'x',  'x',  'x', 'x', 'n', 'o',
+                                     'd',  'e',  0x80, 0x28, 0x00, 0x04, 0,   0,   0,   0};
   static const uint8_t no_fp[] = {0x80, 0x22, 0x00, 0x08, 't', 'a', 'i', 'l', 'n', 'o', 'd', 'e'};
-  static const uint8_t fp_not_last[] = {0x80, 0x28, 0x00, 0x04, 0, 0, 0, 0, 0x80, 0x22, 0x00, 0x08,
-                                        't',  'a',  'i',  'l',  'n', 'o', 'd', 'e'};
-  static const uint8_t truncated_attr[] = {0x80, 0x22, 0x00, 0x09, 't', 'a', 'i', 'l', 'n', 'o', 'd', 'e'};
-  static const uint8_t odd_software[] = {0x80, 0x22, 0x00, 0x07, 't', 'a', 'i', 'l', 'n', 'o', 'd', 0,
-                                         0x80, 0x28, 0x00, 0x04, 0, 0, 0, 0};
+  static const uint8_t fp_not_last[] = {0x80, 0x28, 0x00, 0x04, 0,   0,   0,   0,   0x80, 0x22,
+                                        0x00, 0x08, 't',  'a',  'i', 'l', 'n', 'o', 'd',  'e'};
+  static const uint8_t truncated_attr[] = {0x80, 0x22, 0x00, 0x09, 't', 'a',
+                                           'i',  'l',  'n',  'o',  'd', 'e'};
+  static const uint8_t odd_software[] = {0x80, 0x22, 0x00, 0x07, 't',  'a',  'i', 'l', 'n', 'o',
+                                         'd',  0,    0x80, 0x28, 0x00, 0x04, 0,   0,   0,   0};
   size_t n;
   if ((n = stun_build(pkt, sizeof pkt, 0x0001, sw_fp, sizeof sw_fp, false)) > 0)
     stun_seed(s, "request-bad-fingerprint", 0, pkt, n);
@@ -160,13 +182,18 @@ static void gen_stun(struct corpus_sink *s) {
   if ((n = stun_build(pkt, sizeof pkt, 0x0011, sw_fp, sizeof sw_fp, true)) > 0)
     stun_seed(s, "request-not-binding", 0, pkt, n);
 
-  static const uint8_t plain_mapped[] = {0x00, 0x01, 0x00, 0x08, 0x00, 0x01, 0x0d, 0x96, 10, 0, 0, 1};
-  static const uint8_t alt_xor[] = {0x80, 0x20, 0x00, 0x08, 0x00, 0x01, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
-  static const uint8_t both[] = {0x00, 0x01, 0x00, 0x08, 0x00, 0x01, 0x0d, 0x96, 10,   0,    0,    1,
-                                 0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
-  static const uint8_t bad_family[] = {0x00, 0x20, 0x00, 0x08, 0x00, 0x03, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
-  static const uint8_t with_software[] = {0x80, 0x22, 0x00, 0x05, 'p',  'i',  'o',  'n',  '!',  0, 0, 0,
-                                          0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
+  static const uint8_t plain_mapped[] = {0x00, 0x01, 0x00, 0x08, 0x00, 0x01,
+                                         0x0d, 0x96, 10,   0,    0,    1};
+  static const uint8_t alt_xor[] = {0x80, 0x20, 0x00, 0x08, 0x00, 0x01,
+                                    0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
+  static const uint8_t both[] = {0x00, 0x01, 0x00, 0x08, 0x00, 0x01, 0x0d, 0x96,
+                                 10,   0,    0,    1,    0x00, 0x20, 0x00, 0x08,
+                                 0x00, 0x01, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
+  static const uint8_t bad_family[] = {0x00, 0x20, 0x00, 0x08, 0x00, 0x03,
+                                       0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
+  static const uint8_t with_software[] = {0x80, 0x22, 0x00, 0x05, 'p',  'i',  'o',  'n',
+                                          '!',  0,    0,    0,    0x00, 0x20, 0x00, 0x08,
+                                          0x00, 0x01, 0x21, 0xec, 0x20, 0x10, 0xa7, 0x46};
   if ((n = stun_build(pkt, sizeof pkt, 0x0101, plain_mapped, sizeof plain_mapped, false)) > 0)
     stun_seed(s, "response-mapped-address-only", 0, pkt, n);
   if ((n = stun_build(pkt, sizeof pkt, 0x0101, alt_xor, sizeof alt_xor, false)) > 0)
@@ -192,37 +219,53 @@ static void gen_stun(struct corpus_sink *s) {
 
 static void gen_derpmap(struct corpus_sink *s) {
   const char *t = "derpmap";
-  corpus_put_text(s, t, "full-map-pinned-ip",
-                  "{\"Regions\":{\"900\":{\"RegionID\":900,\"RegionCode\":\"custom\",\"RegionName\":\"Custom\","
-                  "\"Nodes\":[{\"Name\":\"900a\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN
-                  "\",\"DERPPort\":443}]}}}");
-  corpus_put_text(s, t, "derper-snippet-line",
-                  "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN "\"}\n");
-  corpus_put_text(s, t, "derper-log-message",
-                  "2026/01/01 00:00:00 Using self-signed certificate for IP address \"127.0.0.1\". Configure it in "
-                  "DERPMap using: (https://tailscale.com/s/custom-derp)\n"
-                  "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN "\"}\n");
+  corpus_put_text(
+      s, t, "full-map-pinned-ip",
+      "{\"Regions\":{\"900\":{\"RegionID\":900,\"RegionCode\":\"custom\",\"RegionName\":\"Custom\","
+      "\"Nodes\":[{\"Name\":\"900a\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":"
+      "\"" PIN "\",\"DERPPort\":443}]}}}");
+  corpus_put_text(
+      s, t, "derper-snippet-line",
+      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN
+      "\"}\n");
+  corpus_put_text(
+      s, t, "derper-log-message",
+      "2026/01/01 00:00:00 Using self-signed certificate for IP address \"127.0.0.1\". Configure "
+      "it in "
+      "DERPMap using: (https://tailscale.com/s/custom-derp)\n"
+      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN
+      "\"}\n");
   corpus_put_text(s, t, "lone-region",
-                  "{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"Name\":\"a\",\"HostName\":\"derp.example.com\","
-                  "\"IPv4\":\"192.0.2.1\",\"IPv6\":\"2001:db8::1\",\"STUNPort\":-1},{\"Name\":\"b\",\"HostName\":\"::1\","
+                  "{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"Name\":\"a\","
+                  "\"HostName\":\"derp.example.com\","
+                  "\"IPv4\":\"192.0.2.1\",\"IPv6\":\"2001:db8::1\",\"STUNPort\":-1},{\"Name\":"
+                  "\"b\",\"HostName\":\"::1\","
                   "\"STUNOnly\":true}]}");
-  corpus_put_text(s, t, "multi-region",
-                  "{\"OmitDefaultRegions\":true,\"Regions\":{\"2\":{\"RegionID\":2,\"RegionCode\":\"x\",\"Avoid\":true,"
-                  "\"Nodes\":[]},\"1\":{\"RegionID\":1,\"RegionCode\":\"x\",\"NoMeasureNoHome\":true,\"Nodes\":[{"
-                  "\"Name\":\"1a\",\"HostName\":\"[::1]\",\"CertName\":\"front.example.com\",\"DERPPort\":8443,"
-                  "\"InsecureForTests\":true,\"CanPort80\":true,\"STUNTestIP\":\"127.0.0.1\"}]}}}");
+  corpus_put_text(
+      s, t, "multi-region",
+      "{\"OmitDefaultRegions\":true,\"Regions\":{\"2\":{\"RegionID\":2,\"RegionCode\":\"x\","
+      "\"Avoid\":true,"
+      "\"Nodes\":[]},\"1\":{\"RegionID\":1,\"RegionCode\":\"x\",\"NoMeasureNoHome\":true,\"Nodes\":"
+      "[{"
+      "\"Name\":\"1a\",\"HostName\":\"[::1]\",\"CertName\":\"front.example.com\",\"DERPPort\":8443,"
+      "\"InsecureForTests\":true,\"CanPort80\":true,\"STUNTestIP\":\"127.0.0.1\"}]}}}");
   corpus_put_text(s, t, "case-insensitive-fields",
-                  "{\"regions\":{\"7\":{\"regionid\":7,\"NODES\":[{\"hostname\":\"derp.example.com.\",\"certname\":"
+                  "{\"regions\":{\"7\":{\"regionid\":7,\"NODES\":[{\"hostname\":\"derp.example.com."
+                  "\",\"certname\":"
                   "\"derp.example.com\",\"ipv4\":\"none\",\"unknown\":[1,{\"x\":null}]}]}}}");
-  corpus_put_text(s, t, "null-fields", "{\"Name\":null,\"HostName\":\"fe80::1%eth0\",\"DERPPort\":null}");
-  corpus_put_text(s, t, "node-flags", "HostName=127.0.0.1,DERPPort=8443,CertName=" PIN ",InsecureForTests=false");
-  corpus_put_text(s, t, "node-flags-stun-only", "Name=s,HostName=192.0.2.7,STUNOnly=true,STUNPort=3479");
+  corpus_put_text(s, t, "null-fields",
+                  "{\"Name\":null,\"HostName\":\"fe80::1%eth0\",\"DERPPort\":null}");
+  corpus_put_text(s, t, "node-flags",
+                  "HostName=127.0.0.1,DERPPort=8443,CertName=" PIN ",InsecureForTests=false");
+  corpus_put_text(s, t, "node-flags-stun-only",
+                  "Name=s,HostName=192.0.2.7,STUNOnly=true,STUNPort=3479");
   corpus_put_text(s, t, "duplicate-key", "{\"HostName\":\"a\",\"HostName\":\"b\"}");
   corpus_put_text(s, t, "bad-utf8", "{\"HostName\":\"\xc3\x28\"}");
   corpus_put_text(s, t, "trailing-garbage", "{\"HostName\":\"127.0.0.1\"} x");
   corpus_put_text(s, t, "port-out-of-range", "{\"HostName\":\"127.0.0.1\",\"DERPPort\":65536}");
   corpus_put_text(s, t, "region-key-not-number", "{\"Regions\":{\"abc\":{\"Nodes\":[]}}}");
-  corpus_put_text(s, t, "uppercase-pin", "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
+  corpus_put_text(s, t, "uppercase-pin",
+                  "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {

@@ -42,11 +42,13 @@ static bool span_inside(struct http_span s, const uint8_t *lo, size_t n) {
 
 static bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
 
-static void check_headers(const char *who, const struct http_header *h, size_t count, const uint8_t *buf,
-                          size_t head_len) {
-  ORACLE_ASSERT(count <= HTTP_FUZZ_SLOTS, "%s: %zu headers in %d slots", who, count, HTTP_FUZZ_SLOTS);
+static void check_headers(const char *who, const struct http_header *h, size_t count,
+                          const uint8_t *buf, size_t head_len) {
+  ORACLE_ASSERT(count <= HTTP_FUZZ_SLOTS, "%s: %zu headers in %d slots", who, count,
+                HTTP_FUZZ_SLOTS);
   for (size_t i = 0; i < count; i++) {
-    ORACLE_ASSERT(h[i].name.len > 0 && span_inside(h[i].name, buf, head_len), "%s: header %zu name span", who, i);
+    ORACLE_ASSERT(h[i].name.len > 0 && span_inside(h[i].name, buf, head_len),
+                  "%s: header %zu name span", who, i);
     ORACLE_ASSERT(span_inside(h[i].value, buf, head_len), "%s: header %zu value span", who, i);
     if (h[i].value.len > 0)
       ORACLE_ASSERT(!is_ows(h[i].value.ptr[0]) && !is_ows(h[i].value.ptr[h[i].value.len - 1]),
@@ -79,16 +81,16 @@ static enum http_head_status parse_resp(const uint8_t *buf, size_t len, size_t c
   return http_parse_response(buf, len, cap, h, slots, resp);
 }
 
-typedef enum http_head_status (*reparse_fn)(const uint8_t *, size_t, size_t, size_t, struct http_header *,
-                                            struct head_digest *);
+typedef enum http_head_status (*reparse_fn)(const uint8_t *, size_t, size_t, size_t,
+                                            struct http_header *, struct head_digest *);
 
 static enum http_head_status reparse_req(const uint8_t *buf, size_t len, size_t cap, size_t slots,
                                          struct http_header *h, struct head_digest *d) {
   struct http_request r;
   enum http_head_status st = parse_req(buf, len, cap, slots, h, &r);
   if (st == HTTP_HEAD_OK)
-    *d = (struct head_digest){r.head_len, r.header_count, r.version_minor, 0, r.has_content_length,
-                              r.content_length};
+    *d = (struct head_digest){r.head_len, r.header_count,       r.version_minor,
+                              0,          r.has_content_length, r.content_length};
   return st;
 }
 
@@ -97,8 +99,8 @@ static enum http_head_status reparse_resp(const uint8_t *buf, size_t len, size_t
   struct http_response r;
   enum http_head_status st = parse_resp(buf, len, cap, slots, h, &r);
   if (st == HTTP_HEAD_OK)
-    *d = (struct head_digest){r.head_len, r.header_count, r.version_minor, r.status, r.has_content_length,
-                              r.content_length};
+    *d = (struct head_digest){r.head_len, r.header_count,       r.version_minor,
+                              r.status,   r.has_content_length, r.content_length};
   return st;
 }
 
@@ -112,13 +114,14 @@ static void check_head_boundaries(const char *who, reparse_fn reparse, const uin
 
   enum http_head_status st = reparse(buf, H, HTTP_FUZZ_MAX_HEAD, HTTP_FUZZ_SLOTS, h, &got);
   ORACLE_ASSERT(st == HTTP_HEAD_OK && digest_equal(&got, want),
-                "%s: the head alone (%zu bytes) parses differently: %s", who, H, http_head_status_str(st));
+                "%s: the head alone (%zu bytes) parses differently: %s", who, H,
+                http_head_status_str(st));
 
   const size_t prefixes[] = {0, H / 2, H - 1, extra_prefix % H};
   for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
     st = reparse(buf, prefixes[i], HTTP_FUZZ_MAX_HEAD, HTTP_FUZZ_SLOTS, h, &got);
-    ORACLE_ASSERT(st == HTTP_HEAD_NEED_MORE, "%s: prefix of %zu/%zu bytes of a valid head gives %s", who,
-                  prefixes[i], H, http_head_status_str(st));
+    ORACLE_ASSERT(st == HTTP_HEAD_NEED_MORE, "%s: prefix of %zu/%zu bytes of a valid head gives %s",
+                  who, prefixes[i], H, http_head_status_str(st));
   }
 
   st = reparse(buf, H, H - 1, HTTP_FUZZ_SLOTS, h, &got);
@@ -127,14 +130,14 @@ static void check_head_boundaries(const char *who, reparse_fn reparse, const uin
 
   if (want->header_count > 0) {
     st = reparse(buf, H, HTTP_FUZZ_MAX_HEAD, want->header_count - 1, h, &got);
-    ORACLE_ASSERT(st == HTTP_HEAD_ERR_TOO_MANY_HEADERS, "%s: %zu headers in %zu slots gives %s", who,
-                  want->header_count, want->header_count - 1, http_head_status_str(st));
+    ORACLE_ASSERT(st == HTTP_HEAD_ERR_TOO_MANY_HEADERS, "%s: %zu headers in %zu slots gives %s",
+                  who, want->header_count, want->header_count - 1, http_head_status_str(st));
   }
 }
 
 /* A response we wrote must be a well-formed response of the status we meant. */
-static void check_written_response(const char *what, const uint8_t *bytes, size_t len, int want_status,
-                                   bool head_request) {
+static void check_written_response(const char *what, const uint8_t *bytes, size_t len,
+                                   int want_status, bool head_request) {
   struct http_header h[HTTP_FUZZ_SLOTS];
   struct http_response resp;
   enum http_head_status st = parse_resp(bytes, len, HTTP_FUZZ_MAX_HEAD, HTTP_FUZZ_SLOTS, h, &resp);
@@ -172,22 +175,25 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
     check_written_response("rejection", out, w.len, 0, false);
     struct http_response resp;
     parse_resp(out, w.len, HTTP_FUZZ_MAX_HEAD, HTTP_FUZZ_SLOTS, h, &resp);
-    ORACLE_ASSERT(resp.status == 400 || resp.status == 431 || resp.status == 501 || resp.status == 505,
-                  "rejection status %d for %s", resp.status, http_head_status_str(st));
+    ORACLE_ASSERT(
+        resp.status == 400 || resp.status == 431 || resp.status == 501 || resp.status == 505,
+        "rejection status %d for %s", resp.status, http_head_status_str(st));
     return;
   }
 
-  ORACLE_ASSERT(req.head_len > 0 && req.head_len <= len && req.head_len <= HTTP_FUZZ_MAX_HEAD, "request head_len %zu of %zu",
-                req.head_len, len);
+  ORACLE_ASSERT(req.head_len > 0 && req.head_len <= len && req.head_len <= HTTP_FUZZ_MAX_HEAD,
+                "request head_len %zu of %zu", req.head_len, len);
   ORACLE_ASSERT(req.version_minor <= 1, "HTTP/1.%u", req.version_minor);
   ORACLE_ASSERT(req.method.len > 0 && span_inside(req.method, buf, req.head_len), "method span");
   ORACLE_ASSERT(req.target.len > 0 && span_inside(req.target, buf, req.head_len), "target span");
   check_headers("request", req.headers, req.header_count, buf, req.head_len);
-  ORACLE_ASSERT(req.has_content_length == (http_header_find(req.headers, req.header_count, "Content-Length") != NULL),
+  ORACLE_ASSERT(req.has_content_length ==
+                    (http_header_find(req.headers, req.header_count, "Content-Length") != NULL),
                 "has_content_length disagrees with the headers");
-  struct head_digest d = {req.head_len, req.header_count, req.version_minor, 0, req.has_content_length,
-                          req.content_length};
-  check_head_boundaries("request", reparse_req, buf, &d, extra_prefix, HTTP_HEAD_ERR_REQUEST_TOO_LARGE);
+  struct head_digest d = {req.head_len,           req.header_count,  req.version_minor, 0,
+                          req.has_content_length, req.content_length};
+  check_head_boundaries("request", reparse_req, buf, &d, extra_prefix,
+                        HTTP_HEAD_ERR_REQUEST_TOO_LARGE);
 
   struct relay_http_settings settings;
   memset(&settings, 0, sizeof settings);
@@ -198,18 +204,21 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
   enum relay_http_status rs = relay_http_route(&req, &settings, HTTP_FUZZ_NOW, &w, &dec);
   ORACLE_ASSERT(rs == RELAY_HTTP_OK, "relay_http_route: status %d with a %d-byte writer", (int)rs,
                 RELAY_HTTP_RESPONSE_MAX);
-  ORACLE_ASSERT(span_inside(dec.upgrade, buf, req.head_len) && span_inside(dec.ideal_node, buf, req.head_len),
-                "decision spans outside the head");
+  ORACLE_ASSERT(
+      span_inside(dec.upgrade, buf, req.head_len) && span_inside(dec.ideal_node, buf, req.head_len),
+      "decision spans outside the head");
   bool head_request = http_span_equals(req.method, "HEAD");
   if (dec.action == RELAY_HTTP_DERP) {
     ORACLE_ASSERT(settings.derp_enabled, "DERP upgrade with DERP disabled");
     if (dec.fast_start)
-      ORACLE_ASSERT(w.len == 0 && dec.status == 0, "fast start wrote %zu bytes, status %d", w.len, dec.status);
+      ORACLE_ASSERT(w.len == 0 && dec.status == 0, "fast start wrote %zu bytes, status %d", w.len,
+                    dec.status);
     else
       ORACLE_ASSERT(dec.status == 101, "DERP upgrade with status %d", dec.status);
   } else {
-    ORACLE_ASSERT(dec.action == RELAY_HTTP_REPLY && dec.status >= 200 && dec.status <= 599 && !dec.fast_start,
-                  "reply action %d status %d", (int)dec.action, dec.status);
+    ORACLE_ASSERT(
+        dec.action == RELAY_HTTP_REPLY && dec.status >= 200 && dec.status <= 599 && !dec.fast_start,
+        "reply action %d status %d", (int)dec.action, dec.status);
   }
   if (w.len > 0) check_written_response("relay_http_route", out, w.len, dec.status, head_request);
 
@@ -218,8 +227,8 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
     struct byte_writer ws = byte_writer_init(small, w.len - 1);
     struct relay_http_decision dec2;
     rs = relay_http_route(&req, &settings, HTTP_FUZZ_NOW, &ws, &dec2);
-    ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0, "short writer: status %d, %zu bytes written",
-                  (int)rs, ws.len);
+    ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0,
+                  "short writer: status %d, %zu bytes written", (int)rs, ws.len);
   }
 
   /* Go's %q of the value: at most 4 bytes per input byte (\xNN), plus quotes. */
@@ -230,7 +239,8 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
   rs = relay_http_write_log_note(&dec, &wn);
   if (dec.log_weird_upgrade)
     ORACLE_ASSERT(rs == RELAY_HTTP_OK && wn.len >= 17 && memcmp(note, "Weird upgrade: \"", 16) == 0,
-                  "weird-upgrade log note missing (status %d, %zu-byte value)", (int)rs, dec.upgrade.len);
+                  "weird-upgrade log note missing (status %d, %zu-byte value)", (int)rs,
+                  dec.upgrade.len);
   else
     ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NOTHING && wn.len == 0, "log note without a weird upgrade");
   free(note);
@@ -248,9 +258,10 @@ static void check_response(const uint8_t *buf, size_t len, size_t extra_prefix) 
                 resp.version_minor, resp.status);
   ORACLE_ASSERT(span_inside(resp.reason, buf, resp.head_len), "reason span");
   check_headers("response", resp.headers, resp.header_count, buf, resp.head_len);
-  struct head_digest d = {resp.head_len, resp.header_count, resp.version_minor, resp.status,
-                          resp.has_content_length, resp.content_length};
-  check_head_boundaries("response", reparse_resp, buf, &d, extra_prefix, HTTP_HEAD_ERR_RESPONSE_TOO_LARGE);
+  struct head_digest d = {resp.head_len, resp.header_count,       resp.version_minor,
+                          resp.status,   resp.has_content_length, resp.content_length};
+  check_head_boundaries("response", reparse_resp, buf, &d, extra_prefix,
+                        HTTP_HEAD_ERR_RESPONSE_TOO_LARGE);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

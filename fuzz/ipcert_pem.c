@@ -54,7 +54,8 @@ static void check_der(const struct ipcert_chain *chain, size_t i) {
   const unsigned char *p = d->ptr;
   X509 *x = d2i_X509(NULL, &p, (long)d->len);
   if (x == NULL || p != d->ptr + d->len || !encodes_to(x, d)) {
-    oracle_mismatch("der[%zu] of an accepted chain is not a DER certificate OpenSSL round-trips", i);
+    oracle_mismatch("der[%zu] of an accepted chain is not a DER certificate OpenSSL round-trips",
+                    i);
     oracle_view("d2i_X509: %s, consumed %td of %zu", x ? "parsed" : "failed", p - d->ptr, d->len);
     oracle_hex("der", d->ptr, d->len);
     X509_free(x);
@@ -78,9 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&chain, 0, sizeof chain);
   char err[IPCERT_ERR_SIZE];
   memset(err, 'x', sizeof err);
-  enum ipcert_status st = ipcert_chain_from_pem(crt, crt_len, key, key_len, &chain, err, sizeof err);
+  enum ipcert_status st =
+      ipcert_chain_from_pem(crt, crt_len, key, key_len, &chain, err, sizeof err);
   if (getenv("DERP_FUZZ_VERBOSE") != NULL)
-    fprintf(stderr, "ipcert_pem: status %d count %zu %s\n", (int)st, chain.count, st == IPCERT_OK ? "" : err);
+    fprintf(stderr, "ipcert_pem: status %d count %zu %s\n", (int)st, chain.count,
+            st == IPCERT_OK ? "" : err);
   ORACLE_ASSERT(st != IPCERT_ERR_ARG && st != IPCERT_ERR_NOT_FOUND && st != IPCERT_ERR_IO,
                 "pure core returned status %d", (int)st);
 
@@ -93,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   ORACLE_ASSERT(chain.count >= 1 && chain.count <= IPCERT_MAX_CHAIN, "count %zu", chain.count);
   size_t blocks = count_begin_lines(crt, crt_len);
-  ORACLE_ASSERT(chain.count <= blocks, "%zu certificates from %zu BEGIN CERTIFICATE lines", chain.count, blocks);
+  ORACLE_ASSERT(chain.count <= blocks, "%zu certificates from %zu BEGIN CERTIFICATE lines",
+                chain.count, blocks);
   ORACLE_ASSERT(chain.key != NULL, "accepted without a key");
   for (size_t i = 0; i < chain.count; i++) check_der(&chain, i);
   ipcert_chain_free(&chain);

@@ -59,15 +59,18 @@ static bool openssl_metacert_view(X509 *x, bool *matches, uint8_t key[32], uint6
   const ASN1_STRING *cn = NULL;
   for (int i = 0; i < X509_NAME_entry_count(subject); i++) {
     const X509_NAME_ENTRY *e = X509_NAME_get_entry(subject, i);
-    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName) cn = X509_NAME_ENTRY_get_data(e);
+    if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) == NID_commonName)
+      cn = X509_NAME_ENTRY_get_data(e);
   }
   if (!cn) return true;
   switch (ASN1_STRING_type(cn)) {
-    case V_ASN1_PRINTABLESTRING: case V_ASN1_UTF8STRING: case V_ASN1_IA5STRING:
-    case V_ASN1_NUMERICSTRING: case V_ASN1_T61STRING: case V_ASN1_BMPSTRING:
-      break;
-    default:
-      return false;
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_IA5STRING:
+    case V_ASN1_NUMERICSTRING:
+    case V_ASN1_T61STRING:
+    case V_ASN1_BMPSTRING: break;
+    default: return false;
   }
   unsigned char *text = NULL;
   int n;
@@ -136,7 +139,8 @@ static void check_parse(const struct der_slice *certs, size_t n) {
   ORACLE_ASSERT(metacert_fast_start_usable(&got) == (!key_zero && got.version != 0),
                 "metacert_fast_start_usable disagrees with (key, version)");
   if (!found)
-    ORACLE_ASSERT(key_zero && got.version == 0 && got.index == n, "metacert_parse miss left data behind");
+    ORACLE_ASSERT(key_zero && got.version == 0 && got.index == n,
+                  "metacert_parse miss left data behind");
   else
     ORACLE_ASSERT(got.index < n && got.version <= 255, "metacert_parse hit out of range");
 
@@ -144,7 +148,8 @@ static void check_parse(const struct der_slice *certs, size_t n) {
   if (want.kind == EXPECT_SKIP) return;
   bool same = found == (want.kind == EXPECT_MATCH);
   if (same && found)
-    same = got.index == want.index && got.version == want.version && memcmp(got.key, want.key, 32) == 0;
+    same = got.index == want.index && got.version == want.version &&
+           memcmp(got.key, want.key, 32) == 0;
   if (!same) {
     struct metacert_info w = {{0}, want.version, want.index};
     memcpy(w.key, want.key, 32);
@@ -162,7 +167,8 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
   ORACLE_ASSERT(metacert_status_str(st) != NULL, "metacert_status_str(%d) is NULL", (int)st);
   if (st == METACERT_ERR_ARG) {
     /* Every instant from 1970 to 2106 is representable with 30 days spare. */
-    ORACLE_ASSERT(now < 0 || now > (int64_t)UINT32_MAX, "metacert_build refused now=%lld", (long long)now);
+    ORACLE_ASSERT(now < 0 || now > (int64_t)UINT32_MAX, "metacert_build refused now=%lld",
+                  (long long)now);
     return;
   }
   ORACLE_ASSERT(st == METACERT_OK, "metacert_build: %s", metacert_status_str(st));
@@ -174,12 +180,14 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
 
   struct cert_fields f;
   enum cert_fields_status fs = cert_fields_parse(der, len, &f);
-  ORACLE_ASSERT(fs == CERT_FIELDS_OK, "built metacert rejected by cert_fields: %s", cert_fields_status_str(fs));
+  ORACLE_ASSERT(fs == CERT_FIELDS_OK, "built metacert rejected by cert_fields: %s",
+                cert_fields_status_str(fs));
   ORACLE_ASSERT(f.has_cn && f.cn_tag == V_ASN1_PRINTABLESTRING && f.cn.len == METACERT_CN_LEN &&
                     memcmp(f.cn.ptr, cn, METACERT_CN_LEN) == 0,
                 "built metacert CN is not %s", cn);
   ORACLE_ASSERT(f.version == 3, "built metacert is v%ld", f.version);
-  ORACLE_ASSERT(f.not_before == now - METACERT_VALIDITY_SECONDS && f.not_after == now + METACERT_VALIDITY_SECONDS,
+  ORACLE_ASSERT(f.not_before == now - METACERT_VALIDITY_SECONDS &&
+                    f.not_after == now + METACERT_VALIDITY_SECONDS,
                 "built metacert validity %lld..%lld for now %lld", (long long)f.not_before,
                 (long long)f.not_after, (long long)now);
   ORACLE_ASSERT(f.extension_count == 1 && f.has_basic_constraints && f.basic_constraints_critical &&
@@ -191,8 +199,8 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
   ORACLE_ASSERT(x != NULL && (size_t)(p - der) == len, "OpenSSL cannot parse the built metacert");
   ASN1_INTEGER *want_serial = ASN1_INTEGER_new();
   ASN1_INTEGER_set(want_serial, version);
-  ORACLE_ASSERT(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), want_serial) == 0, "built metacert serial != %ld",
-                version);
+  ORACLE_ASSERT(ASN1_INTEGER_cmp(X509_get0_serialNumber(x), want_serial) == 0,
+                "built metacert serial != %ld", version);
   ASN1_INTEGER_free(want_serial);
   X509_free(x);
 
@@ -200,7 +208,8 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
   struct metacert_info got;
   bool found = metacert_parse(&one, 1, &got);
   if (version <= 255) {
-    ORACLE_ASSERT(found && got.index == 0 && got.version == (uint64_t)version && memcmp(got.key, key, 32) == 0,
+    ORACLE_ASSERT(found && got.index == 0 && got.version == (uint64_t)version &&
+                      memcmp(got.key, key, 32) == 0,
                   "round trip lost the key or version %ld", version);
   } else {
     ORACLE_ASSERT(!found, "version %ld (> 8 bits) must not be accepted", version);

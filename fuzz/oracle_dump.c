@@ -50,7 +50,8 @@ enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT };
 static const struct {
   const char *name;
   enum layout layout;
-} layouts[] = {{"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert", LAYOUT_METACERT}};
+} layouts[] = {
+    {"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert", LAYOUT_METACERT}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -83,9 +84,12 @@ static void put_hex_str(const char *s) { put_hex(s, strlen(s)); }
 static void put_str(const char *s) {
   putchar('"');
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') printf("\\%c", *p);
-    else if (*p < 0x20) printf("\\u%04x", *p);
-    else putchar(*p);
+    if (*p == '"' || *p == '\\')
+      printf("\\%c", *p);
+    else if (*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
   }
   putchar('"');
 }
@@ -137,7 +141,8 @@ static void put_cert(struct der_slice der) {
   } times[2] = {{"not_before_go", f.not_before_tag, f.not_before_text},
                 {"not_after_go", f.not_after_tag, f.not_after_text}};
   for (int i = 0; i < 2; i++) {
-    bool ok = go_time_parse(times[i].tag, times[i].text, &t) && go_time_string(&t, when, sizeof when);
+    bool ok =
+        go_time_parse(times[i].tag, times[i].text, &t) && go_time_string(&t, when, sizeof when);
     printf(",\"%s\":", times[i].key);
     put_str(ok ? when : "");
   }
@@ -187,8 +192,8 @@ static void put_case(const char *path, enum layout layout, const struct pin_veri
   put_str(path);
   printf(",\"target\":");
   put_str(layout_name(layout));
-  printf(",\"kind\":\"%s\",\"now\":%" PRId64 ",\"server_name_hex\":", layout == LAYOUT_PIN ? "pin" : "cert",
-         in->now);
+  printf(",\"kind\":\"%s\",\"now\":%" PRId64 ",\"server_name_hex\":",
+         layout == LAYOUT_PIN ? "pin" : "cert", in->now);
   put_hex_str(in->server_name);
   printf(",\"pin_hex\":");
   put_hex_str(in->pin_hex);
@@ -198,7 +203,8 @@ static void put_case(const char *path, enum layout layout, const struct pin_veri
     put_hex(in->certs[i].ptr, in->certs[i].len);
   }
   printf("],\"verdicts\":{");
-  const enum pin_profile profiles[3] = {PIN_PROFILE_TAILSCALE_1_82, PIN_PROFILE_TAILSCALE_1_84, PIN_PROFILE_CURRENT};
+  const enum pin_profile profiles[3] = {PIN_PROFILE_TAILSCALE_1_82, PIN_PROFILE_TAILSCALE_1_84,
+                                        PIN_PROFILE_CURRENT};
   for (int i = 0; i < 3; i++) {
     if (i) putchar(',');
     put_verdict(in, profiles[i]);
@@ -217,44 +223,45 @@ struct totals {
   unsigned long dumped, skipped, errors;
 };
 
-static void dump_input(const char *path, enum layout layout, const uint8_t *data, size_t size, int64_t now,
-                       struct totals *t) {
+static void dump_input(const char *path, enum layout layout, const uint8_t *data, size_t size,
+                       int64_t now, struct totals *t) {
   switch (layout) {
-  case LAYOUT_PIN: {
-    static struct pin_fuzz_input fin;
-    if (!pin_fuzz_decode(data, size, &fin)) break;
-    put_case(path, layout, &fin.call);
-    t->dumped++;
-    return;
-  }
-  case LAYOUT_CERT:
-  case LAYOUT_METACERT: {
-    struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
-    size_t n = 0;
-    if (layout == LAYOUT_CERT) {
-      if (size > CERT_FIELDS_FUZZ_MAX) break;
-      certs[n++] = (struct der_slice){data, size};
-    } else {
-      struct metacert_fuzz_input min;
-      if (!metacert_fuzz_decode(data, size, &min)) break;
-      n = min.n_certs;
-      memcpy(certs, min.certs, n * sizeof certs[0]);
+    case LAYOUT_PIN: {
+      static struct pin_fuzz_input fin;
+      if (!pin_fuzz_decode(data, size, &fin)) break;
+      put_case(path, layout, &fin.call);
+      t->dumped++;
+      return;
     }
-    char pin[65] = "", name[256];
-    name[0] = '\0';
-    if (n > 0) {
-      (void)pin_hex_of_der(certs[0].ptr, certs[0].len, pin);
-      cert_case_name(certs[0], name, sizeof name);
+    case LAYOUT_CERT:
+    case LAYOUT_METACERT: {
+      struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
+      size_t n = 0;
+      if (layout == LAYOUT_CERT) {
+        if (size > CERT_FIELDS_FUZZ_MAX) break;
+        certs[n++] = (struct der_slice){data, size};
+      } else {
+        struct metacert_fuzz_input min;
+        if (!metacert_fuzz_decode(data, size, &min)) break;
+        n = min.n_certs;
+        memcpy(certs, min.certs, n * sizeof certs[0]);
+      }
+      char pin[65] = "", name[256];
+      name[0] = '\0';
+      if (n > 0) {
+        (void)pin_hex_of_der(certs[0].ptr, certs[0].len, pin);
+        cert_case_name(certs[0], name, sizeof name);
+      }
+      const struct pin_verify_input in = {certs, n, pin, name, now, PIN_PROFILE_CURRENT};
+      put_case(path, layout, &in);
+      t->dumped++;
+      return;
     }
-    const struct pin_verify_input in = {certs, n, pin, name, now, PIN_PROFILE_CURRENT};
-    put_case(path, layout, &in);
-    t->dumped++;
-    return;
-  }
-  case LAYOUT_NONE: break;
+    case LAYOUT_NONE: break;
   }
   /* The target itself skips these (larger than it takes). */
-  fprintf(stderr, "oracle_dump: %s: skipped (%zu bytes, more than %s takes)\n", path, size, layout_name(layout));
+  fprintf(stderr, "oracle_dump: %s: skipped (%zu bytes, more than %s takes)\n", path, size,
+          layout_name(layout));
   t->skipped++;
 }
 
@@ -271,7 +278,8 @@ static void dump_file(const char *path, enum layout layout, int64_t now, struct 
   uint8_t *buf = malloc(len ? len : 1);
   bool ok = buf && (len == 0 || fread(buf, 1, len, f) == len);
   fclose(f);
-  if (ok) dump_input(path, layout, buf, len, now, t);
+  if (ok)
+    dump_input(path, layout, buf, len, now, t);
   else {
     fprintf(stderr, "oracle_dump: cannot read %s\n", path);
     t->errors++;
@@ -307,8 +315,10 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   bool is_dir = S_ISDIR(st.st_mode);
   enum layout layout = forced != LAYOUT_NONE ? forced : layout_of_path(path, is_dir);
   if (layout == LAYOUT_NONE) {
-    fprintf(stderr, "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields or "
-                    "metacert, or pass --target)\n", path);
+    fprintf(stderr,
+            "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields or "
+            "metacert, or pass --target)\n",
+            path);
     t->errors++;
     return;
   }
@@ -333,7 +343,8 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert] PATH...\n");
+  fprintf(stderr,
+          "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert] PATH...\n");
   return 2;
 }
 
@@ -366,7 +377,8 @@ int main(int argc, char **argv) {
     }
   }
   fflush(stdout);
-  fprintf(stderr, "oracle_dump: %lu inputs, %lu skipped, %lu errors\n", t.dumped, t.skipped, t.errors);
+  fprintf(stderr, "oracle_dump: %lu inputs, %lu skipped, %lu errors\n", t.dumped, t.skipped,
+          t.errors);
   if (t.errors) return 1;
   return t.dumped ? 0 : 2;
 }

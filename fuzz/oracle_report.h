@@ -50,13 +50,13 @@ __attribute__((noreturn)) static inline void oracle_abort(void) {
 }
 
 /* One-line form for simple invariants: ORACLE_ASSERT(cond, "what", ...). */
-#define ORACLE_ASSERT(cond, ...)                                               \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      oracle_mismatch(__VA_ARGS__);                                            \
-      oracle_view("failed: %s (%s:%d)", #cond, __FILE__, __LINE__);            \
-      oracle_abort();                                                          \
-    }                                                                          \
+#define ORACLE_ASSERT(cond, ...)                                    \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      oracle_mismatch(__VA_ARGS__);                                 \
+      oracle_view("failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
+      oracle_abort();                                               \
+    }                                                               \
   } while (0)
 
 #endif

@@ -67,40 +67,48 @@ static const char *expected_prefix(enum pin_verify_status st) {
   }
 }
 
-static void check_result_shape(const struct pin_verify_input *in, bool ok, const struct pin_verify_result *r) {
-  ORACLE_ASSERT(ok == (r->status == PIN_VERIFY_OK), "return %d with status %s", ok, pin_verify_status_name(r->status));
+static void check_result_shape(const struct pin_verify_input *in, bool ok,
+                               const struct pin_verify_result *r) {
+  ORACLE_ASSERT(ok == (r->status == PIN_VERIFY_OK), "return %d with status %s", ok,
+                pin_verify_status_name(r->status));
   ORACLE_ASSERT(memchr(r->message, '\0', sizeof r->message) != NULL, "message not NUL-terminated");
-  ORACLE_ASSERT(r->status != PIN_VERIFY_BAD_INPUT, "bad-input for a well-formed call: %s", r->message);
+  ORACLE_ASSERT(r->status != PIN_VERIFY_BAD_INPUT, "bad-input for a well-formed call: %s",
+                r->message);
   if (ok) {
     ORACLE_ASSERT(r->message[0] == '\0', "OK with message \"%s\"", r->message);
     return;
   }
   const char *prefix = expected_prefix(r->status);
-  ORACLE_ASSERT(prefix && strncmp(r->message, prefix, strlen(prefix)) == 0, "status %s with message \"%s\"",
-                pin_verify_status_name(r->status), r->message);
+  ORACLE_ASSERT(prefix && strncmp(r->message, prefix, strlen(prefix)) == 0,
+                "status %s with message \"%s\"", pin_verify_status_name(r->status), r->message);
   if (r->status == PIN_VERIFY_NOT_YET_VALID && !r->message_truncated) {
     const char *tail = "; is your clock correct?";
     size_t m = strlen(r->message), t = strlen(tail);
-    ORACLE_ASSERT(m > t && strcmp(r->message + m - t, tail) == 0, "not-yet-valid message \"%s\"", r->message);
+    ORACLE_ASSERT(m > t && strcmp(r->message + m - t, tail) == 0, "not-yet-valid message \"%s\"",
+                  r->message);
   }
   bool is_182 = in->profile == PIN_PROFILE_TAILSCALE_1_82;
-  ORACLE_ASSERT(r->status != PIN_VERIFY_NO_CERTS || (is_182 && in->n_certs == 0), "no-certs out of place");
+  ORACLE_ASSERT(r->status != PIN_VERIFY_NO_CERTS || (is_182 && in->n_certs == 0),
+                "no-certs out of place");
   ORACLE_ASSERT(r->status != PIN_VERIFY_NOT_PRESENTED || !is_182, "not-presented from 1.82");
   /* crypto/tls parses every certificate before any profile's hook runs. */
   ORACLE_ASSERT(r->status != PIN_VERIFY_PARSE_ERROR, "hook ParseCertificate error from %s",
                 pin_profile_name(in->profile));
-  size_t max_index = r->status == PIN_VERIFY_NOT_PRESENTED ? in->n_certs : in->n_certs ? in->n_certs - 1 : 0;
-  ORACLE_ASSERT(r->cert_index <= max_index, "cert_index %zu of %zu certificates", r->cert_index, in->n_certs);
+  size_t max_index = r->status == PIN_VERIFY_NOT_PRESENTED ? in->n_certs
+                     : in->n_certs                         ? in->n_certs - 1
+                                                           : 0;
+  ORACLE_ASSERT(r->cert_index <= max_index, "cert_index %zu of %zu certificates", r->cert_index,
+                in->n_certs);
 }
 
 /* ---- OpenSSL's view ---- */
 
 struct ossl_cert {
   X509 *x;
-  bool is_meta;       /* Go's CommonName starts with "derpkey" */
-  char hash_hex[65];  /* X509_digest, lowercase hex */
-  bool nb_fraction;   /* notBefore carries fractional seconds */
-  bool tame_sans;     /* every DNS SAN is something both matchers read alike */
+  bool is_meta;      /* Go's CommonName starts with "derpkey" */
+  char hash_hex[65]; /* X509_digest, lowercase hex */
+  bool nb_fraction;  /* notBefore carries fractional seconds */
+  bool tame_sans;    /* every DNS SAN is something both matchers read alike */
 };
 
 /* Go's Subject.CommonName, prefix test only: the last CN whose value is a
@@ -114,12 +122,13 @@ static bool ossl_is_metacert(X509 *x) {
     if (OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)) != NID_commonName) continue;
     const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
     switch (ASN1_STRING_type(v)) {
-      case V_ASN1_PRINTABLESTRING: case V_ASN1_UTF8STRING: case V_ASN1_IA5STRING:
-      case V_ASN1_NUMERICSTRING: case V_ASN1_T61STRING: case V_ASN1_BMPSTRING:
-        cn = v;
-        break;
-      default:
-        break;
+      case V_ASN1_PRINTABLESTRING:
+      case V_ASN1_UTF8STRING:
+      case V_ASN1_IA5STRING:
+      case V_ASN1_NUMERICSTRING:
+      case V_ASN1_T61STRING:
+      case V_ASN1_BMPSTRING: cn = v; break;
+      default: break;
     }
   }
   if (!cn) return false;
@@ -128,7 +137,7 @@ static bool ossl_is_metacert(X509 *x) {
   if (ASN1_STRING_type(cn) != V_ASN1_BMPSTRING) return n >= 7 && memcmp(p, "derpkey", 7) == 0;
   if (n < 14) return false;
   for (int i = 0; i < 7; i++)
-    if (p[2 * i] != 0 || p[2 * i + 1] != (uint8_t)"derpkey"[i]) return false;
+    if (p[2 * i] != 0 || p[2 * i + 1] != (uint8_t) "derpkey"[i]) return false;
   return true;
 }
 
@@ -136,7 +145,8 @@ static bool tame_label(const char *s, size_t n) {
   if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-') return false;
   if (n >= 4 && memcmp(s, "xn--", 4) == 0) return false;
   for (size_t i = 0; i < n; i++)
-    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) return false;
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+      return false;
   return true;
 }
 
@@ -164,8 +174,8 @@ static bool tame_sans(X509 *x) {
   for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && tame; i++) {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
     if (g->type == GEN_DNS)
-      tame = tame_dns((const char *)ASN1_STRING_get0_data(g->d.dNSName), (size_t)ASN1_STRING_length(g->d.dNSName),
-                      true);
+      tame = tame_dns((const char *)ASN1_STRING_get0_data(g->d.dNSName),
+                      (size_t)ASN1_STRING_length(g->d.dNSName), true);
   }
   GENERAL_NAMES_free(gens);
   return tame;
@@ -253,18 +263,18 @@ struct expect {
 };
 
 /* Name, expiry, not-yet-valid, in Go's order; true when all pass. */
-static bool ossl_name_and_time(const struct ossl_cert *c, const struct name_plan *name, const char *server_name,
-                               int64_t now, size_t i, struct expect *e) {
+static bool ossl_name_and_time(const struct ossl_cert *c, const struct name_plan *name,
+                               const char *server_name, int64_t now, size_t i, struct expect *e) {
   if (name->kind == NAME_IP || name->kind == NAME_DNS) {
     if (!c->tame_sans) {
       e->modelled = false;
       return false;
     }
-    bool match = name->kind == NAME_IP
-                     ? ossl_ip_matches(c->x, name)
-                     : X509_check_host(c->x, server_name, 0,
-                                       X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
-                                       NULL) == 1;
+    bool match = name->kind == NAME_IP ? ossl_ip_matches(c->x, name)
+                                       : X509_check_host(c->x, server_name, 0,
+                                                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                                             X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
+                                                         NULL) == 1;
     if (!match) {
       *e = (struct expect){true, PIN_VERIFY_NAME_MISMATCH, i};
       return false;
@@ -297,7 +307,8 @@ static struct expect ossl_expect(const struct pin_verify_input *in, const struct
   if (in->profile == PIN_PROFILE_TAILSCALE_1_82) {
     if (n == 0) return (struct expect){true, PIN_VERIFY_NO_CERTS, 0};
     if (n > 1) return (struct expect){true, PIN_VERIFY_MULTIPLE_CERTS, 1};
-    if (strcmp(c[0].hash_hex, in->pin_hex) != 0) return (struct expect){true, PIN_VERIFY_HASH_MISMATCH, 0};
+    if (strcmp(c[0].hash_hex, in->pin_hex) != 0)
+      return (struct expect){true, PIN_VERIFY_HASH_MISMATCH, 0};
     ossl_name_and_time(&c[0], &name, in->server_name, in->now, 0, &e);
     return e;
   }
@@ -305,7 +316,8 @@ static struct expect ossl_expect(const struct pin_verify_input *in, const struct
   for (size_t i = 0; i < n; i++) {
     if (c[i].is_meta) continue;
     if (good != n) return (struct expect){true, PIN_VERIFY_MULTIPLE_CERTS, i};
-    if (strcmp(c[i].hash_hex, in->pin_hex) != 0) return (struct expect){true, PIN_VERIFY_HASH_MISMATCH, i};
+    if (strcmp(c[i].hash_hex, in->pin_hex) != 0)
+      return (struct expect){true, PIN_VERIFY_HASH_MISMATCH, i};
     if (!ossl_name_and_time(&c[i], &name, in->server_name, in->now, i, &e)) return e;
     good = i;
   }
@@ -314,7 +326,8 @@ static struct expect ossl_expect(const struct pin_verify_input *in, const struct
 }
 
 /* Returns whether the verdicts were compared (the input was modelled). */
-static bool check_against_openssl(const struct pin_verify_input *in, const struct pin_verify_result *r) {
+static bool check_against_openssl(const struct pin_verify_input *in,
+                                  const struct pin_verify_result *r) {
   /* Keys are Go's business (OpenSSL takes e.g. keys crypto/tls refuses). */
   if (r->status == PIN_VERIFY_PARSE_ERROR || r->status == PIN_VERIFY_TLS_PARSE_ERROR ||
       r->status == PIN_VERIFY_TLS_KEY_ERROR)
@@ -327,11 +340,13 @@ static bool check_against_openssl(const struct pin_verify_input *in, const struc
     struct expect e = ossl_expect(in, c);
     compared = e.modelled;
     if (e.modelled && (e.status != r->status || e.index != r->cert_index)) {
-      oracle_mismatch("pin_verify (%s) disagrees with OpenSSL's view", pin_profile_name(in->profile));
-      oracle_view("pin_verify: %s at %zu: %s", pin_verify_status_name(r->status), r->cert_index, r->message);
+      oracle_mismatch("pin_verify (%s) disagrees with OpenSSL's view",
+                      pin_profile_name(in->profile));
+      oracle_view("pin_verify: %s at %zu: %s", pin_verify_status_name(r->status), r->cert_index,
+                  r->message);
       oracle_view("openssl:    %s at %zu", pin_verify_status_name(e.status), e.index);
-      oracle_view("server name \"%s\", pin \"%s\", now %lld, %zu certificates", in->server_name, in->pin_hex,
-                  (long long)in->now, in->n_certs);
+      oracle_view("server name \"%s\", pin \"%s\", now %lld, %zu certificates", in->server_name,
+                  in->pin_hex, (long long)in->now, in->n_certs);
       for (size_t i = 0; i < in->n_certs; i++)
         oracle_view("  [%zu] sha256 %s metacert %d", i, c[i].hash_hex, c[i].is_meta);
       oracle_abort();
@@ -349,8 +364,8 @@ static void check_acceptance(const struct pin_verify_input *in, const struct pin
   char hex[PIN_HEX_LEN + 1];
   const struct der_slice *pinned = &in->certs[r->cert_index];
   (void)pin_hex_of_der(pinned->ptr, pinned->len, hex);
-  ORACLE_ASSERT(strcmp(hex, in->pin_hex) == 0, "accepted certificate %zu hashes to %s, pin %s", r->cert_index, hex,
-                in->pin_hex);
+  ORACLE_ASSERT(strcmp(hex, in->pin_hex) == 0, "accepted certificate %zu hashes to %s, pin %s",
+                r->cert_index, hex, in->pin_hex);
   if (in->profile == PIN_PROFILE_TAILSCALE_1_82) {
     ORACLE_ASSERT(in->n_certs == 1, "1.82 accepted %zu certificates", in->n_certs);
     return;
@@ -369,8 +384,9 @@ static void check_acceptance(const struct pin_verify_input *in, const struct pin
              go_common_name(&f, cn, sizeof cn) >= 7 && memcmp(cn, "derpkey", 7) == 0;
     }
     X509_free(x);
-    ORACLE_ASSERT(meta, "accepted with certificate %zu, which is not a metacert, beside the pinned %zu", i,
-                  r->cert_index);
+    ORACLE_ASSERT(meta,
+                  "accepted with certificate %zu, which is not a metacert, beside the pinned %zu",
+                  i, r->cert_index);
   }
 }
 
@@ -389,8 +405,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static int verbose = -1;
   if (verbose < 0) verbose = getenv("DERP_FUZZ_VERBOSE") != NULL;
   if (verbose)
-    fprintf(stderr, "pin_verify: %s, %zu certs, name \"%s\": %s at %zu%s %s\n", pin_profile_name(in.profile), n,
-            server_name, pin_verify_status_name(res.status), res.cert_index, compared ? " (= openssl)" : "",
-            res.message);
+    fprintf(stderr, "pin_verify: %s, %zu certs, name \"%s\": %s at %zu%s %s\n",
+            pin_profile_name(in.profile), n, server_name, pin_verify_status_name(res.status),
+            res.cert_index, compared ? " (= openssl)" : "", res.message);
   return 0;
 }

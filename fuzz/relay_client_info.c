@@ -45,13 +45,13 @@ static bool nul_within(const char *s, size_t cap) { return memchr(s, '\0', cap) 
 
 static bool info_equal(const struct relay_client_info *a, const struct relay_client_info *b) {
   return a->version == b->version && a->has_mesh_key == b->has_mesh_key &&
-         memcmp(a->mesh_key, b->mesh_key, DERP_KEY_LEN) == 0 && a->can_ack_pings == b->can_ack_pings &&
-         a->is_prober == b->is_prober;
+         memcmp(a->mesh_key, b->mesh_key, DERP_KEY_LEN) == 0 &&
+         a->can_ack_pings == b->can_ack_pings && a->is_prober == b->is_prober;
 }
 
 static void report_info(const char *who, const struct relay_client_info *ci) {
-  oracle_view("%s: version %lld mesh %d ack %d prober %d", who, (long long)ci->version, ci->has_mesh_key,
-              ci->can_ack_pings, ci->is_prober);
+  oracle_view("%s: version %lld mesh %d ack %d prober %d", who, (long long)ci->version,
+              ci->has_mesh_key, ci->can_ack_pings, ci->is_prober);
   oracle_hex("mesh_key", ci->mesh_key, DERP_KEY_LEN);
 }
 
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bool ok = relay_client_info_decode(data, size, &ci, err, sizeof err);
 
   if (ok) {
-    if (ci.has_mesh_key && memchr(data, '\\', size) == NULL && !hex_key_in_input(data, size, ci.mesh_key)) {
+    if (ci.has_mesh_key && memchr(data, '\\', size) == NULL &&
+        !hex_key_in_input(data, size, ci.mesh_key)) {
       oracle_mismatch("decoded mesh key is not 64 hex digits of the input");
       report_info("decoded", &ci);
       oracle_hex("input", data, size);
@@ -73,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (!ci.has_mesh_key) {
       static const uint8_t zero[DERP_KEY_LEN];
-      ORACLE_ASSERT(memcmp(ci.mesh_key, zero, DERP_KEY_LEN) == 0, "mesh key bytes without has_mesh_key");
+      ORACLE_ASSERT(memcmp(ci.mesh_key, zero, DERP_KEY_LEN) == 0,
+                    "mesh key bytes without has_mesh_key");
     }
   } else {
     ORACLE_ASSERT(nul_within(err, sizeof err), "error text not NUL-terminated within the cap");
@@ -102,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ORACLE_ASSERT(ok2 == ok, "verdict depends on the error capacity");
   if (!ok) {
     ORACLE_ASSERT(nul_within(small, sizeof small), "short error text not NUL-terminated");
-    ORACLE_ASSERT(strncmp(small, err, sizeof small - 1) == 0, "short error text is not a prefix: %s / %s",
-                  small, err);
+    ORACLE_ASSERT(strncmp(small, err, sizeof small - 1) == 0,
+                  "short error text is not a prefix: %s / %s", small, err);
   }
   char one[1] = {'w'};
   memset(&again, 0, sizeof again);

@@ -81,15 +81,16 @@ static void seal_client_info(int client, bool mesh, struct sealed_frame *out) {
   if (mesh) {
     char hex[2 * DERP_KEY_LEN + 1];
     derp_hex_lower(mesh_key, DERP_KEY_LEN, hex);
-    jn = snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
+    jn =
+        snprintf(json, sizeof json, "{\"meshKey\":\"%s\",\"version\":2,\"CanAckPings\":true}", hex);
   } else {
     jn = snprintf(json, sizeof json, "{\"version\":2,\"CanAckPings\":true}");
   }
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, 0x40 + client, sizeof nonce);
   struct byte_writer bw = byte_writer_init(out->bytes, sizeof out->bytes);
-  if (!derp_encode_client_info_sealed(&bw, client_keys[client].pub, client_keys[client].sec, server_keys.pub,
-                                      nonce, (const uint8_t *)json, (size_t)jn))
+  if (!derp_encode_client_info_sealed(&bw, client_keys[client].pub, client_keys[client].sec,
+                                      server_keys.pub, nonce, (const uint8_t *)json, (size_t)jn))
     abort();
   out->len = bw.len;
 }
@@ -195,8 +196,14 @@ static void check_output_frame(struct world *w, int s, const struct tapped_frame
   uint32_t min = 0, max = 0;
   switch (f->type) {
     case DERP_FRAME_SERVER_KEY: min = max = DERP_SERVER_KEY_MIN_LEN; break;
-    case DERP_FRAME_SERVER_INFO: min = DERP_NONCE_LEN + DERP_BOX_OVERHEAD; max = DERP_SERVER_INFO_MAX_LEN; break;
-    case DERP_FRAME_RECV_PACKET: min = DERP_KEY_LEN; max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE; break;
+    case DERP_FRAME_SERVER_INFO:
+      min = DERP_NONCE_LEN + DERP_BOX_OVERHEAD;
+      max = DERP_SERVER_INFO_MAX_LEN;
+      break;
+    case DERP_FRAME_RECV_PACKET:
+      min = DERP_KEY_LEN;
+      max = DERP_KEY_LEN + DERP_MAX_PACKET_SIZE;
+      break;
     case DERP_FRAME_KEEP_ALIVE: min = max = 0; break;
     case DERP_FRAME_PEER_GONE: min = max = DERP_PEER_GONE_LEN; break;
     case DERP_FRAME_PEER_PRESENT: min = max = DERP_PEER_PRESENT_LEN; break;
@@ -206,8 +213,8 @@ static void check_output_frame(struct world *w, int s, const struct tapped_frame
       oracle_abort();
   }
   if (f->len < min || f->len > max) {
-    oracle_mismatch("slot %d: %s frame of %u bytes (allowed %u..%u)", s, derp_frame_type_name(f->type), f->len,
-                    min, max);
+    oracle_mismatch("slot %d: %s frame of %u bytes (allowed %u..%u)", s,
+                    derp_frame_type_name(f->type), f->len, min, max);
     oracle_abort();
   }
   ORACLE_ASSERT((idx == 0) == (f->type == DERP_FRAME_SERVER_KEY), "slot %d: frame %u is %s", s, idx,
@@ -216,7 +223,8 @@ static void check_output_frame(struct world *w, int s, const struct tapped_frame
     ORACLE_ASSERT(memcmp(f->payload, derp_magic, DERP_MAGIC_LEN) == 0 &&
                       memcmp(f->payload + DERP_MAGIC_LEN, server_keys.pub, DERP_KEY_LEN) == 0,
                   "slot %d: ServerKey payload", s);
-  if (f->type == DERP_FRAME_SERVER_INFO) ORACLE_ASSERT(idx == 1, "slot %d: ServerInfo as frame %u", s, idx);
+  if (f->type == DERP_FRAME_SERVER_INFO)
+    ORACLE_ASSERT(idx == 1, "slot %d: ServerInfo as frame %u", s, idx);
 
   if (f->type == DERP_FRAME_RECV_PACKET) {
     const uint8_t *dst = sl->conn ? relay_conn_key(sl->conn) : NULL;
@@ -263,7 +271,8 @@ static void settle(struct world *w) {
     int s = slot_index(w, ev.conn);
     ORACLE_ASSERT(s >= 0, "event for a connection the shell never opened");
     if (ev.kind == RELAY_EVENT_CLOSED) {
-      ORACLE_ASSERT(relay_conn_state(ev.conn) == RELAY_CONN_CLOSED && relay_conn_close_reason(ev.conn)[0] != '\0',
+      ORACLE_ASSERT(relay_conn_state(ev.conn) == RELAY_CONN_CLOSED &&
+                        relay_conn_close_reason(ev.conn)[0] != '\0',
                     "CLOSED event for slot %d without a closed state and reason", s);
       release_slot(w, s, NULL);
     }
@@ -273,8 +282,9 @@ static void settle(struct world *w) {
     struct slot *sl = &w->slots[s];
     if (!sl->conn) continue;
     open++;
-    ORACLE_ASSERT(relay_conn_queued(sl->conn) <= QUEUE_CAP + DERP_FRAME_HEADER_LEN + DERP_MAX_DATA_FRAME_LEN,
-                  "slot %d queues %zu bytes (cap %u)", s, relay_conn_queued(sl->conn), QUEUE_CAP);
+    ORACLE_ASSERT(
+        relay_conn_queued(sl->conn) <= QUEUE_CAP + DERP_FRAME_HEADER_LEN + DERP_MAX_DATA_FRAME_LEN,
+        "slot %d queues %zu bytes (cap %u)", s, relay_conn_queued(sl->conn), QUEUE_CAP);
     if (!sl->slow) drain_slot(w, s);
   }
   struct relay_stats st;
@@ -306,10 +316,11 @@ static void tap_input(struct world *w, int s, const uint8_t *p, size_t n) {
       continue;
     }
     if (f.type == DERP_FRAME_SEND_PACKET && f.len >= DERP_KEY_LEN && sl->has_claimed_key)
-      sent_add(&w->sent, triple_hash(sl->claimed_key, f.payload, f.payload + DERP_KEY_LEN, f.len - DERP_KEY_LEN));
+      sent_add(&w->sent, triple_hash(sl->claimed_key, f.payload, f.payload + DERP_KEY_LEN,
+                                     f.len - DERP_KEY_LEN));
     if (f.type == DERP_FRAME_FORWARD_PACKET && f.len >= 2 * DERP_KEY_LEN)
-      sent_add(&w->sent, triple_hash(f.payload, f.payload + DERP_KEY_LEN, f.payload + 2 * DERP_KEY_LEN,
-                                     f.len - 2 * DERP_KEY_LEN));
+      sent_add(&w->sent, triple_hash(f.payload, f.payload + DERP_KEY_LEN,
+                                     f.payload + 2 * DERP_KEY_LEN, f.len - 2 * DERP_KEY_LEN));
   }
 }
 
@@ -320,7 +331,8 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
   if (!sl->conn) return;
   tap_input(w, s, p, n);
   enum relay_conn_state st = relay_conn_input(sl->conn, p, n, w->now);
-  ORACLE_ASSERT(st == relay_conn_state(sl->conn), "relay_conn_input returned another state than it holds");
+  ORACLE_ASSERT(st == relay_conn_state(sl->conn),
+                "relay_conn_input returned another state than it holds");
   settle(w);
 }
 
@@ -333,7 +345,8 @@ static void preset_handshake(struct world *w, int s, bool mesh) {
 }
 
 /* Command 3: the fuzzer writes the ClientInfo plaintext; we seal it. */
-static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n, bool verify_clients) {
+static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n,
+                           bool verify_clients) {
   if (n > 4096) n = 4096;
   struct relay_client_info info;
   char err[256];
@@ -344,7 +357,8 @@ static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, 0x60 + s, sizeof nonce);
   struct byte_writer bw = byte_writer_init(frame, sizeof frame);
-  if (!derp_encode_client_info_sealed(&bw, client_keys[s].pub, client_keys[s].sec, server_keys.pub, nonce, json, n))
+  if (!derp_encode_client_info_sealed(&bw, client_keys[s].pub, client_keys[s].sec, server_keys.pub,
+                                      nonce, json, n))
     return;
   release_slot(w, s, "EOF");
   settle(w);
@@ -358,14 +372,15 @@ static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n
                            memcmp(info.mesh_key, mesh_key, DERP_KEY_LEN) == 0;
   bool allowed = !verify_clients || s < 2 || presents_mesh_key;
   if (decodes && allowed) {
-    ORACLE_ASSERT(accepted, "ClientInfo %.*s decodes but the relay did not accept the client", (int)n,
-                  (const char *)json);
+    ORACLE_ASSERT(accepted, "ClientInfo %.*s decodes but the relay did not accept the client",
+                  (int)n, (const char *)json);
   } else if (!decodes) {
     ORACLE_ASSERT(!accepted, "the relay accepted ClientInfo that does not decode (%s)", err);
   }
   if (accepted)
-    ORACLE_ASSERT(relay_conn_can_mesh(sl->conn) == presents_mesh_key, "mesh permission %d, presented mesh key %d",
-                  relay_conn_can_mesh(sl->conn), presents_mesh_key);
+    ORACLE_ASSERT(relay_conn_can_mesh(sl->conn) == presents_mesh_key,
+                  "mesh permission %d, presented mesh key %d", relay_conn_can_mesh(sl->conn),
+                  presents_mesh_key);
   if (accepted) sl->raw = false;
 }
 
@@ -454,9 +469,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t take = n < byte_reader_remaining(&in) ? n : byte_reader_remaining(&in);
       const uint8_t *p = NULL;
       byte_reader_borrow(&in, take, &p);
-      if (cmd == 7) feed_send_packet(w, s, p, take);
-      else if (cmd == 3) json_handshake(w, s, p, take, control & 2);
-      else feed(w, s, p, take);
+      if (cmd == 7)
+        feed_send_packet(w, s, p, take);
+      else if (cmd == 3)
+        json_handshake(w, s, p, take, control & 2);
+      else
+        feed(w, s, p, take);
     } else if (cmd == 4) {
       w->now += (uint64_t)n * 64;
       relay_tick(w->relay, w->now);

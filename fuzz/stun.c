@@ -82,7 +82,8 @@ struct request_walk {
 static void visit_request_attr(void *ctx, uint16_t type, const uint8_t *v, size_t len) {
   struct request_walk *w = ctx;
   w->last_type = type;
-  if (type == STUN_ATTR_SOFTWARE && len == 8 && memcmp(v, "tailnode", 8) == 0) w->software_ok = true;
+  if (type == STUN_ATTR_SOFTWARE && len == 8 && memcmp(v, "tailnode", 8) == 0)
+    w->software_ok = true;
   if (type == STUN_ATTR_FINGERPRINT && len == 4) w->fingerprint = be32(v);
 }
 
@@ -105,7 +106,8 @@ struct response_walk {
   struct stun_endpoint xor_ep, plain_ep;
 };
 
-static bool decode_address(const uint8_t *v, size_t len, bool xored, const uint8_t *txid, struct stun_endpoint *ep) {
+static bool decode_address(const uint8_t *v, size_t len, bool xored, const uint8_t *txid,
+                           struct stun_endpoint *ep) {
   if (len < 4) return false;
   size_t alen = v[1] == 0x01 ? 4 : v[1] == 0x02 ? 16 : 0;
   if (alen == 0 || len - 4 < alen) return false;
@@ -130,11 +132,15 @@ static void visit_response_attr(void *ctx, uint16_t type, const uint8_t *v, size
   struct response_walk *w = ctx;
   if (w->malformed) return;
   if (type == STUN_ATTR_XOR_MAPPED_ADDRESS || type == STUN_ATTR_XOR_MAPPED_ADDRESS_ALT) {
-    if (!decode_address(v, len, true, w->txid, &w->xor_ep)) w->malformed = true;
-    else w->has_xor = true;
+    if (!decode_address(v, len, true, w->txid, &w->xor_ep))
+      w->malformed = true;
+    else
+      w->has_xor = true;
   } else if (type == STUN_ATTR_MAPPED_ADDRESS) {
-    if (!decode_address(v, len, false, w->txid, &w->plain_ep)) w->malformed = true;
-    else w->has_plain = true;
+    if (!decode_address(v, len, false, w->txid, &w->plain_ep))
+      w->malformed = true;
+    else
+      w->has_plain = true;
   }
 }
 
@@ -148,9 +154,12 @@ static enum stun_status spec_parse_response(const uint8_t *p, size_t n, struct s
   w.txid = p + 8;
   if (!spec_walk_attrs(p + STUN_HEADER_LEN, attrs_len, visit_response_attr, &w) || w.malformed)
     return STUN_ERR_MALFORMED_ATTRS;
-  if (w.has_xor) *ep = w.xor_ep;
-  else if (w.has_plain) *ep = w.plain_ep;
-  else return STUN_ERR_MALFORMED_ATTRS;
+  if (w.has_xor)
+    *ep = w.xor_ep;
+  else if (w.has_plain)
+    *ep = w.plain_ep;
+  else
+    return STUN_ERR_MALFORMED_ATTRS;
   return STUN_OK;
 }
 
@@ -178,8 +187,9 @@ static void check_request(const uint8_t *p, size_t n) {
   ORACLE_ASSERT(stun_is_binding_request_tailscale(p, n, txid2) == (got == STUN_OK),
                 "yes/no variant disagrees with the status");
   if (got == STUN_OK)
-    ORACLE_ASSERT(memcmp(txid, p + 8, STUN_TXID_LEN) == 0 && memcmp(txid2, p + 8, STUN_TXID_LEN) == 0,
-                  "request txid is not bytes 8..20");
+    ORACLE_ASSERT(
+        memcmp(txid, p + 8, STUN_TXID_LEN) == 0 && memcmp(txid2, p + 8, STUN_TXID_LEN) == 0,
+        "request txid is not bytes 8..20");
 }
 
 static void check_response(const uint8_t *p, size_t n, bool other_txid) {
@@ -187,8 +197,10 @@ static void check_response(const uint8_t *p, size_t n, bool other_txid) {
   memset(&got, 0, sizeof got);
   memset(&want, 0, sizeof want);
   uint8_t ask[STUN_TXID_LEN];
-  if (n >= STUN_HEADER_LEN) memcpy(ask, p + 8, STUN_TXID_LEN);
-  else memset(ask, 0, sizeof ask);
+  if (n >= STUN_HEADER_LEN)
+    memcpy(ask, p + 8, STUN_TXID_LEN);
+  else
+    memset(ask, 0, sizeof ask);
   if (other_txid) ask[0] ^= 0x01;
   enum stun_status st = stun_parse_response(p, n, ask, &got);
   enum stun_status spec = spec_parse_response(p, n, &want);
@@ -215,7 +227,8 @@ static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
 
   uint8_t buf[64];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
-  ORACLE_ASSERT(stun_write_request(&w, txid) == STUN_OK && w.len == STUN_REQUEST_LEN, "stun_write_request");
+  ORACLE_ASSERT(stun_write_request(&w, txid) == STUN_OK && w.len == STUN_REQUEST_LEN,
+                "stun_write_request");
   uint8_t back[STUN_TXID_LEN];
   enum stun_status st = stun_parse_binding_request(buf, w.len, back);
   ORACLE_ASSERT(st == STUN_OK && memcmp(back, txid, STUN_TXID_LEN) == 0, "own request rejected: %s",
@@ -229,7 +242,8 @@ static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
   peer.port = be16(pad + 2);
   w = byte_writer_init(buf, sizeof buf);
   st = stun_write_response(&w, txid, &peer);
-  ORACLE_ASSERT(st == STUN_OK && w.len <= STUN_RESPONSE_MAX_LEN, "stun_write_response: %s", stun_status_str(st));
+  ORACLE_ASSERT(st == STUN_OK && w.len <= STUN_RESPONSE_MAX_LEN, "stun_write_response: %s",
+                stun_status_str(st));
 
   struct stun_endpoint want = peer;
   if (ipv6 && memcmp(peer.addr, v4_mapped_prefix, 12) == 0) {

@@ -110,8 +110,8 @@ static void put_u24(uint8_t *p, size_t v) {
 
 /* Re-encoding never grows the message (extensions become empty), so a
  * buffer the input's size suffices. */
-static size_t encode(const uint8_t *m, const struct tls_certmsg *cm, bool tls13, const struct spec_result *sr,
-                     uint8_t *out) {
+static size_t encode(const uint8_t *m, const struct tls_certmsg *cm, bool tls13,
+                     const struct spec_result *sr, uint8_t *out) {
   size_t pos = 4;
   if (tls13) {
     out[pos++] = (uint8_t)sr->context_len;
@@ -142,7 +142,8 @@ static void report(const uint8_t *m, const struct tls_certmsg *cm, enum tls_cert
   for (size_t i = 0; st == TLS_CERTMSG_OK && i < cm->n_certs && i < TLS_CERTMSG_MAX_CERTS; i++)
     oracle_view("  module cert %zu at %td len %zu", i, cm->certs[i].ptr - m, cm->certs[i].len);
   oracle_view("spec:   %s, %zu certs", tls_certmsg_status_str(sr->status), sr->n);
-  for (size_t i = 0; i < sr->n; i++) oracle_view("  spec cert %zu at %zu len %zu", i, sr->e[i].off, sr->e[i].len);
+  for (size_t i = 0; i < sr->n; i++)
+    oracle_view("  spec cert %zu at %zu len %zu", i, sr->e[i].off, sr->e[i].len);
 }
 
 static uint8_t reencoded[CERTMSG_FUZZ_MAX_INPUT];
@@ -158,8 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   enum tls_certmsg_status st = tls_certmsg_parse(m, n, tls13, &cm);
   struct spec_result sr;
   spec_walk(m, n, tls13, &sr);
-  ORACLE_ASSERT(strcmp(tls_certmsg_status_str(st), "unknown tls_certmsg status") != 0, "status %d has no text",
-                (int)st);
+  ORACLE_ASSERT(strcmp(tls_certmsg_status_str(st), "unknown tls_certmsg status") != 0,
+                "status %d has no text", (int)st);
 
   bool same = st == sr.status;
   if (same && st == TLS_CERTMSG_OK) {

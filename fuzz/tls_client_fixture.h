@@ -45,8 +45,8 @@ struct fixture_capture {
   bool truncated;
   size_t len;
   uint8_t msg[FIXTURE_CERTMSG_CAP];
-  bool verified;       /* the verify callback ran */
-  bool pin_ok;         /* and pin_verify accepted */
+  bool verified; /* the verify callback ran */
+  bool pin_ok;   /* and pin_verify accepted */
 };
 
 struct tls_client_fixture {
@@ -60,13 +60,14 @@ struct tls_client_fixture {
 
 static struct fixture_capture fixture_capture_slot;
 
-static void fixture_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
-                           void *arg) {
+static void fixture_msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                           SSL *ssl, void *arg) {
   (void)version;
   (void)ssl;
   (void)arg;
   const uint8_t *p = buf;
-  if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 1 || p[0] != TLS_HANDSHAKE_CERTIFICATE) return;
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 1 || p[0] != TLS_HANDSHAKE_CERTIFICATE)
+    return;
   struct fixture_capture *c = &fixture_capture_slot;
   c->seen = true;
   c->truncated = len > sizeof c->msg;
@@ -84,7 +85,8 @@ static bool fixture_same_cert(X509 *x, const struct der_slice *d) {
   unsigned char *ex = NULL, *ey = NULL;
   int nx = i2d_X509(x, &ex);
   int ny = y != NULL ? i2d_X509(y, &ey) : -1;
-  bool same = y != NULL && p == d->ptr + d->len && nx > 0 && nx == ny && memcmp(ex, ey, (size_t)nx) == 0;
+  bool same =
+      y != NULL && p == d->ptr + d->len && nx > 0 && nx == ny && memcmp(ex, ey, (size_t)nx) == 0;
   OPENSSL_free(ex);
   OPENSSL_free(ey);
   X509_free(y);
@@ -112,8 +114,9 @@ static int fixture_verify_cb(X509_STORE_CTX *store, void *arg) {
     agree = fixture_same_cert(sk_X509_value(chain, (int)i), &cm.certs[i]);
   if (!agree) {
     oracle_mismatch("tls_certmsg_parse disagrees with OpenSSL's parse of the Certificate message");
-    oracle_view("layout %s; module: %s, %zu certs; OpenSSL: %d certs", tls13 ? "TLS 1.3" : "TLS 1.2",
-                tls_certmsg_status_str(st), st == TLS_CERTMSG_OK ? cm.n_certs : 0, n);
+    oracle_view("layout %s; module: %s, %zu certs; OpenSSL: %d certs",
+                tls13 ? "TLS 1.3" : "TLS 1.2", tls_certmsg_status_str(st),
+                st == TLS_CERTMSG_OK ? cm.n_certs : 0, n);
     oracle_hex("message", c->msg, c->len);
     oracle_abort();
   }
@@ -129,9 +132,10 @@ static int fixture_verify_cb(X509_STORE_CTX *store, void *arg) {
   };
   static struct pin_verify_result res;
   c->pin_ok = pin_verify(&in, &res);
-  ORACLE_ASSERT(c->pin_ok == (res.status == PIN_VERIFY_OK), "pin_verify return and status disagree");
-  ORACLE_ASSERT(!c->pin_ok || res.cert_index < cm.n_certs, "accepted cert index %zu of %zu", res.cert_index,
-                cm.n_certs);
+  ORACLE_ASSERT(c->pin_ok == (res.status == PIN_VERIFY_OK),
+                "pin_verify return and status disagree");
+  ORACLE_ASSERT(!c->pin_ok || res.cert_index < cm.n_certs, "accepted cert index %zu of %zu",
+                res.cert_index, cm.n_certs);
   if (!c->pin_ok) X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
   return c->pin_ok ? 1 : 0;
 }
@@ -146,7 +150,8 @@ static bool fixture_init(struct tls_client_fixture *fx) {
   if (fx->leaf == NULL) return false;
   memcpy(fx->pin, fx->leaf->sha256_hex, sizeof fx->pin);
   fx->libctx = OSSL_LIB_CTX_new();
-  if (fx->libctx == NULL || !det_rand_install(fx->libctx, FIXTURE_RAND_SEED, &fx->providers)) return false;
+  if (fx->libctx == NULL || !det_rand_install(fx->libctx, FIXTURE_RAND_SEED, &fx->providers))
+    return false;
   fx->ctx = SSL_CTX_new_ex(fx->libctx, NULL, TLS_client_method());
   if (fx->ctx == NULL) return false;
   SSL_CTX_set_min_proto_version(fx->ctx, TLS1_2_VERSION);

@@ -60,8 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (getenv("DERP_FUZZ_VERBOSE") != NULL)
     fprintf(stderr, "tls_client_handshake: %s, certificate %s, verified %d, pin %s\n",
-            done == 1 ? "finished" : "not finished", fixture_capture_slot.seen ? "seen" : "not seen",
-            fixture_capture_slot.verified, fixture_capture_slot.pin_ok ? "ok" : "not ok");
+            done == 1 ? "finished" : "not finished",
+            fixture_capture_slot.seen ? "seen" : "not seen", fixture_capture_slot.verified,
+            fixture_capture_slot.pin_ok ? "ok" : "not ok");
   if (done == 1) {
     ORACLE_ASSERT(fixture_capture_slot.verified && fixture_capture_slot.pin_ok,
                   "handshake finished without an accepted pin");

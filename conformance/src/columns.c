@@ -3,8 +3,7 @@
 #include <string.h>
 
 const char *column_profile(const struct run_column *col, const char *mode) {
-  if (col->probe_profile != NULL && strcmp(mode, "probe") == 0)
-    return col->probe_profile;
+  if (col->probe_profile != NULL && strcmp(mode, "probe") == 0) return col->probe_profile;
   return col->profile;
 }
 
@@ -15,9 +14,8 @@ static bool listed(const char *name, const char *const *list, size_t n) {
 }
 
 size_t columns_select(const char *const *profiles, size_t n_profiles,
-                      const struct peer *const *clients, size_t n_clients,
-                      const char *client_cmd, struct run_column *out,
-                      size_t max) {
+                      const struct peer *const *clients, size_t n_clients, const char *client_cmd,
+                      struct run_column *out, size_t max) {
   size_t n = 0;
   /* --client alone means "these clients": the reference profiles only run
      when --profile names them */
@@ -72,8 +70,7 @@ static bool has_relay_steps(const struct scenario *s) {
   return false;
 }
 
-size_t columns_of_scenario(const struct scenario *s,
-                           const struct run_column *cols, size_t n,
+size_t columns_of_scenario(const struct scenario *s, const struct run_column *cols, size_t n,
                            const struct run_column **out, size_t max) {
   size_t k = 0;
   for (size_t i = 0; i < n && k < max; i++) {
@@ -81,15 +78,13 @@ size_t columns_of_scenario(const struct scenario *s,
        that scenario, as one judged by a profile it expects nothing of */
     bool used = cols[i].profile == NULL
                     ? has_relay_steps(s)
-                    : judges(s, &cols[i]) &&
-                          column_gap(&cols[i], s, NULL) == NULL;
+                    : judges(s, &cols[i]) && column_gap(&cols[i], s, NULL) == NULL;
     if (used) out[k++] = &cols[i];
   }
   return k;
 }
 
-const char *column_gap(const struct run_column *col, const struct scenario *s,
-                       const char **why) {
+const char *column_gap(const struct run_column *col, const struct scenario *s, const char **why) {
   if (col->profile == NULL || col->unsupported == NULL) return NULL;
   size_t i;
   json_t *st;

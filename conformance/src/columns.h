@@ -40,21 +40,18 @@ const char *column_profile(const struct run_column *col, const char *mode);
    real clients and relay. Real columns run `client_cmd` with their binary.
    Returns the count, 0 when more than `max`. */
 size_t columns_select(const char *const *profiles, size_t n_profiles,
-                      const struct peer *const *clients, size_t n_clients,
-                      const char *client_cmd, struct run_column *out,
-                      size_t max);
+                      const struct peer *const *clients, size_t n_clients, const char *client_cmd,
+                      struct run_column *out, size_t max);
 
 /* The columns (of cols[n]) that have a cell for scenario s, in order: the
    relay column when s has relay-level steps, a client column when some
    step expects something of its profile and its client has every mode
    those steps use. */
-size_t columns_of_scenario(const struct scenario *s,
-                           const struct run_column *cols, size_t n,
+size_t columns_of_scenario(const struct scenario *s, const struct run_column *cols, size_t n,
                            const struct run_column **out, size_t max);
 
 /* The first mode a client column would run in s that its implementation
    cannot (*why: the registry's reason), or NULL. */
-const char *column_gap(const struct run_column *col, const struct scenario *s,
-                       const char **why);
+const char *column_gap(const struct run_column *col, const struct scenario *s, const char **why);
 
 #endif

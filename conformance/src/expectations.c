@@ -11,8 +11,7 @@
 #include "scenario_validate.h"
 
 static bool check_entry(struct schema *v, const json_t *e, const char *path) {
-  static const char *const keys[] = {"scenario", "column", "relay",
-                                     "upstream", "why",    NULL};
+  static const char *const keys[] = {"scenario", "column", "relay", "upstream", "why", NULL};
   if (!json_is_object(e)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, e, path, keys) ||
       !schema_field(v, e, path, "scenario", JSON_STRING, true) ||
@@ -37,13 +36,12 @@ static bool check_entry(struct schema *v, const json_t *e, const char *path) {
   return true;
 }
 
-static bool load_file(struct expectations *x, const char *path,
-                      const char *base, char *err, size_t errlen) {
+static bool load_file(struct expectations *x, const char *path, const char *base, char *err,
+                      size_t errlen) {
   json_error_t je;
   json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
   if (doc == NULL) {
-    fmt_bounded(err, errlen, "%s:%d:%d: %s", path, je.line, je.column,
-                je.text);
+    fmt_bounded(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     return false;
   }
   json_t **docs = realloc(x->docs, (x->n_docs + 1) * sizeof *docs);
@@ -55,8 +53,7 @@ static bool load_file(struct expectations *x, const char *path,
   x->docs = docs;
   x->docs[x->n_docs++] = doc; /* owned from here, even if invalid */
   struct schema v = {path, err, errlen};
-  if (!json_is_array(doc))
-    return schema_fail(&v, "(top)", "expected an array of declarations");
+  if (!json_is_array(doc)) return schema_fail(&v, "(top)", "expected an array of declarations");
   size_t i;
   json_t *e;
   json_array_foreach(doc, i, e) {
@@ -65,8 +62,7 @@ static bool load_file(struct expectations *x, const char *path,
     if (!check_entry(&v, e, p)) return false;
   }
   if (json_array_size(doc) == 0) return true;
-  struct deviation *d =
-      realloc(x->d, (x->n + json_array_size(doc)) * sizeof *d);
+  struct deviation *d = realloc(x->d, (x->n + json_array_size(doc)) * sizeof *d);
   if (d == NULL) {
     fmt_bounded(err, errlen, "out of memory");
     return false;
@@ -95,8 +91,8 @@ static int by_name(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-bool expectations_load(const char *dir, const char *const *impls,
-                       struct expectations *x, char *err, size_t errlen) {
+bool expectations_load(const char *dir, const char *const *impls, struct expectations *x, char *err,
+                       size_t errlen) {
   memset(x, 0, sizeof *x);
   size_t n = 0;
   while (impls[n] != NULL) n++;
@@ -130,13 +126,11 @@ void expectations_free(struct expectations *x) {
   memset(x, 0, sizeof *x);
 }
 
-bool expectations_check_scenarios(const struct expectations *x,
-                                  const struct scenario *all, size_t n,
-                                  char *err, size_t errlen) {
+bool expectations_check_scenarios(const struct expectations *x, const struct scenario *all,
+                                  size_t n, char *err, size_t errlen) {
   for (size_t i = 0; i < x->n; i++) {
     bool found = false;
-    for (size_t k = 0; k < n && !found; k++)
-      found = strcmp(all[k].id, x->d[i].scenario) == 0;
+    for (size_t k = 0; k < n && !found; k++) found = strcmp(all[k].id, x->d[i].scenario) == 0;
     if (!found) {
       fmt_bounded(err, errlen,
                   "%s: scenario \"%s\" does not exist (declarations name "
@@ -148,22 +142,18 @@ bool expectations_check_scenarios(const struct expectations *x,
   return true;
 }
 
-const struct deviation *expectations_find(const struct expectations *x,
-                                          const char *scenario,
-                                          const char *column,
-                                          const char *relay) {
+const struct deviation *expectations_find(const struct expectations *x, const char *scenario,
+                                          const char *column, const char *relay) {
   for (size_t i = 0; x != NULL && i < x->n; i++) {
     const struct deviation *d = &x->d[i];
-    if (strcmp(d->scenario, scenario) == 0 &&
-        fnmatch(d->column, column, 0) == 0 &&
+    if (strcmp(d->scenario, scenario) == 0 && fnmatch(d->column, column, 0) == 0 &&
         fnmatch(d->relay, relay, 0) == 0)
       return d;
   }
   return NULL;
 }
 
-enum report_verdict expectations_resolve(enum report_verdict v,
-                                         bool upstream_holds,
+enum report_verdict expectations_resolve(enum report_verdict v, bool upstream_holds,
                                          const char **stale) {
   *stale = NULL;
   if (v == REPORT_MATCH) {
@@ -172,7 +162,8 @@ enum report_verdict expectations_resolve(enum report_verdict v,
   }
   if (v != REPORT_MISMATCH) return v;
   if (upstream_holds) return REPORT_KNOWN;
-  *stale = "the cell matches neither the scenario's expectation nor the "
-           "declared upstream behaviour";
+  *stale =
+      "the cell matches neither the scenario's expectation nor the "
+      "declared upstream behaviour";
   return v;
 }

@@ -27,7 +27,7 @@
 #include "scenario.h"
 
 struct deviation {
-  char *where; /* "tailscale.json[2]" */
+  char *where;                           /* "tailscale.json[2]" */
   const char *scenario, *column, *relay; /* borrowed from the document */
   const json_t *upstream;
   const char *why;
@@ -42,28 +42,24 @@ struct expectations {
 
 /* Load <dir>/<name>.json for each name in impls (NULL-terminated) that
    exists. A missing dir holds no declarations. */
-bool expectations_load(const char *dir, const char *const *impls,
-                       struct expectations *x, char *err, size_t errlen);
+bool expectations_load(const char *dir, const char *const *impls, struct expectations *x, char *err,
+                       size_t errlen);
 void expectations_free(struct expectations *x);
 
 /* Every declaration names a loaded scenario. */
-bool expectations_check_scenarios(const struct expectations *x,
-                                  const struct scenario *all, size_t n,
-                                  char *err, size_t errlen);
+bool expectations_check_scenarios(const struct expectations *x, const struct scenario *all,
+                                  size_t n, char *err, size_t errlen);
 
 /* The declaration governing a cell, or NULL. */
-const struct deviation *expectations_find(const struct expectations *x,
-                                          const char *scenario,
-                                          const char *column,
-                                          const char *relay);
+const struct deviation *expectations_find(const struct expectations *x, const char *scenario,
+                                          const char *column, const char *relay);
 
 /* A declared cell's outcome. v: its verdict against the scenario;
    upstream_holds: every step that missed the scenario's expectation met
    the declared upstream one. Returns the cell's verdict (REPORT_KNOWN when
    the declaration explains it) and sets *stale to why the declaration no
    longer holds (NULL when it does). Errors and skips prove nothing. */
-enum report_verdict expectations_resolve(enum report_verdict v,
-                                         bool upstream_holds,
+enum report_verdict expectations_resolve(enum report_verdict v, bool upstream_holds,
                                          const char **stale);
 
 #endif

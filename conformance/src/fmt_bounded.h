@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-__attribute__((format(printf, 3, 4))) static inline void
-fmt_bounded(char *out, size_t outlen, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static inline void fmt_bounded(char *out, size_t outlen,
+                                                                     const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(out, outlen, fmt, ap);

@@ -19,17 +19,14 @@ static bool write_partial(const struct report *r, const char *path) {
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
     json_array_append_new(
-        cells,
-        json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:f}",
-                  "column", c->column, "profile", c->profile, "verdict",
-                  (int)c->verdict, "expected", c->expected, "actual",
-                  c->actual, "detail", c->detail, "deviation", c->deviation,
-                  "stale", c->stale, "ms", c->ms));
+        cells, json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:f}", "column", c->column,
+                         "profile", c->profile, "verdict", (int)c->verdict, "expected", c->expected,
+                         "actual", c->actual, "detail", c->detail, "deviation", c->deviation,
+                         "stale", c->stale, "ms", c->ms));
   }
   const struct report_row *row = r->n_rows > 0 ? &r->rows[0] : NULL;
-  json_t *doc = json_pack("{s:f, s:f, s:o}", "ms", row ? row->ms : 0.0,
-                          "floor_ms", row ? row->floor_ms : 0.0, "cells",
-                          cells);
+  json_t *doc = json_pack("{s:f, s:f, s:o}", "ms", row ? row->ms : 0.0, "floor_ms",
+                          row ? row->floor_ms : 0.0, "cells", cells);
   bool ok = doc != NULL && json_dump_file(doc, path, 0) == 0;
   json_decref(doc);
   return ok;
@@ -37,12 +34,10 @@ static bool write_partial(const struct report *r, const char *path) {
 
 /* Merge a worker's row; when there is none (the worker died), every column
    of the scenario becomes an error cell. */
-static void merge_partial(const struct job *job, const char *path,
-                          const struct run_config *cfg, const char *death,
-                          struct report *out) {
+static void merge_partial(const struct job *job, const char *path, const struct run_config *cfg,
+                          const char *death, struct report *out) {
   const struct scenario *s = job->s;
-  struct report_row row = {(char *)s->id, (char *)job->relay->name,
-                           (char *)s->description, 0, 0};
+  struct report_row row = {(char *)s->id, (char *)job->relay->name, (char *)s->description, 0, 0};
   json_t *doc = json_load_file(path, 0, NULL);
   const json_t *cells = json_object_get(doc, "cells");
   if (doc == NULL || !json_is_array(cells)) {
@@ -69,27 +64,25 @@ static void merge_partial(const struct job *job, const char *path,
   json_array_foreach(cells, i, c) {
     long long v = js_int(c, "verdict", REPORT_ERROR);
     if (v < REPORT_MATCH || v > REPORT_KNOWN) v = REPORT_ERROR;
-    struct report_cell cell = {
-        .scenario = row.id,
-        .relay = row.relay,
-        .column = (char *)js_str(c, "column", "?"),
-        .profile = (char *)js_str(c, "profile", NULL),
-        .verdict = (enum report_verdict)v,
-        .expected = (char *)js_str(c, "expected", NULL),
-        .actual = (char *)js_str(c, "actual", NULL),
-        .detail = (char *)js_str(c, "detail", NULL),
-        .deviation = (char *)js_str(c, "deviation", NULL),
-        .stale = (char *)js_str(c, "stale", NULL),
-        .ms = json_real_value(json_object_get(c, "ms"))};
+    struct report_cell cell = {.scenario = row.id,
+                               .relay = row.relay,
+                               .column = (char *)js_str(c, "column", "?"),
+                               .profile = (char *)js_str(c, "profile", NULL),
+                               .verdict = (enum report_verdict)v,
+                               .expected = (char *)js_str(c, "expected", NULL),
+                               .actual = (char *)js_str(c, "actual", NULL),
+                               .detail = (char *)js_str(c, "detail", NULL),
+                               .deviation = (char *)js_str(c, "deviation", NULL),
+                               .stale = (char *)js_str(c, "stale", NULL),
+                               .ms = json_real_value(json_object_get(c, "ms"))};
     report_add_cell(out, &cell);
   }
   json_decref(doc);
 }
 
 /* r holds the one job's row. */
-static void print_progress(FILE *f, size_t done, size_t total,
-                           const struct report *r, const struct job *job,
-                           bool by_relay) {
+static void print_progress(FILE *f, size_t done, size_t total, const struct report *r,
+                           const struct job *job, bool by_relay) {
   if (f == NULL) return;
   char label[256];
   snprintf(label, sizeof label, "%s%s%s", job->s->id, by_relay ? " on " : "",
@@ -107,8 +100,8 @@ struct slot {
   size_t index;
 };
 
-static void worker(const struct job *job, const struct run_config *cfg,
-                   const char *result, pid_t parent) {
+static void worker(const struct job *job, const struct run_config *cfg, const char *result,
+                   pid_t parent) {
   /* Die with the parent, so an interrupted run leaves nothing behind (each
      relay in turn dies with its worker). */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -121,9 +114,8 @@ static void worker(const struct job *job, const struct run_config *cfg,
   exit(ok ? 0 : 4);
 }
 
-bool jobs_run(const struct job *list, size_t n,
-              const struct run_config *run_cfg, int jobs, struct report *out,
-              FILE *progress) {
+bool jobs_run(const struct job *list, size_t n, const struct run_config *run_cfg, int jobs,
+              struct report *out, FILE *progress) {
   /* One dir for the whole run: workers' results and their scenarios' temp
      dirs, so even a worker that crashed leaves nothing behind. */
   char dir[PATH_MAX];
@@ -159,10 +151,8 @@ bool jobs_run(const struct job *list, size_t n,
       while (slots[k].pid != 0) k++;
       if (pid < 0) { /* cannot fork: record as an error row */
         report_init(&rows[next]);
-        merge_partial(&list[next], "/nonexistent", cfg, "fork failed",
-                      &rows[next]);
-        print_progress(progress, ++done, n, &rows[next], &list[next],
-                       out->by_relay);
+        merge_partial(&list[next], "/nonexistent", cfg, "fork failed", &rows[next]);
+        print_progress(progress, ++done, n, &rows[next], &list[next], out->by_relay);
         next++;
         continue;
       }
@@ -184,16 +174,13 @@ bool jobs_run(const struct job *list, size_t n,
     char result[PATH_MAX + 32], death[128];
     snprintf(result, sizeof result, "%s/%zu.json", dir, idx);
     if (WIFSIGNALED(status))
-      snprintf(death, sizeof death, "runner worker killed by signal %d",
-               WTERMSIG(status));
+      snprintf(death, sizeof death, "runner worker killed by signal %d", WTERMSIG(status));
     else
-      snprintf(death, sizeof death, "runner worker exited with status %d",
-               WEXITSTATUS(status));
+      snprintf(death, sizeof death, "runner worker exited with status %d", WEXITSTATUS(status));
     report_init(&rows[idx]);
     merge_partial(&list[idx], result, cfg, death, &rows[idx]);
     unlink(result);
-    print_progress(progress, ++done, n, &rows[idx], &list[idx],
-                   out->by_relay);
+    print_progress(progress, ++done, n, &rows[idx], &list[idx], out->by_relay);
   }
   for (size_t i = 0; i < n; i++) {
     struct report *r = &rows[i];

@@ -24,7 +24,7 @@ struct job {
 
 /* Rows land in list order. False only when the runner itself could not
    work (no temp dir...). */
-bool jobs_run(const struct job *list, size_t n, const struct run_config *cfg,
-              int jobs, struct report *out, FILE *progress);
+bool jobs_run(const struct job *list, size_t n, const struct run_config *cfg, int jobs,
+              struct report *out, FILE *progress);
 
 #endif

@@ -49,28 +49,28 @@
 #define DERPCHECK_EXPECTATIONS_DIR "conformance/expectations"
 #endif
 
-#define DEFAULT_RELAY_CMD                                                      \
-  "{relay_bin} -a {listen} --hostname {hostname} --certmode manual "           \
-  "--certdir {certdir} -c {keyfile} --metacert={metacert} "                    \
-  "--tls-min {tls_min} --tls-max {tls_max} --stun-port {stun_port} "           \
+#define DEFAULT_RELAY_CMD                                            \
+  "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
+  "--certdir {certdir} -c {keyfile} --metacert={metacert} "          \
+  "--tls-min {tls_min} --tls-max {tls_max} --stun-port {stun_port} " \
   "--ready-file {ready_file}"
 /* Registry relays (peers.json) take the reference relay's flags without the
    harness knobs; what they cannot serve is declared "unsupported". */
-#define REGISTRY_RELAY_CMD                                                     \
-  "{relay_bin} -a {listen} --hostname {hostname} --certmode manual "           \
-  "--certdir {certdir} -c {keyfile} --stun-port {stun_port} "                  \
+#define REGISTRY_RELAY_CMD                                           \
+  "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
+  "--certdir {certdir} -c {keyfile} --stun-port {stun_port} "        \
   "--ready-file {ready_file}"
-#define DEFAULT_CLIENT_CMD                                                     \
-  "{client_bin} {mode} --derpmap {derpmap} --region {region} "                 \
+#define DEFAULT_CLIENT_CMD                                     \
+  "{client_bin} {mode} --derpmap {derpmap} --region {region} " \
   "--profile {profile} --json {mode_args}"
-#define OPENSSL_RELAY_CMD                                                      \
-  "{adapters}/openssl-relay.sh --listen {listen} --cert {certfile} "           \
-  "--key {certkey} --metacert {metacert} --metacert-file {metacert_file} "     \
-  "--tls-min {tls_min} --tls-max {tls_max} --ready-file {ready_file} "         \
+#define OPENSSL_RELAY_CMD                                                  \
+  "{adapters}/openssl-relay.sh --listen {listen} --cert {certfile} "       \
+  "--key {certkey} --metacert {metacert} --metacert-file {metacert_file} " \
+  "--tls-min {tls_min} --tls-max {tls_max} --ready-file {ready_file} "     \
   "--tmpdir {tmpdir}"
-#define OPENSSL_CLIENT_CMD                                                     \
-  "{adapters}/openssl-client.sh --mode {mode} --profile {profile} "            \
-  "--dial {dial} --hostname {node_host} --certname {certname} "                \
+#define OPENSSL_CLIENT_CMD                                          \
+  "{adapters}/openssl-client.sh --mode {mode} --profile {profile} " \
+  "--dial {dial} --hostname {node_host} --certname {certname} "     \
   "--ca-file {ca_file}"
 
 static const char usage_text[] =
@@ -147,10 +147,9 @@ static const char usage_text[] =
 static void usage(FILE *f) {
   char profiles[256];
   scenario_profile_list(profiles, sizeof profiles);
-  fprintf(f, usage_text, profiles, DERPCHECK_SCENARIO_DIR, DEFAULT_RELAY_CMD,
-          DEFAULT_CLIENT_CMD, DERPCHECK_RELAY_BIN, DERPCHECK_CLIENT_BIN,
-          DERPCHECK_ADAPTERS_DIR, DERPCHECK_PROXY_BIN, DERPCHECK_PEERS_FILE,
-          DERPCHECK_PEERS_DIR, DERPCHECK_EXPECTATIONS_DIR);
+  fprintf(f, usage_text, profiles, DERPCHECK_SCENARIO_DIR, DEFAULT_RELAY_CMD, DEFAULT_CLIENT_CMD,
+          DERPCHECK_RELAY_BIN, DERPCHECK_CLIENT_BIN, DERPCHECK_ADAPTERS_DIR, DERPCHECK_PROXY_BIN,
+          DERPCHECK_PEERS_FILE, DERPCHECK_PEERS_DIR, DERPCHECK_EXPECTATIONS_DIR);
 }
 
 struct options {
@@ -201,12 +200,13 @@ static bool add_profiles(struct options *o, const char *list) {
     if (!known_column(tok)) {
       char known[256];
       scenario_profile_list(known, sizeof known);
-      fprintf(stderr, "derpcheck: unknown profile '%s' (known: %s, relay; "
-                      "real clients: --client)\n", tok, known);
+      fprintf(stderr,
+              "derpcheck: unknown profile '%s' (known: %s, relay; "
+              "real clients: --client)\n",
+              tok, known);
       return false;
     }
-    if (o->n_profiles + 1 >= sizeof o->profiles / sizeof o->profiles[0])
-      return false;
+    if (o->n_profiles + 1 >= sizeof o->profiles / sizeof o->profiles[0]) return false;
     o->profiles[o->n_profiles++] = tok;
   }
   return true;
@@ -214,106 +214,127 @@ static bool add_profiles(struct options *o, const char *list) {
 
 static int parse_args(int argc, char **argv, struct options *o) {
   enum {
-    O_FILTER = 256, O_PROFILE, O_LAYER, O_SCEN, O_RELAY_CMD, O_CLIENT_CMD,
-    O_RELAY_BIN, O_CLIENT_BIN, O_OPENSSL, O_ADAPTERS, O_PROXY, O_JOBS,
-    O_SEED, O_KEEP, O_TLS_ONLY, O_TMPDIR, O_READY, O_CLIENT_T, O_JSON, O_JUNIT,
-    O_CLIENT, O_RELAY, O_PEERS, O_PEERS_DIR, O_EXPECT,
+    O_FILTER = 256,
+    O_PROFILE,
+    O_LAYER,
+    O_SCEN,
+    O_RELAY_CMD,
+    O_CLIENT_CMD,
+    O_RELAY_BIN,
+    O_CLIENT_BIN,
+    O_OPENSSL,
+    O_ADAPTERS,
+    O_PROXY,
+    O_JOBS,
+    O_SEED,
+    O_KEEP,
+    O_TLS_ONLY,
+    O_TMPDIR,
+    O_READY,
+    O_CLIENT_T,
+    O_JSON,
+    O_JUNIT,
+    O_CLIENT,
+    O_RELAY,
+    O_PEERS,
+    O_PEERS_DIR,
+    O_EXPECT,
   };
-  static const struct option longopts[] = {
-      {"filter", required_argument, NULL, O_FILTER},
-      {"profile", required_argument, NULL, O_PROFILE},
-      {"client", required_argument, NULL, O_CLIENT},
-      {"relay", required_argument, NULL, O_RELAY},
-      {"peers", required_argument, NULL, O_PEERS},
-      {"peers-dir", required_argument, NULL, O_PEERS_DIR},
-      {"expectations", required_argument, NULL, O_EXPECT},
-      {"layer", required_argument, NULL, O_LAYER},
-      {"scenarios", required_argument, NULL, O_SCEN},
-      {"relay-cmd", required_argument, NULL, O_RELAY_CMD},
-      {"client-cmd", required_argument, NULL, O_CLIENT_CMD},
-      {"relay-bin", required_argument, NULL, O_RELAY_BIN},
-      {"client-bin", required_argument, NULL, O_CLIENT_BIN},
-      {"openssl", no_argument, NULL, O_OPENSSL},
-      {"adapters", required_argument, NULL, O_ADAPTERS},
-      {"proxy-bin", required_argument, NULL, O_PROXY},
-      {"jobs", required_argument, NULL, O_JOBS},
-      {"seed", required_argument, NULL, O_SEED},
-      {"keep", no_argument, NULL, O_KEEP},
-      {"tls-only", no_argument, NULL, O_TLS_ONLY},
-      {"tmpdir", required_argument, NULL, O_TMPDIR},
-      {"ready-timeout", required_argument, NULL, O_READY},
-      {"client-timeout", required_argument, NULL, O_CLIENT_T},
-      {"json", required_argument, NULL, O_JSON},
-      {"junit", required_argument, NULL, O_JUNIT},
-      {"verbose", no_argument, NULL, 'v'},
-      {"quiet", no_argument, NULL, 'q'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  static const struct option longopts[] = {{"filter", required_argument, NULL, O_FILTER},
+                                           {"profile", required_argument, NULL, O_PROFILE},
+                                           {"client", required_argument, NULL, O_CLIENT},
+                                           {"relay", required_argument, NULL, O_RELAY},
+                                           {"peers", required_argument, NULL, O_PEERS},
+                                           {"peers-dir", required_argument, NULL, O_PEERS_DIR},
+                                           {"expectations", required_argument, NULL, O_EXPECT},
+                                           {"layer", required_argument, NULL, O_LAYER},
+                                           {"scenarios", required_argument, NULL, O_SCEN},
+                                           {"relay-cmd", required_argument, NULL, O_RELAY_CMD},
+                                           {"client-cmd", required_argument, NULL, O_CLIENT_CMD},
+                                           {"relay-bin", required_argument, NULL, O_RELAY_BIN},
+                                           {"client-bin", required_argument, NULL, O_CLIENT_BIN},
+                                           {"openssl", no_argument, NULL, O_OPENSSL},
+                                           {"adapters", required_argument, NULL, O_ADAPTERS},
+                                           {"proxy-bin", required_argument, NULL, O_PROXY},
+                                           {"jobs", required_argument, NULL, O_JOBS},
+                                           {"seed", required_argument, NULL, O_SEED},
+                                           {"keep", no_argument, NULL, O_KEEP},
+                                           {"tls-only", no_argument, NULL, O_TLS_ONLY},
+                                           {"tmpdir", required_argument, NULL, O_TMPDIR},
+                                           {"ready-timeout", required_argument, NULL, O_READY},
+                                           {"client-timeout", required_argument, NULL, O_CLIENT_T},
+                                           {"json", required_argument, NULL, O_JSON},
+                                           {"junit", required_argument, NULL, O_JUNIT},
+                                           {"verbose", no_argument, NULL, 'v'},
+                                           {"quiet", no_argument, NULL, 'q'},
+                                           {"help", no_argument, NULL, 'h'},
+                                           {NULL, 0, NULL, 0}};
   int c;
   long v;
   while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
     switch (c) {
-    case O_FILTER:
-      if (!append_list(o->filter, sizeof o->filter, optarg)) return 2;
-      break;
-    case O_CLIENT:
-      if (!append_list(o->clients, sizeof o->clients, optarg)) return 2;
-      break;
-    case O_RELAY:
-      if (!append_list(o->relays, sizeof o->relays, optarg)) return 2;
-      break;
-    case O_PEERS: o->peers_file = optarg; break;
-    case O_PEERS_DIR: o->peers_dir = optarg; break;
-    case O_EXPECT: o->expectations = optarg; break;
-    case O_PROFILE:
-      if (!add_profiles(o, optarg)) return 2;
-      break;
-    case O_LAYER:
-      if (strcmp(optarg, "tls") && strcmp(optarg, "derp") &&
-          strcmp(optarg, "all")) {
-        fprintf(stderr, "derpcheck: --layer takes tls, derp or all\n");
-        return 2;
+      case O_FILTER:
+        if (!append_list(o->filter, sizeof o->filter, optarg)) return 2;
+        break;
+      case O_CLIENT:
+        if (!append_list(o->clients, sizeof o->clients, optarg)) return 2;
+        break;
+      case O_RELAY:
+        if (!append_list(o->relays, sizeof o->relays, optarg)) return 2;
+        break;
+      case O_PEERS: o->peers_file = optarg; break;
+      case O_PEERS_DIR: o->peers_dir = optarg; break;
+      case O_EXPECT: o->expectations = optarg; break;
+      case O_PROFILE:
+        if (!add_profiles(o, optarg)) return 2;
+        break;
+      case O_LAYER:
+        if (strcmp(optarg, "tls") && strcmp(optarg, "derp") && strcmp(optarg, "all")) {
+          fprintf(stderr, "derpcheck: --layer takes tls, derp or all\n");
+          return 2;
+        }
+        o->layer = optarg;
+        break;
+      case O_SCEN: o->scenarios = optarg; break;
+      case O_RELAY_CMD: o->relay_cmd = optarg; break;
+      case O_CLIENT_CMD: o->client_cmd = optarg; break;
+      case O_RELAY_BIN: o->relay_bin = optarg; break;
+      case O_CLIENT_BIN: o->client_bin = optarg; break;
+      case O_OPENSSL: o->openssl = true; break;
+      case O_ADAPTERS: o->adapters = optarg; break;
+      case O_PROXY: o->proxy_bin = optarg; break;
+      case O_KEEP: o->keep = true; break;
+      case O_TLS_ONLY: o->tls_only = true; break;
+      case O_TMPDIR: o->tmpdir = optarg; break;
+      case O_JSON: o->json = optarg; break;
+      case O_JUNIT: o->junit = optarg; break;
+      case 'v': o->verbose = true; break;
+      case 'q': o->quiet = true; break;
+      case 'h': usage(stdout); exit(0);
+      case O_JOBS:
+      case O_READY:
+      case O_CLIENT_T:
+        if (!parse_int(optarg, c == O_JOBS ? 1 : 100, c == O_JOBS ? 64 : 600000, &v)) {
+          fprintf(stderr, "derpcheck: bad number '%s'\n", optarg);
+          return 2;
+        }
+        if (c == O_JOBS)
+          o->jobs = (int)v;
+        else if (c == O_READY)
+          o->ready_timeout = (int)v;
+        else
+          o->client_timeout = (int)v;
+        break;
+      case O_SEED: {
+        char *end;
+        o->seed = strtoull(optarg, &end, 0);
+        if (*optarg == '\0' || *end != '\0') {
+          fprintf(stderr, "derpcheck: bad seed '%s'\n", optarg);
+          return 2;
+        }
+        break;
       }
-      o->layer = optarg;
-      break;
-    case O_SCEN: o->scenarios = optarg; break;
-    case O_RELAY_CMD: o->relay_cmd = optarg; break;
-    case O_CLIENT_CMD: o->client_cmd = optarg; break;
-    case O_RELAY_BIN: o->relay_bin = optarg; break;
-    case O_CLIENT_BIN: o->client_bin = optarg; break;
-    case O_OPENSSL: o->openssl = true; break;
-    case O_ADAPTERS: o->adapters = optarg; break;
-    case O_PROXY: o->proxy_bin = optarg; break;
-    case O_KEEP: o->keep = true; break;
-    case O_TLS_ONLY: o->tls_only = true; break;
-    case O_TMPDIR: o->tmpdir = optarg; break;
-    case O_JSON: o->json = optarg; break;
-    case O_JUNIT: o->junit = optarg; break;
-    case 'v': o->verbose = true; break;
-    case 'q': o->quiet = true; break;
-    case 'h': usage(stdout); exit(0);
-    case O_JOBS:
-    case O_READY:
-    case O_CLIENT_T:
-      if (!parse_int(optarg, c == O_JOBS ? 1 : 100, c == O_JOBS ? 64 : 600000,
-                     &v)) {
-        fprintf(stderr, "derpcheck: bad number '%s'\n", optarg);
-        return 2;
-      }
-      if (c == O_JOBS) o->jobs = (int)v;
-      else if (c == O_READY) o->ready_timeout = (int)v;
-      else o->client_timeout = (int)v;
-      break;
-    case O_SEED: {
-      char *end;
-      o->seed = strtoull(optarg, &end, 0);
-      if (*optarg == '\0' || *end != '\0') {
-        fprintf(stderr, "derpcheck: bad seed '%s'\n", optarg);
-        return 2;
-      }
-      break;
-    }
-    default: usage(stderr); return 2;
+      default: usage(stderr); return 2;
     }
   }
   if (optind >= argc) {
@@ -326,8 +347,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
     return 2;
   }
   if (strcmp(o->command, "list") && strcmp(o->command, "run")) {
-    fprintf(stderr, "derpcheck: unknown command '%s' (list, run)\n",
-            o->command);
+    fprintf(stderr, "derpcheck: unknown command '%s' (list, run)\n", o->command);
     return 2;
   }
   if (o->openssl) {
@@ -340,15 +360,13 @@ static int parse_args(int argc, char **argv, struct options *o) {
 }
 
 static bool selected(const struct scenario *s, const struct options *o) {
-  if (o->layer != NULL && strcmp(o->layer, "all") != 0 &&
-      strcmp(o->layer, s->layer) != 0)
+  if (o->layer != NULL && strcmp(o->layer, "all") != 0 && strcmp(o->layer, s->layer) != 0)
     return false;
   if (o->filter[0] == '\0') return true;
   char buf[sizeof o->filter];
   strcpy(buf, o->filter);
   char *save;
-  for (char *g = strtok_r(buf, ",", &save); g != NULL;
-       g = strtok_r(NULL, ",", &save))
+  for (char *g = strtok_r(buf, ",", &save); g != NULL; g = strtok_r(NULL, ",", &save))
     if (fnmatch(g, s->id, 0) == 0) return true;
   return false;
 }
@@ -368,24 +386,22 @@ static bool write_report(const char *path, const struct report *r,
 
 /* Expand a template with every placeholder the runner provides, so a typo
    is a usage error before anything runs. */
-static bool template_check(const char *tmpl, bool client, char *err,
-                           size_t errlen) {
-  static const char *const common[] = {
-      "relay_bin", "client_bin", "addr", "port", "hostname", "adapters",
-      "tmpdir", "server_key", "relay_port", NULL};
+static bool template_check(const char *tmpl, bool client, char *err, size_t errlen) {
+  static const char *const common[] = {"relay_bin",  "client_bin", "addr",   "port",
+                                       "hostname",   "adapters",   "tmpdir", "server_key",
+                                       "relay_port", NULL};
   static const char *const relay[] = {
-      "listen", "certdir", "certfile", "certkey", "metacert_file", "keyfile",
-      "ready_file", "metacert", "tls_min", "tls_max", "stun_port",
-      "verify_clients_file", NULL};
-  static const char *const clientv[] = {
-      "derpmap", "region", "profile", "mode", "peer_key", "ca_file",
-      "packet_hex", "client_keyfile", "ready_file", "timeout_ms", "node_host",
-      "dial_addr", "dial_port", "dial", "certname", NULL};
+      "listen",     "certdir",  "certfile", "certkey", "metacert_file", "keyfile",
+      "ready_file", "metacert", "tls_min",  "tls_max", "stun_port",     "verify_clients_file",
+      NULL};
+  static const char *const clientv[] = {"derpmap",    "region",     "profile",    "mode",
+                                        "peer_key",   "ca_file",    "packet_hex", "client_keyfile",
+                                        "ready_file", "timeout_ms", "node_host",  "dial_addr",
+                                        "dial_port",  "dial",       "certname",   NULL};
   struct tvars t;
   tvars_init(&t);
   for (const char *const *k = common; *k != NULL; k++) tvars_set(&t, *k, "x");
-  for (const char *const *k = client ? clientv : relay; *k != NULL; k++)
-    tvars_set(&t, *k, "x");
+  for (const char *const *k = client ? clientv : relay; *k != NULL; k++) tvars_set(&t, *k, "x");
   if (client) tvars_set_list(&t, "mode_args", NULL, 0);
   char **argv;
   bool ok = template_expand(tmpl, &t, &argv, err, errlen);
@@ -398,8 +414,7 @@ static int cmd_list(struct scenario *const *sel, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const struct scenario *s = sel[i];
     printf("%-44s %-4s ", s->id, s->layer);
-    for (size_t k = 0; k < s->n_columns; k++)
-      printf("%s%s", k ? "," : "", s->columns[k]);
+    for (size_t k = 0; k < s->n_columns; k++) printf("%s%s", k ? "," : "", s->columns[k]);
     printf("\n    %s\n", s->description);
   }
   printf("%zu scenarios\n", n);
@@ -433,8 +448,7 @@ static bool peer_built(const struct peer *p, const char *peers_dir) {
 }
 
 /* --client / --relay specs against the registry; 0 or an exit status. */
-static int plan_peers(const struct options *o, const char *peers_dir,
-                      struct plan *pl) {
+static int plan_peers(const struct options *o, const char *peers_dir, struct plan *pl) {
   bool *chosen_c = calloc(pl->peers.n_clients + 1, sizeof *chosen_c);
   bool *chosen_r = calloc(pl->peers.n_relays + 1, sizeof *chosen_r);
   char specs[1024], err[1024];
@@ -444,8 +458,7 @@ static int plan_peers(const struct options *o, const char *peers_dir,
   char *save;
   for (char *t = strtok_r(specs, ",", &save); rc == 0 && t != NULL;
        t = strtok_r(NULL, ",", &save)) {
-    if (!peers_select(pl->peers.clients, pl->peers.n_clients, t, chosen_c,
-                      err, sizeof err)) {
+    if (!peers_select(pl->peers.clients, pl->peers.n_clients, t, chosen_c, err, sizeof err)) {
       fprintf(stderr, "derpcheck: --client: %s\n", err);
       rc = 2;
     }
@@ -455,8 +468,7 @@ static int plan_peers(const struct options *o, const char *peers_dir,
        t = strtok_r(NULL, ",", &save)) {
     if (strcmp(t, "reference") == 0) {
       reference = true;
-    } else if (!peers_select(pl->peers.relays, pl->peers.n_relays, t,
-                             chosen_r, err, sizeof err)) {
+    } else if (!peers_select(pl->peers.relays, pl->peers.n_relays, t, chosen_r, err, sizeof err)) {
       fprintf(stderr, "derpcheck: --relay: %s (or reference)\n", err);
       rc = 2;
     }
@@ -464,8 +476,7 @@ static int plan_peers(const struct options *o, const char *peers_dir,
   for (size_t i = 0; rc == 0 && i < pl->peers.n_clients; i++) {
     if (!chosen_c[i]) continue;
     if (pl->n_clients == COLUMNS_MAX) {
-      fprintf(stderr, "derpcheck: --client: at most %d clients\n",
-              COLUMNS_MAX);
+      fprintf(stderr, "derpcheck: --client: at most %d clients\n", COLUMNS_MAX);
       rc = 2;
     } else if (!peer_built(&pl->peers.clients[i], peers_dir)) {
       rc = 2;
@@ -475,12 +486,12 @@ static int plan_peers(const struct options *o, const char *peers_dir,
   }
   if (rc == 0 && reference) {
     /* the relay --relay-cmd starts, named for what it is */
-    const char *name = o->openssl ? "openssl"
+    const char *name = o->openssl                     ? "openssl"
                        : o->relay_cmd || o->relay_bin ? "custom"
                                                       : "reference";
-    pl->relays[pl->n_relays++] = (struct run_relay){
-        name, o->relay_cmd ? o->relay_cmd : DEFAULT_RELAY_CMD,
-        o->relay_bin ? o->relay_bin : DERPCHECK_RELAY_BIN, NULL};
+    pl->relays[pl->n_relays++] =
+        (struct run_relay){name, o->relay_cmd ? o->relay_cmd : DEFAULT_RELAY_CMD,
+                           o->relay_bin ? o->relay_bin : DERPCHECK_RELAY_BIN, NULL};
   }
   for (size_t i = 0; rc == 0 && i < pl->peers.n_relays; i++) {
     const struct peer *p = &pl->peers.relays[i];
@@ -491,8 +502,8 @@ static int plan_peers(const struct options *o, const char *peers_dir,
     } else if (!peer_built(p, peers_dir)) {
       rc = 2;
     } else {
-      pl->relays[pl->n_relays++] = (struct run_relay){
-          p->name, REGISTRY_RELAY_CMD, p->binary, p->unsupported};
+      pl->relays[pl->n_relays++] =
+          (struct run_relay){p->name, REGISTRY_RELAY_CMD, p->binary, p->unsupported};
       pl->registry_relay = true;
     }
   }
@@ -502,12 +513,11 @@ static int plan_peers(const struct options *o, const char *peers_dir,
 }
 
 /* Registry, declarations, peers and columns; 0 or an exit status. */
-static int plan_load(struct options *o, const struct scenario *all,
-                     size_t n_all, struct plan *pl) {
+static int plan_load(struct options *o, const struct scenario *all, size_t n_all, struct plan *pl) {
   char err[1024];
   const char *peers_dir = o->peers_dir ? o->peers_dir : DERPCHECK_PEERS_DIR;
-  if (!peers_load(o->peers_file ? o->peers_file : DERPCHECK_PEERS_FILE,
-                  peers_dir, &pl->peers, err, sizeof err)) {
+  if (!peers_load(o->peers_file ? o->peers_file : DERPCHECK_PEERS_FILE, peers_dir, &pl->peers, err,
+                  sizeof err)) {
     fprintf(stderr, "derpcheck: %s\n", err);
     return 2;
   }
@@ -522,23 +532,19 @@ static int plan_load(struct options *o, const struct scenario *all,
       if (i == 0 || strcmp(lists[l][i].impl, lists[l][i - 1].impl) != 0)
         impls[n++] = lists[l][i].impl;
   impls[n] = NULL;
-  const char *dir =
-      o->expectations ? o->expectations : DERPCHECK_EXPECTATIONS_DIR;
+  const char *dir = o->expectations ? o->expectations : DERPCHECK_EXPECTATIONS_DIR;
   if (!expectations_load(dir, impls, &pl->expect, err, sizeof err) ||
-      !expectations_check_scenarios(&pl->expect, all, n_all, err,
-                                    sizeof err)) {
+      !expectations_check_scenarios(&pl->expect, all, n_all, err, sizeof err)) {
     fprintf(stderr, "derpcheck: %s\n", err);
     return 2;
   }
   int rc = plan_peers(o, peers_dir, pl);
   if (rc != 0) return rc;
   o->profiles[o->n_profiles] = NULL;
-  pl->n_columns = columns_select(o->profiles, o->n_profiles, pl->clients,
-                                 pl->n_clients, DEFAULT_CLIENT_CMD,
-                                 pl->columns, COLUMNS_MAX);
+  pl->n_columns = columns_select(o->profiles, o->n_profiles, pl->clients, pl->n_clients,
+                                 DEFAULT_CLIENT_CMD, pl->columns, COLUMNS_MAX);
   if (pl->n_columns == 0) {
-    fprintf(stderr, "derpcheck: too many columns (at most %d)\n",
-            COLUMNS_MAX);
+    fprintf(stderr, "derpcheck: too many columns (at most %d)\n", COLUMNS_MAX);
     return 2;
   }
   return 0;
@@ -551,15 +557,13 @@ static void plan_free(struct plan *pl) {
 
 /* Run the jobs (relay-major, so rows come grouped per relay) and report;
    the exit status. */
-static int run_matrix(const struct plan *pl, struct scenario *const *sel,
-                      size_t n, struct run_config *cfg,
-                      const struct options *o) {
+static int run_matrix(const struct plan *pl, struct scenario *const *sel, size_t n,
+                      struct run_config *cfg, const struct options *o) {
   size_t n_jobs = n * pl->n_relays;
   struct job *jobs = calloc(n_jobs, sizeof *jobs);
   if (jobs == NULL) return 2;
   for (size_t k = 0; k < pl->n_relays; k++)
-    for (size_t i = 0; i < n; i++)
-      jobs[k * n + i] = (struct job){sel[i], &pl->relays[k]};
+    for (size_t i = 0; i < n; i++) jobs[k * n + i] = (struct job){sel[i], &pl->relays[k]};
   cfg->proc_floor_ms = floor_process_ms();
   cfg->tls_floor_ms = floor_tls_ms(o->seed);
   struct report r;
@@ -582,12 +586,12 @@ static int run_matrix(const struct plan *pl, struct scenario *const *sel,
   r.wall_ms = (double)(proc_now_ns() - t0) / 1e6;
   if (!o->quiet) putchar('\n');
   report_write_matrix(&r, stdout);
-  printf("floor: process start %.2f ms, TLS handshake %.2f ms (this "
-         "machine)\n",
-         cfg->proc_floor_ms, cfg->tls_floor_ms);
+  printf(
+      "floor: process start %.2f ms, TLS handshake %.2f ms (this "
+      "machine)\n",
+      cfg->proc_floor_ms, cfg->tls_floor_ms);
   if (o->json != NULL) ok = write_report(o->json, &r, report_write_json) && ok;
-  if (o->junit != NULL)
-    ok = write_report(o->junit, &r, report_write_junit) && ok;
+  if (o->junit != NULL) ok = write_report(o->junit, &r, report_write_junit) && ok;
   int rc = ok && report_ok(&r) ? 0 : 1;
   report_free(&r);
   free(jobs);
@@ -595,22 +599,20 @@ static int run_matrix(const struct plan *pl, struct scenario *const *sel,
 }
 
 /* Plan, check the templates, select the scenarios, run; the exit status. */
-static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all,
-                        struct scenario **sel, struct options *o) {
+static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all, struct scenario **sel,
+                        struct options *o) {
   int rc = plan_load(o, all, n_all, pl);
   if (rc != 0) return rc;
   const char *client_cmd = o->client_cmd ? o->client_cmd : DEFAULT_CLIENT_CMD;
   char err[256];
   for (size_t i = 0; i <= pl->n_relays; i++) {
     bool client = i == pl->n_relays;
-    if (!template_check(client ? client_cmd : pl->relays[i].cmd, client, err,
-                        sizeof err)) {
+    if (!template_check(client ? client_cmd : pl->relays[i].cmd, client, err, sizeof err)) {
       fprintf(stderr, "derpcheck: command template: %s\n", err);
       return 2;
     }
   }
-  const char *tmp = o->tmpdir ? o->tmpdir
-                              : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  const char *tmp = o->tmpdir ? o->tmpdir : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   struct run_config cfg = {
       .client_cmd = client_cmd,
       .client_bin = o->client_bin ? o->client_bin : DERPCHECK_CLIENT_BIN,
@@ -631,8 +633,7 @@ static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all,
   size_t n = 0;
   for (size_t i = 0; i < n_all; i++) {
     const struct run_column *cols[COLUMNS_MAX];
-    if (selected(&all[i], o) && run_columns_of(&all[i], &cfg, cols) > 0)
-      sel[n++] = &all[i];
+    if (selected(&all[i], o) && run_columns_of(&all[i], &cfg, cols) > 0) sel[n++] = &all[i];
   }
   if (n == 0) {
     fprintf(stderr, "derpcheck: no scenario selected\n");
@@ -644,8 +645,7 @@ static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all,
 static int cmd_run(struct scenario *all, size_t n_all, struct options *o) {
   struct plan *pl = calloc(1, sizeof *pl);
   struct scenario **sel = calloc(n_all + 1, sizeof *sel);
-  int rc = pl != NULL && sel != NULL ? cmd_run_plan(pl, all, n_all, sel, o)
-                                     : 2;
+  int rc = pl != NULL && sel != NULL ? cmd_run_plan(pl, all, n_all, sel, o) : 2;
   if (pl != NULL) plan_free(pl);
   free(pl);
   free(sel);
@@ -654,8 +654,7 @@ static int cmd_run(struct scenario *all, size_t n_all, struct options *o) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN); /* a relay that resets is an observation */
-  struct options o = {.jobs = 1, .seed = 1, .ready_timeout = 10000,
-                      .client_timeout = 20000};
+  struct options o = {.jobs = 1, .seed = 1, .ready_timeout = 10000, .client_timeout = 20000};
   int rc = parse_args(argc, argv, &o);
   if (rc != 0) return rc;
   const char *dir = o.scenarios ? o.scenarios : DERPCHECK_SCENARIO_DIR;

@@ -44,8 +44,8 @@ static bool is_ip(const char *s) {
 
 /* X25519 private key for `name`: SHA-256(seed || purpose || name), clamped
    as Go's key.NewNode does, so any implementation loads it unchanged. */
-static void derive_identity(uint64_t seed, const char *purpose,
-                            const char *name, struct identity *id) {
+static void derive_identity(uint64_t seed, const char *purpose, const char *name,
+                            struct identity *id) {
   crypto_hash_sha256_state st;
   uint8_t seed_be[8];
   for (int i = 0; i < 8; i++) seed_be[i] = (uint8_t)(seed >> (56 - 8 * i));
@@ -76,23 +76,19 @@ static bool write_key_file(const char *path, const struct identity *id) {
   return fclose(f) == 0;
 }
 
-const struct identity *materials_identity(struct materials *m,
-                                          const char *name) {
+const struct identity *materials_identity(struct materials *m, const char *name) {
   for (size_t i = 0; i < m->n_ids; i++)
     if (strcmp(m->ids[i].name, name) == 0) return &m->ids[i];
-  if (m->n_ids == MATERIALS_MAX_IDS || strlen(name) >= sizeof m->ids[0].name)
-    return NULL;
+  if (m->n_ids == MATERIALS_MAX_IDS || strlen(name) >= sizeof m->ids[0].name) return NULL;
   struct identity *id = &m->ids[m->n_ids];
   derive_identity(m->seed, "derpcheck client key ", name, id);
-  snprintf(id->keyfile, sizeof id->keyfile, "%s/client-%s.key", m->tmpdir,
-           name);
+  snprintf(id->keyfile, sizeof id->keyfile, "%s/client-%s.key", m->tmpdir, name);
   if (!write_key_file(id->keyfile, id)) return NULL;
   m->n_ids++;
   return id;
 }
 
-const struct scenario_cert *materials_cert(const struct materials *m,
-                                           const char *name) {
+const struct scenario_cert *materials_cert(const struct materials *m, const char *name) {
   for (size_t i = 0; i < m->n_certs; i++)
     if (strcmp(m->certs[i].name, name) == 0) return &m->certs[i];
   return NULL;
@@ -104,8 +100,7 @@ static int64_t rel_time(const char *s, int64_t now) {
   if (strcmp(s, "+1y") == 0) return cert_add_one_year(now);
   long long n = strtoll(s + 1, NULL, 10);
   const char *unit = s + strlen(s) - 1;
-  long long mult = *unit == 'd' ? 86400 : *unit == 'h' ? 3600
-                                          : *unit == 'm' ? 60 : 1;
+  long long mult = *unit == 'd' ? 86400 : *unit == 'h' ? 3600 : *unit == 'm' ? 60 : 1;
   return s[0] == '-' ? now - n * mult : now + n * mult;
 }
 
@@ -120,17 +115,16 @@ struct cert_defaults {
 
 static struct cert_defaults defaults_for(const char *profile) {
   if (strcmp(profile, "metacert") == 0)
-    return (struct cert_defaults){CERT_EXT_METACERT, CERT_KEY_ED25519,
-                                  "derpkey{server_key}", "-30d", "+30d", 2,
-                                  false};
+    return (struct cert_defaults){
+        CERT_EXT_METACERT, CERT_KEY_ED25519, "derpkey{server_key}", "-30d", "+30d", 2, false};
   if (strcmp(profile, "ca") == 0)
-    return (struct cert_defaults){CERT_EXT_CA, CERT_KEY_P256,
-                                  "derpcheck test CA", "-1d", "+1y", 1, false};
+    return (struct cert_defaults){CERT_EXT_CA, CERT_KEY_P256, "derpcheck test CA", "-1d", "+1y",
+                                  1,           false};
   if (strcmp(profile, "none") == 0)
-    return (struct cert_defaults){CERT_EXT_NONE, CERT_KEY_P256, "{hostname}",
-                                  "now", "+1y", 1, false};
-  return (struct cert_defaults){CERT_EXT_DERPER_IP, CERT_KEY_P256,
-                                "{hostname}", "now", "+1y", 0, true};
+    return (struct cert_defaults){CERT_EXT_NONE, CERT_KEY_P256, "{hostname}", "now", "+1y", 1,
+                                  false};
+  return (struct cert_defaults){
+      CERT_EXT_DERPER_IP, CERT_KEY_P256, "{hostname}", "now", "+1y", 0, true};
 }
 
 static enum cert_key_type key_type(const char *s, enum cert_key_type dflt) {
@@ -141,8 +135,8 @@ static enum cert_key_type key_type(const char *s, enum cert_key_type dflt) {
   return CERT_KEY_P256;
 }
 
-static bool make_cert(struct materials *m, const json_t *c,
-                      const struct tvars *cn_vars, char *err, size_t errlen) {
+static bool make_cert(struct materials *m, const json_t *c, const struct tvars *cn_vars, char *err,
+                      size_t errlen) {
   const char *name = js_str(c, "name", "leaf");
   const char *profile = js_str(c, "profile", "derper-ip");
   struct cert_defaults d = defaults_for(profile);
@@ -172,15 +166,13 @@ static bool make_cert(struct materials *m, const json_t *c,
   const json_t *ips = json_object_get(c, "ip_sans");
   if (ips != NULL) {
     for (size_t i = 0; i < json_array_size(ips) && i < CERT_SPEC_MAX_SANS; i++)
-      spec.ip_sans[spec.ip_san_count++] =
-          json_string_value(json_array_get(ips, i));
+      spec.ip_sans[spec.ip_san_count++] = json_string_value(json_array_get(ips, i));
   } else if (d.profile == CERT_EXT_DERPER_IP && is_ip(m->hostname)) {
     spec.ip_sans[spec.ip_san_count++] = m->hostname;
   }
   const json_t *dns = json_object_get(c, "dns_sans");
   for (size_t i = 0; i < json_array_size(dns) && i < CERT_SPEC_MAX_SANS; i++)
-    spec.dns_sans[spec.dns_san_count++] =
-        json_string_value(json_array_get(dns, i));
+    spec.dns_sans[spec.dns_san_count++] = json_string_value(json_array_get(dns, i));
   const char *issuer = js_str(c, "issuer", NULL);
   if (issuer != NULL) {
     const struct scenario_cert *ic = materials_cert(m, issuer);
@@ -194,8 +186,7 @@ static bool make_cert(struct materials *m, const json_t *c,
   struct factory_cert *fc = cert_factory_make(m->factory, &spec);
   free(cn);
   if (fc == NULL) {
-    snprintf(err, errlen, "cert %s: %s", name,
-             cert_factory_error(m->factory));
+    snprintf(err, errlen, "cert %s: %s", name, cert_factory_error(m->factory));
     return false;
   }
   struct scenario_cert *sc = &m->certs[m->n_certs];
@@ -211,8 +202,7 @@ static bool make_cert(struct materials *m, const json_t *c,
   return true;
 }
 
-static bool write_chain(struct materials *m, const json_t *chain, char *err,
-                        size_t errlen) {
+static bool write_chain(struct materials *m, const json_t *chain, char *err, size_t errlen) {
   size_t n = json_array_size(chain);
   const struct factory_cert **fcs = calloc(n + 1, sizeof *fcs);
   if (fcs == NULL) {
@@ -228,21 +218,19 @@ static bool write_chain(struct materials *m, const json_t *chain, char *err,
                                  : CERT_KEY_PEM_PKCS8;
   ok = ok && factory_write_key_pem(m->certkey, fcs[0], fmt);
   free(fcs);
-  if (!ok) snprintf(err, errlen, "writing %s / %s failed", m->certfile,
-                    m->certkey);
+  if (!ok) snprintf(err, errlen, "writing %s / %s failed", m->certfile, m->certkey);
   return ok;
 }
 
-static bool write_verify_clients(struct materials *m, const json_t *names,
-                                 char *err, size_t errlen) {
+static bool write_verify_clients(struct materials *m, const json_t *names, char *err,
+                                 size_t errlen) {
   FILE *f = fopen(m->verify_clients_file, "w");
   if (f == NULL) {
     snprintf(err, errlen, "%s: %s", m->verify_clients_file, strerror(errno));
     return false;
   }
   for (size_t i = 0; i < json_array_size(names); i++) {
-    const struct identity *id =
-        materials_identity(m, json_string_value(json_array_get(names, i)));
+    const struct identity *id = materials_identity(m, json_string_value(json_array_get(names, i)));
     if (id == NULL) {
       fclose(f);
       snprintf(err, errlen, "too many client identities");
@@ -253,9 +241,8 @@ static bool write_verify_clients(struct materials *m, const json_t *names,
   return fclose(f) == 0;
 }
 
-bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
-                    int64_t now, struct materials *m, char *err,
-                    size_t errlen) {
+bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_t now,
+                    struct materials *m, char *err, size_t errlen) {
   memset(m, 0, sizeof *m);
   if (sodium_init() < 0) {
     snprintf(err, errlen, "sodium_init failed");
@@ -267,19 +254,14 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
   const json_t *relay = json_object_get(doc, "relay");
   bool v6 = strcmp(js_str(relay, "address", "v4"), "v6") == 0;
   snprintf(m->addr, sizeof m->addr, "%s", v6 ? "::1" : "127.0.0.1");
-  snprintf(m->hostname, sizeof m->hostname, "%s",
-           js_str(relay, "hostname", m->addr));
+  snprintf(m->hostname, sizeof m->hostname, "%s", js_str(relay, "hostname", m->addr));
   cert_file_name(m->hostname, m->file_name, sizeof m->file_name);
   snprintf(m->certdir, sizeof m->certdir, "%s/certs", tmpdir);
-  snprintf(m->certfile, sizeof m->certfile, "%s/%s.crt", m->certdir,
-           m->file_name);
-  snprintf(m->certkey, sizeof m->certkey, "%s/%s.key", m->certdir,
-           m->file_name);
-  snprintf(m->metacert_file, sizeof m->metacert_file, "%s/metacert.pem",
-           tmpdir);
+  snprintf(m->certfile, sizeof m->certfile, "%s/%s.crt", m->certdir, m->file_name);
+  snprintf(m->certkey, sizeof m->certkey, "%s/%s.key", m->certdir, m->file_name);
+  snprintf(m->metacert_file, sizeof m->metacert_file, "%s/metacert.pem", tmpdir);
   snprintf(m->keyfile, sizeof m->keyfile, "%s/relay-key.json", tmpdir);
-  snprintf(m->verify_clients_file, sizeof m->verify_clients_file,
-           "%s/verify-clients.txt", tmpdir);
+  snprintf(m->verify_clients_file, sizeof m->verify_clients_file, "%s/verify-clients.txt", tmpdir);
   if (mkdir(m->certdir, 0700) != 0) {
     snprintf(err, errlen, "mkdir %s: %s", m->certdir, strerror(errno));
     return false;
@@ -298,8 +280,7 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
   struct tvars cn_vars;
   tvars_init(&cn_vars);
   char upper[65];
-  for (int i = 0; i < 65; i++)
-    upper[i] = (char)toupper((unsigned char)m->relay.pub_hex[i]);
+  for (int i = 0; i < 65; i++) upper[i] = (char)toupper((unsigned char)m->relay.pub_hex[i]);
   char hex63[64];
   snprintf(hex63, sizeof hex63, "%.63s", m->relay.pub_hex);
   bool ok = tvars_set(&cn_vars, "server_key", m->relay.pub_hex) &&
@@ -333,10 +314,8 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
     ms.label = "relay-metacert";
     m->metacert = cert_factory_make(m->factory, &ms);
     const struct factory_cert *one[1] = {m->metacert};
-    ok = m->metacert != NULL &&
-         factory_write_chain_pem(m->metacert_file, one, 1);
-    if (!ok) snprintf(err, errlen, "metacert: %s",
-                      cert_factory_error(m->factory));
+    ok = m->metacert != NULL && factory_write_chain_pem(m->metacert_file, one, 1);
+    if (!ok) snprintf(err, errlen, "metacert: %s", cert_factory_error(m->factory));
   }
   const char *ca = js_str(doc, "client_ca", NULL);
   if (ok && ca != NULL) {
@@ -345,9 +324,7 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
     ok = factory_write_chain_pem(m->ca_file, one, 1);
     if (!ok) snprintf(err, errlen, "writing %s failed", m->ca_file);
   }
-  if (ok)
-    ok = write_verify_clients(m, json_object_get(relay, "verify_clients"),
-                              err, errlen);
+  if (ok) ok = write_verify_clients(m, json_object_get(relay, "verify_clients"), err, errlen);
   return ok;
 }
 
@@ -363,14 +340,12 @@ void materials_free(struct materials *m) {
 }
 
 bool materials_vars(const struct materials *m, struct tvars *t) {
-  bool ok = tvars_set(t, "server_key", m->relay.pub_hex) &&
-            tvars_set(t, "hostname", m->hostname) &&
+  bool ok = tvars_set(t, "server_key", m->relay.pub_hex) && tvars_set(t, "hostname", m->hostname) &&
             tvars_set(t, "addr", m->addr);
   for (size_t i = 0; ok && i < m->n_certs; i++) {
     const struct scenario_cert *c = &m->certs[i];
     char name[128], upper[65], tbuf[40];
-    for (int k = 0; k < 65; k++)
-      upper[k] = (char)toupper((unsigned char)c->fc->sha256_hex[k]);
+    for (int k = 0; k < 65; k++) upper[k] = (char)toupper((unsigned char)c->fc->sha256_hex[k]);
     snprintf(name, sizeof name, "cert:%s:sha256", c->name);
     ok = ok && tvars_set(t, name, c->fc->sha256_hex);
     snprintf(name, sizeof name, "cert:%s:sha256_upper", c->name);
@@ -399,15 +374,12 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
 bool materials_snippet_var(struct tvars *t, const char *certname) {
   static const char prefix[] = "sha256-raw:";
   if (certname == NULL)
-    return tvars_set_unavailable(
-        t, "snippet:sha256",
-        "the scenario's node.CertName is not {\"from_snippet\": true}");
-  const char *hex = strncmp(certname, prefix, strlen(prefix)) == 0
-                        ? certname + strlen(prefix)
-                        : NULL;
+    return tvars_set_unavailable(t, "snippet:sha256",
+                                 "the scenario's node.CertName is not {\"from_snippet\": true}");
+  const char *hex =
+      strncmp(certname, prefix, strlen(prefix)) == 0 ? certname + strlen(prefix) : NULL;
   bool ok = hex != NULL && strlen(hex) == 64;
-  for (size_t i = 0; ok && i < 64; i++)
-    ok = isxdigit((unsigned char)hex[i]) != 0;
+  for (size_t i = 0; ok && i < 64; i++) ok = isxdigit((unsigned char)hex[i]) != 0;
   if (ok) return tvars_set(t, "snippet:sha256", hex);
   /* Say what the relay printed: an empty pin must not expand to "" and
      quietly match a prefix. */

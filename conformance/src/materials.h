@@ -58,17 +58,14 @@ struct materials {
 };
 
 /* Make every file of the scenario under tmpdir. */
-bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed,
-                    int64_t now, struct materials *m, char *err,
-                    size_t errlen);
+bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_t now,
+                    struct materials *m, char *err, size_t errlen);
 void materials_free(struct materials *m);
 
 /* A client identity by name, made (and its key file written) on first use;
    NULL when there are too many. */
-const struct identity *materials_identity(struct materials *m,
-                                          const char *name);
-const struct scenario_cert *materials_cert(const struct materials *m,
-                                           const char *name);
+const struct identity *materials_identity(struct materials *m, const char *name);
+const struct scenario_cert *materials_cert(const struct materials *m, const char *name);
 
 /* Set {server_key}, {cert:<name>:sha256|sha256_upper|not_before|not_after|
    not_before_rfc3339|not_after_rfc3339}, {key:<name>} for every identity

@@ -32,9 +32,7 @@ void outcome_read(const char *stdout_path, int exit_code, struct outcome *o) {
   }
   buf[n] = '\0';
   /* the last non-empty line */
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-                   buf[n - 1] == ' '))
-    buf[--n] = '\0';
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = '\0';
   char *line = strrchr(buf, '\n');
   line = line != NULL ? line + 1 : buf;
   if (*line == '\0') {
@@ -87,8 +85,7 @@ struct text {
   size_t len;
 };
 
-__attribute__((format(printf, 2, 3))) static void add(struct text *t,
-                                                      const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static void add(struct text *t, const char *fmt, ...) {
   if (t->len >= sizeof t->buf - 1) return;
   if (t->len > 0 && t->len + 2 < sizeof t->buf) {
     memcpy(t->buf + t->len, "; ", 3);
@@ -106,8 +103,7 @@ __attribute__((format(printf, 2, 3))) static void add(struct text *t,
    ({snippet:sha256} without a pin, a misspelt name) is noted in `bad` and
    makes the cell an error: comparing with the raw text would only blame the
    client with a mismatch. */
-static char *expand(const char *s, const struct tvars *vars,
-                    struct text *bad) {
+static char *expand(const char *s, const struct tvars *vars, struct text *bad) {
   char err[256];
   char *x = template_subst(s, vars, err, sizeof err);
   if (x != NULL) return x;
@@ -122,20 +118,17 @@ static const char *jstring_or_null(const json_t *o, const char *key) {
 
 /* Does `actual` (string, or array of strings) contain `needle`? */
 static bool json_contains(const json_t *actual, const char *needle) {
-  if (json_is_string(actual))
-    return strstr(json_string_value(actual), needle) != NULL;
+  if (json_is_string(actual)) return strstr(json_string_value(actual), needle) != NULL;
   size_t i;
   json_t *x;
   json_array_foreach(actual, i, x) {
-    if (json_is_string(x) && strstr(json_string_value(x), needle) != NULL)
-      return true;
+    if (json_is_string(x) && strstr(json_string_value(x), needle) != NULL) return true;
   }
   return false;
 }
 
-static void check_output(const json_t *out, const json_t *check,
-                         const struct tvars *vars, struct text *why,
-                         struct text *bad) {
+static void check_output(const json_t *out, const json_t *check, const struct tvars *vars,
+                         struct text *why, struct text *bad) {
   const char *field = js_str(check, "field", "");
   const json_t *actual = out != NULL ? json_path_get(out, field) : NULL;
   const json_t *eq = json_object_get(check, "equals");
@@ -156,30 +149,25 @@ static void check_output(const json_t *out, const json_t *check,
     }
     if (!json_equal(want, actual)) {
       char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
-      char *a = actual != NULL ? json_dumps(actual, JSON_ENCODE_ANY |
-                                                        JSON_COMPACT)
-                               : NULL;
-      add(why, "output.%s: expected %s, got %s", field, w ? w : "?",
-          a ? a : "(absent)");
+      char *a = actual != NULL ? json_dumps(actual, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+      add(why, "output.%s: expected %s, got %s", field, w ? w : "?", a ? a : "(absent)");
       free(w);
       free(a);
     }
     json_decref(want);
   } else if (has != NULL) {
     char *n = expand(has, vars, bad);
-    if (!json_contains(actual, n))
-      add(why, "output.%s: nothing contains \"%s\"", field, n);
+    if (!json_contains(actual, n)) add(why, "output.%s: nothing contains \"%s\"", field, n);
     free(n);
   } else if (hasnt != NULL) {
     char *n = expand(hasnt, vars, bad);
-    if (json_contains(actual, n))
-      add(why, "output.%s: unexpectedly contains \"%s\"", field, n);
+    if (json_contains(actual, n)) add(why, "output.%s: unexpectedly contains \"%s\"", field, n);
     free(n);
   }
 }
 
-void outcome_judge(const struct outcome *o, const json_t *expect,
-                   const struct tvars *vars, struct judgement *j) {
+void outcome_judge(const struct outcome *o, const json_t *expect, const struct tvars *vars,
+                   struct judgement *j) {
   memset(j, 0, sizeof *j);
   const char *want_result = js_str(expect, "result", "pass");
   const char *want_path = js_str(expect, "path", NULL);
@@ -194,11 +182,9 @@ void outcome_judge(const struct outcome *o, const json_t *expect,
   }
   exp.len = (size_t)snprintf(exp.buf, sizeof exp.buf, "%s", want_result);
   if (want_reason != NULL)
-    exp.len += (size_t)snprintf(exp.buf + exp.len, sizeof exp.buf - exp.len,
-                                "%s%s", reason_is_contains ? " ~ " : ": ",
-                                want_reason);
-  if (want_path != NULL)
-    snprintf(exp.buf + exp.len, sizeof exp.buf - exp.len, " (%s)", want_path);
+    exp.len += (size_t)snprintf(exp.buf + exp.len, sizeof exp.buf - exp.len, "%s%s",
+                                reason_is_contains ? " ~ " : ": ", want_reason);
+  if (want_path != NULL) snprintf(exp.buf + exp.len, sizeof exp.buf - exp.len, " (%s)", want_path);
 
   enum report_verdict verdict = REPORT_MATCH;
   const json_t *out = o->json;
@@ -209,19 +195,16 @@ void outcome_judge(const struct outcome *o, const json_t *expect,
   } else if (o->exit_code == 2) {
     verdict = REPORT_ERROR;
     const char *r = out != NULL ? jstring_or_null(out, "reason") : NULL;
-    add(&why, "client usage/config error (exit 2)%s%s", r ? ": " : "",
-        r ? r : "");
+    add(&why, "client usage/config error (exit 2)%s%s", r ? ": " : "", r ? r : "");
   } else if (o->exit_code != 0 && o->exit_code != 1) {
     verdict = REPORT_ERROR;
-    add(&why, "client ended with exit status %d (not a verdict)",
-        o->exit_code);
+    add(&why, "client ended with exit status %d (not a verdict)", o->exit_code);
   } else {
     got_result = o->exit_code == 0 ? "pass" : "fail";
     const char *jr = out != NULL ? jstring_or_null(out, "result") : NULL;
     if (out != NULL && (jr == NULL || strcmp(jr, got_result) != 0)) {
       verdict = REPORT_ERROR;
-      add(&why, "exit code %d but JSON result is %s", o->exit_code,
-          jr != NULL ? jr : "missing");
+      add(&why, "exit code %d but JSON result is %s", o->exit_code, jr != NULL ? jr : "missing");
     }
   }
   if (verdict == REPORT_ERROR) {
@@ -231,14 +214,12 @@ void outcome_judge(const struct outcome *o, const json_t *expect,
     const char *path = out != NULL ? jstring_or_null(out, "path") : NULL;
     act.len = (size_t)snprintf(act.buf, sizeof act.buf, "%s", got_result);
     if (reason != NULL)
-      act.len += (size_t)snprintf(act.buf + act.len,
-                                  sizeof act.buf - act.len, ": %s", reason);
+      act.len += (size_t)snprintf(act.buf + act.len, sizeof act.buf - act.len, ": %s", reason);
     if (path != NULL)
-      act.len += (size_t)snprintf(act.buf + act.len,
-                                  sizeof act.buf - act.len, " (%s)", path);
+      act.len += (size_t)snprintf(act.buf + act.len, sizeof act.buf - act.len, " (%s)", path);
     if (out == NULL)
-      snprintf(act.buf + act.len, sizeof act.buf - act.len,
-               " (unchecked: %s)", o->note ? o->note : "no JSON");
+      snprintf(act.buf + act.len, sizeof act.buf - act.len, " (unchecked: %s)",
+               o->note ? o->note : "no JSON");
 
     if (strcmp(got_result, want_result) != 0)
       add(&why, "result: expected %s, got %s", want_result, got_result);
@@ -248,8 +229,7 @@ void outcome_judge(const struct outcome *o, const json_t *expect,
       else if (reason_is_contains ? strstr(reason, want_reason) == NULL
                                   : strcmp(reason, want_reason) != 0)
         add(&why, "reason: expected %s\"%s\", got \"%s\"",
-            reason_is_contains ? "text containing " : "", want_reason,
-            reason);
+            reason_is_contains ? "text containing " : "", want_reason, reason);
     }
     /* A field the client reports as null (or omits) is unchecked. */
     if (want_path != NULL && path != NULL && strcmp(path, want_path) != 0)
@@ -260,14 +240,12 @@ void outcome_judge(const struct outcome *o, const json_t *expect,
       add(&why, "tls_version: expected %s, got %s", want_tls, tls);
     long long want_certs = js_int(expect, "certs", -1);
     const json_t *certs = out != NULL ? json_object_get(out, "certs") : NULL;
-    if (want_certs >= 0 && json_is_integer(certs) &&
-        json_integer_value(certs) != want_certs)
-      add(&why, "certs: expected %lld, got %lld", want_certs,
-          (long long)json_integer_value(certs));
+    if (want_certs >= 0 && json_is_integer(certs) && json_integer_value(certs) != want_certs)
+      add(&why, "certs: expected %lld, got %lld", want_certs, (long long)json_integer_value(certs));
     const char *key = out != NULL ? jstring_or_null(out, "server_key") : NULL;
     const char *want_key = tvars_get(vars, "server_key");
-    if (js_bool(expect, "server_key", false) && key != NULL &&
-        want_key != NULL && strcmp(key, want_key) != 0)
+    if (js_bool(expect, "server_key", false) && key != NULL && want_key != NULL &&
+        strcmp(key, want_key) != 0)
       add(&why, "server_key: expected %s, got %s", want_key, key);
     size_t i;
     json_t *c;

@@ -19,9 +19,9 @@
 #include "template.h"
 
 struct outcome {
-  int exit_code;  /* -1: killed by the runner's timeout */
-  json_t *json;   /* the last stdout line as an object, or NULL */
-  char *note;     /* why json is NULL (no output / not an object) */
+  int exit_code; /* -1: killed by the runner's timeout */
+  json_t *json;  /* the last stdout line as an object, or NULL */
+  char *note;    /* why json is NULL (no output / not an object) */
 };
 
 /* Read the client's captured stdout. */
@@ -39,8 +39,8 @@ struct judgement {
    with `vars` first ({cert:leaf:not_after}, {server_key}, ...). A string
    that cannot be expanded (unknown or unavailable placeholder) makes the
    verdict REPORT_ERROR with the reason in detail. */
-void outcome_judge(const struct outcome *o, const json_t *expect,
-                   const struct tvars *vars, struct judgement *j);
+void outcome_judge(const struct outcome *o, const json_t *expect, const struct tvars *vars,
+                   struct judgement *j);
 void judgement_free(struct judgement *j);
 
 /* The value at a dotted path ("report.Errors") in a JSON object. */

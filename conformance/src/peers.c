@@ -9,12 +9,9 @@
 #include "scenario_validate.h"
 #include "template.h"
 
-static const char *const relay_caps[] = {"metacert_off", "tls_versions",
-                                         "verify_clients", "chain_generate",
-                                         NULL};
-static const char *const client_caps[] = {"connect", "probe", "stun",
-                                          "send",    "recv",  "ping",
-                                          NULL};
+static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify_clients",
+                                         "chain_generate", NULL};
+static const char *const client_caps[] = {"connect", "probe", "stun", "send", "recv", "ping", NULL};
 
 static bool in_list(const char *s, const char *const *list) {
   for (; *list != NULL; list++)
@@ -27,14 +24,15 @@ static bool plain_name(const char *s) {
   if (*s == '\0') return false;
   for (; *s != '\0'; s++)
     if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-               "0123456789-._", *s) == NULL)
+               "0123456789-._",
+               *s) == NULL)
       return false;
   return true;
 }
 
 /* "unsupported": {capability: non-empty why}, capabilities from caps. */
-static bool check_unsupported(struct schema *v, const json_t *obj,
-                              const char *path, const char *const *caps) {
+static bool check_unsupported(struct schema *v, const json_t *obj, const char *path,
+                              const char *const *caps) {
   const json_t *u = json_object_get(obj, "unsupported");
   if (u == NULL) return true;
   char p[512];
@@ -48,8 +46,8 @@ static bool check_unsupported(struct schema *v, const json_t *obj,
     if (!in_list(k, caps)) {
       char known[256] = "";
       for (const char *const *c = caps; *c != NULL; c++)
-        fmt_bounded(known + strlen(known), sizeof known - strlen(known),
-                    "%s%s", c == caps ? "" : ", ", *c);
+        fmt_bounded(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                    c == caps ? "" : ", ", *c);
       return schema_fail(v, kp, "unknown capability (known: %s)", known);
     }
     if (!json_is_string(why) || json_string_length(why) == 0)
@@ -58,8 +56,8 @@ static bool check_unsupported(struct schema *v, const json_t *obj,
   return true;
 }
 
-static bool check_profile(struct schema *v, const json_t *obj,
-                          const char *path, const char *key, bool required) {
+static bool check_profile(struct schema *v, const json_t *obj, const char *path, const char *key,
+                          bool required) {
   if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *p = js_str(obj, key, NULL);
   if (p == NULL || scenario_is_profile(p)) return true;
@@ -71,18 +69,18 @@ static bool check_profile(struct schema *v, const json_t *obj,
 
 /* One implementation entry; versions as {version: {...}} (clients, and
    relays that need per-version notes) or [version, ...] (relays). */
-static bool check_impl(struct schema *v, const char *kind, const char *name,
-                       const json_t *impl, bool client) {
-  static const char *const keys[] = {"description", "binary", "versions",
-                                     "unsupported", NULL};
-  static const char *const client_vkeys[] = {"profile", "probe_profile",
-                                             "note", "unsupported", NULL};
+static bool check_impl(struct schema *v, const char *kind, const char *name, const json_t *impl,
+                       bool client) {
+  static const char *const keys[] = {"description", "binary", "versions", "unsupported", NULL};
+  static const char *const client_vkeys[] = {"profile", "probe_profile", "note", "unsupported",
+                                             NULL};
   static const char *const relay_vkeys[] = {"note", "unsupported", NULL};
   char path[512];
   fmt_bounded(path, sizeof path, "%s.%s", kind, name);
   if (!plain_name(name) || strcmp(name, "reference") == 0)
-    return schema_fail(v, path, "implementation names are [A-Za-z0-9-._] "
-                                "and not \"reference\"");
+    return schema_fail(v, path,
+                       "implementation names are [A-Za-z0-9-._] "
+                       "and not \"reference\"");
   if (!json_is_object(impl)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, impl, path, keys) ||
       !schema_field(v, impl, path, "description", JSON_STRING, false) ||
@@ -121,8 +119,8 @@ static bool check_impl(struct schema *v, const char *kind, const char *name,
     }
     if (json_object_size(vers) > 0) return true;
   }
-  return schema_fail(v, vp, client ? "expected a non-empty object"
-                                   : "expected a non-empty array or object");
+  return schema_fail(
+      v, vp, client ? "expected a non-empty object" : "expected a non-empty array or object");
 }
 
 static bool validate(struct schema *v, const json_t *doc) {
@@ -137,8 +135,7 @@ static bool validate(struct schema *v, const json_t *doc) {
     const char *name;
     json_t *impl;
     json_object_foreach(json_object_get(doc, *k), name, impl) {
-      if (!check_impl(v, *k, name, impl, strcmp(*k, "clients") == 0))
-        return false;
+      if (!check_impl(v, *k, name, impl, strcmp(*k, "clients") == 0)) return false;
     }
   }
   return true;
@@ -156,9 +153,9 @@ static json_t *merged_unsupported(const json_t *impl, const json_t *ver) {
   return u;
 }
 
-static bool add_peer(struct peer **list, size_t *n, const char *impl_name,
-                     const json_t *impl, const char *ver, const json_t *vobj,
-                     const char *peers_dir, char *err, size_t errlen) {
+static bool add_peer(struct peer **list, size_t *n, const char *impl_name, const json_t *impl,
+                     const char *ver, const json_t *vobj, const char *peers_dir, char *err,
+                     size_t errlen) {
   struct peer *grown = realloc(*list, (*n + 1) * sizeof *grown);
   if (grown == NULL) {
     fmt_bounded(err, errlen, "out of memory");
@@ -178,8 +175,7 @@ static bool add_peer(struct peer **list, size_t *n, const char *impl_name,
   tvars_init(&t);
   char terr[256];
   char *rel = tvars_set(&t, "version", ver)
-                  ? template_subst(js_str(impl, "binary", ""), &t, terr,
-                                   sizeof terr)
+                  ? template_subst(js_str(impl, "binary", ""), &t, terr, sizeof terr)
                   : NULL;
   tvars_free(&t);
   if (rel != NULL) {
@@ -191,18 +187,15 @@ static bool add_peer(struct peer **list, size_t *n, const char *impl_name,
   p->unsupported = merged_unsupported(impl, vobj);
   (*n)++; /* counted even when incomplete, so peers_free frees it */
   if (p->name == NULL || p->binary == NULL || p->unsupported == NULL) {
-    fmt_bounded(err, errlen, "%s: binary \"%s\": %s", impl_name,
-                js_str(impl, "binary", ""),
-                rel == NULL ? "bad {placeholder} (only {version})"
-                            : "out of memory");
+    fmt_bounded(err, errlen, "%s: binary \"%s\": %s", impl_name, js_str(impl, "binary", ""),
+                rel == NULL ? "bad {placeholder} (only {version})" : "out of memory");
     return false;
   }
   return true;
 }
 
-static bool build_list(const json_t *impls, const char *peers_dir,
-                       struct peer **list, size_t *n, char *err,
-                       size_t errlen) {
+static bool build_list(const json_t *impls, const char *peers_dir, struct peer **list, size_t *n,
+                       char *err, size_t errlen) {
   const char *name;
   json_t *impl;
   json_object_foreach((json_t *)impls, name, impl) {
@@ -212,36 +205,33 @@ static bool build_list(const json_t *impls, const char *peers_dir,
     const char *ver;
     if (json_is_array(vers)) {
       json_array_foreach(vers, i, x) {
-        if (!add_peer(list, n, name, impl, json_string_value(x), NULL,
-                      peers_dir, err, errlen))
+        if (!add_peer(list, n, name, impl, json_string_value(x), NULL, peers_dir, err, errlen))
           return false;
       }
     } else {
       json_object_foreach((json_t *)vers, ver, x) {
-        if (!add_peer(list, n, name, impl, ver, x, peers_dir, err, errlen))
-          return false;
+        if (!add_peer(list, n, name, impl, ver, x, peers_dir, err, errlen)) return false;
       }
     }
   }
   return true;
 }
 
-bool peers_load(const char *file, const char *peers_dir, struct peers *p,
-                char *err, size_t errlen) {
+bool peers_load(const char *file, const char *peers_dir, struct peers *p, char *err,
+                size_t errlen) {
   memset(p, 0, sizeof *p);
   json_error_t je;
   p->doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
   if (p->doc == NULL) {
-    fmt_bounded(err, errlen, "%s:%d:%d: %s", file, je.line, je.column,
-                je.text);
+    fmt_bounded(err, errlen, "%s:%d:%d: %s", file, je.line, je.column, je.text);
     return false;
   }
   struct schema v = {file, err, errlen};
   bool ok = validate(&v, p->doc) &&
-            build_list(json_object_get(p->doc, "clients"), peers_dir,
-                       &p->clients, &p->n_clients, err, errlen) &&
-            build_list(json_object_get(p->doc, "relays"), peers_dir,
-                       &p->relays, &p->n_relays, err, errlen);
+            build_list(json_object_get(p->doc, "clients"), peers_dir, &p->clients, &p->n_clients,
+                       err, errlen) &&
+            build_list(json_object_get(p->doc, "relays"), peers_dir, &p->relays, &p->n_relays, err,
+                       errlen);
   if (!ok) peers_free(p);
   return ok;
 }
@@ -262,16 +252,14 @@ void peers_free(struct peers *p) {
   memset(p, 0, sizeof *p);
 }
 
-bool peers_select(const struct peer *list, size_t n, const char *spec,
-                  bool *chosen, char *err, size_t errlen) {
+bool peers_select(const struct peer *list, size_t n, const char *spec, bool *chosen, char *err,
+                  size_t errlen) {
   const char *at = strchr(spec, '@');
   size_t impl_len = at != NULL ? (size_t)(at - spec) : strlen(spec);
   const char *ver = at != NULL ? at + 1 : "all";
   bool impl_known = false, any = false;
   for (size_t i = 0; i < n; i++) {
-    if (strlen(list[i].impl) != impl_len ||
-        strncmp(list[i].impl, spec, impl_len) != 0)
-      continue;
+    if (strlen(list[i].impl) != impl_len || strncmp(list[i].impl, spec, impl_len) != 0) continue;
     impl_known = true;
     if (strcmp(ver, "all") == 0 || strcmp(ver, list[i].version) == 0) {
       chosen[i] = true;
@@ -282,17 +270,15 @@ bool peers_select(const struct peer *list, size_t n, const char *spec,
   /* name what exists, so a typo is one look away from its fix */
   char known[1024] = "";
   for (size_t i = 0; i < n; i++) {
-    if (impl_known && (strlen(list[i].impl) != impl_len ||
-                       strncmp(list[i].impl, spec, impl_len) != 0))
+    if (impl_known &&
+        (strlen(list[i].impl) != impl_len || strncmp(list[i].impl, spec, impl_len) != 0))
       continue;
-    if (!impl_known && i > 0 && strcmp(list[i].impl, list[i - 1].impl) == 0)
-      continue;
-    fmt_bounded(known + strlen(known), sizeof known - strlen(known), "%s%s",
-                known[0] ? ", " : "", impl_known ? list[i].name : list[i].impl);
+    if (!impl_known && i > 0 && strcmp(list[i].impl, list[i - 1].impl) == 0) continue;
+    fmt_bounded(known + strlen(known), sizeof known - strlen(known), "%s%s", known[0] ? ", " : "",
+                impl_known ? list[i].name : list[i].impl);
   }
-  fmt_bounded(err, errlen, "unknown %s '%s' (known: %s)",
-              impl_known ? "version" : "implementation", spec,
-              known[0] ? known : "none");
+  fmt_bounded(err, errlen, "unknown %s '%s' (known: %s)", impl_known ? "version" : "implementation",
+              spec, known[0] ? known : "none");
   return false;
 }
 
@@ -303,14 +289,12 @@ static bool needs(const json_t *relay, const char *cap) {
   if (strcmp(cap, "metacert_off") == 0) return strcmp(r.metacert, "off") == 0;
   if (strcmp(cap, "tls_versions") == 0)
     return strcmp(r.tls_min, "1.2") != 0 || strcmp(r.tls_max, "1.3") != 0;
-  if (strcmp(cap, "verify_clients") == 0)
-    return json_object_get(relay, "verify_clients") != NULL;
+  if (strcmp(cap, "verify_clients") == 0) return json_object_get(relay, "verify_clients") != NULL;
   if (strcmp(cap, "chain_generate") == 0) return r.chain_generate;
   return false;
 }
 
-const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario,
-                            const char **why) {
+const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario, const char **why) {
   const json_t *relay = json_object_get(scenario, "relay");
   for (const char *const *c = relay_caps; *c != NULL; c++) {
     const char *w = js_str(unsupported, *c, NULL);

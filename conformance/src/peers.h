@@ -42,19 +42,17 @@ struct peers {
 };
 
 /* Load `file`; binaries resolve under `peers_dir`. */
-bool peers_load(const char *file, const char *peers_dir, struct peers *p,
-                char *err, size_t errlen);
+bool peers_load(const char *file, const char *peers_dir, struct peers *p, char *err, size_t errlen);
 void peers_free(struct peers *p);
 
 /* Mark in chosen[] (one per list entry) the peers `spec` names:
    "tailscale" or "tailscale@all" (every version), "tailscale@v1.82.5".
    False with err for an unknown implementation or version. */
-bool peers_select(const struct peer *list, size_t n, const char *spec,
-                  bool *chosen, char *err, size_t errlen);
+bool peers_select(const struct peer *list, size_t n, const char *spec, bool *chosen, char *err,
+                  size_t errlen);
 
 /* The first capability of `unsupported` the scenario's relay setup needs
    (its name; *why gets the registry's reason), or NULL when it needs none. */
-const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario,
-                            const char **why);
+const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario, const char **why);
 
 #endif

@@ -24,8 +24,8 @@ struct raw_conn {
   const struct identity *id;
 };
 
-bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms,
-                   struct raw_conn *c, char *err, size_t errlen);
+bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms, struct raw_conn *c,
+                   char *err, size_t errlen);
 void raw_conn_close(struct raw_conn *c);
 /* False when the relay closed or reset the connection. */
 bool raw_conn_write(struct raw_conn *c, const void *data, size_t n);

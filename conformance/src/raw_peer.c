@@ -45,8 +45,7 @@ uint8_t *hex_decode(const char *hex, size_t *len) {
   return out;
 }
 
-static int sockaddr_for(const char *addr, int port,
-                        struct sockaddr_storage *ss, socklen_t *len) {
+static int sockaddr_for(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len) {
   memset(ss, 0, sizeof *ss);
   struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -79,8 +78,8 @@ static void ssl_error_text(char *err, size_t n, const char *what) {
   snprintf(err, n, "%s: %s", what, buf);
 }
 
-bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms,
-                   struct raw_conn *c, char *err, size_t errlen) {
+bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms, struct raw_conn *c,
+                   char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
   c->fd = -1;
   struct sockaddr_storage ss;
@@ -99,14 +98,12 @@ bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms,
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (connect(c->fd, (struct sockaddr *)&ss, sl) != 0) {
-    snprintf(err, errlen, "connect %s port %d: %s", t->addr, t->port,
-             strerror(errno));
+    snprintf(err, errlen, "connect %s port %d: %s", t->addr, t->port, strerror(errno));
     raw_conn_close(c);
     return false;
   }
   c->ssl = SSL_new(ctx);
-  if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-      SSL_connect(c->ssl) != 1) {
+  if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 || SSL_connect(c->ssl) != 1) {
     ssl_error_text(err, errlen, "TLS handshake");
     raw_conn_close(c);
     return false;
@@ -135,8 +132,7 @@ bool raw_conn_write(struct raw_conn *c, const void *data, size_t n) {
     if (w <= 0) {
       int e = SSL_get_error(c->ssl, w);
       bool timed_out = e == SSL_ERROR_WANT_WRITE ||
-                       (e == SSL_ERROR_SYSCALL &&
-                        (errno == EAGAIN || errno == EWOULDBLOCK));
+                       (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
       ERR_clear_error();
       /* A relay that stops reading is not a relay that closed: only a
          reset or a closed socket counts as gone. */
@@ -199,23 +195,20 @@ static void subject_cn(X509 *x, char *out, size_t outlen) {
   out[0] = '\0';
   X509_NAME *n = X509_get_subject_name(x);
   int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-  ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i))
-                          : NULL;
+  ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)) : NULL;
   if (s == NULL) return;
   int len = ASN1_STRING_length(s);
   snprintf(out, outlen, "%.*s", len, (const char *)ASN1_STRING_get0_data(s));
 }
 
-bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
-                        const struct peer_target *t,
-                        const struct tvars *vars, int *handshakes,
-                        char *detail, size_t detail_len) {
+bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx, const struct peer_target *t,
+                        const struct tvars *vars, int *handshakes, char *detail,
+                        size_t detail_len) {
   long long count = js_int(spec, "count", 1);
   char *last_cn = NULL;
   if (js_str(spec, "last_cn", NULL) != NULL) {
     char err[256];
-    last_cn = template_subst(js_str(spec, "last_cn", ""), vars, err,
-                             sizeof err);
+    last_cn = template_subst(js_str(spec, "last_cn", ""), vars, err, sizeof err);
     if (last_cn == NULL) {
       snprintf(detail, detail_len, "last_cn: %s", err);
       return false;
@@ -229,8 +222,7 @@ bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
     struct raw_conn c;
     char err[512];
     if (!raw_conn_open(ctx, t, 5000, &c, err, sizeof err)) {
-      snprintf(detail, detail_len, "handshake %lld of %lld: %s", i + 1, count,
-               err);
+      snprintf(detail, detail_len, "handshake %lld of %lld: %s", i + 1, count, err);
       return false;
     }
     (*handshakes)++;
@@ -238,8 +230,7 @@ bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
     int n = chain != NULL ? sk_X509_num(chain) : 0;
     bool ok = true;
     if (want_certs >= 0 && n != want_certs) {
-      snprintf(detail, detail_len,
-               "handshake %lld of %lld: %d certs presented, expected %lld",
+      snprintf(detail, detail_len, "handshake %lld of %lld: %d certs presented, expected %lld",
                i + 1, count, n, want_certs);
       ok = false;
     }
@@ -247,8 +238,7 @@ bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
       char cn[256] = "";
       if (n > 0) subject_cn(sk_X509_value(chain, n - 1), cn, sizeof cn);
       if (strcmp(cn, last_cn) != 0) {
-        snprintf(detail, detail_len,
-                 "handshake %lld of %lld: last cert CN \"%s\", expected \"%s\"",
+        snprintf(detail, detail_len, "handshake %lld of %lld: last cert CN \"%s\", expected \"%s\"",
                  i + 1, count, cn, last_cn);
         ok = false;
       }
@@ -286,17 +276,17 @@ bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
   return true;
 }
 
-bool udp_step_run(const json_t *spec, const struct peer_target *t,
-                  const struct tvars *vars, char *detail, size_t detail_len) {
+bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct tvars *vars,
+                  char *detail, size_t detail_len) {
   char err[256];
-  char *hex = template_subst(js_str(spec, "send_hex", ""), vars, err,
-                             sizeof err);
+  char *hex = template_subst(js_str(spec, "send_hex", ""), vars, err, sizeof err);
   size_t len = 0;
   uint8_t *msg = hex != NULL ? hex_decode(hex, &len) : NULL;
   free(hex);
   if (msg == NULL) {
-    snprintf(detail, detail_len, "udp.send_hex: not valid hex after "
-                                 "expansion");
+    snprintf(detail, detail_len,
+             "udp.send_hex: not valid hex after "
+             "expansion");
     return false;
   }
   bool want_reply = strcmp(js_str(spec, "expect", "reply"), "reply") == 0;
@@ -306,8 +296,8 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t,
   int fam = sockaddr_for(t->addr, t->stun_port, &ss, &sl);
   int fd = fam < 0 ? -1 : socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0 || sendto(fd, msg, len, 0, (struct sockaddr *)&ss, sl) < 0) {
-    snprintf(detail, detail_len, "udp send to %s port %d: %s", t->addr,
-             t->stun_port, strerror(errno));
+    snprintf(detail, detail_len, "udp send to %s port %d: %s", t->addr, t->stun_port,
+             strerror(errno));
     free(msg);
     if (fd >= 0) close(fd);
     return false;
@@ -320,8 +310,7 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t,
   close(fd);
   if (!want_reply) {
     if (got >= 0) {
-      snprintf(detail, detail_len,
-               "expected no reply within %d ms, got %zd bytes", wait_ms, got);
+      snprintf(detail, detail_len, "expected no reply within %d ms, got %zd bytes", wait_ms, got);
       return false;
     }
     return true;
@@ -332,8 +321,7 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t,
   }
   long long want_len = js_int(spec, "reply_len", -1);
   if (want_len >= 0 && got != want_len) {
-    snprintf(detail, detail_len, "reply is %zd bytes, expected %lld", got,
-             want_len);
+    snprintf(detail, detail_len, "reply is %zd bytes, expected %lld", got, want_len);
     return false;
   }
   const char *ph = js_str(spec, "reply_prefix_hex", NULL);
@@ -345,8 +333,8 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t,
     if (!ok) {
       char gothex[2 * 64 + 1];
       derp_hex_lower(reply, (size_t)got < 64 ? (size_t)got : 64, gothex);
-      snprintf(detail, detail_len, "reply %s... does not start with %s",
-               gothex, pfx_hex != NULL ? pfx_hex : "?");
+      snprintf(detail, detail_len, "reply %s... does not start with %s", gothex,
+               pfx_hex != NULL ? pfx_hex : "?");
     }
     free(pfx);
     free(pfx_hex);

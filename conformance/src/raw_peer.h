@@ -37,16 +37,13 @@ SSL_CTX *peer_ctx_new(void);
 /* Each returns true when every expectation held; otherwise `detail` says
    which operation failed and what was observed. `handshakes` is how many TLS
    handshakes were made (for the timing floor). */
-bool raw_script_run(const json_t *ops, SSL_CTX *ctx,
-                    const struct peer_target *t, struct materials *m,
-                    struct tvars *vars, int *handshakes, char *detail,
+bool raw_script_run(const json_t *ops, SSL_CTX *ctx, const struct peer_target *t,
+                    struct materials *m, struct tvars *vars, int *handshakes, char *detail,
                     size_t detail_len);
-bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx,
-                        const struct peer_target *t,
-                        const struct tvars *vars, int *handshakes,
-                        char *detail, size_t detail_len);
-bool udp_step_run(const json_t *spec, const struct peer_target *t,
-                  const struct tvars *vars, char *detail, size_t detail_len);
+bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx, const struct peer_target *t,
+                        const struct tvars *vars, int *handshakes, char *detail, size_t detail_len);
+bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct tvars *vars,
+                  char *detail, size_t detail_len);
 
 /* Decode hex (after placeholder expansion) into a new buffer. */
 uint8_t *hex_decode(const char *hex, size_t *len);

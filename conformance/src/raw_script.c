@@ -20,8 +20,7 @@ enum {
   HTTP_HEAD_MAX = 16384,
 };
 
-static const uint8_t derp_magic[8] = {0x44, 0x45, 0x52, 0x50,
-                                      0xf0, 0x9f, 0x94, 0x91};
+static const uint8_t derp_magic[8] = {0x44, 0x45, 0x52, 0x50, 0xf0, 0x9f, 0x94, 0x91};
 
 struct script {
   SSL_CTX *ctx;
@@ -38,15 +37,14 @@ struct script {
   const char *action;
 };
 
-__attribute__((format(printf, 2, 3))) static bool fail(struct script *s,
-                                                       const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static bool fail(struct script *s, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  snprintf(s->detail, s->detail_len, "raw[%zu] conn %s %s: %s", s->op_index,
-           s->conn_name, s->action, msg);
+  snprintf(s->detail, s->detail_len, "raw[%zu] conn %s %s: %s", s->op_index, s->conn_name,
+           s->action, msg);
   return false;
 }
 
@@ -64,24 +62,22 @@ static int64_t deadline(const json_t *op, int dflt_ms) {
   return proc_now_ns() + op_timeout_ms(op, dflt_ms) * 1000000LL;
 }
 
-static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length,
-                       const uint8_t *payload, size_t n) {
-  uint8_t h[FRAME_HEADER] = {type, (uint8_t)(length >> 24),
-                             (uint8_t)(length >> 16), (uint8_t)(length >> 8),
-                             (uint8_t)length};
+static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length, const uint8_t *payload,
+                       size_t n) {
+  uint8_t h[FRAME_HEADER] = {type, (uint8_t)(length >> 24), (uint8_t)(length >> 16),
+                             (uint8_t)(length >> 8), (uint8_t)length};
   return raw_conn_write(c, h, sizeof h) && raw_conn_write(c, payload, n);
 }
 
 /* Next frame: 1 with type/payload (valid until the next read), 0 closed,
    -1 deadline, -2 oversized. */
-static int read_frame(struct raw_conn *c, int64_t dl, uint8_t *type,
-                      const uint8_t **payload, uint32_t *len,
-                      size_t *consumed) {
+static int read_frame(struct raw_conn *c, int64_t dl, uint8_t *type, const uint8_t **payload,
+                      uint32_t *len, size_t *consumed) {
   int r = raw_conn_fill(c, FRAME_HEADER, dl);
   if (r != 1) return r;
   *type = c->rbuf[0];
-  *len = (uint32_t)c->rbuf[1] << 24 | (uint32_t)c->rbuf[2] << 16 |
-         (uint32_t)c->rbuf[3] << 8 | c->rbuf[4];
+  *len = (uint32_t)c->rbuf[1] << 24 | (uint32_t)c->rbuf[2] << 16 | (uint32_t)c->rbuf[3] << 8 |
+         c->rbuf[4];
   if (*len > MAX_FRAME) return -2;
   r = raw_conn_fill(c, FRAME_HEADER + (size_t)*len, dl);
   if (r != 1) return r;
@@ -91,15 +87,14 @@ static int read_frame(struct raw_conn *c, int64_t dl, uint8_t *type,
 }
 
 static const char *read_status(int r) {
-  return r == 0 ? "connection closed by the relay"
+  return r == 0    ? "connection closed by the relay"
          : r == -1 ? "timed out"
          : r == -2 ? "frame larger than 1 MiB"
                    : "error";
 }
 
 /* Read an HTTP response head; returns the status code or sets detail. */
-static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl,
-                          size_t *head_len) {
+static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl, size_t *head_len) {
   for (;;) {
     void *end = c->rlen >= 4 ? memmem(c->rbuf, c->rlen, "\r\n\r\n", 4) : NULL;
     if (end != NULL) {
@@ -112,8 +107,7 @@ static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl,
     }
     int r = raw_conn_read_some(c, dl);
     if (r != 1) {
-      fail(s, "reading the HTTP response: %s after %zu bytes", read_status(r),
-           c->rlen);
+      fail(s, "reading the HTTP response: %s after %zu bytes", read_status(r), c->rlen);
       return -1;
     }
   }
@@ -127,8 +121,7 @@ static int read_http_head(struct script *s, struct raw_conn *c, int64_t dl,
 }
 
 /* The upgrade request as a Go client sends it (§3.3/§3.4). */
-static int upgrade_request(struct script *s, bool fast, char *out,
-                           size_t outlen) {
+static int upgrade_request(struct script *s, bool fast, char *out, size_t outlen) {
   return snprintf(out, outlen,
                   "GET /derp HTTP/1.1\r\nHost: %s\r\nUser-Agent: "
                   "derpcheck\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n%s\r\n",
@@ -143,20 +136,20 @@ static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
   size_t used;
   int r = raw_conn_fill(c, FRAME_HEADER, dl);
   if (r == 1 && memcmp(c->rbuf, "HTTP/", 5) == 0)
-    return fail(s, "got an HTTP response where the ServerKey frame belongs "
-                   "(fast start must have no response)");
+    return fail(s,
+                "got an HTTP response where the ServerKey frame belongs "
+                "(fast start must have no response)");
   if (r == 1) r = read_frame(c, dl, &type, &p, &len, &used);
   if (r != 1) return fail(s, "waiting for ServerKey: %s", read_status(r));
   if (type != 0x01 || len < 40 || memcmp(p, derp_magic, 8) != 0)
-    return fail(s, "first frame is type 0x%02x len %u, not a ServerKey", type,
-                len);
+    return fail(s, "first frame is type 0x%02x len %u, not a ServerKey", type, len);
   memcpy(c->server_pub, p + 8, 32);
   raw_conn_consume(c, used);
   if (memcmp(c->server_pub, s->m->relay.pub, 32) != 0) {
     char got[65];
     derp_hex_lower(c->server_pub, 32, got);
-    return fail(s, "ServerKey carries %s, but the relay's key file holds %s",
-                got, s->m->relay.pub_hex);
+    return fail(s, "ServerKey carries %s, but the relay's key file holds %s", got,
+                s->m->relay.pub_hex);
   }
   return true;
 }
@@ -164,20 +157,18 @@ static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
 static bool do_upgrade(struct script *s, struct raw_conn *c, int64_t dl) {
   char req[512];
   int n = upgrade_request(s, false, req, sizeof req);
-  if (!raw_conn_write(c, req, (size_t)n))
-    return fail(s, "writing the upgrade request failed");
+  if (!raw_conn_write(c, req, (size_t)n)) return fail(s, "writing the upgrade request failed");
   size_t head_len;
   int status = read_http_head(s, c, dl, &head_len);
   if (status < 0) return false;
-  if (status != 101)
-    return fail(s, "upgrade answered with status %d, expected 101", status);
+  if (status != 101) return fail(s, "upgrade answered with status %d, expected 101", status);
   raw_conn_consume(c, head_len);
   return read_server_key(s, c, dl);
 }
 
 /* ClientInfo = client key || nonce || box(json); corrupt flips a box byte */
-static bool send_client_info(struct script *s, struct raw_conn *c,
-                             const char *json, bool corrupt, size_t pad_to) {
+static bool send_client_info(struct script *s, struct raw_conn *c, const char *json, bool corrupt,
+                             size_t pad_to) {
   /* pad_to: whole payload length, reached with JSON whitespace */
   size_t jl = strlen(json);
   size_t fixed = 32 + crypto_box_NONCEBYTES + crypto_box_MACBYTES;
@@ -201,8 +192,7 @@ static bool send_client_info(struct script *s, struct raw_conn *c,
   uint8_t *nonce = buf + 32;
   randombytes_buf(nonce, crypto_box_NONCEBYTES);
   uint8_t *box = nonce + crypto_box_NONCEBYTES;
-  int boxed = crypto_box_easy(box, (const uint8_t *)json, jl, nonce,
-                              c->server_pub, c->id->priv);
+  int boxed = crypto_box_easy(box, (const uint8_t *)json, jl, nonce, c->server_pub, c->id->priv);
   free(padded);
   if (boxed != 0) {
     free(buf);
@@ -214,8 +204,7 @@ static bool send_client_info(struct script *s, struct raw_conn *c,
   return ok || fail(s, "writing ClientInfo failed (relay closed?)");
 }
 
-static bool await_server_info(struct script *s, struct raw_conn *c,
-                              int64_t dl) {
+static bool await_server_info(struct script *s, struct raw_conn *c, int64_t dl) {
   for (;;) {
     uint8_t type;
     const uint8_t *p;
@@ -232,25 +221,22 @@ static bool await_server_info(struct script *s, struct raw_conn *c,
     size_t ml = len - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
     uint8_t *msg = malloc(ml + 1);
     bool opened = msg != NULL &&
-                  crypto_box_open_easy(msg, p + crypto_box_NONCEBYTES,
-                                       len - crypto_box_NONCEBYTES, p,
-                                       c->server_pub, c->id->priv) == 0;
+                  crypto_box_open_easy(msg, p + crypto_box_NONCEBYTES, len - crypto_box_NONCEBYTES,
+                                       p, c->server_pub, c->id->priv) == 0;
     free(msg);
     raw_conn_consume(c, used);
-    if (!opened)
-      return fail(s, "ServerInfo box does not open with the ServerKey");
+    if (!opened) return fail(s, "ServerInfo box does not open with the ServerKey");
     return true;
   }
 }
 
 static bool op_open(struct script *s, const json_t *op, const char *mode) {
-  if (conn_named(s, s->conn_name) != NULL)
-    return fail(s, "connection already open");
+  if (conn_named(s, s->conn_name) != NULL) return fail(s, "connection already open");
   if (s->n_conns == MAX_CONNS) return fail(s, "too many connections");
   struct raw_conn *c = &s->conns[s->n_conns];
   char err[512];
-  if (!raw_conn_open(s->ctx, s->t, (int)op_timeout_ms(op, SCENARIO_RAW_OPEN_TIMEOUT_MS), c,
-                     err, sizeof err))
+  if (!raw_conn_open(s->ctx, s->t, (int)op_timeout_ms(op, SCENARIO_RAW_OPEN_TIMEOUT_MS), c, err,
+                     sizeof err))
     return fail(s, "%s", err);
   s->n_conns++;
   (*s->handshakes)++;
@@ -270,15 +256,13 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
     char req[512];
     int n = upgrade_request(s, true, req, sizeof req);
     memcpy(c->server_pub, s->m->relay.pub, 32);
-    if (!raw_conn_write(c, req, (size_t)n) ||
-        !send_client_info(s, c, hello, false, 0))
+    if (!raw_conn_write(c, req, (size_t)n) || !send_client_info(s, c, hello, false, 0))
       return fail(s, "writing the fast-start request failed");
     return read_server_key(s, c, dl) && await_server_info(s, c, dl);
   }
   if (!do_upgrade(s, c, dl)) return false;
   if (strcmp(mode, "upgraded") == 0) return true;
-  return send_client_info(s, c, hello, false, 0) &&
-         await_server_info(s, c, dl);
+  return send_client_info(s, c, hello, false, 0) && await_server_info(s, c, dl);
 }
 
 static uint8_t *expand_hex(struct script *s, const char *hex, size_t *len) {
@@ -290,8 +274,7 @@ static uint8_t *expand_hex(struct script *s, const char *hex, size_t *len) {
   return b;
 }
 
-static bool op_send_frame(struct script *s, struct raw_conn *c,
-                          const json_t *f) {
+static bool op_send_frame(struct script *s, struct raw_conn *c, const json_t *f) {
   size_t hl = 0;
   uint8_t *head = expand_hex(s, js_str(f, "payload_hex", ""), &hl);
   if (head == NULL) return false;
@@ -312,8 +295,8 @@ static bool op_send_frame(struct script *s, struct raw_conn *c,
   return true;
 }
 
-static bool op_expect_frame(struct script *s, struct raw_conn *c,
-                            const json_t *op, const json_t *f) {
+static bool op_expect_frame(struct script *s, struct raw_conn *c, const json_t *op,
+                            const json_t *f) {
   int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   uint8_t want_type = (uint8_t)js_int(f, "type", 0);
   for (;;) {
@@ -322,17 +305,14 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c,
     uint32_t len;
     size_t used;
     int r = read_frame(c, dl, &type, &p, &len, &used);
-    if (r != 1)
-      return fail(s, "waiting for frame type 0x%02x: %s", want_type,
-                  read_status(r));
+    if (r != 1) return fail(s, "waiting for frame type 0x%02x: %s", want_type, read_status(r));
     if (type == 0x06 && want_type != 0x06) { /* KeepAlive may come anytime */
       raw_conn_consume(c, used);
       continue;
     }
     if (type != want_type) {
       raw_conn_consume(c, used);
-      return fail(s, "got frame type 0x%02x (%u bytes), expected 0x%02x", type,
-                  len, want_type);
+      return fail(s, "got frame type 0x%02x (%u bytes), expected 0x%02x", type, len, want_type);
     }
     bool ok = true;
     const char *exact = js_str(f, "payload_hex", NULL);
@@ -350,9 +330,8 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c,
       if (!ok) {
         char got[2 * 48 + 1];
         derp_hex_lower(p, len < 48 ? len : 48, got);
-        fail(s, "frame 0x%02x payload %s%s (%u bytes) does not %s %s", type,
-             got, len > 48 ? "..." : "", len,
-             exact != NULL ? "equal" : "start with",
+        fail(s, "frame 0x%02x payload %s%s (%u bytes) does not %s %s", type, got,
+             len > 48 ? "..." : "", len, exact != NULL ? "equal" : "start with",
              exact != NULL ? exact : prefix);
       }
     }
@@ -361,8 +340,7 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c,
   }
 }
 
-static bool op_expect_closed(struct script *s, struct raw_conn *c,
-                             const json_t *op) {
+static bool op_expect_closed(struct script *s, struct raw_conn *c, const json_t *op) {
   int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   size_t discarded = 0;
   for (;;) {
@@ -377,15 +355,14 @@ static bool op_expect_closed(struct script *s, struct raw_conn *c,
   }
 }
 
-static bool op_expect_http(struct script *s, struct raw_conn *c,
-                           const json_t *op, const json_t *h) {
+static bool op_expect_http(struct script *s, struct raw_conn *c, const json_t *op,
+                           const json_t *h) {
   int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
   size_t head_len;
   int status = read_http_head(s, c, dl, &head_len);
   if (status < 0) return false;
   long long want = js_int(h, "status", 0);
-  if (status != want)
-    return fail(s, "status %d, expected %lld", status, want);
+  if (status != want) return fail(s, "status %d, expected %lld", status, want);
   const char *needle = js_str(h, "body_contains", NULL);
   if (needle == NULL) return true;
   /* Body: Content-Length when given, else up to EOF or the deadline. */
@@ -397,11 +374,9 @@ static bool op_expect_http(struct script *s, struct raw_conn *c,
     if (raw_conn_read_some(c, dl) != 1) break;
   }
   size_t have = c->rlen - head_len;
-  char *body = strndup((const char *)c->rbuf + head_len,
-                       have < body_len ? have : body_len);
+  char *body = strndup((const char *)c->rbuf + head_len, have < body_len ? have : body_len);
   bool ok = body != NULL && strstr(body, needle) != NULL;
-  if (!ok) fail(s, "body \"%.80s\" does not contain \"%s\"", body ? body : "",
-                needle);
+  if (!ok) fail(s, "body \"%.80s\" does not contain \"%s\"", body ? body : "", needle);
   free(body);
   return ok;
 }
@@ -423,11 +398,10 @@ static void printable(const uint8_t *p, size_t n, char *out, size_t outlen) {
 }
 
 /* Exactly these bytes next on the stream (e.g. the 101 response, §6.1). */
-static bool op_expect_text(struct script *s, struct raw_conn *c,
-                           const json_t *op, const json_t *t) {
+static bool op_expect_text(struct script *s, struct raw_conn *c, const json_t *op,
+                           const json_t *t) {
   char err[256];
-  char *want = template_subst(js_str(t, "equals", ""), s->vars, err,
-                              sizeof err);
+  char *want = template_subst(js_str(t, "equals", ""), s->vars, err, sizeof err);
   if (want == NULL) return fail(s, "%s", err);
   size_t n = strlen(want);
   int r = raw_conn_fill(c, n, deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS));
@@ -439,8 +413,9 @@ static bool op_expect_text(struct script *s, struct raw_conn *c,
     char g[200], w[200];
     printable(c->rbuf + at, got - at, g, sizeof g);
     printable((const uint8_t *)want + at, n - at, w, sizeof w);
-    fail(s, "%s after %zu bytes; differs at byte %zu: got \"%s\", expected "
-            "\"%s\"",
+    fail(s,
+         "%s after %zu bytes; differs at byte %zu: got \"%s\", expected "
+         "\"%s\"",
          r == 1 ? "mismatch" : read_status(r), got, at, g, w);
   }
   if (r == 1) raw_conn_consume(c, n);
@@ -450,22 +425,20 @@ static bool op_expect_text(struct script *s, struct raw_conn *c,
 
 static bool run_op(struct script *s, const json_t *op) {
   static const char *const actions[] = {
-      "open", "send_text", "send_hex", "send_frame", "send_client_info",
+      "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
       "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
       NULL};
   s->conn_name = js_str(op, "conn", "?");
   s->action = "?";
   for (const char *const *a = actions; *a != NULL; a++)
     if (json_object_get(op, *a) != NULL) s->action = *a;
-  if (strcmp(s->action, "open") == 0)
-    return op_open(s, op, js_str(op, "open", "tls"));
+  if (strcmp(s->action, "open") == 0) return op_open(s, op, js_str(op, "open", "tls"));
   struct raw_conn *c = conn_named(s, s->conn_name);
   if (c == NULL) return fail(s, "connection was never opened");
   if (c->ssl == NULL) return fail(s, "connection was closed by the script");
   if (strcmp(s->action, "send_text") == 0) {
     char err[256];
-    char *text = template_subst(js_str(op, "send_text", ""), s->vars, err,
-                                sizeof err);
+    char *text = template_subst(js_str(op, "send_text", ""), s->vars, err, sizeof err);
     if (text == NULL) return fail(s, "%s", err);
     raw_conn_write(c, text, strlen(text));
     free(text);
@@ -483,8 +456,7 @@ static bool run_op(struct script *s, const json_t *op) {
     return op_send_frame(s, c, json_object_get(op, "send_frame"));
   if (strcmp(s->action, "send_client_info") == 0) {
     const json_t *ci = json_object_get(op, "send_client_info");
-    return send_client_info(s, c, js_str(ci, "json", "{}"),
-                            js_bool(ci, "corrupt_box", false),
+    return send_client_info(s, c, js_str(ci, "json", "{}"), js_bool(ci, "corrupt_box", false),
                             (size_t)js_int(ci, "pad_to", 0));
   }
   if (strcmp(s->action, "close") == 0) {
@@ -493,8 +465,7 @@ static bool run_op(struct script *s, const json_t *op) {
     c->peer_gone = true;
     return true;
   }
-  if (strcmp(s->action, "expect_closed") == 0)
-    return op_expect_closed(s, c, op);
+  if (strcmp(s->action, "expect_closed") == 0) return op_expect_closed(s, c, op);
   if (strcmp(s->action, "expect_frame") == 0)
     return op_expect_frame(s, c, op, json_object_get(op, "expect_frame"));
   if (strcmp(s->action, "expect_text") == 0)
@@ -502,12 +473,15 @@ static bool run_op(struct script *s, const json_t *op) {
   return op_expect_http(s, c, op, json_object_get(op, "expect_http"));
 }
 
-bool raw_script_run(const json_t *ops, SSL_CTX *ctx,
-                    const struct peer_target *t, struct materials *m,
-                    struct tvars *vars, int *handshakes, char *detail,
+bool raw_script_run(const json_t *ops, SSL_CTX *ctx, const struct peer_target *t,
+                    struct materials *m, struct tvars *vars, int *handshakes, char *detail,
                     size_t detail_len) {
-  struct script s = {.ctx = ctx, .t = t, .m = m, .vars = vars,
-                     .handshakes = handshakes, .detail = detail,
+  struct script s = {.ctx = ctx,
+                     .t = t,
+                     .m = m,
+                     .vars = vars,
+                     .handshakes = handshakes,
+                     .detail = detail,
                      .detail_len = detail_len};
   bool ok = true;
   for (size_t i = 0; ok && i < json_array_size(ops); i++) {

@@ -3,8 +3,7 @@
 #include <ftw.h>
 #include <stdio.h>
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb;
   (void)flag;
   (void)ftw;
@@ -12,6 +11,4 @@ static int remove_entry(const char *path, const struct stat *sb, int flag,
   return 0; /* keep going: remove what can be removed */
 }
 
-void remove_tree(const char *path) {
-  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+void remove_tree(const char *path) { nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }

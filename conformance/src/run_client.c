@@ -15,9 +15,8 @@ static int tls_handshakes_of_mode(const char *mode) {
 }
 
 /* The reference client's flags for a step (the {mode_args} placeholder). */
-static bool client_vars(struct ctx *c, const struct column *col,
-                        const json_t *st, const char *profile,
-                        const char *ready, struct tvars *t, char *detail,
+static bool client_vars(struct ctx *c, const struct column *col, const json_t *st,
+                        const char *profile, const char *ready, struct tvars *t, char *detail,
                         size_t len) {
   const char *words[16];
   size_t n = 0;
@@ -35,13 +34,15 @@ static bool client_vars(struct ctx *c, const struct column *col,
   char timeout[16];
   fmt_bounded(timeout, sizeof timeout, "%lld", cs.timeout_ms);
   char err[256];
-  char *packet = template_subst(cs.packet_hex, t, err,
-                                sizeof err);
+  char *packet = template_subst(cs.packet_hex, t, err, sizeof err);
   if (packet == NULL) {
     fmt_bounded(detail, len, "packet_hex: %s", err);
     return false;
   }
-  struct { bool on; const char *flag, *value; } flags[] = {
+  struct {
+    bool on;
+    const char *flag, *value;
+  } flags[] = {
       {kid != NULL, "--key-file", kid ? kid->keyfile : NULL},
       {pid != NULL, "--peer", pid ? pid->pub_hex : NULL},
       {packet[0] != '\0', "--packet-hex", packet},
@@ -58,24 +59,19 @@ static bool client_vars(struct ctx *c, const struct column *col,
     words[n++] = flags[i].value;
   }
   bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
-            (col->def->client_bin == NULL ||
-             tvars_set(t, "client_bin", col->def->client_bin)) &&
-            tvars_set(t, "mode", mode) &&
-            tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
+            (col->def->client_bin == NULL || tvars_set(t, "client_bin", col->def->client_bin)) &&
+            tvars_set(t, "mode", mode) && tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
             tvars_set(t, "peer_key", pid ? pid->pub_hex : "") &&
-            tvars_set(t, "packet_hex", packet) &&
-            tvars_set(t, "ready_file", ready ? ready : "") &&
-            tvars_set(t, "timeout_ms", timeout) &&
-            tvars_set_list(t, "mode_args", words, n);
+            tvars_set(t, "packet_hex", packet) && tvars_set(t, "ready_file", ready ? ready : "") &&
+            tvars_set(t, "timeout_ms", timeout) && tvars_set_list(t, "mode_args", words, n);
   free(packet);
   if (!ok) fmt_bounded(detail, len, "out of memory");
   return ok;
 }
 
-static void judge_client(struct ctx *c, struct column *col, const char *label,
-                         struct proc *p, const char *out, const char *err,
-                         const json_t *expect, const struct tvars *vars,
-                         int64_t t0) {
+static void judge_client(struct ctx *c, struct column *col, const char *label, struct proc *p,
+                         const char *out, const char *err, const json_t *expect,
+                         const struct tvars *vars, int64_t t0) {
   struct outcome o;
   outcome_read(out, p->reaped ? proc_exit_code(p) : -1, &o);
   struct judgement j;
@@ -88,10 +84,9 @@ static void judge_client(struct ctx *c, struct column *col, const char *label,
   }
   double ms = (double)(proc_now_ns() - t0) / 1e6;
   if (c->cfg->log != NULL)
-    fprintf(c->cfg->log, "  [%s] %s: exit %d after %.1f ms\n", c->s->id,
-            label, o.exit_code, ms);
-  run_column_add(c, col, label, j.verdict, j.expected, j.actual,
-             j.detail != NULL ? detail : NULL, ms);
+    fprintf(c->cfg->log, "  [%s] %s: exit %d after %.1f ms\n", c->s->id, label, o.exit_code, ms);
+  run_column_add(c, col, label, j.verdict, j.expected, j.actual, j.detail != NULL ? detail : NULL,
+                 ms);
   run_column_declared(col, j.verdict, &o, vars);
   judgement_free(&j);
   outcome_free(&o);
@@ -105,8 +100,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
   const char *mode = cs.mode;
   for (size_t k = 0; k < c->n_cols; k++) {
     struct column *col = &c->cols[k];
-    if (col->def->profile == NULL || col->skip != NULL ||
-        (c->pass != NULL && c->pass != col))
+    if (col->def->profile == NULL || col->skip != NULL || (c->pass != NULL && c->pass != col))
       continue;
     const char *profile = column_profile(col->def, mode);
     const json_t *e = json_object_get(expect, profile);
@@ -114,32 +108,25 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
     /* (no profile name is part of another) */
     if (strstr(col->judged, profile) == NULL) {
       size_t used = strlen(col->judged);
-      fmt_bounded(col->judged + used, sizeof col->judged - used, "%s%s",
-                  used ? ", " : "", profile);
+      fmt_bounded(col->judged + used, sizeof col->judged - used, "%s%s", used ? ", " : "", profile);
     }
-    const char *tmpl = col->def->client_cmd != NULL ? col->def->client_cmd
-                                                    : c->cfg->client_cmd;
+    const char *tmpl = col->def->client_cmd != NULL ? col->def->client_cmd : c->cfg->client_cmd;
     char label[64], out[PATH_MAX], err[PATH_MAX], ready[PATH_MAX];
     fmt_bounded(label, sizeof label, "step %zu (%s)", idx, mode);
-    fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx,
-                col->name);
-    fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx,
-                col->name);
-    fmt_bounded(ready, sizeof ready, "%s/client-%zu-%s.ready", c->tmpdir, idx,
-                col->name);
+    fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx, col->name);
+    fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx, col->name);
+    fmt_bounded(ready, sizeof ready, "%s/client-%zu-%s.ready", c->tmpdir, idx, col->name);
     char detail[1024];
     struct tvars t;
     int64_t t0 = proc_now_ns();
     if (!tvars_copy(&c->vars, &t) ||
-        !client_vars(c, col, st, profile, background ? ready : NULL, &t,
-                     detail, sizeof detail)) {
+        !client_vars(c, col, st, profile, background ? ready : NULL, &t, detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;
     }
     struct proc p;
-    if (!run_start_program(c, tmpl, &t, &p, out, err, detail,
-                             sizeof detail)) {
+    if (!run_start_program(c, tmpl, &t, &p, out, err, detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;
@@ -151,8 +138,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
          it is connected through its ready file. */
       enum proc_status st_ready =
           c->n_bg < MAX_BACKGROUND
-              ? proc_wait_line(&p, ready, NULL, c->cfg->ready_timeout_ms,
-                               NULL, 0)
+              ? proc_wait_line(&p, ready, NULL, c->cfg->ready_timeout_ms, NULL, 0)
               : PROC_ERR_ARG;
       if (st_ready == PROC_OK) {
         struct bg_client *b = &c->bg[c->n_bg++];
@@ -171,12 +157,11 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
         char tail[TAIL_BYTES + 64];
         run_stderr_tail(err, "client", tail, sizeof tail);
         fmt_bounded(detail, sizeof detail, "%s; %s",
-                    st_ready == PROC_ERR_ARG
-                        ? "too many background clients in one scenario"
-                        : "background client wrote no ready file in time",
+                    st_ready == PROC_ERR_ARG ? "too many background clients in one scenario"
+                                             : "background client wrote no ready file in time",
                     tail);
         run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail,
-                   (double)(proc_now_ns() - t0) / 1e6);
+                       (double)(proc_now_ns() - t0) / 1e6);
         proc_release(&p);
         tvars_free(&t);
         continue;
@@ -196,8 +181,7 @@ void run_join_background(struct ctx *c) {
     struct bg_client *b = &c->bg[i];
     if (proc_wait_exit(&b->p, c->cfg->client_timeout_ms) != PROC_OK)
       proc_stop(&b->p, STOP_GRACE_MS);
-    judge_client(c, b->col, b->label, &b->p, b->out, b->err, b->expect,
-                 &c->vars, b->t0);
+    judge_client(c, b->col, b->label, &b->p, b->out, b->err, b->expect, &c->vars, b->t0);
     proc_release(&b->p);
   }
   c->n_bg = 0;

@@ -29,47 +29,41 @@ static void append(char *dst, size_t cap, const char *sep, const char *s) {
    relay column of five passing steps reads "ok", not "ok + ok + ..."). */
 static void append_segment(char *dst, size_t cap, const char *seg) {
   const char *last = dst;
-  for (const char *p = strstr(dst, " + "); p != NULL; p = strstr(p + 3, " + "))
-    last = p + 3;
+  for (const char *p = strstr(dst, " + "); p != NULL; p = strstr(p + 3, " + ")) last = p + 3;
   if (dst[0] != '\0' && strcmp(last, seg) == 0) return;
   append(dst, cap, " + ", seg);
 }
 
-void run_column_add(struct ctx *c, struct column *col, const char *label,
-                       enum report_verdict v, const char *expected,
-                       const char *actual, const char *detail, double ms) {
+void run_column_add(struct ctx *c, struct column *col, const char *label, enum report_verdict v,
+                    const char *expected, const char *actual, const char *detail, double ms) {
   bool multi = c->n_steps > 1;
   if (!col->used || severity(v) >= severity(col->verdict)) {
-    if (!col->used || severity(v) > severity(col->verdict))
-      col->verdict = v;
+    if (!col->used || severity(v) > severity(col->verdict)) col->verdict = v;
   }
   append_segment(col->expected, sizeof col->expected, expected);
   append_segment(col->actual, sizeof col->actual, actual);
   if (detail != NULL) {
     char d[2048];
-    fmt_bounded(d, sizeof d, "%s%s%s", multi ? label : "", multi ? ": " : "",
-             detail);
+    fmt_bounded(d, sizeof d, "%s%s%s", multi ? label : "", multi ? ": " : "", detail);
     append(col->detail, sizeof col->detail, "; ", d);
   }
   col->used = true;
   col->ms += ms;
 }
 
-void run_column_declared(struct column *col, enum report_verdict v,
-                         const struct outcome *o, const struct tvars *vars) {
+void run_column_declared(struct column *col, enum report_verdict v, const struct outcome *o,
+                         const struct tvars *vars) {
   if (col->dev == NULL || v != REPORT_MISMATCH) return;
   struct judgement j;
   outcome_judge(o, col->dev->upstream, vars, &j);
   if (j.verdict != REPORT_MATCH) {
     col->dev_missed = true;
-    append(col->dev_detail, sizeof col->dev_detail, "; ",
-           j.detail != NULL ? j.detail : "?");
+    append(col->dev_detail, sizeof col->dev_detail, "; ", j.detail != NULL ? j.detail : "?");
   }
   judgement_free(&j);
 }
 
-void run_all_columns(struct ctx *c, enum report_verdict v,
-                        const char *detail) {
+void run_all_columns(struct ctx *c, enum report_verdict v, const char *detail) {
   for (size_t i = 0; i < c->n_cols; i++) {
     struct column *col = &c->cols[i];
     if (col->skip != NULL) continue;
@@ -87,8 +81,7 @@ void run_all_columns(struct ctx *c, enum report_verdict v,
   }
 }
 
-void run_stderr_tail(const char *path, const char *what, char *out,
-                    size_t outlen) {
+void run_stderr_tail(const char *path, const char *what, char *out, size_t outlen) {
   char tail[TAIL_BYTES + 1];
   proc_file_tail(path, TAIL_BYTES, tail, sizeof tail);
   size_t n = strlen(tail);
@@ -105,10 +98,8 @@ bool run_set_int(struct tvars *t, const char *name, long long v) {
   return tvars_set(t, name, buf);
 }
 
-bool run_start_program(struct ctx *c, const char *tmpl,
-                                const struct tvars *vars, struct proc *p,
-                                const char *out, const char *err_path,
-                                char *detail, size_t detail_len) {
+bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars, struct proc *p,
+                       const char *out, const char *err_path, char *detail, size_t detail_len) {
   char **argv;
   char err[512];
   if (!template_expand(tmpl, vars, &argv, err, sizeof err)) {
@@ -120,8 +111,8 @@ bool run_start_program(struct ctx *c, const char *tmpl,
     for (char **a = argv; *a != NULL; a++) fprintf(c->cfg->log, " %s", *a);
     fputc('\n', c->cfg->log);
   }
-  struct proc_spec spec = {.argv = (const char *const *)argv,
-                           .stdout_path = out, .stderr_path = err_path};
+  struct proc_spec spec = {
+      .argv = (const char *const *)argv, .stdout_path = out, .stderr_path = err_path};
   enum proc_status st = proc_start(p, &spec, err, sizeof err);
   template_argv_free(argv);
   if (st != PROC_OK) {

@@ -85,24 +85,21 @@ struct ctx {
 
 struct column *run_column_named(struct ctx *c, const char *name);
 /* Merge one step's judgement into a column. */
-void run_column_add(struct ctx *c, struct column *col, const char *label,
-                    enum report_verdict v, const char *expected,
-                    const char *actual, const char *detail, double ms);
+void run_column_add(struct ctx *c, struct column *col, const char *label, enum report_verdict v,
+                    const char *expected, const char *actual, const char *detail, double ms);
 /* A step judged `v` against the scenario: check the outcome against the
    column's declared upstream behaviour too, when it has one. */
-void run_column_declared(struct column *col, enum report_verdict v,
-                         const struct outcome *o, const struct tvars *vars);
+void run_column_declared(struct column *col, enum report_verdict v, const struct outcome *o,
+                         const struct tvars *vars);
 /* Every column becomes at least as bad as v (setup failures, a relay that
    died). */
 void run_all_columns(struct ctx *c, enum report_verdict v, const char *detail);
 /* "<what> stderr: <last lines>" of a captured stderr file. */
-void run_stderr_tail(const char *path, const char *what, char *out,
-                     size_t outlen);
+void run_stderr_tail(const char *path, const char *what, char *out, size_t outlen);
 bool run_set_int(struct tvars *t, const char *name, long long v);
 /* Expand a template and start it, output to files. */
-bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars,
-                       struct proc *p, const char *out, const char *err_path,
-                       char *detail, size_t detail_len);
+bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars, struct proc *p,
+                       const char *out, const char *err_path, char *detail, size_t detail_len);
 /* CertName from the relay's printed DERPMap snippet (spec §1.5 line 2). */
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 

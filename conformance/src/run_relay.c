@@ -15,10 +15,10 @@
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len) {
   char line[1024];
   const char *prefix = "  {\"Name\":\"custom\"";
-  if (proc_wait_line(&c->relay, c->relay_err, prefix, 3000, line,
-                     sizeof line) != PROC_OK) {
-    fmt_bounded(detail, len, "relay printed no DERPMap snippet line starting "
-                          "with two spaces and {\"Name\":\"custom\"");
+  if (proc_wait_line(&c->relay, c->relay_err, prefix, 3000, line, sizeof line) != PROC_OK) {
+    fmt_bounded(detail, len,
+                "relay printed no DERPMap snippet line starting "
+                "with two spaces and {\"Name\":\"custom\"");
     return NULL;
   }
   char full[1100];
@@ -27,8 +27,7 @@ char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len) {
   const char *cn = js_str(j, "CertName", NULL);
   char *out = cn != NULL ? strdup(cn) : NULL;
   if (out == NULL)
-    fmt_bounded(detail, len, "snippet line is not a node with CertName: %.200s",
-             full);
+    fmt_bounded(detail, len, "snippet line is not a node with CertName: %.200s", full);
   json_decref(j);
   return out;
 }
@@ -47,23 +46,20 @@ static bool snippet_matches_certfile(struct ctx *c, char *detail, size_t len) {
   int der_len = x != NULL ? i2d_X509(x, &der) : -1;
   X509_free(x);
   char want[80] = "sha256-raw:";
-  bool ok = der_len > 0 &&
-            pin_hex_of_der(der, (size_t)der_len, want + strlen(want));
+  bool ok = der_len > 0 && pin_hex_of_der(der, (size_t)der_len, want + strlen(want));
   OPENSSL_free(der);
   if (!ok)
-    fmt_bounded(detail, len, "no certificate in %s to compare with the snippet",
-             c->m.certfile);
+    fmt_bounded(detail, len, "no certificate in %s to compare with the snippet", c->m.certfile);
   else if (strcmp(cn, want) != 0) {
-    fmt_bounded(detail, len, "snippet CertName %s, but the leaf in %s hashes to %s",
-             cn, c->m.certfile, want);
+    fmt_bounded(detail, len, "snippet CertName %s, but the leaf in %s hashes to %s", cn,
+                c->m.certfile, want);
     ok = false;
   }
   free(cn);
   return ok;
 }
 
-static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail,
-                           size_t len) {
+static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail, size_t len) {
   int wait = (int)js_int(spec, "wait_ms", 3000);
   static const char *const kinds[] = {"line_prefix", "line_contains", NULL};
   for (const char *const *k = kinds; *k != NULL; k++) {
@@ -71,8 +67,7 @@ static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail,
     json_t *x;
     json_array_foreach(json_object_get(spec, *k), i, x) {
       char err[256];
-      char *want = template_subst(json_string_value(x), &c->vars, err,
-                                  sizeof err);
+      char *want = template_subst(json_string_value(x), &c->vars, err, sizeof err);
       if (want == NULL) {
         fmt_bounded(detail, len, "%s[%zu]: %s", *k, i, err);
         return false;
@@ -80,13 +75,10 @@ static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail,
       enum proc_status st =
           strcmp(*k, "line_prefix") == 0
               ? proc_wait_line(&c->relay, c->relay_err, want, wait, NULL, 0)
-              : proc_wait_line_containing(&c->relay, c->relay_err, want, wait,
-                                          NULL, 0);
+              : proc_wait_line_containing(&c->relay, c->relay_err, want, wait, NULL, 0);
       if (st != PROC_OK)
         fmt_bounded(detail, len, "relay stderr has no line %s \"%s\"",
-                 strcmp(*k, "line_prefix") == 0 ? "starting with"
-                                                : "containing",
-                 want);
+                    strcmp(*k, "line_prefix") == 0 ? "starting with" : "containing", want);
       free(want);
       if (st != PROC_OK) return false;
     }
@@ -101,34 +93,29 @@ void run_relay_step(struct ctx *c, size_t idx, const json_t *st) {
   if (col == NULL || col->skip != NULL || !c->first_pass) return;
   int64_t t0 = proc_now_ns();
   char detail[2048] = "", label[64];
-  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port,
-                          c->m.hostname};
+  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port, c->m.hostname};
   bool ok;
   const json_t *x;
   if ((x = json_object_get(st, "raw")) != NULL) {
     fmt_bounded(label, sizeof label, "step %zu (raw)", idx);
-    ok = raw_script_run(x, c->peer_ctx, &t, &c->m, &c->vars, &c->handshakes,
-                        detail, sizeof detail);
+    ok = raw_script_run(x, c->peer_ctx, &t, &c->m, &c->vars, &c->handshakes, detail, sizeof detail);
   } else if ((x = json_object_get(st, "udp")) != NULL) {
     fmt_bounded(label, sizeof label, "step %zu (udp)", idx);
     ok = udp_step_run(x, &t, &c->vars, detail, sizeof detail);
   } else if ((x = json_object_get(st, "tls_handshakes")) != NULL) {
     fmt_bounded(label, sizeof label, "step %zu (tls_handshakes)", idx);
-    ok = tls_handshakes_run(x, c->peer_ctx, &t, &c->vars, &c->handshakes,
-                            detail, sizeof detail);
+    ok = tls_handshakes_run(x, c->peer_ctx, &t, &c->vars, &c->handshakes, detail, sizeof detail);
   } else {
     fmt_bounded(label, sizeof label, "step %zu (relay_log)", idx);
-    ok = relay_log_step(c, json_object_get(st, "relay_log"), detail,
-                        sizeof detail);
+    ok = relay_log_step(c, json_object_get(st, "relay_log"), detail, sizeof detail);
   }
   enum report_verdict v = ok ? REPORT_MATCH : REPORT_MISMATCH;
-  run_column_add(c, col, label, v, "ok", ok ? "ok" : "failed",
-                 ok ? NULL : detail, (double)(proc_now_ns() - t0) / 1e6);
+  run_column_add(c, col, label, v, "ok", ok ? "ok" : "failed", ok ? NULL : detail,
+                 (double)(proc_now_ns() - t0) / 1e6);
   /* A declaration for the relay column reads the step as a client verdict:
      "fail" with what went wrong as its reason. */
   struct outcome o = {.exit_code = ok ? 0 : 1,
-                      .json = json_pack("{s:s, s:s?}", "result",
-                                        ok ? "pass" : "fail", "reason",
+                      .json = json_pack("{s:s, s:s?}", "result", ok ? "pass" : "fail", "reason",
                                         ok ? NULL : detail)};
   run_column_declared(col, v, &o, &c->vars);
   outcome_free(&o);

@@ -17,8 +17,7 @@ static bool fill_columns(struct scenario *s, bool relay_level) {
     json_t *st;
     bool used = false;
     json_array_foreach(steps, i, st) {
-      const json_t *exp = json_object_get(json_object_get(st, "client"),
-                                          "expect");
+      const json_t *exp = json_object_get(json_object_get(st, "client"), "expect");
       used = used || json_object_get(exp, *p) != NULL;
     }
     if (used) s->columns[s->n_columns++] = *p;
@@ -27,8 +26,7 @@ static bool fill_columns(struct scenario *s, bool relay_level) {
   return true;
 }
 
-bool scenario_load(const char *path, struct scenario *out, char *err,
-                   size_t errlen) {
+bool scenario_load(const char *path, struct scenario *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   json_error_t je;
   json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -68,12 +66,11 @@ void scenario_free_all(struct scenario *s, size_t n) {
 }
 
 static int by_id(const void *a, const void *b) {
-  return strcmp(((const struct scenario *)a)->id,
-                ((const struct scenario *)b)->id);
+  return strcmp(((const struct scenario *)a)->id, ((const struct scenario *)b)->id);
 }
 
-bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
-                       char *err, size_t errlen) {
+bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n, char *err,
+                       size_t errlen) {
   *out = NULL;
   *n = 0;
   DIR *d = opendir(dir);
@@ -87,9 +84,7 @@ bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
   struct dirent *e;
   while (ok && (e = readdir(d)) != NULL) {
     size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.' || len < 6 ||
-        strcmp(e->d_name + len - 5, ".json") != 0)
-      continue;
+    if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
     if (count == cap) {
       cap = cap ? cap * 2 : 32;
       struct scenario *p = realloc(list, cap * sizeof *p);
@@ -110,8 +105,8 @@ bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
     qsort(list, count, sizeof *list, by_id);
     for (size_t i = 1; i < count && ok; i++) {
       if (strcmp(list[i - 1].id, list[i].id) == 0) {
-        fmt_bounded(err, errlen, "%s and %s both have id %s", list[i - 1].path,
-                 list[i].path, list[i].id);
+        fmt_bounded(err, errlen, "%s and %s both have id %s", list[i - 1].path, list[i].path,
+                    list[i].id);
         ok = false;
       }
     }

@@ -37,13 +37,11 @@ struct scenario {
   struct scenario_relay relay; /* relay block, defaults applied */
 };
 
-bool scenario_load(const char *path, struct scenario *out, char *err,
-                   size_t errlen);
+bool scenario_load(const char *path, struct scenario *out, char *err, size_t errlen);
 void scenario_free(struct scenario *s);
 
 /* Every *.json in dir, sorted by id; duplicate ids are an error. */
-bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n,
-                       char *err, size_t errlen);
+bool scenario_load_dir(const char *dir, struct scenario **out, size_t *n, char *err, size_t errlen);
 void scenario_free_all(struct scenario *s, size_t n);
 
 #endif

@@ -10,15 +10,14 @@
 #include <unistd.h>
 
 #include "fmt_bounded.h"
-#include "raw_peer.h"
 #include "peers.h"
+#include "raw_peer.h"
 #include "remove_tree.h"
 #include "run_ctx.h"
 
 size_t run_columns_of(const struct scenario *s, const struct run_config *cfg,
                       const struct run_column **out) {
-  return columns_of_scenario(s, cfg->columns, cfg->n_columns, out,
-                             COLUMNS_MAX);
+  return columns_of_scenario(s, cfg->columns, cfg->n_columns, out, COLUMNS_MAX);
 }
 
 /* A free UDP port for the relay's STUN listener: bind port 0, read it, let
@@ -73,42 +72,33 @@ static bool relay_vars(struct ctx *c) {
   struct tvars *t = &c->vars;
   return materials_vars(m, t) && tvars_set(t, "port", "0") &&
          tvars_set(t, "relay_bin", c->relay_def->bin) &&
-         tvars_set(t, "client_bin", c->cfg->client_bin) &&
-         run_set_int(t, "relay_port", 0) &&
-         tvars_set(t, "listen", listen) &&
-         tvars_set(t, "certdir", m->certdir) &&
-         tvars_set(t, "certfile", m->certfile) &&
-         tvars_set(t, "certkey", m->certkey) &&
-         tvars_set(t, "metacert_file", m->metacert_file) &&
-         tvars_set(t, "keyfile", m->keyfile) &&
-         tvars_set(t, "ready_file", ready) &&
-         tvars_set(t, "metacert", c->s->relay.metacert) &&
+         tvars_set(t, "client_bin", c->cfg->client_bin) && run_set_int(t, "relay_port", 0) &&
+         tvars_set(t, "listen", listen) && tvars_set(t, "certdir", m->certdir) &&
+         tvars_set(t, "certfile", m->certfile) && tvars_set(t, "certkey", m->certkey) &&
+         tvars_set(t, "metacert_file", m->metacert_file) && tvars_set(t, "keyfile", m->keyfile) &&
+         tvars_set(t, "ready_file", ready) && tvars_set(t, "metacert", c->s->relay.metacert) &&
          tvars_set(t, "tls_min", c->s->relay.tls_min) &&
          tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
          tvars_set(t, "verify_clients_file", m->verify_clients_file) &&
-         tvars_set(t, "adapters", c->cfg->adapters_dir) &&
-         tvars_set(t, "tmpdir", c->tmpdir);
+         tvars_set(t, "adapters", c->cfg->adapters_dir) && tvars_set(t, "tmpdir", c->tmpdir);
 }
 
 /* Wait for a ready file; on failure explain with the program's stderr. */
-static bool await_ready(struct proc *p, const char *ready, int timeout_ms,
-                        const char *what, const char *err_path, int *port,
-                        char *detail, size_t detail_len) {
+static bool await_ready(struct proc *p, const char *ready, int timeout_ms, const char *what,
+                        const char *err_path, int *port, char *detail, size_t detail_len) {
   char line[256] = "", tail[TAIL_BYTES + 64];
-  enum proc_status st = proc_wait_line(p, ready, NULL, timeout_ms, line,
-                                       sizeof line);
+  enum proc_status st = proc_wait_line(p, ready, NULL, timeout_ms, line, sizeof line);
   if (st == PROC_OK && (*port = parse_ready_port(line)) > 0) return true;
   run_stderr_tail(err_path, what, tail, sizeof tail);
   if (st == PROC_OK)
-    fmt_bounded(detail, detail_len, "%s ready file holds \"%s\", not host:port; %s",
-             what, line, tail);
+    fmt_bounded(detail, detail_len, "%s ready file holds \"%s\", not host:port; %s", what, line,
+                tail);
   else if (st == PROC_ERR_EXITED)
-    fmt_bounded(detail, detail_len, "%s exited before it was ready (status %d); %s",
-             what, proc_exit_code(p), tail);
+    fmt_bounded(detail, detail_len, "%s exited before it was ready (status %d); %s", what,
+                proc_exit_code(p), tail);
   else
-    fmt_bounded(detail, detail_len, "%s not ready within %d ms; %s", what,
-             timeout_ms, tail);
+    fmt_bounded(detail, detail_len, "%s not ready within %d ms; %s", what, timeout_ms, tail);
   return false;
 }
 
@@ -116,19 +106,18 @@ static bool start_relay(struct ctx *c, char *detail, size_t len) {
   fmt_bounded(c->relay_out, sizeof c->relay_out, "%s/relay.out", c->tmpdir);
   fmt_bounded(c->relay_err, sizeof c->relay_err, "%s/relay.err", c->tmpdir);
   int64_t t0 = proc_now_ns();
-  if (!run_start_program(c, c->relay_def->cmd, &c->vars, &c->relay,
-                           c->relay_out, c->relay_err, detail, len))
+  if (!run_start_program(c, c->relay_def->cmd, &c->vars, &c->relay, c->relay_out, c->relay_err,
+                         detail, len))
     return false;
   c->relay_started = true;
-  if (!await_ready(&c->relay, tvars_get(&c->vars, "ready_file"),
-                   c->cfg->ready_timeout_ms, "relay", c->relay_err,
-                   &c->relay_port, detail, len))
+  if (!await_ready(&c->relay, tvars_get(&c->vars, "ready_file"), c->cfg->ready_timeout_ms, "relay",
+                   c->relay_err, &c->relay_port, detail, len))
     return false;
   c->relay_start_ms = (double)(proc_now_ns() - t0) / 1e6;
   c->node_port = c->relay_port;
   if (c->cfg->log != NULL)
-    fprintf(c->cfg->log, "  [%s] relay ready on port %d in %.1f ms\n",
-            c->s->id, c->relay_port, c->relay_start_ms);
+    fprintf(c->cfg->log, "  [%s] relay ready on port %d in %.1f ms\n", c->s->id, c->relay_port,
+            c->relay_start_ms);
   return true;
 }
 
@@ -140,10 +129,9 @@ static bool start_proxy(struct ctx *c, char *detail, size_t len) {
   host_port(c->m.addr, c->relay_port, upstream, sizeof upstream);
   fmt_bounded(ready, sizeof ready, "%s/proxy.ready", c->tmpdir);
   fmt_bounded(c->proxy_err, sizeof c->proxy_err, "%s/proxy.err", c->tmpdir);
-  const char *argv[] = {c->cfg->proxy_bin, "--listen",  listen,
-                        "--cert",          c->m.certfile, "--key",
-                        c->m.certkey,      "--upstream", upstream,
-                        "--ready-file",    ready,       NULL};
+  const char *argv[] = {c->cfg->proxy_bin, "--listen",     listen,       "--cert",
+                        c->m.certfile,     "--key",        c->m.certkey, "--upstream",
+                        upstream,          "--ready-file", ready,        NULL};
   struct proc_spec spec = {.argv = argv, .stderr_path = c->proxy_err};
   char err[512];
   if (proc_start(&c->proxy, &spec, err, sizeof err) != PROC_OK) {
@@ -153,19 +141,16 @@ static bool start_proxy(struct ctx *c, char *detail, size_t len) {
   c->proxy_started = true;
   c->processes++;
   c->handshakes++; /* each client handshake is doubled through the proxy */
-  return await_ready(&c->proxy, ready, c->cfg->ready_timeout_ms, "proxy",
-                     c->proxy_err, &c->node_port, detail, len);
+  return await_ready(&c->proxy, ready, c->cfg->ready_timeout_ms, "proxy", c->proxy_err,
+                     &c->node_port, detail, len);
 }
 
-static char *resolve_certname(struct ctx *c, const json_t *node, char *detail,
-                              size_t len) {
+static char *resolve_certname(struct ctx *c, const json_t *node, char *detail, size_t len) {
   const json_t *cn = json_object_get(node, "CertName");
   if (json_is_string(cn)) return strdup(json_string_value(cn));
-  if (js_bool(cn, "from_snippet", false))
-    return run_certname_from_snippet(c, detail, len);
+  if (js_bool(cn, "from_snippet", false)) return run_certname_from_snippet(c, detail, len);
   const char *pin = cn != NULL ? js_str(cn, "pin", NULL) : NULL;
-  const struct scenario_cert *sc =
-      materials_cert(&c->m, pin != NULL ? pin : "leaf");
+  const struct scenario_cert *sc = materials_cert(&c->m, pin != NULL ? pin : "leaf");
   if (sc == NULL) { /* no certs (generate) and no CertName: none */
     return strdup("");
   }
@@ -186,39 +171,30 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   char *certname = resolve_certname(c, nd, detail, len);
   if (certname == NULL) return false;
   const char *host = js_str(nd, "HostName", c->m.addr);
-  json_t *node = json_pack("{s:s, s:i, s:s, s:i, s:i}", "Name", "custom",
-                           "RegionID", REGION_ID, "HostName", host,
-                           "DERPPort", c->node_port, "STUNPort", c->stun_port);
+  json_t *node = json_pack("{s:s, s:i, s:s, s:i, s:i}", "Name", "custom", "RegionID", REGION_ID,
+                           "HostName", host, "DERPPort", c->node_port, "STUNPort", c->stun_port);
   if (js_str(nd, "IPv4", NULL) != NULL)
     json_object_set_new(node, "IPv4", json_string(js_str(nd, "IPv4", "")));
   if (js_str(nd, "IPv6", NULL) != NULL)
     json_object_set_new(node, "IPv6", json_string(js_str(nd, "IPv6", "")));
-  if (certname[0] != '\0')
-    json_object_set_new(node, "CertName", json_string(certname));
-  json_t *map = json_pack("{s:{s:{s:i, s:s, s:s, s:[O]}}}", "Regions", "900",
-                          "RegionID", REGION_ID, "RegionCode", "custom",
-                          "RegionName", "custom", "Nodes", node);
+  if (certname[0] != '\0') json_object_set_new(node, "CertName", json_string(certname));
+  json_t *map = json_pack("{s:{s:{s:i, s:s, s:s, s:[O]}}}", "Regions", "900", "RegionID", REGION_ID,
+                          "RegionCode", "custom", "RegionName", "custom", "Nodes", node);
   fmt_bounded(c->derpmap, sizeof c->derpmap, "%s/derpmap.json", c->tmpdir);
-  bool ok = map != NULL &&
-            json_dump_file(map, c->derpmap, JSON_INDENT(2) |
-                                                JSON_PRESERVE_ORDER) == 0;
+  bool ok =
+      map != NULL && json_dump_file(map, c->derpmap, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
   /* where a client dials: the IPv4/IPv6 override, else HostName */
   const char *dial = js_str(nd, "IPv4", js_str(nd, "IPv6", host));
   char dial_hp[300];
   host_port(dial, c->node_port, dial_hp, sizeof dial_hp);
   struct tvars *t = &c->vars;
-  ok = ok && tvars_set(t, "derpmap", c->derpmap) &&
-       run_set_int(t, "region", REGION_ID) && tvars_set(t, "node_host", host) &&
-       tvars_set(t, "dial_addr", dial) &&
-       run_set_int(t, "dial_port", c->node_port) &&
-       tvars_set(t, "dial", dial_hp) && tvars_set(t, "certname", certname) &&
-       tvars_set(t, "ca_file", c->m.ca_file) &&
-       run_set_int(t, "port", c->node_port) &&
-       run_set_int(t, "relay_port", c->relay_port) &&
+  ok = ok && tvars_set(t, "derpmap", c->derpmap) && run_set_int(t, "region", REGION_ID) &&
+       tvars_set(t, "node_host", host) && tvars_set(t, "dial_addr", dial) &&
+       run_set_int(t, "dial_port", c->node_port) && tvars_set(t, "dial", dial_hp) &&
+       tvars_set(t, "certname", certname) && tvars_set(t, "ca_file", c->m.ca_file) &&
+       run_set_int(t, "port", c->node_port) && run_set_int(t, "relay_port", c->relay_port) &&
        materials_snippet_var(
-           t, js_bool(json_object_get(nd, "CertName"), "from_snippet", false)
-                  ? certname
-                  : NULL);
+           t, js_bool(json_object_get(nd, "CertName"), "from_snippet", false) ? certname : NULL);
   if (!ok) fmt_bounded(detail, len, "writing %s failed", c->derpmap);
   json_decref(node);
   json_decref(map);
@@ -254,15 +230,13 @@ static void stop_all(struct ctx *c) {
 static bool setup(struct ctx *c, char *detail, size_t len) {
   char sid[128];
   sanitize_id(c->s->id, sid, sizeof sid);
-  fmt_bounded(c->tmpdir, sizeof c->tmpdir, "%s/derpcheck-%s-XXXXXX",
-           c->cfg->tmp_root, sid);
+  fmt_bounded(c->tmpdir, sizeof c->tmpdir, "%s/derpcheck-%s-XXXXXX", c->cfg->tmp_root, sid);
   if (mkdtemp(c->tmpdir) == NULL) {
     fmt_bounded(detail, len, "mkdtemp %s: %s", c->tmpdir, strerror(errno));
     c->tmpdir[0] = '\0';
     return false;
   }
-  if (!materials_make(c->s->doc, c->tmpdir, c->cfg->seed, (int64_t)time(NULL),
-                      &c->m, detail, len))
+  if (!materials_make(c->s->doc, c->tmpdir, c->cfg->seed, (int64_t)time(NULL), &c->m, detail, len))
     return false;
   c->have_materials = true;
   c->stun_port = free_udp_port(c->m.addr);
@@ -280,8 +254,7 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
     return false;
   }
   if (!start_relay(c, detail, len)) return false;
-  if (strcmp(c->s->relay.proxy, "strip-metacert") == 0 &&
-      !start_proxy(c, detail, len))
+  if (strcmp(c->s->relay.proxy, "strip-metacert") == 0 && !start_proxy(c, detail, len))
     return false;
   return write_derpmap(c, detail, len);
 }
@@ -292,8 +265,7 @@ static bool has_background(const struct scenario *s) {
   json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
     struct scenario_client_step cs;
     scenario_client_step_of(json_object_get(st, "client"), &cs);
-    if (cs.background)
-      return true;
+    if (cs.background) return true;
   }
   return false;
 }
@@ -303,13 +275,12 @@ static bool has_background(const struct scenario *s) {
    columns.h.) */
 static void mark_skips(struct ctx *c) {
   const char *why = "";
-  const char *cap =
-      peers_relay_gap(c->relay_def->unsupported, c->s->doc, &why);
+  const char *cap = peers_relay_gap(c->relay_def->unsupported, c->s->doc, &why);
   for (size_t i = 0; cap != NULL && i < c->n_cols; i++) {
     struct column *col = &c->cols[i];
     col->skip = cap;
-    fmt_bounded(col->skip_why, sizeof col->skip_why,
-                "relay %s cannot do %s: %s", c->relay_def->name, cap, why);
+    fmt_bounded(col->skip_why, sizeof col->skip_why, "relay %s cannot do %s: %s",
+                c->relay_def->name, cap, why);
   }
 }
 
@@ -345,20 +316,17 @@ static void run_passes(struct ctx *c) {
   c->pass = NULL;
 }
 
-static void add_cell(const struct ctx *c, const struct column *col,
-                     struct report *out) {
-  struct report_cell rc = {.scenario = (char *)c->s->id,
-                           .relay = (char *)c->relay_def->name,
-                           .column = (char *)col->name,
-                           .profile = col->judged[0]
-                                          ? (char *)col->judged
-                                          : (char *)col->def->profile,
-                           .verdict = col->verdict,
-                           .expected = (char *)col->expected,
-                           .actual = (char *)col->actual,
-                           .detail = col->detail[0] ? (char *)col->detail
-                                                    : NULL,
-                           .ms = col->ms};
+static void add_cell(const struct ctx *c, const struct column *col, struct report *out) {
+  struct report_cell rc = {
+      .scenario = (char *)c->s->id,
+      .relay = (char *)c->relay_def->name,
+      .column = (char *)col->name,
+      .profile = col->judged[0] ? (char *)col->judged : (char *)col->def->profile,
+      .verdict = col->verdict,
+      .expected = (char *)col->expected,
+      .actual = (char *)col->actual,
+      .detail = col->detail[0] ? (char *)col->detail : NULL,
+      .ms = col->ms};
   char skipped[96], deviation[1024], stale[2048];
   if (col->skip != NULL) {
     fmt_bounded(skipped, sizeof skipped, "skipped (%s)", col->skip);
@@ -369,19 +337,15 @@ static void add_cell(const struct ctx *c, const struct column *col,
   } else if (col->dev != NULL) {
     const struct deviation *d = col->dev;
     const char *why_stale;
-    rc.verdict = expectations_resolve(col->verdict, !col->dev_missed,
-                                      &why_stale);
+    rc.verdict = expectations_resolve(col->verdict, !col->dev_missed, &why_stale);
     if (rc.verdict == REPORT_KNOWN) {
       fmt_bounded(deviation, sizeof deviation, "%s: %s", d->where, d->why);
       rc.deviation = deviation;
     }
     if (why_stale != NULL) {
-      fmt_bounded(stale, sizeof stale,
-                  "%s (column %s, relay %s) on %s [%s], relay %s: %s%s%s",
-                  d->where, d->column, d->relay, c->s->id, col->name,
-                  c->relay_def->name, why_stale,
-                  col->dev_missed ? ": " : "",
-                  col->dev_missed ? col->dev_detail : "");
+      fmt_bounded(stale, sizeof stale, "%s (column %s, relay %s) on %s [%s], relay %s: %s%s%s",
+                  d->where, d->column, d->relay, c->s->id, col->name, c->relay_def->name, why_stale,
+                  col->dev_missed ? ": " : "", col->dev_missed ? col->dev_detail : "");
       rc.stale = stale;
     }
   }
@@ -402,13 +366,11 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
     struct column *col = &c->cols[c->n_cols++];
     col->def = defs[i];
     col->name = defs[i]->name;
-    col->dev = expectations_find(cfg->expectations, s->id, col->name,
-                                 relay->name);
+    col->dev = expectations_find(cfg->expectations, s->id, col->name, relay->name);
   }
   mark_skips(c);
   bool runnable = false;
-  for (size_t i = 0; i < c->n_cols; i++)
-    runnable = runnable || c->cols[i].skip == NULL;
+  for (size_t i = 0; i < c->n_cols; i++) runnable = runnable || c->cols[i].skip == NULL;
   c->n_steps = json_array_size(json_object_get(s->doc, "steps"));
   int64_t t0 = proc_now_ns();
   char detail[2048];
@@ -420,8 +382,7 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
       if (c->relay_started && !proc_running(&c->relay)) {
         char tail[TAIL_BYTES + 64];
         run_stderr_tail(c->relay_err, "relay", tail, sizeof tail);
-        fmt_bounded(detail, sizeof detail,
-                    "relay exited during the scenario (status %d); %s",
+        fmt_bounded(detail, sizeof detail, "relay exited during the scenario (status %d); %s",
                     proc_exit_code(&c->relay), tail);
         run_all_columns(c, REPORT_MISMATCH, detail);
       }
@@ -434,12 +395,11 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
     fprintf(cfg->log, "  [%s] stopped in %.1f ms, %.1f ms in all\n", s->id,
             (double)(proc_now_ns() - t_stop) / 1e6, ms);
   double floor_ms = c->relay_start_ms +
-                    (c->processes > 0 ? c->processes - 1 : 0) *
-                        cfg->proc_floor_ms +
+                    (c->processes > 0 ? c->processes - 1 : 0) * cfg->proc_floor_ms +
                     c->handshakes * cfg->tls_floor_ms;
   if (c->n_cols > 0) {
-    struct report_row row = {(char *)s->id, (char *)relay->name,
-                             (char *)s->description, ms, floor_ms};
+    struct report_row row = {(char *)s->id, (char *)relay->name, (char *)s->description, ms,
+                             floor_ms};
     report_add_row(out, &row);
     for (size_t i = 0; i < c->n_cols; i++) add_cell(c, &c->cols[i], out);
   }

@@ -12,8 +12,7 @@
 #include "scenario_validate.h"
 
 const char *const scenario_client_profiles[] = {
-    "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
-    "current",        "debug-legacy",   NULL};
+    "tailscale-1.80", "tailscale-1.82", "tailscale-1.84", "current", "debug-legacy", NULL};
 
 bool scenario_is_profile(const char *name) {
   for (const char *const *p = scenario_client_profiles; *p != NULL; p++)
@@ -82,35 +81,33 @@ bool schema_only_keys(struct schema *v, const json_t *obj, const char *path,
 
 static const char *type_name(json_type t) {
   switch (t) {
-  case JSON_OBJECT: return "object";
-  case JSON_ARRAY: return "array";
-  case JSON_STRING: return "string";
-  case JSON_INTEGER: return "integer";
-  case JSON_REAL: return "number";
-  case JSON_TRUE:
-  case JSON_FALSE: return "boolean";
-  case JSON_NULL: return "null";
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    case JSON_NULL: return "null";
   }
   return "?";
 }
 
 /* obj[key] must be absent (unless required) or of type t. */
-bool schema_field(struct schema *v, const json_t *obj, const char *path,
-                  const char *key, json_type t, bool required) {
+bool schema_field(struct schema *v, const json_t *obj, const char *path, const char *key,
+                  json_type t, bool required) {
   const json_t *val = json_object_get(obj, key);
   char p[512];
   fmt_bounded(p, sizeof p, "%s.%s", path, key);
   if (val == NULL) return required ? schema_fail(v, p, "missing") : true;
   bool ok = t == JSON_TRUE ? json_is_boolean(val) : json_typeof(val) == t;
   if (!ok)
-    return schema_fail(v, p, "expected %s, got %s", type_name(t),
-                type_name(json_typeof(val)));
+    return schema_fail(v, p, "expected %s, got %s", type_name(t), type_name(json_typeof(val)));
   return true;
 }
 
-bool schema_enum(struct schema *v, const json_t *obj, const char *path,
-                       const char *key, const char *const *values,
-                       bool required) {
+bool schema_enum(struct schema *v, const json_t *obj, const char *path, const char *key,
+                 const char *const *values, bool required) {
   if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *s = js_str(obj, key, NULL);
   if (s == NULL || in_list(s, values)) return true;
@@ -123,9 +120,8 @@ bool schema_enum(struct schema *v, const json_t *obj, const char *path,
   return schema_fail(v, p, "\"%s\" is not one of %s", s, allowed);
 }
 
-static bool int_range(struct schema *v, const json_t *obj, const char *path,
-                      const char *key, long long lo, long long hi,
-                      bool required) {
+static bool int_range(struct schema *v, const json_t *obj, const char *path, const char *key,
+                      long long lo, long long hi, bool required) {
   if (!schema_field(v, obj, path, key, JSON_INTEGER, required)) return false;
   const json_t *val = json_object_get(obj, key);
   if (val == NULL) return true;
@@ -137,8 +133,8 @@ static bool int_range(struct schema *v, const json_t *obj, const char *path,
 }
 
 /* Hex digits, allowing {placeholders} that expand to hex at run time. */
-static bool hex_field(struct schema *v, const json_t *obj, const char *path,
-                      const char *key, bool required) {
+static bool hex_field(struct schema *v, const json_t *obj, const char *path, const char *key,
+                      bool required) {
   if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *s = js_str(obj, key, NULL);
   for (const char *p = s; p != NULL && *p != '\0'; p++) {
@@ -174,8 +170,8 @@ static bool placeholders_ok(const char *s) {
   return true;
 }
 
-static bool text_field(struct schema *v, const json_t *obj, const char *path,
-                       const char *key, bool required) {
+static bool text_field(struct schema *v, const json_t *obj, const char *path, const char *key,
+                       bool required) {
   if (!schema_field(v, obj, path, key, JSON_STRING, required)) return false;
   const char *t = js_str(obj, key, NULL);
   if (t == NULL || placeholders_ok(t)) return true;
@@ -186,8 +182,7 @@ static bool text_field(struct schema *v, const json_t *obj, const char *path,
                      "braces)");
 }
 
-static bool string_array(struct schema *v, const json_t *obj, const char *path,
-                         const char *key) {
+static bool string_array(struct schema *v, const json_t *obj, const char *path, const char *key) {
   if (!schema_field(v, obj, path, key, JSON_ARRAY, false)) return false;
   const json_t *arr = json_object_get(obj, key);
   size_t i;
@@ -197,8 +192,9 @@ static bool string_array(struct schema *v, const json_t *obj, const char *path,
     fmt_bounded(p, sizeof p, "%s.%s[%zu]", path, key, i);
     if (!json_is_string(x)) return schema_fail(v, p, "expected string");
     if (!placeholders_ok(json_string_value(x)))
-      return schema_fail(v, p, "bad {placeholder} syntax (write {{ and }} for "
-                        "literal braces)");
+      return schema_fail(v, p,
+                         "bad {placeholder} syntax (write {{ and }} for "
+                         "literal braces)");
   }
   return true;
 }
@@ -217,8 +213,7 @@ static bool rel_time_ok(const char *s) {
 
 static bool cert_names_has(const json_t *certs, const char *name, size_t upto) {
   for (size_t i = 0; i < upto && i < json_array_size(certs); i++)
-    if (strcmp(js_str(json_array_get(certs, i), "name", ""), name) == 0)
-      return true;
+    if (strcmp(js_str(json_array_get(certs, i), "name", ""), name) == 0) return true;
   return false;
 }
 
@@ -229,25 +224,19 @@ static bool cert_defined(const json_t *certs, const char *name) {
   return cert_names_has(certs, name, SIZE_MAX);
 }
 
-static bool check_cert(struct schema *v, const json_t *certs, size_t idx,
-                       const char *path) {
-  static const char *const keys[] = {
-      "name", "profile", "key", "cn", "no_cn", "serial", "not_before",
-      "not_after", "ip_sans", "dns_sans", "issuer", NULL};
-  static const char *const profiles[] = {"derper-ip", "metacert", "ca", "none",
-                                         NULL};
-  static const char *const keytypes[] = {"p256", "p384", "ed25519", "rsa2048",
-                                         NULL};
+static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const char *path) {
+  static const char *const keys[] = {"name",    "profile",  "key",        "cn",
+                                     "no_cn",   "serial",   "not_before", "not_after",
+                                     "ip_sans", "dns_sans", "issuer",     NULL};
+  static const char *const profiles[] = {"derper-ip", "metacert", "ca", "none", NULL};
+  static const char *const keytypes[] = {"p256", "p384", "ed25519", "rsa2048", NULL};
   const json_t *c = json_array_get(certs, idx);
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
-  if (!schema_only_keys(v, c, path, keys) ||
-      !schema_field(v, c, path, "name", JSON_STRING, true) ||
+  if (!schema_only_keys(v, c, path, keys) || !schema_field(v, c, path, "name", JSON_STRING, true) ||
       !schema_enum(v, c, path, "profile", profiles, false) ||
-      !schema_enum(v, c, path, "key", keytypes, false) ||
-      !text_field(v, c, path, "cn", false) ||
+      !schema_enum(v, c, path, "key", keytypes, false) || !text_field(v, c, path, "cn", false) ||
       !schema_field(v, c, path, "no_cn", JSON_TRUE, false) ||
-      !string_array(v, c, path, "ip_sans") ||
-      !string_array(v, c, path, "dns_sans") ||
+      !string_array(v, c, path, "ip_sans") || !string_array(v, c, path, "dns_sans") ||
       !schema_field(v, c, path, "issuer", JSON_STRING, false))
     return false;
   const char *name = js_str(c, "name", "");
@@ -255,33 +244,25 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx,
   if (cert_names_has(certs, name, idx))
     return schema_fail(v, path, "duplicate cert name \"%s\"", name);
   const json_t *serial = json_object_get(c, "serial");
-  if (serial != NULL &&
-      !(json_is_integer(serial) && json_integer_value(serial) >= 0) &&
-      !(json_is_string(serial) &&
-        strcmp(json_string_value(serial), "random128") == 0))
-    return schema_fail(v, path,
-                "serial: expected a non-negative integer or \"random128\"");
+  if (serial != NULL && !(json_is_integer(serial) && json_integer_value(serial) >= 0) &&
+      !(json_is_string(serial) && strcmp(json_string_value(serial), "random128") == 0))
+    return schema_fail(v, path, "serial: expected a non-negative integer or \"random128\"");
   static const char *const times[] = {"not_before", "not_after", NULL};
   for (const char *const *t = times; *t != NULL; t++) {
     if (!schema_field(v, c, path, *t, JSON_STRING, false)) return false;
     const char *s = js_str(c, *t, NULL);
     if (s != NULL && !rel_time_ok(s))
-      return schema_fail(v, path,
-                         "%s: \"%s\" is not now, [+-]N(s|m|h|d) or +1y", *t,
-                         s);
+      return schema_fail(v, path, "%s: \"%s\" is not now, [+-]N(s|m|h|d) or +1y", *t, s);
   }
   const char *issuer = js_str(c, "issuer", NULL);
   if (issuer != NULL && !cert_names_has(certs, issuer, idx))
-    return schema_fail(v, path,
-                       "issuer \"%s\" is not a cert defined before this one",
-                       issuer);
+    return schema_fail(v, path, "issuer \"%s\" is not a cert defined before this one", issuer);
   return true;
 }
 
 static bool check_relay(struct schema *v, const json_t *relay) {
-  static const char *const keys[] = {
-      "address", "hostname", "certs", "chain", "metacert", "tls_min",
-      "tls_max", "proxy", "verify_clients", NULL};
+  static const char *const keys[] = {"address", "hostname", "certs", "chain",          "metacert",
+                                     "tls_min", "tls_max",  "proxy", "verify_clients", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const tls[] = {"1.2", "1.3", NULL};
@@ -306,16 +287,16 @@ static bool check_relay(struct schema *v, const json_t *relay) {
   const json_t *chain = json_object_get(relay, "chain");
   if (json_is_string(chain)) {
     if (strcmp(json_string_value(chain), "generate") != 0)
-      return schema_fail(v, "relay.chain", "expected an array of cert names or "
-                                    "\"generate\"");
+      return schema_fail(v, "relay.chain",
+                         "expected an array of cert names or "
+                         "\"generate\"");
   } else if (chain != NULL) {
     if (!json_is_array(chain) || json_array_size(chain) == 0)
       return schema_fail(v, "relay.chain", "expected a non-empty array");
     size_t i;
     json_t *x;
     json_array_foreach(chain, i, x) {
-      if (!json_is_string(x) ||
-          !cert_names_has(certs, json_string_value(x), SIZE_MAX)) {
+      if (!json_is_string(x) || !cert_names_has(certs, json_string_value(x), SIZE_MAX)) {
         char p[64];
         fmt_bounded(p, sizeof p, "relay.chain[%zu]", i);
         return schema_fail(v, p, "not the name of a cert in relay.certs");
@@ -327,17 +308,13 @@ static bool check_relay(struct schema *v, const json_t *relay) {
   struct scenario_relay r;
   scenario_relay_of(relay, &r);
   if (strcmp(r.tls_min, r.tls_max) > 0)
-    return schema_fail(v, "relay", "tls_min %s is above tls_max %s", r.tls_min,
-                       r.tls_max);
+    return schema_fail(v, "relay", "tls_min %s is above tls_max %s", r.tls_min, r.tls_max);
   return true;
 }
 
-static bool check_node(struct schema *v, const json_t *node,
-                       const json_t *certs) {
-  static const char *const keys[] = {"HostName", "IPv4", "IPv6", "CertName",
-                                     NULL};
-  static const char *const cn_keys[] = {"pin", "upper", "append",
-                                        "from_snippet", NULL};
+static bool check_node(struct schema *v, const json_t *node, const json_t *certs) {
+  static const char *const keys[] = {"HostName", "IPv4", "IPv6", "CertName", NULL};
+  static const char *const cn_keys[] = {"pin", "upper", "append", "from_snippet", NULL};
   if (!json_is_object(node)) return schema_fail(v, "node", "expected object");
   if (!schema_only_keys(v, node, "node", keys) ||
       !schema_field(v, node, "node", "HostName", JSON_STRING, false) ||
@@ -346,8 +323,7 @@ static bool check_node(struct schema *v, const json_t *node,
     return false;
   const json_t *cn = json_object_get(node, "CertName");
   if (cn == NULL || json_is_string(cn)) return true;
-  if (!json_is_object(cn))
-    return schema_fail(v, "node.CertName", "expected a string or an object");
+  if (!json_is_object(cn)) return schema_fail(v, "node.CertName", "expected a string or an object");
   if (!schema_only_keys(v, cn, "node.CertName", cn_keys) ||
       !schema_field(v, cn, "node.CertName", "pin", JSON_STRING, false) ||
       !schema_field(v, cn, "node.CertName", "upper", JSON_TRUE, false) ||
@@ -357,26 +333,21 @@ static bool check_node(struct schema *v, const json_t *node,
   const char *pin = js_str(cn, "pin", NULL);
   bool snippet = js_bool(cn, "from_snippet", false);
   if ((pin != NULL) == snippet)
-    return schema_fail(v, "node.CertName",
-                       "needs exactly one of pin, from_snippet");
+    return schema_fail(v, "node.CertName", "needs exactly one of pin, from_snippet");
   if (pin != NULL && !cert_defined(certs, pin))
-    return schema_fail(v, "node.CertName.pin",
-                       "\"%s\" is not a cert in relay.certs", pin);
+    return schema_fail(v, "node.CertName.pin", "\"%s\" is not a cert in relay.certs", pin);
   return true;
 }
 
-bool schema_expectation(struct schema *v, const json_t *e,
-                              const char *path) {
-  static const char *const keys[] = {
-      "result", "reason", "reason_contains", "path", "tls_version", "certs",
-      "server_key", "output", NULL};
+bool schema_expectation(struct schema *v, const json_t *e, const char *path) {
+  static const char *const keys[] = {"result",     "reason",      "reason_contains",
+                                     "path",       "tls_version", "certs",
+                                     "server_key", "output",      NULL};
   static const char *const results[] = {"pass", "fail", NULL};
   static const char *const paths[] = {"fast", "slow", NULL};
-  static const char *const check_keys[] = {"field", "equals", "contains",
-                                           "not_contains", NULL};
+  static const char *const check_keys[] = {"field", "equals", "contains", "not_contains", NULL};
   if (!json_is_object(e)) return schema_fail(v, path, "expected object");
-  if (!schema_only_keys(v, e, path, keys) ||
-      !schema_enum(v, e, path, "result", results, true) ||
+  if (!schema_only_keys(v, e, path, keys) || !schema_enum(v, e, path, "result", results, true) ||
       !text_field(v, e, path, "reason", false) ||
       !text_field(v, e, path, "reason_contains", false) ||
       !schema_enum(v, e, path, "path", paths, false) ||
@@ -387,10 +358,9 @@ bool schema_expectation(struct schema *v, const json_t *e,
     return false;
   if (json_object_get(e, "reason") && json_object_get(e, "reason_contains"))
     return schema_fail(v, path, "reason and reason_contains are exclusive");
-  if (strcmp(js_str(e, "result", ""), "fail") == 0 &&
-      !json_object_get(e, "reason") && !json_object_get(e, "reason_contains"))
-    return schema_fail(v, path,
-                       "a fail expectation needs reason or reason_contains");
+  if (strcmp(js_str(e, "result", ""), "fail") == 0 && !json_object_get(e, "reason") &&
+      !json_object_get(e, "reason_contains"))
+    return schema_fail(v, path, "a fail expectation needs reason or reason_contains");
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(e, "output"), i, c) {
@@ -399,29 +369,21 @@ bool schema_expectation(struct schema *v, const json_t *e,
     if (!json_is_object(c)) return schema_fail(v, p, "expected object");
     if (!schema_only_keys(v, c, p, check_keys) ||
         !schema_field(v, c, p, "field", JSON_STRING, true) ||
-        !text_field(v, c, p, "contains", false) ||
-        !text_field(v, c, p, "not_contains", false))
+        !text_field(v, c, p, "contains", false) || !text_field(v, c, p, "not_contains", false))
       return false;
-    int ops = (json_object_get(c, "equals") != NULL) +
-              (json_object_get(c, "contains") != NULL) +
+    int ops = (json_object_get(c, "equals") != NULL) + (json_object_get(c, "contains") != NULL) +
               (json_object_get(c, "not_contains") != NULL);
-    if (ops != 1)
-      return schema_fail(v, p,
-                         "needs exactly one of equals, contains, not_contains");
+    if (ops != 1) return schema_fail(v, p, "needs exactly one of equals, contains, not_contains");
   }
   return true;
 }
 
-static bool check_client_step(struct schema *v, const json_t *c,
-                              const char *path) {
-  static const char *const keys[] = {"mode", "key", "peer", "packet_hex",
-                                     "background", "timeout_ms", "expect",
-                                     NULL};
-  static const char *const modes[] = {"connect", "probe", "stun", "send",
-                                      "recv",    "ping",  NULL};
+static bool check_client_step(struct schema *v, const json_t *c, const char *path) {
+  static const char *const keys[] = {"mode",       "key",        "peer",   "packet_hex",
+                                     "background", "timeout_ms", "expect", NULL};
+  static const char *const modes[] = {"connect", "probe", "stun", "send", "recv", "ping", NULL};
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
-  if (!schema_only_keys(v, c, path, keys) ||
-      !schema_enum(v, c, path, "mode", modes, true) ||
+  if (!schema_only_keys(v, c, path, keys) || !schema_enum(v, c, path, "mode", modes, true) ||
       !schema_field(v, c, path, "key", JSON_STRING, false) ||
       !schema_field(v, c, path, "peer", JSON_STRING, false) ||
       !hex_field(v, c, path, "packet_hex", false) ||
@@ -430,8 +392,7 @@ static bool check_client_step(struct schema *v, const json_t *c,
       !schema_field(v, c, path, "expect", JSON_OBJECT, true))
     return false;
   const json_t *exp = json_object_get(c, "expect");
-  if (json_object_size(exp) == 0)
-    return schema_fail(v, path, "expect: needs at least one profile");
+  if (json_object_size(exp) == 0) return schema_fail(v, path, "expect: needs at least one profile");
   const char *prof;
   json_t *e;
   json_object_foreach((json_t *)exp, prof, e) {
@@ -449,53 +410,58 @@ static bool check_client_step(struct schema *v, const json_t *c,
   struct scenario_client_step cs;
   scenario_client_step_of(c, &cs);
   if (cs.background && json_object_size(exp) != 1)
-    return schema_fail(v, path,
-                       "a background client step takes exactly one profile");
+    return schema_fail(v, path, "a background client step takes exactly one profile");
   return true;
 }
 
 static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
-  static const char *const keys[] = {
-      "conn", "open", "key", "send_text", "send_hex", "send_frame",
-      "send_client_info", "close", "expect_closed", "expect_frame",
-      "expect_http", "expect_text", "timeout_ms", NULL};
+  static const char *const keys[] = {"conn",
+                                     "open",
+                                     "key",
+                                     "send_text",
+                                     "send_hex",
+                                     "send_frame",
+                                     "send_client_info",
+                                     "close",
+                                     "expect_closed",
+                                     "expect_frame",
+                                     "expect_http",
+                                     "expect_text",
+                                     "timeout_ms",
+                                     NULL};
   static const char *const actions[] = {
-      "open", "send_text", "send_hex", "send_frame", "send_client_info",
+      "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
       "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
       NULL};
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
-  static const char *const frame_keys[] = {"type", "payload_hex",
-                                           "payload_len", "length", NULL};
+  static const char *const frame_keys[] = {"type", "payload_hex", "payload_len", "length", NULL};
   static const char *const ci_keys[] = {"json", "corrupt_box", "pad_to", NULL};
-  static const char *const ef_keys[] = {"type", "payload_hex",
-                                        "payload_prefix_hex", NULL};
+  static const char *const ef_keys[] = {"type", "payload_hex", "payload_prefix_hex", NULL};
   static const char *const http_keys[] = {"status", "body_contains", NULL};
   if (!json_is_object(op)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, op, path, keys) ||
       !schema_field(v, op, path, "conn", JSON_STRING, true) ||
       !schema_enum(v, op, path, "open", opens, false) ||
       !schema_field(v, op, path, "key", JSON_STRING, false) ||
-      !text_field(v, op, path, "send_text", false) ||
-      !hex_field(v, op, path, "send_hex", false) ||
+      !text_field(v, op, path, "send_text", false) || !hex_field(v, op, path, "send_hex", false) ||
       !schema_field(v, op, path, "close", JSON_TRUE, false) ||
       !schema_field(v, op, path, "expect_closed", JSON_TRUE, false) ||
       !int_range(v, op, path, "timeout_ms", 10, 30000, false))
     return false;
   int n = 0;
-  for (const char *const *a = actions; *a != NULL; a++)
-    n += json_object_get(op, *a) != NULL;
+  for (const char *const *a = actions; *a != NULL; a++) n += json_object_get(op, *a) != NULL;
   if (n != 1)
-    return schema_fail(v, path, "needs exactly one action (open, send_text, "
-                         "send_hex, send_frame, send_client_info, close, "
-                         "expect_closed, expect_frame, expect_http, "
-                         "expect_text)");
+    return schema_fail(v, path,
+                       "needs exactly one action (open, send_text, "
+                       "send_hex, send_frame, send_client_info, close, "
+                       "expect_closed, expect_frame, expect_http, "
+                       "expect_text)");
   char p[512];
   const json_t *f;
   if ((f = json_object_get(op, "send_frame")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.send_frame", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
-    if (!schema_only_keys(v, f, p, frame_keys) ||
-        !int_range(v, f, p, "type", 0, 255, true) ||
+    if (!schema_only_keys(v, f, p, frame_keys) || !int_range(v, f, p, "type", 0, 255, true) ||
         !hex_field(v, f, p, "payload_hex", false) ||
         !int_range(v, f, p, "payload_len", 0, 1 << 22, false) ||
         !int_range(v, f, p, "length", 0, 0xffffffffLL, false))
@@ -504,8 +470,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
   if ((f = json_object_get(op, "send_client_info")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.send_client_info", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
-    if (!schema_only_keys(v, f, p, ci_keys) ||
-        !schema_field(v, f, p, "json", JSON_STRING, true) ||
+    if (!schema_only_keys(v, f, p, ci_keys) || !schema_field(v, f, p, "json", JSON_STRING, true) ||
         !schema_field(v, f, p, "corrupt_box", JSON_TRUE, false) ||
         !int_range(v, f, p, "pad_to", 0, 1 << 22, false))
       return false;
@@ -513,8 +478,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
   if ((f = json_object_get(op, "expect_frame")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.expect_frame", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
-    if (!schema_only_keys(v, f, p, ef_keys) ||
-        !int_range(v, f, p, "type", 0, 255, true) ||
+    if (!schema_only_keys(v, f, p, ef_keys) || !int_range(v, f, p, "type", 0, 255, true) ||
         !hex_field(v, f, p, "payload_hex", false) ||
         !hex_field(v, f, p, "payload_prefix_hex", false))
       return false;
@@ -523,38 +487,31 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
     static const char *const text_keys[] = {"equals", NULL};
     fmt_bounded(p, sizeof p, "%s.expect_text", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
-    if (!schema_only_keys(v, f, p, text_keys) ||
-        !text_field(v, f, p, "equals", true))
-      return false;
+    if (!schema_only_keys(v, f, p, text_keys) || !text_field(v, f, p, "equals", true)) return false;
   }
   if ((f = json_object_get(op, "expect_http")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.expect_http", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
-    if (!schema_only_keys(v, f, p, http_keys) ||
-        !int_range(v, f, p, "status", 100, 599, true) ||
+    if (!schema_only_keys(v, f, p, http_keys) || !int_range(v, f, p, "status", 100, 599, true) ||
         !schema_field(v, f, p, "body_contains", JSON_STRING, false))
       return false;
   }
   return true;
 }
 
-static bool check_step(struct schema *v, const json_t *s, const char *path,
-                       bool *relay_level) {
-  static const char *const keys[] = {"name",    "client", "raw",
-                                     "udp",     "tls_handshakes",
-                                     "relay_log", NULL};
-  static const char *const kinds[] = {"client", "raw", "udp",
-                                      "tls_handshakes", "relay_log", NULL};
+static bool check_step(struct schema *v, const json_t *s, const char *path, bool *relay_level) {
+  static const char *const keys[] = {"name",           "client",    "raw", "udp",
+                                     "tls_handshakes", "relay_log", NULL};
+  static const char *const kinds[] = {"client", "raw", "udp", "tls_handshakes", "relay_log", NULL};
   if (!json_is_object(s)) return schema_fail(v, path, "expected object");
-  if (!schema_only_keys(v, s, path, keys) ||
-      !schema_field(v, s, path, "name", JSON_STRING, false))
+  if (!schema_only_keys(v, s, path, keys) || !schema_field(v, s, path, "name", JSON_STRING, false))
     return false;
   int n = 0;
-  for (const char *const *k = kinds; *k != NULL; k++)
-    n += json_object_get(s, *k) != NULL;
+  for (const char *const *k = kinds; *k != NULL; k++) n += json_object_get(s, *k) != NULL;
   if (n != 1)
-    return schema_fail(v, path, "needs exactly one of client, raw, udp, "
-                         "tls_handshakes, relay_log");
+    return schema_fail(v, path,
+                       "needs exactly one of client, raw, udp, "
+                       "tls_handshakes, relay_log");
   char p[512];
   const json_t *x;
   if ((x = json_object_get(s, "client")) != NULL) {
@@ -575,38 +532,32 @@ static bool check_step(struct schema *v, const json_t *s, const char *path,
     return true;
   }
   if ((x = json_object_get(s, "udp")) != NULL) {
-    static const char *const ukeys[] = {"send_hex", "expect",
-                                        "reply_prefix_hex", "reply_len",
-                                        "wait_ms", NULL};
+    static const char *const ukeys[] = {"send_hex",  "expect",  "reply_prefix_hex",
+                                        "reply_len", "wait_ms", NULL};
     static const char *const uexp[] = {"reply", "silence", NULL};
     fmt_bounded(p, sizeof p, "%s.udp", path);
     if (!json_is_object(x)) return schema_fail(v, p, "expected object");
-    return schema_only_keys(v, x, p, ukeys) &&
-           hex_field(v, x, p, "send_hex", true) &&
+    return schema_only_keys(v, x, p, ukeys) && hex_field(v, x, p, "send_hex", true) &&
            schema_enum(v, x, p, "expect", uexp, true) &&
            hex_field(v, x, p, "reply_prefix_hex", false) &&
            int_range(v, x, p, "reply_len", 0, 65535, false) &&
            int_range(v, x, p, "wait_ms", 10, 10000, false);
   }
   if ((x = json_object_get(s, "tls_handshakes")) != NULL) {
-    static const char *const hkeys[] = {"count", "certs", "same_chain",
-                                        "last_cn", NULL};
+    static const char *const hkeys[] = {"count", "certs", "same_chain", "last_cn", NULL};
     fmt_bounded(p, sizeof p, "%s.tls_handshakes", path);
     if (!json_is_object(x)) return schema_fail(v, p, "expected object");
-    return schema_only_keys(v, x, p, hkeys) &&
-           int_range(v, x, p, "count", 1, 10000, true) &&
+    return schema_only_keys(v, x, p, hkeys) && int_range(v, x, p, "count", 1, 10000, true) &&
            int_range(v, x, p, "certs", 0, 64, false) &&
            schema_field(v, x, p, "same_chain", JSON_TRUE, false) &&
            text_field(v, x, p, "last_cn", false);
   }
   x = json_object_get(s, "relay_log");
-  static const char *const lkeys[] = {"line_prefix", "line_contains",
-                                      "snippet_matches_certfile", "wait_ms",
-                                      NULL};
+  static const char *const lkeys[] = {"line_prefix", "line_contains", "snippet_matches_certfile",
+                                      "wait_ms", NULL};
   fmt_bounded(p, sizeof p, "%s.relay_log", path);
   if (!json_is_object(x)) return schema_fail(v, p, "expected object");
-  return schema_only_keys(v, x, p, lkeys) &&
-         string_array(v, x, p, "line_prefix") &&
+  return schema_only_keys(v, x, p, lkeys) && string_array(v, x, p, "line_prefix") &&
          string_array(v, x, p, "line_contains") &&
          schema_field(v, x, p, "snippet_matches_certfile", JSON_TRUE, false) &&
          int_range(v, x, p, "wait_ms", 10, 10000, false);
@@ -617,16 +568,14 @@ static bool id_ok(const char *id) {
   if (sep == NULL || sep == id || sep[2] == '\0') return false;
   for (const char *p = id; *p != '\0'; p++) {
     if (p == sep || p == sep + 1) continue;
-    if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-._", *p) == NULL)
-      return false;
+    if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-._", *p) == NULL) return false;
   }
   return strstr(sep + 2, "::") == NULL;
 }
 
 static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
-  static const char *const keys[] = {"id",   "description", "layer",
-                                     "spec", "relay",       "node",
-                                     "client_ca", "steps",  NULL};
+  static const char *const keys[] = {"id",   "description", "layer", "spec", "relay",
+                                     "node", "client_ca",   "steps", NULL};
   static const char *const layers[] = {"tls", "derp", NULL};
   if (!json_is_object(doc)) return schema_fail(v, "(top)", "expected object");
   if (!schema_only_keys(v, doc, "(top)", keys) ||
@@ -639,7 +588,7 @@ static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
     return false;
   if (!id_ok(js_str(doc, "id", "")))
     return schema_fail(v, "id", "\"%s\" is not namespace::name in [a-z0-9-._]",
-                js_str(doc, "id", ""));
+                       js_str(doc, "id", ""));
   const json_t *relay = json_object_get(doc, "relay");
   if (relay != NULL && !check_relay(v, relay)) return false;
   const json_t *certs = json_object_get(relay, "certs");
@@ -647,8 +596,7 @@ static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
   if (node != NULL && !check_node(v, node, certs)) return false;
   const char *ca = js_str(doc, "client_ca", NULL);
   if (ca != NULL && !cert_defined(certs, ca))
-    return schema_fail(v, "client_ca", "\"%s\" is not a cert in relay.certs",
-                       ca);
+    return schema_fail(v, "client_ca", "\"%s\" is not a cert in relay.certs", ca);
   const json_t *steps = json_object_get(doc, "steps");
   if (json_array_size(steps) == 0) return schema_fail(v, "steps", "empty");
   size_t i;
@@ -661,8 +609,8 @@ static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
   return true;
 }
 
-bool scenario_validate(const json_t *doc, const char *file, bool *relay_level,
-                       char *err, size_t errlen) {
+bool scenario_validate(const json_t *doc, const char *file, bool *relay_level, char *err,
+                       size_t errlen) {
   struct schema v = {file, err, errlen};
   *relay_level = false;
   return validate(&v, doc, relay_level);

@@ -18,17 +18,17 @@ struct schema {
 };
 
 /* Always false: err = "<file>: <path>: <message>". */
-__attribute__((format(printf, 3, 4))) bool
-schema_fail(struct schema *v, const char *path, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) bool schema_fail(struct schema *v, const char *path,
+                                                       const char *fmt, ...);
 /* Every key of obj is in the NULL-terminated keys. */
 bool schema_only_keys(struct schema *v, const json_t *obj, const char *path,
                       const char *const *keys);
 /* obj[key] absent (unless required) or of type t (JSON_TRUE: a boolean). */
-bool schema_field(struct schema *v, const json_t *obj, const char *path,
-                  const char *key, json_type t, bool required);
+bool schema_field(struct schema *v, const json_t *obj, const char *path, const char *key,
+                  json_type t, bool required);
 /* obj[key] absent (unless required) or one of values. */
-bool schema_enum(struct schema *v, const json_t *obj, const char *path,
-                 const char *key, const char *const *values, bool required);
+bool schema_enum(struct schema *v, const json_t *obj, const char *path, const char *key,
+                 const char *const *values, bool required);
 /* A client expectation object ({"result": ..., "reason": ...}) at path. */
 bool schema_expectation(struct schema *v, const json_t *e, const char *path);
 
@@ -53,10 +53,10 @@ void scenario_relay_of(const json_t *relay, struct scenario_relay *out);
 
 /* A step's client block, the schema's defaults applied. */
 struct scenario_client_step {
-  const char *mode;      /* "connect" */
-  long long timeout_ms;  /* 5000: the client's own time limit */
-  bool background;       /* false */
-  const char *key;       /* identity names, NULL when absent */
+  const char *mode;     /* "connect" */
+  long long timeout_ms; /* 5000: the client's own time limit */
+  bool background;      /* false */
+  const char *key;      /* identity names, NULL when absent */
   const char *peer;
   const char *packet_hex; /* "" */
 };
@@ -68,7 +68,7 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
 #define SCENARIO_RAW_WAIT_TIMEOUT_MS 3000
 
 /* *relay_level: whether the scenario has steps the runner checks itself. */
-bool scenario_validate(const json_t *doc, const char *file, bool *relay_level,
-                       char *err, size_t errlen);
+bool scenario_validate(const json_t *doc, const char *file, bool *relay_level, char *err,
+                       size_t errlen);
 
 #endif

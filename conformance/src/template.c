@@ -28,8 +28,7 @@ void tvars_free(struct tvars *t) {
 
 static struct tvar *find(const struct tvars *t, const char *name, size_t len) {
   for (size_t i = 0; i < t->n; i++)
-    if (strlen(t->v[i].name) == len && memcmp(t->v[i].name, name, len) == 0)
-      return &t->v[i];
+    if (strlen(t->v[i].name) == len && memcmp(t->v[i].name, name, len) == 0) return &t->v[i];
   return NULL;
 }
 
@@ -58,11 +57,9 @@ bool tvars_set(struct tvars *t, const char *name, const char *value) {
   return v != NULL && (v->value = strdup(value != NULL ? value : "")) != NULL;
 }
 
-bool tvars_set_list(struct tvars *t, const char *name,
-                    const char *const *words, size_t n) {
+bool tvars_set_list(struct tvars *t, const char *name, const char *const *words, size_t n) {
   struct tvar *v = slot(t, name);
-  if (v == NULL || (v->words = calloc(n + 1, sizeof *v->words)) == NULL)
-    return false;
+  if (v == NULL || (v->words = calloc(n + 1, sizeof *v->words)) == NULL) return false;
   for (size_t i = 0; i < n; i++) {
     if ((v->words[i] = strdup(words[i])) == NULL) return false;
     v->n_words++;
@@ -70,11 +67,9 @@ bool tvars_set_list(struct tvars *t, const char *name,
   return true;
 }
 
-bool tvars_set_unavailable(struct tvars *t, const char *name,
-                           const char *why) {
+bool tvars_set_unavailable(struct tvars *t, const char *name, const char *why) {
   struct tvar *v = slot(t, name);
-  return v != NULL &&
-         (v->unavailable = strdup(why != NULL ? why : "no value")) != NULL;
+  return v != NULL && (v->unavailable = strdup(why != NULL ? why : "no value")) != NULL;
 }
 
 const char *tvars_get(const struct tvars *t, const char *name) {
@@ -86,11 +81,9 @@ bool tvars_copy(const struct tvars *from, struct tvars *to) {
   tvars_init(to);
   for (size_t i = 0; i < from->n; i++) {
     const struct tvar *v = &from->v[i];
-    bool ok = v->unavailable != NULL
-                  ? tvars_set_unavailable(to, v->name, v->unavailable)
+    bool ok = v->unavailable != NULL ? tvars_set_unavailable(to, v->name, v->unavailable)
               : v->words != NULL
-                  ? tvars_set_list(to, v->name, (const char *const *)v->words,
-                                   v->n_words)
+                  ? tvars_set_list(to, v->name, (const char *const *)v->words, v->n_words)
                   : tvars_set(to, v->name, v->value);
     if (!ok) return false;
   }
@@ -123,8 +116,8 @@ static void put(struct buf *b, const char *s, size_t n) {
 }
 
 /* Substitute placeholders of s[0..n) into b. */
-static bool subst_into(struct buf *b, const char *s, size_t n,
-                       const struct tvars *t, char *err, size_t errlen) {
+static bool subst_into(struct buf *b, const char *s, size_t n, const struct tvars *t, char *err,
+                       size_t errlen) {
   for (size_t i = 0; i < n; i++) {
     if ((s[i] == '{' || s[i] == '}') && i + 1 < n && s[i + 1] == s[i]) {
       put(b, &s[i], 1);
@@ -137,20 +130,18 @@ static bool subst_into(struct buf *b, const char *s, size_t n,
     }
     const char *end = memchr(s + i, '}', n - i);
     if (end == NULL) {
-      snprintf(err, errlen, "unterminated placeholder at \"%.*s\"",
-               (int)(n - i > 40 ? 40 : n - i), s + i);
+      snprintf(err, errlen, "unterminated placeholder at \"%.*s\"", (int)(n - i > 40 ? 40 : n - i),
+               s + i);
       return false;
     }
     size_t nlen = (size_t)(end - (s + i + 1));
     const struct tvar *v = find(t, s + i + 1, nlen);
     if (v == NULL) {
-      snprintf(err, errlen, "unknown placeholder {%.*s}", (int)nlen,
-               s + i + 1);
+      snprintf(err, errlen, "unknown placeholder {%.*s}", (int)nlen, s + i + 1);
       return false;
     }
     if (v->unavailable != NULL) {
-      snprintf(err, errlen, "{%.*s} is unavailable: %s", (int)nlen,
-               s + i + 1, v->unavailable);
+      snprintf(err, errlen, "{%.*s} is unavailable: %s", (int)nlen, s + i + 1, v->unavailable);
       return false;
     }
     if (v->words != NULL) {
@@ -167,8 +158,7 @@ static bool subst_into(struct buf *b, const char *s, size_t n,
   return !b->oom;
 }
 
-char *template_subst(const char *s, const struct tvars *t, char *err,
-                     size_t errlen) {
+char *template_subst(const char *s, const struct tvars *t, char *err, size_t errlen) {
   struct buf b = {0};
   put(&b, "", 0);
   if (!subst_into(&b, s, strlen(s), t, err, errlen)) {
@@ -205,8 +195,8 @@ void template_argv_free(char **argv) {
   free(argv);
 }
 
-bool template_expand(const char *tmpl, const struct tvars *t, char ***argv,
-                     char *err, size_t errlen) {
+bool template_expand(const char *tmpl, const struct tvars *t, char ***argv, char *err,
+                     size_t errlen) {
   *argv = NULL;
   if (errlen > 0) err[0] = '\0';
   struct argv_list a = {0};
@@ -238,12 +228,11 @@ bool template_expand(const char *tmpl, const struct tvars *t, char ***argv,
     }
     bool ok = !raw.oom;
     const struct tvar *list = NULL;
-    if (ok && !quoted && raw.len > 2 && raw.p[0] == '{' &&
-        raw.p[raw.len - 1] == '}' && strchr(raw.p + 1, '{') == NULL)
+    if (ok && !quoted && raw.len > 2 && raw.p[0] == '{' && raw.p[raw.len - 1] == '}' &&
+        strchr(raw.p + 1, '{') == NULL)
       list = find(t, raw.p + 1, raw.len - 2);
     if (list != NULL && list->words != NULL) {
-      for (size_t w = 0; ok && w < list->n_words; w++)
-        ok = push(&a, strdup(list->words[w]));
+      for (size_t w = 0; ok && w < list->n_words; w++) ok = push(&a, strdup(list->words[w]));
     } else if (ok) {
       struct buf word = {0};
       put(&word, "", 0);

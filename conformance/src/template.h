@@ -40,8 +40,7 @@ void tvars_init(struct tvars *t);
 void tvars_free(struct tvars *t);
 /* Set or replace; copies. False on allocation failure. */
 bool tvars_set(struct tvars *t, const char *name, const char *value);
-bool tvars_set_list(struct tvars *t, const char *name,
-                    const char *const *words, size_t n);
+bool tvars_set_list(struct tvars *t, const char *name, const char *const *words, size_t n);
 /* A name whose use fails with "{name} is unavailable: <why>". */
 bool tvars_set_unavailable(struct tvars *t, const char *name, const char *why);
 /* NULL for an unknown or unavailable name. */
@@ -51,13 +50,12 @@ const char *tvars_get(const struct tvars *t, const char *name);
 bool tvars_copy(const struct tvars *from, struct tvars *to);
 
 /* Words of tmpl with placeholders filled; NULL-terminated, owned. */
-bool template_expand(const char *tmpl, const struct tvars *t, char ***argv,
-                     char *err, size_t errlen);
+bool template_expand(const char *tmpl, const struct tvars *t, char ***argv, char *err,
+                     size_t errlen);
 void template_argv_free(char **argv);
 
 /* One string with placeholders filled (list values joined by spaces); NULL
    with err set on an unknown placeholder. Caller frees. */
-char *template_subst(const char *s, const struct tvars *t, char *err,
-                     size_t errlen);
+char *template_subst(const char *s, const struct tvars *t, char *err, size_t errlen);
 
 #endif

@@ -13,11 +13,11 @@
  *                        --upstream HOST:PORT --ready-file PATH */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -108,8 +108,7 @@ static int forward(SSL *from, SSL *to, int to_fd) {
       continue;
     }
     int e = SSL_get_error(to, w);
-    if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) || ++tries > 100)
-      return -1;
+    if ((e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) || ++tries > 100) return -1;
     struct pollfd p = {to_fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, 0};
     if (poll(&p, 1, 100) < 0 && errno != EINTR) return -1; /* bounded: 10 s */
   }
@@ -129,8 +128,7 @@ static void serve(int client_fd, SSL_CTX *server_ctx, SSL_CTX *client_ctx,
   SSL_set_fd(down, client_fd);
   if (SSL_accept(down) != 1) return;
   int ufd = socket(up->ss.ss_family, SOCK_STREAM, 0);
-  if (ufd < 0 || connect(ufd, (const struct sockaddr *)&up->ss, up->len) != 0)
-    return;
+  if (ufd < 0 || connect(ufd, (const struct sockaddr *)&up->ss, up->len) != 0) return;
   setsockopt(ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   SSL *upl = SSL_new(client_ctx);
   SSL_set_fd(upl, ufd);
@@ -152,41 +150,42 @@ static void serve(int client_fd, SSL_CTX *server_ctx, SSL_CTX *client_ctx,
       if (errno == EINTR) continue;
       break;
     }
-    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && forward(down, upl, ufd) < 0)
-      break;
-    if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && forward(upl, down, client_fd) < 0)
-      break;
+    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && forward(down, upl, ufd) < 0) break;
+    if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) && forward(upl, down, client_fd) < 0) break;
   }
 }
 
 int main(int argc, char **argv) {
-  const char *listen_s = NULL, *cert = NULL, *key = NULL, *upstream = NULL,
-             *ready = NULL;
+  const char *listen_s = NULL, *cert = NULL, *key = NULL, *upstream = NULL, *ready = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--listen") == 0) listen_s = argv[i + 1];
-    else if (strcmp(argv[i], "--cert") == 0) cert = argv[i + 1];
-    else if (strcmp(argv[i], "--key") == 0) key = argv[i + 1];
-    else if (strcmp(argv[i], "--upstream") == 0) upstream = argv[i + 1];
-    else if (strcmp(argv[i], "--ready-file") == 0) ready = argv[i + 1];
+    if (strcmp(argv[i], "--listen") == 0)
+      listen_s = argv[i + 1];
+    else if (strcmp(argv[i], "--cert") == 0)
+      cert = argv[i + 1];
+    else if (strcmp(argv[i], "--key") == 0)
+      key = argv[i + 1];
+    else if (strcmp(argv[i], "--upstream") == 0)
+      upstream = argv[i + 1];
+    else if (strcmp(argv[i], "--ready-file") == 0)
+      ready = argv[i + 1];
     else {
       fprintf(stderr, "derpcheck-proxy: unknown option %s\n", argv[i]);
       return 2;
     }
   }
   struct endpoint lis, up;
-  if (listen_s == NULL || cert == NULL || key == NULL || upstream == NULL ||
-      ready == NULL || !parse_endpoint(listen_s, &lis) ||
-      !parse_endpoint(upstream, &up)) {
-    fprintf(stderr, "usage: derpcheck-proxy --listen ADDR:PORT --cert CHAIN "
-                    "--key KEY --upstream HOST:PORT --ready-file PATH\n");
+  if (listen_s == NULL || cert == NULL || key == NULL || upstream == NULL || ready == NULL ||
+      !parse_endpoint(listen_s, &lis) || !parse_endpoint(upstream, &up)) {
+    fprintf(stderr,
+            "usage: derpcheck-proxy --listen ADDR:PORT --cert CHAIN "
+            "--key KEY --upstream HOST:PORT --ready-file PATH\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
   signal(SIGCHLD, SIG_IGN); /* connection children reap themselves */
   SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
-  if (sctx == NULL || cctx == NULL ||
-      SSL_CTX_use_certificate_chain_file(sctx, cert) != 1 ||
+  if (sctx == NULL || cctx == NULL || SSL_CTX_use_certificate_chain_file(sctx, cert) != 1 ||
       SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(sctx) != 1) {
     fprintf(stderr, "derpcheck-proxy: cannot load %s / %s: ", cert, key);
@@ -196,13 +195,10 @@ int main(int argc, char **argv) {
   SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
   int fd = socket(lis.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
-  if (fd < 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      bind(fd, (struct sockaddr *)&lis.ss, lis.len) != 0 ||
-      listen(fd, 64) != 0 ||
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, (struct sockaddr *)&lis.ss, lis.len) != 0 || listen(fd, 64) != 0 ||
       getsockname(fd, (struct sockaddr *)&lis.ss, &lis.len) != 0) {
-    fprintf(stderr, "derpcheck-proxy: listen %s: %s\n", listen_s,
-            strerror(errno));
+    fprintf(stderr, "derpcheck-proxy: listen %s: %s\n", listen_s, strerror(errno));
     return 1;
   }
   if (!write_ready(ready, &lis)) {

@@ -44,8 +44,7 @@ START_TEST(cert_times_in_both_formats) {
   ck_assert_msg(doc != NULL, "%s", e.text);
   struct materials m;
   char err[256] = "";
-  ck_assert_msg(materials_make(doc, dir, 1, NOW, &m, err, sizeof err), "%s",
-                err);
+  ck_assert_msg(materials_make(doc, dir, 1, NOW, &m, err, sizeof err), "%s", err);
   struct tvars t;
   tvars_init(&t);
   ck_assert(materials_vars(&m, &t));
@@ -55,10 +54,12 @@ START_TEST(cert_times_in_both_formats) {
   x = subst(&t, "{cert:leaf:not_before_rfc3339}|{cert:leaf:not_before}");
   ck_assert_str_eq(x, "2026-02-02T13:41:12Z|2026-02-02 13:41:12 +0000 UTC");
   free(x);
-  x = subst(&t, "is before {cert:next:not_before_rfc3339}, until "
-                "{cert:next:not_after_rfc3339}");
-  ck_assert_str_eq(x, "is before 2026-03-05T13:41:12Z, until "
-                      "2026-04-03T13:41:12Z");
+  x = subst(&t,
+            "is before {cert:next:not_before_rfc3339}, until "
+            "{cert:next:not_after_rfc3339}");
+  ck_assert_str_eq(x,
+                   "is before 2026-03-05T13:41:12Z, until "
+                   "2026-04-03T13:41:12Z");
   free(x);
   tvars_free(&t);
   materials_free(&m);
@@ -88,16 +89,20 @@ START_TEST(snippet_pin_hash) {
   ck_assert_str_eq(x, "wanted to match sha256-raw:" HEX64);
   free(x);
   tvars_free(&t);
-  snippet_unavailable(NULL, "{snippet:sha256} is unavailable: the scenario's "
-                            "node.CertName is not {\"from_snippet\": true}");
-  snippet_unavailable("", "{snippet:sha256} is unavailable: the relay's "
-                          "snippet CertName \"\" is not sha256-raw:<64 hex>");
-  snippet_unavailable("sha256-raw:", "{snippet:sha256} is unavailable: the "
-                                     "relay's snippet CertName \"sha256-raw:\" "
-                                     "is not sha256-raw:<64 hex>");
+  snippet_unavailable(NULL,
+                      "{snippet:sha256} is unavailable: the scenario's "
+                      "node.CertName is not {\"from_snippet\": true}");
+  snippet_unavailable("",
+                      "{snippet:sha256} is unavailable: the relay's "
+                      "snippet CertName \"\" is not sha256-raw:<64 hex>");
+  snippet_unavailable("sha256-raw:",
+                      "{snippet:sha256} is unavailable: the "
+                      "relay's snippet CertName \"sha256-raw:\" "
+                      "is not sha256-raw:<64 hex>");
   snippet_unavailable("sha256-raw:" HEX64 "0",
                       "{snippet:sha256} is unavailable: the relay's snippet "
-                      "CertName \"sha256-raw:" HEX64 "0\" is not "
+                      "CertName \"sha256-raw:" HEX64
+                      "0\" is not "
                       "sha256-raw:<64 hex>");
   snippet_unavailable("derp.example.com",
                       "{snippet:sha256} is unavailable: the relay's snippet "
@@ -105,7 +110,8 @@ START_TEST(snippet_pin_hash) {
                       "sha256-raw:<64 hex>");
   snippet_unavailable("sha256-raw:" HEX63 "g", /* 64 long, one not hex */
                       "{snippet:sha256} is unavailable: the relay's snippet "
-                      "CertName \"sha256-raw:" HEX63 "g\" is not "
+                      "CertName \"sha256-raw:" HEX63
+                      "g\" is not "
                       "sha256-raw:<64 hex>");
 }
 END_TEST

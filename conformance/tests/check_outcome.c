@@ -30,8 +30,7 @@ static void teardown(void) {
 }
 
 /* Judge stdout `text` + exit code against the expectation JSON. */
-static void judge(const char *text, int exit_code, const char *expect_json,
-                  struct judgement *j) {
+static void judge(const char *text, int exit_code, const char *expect_json, struct judgement *j) {
   FILE *f = fopen(out_path, "w");
   fputs(text, f);
   fclose(f);
@@ -49,8 +48,7 @@ static void judge(const char *text, int exit_code, const char *expect_json,
 
 START_TEST(pass_matches) {
   struct judgement j;
-  judge("log line\n" PASS_FAST, 0, "{\"result\":\"pass\",\"path\":\"fast\"}",
-        &j);
+  judge("log line\n" PASS_FAST, 0, "{\"result\":\"pass\",\"path\":\"fast\"}", &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
   ck_assert_str_eq(j.expected, "pass (fast)");
   ck_assert_str_eq(j.actual, "pass (fast)");
@@ -70,11 +68,13 @@ END_TEST
 
 START_TEST(fail_reason_exact) {
   struct judgement j;
-  judge("{\"result\":\"fail\",\"reason\":\"unexpected multiple certs "
-        "presented\"}",
-        1, "{\"result\":\"fail\",\"reason\":\"unexpected multiple certs "
-           "presented\"}",
-        &j);
+  judge(
+      "{\"result\":\"fail\",\"reason\":\"unexpected multiple certs "
+      "presented\"}",
+      1,
+      "{\"result\":\"fail\",\"reason\":\"unexpected multiple certs "
+      "presented\"}",
+      &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
   judgement_free(&j);
   judge("{\"result\":\"fail\",\"reason\":\"unexpected multiple certs\"}", 1,
@@ -82,19 +82,22 @@ START_TEST(fail_reason_exact) {
         "presented\"}",
         &j);
   ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
-  ck_assert_str_eq(j.detail, "reason: expected \"unexpected multiple certs "
-                             "presented\", got \"unexpected multiple certs\"");
+  ck_assert_str_eq(j.detail,
+                   "reason: expected \"unexpected multiple certs "
+                   "presented\", got \"unexpected multiple certs\"");
   judgement_free(&j);
 }
 END_TEST
 
 START_TEST(reason_placeholders_expanded) {
   struct judgement j;
-  judge("{\"result\":\"fail\",\"reason\":\"cert expired 2026-03-04 13:41:12 "
-        "+0000 UTC\"}",
-        1, "{\"result\":\"fail\",\"reason\":\"cert expired "
-           "{cert:leaf:not_after}\"}",
-        &j);
+  judge(
+      "{\"result\":\"fail\",\"reason\":\"cert expired 2026-03-04 13:41:12 "
+      "+0000 UTC\"}",
+      1,
+      "{\"result\":\"fail\",\"reason\":\"cert expired "
+      "{cert:leaf:not_after}\"}",
+      &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
   ck_assert_str_eq(j.expected, "fail: cert expired 2026-03-04 13:41:12 +0000 UTC");
   judgement_free(&j);
@@ -103,12 +106,14 @@ END_TEST
 
 START_TEST(reason_contains_form) {
   struct judgement j;
-  judge("{\"result\":\"fail\",\"reason\":\"derphttp.Client.Recv connect to "
-        "region 900 (custom): x509: certificate signed by unknown "
-        "authority\"}",
-        1, "{\"result\":\"fail\",\"reason_contains\":\"x509: certificate "
-           "signed by unknown authority\"}",
-        &j);
+  judge(
+      "{\"result\":\"fail\",\"reason\":\"derphttp.Client.Recv connect to "
+      "region 900 (custom): x509: certificate signed by unknown "
+      "authority\"}",
+      1,
+      "{\"result\":\"fail\",\"reason_contains\":\"x509: certificate "
+      "signed by unknown authority\"}",
+      &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
   ck_assert_ptr_nonnull(strstr(j.expected, "fail ~ x509"));
   judgement_free(&j);
@@ -138,8 +143,9 @@ START_TEST(usage_error_is_never_a_verdict) {
   judge("{\"result\":\"fail\",\"reason\":\"unknown flag --tls-min\"}", 2,
         "{\"result\":\"fail\",\"reason\":\"unknown flag --tls-min\"}", &j);
   ck_assert_int_eq(j.verdict, REPORT_ERROR);
-  ck_assert_str_eq(j.detail, "client usage/config error (exit 2): unknown "
-                             "flag --tls-min");
+  ck_assert_str_eq(j.detail,
+                   "client usage/config error (exit 2): unknown "
+                   "flag --tls-min");
   judgement_free(&j);
 }
 END_TEST
@@ -161,8 +167,9 @@ START_TEST(no_json_judged_by_exit_code_unchecked) {
   struct judgement j;
   judge("connected!\n", 1, "{\"result\":\"fail\",\"reason\":\"x\"}", &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
-  ck_assert_str_eq(j.actual, "fail (unchecked: last stdout line is "
-                             "not a JSON object)");
+  ck_assert_str_eq(j.actual,
+                   "fail (unchecked: last stdout line is "
+                   "not a JSON object)");
   judgement_free(&j);
   judge("", 0, "{\"result\":\"pass\",\"path\":\"fast\"}", &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
@@ -177,8 +184,7 @@ START_TEST(null_fields_unchecked_but_reason_required) {
         "{\"result\":\"pass\",\"path\":\"fast\",\"certs\":2}", &j);
   ck_assert_int_eq(j.verdict, REPORT_MATCH);
   judgement_free(&j);
-  judge("{\"result\":\"fail\",\"reason\":null}", 1,
-        "{\"result\":\"fail\",\"reason\":\"x\"}", &j);
+  judge("{\"result\":\"fail\",\"reason\":null}", 1, "{\"result\":\"fail\",\"reason\":\"x\"}", &j);
   ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
   ck_assert_str_eq(j.detail, "reason: expected \"x\", got null");
   judgement_free(&j);
@@ -187,57 +193,65 @@ END_TEST
 
 START_TEST(certs_version_and_key_checked) {
   struct judgement j;
-  judge("{\"result\":\"pass\",\"tls_version\":\"TLSv1.2\",\"certs\":3,"
-        "\"server_key\":\"ff\"}",
-        0, "{\"result\":\"pass\",\"tls_version\":\"TLSv1.3\",\"certs\":2,"
-           "\"server_key\":true}",
-        &j);
+  judge(
+      "{\"result\":\"pass\",\"tls_version\":\"TLSv1.2\",\"certs\":3,"
+      "\"server_key\":\"ff\"}",
+      0,
+      "{\"result\":\"pass\",\"tls_version\":\"TLSv1.3\",\"certs\":2,"
+      "\"server_key\":true}",
+      &j);
   ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
-  ck_assert_str_eq(j.detail, "tls_version: expected TLSv1.3, got TLSv1.2; "
-                             "certs: expected 2, got 3; server_key: expected "
-                             "aa11, got ff");
+  ck_assert_str_eq(j.detail,
+                   "tls_version: expected TLSv1.3, got TLSv1.2; "
+                   "certs: expected 2, got 3; server_key: expected "
+                   "aa11, got ff");
   judgement_free(&j);
 }
 END_TEST
 
 START_TEST(output_checks) {
   struct judgement j;
-  const char *out = "{\"result\":\"pass\",\"from\":\"bb22\",\"report\":{"
-                    "\"Errors\":[\"Error connecting to node over IPv6: x\"],"
-                    "\"Info\":[\"Successfully established a DERP "
-                    "connection\"]}}";
-  judge(out, 0, "{\"result\":\"pass\",\"output\":["
-                "{\"field\":\"from\",\"equals\":\"{key:b}\"},"
-                "{\"field\":\"report.Errors\",\"not_contains\":\"IPv4\"},"
-                "{\"field\":\"report.Info\",\"contains\":\"Successfully\"}]}",
+  const char *out =
+      "{\"result\":\"pass\",\"from\":\"bb22\",\"report\":{"
+      "\"Errors\":[\"Error connecting to node over IPv6: x\"],"
+      "\"Info\":[\"Successfully established a DERP "
+      "connection\"]}}";
+  judge(out, 0,
+        "{\"result\":\"pass\",\"output\":["
+        "{\"field\":\"from\",\"equals\":\"{key:b}\"},"
+        "{\"field\":\"report.Errors\",\"not_contains\":\"IPv4\"},"
+        "{\"field\":\"report.Info\",\"contains\":\"Successfully\"}]}",
         &j);
   ck_assert_msg(j.verdict == REPORT_MATCH, "%s", j.detail);
   judgement_free(&j);
-  judge(out, 0, "{\"result\":\"pass\",\"output\":["
-                "{\"field\":\"report.Errors\",\"not_contains\":\"IPv6\"},"
-                "{\"field\":\"missing\",\"equals\":1}]}",
+  judge(out, 0,
+        "{\"result\":\"pass\",\"output\":["
+        "{\"field\":\"report.Errors\",\"not_contains\":\"IPv6\"},"
+        "{\"field\":\"missing\",\"equals\":1}]}",
         &j);
   ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
-  ck_assert_str_eq(j.detail, "output.report.Errors: unexpectedly contains "
-                             "\"IPv6\"; output.missing: expected 1, got "
-                             "(absent)");
+  ck_assert_str_eq(j.detail,
+                   "output.report.Errors: unexpectedly contains "
+                   "\"IPv6\"; output.missing: expected 1, got "
+                   "(absent)");
   judgement_free(&j);
 }
 END_TEST
 
 /* Upstream v1.80's x509 text: only the certificate's side is the scenario's
    to state; the current time is the client's clock. */
-#define GO_EXPIRED                                                          \
+#define GO_EXPIRED                                                         \
   "{\"result\":\"fail\",\"reason\":\"x509: certificate has expired or is " \
   "not yet valid: current time 2026-03-05T09:00:01Z is after "             \
   "2026-03-04T13:41:12Z\"}"
 
 START_TEST(rfc3339_side_of_go_validity_text) {
   struct judgement j;
-  const char *want = "{\"result\":\"fail\",\"reason_contains\":\"x509: "
-                     "certificate has expired or is not yet valid: current "
-                     "time \",\"output\":[{\"field\":\"reason\",\"contains\":"
-                     "\"Z is after {cert:leaf:not_after_rfc3339}\"}]}";
+  const char *want =
+      "{\"result\":\"fail\",\"reason_contains\":\"x509: "
+      "certificate has expired or is not yet valid: current "
+      "time \",\"output\":[{\"field\":\"reason\",\"contains\":"
+      "\"Z is after {cert:leaf:not_after_rfc3339}\"}]}";
   judge(GO_EXPIRED, 1, want, &j);
   ck_assert_msg(j.verdict == REPORT_MATCH, "%s", j.detail);
   judgement_free(&j);
@@ -245,20 +259,23 @@ START_TEST(rfc3339_side_of_go_validity_text) {
   tvars_set(&vars, "cert:leaf:not_after_rfc3339", "2026-03-04T13:41:13Z");
   judge(GO_EXPIRED, 1, want, &j);
   ck_assert_int_eq(j.verdict, REPORT_MISMATCH);
-  ck_assert_str_eq(j.detail, "output.reason: nothing contains \"Z is after "
-                             "2026-03-04T13:41:13Z\"");
+  ck_assert_str_eq(j.detail,
+                   "output.reason: nothing contains \"Z is after "
+                   "2026-03-04T13:41:13Z\"");
   judgement_free(&j);
 }
 END_TEST
 
 START_TEST(unexpandable_expectation_is_an_error) {
   struct judgement j;
-  const char *got = "{\"result\":\"fail\",\"reason\":\"x509: certificate is "
-                    "not valid for any names, but wanted to match "
-                    "sha256-raw:\"}";
+  const char *got =
+      "{\"result\":\"fail\",\"reason\":\"x509: certificate is "
+      "not valid for any names, but wanted to match "
+      "sha256-raw:\"}";
   /* an unavailable pin must not expand to "" and match the text above */
-  judge(got, 1, "{\"result\":\"fail\",\"reason_contains\":\"wanted to match "
-                "sha256-raw:{snippet:sha256}\"}",
+  judge(got, 1,
+        "{\"result\":\"fail\",\"reason_contains\":\"wanted to match "
+        "sha256-raw:{snippet:sha256}\"}",
         &j);
   ck_assert_int_eq(j.verdict, REPORT_ERROR);
   ck_assert_str_eq(j.detail,
@@ -267,21 +284,25 @@ START_TEST(unexpandable_expectation_is_an_error) {
                    "unavailable: the relay printed no pin");
   judgement_free(&j);
   /* in output checks too, and for unknown names */
-  judge(got, 1, "{\"result\":\"fail\",\"reason\":\"x\",\"output\":["
-                "{\"field\":\"reason\",\"not_contains\":\"{cert:leef:sha256}\"}]}",
+  judge(got, 1,
+        "{\"result\":\"fail\",\"reason\":\"x\",\"output\":["
+        "{\"field\":\"reason\",\"not_contains\":\"{cert:leef:sha256}\"}]}",
         &j);
   ck_assert_int_eq(j.verdict, REPORT_ERROR);
-  ck_assert_str_eq(j.detail, "expected text \"{cert:leef:sha256}\": unknown "
-                             "placeholder {cert:leef:sha256}");
+  ck_assert_str_eq(j.detail,
+                   "expected text \"{cert:leef:sha256}\": unknown "
+                   "placeholder {cert:leef:sha256}");
   judgement_free(&j);
   /* with the pin printed: exact */
   tvars_set(&vars, "snippet:sha256", "0123abcd");
-  judge("{\"result\":\"fail\",\"reason\":\"x509: certificate is not valid "
-        "for any names, but wanted to match sha256-raw:0123abcd\"}",
-        1, "{\"result\":\"fail\",\"reason\":\"x509: certificate is not "
-           "valid for any names, but wanted to match "
-           "sha256-raw:{snippet:sha256}\"}",
-        &j);
+  judge(
+      "{\"result\":\"fail\",\"reason\":\"x509: certificate is not valid "
+      "for any names, but wanted to match sha256-raw:0123abcd\"}",
+      1,
+      "{\"result\":\"fail\",\"reason\":\"x509: certificate is not "
+      "valid for any names, but wanted to match "
+      "sha256-raw:{snippet:sha256}\"}",
+      &j);
   ck_assert_msg(j.verdict == REPORT_MATCH, "%s", j.detail);
   judgement_free(&j);
 }

@@ -14,8 +14,7 @@ static char dir[64];
 static char path[128];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "%s/check_peers.XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  snprintf(dir, sizeof dir, "%s/check_peers.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(dir));
   snprintf(path, sizeof path, "%s/f.json", dir);
 }
@@ -45,13 +44,11 @@ static void load_expect(const char *text, const char *want, struct peers *p) {
     if (p == &tmp) peers_free(p);
   } else {
     ck_assert_msg(!ok, "loaded, expected error containing: %s", want);
-    ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err,
-                  want);
+    ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
   }
 }
 
-static const struct peer *find(const struct peer *list, size_t n,
-                               const char *name) {
+static const struct peer *find(const struct peer *list, size_t n, const char *name) {
   for (size_t i = 0; i < n; i++)
     if (strcmp(list[i].name, name) == 0) return &list[i];
   return NULL;
@@ -64,20 +61,18 @@ static void scenario_from(const char *text, struct scenario *s) {
   ck_assert_msg(scenario_load(path, s, err, sizeof err), "%s", err);
 }
 
-#define MINI_CLIENTS                                                           \
-  "{\"clients\":{\"ts\":{\"binary\":\"ts@{version}/client\",\"versions\":{"   \
+#define MINI_CLIENTS                                                        \
+  "{\"clients\":{\"ts\":{\"binary\":\"ts@{version}/client\",\"versions\":{" \
   "\"v1\":{\"profile\":\"current\"}}}}"
 
 START_TEST(shipped_registry_loads) {
   struct peers p;
   char err[512];
-  ck_assert_msg(peers_load(DERPCHECK_PEERS_FILE, "/pd", &p, err, sizeof err),
-                "%s", err);
+  ck_assert_msg(peers_load(DERPCHECK_PEERS_FILE, "/pd", &p, err, sizeof err), "%s", err);
   ck_assert_uint_ge(p.n_clients, 1);
   ck_assert_uint_ge(p.n_relays, 1);
   for (size_t i = 0; i < p.n_clients; i++) {
-    ck_assert_msg(scenario_is_profile(p.clients[i].profile), "%s",
-                  p.clients[i].name);
+    ck_assert_msg(scenario_is_profile(p.clients[i].profile), "%s", p.clients[i].name);
     ck_assert(strncmp(p.clients[i].binary, "/pd/", 4) == 0);
   }
   const struct peer *c = find(p.clients, p.n_clients, "tailscale@v1.82.5");
@@ -98,33 +93,40 @@ END_TEST
 START_TEST(registry_is_strict) {
   load_expect(MINI_CLIENTS "}", NULL, NULL);
   load_expect("{\"client\":{}}", "(top).client: unknown key", NULL);
-  load_expect("{\"clients\":{\"ts\":{\"versions\":{\"v1\":{\"profile\":"
-              "\"current\"}}}}}",
-              "clients.ts.binary: missing", NULL);
-  load_expect("{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{\"v1\":{"
-              "\"profile\":\"current\",\"profil\":\"x\"}}}}}",
-              "clients.ts.versions.v1.profil: unknown key", NULL);
-  load_expect("{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{\"v1\":{"
-              "\"profile\":\"tailscale-1.99\"}}}}}",
-              "clients.ts.versions.v1.profile: unknown profile "
-              "\"tailscale-1.99\"",
-              NULL);
+  load_expect(
+      "{\"clients\":{\"ts\":{\"versions\":{\"v1\":{\"profile\":"
+      "\"current\"}}}}}",
+      "clients.ts.binary: missing", NULL);
+  load_expect(
+      "{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{\"v1\":{"
+      "\"profile\":\"current\",\"profil\":\"x\"}}}}}",
+      "clients.ts.versions.v1.profil: unknown key", NULL);
+  load_expect(
+      "{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{\"v1\":{"
+      "\"profile\":\"tailscale-1.99\"}}}}}",
+      "clients.ts.versions.v1.profile: unknown profile "
+      "\"tailscale-1.99\"",
+      NULL);
   load_expect("{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{}}}}",
               "clients.ts.versions: expected a non-empty object", NULL);
-  load_expect("{\"relays\":{\"d\":{\"binary\":\"b\",\"versions\":[\"v1\"],"
-              "\"unsupported\":{\"metacert\":\"x\"}}}}",
-              "relays.d.unsupported.metacert: unknown capability", NULL);
-  load_expect("{\"relays\":{\"d\":{\"binary\":\"b\",\"versions\":[\"v1\"],"
-              "\"unsupported\":{\"metacert_off\":\"\"}}}}",
-              "relays.d.unsupported.metacert_off: expected a non-empty "
-              "reason",
-              NULL);
-  load_expect("{\"relays\":{\"d\":{\"binary\":\"{vers}/r\",\"versions\":"
-              "[\"v1\"]}}}",
-              "bad {placeholder}", NULL);
-  load_expect("{\"relays\":{\"reference\":{\"binary\":\"b\",\"versions\":"
-              "[\"v1\"]}}}",
-              "not \"reference\"", NULL);
+  load_expect(
+      "{\"relays\":{\"d\":{\"binary\":\"b\",\"versions\":[\"v1\"],"
+      "\"unsupported\":{\"metacert\":\"x\"}}}}",
+      "relays.d.unsupported.metacert: unknown capability", NULL);
+  load_expect(
+      "{\"relays\":{\"d\":{\"binary\":\"b\",\"versions\":[\"v1\"],"
+      "\"unsupported\":{\"metacert_off\":\"\"}}}}",
+      "relays.d.unsupported.metacert_off: expected a non-empty "
+      "reason",
+      NULL);
+  load_expect(
+      "{\"relays\":{\"d\":{\"binary\":\"{vers}/r\",\"versions\":"
+      "[\"v1\"]}}}",
+      "bad {placeholder}", NULL);
+  load_expect(
+      "{\"relays\":{\"reference\":{\"binary\":\"b\",\"versions\":"
+      "[\"v1\"]}}}",
+      "not \"reference\"", NULL);
   load_expect("{\"relays\":{\"d\":{\"binary\":\"b\",\"versions\":[\"v 1\"]}}}",
               "relays.d.versions[0]: expected a version string", NULL);
 }
@@ -132,10 +134,11 @@ END_TEST
 
 START_TEST(per_version_unsupported_adds_to_the_implementation_s) {
   struct peers p;
-  load_expect("{\"relays\":{\"d\":{\"binary\":\"b/{version}\",\"unsupported\":"
-              "{\"metacert_off\":\"always on\"},\"versions\":{\"v1\":{"
-              "\"unsupported\":{\"chain_generate\":\"cannot\"}},\"v2\":{}}}}}",
-              NULL, &p);
+  load_expect(
+      "{\"relays\":{\"d\":{\"binary\":\"b/{version}\",\"unsupported\":"
+      "{\"metacert_off\":\"always on\"},\"versions\":{\"v1\":{"
+      "\"unsupported\":{\"chain_generate\":\"cannot\"}},\"v2\":{}}}}}",
+      NULL, &p);
   ck_assert_uint_eq(p.n_relays, 2);
   ck_assert_str_eq(p.relays[0].name, "d@v1");
   ck_assert_uint_eq(json_object_size(p.relays[0].unsupported), 2);
@@ -147,12 +150,13 @@ END_TEST
 
 START_TEST(select_by_name_version_or_all) {
   struct peers p;
-  load_expect("{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{"
-              "\"v1\":{\"profile\":\"current\"},"
-              "\"v2\":{\"profile\":\"current\"}}},"
-              "\"other\":{\"binary\":\"b\",\"versions\":{"
-              "\"v1\":{\"profile\":\"current\"}}}}}",
-              NULL, &p);
+  load_expect(
+      "{\"clients\":{\"ts\":{\"binary\":\"b\",\"versions\":{"
+      "\"v1\":{\"profile\":\"current\"},"
+      "\"v2\":{\"profile\":\"current\"}}},"
+      "\"other\":{\"binary\":\"b\",\"versions\":{"
+      "\"v1\":{\"profile\":\"current\"}}}}}",
+      NULL, &p);
   ck_assert_uint_eq(p.n_clients, 3);
   bool chosen[3] = {false};
   char err[512];
@@ -173,9 +177,8 @@ START_TEST(select_by_name_version_or_all) {
 END_TEST
 
 START_TEST(relay_gap_maps_scenario_fields_to_capabilities) {
-  json_t *all = json_pack(
-      "{s:s, s:s, s:s, s:s}", "metacert_off", "m", "tls_versions", "t",
-      "verify_clients", "v", "chain_generate", "g");
+  json_t *all = json_pack("{s:s, s:s, s:s, s:s}", "metacert_off", "m", "tls_versions", "t",
+                          "verify_clients", "v", "chain_generate", "g");
   struct {
     const char *relay; /* the scenario's "relay" object, JSON */
     const char *cap;   /* expected gap, NULL: none */
@@ -190,15 +193,14 @@ START_TEST(relay_gap_maps_scenario_fields_to_capabilities) {
       {"{\"proxy\":\"strip-metacert\"}", NULL}, /* the proxy strips it */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    json_t *doc = json_pack("{s:o}", "relay", json_loads(cases[i].relay, 0,
-                                                         NULL));
+    json_t *doc = json_pack("{s:o}", "relay", json_loads(cases[i].relay, 0, NULL));
     const char *why = NULL;
     const char *gap = peers_relay_gap(all, doc, &why);
     if (cases[i].cap == NULL) {
       ck_assert_msg(gap == NULL, "%s: %s", cases[i].relay, gap);
     } else {
-      ck_assert_msg(gap != NULL && strcmp(gap, cases[i].cap) == 0, "%s: %s",
-                    cases[i].relay, gap ? gap : "(none)");
+      ck_assert_msg(gap != NULL && strcmp(gap, cases[i].cap) == 0, "%s: %s", cases[i].relay,
+                    gap ? gap : "(none)");
       ck_assert_ptr_nonnull(why);
     }
     /* a relay that declares nothing unsupported runs everything */
@@ -211,8 +213,7 @@ END_TEST
 
 static const struct peer real_peers[] = {
     {.name = "ts@v82", .profile = "tailscale-1.82", .binary = "/b82"},
-    {.name = "ts@v98", .profile = "current", .probe_profile = "debug-legacy",
-     .binary = "/b98"},
+    {.name = "ts@v98", .profile = "current", .probe_profile = "debug-legacy", .binary = "/b98"},
 };
 
 START_TEST(columns_select_by_profile_and_client) {

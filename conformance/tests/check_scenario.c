@@ -34,8 +34,8 @@ static void write_file(const char *p, const char *text) {
   fclose(f);
 }
 
-#define CONNECT_PASS                                                           \
-  "\"steps\":[{\"client\":{\"mode\":\"connect\",\"expect\":{\"current\":"      \
+#define CONNECT_PASS                                                      \
+  "\"steps\":[{\"client\":{\"mode\":\"connect\",\"expect\":{\"current\":" \
   "{\"result\":\"pass\"}}}}]"
 
 /* Load `text`; on failure the error must contain `want` (NULL: must load). */
@@ -49,18 +49,18 @@ static void load_expect(const char *text, const char *want) {
     scenario_free(&s);
   } else {
     ck_assert_msg(!ok, "loaded, expected error containing: %s", want);
-    ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err,
-                  want);
+    ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
   }
 }
 
 START_TEST(minimal_scenario_loads_with_columns) {
-  write_file(path, "{\"id\":\"a::b\",\"description\":\"d\","
-                   "\"steps\":[{\"tls_handshakes\":{\"count\":1}},"
-                   "{\"client\":{\"mode\":\"connect\",\"expect\":{"
-                   "\"current\":{\"result\":\"pass\"},"
-                   "\"tailscale-1.82\":{\"result\":\"fail\",\"reason\":\"x\"}"
-                   "}}}]}");
+  write_file(path,
+             "{\"id\":\"a::b\",\"description\":\"d\","
+             "\"steps\":[{\"tls_handshakes\":{\"count\":1}},"
+             "{\"client\":{\"mode\":\"connect\",\"expect\":{"
+             "\"current\":{\"result\":\"pass\"},"
+             "\"tailscale-1.82\":{\"result\":\"fail\",\"reason\":\"x\"}"
+             "}}}]}");
   struct scenario s;
   char err[256];
   ck_assert_msg(scenario_load(path, &s, err, sizeof err), "%s", err);
@@ -81,20 +81,23 @@ START_TEST(duplicate_keys_rejected) {
 END_TEST
 
 START_TEST(unknown_key_named_with_its_path) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
-              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
-              "\"pass\",\"reson\":\"x\"}}}}]}",
-              "steps[0].client.expect.current.reson: unknown key");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+      "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+      "\"pass\",\"reson\":\"x\"}}}}]}",
+      "steps[0].client.expect.current.reson: unknown key");
 }
 END_TEST
 
 START_TEST(enum_values_checked) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"metacert\":"
-              "\"yes\"}," CONNECT_PASS "}",
-              "relay.metacert: \"yes\" is not one of on|off");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"tls_min\":"
-              "\"1.3\",\"tls_max\":\"1.2\"}," CONNECT_PASS "}",
-              "tls_min 1.3 is above tls_max 1.2");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"metacert\":"
+      "\"yes\"}," CONNECT_PASS "}",
+      "relay.metacert: \"yes\" is not one of on|off");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"tls_min\":"
+      "\"1.3\",\"tls_max\":\"1.2\"}," CONNECT_PASS "}",
+      "tls_min 1.3 is above tls_max 1.2");
 }
 END_TEST
 
@@ -105,57 +108,66 @@ START_TEST(types_checked) {
 END_TEST
 
 START_TEST(fail_needs_a_reason) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
-              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
-              "\"fail\"}}}}]}",
-              "a fail expectation needs reason or reason_contains");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+      "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+      "\"fail\"}}}}]}",
+      "a fail expectation needs reason or reason_contains");
 }
 END_TEST
 
 START_TEST(unknown_profile_rejected) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
-              "{\"mode\":\"connect\",\"expect\":{\"tailscale-1.83\":{\"result\":"
-              "\"pass\"}}}}]}",
-              "expect.tailscale-1.83: unknown profile");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+      "{\"mode\":\"connect\",\"expect\":{\"tailscale-1.83\":{\"result\":"
+      "\"pass\"}}}}]}",
+      "expect.tailscale-1.83: unknown profile");
 }
 END_TEST
 
 START_TEST(background_step_takes_one_profile) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
-              "{\"mode\":\"recv\",\"background\":true,\"expect\":{"
-              "\"current\":{\"result\":\"pass\"},\"tailscale-1.84\":"
-              "{\"result\":\"pass\"}}}}]}",
-              "a background client step takes exactly one profile");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+      "{\"mode\":\"recv\",\"background\":true,\"expect\":{"
+      "\"current\":{\"result\":\"pass\"},\"tailscale-1.84\":"
+      "{\"result\":\"pass\"}}}}]}",
+      "a background client step takes exactly one profile");
 }
 END_TEST
 
 START_TEST(cert_references_checked) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
-              "[{\"name\":\"leaf\"}],\"chain\":[\"leaf\",\"nope\"]}," CONNECT_PASS "}",
-              "relay.chain[1]: not the name of a cert");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
-              "[{\"name\":\"leaf\",\"issuer\":\"ca\"},{\"name\":\"ca\"}],"
-              "\"chain\":[\"leaf\"]}," CONNECT_PASS "}",
-              "issuer \"ca\" is not a cert defined before this one");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
-              "{\"pin\":\"other\"}}," CONNECT_PASS "}",
-              "node.CertName.pin: \"other\" is not a cert");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"leaf\"}],\"chain\":[\"leaf\",\"nope\"]}," CONNECT_PASS "}",
+      "relay.chain[1]: not the name of a cert");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"leaf\",\"issuer\":\"ca\"},{\"name\":\"ca\"}],"
+      "\"chain\":[\"leaf\"]}," CONNECT_PASS "}",
+      "issuer \"ca\" is not a cert defined before this one");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
+      "{\"pin\":\"other\"}}," CONNECT_PASS "}",
+      "node.CertName.pin: \"other\" is not a cert");
   /* without relay.certs, the default cert "leaf" exists */
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
-              "{\"pin\":\"leaf\",\"upper\":true}}," CONNECT_PASS "}",
-              NULL);
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
+      "{\"pin\":\"leaf\",\"upper\":true}}," CONNECT_PASS "}",
+      NULL);
 }
 END_TEST
 
 START_TEST(times_and_serials_checked) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
-              "[{\"name\":\"leaf\",\"not_after\":\"+2y\"}],\"chain\":"
-              "[\"leaf\"]}," CONNECT_PASS "}",
-              "not_after: \"+2y\" is not now");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
-              "[{\"name\":\"leaf\",\"serial\":-1}],\"chain\":"
-              "[\"leaf\"]}," CONNECT_PASS "}",
-              "serial: expected a non-negative integer");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"leaf\",\"not_after\":\"+2y\"}],\"chain\":"
+      "[\"leaf\"]}," CONNECT_PASS "}",
+      "not_after: \"+2y\" is not now");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"leaf\",\"serial\":-1}],\"chain\":"
+      "[\"leaf\"]}," CONNECT_PASS "}",
+      "serial: expected a non-negative integer");
 }
 END_TEST
 
@@ -168,32 +180,39 @@ START_TEST(id_format_checked) {
 END_TEST
 
 START_TEST(raw_ops_checked) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
-              "[{\"conn\":\"a\",\"open\":\"derp\",\"close\":true}]}]}",
-              "steps[0].raw[0]: needs exactly one action");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
-              "[{\"conn\":\"a\",\"send_hex\":\"0g\"}]}]}",
-              "steps[0].raw[0].send_hex: not hex at offset 1");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
-              "[{\"conn\":\"a\",\"send_hex\":\"{key:a}00\"}]}]}",
-              NULL); /* placeholders expand to hex later */
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
-              "[{\"conn\":\"a\",\"send_frame\":{\"type\":256}}]}]}",
-              "send_frame.type: 256 is outside 0..255");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+      "[{\"conn\":\"a\",\"open\":\"derp\",\"close\":true}]}]}",
+      "steps[0].raw[0]: needs exactly one action");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+      "[{\"conn\":\"a\",\"send_hex\":\"0g\"}]}]}",
+      "steps[0].raw[0].send_hex: not hex at offset 1");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+      "[{\"conn\":\"a\",\"send_hex\":\"{key:a}00\"}]}]}",
+      NULL); /* placeholders expand to hex later */
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"raw\":"
+      "[{\"conn\":\"a\",\"send_frame\":{\"type\":256}}]}]}",
+      "send_frame.type: 256 is outside 0..255");
 }
 END_TEST
 
 START_TEST(placeholder_syntax_checked) {
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
-              "\"relay_log\":{\"line_prefix\":[\"  {\\\"Name\\\":\"]}}]}",
-              "relay_log.line_prefix[0]: bad {placeholder} syntax");
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
-              "\"relay_log\":{\"line_prefix\":[\"  {{\\\"Name\\\":{hostname}\"]}}]}",
-              NULL);
-  load_expect("{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
-              "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
-              "\"fail\",\"reason\":\"cert expired {cert:leaf:not_after\"}}}}]}",
-              "expect.current.reason: bad {placeholder} syntax");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
+      "\"relay_log\":{\"line_prefix\":[\"  {\\\"Name\\\":\"]}}]}",
+      "relay_log.line_prefix[0]: bad {placeholder} syntax");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{"
+      "\"relay_log\":{\"line_prefix\":[\"  {{\\\"Name\\\":{hostname}\"]}}]}",
+      NULL);
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"steps\":[{\"client\":"
+      "{\"mode\":\"connect\",\"expect\":{\"current\":{\"result\":"
+      "\"fail\",\"reason\":\"cert expired {cert:leaf:not_after\"}}}}]}",
+      "expect.current.reason: bad {placeholder} syntax");
 }
 END_TEST
 
@@ -221,14 +240,11 @@ START_TEST(shipped_scenarios_all_load) {
   struct scenario *list;
   size_t n;
   char err[512];
-  ck_assert_msg(scenario_load_dir(DERPCHECK_SCENARIO_DIR, &list, &n, err,
-                                  sizeof err),
-                "%s", err);
+  ck_assert_msg(scenario_load_dir(DERPCHECK_SCENARIO_DIR, &list, &n, err, sizeof err), "%s", err);
   ck_assert_uint_ge(n, 40);
   /* the first five required ids, exactly */
-  static const char *const required[] = {"pin::one-cert", "pin::two-certs",
-                                         "pin::bad-hash", "pin::expired",
-                                         "pin::wrong-ip"};
+  static const char *const required[] = {"pin::one-cert", "pin::two-certs", "pin::bad-hash",
+                                         "pin::expired", "pin::wrong-ip"};
   for (size_t r = 0; r < 5; r++) {
     bool found = false;
     for (size_t i = 0; i < n; i++) found = found || !strcmp(list[i].id, required[r]);

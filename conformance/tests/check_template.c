@@ -23,8 +23,7 @@ static void teardown(void) { tvars_free(&vars); }
 static char **expand_ok(const char *tmpl, size_t want_n) {
   char **argv = NULL;
   char err[256] = "";
-  ck_assert_msg(template_expand(tmpl, &vars, &argv, err, sizeof err), "%s",
-                err);
+  ck_assert_msg(template_expand(tmpl, &vars, &argv, err, sizeof err), "%s", err);
   size_t n = 0;
   while (argv[n] != NULL) n++;
   ck_assert_uint_eq(n, want_n);
@@ -110,8 +109,7 @@ END_TEST
 START_TEST(subst_fills_expected_texts) {
   char err[64] = "";
   tvars_set(&vars, "cert:leaf:not_after", "2026-03-04 13:41:12 +0000 UTC");
-  char *s = template_subst("cert expired {cert:leaf:not_after}", &vars, err,
-                           sizeof err);
+  char *s = template_subst("cert expired {cert:leaf:not_after}", &vars, err, sizeof err);
   ck_assert_str_eq(s, "cert expired 2026-03-04 13:41:12 +0000 UTC");
   free(s);
   ck_assert_ptr_null(template_subst("{nope}", &vars, err, sizeof err));
@@ -132,12 +130,10 @@ START_TEST(unavailable_placeholder_says_why) {
   char err[160] = "";
   ck_assert(tvars_set_unavailable(&vars, "snippet:sha256", "no pin printed"));
   ck_assert_ptr_null(tvars_get(&vars, "snippet:sha256"));
-  ck_assert_ptr_null(template_subst("sha256-raw:{snippet:sha256}", &vars, err,
-                                    sizeof err));
+  ck_assert_ptr_null(template_subst("sha256-raw:{snippet:sha256}", &vars, err, sizeof err));
   ck_assert_str_eq(err, "{snippet:sha256} is unavailable: no pin printed");
   char **a = NULL;
-  ck_assert(!template_expand("client {snippet:sha256}", &vars, &a, err,
-                             sizeof err));
+  ck_assert(!template_expand("client {snippet:sha256}", &vars, &a, err, sizeof err));
   ck_assert_str_eq(err, "{snippet:sha256} is unavailable: no pin printed");
   ck_assert_ptr_null(a);
   /* a later value replaces it, and the reverse */

@@ -41,8 +41,8 @@ struct cert_factory {
   char error[256];
 };
 
-__attribute__((format(printf, 2, 3))) static void set_error(struct cert_factory *f,
-                                                             const char *fmt, ...) {
+__attribute__((format(printf, 2, 3))) static void set_error(struct cert_factory *f, const char *fmt,
+                                                            ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(f->error, sizeof f->error, fmt, ap);
@@ -115,7 +115,8 @@ static bool derive(struct cert_factory *f, const char *label, const char *purpos
   return ok;
 }
 
-static bool derive_u64(struct cert_factory *f, const char *label, const char *purpose, uint64_t *v) {
+static bool derive_u64(struct cert_factory *f, const char *label, const char *purpose,
+                       uint64_t *v) {
   uint8_t b[8];
   if (!derive(f, label, purpose, b, sizeof b)) return false;
   *v = 0;
@@ -203,10 +204,10 @@ static EVP_PKEY *factory_key(struct cert_factory *f, const char *label, enum cer
     if (f->keys[i].type == type && strcmp(f->keys[i].label, label) == 0) return f->keys[i].key;
   EVP_PKEY *k = NULL;
   switch (type) {
-  case CERT_KEY_P256: k = ec_key_from_seed(f, label, NID_X9_62_prime256v1, "P-256"); break;
-  case CERT_KEY_P384: k = ec_key_from_seed(f, label, NID_secp384r1, "P-384"); break;
-  case CERT_KEY_ED25519: k = ed25519_key_from_seed(f, label); break;
-  case CERT_KEY_RSA2048: k = rsa_key_from_seed(f, label); break;
+    case CERT_KEY_P256: k = ec_key_from_seed(f, label, NID_X9_62_prime256v1, "P-256"); break;
+    case CERT_KEY_P384: k = ec_key_from_seed(f, label, NID_secp384r1, "P-384"); break;
+    case CERT_KEY_ED25519: k = ed25519_key_from_seed(f, label); break;
+    case CERT_KEY_RSA2048: k = rsa_key_from_seed(f, label); break;
   }
   if (k == NULL) return NULL;
   struct key_slot *grown = realloc(f->keys, (f->key_count + 1) * sizeof *grown);
@@ -304,27 +305,27 @@ static bool add_ext(X509 *x, const char *oid, bool critical, const uint8_t *valu
 #define OID_SUBJECT_ALT_NAME "2.5.29.17"
 
 static bool add_profile_extensions(struct cert_factory *f, X509 *x, const struct cert_spec *s) {
-  static const uint8_t ku_leaf[] = {0x03, 0x02, 0x05, 0xa0};       /* digitalSignature|keyEncipherment */
-  static const uint8_t ku_ca[] = {0x03, 0x02, 0x01, 0x86};         /* + keyCertSign|cRLSign */
-  static const uint8_t eku_server[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01,
-                                       0x05, 0x05, 0x07, 0x03, 0x01}; /* serverAuth */
+  static const uint8_t ku_leaf[] = {0x03, 0x02, 0x05, 0xa0}; /* digitalSignature|keyEncipherment */
+  static const uint8_t ku_ca[] = {0x03, 0x02, 0x01, 0x86};   /* + keyCertSign|cRLSign */
+  static const uint8_t eku_server[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
+                                       0x01, 0x05, 0x05, 0x07, 0x03, 0x01}; /* serverAuth */
   static const uint8_t bc_leaf[] = {0x30, 0x00};
   static const uint8_t bc_ca[] = {0x30, 0x03, 0x01, 0x01, 0xff};
   bool ok = true;
   switch (s->ext_profile) {
-  case CERT_EXT_DERPER_IP:
-    ok = add_ext(x, OID_KEY_USAGE, true, ku_leaf, sizeof ku_leaf) &&
-         add_ext(x, OID_EXT_KEY_USAGE, false, eku_server, sizeof eku_server) &&
-         add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
-    break;
-  case CERT_EXT_METACERT:
-    ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
-    break;
-  case CERT_EXT_CA:
-    ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_ca, sizeof bc_ca) &&
-         add_ext(x, OID_KEY_USAGE, true, ku_ca, sizeof ku_ca);
-    break;
-  case CERT_EXT_NONE: break;
+    case CERT_EXT_DERPER_IP:
+      ok = add_ext(x, OID_KEY_USAGE, true, ku_leaf, sizeof ku_leaf) &&
+           add_ext(x, OID_EXT_KEY_USAGE, false, eku_server, sizeof eku_server) &&
+           add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
+      break;
+    case CERT_EXT_METACERT:
+      ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
+      break;
+    case CERT_EXT_CA:
+      ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_ca, sizeof bc_ca) &&
+           add_ext(x, OID_KEY_USAGE, true, ku_ca, sizeof ku_ca);
+      break;
+    case CERT_EXT_NONE: break;
   }
   if (ok && s->dns_san_count + s->ip_san_count > 0) {
     struct der_buf san = {.len = 0};
@@ -390,8 +391,8 @@ static bool set_names(struct cert_factory *f, X509 *x, const struct cert_spec *s
     const char *cn = s->cn != NULL ? s->cn : "";
     size_t len = s->cn_len != 0 ? s->cn_len : strlen(cn);
     int type = s->cn_asn1_type != 0 ? s->cn_asn1_type : V_ASN1_PRINTABLESTRING;
-    ok = X509_NAME_add_entry_by_NID(name, NID_commonName, type, (const unsigned char *)cn,
-                                    (int)len, -1, 0) == 1;
+    ok = X509_NAME_add_entry_by_NID(name, NID_commonName, type, (const unsigned char *)cn, (int)len,
+                                    -1, 0) == 1;
   }
   ok = ok && X509_set_subject_name(x, name);
   if (ok && s->issuer == NULL) ok = X509_set_issuer_name(x, name);
@@ -403,9 +404,9 @@ static bool set_names(struct cert_factory *f, X509 *x, const struct cert_spec *s
 
 static const EVP_MD *signature_digest(enum cert_key_type t) {
   switch (t) {
-  case CERT_KEY_P384: return EVP_sha384();
-  case CERT_KEY_ED25519: return NULL; /* pure EdDSA: no separate digest */
-  default: return EVP_sha256();
+    case CERT_KEY_P384: return EVP_sha384();
+    case CERT_KEY_ED25519: return NULL; /* pure EdDSA: no separate digest */
+    default: return EVP_sha256();
   }
 }
 

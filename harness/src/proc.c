@@ -53,8 +53,7 @@ static char **build_env(const char *const *extra) {
     size_t name_len = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
     bool replaced = false;
     for (size_t j = 0; j < n_extra && !replaced; j++)
-      replaced = strncmp(extra[j], environ[i], name_len) == 0 &&
-                 extra[j][name_len] == '=';
+      replaced = strncmp(extra[j], environ[i], name_len) == 0 && extra[j][name_len] == '=';
     if (!replaced) env[k++] = environ[i];
   }
   for (size_t j = 0; j < n_extra; j++) env[k++] = (char *)extra[j];
@@ -68,8 +67,7 @@ static int open_or_null(const char *path, int flags) {
 
 /* Runs in the child between fork and exec: async-signal-safe calls only.
    Failures are reported to the parent as (step, errno) through `report`. */
-static void child_exec(const struct proc_spec *spec, char **env, int report,
-                       pid_t parent) {
+static void child_exec(const struct proc_spec *spec, char **env, int report, pid_t parent) {
   int step = 0;
   sigset_t none;
   sigemptyset(&none);
@@ -110,12 +108,11 @@ static void reaped_now(struct proc *p, int status) {
   kill(-p->pid, SIGKILL);
 }
 
-enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
-                            char *err, size_t errlen) {
+enum proc_status proc_start(struct proc *p, const struct proc_spec *spec, char *err,
+                            size_t errlen) {
   memset(p, 0, sizeof *p);
   p->pidfd = -1;
-  if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL ||
-      spec->argv[0][0] == '\0') {
+  if (spec == NULL || spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0') {
     set_err(err, errlen, "empty argv", 0);
     return PROC_ERR_ARG;
   }
@@ -154,15 +151,13 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
   } while (got < 0 && errno == EINTR);
   close(report[0]);
   if (got == (ssize_t)sizeof msg) {
-    static const char *const steps[] = {"setpgid", "stdin", "stdout",
-                                        "stderr", "chdir", "exec"};
+    static const char *const steps[] = {"setpgid", "stdin", "stdout", "stderr", "chdir", "exec"};
     const char *what = msg[0] >= 0 && msg[0] <= 5 ? steps[msg[0]] : "?";
     char ctx[PATH_MAX + 32];
     snprintf(ctx, sizeof ctx, "%s %s", what, spec->argv[0]);
     set_err(err, errlen, ctx, msg[1]);
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     reaped_now(p, status);
     return PROC_ERR_SPAWN;
   }
@@ -223,8 +218,8 @@ enum line_match { MATCH_PREFIX, MATCH_CONTAINS, MATCH_WHOLE_FILE };
 /* Look for a complete line starting with (MATCH_PREFIX) or holding
    (MATCH_CONTAINS) `text`, or for any complete first line and then copy the
    whole file (MATCH_WHOLE_FILE); true when found. */
-static bool find_line(const char *path, const char *text, enum line_match how,
-                      char *line, size_t linelen) {
+static bool find_line(const char *path, const char *text, enum line_match how, char *line,
+                      size_t linelen) {
   bool contains = how == MATCH_CONTAINS;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -280,18 +275,17 @@ static bool find_line(const char *path, const char *text, enum line_match how,
   return found;
 }
 
-static enum proc_status wait_line(struct proc *p, const char *path,
-                                  const char *text, enum line_match contains,
-                                  int timeout_ms, char *line, size_t linelen) {
+static enum proc_status wait_line(struct proc *p, const char *path, const char *text,
+                                  enum line_match contains, int timeout_ms, char *line,
+                                  size_t linelen) {
   if (p == NULL || p->pid <= 0 || path == NULL) return PROC_ERR_ARG;
   int64_t deadline = proc_now_ns() + (int64_t)timeout_ms * 1000000;
   int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (ino >= 0) {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
-    if (inotify_add_watch(ino, dirname(dir),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
-                              IN_MODIFY) < 0) {
+    if (inotify_add_watch(ino, dirname(dir), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) <
+        0) {
       close(ino);
       ino = -1;
     }
@@ -305,8 +299,7 @@ static enum proc_status wait_line(struct proc *p, const char *path,
       break;
     }
     if (!proc_running(p)) {
-      st = find_line(path, text, contains, line, linelen) ? PROC_OK
-                                                          : PROC_ERR_EXITED;
+      st = find_line(path, text, contains, line, linelen) ? PROC_OK : PROC_ERR_EXITED;
       break;
     }
     int left = remaining_ms(deadline);
@@ -317,11 +310,9 @@ static enum proc_status wait_line(struct proc *p, const char *path,
     struct pollfd pfds[2];
     nfds_t n = 0;
     if (ino >= 0) pfds[n++] = (struct pollfd){.fd = ino, .events = POLLIN};
-    if (p->pidfd >= 0)
-      pfds[n++] = (struct pollfd){.fd = p->pidfd, .events = POLLIN};
+    if (p->pidfd >= 0) pfds[n++] = (struct pollfd){.fd = p->pidfd, .events = POLLIN};
     int wait = left;
-    if (ino < 0 || p->pidfd < 0)
-      wait = left < FALLBACK_POLL_MS ? left : FALLBACK_POLL_MS;
+    if (ino < 0 || p->pidfd < 0) wait = left < FALLBACK_POLL_MS ? left : FALLBACK_POLL_MS;
     int r = poll(pfds, n, wait);
     if (r < 0 && errno != EINTR) {
       st = PROC_ERR_IO;
@@ -329,17 +320,15 @@ static enum proc_status wait_line(struct proc *p, const char *path,
     }
     if (ino >= 0) {
       char evbuf[4096];
-      while (read(ino, evbuf, sizeof evbuf) > 0) {
-      }
+      while (read(ino, evbuf, sizeof evbuf) > 0) {}
     }
   }
   if (ino >= 0) close(ino);
   return st;
 }
 
-enum proc_status proc_wait_line(struct proc *p, const char *path,
-                                const char *prefix, int timeout_ms,
-                                char *line, size_t linelen) {
+enum proc_status proc_wait_line(struct proc *p, const char *path, const char *prefix,
+                                int timeout_ms, char *line, size_t linelen) {
   return wait_line(p, path, prefix, MATCH_PREFIX, timeout_ms, line, linelen);
 }
 
@@ -348,9 +337,8 @@ enum proc_status proc_wait_file(struct proc *p, const char *path, int timeout_ms
   return wait_line(p, path, NULL, MATCH_WHOLE_FILE, timeout_ms, out, outlen);
 }
 
-enum proc_status proc_wait_line_containing(struct proc *p, const char *path,
-                                           const char *needle, int timeout_ms,
-                                           char *line, size_t linelen) {
+enum proc_status proc_wait_line_containing(struct proc *p, const char *path, const char *needle,
+                                           int timeout_ms, char *line, size_t linelen) {
   if (needle == NULL || needle[0] == '\0') return PROC_ERR_ARG;
   return wait_line(p, path, needle, MATCH_CONTAINS, timeout_ms, line, linelen);
 }

@@ -64,14 +64,11 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t elem) {
 }
 
 bool report_add_row(struct report *r, const struct report_row *in) {
-  if (in->id == NULL ||
-      !grow((void **)&r->rows, &r->cap_rows, r->n_rows + 1, sizeof *r->rows))
+  if (in->id == NULL || !grow((void **)&r->rows, &r->cap_rows, r->n_rows + 1, sizeof *r->rows))
     return false;
   bool ok = true;
-  struct report_row row = {dup_or_null(in->id, &ok),
-                           dup_or_null(in->relay, &ok),
-                           dup_or_null(in->description, &ok), in->ms,
-                           in->floor_ms};
+  struct report_row row = {dup_or_null(in->id, &ok), dup_or_null(in->relay, &ok),
+                           dup_or_null(in->description, &ok), in->ms, in->floor_ms};
   if (!ok) {
     free_row(&row);
     return false;
@@ -93,24 +90,21 @@ bool report_add_column(struct report *r, const char *column) {
 }
 
 bool report_add_cell(struct report *r, const struct report_cell *in) {
-  if (in->scenario == NULL || in->column == NULL ||
-      !report_add_column(r, in->column) ||
-      !grow((void **)&r->cells, &r->cap_cells, r->n_cells + 1,
-            sizeof *r->cells))
+  if (in->scenario == NULL || in->column == NULL || !report_add_column(r, in->column) ||
+      !grow((void **)&r->cells, &r->cap_cells, r->n_cells + 1, sizeof *r->cells))
     return false;
   bool ok = true;
-  struct report_cell c = {
-      .scenario = dup_or_null(in->scenario, &ok),
-      .relay = dup_or_null(in->relay, &ok),
-      .column = dup_or_null(in->column, &ok),
-      .profile = dup_or_null(in->profile, &ok),
-      .verdict = in->verdict,
-      .expected = dup_or_null(in->expected, &ok),
-      .actual = dup_or_null(in->actual, &ok),
-      .detail = dup_or_null(in->detail, &ok),
-      .deviation = dup_or_null(in->deviation, &ok),
-      .stale = dup_or_null(in->stale, &ok),
-      .ms = in->ms};
+  struct report_cell c = {.scenario = dup_or_null(in->scenario, &ok),
+                          .relay = dup_or_null(in->relay, &ok),
+                          .column = dup_or_null(in->column, &ok),
+                          .profile = dup_or_null(in->profile, &ok),
+                          .verdict = in->verdict,
+                          .expected = dup_or_null(in->expected, &ok),
+                          .actual = dup_or_null(in->actual, &ok),
+                          .detail = dup_or_null(in->detail, &ok),
+                          .deviation = dup_or_null(in->deviation, &ok),
+                          .stale = dup_or_null(in->stale, &ok),
+                          .ms = in->ms};
   if (!ok) {
     free_cell(&c);
     return false;
@@ -121,11 +115,11 @@ bool report_add_cell(struct report *r, const struct report_cell *in) {
 
 const char *report_verdict_name(enum report_verdict v) {
   switch (v) {
-  case REPORT_MATCH: return "match";
-  case REPORT_MISMATCH: return "mismatch";
-  case REPORT_ERROR: return "error";
-  case REPORT_SKIPPED: return "skipped";
-  case REPORT_KNOWN: return "known deviation";
+    case REPORT_MATCH: return "match";
+    case REPORT_MISMATCH: return "mismatch";
+    case REPORT_ERROR: return "error";
+    case REPORT_SKIPPED: return "skipped";
+    case REPORT_KNOWN: return "known deviation";
   }
   return "?";
 }
@@ -143,8 +137,8 @@ size_t report_count_stale(const struct report *r) {
 }
 
 bool report_ok(const struct report *r) {
-  return report_count(r, REPORT_MISMATCH) == 0 &&
-         report_count(r, REPORT_ERROR) == 0 && report_count_stale(r) == 0 &&
+  return report_count(r, REPORT_MISMATCH) == 0 && report_count(r, REPORT_ERROR) == 0 &&
+         report_count_stale(r) == 0 &&
          report_count(r, REPORT_MATCH) + report_count(r, REPORT_KNOWN) > 0;
 }
 
@@ -200,8 +194,7 @@ void report_xml_escape(FILE *out, const char *s) {
   for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
     uint32_t cp = 0;
     size_t n = go_utf8_rune(p, (size_t)(end - p), &cp);
-    bool allowed = n != 0 && (cp == 0x9 || cp == 0xa || cp == 0xd ||
-                              (cp >= 0x20 && cp <= 0xd7ff) ||
+    bool allowed = n != 0 && (cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
                               (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000);
     if (!allowed) {
       fprintf(out, "\\x%02x", *p);
@@ -209,16 +202,16 @@ void report_xml_escape(FILE *out, const char *s) {
       continue;
     }
     switch (cp) {
-    case '&': fputs("&amp;", out); break;
-    case '<': fputs("&lt;", out); break;
-    case '>': fputs("&gt;", out); break;
-    case '"': fputs("&quot;", out); break;
-    case '\'': fputs("&apos;", out); break;
-    /* Attribute values would normalise raw newlines to spaces. */
-    case '\n': fputs("&#10;", out); break;
-    case '\r': fputs("&#13;", out); break;
-    case '\t': fputs("&#9;", out); break;
-    default: fwrite(p, 1, n, out);
+      case '&': fputs("&amp;", out); break;
+      case '<': fputs("&lt;", out); break;
+      case '>': fputs("&gt;", out); break;
+      case '"': fputs("&quot;", out); break;
+      case '\'': fputs("&apos;", out); break;
+      /* Attribute values would normalise raw newlines to spaces. */
+      case '\n': fputs("&#10;", out); break;
+      case '\r': fputs("&#13;", out); break;
+      case '\t': fputs("&#9;", out); break;
+      default: fwrite(p, 1, n, out);
     }
     p += n;
   }
@@ -250,12 +243,10 @@ static void put_cell(FILE *out, const char *s, size_t width) {
   fputs("…", out);
 }
 
-static const struct report_cell *find_cell(const struct report *r,
-                                           const struct report_row *row,
+static const struct report_cell *find_cell(const struct report *r, const struct report_row *row,
                                            const char *column) {
   for (size_t i = 0; i < r->n_cells; i++)
-    if (strcmp(r->cells[i].scenario, row->id) == 0 &&
-        same(r->cells[i].relay, row->relay) &&
+    if (strcmp(r->cells[i].scenario, row->id) == 0 && same(r->cells[i].relay, row->relay) &&
         strcmp(r->cells[i].column, column) == 0)
       return &r->cells[i];
   return NULL;
@@ -282,8 +273,7 @@ static char *cell_text(const struct report_cell *c) {
       else if (c->verdict == REPORT_ERROR)
         snprintf(out, n, "%s error", mark);
       else if (c->verdict == REPORT_SKIPPED)
-        snprintf(out, n, "%s %s", mark,
-                 c->actual != NULL ? act : "skipped");
+        snprintf(out, n, "%s %s", mark, c->actual != NULL ? act : "skipped");
       else
         snprintf(out, n, "%s %s%s", mark, stale, act);
     }
@@ -308,8 +298,7 @@ static void put_clean(FILE *out, const char *s, const char *dflt) {
 }
 
 /* "id [column]", " on <relay>" when rows are grouped by relay. */
-static void put_label(FILE *out, const struct report *r,
-                      const struct report_cell *c) {
+static void put_label(FILE *out, const struct report *r, const struct report_cell *c) {
   put_clean(out, c->scenario, "?");
   fputs(" [", out);
   put_clean(out, c->column, "?");
@@ -395,8 +384,7 @@ static void write_skipped(const struct report *r, FILE *out) {
     const struct report_cell *c = &r->cells[i];
     bool first = c->verdict == REPORT_SKIPPED;
     for (size_t k = 0; first && k < i; k++) /* reason already listed? */
-      first = !(r->cells[k].verdict == REPORT_SKIPPED &&
-                same(r->cells[k].detail, c->detail));
+      first = !(r->cells[k].verdict == REPORT_SKIPPED && same(r->cells[k].detail, c->detail));
     if (!first) continue;
     if (!header) fputs("\nskipped:\n", out);
     header = true;
@@ -406,11 +394,9 @@ static void write_skipped(const struct report *r, FILE *out) {
     const struct report_cell *prev = NULL;
     for (size_t k = i; k < r->n_cells; k++) {
       const struct report_cell *d = &r->cells[k];
-      if (d->verdict != REPORT_SKIPPED || !same(d->detail, c->detail))
-        continue;
-      bool same_row = prev != NULL &&
-                      strcmp(prev->scenario, d->scenario) == 0 &&
-                      same(prev->relay, d->relay);
+      if (d->verdict != REPORT_SKIPPED || !same(d->detail, c->detail)) continue;
+      bool same_row =
+          prev != NULL && strcmp(prev->scenario, d->scenario) == 0 && same(prev->relay, d->relay);
       if (same_row) {
         fputs(", ", out);
       } else {
@@ -448,8 +434,7 @@ void report_write_matrix(const struct report *r, FILE *out) {
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
     if (c->verdict != REPORT_KNOWN) continue;
-    if (!header)
-      fputs("\nknown deviations (declared upstream behaviour):\n", out);
+    if (!header) fputs("\nknown deviations (declared upstream behaviour):\n", out);
     header = true;
     fprintf(out, "%s ", marks[REPORT_KNOWN]);
     put_label(out, r, c);
@@ -472,10 +457,10 @@ void report_write_matrix(const struct report *r, FILE *out) {
           "\n%zu cells: %zu match, %zu known deviation, %zu mismatch, "
           "%zu error, %zu skipped; %zu stale declarations\n"
           "wall %.1f ms (jobs %d), per-scenario median %.1f ms\n",
-          r->n_cells, report_count(r, REPORT_MATCH),
-          report_count(r, REPORT_KNOWN), report_count(r, REPORT_MISMATCH),
-          report_count(r, REPORT_ERROR), report_count(r, REPORT_SKIPPED),
-          report_count_stale(r), r->wall_ms, r->jobs, report_median_ms(r));
+          r->n_cells, report_count(r, REPORT_MATCH), report_count(r, REPORT_KNOWN),
+          report_count(r, REPORT_MISMATCH), report_count(r, REPORT_ERROR),
+          report_count(r, REPORT_SKIPPED), report_count_stale(r), r->wall_ms, r->jobs,
+          report_median_ms(r));
 }
 
 /* json_string of a cleaned copy (jansson refuses invalid UTF-8). */
@@ -488,13 +473,11 @@ static json_t *jstr(const char *s) {
 }
 
 static json_t *cell_json(const struct report_cell *c) {
-  return json_pack(
-      "{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f}", "column",
-      jstr(c->column), "profile", jstr(c->profile ? c->profile : c->column),
-      "relay", jstr(c->relay), "verdict", report_verdict_name(c->verdict),
-      "expected", jstr(c->expected), "actual", jstr(c->actual), "detail",
-      jstr(c->detail), "deviation", jstr(c->deviation), "stale",
-      jstr(c->stale), "ms", c->ms);
+  return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f}", "column", jstr(c->column),
+                   "profile", jstr(c->profile ? c->profile : c->column), "relay", jstr(c->relay),
+                   "verdict", report_verdict_name(c->verdict), "expected", jstr(c->expected),
+                   "actual", jstr(c->actual), "detail", jstr(c->detail), "deviation",
+                   jstr(c->deviation), "stale", jstr(c->stale), "ms", c->ms);
 }
 
 static json_t *build_json(const struct report *r) {
@@ -509,12 +492,10 @@ static json_t *build_json(const struct report *r) {
         json_array_append_new(cells, cell_json(c));
     }
     json_array_append_new(
-        scen, json_pack("{s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id),
-                        "relay", jstr(row->relay), "description",
-                        jstr(row->description), "ms", row->ms, "floor_ms",
-                        row->floor_ms, "cells", cells));
-    if (row->relay != NULL &&
-        (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
+        scen, json_pack("{s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id), "relay",
+                        jstr(row->relay), "description", jstr(row->description), "ms", row->ms,
+                        "floor_ms", row->floor_ms, "cells", cells));
+    if (row->relay != NULL && (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
       json_array_append_new(relays, jstr(row->relay));
   }
   json_t *columns = json_array();
@@ -525,23 +506,20 @@ static json_t *build_json(const struct report *r) {
   return json_pack(
       "{s:i, s:s, s:i, s:f, s:f, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
       "s:o, s:o, s:o}",
-      "derpcheck_report", 2, "seed", seed, "jobs", r->jobs, "wall_ms",
-      r->wall_ms, "median_ms", report_median_ms(r), "ok", report_ok(r),
-      "summary", "cells", (json_int_t)r->n_cells, "match",
+      "derpcheck_report", 2, "seed", seed, "jobs", r->jobs, "wall_ms", r->wall_ms, "median_ms",
+      report_median_ms(r), "ok", report_ok(r), "summary", "cells", (json_int_t)r->n_cells, "match",
       (json_int_t)report_count(r, REPORT_MATCH), "known_deviation",
       (json_int_t)report_count(r, REPORT_KNOWN), "mismatch",
       (json_int_t)report_count(r, REPORT_MISMATCH), "error",
       (json_int_t)report_count(r, REPORT_ERROR), "skipped",
-      (json_int_t)report_count(r, REPORT_SKIPPED), "stale",
-      (json_int_t)report_count_stale(r), "columns", columns, "relays", relays,
-      "scenarios", scen);
+      (json_int_t)report_count(r, REPORT_SKIPPED), "stale", (json_int_t)report_count_stale(r),
+      "columns", columns, "relays", relays, "scenarios", scen);
 }
 
 bool report_write_json(const struct report *r, FILE *out) {
   json_t *doc = build_json(r);
   if (doc == NULL) return false;
-  int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                               JSON_REAL_PRECISION(8));
+  int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
   json_decref(doc);
   return rc == 0 && fputc('\n', out) != EOF;
 }
@@ -552,8 +530,7 @@ static void junit_property(FILE *out, const char *name, const char *value) {
   fputs("\"/>\n", out);
 }
 
-static void junit_testcase(const struct report *r, const struct report_cell *c,
-                           FILE *out) {
+static void junit_testcase(const struct report *r, const struct report_cell *c, FILE *out) {
   fputs("    <testcase classname=\"", out);
   report_xml_escape(out, c->scenario);
   if (r->by_relay && c->relay != NULL) {
@@ -564,8 +541,7 @@ static void junit_testcase(const struct report *r, const struct report_cell *c,
   fputs("\" name=\"", out);
   report_xml_escape(out, c->column);
   fprintf(out, "\" time=\"%.3f\"", c->ms / 1000);
-  bool props = (c->profile != NULL && strcmp(c->profile, c->column) != 0) ||
-               c->relay != NULL;
+  bool props = (c->profile != NULL && strcmp(c->profile, c->column) != 0) || c->relay != NULL;
   if (c->verdict == REPORT_MATCH && c->stale == NULL && !props) {
     fputs("/>\n", out);
     return;
@@ -583,8 +559,7 @@ static void junit_testcase(const struct report *r, const struct report_cell *c,
     fputs("\"/>\n", out);
   } else if (c->verdict == REPORT_MISMATCH || c->verdict == REPORT_ERROR) {
     const char *tag = c->verdict == REPORT_MISMATCH ? "failure" : "error";
-    fprintf(out, "      <%s type=\"%s\" message=\"", tag,
-            report_verdict_name(c->verdict));
+    fprintf(out, "      <%s type=\"%s\" message=\"", tag, report_verdict_name(c->verdict));
     report_xml_escape(out, c->detail != NULL ? c->detail : "");
     fputs("\">expected: ", out);
     report_xml_escape(out, c->expected != NULL ? c->expected : "-");
@@ -612,8 +587,7 @@ static void junit_testcase(const struct report *r, const struct report_cell *c,
 bool report_write_junit(const struct report *r, FILE *out) {
   size_t fails = report_count(r, REPORT_MISMATCH);
   for (size_t i = 0; i < r->n_cells; i++)
-    fails += r->cells[i].stale != NULL &&
-             r->cells[i].verdict != REPORT_MISMATCH;
+    fails += r->cells[i].stale != NULL && r->cells[i].verdict != REPORT_MISMATCH;
   size_t errs = report_count(r, REPORT_ERROR);
   size_t skips = report_count(r, REPORT_SKIPPED);
   fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);

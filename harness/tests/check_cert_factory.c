@@ -269,7 +269,8 @@ START_TEST(ca_signed_leaf_verifies_against_ca_key) {
   struct factory_cert *leaf = make(f, &leaf_spec);
   ck_assert_int_eq(X509_verify(leaf->x509, X509_get0_pubkey(ca->x509)), 1);
   ck_assert_int_ne(X509_verify(leaf->x509, X509_get0_pubkey(leaf->x509)), 1);
-  ck_assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(leaf->x509), X509_get_subject_name(ca->x509)), 0);
+  ck_assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(leaf->x509), X509_get_subject_name(ca->x509)),
+                   0);
   ck_assert_int_eq(X509_get_signature_nid(leaf->x509), NID_ecdsa_with_SHA384);
   ck_assert_int_eq(X509_check_ca(ca->x509), 1);
   factory_cert_free(leaf);
@@ -329,7 +330,7 @@ END_TEST
 START_TEST(years_from_2050_use_generalized_time) {
   struct cert_factory *f = cert_factory_new(3);
   struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
-  s.not_after = INT64_C(2524608000); /* 2050-01-01 */
+  s.not_after = INT64_C(2524608000);  /* 2050-01-01 */
   s.not_before = INT64_C(-631152000); /* 1950-01-01 */
   struct factory_cert *c = make(f, &s);
   ck_assert_int_eq(ASN1_STRING_type(X509_get0_notAfter(c->x509)), V_ASN1_GENERALIZEDTIME);
@@ -353,9 +354,9 @@ START_TEST(dns_then_ip_sans_and_extra_extensions_in_order) {
   ck_assert_int_eq(X509_get_ext_count(c->x509), 2);
   ck_assert_int_eq(ext_nid(c->x509, 0), NID_subject_alt_name);
   ck_assert_int_eq(ext_nid(c->x509, 1), NID_basic_constraints);
-  static const uint8_t san[] = {0x30, 0x20, 0x82, 0x0c, 'd', 'e', 'r', 'p', '.', 'e', 'x', 'a',
-                                'm', 'p', 'l', 'e', 0x87, 0x10, 0, 0, 0, 0, 0, 0, 0, 0,
-                                0, 0, 0, 0, 0, 0, 0, 1};
+  static const uint8_t san[] = {0x30, 0x20, 0x82, 0x0c, 'd',  'e',  'r', 'p', '.', 'e', 'x', 'a',
+                                'm',  'p',  'l',  'e',  0x87, 0x10, 0,   0,   0,   0,   0,   0,
+                                0,    0,    0,    0,    0,    0,    0,   0,   0,   1};
   assert_ext_value(c->x509, 0, san, sizeof san);
   factory_cert_free(c);
   cert_factory_free(f);

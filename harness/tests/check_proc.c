@@ -16,8 +16,7 @@ static char dir[64];
 static char path_a[128], path_b[128];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "%s/check_proc.XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+  snprintf(dir, sizeof dir, "%s/check_proc.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(dir));
   snprintf(path_a, sizeof path_a, "%s/a", dir);
   snprintf(path_b, sizeof path_b, "%s/b", dir);
@@ -33,11 +32,9 @@ static void teardown(void) {
 }
 
 /* Start `sh -c script sh path_a path_b`, stdout to path_a unless told. */
-static void start_sh(struct proc *p, const char *script, const char *out,
-                     const char *err_path) {
+static void start_sh(struct proc *p, const char *script, const char *out, const char *err_path) {
   const char *argv[] = {"/bin/sh", "-c", script, "sh", path_a, path_b, NULL};
-  struct proc_spec spec = {.argv = argv, .stdout_path = out,
-                           .stderr_path = err_path};
+  struct proc_spec spec = {.argv = argv, .stdout_path = out, .stderr_path = err_path};
   char err[256] = "";
   ck_assert_msg(proc_start(p, &spec, err, sizeof err) == PROC_OK, "%s", err);
 }
@@ -87,8 +84,7 @@ END_TEST
 
 START_TEST(start_reports_unwritable_stdout) {
   const char *argv[] = {"/bin/true", NULL};
-  struct proc_spec spec = {.argv = argv,
-                           .stdout_path = "/nonexistent/dir/out"};
+  struct proc_spec spec = {.argv = argv, .stdout_path = "/nonexistent/dir/out"};
   struct proc p;
   char err[256] = "";
   ck_assert_int_eq(proc_start(&p, &spec, err, sizeof err), PROC_ERR_SPAWN);
@@ -113,10 +109,8 @@ END_TEST
 START_TEST(env_extra_overrides_inherited) {
   setenv("DERP_PROC_TEST", "inherited", 1);
   const char *env[] = {"DERP_PROC_TEST=extra", "DERP_PROC_NEW=new", NULL};
-  const char *argv[] = {"/bin/sh", "-c", "echo $DERP_PROC_TEST $DERP_PROC_NEW",
-                        NULL};
-  struct proc_spec spec = {.argv = argv, .stdout_path = path_a,
-                           .env_extra = env};
+  const char *argv[] = {"/bin/sh", "-c", "echo $DERP_PROC_TEST $DERP_PROC_NEW", NULL};
+  struct proc_spec spec = {.argv = argv, .stdout_path = path_a, .env_extra = env};
   struct proc p;
   char err[128];
   ck_assert_int_eq(proc_start(&p, &spec, err, sizeof err), PROC_OK);
@@ -135,8 +129,7 @@ START_TEST(ready_file_written_by_rename) {
            "&& exec sleep 30",
            NULL, NULL);
   char line[64] = "";
-  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 5000, line, sizeof line),
-                   PROC_OK);
+  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 5000, line, sizeof line), PROC_OK);
   ck_assert_str_eq(line, "127.0.0.1:43121");
   ck_assert(proc_running(&p));
   ck_assert(!proc_stop(&p, 2000)); /* SIGTERM was enough */
@@ -150,8 +143,7 @@ START_TEST(unfinished_line_is_not_ready) {
   start_sh(&p, "printf '127.0.0.1:1' > \"$1\"; exec sleep 30", NULL, NULL);
   char line[64] = "unchanged";
   int64_t t0 = proc_now_ns();
-  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 200, line, sizeof line),
-                   PROC_ERR_TIMEOUT);
+  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 200, line, sizeof line), PROC_ERR_TIMEOUT);
   int64_t ms = (proc_now_ns() - t0) / 1000000;
   ck_assert_int_ge(ms, 190);
   ck_assert_int_lt(ms, 2000);
@@ -168,8 +160,7 @@ START_TEST(prefixed_line_in_growing_stdout) {
            "exec sleep 30",
            path_a, NULL);
   char line[64] = "";
-  ck_assert_int_eq(
-      proc_wait_line(&p, path_a, "ACCEPT ", 5000, line, sizeof line), PROC_OK);
+  ck_assert_int_eq(proc_wait_line(&p, path_a, "ACCEPT ", 5000, line, sizeof line), PROC_OK);
   ck_assert_str_eq(line, "[::1]:4433");
   proc_stop(&p, 2000);
   proc_release(&p);
@@ -183,16 +174,13 @@ START_TEST(line_containing_text_anywhere) {
            "address \"127.0.0.1\". Configure it' >&2; exec sleep 30",
            NULL, path_b);
   char line[256] = "";
-  ck_assert_int_eq(proc_wait_line_containing(&p, path_b, "Using self-signed",
-                                             5000, line, sizeof line),
-                   PROC_OK);
-  ck_assert_str_eq(line, "2026/03/04 13:41:12 Using self-signed certificate "
-                         "for IP address \"127.0.0.1\". Configure it");
-  ck_assert_int_eq(proc_wait_line_containing(&p, path_b, "absent", 50, NULL,
-                                             0),
-                   PROC_ERR_TIMEOUT);
-  ck_assert_int_eq(proc_wait_line_containing(&p, path_b, "", 50, NULL, 0),
-                   PROC_ERR_ARG);
+  ck_assert_int_eq(
+      proc_wait_line_containing(&p, path_b, "Using self-signed", 5000, line, sizeof line), PROC_OK);
+  ck_assert_str_eq(line,
+                   "2026/03/04 13:41:12 Using self-signed certificate "
+                   "for IP address \"127.0.0.1\". Configure it");
+  ck_assert_int_eq(proc_wait_line_containing(&p, path_b, "absent", 50, NULL, 0), PROC_ERR_TIMEOUT);
+  ck_assert_int_eq(proc_wait_line_containing(&p, path_b, "", 50, NULL, 0), PROC_ERR_ARG);
   proc_stop(&p, 2000);
   proc_release(&p);
 }
@@ -202,8 +190,7 @@ START_TEST(early_exit_is_noticed_with_stderr) {
   struct proc p;
   start_sh(&p, "echo 'derp-relay: cannot bind' >&2; exit 7", NULL, path_b);
   int64_t t0 = proc_now_ns();
-  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 10000, NULL, 0),
-                   PROC_ERR_EXITED);
+  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 10000, NULL, 0), PROC_ERR_EXITED);
   ck_assert_int_lt((proc_now_ns() - t0) / 1000000, 5000);
   ck_assert_int_eq(proc_exit_code(&p), 7);
   char tail[128];
@@ -244,8 +231,7 @@ START_TEST(stop_ends_the_whole_group) {
   struct proc p;
   start_sh(&p, "sleep 30 & echo $! > \"$1\"; exec sleep 30", NULL, NULL);
   char line[32] = "";
-  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 5000, line, sizeof line),
-                   PROC_OK);
+  ck_assert_int_eq(proc_wait_line(&p, path_a, NULL, 5000, line, sizeof line), PROC_OK);
   pid_t bg = (pid_t)atoi(line);
   ck_assert_int_gt(bg, 0);
   proc_stop(&p, 2000);

@@ -54,8 +54,8 @@
 
 #include "derp/derp_frame.h"
 #include "derp/derp_keys.h"
-#include "relay_tls.h"
 #include "harness/proc.h"
+#include "relay_tls.h"
 
 #ifndef DERP_RELAY_PATH
 #define DERP_RELAY_PATH "derp-relay"
@@ -64,11 +64,11 @@
 struct bench {
   bool quick;
   const char *relay_path;
-  char dir[64];                /* scratch: certdir, key file, ready files */
-  struct derp_keypair server;  /* the relay's key, written to its -c file */
-  SSL_CTX *client_ctx;         /* TLS 1.3 client, no verification, no reuse */
-  double seconds;              /* per measurement */
-  const char *only;            /* "a", "b" or "c": run one part; NULL = all */
+  char dir[64];               /* scratch: certdir, key file, ready files */
+  struct derp_keypair server; /* the relay's key, written to its -c file */
+  SSL_CTX *client_ctx;        /* TLS 1.3 client, no verification, no reuse */
+  double seconds;             /* per measurement */
+  const char *only;           /* "a", "b" or "c": run one part; NULL = all */
 };
 
 static double now_s(void) {
@@ -102,8 +102,8 @@ static void relay_start(struct bench *b, struct relay_proc *r, const char *tag) 
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) dup2(fd, STDERR_FILENO);
     execl(b->relay_path, b->relay_path, "--hostname", "127.0.0.1", "--certmode", "manual",
-          "--certdir", certdir, "-c", keyfile, "-a", "127.0.0.1:0", "--stun=false",
-          "--ready-file", ready, (char *)NULL);
+          "--certdir", certdir, "-c", keyfile, "-a", "127.0.0.1:0", "--stun=false", "--ready-file",
+          ready, (char *)NULL);
     _exit(127);
   }
   char text[256];
@@ -121,7 +121,8 @@ static void relay_stop(struct relay_proc *r) {
   kill(r->pid, SIGTERM);
   int st = 0;
   waitpid(r->pid, &st, 0);
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fprintf(stderr, "bench_relay: relay exit status %d\n", st);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    fprintf(stderr, "bench_relay: relay exit status %d\n", st);
 }
 
 static long rss_kib(pid_t pid) {
@@ -148,7 +149,8 @@ static double cpu_s(pid_t pid) {
   buf[n] = '\0';
   const char *p = strrchr(buf, ')'); /* the command name may contain spaces */
   unsigned long ut = 0, st = 0;
-  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
+  if (p == NULL ||
+      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
     return 0;
   }
   return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -212,7 +214,8 @@ struct client_key {
 
 static void client_key_new(struct bench *b, struct client_key *k) {
   derp_keypair_generate(&k->kp);
-  if (crypto_box_beforenm(k->shared, b->server.pub, k->kp.priv) != 0) die("crypto_box_beforenm failed");
+  if (crypto_box_beforenm(k->shared, b->server.pub, k->kp.priv) != 0)
+    die("crypto_box_beforenm failed");
 }
 
 /* Fast start, as a current Tailscale client does it with TLS 1.3 and a
@@ -220,12 +223,14 @@ static void client_key_new(struct bench *b, struct client_key *k) {
  * The bench knows the relay's key (it wrote the -c file), so it skips parsing
  * the metacert. */
 static bool derp_handshake(SSL *ssl, const struct client_key *me) {
-  static const char req[] = "GET /derp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: DERP\r\n"
-                            "Connection: Upgrade\r\nDerp-Fast-Start: 1\r\n\r\n";
+  static const char req[] =
+      "GET /derp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: DERP\r\n"
+      "Connection: Upgrade\r\nDerp-Fast-Start: 1\r\n\r\n";
   static const char json[] = "{\"version\":2,\"CanAckPings\":true}";
   uint8_t out[512], nonce[DERP_NONCE_LEN], sealed[sizeof json - 1 + crypto_box_MACBYTES];
   randombytes_buf(nonce, sizeof nonce);
-  if (crypto_box_easy_afternm(sealed, (const uint8_t *)json, sizeof json - 1, nonce, me->shared) != 0) {
+  if (crypto_box_easy_afternm(sealed, (const uint8_t *)json, sizeof json - 1, nonce, me->shared) !=
+      0) {
     return false;
   }
   memcpy(out, req, sizeof req - 1);
@@ -236,11 +241,14 @@ static bool derp_handshake(SSL *ssl, const struct client_key *me) {
   }
   uint8_t type, payload[1024], plain[512];
   uint32_t len;
-  if (!read_frame(ssl, &type, payload, sizeof payload, &len) || type != DERP_FRAME_SERVER_KEY) return false;
-  if (!read_frame(ssl, &type, payload, sizeof payload, &len) || type != DERP_FRAME_SERVER_INFO) return false;
+  if (!read_frame(ssl, &type, payload, sizeof payload, &len) || type != DERP_FRAME_SERVER_KEY)
+    return false;
+  if (!read_frame(ssl, &type, payload, sizeof payload, &len) || type != DERP_FRAME_SERVER_INFO)
+    return false;
   struct derp_server_info si;
   return derp_decode_server_info(payload, len, &si) == DERP_DECODE_OK &&
-         si.sealed_len >= crypto_box_MACBYTES && si.sealed_len - crypto_box_MACBYTES <= sizeof plain &&
+         si.sealed_len >= crypto_box_MACBYTES &&
+         si.sealed_len - crypto_box_MACBYTES <= sizeof plain &&
          crypto_box_open_easy_afternm(plain, si.sealed, si.sealed_len, si.nonce, me->shared) == 0;
 }
 
@@ -295,8 +303,7 @@ static pid_t bare_server_start(struct relay_tls *tls, char *addr, size_t cap) {
      * NewSessionTicket as it does against the relay. */
     if (SSL_accept(ssl) == 1 && SSL_write(ssl, "k", 1) == 1) {
       uint8_t buf[256];
-      while (SSL_read(ssl, buf, sizeof buf) > 0) {
-      }
+      while (SSL_read(ssl, buf, sizeof buf) > 0) {}
     }
     ERR_clear_error();
     SSL_free(ssl);
@@ -376,11 +383,14 @@ static void bench_handshakes(struct bench *b, struct relay_tls *tls) {
   kill(bare, SIGKILL);
   waitpid(bare, NULL, 0);
   relay_stop(&relay);
-  printf("(a) handshakes/s   bare TLS 1.3 accept loop %7.0f   relay TLS+DERP %7.0f   ratio %.2f  (target >= 0.80)\n"
-         "    CPU per handshake, client + server: bare %.0f us, relay %.0f us (server alone: bare %.0f us,"
-         " relay %.0f us) -> ratio of CPU costs %.2f\n",
-         sb.rate, sr.rate, sr.rate / sb.rate, sb.cpu_per_op * 1e6, sr.cpu_per_op * 1e6,
-         sb.server_per_op * 1e6, sr.server_per_op * 1e6, sb.cpu_per_op / sr.cpu_per_op);
+  printf(
+      "(a) handshakes/s   bare TLS 1.3 accept loop %7.0f   relay TLS+DERP %7.0f   ratio %.2f  "
+      "(target >= 0.80)\n"
+      "    CPU per handshake, client + server: bare %.0f us, relay %.0f us (server alone: bare "
+      "%.0f us,"
+      " relay %.0f us) -> ratio of CPU costs %.2f\n",
+      sb.rate, sr.rate, sr.rate / sb.rate, sb.cpu_per_op * 1e6, sr.cpu_per_op * 1e6,
+      sb.server_per_op * 1e6, sr.server_per_op * 1e6, sb.cpu_per_op / sr.cpu_per_op);
 }
 
 /* ---- (b) packets -------------------------------------------------------- */
@@ -428,7 +438,8 @@ static double pump(SSL *a, int afd, SSL *b_ssl, int bfd, const uint8_t *frame, s
     }
     if (r <= 0) {
       int e = SSL_get_error(b_ssl, r);
-      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) die("receiver lost its connection");
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+        die("receiver lost its connection");
     }
     ERR_clear_error();
     if (!progress) {
@@ -499,7 +510,8 @@ static void bench_packets(struct bench *b, struct relay_tls *tls) {
     size_t frame_len = DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + size;
     uint8_t *frame = calloc(1, frame_len);
     struct byte_writer w = byte_writer_init(frame, frame_len);
-    if (frame == NULL || !derp_encode_send_packet(&w, B.key.kp.pub, frame + frame_len - size, size)) {
+    if (frame == NULL ||
+        !derp_encode_send_packet(&w, B.key.kp.pub, frame + frame_len - size, size)) {
       die("packets: cannot encode");
     }
     double bare_pps = 0, relay_pps = 0, bare_cpu = 0, relay_cpu = 0, self_cpu = 0;
@@ -507,7 +519,8 @@ static void bench_packets(struct bench *b, struct relay_tls *tls) {
     for (int k = 0; k < rounds; k++) {
       /* bare: the payload bytes alone, client -> server, both ends here */
       double s0 = cpu_s(getpid()), w0 = now_s();
-      bare_pps += pump(cssl, cfd, sssl, sfd, frame + frame_len - size, size, b->seconds) / (double)size;
+      bare_pps +=
+          pump(cssl, cfd, sssl, sfd, frame + frame_len - size, size, b->seconds) / (double)size;
       bare_cpu += (cpu_s(getpid()) - s0) / (now_s() - w0);
       /* relay: B receives RecvPacket frames of exactly frame_len bytes */
       double c0 = cpu_s(relay.pid);
@@ -527,13 +540,17 @@ static void bench_packets(struct bench *b, struct relay_tls *tls) {
      * each process (the relay path needs two; a busy machine may not give
      * them). */
     double bare_cost = bare_cpu / bare_pps, relay_cost = (relay_cpu + self_cpu) / relay_pps;
-    printf("(b) packets/s %2zu KiB bare TLS stream %9.0f   relay A->B %9.0f   ratio %.2f  (target >= 0.70)\n"
-           "    [%.0f vs %.0f MB/s] CPU: bare %.0f%%; relay %.0f%% + clients %.0f%%; CPU per packet bare %.2f us,"
-           " relay+clients %.2f us (relay alone %.2f us) -> CPU-bound ratio %.2f\n",
-           size / 1024, bare_pps, relay_pps, relay_pps / bare_pps, bare_pps * (double)size / 1e6,
-           relay_pps * (double)size / 1e6, bare_cpu * 100, relay_cpu * 100, self_cpu * 100,
-           bare_cost * 1e6, relay_cost * 1e6, relay_cpu / relay_pps * 1e6,
-           bare_cost / (relay_cpu / relay_pps > self_cpu / relay_pps ? relay_cpu / relay_pps : self_cpu / relay_pps));
+    printf(
+        "(b) packets/s %2zu KiB bare TLS stream %9.0f   relay A->B %9.0f   ratio %.2f  (target >= "
+        "0.70)\n"
+        "    [%.0f vs %.0f MB/s] CPU: bare %.0f%%; relay %.0f%% + clients %.0f%%; CPU per packet "
+        "bare %.2f us,"
+        " relay+clients %.2f us (relay alone %.2f us) -> CPU-bound ratio %.2f\n",
+        size / 1024, bare_pps, relay_pps, relay_pps / bare_pps, bare_pps * (double)size / 1e6,
+        relay_pps * (double)size / 1e6, bare_cpu * 100, relay_cpu * 100, self_cpu * 100,
+        bare_cost * 1e6, relay_cost * 1e6, relay_cpu / relay_pps * 1e6,
+        bare_cost / (relay_cpu / relay_pps > self_cpu / relay_pps ? relay_cpu / relay_pps
+                                                                  : self_cpu / relay_pps));
     free(frame);
   }
   SSL_free(cssl);
@@ -572,9 +589,10 @@ static void bench_memory(struct bench *b) {
       fds[open_n++] = c.fd;
     }
     long rss = rss_kib(relay.pid);
-    printf("(c) idle clients %6d   relay RSS %7ld KiB (baseline %ld KiB)   per connection %5.1f KiB"
-           "  (target <= 16)   [connected at %.0f/s]\n",
-           open_n, rss, base, (double)(rss - base) / open_n, open_n / (now_s() - t0));
+    printf(
+        "(c) idle clients %6d   relay RSS %7ld KiB (baseline %ld KiB)   per connection %5.1f KiB"
+        "  (target <= 16)   [connected at %.0f/s]\n",
+        open_n, rss, base, (double)(rss - base) / open_n, open_n / (now_s() - t0));
   }
   for (int i = 0; i < open_n; i++) close(fds[i]);
   free(fds);
@@ -619,16 +637,21 @@ int main(int argc, char **argv) {
   derp_keypair_generate(&b.server);
   snprintf(path, sizeof path, "%s/derper.key", b.dir);
   FILE *kf = fopen(path, "w");
-  if (kf == NULL || !derp_keyfile_format(b.server.priv, text, sizeof text)) die("cannot write the key file");
+  if (kf == NULL || !derp_keyfile_format(b.server.priv, text, sizeof text))
+    die("cannot write the key file");
   fputs(text, kf);
   fclose(kf);
   chmod(path, 0600);
   char certdir[128];
   snprintf(certdir, sizeof certdir, "%s/certs", b.dir);
   struct relay_tls tls;
-  struct relay_tls_options o = {.hostname = "127.0.0.1", .certdir = certdir, .metacert = true,
-                                .tls_min = RELAY_TLS_1_3, .tls_max = RELAY_TLS_1_3,
-                                .derp_pub = b.server.pub, .now = (int64_t)time(NULL)};
+  struct relay_tls_options o = {.hostname = "127.0.0.1",
+                                .certdir = certdir,
+                                .metacert = true,
+                                .tls_min = RELAY_TLS_1_3,
+                                .tls_max = RELAY_TLS_1_3,
+                                .derp_pub = b.server.pub,
+                                .now = (int64_t)time(NULL)};
   if (!relay_tls_init(&tls, &o, err, sizeof err)) die(err);
   b.client_ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(b.client_ctx, SSL_VERIFY_NONE, NULL);

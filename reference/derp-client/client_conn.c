@@ -41,8 +41,8 @@ static bool fill(struct client_conn *c, int64_t deadline_ms, char *err, size_t c
     snprintf(err, cap, "input buffer full");
     return false;
   }
-  ssize_t n = client_tls_read(&c->tls, c->in + c->in_len, sizeof c->in - c->in_len, deadline_ms,
-                              err, cap);
+  ssize_t n =
+      client_tls_read(&c->tls, c->in + c->in_len, sizeof c->in - c->in_len, deadline_ms, err, cap);
   if (n <= 0) return false;
   c->in_len += (size_t)n;
   return true;
@@ -142,7 +142,8 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
   int fd = client_dial_tcp(target, network, o->deadline_ms, err, cap);
   if (fd < 0) return fail_at(c, CLIENT_STAGE_DIAL);
   c->tls_done = true; /* from here c->tls owns fd */
-  enum client_tls_status ts = client_tls_handshake(&c->tls, fd, &c->tls_opts, o->deadline_ms, err, cap);
+  enum client_tls_status ts =
+      client_tls_handshake(&c->tls, fd, &c->tls_opts, o->deadline_ms, err, cap);
   if (ts == CLIENT_TLS_CONFIG_ERROR) return CLIENT_CONN_CONFIG_ERROR;
   if (ts != CLIENT_TLS_OK) return fail_at(c, CLIENT_STAGE_TLS);
   if (o->tls_only) return CLIENT_CONN_OK;
@@ -156,8 +157,9 @@ enum client_conn_status client_conn_open_region(struct client_conn *c, const str
   size_t total = derp_region_dial_plan(r, steps, sizeof steps / sizeof steps[0]);
   if (total > sizeof steps / sizeof steps[0]) total = sizeof steps / sizeof steps[0];
   if (total == 0) {
-    snprintf(err, cap, "region %lld has no node that can be dialled (all STUNOnly, or IPv4 and "
-                       "IPv6 disabled)",
+    snprintf(err, cap,
+             "region %lld has no node that can be dialled (all STUNOnly, or IPv4 and "
+             "IPv6 disabled)",
              (long long)r->id);
     return CLIENT_CONN_CONFIG_ERROR;
   }

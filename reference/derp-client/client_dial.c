@@ -48,8 +48,10 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline_ms, int *fd_o
     int w = client_wait_fd(fd, POLLOUT, deadline_ms);
     int soerr = 0;
     socklen_t len = sizeof soerr;
-    if (w <= 0) soerr = w == 0 ? ETIMEDOUT : errno;
-    else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) soerr = errno;
+    if (w <= 0)
+      soerr = w == 0 ? ETIMEDOUT : errno;
+    else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+      soerr = errno;
     if (soerr != 0) {
       close(fd);
       return soerr;

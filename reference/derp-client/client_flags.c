@@ -41,8 +41,10 @@ const char *client_flags_usage(void) {
          "\n"
          "Where the relay is (one of; --snippet may accompany the others):\n"
          "  --derpmap FILE|TEXT  a DERPMap as Tailscale writes it (whole map, region or node);\n"
-         "                       \"-\" reads stdin; text starting with '{' or ' ' is the JSON itself\n"
-         "  --node FLAGS         one node: HostName=127.0.0.1,DERPPort=4443,CertName=sha256-raw:...\n"
+         "                       \"-\" reads stdin; text starting with '{' or ' ' is the JSON "
+         "itself\n"
+         "  --node FLAGS         one node: "
+         "HostName=127.0.0.1,DERPPort=4443,CertName=sha256-raw:...\n"
          "                       (with --snippet: laid over the snippet's node, e.g. DERPPort=P)\n"
          "  --snippet LINE       the DERPMap line derp-relay/derper printed, pasted as is (with\n"
          "                       --derpmap: only the hash the Diagnosis compares against)\n"
@@ -59,7 +61,8 @@ const char *client_flags_usage(void) {
          "  --tls-only           connect: stop after the TLS handshake and its certificate check\n"
          "\n"
          "Identity and packets:\n"
-         "  --key-file FILE      node key {\"PrivateKey\":\"privkey:<hex>\"} (default: a fresh key)\n"
+         "  --key-file FILE      node key {\"PrivateKey\":\"privkey:<hex>\"} (default: a fresh "
+         "key)\n"
          "  --peer HEX           peer public key, 64 hex (or nodekey:HEX); alias --peer-key\n"
          "  --packet-hex HEX     packet for send (at most 65536 bytes)\n"
          "  --ready-file FILE    written (atomically) once connected\n"
@@ -73,8 +76,8 @@ const char *client_flags_usage(void) {
          "Exit status: 0 pass, 1 the check failed, 2 usage or configuration error.\n";
 }
 
-__attribute__((format(printf, 3, 4))) static enum client_flags_result
-fail(char *err, size_t cap, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static enum client_flags_result fail(char *err, size_t cap,
+                                                                           const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, cap, fmt, ap);
@@ -129,67 +132,66 @@ static bool parse_mode(const char *s, enum client_mode *out) {
 
 /* Flags that take a value; the order matches the switch in apply(). */
 static const char *const value_flags[] = {
-    "derpmap", "node", "snippet", "region", "profile", "ca-file", "key-file", "peer",
-    "peer-key", "packet-hex", "ready-file", "timeout", "timeout-ms", "tls-max",
+    "derpmap", "node",     "snippet",    "region",     "profile", "ca-file",    "key-file",
+    "peer",    "peer-key", "packet-hex", "ready-file", "timeout", "timeout-ms", "tls-max",
 };
 
 static enum client_flags_result apply(struct client_flags *f, size_t which, const char *v,
                                       char *err, size_t cap) {
   switch (which) {
-  case 0: f->derpmap = v; break;
-  case 1: f->node = v; break;
-  case 2: f->snippet = v; break;
-  case 3: f->region = v; break;
-  case 4:
-    if (!client_profile_from_name(v, &f->profile))
-      return fail(err, cap,
-                  "invalid value \"%s\" for --profile: want current, tailscale-1.84, "
-                  "tailscale-1.82, tailscale-1.80 or debug-legacy",
-                  v);
-    break;
-  case 5: f->ca_file = v; break;
-  case 6: f->key_file = v; break;
-  case 7:
-  case 8: {
-    const char *hex = strncmp(v, "nodekey:", 8) == 0 ? v + 8 : v;
-    size_t n;
-    if (strlen(hex) != 64 || !client_hex_decode(hex, f->peer, sizeof f->peer, &n))
-      return fail(err, cap, "invalid value \"%s\" for --peer: want 64 hex digits", v);
-    f->has_peer = true;
-    break;
-  }
-  case 9:
-    if (!client_hex_decode(v, NULL, MAX_PACKET, &f->packet_len))
-      return fail(err, cap,
-                  "invalid value for --packet-hex: want an even number of hex digits, at most "
-                  "%u bytes",
-                  MAX_PACKET);
-    f->packet_hex = v;
-    break;
-  case 10: f->ready_file = v; break;
-  case 11:
-    if (!client_parse_timeout(v, &f->timeout_ms))
-      return fail(err, cap, "invalid value \"%s\" for --timeout: want e.g. 10s, 500ms, 2m", v);
-    f->timeout_given = true;
-    break;
-  case 12: {
-    char with_unit[32];
-    if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 10 ||
-        snprintf(with_unit, sizeof with_unit, "%sms", v) < 0 ||
-        !client_parse_timeout(with_unit, &f->wait_ms))
-      return fail(err, cap, "invalid value \"%s\" for --timeout-ms: want 1..3600000", v);
-    break;
-  }
-  case 13:
-    if (strcmp(v, "1.2") == 0)
-      f->tls_max = 0x0303;
-    else if (strcmp(v, "1.3") == 0)
-      f->tls_max = 0x0304;
-    else
-      return fail(err, cap, "invalid value \"%s\" for --tls-max: want 1.2 or 1.3", v);
-    break;
-  default:
-    return fail(err, cap, "internal flag table error");
+    case 0: f->derpmap = v; break;
+    case 1: f->node = v; break;
+    case 2: f->snippet = v; break;
+    case 3: f->region = v; break;
+    case 4:
+      if (!client_profile_from_name(v, &f->profile))
+        return fail(err, cap,
+                    "invalid value \"%s\" for --profile: want current, tailscale-1.84, "
+                    "tailscale-1.82, tailscale-1.80 or debug-legacy",
+                    v);
+      break;
+    case 5: f->ca_file = v; break;
+    case 6: f->key_file = v; break;
+    case 7:
+    case 8: {
+      const char *hex = strncmp(v, "nodekey:", 8) == 0 ? v + 8 : v;
+      size_t n;
+      if (strlen(hex) != 64 || !client_hex_decode(hex, f->peer, sizeof f->peer, &n))
+        return fail(err, cap, "invalid value \"%s\" for --peer: want 64 hex digits", v);
+      f->has_peer = true;
+      break;
+    }
+    case 9:
+      if (!client_hex_decode(v, NULL, MAX_PACKET, &f->packet_len))
+        return fail(err, cap,
+                    "invalid value for --packet-hex: want an even number of hex digits, at most "
+                    "%u bytes",
+                    MAX_PACKET);
+      f->packet_hex = v;
+      break;
+    case 10: f->ready_file = v; break;
+    case 11:
+      if (!client_parse_timeout(v, &f->timeout_ms))
+        return fail(err, cap, "invalid value \"%s\" for --timeout: want e.g. 10s, 500ms, 2m", v);
+      f->timeout_given = true;
+      break;
+    case 12: {
+      char with_unit[32];
+      if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 10 ||
+          snprintf(with_unit, sizeof with_unit, "%sms", v) < 0 ||
+          !client_parse_timeout(with_unit, &f->wait_ms))
+        return fail(err, cap, "invalid value \"%s\" for --timeout-ms: want 1..3600000", v);
+      break;
+    }
+    case 13:
+      if (strcmp(v, "1.2") == 0)
+        f->tls_max = 0x0303;
+      else if (strcmp(v, "1.3") == 0)
+        f->tls_max = 0x0304;
+      else
+        return fail(err, cap, "invalid value \"%s\" for --tls-max: want 1.2 or 1.3", v);
+      break;
+    default: return fail(err, cap, "internal flag table error");
   }
   return CLIENT_FLAGS_OK;
 }
@@ -222,8 +224,8 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
       strcmp(m, "help") == 0)
     return CLIENT_FLAGS_HELP;
   if (!parse_mode(m, &out->mode))
-    return fail(err, err_cap,
-                "unknown mode \"%s\" (want connect, send, recv, ping, stun or probe)", m);
+    return fail(err, err_cap, "unknown mode \"%s\" (want connect, send, recv, ping, stun or probe)",
+                m);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-' || a[1] == '\0') return fail(err, err_cap, "unexpected argument \"%s\"", a);
@@ -234,8 +236,10 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
     if ((name_len == 4 && strncmp(name, "json", 4) == 0) ||
         (name_len == 8 && strncmp(name, "tls-only", 8) == 0)) {
       if (eq) return fail(err, err_cap, "-%.*s takes no value", (int)name_len, name);
-      if (name_len == 4) out->json = true;
-      else out->tls_only = true;
+      if (name_len == 4)
+        out->json = true;
+      else
+        out->tls_only = true;
       continue;
     }
     size_t which = sizeof value_flags / sizeof value_flags[0];

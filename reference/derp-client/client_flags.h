@@ -53,11 +53,11 @@ struct client_flags {
   const char *packet_hex; /* validated: even length, hex, <= 64 KiB decoded */
   size_t packet_len;      /* decoded length */
   const char *ready_file;
-  int64_t timeout_ms;     /* --timeout: bounds the whole run */
+  int64_t timeout_ms; /* --timeout: bounds the whole run */
   bool timeout_given;
-  int64_t wait_ms;        /* --timeout-ms: how long recv waits for a packet */
-  int tls_max;            /* 0, 0x0303 or 0x0304 */
-  bool tls_only;          /* connect: stop after the TLS handshake (TLS-layer tests) */
+  int64_t wait_ms; /* --timeout-ms: how long recv waits for a packet */
+  int tls_max;     /* 0, 0x0303 or 0x0304 */
+  bool tls_only;   /* connect: stop after the TLS handshake (TLS-layer tests) */
   bool json;
 };
 

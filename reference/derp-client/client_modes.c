@@ -30,7 +30,8 @@ static void fill_connection_facts(const struct client_conn *c, struct client_ver
                                   bool session_started) {
   static char verify[64];
   if (c->setup.kind == CLIENT_VERIFY_PIN)
-    snprintf(verify, sizeof verify, "sha256-raw pin, %s rules", pin_profile_name(c->setup.pin_profile));
+    snprintf(verify, sizeof verify, "sha256-raw pin, %s rules",
+             pin_profile_name(c->setup.pin_profile));
   else
     snprintf(verify, sizeof verify, "%s", client_verify_kind_text(c->setup.kind));
   v->verify = verify;
@@ -130,7 +131,8 @@ enum client_exit client_run_derp(const struct client_run *run, struct client_run
   }
   /* Beyond Go's Connect(): ServerInfo proves the relay accepted us and,
    * on the fast path, that the metacert's key was really its key. */
-  if (!client_conn_await_server_info(c, run->conn.deadline_ms, err, sizeof err)) return fail(v, err);
+  if (!client_conn_await_server_info(c, run->conn.deadline_ms, err, sizeof err))
+    return fail(v, err);
   fill_connection_facts(c, v, true);
   if (run->flags->ready_file != NULL) {
     char text[DERP_KEY_TEXT_SIZE + 16];
@@ -142,16 +144,16 @@ enum client_exit client_run_derp(const struct client_run *run, struct client_run
   }
   enum client_exit rc = CLIENT_EXIT_PASS;
   switch (run->flags->mode) {
-  case CLIENT_MODE_SEND: rc = do_send(run, c, v, err, sizeof err); break;
-  case CLIENT_MODE_RECV: rc = do_recv(run, s, v, err, sizeof err); break;
-  case CLIENT_MODE_PING: {
-    uint8_t ping[DERP_PING_LEN];
-    if (!send_ping(c, ping, run->conn.deadline_ms, err, sizeof err) ||
-        !await_pong(c, ping, run->conn.deadline_ms, err, sizeof err))
-      rc = fail(v, err);
-    break;
-  }
-  default: break;
+    case CLIENT_MODE_SEND: rc = do_send(run, c, v, err, sizeof err); break;
+    case CLIENT_MODE_RECV: rc = do_recv(run, s, v, err, sizeof err); break;
+    case CLIENT_MODE_PING: {
+      uint8_t ping[DERP_PING_LEN];
+      if (!send_ping(c, ping, run->conn.deadline_ms, err, sizeof err) ||
+          !await_pong(c, ping, run->conn.deadline_ms, err, sizeof err))
+        rc = fail(v, err);
+      break;
+    }
+    default: break;
   }
   v->pass = rc == CLIENT_EXIT_PASS;
   return rc;

@@ -36,7 +36,8 @@ static void summarise(const struct der_slice *der, struct cert_summary *s) {
   for (char *p = s->cn; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
   s->metacert = strncmp(s->cn, METACERT_CN_PREFIX, strlen(METACERT_CN_PREFIX)) == 0;
-  s->self_signed = f.issuer.len == f.subject.len && memcmp(f.issuer.ptr, f.subject.ptr, f.issuer.len) == 0;
+  s->self_signed =
+      f.issuer.len == f.subject.len && memcmp(f.issuer.ptr, f.subject.ptr, f.issuer.len) == 0;
   cert_time_format_go(f.not_before, s->not_before, sizeof s->not_before);
   cert_time_format_go(f.not_after, s->not_after, sizeof s->not_after);
 }

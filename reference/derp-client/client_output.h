@@ -42,7 +42,7 @@ struct client_verdict {
   const struct probe_report *report;
   /* human output: what the connection was */
   const char *addr;
-  const char *verify;  /* "pin (current)", "ca", ... */
+  const char *verify; /* "pin (current)", "ca", ... */
 };
 
 void client_verdict_init(struct client_verdict *v);

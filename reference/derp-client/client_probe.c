@@ -98,8 +98,8 @@ static void diagnose(struct probe_report *r, const struct client_probe_input *in
                      const struct derp_node *n, struct node_state *ns, const struct client_tls *t,
                      enum probe_stage stage, const char *addr, const char *err) {
   struct cert_facts cf = {0};
-  struct probe_facts f = {.stage = stage, .error = err, .addr = addr,
-                          .snippet_sha256 = in->snippet_sha256};
+  struct probe_facts f = {
+      .stage = stage, .error = err, .addr = addr, .snippet_sha256 = in->snippet_sha256};
   collect_facts(t, n, in->conn, &cf, &f);
   if (stage == PROBE_STAGE_TLS && ns != NULL) {
     run_fixed_check(in, n, ns);
@@ -136,15 +136,18 @@ static bool check_tls(const struct client_probe_input *in, struct probe_report *
   }
   struct client_tls_setup setup;
   client_tls_setup_for(n, in->conn->profile, true, &setup);
-  struct client_tls_options opts = {.setup = &setup, .ca_file = in->conn->ca_file,
-                                    .tls_max = in->conn->tls_max, .now = in->conn->now};
+  struct client_tls_options opts = {.setup = &setup,
+                                    .ca_file = in->conn->ca_file,
+                                    .tls_max = in->conn->tls_max,
+                                    .now = in->conn->now};
   struct client_tls *t = calloc(1, sizeof *t);
   if (t == NULL) {
     close(fd);
     msg(r, PROBE_MSG_TLS_ERROR, n->host_name, addr, "out of memory", family);
     return false;
   }
-  enum client_tls_status st = client_tls_handshake(t, fd, &opts, in->conn->deadline_ms, err, sizeof err);
+  enum client_tls_status st =
+      client_tls_handshake(t, fd, &opts, in->conn->deadline_ms, err, sizeof err);
   bool ok = st == CLIENT_TLS_OK;
   if (t->certmsg_ok) {
     sum->certs = t->certs.n_certs;
@@ -163,7 +166,8 @@ static bool check_tls(const struct client_probe_input *in, struct probe_report *
 static void check_captive_portal(const struct client_probe_input *in, struct probe_report *r,
                                  const struct derp_node *n) {
   char url[DERP_MAP_MAX_STRING + 64];
-  snprintf(url, sizeof url, "http://%s/generate_204?t=%lld", n->host_name, (long long)in->conn->now);
+  snprintf(url, sizeof url, "http://%s/generate_204?t=%lld", n->host_name,
+           (long long)in->conn->now);
   struct derp_dial_target t[2];
   size_t nt = derp_node_dial_targets(n, t);
   int64_t deadline = client_now_ms() + CLIENT_PROBE_CAPTIVE_WAIT_MS;
@@ -176,12 +180,13 @@ static void check_captive_portal(const struct client_probe_input *in, struct pro
     int fd = client_dial_tcp(&target, "tcp", deadline, err, sizeof err);
     if (fd < 0) continue;
     char req[DERP_MAP_MAX_STRING * 2 + 256];
-    int len = snprintf(req, sizeof req,
-                       "GET /generate_204?t=%lld HTTP/1.1\r\nHost: %s\r\n"
-                       "User-Agent: Go-http-client/1.1\r\n"
-                       "Cache-Control: no-cache, no-store, must-revalidate, no-transform, max-age=0\r\n"
-                       "Accept-Encoding: gzip\r\n\r\n",
-                       (long long)in->conn->now, n->host_name);
+    int len =
+        snprintf(req, sizeof req,
+                 "GET /generate_204?t=%lld HTTP/1.1\r\nHost: %s\r\n"
+                 "User-Agent: Go-http-client/1.1\r\n"
+                 "Cache-Control: no-cache, no-store, must-revalidate, no-transform, max-age=0\r\n"
+                 "Accept-Encoding: gzip\r\n\r\n",
+                 (long long)in->conn->now, n->host_name);
     if (len > 0 && (size_t)len < sizeof req && write(fd, req, (size_t)len) == len &&
         client_wait_fd(fd, POLLIN, deadline) == 1) {
       char buf[64];
@@ -212,10 +217,10 @@ static void check_derp(const struct client_probe_input *in, struct probe_report 
       snprintf(wrapped, sizeof wrapped, "derphttp.Client.Connect connect to region %lld (%s): %s",
                (long long)(reg->region_id ? reg->region_id : reg->id), reg->code, err);
       msg(r, PROBE_MSG_DERP_ERROR, n->host_name, NULL, wrapped, i);
-      enum probe_stage stage = st == CLIENT_CONN_FAILED && c->failed_stage == CLIENT_STAGE_DIAL
-                                   ? PROBE_STAGE_DIAL
-                                   : (c->failed_stage == CLIENT_STAGE_TLS ? PROBE_STAGE_TLS
-                                                                          : PROBE_STAGE_DERP);
+      enum probe_stage stage =
+          st == CLIENT_CONN_FAILED && c->failed_stage == CLIENT_STAGE_DIAL
+              ? PROBE_STAGE_DIAL
+              : (c->failed_stage == CLIENT_STAGE_TLS ? PROBE_STAGE_TLS : PROBE_STAGE_DERP);
       diagnose(r, in, n, NULL, &c->tls, stage, c->addr, err);
       client_conn_close(c);
       continue;
@@ -253,18 +258,20 @@ static void check_stun(const struct client_probe_input *in, struct probe_report 
   struct client_stun_result res;
   client_stun_query(host, 4, (uint16_t)port, deadline, &res);
   switch (res.status) {
-  case CLIENT_STUN_OK: msg(r, PROBE_MSG_STUN_OK, n->host_name, res.mapped, NULL, 0); return;
-  case CLIENT_STUN_RESOLVE_ERROR:
-    msg(r, PROBE_MSG_STUN_RESOLVE_ERROR, n->host_name, NULL, res.err, 0);
-    return;
-  case CLIENT_STUN_LISTEN_ERROR: msg(r, PROBE_MSG_STUN_LISTEN_ERROR, NULL, NULL, res.err, 0); return;
-  case CLIENT_STUN_SEND_ERROR:
-    msg(r, PROBE_MSG_STUN_SEND_ERROR, n->host_name, res.target, res.err, 0);
-    return;
-  case CLIENT_STUN_NO_RESPONSE:
-    msg(r, PROBE_MSG_STUN_NONE, n->host_name, NULL, NULL, 0);
-    diagnose(r, in, n, NULL, NULL, PROBE_STAGE_STUN, res.target, res.err);
-    return;
+    case CLIENT_STUN_OK: msg(r, PROBE_MSG_STUN_OK, n->host_name, res.mapped, NULL, 0); return;
+    case CLIENT_STUN_RESOLVE_ERROR:
+      msg(r, PROBE_MSG_STUN_RESOLVE_ERROR, n->host_name, NULL, res.err, 0);
+      return;
+    case CLIENT_STUN_LISTEN_ERROR:
+      msg(r, PROBE_MSG_STUN_LISTEN_ERROR, NULL, NULL, res.err, 0);
+      return;
+    case CLIENT_STUN_SEND_ERROR:
+      msg(r, PROBE_MSG_STUN_SEND_ERROR, n->host_name, res.target, res.err, 0);
+      return;
+    case CLIENT_STUN_NO_RESPONSE:
+      msg(r, PROBE_MSG_STUN_NONE, n->host_name, NULL, NULL, 0);
+      diagnose(r, in, n, NULL, NULL, PROBE_STAGE_STUN, res.target, res.err);
+      return;
   }
 }
 
@@ -285,8 +292,10 @@ static void probe_node(const struct client_probe_input *in, struct probe_report 
   bool has4 = v4 && check_tls(in, r, n, ns, v4, 4, sum);
   bool has6 = v6 && check_tls(in, r, n, ns, v6, 6, sum);
   free(ns);
-  if (has6 && !has4) msg(r, PROBE_MSG_IPV6_ONLY, n->host_name, NULL, NULL, 0);
-  else if (has6 && has4) msg(r, PROBE_MSG_DUAL_STACK, n->host_name, NULL, NULL, 0);
+  if (has6 && !has4)
+    msg(r, PROBE_MSG_IPV6_ONLY, n->host_name, NULL, NULL, 0);
+  else if (has6 && has4)
+    msg(r, PROBE_MSG_DUAL_STACK, n->host_name, NULL, NULL, 0);
   check_captive_portal(in, r, n);
   /* Upstream moves on to the next node when no TLS check succeeded, so the
    * node's STUN check is skipped too (seen running v1.98.10; the spec's

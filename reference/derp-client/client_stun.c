@@ -45,7 +45,8 @@ static void endpoint_text(const struct stun_endpoint *e, char *out, size_t cap) 
 
 static bool resolve(const char *host, int family, uint16_t port, struct sockaddr_storage *ss,
                     socklen_t *len, char *err, size_t cap) {
-  struct addrinfo hints = {.ai_family = family == 6 ? AF_INET6 : AF_INET, .ai_socktype = SOCK_DGRAM};
+  struct addrinfo hints = {.ai_family = family == 6 ? AF_INET6 : AF_INET,
+                           .ai_socktype = SOCK_DGRAM};
   char p[8];
   snprintf(p, sizeof p, "%u", port);
   struct addrinfo *res = NULL;

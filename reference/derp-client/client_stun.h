@@ -13,7 +13,7 @@ enum client_stun_status {
   CLIENT_STUN_RESOLVE_ERROR, /* host did not resolve in the family */
   CLIENT_STUN_LISTEN_ERROR,  /* no UDP socket */
   CLIENT_STUN_SEND_ERROR,
-  CLIENT_STUN_NO_RESPONSE,   /* nothing with our transaction ID before the deadline */
+  CLIENT_STUN_NO_RESPONSE, /* nothing with our transaction ID before the deadline */
 };
 
 struct client_stun_result {

@@ -23,8 +23,7 @@ static void on_message(int write_p, int version, int content_type, const void *b
   (void)version;
   (void)arg;
   const uint8_t *b = buf;
-  if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 4 ||
-      b[0] != TLS_HANDSHAKE_CERTIFICATE)
+  if (write_p || content_type != SSL3_RT_HANDSHAKE || len < 4 || b[0] != TLS_HANDSHAKE_CERTIFICATE)
     return;
   struct client_tls *t = SSL_get_app_data(ssl);
   if (t == NULL || t->certmsg != NULL || len > CLIENT_TLS_CERTMSG_MAX) return;
@@ -48,8 +47,10 @@ static bool run_pin(struct client_tls *t) {
                                 .profile = s->pin_profile};
   struct pin_verify_result res;
   bool ok = pin_verify(&in, &res);
-  if (ok) t->pin_index = res.cert_index;
-  else snprintf(t->verify_error, sizeof t->verify_error, "%s", res.message);
+  if (ok)
+    t->pin_index = res.cert_index;
+  else
+    snprintf(t->verify_error, sizeof t->verify_error, "%s", res.message);
   return ok;
 }
 
@@ -78,8 +79,8 @@ static bool run_ca(struct client_tls *t, X509_STORE_CTX *xs) {
   /* crypto/tls wraps its own verification's error (Go >= 1.20); the
    * callbacks tlsdial installs return theirs as they are. */
   bool wrap = s->kind == CLIENT_VERIFY_GO_TLS && strncmp(err, "tls: ", 5) != 0;
-  join_text(t->verify_error, sizeof t->verify_error, wrap ? "tls: failed to verify certificate: " : "",
-            err);
+  join_text(t->verify_error, sizeof t->verify_error,
+            wrap ? "tls: failed to verify certificate: " : "", err);
   return false;
 }
 
@@ -95,9 +96,9 @@ static int verify_certificates(X509_STORE_CTX *xs, void *arg) {
     ok = false;
   } else {
     switch (t->opts->setup->kind) {
-    case CLIENT_VERIFY_PIN: ok = run_pin(t); break;
-    case CLIENT_VERIFY_NONE: ok = true; break;
-    default: ok = run_ca(t, xs); break;
+      case CLIENT_VERIFY_PIN: ok = run_pin(t); break;
+      case CLIENT_VERIFY_NONE: ok = true; break;
+      default: ok = run_ca(t, xs); break;
     }
   }
   if (ok) {
@@ -116,7 +117,8 @@ static int verify_certificates(X509_STORE_CTX *xs, void *arg) {
 static void io_error(struct client_tls *t, int ret, const char *op, char *err, size_t cap) {
   int e = SSL_get_error(t->ssl, ret);
   unsigned long code = ERR_peek_error();
-  if (e == SSL_ERROR_SSL && code != 0 && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+  if (e == SSL_ERROR_SSL && code != 0 &&
+      ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
     snprintf(err, cap, "EOF");
   } else if (e == SSL_ERROR_SSL && code != 0) {
     int reason = ERR_GET_REASON(code);
@@ -125,8 +127,8 @@ static void io_error(struct client_tls *t, int ret, const char *op, char *err, s
     } else {
       char buf[256];
       ERR_error_string_n(code, buf, sizeof buf);
-      snprintf(err, cap, "tls: %s", ERR_reason_error_string(code) ? ERR_reason_error_string(code)
-                                                                  : buf);
+      snprintf(err, cap, "tls: %s",
+               ERR_reason_error_string(code) ? ERR_reason_error_string(code) : buf);
     }
   } else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0) ||
              (e == SSL_ERROR_SYSCALL && code == 0 && ret == 0)) {
@@ -192,8 +194,8 @@ static enum client_tls_status setup_ctx(struct client_tls *t, char *err, size_t 
 }
 
 enum client_tls_status client_tls_handshake(struct client_tls *t, int fd,
-                                            const struct client_tls_options *o,
-                                            int64_t deadline_ms, char *err, size_t cap) {
+                                            const struct client_tls_options *o, int64_t deadline_ms,
+                                            char *err, size_t cap) {
   memset(t, 0, sizeof *t);
   t->fd = fd;
   t->opts = o;
@@ -224,8 +226,8 @@ enum client_tls_status client_tls_handshake(struct client_tls *t, int fd,
   return CLIENT_TLS_OK;
 }
 
-bool client_tls_write_all(struct client_tls *t, const uint8_t *buf, size_t len,
-                          int64_t deadline_ms, char *err, size_t cap) {
+bool client_tls_write_all(struct client_tls *t, const uint8_t *buf, size_t len, int64_t deadline_ms,
+                          char *err, size_t cap) {
   while (len > 0) {
     size_t chunk = len > INT32_MAX ? INT32_MAX : len;
     int r = SSL_write(t->ssl, buf, (int)chunk);
@@ -291,8 +293,8 @@ bool client_tls_check_ca_file(const char *path, char *err, size_t cap) {
 
 const char *client_tls_version_name(const struct client_tls *t) {
   switch (t->version) {
-  case TLS1_3_VERSION: return "TLSv1.3";
-  case TLS1_2_VERSION: return "TLSv1.2";
-  default: return NULL;
+    case TLS1_3_VERSION: return "TLSv1.3";
+    case TLS1_2_VERSION: return "TLSv1.2";
+    default: return NULL;
   }
 }

@@ -65,12 +65,12 @@ enum client_tls_status {
  * the certificate check refused, else e.g. "remote error: tls: handshake
  * failure", "EOF", "context deadline exceeded". */
 enum client_tls_status client_tls_handshake(struct client_tls *t, int fd,
-                                            const struct client_tls_options *o,
-                                            int64_t deadline_ms, char *err, size_t cap);
+                                            const struct client_tls_options *o, int64_t deadline_ms,
+                                            char *err, size_t cap);
 
 /* Write all of buf (one flush). False with err on failure or deadline. */
-bool client_tls_write_all(struct client_tls *t, const uint8_t *buf, size_t len,
-                          int64_t deadline_ms, char *err, size_t cap);
+bool client_tls_write_all(struct client_tls *t, const uint8_t *buf, size_t len, int64_t deadline_ms,
+                          char *err, size_t cap);
 /* Read what is available (waiting until the deadline): > 0 bytes, 0 on
  * EOF (err = "EOF"), -1 on error or deadline (err set). */
 ssize_t client_tls_read(struct client_tls *t, uint8_t *buf, size_t cap, int64_t deadline_ms,

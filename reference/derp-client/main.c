@@ -20,14 +20,15 @@
 /* Reads at most `max` bytes of a file ("-" = stdin). NUL-terminated. */
 static char *read_bounded(const char *path, size_t max, size_t *len, char *err, size_t cap) {
   uint8_t *buf = NULL;
-  struct file_io_result r = strcmp(path, "-") == 0 ? file_io_read_fd(STDIN_FILENO, max, false, &buf, len)
-                                                   : file_io_read(path, max, false, &buf, len);
+  struct file_io_result r = strcmp(path, "-") == 0
+                                ? file_io_read_fd(STDIN_FILENO, max, false, &buf, len)
+                                : file_io_read(path, max, false, &buf, len);
   switch (r.step) {
-  case FILE_IO_OK: return (char *)buf;
-  case FILE_IO_OPEN: snprintf(err, cap, "open %s: %s", path, strerror(r.error)); break;
-  case FILE_IO_TOO_LARGE: snprintf(err, cap, "%s: larger than %zu bytes", path, max); break;
-  case FILE_IO_MEMORY: snprintf(err, cap, "out of memory"); break;
-  default: snprintf(err, cap, "read %s: %s", path, strerror(r.error)); break;
+    case FILE_IO_OK: return (char *)buf;
+    case FILE_IO_OPEN: snprintf(err, cap, "open %s: %s", path, strerror(r.error)); break;
+    case FILE_IO_TOO_LARGE: snprintf(err, cap, "%s: larger than %zu bytes", path, max); break;
+    case FILE_IO_MEMORY: snprintf(err, cap, "out of memory"); break;
+    default: snprintf(err, cap, "read %s: %s", path, strerror(r.error)); break;
   }
   return NULL;
 }
@@ -102,10 +103,12 @@ static bool load_keys(const struct client_flags *f, struct client_conn_options *
     char *text = read_bounded(f->key_file, DERP_KEYFILE_MAX_BYTES, &len, err, cap);
     if (text == NULL) return false;
     char why[256];
-    enum derp_keyfile_status st = derp_keyfile_parse((const uint8_t *)text, len, kp.priv, why, sizeof why);
+    enum derp_keyfile_status st =
+        derp_keyfile_parse((const uint8_t *)text, len, kp.priv, why, sizeof why);
     free(text);
     if (st != DERP_KEYFILE_OK || !derp_key_public_from_private(kp.priv, kp.pub)) {
-      snprintf(err, cap, "key file \"%s\": %s", f->key_file, st != DERP_KEYFILE_OK ? why : "bad key");
+      snprintf(err, cap, "key file \"%s\": %s", f->key_file,
+               st != DERP_KEYFILE_OK ? why : "bad key");
       return false;
     }
   }

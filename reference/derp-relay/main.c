@@ -102,11 +102,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
 }
 
 static bool start(struct relay_program *p, char *err, size_t cap) {
-  if (!load_key(&p->flags, &p->keys, err, cap) || !init_tls(&p->flags, &p->keys, &p->tls, err, cap)) {
+  if (!load_key(&p->flags, &p->keys, err, cap) ||
+      !init_tls(&p->flags, &p->keys, &p->tls, err, cap)) {
     return false;
   }
-  if (p->flags.verify_clients &&
-      !relay_allowlist_load(p->flags.verify_clients_file, &p->allowed, &p->allowed_count, err, cap)) {
+  if (p->flags.verify_clients && !relay_allowlist_load(p->flags.verify_clients_file, &p->allowed,
+                                                       &p->allowed_count, err, cap)) {
     return false;
   }
   /* The changelist folds the add/delete of a socket's write interest within
@@ -149,11 +150,13 @@ static bool start(struct relay_program *p, char *err, size_t cap) {
     relay_log_printf("verify-clients: %zu node keys admitted from %s", p->allowed_count,
                      p->flags.verify_clients_file);
   }
-  relay_log_printf("derp-relay: serving on %s with TLS (%zu certs per handshake, metacert %s, DERP %s)",
-                   tls_addr, p->tls.served_certs, p->flags.metacert ? "on" : "off",
-                   p->flags.derp ? "on" : "off");
+  relay_log_printf(
+      "derp-relay: serving on %s with TLS (%zu certs per handshake, metacert %s, DERP %s)",
+      tls_addr, p->tls.served_certs, p->flags.metacert ? "on" : "off",
+      p->flags.derp ? "on" : "off");
   if (p->flags.ready_file != NULL &&
-      !relay_ready_write(p->flags.ready_file, tls_addr, p->flags.stun ? stun_addr : NULL, err, cap)) {
+      !relay_ready_write(p->flags.ready_file, tls_addr, p->flags.stun ? stun_addr : NULL, err,
+                         cap)) {
     return false;
   }
   return true;
@@ -177,14 +180,11 @@ int main(int argc, char **argv) {
   default_certdir(certdir, sizeof certdir);
   relay_flags_defaults(&p.flags, certdir);
   switch (relay_flags_parse(&p.flags, argc, argv, err, sizeof err)) {
-  case RELAY_FLAGS_HELP:
-    relay_flags_usage(stdout, "derp-relay");
-    return 0;
-  case RELAY_FLAGS_ERROR:
-    fprintf(stderr, "derp-relay: %s\nRun derp-relay --help for usage.\n", err);
-    return 2;
-  case RELAY_FLAGS_OK:
-    break;
+    case RELAY_FLAGS_HELP: relay_flags_usage(stdout, "derp-relay"); return 0;
+    case RELAY_FLAGS_ERROR:
+      fprintf(stderr, "derp-relay: %s\nRun derp-relay --help for usage.\n", err);
+      return 2;
+    case RELAY_FLAGS_OK: break;
   }
   /* A peer that resets while we write must not kill the relay. */
   signal(SIGPIPE, SIG_IGN);

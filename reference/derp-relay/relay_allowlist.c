@@ -60,8 +60,8 @@ bool relay_allowlist_load(const char *path, uint8_t (**keys)[32], size_t *count,
     return false;
   }
   if (r.step == FILE_IO_STAT || r.step == FILE_IO_NOT_REGULAR || r.step == FILE_IO_TOO_LARGE) {
-    snprintf(err, errcap, "--verify-clients-file %s: not a regular file of at most %u bytes",
-             path, RELAY_ALLOWLIST_MAX_BYTES);
+    snprintf(err, errcap, "--verify-clients-file %s: not a regular file of at most %u bytes", path,
+             RELAY_ALLOWLIST_MAX_BYTES);
     return false;
   }
   bool ok = false;

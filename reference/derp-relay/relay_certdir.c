@@ -32,8 +32,9 @@ static enum ipcert_status write_pem(const char *path, const uint8_t *data, size_
   return IPCERT_OK;
 }
 
-enum ipcert_status relay_certdir_write(const struct ipcert_paths *paths, const struct ipcert_pem_pair *pem,
-                                       char *err, size_t err_cap) {
+enum ipcert_status relay_certdir_write(const struct ipcert_paths *paths,
+                                       const struct ipcert_pem_pair *pem, char *err,
+                                       size_t err_cap) {
   ENSURE(paths != NULL && pem != NULL, IPCERT_ERR_ARG);
   char failed[PATH_MAX];
   int e = file_io_mkdir_parent(paths->crt, 0700, failed, sizeof failed);
@@ -48,18 +49,19 @@ enum ipcert_status relay_certdir_write(const struct ipcert_paths *paths, const s
 }
 
 /* Whole file as Go's os.ReadFile reports it (caller frees *out). */
-static enum ipcert_status read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t err_cap) {
+static enum ipcert_status read_file(const char *path, uint8_t **out, size_t *len, char *err,
+                                    size_t err_cap) {
   struct file_io_result r = file_io_read(path, IPCERT_MAX_FILE_BYTES, false, out, len);
   switch (r.step) {
-  case FILE_IO_OK: return IPCERT_OK;
-  case FILE_IO_OPEN:
-    path_error(err, err_cap, "open", path, r.error);
-    return r.error == ENOENT ? IPCERT_ERR_NOT_FOUND : IPCERT_ERR_IO;
-  case FILE_IO_STAT: path_error(err, err_cap, "stat", path, r.error); return IPCERT_ERR_IO;
-  case FILE_IO_TOO_LARGE:
-    snprintf(err, err_cap, "read %s: file larger than %u bytes", path, IPCERT_MAX_FILE_BYTES);
-    return IPCERT_ERR_TOO_LARGE;
-  default: path_error(err, err_cap, "read", path, r.error); return IPCERT_ERR_IO;
+    case FILE_IO_OK: return IPCERT_OK;
+    case FILE_IO_OPEN:
+      path_error(err, err_cap, "open", path, r.error);
+      return r.error == ENOENT ? IPCERT_ERR_NOT_FOUND : IPCERT_ERR_IO;
+    case FILE_IO_STAT: path_error(err, err_cap, "stat", path, r.error); return IPCERT_ERR_IO;
+    case FILE_IO_TOO_LARGE:
+      snprintf(err, err_cap, "read %s: file larger than %u bytes", path, IPCERT_MAX_FILE_BYTES);
+      return IPCERT_ERR_TOO_LARGE;
+    default: path_error(err, err_cap, "read", path, r.error); return IPCERT_ERR_IO;
   }
 }
 
@@ -76,8 +78,8 @@ static void pem_files_free(struct pem_files *f) {
 }
 
 /* Go reads the certificate file first, then the key file. */
-static enum ipcert_status read_pair(const struct ipcert_paths *paths, struct pem_files *f, char *err,
-                                    size_t err_cap) {
+static enum ipcert_status read_pair(const struct ipcert_paths *paths, struct pem_files *f,
+                                    char *err, size_t err_cap) {
   pem_files_free(f);
   enum ipcert_status st = read_file(paths->crt, &f->crt, &f->crt_len, err, err_cap);
   if (st == IPCERT_OK) st = read_file(paths->key, &f->key, &f->key_len, err, err_cap);
@@ -99,8 +101,9 @@ enum ipcert_status relay_certdir_load(const char *certdir, const char *hostname,
   ENSURE(hostname != NULL && certdir != NULL, IPCERT_ERR_ARG);
   struct ipcert_paths paths;
   if (ipcert_file_paths(certdir, hostname, &paths) != IPCERT_OK) {
-    snprintf(err, err_cap, "%s", certdir[0] == '\0' ? "missing required --certdir flag"
-                                                     : "certdir or hostname too long for a file name");
+    snprintf(err, err_cap, "%s",
+             certdir[0] == '\0' ? "missing required --certdir flag"
+                                : "certdir or hostname too long for a file name");
     return IPCERT_ERR_ARG;
   }
   struct pem_files f = {0};
@@ -113,7 +116,8 @@ enum ipcert_status relay_certdir_load(const char *certdir, const char *hostname,
     generated = true;
   }
   if (st == IPCERT_OK) {
-    st = ipcert_accept_pair(hostname, &paths, f.crt, f.crt_len, f.key, f.key_len, out, err, err_cap);
+    st =
+        ipcert_accept_pair(hostname, &paths, f.crt, f.crt_len, f.key, f.key_len, out, err, err_cap);
     out->generated = st == IPCERT_OK && generated;
   } else {
     ipcert_load_failed(st, &paths, cause, err, err_cap);

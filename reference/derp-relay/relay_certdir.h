@@ -13,8 +13,9 @@
 /* Both files (the directory made 0700 if missing, .crt 0644, .key 0600, no
  * umask), each under a temporary name first, then renamed over the old one.
  * err gets derper's wording ("failed to write key to <path>: open <path>: ..."). */
-enum ipcert_status relay_certdir_write(const struct ipcert_paths *paths, const struct ipcert_pem_pair *pem,
-                                       char *err, size_t err_cap);
+enum ipcert_status relay_certdir_write(const struct ipcert_paths *paths,
+                                       const struct ipcert_pem_pair *pem, char *err,
+                                       size_t err_cap);
 
 /* §1.3 steps 1-4: load the pair, generating it when ipcert_should_generate
  * says so (out->generated tells). On error err holds derper's fatal message

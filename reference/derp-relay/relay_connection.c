@@ -282,8 +282,7 @@ static void log_handshake_error(struct relay_connection *c, short what) {
   } else {
     relay_tls_failure_reason(c->note, e, (what & BEV_EVENT_EOF) != 0, why, sizeof why);
   }
-  while (bufferevent_get_openssl_error(c->bev) != 0) {
-  }
+  while (bufferevent_get_openssl_error(c->bev) != 0) {}
   relay_log_printf("http: TLS handshake error from %s: %s", peer, why);
 }
 

@@ -21,9 +21,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
 #include "derp/relay_core.h"
 #include "derp/relay_http.h"
-#include <openssl/ssl.h>
 
 #include "relay_tls.h"
 

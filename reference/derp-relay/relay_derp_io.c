@@ -33,7 +33,8 @@ static void arm(struct relay_connection *c, bool writable) {
 /* The reason a TLS stream ended, in the words the logs use. */
 static void ended(SSL *ssl, int ret, int err, char *reason, size_t cap) {
   unsigned long e = ERR_peek_error();
-  if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && e == 0 && (ret == 0 || errno == 0))) {
+  if (err == SSL_ERROR_ZERO_RETURN ||
+      (err == SSL_ERROR_SYSCALL && e == 0 && (ret == 0 || errno == 0))) {
     snprintf(reason, cap, "EOF");
   } else if (e != 0) {
     const char *r = ERR_reason_error_string(e);

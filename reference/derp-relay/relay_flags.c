@@ -57,8 +57,10 @@ struct flag_def {
   int min, max;  /* FLAG_INT range */
 };
 
-#define F(name, kind, field) {name, kind, offsetof(struct relay_flags, field), 0, 0}
-#define FI(name, field, lo, hi) {name, FLAG_INT, offsetof(struct relay_flags, field), lo, hi}
+#define F(name, kind, field) \
+  { name, kind, offsetof(struct relay_flags, field), 0, 0 }
+#define FI(name, field, lo, hi) \
+  { name, FLAG_INT, offsetof(struct relay_flags, field), lo, hi }
 
 static const struct flag_def flag_defs[] = {
     F("a", FLAG_STRING, addr),
@@ -118,8 +120,7 @@ static const struct flag_def *flag_find(const char *name, size_t n) {
 
 static const struct unsupported_flag *unsupported_find(const char *name, size_t n) {
   for (size_t i = 0; i < sizeof unsupported_flags / sizeof unsupported_flags[0]; i++) {
-    if (strlen(unsupported_flags[i].name) == n &&
-        memcmp(unsupported_flags[i].name, name, n) == 0) {
+    if (strlen(unsupported_flags[i].name) == n && memcmp(unsupported_flags[i].name, name, n) == 0) {
       return &unsupported_flags[i];
     }
   }
@@ -159,73 +160,71 @@ static bool parse_go_int(const char *s, long long *out, bool *range_err) {
   return true;
 }
 
-static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char *value,
-                     char *err, size_t errcap) {
+static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char *value, char *err,
+                     size_t errcap) {
   void *field = (char *)f + d->offset;
   switch (d->kind) {
-  case FLAG_BOOL: {
-    bool b;
-    if (!parse_go_bool(value, &b)) {
-      errf(err, errcap, "invalid boolean value \"%s\" for -%s: parse error", value, d->name);
-      return false;
+    case FLAG_BOOL: {
+      bool b;
+      if (!parse_go_bool(value, &b)) {
+        errf(err, errcap, "invalid boolean value \"%s\" for -%s: parse error", value, d->name);
+        return false;
+      }
+      *(bool *)field = b;
+      return true;
     }
-    *(bool *)field = b;
-    return true;
-  }
-  case FLAG_STRING:
-    *(const char **)field = value;
-    return true;
-  case FLAG_INT: {
-    long long v;
-    bool range_err;
-    if (!parse_go_int(value, &v, &range_err)) {
-      errf(err, errcap, "invalid value \"%s\" for flag -%s: %s", value, d->name,
-           range_err ? "value out of range" : "parse error");
-      return false;
+    case FLAG_STRING: *(const char **)field = value; return true;
+    case FLAG_INT: {
+      long long v;
+      bool range_err;
+      if (!parse_go_int(value, &v, &range_err)) {
+        errf(err, errcap, "invalid value \"%s\" for flag -%s: %s", value, d->name,
+             range_err ? "value out of range" : "parse error");
+        return false;
+      }
+      if (v < d->min || v > d->max) {
+        errf(err, errcap, "invalid value \"%s\" for flag -%s: port out of range %d..%d", value,
+             d->name, d->min, d->max);
+        return false;
+      }
+      *(int *)field = (int)v;
+      return true;
     }
-    if (v < d->min || v > d->max) {
-      errf(err, errcap, "invalid value \"%s\" for flag -%s: port out of range %d..%d", value,
-           d->name, d->min, d->max);
-      return false;
+    case FLAG_DURATION: {
+      int64_t ns;
+      if (!relay_parse_duration(value, &ns)) {
+        errf(err, errcap, "invalid value \"%s\" for flag -%s: parse error", value, d->name);
+        return false;
+      }
+      *(int64_t *)field = ns;
+      return true;
     }
-    *(int *)field = (int)v;
-    return true;
-  }
-  case FLAG_DURATION: {
-    int64_t ns;
-    if (!relay_parse_duration(value, &ns)) {
-      errf(err, errcap, "invalid value \"%s\" for flag -%s: parse error", value, d->name);
-      return false;
+    case FLAG_ONOFF: {
+      bool b;
+      if (strcmp(value, "on") == 0) {
+        b = true;
+      } else if (strcmp(value, "off") == 0) {
+        b = false;
+      } else {
+        errf(err, errcap, "invalid value \"%s\" for flag -%s: want on or off", value, d->name);
+        return false;
+      }
+      *(bool *)field = b;
+      return true;
     }
-    *(int64_t *)field = ns;
-    return true;
-  }
-  case FLAG_ONOFF: {
-    bool b;
-    if (strcmp(value, "on") == 0) {
-      b = true;
-    } else if (strcmp(value, "off") == 0) {
-      b = false;
-    } else {
-      errf(err, errcap, "invalid value \"%s\" for flag -%s: want on or off", value, d->name);
-      return false;
+    case FLAG_TLSVER: {
+      enum relay_tls_version v;
+      if (strcmp(value, "1.2") == 0) {
+        v = RELAY_TLS_1_2;
+      } else if (strcmp(value, "1.3") == 0) {
+        v = RELAY_TLS_1_3;
+      } else {
+        errf(err, errcap, "invalid value \"%s\" for flag -%s: want 1.2 or 1.3", value, d->name);
+        return false;
+      }
+      *(enum relay_tls_version *)field = v;
+      return true;
     }
-    *(bool *)field = b;
-    return true;
-  }
-  case FLAG_TLSVER: {
-    enum relay_tls_version v;
-    if (strcmp(value, "1.2") == 0) {
-      v = RELAY_TLS_1_2;
-    } else if (strcmp(value, "1.3") == 0) {
-      v = RELAY_TLS_1_3;
-    } else {
-      errf(err, errcap, "invalid value \"%s\" for flag -%s: want 1.2 or 1.3", value, d->name);
-      return false;
-    }
-    *(enum relay_tls_version *)field = v;
-    return true;
-  }
   }
   return false;
 }
@@ -303,8 +302,8 @@ static bool validate(struct relay_flags *f, char *err, size_t errcap) {
     return false;
   }
   char aerr[600];
-  if (!relay_split_host_port(f->addr, f->listen_host, sizeof f->listen_host, &f->listen_port,
-                             aerr, sizeof aerr)) {
+  if (!relay_split_host_port(f->addr, f->listen_host, sizeof f->listen_host, &f->listen_port, aerr,
+                             sizeof aerr)) {
     errf(err, errcap, "invalid -a: %s", aerr);
     return false;
   }

@@ -36,25 +36,25 @@ struct relay_flags {
   char listen_host[RELAY_FLAGS_HOST_MAX];
   int listen_port;
 
-  const char *hostname;  /* --hostname */
-  const char *certmode;  /* --certmode; only "manual" is accepted */
-  const char *certdir;   /* --certdir; never empty after a successful parse */
-  const char *keyfile;   /* -c; NULL = ephemeral key, not persisted */
+  const char *hostname; /* --hostname */
+  const char *certmode; /* --certmode; only "manual" is accepted */
+  const char *certdir;  /* --certdir; never empty after a successful parse */
+  const char *keyfile;  /* -c; NULL = ephemeral key, not persisted */
 
-  bool stun;             /* --stun */
-  int stun_port;         /* --stun-port, 0 = ephemeral; unset: 3478, or 0 when -a has port 0 */
-  bool derp;             /* --derp */
-  int http_port;         /* --http-port, -1 = no plain-HTTP listener */
+  bool stun;     /* --stun */
+  int stun_port; /* --stun-port, 0 = ephemeral; unset: 3478, or 0 when -a has port 0 */
+  bool derp;     /* --derp */
+  int http_port; /* --http-port, -1 = no plain-HTTP listener */
   int64_t tcp_write_timeout_ns; /* --tcp-write-timeout, 0 = none */
 
   bool verify_clients;             /* --verify-clients */
   const char *verify_clients_file; /* --verify-clients-file */
 
-  bool metacert;                 /* --metacert=on|off */
+  bool metacert;                  /* --metacert=on|off */
   enum relay_tls_version tls_min; /* --tls-min */
   enum relay_tls_version tls_max; /* --tls-max */
-  const char *ready_file;        /* --ready-file, NULL = none */
-  int64_t handshake_timeout_ns;  /* --handshake-timeout */
+  const char *ready_file;         /* --ready-file, NULL = none */
+  int64_t handshake_timeout_ns;   /* --handshake-timeout */
 };
 
 enum relay_flags_result {

@@ -125,8 +125,8 @@ static bool parse_port(const char *s, int *port) {
   return true;
 }
 
-bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port,
-                           char *err, size_t errcap) {
+bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
+                           size_t errcap) {
   const char *colon = strrchr(addr, ':');
   if (colon == NULL) {
     snprintf(err, errcap, "address %s: missing port in address", addr);

@@ -15,8 +15,8 @@ bool relay_parse_duration(const char *s, int64_t *ns);
 /* Split "host:port", "[v6]:port" or ":port" (Go's net.SplitHostPort rules)
  * and check the port is 0..65535 (numeric, or the service names http/https).
  * On error writes Go's message, e.g. `address 1.2.3.4: missing port in address`. */
-bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port,
-                           char *err, size_t errcap);
+bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
+                           size_t errcap);
 
 /* True when s is an IPv4 or IPv6 literal (Go's net.ParseIP: no brackets, no zone). */
 bool relay_is_ip_literal(const char *s);

@@ -20,19 +20,19 @@ static int read_keyfile(const char *path, uint8_t **buf, size_t *len, enum derp_
                         char *err, size_t err_cap) {
   struct file_io_result r = file_io_read(path, DERP_KEYFILE_MAX_BYTES, true, buf, len);
   switch (r.step) {
-  case FILE_IO_OK: return 1;
-  case FILE_IO_OPEN:
-    if (r.error == ENOENT) return 0;
-    *st = fail_errno(err, err_cap, path, "open", r.error);
-    return -1;
-  case FILE_IO_STAT: *st = fail_errno(err, err_cap, path, "stat", r.error); return -1;
-  case FILE_IO_NOT_REGULAR:
-  case FILE_IO_TOO_LARGE:
-    snprintf(err, err_cap, "key file \"%s\": %s", path,
-             r.step == FILE_IO_TOO_LARGE ? "larger than 64 KiB" : "not a regular file");
-    *st = DERP_KEYFILE_ERR_TOO_LARGE;
-    return -1;
-  default: *st = fail_errno(err, err_cap, path, "read", r.error); return -1;
+    case FILE_IO_OK: return 1;
+    case FILE_IO_OPEN:
+      if (r.error == ENOENT) return 0;
+      *st = fail_errno(err, err_cap, path, "open", r.error);
+      return -1;
+    case FILE_IO_STAT: *st = fail_errno(err, err_cap, path, "stat", r.error); return -1;
+    case FILE_IO_NOT_REGULAR:
+    case FILE_IO_TOO_LARGE:
+      snprintf(err, err_cap, "key file \"%s\": %s", path,
+               r.step == FILE_IO_TOO_LARGE ? "larger than 64 KiB" : "not a regular file");
+      *st = DERP_KEYFILE_ERR_TOO_LARGE;
+      return -1;
+    default: *st = fail_errno(err, err_cap, path, "read", r.error); return -1;
   }
 }
 
@@ -60,7 +60,9 @@ static int create_keyfile(const char *path, struct derp_keypair *kp, enum derp_k
   sodium_memzero(body, sizeof body);
   if (r.step == FILE_IO_MOVE && r.error == EEXIST) return 0;
   if (r.step != FILE_IO_OK) {
-    const char *op = r.step == FILE_IO_CREATE ? "create" : r.step == FILE_IO_WRITE ? "write" : "rename";
+    const char *op = r.step == FILE_IO_CREATE  ? "create"
+                     : r.step == FILE_IO_WRITE ? "write"
+                                               : "rename";
     *st = fail_errno(err, err_cap, path, op, r.error);
     return -1;
   }

@@ -9,8 +9,7 @@
 
 #include "relay_ready.h"
 
-static bool fill_sockaddr(const char *host, int port, struct sockaddr_storage *ss,
-                          socklen_t *len) {
+static bool fill_sockaddr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
   memset(ss, 0, sizeof *ss);
   struct sockaddr_in *in = (struct sockaddr_in *)ss;
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;

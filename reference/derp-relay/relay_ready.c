@@ -33,8 +33,8 @@ bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap) {
   return n > 0 && (size_t)n < cap;
 }
 
-bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr,
-                       char *err, size_t errcap) {
+bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr, char *err,
+                       size_t errcap) {
   char body[256];
   int blen = stun_addr != NULL ? snprintf(body, sizeof body, "%s\nstun %s\n", tls_addr, stun_addr)
                                : snprintf(body, sizeof body, "%s\n", tls_addr);

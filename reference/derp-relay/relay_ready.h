@@ -18,7 +18,7 @@
 bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap);
 
 /* Write the contents atomically (temp file + rename); err gets the reason. */
-bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr,
-                       char *err, size_t errcap);
+bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr, char *err,
+                       size_t errcap);
 
 #endif

@@ -35,7 +35,8 @@ static void core_log(void *ctx, const char *line) {
 static void arm_timer(struct relay_server *s, uint64_t now, uint64_t next) {
   uint64_t wait = next > now ? next - now : 0;
   if (wait > s->tick_ms) wait = s->tick_ms;
-  struct timeval tv = {.tv_sec = (time_t)(wait / 1000), .tv_usec = (suseconds_t)(wait % 1000) * 1000};
+  struct timeval tv = {.tv_sec = (time_t)(wait / 1000),
+                       .tv_usec = (suseconds_t)(wait % 1000) * 1000};
   evtimer_add(s->timer, &tv);
 }
 
@@ -50,8 +51,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
   arm_timer(s, now, next);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg) {
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg) {
   (void)l;
   struct relay_server *s = arg;
   relay_connection_accept(&s->conns, fd, sa, salen, false);
@@ -85,7 +86,9 @@ static void on_accept_error(struct evconnlistener *l, void *arg) {
   evtimer_add(s->accept_pause, &tv);
 }
 
-static uint64_t ns_to_ms(int64_t ns) { return ns <= 0 ? 0 : (uint64_t)(ns + NS_PER_MS - 1) / NS_PER_MS; }
+static uint64_t ns_to_ms(int64_t ns) {
+  return ns <= 0 ? 0 : (uint64_t)(ns + NS_PER_MS - 1) / NS_PER_MS;
+}
 
 static bool create_core(struct relay_server *s, const struct relay_server_config *cfg) {
   struct relay_options o;
@@ -147,14 +150,14 @@ struct relay_server *relay_server_start(struct event_base *base,
     relay_server_free(s);
     return NULL;
   }
-  int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->listen_port,
-                               bound, boundcap, err, errcap);
+  int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->listen_port, bound,
+                               boundcap, err, errcap);
   if (fd < 0) {
     relay_server_free(s);
     return NULL;
   }
-  s->listener = evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                   -1, fd);
+  s->listener =
+      evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
   s->timer = evtimer_new(base, on_timer, s);
   s->accept_pause = evtimer_new(base, on_accept_resume, s);
   if (s->listener == NULL || s->timer == NULL || s->accept_pause == NULL) {

@@ -24,11 +24,11 @@ struct event_base;
 struct relay_server;
 
 struct relay_server_config {
-  const struct relay_flags *flags; /* listen address, derp, timeouts, verify-clients */
-  const struct derp_keypair *keys; /* the DERP key (also in the metacert) */
+  const struct relay_flags *flags;        /* listen address, derp, timeouts, verify-clients */
+  const struct derp_keypair *keys;        /* the DERP key (also in the metacert) */
   const uint8_t (*allowed)[DERP_KEY_LEN]; /* --verify-clients-file keys */
   size_t allowed_count;
-  struct relay_tls *tls;           /* built by relay_tls_init; outlives the server */
+  struct relay_tls *tls; /* built by relay_tls_init; outlives the server */
 };
 
 /* Bind -a and start accepting. *bound gets the bound address. */

@@ -1,8 +1,8 @@
 #include "relay_stun.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>

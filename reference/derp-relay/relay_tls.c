@@ -76,8 +76,8 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
       return SSL_TLSEXT_ERR_OK;
     }
     /* Go formats the offer as %s of a []string: "[h2 spdy/3]". */
-    int w = snprintf(offered + olen, sizeof offered - olen, "%s%.*s", olen == 0 ? "" : " ",
-                     (int)n, (const char *)in + i);
+    int w = snprintf(offered + olen, sizeof offered - olen, "%s%.*s", olen == 0 ? "" : " ", (int)n,
+                     (const char *)in + i);
     if (w > 0 && (size_t)w < sizeof offered - olen) olen += (size_t)w;
     i += n;
   }
@@ -158,9 +158,8 @@ bool relay_tls_init(struct relay_tls *t, const struct relay_tls_options *o, char
   t->generated = chain.generated;
   bool ok = false;
   const struct der_slice *leaf = &chain.der[0];
-  if (t->hostname_is_ip &&
-      !ipcert_snippet(o->hostname, leaf->ptr, leaf->len, o->now, o->utc_offset, t->snippet,
-                      sizeof t->snippet)) {
+  if (t->hostname_is_ip && !ipcert_snippet(o->hostname, leaf->ptr, leaf->len, o->now, o->utc_offset,
+                                           t->snippet, sizeof t->snippet)) {
     snprintf(err, errcap, "cannot format the DERPMap snippet for %s", o->hostname);
     goto out;
   }

@@ -33,8 +33,8 @@ struct relay_tls {
   SSL_CTX *ctx;
   const char *hostname; /* the options' string: must outlive the context */
   bool hostname_is_ip;
-  bool generated;         /* the certificate was generated at this start */
-  size_t served_certs;    /* length of the chain each handshake sends */
+  bool generated;      /* the certificate was generated at this start */
+  size_t served_certs; /* length of the chain each handshake sends */
   /* For an IP hostname: derper's two-line snippet (spec §1.5), else "". */
   char snippet[RELAY_TLS_SNIPPET_MAX];
 };

@@ -86,8 +86,8 @@ static struct dbuf ext(const struct dbuf *oid, int critical, const struct dbuf *
 }
 
 struct parts {
-  struct dbuf version, serial, sigalg, issuer, not_before, not_after, subject, spki, extra,
-      exts, outer_sigalg, signature, tail;
+  struct dbuf version, serial, sigalg, issuer, not_before, not_after, subject, spki, extra, exts,
+      outer_sigalg, signature, tail;
   bool has_exts;
 };
 
@@ -310,7 +310,7 @@ END_TEST
 
 START_TEST(agrees_on_cn_string_types_lengths_and_absence) {
   const int types[] = {V_ASN1_PRINTABLESTRING, V_ASN1_UTF8STRING, V_ASN1_IA5STRING,
-                       V_ASN1_T61STRING, V_ASN1_BMPSTRING, V_ASN1_UNIVERSALSTRING,
+                       V_ASN1_T61STRING,       V_ASN1_BMPSTRING,  V_ASN1_UNIVERSALSTRING,
                        V_ASN1_NUMERICSTRING};
   char long_cn[201];
   memset(long_cn, '7', 200);
@@ -363,11 +363,16 @@ START_TEST(agrees_on_odd_but_valid_times) {
     const char *text;
     int type;
   } times[] = {
-      {"2603041341Z", V_ASN1_UTCTIME},          {"260304134112+0100", V_ASN1_UTCTIME},
-      {"260304134112-1130", V_ASN1_UTCTIME},    {"20260304134112.25Z", V_ASN1_GENERALIZEDTIME},
-      {"202603041341Z", V_ASN1_GENERALIZEDTIME}, {"00000101000000Z", V_ASN1_GENERALIZEDTIME},
-      {"99991231235959Z", V_ASN1_GENERALIZEDTIME}, {"500101000000Z", V_ASN1_UTCTIME},
-      {"491231235959Z", V_ASN1_UTCTIME},        {"20260304134112.5-0100", V_ASN1_GENERALIZEDTIME},
+      {"2603041341Z", V_ASN1_UTCTIME},
+      {"260304134112+0100", V_ASN1_UTCTIME},
+      {"260304134112-1130", V_ASN1_UTCTIME},
+      {"20260304134112.25Z", V_ASN1_GENERALIZEDTIME},
+      {"202603041341Z", V_ASN1_GENERALIZEDTIME},
+      {"00000101000000Z", V_ASN1_GENERALIZEDTIME},
+      {"99991231235959Z", V_ASN1_GENERALIZEDTIME},
+      {"500101000000Z", V_ASN1_UTCTIME},
+      {"491231235959Z", V_ASN1_UTCTIME},
+      {"20260304134112.5-0100", V_ASN1_GENERALIZEDTIME},
   };
   for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
     struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
@@ -536,9 +541,9 @@ START_TEST(serial_must_be_minimal_nonempty_integer) {
 END_TEST
 
 START_TEST(time_openssl_cannot_read_is_rejected) {
-  const char *bad_utc[] = {"garbage", "270229000000Z", "260304134112.5Z", "260304240000Z",
-                           "260304134160Z", "260304134112", "260304134112z", "260304134112+1300",
-                           "260304134112+010", "260304134112Z0"};
+  const char *bad_utc[] = {
+      "garbage",      "270229000000Z", "260304134112.5Z",   "260304240000Z",    "260304134160Z",
+      "260304134112", "260304134112z", "260304134112+1300", "260304134112+010", "260304134112Z0"};
   struct cert_fields f;
   for (size_t i = 0; i < sizeof bad_utc / sizeof bad_utc[0]; i++) {
     struct parts p = base_parts();
@@ -643,8 +648,8 @@ END_TEST
 START_TEST(san_names_iterated_with_openssl_numbering) {
   struct parts p = base_parts();
   struct dbuf san_oid = oid_san();
-  struct dbuf names = RAW(0x82, 0x03, 'a', '.', 'b', 0x87, 0x04, 10, 0, 0, 1, 0x81, 0x03, 'x',
-                          '@', 'y', 0x86, 0x01, 'u');
+  struct dbuf names = RAW(0x82, 0x03, 'a', '.', 'b', 0x87, 0x04, 10, 0, 0, 1, 0x81, 0x03, 'x', '@',
+                          'y', 0x86, 0x01, 'u');
   struct dbuf dirname = cn_name(0x13, "x", 1);
   struct dbuf dir = wrap(0xa4, &dirname);
   names = cat(&names, &dir);
@@ -738,7 +743,8 @@ START_TEST(constructed_string_cn_rejected_though_openssl_reassembles_it) {
   ck_assert(openssl_parses(&d));
   struct cert_fields f;
   ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
-  struct byte_reader r = byte_reader_init((const uint8_t[]){0x10, 0x00}, 2); /* primitive SEQUENCE */
+  struct byte_reader r =
+      byte_reader_init((const uint8_t[]){0x10, 0x00}, 2); /* primitive SEQUENCE */
   struct der_tlv t;
   ck_assert(!der_read_tlv(&r, &t));
   r = byte_reader_init((const uint8_t[]){0x00, 0x00}, 2); /* end-of-contents */
@@ -790,7 +796,8 @@ START_TEST(public_key_is_not_decoded) {
   /* An unknown algorithm and a junk key: OpenSSL parses (it defers key
    * errors), and so does cert_fields, which never looks inside. */
   struct parts p = base_parts();
-  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04), key = RAW(0x03, 0x02, 0x00, 0x01);
+  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04),
+              key = RAW(0x03, 0x02, 0x00, 0x01);
   struct dbuf body = cat(&alg, &key);
   p.spki = wrap(0x30, &body);
   struct dbuf d = build(&p);
@@ -817,8 +824,8 @@ START_TEST(serial_small_uses_bit_length) {
   ck_assert(small_of((const uint8_t[]){0x01, 0x00}, 2, 9, &v) && v == 256);
   ck_assert(!small_of((const uint8_t[]){0xff}, 1, 8, &v)); /* -1 */
   ck_assert(!small_of((const uint8_t[]){0x80}, 1, 64, &v));
-  ck_assert(small_of((const uint8_t[]){0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 9,
-                     64, &v) &&
+  ck_assert(small_of((const uint8_t[]){0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 9, 64,
+                     &v) &&
             v == UINT64_MAX);
   ck_assert(!small_of((const uint8_t[]){0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 9, 64, &v));
 }
@@ -836,9 +843,9 @@ START_TEST(der_lengths_must_be_definite_minimal_and_in_bounds) {
   ck_assert(tlv_ok((const uint8_t[]){0x04, 0x01, 0xaa}, 3));
   ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x81, 0x01, 0xaa}, 4)); /* long form < 128 */
   ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x82, 0x00, 0x01, 0xaa}, 5));
-  ck_assert(!tlv_ok((const uint8_t[]){0x30, 0x80, 0x00, 0x00}, 4)); /* indefinite */
-  ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x02, 0xaa}, 3));       /* past the end */
-  ck_assert(!tlv_ok((const uint8_t[]){0x1f, 0x81, 0x00, 0x00}, 4)); /* high tag number */
+  ck_assert(!tlv_ok((const uint8_t[]){0x30, 0x80, 0x00, 0x00}, 4));    /* indefinite */
+  ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x02, 0xaa}, 3));          /* past the end */
+  ck_assert(!tlv_ok((const uint8_t[]){0x1f, 0x81, 0x00, 0x00}, 4));    /* high tag number */
   ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x85, 1, 0, 0, 0, 0}, 7)); /* 5 length octets */
   ck_assert(!tlv_ok((const uint8_t[]){0x04, 0x84, 0xff, 0xff, 0xff, 0xff}, 6));
   ck_assert(!tlv_ok((const uint8_t[]){0x04}, 1));
@@ -867,11 +874,12 @@ static bool our_time(uint8_t tag, const char *s, int64_t *out) {
 }
 
 START_TEST(time_grammar_agrees_with_asn1_time_to_tm) {
-  const char *utc[] = {"260304134112Z", "2603041341Z", "260304134112+0100", "260304134112-1200",
-                       "260304134112+1259", "500101000000Z", "491231235959Z", "000229000000Z",
-                       "010229000000Z", "260304134112.5Z", "2603041341", "26030413411Z",
-                       "260304134112+1300", "260304134112+0160", "260431000000Z", "261304000000Z",
-                       "260304134112-", "260304134112Z ", "a60304134112Z", "260304134112+01000"};
+  const char *utc[] = {
+      "260304134112Z",     "2603041341Z",       "260304134112+0100", "260304134112-1200",
+      "260304134112+1259", "500101000000Z",     "491231235959Z",     "000229000000Z",
+      "010229000000Z",     "260304134112.5Z",   "2603041341",        "26030413411Z",
+      "260304134112+1300", "260304134112+0160", "260431000000Z",     "261304000000Z",
+      "260304134112-",     "260304134112Z ",    "a60304134112Z",     "260304134112+01000"};
   const char *gen[] = {"20260304134112Z", "202603041341Z", "20260304134112.123456789123Z",
                        "20260304134112.Z", "20260304134112.5+0130", "00000101000000Z",
                        "99991231235959Z", "19000229000000Z", "20000229000000Z", "2026030413Z",

@@ -9,7 +9,8 @@
 
 #define ARGV(...) ((char *const[]){"derp-client", __VA_ARGS__})
 #define ARGC(...) ((int)(sizeof((char *const[]){"derp-client", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(f, err, ...) client_flags_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), f, err, sizeof err)
+#define PARSE(f, err, ...) \
+  client_flags_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), f, err, sizeof err)
 
 static char hex64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -33,8 +34,9 @@ END_TEST
 START_TEST(equals_form_and_single_dash) {
   struct client_flags f;
   char err[256];
-  ck_assert_int_eq(PARSE(&f, err, "probe", "-node=HostName=127.0.0.1,DERPPort=1", "--profile=debug-legacy"),
-                   CLIENT_FLAGS_OK);
+  ck_assert_int_eq(
+      PARSE(&f, err, "probe", "-node=HostName=127.0.0.1,DERPPort=1", "--profile=debug-legacy"),
+      CLIENT_FLAGS_OK);
   ck_assert_int_eq(f.mode, CLIENT_MODE_PROBE);
   ck_assert_str_eq(f.node, "HostName=127.0.0.1,DERPPort=1");
   ck_assert_int_eq(f.profile, CLIENT_PROFILE_DEBUG_LEGACY);
@@ -46,8 +48,9 @@ START_TEST(send_needs_peer_and_packet) {
   char err[256];
   ck_assert_int_eq(PARSE(&f, err, "send", "--snippet", "{}"), CLIENT_FLAGS_ERROR);
   ck_assert_str_eq(err, "send needs --peer and --packet-hex");
-  ck_assert_int_eq(PARSE(&f, err, "send", "--snippet", "{}", "--peer", hex64, "--packet-hex", "00ff"),
-                   CLIENT_FLAGS_OK);
+  ck_assert_int_eq(
+      PARSE(&f, err, "send", "--snippet", "{}", "--peer", hex64, "--packet-hex", "00ff"),
+      CLIENT_FLAGS_OK);
   ck_assert(f.has_peer);
   ck_assert_uint_eq(f.peer[0], 0x01);
   ck_assert_uint_eq(f.peer[31], 0xef);
@@ -126,7 +129,8 @@ START_TEST(every_profile_name_round_trips) {
   }
   struct client_flags f;
   char err[256];
-  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", "x"), CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--profile", "x"),
+                   CLIENT_FLAGS_ERROR);
   ck_assert_ptr_nonnull(strstr(err, "tailscale-1.80"));
 }
 END_TEST
@@ -176,23 +180,29 @@ END_TEST
 START_TEST(recv_wait_extends_default_timeout) {
   struct client_flags f;
   char err[256];
-  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "20000"), CLIENT_FLAGS_OK);
+  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "20000"),
+                   CLIENT_FLAGS_OK);
   ck_assert_int_eq(f.wait_ms, 20000);
   ck_assert_int_eq(f.timeout_ms, 25000);
-  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "20000", "--timeout", "3s"),
-                   CLIENT_FLAGS_OK);
+  ck_assert_int_eq(
+      PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "20000", "--timeout", "3s"),
+      CLIENT_FLAGS_OK);
   ck_assert_int_eq(f.timeout_ms, 3000);
-  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "5s"), CLIENT_FLAGS_ERROR);
-  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "0"), CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "5s"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "recv", "--snippet", "x", "--timeout-ms", "0"),
+                   CLIENT_FLAGS_ERROR);
 }
 END_TEST
 
 START_TEST(tls_max) {
   struct client_flags f;
   char err[256];
-  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--tls-max", "1.2"), CLIENT_FLAGS_OK);
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--tls-max", "1.2"),
+                   CLIENT_FLAGS_OK);
   ck_assert_int_eq(f.tls_max, 0x0303);
-  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--tls-max", "1.1"), CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--tls-max", "1.1"),
+                   CLIENT_FLAGS_ERROR);
 }
 END_TEST
 

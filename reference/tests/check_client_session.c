@@ -30,8 +30,7 @@ static unsigned random_calls;
 static bool counting_random(void *ctx, uint8_t *buf, size_t n) {
   (void)ctx;
   random_calls++;
-  for (size_t i = 0; i < n; i++)
-    buf[i] = (uint8_t)(0xa0 + i);
+  for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)(0xa0 + i);
   return true;
 }
 
@@ -59,20 +58,22 @@ static struct derp_client_session *session(const struct keys *k, bool fast) {
   return s;
 }
 
-static const char slow_request[] = "GET /derp HTTP/1.1\r\n"
-                                   "Host: derp.example.com\r\n"
-                                   "User-Agent: Go-http-client/1.1\r\n"
-                                   "Connection: Upgrade\r\n"
-                                   "Upgrade: DERP\r\n"
-                                   "\r\n";
+static const char slow_request[] =
+    "GET /derp HTTP/1.1\r\n"
+    "Host: derp.example.com\r\n"
+    "User-Agent: Go-http-client/1.1\r\n"
+    "Connection: Upgrade\r\n"
+    "Upgrade: DERP\r\n"
+    "\r\n";
 
-static const char fast_request[] = "GET /derp HTTP/1.1\r\n"
-                                   "Host: derp.example.com\r\n"
-                                   "User-Agent: Go-http-client/1.1\r\n"
-                                   "Connection: Upgrade\r\n"
-                                   "Derp-Fast-Start: 1\r\n"
-                                   "Upgrade: DERP\r\n"
-                                   "\r\n";
+static const char fast_request[] =
+    "GET /derp HTTP/1.1\r\n"
+    "Host: derp.example.com\r\n"
+    "User-Agent: Go-http-client/1.1\r\n"
+    "Connection: Upgrade\r\n"
+    "Derp-Fast-Start: 1\r\n"
+    "Upgrade: DERP\r\n"
+    "\r\n";
 
 /* Feeds all of in, expecting exactly one event (and NONE after it). */
 static struct derp_client_event feed_one(struct derp_client_session *s, const uint8_t *in,
@@ -131,8 +132,7 @@ static void server_opens_client_info(const struct keys *k, const uint8_t *frame,
   ck_assert_int_eq(derp_decode_client_info(frame + 5, h.len, &ci), DERP_DECODE_OK);
   ck_assert_mem_eq(ci.key, k->client_pub, 32);
   uint8_t nonce_want[24];
-  for (int i = 0; i < 24; i++)
-    nonce_want[i] = (uint8_t)(0xa0 + i);
+  for (int i = 0; i < 24; i++) nonce_want[i] = (uint8_t)(0xa0 + i);
   ck_assert_mem_eq(ci.nonce, nonce_want, 24);
   uint8_t json[128];
   size_t json_len;
@@ -154,14 +154,15 @@ START_TEST(request_bytes_slow) {
 END_TEST
 
 START_TEST(request_bytes_fast_with_ideal_node) {
-  static const char want[] = "GET /derp HTTP/1.1\r\n"
-                             "Host: 1.2.3.4\r\n"
-                             "User-Agent: Go-http-client/1.1\r\n"
-                             "Connection: Upgrade\r\n"
-                             "Derp-Fast-Start: 1\r\n"
-                             "Ideal-Node: 900a\r\n"
-                             "Upgrade: DERP\r\n"
-                             "\r\n";
+  static const char want[] =
+      "GET /derp HTTP/1.1\r\n"
+      "Host: 1.2.3.4\r\n"
+      "User-Agent: Go-http-client/1.1\r\n"
+      "Connection: Upgrade\r\n"
+      "Derp-Fast-Start: 1\r\n"
+      "Ideal-Node: 900a\r\n"
+      "Upgrade: DERP\r\n"
+      "\r\n";
   uint8_t buf[512];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   ck_assert(derp_client_write_upgrade_request(&w, "1.2.3.4", "900a", true));

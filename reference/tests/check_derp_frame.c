@@ -322,8 +322,7 @@ START_TEST(peer_present_is_51_bytes_and_partial_decodes) {
   ip[15] = 1;
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
   ck_assert(derp_encode_peer_present(&w, key, ip, 443,
-                                     DERP_PEER_PRESENT_IS_REGULAR |
-                                         DERP_PEER_PRESENT_NOT_IDEAL));
+                                     DERP_PEER_PRESENT_IS_REGULAR | DERP_PEER_PRESENT_NOT_IDEAL));
   uint32_t n;
   const uint8_t *p = split_frame(buf, w.len, DERP_FRAME_PEER_PRESENT, &n);
   ck_assert_uint_eq(n, 51);
@@ -437,8 +436,8 @@ START_TEST(sealed_client_info_opens_with_server_key) {
   const char *json = "{\"version\":2,\"CanAckPings\":true}";
   uint8_t buf[256];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
-  ck_assert(derp_encode_client_info_sealed(&w, cpub, csec, spub, nonce,
-                                           (const uint8_t *)json, strlen(json)));
+  ck_assert(derp_encode_client_info_sealed(&w, cpub, csec, spub, nonce, (const uint8_t *)json,
+                                           strlen(json)));
   uint32_t n;
   const uint8_t *p = split_frame(buf, w.len, DERP_FRAME_CLIENT_INFO, &n);
   ck_assert_uint_eq(n, 32 + 24 + 16 + strlen(json));
@@ -458,10 +457,8 @@ START_TEST(sealed_client_info_opens_with_server_key) {
   buf[w.len - 1] ^= 1;
   ck_assert(!derp_open_box(plain, sizeof plain, &plain_len, ci.sealed, ci.sealed_len, ci.nonce,
                            ci.key, csec));
-  ck_assert(!derp_open_box(plain, sizeof plain, &plain_len, ci.sealed, 15, ci.nonce, ci.key,
-                           ssec));
-  ck_assert(!derp_open_box(plain, 4, &plain_len, ci.sealed, ci.sealed_len, ci.nonce, ci.key,
-                           ssec));
+  ck_assert(!derp_open_box(plain, sizeof plain, &plain_len, ci.sealed, 15, ci.nonce, ci.key, ssec));
+  ck_assert(!derp_open_box(plain, 4, &plain_len, ci.sealed, ci.sealed_len, ci.nonce, ci.key, ssec));
 }
 END_TEST
 
@@ -474,16 +471,16 @@ START_TEST(sealed_server_info_opens_with_client_key) {
   const char *json = "{\"version\":2}";
   uint8_t buf[128];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
-  ck_assert(derp_encode_server_info_sealed(&w, ssec, cpub, nonce, (const uint8_t *)json,
-                                           strlen(json)));
+  ck_assert(
+      derp_encode_server_info_sealed(&w, ssec, cpub, nonce, (const uint8_t *)json, strlen(json)));
   uint32_t n;
   const uint8_t *p = split_frame(buf, w.len, DERP_FRAME_SERVER_INFO, &n);
   struct derp_server_info si;
   ck_assert_int_eq(derp_decode_server_info(p, n, &si), DERP_DECODE_OK);
   uint8_t plain[64];
   size_t plain_len;
-  ck_assert(derp_open_box(plain, sizeof plain, &plain_len, si.sealed, si.sealed_len, si.nonce,
-                          spub, csec));
+  ck_assert(derp_open_box(plain, sizeof plain, &plain_len, si.sealed, si.sealed_len, si.nonce, spub,
+                          csec));
   ck_assert_uint_eq(plain_len, strlen(json));
   ck_assert_mem_eq(plain, json, plain_len);
   /* Not enough room for the sealed frame: nothing written. */
@@ -684,11 +681,9 @@ END_TEST
 
 START_TEST(reader_client_recv_vectors) {
   /* TestClientRecv frames, all in one stream. */
-  const uint8_t v[] = {0x12, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
-                       0x13, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
-                       0x14, 0, 0, 0, 3, 'B', 'A', 'D',
-                       0x14, 0, 0, 0, 0,
-                       0x15, 0, 0, 0, 8, 0, 0, 0, 1, 0, 0, 0, 2};
+  const uint8_t v[] = {0x12, 0, 0, 0,    8, 1, 2, 3, 4,    5, 6, 7, 8, 0x13, 0,   0,   0,    8,
+                       1,    2, 3, 4,    5, 6, 7, 8, 0x14, 0, 0, 0, 3, 'B',  'A', 'D', 0x14, 0,
+                       0,    0, 0, 0x15, 0, 0, 0, 8, 0,    0, 0, 1, 0, 0,    0,   2};
   uint8_t buf[64];
   struct derp_frame_reader r;
   ck_assert(derp_frame_reader_init(&r, buf, sizeof buf, sizeof buf));

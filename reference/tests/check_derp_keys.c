@@ -112,7 +112,10 @@ START_TEST(keyfile_format_is_go_marshalindent) {
   ck_assert(derp_key_from_hex(hex64, 64, priv));
   char out[128];
   ck_assert(derp_keyfile_format(priv, out, sizeof out));
-  ck_assert_str_eq(out, "{\n\t\"PrivateKey\": \"privkey:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n}");
+  ck_assert_str_eq(
+      out,
+      "{\n\t\"PrivateKey\": "
+      "\"privkey:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n}");
   ck_assert(!derp_keyfile_format(priv, out, 90));
 }
 END_TEST
@@ -155,9 +158,11 @@ END_TEST
 START_TEST(keyfile_parse_rejects_duplicate_field) {
   char json[256];
   uint8_t priv[32];
-  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"privateKEY\":\"privkey:%s\"}", hex64, hex64);
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"privateKEY\":\"privkey:%s\"}",
+           hex64, hex64);
   ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_FIELD);
-  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"PrivateKey\":\"privkey:%s\"}", hex64, hex64);
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"PrivateKey\":\"privkey:%s\"}",
+           hex64, hex64);
   ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_JSON);
 }
 END_TEST
@@ -198,14 +203,17 @@ START_TEST(clientinfo_box_between_generated_pairs_opens) {
   uint8_t nonce[crypto_box_NONCEBYTES];
   randombytes_buf(nonce, sizeof nonce);
   uint8_t boxed[sizeof msg + crypto_box_MACBYTES];
-  ck_assert_int_eq(crypto_box_easy(boxed, (const uint8_t *)msg, sizeof msg, nonce, server.pub, client.priv), 0);
+  ck_assert_int_eq(
+      crypto_box_easy(boxed, (const uint8_t *)msg, sizeof msg, nonce, server.pub, client.priv), 0);
   uint8_t opened[sizeof msg];
-  ck_assert_int_eq(crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, client.pub, server.priv), 0);
+  ck_assert_int_eq(
+      crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, client.pub, server.priv), 0);
   ck_assert_mem_eq(opened, msg, sizeof msg);
   /* Opening with a third party's key fails. */
   struct derp_keypair other;
   ck_assert(derp_keypair_generate(&other));
-  ck_assert_int_ne(crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, other.pub, server.priv), 0);
+  ck_assert_int_ne(crypto_box_open_easy(opened, boxed, sizeof boxed, nonce, other.pub, server.priv),
+                   0);
 }
 END_TEST
 

@@ -49,14 +49,18 @@ static void node_field_fails(const char *fields, const char *want) {
 
 static const char full_map[] =
     "{\"Regions\":{"
-    "\"1\":{\"RegionID\":1,\"RegionCode\":\"nyc\",\"RegionName\":\"New York City\",\"Latitude\":40.7,"
-    "\"Longitude\":-74.0,\"Nodes\":[{\"Name\":\"1f\",\"RegionID\":1,\"HostName\":\"derp1f.tailscale.com\","
+    "\"1\":{\"RegionID\":1,\"RegionCode\":\"nyc\",\"RegionName\":\"New York "
+    "City\",\"Latitude\":40.7,"
+    "\"Longitude\":-74.0,\"Nodes\":[{\"Name\":\"1f\",\"RegionID\":1,\"HostName\":\"derp1f."
+    "tailscale.com\","
     "\"IPv4\":\"199.38.181.104\",\"IPv6\":\"2607:f740:f::bc\",\"CanPort80\":true}]},"
-    "\"900\":{\"RegionID\":900,\"RegionCode\":\"home\",\"RegionName\":\"Home\",\"Avoid\":true,\"Nodes\":["
+    "\"900\":{\"RegionID\":900,\"RegionCode\":\"home\",\"RegionName\":\"Home\",\"Avoid\":true,"
+    "\"Nodes\":["
     "{\"Name\":\"a\",\"RegionID\":900,\"HostName\":\"1.2.3.4\",\"CertName\":\"sha256-raw:" HASH
     "\","
     "\"DERPPort\":8443,\"STUNPort\":-1,\"InsecureForTests\":true},"
-    "{\"Name\":\"b\",\"RegionID\":900,\"HostName\":\"stun.example\",\"STUNOnly\":true,\"STUNPort\":3479}]}},"
+    "{\"Name\":\"b\",\"RegionID\":900,\"HostName\":\"stun.example\",\"STUNOnly\":true,\"STUNPort\":"
+    "3479}]}},"
     "\"OmitDefaultRegions\":true,\"HomeParams\":{\"RegionScore\":{\"1\":2.0}}}";
 
 /* ---------------- valid inputs ---------------- */
@@ -103,9 +107,9 @@ START_TEST(regions_sorted_by_id) {
 END_TEST
 
 START_TEST(single_region_parses) {
-  struct derp_map *m =
-      parse_ok("{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"HostName\":\"a.lab\"},"
-               "{\"HostName\":\"b.lab\",\"DERPPort\":444}]}");
+  struct derp_map *m = parse_ok(
+      "{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"HostName\":\"a.lab\"},"
+      "{\"HostName\":\"b.lab\",\"DERPPort\":444}]}");
   ck_assert_uint_eq(m->region_count, 1);
   ck_assert_int_eq(m->regions[0].id, 901);
   ck_assert_str_eq(m->regions[0].code, "lab");
@@ -137,8 +141,9 @@ END_TEST
 
 START_TEST(snippet_line_parses) {
   struct derp_map *m = parse_ok(
-      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"1.2.3.4\",\"CertName\":\"sha256-raw:" HASH
-      "\"}\n");
+      "  "
+      "{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"1.2.3.4\",\"CertName\":\"sha256-"
+      "raw:" HASH "\"}\n");
   ck_assert_int_eq(m->regions[0].id, 900);
   const struct derp_node *n = &m->regions[0].nodes[0];
   ck_assert_str_eq(n->name, "custom");
@@ -150,10 +155,12 @@ END_TEST
 
 START_TEST(two_line_log_message_parses) {
   struct derp_map *m = parse_ok(
-      "2025/03/04 13:41:12 Using self-signed certificate for IP address \"1.2.3.4\". Configure it in DERPMap "
+      "2025/03/04 13:41:12 Using self-signed certificate for IP address \"1.2.3.4\". Configure it "
+      "in DERPMap "
       "using: (https://tailscale.com/s/custom-derp)\n"
-      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"1.2.3.4\",\"CertName\":\"sha256-raw:" HASH
-      "\"}\n");
+      "  "
+      "{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"1.2.3.4\",\"CertName\":\"sha256-"
+      "raw:" HASH "\"}\n");
   ck_assert_str_eq(m->regions[0].nodes[0].cert_name, "sha256-raw:" HASH);
   ck_assert_int_eq(m->regions[0].id, 900);
   derp_map_free(m);
@@ -192,10 +199,10 @@ START_TEST(node_flags_region_id) {
 END_TEST
 
 START_TEST(node_flags_unknown_key) {
-  flags_fail_with(
-      "HostName=h,hostname=g",
-      "unknown key \"hostname\" (keys are case-sensitive: Name, RegionID, HostName, CertName, IPv4, "
-      "IPv6, STUNPort, STUNOnly, DERPPort, InsecureForTests, STUNTestIP, CanPort80)");
+  flags_fail_with("HostName=h,hostname=g",
+                  "unknown key \"hostname\" (keys are case-sensitive: Name, RegionID, HostName, "
+                  "CertName, IPv4, "
+                  "IPv6, STUNPort, STUNOnly, DERPPort, InsecureForTests, STUNTestIP, CanPort80)");
 }
 END_TEST
 
@@ -227,9 +234,9 @@ START_TEST(node_flags_onto_snippet_keep_unset_fields) {
   struct derp_map *m = NULL;
   struct derp_map_error e;
   const char *flags = "DERPPort=4443,STUNPort=-1";
-  ck_assert_msg(derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags),
-                                               &m, &e),
-                "%s", e.msg);
+  ck_assert_msg(
+      derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m, &e),
+      "%s", e.msg);
   const struct derp_node *n = &m->regions[0].nodes[0];
   ck_assert_str_eq(n->name, "custom");
   ck_assert_str_eq(n->host_name, "127.0.0.1");
@@ -243,20 +250,20 @@ START_TEST(node_flags_onto_snippet_keep_unset_fields) {
 END_TEST
 
 START_TEST(node_flags_onto_snippet_flag_wins) {
-  struct derp_map *base = parse_ok(
-      "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:" HASH "\",\"DERPPort\":1}");
+  struct derp_map *base =
+      parse_ok("{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:" HASH "\",\"DERPPort\":1}");
   struct derp_map *m = NULL;
   struct derp_map_error e;
   const char *flags = "CertName=sha256-raw:ABC,DERPPort=2";
-  ck_assert(derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m,
-                                           &e));
+  ck_assert(
+      derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m, &e));
   ck_assert_str_eq(m->regions[0].nodes[0].cert_name, "sha256-raw:ABC");
   ck_assert_int_eq(m->regions[0].nodes[0].derp_port, 2);
   derp_map_free(m);
   /* Duplicates inside the flags stay an error even with a base. */
   flags = "DERPPort=2,DERPPort=3";
-  ck_assert(!derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m,
-                                            &e));
+  ck_assert(
+      !derp_map_parse_node_flags_onto(&base->regions[0].nodes[0], flags, strlen(flags), &m, &e));
   ck_assert_str_eq(e.msg, "duplicate key \"DERPPort\"");
   ck_assert_ptr_null(m);
   derp_map_free(base);
@@ -265,7 +272,8 @@ END_TEST
 
 START_TEST(unknown_fields_ignored) {
   struct derp_map *m = parse_ok(
-      "{\"Regions\":{\"900\":{\"Future\":[1,{\"x\":null}],\"Nodes\":[{\"HostName\":\"h\",\"NewThing\":7}]}},"
+      "{\"Regions\":{\"900\":{\"Future\":[1,{\"x\":null}],\"Nodes\":[{\"HostName\":\"h\","
+      "\"NewThing\":7}]}},"
       "\"Extra\":\"y\"}");
   ck_assert_str_eq(m->regions[0].nodes[0].host_name, "h");
   derp_map_free(m);
@@ -385,7 +393,8 @@ END_TEST
 
 START_TEST(long_value_shown_cut) {
   node_field_fails(
-      "\"HostName\":\"h\",\"DERPPort\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+      "\"HostName\":\"h\",\"DERPPort\":"
+      "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
       "Regions.900.Nodes[0].DERPPort: expected integer 0..65535, got "
       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...");
 }
@@ -448,8 +457,9 @@ START_TEST(top_level_shape) {
                    "expected a DERPMap (with \"Regions\"), a region (with \"Nodes\") or a node "
                    "(with \"HostName\"), found none of these fields");
   parse_fails_with(
-      "", "no JSON object found (expected a DERPMap, region or node, or derper's \"Configure it in "
-          "DERPMap using:\" lines)");
+      "",
+      "no JSON object found (expected a DERPMap, region or node, or derper's \"Configure it in "
+      "DERPMap using:\" lines)");
   parse_fails_with("hello {\"HostName\":\"h\"}",
                    "no JSON object found (expected a DERPMap, region or node, or "
                    "derper's \"Configure it in DERPMap using:\" lines)");
@@ -591,7 +601,8 @@ END_TEST
 
 START_TEST(region_plan_skips_stun_only) {
   struct derp_map *m = parse_ok(
-      "{\"Nodes\":[{\"HostName\":\"stun.example\",\"STUNOnly\":true},{\"HostName\":\"10.0.0.1\",\"DERPPort\":1},"
+      "{\"Nodes\":[{\"HostName\":\"stun.example\",\"STUNOnly\":true},{\"HostName\":\"10.0.0.1\","
+      "\"DERPPort\":1},"
       "{\"HostName\":\"d.example\",\"IPv6\":\"none\"}]}");
   struct derp_dial_step steps[8];
   size_t n = derp_region_dial_plan(&m->regions[0], steps, 8);

@@ -64,10 +64,14 @@ START_TEST(go_ip_string_of_san_bytes) {
 END_TEST
 
 START_TEST(go_hostname_in_sni_drops_ip_literals_and_trailing_dots) {
-  const char *cases[][2] = {{"127.0.0.1", ""},         {"::1", ""},
-                            {"[::1]", ""},             {"fe80::1%eth0", ""},
-                            {"derp.example", "derp.example"}, {"derp.example...", "derp.example"},
-                            {"", ""},                  {"[derp.example]", "[derp.example]"},
+  const char *cases[][2] = {{"127.0.0.1", ""},
+                            {"::1", ""},
+                            {"[::1]", ""},
+                            {"fe80::1%eth0", ""},
+                            {"derp.example", "derp.example"},
+                            {"derp.example...", "derp.example"},
+                            {"", ""},
+                            {"[derp.example]", "[derp.example]"},
                             {"%1.2.3.4", "%1.2.3.4"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char out[64];
@@ -78,14 +82,11 @@ START_TEST(go_hostname_in_sni_drops_ip_literals_and_trailing_dots) {
 END_TEST
 
 START_TEST(go_quote_escapes_like_strconv_quote) {
-  const char *cases[][2] = {{"derp.example", "\"derp.example\""},
-                            {"", "\"\""},
-                            {"a\"b\\c", "\"a\\\"b\\\\c\""},
-                            {"tab\there\n", "\"tab\\there\\n\""},
-                            {"\x01\x7f", "\"\\x01\\x7f\""},
-                            {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
-                            {"bad\xff", "\"bad\\xff\""},
-                            {"\xc2\x85", "\"\\u0085\""}};
+  const char *cases[][2] = {
+      {"derp.example", "\"derp.example\""}, {"", "\"\""},
+      {"a\"b\\c", "\"a\\\"b\\\\c\""},       {"tab\there\n", "\"tab\\there\\n\""},
+      {"\x01\x7f", "\"\\x01\\x7f\""},       {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+      {"bad\xff", "\"bad\\xff\""},          {"\xc2\x85", "\"\\u0085\""}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char out[64];
     ck_assert(go_quote(cases[i][0], out, sizeof out));
@@ -135,16 +136,26 @@ START_TEST(go_json_field_index_as_unmarshal_chooses) {
     const char *key;
     int want;
   } cases[] = {
-      {"PrivateKey", 0},         {"privatekey", 0}, {"PRIVATEKEY", 0},
-      {"private\xe2\x84\xaa" "ey", 0}, /* U+212A Kelvin sign folds to k */
-      {"\xc5\xbfkip", 1},           /* U+017F long s folds to s */
-      {"\xc5\xbfKIP", 1},           {"VERSION", 2},    {"ver\xc5\xbfion", 2},
-      {"Private_Key", -1},       {"privatek\xc3\xa9y", -1}, {"", -1},
-      {"PrivateKeyX", -1},       {"PrivateKe", -1},
+      {"PrivateKey", 0},
+      {"privatekey", 0},
+      {"PRIVATEKEY", 0},
+      {"private\xe2\x84\xaa"
+       "ey",
+       0},                /* U+212A Kelvin sign folds to k */
+      {"\xc5\xbfkip", 1}, /* U+017F long s folds to s */
+      {"\xc5\xbfKIP", 1},
+      {"VERSION", 2},
+      {"ver\xc5\xbfion", 2},
+      {"Private_Key", -1},
+      {"privatek\xc3\xa9y", -1},
+      {"", -1},
+      {"PrivateKeyX", -1},
+      {"PrivateKe", -1},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    ck_assert_msg(go_json_field_index(cases[i].key, strlen(cases[i].key), names, 3) == cases[i].want,
-                  "key %s", cases[i].key);
+    ck_assert_msg(
+        go_json_field_index(cases[i].key, strlen(cases[i].key), names, 3) == cases[i].want,
+        "key %s", cases[i].key);
 }
 END_TEST
 

@@ -30,7 +30,8 @@ static void ext_at(X509 *x, int i, int *nid, int *critical, const uint8_t **val,
   *len = ASN1_STRING_length(os);
 }
 
-static void assert_ext(X509 *x, int i, int want_nid, int want_crit, const uint8_t *want, int want_len) {
+static void assert_ext(X509 *x, int i, int want_nid, int want_crit, const uint8_t *want,
+                       int want_len) {
   int nid, crit, len;
   const uint8_t *val;
   ext_at(x, i, &nid, &crit, &val, &len);
@@ -109,7 +110,8 @@ START_TEST(generated_profile_fields) {
   X509_NAME *name = X509_get_subject_name(x);
   ck_assert_int_eq(X509_NAME_entry_count(name), 1);
   ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, 0));
-  ck_assert_int_eq(OBJ_obj2nid(X509_NAME_ENTRY_get_object(X509_NAME_get_entry(name, 0))), NID_commonName);
+  ck_assert_int_eq(OBJ_obj2nid(X509_NAME_ENTRY_get_object(X509_NAME_get_entry(name, 0))),
+                   NID_commonName);
   ck_assert_int_eq(ASN1_STRING_type(cn), V_ASN1_PRINTABLESTRING);
   ck_assert_int_eq(ASN1_STRING_length(cn), 7);
   ck_assert_mem_eq(ASN1_STRING_get0_data(cn), "1.2.3.4", 7);
@@ -129,7 +131,8 @@ START_TEST(generated_extensions_in_go_order) {
   struct pair p = gen("1.2.3.4");
   ck_assert_int_eq(X509_get_ext_count(p.cert), 4); /* no SKI, no AKI */
   static const uint8_t ku[] = {0x03, 0x02, 0x05, 0xa0};
-  static const uint8_t eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+  static const uint8_t eku[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
+                                0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
   static const uint8_t bc[] = {0x30, 0x00};
   static const uint8_t san[] = {0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4};
   assert_ext(p.cert, 0, NID_key_usage, 1, ku, sizeof ku);
@@ -142,8 +145,8 @@ END_TEST
 
 START_TEST(generated_ipv6_san_is_16_bytes) {
   struct pair p = gen("2001:db8::1");
-  static const uint8_t san[] = {0x30, 0x12, 0x87, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                0,    0,    0,    0,    0,    0,    0,    1};
+  static const uint8_t san[] = {0x30, 0x12, 0x87, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0, 0,
+                                0,    0,    0,    0,    0,    0,    0,    0,    0, 1};
   assert_ext(p.cert, 3, NID_subject_alt_name, 0, san, sizeof san);
   pair_free(&p);
 }
@@ -222,22 +225,25 @@ START_TEST(generated_pem_holds_one_block_each) {
   struct ipcert_pem_pair pem;
   char err[IPCERT_ERR_SIZE];
   ck_assert_int_eq(ipcert_generate_pem("1.2.3.4", NOW, &pem, err, sizeof err), IPCERT_OK);
-  char *crt = strndup((const char *)pem.crt, pem.crt_len), *key = strndup((const char *)pem.key, pem.key_len);
+  char *crt = strndup((const char *)pem.crt, pem.crt_len),
+       *key = strndup((const char *)pem.key, pem.key_len);
   ck_assert_uint_eq(count_of(crt, "-----BEGIN "), 1);
   ck_assert(strncmp(crt, "-----BEGIN CERTIFICATE-----\n", 28) == 0);
   ck_assert_uint_eq(count_of(key, "-----BEGIN "), 1);
   ck_assert(strncmp(key, "-----BEGIN EC PRIVATE KEY-----\n", 31) == 0);
   /* The key is the certificate's, and the pair is one the loader accepts. */
   struct ipcert_chain c;
-  ck_assert_int_eq(ipcert_chain_from_pem(pem.crt, pem.crt_len, pem.key, pem.key_len, &c, err, sizeof err),
-                   IPCERT_OK);
+  ck_assert_int_eq(
+      ipcert_chain_from_pem(pem.crt, pem.crt_len, pem.key, pem.key_len, &c, err, sizeof err),
+      IPCERT_OK);
   ck_assert_uint_eq(c.count, 1);
   ipcert_chain_free(&c);
   free(crt);
   free(key);
   ipcert_pem_pair_free(&pem);
   ck_assert_ptr_null(pem.key);
-  ck_assert_int_eq(ipcert_generate_pem("derp.example.com", NOW, &pem, err, sizeof err), IPCERT_ERR_ARG);
+  ck_assert_int_eq(ipcert_generate_pem("derp.example.com", NOW, &pem, err, sizeof err),
+                   IPCERT_ERR_ARG);
   ck_assert_str_eq(err, "failed to create certificate: unusable hostname or certdir");
 }
 END_TEST
@@ -252,22 +258,22 @@ START_TEST(key_formats_pkcs8_sec1_pkcs1_accepted) {
   char err[IPCERT_ERR_SIZE];
   pem_key(p.key, KEY_PKCS8, key, sizeof key);
   ck_assert(strstr(key, "BEGIN PRIVATE KEY") != NULL);
-  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key), &c, err,
-                                         sizeof err),
+  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
+                                         &c, err, sizeof err),
                    IPCERT_OK);
   ipcert_chain_free(&c);
   pem_key(p.key, KEY_TRADITIONAL, key, sizeof key);
   ck_assert(strstr(key, "BEGIN EC PRIVATE KEY") != NULL);
-  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key), &c, err,
-                                         sizeof err),
+  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
+                                         &c, err, sizeof err),
                    IPCERT_OK);
   ipcert_chain_free(&c);
   /* `openssl ecparam -genkey` output: an EC PARAMETERS block before the key. */
   char with_params[4200];
   snprintf(with_params, sizeof with_params,
            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n%s", key);
-  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)with_params, strlen(with_params),
-                                         &c, err, sizeof err),
+  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)with_params,
+                                         strlen(with_params), &c, err, sizeof err),
                    IPCERT_OK);
   ipcert_chain_free(&c);
   pair_free(&p);
@@ -289,8 +295,8 @@ START_TEST(key_formats_pkcs8_sec1_pkcs1_accepted) {
   pem_cert(x, crt, sizeof crt);
   pem_key(rsa, KEY_TRADITIONAL, key, sizeof key);
   ck_assert(strstr(key, "BEGIN RSA PRIVATE KEY") != NULL);
-  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key), &c, err,
-                                         sizeof err),
+  ck_assert_int_eq(ipcert_chain_from_pem((uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
+                                         &c, err, sizeof err),
                    IPCERT_OK);
   ipcert_chain_free(&c);
   X509_free(x);
@@ -300,8 +306,8 @@ END_TEST
 
 static enum ipcert_status from_pem(const char *crt, const char *key, char *err, size_t cap) {
   struct ipcert_chain c;
-  enum ipcert_status st =
-      ipcert_chain_from_pem((const uint8_t *)crt, strlen(crt), (const uint8_t *)key, strlen(key), &c, err, cap);
+  enum ipcert_status st = ipcert_chain_from_pem((const uint8_t *)crt, strlen(crt),
+                                                (const uint8_t *)key, strlen(key), &c, err, cap);
   ipcert_chain_free(&c);
   return st;
 }
@@ -357,22 +363,32 @@ START_TEST(pem_error_texts_match_go) {
   ck_assert_int_eq(from_pem(crt, "", err, sizeof err), IPCERT_ERR_PEM);
   ck_assert_str_eq(err, "tls: failed to find any PEM data in key input");
   ck_assert_int_eq(from_pem(crt, crt, err, sizeof err), IPCERT_ERR_PEM);
-  ck_assert_str_eq(err, "tls: found a certificate rather than a key in the PEM for the private key");
+  ck_assert_str_eq(err,
+                   "tls: found a certificate rather than a key in the PEM for the private key");
   ck_assert_int_eq(from_pem(key, key, err, sizeof err), IPCERT_ERR_PEM);
-  ck_assert_str_eq(err, "tls: failed to find certificate PEM data in certificate input, but did find a private "
-                        "key; PEM inputs may have been switched");
-  const char *csr = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
-                    "-----BEGIN NONSENSE-----\nAAAA\n-----END NONSENSE-----\n";
+  ck_assert_str_eq(
+      err,
+      "tls: failed to find certificate PEM data in certificate input, but did find a private "
+      "key; PEM inputs may have been switched");
+  const char *csr =
+      "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"
+      "-----BEGIN NONSENSE-----\nAAAA\n-----END NONSENSE-----\n";
   ck_assert_int_eq(from_pem(csr, key, err, sizeof err), IPCERT_ERR_PEM);
-  ck_assert_str_eq(err, "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM "
-                        "blocks of the following types: [CERTIFICATE REQUEST NONSENSE]");
+  ck_assert_str_eq(
+      err,
+      "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM "
+      "blocks of the following types: [CERTIFICATE REQUEST NONSENSE]");
   ck_assert_int_eq(from_pem(crt, csr, err, sizeof err), IPCERT_ERR_PEM);
-  ck_assert_str_eq(err, "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after "
-                        "skipping PEM blocks of the following types: [CERTIFICATE REQUEST NONSENSE]");
-  ck_assert_int_eq(from_pem(crt, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", err, sizeof err),
+  ck_assert_str_eq(
+      err,
+      "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after "
+      "skipping PEM blocks of the following types: [CERTIFICATE REQUEST NONSENSE]");
+  ck_assert_int_eq(from_pem(crt, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+                            err, sizeof err),
                    IPCERT_ERR_KEY);
   ck_assert_str_eq(err, "tls: failed to parse private key");
-  ck_assert_int_eq(from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key, err, sizeof err),
+  ck_assert_int_eq(from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key,
+                            err, sizeof err),
                    IPCERT_ERR_CERT);
   ck_assert_str_eq(err, "x509: malformed certificate");
   pair_free(&p);
@@ -411,27 +427,32 @@ START_TEST(accept_pair_messages_name_hostname_and_cause) {
   pem_key(b.key, KEY_PKCS8, key, sizeof key);
   struct ipcert_chain c;
   char err[IPCERT_ERR_SIZE];
-  ck_assert_int_eq(ipcert_accept_pair("1.2.3.4", &paths, (uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
-                                      &c, err, sizeof err),
+  ck_assert_int_eq(ipcert_accept_pair("1.2.3.4", &paths, (uint8_t *)crt, strlen(crt),
+                                      (uint8_t *)key, strlen(key), &c, err, sizeof err),
                    IPCERT_ERR_KEY_MISMATCH);
   ck_assert_str_eq(err,
-                   "can not load x509 key pair for hostname \"1.2.3.4\": tls: private key does not match public key");
+                   "can not load x509 key pair for hostname \"1.2.3.4\": tls: private key does not "
+                   "match public key");
   crt[0] = '\0';
   pem_cert(b.cert, crt, sizeof crt);
-  ck_assert_int_eq(ipcert_accept_pair("1.2.3.4", &paths, (uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
-                                      &c, err, sizeof err),
+  ck_assert_int_eq(ipcert_accept_pair("1.2.3.4", &paths, (uint8_t *)crt, strlen(crt),
+                                      (uint8_t *)key, strlen(key), &c, err, sizeof err),
                    IPCERT_ERR_HOSTNAME);
-  ck_assert_str_eq(err, "cert invalid for hostname \"1.2.3.4\": x509: certificate is valid for 5.6.7.8, not 1.2.3.4");
+  ck_assert_str_eq(
+      err,
+      "cert invalid for hostname \"1.2.3.4\": x509: certificate is valid for 5.6.7.8, not 1.2.3.4");
   ck_assert_uint_eq(c.count, 0);
-  ck_assert_int_eq(ipcert_accept_pair("5.6.7.8", &paths, (uint8_t *)crt, strlen(crt), (uint8_t *)key, strlen(key),
-                                      &c, err, sizeof err),
+  ck_assert_int_eq(ipcert_accept_pair("5.6.7.8", &paths, (uint8_t *)crt, strlen(crt),
+                                      (uint8_t *)key, strlen(key), &c, err, sizeof err),
                    IPCERT_OK);
   ck_assert_uint_eq(c.count, 1);
   ipcert_chain_free(&c);
-  ck_assert_int_eq(ipcert_load_failed(IPCERT_ERR_NOT_FOUND, &paths, "open x: no such file or directory", err,
-                                      sizeof err),
+  ck_assert_int_eq(ipcert_load_failed(IPCERT_ERR_NOT_FOUND, &paths,
+                                      "open x: no such file or directory", err, sizeof err),
                    IPCERT_ERR_NOT_FOUND);
-  ck_assert_str_eq(err, "can not load x509 key pair for hostname \"1.2.3.4\": open x: no such file or directory");
+  ck_assert_str_eq(
+      err,
+      "can not load x509 key pair for hostname \"1.2.3.4\": open x: no such file or directory");
   pair_free(&a);
   pair_free(&b);
 }
@@ -447,8 +468,10 @@ START_TEST(hostname_ip_matches_v4_mapped_and_brackets) {
   ck_assert_int_eq(ipcert_verify_hostname(p.cert, "[1.2.3.4]", err, sizeof err), IPCERT_OK);
   ck_assert_int_eq(ipcert_verify_hostname(p.cert, "1.2.3.5", err, sizeof err), IPCERT_ERR_HOSTNAME);
   ck_assert_str_eq(err, "x509: certificate is valid for 1.2.3.4, not 1.2.3.5");
-  ck_assert_int_eq(ipcert_verify_hostname(p.cert, "derp.example.com", err, sizeof err), IPCERT_ERR_HOSTNAME);
-  ck_assert_str_eq(err, "x509: certificate is not valid for any names, but wanted to match derp.example.com");
+  ck_assert_int_eq(ipcert_verify_hostname(p.cert, "derp.example.com", err, sizeof err),
+                   IPCERT_ERR_HOSTNAME);
+  ck_assert_str_eq(
+      err, "x509: certificate is not valid for any names, but wanted to match derp.example.com");
   pair_free(&p);
   struct pair v6 = gen("2001:db8:0:0:1:0:0:1");
   ck_assert_int_eq(ipcert_verify_hostname(v6.cert, "::1", err, sizeof err), IPCERT_ERR_HOSTNAME);
@@ -463,8 +486,8 @@ static X509 *dns_cert(const char *cn, const char *const *dns, size_t n, EVP_PKEY
   X509 *x = X509_new();
   X509_set_version(x, X509_VERSION_3);
   ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_NAME_add_entry_by_NID(X509_get_subject_name(x), NID_commonName, MBSTRING_ASC, (const unsigned char *)cn,
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_NID(X509_get_subject_name(x), NID_commonName, MBSTRING_ASC,
+                             (const unsigned char *)cn, -1, -1, 0);
   X509_set_issuer_name(x, X509_get_subject_name(x));
   ASN1_TIME_set(X509_getm_notBefore(x), NOW);
   ASN1_TIME_set(X509_getm_notAfter(x), NOW + 86400);
@@ -493,11 +516,14 @@ START_TEST(hostname_dns_rules) {
   ck_assert_int_eq(ipcert_verify_hostname(x, "derp.example.com", err, sizeof err), IPCERT_OK);
   ck_assert_int_eq(ipcert_verify_hostname(x, "DERP.Example.com.", err, sizeof err), IPCERT_OK);
   ck_assert_int_eq(ipcert_verify_hostname(x, "a.relay.example.net", err, sizeof err), IPCERT_OK);
-  ck_assert_int_eq(ipcert_verify_hostname(x, "a.b.relay.example.net", err, sizeof err), IPCERT_ERR_HOSTNAME);
-  ck_assert_str_eq(err, "x509: certificate is valid for derp.example.com, *.relay.example.net, not "
-                        "a.b.relay.example.net");
+  ck_assert_int_eq(ipcert_verify_hostname(x, "a.b.relay.example.net", err, sizeof err),
+                   IPCERT_ERR_HOSTNAME);
+  ck_assert_str_eq(err,
+                   "x509: certificate is valid for derp.example.com, *.relay.example.net, not "
+                   "a.b.relay.example.net");
   ck_assert_int_eq(ipcert_verify_hostname(x, "1.2.3.4", err, sizeof err), IPCERT_ERR_HOSTNAME);
-  ck_assert_str_eq(err, "x509: cannot validate certificate for 1.2.3.4 because it doesn't contain any IP SANs");
+  ck_assert_str_eq(
+      err, "x509: cannot validate certificate for 1.2.3.4 because it doesn't contain any IP SANs");
   X509_free(x);
   EVP_PKEY_free(k);
 }
@@ -523,10 +549,12 @@ START_TEST(snippet_ipv4_byte_exact) {
   char out[IPCERT_SNIPPET_MAX];
   ck_assert(ipcert_snippet("203.0.113.7", (const uint8_t *)"abc", 3, NOW, 0, out, sizeof out));
   ck_assert_str_eq(out,
-                   "2023/11/14 22:13:20 Using self-signed certificate for IP address \"203.0.113.7\". Configure it "
+                   "2023/11/14 22:13:20 Using self-signed certificate for IP address "
+                   "\"203.0.113.7\". Configure it "
                    "in DERPMap using: (https://tailscale.com/s/custom-derp)\n"
-                   "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"203.0.113.7\",\"CertName\":\"sha256-raw:" ABC_SHA256
-                   "\"}\n");
+                   "  "
+                   "{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"203.0.113.7\","
+                   "\"CertName\":\"sha256-raw:" ABC_SHA256 "\"}\n");
 }
 END_TEST
 
@@ -535,10 +563,12 @@ START_TEST(snippet_ipv6_byte_exact_local_time) {
   /* Go's logger prints local time: a +01:00 zone turns 22:13:20Z into 23:13:20. */
   ck_assert(ipcert_snippet("2001:db8::1", (const uint8_t *)"abc", 3, NOW, 3600, out, sizeof out));
   ck_assert_str_eq(out,
-                   "2023/11/14 23:13:20 Using self-signed certificate for IP address \"2001:db8::1\". Configure it "
+                   "2023/11/14 23:13:20 Using self-signed certificate for IP address "
+                   "\"2001:db8::1\". Configure it "
                    "in DERPMap using: (https://tailscale.com/s/custom-derp)\n"
-                   "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"2001:db8::1\",\"CertName\":\"sha256-raw:" ABC_SHA256
-                   "\"}\n");
+                   "  "
+                   "{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"2001:db8::1\","
+                   "\"CertName\":\"sha256-raw:" ABC_SHA256 "\"}\n");
 }
 END_TEST
 
@@ -547,8 +577,9 @@ START_TEST(snippet_hash_is_sha256_of_leaf_der) {
   struct ipcert_chain c;
   char err[IPCERT_ERR_SIZE];
   ck_assert_int_eq(ipcert_generate_pem("127.0.0.1", NOW, &pem, err, sizeof err), IPCERT_OK);
-  ck_assert_int_eq(ipcert_chain_from_pem(pem.crt, pem.crt_len, pem.key, pem.key_len, &c, err, sizeof err),
-                   IPCERT_OK);
+  ck_assert_int_eq(
+      ipcert_chain_from_pem(pem.crt, pem.crt_len, pem.key, pem.key_len, &c, err, sizeof err),
+      IPCERT_OK);
   ipcert_pem_pair_free(&pem);
   char out[IPCERT_SNIPPET_MAX];
   ck_assert(ipcert_snippet("127.0.0.1", c.der[0].ptr, c.der[0].len, NOW, 0, out, sizeof out));
@@ -573,7 +604,8 @@ END_TEST
 
 START_TEST(snippet_refuses_dns_hostname_and_small_buffer) {
   char out[IPCERT_SNIPPET_MAX];
-  ck_assert(!ipcert_snippet("derp.example.com", (const uint8_t *)"abc", 3, NOW, 0, out, sizeof out));
+  ck_assert(
+      !ipcert_snippet("derp.example.com", (const uint8_t *)"abc", 3, NOW, 0, out, sizeof out));
   ck_assert(!ipcert_snippet("1.2.3.4", (const uint8_t *)"abc", 3, NOW, 0, out, 100));
   ck_assert(!ipcert_snippet("1.2.3.4", NULL, 0, NOW, 0, out, sizeof out));
 }

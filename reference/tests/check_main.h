@@ -12,19 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK_MAIN(suite_fn)                                                   \
-  int main(void) {                                                             \
-    SRunner *sr = srunner_create(suite_fn());                                  \
-    srunner_run_all(sr, CK_ENV);                                               \
-    int ran = srunner_ntests_run(sr);                                          \
-    int failed = srunner_ntests_failed(sr);                                    \
-    srunner_free(sr);                                                          \
-    if (ran == 0) {                                                            \
-      fprintf(stderr, "check: ran 0 checks (filter CK_RUN_SUITE/CK_RUN_CASE " \
-                      "matched nothing?)\n");                                  \
-      return EXIT_FAILURE;                                                     \
-    }                                                                          \
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                          \
+#define CHECK_MAIN(suite_fn)                                          \
+  int main(void) {                                                    \
+    SRunner *sr = srunner_create(suite_fn());                         \
+    srunner_run_all(sr, CK_ENV);                                      \
+    int ran = srunner_ntests_run(sr);                                 \
+    int failed = srunner_ntests_failed(sr);                           \
+    srunner_free(sr);                                                 \
+    if (ran == 0) {                                                   \
+      fprintf(stderr,                                                 \
+              "check: ran 0 checks (filter CK_RUN_SUITE/CK_RUN_CASE " \
+              "matched nothing?)\n");                                 \
+      return EXIT_FAILURE;                                            \
+    }                                                                 \
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                 \
   }
 
 #endif

@@ -43,8 +43,8 @@ struct odd_cert {
   size_t der_len;
 };
 
-static void odd_meta_into(struct odd_cert *out, const char *cn, size_t cn_len, int cn_type, const uint8_t *serial,
-                          size_t serial_len, bool serial_negative) {
+static void odd_meta_into(struct odd_cert *out, const char *cn, size_t cn_len, int cn_type,
+                          const uint8_t *serial, size_t serial_len, bool serial_negative) {
   EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
   ck_assert_ptr_nonnull(k);
   X509 *x = X509_new();
@@ -58,9 +58,10 @@ static void odd_meta_into(struct odd_cert *out, const char *cn, size_t cn_len, i
     ASN1_INTEGER_set(X509_get_serialNumber(x), 2);
   }
   X509_NAME *name = X509_get_subject_name(x);
-  ck_assert_int_eq(X509_NAME_add_entry_by_NID(name, NID_commonName, cn_type ? cn_type : V_ASN1_PRINTABLESTRING,
-                                              (const unsigned char *)cn, cn_len ? (int)cn_len : -1, -1, 0),
-                   1);
+  ck_assert_int_eq(
+      X509_NAME_add_entry_by_NID(name, NID_commonName, cn_type ? cn_type : V_ASN1_PRINTABLESTRING,
+                                 (const unsigned char *)cn, cn_len ? (int)cn_len : -1, -1, 0),
+      1);
   X509_set_issuer_name(x, name);
   ASN1_TIME_set(X509_getm_notBefore(x), (time_t)(NOW - DAYS30));
   ASN1_TIME_set(X509_getm_notAfter(x), (time_t)(NOW + DAYS30));
@@ -139,8 +140,8 @@ START_TEST(build_single_basic_constraints_extension) {
   ck_assert(f.basic_constraints_critical);
   ck_assert(!f.basic_constraints_ca);
   /* OID 2.5.29.19, critical TRUE, value 30 00, as bytes inside the TBS. */
-  static const uint8_t ext[] = {0x30, 0x0c, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01,
-                                0xff, 0x04, 0x02, 0x30, 0x00};
+  static const uint8_t ext[] = {0x30, 0x0c, 0x06, 0x03, 0x55, 0x1d, 0x13,
+                                0x01, 0x01, 0xff, 0x04, 0x02, 0x30, 0x00};
   ck_assert_ptr_nonnull(memmem(f.tbs.ptr, f.tbs.len, ext, sizeof ext));
 }
 END_TEST
@@ -158,7 +159,8 @@ START_TEST(build_ed25519_signature_verifies) {
   ck_assert_int_eq(X509_get_signature_nid(x), NID_ED25519);
   ck_assert_int_eq(X509_verify(x, pub), 1);
   ck_assert_int_eq(X509_get_ext_count(x), 1);
-  ck_assert_int_eq(OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(x, 0))), NID_basic_constraints);
+  ck_assert_int_eq(OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(x, 0))),
+                   NID_basic_constraints);
   X509_free(x);
 }
 END_TEST
@@ -313,7 +315,8 @@ END_TEST
 START_TEST(parse_cn_string_types) {
   char cn[80];
   snprintf(cn, sizeof cn, "derpkey%s", hex64);
-  static const int taken[] = {V_ASN1_UTF8STRING, V_ASN1_IA5STRING, V_ASN1_T61STRING, V_ASN1_NUMERICSTRING};
+  static const int taken[] = {V_ASN1_UTF8STRING, V_ASN1_IA5STRING, V_ASN1_T61STRING,
+                              V_ASN1_NUMERICSTRING};
   struct metacert_info info;
   struct odd_cert c;
   for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
@@ -326,7 +329,8 @@ START_TEST(parse_cn_string_types) {
   ck_assert(parse_one(&c, &info));
   static const uint8_t tagged[] = {0x13, 71, 'd', 'e', 'r', 'p', 'k', 'e', 'y'};
   int retagged = 0;
-  for (uint8_t *at = c.der; (at = memmem(at, c.der_len - (size_t)(at - c.der), tagged, sizeof tagged)) != NULL;) {
+  for (uint8_t *at = c.der;
+       (at = memmem(at, c.der_len - (size_t)(at - c.der), tagged, sizeof tagged)) != NULL;) {
     *at = V_ASN1_VISIBLESTRING;
     retagged++;
   }
@@ -431,8 +435,8 @@ START_TEST(parse_skips_unparseable_certs) {
   static const uint8_t garbage[] = {0x30, 0x82, 0xff, 0xff, 0x00};
   struct built truncated = m;
   truncated.len = m.len - 1;
-  struct der_slice certs[] = {slice(garbage, sizeof garbage), slice(NULL, 10), slice(truncated.der, truncated.len),
-                              slice(m.der, m.len)};
+  struct der_slice certs[] = {slice(garbage, sizeof garbage), slice(NULL, 10),
+                              slice(truncated.der, truncated.len), slice(m.der, m.len)};
   struct metacert_info info;
   ck_assert(metacert_parse(certs, 4, &info));
   ck_assert_uint_eq(info.index, 3);

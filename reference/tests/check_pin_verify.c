@@ -77,7 +77,8 @@ static struct pin_verify_result run(const char *prof, const struct der_slice *ce
 
 #define CHAIN(...) ((const struct der_slice[]){__VA_ARGS__})
 #define COUNT(...) (sizeof((const struct der_slice[]){__VA_ARGS__}) / sizeof(struct der_slice))
-#define RUN(prof, pin, name, now, ...) run(prof, CHAIN(__VA_ARGS__), COUNT(__VA_ARGS__), pin, name, now)
+#define RUN(prof, pin, name, now, ...) \
+  run(prof, CHAIN(__VA_ARGS__), COUNT(__VA_ARGS__), pin, name, now)
 
 static void expect(struct pin_verify_result r, enum pin_verify_status st, size_t index,
                    const char *message) {
@@ -131,7 +132,8 @@ START_TEST(v182_leaf_plus_metacert_is_multiple_certs) {
 END_TEST
 
 START_TEST(v182_single_leaf_with_correct_pin_is_ok) {
-  struct pin_verify_result r = RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf));
+  struct pin_verify_result r =
+      RUN("tailscale-1.82", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf));
   expect(r, PIN_VERIFY_OK, 0, "");
 }
 END_TEST
@@ -238,13 +240,15 @@ END_TEST
 START_TEST(v184_unparseable_cert_after_good_leaf_is_tls_parse_error) {
   /* crypto/tls's parse, not the hook's "ParseCertificate: ..." */
   expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE),
-         PIN_VERIFY_TLS_PARSE_ERROR, 1, "tls: failed to parse certificate from server: x509: malformed tbs certificate");
+         PIN_VERIFY_TLS_PARSE_ERROR, 1,
+         "tls: failed to parse certificate from server: x509: malformed tbs certificate");
 }
 END_TEST
 
 START_TEST(v184_parse_error_comes_before_hash) {
   expect(RUN("tailscale-1.84", "00", "127.0.0.1", NOW, GARBAGE, der_of(leaf)),
-         PIN_VERIFY_TLS_PARSE_ERROR, 0, "tls: failed to parse certificate from server: x509: malformed tbs certificate");
+         PIN_VERIFY_TLS_PARSE_ERROR, 0,
+         "tls: failed to parse certificate from server: x509: malformed tbs certificate");
 }
 END_TEST
 
@@ -384,8 +388,8 @@ END_TEST
 
 START_TEST(case1_leaf_with_correct_hash_ok_in_every_profile) {
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK,
-           0, "");
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0,
+           "");
 }
 END_TEST
 
@@ -434,15 +438,16 @@ START_TEST(case6_uppercase_hex_pin_mismatch) {
                           : leaf->sha256_hex[i]);
   ck_assert_str_ne(upper, leaf->sha256_hex);
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], upper, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH,
-           0, "cert hash does not match expected cert hash");
+    expect(RUN(ALL_PROFILES[i], upper, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0,
+           "cert hash does not match expected cert hash");
 }
 END_TEST
 
 START_TEST(case7_expired_and_not_yet_valid) {
   for (size_t i = 0; i < 3; i++) {
-    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 86400, der_of(leaf)),
-           PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 13:41:12 +0000 UTC");
+    expect(
+        RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 86400, der_of(leaf)),
+        PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 13:41:12 +0000 UTC");
     expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW - 86400, der_of(leaf)),
            PIN_VERIFY_NOT_YET_VALID, 0,
            "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
@@ -453,9 +458,9 @@ END_TEST
 START_TEST(case8_dns_host_needs_dns_san_ip_host_is_not_checked) {
   expect(RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf), der_of(meta)),
          PIN_VERIFY_NAME_MISMATCH, 0, NULL);
-  ck_assert_ptr_nonnull(strstr(
-      RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf)).message,
-      "cert does not match server name \"derp.example\": "));
+  ck_assert_ptr_nonnull(
+      strstr(RUN("current", leaf->sha256_hex, "derp.example", NOW, der_of(leaf)).message,
+             "cert does not match server name \"derp.example\": "));
   struct factory_cert *other = leaf_with("192.0.2.7", NULL, NULL);
   expect(RUN("current", other->sha256_hex, "198.51.100.1", NOW, der_of(other), der_of(meta)),
          PIN_VERIFY_OK, 0, "");
@@ -466,8 +471,10 @@ END_TEST
 START_TEST(case9_derpkey_cn_skipped_at_any_position) {
   for (size_t i = 0; i < 2; i++) {
     const char *p = ALL_PROFILES[i];
-    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)), PIN_VERIFY_OK, 1, "");
-    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)), PIN_VERIFY_OK, 0, "");
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf)), PIN_VERIFY_OK, 1,
+           "");
+    expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(meta)), PIN_VERIFY_OK, 0,
+           "");
     expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(meta), der_of(leaf)),
            PIN_VERIFY_OK, 2, "");
     expect(RUN(p, leaf->sha256_hex, "127.0.0.1", NOW, der_of(meta), der_of(leaf), der_of(meta)),
@@ -484,9 +491,12 @@ START_TEST(pin_length_63_64_65_only_64_matches) {
   pin63[63] = '\0';
   snprintf(pin65, sizeof pin65, "%s0", leaf->sha256_hex);
   for (size_t i = 0; i < 3; i++) {
-    expect(RUN(ALL_PROFILES[i], pin63, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
-    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
-    expect(RUN(ALL_PROFILES[i], pin65, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+    expect(RUN(ALL_PROFILES[i], pin63, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0,
+           NULL);
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0,
+           "");
+    expect(RUN(ALL_PROFILES[i], pin65, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_HASH_MISMATCH, 0,
+           NULL);
   }
 }
 END_TEST
@@ -507,7 +517,8 @@ END_TEST
 
 START_TEST(not_before_equal_to_now_is_valid) {
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0, "");
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf)), PIN_VERIFY_OK, 0,
+           "");
 }
 END_TEST
 
@@ -529,7 +540,8 @@ START_TEST(fractional_seconds_do_not_parse) {
   s.not_before_text_type = V_ASN1_GENERALIZEDTIME;
   struct factory_cert *c = make(&s);
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "127.0.0.1", NOW + 1, der_of(c)), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "127.0.0.1", NOW + 1, der_of(c)),
+           PIN_VERIFY_TLS_PARSE_ERROR, 0,
            "tls: failed to parse certificate from server: x509: malformed GeneralizedTime");
   factory_cert_free(c);
 }
@@ -539,9 +551,10 @@ START_TEST(offset_time_is_printed_in_its_own_zone) {
   struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
   s.not_after_text = "270304144112+0100"; /* = 2027-03-04 13:41:12 UTC */
   struct factory_cert *c = make(&s);
-  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(c)), PIN_VERIFY_EXPIRED,
-         0, "cert expired 2027-03-04 14:41:12 +0100 +0100");
-  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER, der_of(c)), PIN_VERIFY_OK, 0, "");
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER + 1, der_of(c)),
+         PIN_VERIFY_EXPIRED, 0, "cert expired 2027-03-04 14:41:12 +0100 +0100");
+  expect(RUN("current", c->sha256_hex, "127.0.0.1", LEAF_NOT_AFTER, der_of(c)), PIN_VERIFY_OK, 0,
+         "");
   factory_cert_free(c);
 }
 END_TEST
@@ -561,15 +574,18 @@ START_TEST(garbage_der_is_rejected_by_every_profile) {
   char pin[65];
   ck_assert(pin_hex_of_der(garbage, sizeof garbage, pin));
   expect(RUN("current", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
-  expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
-  expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
+  expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+         NULL);
+  expect(RUN("tailscale-1.82", pin, "127.0.0.1", NOW, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+         NULL);
   const struct der_slice empty = {NULL, 0};
   expect(run("current", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
-  expect(run("tailscale-1.82", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0, NULL);
+  expect(run("tailscale-1.82", &empty, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+         NULL);
   char empty_pin[65];
   ck_assert(pin_hex_of_der((const uint8_t *)"", 0, empty_pin));
-  expect(run("tailscale-1.82", &empty, 1, empty_pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR, 0,
-         "tls: failed to parse certificate from server: x509: malformed certificate");
+  expect(run("tailscale-1.82", &empty, 1, empty_pin, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR,
+         0, "tls: failed to parse certificate from server: x509: malformed certificate");
   const struct der_slice bogus = {NULL, 5};
   expect(run("current", &bogus, 1, pin, "127.0.0.1", NOW), PIN_VERIFY_BAD_INPUT, 0, NULL);
   expect(run("current", NULL, 2, pin, "127.0.0.1", NOW), PIN_VERIFY_BAD_INPUT, 0, NULL);
@@ -590,8 +606,10 @@ START_TEST(metacert_serial_does_not_matter_to_pinning) {
   const size_t lens[] = {1, 2, 2};
   for (size_t i = 0; i < 3; i++) {
     struct factory_cert *m = metacert_with_serial(serials[i], lens[i]);
-    expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(m)), PIN_VERIFY_OK, 0, "");
-    expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(m), der_of(leaf)), PIN_VERIFY_OK, 1, "");
+    expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), der_of(m)),
+           PIN_VERIFY_OK, 0, "");
+    expect(RUN("tailscale-1.84", leaf->sha256_hex, "127.0.0.1", NOW, der_of(m), der_of(leaf)),
+           PIN_VERIFY_OK, 1, "");
     factory_cert_free(m);
   }
 }
@@ -631,8 +649,9 @@ START_TEST(derpkey_prefix_alone_is_enough_to_be_skipped) {
   struct factory_cert *exact = cert_with_cn("exact", "derpkey", 0, 0);
   struct factory_cert *junk = cert_with_cn("junk", "derpkeyNOTHEX", 0, 0);
   struct factory_cert *shorter = cert_with_cn("shorter", "derpke", 0, 0);
-  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(exact), der_of(junk), der_of(leaf)),
-         PIN_VERIFY_OK, 2, "");
+  expect(
+      RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(exact), der_of(junk), der_of(leaf)),
+      PIN_VERIFY_OK, 2, "");
   expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(shorter), der_of(leaf)),
          PIN_VERIFY_HASH_MISMATCH, 0, NULL);
   factory_cert_free(exact);
@@ -644,8 +663,8 @@ END_TEST
 START_TEST(pinned_cert_with_derpkey_cn_is_skipped_so_not_presented) {
   struct factory_cert *c = cert_with_cn("sneaky", meta_cn, 0, 0);
   for (size_t i = 0; i < 2; i++)
-    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NOT_PRESENTED,
-           1, "expected cert not presented");
+    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "127.0.0.1", NOW, der_of(c)),
+           PIN_VERIFY_NOT_PRESENTED, 1, "expected cert not presented");
   expect(RUN("tailscale-1.82", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_OK, 0, "");
   factory_cert_free(c);
 }
@@ -759,12 +778,14 @@ START_TEST(go_model_rejects_negative_serial_and_bad_names) {
   ck_assert_str_eq(parse_error_of_spec(&s), "x509: negative serial number");
   s = cert_spec_derper_ip("127.0.0.1", NOW);
   s.cn = "a@b"; /* '@' is not in PrintableString */
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence: invalid attribute value: invalid PrintableString");
+  ck_assert_str_eq(parse_error_of_spec(&s),
+                   "x509: invalid RDNSequence: invalid attribute value: invalid PrintableString");
   s.cn = "*.a&b"; /* Go tolerates '*' and '&' */
   ck_assert_ptr_null(parse_error_of_spec(&s));
   s.cn = "caf\xe9"; /* OpenSSL reads IA5String bytes as Latin-1; Go wants ASCII */
   s.cn_asn1_type = V_ASN1_IA5STRING;
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: invalid RDNSequence: invalid attribute value: invalid IA5String");
+  ck_assert_str_eq(parse_error_of_spec(&s),
+                   "x509: invalid RDNSequence: invalid attribute value: invalid IA5String");
   /* Go 1.26 decodes only T61/Printable/UTF8/BMP/IA5/Numeric values:
    * "unsupported string type: 26" (fuzz/oracle.sh). OpenSSL will not build
    * such a name, so the PrintableString tag is patched to VisibleString. */
@@ -776,11 +797,16 @@ START_TEST(go_model_rejects_negative_serial_and_bad_names) {
   memcpy(der, c->der, c->der_len);
   size_t patched = 0;
   for (size_t i = 0; i + 9 <= c->der_len; i++)
-    if (memcmp(der + i, "\x13\x07" "derpabc", 9) == 0) der[i] = 0x1a, patched++;
+    if (memcmp(der + i,
+               "\x13\x07"
+               "derpabc",
+               9) == 0)
+      der[i] = 0x1a, patched++;
   ck_assert_uint_eq(patched, 2); /* subject and issuer */
   struct cert_fields f;
-  ck_assert_str_eq(go_parse_certificate(der, c->der_len, &f),
-                   "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 26");
+  ck_assert_str_eq(
+      go_parse_certificate(der, c->der_len, &f),
+      "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 26");
   factory_cert_free(c);
 }
 END_TEST
@@ -806,7 +832,8 @@ START_TEST(go_model_rejects_critical_key_identifiers) {
   struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
   s.extra_exts = e;
   s.extra_ext_count = 1;
-  ck_assert_str_eq(parse_error_of_spec(&s), "x509: subject key identifier incorrectly marked critical");
+  ck_assert_str_eq(parse_error_of_spec(&s),
+                   "x509: subject key identifier incorrectly marked critical");
 }
 END_TEST
 
@@ -850,13 +877,15 @@ START_TEST(go_model_ignores_extensions_of_v1_certificates) {
   ck_assert_ptr_null(parse_error(c));
   /* ...so its IP SAN does not count either, and without a SAN extension a
    * CN equal to the host earns Go's legacy-CN message. */
-  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
          "cert does not match server name \"127.0.0.1\": x509: certificate relies on legacy "
          "Common Name field, use SANs instead");
   factory_cert_free(c);
   s.cn = "v1";
   c = make(&s);
-  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+  expect(RUN("tailscale-1.84", c->sha256_hex, "127.0.0.1", NOW, der_of(c)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
          "cert does not match server name \"127.0.0.1\": x509: cannot validate certificate for "
          "127.0.0.1 because it doesn't contain any IP SANs");
   factory_cert_free(c);
@@ -937,8 +966,9 @@ START_TEST(hostname_wildcards_only_as_whole_leftmost_label) {
   ck_assert(!verify_host(c, "ab.other.example", why, sizeof why));
   ck_assert(verify_host(c, "a*.other.example", why, sizeof why)); /* exact match still works */
   ck_assert(!verify_host(c, "10.0.0.1", why, sizeof why));
-  ck_assert_str_eq(why, "x509: cannot validate certificate for 10.0.0.1 because it doesn't "
-                        "contain any IP SANs");
+  ck_assert_str_eq(why,
+                   "x509: cannot validate certificate for 10.0.0.1 because it doesn't "
+                   "contain any IP SANs");
   factory_cert_free(c);
 }
 END_TEST
@@ -951,7 +981,8 @@ START_TEST(hostname_error_lists_ip_sans_in_go_form) {
   struct factory_cert *c = make(&s);
   char why[512];
   ck_assert(!verify_host(c, "10.0.0.9", why, sizeof why));
-  ck_assert_str_eq(why, "x509: certificate is valid for 10.0.0.1, 2001:db8::1, 10.0.0.2, not 10.0.0.9");
+  ck_assert_str_eq(why,
+                   "x509: certificate is valid for 10.0.0.1, 2001:db8::1, 10.0.0.2, not 10.0.0.9");
   ck_assert(verify_host(c, "10.0.0.2", why, sizeof why));
   factory_cert_free(c);
 }
@@ -1015,13 +1046,15 @@ static const char *key_error(const struct key_spec *k, struct go_public_key *pub
  * shifted left a bit (its first bit must be zero). */
 static void left_shift_one(const uint8_t *in, size_t n, uint8_t *out) {
   ck_assert_uint_eq(in[0] & 0x80, 0);
-  for (size_t i = 0; i < n; i++) out[i] = (uint8_t)((in[i] << 1) | (i + 1 < n ? in[i + 1] >> 7 : 0));
+  for (size_t i = 0; i < n; i++)
+    out[i] = (uint8_t)((in[i] << 1) | (i + 1 < n ? in[i + 1] >> 7 : 0));
 }
 
 /* `c` with its SubjectPublicKeyInfo swapped and the TBSCertificate and
  * Certificate lengths re-encoded; the signature no longer verifies, which
  * nothing on a pinned connection checks before the hook. */
-static struct der_slice with_spki(const struct factory_cert *c, struct der_slice spki, uint8_t *out, size_t cap) {
+static struct der_slice with_spki(const struct factory_cert *c, struct der_slice spki, uint8_t *out,
+                                  size_t cap) {
   struct cert_fields f;
   ck_assert_ptr_null(go_parse_certificate(c->der, c->der_len, &f));
   struct byte_reader r = byte_reader_init(f.tbs.ptr, f.tbs.len);
@@ -1053,16 +1086,19 @@ static const uint8_t param_p384[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
 static const uint8_t param_p521[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23};
 static const uint8_t param_k256[] = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a}; /* secp256k1 */
 static const uint8_t param_null[] = {0x05, 0x00};
-static const uint8_t param_huge_arc[] = {0x06, 0x06, 0x2a, 0x8f, 0xff, 0xff, 0xff, 0x7f}; /* arc 2^32-1 */
+static const uint8_t param_huge_arc[] = {0x06, 0x06, 0x2a, 0x8f,
+                                         0xff, 0xff, 0xff, 0x7f}; /* arc 2^32-1 */
 
 /* P-256's generator, uncompressed: on the curve. */
-static const uint8_t p256_g[65] = {
-    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,
-    0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
-    0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16,
-    0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
+static const uint8_t p256_g[65] = {0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc,
+                                   0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d,
+                                   0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96,
+                                   0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb,
+                                   0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31,
+                                   0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51, 0xf5};
 
-static const char *ec_error(const uint8_t *params, size_t params_len, const uint8_t *key, size_t key_len) {
+static const char *ec_error(const uint8_t *params, size_t params_len, const uint8_t *key,
+                            size_t key_len) {
   struct go_public_key pub;
   const struct key_spec k = {oid_ec, sizeof oid_ec, params, params_len, 0, key, key_len};
   const char *e = key_error(&k, &pub);
@@ -1077,19 +1113,26 @@ START_TEST(go_key_ecdsa_point_checks_in_go_order) {
   k[64] ^= 0x01;
   ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 65), "P256 point not on curve");
   /* x = p: non-canonical, refused before the curve equation (amd64 text). */
-  static const uint8_t p256_p[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, [20] = 0xff, 0xff, 0xff, 0xff,
-                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  static const uint8_t p256_p[32] = {0xff, 0xff,        0xff, 0xff, 0x00, 0x00, 0x00,
+                                     0x01, [20] = 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                     0xff, 0xff,        0xff, 0xff, 0xff, 0xff};
   memcpy(k + 1, p256_p, 32);
   ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 65), "invalid P256 element encoding");
-  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, p256_g, 64), "invalid P256 point encoding");
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, p256_g, 64),
+                   "invalid P256 point encoding");
   k[0] = 0x02; /* compressed: Go's x509 takes only uncompressed points */
-  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 33), "ecdsa: invalid uncompressed public key");
-  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 0), "ecdsa: invalid uncompressed public key");
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 33),
+                   "ecdsa: invalid uncompressed public key");
+  ck_assert_str_eq(ec_error(param_p256, sizeof param_p256, k, 0),
+                   "ecdsa: invalid uncompressed public key");
   /* The curve comes first, then its point. */
-  ck_assert_str_eq(ec_error(param_k256, sizeof param_k256, p256_g, 65), "x509: unsupported elliptic curve");
-  ck_assert_str_eq(ec_error(param_null, sizeof param_null, p256_g, 65), "x509: invalid ECDSA parameters");
+  ck_assert_str_eq(ec_error(param_k256, sizeof param_k256, p256_g, 65),
+                   "x509: unsupported elliptic curve");
+  ck_assert_str_eq(ec_error(param_null, sizeof param_null, p256_g, 65),
+                   "x509: invalid ECDSA parameters");
   ck_assert_str_eq(ec_error(NULL, 0, p256_g, 65), "x509: invalid ECDSA parameters");
-  ck_assert_str_eq(ec_error(param_huge_arc, sizeof param_huge_arc, p256_g, 65), "x509: invalid ECDSA parameters");
+  ck_assert_str_eq(ec_error(param_huge_arc, sizeof param_huge_arc, p256_g, 65),
+                   "x509: invalid ECDSA parameters");
   /* (0, 0) is on none of the curves (b != 0); each has its own texts. */
   memset(k, 0, sizeof k);
   k[0] = 0x04;
@@ -1113,17 +1156,19 @@ START_TEST(go_key_bits_are_right_aligned_first) {
   uint8_t shifted[65];
   left_shift_one(p256_g, sizeof p256_g, shifted);
   struct go_public_key pub;
-  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 1, shifted, sizeof shifted};
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256,    sizeof param_p256,
+                             1,      shifted,       sizeof shifted};
   ck_assert_ptr_null(key_error(&k, &pub));
   ck_assert_int_eq(pub.type, GO_KEY_ECDSA);
   /* Unshifted, the same octets are no point at all. */
-  const struct key_spec raw = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, shifted, sizeof shifted};
+  const struct key_spec raw = {oid_ec, sizeof oid_ec, param_p256,    sizeof param_p256,
+                               0,      shifted,       sizeof shifted};
   ck_assert_str_eq(key_error(&raw, &pub), "ecdsa: invalid uncompressed public key");
 }
 END_TEST
 
-static const char *rsa_error(const uint8_t *params, size_t params_len, const uint8_t *key, size_t key_len,
-                             struct go_public_key *pub) {
+static const char *rsa_error(const uint8_t *params, size_t params_len, const uint8_t *key,
+                             size_t key_len, struct go_public_key *pub) {
   const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, params, params_len, 0, key, key_len};
   return key_error(&k, pub);
 }
@@ -1134,18 +1179,24 @@ START_TEST(go_key_rsa_texts_and_modulus_size) {
   ck_assert_ptr_null(rsa_error(param_null, sizeof param_null, ok, sizeof ok, &pub));
   ck_assert_int_eq(pub.type, GO_KEY_RSA);
   ck_assert_uint_eq(pub.rsa_bits, 8);
-  ck_assert_str_eq(rsa_error(NULL, 0, ok, sizeof ok, &pub), "x509: RSA key missing NULL parameters");
+  ck_assert_str_eq(rsa_error(NULL, 0, ok, sizeof ok, &pub),
+                   "x509: RSA key missing NULL parameters");
   ck_assert_str_eq(rsa_error(param_p256, sizeof param_p256, ok, sizeof ok, &pub),
                    "x509: RSA key missing NULL parameters");
   static const uint8_t not_seq[] = {0x04, 0x00};
   static const uint8_t pad_n[] = {0x30, 0x04, 0x02, 0x02, 0x00, 0x01}; /* non-minimal INTEGER */
-  static const uint8_t long_e[] = {0x30, 0x0f, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t long_e[] = {0x30, 0x0f, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x09, 1,
+                                   0,    0,    0,    0,    0,    0,    0,    0};
   static const uint8_t neg_n[] = {0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x03};
   static const uint8_t zero_e[] = {0x30, 0x07, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x01, 0x00};
-  ck_assert_str_eq(rsa_error(param_null, 2, not_seq, sizeof not_seq, &pub), "x509: invalid RSA public key");
-  ck_assert_str_eq(rsa_error(param_null, 2, pad_n, sizeof pad_n, &pub), "x509: invalid RSA modulus");
-  ck_assert_str_eq(rsa_error(param_null, 2, long_e, sizeof long_e, &pub), "x509: invalid RSA public exponent");
-  ck_assert_str_eq(rsa_error(param_null, 2, neg_n, sizeof neg_n, &pub), "x509: RSA modulus is not a positive number");
+  ck_assert_str_eq(rsa_error(param_null, 2, not_seq, sizeof not_seq, &pub),
+                   "x509: invalid RSA public key");
+  ck_assert_str_eq(rsa_error(param_null, 2, pad_n, sizeof pad_n, &pub),
+                   "x509: invalid RSA modulus");
+  ck_assert_str_eq(rsa_error(param_null, 2, long_e, sizeof long_e, &pub),
+                   "x509: invalid RSA public exponent");
+  ck_assert_str_eq(rsa_error(param_null, 2, neg_n, sizeof neg_n, &pub),
+                   "x509: RSA modulus is not a positive number");
   ck_assert_str_eq(rsa_error(param_null, 2, zero_e, sizeof zero_e, &pub),
                    "x509: RSA public exponent is not a positive number");
   /* 8193 bits (2^8192): parses; crypto/tls refuses it later. Shifted by
@@ -1158,7 +1209,8 @@ START_TEST(go_key_rsa_texts_and_modulus_size) {
   ck_assert_ptr_null(rsa_error(param_null, 2, big, sizeof big, &pub));
   ck_assert_uint_eq(pub.rsa_bits, 8193);
   left_shift_one(big, sizeof big, big_shifted);
-  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null, 2, 1, big_shifted, sizeof big_shifted};
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null,        2,
+                             1,           big_shifted,        sizeof big_shifted};
   ck_assert_ptr_null(key_error(&k, &pub));
   ck_assert_uint_eq(pub.rsa_bits, 8193);
 }
@@ -1181,8 +1233,10 @@ START_TEST(go_key_ed25519_dsa_and_unknown_algorithms) {
   ck_assert_int_eq(pub.type, GO_KEY_UNKNOWN);
   ck_assert_str_eq(go_key_type_name(pub.type), "<nil>");
 
-  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02};
-  static const uint8_t y_ok[] = {0x02, 0x01, 0x05}, y_zero[] = {0x02, 0x01, 0x00}, y_bad[] = {0x04, 0x01, 0x05};
+  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02,
+                                       0x01, 0x03, 0x02, 0x01, 0x02};
+  static const uint8_t y_ok[] = {0x02, 0x01, 0x05}, y_zero[] = {0x02, 0x01, 0x00},
+                       y_bad[] = {0x04, 0x01, 0x05};
   k = (struct key_spec){oid_dsa_key, sizeof oid_dsa_key, dsa_params, sizeof dsa_params, 0, y_ok, 3};
   ck_assert_ptr_null(key_error(&k, &pub));
   ck_assert_str_eq(go_key_type_name(pub.type), "*dsa.PublicKey");
@@ -1222,15 +1276,18 @@ START_TEST(off_curve_leaf_key_is_a_tls_parse_error_in_every_profile) {
   uint8_t off[65];
   memcpy(off, p256_g, sizeof off);
   off[64] ^= 0x01;
-  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, off, sizeof off};
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256,
+                             0,      off,           sizeof off};
   const struct der_slice bad = with_spki(leaf, build_spki(&k, spki_buf), der, sizeof der);
   char pin[65];
   ck_assert(pin_hex_of_der(bad.ptr, bad.len, pin));
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, bad, der_of(meta)), PIN_VERIFY_TLS_PARSE_ERROR, 0,
+    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, bad, der_of(meta)),
+           PIN_VERIFY_TLS_PARSE_ERROR, 0,
            "tls: failed to parse certificate from server: P256 point not on curve");
   /* The generator itself is a fine key: the verdict is the pin's again. */
-  const struct key_spec g = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, p256_g, sizeof p256_g};
+  const struct key_spec g = {oid_ec, sizeof oid_ec, param_p256,   sizeof param_p256,
+                             0,      p256_g,        sizeof p256_g};
   const struct der_slice good = with_spki(leaf, build_spki(&g, spki_buf), der, sizeof der);
   ck_assert(pin_hex_of_der(good.ptr, good.len, pin));
   expect(RUN("current", pin, "127.0.0.1", NOW, good, der_of(meta)), PIN_VERIFY_OK, 0, "");
@@ -1262,7 +1319,8 @@ START_TEST(go_model_key_error_comes_before_extension_error) {
   uint8_t off[65];
   memcpy(off, p256_g, sizeof off);
   off[64] ^= 0x01;
-  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256, 0, off, sizeof off};
+  const struct key_spec k = {oid_ec, sizeof oid_ec, param_p256, sizeof param_p256,
+                             0,      off,           sizeof off};
   struct der_slice bad = with_spki(leaf, build_spki(&k, spki_buf), der, sizeof der);
   patch_once(der, bad.len, san_oid, bc_oid, sizeof san_oid);
   ck_assert_str_eq(go_parse_certificate(bad.ptr, bad.len, &f), "P256 point not on curve");
@@ -1294,7 +1352,8 @@ START_TEST(go_model_names_the_failing_stage) {
   ck_assert_str_eq(go_parse_certificate(der, n + 1, &f), "x509: trailing data");
   /* an empty input, and a Certificate SEQUENCE holding no TBS */
   ck_assert_str_eq(go_parse_certificate(der, 0, &f), "x509: malformed certificate");
-  ck_assert_str_eq(go_parse_certificate(garbage, sizeof garbage, &f), "x509: malformed tbs certificate");
+  ck_assert_str_eq(go_parse_certificate(garbage, sizeof garbage, &f),
+                   "x509: malformed tbs certificate");
 }
 END_TEST
 
@@ -1307,16 +1366,22 @@ START_TEST(leaf_key_type_is_checked_after_parsing_before_the_hook) {
   ck_assert(pin_hex_of_der(x_leaf.ptr, x_leaf.len, pin));
   /* Before 1.82's "unexpected multiple certs" and every hash check. */
   for (size_t i = 0; i < 3; i++)
-    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, x_leaf, der_of(meta)), PIN_VERIFY_TLS_KEY_ERROR, 0,
+    expect(RUN(ALL_PROFILES[i], pin, "127.0.0.1", NOW, x_leaf, der_of(meta)),
+           PIN_VERIFY_TLS_KEY_ERROR, 0,
            "tls: server's certificate contains an unsupported type of public key: <nil>");
   /* After the parse of every certificate. */
-  expect(RUN("current", pin, "127.0.0.1", NOW, x_leaf, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 1, NULL);
+  expect(RUN("current", pin, "127.0.0.1", NOW, x_leaf, GARBAGE), PIN_VERIFY_TLS_PARSE_ERROR, 1,
+         NULL);
   /* Only the leaf's key type matters: a metacert with one is skipped. */
-  const struct der_slice x_meta = with_spki(meta, build_spki(&x, spki_buf), meta_der, sizeof meta_der);
-  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), x_meta), PIN_VERIFY_OK, 0, "");
-  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02};
+  const struct der_slice x_meta =
+      with_spki(meta, build_spki(&x, spki_buf), meta_der, sizeof meta_der);
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), x_meta), PIN_VERIFY_OK, 0,
+         "");
+  static const uint8_t dsa_params[] = {0x30, 0x09, 0x02, 0x01, 0x07, 0x02,
+                                       0x01, 0x03, 0x02, 0x01, 0x02};
   static const uint8_t y[] = {0x02, 0x01, 0x05};
-  const struct key_spec d = {oid_dsa_key, sizeof oid_dsa_key, dsa_params, sizeof dsa_params, 0, y, sizeof y};
+  const struct key_spec d = {oid_dsa_key, sizeof oid_dsa_key, dsa_params, sizeof dsa_params, 0, y,
+                             sizeof y};
   const struct der_slice d_leaf = with_spki(leaf, build_spki(&d, spki_buf), der, sizeof der);
   expect(RUN("tailscale-1.84", pin, "127.0.0.1", NOW, d_leaf), PIN_VERIFY_TLS_KEY_ERROR, 0,
          "tls: server's certificate contains an unsupported type of public key: *dsa.PublicKey");
@@ -1335,9 +1400,10 @@ START_TEST(rsa_key_over_8192_bits_fails_in_the_parse_loop) {
   /* Certificate 1 is refused before certificate 2 is parsed. */
   for (size_t i = 0; i < 3; i++)
     expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), big, GARBAGE),
-           PIN_VERIFY_TLS_KEY_ERROR, 1, "tls: server sent certificate containing RSA key larger than 8192 bits");
-  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE, big), PIN_VERIFY_TLS_PARSE_ERROR,
-         1, NULL);
+           PIN_VERIFY_TLS_KEY_ERROR, 1,
+           "tls: server sent certificate containing RSA key larger than 8192 bits");
+  expect(RUN("current", leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), GARBAGE, big),
+         PIN_VERIFY_TLS_PARSE_ERROR, 1, NULL);
 }
 END_TEST
 
@@ -1346,33 +1412,27 @@ END_TEST
 /* `openssl req -x509 -newkey ed25519 -subj "/CN=pin vector" -days 1 -outform DER`;
  * valid 2026-12-04 19:15:13 UTC for one day. */
 static const uint8_t pin_vector_der[] = {
-  0x30, 0x82, 0x01, 0x3e, 0x30, 0x81, 0xf1, 0xa0, 0x03, 0x02, 0x01, 0x02,
-  0x02, 0x14, 0x6b, 0x20, 0x5d, 0x35, 0xef, 0x29, 0x26, 0xc3, 0x54, 0xb6,
-  0xdd, 0xec, 0xc5, 0xe3, 0xae, 0xcf, 0x09, 0xcf, 0xec, 0xac, 0x30, 0x05,
-  0x06, 0x03, 0x2b, 0x65, 0x70, 0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06,
-  0x03, 0x55, 0x04, 0x03, 0x0c, 0x0a, 0x70, 0x69, 0x6e, 0x20, 0x76, 0x65,
-  0x63, 0x74, 0x6f, 0x72, 0x30, 0x1e, 0x17, 0x0d, 0x32, 0x36, 0x31, 0x32,
-  0x30, 0x34, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33, 0x5a, 0x17, 0x0d, 0x32,
-  0x36, 0x31, 0x32, 0x30, 0x35, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33, 0x5a,
-  0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c,
-  0x0a, 0x70, 0x69, 0x6e, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x30,
-  0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00, 0x27,
-  0x3b, 0xab, 0xad, 0xee, 0x84, 0xdf, 0xa7, 0x86, 0x5d, 0x6d, 0x92, 0xa2,
-  0xd5, 0xd6, 0x43, 0x45, 0x15, 0x3c, 0xfa, 0xe9, 0xf8, 0x93, 0x18, 0x2a,
-  0x7d, 0x6c, 0x13, 0xc7, 0x6e, 0x10, 0x7b, 0xa3, 0x53, 0x30, 0x51, 0x30,
-  0x1d, 0x06, 0x03, 0x55, 0x1d, 0x0e, 0x04, 0x16, 0x04, 0x14, 0xb7, 0xe6,
-  0x28, 0xa3, 0x05, 0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea, 0xda,
-  0x40, 0xd7, 0x65, 0x5b, 0xed, 0x6f, 0x30, 0x1f, 0x06, 0x03, 0x55, 0x1d,
-  0x23, 0x04, 0x18, 0x30, 0x16, 0x80, 0x14, 0xb7, 0xe6, 0x28, 0xa3, 0x05,
-  0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea, 0xda, 0x40, 0xd7, 0x65,
-  0x5b, 0xed, 0x6f, 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01,
-  0xff, 0x04, 0x05, 0x30, 0x03, 0x01, 0x01, 0xff, 0x30, 0x05, 0x06, 0x03,
-  0x2b, 0x65, 0x70, 0x03, 0x41, 0x00, 0x5b, 0x93, 0x2d, 0x32, 0x28, 0x3f,
-  0x25, 0x1d, 0xd0, 0x09, 0xee, 0xa5, 0x82, 0x75, 0x17, 0x84, 0x6f, 0x0f,
-  0x89, 0xf1, 0xfa, 0x52, 0x23, 0x0f, 0x88, 0x21, 0x5b, 0x8a, 0xdf, 0xe8,
-  0x12, 0xbd, 0x16, 0xd8, 0x90, 0xf3, 0x16, 0xff, 0x3f, 0x33, 0x56, 0xe1,
-  0x76, 0xec, 0xa3, 0x53, 0x1c, 0x73, 0x45, 0xa5, 0x83, 0x2c, 0xd2, 0x17,
-  0x27, 0x11, 0x01, 0xbd, 0x9f, 0xaf, 0xea, 0x69, 0xcd, 0x09};
+    0x30, 0x82, 0x01, 0x3e, 0x30, 0x81, 0xf1, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x14, 0x6b, 0x20,
+    0x5d, 0x35, 0xef, 0x29, 0x26, 0xc3, 0x54, 0xb6, 0xdd, 0xec, 0xc5, 0xe3, 0xae, 0xcf, 0x09, 0xcf,
+    0xec, 0xac, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06,
+    0x03, 0x55, 0x04, 0x03, 0x0c, 0x0a, 0x70, 0x69, 0x6e, 0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72,
+    0x30, 0x1e, 0x17, 0x0d, 0x32, 0x36, 0x31, 0x32, 0x30, 0x34, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33,
+    0x5a, 0x17, 0x0d, 0x32, 0x36, 0x31, 0x32, 0x30, 0x35, 0x31, 0x39, 0x31, 0x35, 0x31, 0x33, 0x5a,
+    0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x0a, 0x70, 0x69, 0x6e,
+    0x20, 0x76, 0x65, 0x63, 0x74, 0x6f, 0x72, 0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+    0x03, 0x21, 0x00, 0x27, 0x3b, 0xab, 0xad, 0xee, 0x84, 0xdf, 0xa7, 0x86, 0x5d, 0x6d, 0x92, 0xa2,
+    0xd5, 0xd6, 0x43, 0x45, 0x15, 0x3c, 0xfa, 0xe9, 0xf8, 0x93, 0x18, 0x2a, 0x7d, 0x6c, 0x13, 0xc7,
+    0x6e, 0x10, 0x7b, 0xa3, 0x53, 0x30, 0x51, 0x30, 0x1d, 0x06, 0x03, 0x55, 0x1d, 0x0e, 0x04, 0x16,
+    0x04, 0x14, 0xb7, 0xe6, 0x28, 0xa3, 0x05, 0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea, 0xda,
+    0x40, 0xd7, 0x65, 0x5b, 0xed, 0x6f, 0x30, 0x1f, 0x06, 0x03, 0x55, 0x1d, 0x23, 0x04, 0x18, 0x30,
+    0x16, 0x80, 0x14, 0xb7, 0xe6, 0x28, 0xa3, 0x05, 0x9b, 0xea, 0x0e, 0x04, 0xa4, 0x8c, 0x95, 0xea,
+    0xda, 0x40, 0xd7, 0x65, 0x5b, 0xed, 0x6f, 0x30, 0x0f, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01,
+    0xff, 0x04, 0x05, 0x30, 0x03, 0x01, 0x01, 0xff, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
+    0x41, 0x00, 0x5b, 0x93, 0x2d, 0x32, 0x28, 0x3f, 0x25, 0x1d, 0xd0, 0x09, 0xee, 0xa5, 0x82, 0x75,
+    0x17, 0x84, 0x6f, 0x0f, 0x89, 0xf1, 0xfa, 0x52, 0x23, 0x0f, 0x88, 0x21, 0x5b, 0x8a, 0xdf, 0xe8,
+    0x12, 0xbd, 0x16, 0xd8, 0x90, 0xf3, 0x16, 0xff, 0x3f, 0x33, 0x56, 0xe1, 0x76, 0xec, 0xa3, 0x53,
+    0x1c, 0x73, 0x45, 0xa5, 0x83, 0x2c, 0xd2, 0x17, 0x27, 0x11, 0x01, 0xbd, 0x9f, 0xaf, 0xea, 0x69,
+    0xcd, 0x09};
 #define PIN_VECTOR_NOT_BEFORE 1796411713
 
 /* Expected digests from `openssl dgst -sha256` over the same bytes. */
@@ -1382,9 +1442,11 @@ START_TEST(pin_hex_of_der_matches_openssl_dgst) {
     size_t len;
     const char *want;
   } cases[] = {
-      {pin_vector_der, sizeof pin_vector_der, "1dcdea7ada90dcca77851bbb89f858e9a5ac565e09ae884e530b5e8693416c9b"},
+      {pin_vector_der, sizeof pin_vector_der,
+       "1dcdea7ada90dcca77851bbb89f858e9a5ac565e09ae884e530b5e8693416c9b"},
       {garbage, sizeof garbage, "b560833d6f787af46113b96aad4dd5b5d1ae00dccc69cf30cc92bed651c56617"},
-      {(const uint8_t *)"abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {(const uint8_t *)"abc", 3,
+       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
       {(const uint8_t *)"", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -1404,7 +1466,8 @@ START_TEST(pin_hex_of_der_is_the_pin_pin_verify_accepts) {
   expect(run("current", &vector, 1, pin, NULL, PIN_VECTOR_NOT_BEFORE + 60), PIN_VERIFY_OK, 0, "");
   for (char *p = pin; *p; p++)
     if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 'a' + 'A');
-  expect(run("current", &vector, 1, pin, NULL, PIN_VECTOR_NOT_BEFORE + 60), PIN_VERIFY_HASH_MISMATCH, 0, NULL);
+  expect(run("current", &vector, 1, pin, NULL, PIN_VECTOR_NOT_BEFORE + 60),
+         PIN_VERIFY_HASH_MISMATCH, 0, NULL);
 }
 END_TEST
 
@@ -1414,7 +1477,8 @@ static Suite *pin_verify_suite(void) {
     const char *name;
     const TTest *tests[24];
   } groups[] = {
-      {"profiles", {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct}},
+      {"profiles",
+       {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct}},
       {"v1_82",
        {v182_zero_certs_is_no_certs_presented, v182_leaf_plus_metacert_is_multiple_certs,
         v182_single_leaf_with_correct_pin_is_ok, v182_wrong_pin_is_hash_mismatch,
@@ -1464,7 +1528,8 @@ static Suite *pin_verify_suite(void) {
         go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
         rsa_key_over_8192_bits_fails_in_the_parse_loop}},
-      {"pin_hex", {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
+      {"pin_hex",
+       {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
       {"go_hostname",
        {hostname_ipv4_san_equals_its_ipv4_mapped_form,
         hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form}},

@@ -54,14 +54,16 @@ START_TEST(dial_and_tls_errors_name_family) {
                         .addr = "127.0.0.1:1",
                         .number = 4,
                         .err = "dial tcp4 127.0.0.1:1: connect: connection refused"};
-  ck_assert_str_eq(format(&m), "Error connecting to node \"127.0.0.1\" @ \"127.0.0.1:1\" over IPv4: "
-                               "dial tcp4 127.0.0.1:1: connect: connection refused");
+  ck_assert_str_eq(format(&m),
+                   "Error connecting to node \"127.0.0.1\" @ \"127.0.0.1:1\" over IPv4: "
+                   "dial tcp4 127.0.0.1:1: connect: connection refused");
   m.kind = PROBE_MSG_TLS_ERROR;
   m.number = 6;
   m.addr = "[::1]:443";
   m.err = "x";
-  ck_assert_str_eq(format(&m),
-                   "Error upgrading connection to node \"127.0.0.1\" @ \"[::1]:443\" to TLS over IPv6: x");
+  ck_assert_str_eq(
+      format(&m),
+      "Error upgrading connection to node \"127.0.0.1\" @ \"[::1]:443\" to TLS over IPv6: x");
 }
 END_TEST
 
@@ -80,8 +82,9 @@ END_TEST
 START_TEST(captive_portal_warning) {
   struct probe_msg m = {.kind = PROBE_MSG_CAPTIVE_FAILED,
                         .addr = "http://127.0.0.1/generate_204?t=1700000000"};
-  ck_assert_str_eq(format(&m), "Error making request to the captive portal check "
-                               "\"http://127.0.0.1/generate_204?t=1700000000\"; is port 80 blocked?");
+  ck_assert_str_eq(format(&m),
+                   "Error making request to the captive portal check "
+                   "\"http://127.0.0.1/generate_204?t=1700000000\"; is port 80 blocked?");
   ck_assert_int_eq(probe_msg_section(m.kind), PROBE_WARNINGS);
 }
 END_TEST
@@ -93,8 +96,9 @@ START_TEST(derp_connect_messages) {
   ck_assert_str_eq(format(&m), "Successfully established a DERP connection with node \"h\"");
   m.kind = PROBE_MSG_MULTIPLE_KEYS;
   m.number = 2;
-  ck_assert_str_eq(format(&m), "Received multiple server public keys (2); is the DERP server "
-                               "behind a load balancer?");
+  ck_assert_str_eq(format(&m),
+                   "Received multiple server public keys (2); is the DERP server "
+                   "behind a load balancer?");
 }
 END_TEST
 
@@ -157,7 +161,8 @@ END_TEST
 
 START_TEST(entry_cap_is_enforced) {
   struct probe_report *r = new_report();
-  for (int i = 0; i < PROBE_REPORT_MAX_ENTRIES; i++) ck_assert(probe_report_add(r, PROBE_INFO, "i"));
+  for (int i = 0; i < PROBE_REPORT_MAX_ENTRIES; i++)
+    ck_assert(probe_report_add(r, PROBE_INFO, "i"));
   ck_assert(!probe_report_add(r, PROBE_INFO, "one too many"));
   ck_assert(r->truncated);
   ck_assert(probe_report_add(r, PROBE_WARNINGS, "other sections still work"));
@@ -216,8 +221,9 @@ START_TEST(indented_like_the_cli) {
   struct probe_report *r = new_report();
   probe_report_add(r, PROBE_INFO, "a");
   probe_report_add(r, PROBE_INFO, "b");
-  ck_assert_str_eq(json_of(r, true), "{\n \"Info\": [\n  \"a\",\n  \"b\"\n ],\n \"Warnings\": null,\n"
-                                     " \"Errors\": null\n}");
+  ck_assert_str_eq(json_of(r, true),
+                   "{\n \"Info\": [\n  \"a\",\n  \"b\"\n ],\n \"Warnings\": null,\n"
+                   " \"Errors\": null\n}");
   free(r);
 }
 END_TEST
@@ -227,7 +233,8 @@ START_TEST(strings_escape_like_go) {
   struct byte_writer w = byte_writer_init((uint8_t *)buf, sizeof buf - 1);
   ck_assert(probe_json_write_string(&w, "<a&b>\t\x01\x7f\xe2\x80\xa8\xff\xc3\xa9\b\f\\\""));
   buf[w.len] = '\0';
-  ck_assert_str_eq(buf, "\"\\u003ca\\u0026b\\u003e\\t\\u0001\x7f\\u2028\\ufffd\xc3\xa9\\b\\f\\\\\\\"\"");
+  ck_assert_str_eq(buf,
+                   "\"\\u003ca\\u0026b\\u003e\\t\\u0001\x7f\\u2028\\ufffd\xc3\xa9\\b\\f\\\\\\\"\"");
 }
 END_TEST
 
@@ -267,8 +274,9 @@ START_TEST(human_output_appends_diagnosis) {
   struct byte_writer w = byte_writer_init((uint8_t *)buf, sizeof buf - 1);
   ck_assert(probe_report_write_human(&w, r));
   buf[w.len] = '\0';
-  ck_assert_str_eq(buf, "{\n \"Info\": null,\n \"Warnings\": null,\n \"Errors\": [\n  \"e\"\n ]\n}\n"
-                        "\nDiagnosis:\n  - because\n");
+  ck_assert_str_eq(buf,
+                   "{\n \"Info\": null,\n \"Warnings\": null,\n \"Errors\": [\n  \"e\"\n ]\n}\n"
+                   "\nDiagnosis:\n  - because\n");
   free(r);
 }
 END_TEST
@@ -289,8 +297,9 @@ START_TEST(diagnosis_metacert_rejected_by_1_82) {
                           .profile = "tailscale-1.82",
                           .certs_presented = 2,
                           .metacerts_presented = 1};
-  ck_assert_str_eq(diagnose(&f), "server presented 2 certificates (leaf + metacert); clients 1.82.x "
-                                 "reject this — upgrade clients or run the relay with --metacert=off");
+  ck_assert_str_eq(diagnose(&f),
+                   "server presented 2 certificates (leaf + metacert); clients 1.82.x "
+                   "reject this — upgrade clients or run the relay with --metacert=off");
 }
 END_TEST
 
@@ -299,7 +308,8 @@ START_TEST(diagnosis_intermediate_rejected_everywhere) {
                           .error = "unexpected multiple certs presented",
                           .certs_presented = 3,
                           .metacerts_presented = 1};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "server presented 3 certificates (2 besides metacerts"));
+  ck_assert_ptr_nonnull(
+      strstr(diagnose(&f), "server presented 3 certificates (2 besides metacerts"));
   ck_assert_ptr_nonnull(strstr(diagnose(&f), "every client version"));
 }
 END_TEST
@@ -324,7 +334,8 @@ START_TEST(diagnosis_hash_mismatch_without_snippet_names_presented_leaf) {
                           .error = "cert hash does not match expected cert hash",
                           .cert_name = "sha256-raw:0000",
                           .leaf_sha256 = leaf_hex};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "the relay presented a certificate with hash 2a5b5ce2"));
+  ck_assert_ptr_nonnull(
+      strstr(diagnose(&f), "the relay presented a certificate with hash 2a5b5ce2"));
 }
 END_TEST
 
@@ -358,7 +369,8 @@ START_TEST(diagnosis_stale_snippet) {
                           .cert_name = "sha256-raw:00",
                           .leaf_sha256 = leaf_hex,
                           .snippet_sha256 = "1111"};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "the relay's snippet says 1111 but the server presented"));
+  ck_assert_ptr_nonnull(
+      strstr(diagnose(&f), "the relay's snippet says 1111 but the server presented"));
 }
 END_TEST
 
@@ -381,15 +393,17 @@ START_TEST(diagnosis_not_yet_valid) {
                           .error = "cert not yet valid until x; is your clock correct?",
                           .has_leaf_validity = true,
                           .leaf_not_before = 1772631672};
-  ck_assert_str_eq(diagnose(&f), "certificate is not valid before 2026-03-04 13:41:12 +0000 UTC; the "
-                                 "clock of this machine or of the relay is wrong");
+  ck_assert_str_eq(diagnose(&f),
+                   "certificate is not valid before 2026-03-04 13:41:12 +0000 UTC; the "
+                   "clock of this machine or of the relay is wrong");
 }
 END_TEST
 
 START_TEST(diagnosis_legacy_probe_bug) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "tls: failed to verify certificate: x509: certificate is not valid "
-                                   "for any names, but wanted to match sha256-raw:abcd",
+                          .error =
+                              "tls: failed to verify certificate: x509: certificate is not valid "
+                              "for any names, but wanted to match sha256-raw:abcd",
                           .profile = "debug-legacy",
                           .cert_name = "sha256-raw:abcd"};
   ck_assert_ptr_nonnull(strstr(diagnose(&f), "before 1.100"));
@@ -400,37 +414,43 @@ END_TEST
 
 START_TEST(diagnosis_legacy_with_fixed_check_ok) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "tls: failed to verify certificate: x509: certificate is valid "
-                                   "for derp.test, not sha256-raw:abcd",
+                          .error =
+                              "tls: failed to verify certificate: x509: certificate is valid "
+                              "for derp.test, not sha256-raw:abcd",
                           .cert_name = "sha256-raw:abcd",
                           .fixed_check = 1};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "a DERP connection to this node works, so the relay is fine"));
+  ck_assert_ptr_nonnull(
+      strstr(diagnose(&f), "a DERP connection to this node works, so the relay is fine"));
 }
 END_TEST
 
 START_TEST(diagnosis_legacy_with_fixed_check_failing) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "x509: certificate is not valid for any names, but wanted to "
-                                   "match sha256-raw:abcd",
+                          .error =
+                              "x509: certificate is not valid for any names, but wanted to "
+                              "match sha256-raw:abcd",
                           .cert_name = "sha256-raw:abcd",
                           .fixed_check = -1,
                           .fixed_error = "cert hash does not match expected cert hash"};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "fails too: cert hash does not match expected cert hash"));
+  ck_assert_ptr_nonnull(
+      strstr(diagnose(&f), "fails too: cert hash does not match expected cert hash"));
 }
 END_TEST
 
 START_TEST(diagnosis_client_before_pins) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "x509: certificate is not valid for any names, but wanted to "
-                                   "match sha256-raw:abcd",
+                          .error =
+                              "x509: certificate is not valid for any names, but wanted to "
+                              "match sha256-raw:abcd",
                           .profile = "tailscale-1.80",
                           .cert_name = "sha256-raw:abcd",
                           .fixed_check = 1};
-  ck_assert_str_eq(diagnose(&f),
-                   "clients before 1.82 do not know \"sha256-raw:\" pins: they verify the certificate "
-                   "for CertName \"sha256-raw:abcd\" as a DNS name, which no certificate can match; "
-                   "with the fixed logic (profile current) a DERP connection to this node works, so "
-                   "the relay is fine — upgrade clients to 1.84+ (1.82 rejects the relay's metacert)");
+  ck_assert_str_eq(
+      diagnose(&f),
+      "clients before 1.82 do not know \"sha256-raw:\" pins: they verify the certificate "
+      "for CertName \"sha256-raw:abcd\" as a DNS name, which no certificate can match; "
+      "with the fixed logic (profile current) a DERP connection to this node works, so "
+      "the relay is fine — upgrade clients to 1.84+ (1.82 rejects the relay's metacert)");
   f.fixed_check = 0;
   ck_assert_ptr_null(strstr(diagnose(&f), "debug derp"));
 }
@@ -438,8 +458,9 @@ END_TEST
 
 START_TEST(diagnosis_self_signed_without_certname) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "tls: failed to verify certificate: x509: certificate signed by "
-                                   "unknown authority",
+                          .error =
+                              "tls: failed to verify certificate: x509: certificate signed by "
+                              "unknown authority",
                           .leaf_self_signed = true,
                           .leaf_sha256 = leaf_hex};
   ck_assert_ptr_nonnull(strstr(diagnose(&f), "\"CertName\": \"sha256-raw:2a5b5ce2"));
@@ -458,8 +479,9 @@ START_TEST(diagnosis_connection_refused) {
   struct probe_facts f = {.stage = PROBE_STAGE_DIAL,
                           .error = "dial tcp4 127.0.0.1:9: connect: connection refused",
                           .addr = "127.0.0.1:9"};
-  ck_assert_str_eq(diagnose(&f),
-                   "nothing is listening on 127.0.0.1:9: is the relay running, and is DERPPort right?");
+  ck_assert_str_eq(
+      diagnose(&f),
+      "nothing is listening on 127.0.0.1:9: is the relay running, and is DERPPort right?");
 }
 END_TEST
 
@@ -493,8 +515,10 @@ END_TEST
 
 START_TEST(diagnosis_too_small_buffer_gives_nothing) {
   char out[16];
-  struct probe_facts f = {.stage = PROBE_STAGE_TLS, .error = "unexpected multiple certs presented",
-                          .certs_presented = 2, .metacerts_presented = 1};
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "unexpected multiple certs presented",
+                          .certs_presented = 2,
+                          .metacerts_presented = 1};
   ck_assert(!probe_diagnose(&f, out, sizeof out));
   ck_assert_str_eq(out, "");
 }

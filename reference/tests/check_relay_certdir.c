@@ -34,8 +34,8 @@ static mode_t mode_of(const char *path) {
 static bool exists(const char *path) { return access(path, F_OK) == 0; }
 
 /* Write a user-supplied pair into certdir under the name for `hostname`. */
-static void install(const char *hostname, X509 *const *certs, size_t n, EVP_PKEY *key, enum key_pem form,
-                    struct ipcert_paths *paths) {
+static void install(const char *hostname, X509 *const *certs, size_t n, EVP_PKEY *key,
+                    enum key_pem form, struct ipcert_paths *paths) {
   ck_assert_int_eq(ipcert_file_paths(tmpdir, hostname, paths), IPCERT_OK);
   static char buf[1 << 15];
   buf[0] = '\0';
@@ -86,7 +86,8 @@ START_TEST(both_missing_generates_then_reuses) {
   memcpy(first, c.der[0].ptr, first_len);
   ipcert_chain_free(&c);
 
-  ck_assert_int_eq(relay_certdir_load(tmpdir, "127.0.0.1", NOW + 100, &c, err, sizeof err), IPCERT_OK);
+  ck_assert_int_eq(relay_certdir_load(tmpdir, "127.0.0.1", NOW + 100, &c, err, sizeof err),
+                   IPCERT_OK);
   ck_assert(!c.generated);
   ck_assert_uint_eq(c.der[0].len, first_len);
   ck_assert_mem_eq(c.der[0].ptr, first, first_len);
@@ -128,8 +129,9 @@ START_TEST(bad_pem_is_fatal) {
   struct ipcert_chain c;
   char err[IPCERT_ERR_SIZE];
   ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err), IPCERT_ERR_PEM);
-  ck_assert_str_eq(err, "can not load x509 key pair for hostname \"1.2.3.4\": "
-                        "tls: failed to find any PEM data in certificate input");
+  ck_assert_str_eq(err,
+                   "can not load x509 key pair for hostname \"1.2.3.4\": "
+                   "tls: failed to find any PEM data in certificate input");
   char *crt = slurp(paths.crt, NULL);
   ck_assert_str_eq(crt, "this is not PEM\n"); /* not regenerated */
   free(crt);
@@ -148,7 +150,8 @@ START_TEST(mismatched_key_is_fatal) {
   ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err),
                    IPCERT_ERR_KEY_MISMATCH);
   ck_assert_str_eq(err,
-                   "can not load x509 key pair for hostname \"1.2.3.4\": tls: private key does not match public key");
+                   "can not load x509 key pair for hostname \"1.2.3.4\": tls: private key does not "
+                   "match public key");
   ck_assert_ptr_null(c.key);
   pair_free(&a);
   pair_free(&b);
@@ -162,10 +165,11 @@ START_TEST(non_ip_hostname_missing_files_is_fatal) {
   char err[IPCERT_ERR_SIZE], want[sizeof tmpdir + 256];
   ck_assert_int_eq(relay_certdir_load(tmpdir, "derp.example.com", NOW, &c, err, sizeof err),
                    IPCERT_ERR_NOT_FOUND);
-  snprintf(want, sizeof want,
-           "can not load x509 key pair for hostname \"derp.example.com\": open %s/derp.example.com.crt: "
-           "no such file or directory",
-           tmpdir);
+  snprintf(
+      want, sizeof want,
+      "can not load x509 key pair for hostname \"derp.example.com\": open %s/derp.example.com.crt: "
+      "no such file or directory",
+      tmpdir);
   ck_assert_str_eq(err, want);
   struct ipcert_paths paths;
   ck_assert_int_eq(ipcert_file_paths(tmpdir, "derp.example.com", &paths), IPCERT_OK);
@@ -181,8 +185,11 @@ START_TEST(user_cert_for_other_ip_is_rejected) {
   install("1.2.3.4", &p.cert, 1, p.key, KEY_TRADITIONAL, &paths);
   struct ipcert_chain c;
   char err[IPCERT_ERR_SIZE];
-  ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err), IPCERT_ERR_HOSTNAME);
-  ck_assert_str_eq(err, "cert invalid for hostname \"1.2.3.4\": x509: certificate is valid for 5.6.7.8, not 1.2.3.4");
+  ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err),
+                   IPCERT_ERR_HOSTNAME);
+  ck_assert_str_eq(
+      err,
+      "cert invalid for hostname \"1.2.3.4\": x509: certificate is valid for 5.6.7.8, not 1.2.3.4");
   ck_assert_uint_eq(c.count, 0);
   pair_free(&p);
   remove_tmpdir();
@@ -239,7 +246,8 @@ START_TEST(unreadable_inputs_are_io_errors) {
   struct ipcert_chain c;
   char err[IPCERT_ERR_SIZE], want[PATH_MAX + 128];
   ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err), IPCERT_ERR_IO);
-  snprintf(want, sizeof want, "can not load x509 key pair for hostname \"1.2.3.4\": read %s: is a directory",
+  snprintf(want, sizeof want,
+           "can not load x509 key pair for hostname \"1.2.3.4\": read %s: is a directory",
            paths.crt);
   ck_assert_str_eq(err, want);
   ck_assert_int_eq(rmdir(paths.crt), 0);
@@ -249,7 +257,8 @@ START_TEST(unreadable_inputs_are_io_errors) {
   memset(big, 'A', IPCERT_MAX_FILE_BYTES + 1);
   write_bytes(paths.crt, big, IPCERT_MAX_FILE_BYTES + 1);
   free(big);
-  ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err), IPCERT_ERR_TOO_LARGE);
+  ck_assert_int_eq(relay_certdir_load(tmpdir, "1.2.3.4", NOW, &c, err, sizeof err),
+                   IPCERT_ERR_TOO_LARGE);
   remove_tmpdir();
 }
 END_TEST

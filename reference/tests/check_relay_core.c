@@ -122,8 +122,7 @@ static int drain_count(struct env *e, struct relay_conn *c) {
 
 static void drain_events(struct env *e) {
   struct relay_event ev;
-  while (relay_next_event(e->r, &ev)) {
-  }
+  while (relay_next_event(e->r, &ev)) {}
 }
 
 static int count_events(struct env *e, enum relay_event_kind kind, struct relay_conn *only) {
@@ -181,8 +180,8 @@ static void check_server_info(struct env *e, struct client *cl, const struct fra
   ck_assert_int_eq(derp_decode_server_info(f->payload[i], f->len[i], &si), DERP_DECODE_OK);
   uint8_t plain[64];
   size_t n;
-  ck_assert(derp_open_box(plain, sizeof plain, &n, si.sealed, si.sealed_len, si.nonce, e->spub,
-                          cl->sec));
+  ck_assert(
+      derp_open_box(plain, sizeof plain, &n, si.sealed, si.sealed_len, si.nonce, e->spub, cl->sec));
   ck_assert_uint_eq(n, 13);
   ck_assert_mem_eq(plain, "{\"version\":2}", 13);
 }
@@ -320,8 +319,8 @@ START_TEST(client_info_in_one_byte_chunks) {
   uint8_t buf[512], nonce[24] = {0};
   const char *json = "{\"version\":2}";
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
-  ck_assert(derp_encode_client_info_sealed(&w, a.pub, a.sec, e.spub, nonce,
-                                           (const uint8_t *)json, strlen(json)));
+  ck_assert(derp_encode_client_info_sealed(&w, a.pub, a.sec, e.spub, nonce, (const uint8_t *)json,
+                                           strlen(json)));
   for (size_t i = 0; i < w.len; i++) {
     ck_assert_int_eq(relay_conn_state(a.c), RELAY_CONN_HANDSHAKE);
     feed(&e, &a, buf + i, 1);
@@ -554,11 +553,13 @@ START_TEST(json_field_names_fold_case) {
   ck_assert_int_eq(info.version, 4);
   char hex[65], json[160];
   mesh_key_hex(hex);
-  snprintf(json, sizeof json, "{\"me\xc5\xbfh\xe2\x84\xaa" "ey\":\"%s\"}", hex);
+  snprintf(json, sizeof json,
+           "{\"me\xc5\xbfh\xe2\x84\xaa"
+           "ey\":\"%s\"}",
+           hex);
   ck_assert(decode(json, &info, err));
   ck_assert(info.has_mesh_key);
-  snprintf(json, sizeof json, "{\"MeshKey\":\"%s\",\"canackpings\":true,\"IsProber\":true}",
-           hex);
+  snprintf(json, sizeof json, "{\"MeshKey\":\"%s\",\"canackpings\":true,\"IsProber\":true}", hex);
   ck_assert(decode(json, &info, err));
   ck_assert(info.has_mesh_key && info.can_ack_pings && info.is_prober);
   /* Near misses are unknown fields, hence ignored. */
@@ -900,8 +901,10 @@ static void check_bad_input(const uint8_t *bytes, size_t n, bool mesh, const cha
   if (mesh) enable_mesh(&e);
   env_start(&e);
   struct client a, b;
-  if (mesh) connect_mesh(&e, &a, 1);
-  else connect_client(&e, &a, 1);
+  if (mesh)
+    connect_mesh(&e, &a, 1);
+  else
+    connect_client(&e, &a, 1);
   connect_client(&e, &b, 2);
   drain_events(&e);
   ck_assert_int_eq(feed(&e, &a, bytes, n), RELAY_CONN_CLOSED);
@@ -1323,8 +1326,8 @@ START_TEST(mesh_watcher_sees_presence_and_departure) {
     ck_assert_uint_eq(f.len[i], 51);
     bool is_a = memcmp(f.payload[i], a.pub, 32) == 0;
     ck_assert(is_a || memcmp(f.payload[i], m.pub, 32) == 0);
-    ck_assert_uint_eq(f.payload[i][50], is_a ? DERP_PEER_PRESENT_IS_REGULAR
-                                             : DERP_PEER_PRESENT_IS_MESH_PEER);
+    ck_assert_uint_eq(f.payload[i][50],
+                      is_a ? DERP_PEER_PRESENT_IS_REGULAR : DERP_PEER_PRESENT_IS_MESH_PEER);
   }
   frames_free(&f);
   open_conn(&e, &d, 4);
@@ -1420,8 +1423,10 @@ START_TEST(hostile_streams_never_crash) {
   uint8_t buf[600];
   for (int round = 0; round < 300; round++) {
     struct client a;
-    if (round % 2) connect_client(&e, &a, (uint8_t)(round % 5 + 1));
-    else open_conn(&e, &a, 1);
+    if (round % 2)
+      connect_client(&e, &a, (uint8_t)(round % 5 + 1));
+    else
+      open_conn(&e, &a, 1);
     for (int chunk = 0; chunk < 8; chunk++) {
       s = s * 1103515245u + 12345u;
       size_t n = (s >> 16) % sizeof buf;

@@ -28,10 +28,10 @@ static enum relay_flags_result parse_with(const char *certdir, const char *const
 #define PARSE_NONE() parse_with("/tmp/certs", (const char *const[]){NULL})
 
 #define ASSERT_OK(r) ck_assert_msg((r) == RELAY_FLAGS_OK, "parse failed: %s", err)
-#define ASSERT_ERR(r, want)                                                                \
-  do {                                                                                     \
-    ck_assert_int_eq((r), RELAY_FLAGS_ERROR);                                              \
-    ck_assert_str_eq(err, (want));                                                         \
+#define ASSERT_ERR(r, want)                   \
+  do {                                        \
+    ck_assert_int_eq((r), RELAY_FLAGS_ERROR); \
+    ck_assert_str_eq(err, (want));            \
   } while (0)
 
 /* ---- defaults ---- */
@@ -201,8 +201,7 @@ START_TEST(addr_empty_host_and_service_name) {
 END_TEST
 
 START_TEST(addr_missing_port) {
-  ASSERT_ERR(PARSE("-a", "127.0.0.1"),
-             "invalid -a: address 127.0.0.1: missing port in address");
+  ASSERT_ERR(PARSE("-a", "127.0.0.1"), "invalid -a: address 127.0.0.1: missing port in address");
   ASSERT_ERR(PARSE("-a", "[::1]"), "invalid -a: address [::1]: missing port in address");
 }
 END_TEST
@@ -458,8 +457,9 @@ END_TEST
 
 START_TEST(duration_rejects) {
   int64_t ns;
-  const char *bad[] = {"", "s", "1", "1x", ".s", "1.2.3s", "-", "1s2", "10000000000h",
-                       "9223372036854775808ns", " 1s", "1 s", "1S"};
+  const char *bad[] = {"",       "s",   "1",   "1x",           ".s",
+                       "1.2.3s", "-",   "1s2", "10000000000h", "9223372036854775808ns",
+                       " 1s",    "1 s", "1S"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     ck_assert_msg(!relay_parse_duration(bad[i], &ns), "accepted \"%s\"", bad[i]);
   }
@@ -495,12 +495,24 @@ START_TEST(usage_mentions_every_flag) {
   ck_assert_ptr_nonnull(mem);
   relay_flags_usage(mem, "derp-relay");
   fclose(mem);
-  const char *names[] = {"-a ",           "--hostname",        "--certmode",
-                         "--certdir",     "-c KEYFILE",        "--stun[",
-                         "--stun-port",   "--derp[",           "--http-port",
-                         "--tcp-write-timeout", "--verify-clients ", "--verify-clients-file",
-                         "--metacert",    "--tls-min",         "--tls-max",
-                         "--ready-file",  "--handshake-timeout", "--help"};
+  const char *names[] = {"-a ",
+                         "--hostname",
+                         "--certmode",
+                         "--certdir",
+                         "-c KEYFILE",
+                         "--stun[",
+                         "--stun-port",
+                         "--derp[",
+                         "--http-port",
+                         "--tcp-write-timeout",
+                         "--verify-clients ",
+                         "--verify-clients-file",
+                         "--metacert",
+                         "--tls-min",
+                         "--tls-max",
+                         "--ready-file",
+                         "--handshake-timeout",
+                         "--help"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     ck_assert_msg(strstr(text, names[i]) != NULL, "usage lacks %s", names[i]);
   }
@@ -551,14 +563,16 @@ START_TEST(allowlist_rejects_wrong_prefix) {
   size_t n;
   ck_assert(!allow_parse("privkey:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
                          NULL, 0, &n));
-  ck_assert_str_eq(err, "line 1: want nodekey:<64 hex digits>, got "
-                        "\"privkey:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"");
+  ck_assert_str_eq(err,
+                   "line 1: want nodekey:<64 hex digits>, got "
+                   "\"privkey:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"");
 }
 END_TEST
 
 START_TEST(allowlist_rejects_non_hex_and_trailing_text) {
   size_t n;
-  ck_assert(!allow_parse("nodekey:zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", NULL, 0, &n));
+  ck_assert(!allow_parse("nodekey:zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                         NULL, 0, &n));
   ck_assert(strncmp(err, "line 1: want nodekey:", 21) == 0);
   ck_assert(!allow_parse(KEY_A " extra", NULL, 0, &n));
   ck_assert(strncmp(err, "line 1: want nodekey:", 21) == 0);
@@ -580,7 +594,7 @@ START_TEST(allowlist_load_file_and_errors) {
   const char body[] = KEY_B "\n";
   ck_assert_int_eq(write(fd, body, sizeof body - 1), (ssize_t)(sizeof body - 1));
   close(fd);
-  uint8_t (*keys)[32] = NULL;
+  uint8_t(*keys)[32] = NULL;
   size_t n = 0;
   ck_assert(relay_allowlist_load(path, &keys, &n, err, sizeof err));
   ck_assert_uint_eq(n, 1);

@@ -27,8 +27,8 @@ static struct relay_http_settings settings(bool derp_enabled) {
 /* Parse `raw` as a request head (it must parse) and route it. */
 static void route_raw(struct routed *r, const char *raw, bool derp_enabled) {
   memset(r, 0, sizeof *r);
-  enum http_head_status hs = http_parse_request((const uint8_t *)raw, strlen(raw), 8192, r->slots,
-                                                16, &r->req);
+  enum http_head_status hs =
+      http_parse_request((const uint8_t *)raw, strlen(raw), 8192, r->slots, 16, &r->req);
   ck_assert_msg(hs == HTTP_HEAD_OK, "request did not parse: %s", http_head_status_str(hs));
   struct relay_http_settings s = settings(derp_enabled);
   struct byte_writer w = byte_writer_init(r->out, sizeof r->out);
@@ -47,23 +47,27 @@ static bool out_contains(const struct routed *r, const char *needle) {
 }
 
 #define ERROR_REPLY(status_line, body_len, body)                                                \
-  status_line "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n" \
-      DATE "Content-Length: " #body_len "\r\n\r\n" body
+  status_line                                                                                   \
+      "\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n" DATE \
+      "Content-Length: " #body_len "\r\n\r\n" body
 
 static const char exact_101[] =
     "HTTP/1.1 101 Switching Protocols\r\n"
     "Upgrade: DERP\r\n"
     "Connection: Upgrade\r\n"
     "Derp-Version: 2\r\n"
-    "Derp-Public-Key: " KEY_HEX "\r\n"
+    "Derp-Public-Key: " KEY_HEX
+    "\r\n"
     "\r\n";
 
 /* ---- /derp upgrade ---- */
 
 START_TEST(upgrade_writes_exact_101) {
   struct routed r;
-  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUser-Agent: Go-http-client/1.1\r\n"
-                "Connection: Upgrade\r\nUpgrade: DERP\r\n\r\n", true);
+  route_raw(&r,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUser-Agent: Go-http-client/1.1\r\n"
+            "Connection: Upgrade\r\nUpgrade: DERP\r\n\r\n",
+            true);
   assert_out(&r, exact_101);
   ck_assert_int_eq(r.d.action, RELAY_HTTP_DERP);
   ck_assert_int_eq(r.d.status, 101);
@@ -90,18 +94,22 @@ END_TEST
 
 START_TEST(upgrade_websocket_derp_subprotocol_not_supported) {
   struct routed r;
-  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
-                "Sec-WebSocket-Protocol: derp\r\n\r\n", true);
-  assert_out(&r, ERROR_REPLY("HTTP/1.1 501 Not Implemented", 34,
-                             "DERP over WebSocket not supported\n"));
+  route_raw(&r,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+            "Sec-WebSocket-Protocol: derp\r\n\r\n",
+            true);
+  assert_out(
+      &r, ERROR_REPLY("HTTP/1.1 501 Not Implemented", 34, "DERP over WebSocket not supported\n"));
   ck_assert_int_eq(r.d.action, RELAY_HTTP_REPLY);
 }
 END_TEST
 
 START_TEST(fast_start_writes_nothing) {
   struct routed r;
-  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
-                "Derp-Fast-Start: 1\r\nUpgrade: DERP\r\n\r\n", true);
+  route_raw(&r,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+            "Derp-Fast-Start: 1\r\nUpgrade: DERP\r\n\r\n",
+            true);
   ck_assert_int_eq(r.st, RELAY_HTTP_OK);
   ck_assert_int_eq(r.d.action, RELAY_HTTP_DERP);
   ck_assert(r.d.fast_start);
@@ -114,8 +122,10 @@ START_TEST(fast_start_needs_exactly_1) {
   const char *values[] = {"true", "11", "01", "yes"};
   for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
     char raw[256];
-    snprintf(raw, sizeof raw, "GET /derp HTTP/1.1\r\nHost: h\r\nDerp-Fast-Start: %s\r\n"
-             "Upgrade: DERP\r\n\r\n", values[i]);
+    snprintf(raw, sizeof raw,
+             "GET /derp HTTP/1.1\r\nHost: h\r\nDerp-Fast-Start: %s\r\n"
+             "Upgrade: DERP\r\n\r\n",
+             values[i]);
     struct routed r;
     route_raw(&r, raw, true);
     ck_assert(!r.d.fast_start);
@@ -147,8 +157,7 @@ END_TEST
 
 START_TEST(ideal_node_surfaced) {
   struct routed r;
-  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nIdeal-Node: 900a\r\nUpgrade: DERP\r\n\r\n",
-            true);
+  route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nIdeal-Node: 900a\r\nUpgrade: DERP\r\n\r\n", true);
   ck_assert(http_span_equals(r.d.ideal_node, "900a"));
   route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\n\r\n", true);
   ck_assert_uint_eq(r.d.ideal_node.len, 0);
@@ -158,8 +167,8 @@ END_TEST
 START_TEST(no_upgrade_gives_426) {
   struct routed r;
   route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\n\r\n", true);
-  assert_out(&r, ERROR_REPLY("HTTP/1.1 426 Upgrade Required", 33,
-                             "DERP requires connection upgrade\n"));
+  assert_out(
+      &r, ERROR_REPLY("HTTP/1.1 426 Upgrade Required", 33, "DERP requires connection upgrade\n"));
   ck_assert_int_eq(r.d.action, RELAY_HTTP_REPLY);
   ck_assert(!r.d.log_weird_upgrade);
   uint8_t note[64];
@@ -214,8 +223,8 @@ END_TEST
 START_TEST(probe_get_200) {
   struct routed r;
   route_raw(&r, "GET /derp/probe HTTP/1.1\r\nHost: h\r\n\r\n", true);
-  assert_out(&r, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE
-                 "Content-Length: 0\r\n\r\n");
+  assert_out(
+      &r, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE "Content-Length: 0\r\n\r\n");
 }
 END_TEST
 
@@ -223,8 +232,8 @@ START_TEST(latency_check_200) {
   struct routed r;
   route_raw(&r, "GET /derp/latency-check HTTP/1.1\r\nHost: h\r\n\r\n", true);
   ck_assert_int_eq(r.d.status, 200);
-  assert_out(&r, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE
-                 "Content-Length: 0\r\n\r\n");
+  assert_out(
+      &r, "HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE "Content-Length: 0\r\n\r\n");
 }
 END_TEST
 
@@ -259,7 +268,7 @@ END_TEST
 
 /* ---- /generate_204 (TestNoContent) ---- */
 
-#define NO_CONTENT_HEAD \
+#define NO_CONTENT_HEAD         \
   "HTTP/1.1 204 No Content\r\n" \
   "Cache-Control: no-cache, no-store, must-revalidate, no-transform, max-age=0\r\n"
 
@@ -281,8 +290,10 @@ END_TEST
 
 START_TEST(no_content_challenge_hostname_echoed) {
   struct routed r;
-  route_raw(&r, "GET /generate_204 HTTP/1.1\r\nHost: h\r\n"
-                "X-Tailscale-Challenge: ts_derp99b.tailscale.com\r\n\r\n", true);
+  route_raw(&r,
+            "GET /generate_204 HTTP/1.1\r\nHost: h\r\n"
+            "X-Tailscale-Challenge: ts_derp99b.tailscale.com\r\n\r\n",
+            true);
   ck_assert(out_contains(&r, "\r\nX-Tailscale-Response: response ts_derp99b.tailscale.com\r\n"));
 }
 END_TEST
@@ -382,8 +393,9 @@ END_TEST
 START_TEST(head_has_no_body) {
   struct routed r;
   route_raw(&r, "HEAD /nope HTTP/1.1\r\nHost: h\r\n\r\n", true);
-  assert_out(&r, "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                 "X-Content-Type-Options: nosniff\r\n" DATE "Content-Length: 19\r\n\r\n");
+  assert_out(&r,
+             "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "X-Content-Type-Options: nosniff\r\n" DATE "Content-Length: 19\r\n\r\n");
 }
 END_TEST
 
@@ -427,8 +439,8 @@ END_TEST
 START_TEST(http10_closes_without_header) {
   struct routed r;
   route_raw(&r, "GET /derp/probe HTTP/1.0\r\n\r\n", true);
-  assert_out(&r, "HTTP/1.0 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE
-                 "Content-Length: 0\r\n\r\n");
+  assert_out(
+      &r, "HTTP/1.0 200 OK\r\nAccess-Control-Allow-Origin: *\r\n" DATE "Content-Length: 0\r\n\r\n");
   ck_assert(r.d.close_after);
 }
 END_TEST
@@ -455,9 +467,10 @@ END_TEST
 START_TEST(missing_host_400) {
   struct routed r;
   route_raw(&r, "GET /derp HTTP/1.1\r\nUpgrade: DERP\r\n\r\n", true);
-  assert_out(&r, "HTTP/1.1 400 Bad Request: missing required Host header\r\n"
-                 "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
-                 "400 Bad Request: missing required Host header");
+  assert_out(&r,
+             "HTTP/1.1 400 Bad Request: missing required Host header\r\n"
+             "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+             "400 Bad Request: missing required Host header");
   ck_assert_int_eq(r.d.action, RELAY_HTTP_REPLY);
   ck_assert(r.d.close_after);
   route_raw(&r, "GET /derp/probe HTTP/1.0\r\n\r\n", true);
@@ -493,8 +506,9 @@ START_TEST(rejection_bytes) {
 
   w = byte_writer_init(out, sizeof out);
   ck_assert_int_eq(relay_http_write_rejection(HTTP_HEAD_ERR_BARE_LF, &w), RELAY_HTTP_OK);
-  const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
-                     "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request";
+  const char bad[] =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; "
+      "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request";
   ck_assert_uint_eq(w.len, sizeof bad - 1);
   ck_assert_mem_eq(out, bad, w.len);
 

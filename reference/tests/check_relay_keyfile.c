@@ -17,7 +17,8 @@ START_TEST(keyfile_created_when_missing_with_mode_0600) {
   snprintf(path, sizeof path, "%s/sub/dir/derper.key", tmpdir);
   struct derp_keypair kp;
   bool created = false;
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_OK);
   ck_assert(created);
   struct stat sb;
   ck_assert_int_eq(stat(path, &sb), 0);
@@ -48,9 +49,11 @@ START_TEST(keyfile_second_load_gives_same_key) {
   snprintf(path, sizeof path, "%s/derper.key", tmpdir);
   struct derp_keypair a, b;
   bool created;
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &a, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &a, &created, err, sizeof err),
+                   DERP_KEYFILE_OK);
   ck_assert(created);
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &b, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &b, &created, err, sizeof err),
+                   DERP_KEYFILE_OK);
   ck_assert(!created);
   ck_assert_mem_eq(a.priv, b.priv, 32);
   ck_assert_mem_eq(a.pub, b.pub, 32);
@@ -66,7 +69,8 @@ START_TEST(keyfile_loads_existing_file) {
   write_str(path, body);
   struct derp_keypair kp;
   bool created = true;
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_OK);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_OK);
   ck_assert(!created);
   uint8_t want[32];
   ck_assert(derp_key_from_hex(hex64, 64, want));
@@ -82,12 +86,14 @@ START_TEST(keyfile_error_names_file_and_problem) {
   write_str(path, "{\"PrivateKey\":\"privkey:abc\"}");
   struct derp_keypair kp;
   bool created;
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_KEY);
-  snprintf(want, sizeof want, "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits",
-           path);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_ERR_KEY);
+  snprintf(want, sizeof want,
+           "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits", path);
   ck_assert_str_eq(err, want);
   write_str(path, "not json");
-  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err), DERP_KEYFILE_ERR_JSON);
+  ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
+                   DERP_KEYFILE_ERR_JSON);
   snprintf(want, sizeof want, "key file \"%s\": invalid JSON", path);
   ck_assert(strncmp(err, want, strlen(want)) == 0);
   remove_tmpdir();
@@ -119,8 +125,9 @@ START_TEST(keyfile_unwritable_directory_is_io_error) {
   struct derp_keypair kp;
   bool created;
   /* /proc refuses new files for everyone, root included. */
-  ck_assert_int_eq(relay_keyfile_load_or_create("/proc/derpcheck-no/derper.key", &kp, &created, err, sizeof err),
-                   DERP_KEYFILE_ERR_IO);
+  ck_assert_int_eq(
+      relay_keyfile_load_or_create("/proc/derpcheck-no/derper.key", &kp, &created, err, sizeof err),
+      DERP_KEYFILE_ERR_IO);
   ck_assert_ptr_nonnull(strstr(err, "key file \"/proc/derpcheck-no/derper.key\": "));
   ck_assert(!created);
 }

@@ -169,8 +169,7 @@ START_TEST(top_bits_set_ignored) {
   memcpy(pkt, known_request, sizeof pkt);
   pkt[0] |= 0x20; /* not a top bit: then merely not a binding request */
   ck_assert(stun_is(pkt, sizeof pkt));
-  ck_assert_int_eq(stun_parse_binding_request(pkt, sizeof pkt, got),
-                   STUN_ERR_NOT_BINDING_REQUEST);
+  ck_assert_int_eq(stun_parse_binding_request(pkt, sizeof pkt, got), STUN_ERR_NOT_BINDING_REQUEST);
 }
 END_TEST
 
@@ -314,11 +313,11 @@ START_TEST(response_v6_xors_txid) {
   struct byte_writer w = byte_writer_init(out, sizeof out);
   ck_assert_int_eq(stun_write_response(&w, txid, &peer), STUN_OK);
   ck_assert_uint_eq(out[3], 24);
-  ck_assert_uint_eq(out[25], 0x02);                 /* family */
-  ck_assert_uint_eq(out[28], 0x00 ^ 0x21);          /* address byte 0 ^ cookie */
-  ck_assert_uint_eq(out[29], 0x01 ^ 0x12);          /* address byte 1 ^ cookie */
-  ck_assert_uint_eq(out[32], 0x00 ^ 1);             /* address byte 4 ^ txid[0] */
-  ck_assert_uint_eq(out[43], 0x04 ^ 12);            /* address byte 15 ^ txid[11] */
+  ck_assert_uint_eq(out[25], 0x02);        /* family */
+  ck_assert_uint_eq(out[28], 0x00 ^ 0x21); /* address byte 0 ^ cookie */
+  ck_assert_uint_eq(out[29], 0x01 ^ 0x12); /* address byte 1 ^ cookie */
+  ck_assert_uint_eq(out[32], 0x00 ^ 1);    /* address byte 4 ^ txid[0] */
+  ck_assert_uint_eq(out[43], 0x04 ^ 12);   /* address byte 15 ^ txid[11] */
 }
 END_TEST
 

@@ -15,11 +15,13 @@ static char tmpdir[4096];
 
 static inline void make_tmpdir(const char *test) {
   const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof tmpdir, "%s/%s.XXXXXX", base != NULL && base[0] != '\0' ? base : "/tmp", test);
+  snprintf(tmpdir, sizeof tmpdir, "%s/%s.XXXXXX", base != NULL && base[0] != '\0' ? base : "/tmp",
+           test);
   ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-static inline int remove_tmpdir_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+static inline int remove_tmpdir_entry(const char *path, const struct stat *sb, int flag,
+                                      struct FTW *ftw) {
   (void)sb, (void)flag, (void)ftw;
   return remove(path);
 }

@@ -28,8 +28,9 @@ enum key_pem { KEY_PKCS8, KEY_TRADITIONAL };
 
 static inline void pem_key(EVP_PKEY *k, enum key_pem form, char *out, size_t cap) {
   BIO *b = BIO_new(BIO_s_mem());
-  int ok = form == KEY_PKCS8 ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)
-                             : PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
+  int ok = form == KEY_PKCS8
+               ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)
+               : PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
   ck_assert_int_eq(ok, 1);
   char *data;
   long n = BIO_get_mem_data(b, &data);

@@ -30,8 +30,8 @@
 
 static uint8_t server_priv[32], server_pub[32];
 
-static bool parse_addr(const char *s, int port_override,
-                       struct sockaddr_storage *ss, socklen_t *len) {
+static bool parse_addr(const char *s, int port_override, struct sockaddr_storage *ss,
+                       socklen_t *len) {
   char host[128];
   const char *colon = strrchr(s, ':');
   if (colon == NULL) return false;
@@ -66,8 +66,7 @@ static bool load_key(const char *path) {
   json_t *j = json_load_file(path, 0, NULL);
   const char *s = json_string_value(json_object_get(j, "PrivateKey"));
   bool ok = s != NULL && strncmp(s, "privkey:", 8) == 0 &&
-            sodium_hex2bin(server_priv, 32, s + 8, strlen(s + 8), NULL, NULL,
-                           NULL) == 0;
+            sodium_hex2bin(server_priv, 32, s + 8, strlen(s + 8), NULL, NULL, NULL) == 0;
   json_decref(j);
   if (ok) crypto_scalarmult_base(server_pub, server_priv);
   return ok;
@@ -89,8 +88,7 @@ static bool write_all(SSL *ssl, const void *buf, size_t n) {
 }
 
 static bool send_frame(SSL *ssl, uint8_t type, const uint8_t *p, uint32_t n) {
-  uint8_t h[5] = {type, (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-                  (uint8_t)(n >> 8), (uint8_t)n};
+  uint8_t h[5] = {type, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
   return write_all(ssl, h, 5) && write_all(ssl, p, n);
 }
 
@@ -127,8 +125,8 @@ static bool handshake(SSL *ssl, uint8_t client_pub[32]) {
     size_t ml = n - 56 - crypto_box_MACBYTES;
     uint8_t *msg = n >= 56 + crypto_box_MACBYTES ? malloc(ml + 1) : NULL;
     memcpy(client_pub, p, 32);
-    ok = msg != NULL && crypto_box_open_easy(msg, p + 56, n - 56, p + 32,
-                                             client_pub, server_priv) == 0;
+    ok = msg != NULL &&
+         crypto_box_open_easy(msg, p + 56, n - 56, p + 32, client_pub, server_priv) == 0;
     if (ok) j = json_loadb((const char *)msg, ml, 0, NULL);
     ok = ok && json_is_object(j);
     json_decref(j);
@@ -139,8 +137,8 @@ static bool handshake(SSL *ssl, uint8_t client_pub[32]) {
   const char info[] = "{\"version\":2}";
   uint8_t out[24 + crypto_box_MACBYTES + sizeof info];
   randombytes_buf(out, 24);
-  if (crypto_box_easy(out + 24, (const uint8_t *)info, sizeof info - 1, out,
-                      client_pub, server_priv) != 0)
+  if (crypto_box_easy(out + 24, (const uint8_t *)info, sizeof info - 1, out, client_pub,
+                      server_priv) != 0)
     return false;
   return send_frame(ssl, 0x03, out, (uint32_t)(sizeof out - 1));
 }
@@ -149,23 +147,23 @@ static bool handshake(SSL *ssl, uint8_t client_pub[32]) {
 static bool frame(SSL *ssl, uint8_t type, const uint8_t *p, uint32_t n) {
   static const uint8_t disco[6] = {0x54, 0x53, 0xf0, 0x9f, 0x92, 0xac};
   switch (type) {
-  case 0x04:
-    if (n < 32 || n - 32 > 65536) return false;
-    if (n >= 32 + 62 && memcmp(p + 32, disco, 6) == 0) { /* nobody is here */
-      uint8_t gone[33];
-      memcpy(gone, p, 32);
-      gone[32] = 0x01;
-      return send_frame(ssl, 0x08, gone, 33);
-    }
-    return true;
-  case 0x07: return n == 1;
-  case 0x10: return false; /* wrong size, or not a mesh peer */
-  case 0x11: return false;
-  case 0x0a: return false;
-  case 0x12:
-    if (n < 8 || n > 1000) return false;
-    return send_frame(ssl, 0x13, p, 8);
-  default: return true; /* unknown: skipped */
+    case 0x04:
+      if (n < 32 || n - 32 > 65536) return false;
+      if (n >= 32 + 62 && memcmp(p + 32, disco, 6) == 0) { /* nobody is here */
+        uint8_t gone[33];
+        memcpy(gone, p, 32);
+        gone[32] = 0x01;
+        return send_frame(ssl, 0x08, gone, 33);
+      }
+      return true;
+    case 0x07: return n == 1;
+    case 0x10: return false; /* wrong size, or not a mesh peer */
+    case 0x11: return false;
+    case 0x0a: return false;
+    case 0x12:
+      if (n < 8 || n > 1000) return false;
+      return send_frame(ssl, 0x13, p, 8);
+    default: return true; /* unknown: skipped */
   }
 }
 
@@ -211,13 +209,14 @@ static void serve(int fd, SSL_CTX *ctx) {
   int n = snprintf(resp, sizeof resp,
                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\n"
                    "Connection: Upgrade\r\nDerp-Version: 2\r\n"
-                   "Derp-Public-Key: %s\r\n\r\n", hex);
+                   "Derp-Public-Key: %s\r\n\r\n",
+                   hex);
   uint8_t key_frame[40] = {0x44, 0x45, 0x52, 0x50, 0xf0, 0x9f, 0x94, 0x91};
   memcpy(key_frame + 8, server_pub, 32);
   uint8_t client_pub[32];
   bool fast = strcasestr(head, "\r\nDerp-Fast-Start: 1\r\n") != NULL;
-  if ((!fast && !write_all(ssl, resp, (size_t)n)) ||
-      !send_frame(ssl, 0x01, key_frame, 40) || !handshake(ssl, client_pub))
+  if ((!fast && !write_all(ssl, resp, (size_t)n)) || !send_frame(ssl, 0x01, key_frame, 40) ||
+      !handshake(ssl, client_pub))
     return;
   for (;;) {
     uint8_t type, *p;
@@ -250,14 +249,12 @@ static void stun_loop(int fd) {
       return;
     }
     static const uint8_t cookie[4] = {0x21, 0x12, 0xa4, 0x42};
-    static const uint8_t sw[12] = {0x80, 0x22, 0, 8, 't', 'a', 'i', 'l',
-                                   'n', 'o', 'd', 'e'};
-    if (n != 40 || b[0] != 0 || b[1] != 1 || memcmp(b + 4, cookie, 4) ||
-        memcmp(b + 20, sw, 12) || b[32] != 0x80 || b[33] != 0x28)
+    static const uint8_t sw[12] = {0x80, 0x22, 0, 8, 't', 'a', 'i', 'l', 'n', 'o', 'd', 'e'};
+    if (n != 40 || b[0] != 0 || b[1] != 1 || memcmp(b + 4, cookie, 4) || memcmp(b + 20, sw, 12) ||
+        b[32] != 0x80 || b[33] != 0x28)
       continue;
     uint32_t fp = crc32_ieee(b, 32) ^ 0x5354554eu;
-    uint32_t got = (uint32_t)b[36] << 24 | (uint32_t)b[37] << 16 |
-                   (uint32_t)b[38] << 8 | b[39];
+    uint32_t got = (uint32_t)b[36] << 24 | (uint32_t)b[37] << 16 | (uint32_t)b[38] << 8 | b[39];
     if (fp != got || from.ss_family != AF_INET) continue;
     const struct sockaddr_in *a = (const struct sockaddr_in *)&from;
     /* header, XOR-MAPPED-ADDRESS (0x0020, 8 bytes): 0, family 1, port */
@@ -275,19 +272,27 @@ static void stun_loop(int fd) {
 }
 
 int main(int argc, char **argv) {
-  const char *listen_s = NULL, *cert = NULL, *key = NULL, *keyfile = NULL,
-             *meta = NULL, *metaf = NULL, *ready = NULL;
+  const char *listen_s = NULL, *cert = NULL, *key = NULL, *keyfile = NULL, *meta = NULL,
+             *metaf = NULL, *ready = NULL;
   int stun_port = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *o = argv[i], *v = argv[i + 1];
-    if (!strcmp(o, "--listen")) listen_s = v;
-    else if (!strcmp(o, "--cert")) cert = v;
-    else if (!strcmp(o, "--key")) key = v;
-    else if (!strcmp(o, "--keyfile")) keyfile = v;
-    else if (!strcmp(o, "--metacert")) meta = v;
-    else if (!strcmp(o, "--metacert-file")) metaf = v;
-    else if (!strcmp(o, "--stun-port")) stun_port = atoi(v);
-    else if (!strcmp(o, "--ready-file")) ready = v;
+    if (!strcmp(o, "--listen"))
+      listen_s = v;
+    else if (!strcmp(o, "--cert"))
+      cert = v;
+    else if (!strcmp(o, "--key"))
+      key = v;
+    else if (!strcmp(o, "--keyfile"))
+      keyfile = v;
+    else if (!strcmp(o, "--metacert"))
+      meta = v;
+    else if (!strcmp(o, "--metacert-file"))
+      metaf = v;
+    else if (!strcmp(o, "--stun-port"))
+      stun_port = atoi(v);
+    else if (!strcmp(o, "--ready-file"))
+      ready = v;
     else {
       fprintf(stderr, "fake-derp-relay: unknown option %s\n", o);
       return 2;
@@ -295,9 +300,8 @@ int main(int argc, char **argv) {
   }
   struct sockaddr_storage ss;
   socklen_t sl;
-  if (!listen_s || !cert || !key || !keyfile || !ready ||
-      !parse_addr(listen_s, -1, &ss, &sl) || sodium_init() < 0 ||
-      !load_key(keyfile)) {
+  if (!listen_s || !cert || !key || !keyfile || !ready || !parse_addr(listen_s, -1, &ss, &sl) ||
+      sodium_init() < 0 || !load_key(keyfile)) {
     fprintf(stderr, "fake-derp-relay: bad arguments or key file\n");
     return 2;
   }
@@ -318,8 +322,7 @@ int main(int argc, char **argv) {
   if (stun_port > 0) {
     struct sockaddr_storage us;
     socklen_t ul;
-    int u = parse_addr(listen_s, stun_port, &us, &ul)
-                ? socket(us.ss_family, SOCK_DGRAM, 0) : -1;
+    int u = parse_addr(listen_s, stun_port, &us, &ul) ? socket(us.ss_family, SOCK_DGRAM, 0) : -1;
     if (u < 0 || bind(u, (struct sockaddr *)&us, ul) != 0) {
       fprintf(stderr, "fake-derp-relay: stun bind: %s\n", strerror(errno));
       return 1;
@@ -332,8 +335,8 @@ int main(int argc, char **argv) {
     close(u);
   }
   int fd = socket(ss.ss_family, SOCK_STREAM, 0);
-  if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
-      listen(fd, 64) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+  if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0 ||
+      getsockname(fd, (struct sockaddr *)&ss, &sl)) {
     fprintf(stderr, "fake-derp-relay: listen: %s\n", strerror(errno));
     return 1;
   }

@@ -161,6 +161,7 @@ int64_t cert_add_one_year(int64_t unix_seconds);
 /* PEM writers: certificates in order (leaf first) to one file, mode 0644;
  * the key of `c` to another, mode 0600. */
 bool factory_write_chain_pem(const char *path, const struct factory_cert *const *chain, size_t n);
-bool factory_write_key_pem(const char *path, const struct factory_cert *c, enum cert_key_format format);
+bool factory_write_key_pem(const char *path, const struct factory_cert *c,
+                           enum cert_key_format format);
 
 #endif

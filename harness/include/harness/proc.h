@@ -56,8 +56,7 @@ int64_t proc_now_ns(void);
 
 /* Start the program. On error `err` says what failed (including an exec
    failure of the child, reported through a close-on-exec pipe). */
-enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
-                            char *err, size_t errlen);
+enum proc_status proc_start(struct proc *p, const struct proc_spec *spec, char *err, size_t errlen);
 
 /* Wait until `path` holds a complete line (ending in '\n') starting with
    `prefix` ("" or NULL: the first line), for at most timeout_ms. Only the
@@ -65,16 +64,14 @@ enum proc_status proc_start(struct proc *p, const struct proc_spec *spec,
    without prefix and newline goes to `line`. PROC_ERR_EXITED when the program
    ended first (it is then reaped). Works both for a ready file written by
    rename and for a captured stdout that grows. */
-enum proc_status proc_wait_line(struct proc *p, const char *path,
-                                const char *prefix, int timeout_ms,
-                                char *line, size_t linelen);
+enum proc_status proc_wait_line(struct proc *p, const char *path, const char *prefix,
+                                int timeout_ms, char *line, size_t linelen);
 
 /* Same, for a complete line that contains `needle` anywhere (non-empty);
    the whole line goes to `line`. For log lines with a variable prefix (Go's
    log date). */
-enum proc_status proc_wait_line_containing(struct proc *p, const char *path,
-                                           const char *needle, int timeout_ms,
-                                           char *line, size_t linelen);
+enum proc_status proc_wait_line_containing(struct proc *p, const char *path, const char *needle,
+                                           int timeout_ms, char *line, size_t linelen);
 
 /* Wait until `path` holds a complete first line, then copy the whole file
    (the first 64 KiB; cut to outlen-1 bytes) to `out`: for ready files that

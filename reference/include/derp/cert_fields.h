@@ -68,15 +68,15 @@ struct cert_fields {
   int64_t not_after;        /* Unix seconds, UTC */
   unsigned extension_count; /* number of extensions in [3] */
   bool has_san;
-  struct der_slice san;     /* contents of the GeneralNames SEQUENCE */
+  struct der_slice san; /* contents of the GeneralNames SEQUENCE */
   bool has_basic_constraints;
   bool basic_constraints_critical;
   bool basic_constraints_ca;
 
   /* Added for consumers that apply another library's rules (pin_verify
    * models Go): the raw pieces those rules look at. */
-  uint8_t not_before_tag;            /* 0x17 UTCTime or 0x18 GeneralizedTime */
-  struct der_slice not_before_text;  /* content octets, e.g. "260304134112Z" */
+  uint8_t not_before_tag;           /* 0x17 UTCTime or 0x18 GeneralizedTime */
+  struct der_slice not_before_text; /* content octets, e.g. "260304134112Z" */
   uint8_t not_after_tag;
   struct der_slice not_after_text;
   struct der_slice tbs_signature_algorithm; /* AlgorithmIdentifier TLV inside tbs */
@@ -135,9 +135,9 @@ bool cert_ext_next(struct cert_ext_iter *it, struct der_slice *oid, bool *critic
 /* Strict DER primitives the walk above is made of, for consumers that look
  * deeper into a slice it returned (names, extension values). */
 struct der_tlv {
-  uint8_t tag;             /* identifier octet (low-tag-number form only) */
-  struct der_slice value;  /* content octets */
-  struct der_slice whole;  /* identifier + length + content */
+  uint8_t tag;            /* identifier octet (low-tag-number form only) */
+  struct der_slice value; /* content octets */
+  struct der_slice whole; /* identifier + length + content */
 };
 struct byte_reader;
 /* Reads one TLV with a definite, minimally encoded length that fits. */

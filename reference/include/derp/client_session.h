@@ -34,7 +34,7 @@
 /* What ClientInfo says (field order as Go's client writes it). */
 #define DERP_CLIENT_INFO_JSON "{\"version\":2,\"CanAckPings\":true}"
 /* Bytes the session will hold for the socket before refusing more sends. */
-#define DERP_CLIENT_OUT_QUEUE_CAP                                                                  \
+#define DERP_CLIENT_OUT_QUEUE_CAP \
   (4u * (DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + DERP_MAX_PACKET_SIZE))
 /* Largest frame the receive side accepts (Go: n > 1<<20 is fatal). */
 #define DERP_CLIENT_MAX_FRAME_LEN (1u << 20)

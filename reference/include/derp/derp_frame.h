@@ -35,16 +35,16 @@ extern const uint8_t derp_magic[DERP_MAGIC_LEN]; /* "DERP🔑" */
 #define DERP_KEEPALIVE_MS 60000u
 
 /* Length rules from §6.4/§6.6. */
-#define DERP_SERVER_KEY_MIN_LEN (DERP_MAGIC_LEN + DERP_KEY_LEN) /* 40 */
-#define DERP_SERVER_KEY_MAX_LEN 1024u     /* client-side reader limit */
+#define DERP_SERVER_KEY_MIN_LEN (DERP_MAGIC_LEN + DERP_KEY_LEN)  /* 40 */
+#define DERP_SERVER_KEY_MAX_LEN 1024u                            /* client-side reader limit */
 #define DERP_CLIENT_INFO_MIN_LEN (DERP_KEY_LEN + DERP_NONCE_LEN) /* 56 */
-#define DERP_CLIENT_INFO_MAX_LEN 262144u  /* server refuses more: untrusted peer */
+#define DERP_CLIENT_INFO_MAX_LEN 262144u /* server refuses more: untrusted peer */
 #define DERP_SERVER_INFO_MIN_LEN DERP_NONCE_LEN
 #define DERP_SERVER_INFO_MAX_LEN (DERP_NONCE_LEN + DERP_MAX_INFO_LEN)
 #define DERP_PEER_GONE_LEN (DERP_KEY_LEN + 1)
 #define DERP_PEER_PRESENT_LEN (DERP_KEY_LEN + 16 + 2 + 1) /* 51 */
 #define DERP_PING_LEN 8
-#define DERP_SERVER_MAX_PING_LEN 1000u    /* server closes on a longer Ping */
+#define DERP_SERVER_MAX_PING_LEN 1000u /* server closes on a longer Ping */
 #define DERP_RESTARTING_LEN 8
 #define DERP_MAX_WRITE_FRAME_LEN (10u << 20) /* senders refuse larger frames */
 /* Largest payload a relay must buffer after the handshake (ForwardPacket). */
@@ -182,15 +182,13 @@ bool derp_encode_client_info(struct byte_writer *w, const uint8_t client_pub[DER
 bool derp_encode_server_info(struct byte_writer *w, const uint8_t nonce[DERP_NONCE_LEN],
                              const uint8_t *sealed, size_t sealed_len);
 /* Seal `json` (client secret → server public) and write the ClientInfo frame. */
-bool derp_encode_client_info_sealed(struct byte_writer *w,
-                                    const uint8_t client_pub[DERP_KEY_LEN],
+bool derp_encode_client_info_sealed(struct byte_writer *w, const uint8_t client_pub[DERP_KEY_LEN],
                                     const uint8_t client_sec[DERP_KEY_LEN],
                                     const uint8_t server_pub[DERP_KEY_LEN],
                                     const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
                                     size_t json_len);
 /* Seal `json` (server secret → client public) and write the ServerInfo frame. */
-bool derp_encode_server_info_sealed(struct byte_writer *w,
-                                    const uint8_t server_sec[DERP_KEY_LEN],
+bool derp_encode_server_info_sealed(struct byte_writer *w, const uint8_t server_sec[DERP_KEY_LEN],
                                     const uint8_t client_pub[DERP_KEY_LEN],
                                     const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
                                     size_t json_len);
@@ -206,8 +204,7 @@ bool derp_encode_forward_packet(struct byte_writer *w, const uint8_t src[DERP_KE
 bool derp_encode_keep_alive(struct byte_writer *w);
 bool derp_encode_note_preferred(struct byte_writer *w, bool preferred);
 /* 33-byte form with a reason (what servers send). */
-bool derp_encode_peer_gone(struct byte_writer *w, const uint8_t key[DERP_KEY_LEN],
-                           uint8_t reason);
+bool derp_encode_peer_gone(struct byte_writer *w, const uint8_t key[DERP_KEY_LEN], uint8_t reason);
 /* 32-byte legacy form (reason implied: disconnected). */
 bool derp_encode_peer_gone_legacy(struct byte_writer *w, const uint8_t key[DERP_KEY_LEN]);
 /* 51 bytes: key ‖ IPv6 or IPv4-mapped address ‖ port (BE) ‖ flags. */
@@ -218,8 +215,7 @@ bool derp_encode_close_peer(struct byte_writer *w, const uint8_t key[DERP_KEY_LE
 bool derp_encode_ping(struct byte_writer *w, const uint8_t data[DERP_PING_LEN]);
 bool derp_encode_pong(struct byte_writer *w, const uint8_t data[DERP_PING_LEN]);
 bool derp_encode_health(struct byte_writer *w, const char *text, size_t text_len);
-bool derp_encode_restarting(struct byte_writer *w, uint32_t reconnect_in_ms,
-                            uint32_t try_for_ms);
+bool derp_encode_restarting(struct byte_writer *w, uint32_t reconnect_in_ms, uint32_t try_for_ms);
 
 /* ---- payload decoders ------------------------------------------------ */
 
@@ -289,8 +285,7 @@ enum derp_decode_status derp_decode_recv_packet(const uint8_t *p, size_t n,
 enum derp_decode_status derp_decode_forward_packet(const uint8_t *p, size_t n,
                                                    struct derp_packet *out);
 /* Exactly 1 byte; any non-zero value means preferred. */
-enum derp_decode_status derp_decode_note_preferred(const uint8_t *p, size_t n,
-                                                   bool *preferred);
+enum derp_decode_status derp_decode_note_preferred(const uint8_t *p, size_t n, bool *preferred);
 /* >= 32 bytes; exactly 32 means disconnected, else byte 32 is the reason. */
 enum derp_decode_status derp_decode_peer_gone(const uint8_t *p, size_t n,
                                               struct derp_peer_gone *out);
@@ -304,10 +299,8 @@ enum derp_decode_status derp_decode_close_peer(const uint8_t *p, size_t n,
                                                uint8_t key[DERP_KEY_LEN]);
 /* >= 8 bytes; the first 8 count, the rest is discarded. (The server's
  * 1000-byte ceiling is DERP_SERVER_MAX_PING_LEN, applied by the relay.) */
-enum derp_decode_status derp_decode_ping(const uint8_t *p, size_t n,
-                                         uint8_t data[DERP_PING_LEN]);
-enum derp_decode_status derp_decode_pong(const uint8_t *p, size_t n,
-                                         uint8_t data[DERP_PING_LEN]);
+enum derp_decode_status derp_decode_ping(const uint8_t *p, size_t n, uint8_t data[DERP_PING_LEN]);
+enum derp_decode_status derp_decode_pong(const uint8_t *p, size_t n, uint8_t data[DERP_PING_LEN]);
 /* >= 8 bytes. */
 enum derp_decode_status derp_decode_restarting(const uint8_t *p, size_t n,
                                                struct derp_restarting *out);
@@ -322,15 +315,14 @@ enum derp_decode_status derp_decode_restarting(const uint8_t *p, size_t n,
  * instead of two. */
 #define DERP_BOX_SHARED_KEY_LEN 32
 bool derp_box_shared_key(uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
-                         const uint8_t peer_pub[DERP_KEY_LEN],
-                         const uint8_t my_sec[DERP_KEY_LEN]);
+                         const uint8_t peer_pub[DERP_KEY_LEN], const uint8_t my_sec[DERP_KEY_LEN]);
 bool derp_open_box_shared(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
                           size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
                           const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]);
 bool derp_encode_server_info_sealed_shared(struct byte_writer *w,
                                            const uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
-                                           const uint8_t nonce[DERP_NONCE_LEN],
-                                           const uint8_t *json, size_t json_len);
+                                           const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
+                                           size_t json_len);
 
 /* Open a box sealed by `peer_pub` to `my_sec`. `out` receives
  * sealed_len - 16 bytes; false when the box is shorter than its tag, does not

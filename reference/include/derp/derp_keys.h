@@ -50,7 +50,8 @@ bool derp_key_from_hex(const char *hex, size_t len, uint8_t out[DERP_KEY_LEN]);
 void derp_key_public_text(const uint8_t pub[DERP_KEY_LEN], char out[DERP_KEY_TEXT_SIZE]);
 void derp_key_private_text(const uint8_t priv[DERP_KEY_LEN], char out[DERP_KEY_TEXT_SIZE]);
 /* Text form with the given prefix (case-sensitive) and 64 hex digits. */
-bool derp_key_parse_text(const char *text, size_t len, const char *prefix, uint8_t out[DERP_KEY_LEN]);
+bool derp_key_parse_text(const char *text, size_t len, const char *prefix,
+                         uint8_t out[DERP_KEY_LEN]);
 
 /* What is wrong with a key file: parsing gives JSON/FIELD/KEY, the programs
  * reading the file the others. */
@@ -69,8 +70,8 @@ enum derp_keyfile_status {
  * Stricter than Go: duplicate or case-variant PrivateKey fields and a null
  * value are errors, not "last wins" / zero key. On failure `why` holds what
  * is wrong (truncated to why_cap). */
-enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len, uint8_t priv[DERP_KEY_LEN],
-                                            char *why, size_t why_cap);
+enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len,
+                                            uint8_t priv[DERP_KEY_LEN], char *why, size_t why_cap);
 /* Pure core: the bytes a new key file holds, NUL-terminated; false if cap is
  * too small (needs 96). */
 bool derp_keyfile_format(const uint8_t priv[DERP_KEY_LEN], char *out, size_t cap);

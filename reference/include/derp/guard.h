@@ -10,19 +10,19 @@
 #include <stdbool.h>
 
 /* Return `err` from the enclosing function unless `cond` holds. */
-#define ENSURE(cond, err)                                                      \
-  do {                                                                         \
-    if (!(cond)) return (err);                                                 \
+#define ENSURE(cond, err)      \
+  do {                         \
+    if (!(cond)) return (err); \
   } while (0)
 
 /* Return false unless the bool-valued expression is true. */
 #define GUARD(expr) ENSURE((expr), false)
 
 /* Propagate a non-zero status (enum error codes where 0 means success). */
-#define GUARD_STATUS(expr)                                                     \
-  do {                                                                         \
-    int guard_status_ = (int)(expr);                                           \
-    if (guard_status_ != 0) return guard_status_;                              \
+#define GUARD_STATUS(expr)                        \
+  do {                                            \
+    int guard_status_ = (int)(expr);              \
+    if (guard_status_ != 0) return guard_status_; \
   } while (0)
 
 #endif

@@ -61,10 +61,10 @@ struct http_header {
 };
 
 enum http_head_status {
-  HTTP_HEAD_OK = 0,                  /* complete: see head_len */
-  HTTP_HEAD_NEED_MORE,               /* valid so far, call again with more */
-  HTTP_HEAD_ERR_REQUEST_TOO_LARGE,   /* "request header too large" */
-  HTTP_HEAD_ERR_RESPONSE_TOO_LARGE,  /* "response header too large" */
+  HTTP_HEAD_OK = 0,                 /* complete: see head_len */
+  HTTP_HEAD_NEED_MORE,              /* valid so far, call again with more */
+  HTTP_HEAD_ERR_REQUEST_TOO_LARGE,  /* "request header too large" */
+  HTTP_HEAD_ERR_RESPONSE_TOO_LARGE, /* "response header too large" */
   HTTP_HEAD_ERR_TOO_MANY_HEADERS,
   HTTP_HEAD_ERR_BARE_LF,
   HTTP_HEAD_ERR_BARE_CR,
@@ -74,29 +74,29 @@ enum http_head_status {
   HTTP_HEAD_ERR_UNSUPPORTED_VERSION, /* well-formed, but not 1.0 / 1.1 */
   HTTP_HEAD_ERR_STATUS_CODE,
   HTTP_HEAD_ERR_REASON,
-  HTTP_HEAD_ERR_HEADER_NAME,         /* empty, non-token, or space before ':' */
-  HTTP_HEAD_ERR_HEADER_VALUE,        /* control character in the value */
+  HTTP_HEAD_ERR_HEADER_NAME,  /* empty, non-token, or space before ':' */
+  HTTP_HEAD_ERR_HEADER_VALUE, /* control character in the value */
   HTTP_HEAD_ERR_OBS_FOLD,
-  HTTP_HEAD_ERR_CONTENT_LENGTH,      /* not 1*DIGIT, or > 2^63-1 */
+  HTTP_HEAD_ERR_CONTENT_LENGTH, /* not 1*DIGIT, or > 2^63-1 */
   HTTP_HEAD_ERR_DUPLICATE_CONTENT_LENGTH,
-  HTTP_HEAD_ERR_TRANSFER_ENCODING,   /* in a request: bodies unsupported */
+  HTTP_HEAD_ERR_TRANSFER_ENCODING, /* in a request: bodies unsupported */
 };
 
 struct http_request {
   struct http_span method;
-  struct http_span target;    /* request-target exactly as sent */
-  unsigned version_minor;     /* HTTP/1.<minor>: 0 or 1 */
+  struct http_span target;     /* request-target exactly as sent */
+  unsigned version_minor;      /* HTTP/1.<minor>: 0 or 1 */
   struct http_header *headers; /* the caller's slots */
   size_t header_count;
-  size_t head_len;            /* bytes up to and including the empty line */
+  size_t head_len; /* bytes up to and including the empty line */
   bool has_content_length;
   uint64_t content_length;
 };
 
 struct http_response {
   unsigned version_minor;
-  int status;                 /* 100..999 */
-  struct http_span reason;    /* may be empty */
+  int status;              /* 100..999 */
+  struct http_span reason; /* may be empty */
   struct http_header *headers;
   size_t header_count;
   size_t head_len;

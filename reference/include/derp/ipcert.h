@@ -37,11 +37,12 @@
 
 #include "derp/cert_fields.h"
 
-#define IPCERT_MAX_CHAIN 16                /* certificates kept from a .crt */
-#define IPCERT_MAX_FILE_BYTES (1u << 20)   /* .crt / .key (or PEM input) larger than this are refused */
-#define IPCERT_NAME_MAX 250                /* file stem; + ".crt" stays under NAME_MAX */
+#define IPCERT_MAX_CHAIN 16 /* certificates kept from a .crt */
+#define IPCERT_MAX_FILE_BYTES \
+  (1u << 20)                /* .crt / .key (or PEM input) larger than this are refused */
+#define IPCERT_NAME_MAX 250 /* file stem; + ".crt" stays under NAME_MAX */
 #define IPCERT_HOSTNAME_MAX 1024
-#define IPCERT_ERR_SIZE 8192               /* room for any message (paths included) */
+#define IPCERT_ERR_SIZE 8192 /* room for any message (paths included) */
 #define IPCERT_SNIPPET_MAX 512
 #define IPCERT_CERTNAME_PREFIX "sha256-raw:"
 
@@ -73,13 +74,15 @@ struct ipcert_paths {
 bool ipcert_file_name(const char *hostname, char *out, size_t cap);
 /* certdir joined with name + ".crt"/".key" (one '/' between, trailing
  * slashes of certdir dropped). IPCERT_ERR_ARG when too long or certdir empty. */
-enum ipcert_status ipcert_file_paths(const char *certdir, const char *hostname, struct ipcert_paths *out);
+enum ipcert_status ipcert_file_paths(const char *certdir, const char *hostname,
+                                     struct ipcert_paths *out);
 
 /* (b) ---------------------------------------------------------------- */
 
 /* Fresh self-signed certificate and key for an IP hostname. The SAN holds 4
  * bytes for an IPv4 (incl. IPv4-mapped) address, 16 otherwise, as Go does. */
-enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out, EVP_PKEY **key_out);
+enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out,
+                                   EVP_PKEY **key_out);
 /* now + 1 calendar year in UTC, as Go's t.AddDate(1, 0, 0) normalises it. */
 int64_t ipcert_add_one_year(int64_t now);
 
@@ -93,8 +96,8 @@ struct ipcert_pem_pair {
 };
 /* ipcert_generate, then both PEM texts. err gets derper's wording ("failed to
  * create certificate: ...", "unable to marshal key"). */
-enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now, struct ipcert_pem_pair *out,
-                                       char *err, size_t err_cap);
+enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now,
+                                       struct ipcert_pem_pair *out, char *err, size_t err_cap);
 /* Frees both texts (the key's wiped first). */
 void ipcert_pem_pair_free(struct ipcert_pem_pair *pair);
 
@@ -108,7 +111,7 @@ struct ipcert_chain {
   struct der_slice der[IPCERT_MAX_CHAIN];
   X509 *x509[IPCERT_MAX_CHAIN];
   EVP_PKEY *key;
-  bool generated; /* true when load-or-generate made new files (set by the reader) */
+  bool generated;   /* true when load-or-generate made new files (set by the reader) */
   uint8_t *storage; /* owns every der[i].ptr */
 };
 
@@ -116,15 +119,17 @@ struct ipcert_chain {
  * order; the first block of key_pem whose type is "PRIVATE KEY" or ends in
  * " PRIVATE KEY" (PKCS#1, PKCS#8 or SEC1); the key must match the leaf. err
  * gets Go's text (e.g. "tls: private key does not match public key"). */
-enum ipcert_status ipcert_chain_from_pem(const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
-                                         size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap);
+enum ipcert_status ipcert_chain_from_pem(const uint8_t *crt_pem, size_t crt_len,
+                                         const uint8_t *key_pem, size_t key_len,
+                                         struct ipcert_chain *out, char *err, size_t err_cap);
 void ipcert_chain_free(struct ipcert_chain *chain);
 
 /* Go's (*x509.Certificate).VerifyHostname: an IP literal (optionally in [])
  * matches only iPAddress SANs (IPv4 equal to its IPv4-mapped form), a DNS
  * name only dNSName SANs (case-insensitive, "*." wildcard for one leftmost
  * label). err gets Go's HostnameError text. */
-enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char *err, size_t err_cap);
+enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char *err,
+                                          size_t err_cap);
 
 /* Spec §1.3 steps 1-4 around the reading of <certdir>/<name>.crt/.key (Go's
  * tls.LoadX509KeyPair: the .crt first, IPCERT_ERR_NOT_FOUND when one is
@@ -135,15 +140,16 @@ enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char
 bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname);
 /* The fatal message for a pair that could not be read, written or parsed,
  * `can not load x509 key pair for hostname "<name>": <cause>`; returns st. */
-enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths, const char *cause,
-                                      char *err, size_t err_cap);
+enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths,
+                                      const char *cause, char *err, size_t err_cap);
 /* Steps 3-4 on the two files' bytes: ipcert_chain_from_pem, then the leaf
  * must be valid for hostname. On error err holds the fatal message, either
  * ipcert_load_failed's or `cert invalid for hostname "<hostname>": <cause>`,
  * and the status names the cause. Step 5 (printing) is ipcert_snippet. */
 enum ipcert_status ipcert_accept_pair(const char *hostname, const struct ipcert_paths *paths,
-                                      const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
-                                      size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap);
+                                      const uint8_t *crt_pem, size_t crt_len,
+                                      const uint8_t *key_pem, size_t key_len,
+                                      struct ipcert_chain *out, char *err, size_t err_cap);
 
 /* (d) ---------------------------------------------------------------- */
 

@@ -47,9 +47,9 @@
 #include "derp/cert_fields.h"
 
 enum pin_profile {
-  PIN_PROFILE_CURRENT = 0,     /* "current": v1.86.0..HEAD, VerifyConnection (§4.2c) */
-  PIN_PROFILE_TAILSCALE_1_82,  /* "tailscale-1.82": one cert only (§4.2a) */
-  PIN_PROFILE_TAILSCALE_1_84,  /* "tailscale-1.84": metacerts skipped (§4.2b) */
+  PIN_PROFILE_CURRENT = 0,    /* "current": v1.86.0..HEAD, VerifyConnection (§4.2c) */
+  PIN_PROFILE_TAILSCALE_1_82, /* "tailscale-1.82": one cert only (§4.2a) */
+  PIN_PROFILE_TAILSCALE_1_84, /* "tailscale-1.84": metacerts skipped (§4.2b) */
 };
 
 /* "current", "tailscale-1.82", "tailscale-1.84" (exact, case-sensitive). */
@@ -58,18 +58,18 @@ const char *pin_profile_name(enum pin_profile p);
 
 enum pin_verify_status {
   PIN_VERIFY_OK = 0,
-  PIN_VERIFY_NO_CERTS,          /* "no certs presented" (1.82 only) */
-  PIN_VERIFY_MULTIPLE_CERTS,    /* "unexpected multiple certs presented" */
-  PIN_VERIFY_HASH_MISMATCH,     /* "cert hash does not match expected cert hash" */
-  PIN_VERIFY_PARSE_ERROR,       /* "ParseCertificate: <err>": the 1.82/1.84 hooks' own, never returned
+  PIN_VERIFY_NO_CERTS,       /* "no certs presented" (1.82 only) */
+  PIN_VERIFY_MULTIPLE_CERTS, /* "unexpected multiple certs presented" */
+  PIN_VERIFY_HASH_MISMATCH,  /* "cert hash does not match expected cert hash" */
+  PIN_VERIFY_PARSE_ERROR,    /* "ParseCertificate: <err>": the 1.82/1.84 hooks' own, never returned
                                    (crypto/tls parses first); kept so status names stay put */
-  PIN_VERIFY_TLS_PARSE_ERROR,   /* "tls: failed to parse certificate from server: <err>" (all profiles) */
-  PIN_VERIFY_NAME_MISMATCH,     /* "cert does not match server name \"<name>\": <x509 err>" */
-  PIN_VERIFY_EXPIRED,           /* "cert expired <notAfter>" */
-  PIN_VERIFY_NOT_YET_VALID,     /* "cert not yet valid until <notBefore>; is your clock correct?" */
-  PIN_VERIFY_NOT_PRESENTED,     /* "expected cert not presented" (1.84, current) */
-  PIN_VERIFY_BAD_INPUT,         /* caller error: unknown profile, NULL bytes with a length */
-  PIN_VERIFY_TLS_KEY_ERROR,     /* crypto/tls's key checks, before any hook (all profiles):
+  PIN_VERIFY_TLS_PARSE_ERROR, /* "tls: failed to parse certificate from server: <err>" (all profiles) */
+  PIN_VERIFY_NAME_MISMATCH, /* "cert does not match server name \"<name>\": <x509 err>" */
+  PIN_VERIFY_EXPIRED,       /* "cert expired <notAfter>" */
+  PIN_VERIFY_NOT_YET_VALID, /* "cert not yet valid until <notBefore>; is your clock correct?" */
+  PIN_VERIFY_NOT_PRESENTED, /* "expected cert not presented" (1.84, current) */
+  PIN_VERIFY_BAD_INPUT,     /* caller error: unknown profile, NULL bytes with a length */
+  PIN_VERIFY_TLS_KEY_ERROR, /* crypto/tls's key checks, before any hook (all profiles):
                                    "tls: server sent certificate containing RSA key larger than 8192 bits",
                                    "tls: server's certificate contains an unsupported type of public key: <T>" */
 };

@@ -57,27 +57,27 @@ bool probe_report_contains(const struct probe_report *r, enum probe_section s, c
 /* ---- the §5.1 messages ---- */
 
 enum probe_msg_kind {
-  PROBE_MSG_NO_DERP_MAP,      /* E "no DERP map (not connected?)" */
-  PROBE_MSG_NO_SUCH_REGION,   /* E "no such region %q in DERP map": text = selector */
-  PROBE_MSG_REGION,           /* I "Region %v == %q": number = id, text = code */
-  PROBE_MSG_SINGLE_REGION,    /* W single point of failure */
-  PROBE_MSG_AVOID,            /* W "Region is marked with Avoid bit" */
-  PROBE_MSG_NO_NODES,         /* E "Region has no nodes defined" */
-  PROBE_MSG_STUN_ONLY,        /* I "Node %q is marked STUNOnly; skipped non-STUN checks" */
-  PROBE_MSG_DIAL_ERROR,       /* E "Error connecting to node %q @ %q over IPv%d: %v" */
-  PROBE_MSG_TLS_ERROR,        /* E "Error upgrading connection to node %q @ %q to TLS over IPv%d: %v" */
-  PROBE_MSG_IPV6_ONLY,        /* W "Node %q only has IPv6 connectivity, not IPv4" */
-  PROBE_MSG_DUAL_STACK,       /* I "Node %q has working IPv4 and IPv6 connectivity" */
+  PROBE_MSG_NO_DERP_MAP,    /* E "no DERP map (not connected?)" */
+  PROBE_MSG_NO_SUCH_REGION, /* E "no such region %q in DERP map": text = selector */
+  PROBE_MSG_REGION,         /* I "Region %v == %q": number = id, text = code */
+  PROBE_MSG_SINGLE_REGION,  /* W single point of failure */
+  PROBE_MSG_AVOID,          /* W "Region is marked with Avoid bit" */
+  PROBE_MSG_NO_NODES,       /* E "Region has no nodes defined" */
+  PROBE_MSG_STUN_ONLY,      /* I "Node %q is marked STUNOnly; skipped non-STUN checks" */
+  PROBE_MSG_DIAL_ERROR,     /* E "Error connecting to node %q @ %q over IPv%d: %v" */
+  PROBE_MSG_TLS_ERROR,  /* E "Error upgrading connection to node %q @ %q to TLS over IPv%d: %v" */
+  PROBE_MSG_IPV6_ONLY,  /* W "Node %q only has IPv6 connectivity, not IPv4" */
+  PROBE_MSG_DUAL_STACK, /* I "Node %q has working IPv4 and IPv6 connectivity" */
   PROBE_MSG_CAPTIVE_INTERNAL, /* W "Internal error creating request for captive portal check: %v" */
-  PROBE_MSG_CAPTIVE_FAILED,   /* W "Error making request to the captive portal check %q; is port 80 blocked?": addr = URL */
-  PROBE_MSG_DERP_ERROR,       /* E "Error connecting to node %q @ try %d: %v" */
-  PROBE_MSG_DERP_OK,          /* I "Successfully established a DERP connection with node %q" */
-  PROBE_MSG_MULTIPLE_KEYS,    /* E "Received multiple server public keys (%d); is the DERP server behind a load balancer?" */
+  PROBE_MSG_CAPTIVE_FAILED, /* W "Error making request to the captive portal check %q; is port 80 blocked?": addr = URL */
+  PROBE_MSG_DERP_ERROR, /* E "Error connecting to node %q @ try %d: %v" */
+  PROBE_MSG_DERP_OK,    /* I "Successfully established a DERP connection with node %q" */
+  PROBE_MSG_MULTIPLE_KEYS, /* E "Received multiple server public keys (%d); is the DERP server behind a load balancer?" */
   PROBE_MSG_STUN_LISTEN_ERROR,  /* E "Error creating IPv4 STUN listener: %v" */
   PROBE_MSG_STUN_RESOLVE_ERROR, /* E "Error resolving node %q IPv4 addresses: %v" */
-  PROBE_MSG_STUN_SEND_ERROR,    /* E "Error sending IPv4 STUN packet to %v (%q): %v": addr = ip:port */
-  PROBE_MSG_STUN_OK,            /* I "Node %q returned IPv4 STUN response: %v": addr = ip:port */
-  PROBE_MSG_STUN_NONE,          /* W "Node %q did not return a IPv4 STUN response" */
+  PROBE_MSG_STUN_SEND_ERROR, /* E "Error sending IPv4 STUN packet to %v (%q): %v": addr = ip:port */
+  PROBE_MSG_STUN_OK,         /* I "Node %q returned IPv4 STUN response: %v": addr = ip:port */
+  PROBE_MSG_STUN_NONE,       /* W "Node %q did not return a IPv4 STUN response" */
 };
 
 /* Arguments of one message; the ones a kind does not use are ignored, a
@@ -110,17 +110,17 @@ enum probe_stage {
 /* What was observed around one failure. Strings may be NULL (unknown). */
 struct probe_facts {
   enum probe_stage stage;
-  const char *error;        /* the failing step's error text, verbatim */
-  const char *profile;      /* "current", "tailscale-1.82", ..., "debug-legacy" */
-  const char *host_name;    /* DERPNode.HostName */
-  const char *cert_name;    /* DERPNode.CertName as written */
-  const char *addr;         /* what was dialled, host:port */
-  size_t certs_presented;   /* 0: unknown / none */
+  const char *error;          /* the failing step's error text, verbatim */
+  const char *profile;        /* "current", "tailscale-1.82", ..., "debug-legacy" */
+  const char *host_name;      /* DERPNode.HostName */
+  const char *cert_name;      /* DERPNode.CertName as written */
+  const char *addr;           /* what was dialled, host:port */
+  size_t certs_presented;     /* 0: unknown / none */
   size_t metacerts_presented; /* of those, how many had a "derpkey" CN */
-  const char *leaf_sha256;  /* lowercase hex of the first non-metacert presented */
-  bool leaf_self_signed;    /* its issuer equals its subject */
+  const char *leaf_sha256;    /* lowercase hex of the first non-metacert presented */
+  bool leaf_self_signed;      /* its issuer equals its subject */
   bool has_leaf_validity;
-  int64_t leaf_not_before;  /* Unix seconds */
+  int64_t leaf_not_before; /* Unix seconds */
   int64_t leaf_not_after;
   const char *snippet_sha256; /* hex from the relay's snippet (--snippet), if known */
   const char *cert_file_stem; /* <name> of <certdir>/<name>.crt for the hostname */

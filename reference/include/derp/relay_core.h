@@ -63,16 +63,16 @@ struct relay_options {
    * ForwardPacket. */
   bool has_mesh_key;
   uint8_t mesh_key[DERP_KEY_LEN];
-  uint64_t handshake_timeout_ms;   /* default 10000, per handshake step */
-  uint64_t keepalive_ms;           /* default 60000 */
-  uint64_t keepalive_jitter_ms;    /* default 5000: period += [0, jitter) */
-  uint64_t write_timeout_ms;       /* default 2000; 0 = none */
-  uint64_t mesh_write_timeout_ms;  /* default 30000 */
-  size_t send_queue_cap;           /* bytes; default 4 MiB, at least one
+  uint64_t handshake_timeout_ms;  /* default 10000, per handshake step */
+  uint64_t keepalive_ms;          /* default 60000 */
+  uint64_t keepalive_jitter_ms;   /* default 5000: period += [0, jitter) */
+  uint64_t write_timeout_ms;      /* default 2000; 0 = none */
+  uint64_t mesh_write_timeout_ms; /* default 30000 */
+  size_t send_queue_cap;          /* bytes; default 4 MiB, at least one
                                       maximal RecvPacket frame */
-  relay_random_fn random;          /* default: libsodium randombytes */
+  relay_random_fn random;         /* default: libsodium randombytes */
   void *random_ctx;
-  relay_log_fn log;                /* default: silent */
+  relay_log_fn log; /* default: silent */
   void *log_ctx;
 };
 
@@ -149,8 +149,8 @@ struct relay_stats {
   uint64_t conns_opened, conns_closed, conns_current;
   uint64_t clients_accepted, clients_current, home_clients_current, watchers_current;
   uint64_t handshake_failures, handshake_timeouts, clients_rejected, clients_replaced;
-  uint64_t packets_received, bytes_received;     /* SendPacket/ForwardPacket payloads */
-  uint64_t packets_relayed, bytes_relayed;       /* queued as RecvPacket */
+  uint64_t packets_received, bytes_received; /* SendPacket/ForwardPacket payloads */
+  uint64_t packets_relayed, bytes_relayed;   /* queued as RecvPacket */
   uint64_t packets_forwarded_in;
   uint64_t drops_unknown_dest, drops_dest_closed, drops_queue_full;
   uint64_t peer_gone_disconnected_sent, peer_gone_not_here_sent, peer_gone_rate_limited;

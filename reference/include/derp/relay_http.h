@@ -84,10 +84,10 @@ enum relay_http_action {
 
 struct relay_http_decision {
   enum relay_http_action action;
-  int status;             /* status written; 0 when nothing is written */
-  bool fast_start;        /* DERP without a 101 (Derp-Fast-Start: 1) */
+  int status;      /* status written; 0 when nothing is written */
+  bool fast_start; /* DERP without a 101 (Derp-Fast-Start: 1) */
   bool close_after;
-  bool log_weird_upgrade; /* a 426 for a non-empty odd Upgrade value */
+  bool log_weird_upgrade;      /* a 426 for a non-empty odd Upgrade value */
   struct http_span upgrade;    /* first Upgrade value as received */
   struct http_span ideal_node; /* Ideal-Node value; len 0 when absent */
 };

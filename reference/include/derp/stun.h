@@ -36,8 +36,8 @@
 
 #define STUN_HEADER_LEN 20
 #define STUN_TXID_LEN 12
-#define STUN_REQUEST_LEN 40       /* 20 + SOFTWARE (4 + 8) + FINGERPRINT (4 + 4) */
-#define STUN_RESPONSE_MAX_LEN 44  /* 20 + XOR-MAPPED-ADDRESS for IPv6 (4 + 20) */
+#define STUN_REQUEST_LEN 40      /* 20 + SOFTWARE (4 + 8) + FINGERPRINT (4 + 4) */
+#define STUN_RESPONSE_MAX_LEN 44 /* 20 + XOR-MAPPED-ADDRESS for IPv6 (4 + 20) */
 
 #define STUN_ATTR_MAPPED_ADDRESS 0x0001
 #define STUN_ATTR_XOR_MAPPED_ADDRESS 0x0020
@@ -47,7 +47,7 @@
 
 /* A transport address without socket types, so the core stays I/O-free. */
 struct stun_endpoint {
-  bool is_ipv6;      /* false: the IPv4 address is addr[0..3] */
+  bool is_ipv6; /* false: the IPv4 address is addr[0..3] */
   uint8_t addr[16];
   uint16_t port;
 };
@@ -74,8 +74,7 @@ bool stun_is(const uint8_t *pkt, size_t len);
 enum stun_status stun_parse_binding_request(const uint8_t *pkt, size_t len,
                                             uint8_t txid[STUN_TXID_LEN]);
 /* The same as a yes/no: true means "answer it". */
-bool stun_is_binding_request_tailscale(const uint8_t *pkt, size_t len,
-                                       uint8_t txid[STUN_TXID_LEN]);
+bool stun_is_binding_request_tailscale(const uint8_t *pkt, size_t len, uint8_t txid[STUN_TXID_LEN]);
 
 /* Server: the binding success response for `peer` (32 or 44 bytes). */
 enum stun_status stun_write_response(struct byte_writer *w, const uint8_t txid[STUN_TXID_LEN],

@@ -13,10 +13,10 @@
 #define TAG_OID 0x06
 #define TAG_SEQUENCE 0x30
 #define TAG_SET 0x31
-#define TAG_VERSION 0xa0         /* [0] EXPLICIT */
-#define TAG_ISSUER_UID 0x81      /* [1] IMPLICIT BIT STRING */
-#define TAG_SUBJECT_UID 0x82     /* [2] IMPLICIT BIT STRING */
-#define TAG_EXTENSIONS 0xa3      /* [3] EXPLICIT */
+#define TAG_VERSION 0xa0     /* [0] EXPLICIT */
+#define TAG_ISSUER_UID 0x81  /* [1] IMPLICIT BIT STRING */
+#define TAG_SUBJECT_UID 0x82 /* [2] IMPLICIT BIT STRING */
+#define TAG_EXTENSIONS 0xa3  /* [3] EXPLICIT */
 
 static const uint8_t oid_common_name[] = {0x55, 0x04, 0x03};
 static const uint8_t oid_basic_constraints[] = {0x55, 0x1d, 0x13};
@@ -314,11 +314,11 @@ enum cert_fields_status cert_fields_parse(const uint8_t *der, size_t len, struct
 
 const char *cert_fields_status_str(enum cert_fields_status st) {
   switch (st) {
-  case CERT_FIELDS_OK: return "ok";
-  case CERT_FIELDS_ERR_DER: return "not DER";
-  case CERT_FIELDS_ERR_STRUCTURE: return "not an X.509 certificate";
-  case CERT_FIELDS_ERR_TIME: return "malformed validity time";
-  case CERT_FIELDS_ERR_EXTENSION: return "malformed or duplicate extension";
+    case CERT_FIELDS_OK: return "ok";
+    case CERT_FIELDS_ERR_DER: return "not DER";
+    case CERT_FIELDS_ERR_STRUCTURE: return "not an X.509 certificate";
+    case CERT_FIELDS_ERR_TIME: return "malformed validity time";
+    case CERT_FIELDS_ERR_EXTENSION: return "malformed or duplicate extension";
   }
   return "unknown cert_fields status";
 }

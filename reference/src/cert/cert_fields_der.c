@@ -43,8 +43,8 @@ static bool universal_form_valid(uint8_t id) {
   const bool constructed = (id & 0x20) != 0;
   GUARD(number != 0);
   /* EXTERNAL, EMBEDDED PDV, SEQUENCE, SET, CHARACTER STRING */
-  const bool constructed_type = number == 8 || number == 11 || number == 16 || number == 17 ||
-                                number == 29;
+  const bool constructed_type =
+      number == 8 || number == 11 || number == 16 || number == 17 || number == 29;
   return constructed == constructed_type;
 }
 

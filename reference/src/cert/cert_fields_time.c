@@ -102,8 +102,8 @@ bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_s
     GUARD(zone == 'Z');
   }
   GUARD(byte_reader_remaining(&r) == 0);
-  const int64_t t = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
-                    second - offset;
+  const int64_t t =
+      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
   if (offset != 0) {
     /* OpenSSL applies an offset with OPENSSL_gmtime_adj, which refuses
      * results outside the years 1900..9999 (a "Z" time skips it). */

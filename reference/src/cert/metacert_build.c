@@ -14,10 +14,10 @@
 
 const char *metacert_status_str(enum metacert_status st) {
   switch (st) {
-  case METACERT_OK: return "ok";
-  case METACERT_ERR_ARG: return "metacert: version or time out of range";
-  case METACERT_ERR_SPACE: return "metacert: output buffer too small";
-  case METACERT_ERR_CRYPTO: return "metacert: OpenSSL failed to build the certificate";
+    case METACERT_OK: return "ok";
+    case METACERT_ERR_ARG: return "metacert: version or time out of range";
+    case METACERT_ERR_SPACE: return "metacert: output buffer too small";
+    case METACERT_ERR_CRYPTO: return "metacert: OpenSSL failed to build the certificate";
   }
   return "metacert: unknown status";
 }
@@ -29,8 +29,8 @@ static bool set_name(X509 *x, const uint8_t derp_pub[32]) {
   X509_NAME *name = X509_get_subject_name(x);
   /* An explicit PrintableString skips OpenSSL's 64-char CN limit (MBSTRING_ASC
    * would refuse 71 chars); it is also what Go encodes this string as. */
-  GUARD(X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_PRINTABLESTRING, (const unsigned char *)cn,
-                                   METACERT_CN_LEN, -1, 0) == 1);
+  GUARD(X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_PRINTABLESTRING,
+                                   (const unsigned char *)cn, METACERT_CN_LEN, -1, 0) == 1);
   return X509_set_issuer_name(x, name) == 1;
 }
 
@@ -43,7 +43,8 @@ static bool add_basic_constraints(X509 *x) {
   return ok == 1;
 }
 
-static bool fill_and_sign(X509 *x, EVP_PKEY *key, const uint8_t derp_pub[32], long version, int64_t now) {
+static bool fill_and_sign(X509 *x, EVP_PKEY *key, const uint8_t derp_pub[32], long version,
+                          int64_t now) {
   GUARD(X509_set_version(x, X509_VERSION_3) == 1);
   GUARD(ASN1_INTEGER_set(X509_get_serialNumber(x), version) == 1);
   GUARD(set_name(x, derp_pub));

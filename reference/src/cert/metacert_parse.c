@@ -21,24 +21,23 @@
 static bool cn_text(const struct cert_fields *f, char out[METACERT_CN_LEN]) {
   struct byte_reader r = byte_reader_init(f->cn.ptr, f->cn.len);
   switch (f->cn_tag) {
-  case TAG_UTF8STRING:
-  case TAG_NUMERICSTRING:
-  case TAG_PRINTABLESTRING:
-  case TAG_T61STRING:
-  case TAG_IA5STRING:
-    GUARD(f->cn.len == METACERT_CN_LEN);
-    return byte_reader_copy(&r, out, METACERT_CN_LEN);
-  case TAG_BMPSTRING:
-    GUARD(f->cn.len == 2 * METACERT_CN_LEN);
-    for (size_t i = 0; i < METACERT_CN_LEN; i++) {
-      uint16_t unit;
-      GUARD(byte_reader_u16be(&r, &unit));
-      GUARD(unit < 0x80);
-      out[i] = (char)unit;
-    }
-    return true;
-  default:
-    return false;
+    case TAG_UTF8STRING:
+    case TAG_NUMERICSTRING:
+    case TAG_PRINTABLESTRING:
+    case TAG_T61STRING:
+    case TAG_IA5STRING:
+      GUARD(f->cn.len == METACERT_CN_LEN);
+      return byte_reader_copy(&r, out, METACERT_CN_LEN);
+    case TAG_BMPSTRING:
+      GUARD(f->cn.len == 2 * METACERT_CN_LEN);
+      for (size_t i = 0; i < METACERT_CN_LEN; i++) {
+        uint16_t unit;
+        GUARD(byte_reader_u16be(&r, &unit));
+        GUARD(unit < 0x80);
+        out[i] = (char)unit;
+      }
+      return true;
+    default: return false;
   }
 }
 

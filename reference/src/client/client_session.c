@@ -271,54 +271,53 @@ static enum derp_client_event_kind on_ping(struct derp_client_session *s,
 
 /* Go's Recv switch. Short frames of the fixed-layout types are dropped with
  * Go's log text (its Pong case reuses the Ping text); the connection stays. */
-static enum derp_client_event_kind
-on_frame(struct derp_client_session *s, const struct derp_frame *f, struct derp_client_event *ev) {
+static enum derp_client_event_kind on_frame(struct derp_client_session *s,
+                                            const struct derp_frame *f,
+                                            struct derp_client_event *ev) {
   switch (f->type) {
-  case DERP_FRAME_SERVER_INFO:
-    return on_server_info(s, f, ev);
-  case DERP_FRAME_KEEP_ALIVE:
-    return ev->kind = DERP_CLIENT_EV_KEEP_ALIVE;
-  case DERP_FRAME_PEER_GONE: {
-    struct derp_peer_gone pg;
-    if (derp_decode_peer_gone(f->payload, f->len, &pg) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short peerGone frame from DERP server");
-    memcpy(ev->key, pg.key, DERP_KEY_LEN);
-    ev->reason = pg.reason;
-    return ev->kind = DERP_CLIENT_EV_PEER_GONE;
-  }
-  case DERP_FRAME_PEER_PRESENT:
-    if (derp_decode_peer_present(f->payload, f->len, &ev->present) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short peerPresent frame from DERP server");
-    memcpy(ev->key, ev->present.key, DERP_KEY_LEN);
-    return ev->kind = DERP_CLIENT_EV_PEER_PRESENT;
-  case DERP_FRAME_RECV_PACKET: {
-    struct derp_packet p;
-    if (derp_decode_recv_packet(f->payload, f->len, &p) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short packet from DERP server");
-    memcpy(ev->key, p.src, DERP_KEY_LEN);
-    ev->data = p.data;
-    ev->data_len = p.len;
-    return ev->kind = DERP_CLIENT_EV_RECV_PACKET;
-  }
-  case DERP_FRAME_PING:
-    if (derp_decode_ping(f->payload, f->len, ev->ping) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short ping frame");
-    return on_ping(s, ev);
-  case DERP_FRAME_PONG:
-    if (derp_decode_pong(f->payload, f->len, ev->ping) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short ping frame");
-    return ev->kind = DERP_CLIENT_EV_PONG;
-  case DERP_FRAME_HEALTH:
-    ev->data = f->payload;
-    ev->data_len = f->len;
-    return ev->kind = DERP_CLIENT_EV_HEALTH;
-  case DERP_FRAME_RESTARTING:
-    if (derp_decode_restarting(f->payload, f->len, &ev->restarting) != DERP_DECODE_OK)
-      return dropped(s, ev, "[unexpected] dropping short server restarting frame");
-    return ev->kind = DERP_CLIENT_EV_RESTARTING;
-  default:
-    /* Unknown types, and ServerKey after a fast start, are skipped. */
-    return ev->kind = DERP_CLIENT_EV_SKIPPED;
+    case DERP_FRAME_SERVER_INFO: return on_server_info(s, f, ev);
+    case DERP_FRAME_KEEP_ALIVE: return ev->kind = DERP_CLIENT_EV_KEEP_ALIVE;
+    case DERP_FRAME_PEER_GONE: {
+      struct derp_peer_gone pg;
+      if (derp_decode_peer_gone(f->payload, f->len, &pg) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short peerGone frame from DERP server");
+      memcpy(ev->key, pg.key, DERP_KEY_LEN);
+      ev->reason = pg.reason;
+      return ev->kind = DERP_CLIENT_EV_PEER_GONE;
+    }
+    case DERP_FRAME_PEER_PRESENT:
+      if (derp_decode_peer_present(f->payload, f->len, &ev->present) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short peerPresent frame from DERP server");
+      memcpy(ev->key, ev->present.key, DERP_KEY_LEN);
+      return ev->kind = DERP_CLIENT_EV_PEER_PRESENT;
+    case DERP_FRAME_RECV_PACKET: {
+      struct derp_packet p;
+      if (derp_decode_recv_packet(f->payload, f->len, &p) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short packet from DERP server");
+      memcpy(ev->key, p.src, DERP_KEY_LEN);
+      ev->data = p.data;
+      ev->data_len = p.len;
+      return ev->kind = DERP_CLIENT_EV_RECV_PACKET;
+    }
+    case DERP_FRAME_PING:
+      if (derp_decode_ping(f->payload, f->len, ev->ping) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short ping frame");
+      return on_ping(s, ev);
+    case DERP_FRAME_PONG:
+      if (derp_decode_pong(f->payload, f->len, ev->ping) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short ping frame");
+      return ev->kind = DERP_CLIENT_EV_PONG;
+    case DERP_FRAME_HEALTH:
+      ev->data = f->payload;
+      ev->data_len = f->len;
+      return ev->kind = DERP_CLIENT_EV_HEALTH;
+    case DERP_FRAME_RESTARTING:
+      if (derp_decode_restarting(f->payload, f->len, &ev->restarting) != DERP_DECODE_OK)
+        return dropped(s, ev, "[unexpected] dropping short server restarting frame");
+      return ev->kind = DERP_CLIENT_EV_RESTARTING;
+    default:
+      /* Unknown types, and ServerKey after a fast start, are skipped. */
+      return ev->kind = DERP_CLIENT_EV_SKIPPED;
   }
 }
 
@@ -354,8 +353,8 @@ size_t derp_client_feed(struct derp_client_session *s, const uint8_t *in, size_t
 
 /* ---- send ---- */
 
-__attribute__((format(printf, 3, 4))) static enum derp_client_send_status
-send_fail(struct derp_client_session *s, enum derp_client_send_status st, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) static enum derp_client_send_status send_fail(
+    struct derp_client_session *s, enum derp_client_send_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(s->send_error, sizeof s->send_error, fmt, ap);
@@ -366,9 +365,9 @@ send_fail(struct derp_client_session *s, enum derp_client_send_status st, const 
 static enum derp_client_send_status send_ready(struct derp_client_session *s) {
   s->send_error[0] = '\0';
   if (s->state != DERP_CLIENT_CONNECTED)
-    return send_fail(s, DERP_CLIENT_SEND_NOT_READY, "%s",
-                     s->state == DERP_CLIENT_FAILED ? s->error
-                                                    : "not connected: no server key yet");
+    return send_fail(
+        s, DERP_CLIENT_SEND_NOT_READY, "%s",
+        s->state == DERP_CLIENT_FAILED ? s->error : "not connected: no server key yet");
   return DERP_CLIENT_SEND_OK;
 }
 

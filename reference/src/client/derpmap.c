@@ -99,7 +99,7 @@ struct field_spec {
   size_t offset; /* into the destination struct, for kept scalars */
 };
 
-#define NODE_FIELD(name, kind, member)                                                             \
+#define NODE_FIELD(name, kind, member) \
   { name, kind, offsetof(struct derp_node, member) }
 static const struct field_spec node_fields[] = {
     NODE_FIELD("Name", FIELD_STRING, name),
@@ -117,7 +117,7 @@ static const struct field_spec node_fields[] = {
 };
 enum { NODE_HOSTNAME = 2, NODE_FIELD_COUNT = sizeof node_fields / sizeof node_fields[0] };
 
-#define REGION_FIELD(name, kind, member)                                                           \
+#define REGION_FIELD(name, kind, member) \
   { name, kind, offsetof(struct derp_region, member) }
 static const struct field_spec region_fields[] = {
     REGION_FIELD("RegionID", FIELD_INT64, region_id),
@@ -155,8 +155,7 @@ static bool collect_fields(struct decode_ctx *c, json_t *obj, const struct field
   const char *key;
   json_t *value;
   *known = 0;
-  for (size_t i = 0; i < n; i++)
-    found[i] = NULL;
+  for (size_t i = 0; i < n; i++) found[i] = NULL;
   json_object_foreach(obj, key, value) {
     int i = match_field(spec, n, key);
     if (i < 0) continue; /* unknown fields are ignored, as Go does */
@@ -191,52 +190,51 @@ static bool decode_scalar(struct decode_ctx *c, const struct field_spec *f, json
   unsigned char *field = (unsigned char *)dst + f->offset;
   json_int_t i = 0;
   switch (f->kind) {
-  case FIELD_STRING: {
-    if (!json_is_string(v)) {
-      describe(v, got, sizeof got);
-      return fail(c, "expected string, got %s", got);
+    case FIELD_STRING: {
+      if (!json_is_string(v)) {
+        describe(v, got, sizeof got);
+        return fail(c, "expected string, got %s", got);
+      }
+      size_t len = json_string_length(v);
+      ENSURE(len <= DERP_MAP_MAX_STRING,
+             fail(c, "string too long (%zu bytes, limit %d)", len, DERP_MAP_MAX_STRING));
+      char *s = strndup(json_string_value(v), len);
+      ENSURE(s, fail(c, "out of memory"));
+      memcpy(field, &s, sizeof s);
+      return true;
     }
-    size_t len = json_string_length(v);
-    ENSURE(len <= DERP_MAP_MAX_STRING,
-           fail(c, "string too long (%zu bytes, limit %d)", len, DERP_MAP_MAX_STRING));
-    char *s = strndup(json_string_value(v), len);
-    ENSURE(s, fail(c, "out of memory"));
-    memcpy(field, &s, sizeof s);
-    return true;
-  }
-  case FIELD_INT64:
-    GUARD(decode_int(c, v, INT64_MIN, INT64_MAX, &i));
-    *(int64_t *)(void *)field = (int64_t)i;
-    return true;
-  case FIELD_PORT:
-    GUARD(decode_int(c, v, 0, 65535, &i));
-    *(int *)(void *)field = (int)i;
-    return true;
-  case FIELD_STUN_PORT:
-    GUARD(decode_int(c, v, -1, 65535, &i));
-    *(int *)(void *)field = (int)i;
-    return true;
-  case FIELD_BOOL:
-    if (!json_is_boolean(v)) {
-      describe(v, got, sizeof got);
-      return fail(c, "expected true or false, got %s", got);
-    }
-    *(bool *)(void *)field = json_is_true(v);
-    return true;
-  case FIELD_NUMBER:
-    if (!json_is_number(v)) {
-      describe(v, got, sizeof got);
-      return fail(c, "expected number, got %s", got);
-    }
-    return true;
-  case FIELD_OBJECT:
-    if (!json_is_object(v)) {
-      describe(v, got, sizeof got);
-      return fail(c, "expected object, got %s", got);
-    }
-    return true;
-  case FIELD_NESTED:
-    return true;
+    case FIELD_INT64:
+      GUARD(decode_int(c, v, INT64_MIN, INT64_MAX, &i));
+      *(int64_t *)(void *)field = (int64_t)i;
+      return true;
+    case FIELD_PORT:
+      GUARD(decode_int(c, v, 0, 65535, &i));
+      *(int *)(void *)field = (int)i;
+      return true;
+    case FIELD_STUN_PORT:
+      GUARD(decode_int(c, v, -1, 65535, &i));
+      *(int *)(void *)field = (int)i;
+      return true;
+    case FIELD_BOOL:
+      if (!json_is_boolean(v)) {
+        describe(v, got, sizeof got);
+        return fail(c, "expected true or false, got %s", got);
+      }
+      *(bool *)(void *)field = json_is_true(v);
+      return true;
+    case FIELD_NUMBER:
+      if (!json_is_number(v)) {
+        describe(v, got, sizeof got);
+        return fail(c, "expected number, got %s", got);
+      }
+      return true;
+    case FIELD_OBJECT:
+      if (!json_is_object(v)) {
+        describe(v, got, sizeof got);
+        return fail(c, "expected object, got %s", got);
+      }
+      return true;
+    case FIELD_NESTED: return true;
   }
   return true;
 }
@@ -271,15 +269,13 @@ static void node_free(struct derp_node *n) {
 static void region_free(struct derp_region *r) {
   free(r->code);
   free(r->name);
-  for (size_t i = 0; i < r->node_count; i++)
-    node_free(&r->nodes[i]);
+  for (size_t i = 0; i < r->node_count; i++) node_free(&r->nodes[i]);
   free(r->nodes);
 }
 
 void derp_map_free(struct derp_map *m) {
   if (!m) return;
-  for (size_t i = 0; i < m->region_count; i++)
-    region_free(&m->regions[i]);
+  for (size_t i = 0; i < m->region_count; i++) region_free(&m->regions[i]);
   free(m->regions);
   free(m);
 }
@@ -369,8 +365,7 @@ static bool parse_decimal(const char *s, size_t len, int64_t *out) {
  * split UTF-8 sequence) reaches the message. */
 static void printable_prefix(const char *s, char *out, size_t cap) {
   size_t i = 0;
-  for (; s[i] && i + 1 < cap; i++)
-    out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+  for (; s[i] && i + 1 < cap; i++) out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
   out[i] = '\0';
 }
 
@@ -472,8 +467,9 @@ static bool decode_top(struct decode_ctx *c, json_t *root, struct derp_map *m) {
   }
   GUARD(collect_fields(c, root, node_fields, NODE_FIELD_COUNT, found, &known));
   ENSURE(known > 0,
-         fail(c, "expected a DERPMap (with \"Regions\"), a region (with \"Nodes\") or a node "
-                 "(with \"HostName\"), found none of these fields"));
+         fail(c,
+              "expected a DERPMap (with \"Regions\"), a region (with \"Nodes\") or a node "
+              "(with \"HostName\"), found none of these fields"));
   ENSURE(fill_empty(&r->code) && fill_empty(&r->name), fail(c, "out of memory"));
   r->nodes = calloc(1, sizeof *r->nodes);
   ENSURE(r->nodes, fail(c, "out of memory"));
@@ -493,8 +489,7 @@ static bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || 
  * the lines skipped so error positions refer to the user's text. */
 static bool locate_json(const char *text, size_t len, size_t *start, int *lines_before) {
   size_t i = 0;
-  while (i < len && is_blank(text[i]))
-    i++;
+  while (i < len && is_blank(text[i])) i++;
   if (i < len && (text[i] == '{' || text[i] == '[')) {
     *start = 0;
     *lines_before = 0;
@@ -505,8 +500,7 @@ static bool locate_json(const char *text, size_t len, size_t *start, int *lines_
     if (text[p] != '\n') continue;
     lines++;
     size_t q = p + 1;
-    while (q < len && (text[q] == ' ' || text[q] == '\t'))
-      q++;
+    while (q < len && (text[q] == ' ' || text[q] == '\t')) q++;
     if (q < len && text[q] == '{') {
       *start = p + 1;
       *lines_before = lines;
@@ -527,8 +521,9 @@ bool derp_map_parse(const char *text, size_t len, struct derp_map **out,
   size_t start;
   int lines_before;
   ENSURE(locate_json(text, len, &start, &lines_before),
-         fail(&c, "no JSON object found (expected a DERPMap, region or node, or derper's "
-                  "\"Configure it in DERPMap using:\" lines)"));
+         fail(&c,
+              "no JSON object found (expected a DERPMap, region or node, or derper's "
+              "\"Configure it in DERPMap using:\" lines)"));
   json_error_t jerr;
   json_t *root = json_loadb(text + start, len - start, JSON_REJECT_DUPLICATES, &jerr);
   char why[sizeof jerr.text];

@@ -113,8 +113,7 @@ static void sni_for(const char *host, char *out, size_t cap) {
     return;
   }
   size_t n = strlen(host);
-  while (n > 0 && host[n - 1] == '.')
-    n--;
+  while (n > 0 && host[n - 1] == '.') n--;
   snprintf(out, cap, "%.*s", (int)n, host);
 }
 

@@ -98,8 +98,7 @@ static bool add_pair(json_t *node, const char *item, size_t len, struct derp_map
 }
 
 static bool pairs_to_node(const char *text, size_t len, json_t *node, struct derp_map_error *err) {
-  while (len && (text[0] == ' ' || text[0] == '\t'))
-    text++, len--;
+  while (len && (text[0] == ' ' || text[0] == '\t')) text++, len--;
   while (len && (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\n' ||
                  text[len - 1] == '\r'))
     len--;
@@ -124,8 +123,8 @@ static json_t *node_to_json(const struct derp_node *n) {
   const struct {
     const char *key;
     const char *value;
-  } strings[] = {{"Name", n->name},     {"HostName", n->host_name}, {"CertName", n->cert_name},
-                 {"IPv4", n->ipv4},     {"IPv6", n->ipv6},          {"STUNTestIP", n->stun_test_ip}};
+  } strings[] = {{"Name", n->name}, {"HostName", n->host_name}, {"CertName", n->cert_name},
+                 {"IPv4", n->ipv4}, {"IPv6", n->ipv6},          {"STUNTestIP", n->stun_test_ip}};
   bool ok = true;
   for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
     if (strings[i].value && strings[i].value[0])
@@ -134,7 +133,8 @@ static json_t *node_to_json(const struct derp_node *n) {
   if (n->derp_port) ok = ok && json_object_set_new(o, "DERPPort", json_integer(n->derp_port)) == 0;
   if (n->stun_port) ok = ok && json_object_set_new(o, "STUNPort", json_integer(n->stun_port)) == 0;
   if (n->stun_only) ok = ok && json_object_set_new(o, "STUNOnly", json_true()) == 0;
-  if (n->insecure_for_tests) ok = ok && json_object_set_new(o, "InsecureForTests", json_true()) == 0;
+  if (n->insecure_for_tests)
+    ok = ok && json_object_set_new(o, "InsecureForTests", json_true()) == 0;
   if (n->can_port80) ok = ok && json_object_set_new(o, "CanPort80", json_true()) == 0;
   if (!ok) {
     json_decref(o);

@@ -1,6 +1,6 @@
 /* probe_report: the report model and the §5.1 message texts. */
-#include "derp/go.h"
 #include "derp/probe_report.h"
+#include "derp/go.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,21 +56,18 @@ bool probe_report_contains(const struct probe_report *r, enum probe_section s, c
 
 enum probe_section probe_msg_section(enum probe_msg_kind kind) {
   switch (kind) {
-  case PROBE_MSG_REGION:
-  case PROBE_MSG_STUN_ONLY:
-  case PROBE_MSG_DUAL_STACK:
-  case PROBE_MSG_DERP_OK:
-  case PROBE_MSG_STUN_OK:
-    return PROBE_INFO;
-  case PROBE_MSG_SINGLE_REGION:
-  case PROBE_MSG_AVOID:
-  case PROBE_MSG_IPV6_ONLY:
-  case PROBE_MSG_CAPTIVE_INTERNAL:
-  case PROBE_MSG_CAPTIVE_FAILED:
-  case PROBE_MSG_STUN_NONE:
-    return PROBE_WARNINGS;
-  default:
-    return PROBE_ERRORS;
+    case PROBE_MSG_REGION:
+    case PROBE_MSG_STUN_ONLY:
+    case PROBE_MSG_DUAL_STACK:
+    case PROBE_MSG_DERP_OK:
+    case PROBE_MSG_STUN_OK: return PROBE_INFO;
+    case PROBE_MSG_SINGLE_REGION:
+    case PROBE_MSG_AVOID:
+    case PROBE_MSG_IPV6_ONLY:
+    case PROBE_MSG_CAPTIVE_INTERNAL:
+    case PROBE_MSG_CAPTIVE_FAILED:
+    case PROBE_MSG_STUN_NONE: return PROBE_WARNINGS;
+    default: return PROBE_ERRORS;
   }
 }
 
@@ -100,78 +97,70 @@ bool probe_msg_format(const struct probe_msg *m, char *out, size_t cap) {
   long long n = (long long)m->number;
   bool fit;
   switch (m->kind) {
-  case PROBE_MSG_NO_DERP_MAP:
-    fit = fmt(out, cap, "no DERP map (not connected?)");
-    break;
-  case PROBE_MSG_NO_SUCH_REGION:
-    fit = fmt(out, cap, "no such region %s in DERP map", text_q);
-    break;
-  case PROBE_MSG_REGION:
-    fit = fmt(out, cap, "Region %lld == %s", n, text_q);
-    break;
-  case PROBE_MSG_SINGLE_REGION:
-    fit = fmt(out, cap,
-              "Having only a single DERP region (i.e. removing the default Tailscale-provided "
-              "regions) is a single point of failure and could hamper connectivity");
-    break;
-  case PROBE_MSG_AVOID:
-    fit = fmt(out, cap, "Region is marked with Avoid bit");
-    break;
-  case PROBE_MSG_NO_NODES:
-    fit = fmt(out, cap, "Region has no nodes defined");
-    break;
-  case PROBE_MSG_STUN_ONLY:
-    fit = fmt(out, cap, "Node %s is marked STUNOnly; skipped non-STUN checks", host_q);
-    break;
-  case PROBE_MSG_DIAL_ERROR:
-    fit = fmt(out, cap, "Error connecting to node %s @ %s over IPv%lld: %s", host_q, addr_q, n, err);
-    break;
-  case PROBE_MSG_TLS_ERROR:
-    fit = fmt(out, cap, "Error upgrading connection to node %s @ %s to TLS over IPv%lld: %s",
-              host_q, addr_q, n, err);
-    break;
-  case PROBE_MSG_IPV6_ONLY:
-    fit = fmt(out, cap, "Node %s only has IPv6 connectivity, not IPv4", host_q);
-    break;
-  case PROBE_MSG_DUAL_STACK:
-    fit = fmt(out, cap, "Node %s has working IPv4 and IPv6 connectivity", host_q);
-    break;
-  case PROBE_MSG_CAPTIVE_INTERNAL:
-    fit = fmt(out, cap, "Internal error creating request for captive portal check: %s", err);
-    break;
-  case PROBE_MSG_CAPTIVE_FAILED:
-    fit = fmt(out, cap, "Error making request to the captive portal check %s; is port 80 blocked?",
-              addr_q);
-    break;
-  case PROBE_MSG_DERP_ERROR:
-    fit = fmt(out, cap, "Error connecting to node %s @ try %lld: %s", host_q, n, err);
-    break;
-  case PROBE_MSG_DERP_OK:
-    fit = fmt(out, cap, "Successfully established a DERP connection with node %s", host_q);
-    break;
-  case PROBE_MSG_MULTIPLE_KEYS:
-    fit = fmt(out, cap,
-              "Received multiple server public keys (%lld); is the DERP server behind a load "
-              "balancer?",
-              n);
-    break;
-  case PROBE_MSG_STUN_LISTEN_ERROR:
-    fit = fmt(out, cap, "Error creating IPv4 STUN listener: %s", err);
-    break;
-  case PROBE_MSG_STUN_RESOLVE_ERROR:
-    fit = fmt(out, cap, "Error resolving node %s IPv4 addresses: %s", host_q, err);
-    break;
-  case PROBE_MSG_STUN_SEND_ERROR:
-    fit = fmt(out, cap, "Error sending IPv4 STUN packet to %s (%s): %s", addr, host_q, err);
-    break;
-  case PROBE_MSG_STUN_OK:
-    fit = fmt(out, cap, "Node %s returned IPv4 STUN response: %s", host_q, addr);
-    break;
-  case PROBE_MSG_STUN_NONE:
-    fit = fmt(out, cap, "Node %s did not return a IPv4 STUN response", host_q);
-    break;
-  default:
-    return false;
+    case PROBE_MSG_NO_DERP_MAP: fit = fmt(out, cap, "no DERP map (not connected?)"); break;
+    case PROBE_MSG_NO_SUCH_REGION:
+      fit = fmt(out, cap, "no such region %s in DERP map", text_q);
+      break;
+    case PROBE_MSG_REGION: fit = fmt(out, cap, "Region %lld == %s", n, text_q); break;
+    case PROBE_MSG_SINGLE_REGION:
+      fit = fmt(out, cap,
+                "Having only a single DERP region (i.e. removing the default Tailscale-provided "
+                "regions) is a single point of failure and could hamper connectivity");
+      break;
+    case PROBE_MSG_AVOID: fit = fmt(out, cap, "Region is marked with Avoid bit"); break;
+    case PROBE_MSG_NO_NODES: fit = fmt(out, cap, "Region has no nodes defined"); break;
+    case PROBE_MSG_STUN_ONLY:
+      fit = fmt(out, cap, "Node %s is marked STUNOnly; skipped non-STUN checks", host_q);
+      break;
+    case PROBE_MSG_DIAL_ERROR:
+      fit = fmt(out, cap, "Error connecting to node %s @ %s over IPv%lld: %s", host_q, addr_q, n,
+                err);
+      break;
+    case PROBE_MSG_TLS_ERROR:
+      fit = fmt(out, cap, "Error upgrading connection to node %s @ %s to TLS over IPv%lld: %s",
+                host_q, addr_q, n, err);
+      break;
+    case PROBE_MSG_IPV6_ONLY:
+      fit = fmt(out, cap, "Node %s only has IPv6 connectivity, not IPv4", host_q);
+      break;
+    case PROBE_MSG_DUAL_STACK:
+      fit = fmt(out, cap, "Node %s has working IPv4 and IPv6 connectivity", host_q);
+      break;
+    case PROBE_MSG_CAPTIVE_INTERNAL:
+      fit = fmt(out, cap, "Internal error creating request for captive portal check: %s", err);
+      break;
+    case PROBE_MSG_CAPTIVE_FAILED:
+      fit = fmt(out, cap,
+                "Error making request to the captive portal check %s; is port 80 blocked?", addr_q);
+      break;
+    case PROBE_MSG_DERP_ERROR:
+      fit = fmt(out, cap, "Error connecting to node %s @ try %lld: %s", host_q, n, err);
+      break;
+    case PROBE_MSG_DERP_OK:
+      fit = fmt(out, cap, "Successfully established a DERP connection with node %s", host_q);
+      break;
+    case PROBE_MSG_MULTIPLE_KEYS:
+      fit = fmt(out, cap,
+                "Received multiple server public keys (%lld); is the DERP server behind a load "
+                "balancer?",
+                n);
+      break;
+    case PROBE_MSG_STUN_LISTEN_ERROR:
+      fit = fmt(out, cap, "Error creating IPv4 STUN listener: %s", err);
+      break;
+    case PROBE_MSG_STUN_RESOLVE_ERROR:
+      fit = fmt(out, cap, "Error resolving node %s IPv4 addresses: %s", host_q, err);
+      break;
+    case PROBE_MSG_STUN_SEND_ERROR:
+      fit = fmt(out, cap, "Error sending IPv4 STUN packet to %s (%s): %s", addr, host_q, err);
+      break;
+    case PROBE_MSG_STUN_OK:
+      fit = fmt(out, cap, "Node %s returned IPv4 STUN response: %s", host_q, addr);
+      break;
+    case PROBE_MSG_STUN_NONE:
+      fit = fmt(out, cap, "Node %s did not return a IPv4 STUN response", host_q);
+      break;
+    default: return false;
   }
   return ok && fit;
 }

@@ -66,11 +66,12 @@ static bool multiple_certs(const struct probe_facts *f, char *out, size_t cap) {
                "upgrade clients or run the relay with --metacert=off",
                f->certs_presented);
   if (others >= 2)
-    return say(out, cap,
-               "server presented %zu certificates (%zu besides metacerts: leaf + intermediate); a "
-               "sha256-raw pin accepts exactly one non-metacert certificate in every client version — "
-               "serve the leaf alone or use a CA-issued certificate and a DNS CertName",
-               f->certs_presented, others);
+    return say(
+        out, cap,
+        "server presented %zu certificates (%zu besides metacerts: leaf + intermediate); a "
+        "sha256-raw pin accepts exactly one non-metacert certificate in every client version — "
+        "serve the leaf alone or use a CA-issued certificate and a DNS CertName",
+        f->certs_presented, others);
   return say(out, cap,
              "server presented more than one certificate; clients 1.82.x accept exactly one when "
              "pinning — upgrade clients or run the relay with --metacert=off");
@@ -137,11 +138,12 @@ static bool not_yet_valid(const struct probe_facts *f, char *out, size_t cap) {
 static bool name_mismatch(const struct probe_facts *f, char *out, size_t cap) {
   const char *host = or_empty(f->host_name);
   if (is_ip_literal(host))
-    return say(out, cap,
-               "the pinned certificate does not name HostName \"%s\" in its IP SANs; clients 1.84.x "
-               "check it (later clients skip the check for IP literals) — run the relay with "
-               "--hostname %s or set HostName to the address its certificate names",
-               host, host);
+    return say(
+        out, cap,
+        "the pinned certificate does not name HostName \"%s\" in its IP SANs; clients 1.84.x "
+        "check it (later clients skip the check for IP literals) — run the relay with "
+        "--hostname %s or set HostName to the address its certificate names",
+        host, host);
   return say(out, cap,
              "the pinned certificate has no DNS SAN matching HostName \"%s\" (the CN is ignored) — "
              "add one, or use the relay's IP address as HostName",
@@ -160,9 +162,10 @@ static bool unknown_authority(const struct probe_facts *f, char *out, size_t cap
                "the certificate does not chain to a trusted root for \"%s\"; give the issuing CA "
                "with --ca-file (clients need it in their system roots)",
                cert_name);
-  return say(out, cap,
-             "the certificate does not chain to a trusted root; use a CA-issued certificate, or pin "
-             "a self-signed one with \"CertName\": \"sha256-raw:<hash>\"");
+  return say(
+      out, cap,
+      "the certificate does not chain to a trusted root; use a CA-issued certificate, or pin "
+      "a self-signed one with \"CertName\": \"sha256-raw:<hash>\"");
 }
 
 static bool dial_failure(const struct probe_facts *f, char *out, size_t cap) {
@@ -202,10 +205,11 @@ static bool pin_taken_as_name(const struct probe_facts *f, char *out, size_t cap
               "no certificate can match, while real DERP connections pin the hash",
               or_empty(f->cert_name)));
   if (f->fixed_check > 0)
-    return say(out, cap,
-               "%s; with the fixed logic (profile current) a DERP connection to this node works, so "
-               "the relay is fine — %s",
-               first, advice);
+    return say(
+        out, cap,
+        "%s; with the fixed logic (profile current) a DERP connection to this node works, so "
+        "the relay is fine — %s",
+        first, advice);
   if (f->fixed_check < 0)
     return say(out, cap, "%s; the fixed logic (profile current) fails too: %s", first,
                or_empty(f->fixed_error));

@@ -24,15 +24,17 @@ bool probe_json_write_string(struct byte_writer *w, const char *s) {
     if (b < 0x80) {
       bool ok;
       switch (b) {
-      case '"': ok = byte_writer_str(w, "\\\""); break;
-      case '\\': ok = byte_writer_str(w, "\\\\"); break;
-      case '\b': ok = byte_writer_str(w, "\\b"); break;
-      case '\f': ok = byte_writer_str(w, "\\f"); break;
-      case '\n': ok = byte_writer_str(w, "\\n"); break;
-      case '\r': ok = byte_writer_str(w, "\\r"); break;
-      case '\t': ok = byte_writer_str(w, "\\t"); break;
-      case '<': case '>': case '&': ok = put_escape_u(w, b); break;
-      default: ok = b < 0x20 ? put_escape_u(w, b) : byte_writer_u8(w, b); break;
+        case '"': ok = byte_writer_str(w, "\\\""); break;
+        case '\\': ok = byte_writer_str(w, "\\\\"); break;
+        case '\b': ok = byte_writer_str(w, "\\b"); break;
+        case '\f': ok = byte_writer_str(w, "\\f"); break;
+        case '\n': ok = byte_writer_str(w, "\\n"); break;
+        case '\r': ok = byte_writer_str(w, "\\r"); break;
+        case '\t': ok = byte_writer_str(w, "\\t"); break;
+        case '<':
+        case '>':
+        case '&': ok = put_escape_u(w, b); break;
+        default: ok = b < 0x20 ? put_escape_u(w, b) : byte_writer_u8(w, b); break;
       }
       GUARD(ok);
       i++;
@@ -55,8 +57,8 @@ bool probe_json_write_string(struct byte_writer *w, const char *s) {
 }
 
 /* indent: 0 = compact, else the nesting depth of the array's key. */
-static bool write_section(struct byte_writer *w, const struct probe_report *r,
-                          enum probe_section s, int indent) {
+static bool write_section(struct byte_writer *w, const struct probe_report *r, enum probe_section s,
+                          int indent) {
   size_t n = probe_report_count(r, s);
   if (n == 0) return byte_writer_str(w, "null");
   GUARD(byte_writer_u8(w, '['));

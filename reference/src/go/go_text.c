@@ -54,8 +54,10 @@ struct quote_sink {
 };
 
 static void emit(struct quote_sink *k, const char *s, size_t n) {
-  if (k->text != NULL) text_out_bytes(k->text, s, n);
-  else if (!k->failed) k->failed = !byte_writer_bytes(k->writer, s, n);
+  if (k->text != NULL)
+    text_out_bytes(k->text, s, n);
+  else if (!k->failed)
+    k->failed = !byte_writer_bytes(k->writer, s, n);
 }
 
 static void emit_str(struct quote_sink *k, const char *s) { emit(k, s, strlen(s)); }
@@ -79,10 +81,14 @@ static void quote_into(struct quote_sink *k, const uint8_t *p, size_t len) {
       emit(k, (const char *)p + i, n);
     } else {
       static const char letters[] = "abtnvfr"; /* \a=7 .. \r=13 */
-      if (r >= 7 && r <= 13) snprintf(esc, sizeof esc, "\\%c", letters[r - 7]);
-      else if (r < 0x20 || r == 0x7f) snprintf(esc, sizeof esc, "\\x%02x", (unsigned)r);
-      else if (r < 0x10000) snprintf(esc, sizeof esc, "\\u%04x", (unsigned)r);
-      else snprintf(esc, sizeof esc, "\\U%08x", (unsigned)r);
+      if (r >= 7 && r <= 13)
+        snprintf(esc, sizeof esc, "\\%c", letters[r - 7]);
+      else if (r < 0x20 || r == 0x7f)
+        snprintf(esc, sizeof esc, "\\x%02x", (unsigned)r);
+      else if (r < 0x10000)
+        snprintf(esc, sizeof esc, "\\u%04x", (unsigned)r);
+      else
+        snprintf(esc, sizeof esc, "\\U%08x", (unsigned)r);
       emit_str(k, esc);
     }
     i += n;

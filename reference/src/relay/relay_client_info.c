@@ -126,9 +126,8 @@ static bool only_whitespace(const uint8_t *p, size_t n) {
 /* Applies one member. Returns false to stop at once (Go aborts on an
  * Unmarshaler error); a type mismatch is only remembered in `saved`, as Go
  * keeps decoding and reports the first one at the end. */
-static bool apply_member(enum client_info_field f, const json_t *v,
-                         struct relay_client_info *out, char *err, size_t cap, char *saved,
-                         size_t saved_cap) {
+static bool apply_member(enum client_info_field f, const json_t *v, struct relay_client_info *out,
+                         char *err, size_t cap, char *saved, size_t saved_cap) {
   if (f == FIELD_MESH_KEY) {
     GUARD(decode_mesh_key(v, out->mesh_key, err, cap));
     out->has_mesh_key = true;
@@ -157,8 +156,7 @@ static bool apply_member(enum client_info_field f, const json_t *v,
       if (json_is_string(v)) return true;
       name = "AppName", go_type = "string";
       break;
-    default:
-      return true;
+    default: return true;
   }
   if (saved[0] == '\0') type_error(saved, saved_cap, v, name, go_type);
   return true;

@@ -108,8 +108,14 @@ void relay_destroy(struct relay *r) {
 
 static void out_list_remove(struct relay *r, struct relay_conn *c) {
   if (!c->out_listed) return;
-  if (c->out_prev) c->out_prev->out_next = c->out_next; else r->out_head = c->out_next;
-  if (c->out_next) c->out_next->out_prev = c->out_prev; else r->out_tail = c->out_prev;
+  if (c->out_prev)
+    c->out_prev->out_next = c->out_next;
+  else
+    r->out_head = c->out_next;
+  if (c->out_next)
+    c->out_next->out_prev = c->out_prev;
+  else
+    r->out_tail = c->out_prev;
   c->out_prev = c->out_next = NULL;
   c->out_listed = false;
 }
@@ -118,17 +124,24 @@ static void out_list_add(struct relay *r, struct relay_conn *c) {
   if (c->out_listed) return;
   c->out_prev = r->out_tail;
   c->out_next = NULL;
-  if (r->out_tail) r->out_tail->out_next = c; else r->out_head = c;
+  if (r->out_tail)
+    r->out_tail->out_next = c;
+  else
+    r->out_head = c;
   r->out_tail = c;
   c->out_listed = true;
 }
 
 static void closed_list_remove(struct relay *r, struct relay_conn *c) {
   if (!c->closed_listed) return;
-  if (c->closed_prev) c->closed_prev->closed_next = c->closed_next;
-  else r->closed_head = c->closed_next;
-  if (c->closed_next) c->closed_next->closed_prev = c->closed_prev;
-  else r->closed_tail = c->closed_prev;
+  if (c->closed_prev)
+    c->closed_prev->closed_next = c->closed_next;
+  else
+    r->closed_head = c->closed_next;
+  if (c->closed_next)
+    c->closed_next->closed_prev = c->closed_prev;
+  else
+    r->closed_tail = c->closed_prev;
   c->closed_prev = c->closed_next = NULL;
   c->closed_listed = false;
 }
@@ -137,7 +150,10 @@ static void closed_list_add(struct relay *r, struct relay_conn *c) {
   if (c->closed_listed) return;
   c->closed_prev = r->closed_tail;
   c->closed_next = NULL;
-  if (r->closed_tail) r->closed_tail->closed_next = c; else r->closed_head = c;
+  if (r->closed_tail)
+    r->closed_tail->closed_next = c;
+  else
+    r->closed_head = c;
   r->closed_tail = c;
   c->closed_listed = true;
 }
@@ -163,8 +179,7 @@ bool relay_next_event(struct relay *r, struct relay_event *ev) {
 bool relay_conn_reserve(struct relay_conn *c, size_t frame_len, struct byte_writer *w) {
   GUARD(!c->doomed && c->state != RELAY_CONN_CLOSED);
   switch (relay_queue_reserve(&c->out, frame_len, w)) {
-    case RELAY_QUEUE_OK:
-      return true;
+    case RELAY_QUEUE_OK: return true;
     case RELAY_QUEUE_FULL:
       /* A reader this slow is cut off rather than allowed to hold up the
        * sender or grow without bound. */
@@ -187,8 +202,7 @@ void relay_conn_commit(struct relay_conn *c, const struct byte_writer *w) {
   relay_queue_commit(&c->out, w);
 }
 
-void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN],
-                          uint8_t reason) {
+void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN], uint8_t reason) {
   struct byte_writer w;
   if (!relay_conn_reserve(to, DERP_FRAME_HEADER_LEN + DERP_PEER_GONE_LEN, &w)) return;
   if (!derp_encode_peer_gone(&w, key, reason)) return;
@@ -277,7 +291,10 @@ void relay_conn_fail(struct relay_conn *c, const char *fmt, ...) {
 
 static void watchers_remove(struct relay *r, struct relay_conn *c) {
   if (!c->watching) return;
-  if (c->watch_prev) c->watch_prev->watch_next = c->watch_next; else r->watchers = c->watch_next;
+  if (c->watch_prev)
+    c->watch_prev->watch_next = c->watch_next;
+  else
+    r->watchers = c->watch_next;
   if (c->watch_next) c->watch_next->watch_prev = c->watch_prev;
   c->watch_prev = c->watch_next = NULL;
   c->watching = false;
@@ -346,8 +363,7 @@ static void forget_sources(struct relay *r, struct relay_conn *c) {
 }
 
 /* From now on dst is owed a PeerGone(Disconnected) when src leaves. */
-void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],
-                         struct relay_conn *dst) {
+void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN], struct relay_conn *dst) {
   struct relay_client *se = relay_keymap_get(&r->clients, src);
   if (!se || relay_keymap_get(&se->receivers, dst->key) == dst) return;
   if (!relay_keymap_put(&se->receivers, dst->key, dst) ||
@@ -397,7 +413,10 @@ void relay_conn_close(struct relay_conn *c, uint64_t now_ms, const char *reason)
   relay_flush_doomed(r);
   closed_list_remove(r, c);
   out_list_remove(r, c);
-  if (c->all_prev) c->all_prev->all_next = c->all_next; else r->all = c->all_next;
+  if (c->all_prev)
+    c->all_prev->all_next = c->all_next;
+  else
+    r->all = c->all_next;
   if (c->all_next) c->all_next->all_prev = c->all_prev;
   conn_free(c);
 }
@@ -408,8 +427,8 @@ void relay_register(struct relay_conn *c) {
   if (e) {
     if (e->active && e->active != c) {
       r->stats.clients_replaced++;
-      relay_conn_fail(e->active, "replaced by a newer connection for %s (conn %llu)",
-                      c->key_text, (unsigned long long)c->id);
+      relay_conn_fail(e->active, "replaced by a newer connection for %s (conn %llu)", c->key_text,
+                      (unsigned long long)c->id);
     }
   } else {
     e = calloc(1, sizeof *e);
@@ -497,9 +516,7 @@ void *relay_conn_user(const struct relay_conn *c) { return c->user; }
 
 uint64_t relay_conn_id(const struct relay_conn *c) { return c->id; }
 
-const uint8_t *relay_conn_key(const struct relay_conn *c) {
-  return c->key_text[0] ? c->key : NULL;
-}
+const uint8_t *relay_conn_key(const struct relay_conn *c) { return c->key_text[0] ? c->key : NULL; }
 
 bool relay_conn_preferred(const struct relay_conn *c) { return c->preferred; }
 

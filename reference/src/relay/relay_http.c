@@ -154,9 +154,9 @@ bool relay_http_write_date(struct byte_writer *w, int64_t now_unix) {
       tm.tm_mon < 0 || tm.tm_mon > 11)
     return true;
   char line[64];
-  int n = snprintf(line, sizeof line, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
-                   days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-                   tm.tm_hour, tm.tm_min, tm.tm_sec);
+  int n =
+      snprintf(line, sizeof line, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[tm.tm_wday],
+               tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   GUARD(n > 0 && (size_t)n < sizeof line);
   return byte_writer_bytes(w, line, (size_t)n);
 }
@@ -206,8 +206,8 @@ static bool write_probe_reply(struct byte_writer *w, const struct reply_ctx *c,
 #define CHALLENGE_MAX 64
 
 static bool is_challenge_byte(uint8_t b) {
-  return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
-         b == '.' || b == '-' || b == '_' || b == ':';
+  return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '.' ||
+         b == '-' || b == '_' || b == ':';
 }
 
 static bool challenge_acceptable(struct http_span v) {
@@ -221,8 +221,9 @@ static bool challenge_acceptable(struct http_span v) {
 static bool write_no_content_reply(struct byte_writer *w, const struct reply_ctx *c,
                                    const struct http_request *req) {
   GUARD(write_status_line(w, c, 204));
-  GUARD(write_header(w, "Cache-Control: no-cache, no-store, must-revalidate, no-transform, "
-                        "max-age=0"));
+  GUARD(write_header(w,
+                     "Cache-Control: no-cache, no-store, must-revalidate, no-transform, "
+                     "max-age=0"));
   const struct http_header *ch =
       http_header_find(req->headers, req->header_count, "X-Tailscale-Challenge");
   if (ch && challenge_acceptable(ch->value)) {
@@ -236,9 +237,10 @@ static bool write_no_content_reply(struct byte_writer *w, const struct reply_ctx
 static bool write_robots_reply(struct byte_writer *w, const struct reply_ctx *c) {
   GUARD(write_status_line(w, c, 200));
   /* tsweb.AddBrowserHeaders, in Go's sorted order. */
-  GUARD(write_header(w, "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
-                        "form-action 'self'; base-uri 'self'; block-all-mixed-content; "
-                        "object-src 'none'"));
+  GUARD(write_header(w,
+                     "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
+                     "form-action 'self'; base-uri 'self'; block-all-mixed-content; "
+                     "object-src 'none'"));
   GUARD(write_header(w, "Strict-Transport-Security: max-age=63072000; includeSubDomains"));
   GUARD(write_header(w, "X-Content-Type-Options: nosniff"));
   GUARD(write_header(w, "X-Frame-Options: DENY"));
@@ -247,11 +249,12 @@ static bool write_robots_reply(struct byte_writer *w, const struct reply_ctx *c)
 
 static bool write_switching_protocols(struct byte_writer *w,
                                       const uint8_t key[RELAY_HTTP_KEY_LEN]) {
-  GUARD(byte_writer_str(w, "HTTP/1.1 101 Switching Protocols\r\n"
-                           "Upgrade: DERP\r\n"
-                           "Connection: Upgrade\r\n"
-                           "Derp-Version: 2\r\n"
-                           "Derp-Public-Key: "));
+  GUARD(byte_writer_str(w,
+                        "HTTP/1.1 101 Switching Protocols\r\n"
+                        "Upgrade: DERP\r\n"
+                        "Connection: Upgrade\r\n"
+                        "Derp-Version: 2\r\n"
+                        "Derp-Public-Key: "));
   GUARD(derp_hex_write_lower(w, key, RELAY_HTTP_KEY_LEN));
   return byte_writer_str(w, "\r\n\r\n");
 }
@@ -262,8 +265,9 @@ static bool write_raw_error(struct byte_writer *w, const char *status_and_reason
                             const char *body) {
   GUARD(byte_writer_str(w, "HTTP/1.1 "));
   GUARD(byte_writer_str(w, status_and_reason));
-  GUARD(byte_writer_str(w, "\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                           "Connection: close\r\n\r\n"));
+  GUARD(byte_writer_str(w,
+                        "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        "Connection: close\r\n\r\n"));
   return byte_writer_str(w, body);
 }
 
@@ -401,9 +405,7 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
     case HTTP_HEAD_ERR_TRANSFER_ENCODING:
       ok = write_raw_error(out, "501 Not Implemented", "Unsupported transfer encoding");
       break;
-    default:
-      ok = write_raw_error(out, "400 Bad Request", "400 Bad Request");
-      break;
+    default: ok = write_raw_error(out, "400 Bad Request", "400 Bad Request"); break;
   }
   if (!ok) {
     out->len = mark;

@@ -25,7 +25,6 @@ static bool wants_close(const struct http_request *req) {
   return (h != NULL && http_list_has_token(h->value, "close")) || req->has_content_length;
 }
 
-
 /* Go's hexEscapeNonASCII (Location) and htmlEscape (the body), byte by byte. */
 static bool put_escaped(struct byte_writer *w, const uint8_t *p, size_t n, bool html) {
   static const char hex[] = "0123456789ABCDEF";
@@ -59,7 +58,8 @@ static bool put_target(struct byte_writer *w, const struct http_request *req,
   return put_escaped(w, req->target.ptr, req->target.len, html);
 }
 
-static bool put_status_line(struct byte_writer *w, const struct http_request *req, const char *status) {
+static bool put_status_line(struct byte_writer *w, const struct http_request *req,
+                            const char *status) {
   return byte_writer_str(w, req->version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ") &&
          byte_writer_str(w, status) && byte_writer_str(w, "\r\n");
 }
@@ -78,8 +78,9 @@ static bool write_use_https(struct byte_writer *w, const struct http_request *re
                             bool close) {
   static const char body[] = "Use HTTPS\n";
   GUARD(put_status_line(w, req, "400 Bad Request"));
-  GUARD(byte_writer_str(w, "Content-Type: text/plain; charset=utf-8\r\n"
-                           "X-Content-Type-Options: nosniff\r\n"));
+  GUARD(byte_writer_str(w,
+                        "Content-Type: text/plain; charset=utf-8\r\n"
+                        "X-Content-Type-Options: nosniff\r\n"));
   GUARD(put_tail(w, req, now, sizeof body - 1, close));
   return method_is(req, "HEAD") || byte_writer_str(w, body);
 }
@@ -103,9 +104,9 @@ static bool write_redirect(struct byte_writer *w, const struct http_request *req
 }
 
 enum relay_http_status relay_http_route_port80(const struct http_request *req,
-                                          const struct relay_http_settings *settings,
-                                          int64_t now_unix, struct byte_writer *out,
-                                          struct relay_http_decision *decision) {
+                                               const struct relay_http_settings *settings,
+                                               int64_t now_unix, struct byte_writer *out,
+                                               struct relay_http_decision *decision) {
   /* /generate_204 (and /debug, which relay_http answers with its 404) are
    * relay_http's; everything it would not answer with 204 is ours. */
   uint8_t scratch[RELAY_HTTP_RESPONSE_MAX];

@@ -154,8 +154,7 @@ void relay_flush_doomed(struct relay *r);
  * closes c). */
 bool relay_conn_reserve(struct relay_conn *c, size_t frame_len, struct byte_writer *w);
 void relay_conn_commit(struct relay_conn *c, const struct byte_writer *w);
-void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN],
-                          uint8_t reason);
+void relay_send_peer_gone(struct relay_conn *to, const uint8_t key[DERP_KEY_LEN], uint8_t reason);
 void relay_send_peer_present(struct relay_conn *to, const struct relay_conn *peer);
 
 /* A connection in the HANDSHAKE state, on the relay's lists, nothing queued
@@ -167,7 +166,6 @@ struct relay_conn *relay_conn_new(struct relay *r, uint64_t now_ms, void *user);
  * dst (dst is owed PeerGone when src leaves). */
 void relay_register(struct relay_conn *c);
 void relay_watch_conns(struct relay_conn *c);
-void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN],
-                         struct relay_conn *dst);
+void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN], struct relay_conn *dst);
 
 #endif

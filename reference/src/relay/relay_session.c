@@ -95,8 +95,8 @@ static void accept_client(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN],
   struct byte_writer w;
   size_t frame_len = DERP_FRAME_HEADER_LEN + DERP_NONCE_LEN + DERP_BOX_OVERHEAD + json_len;
   if (!relay_conn_reserve(c, frame_len, &w)) return;
-  if (!derp_encode_server_info_sealed_shared(&w, box_key, nonce,
-                                             (const uint8_t *)server_info_json, json_len)) {
+  if (!derp_encode_server_info_sealed_shared(&w, box_key, nonce, (const uint8_t *)server_info_json,
+                                             json_len)) {
     relay_conn_fail(c, "internal: cannot seal ServerInfo");
     return;
   }
@@ -177,25 +177,33 @@ static void active_header(struct relay_conn *c, const struct derp_frame *f) {
       } else if (f->len < 2 * DERP_KEY_LEN) {
         relay_conn_fail(c, "short send packet frame");
       } else if (f->len - 2 * DERP_KEY_LEN > DERP_MAX_PACKET_SIZE) {
-        relay_conn_fail(c, "data packet longer (%u) than max of %u",
-                        f->len - 2 * DERP_KEY_LEN, DERP_MAX_PACKET_SIZE);
+        relay_conn_fail(c, "data packet longer (%u) than max of %u", f->len - 2 * DERP_KEY_LEN,
+                        DERP_MAX_PACKET_SIZE);
       } else {
         take_payload(c, f->len);
       }
       return;
     case DERP_FRAME_NOTE_PREFERRED:
-      if (f->len != 1) relay_conn_fail(c, "frameNotePreferred wrong size");
-      else take_payload(c, f->len);
+      if (f->len != 1)
+        relay_conn_fail(c, "frameNotePreferred wrong size");
+      else
+        take_payload(c, f->len);
       return;
     case DERP_FRAME_WATCH_CONNS:
-      if (f->len != 0) relay_conn_fail(c, "handleFrameWatchConns wrong size");
-      else if (!c->can_mesh) relay_conn_fail(c, "insufficient permissions");
-      else take_payload(c, f->len);
+      if (f->len != 0)
+        relay_conn_fail(c, "handleFrameWatchConns wrong size");
+      else if (!c->can_mesh)
+        relay_conn_fail(c, "insufficient permissions");
+      else
+        take_payload(c, f->len);
       return;
     case DERP_FRAME_CLOSE_PEER:
-      if (f->len != DERP_KEY_LEN) relay_conn_fail(c, "handleFrameClosePeer wrong size");
-      else if (!c->can_mesh) relay_conn_fail(c, "insufficient permissions");
-      else take_payload(c, f->len);
+      if (f->len != DERP_KEY_LEN)
+        relay_conn_fail(c, "handleFrameClosePeer wrong size");
+      else if (!c->can_mesh)
+        relay_conn_fail(c, "insufficient permissions");
+      else
+        take_payload(c, f->len);
       return;
     case DERP_FRAME_PING:
       r->stats.pings_received++;
@@ -267,8 +275,10 @@ static void route_packet(struct relay_conn *from, const uint8_t src[DERP_KEY_LEN
 static void set_preferred(struct relay_conn *c, bool v) {
   if (c->preferred == v) return;
   c->preferred = v;
-  if (v) c->relay->stats.home_clients_current++;
-  else c->relay->stats.home_clients_current--;
+  if (v)
+    c->relay->stats.home_clients_current++;
+  else
+    c->relay->stats.home_clients_current--;
 }
 
 static void close_peer(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN]) {
@@ -277,8 +287,8 @@ static void close_peer(struct relay_conn *c, const uint8_t key[DERP_KEY_LEN]) {
   char key_text[RELAY_KEY_TEXT_LEN];
   relay_key_text(key, key_text);
   if (!target) {
-    relay_logf(r, "conn %llu %s: ClosePeer: no peer %s", (unsigned long long)c->id,
-               c->key_text, key_text);
+    relay_logf(r, "conn %llu %s: ClosePeer: no peer %s", (unsigned long long)c->id, c->key_text,
+               key_text);
     return;
   }
   relay_conn_fail(target, "closed by ClosePeer from mesh peer %s", c->key_text);
@@ -321,17 +331,14 @@ static void active_frame(struct relay_conn *c, const struct derp_frame *f) {
         set_preferred(c, pref);
       }
       return;
-    case DERP_FRAME_WATCH_CONNS:
-      relay_watch_conns(c);
-      return;
+    case DERP_FRAME_WATCH_CONNS: relay_watch_conns(c); return;
     case DERP_FRAME_CLOSE_PEER:
       if (derp_decode_close_peer(f->payload, f->len, buf) == DERP_DECODE_OK) close_peer(c, buf);
       return;
     case DERP_FRAME_PING:
       if (derp_decode_ping(f->payload, f->len, buf) == DERP_DECODE_OK) answer_ping(c, buf);
       return;
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -345,15 +352,19 @@ static void session_input(struct relay_conn *c, const uint8_t *data, size_t n) {
     if (ev == DERP_FRAME_NEED_MORE) return;
     bool handshake = c->state == RELAY_CONN_HANDSHAKE;
     if (ev == DERP_FRAME_HEADER) {
-      if (handshake) handshake_header(c, &f);
-      else active_header(c, &f);
+      if (handshake)
+        handshake_header(c, &f);
+      else
+        active_header(c, &f);
       /* Every header must be taken, skipped or fatal, or the loop would spin. */
       if (!c->doomed && c->reader.state == DERP_READER_DECIDE) {
         relay_conn_fail(c, "internal: undecided frame type 0x%X", f.type);
       }
     } else if (ev == DERP_FRAME_READY) {
-      if (handshake) handshake_frame(c, &f);
-      else active_frame(c, &f);
+      if (handshake)
+        handshake_frame(c, &f);
+      else
+        active_frame(c, &f);
     } else {
       relay_conn_fail(c, "internal: frame of %u bytes over the reader limit", f.len);
     }

@@ -47,7 +47,8 @@ static bool printable_string_ok(const char *s) {
 static bool set_names(X509 *x, const char *cn) {
   X509_NAME *name = X509_get_subject_name(x);
   int type = printable_string_ok(cn) ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING;
-  GUARD(X509_NAME_add_entry_by_NID(name, NID_commonName, type, (const unsigned char *)cn, -1, -1, 0) == 1);
+  GUARD(X509_NAME_add_entry_by_NID(name, NID_commonName, type, (const unsigned char *)cn, -1, -1,
+                                   0) == 1);
   return X509_set_issuer_name(x, name) == 1;
 }
 
@@ -98,8 +99,8 @@ static bool add_ip_san(X509 *x, const uint8_t *ip, int ip_len) {
   return ok;
 }
 
-static bool fill_and_sign(X509 *x, EVP_PKEY *key, const char *hostname, const uint8_t ip16[16], bool is_v4,
-                          int64_t now) {
+static bool fill_and_sign(X509 *x, EVP_PKEY *key, const char *hostname, const uint8_t ip16[16],
+                          bool is_v4, int64_t now) {
   GUARD(X509_set_version(x, X509_VERSION_3) == 1);
   GUARD(set_random_serial(x));
   GUARD(set_names(x, hostname));
@@ -118,13 +119,15 @@ static bool fill_and_sign(X509 *x, EVP_PKEY *key, const char *hostname, const ui
 #define IPCERT_MIN_NOW (-62135596800LL)
 #define IPCERT_MAX_NOW (253402300799LL - 366LL * 86400)
 
-enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out, EVP_PKEY **key_out) {
+enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out,
+                                   EVP_PKEY **key_out) {
   uint8_t ip16[16];
   bool is_v4 = false;
   ENSURE(cert_out != NULL && key_out != NULL, IPCERT_ERR_ARG);
   *cert_out = NULL;
   *key_out = NULL;
-  ENSURE(ip_hostname != NULL && go_parse_ip(ip_hostname, strlen(ip_hostname), ip16), IPCERT_ERR_ARG);
+  ENSURE(ip_hostname != NULL && go_parse_ip(ip_hostname, strlen(ip_hostname), ip16),
+         IPCERT_ERR_ARG);
   is_v4 = go_ip_is_v4(ip16);
   ENSURE(now >= IPCERT_MIN_NOW && now <= IPCERT_MAX_NOW, IPCERT_ERR_ARG);
 
@@ -159,8 +162,8 @@ static bool pem_of(X509 *cert, EVP_PKEY *key, uint8_t **out, size_t *out_len) {
   return *out != NULL;
 }
 
-enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now, struct ipcert_pem_pair *out,
-                                       char *err, size_t err_cap) {
+enum ipcert_status ipcert_generate_pem(const char *ip_hostname, int64_t now,
+                                       struct ipcert_pem_pair *out, char *err, size_t err_cap) {
   memset(out, 0, sizeof *out);
   X509 *cert = NULL;
   EVP_PKEY *key = NULL;

@@ -12,8 +12,10 @@
 #include "derp/ipcert.h"
 #include "derp/pin_verify.h"
 
-enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char *err, size_t err_cap) {
-  ENSURE(leaf != NULL && hostname != NULL && strlen(hostname) <= IPCERT_HOSTNAME_MAX, IPCERT_ERR_ARG);
+enum ipcert_status ipcert_verify_hostname(X509 *leaf, const char *hostname, char *err,
+                                          size_t err_cap) {
+  ENSURE(leaf != NULL && hostname != NULL && strlen(hostname) <= IPCERT_HOSTNAME_MAX,
+         IPCERT_ERR_ARG);
   if (err_cap > 0) err[0] = '\0';
   unsigned char *der = NULL;
   int len = i2d_X509(leaf, &der);

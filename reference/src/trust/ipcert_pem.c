@@ -60,8 +60,8 @@ static bool pem_next(BIO *bio, struct pem_block *b) {
 }
 
 /* A read-only BIO over the caller's bytes (an empty input is valid). */
-static enum ipcert_status open_input(const uint8_t *pem, size_t len, const char *what, BIO **out, char *err,
-                                     size_t err_cap) {
+static enum ipcert_status open_input(const uint8_t *pem, size_t len, const char *what, BIO **out,
+                                     char *err, size_t err_cap) {
   static const uint8_t empty[1];
   if (len > IPCERT_MAX_FILE_BYTES) {
     snprintf(err, err_cap, "tls: %s input larger than %u bytes", what, IPCERT_MAX_FILE_BYTES);
@@ -76,8 +76,8 @@ static enum ipcert_status open_input(const uint8_t *pem, size_t len, const char 
 }
 
 /* Every CERTIFICATE block, copied into one allocation owned by out. */
-static enum ipcert_status collect_certs(const uint8_t *pem, size_t len, struct ipcert_chain *out, char *err,
-                                        size_t err_cap) {
+static enum ipcert_status collect_certs(const uint8_t *pem, size_t len, struct ipcert_chain *out,
+                                        char *err, size_t err_cap) {
   BIO *bio = NULL;
   GUARD_STATUS(open_input(pem, len, "certificate", &bio, err, err_cap));
   /* DER is shorter than its base64, so len bytes always hold every block. */
@@ -90,7 +90,8 @@ static enum ipcert_status collect_certs(const uint8_t *pem, size_t len, struct i
     if (strcmp(b.type, "CERTIFICATE") != 0) {
       skipped_add(&skipped, b.type);
     } else if (out->count == IPCERT_MAX_CHAIN) {
-      snprintf(err, err_cap, "tls: more than %d certificates in certificate input", IPCERT_MAX_CHAIN);
+      snprintf(err, err_cap, "tls: more than %d certificates in certificate input",
+               IPCERT_MAX_CHAIN);
       st = IPCERT_ERR_TOO_LARGE;
     } else if (b.len <= 0 || (size_t)b.len > len - used) {
       snprintf(err, err_cap, "x509: malformed certificate");
@@ -110,11 +111,13 @@ static enum ipcert_status collect_certs(const uint8_t *pem, size_t len, struct i
     snprintf(err, err_cap, "tls: failed to find any PEM data in certificate input");
   } else if (skipped.count == 1 && ends_with(skipped.first, "PRIVATE KEY")) {
     snprintf(err, err_cap,
-             "tls: failed to find certificate PEM data in certificate input, but did find a private key; "
+             "tls: failed to find certificate PEM data in certificate input, but did find a "
+             "private key; "
              "PEM inputs may have been switched");
   } else {
     snprintf(err, err_cap,
-             "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM blocks "
+             "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping "
+             "PEM blocks "
              "of the following types: [%s]",
              skipped.text);
   }
@@ -122,8 +125,8 @@ static enum ipcert_status collect_certs(const uint8_t *pem, size_t len, struct i
 }
 
 /* The first "PRIVATE KEY" / "* PRIVATE KEY" block. */
-static enum ipcert_status find_key_block(const uint8_t *pem, size_t len, struct pem_block *key, char *err,
-                                         size_t err_cap) {
+static enum ipcert_status find_key_block(const uint8_t *pem, size_t len, struct pem_block *key,
+                                         char *err, size_t err_cap) {
   BIO *bio = NULL;
   GUARD_STATUS(open_input(pem, len, "key", &bio, err, err_cap));
   struct skipped_types skipped = {0};
@@ -140,10 +143,12 @@ static enum ipcert_status find_key_block(const uint8_t *pem, size_t len, struct 
   if (skipped.count == 0) {
     snprintf(err, err_cap, "tls: failed to find any PEM data in key input");
   } else if (skipped.count == 1 && strcmp(skipped.first, "CERTIFICATE") == 0) {
-    snprintf(err, err_cap, "tls: found a certificate rather than a key in the PEM for the private key");
+    snprintf(err, err_cap,
+             "tls: found a certificate rather than a key in the PEM for the private key");
   } else {
     snprintf(err, err_cap,
-             "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after skipping PEM "
+             "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after "
+             "skipping PEM "
              "blocks of the following types: [%s]",
              skipped.text);
   }
@@ -151,10 +156,13 @@ static enum ipcert_status find_key_block(const uint8_t *pem, size_t len, struct 
 }
 
 /* Key types Go's TLS stack can use for a certificate. */
-static bool usable_key_type(int id) { return id == EVP_PKEY_RSA || id == EVP_PKEY_EC || id == EVP_PKEY_ED25519; }
+static bool usable_key_type(int id) {
+  return id == EVP_PKEY_RSA || id == EVP_PKEY_EC || id == EVP_PKEY_ED25519;
+}
 
 /* PKCS#1, PKCS#8 or SEC1 DER, all of it. */
-static enum ipcert_status parse_key(const struct pem_block *b, EVP_PKEY **out, char *err, size_t err_cap) {
+static enum ipcert_status parse_key(const struct pem_block *b, EVP_PKEY **out, char *err,
+                                    size_t err_cap) {
   const unsigned char *p = b->data;
   EVP_PKEY *key = d2i_AutoPrivateKey(NULL, &p, b->len);
   ERR_clear_error();
@@ -181,9 +189,11 @@ static enum ipcert_status parse_certs(struct ipcert_chain *c, char *err, size_t 
       /* Go only parses the leaf here; an intermediate the TLS stack cannot
        * hold is refused too, naming its position. */
       if (i == 0) {
-        snprintf(err, err_cap, c->x509[i] == NULL ? "x509: malformed certificate" : "x509: trailing data");
+        snprintf(err, err_cap,
+                 c->x509[i] == NULL ? "x509: malformed certificate" : "x509: trailing data");
       } else {
-        snprintf(err, err_cap, "x509: malformed certificate (number %zu in certificate input)", i + 1);
+        snprintf(err, err_cap, "x509: malformed certificate (number %zu in certificate input)",
+                 i + 1);
       }
       return IPCERT_ERR_CERT;
     }
@@ -228,8 +238,9 @@ static enum ipcert_status match_key(X509 *leaf, EVP_PKEY *key, char *err, size_t
   return IPCERT_OK;
 }
 
-enum ipcert_status ipcert_chain_from_pem(const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
-                                         size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap) {
+enum ipcert_status ipcert_chain_from_pem(const uint8_t *crt_pem, size_t crt_len,
+                                         const uint8_t *key_pem, size_t key_len,
+                                         struct ipcert_chain *out, char *err, size_t err_cap) {
   memset(out, 0, sizeof *out);
   ENSURE(crt_pem != NULL || crt_len == 0, IPCERT_ERR_ARG);
   ENSURE(key_pem != NULL || key_len == 0, IPCERT_ERR_ARG);

@@ -14,8 +14,8 @@ bool ipcert_should_generate(enum ipcert_status read_status, const char *hostname
          go_parse_ip(hostname, strlen(hostname), ip16);
 }
 
-enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths, const char *cause,
-                                      char *err, size_t err_cap) {
+enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert_paths *paths,
+                                      const char *cause, char *err, size_t err_cap) {
   char quoted[IPCERT_NAME_MAX + 3];
   go_quote(paths->name, quoted, sizeof quoted);
   snprintf(err, err_cap, "can not load x509 key pair for hostname %s: %s", quoted, cause);
@@ -23,10 +23,12 @@ enum ipcert_status ipcert_load_failed(enum ipcert_status st, const struct ipcert
 }
 
 enum ipcert_status ipcert_accept_pair(const char *hostname, const struct ipcert_paths *paths,
-                                      const uint8_t *crt_pem, size_t crt_len, const uint8_t *key_pem,
-                                      size_t key_len, struct ipcert_chain *out, char *err, size_t err_cap) {
+                                      const uint8_t *crt_pem, size_t crt_len,
+                                      const uint8_t *key_pem, size_t key_len,
+                                      struct ipcert_chain *out, char *err, size_t err_cap) {
   char cause[IPCERT_ERR_SIZE];
-  enum ipcert_status st = ipcert_chain_from_pem(crt_pem, crt_len, key_pem, key_len, out, cause, sizeof cause);
+  enum ipcert_status st =
+      ipcert_chain_from_pem(crt_pem, crt_len, key_pem, key_len, out, cause, sizeof cause);
   if (st != IPCERT_OK) return ipcert_load_failed(st, paths, cause, err, err_cap);
   st = ipcert_verify_hostname(out->x509[0], hostname, cause, sizeof cause);
   if (st != IPCERT_OK) {

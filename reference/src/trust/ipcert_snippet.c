@@ -24,10 +24,11 @@ bool ipcert_snippet(const char *hostname, const uint8_t *leaf_der, size_t leaf_l
   char cert_name[80], prefix[GO_LOG_PREFIX_LEN + 1];
   GUARD(ipcert_cert_name(leaf_der, leaf_len, cert_name, sizeof cert_name));
   GUARD(go_log_time_prefix(now + utc_offset, prefix));
-  int n = snprintf(out, cap,
-                   "%sUsing self-signed certificate for IP address \"%s\". Configure it in DERPMap using: "
-                   "(https://tailscale.com/s/custom-derp)\n"
-                   "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"%s\",\"CertName\":\"%s\"}\n",
-                   prefix, hostname, hostname, cert_name);
+  int n = snprintf(
+      out, cap,
+      "%sUsing self-signed certificate for IP address \"%s\". Configure it in DERPMap using: "
+      "(https://tailscale.com/s/custom-derp)\n"
+      "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"%s\",\"CertName\":\"%s\"}\n",
+      prefix, hostname, hostname, cert_name);
   return n > 0 && (size_t)n < cap;
 }

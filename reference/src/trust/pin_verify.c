@@ -39,26 +39,26 @@ const char *pin_profile_name(enum pin_profile p) {
 
 const char *pin_verify_status_name(enum pin_verify_status st) {
   switch (st) {
-  case PIN_VERIFY_OK: return "ok";
-  case PIN_VERIFY_NO_CERTS: return "no-certs";
-  case PIN_VERIFY_MULTIPLE_CERTS: return "multiple-certs";
-  case PIN_VERIFY_HASH_MISMATCH: return "hash-mismatch";
-  case PIN_VERIFY_PARSE_ERROR: return "parse-error";
-  case PIN_VERIFY_TLS_PARSE_ERROR: return "tls-parse-error";
-  case PIN_VERIFY_NAME_MISMATCH: return "name-mismatch";
-  case PIN_VERIFY_EXPIRED: return "expired";
-  case PIN_VERIFY_NOT_YET_VALID: return "not-yet-valid";
-  case PIN_VERIFY_NOT_PRESENTED: return "not-presented";
-  case PIN_VERIFY_BAD_INPUT: return "bad-input";
-  case PIN_VERIFY_TLS_KEY_ERROR: return "tls-key-error";
+    case PIN_VERIFY_OK: return "ok";
+    case PIN_VERIFY_NO_CERTS: return "no-certs";
+    case PIN_VERIFY_MULTIPLE_CERTS: return "multiple-certs";
+    case PIN_VERIFY_HASH_MISMATCH: return "hash-mismatch";
+    case PIN_VERIFY_PARSE_ERROR: return "parse-error";
+    case PIN_VERIFY_TLS_PARSE_ERROR: return "tls-parse-error";
+    case PIN_VERIFY_NAME_MISMATCH: return "name-mismatch";
+    case PIN_VERIFY_EXPIRED: return "expired";
+    case PIN_VERIFY_NOT_YET_VALID: return "not-yet-valid";
+    case PIN_VERIFY_NOT_PRESENTED: return "not-presented";
+    case PIN_VERIFY_BAD_INPUT: return "bad-input";
+    case PIN_VERIFY_TLS_KEY_ERROR: return "tls-key-error";
   }
   return "unknown";
 }
 
 /* Sets the verdict; the message is Go's text, cut (and flagged) if long. */
 __attribute__((format(printf, 4, 5))) static bool verdict(struct pin_verify_result *out,
-                                                           enum pin_verify_status st,
-                                                           size_t index, const char *fmt, ...) {
+                                                          enum pin_verify_status st, size_t index,
+                                                          const char *fmt, ...) {
   out->status = st;
   out->cert_index = index;
   va_list ap;
@@ -134,18 +134,19 @@ static const char *name_of(const struct pin_verify_input *in) {
  * it calls any verification hook, in every release: a certificate Go cannot
  * parse fails the handshake with crypto/tls's error whatever the hook
  * would have said. `parsed` keeps the first fields for the caller. */
-static bool tls_parse_all(const struct pin_verify_input *in, struct cert_fields *parsed, size_t keep,
-                          struct pin_verify_result *out) {
+static bool tls_parse_all(const struct pin_verify_input *in, struct cert_fields *parsed,
+                          size_t keep, struct pin_verify_result *out) {
   struct cert_fields f;
   struct go_public_key key, leaf_key = {GO_KEY_UNKNOWN, 0};
   for (size_t i = 0; i < in->n_certs; i++) {
-    const char *err =
-        go_parse_certificate_key(in->certs[i].ptr, in->certs[i].len, i < keep ? &parsed[i] : &f, &key);
+    const char *err = go_parse_certificate_key(in->certs[i].ptr, in->certs[i].len,
+                                               i < keep ? &parsed[i] : &f, &key);
     if (err != NULL) return verdict(out, PIN_VERIFY_TLS_PARSE_ERROR, i, TLS_PARSE_PREFIX "%s", err);
     /* checkKeySize, inside the parse loop: before the next certificate. */
     if (key.type == GO_KEY_RSA && key.rsa_bits > TLS_MAX_RSA_BITS)
       return verdict(out, PIN_VERIFY_TLS_KEY_ERROR, i,
-                     "tls: server sent certificate containing RSA key larger than %d bits", TLS_MAX_RSA_BITS);
+                     "tls: server sent certificate containing RSA key larger than %d bits",
+                     TLS_MAX_RSA_BITS);
     if (i == 0) leaf_key = key;
   }
   /* After the loop (and the chain verification a pinning config skips):
@@ -192,7 +193,8 @@ static bool verify_skipping_metacerts(const struct pin_verify_input *in, const c
     if (good != in->n_certs)
       return verdict(out, PIN_VERIFY_MULTIPLE_CERTS, i, "unexpected multiple certs presented");
     if (!hash_matches(in->certs[i], pin_of(in)))
-      return verdict(out, PIN_VERIFY_HASH_MISMATCH, i, "cert hash does not match expected cert hash");
+      return verdict(out, PIN_VERIFY_HASH_MISMATCH, i,
+                     "cert hash does not match expected cert hash");
     if (!check_name_and_time(in, &f, i, name, out)) return false;
     good = i;
   }
@@ -209,15 +211,14 @@ bool pin_verify(const struct pin_verify_input *in, struct pin_verify_result *out
     if (in->certs[i].ptr == NULL && in->certs[i].len != 0)
       return verdict(out, PIN_VERIFY_BAD_INPUT, i, "certificate bytes are NULL");
   switch (in->profile) {
-  case PIN_PROFILE_TAILSCALE_1_82: return verify_1_82(in, out);
-  case PIN_PROFILE_TAILSCALE_1_84:
-    return verify_skipping_metacerts(in, name_of(in), out);
-  case PIN_PROFILE_CURRENT: {
-    /* ConnectionState.ServerName: empty for IP literals (no SNI sent). */
-    char sni[PIN_VERIFY_MESSAGE_MAX];
-    go_hostname_in_sni(name_of(in), sni, sizeof sni);
-    return verify_skipping_metacerts(in, sni[0] != '\0' ? sni : NULL, out);
-  }
+    case PIN_PROFILE_TAILSCALE_1_82: return verify_1_82(in, out);
+    case PIN_PROFILE_TAILSCALE_1_84: return verify_skipping_metacerts(in, name_of(in), out);
+    case PIN_PROFILE_CURRENT: {
+      /* ConnectionState.ServerName: empty for IP literals (no SNI sent). */
+      char sni[PIN_VERIFY_MESSAGE_MAX];
+      go_hostname_in_sni(name_of(in), sni, sizeof sni);
+      return verify_skipping_metacerts(in, sni[0] != '\0' ? sni : NULL, out);
+    }
   }
   return verdict(out, PIN_VERIFY_BAD_INPUT, 0, "unknown pin profile");
 }

@@ -53,9 +53,9 @@ struct go_curve {
   size_t oid_len;
   int nid;
   size_t element_len;
-  const uint8_t *prime; /* NULL: P-521, see below */
-  const char *bad_length;   /* nistec SetBytes: neither form's length */
-  const char *bad_element;  /* a coordinate >= p */
+  const uint8_t *prime;    /* NULL: P-521, see below */
+  const char *bad_length;  /* nistec SetBytes: neither form's length */
+  const char *bad_element; /* a coordinate >= p */
   const char *off_curve;
 };
 
@@ -83,11 +83,11 @@ static bool slice_is(struct der_slice s, const uint8_t *want, size_t len) {
 
 const char *go_key_type_name(enum go_key_type t) {
   switch (t) {
-  case GO_KEY_RSA: return "*rsa.PublicKey";
-  case GO_KEY_DSA: return "*dsa.PublicKey";
-  case GO_KEY_ECDSA: return "*ecdsa.PublicKey";
-  case GO_KEY_ED25519: return "ed25519.PublicKey";
-  case GO_KEY_UNKNOWN: break;
+    case GO_KEY_RSA: return "*rsa.PublicKey";
+    case GO_KEY_DSA: return "*dsa.PublicKey";
+    case GO_KEY_ECDSA: return "*ecdsa.PublicKey";
+    case GO_KEY_ED25519: return "ed25519.PublicKey";
+    case GO_KEY_UNKNOWN: break;
   }
   return "<nil>";
 }
@@ -124,7 +124,8 @@ static bool right_align(struct der_slice bit_string, struct aligned_bits *a) {
     out = a->heap;
   }
   out[0] = (uint8_t)(in[0] >> unused);
-  for (size_t i = 1; i < n; i++) out[i] = (uint8_t)((in[i - 1] << (8 - unused)) | (in[i] >> unused));
+  for (size_t i = 1; i < n; i++)
+    out[i] = (uint8_t)((in[i - 1] << (8 - unused)) | (in[i] >> unused));
   a->data = (struct der_slice){out, n};
   return true;
 }
@@ -156,8 +157,10 @@ static size_t integer_bit_len(struct der_slice v) {
 
 /* --- per algorithm --- */
 
-static const char *parse_rsa(struct der_slice params, struct der_slice data, struct go_public_key *out) {
-  if (!slice_is(params, asn1_null, sizeof asn1_null)) return "x509: RSA key missing NULL parameters";
+static const char *parse_rsa(struct der_slice params, struct der_slice data,
+                             struct go_public_key *out) {
+  if (!slice_is(params, asn1_null, sizeof asn1_null))
+    return "x509: RSA key missing NULL parameters";
   /* Go reads the SEQUENCE and two INTEGERs; bytes after either are ignored. */
   struct byte_reader r = reader_of(data);
   struct der_tlv seq;
@@ -174,7 +177,8 @@ static const char *parse_rsa(struct der_slice params, struct der_slice data, str
   return NULL;
 }
 
-static const char *parse_dsa(struct der_slice params, struct der_slice data, struct go_public_key *out) {
+static const char *parse_dsa(struct der_slice params, struct der_slice data,
+                             struct go_public_key *out) {
   struct byte_reader r = reader_of(data);
   struct der_slice y, p, q, g;
   if (!read_integer(&r, &y)) return "x509: invalid DSA public key";
@@ -207,7 +211,8 @@ enum curve_check { CURVE_ON, CURVE_OFF, CURVE_UNAVAILABLE };
  * scratch BN_CTX) per call is the whole allocation: a cached point would
  * need per-thread state nobody frees. The error queue is left as found. */
 static enum curve_check on_curve(size_t curve, const uint8_t *point, size_t len) {
-  if (pthread_once(&groups_once, groups_init) != 0 || groups[curve] == NULL) return CURVE_UNAVAILABLE;
+  if (pthread_once(&groups_once, groups_init) != 0 || groups[curve] == NULL)
+    return CURVE_UNAVAILABLE;
   EC_POINT *p = EC_POINT_new(groups[curve]);
   if (p == NULL) return CURVE_UNAVAILABLE;
   ERR_set_mark();
@@ -229,11 +234,13 @@ static bool below_prime(const struct go_curve *c, const uint8_t *v) {
   return false;
 }
 
-static const char *parse_ecdsa(struct der_slice params, struct der_slice data, struct go_public_key *out) {
+static const char *parse_ecdsa(struct der_slice params, struct der_slice data,
+                               struct go_public_key *out) {
   /* namedCurve only: params is the whole element after the algorithm OID. */
   struct byte_reader pr = reader_of(params);
   struct der_tlv oid;
-  if (!der_read_expect(&pr, TAG_OID, &oid) || !go_oid_valid(oid.value)) return "x509: invalid ECDSA parameters";
+  if (!der_read_expect(&pr, TAG_OID, &oid) || !go_oid_valid(oid.value))
+    return "x509: invalid ECDSA parameters";
   size_t curve = CURVE_COUNT;
   for (size_t i = 0; i < CURVE_COUNT; i++)
     if (slice_is(oid.value, curves[i].oid, curves[i].oid_len)) curve = i;
@@ -247,15 +254,16 @@ static const char *parse_ecdsa(struct der_slice params, struct der_slice data, s
   const uint8_t *x = byte_reader_peek(&r);
   if (!below_prime(c, x) || !below_prime(c, x + c->element_len)) return c->bad_element;
   switch (on_curve(curve, data.ptr, data.len)) {
-  case CURVE_ON: break;
-  case CURVE_OFF: return c->off_curve;
-  case CURVE_UNAVAILABLE: return "derpcheck: OpenSSL cannot check EC points";
+    case CURVE_ON: break;
+    case CURVE_OFF: return c->off_curve;
+    case CURVE_UNAVAILABLE: return "derpcheck: OpenSSL cannot check EC points";
   }
   out->type = GO_KEY_ECDSA;
   return NULL;
 }
 
-static const char *parse_ed25519(struct der_slice params, struct der_slice data, struct go_public_key *out) {
+static const char *parse_ed25519(struct der_slice params, struct der_slice data,
+                                 struct go_public_key *out) {
   if (params.len != 0) return "x509: Ed25519 key encoded with illegal parameters";
   if (data.len != 32) return "x509: wrong Ed25519 public key size";
   out->type = GO_KEY_ED25519;
@@ -268,9 +276,11 @@ const char *go_parse_public_key(struct der_slice spki, struct go_public_key *out
   struct der_tlv seq, alg, alg_oid, bits;
   if (!der_read_expect(&outer, TAG_SEQUENCE, &seq)) return "x509: malformed spki";
   struct byte_reader in = reader_of(seq.value);
-  if (!der_read_expect(&in, TAG_SEQUENCE, &alg)) return "x509: malformed public key algorithm identifier";
+  if (!der_read_expect(&in, TAG_SEQUENCE, &alg))
+    return "x509: malformed public key algorithm identifier";
   struct byte_reader ai = reader_of(alg.value);
-  if (!der_read_expect(&ai, TAG_OID, &alg_oid) || !go_oid_valid(alg_oid.value)) return "x509: malformed OID";
+  if (!der_read_expect(&ai, TAG_OID, &alg_oid) || !go_oid_valid(alg_oid.value))
+    return "x509: malformed OID";
   /* parseAI: the parameters are the next element, whole (FullBytes). */
   struct der_slice params = {NULL, 0};
   struct der_tlv p;
@@ -282,10 +292,14 @@ const char *go_parse_public_key(struct der_slice spki, struct go_public_key *out
 
   /* getPublicKeyAlgorithmFromOID: anything else (X25519 too) stays nil. */
   const char *(*parse)(struct der_slice, struct der_slice, struct go_public_key *) = NULL;
-  if (slice_is(alg_oid.value, oid_rsa, sizeof oid_rsa)) parse = parse_rsa;
-  else if (slice_is(alg_oid.value, oid_dsa, sizeof oid_dsa)) parse = parse_dsa;
-  else if (slice_is(alg_oid.value, oid_ecdsa, sizeof oid_ecdsa)) parse = parse_ecdsa;
-  else if (slice_is(alg_oid.value, oid_ed25519, sizeof oid_ed25519)) parse = parse_ed25519;
+  if (slice_is(alg_oid.value, oid_rsa, sizeof oid_rsa))
+    parse = parse_rsa;
+  else if (slice_is(alg_oid.value, oid_dsa, sizeof oid_dsa))
+    parse = parse_dsa;
+  else if (slice_is(alg_oid.value, oid_ecdsa, sizeof oid_ecdsa))
+    parse = parse_ecdsa;
+  else if (slice_is(alg_oid.value, oid_ed25519, sizeof oid_ed25519))
+    parse = parse_ed25519;
   if (parse == NULL) return NULL;
 
   struct aligned_bits a;

@@ -108,59 +108,61 @@ static enum go_string_kind go_string(uint8_t tag, struct der_slice v, struct utf
   struct byte_reader r = reader_of(v);
   uint8_t b;
   switch (tag) {
-  case TAG_PRINTABLESTRING:
-  case TAG_IA5STRING:
-  case TAG_NUMERICSTRING:
-    while (byte_reader_u8(&r, &b)) {
-      bool ok = tag == TAG_PRINTABLESTRING ? printable_char(b)
-                : tag == TAG_IA5STRING     ? b < 0x80
-                                           : (b >= '0' && b <= '9') || b == ' ';
-      if (!ok) return GO_STRING_INVALID;
-      sink_rune(out, b);
+    case TAG_PRINTABLESTRING:
+    case TAG_IA5STRING:
+    case TAG_NUMERICSTRING:
+      while (byte_reader_u8(&r, &b)) {
+        bool ok = tag == TAG_PRINTABLESTRING ? printable_char(b)
+                  : tag == TAG_IA5STRING     ? b < 0x80
+                                             : (b >= '0' && b <= '9') || b == ' ';
+        if (!ok) return GO_STRING_INVALID;
+        sink_rune(out, b);
+      }
+      return GO_STRING_OK;
+    case TAG_T61STRING: /* taken as Latin-1 */
+      while (byte_reader_u8(&r, &b)) sink_rune(out, b);
+      return GO_STRING_OK;
+    case TAG_UTF8STRING:
+      while (byte_reader_remaining(&r) > 0) {
+        uint32_t rune;
+        size_t n = go_utf8_rune(byte_reader_peek(&r), byte_reader_remaining(&r), &rune);
+        if (n == 0) return GO_STRING_INVALID;
+        sink_rune(out, rune);
+        ENSURE(byte_reader_skip(&r, n), GO_STRING_INVALID);
+      }
+      return GO_STRING_OK;
+    case TAG_BMPSTRING: {
+      if (v.len % 2 != 0) return GO_STRING_INVALID;
+      size_t units = v.len / 2;
+      /* A trailing U+0000 is a terminator Go strips. */
+      struct byte_reader tail = r;
+      uint16_t last;
+      if (units > 0 && byte_reader_skip(&tail, v.len - 2) && byte_reader_u16be(&tail, &last) &&
+          last == 0)
+        units--;
+      for (size_t i = 0; i < units; i++) {
+        uint16_t u;
+        ENSURE(byte_reader_u16be(&r, &u), GO_STRING_INVALID);
+        if (u == 0xfffe || u == 0xffff || (u >= 0xfdd0 && u <= 0xfdef) ||
+            (u >= 0xd800 && u <= 0xdfff))
+          return GO_STRING_INVALID;
+        sink_rune(out, u);
+      }
+      return GO_STRING_OK;
     }
-    return GO_STRING_OK;
-  case TAG_T61STRING: /* taken as Latin-1 */
-    while (byte_reader_u8(&r, &b)) sink_rune(out, b);
-    return GO_STRING_OK;
-  case TAG_UTF8STRING:
-    while (byte_reader_remaining(&r) > 0) {
-      uint32_t rune;
-      size_t n = go_utf8_rune(byte_reader_peek(&r), byte_reader_remaining(&r), &rune);
-      if (n == 0) return GO_STRING_INVALID;
-      sink_rune(out, rune);
-      ENSURE(byte_reader_skip(&r, n), GO_STRING_INVALID);
-    }
-    return GO_STRING_OK;
-  case TAG_BMPSTRING: {
-    if (v.len % 2 != 0) return GO_STRING_INVALID;
-    size_t units = v.len / 2;
-    /* A trailing U+0000 is a terminator Go strips. */
-    struct byte_reader tail = r;
-    uint16_t last;
-    if (units > 0 && byte_reader_skip(&tail, v.len - 2) && byte_reader_u16be(&tail, &last) && last == 0)
-      units--;
-    for (size_t i = 0; i < units; i++) {
-      uint16_t u;
-      ENSURE(byte_reader_u16be(&r, &u), GO_STRING_INVALID);
-      if (u == 0xfffe || u == 0xffff || (u >= 0xfdd0 && u <= 0xfdef) || (u >= 0xd800 && u <= 0xdfff))
-        return GO_STRING_INVALID;
-      sink_rune(out, u);
-    }
-    return GO_STRING_OK;
-  }
-  default: return GO_STRING_NOT_A_STRING;
+    default: return GO_STRING_NOT_A_STRING;
   }
 }
 
 /* parseASN1String's error for a value go_string refused. */
 static const char *go_string_error(uint8_t tag, char *buf, size_t cap) {
   switch (tag) {
-  case TAG_PRINTABLESTRING: return "invalid PrintableString";
-  case TAG_UTF8STRING: return "invalid UTF-8 string";
-  case TAG_BMPSTRING: return "invalid BMPString";
-  case TAG_IA5STRING: return "invalid IA5String";
-  case TAG_NUMERICSTRING: return "invalid NumericString";
-  default: snprintf(buf, cap, "unsupported string type: %u", (unsigned)tag); return buf;
+    case TAG_PRINTABLESTRING: return "invalid PrintableString";
+    case TAG_UTF8STRING: return "invalid UTF-8 string";
+    case TAG_BMPSTRING: return "invalid BMPString";
+    case TAG_IA5STRING: return "invalid IA5String";
+    case TAG_NUMERICSTRING: return "invalid NumericString";
+    default: snprintf(buf, cap, "unsupported string type: %u", (unsigned)tag); return buf;
   }
 }
 
@@ -243,8 +245,8 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out) {
    * then re-formats with a layout that has none and compares: any fraction
    * fails that round trip ("x509: malformed GeneralizedTime"). */
   GUARD(go_zone(&r, &t));
-  t.unix_seconds = civil_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                   t.offset_seconds;
+  t.unix_seconds =
+      civil_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - t.offset_seconds;
   *out = t;
   return true;
 }
@@ -264,7 +266,8 @@ bool go_time_string(const struct go_time *t, char *out, size_t cap) {
   }
   /* Offsets are at most 24:59 (go_zone), so two digits each. */
   char zone[16];
-  unsigned off = (unsigned)(t->offset_seconds < 0 ? -t->offset_seconds : t->offset_seconds) % 90000u;
+  unsigned off =
+      (unsigned)(t->offset_seconds < 0 ? -t->offset_seconds : t->offset_seconds) % 90000u;
   snprintf(zone, sizeof zone, "%c%02u%02u", t->offset_seconds < 0 ? '-' : '+', off / 3600,
            off / 60 % 60);
   int n = snprintf(out, cap, "%s%s %s %s", date, frac, zone, t->utc ? "UTC" : zone);
@@ -370,7 +373,8 @@ static const char *parse_ai(struct der_slice ai) {
   struct der_slice oid;
   struct der_tlv params;
   if (!read_oid(&r, &oid)) return "x509: malformed OID";
-  if (byte_reader_remaining(&r) > 0 && !der_read_tlv_any_form(&r, &params)) return "x509: malformed parameters";
+  if (byte_reader_remaining(&r) > 0 && !der_read_tlv_any_form(&r, &params))
+    return "x509: malformed parameters";
   return NULL;
 }
 
@@ -382,15 +386,18 @@ static const char *parse_name(struct der_slice name) {
     if (!read_tag(&rdns, 0x31, &set)) return "x509: invalid RDNSequence";
     struct byte_reader atvs = reader_of(set.value);
     while (byte_reader_remaining(&atvs) > 0) {
-      if (!read_tag(&atvs, TAG_SEQUENCE, &atv)) return "x509: invalid RDNSequence: invalid attribute";
+      if (!read_tag(&atvs, TAG_SEQUENCE, &atv))
+        return "x509: invalid RDNSequence: invalid attribute";
       struct byte_reader in = reader_of(atv.value);
       struct der_slice type;
       if (!read_oid(&in, &type)) return "x509: invalid RDNSequence: invalid attribute type";
-      if (!der_read_tlv_any_form(&in, &value)) return "x509: invalid RDNSequence: invalid attribute value";
+      if (!der_read_tlv_any_form(&in, &value))
+        return "x509: invalid RDNSequence: invalid attribute value";
       struct utf8_sink discard = {NULL, 0, 0};
       if (go_string(value.tag, value.value, &discard) != GO_STRING_OK) {
         char why[48];
-        snprintf(go_error_text, sizeof go_error_text, "x509: invalid RDNSequence: invalid attribute value: %s",
+        snprintf(go_error_text, sizeof go_error_text,
+                 "x509: invalid RDNSequence: invalid attribute value: %s",
                  go_string_error(value.tag, why, sizeof why));
         return go_error_text;
       }
@@ -404,8 +411,9 @@ static const char *parse_time(struct byte_reader *r) {
   struct der_tlv t;
   struct go_time unused;
   if (peek_tag(r, TAG_UTCTIME))
-    return read_tag(r, TAG_UTCTIME, &t) && go_time_parse(t.tag, t.value, &unused) ? NULL
-                                                                                  : "x509: malformed UTCTime";
+    return read_tag(r, TAG_UTCTIME, &t) && go_time_parse(t.tag, t.value, &unused)
+               ? NULL
+               : "x509: malformed UTCTime";
   if (peek_tag(r, TAG_GENERALIZEDTIME))
     return read_tag(r, TAG_GENERALIZEDTIME, &t) && go_time_parse(t.tag, t.value, &unused)
                ? NULL
@@ -424,7 +432,8 @@ static void oid_string(struct der_slice oid, char *out, size_t cap) {
   while (byte_reader_u8(&r, &b) && n < cap) {
     arc = (arc << 7) | (b & 0x7f);
     if (b & 0x80) continue;
-    int w = first ? snprintf(out + n, cap - n, "%u.%u", arc < 80 ? arc / 40 : 2, arc < 80 ? arc % 40 : arc - 80)
+    int w = first ? snprintf(out + n, cap - n, "%u.%u", arc < 80 ? arc / 40 : 2,
+                             arc < 80 ? arc % 40 : arc - 80)
                   : snprintf(out + n, cap - n, ".%u", arc);
     n += w > 0 ? (size_t)w : 0;
     first = false;
@@ -439,7 +448,8 @@ static const char *parse_extension(struct der_slice ext, struct der_slice *oid, 
   struct der_tlv t;
   if (!read_oid(&r, oid)) return "x509: malformed extension OID field";
   *critical = false;
-  if (peek_tag(&r, TAG_BOOLEAN) && !read_boolean(&r, critical)) return "x509: malformed extension critical field";
+  if (peek_tag(&r, TAG_BOOLEAN) && !read_boolean(&r, critical))
+    return "x509: malformed extension critical field";
   if (!read_tag(&r, TAG_OCTET_STRING, &t)) return "x509: malformed extension value field";
   *value = t.value;
   return NULL;
@@ -467,23 +477,23 @@ static const char *check_san(struct der_slice value) {
     if (!der_read_tlv_any_form(&in, &name)) return "x509: invalid subject alternative name";
     const bool ia5 = all_ascii(name.value);
     switch (name.tag) {
-    case 0x81:
-      if (!ia5) return "x509: SAN rfc822Name is malformed";
-      break;
-    case 0x82:
-      if (!ia5) return "x509: SAN dNSName is malformed";
-      break;
-    case 0x86:
-      if (!ia5) return "x509: SAN uniformResourceIdentifier is malformed";
-      break;
-    case 0x87:
-      if (name.value.len != 4 && name.value.len != 16) {
-        snprintf(go_error_text, sizeof go_error_text, "x509: cannot parse IP address of length %zu",
-                 name.value.len);
-        return go_error_text;
-      }
-      break;
-    default: break;
+      case 0x81:
+        if (!ia5) return "x509: SAN rfc822Name is malformed";
+        break;
+      case 0x82:
+        if (!ia5) return "x509: SAN dNSName is malformed";
+        break;
+      case 0x86:
+        if (!ia5) return "x509: SAN uniformResourceIdentifier is malformed";
+        break;
+      case 0x87:
+        if (name.value.len != 4 && name.value.len != 16) {
+          snprintf(go_error_text, sizeof go_error_text,
+                   "x509: cannot parse IP address of length %zu", name.value.len);
+          return go_error_text;
+        }
+        break;
+      default: break;
     }
   }
   return NULL;
@@ -599,9 +609,11 @@ static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key 
   if ((e = parse_version(&tbs, &version)) != NULL) return e;
 
   uint8_t sign;
-  if (!read_tag(&tbs, TAG_INTEGER, &t) || !der_integer_valid(t.value)) return "x509: malformed serial number";
+  if (!read_tag(&tbs, TAG_INTEGER, &t) || !der_integer_valid(t.value))
+    return "x509: malformed serial number";
   if (!first_octet(t.value, &sign) || (sign & 0x80) != 0) return "x509: negative serial number";
-  if (!read_tag(&tbs, TAG_SEQUENCE, &sig_ai)) return "x509: malformed signature algorithm identifier";
+  if (!read_tag(&tbs, TAG_SEQUENCE, &sig_ai))
+    return "x509: malformed signature algorithm identifier";
   /* The outer copy is read from the Certificate before the inner is parsed. */
   if (!read_tag(&body, TAG_SEQUENCE, &outer_ai)) return "x509: malformed algorithm identifier";
   if (!slice_is(outer_ai.value, sig_ai.value.ptr, sig_ai.value.len))
@@ -619,7 +631,8 @@ static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key 
 
   if (!read_tag(&tbs, TAG_SEQUENCE, &spki)) return "x509: malformed spki";
   struct byte_reader spki_in = reader_of(spki.value);
-  if (!read_tag(&spki_in, TAG_SEQUENCE, &t)) return "x509: malformed public key algorithm identifier";
+  if (!read_tag(&spki_in, TAG_SEQUENCE, &t))
+    return "x509: malformed public key algorithm identifier";
   if ((e = parse_ai(t.value)) != NULL) return e;
   if (!read_bit_string(&spki_in)) return "x509: malformed subjectPublicKey";
   /* The key is decoded here, before the extensions are read. */
@@ -649,9 +662,9 @@ static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key 
  * (see cert_fields.h: it is stricter than Go in a few places). */
 static const char *cert_fields_error_text(enum cert_fields_status st) {
   switch (st) {
-  case CERT_FIELDS_ERR_TIME: return "x509: malformed validity time";
-  case CERT_FIELDS_ERR_EXTENSION: return "x509: malformed or duplicate extension";
-  default: return "x509: malformed certificate";
+    case CERT_FIELDS_ERR_TIME: return "x509: malformed validity time";
+    case CERT_FIELDS_ERR_EXTENSION: return "x509: malformed or duplicate extension";
+    default: return "x509: malformed certificate";
   }
 }
 

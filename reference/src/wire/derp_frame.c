@@ -123,8 +123,7 @@ static bool reader_fill_header(struct derp_frame_reader *r, struct byte_reader *
 
 /* Moves up to the rest of the payload out of `in` (into the buffer unless
  * skipping); true once the payload is complete. */
-static bool reader_fill_payload(struct derp_frame_reader *r, struct byte_reader *in,
-                                bool keep) {
+static bool reader_fill_payload(struct derp_frame_reader *r, struct byte_reader *in, bool keep) {
   size_t want = r->len - r->have;
   size_t got = byte_reader_remaining(in) < want ? byte_reader_remaining(in) : want;
   if (got == 0) return r->have == r->len; /* no pointer arithmetic on a NULL input */
@@ -177,8 +176,7 @@ size_t derp_frame_reader_feed(struct derp_frame_reader *r, const uint8_t *in_dat
         if (!reader_fill_payload(r, &in, false)) return in.pos;
         r->state = DERP_READER_HEADER;
         break;
-      default:
-        return in.pos;
+      default: return in.pos;
     }
   }
 }
@@ -234,8 +232,7 @@ static bool seal_into_shared(struct byte_writer *w, const uint8_t *json, size_t 
 }
 
 bool derp_box_shared_key(uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
-                         const uint8_t peer_pub[DERP_KEY_LEN],
-                         const uint8_t my_sec[DERP_KEY_LEN]) {
+                         const uint8_t peer_pub[DERP_KEY_LEN], const uint8_t my_sec[DERP_KEY_LEN]) {
   GUARD(sodium_init() >= 0);
   return crypto_box_beforenm(shared, peer_pub, my_sec) == 0;
 }
@@ -250,8 +247,7 @@ static bool seal_into(struct byte_writer *w, const uint8_t *json, size_t json_le
   return ok;
 }
 
-bool derp_encode_client_info_sealed(struct byte_writer *w,
-                                    const uint8_t client_pub[DERP_KEY_LEN],
+bool derp_encode_client_info_sealed(struct byte_writer *w, const uint8_t client_pub[DERP_KEY_LEN],
                                     const uint8_t client_sec[DERP_KEY_LEN],
                                     const uint8_t server_pub[DERP_KEY_LEN],
                                     const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
@@ -271,8 +267,8 @@ bool derp_encode_client_info_sealed(struct byte_writer *w,
 
 bool derp_encode_server_info_sealed_shared(struct byte_writer *w,
                                            const uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
-                                           const uint8_t nonce[DERP_NONCE_LEN],
-                                           const uint8_t *json, size_t json_len) {
+                                           const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
+                                           size_t json_len) {
   GUARD(json_len <= DERP_MAX_WRITE_FRAME_LEN);
   size_t start = w->len;
   GUARD(frame_begin(w, DERP_FRAME_SERVER_INFO, DERP_NONCE_LEN + DERP_BOX_OVERHEAD + json_len));
@@ -284,8 +280,7 @@ bool derp_encode_server_info_sealed_shared(struct byte_writer *w,
   return true;
 }
 
-bool derp_encode_server_info_sealed(struct byte_writer *w,
-                                    const uint8_t server_sec[DERP_KEY_LEN],
+bool derp_encode_server_info_sealed(struct byte_writer *w, const uint8_t server_sec[DERP_KEY_LEN],
                                     const uint8_t client_pub[DERP_KEY_LEN],
                                     const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *json,
                                     size_t json_len) {
@@ -336,8 +331,7 @@ bool derp_encode_note_preferred(struct byte_writer *w, bool preferred) {
   return frame_bytes_only(w, DERP_FRAME_NOTE_PREFERRED, &v, 1);
 }
 
-bool derp_encode_peer_gone(struct byte_writer *w, const uint8_t key[DERP_KEY_LEN],
-                           uint8_t reason) {
+bool derp_encode_peer_gone(struct byte_writer *w, const uint8_t key[DERP_KEY_LEN], uint8_t reason) {
   GUARD(frame_begin(w, DERP_FRAME_PEER_GONE, DERP_PEER_GONE_LEN));
   GUARD(byte_writer_bytes(w, key, DERP_KEY_LEN));
   return byte_writer_u8(w, reason);
@@ -377,8 +371,7 @@ bool derp_encode_health(struct byte_writer *w, const char *text, size_t text_len
   return frame_bytes_only(w, DERP_FRAME_HEALTH, text, text_len);
 }
 
-bool derp_encode_restarting(struct byte_writer *w, uint32_t reconnect_in_ms,
-                            uint32_t try_for_ms) {
+bool derp_encode_restarting(struct byte_writer *w, uint32_t reconnect_in_ms, uint32_t try_for_ms) {
   GUARD(frame_begin(w, DERP_FRAME_RESTARTING, DERP_RESTARTING_LEN));
   GUARD(byte_writer_u32be(w, reconnect_in_ms));
   return byte_writer_u32be(w, try_for_ms);
@@ -421,8 +414,8 @@ enum derp_decode_status derp_decode_server_info(const uint8_t *p, size_t n,
   return DERP_DECODE_OK;
 }
 
-static enum derp_decode_status decode_packet_rest(struct byte_reader *r,
-                                                  struct derp_packet *out, bool bounded) {
+static enum derp_decode_status decode_packet_rest(struct byte_reader *r, struct derp_packet *out,
+                                                  bool bounded) {
   out->len = byte_reader_remaining(r);
   ENSURE(!bounded || out->len <= DERP_MAX_PACKET_SIZE, DERP_DECODE_LONG);
   ENSURE(byte_reader_borrow(r, out->len, &out->data), DERP_DECODE_SHORT);
@@ -454,8 +447,7 @@ enum derp_decode_status derp_decode_forward_packet(const uint8_t *p, size_t n,
   return decode_packet_rest(&r, out, true);
 }
 
-enum derp_decode_status derp_decode_note_preferred(const uint8_t *p, size_t n,
-                                                   bool *preferred) {
+enum derp_decode_status derp_decode_note_preferred(const uint8_t *p, size_t n, bool *preferred) {
   ENSURE(n == 1, DERP_DECODE_WRONG_SIZE);
   struct byte_reader r = byte_reader_init(p, n);
   uint8_t v;
@@ -508,13 +500,11 @@ static enum derp_decode_status decode_eight(const uint8_t *p, size_t n,
   return DERP_DECODE_OK;
 }
 
-enum derp_decode_status derp_decode_ping(const uint8_t *p, size_t n,
-                                         uint8_t data[DERP_PING_LEN]) {
+enum derp_decode_status derp_decode_ping(const uint8_t *p, size_t n, uint8_t data[DERP_PING_LEN]) {
   return decode_eight(p, n, data);
 }
 
-enum derp_decode_status derp_decode_pong(const uint8_t *p, size_t n,
-                                         uint8_t data[DERP_PING_LEN]) {
+enum derp_decode_status derp_decode_pong(const uint8_t *p, size_t n, uint8_t data[DERP_PING_LEN]) {
   return decode_eight(p, n, data);
 }
 

@@ -34,7 +34,8 @@ bool derp_key_from_hex(const char *hex, size_t len, uint8_t out[DERP_KEY_LEN]) {
   return derp_hex_decode(hex, len, out, DERP_KEY_LEN);
 }
 
-static void key_text(const char *prefix, const uint8_t key[DERP_KEY_LEN], char out[DERP_KEY_TEXT_SIZE]) {
+static void key_text(const char *prefix, const uint8_t key[DERP_KEY_LEN],
+                     char out[DERP_KEY_TEXT_SIZE]) {
   size_t plen = strlen(prefix);
   memcpy(out, prefix, plen);
   derp_hex_lower(key, DERP_KEY_LEN, out + plen);
@@ -48,7 +49,8 @@ void derp_key_private_text(const uint8_t priv[DERP_KEY_LEN], char out[DERP_KEY_T
   key_text(DERP_KEY_PRIVATE_PREFIX, priv, out);
 }
 
-bool derp_key_parse_text(const char *text, size_t len, const char *prefix, uint8_t out[DERP_KEY_LEN]) {
+bool derp_key_parse_text(const char *text, size_t len, const char *prefix,
+                         uint8_t out[DERP_KEY_LEN]) {
   size_t plen = strlen(prefix);
   GUARD(text != NULL && len >= plen && memcmp(text, prefix, plen) == 0);
   return derp_key_from_hex(text + plen, len - plen, out);
@@ -58,19 +60,21 @@ bool derp_key_parse_text(const char *text, size_t len, const char *prefix, uint8
 
 #define KEYFILE_FIELD "PrivateKey"
 
-enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len, uint8_t priv[DERP_KEY_LEN],
-                                            char *why, size_t why_cap) {
+enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len,
+                                            uint8_t priv[DERP_KEY_LEN], char *why, size_t why_cap) {
   json_error_t jerr;
   json_t *root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
-    snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
+             jerr.text);
     return DERP_KEYFILE_ERR_JSON;
   }
   enum derp_keyfile_status st = DERP_KEYFILE_OK;
   json_t *value = NULL;
   unsigned matches = 0;
   if (!json_is_object(root)) {
-    snprintf(why, why_cap, "want a JSON object, not %s", json_is_array(root) ? "an array" : "a scalar");
+    snprintf(why, why_cap, "want a JSON object, not %s",
+             json_is_array(root) ? "an array" : "a scalar");
     st = DERP_KEYFILE_ERR_JSON;
     goto out;
   }
@@ -86,13 +90,14 @@ enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len, uin
     snprintf(why, why_cap, "no \"PrivateKey\" field");
     st = DERP_KEYFILE_ERR_FIELD;
   } else if (matches > 1) {
-    snprintf(why, why_cap, "\"PrivateKey\" given %u times (names match case-insensitively)", matches);
+    snprintf(why, why_cap, "\"PrivateKey\" given %u times (names match case-insensitively)",
+             matches);
     st = DERP_KEYFILE_ERR_FIELD;
   } else if (!json_is_string(value)) {
     snprintf(why, why_cap, "\"PrivateKey\" is not a string");
     st = DERP_KEYFILE_ERR_FIELD;
-  } else if (!derp_key_parse_text(json_string_value(value), json_string_length(value), DERP_KEY_PRIVATE_PREFIX,
-                                  priv)) {
+  } else if (!derp_key_parse_text(json_string_value(value), json_string_length(value),
+                                  DERP_KEY_PRIVATE_PREFIX, priv)) {
     snprintf(why, why_cap, "\"PrivateKey\" must be \"privkey:\" followed by 64 hex digits");
     st = DERP_KEYFILE_ERR_KEY;
   }

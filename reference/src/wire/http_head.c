@@ -343,8 +343,7 @@ bool http_span_equals(struct http_span s, const char *lit) {
 bool http_span_equals_nocase(struct http_span s, const char *lit) {
   size_t n = strlen(lit);
   GUARD(s.len == n);
-  for (size_t i = 0; i < n; i++)
-    GUARD(lower_ascii(s.ptr[i]) == lower_ascii((unsigned char)lit[i]));
+  for (size_t i = 0; i < n; i++) GUARD(lower_ascii(s.ptr[i]) == lower_ascii((unsigned char)lit[i]));
   return true;
 }
 

@@ -149,11 +149,10 @@ enum stun_status stun_write_request(struct byte_writer *w, const uint8_t txid[ST
   ENSURE(byte_writer_space(w) >= STUN_REQUEST_LEN, STUN_ERR_NO_SPACE);
   const uint8_t *start = w->data + w->len;
   size_t software_len = strlen(software);
-  bool ok = write_header(w, BINDING_REQUEST, (uint16_t)(4 + software_len + FINGERPRINT_ATTR_LEN),
-                         txid) &&
-            byte_writer_u16be(w, STUN_ATTR_SOFTWARE) &&
-            byte_writer_u16be(w, (uint16_t)software_len) &&
-            byte_writer_bytes(w, software, software_len);
+  bool ok =
+      write_header(w, BINDING_REQUEST, (uint16_t)(4 + software_len + FINGERPRINT_ATTR_LEN), txid) &&
+      byte_writer_u16be(w, STUN_ATTR_SOFTWARE) && byte_writer_u16be(w, (uint16_t)software_len) &&
+      byte_writer_bytes(w, software, software_len);
   ENSURE(ok, STUN_ERR_NO_SPACE);
   uint32_t fp = stun_crc32_ieee(start, STUN_HEADER_LEN + 4 + software_len) ^ FINGERPRINT_XOR;
   ok = byte_writer_u16be(w, STUN_ATTR_FINGERPRINT) && byte_writer_u16be(w, 4) &&
@@ -215,8 +214,7 @@ enum stun_status stun_parse_response(const uint8_t *pkt, size_t len,
         ENSURE(read_mapped_address(&a.value, false, txid, &fallback), STUN_ERR_MALFORMED_ATTRS);
         have_fallback = true;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   ENSURE(!malformed, STUN_ERR_MALFORMED_ATTRS);

@@ -74,9 +74,12 @@ int main(int argc, char **argv) {
   struct cert_spec meta_spec = cert_spec_metacert(cn, now);
   struct factory_cert *meta = make(f, &meta_spec);
 
-  struct cert_spec inter_spec = {.label = "intermediate", .cn = "derpcheck intermediate",
-                                 .serial_small = 1, .not_before = now - 86400,
-                                 .not_after = now + 365 * 86400, .ext_profile = CERT_EXT_CA};
+  struct cert_spec inter_spec = {.label = "intermediate",
+                                 .cn = "derpcheck intermediate",
+                                 .serial_small = 1,
+                                 .not_before = now - 86400,
+                                 .not_after = now + 365 * 86400,
+                                 .ext_profile = CERT_EXT_CA};
   struct factory_cert *inter = make(f, &inter_spec);
   struct cert_spec inter_leaf_spec = cert_spec_derper_ip("127.0.0.1", now);
   inter_leaf_spec.label = "inter-leaf";
@@ -89,8 +92,11 @@ int main(int argc, char **argv) {
   expired_spec.not_after = now - 86400;
   struct factory_cert *expired = make(f, &expired_spec);
 
-  struct cert_spec ca_spec = {.label = "ca", .cn = "derpcheck test CA", .serial_small = 1,
-                              .not_before = now - 86400, .not_after = now + 365 * 86400,
+  struct cert_spec ca_spec = {.label = "ca",
+                              .cn = "derpcheck test CA",
+                              .serial_small = 1,
+                              .not_before = now - 86400,
+                              .not_after = now + 365 * 86400,
                               .ext_profile = CERT_EXT_CA};
   struct factory_cert *ca = make(f, &ca_spec);
   struct cert_spec ca_leaf_spec = cert_spec_derper_ip("127.0.0.1", now);
@@ -106,8 +112,10 @@ int main(int argc, char **argv) {
   serve("leaf_meta", (const struct factory_cert *const[]){leaf, meta}, 2, leaf_after);
   serve("leaf_inter_meta", (const struct factory_cert *const[]){inter_leaf, inter, meta}, 3,
         inter_leaf_spec.not_after);
-  serve("expired_meta", (const struct factory_cert *const[]){expired, meta}, 2, expired_spec.not_after);
-  serve("ca_leaf_meta", (const struct factory_cert *const[]){ca_leaf, meta}, 2, ca_leaf_spec.not_after);
+  serve("expired_meta", (const struct factory_cert *const[]){expired, meta}, 2,
+        expired_spec.not_after);
+  serve("ca_leaf_meta", (const struct factory_cert *const[]){ca_leaf, meta}, 2,
+        ca_leaf_spec.not_after);
   char p[4096];
   path_of(p, sizeof p, "ca", ".pem");
   if (!factory_write_chain_pem(p, (const struct factory_cert *const[]){ca}, 1)) return 1;

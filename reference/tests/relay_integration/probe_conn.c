@@ -105,7 +105,7 @@ bool probe_connect(struct probe_conn *c, const char *addr, const struct probe_tl
   c->version = SSL_version(c->ssl);
   record_chain(c);
   return true;
-tls_fail: {
+tls_fail : {
   unsigned long e = ERR_peek_last_error();
   char ebuf[256];
   ERR_error_string_n(e, ebuf, sizeof ebuf);

@@ -18,22 +18,22 @@
 #define PROBE_CN_MAX 128
 
 struct probe_tls_options {
-  int tls_version;     /* 0 = any, else TLS1_2_VERSION / TLS1_3_VERSION */
-  const char *sni;     /* NULL = no SNI */
-  const char *alpn;    /* NULL = no ALPN, else one protocol name */
-  int timeout_ms;      /* per read/write; 0 = 5000 */
-  int rcvbuf;          /* SO_RCVBUF before connect; 0 = the OS default */
+  int tls_version;  /* 0 = any, else TLS1_2_VERSION / TLS1_3_VERSION */
+  const char *sni;  /* NULL = no SNI */
+  const char *alpn; /* NULL = no ALPN, else one protocol name */
+  int timeout_ms;   /* per read/write; 0 = 5000 */
+  int rcvbuf;       /* SO_RCVBUF before connect; 0 = the OS default */
 };
 
 struct probe_conn {
   int fd;
   SSL_CTX *ctx;
   SSL *ssl;
-  int version;                     /* negotiated, e.g. TLS1_3_VERSION */
-  size_t n_certs;                  /* served chain length (leaf included) */
-  char leaf_pin[PIN_HEX_LEN + 1];  /* pin_hex_of_der of the served leaf */
+  int version;                            /* negotiated, e.g. TLS1_3_VERSION */
+  size_t n_certs;                         /* served chain length (leaf included) */
+  char leaf_pin[PIN_HEX_LEN + 1];         /* pin_hex_of_der of the served leaf */
   char cn[PROBE_CERTS_MAX][PROBE_CN_MAX]; /* subject CN of each served cert */
-  long serial[PROBE_CERTS_MAX];    /* serial of each (-1 if it does not fit) */
+  long serial[PROBE_CERTS_MAX];           /* serial of each (-1 if it does not fit) */
 };
 
 /* Connect to "host:port" / "[v6]:port" and complete the TLS handshake. On

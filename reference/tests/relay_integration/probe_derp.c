@@ -31,8 +31,8 @@ static enum probe_derp_result fill(struct probe_derp *d) {
 enum probe_derp_result probe_derp_read_frame(struct probe_derp *d, struct derp_frame *f) {
   for (;;) {
     enum derp_frame_event ev = DERP_FRAME_NEED_MORE;
-    size_t used = derp_frame_reader_feed(&d->reader, d->in + d->in_pos, d->in_len - d->in_pos,
-                                         &ev, f);
+    size_t used =
+        derp_frame_reader_feed(&d->reader, d->in + d->in_pos, d->in_len - d->in_pos, &ev, f);
     d->in_pos += used;
     if (ev == DERP_FRAME_READY) return PROBE_DERP_OK;
     if (ev == DERP_FRAME_TOO_LARGE) {
@@ -114,7 +114,8 @@ static enum probe_derp_result read_101(struct probe_derp *d) {
     snprintf(d->err, sizeof d->err, "GET failed: status %d", resp.status);
     return PROBE_DERP_PROTOCOL;
   }
-  const struct http_header *k = http_header_find(resp.headers, resp.header_count, "Derp-Public-Key");
+  const struct http_header *k =
+      http_header_find(resp.headers, resp.header_count, "Derp-Public-Key");
   if (k != NULL && k->value.len < sizeof d->header_key_hex) {
     memcpy(d->header_key_hex, k->value.ptr, k->value.len);
     d->header_key_hex[k->value.len] = '\0';
@@ -131,8 +132,10 @@ static enum probe_derp_result expect_server_key(struct probe_derp *d, bool check
   enum probe_derp_result r = probe_derp_read_frame(d, &f);
   if (r != PROBE_DERP_OK) return r;
   uint8_t key[DERP_KEY_LEN];
-  if (f.type != DERP_FRAME_SERVER_KEY || derp_decode_server_key(f.payload, f.len, key) != DERP_DECODE_OK) {
-    snprintf(d->err, sizeof d->err, "first frame: type 0x%02x len %u, want a ServerKey", f.type, f.len);
+  if (f.type != DERP_FRAME_SERVER_KEY ||
+      derp_decode_server_key(f.payload, f.len, key) != DERP_DECODE_OK) {
+    snprintf(d->err, sizeof d->err, "first frame: type 0x%02x len %u, want a ServerKey", f.type,
+             f.len);
     return PROBE_DERP_PROTOCOL;
   }
   if (check_same && memcmp(key, d->server_pub, DERP_KEY_LEN) != 0) {
@@ -147,8 +150,10 @@ static enum probe_derp_result expect_server_info(struct probe_derp *d) {
   enum probe_derp_result r = probe_derp_read_frame(d, &f);
   if (r != PROBE_DERP_OK) return r;
   struct derp_server_info si;
-  if (f.type != DERP_FRAME_SERVER_INFO || derp_decode_server_info(f.payload, f.len, &si) != DERP_DECODE_OK) {
-    snprintf(d->err, sizeof d->err, "after ClientInfo: type 0x%02x len %u, want ServerInfo", f.type, f.len);
+  if (f.type != DERP_FRAME_SERVER_INFO ||
+      derp_decode_server_info(f.payload, f.len, &si) != DERP_DECODE_OK) {
+    snprintf(d->err, sizeof d->err, "after ClientInfo: type 0x%02x len %u, want ServerInfo", f.type,
+             f.len);
     return PROBE_DERP_PROTOCOL;
   }
   size_t n = 0;
@@ -167,7 +172,8 @@ enum probe_derp_result probe_derp_connect(struct probe_derp *d, const char *addr
   d->conn.fd = -1;
   d->frame_buf = malloc(DERP_MAX_DATA_FRAME_LEN);
   if (d->frame_buf == NULL || sodium_init() < 0) return fail(d, PROBE_DERP_IO, "out of memory");
-  derp_frame_reader_init(&d->reader, d->frame_buf, DERP_MAX_DATA_FRAME_LEN, DERP_MAX_DATA_FRAME_LEN);
+  derp_frame_reader_init(&d->reader, d->frame_buf, DERP_MAX_DATA_FRAME_LEN,
+                         DERP_MAX_DATA_FRAME_LEN);
   if (priv != NULL) {
     memcpy(d->priv, priv, DERP_KEY_LEN);
   } else {
@@ -205,7 +211,8 @@ enum probe_derp_result probe_derp_recv_packet(struct probe_derp *d, struct derp_
     enum probe_derp_result r = probe_derp_read_frame(d, &f);
     if (r != PROBE_DERP_OK) return r;
     if (f.type == DERP_FRAME_KEEP_ALIVE) continue;
-    if (f.type != DERP_FRAME_RECV_PACKET || derp_decode_recv_packet(f.payload, f.len, p) != DERP_DECODE_OK) {
+    if (f.type != DERP_FRAME_RECV_PACKET ||
+        derp_decode_recv_packet(f.payload, f.len, p) != DERP_DECODE_OK) {
       snprintf(d->err, sizeof d->err, "want RecvPacket, got type 0x%02x len %u", f.type, f.len);
       return PROBE_DERP_PROTOCOL;
     }

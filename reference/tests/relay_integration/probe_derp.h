@@ -29,12 +29,12 @@ struct probe_derp {
   uint8_t pub[DERP_KEY_LEN];
   uint8_t server_pub[DERP_KEY_LEN];
   bool fast_start;
-  int http_status;           /* 101, or 0 with fast start */
-  char header_key_hex[65];   /* Derp-Public-Key of the 101 */
+  int http_status;         /* 101, or 0 with fast start */
+  char header_key_hex[65]; /* Derp-Public-Key of the 101 */
   char server_info_json[256];
   struct derp_frame_reader reader;
-  uint8_t *frame_buf;        /* DERP_MAX_DATA_FRAME_LEN bytes */
-  uint8_t in[16384];         /* bytes read but not yet framed */
+  uint8_t *frame_buf; /* DERP_MAX_DATA_FRAME_LEN bytes */
+  uint8_t in[16384];  /* bytes read but not yet framed */
   size_t in_pos, in_len;
   char err[512];
 };

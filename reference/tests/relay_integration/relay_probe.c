@@ -6,20 +6,20 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "derp/derp_keys.h"
 #include "derp/hex.h"
 #include "derp/stun.h"
+#include "harness/proc.h"
 #include "probe_derp.h"
 #include "probe_stun.h"
-#include "harness/proc.h"
 
 struct cli {
   const char *addr;
@@ -159,7 +159,8 @@ static int cmd_http(struct cli *c) {
   for (int i = 1; i < c->nrest && len < sizeof req; i++) {
     len += (size_t)snprintf(req + len, sizeof req - len, "%s\r\n", c->rest[i]);
   }
-  if (len < sizeof req) len += (size_t)snprintf(req + len, sizeof req - len, "Connection: close\r\n\r\n");
+  if (len < sizeof req)
+    len += (size_t)snprintf(req + len, sizeof req - len, "Connection: close\r\n\r\n");
   if (len >= sizeof req) return usage();
   char err[512];
   struct probe_conn conn;
@@ -231,7 +232,8 @@ static int cmd_same_key(struct cli *c) {
   }
   struct derp_frame f;
   enum probe_derp_result r = probe_derp_read_frame(&first, &f);
-  while (r == PROBE_DERP_OK && f.type == DERP_FRAME_KEEP_ALIVE) r = probe_derp_read_frame(&first, &f);
+  while (r == PROBE_DERP_OK && f.type == DERP_FRAME_KEEP_ALIVE)
+    r = probe_derp_read_frame(&first, &f);
   printf("first %s\n", r == PROBE_DERP_CLOSED ? "closed" : "open");
   bool ok = relay_one(&other, &second, 64, 5);
   printf("second %s\n", ok ? "receives" : "broken");
@@ -300,7 +302,8 @@ static int cmd_idle_handshake(struct cli *c) {
     fprintf(stderr, "%s\n", err);
     return 1;
   }
-  static const char req[] = "GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n";
+  static const char req[] =
+      "GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n";
   probe_write_all(&conn, req, sizeof req - 1);
   printf("upgrade_sent\n");
   fflush(stdout);
@@ -315,7 +318,8 @@ static int cmd_idle_handshake(struct cli *c) {
 
 static int cmd_connect(struct cli *c) {
   uint8_t priv[DERP_KEY_LEN];
-  if (c->key_hex == NULL || !derp_key_from_hex(c->key_hex, strlen(c->key_hex), priv)) return usage();
+  if (c->key_hex == NULL || !derp_key_from_hex(c->key_hex, strlen(c->key_hex), priv))
+    return usage();
   struct probe_derp d;
   enum probe_derp_result r = probe_derp_connect(&d, c->addr, &c->tls, c->fast_start, priv);
   printf("%s\n", r == PROBE_DERP_OK ? "accepted" : r == PROBE_DERP_CLOSED ? "rejected" : "error");
@@ -339,7 +343,8 @@ static int cmd_wait_ready(int argc, char **argv) {
   char buf[1024];
   struct proc p;
   proc_watch(&p, (pid_t)atoi(argv[3]));
-  enum proc_status st = proc_wait_file(&p, argv[2], argc > 4 ? atoi(argv[4]) : 10000, buf, sizeof buf);
+  enum proc_status st =
+      proc_wait_file(&p, argv[2], argc > 4 ? atoi(argv[4]) : 10000, buf, sizeof buf);
   proc_release(&p);
   if (st == PROC_OK) {
     fputs(buf, stdout);
