@@ -128,6 +128,20 @@ START_TEST(go_quote_write_is_all_or_nothing) {
 }
 END_TEST
 
+START_TEST(go_parse_int10_is_parseint_base_10) {
+  int64_t v;
+  ck_assert(go_parse_int10("900", 3, &v) && v == 900);
+  ck_assert(go_parse_int10("+7", 2, &v) && v == 7);
+  ck_assert(go_parse_int10("-9223372036854775808", 20, &v) && v == INT64_MIN);
+  ck_assert(go_parse_int10("9223372036854775807", 19, &v) && v == INT64_MAX);
+  ck_assert(!go_parse_int10("9223372036854775808", 19, &v));
+  ck_assert(!go_parse_int10("", 0, &v));
+  ck_assert(!go_parse_int10("-", 1, &v));
+  ck_assert(!go_parse_int10("0x10", 4, &v));
+  ck_assert(!go_parse_int10("1 ", 2, &v));
+}
+END_TEST
+
 /* ---------- encoding/json ---------- */
 
 START_TEST(go_json_field_index_as_unmarshal_chooses) {
@@ -202,6 +216,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_quote_escapes_like_strconv_quote);
   tcase_add_test(text, go_quote_cuts_and_says_so);
   tcase_add_test(text, go_quote_write_is_all_or_nothing);
+  tcase_add_test(text, go_parse_int10_is_parseint_base_10);
   tcase_add_test(text, go_json_field_index_as_unmarshal_chooses);
   tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
   tcase_add_test(text, go_tls_alert_text_is_alert_go);

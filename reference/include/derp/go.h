@@ -40,6 +40,10 @@ bool go_quote(const char *s, char *out, size_t cap);
  * does not fit. */
 bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len);
 
+/* strconv.ParseInt(s, 10, 64): an optional sign and decimal digits only,
+ * within int64. */
+bool go_parse_int10(const char *s, size_t len, int64_t *out);
+
 /* --- encoding/json --- */
 
 /* Which of a struct's n field names a JSON object key sets, as Go's

@@ -342,24 +342,6 @@ static bool decode_region(struct decode_ctx *c, json_t *obj, struct derp_region 
   return decode_nodes(c, found[REGION_NODES], r);
 }
 
-/* Go's strconv.ParseInt(s, 10, 64): optional sign, decimal digits only. */
-static bool parse_decimal(const char *s, size_t len, int64_t *out) {
-  size_t i = 0;
-  bool neg = false;
-  if (i < len && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-  GUARD(i < len);
-  uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-  uint64_t v = 0;
-  for (; i < len; i++) {
-    GUARD(s[i] >= '0' && s[i] <= '9');
-    unsigned d = (unsigned)(s[i] - '0');
-    GUARD(v <= (limit - d) / 10);
-    v = v * 10 + d;
-  }
-  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-  return true;
-}
-
 /* A user-chosen key as it may appear in an error: at most cap-1 bytes, each
  * byte outside printable ASCII shown as '?', so no terminal control (or a
  * split UTF-8 sequence) reaches the message. */
@@ -396,7 +378,7 @@ static bool decode_regions(struct decode_ctx *c, json_t *obj, struct derp_map *m
   const char *key;
   json_t *value;
   json_object_foreach(obj, key, value) {
-    if (!parse_decimal(key, strlen(key), &entries[n].id)) {
+    if (!go_parse_int10(key, strlen(key), &entries[n].id)) {
       char shown[41];
       printable_prefix(key, shown, sizeof shown);
       size_t k = path_push(c, ".%s", shown);

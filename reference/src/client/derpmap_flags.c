@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "derp/derpmap.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 
 enum flag_kind { FLAG_STRING, FLAG_INT, FLAG_BOOL };
@@ -38,25 +39,12 @@ static int find_key(const char *key, size_t len) {
   return -1;
 }
 
-/* An integer the way JSON would spell it; anything else stays a string so
- * the decoder reports it as the wrong type. */
+/* An integer the way JSON would spell it (ParseInt's syntax without a '+');
+ * anything else stays a string so the decoder reports it as the wrong type. */
 static bool parse_json_integer(const char *s, size_t len, json_int_t *out) {
-  size_t i = 0;
-  bool neg = false;
-  if (i < len && s[i] == '-') {
-    neg = true;
-    i++;
-  }
-  GUARD(i < len);
-  uint64_t v = 0;
-  uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-  for (; i < len; i++) {
-    GUARD(s[i] >= '0' && s[i] <= '9');
-    unsigned d = (unsigned)(s[i] - '0');
-    GUARD(v <= (limit - d) / 10);
-    v = v * 10 + d;
-  }
-  *out = neg ? (json_int_t)(0 - v) : (json_int_t)v;
+  int64_t v;
+  GUARD(len > 0 && s[0] != '+' && go_parse_int10(s, len, &v));
+  *out = (json_int_t)v;
   return true;
 }
 

@@ -1,5 +1,5 @@
-/* Go's text rules as the C code meets them: UTF-8 decoding and
- * strconv.Quote (%q). Byte-oriented like Go's strings, never allocating. */
+/* Go's text rules as the C code meets them: UTF-8 decoding,
+ * strconv.Quote (%q) and strconv.ParseInt. Byte-oriented like Go's strings, never allocating. */
 #include <stdio.h>
 #include <string.h>
 
@@ -111,4 +111,21 @@ bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len) {
   quote_into(&k, s, len);
   if (k.failed) w->len = mark;
   return !k.failed;
+}
+
+bool go_parse_int10(const char *s, size_t len, int64_t *out) {
+  size_t i = 0;
+  bool neg = false;
+  if (i < len && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+  if (i == len) return false;
+  uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  uint64_t v = 0;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (limit - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  return true;
 }
