@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "derp/byte_cursor.h"
+#include "harness/cert_factory.h"
 
 /* 2026-01-01T00:00:00Z: the clock every generated certificate is made at. */
 #define GEN_NOW 1767225600
@@ -39,6 +40,10 @@ void corpus_put_text(struct corpus_sink *s, const char *target, const char *name
  * JSON text targets, ipcert_pem's PEM pairs, and tls_client_handshake's
  * recorded flights (written only when that target is named: the server's
  * randomness makes them differ on every run). */
+/* The one CA the seeds' CA-signed chains hang from: "derpcheck test CA",
+ * IP 10.0.0.1 without SANs, CA extensions, valid at `now`. */
+struct cert_spec gen_test_ca_spec(int64_t now);
+
 bool gen_cert_seeds(struct corpus_sink *s);
 void gen_wire_seeds(struct corpus_sink *s);
 void gen_frame_seeds(struct corpus_sink *s);

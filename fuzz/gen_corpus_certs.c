@@ -512,3 +512,12 @@ bool gen_cert_seeds(struct corpus_sink *s) {
   gen_tls_certmsg(s);
   return true;
 }
+
+struct cert_spec gen_test_ca_spec(int64_t now) {
+  struct cert_spec ca = cert_spec_derper_ip("10.0.0.1", now);
+  ca.label = "ca";
+  ca.cn = "derpcheck test CA";
+  ca.ip_san_count = 0;
+  ca.ext_profile = CERT_EXT_CA;
+  return ca;
+}

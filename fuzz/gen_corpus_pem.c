@@ -71,11 +71,7 @@ static bool write_seeds(struct corpus_sink *s, struct cert_factory *f) {
   ed.label = "ed25519";
   ed.key_type = CERT_KEY_ED25519;
   struct factory_cert *ed_leaf = cert_factory_make(f, &ed);
-  struct cert_spec ca_spec = cert_spec_derper_ip("10.0.0.1", GEN_NOW);
-  ca_spec.label = "ca";
-  ca_spec.cn = "derpcheck test CA";
-  ca_spec.ip_san_count = 0;
-  ca_spec.ext_profile = CERT_EXT_CA;
+  struct cert_spec ca_spec = gen_test_ca_spec(GEN_NOW);
   struct factory_cert *ca = cert_factory_make(f, &ca_spec);
   struct cert_spec signed_spec = cert_spec_derper_ip("192.0.2.1", GEN_NOW);
   signed_spec.label = "signed";

@@ -109,11 +109,7 @@ void gen_tls_handshake_seeds(struct corpus_sink *sink) {
   struct cert_spec other_spec = cert_spec_derper_ip(FIXTURE_SERVER_NAME, FIXTURE_NOW);
   other_spec.label = "other";
   struct factory_cert *other = cert_factory_make(fx.factory, &other_spec);
-  struct cert_spec ca_spec = cert_spec_derper_ip("10.0.0.1", FIXTURE_NOW);
-  ca_spec.label = "ca";
-  ca_spec.cn = "derpcheck test CA";
-  ca_spec.ip_san_count = 0;
-  ca_spec.ext_profile = CERT_EXT_CA;
+  struct cert_spec ca_spec = gen_test_ca_spec(FIXTURE_NOW);
   struct factory_cert *ca = cert_factory_make(fx.factory, &ca_spec);
   uint8_t derp_pub[32];
   for (size_t i = 0; i < sizeof derp_pub; i++) derp_pub[i] = (uint8_t)(0x40 + i);
