@@ -16,8 +16,8 @@
 
 #include "derp/http_head.h"
 #include "relay_derp_io.h"
+#include "relay_listen.h"
 #include "relay_log.h"
-#include "relay_ready.h"
 
 /* Request heads larger than this are refused (Go's default is 1 MiB; a DERP
  * upgrade is a few hundred bytes). */

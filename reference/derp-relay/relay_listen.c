@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "relay_ready.h"
-
 static bool fill_sockaddr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
   memset(ss, 0, sizeof *ss);
   struct sockaddr_in *in = (struct sockaddr_in *)ss;
@@ -64,4 +62,27 @@ int relay_listen_socket(int type, const char *host, int port, char *bound, size_
     return -1;
   }
   return fd;
+}
+
+bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap) {
+  char ip[INET6_ADDRSTRLEN];
+  int n;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    if (inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip) == NULL) return false;
+    n = snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      /* An IPv4 client on a dual-stack socket: shown as IPv4, as Go does. */
+      if (inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, sizeof ip) == NULL) return false;
+      n = snprintf(out, cap, "%s:%u", ip, ntohs(in6->sin6_port));
+      return n > 0 && (size_t)n < cap;
+    }
+    if (inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip) == NULL) return false;
+    n = snprintf(out, cap, "[%s]:%u", ip, ntohs(in6->sin6_port));
+  } else {
+    return false;
+  }
+  return n > 0 && (size_t)n < cap;
 }

@@ -18,4 +18,8 @@
 int relay_listen_socket(int type, const char *host, int port, char *bound, size_t boundcap,
                         char *err, size_t errcap);
 
+/* "a.b.c.d:port" or "[v6]:port" (IPv4-mapped IPv6 shown as IPv4, as Go
+ * does); out needs 64 bytes. */
+bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap);
+
 #endif

@@ -13,10 +13,6 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-/* "a.b.c.d:port" or "[v6]:port" (IPv4-mapped IPv6 shown as IPv4, as Go
- * does); out needs 64 bytes. */
-bool relay_format_sockaddr(const struct sockaddr *sa, char *out, size_t cap);
-
 /* Write the contents atomically (temp file + rename); err gets the reason. */
 bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr, char *err,
                        size_t errcap);

@@ -12,7 +12,7 @@
 
 #include "derp/stun.h"
 #include "relay_flags.h"
-#include "relay_ready.h"
+#include "relay_listen.h"
 
 static void print_endpoint(const char *label, const struct stun_endpoint *ep) {
   char ip[INET6_ADDRSTRLEN];
