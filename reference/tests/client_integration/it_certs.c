@@ -5,7 +5,6 @@
  * pin), NAME.not_after (Go's time text):
  *   leaf            derper-style IP cert for 127.0.0.1
  *   leaf_meta       [leaf, metacert]
- *   leaf_inter_meta [leaf signed by an intermediate, intermediate, metacert]
  *   expired_meta    [leaf valid -30d..-1d, metacert]
  *   ca_leaf_meta    [leaf for derp.test + 127.0.0.1 signed by a test CA, metacert]
  * and ca.pem, the test CA (for --ca-file). */
@@ -74,18 +73,6 @@ int main(int argc, char **argv) {
   struct cert_spec meta_spec = cert_spec_metacert(cn, now);
   struct factory_cert *meta = make(f, &meta_spec);
 
-  struct cert_spec inter_spec = {.label = "intermediate",
-                                 .cn = "derpcheck intermediate",
-                                 .serial_small = 1,
-                                 .not_before = now - 86400,
-                                 .not_after = now + 365 * 86400,
-                                 .ext_profile = CERT_EXT_CA};
-  struct factory_cert *inter = make(f, &inter_spec);
-  struct cert_spec inter_leaf_spec = cert_spec_derper_ip("127.0.0.1", now);
-  inter_leaf_spec.label = "inter-leaf";
-  inter_leaf_spec.issuer = inter;
-  struct factory_cert *inter_leaf = make(f, &inter_leaf_spec);
-
   struct cert_spec expired_spec = cert_spec_derper_ip("127.0.0.1", now);
   expired_spec.label = "expired";
   expired_spec.not_before = now - 30 * 86400;
@@ -110,8 +97,6 @@ int main(int argc, char **argv) {
   int64_t leaf_after = leaf_spec.not_after;
   serve("leaf", (const struct factory_cert *const[]){leaf}, 1, leaf_after);
   serve("leaf_meta", (const struct factory_cert *const[]){leaf, meta}, 2, leaf_after);
-  serve("leaf_inter_meta", (const struct factory_cert *const[]){inter_leaf, inter, meta}, 3,
-        inter_leaf_spec.not_after);
   serve("expired_meta", (const struct factory_cert *const[]){expired, meta}, 2,
         expired_spec.not_after);
   serve("ca_leaf_meta", (const struct factory_cert *const[]){ca_leaf, meta}, 2,
@@ -120,7 +105,7 @@ int main(int argc, char **argv) {
   path_of(p, sizeof p, "ca", ".pem");
   if (!factory_write_chain_pem(p, (const struct factory_cert *const[]){ca}, 1)) return 1;
 
-  struct factory_cert *all[] = {leaf, meta, inter, inter_leaf, expired, ca, ca_leaf};
+  struct factory_cert *all[] = {leaf, meta, expired, ca, ca_leaf};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) factory_cert_free(all[i]);
   cert_factory_free(f);
   return 0;
