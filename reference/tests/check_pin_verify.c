@@ -1530,7 +1530,7 @@ static Suite *pin_verify_suite(void) {
         rsa_key_over_8192_bits_fails_in_the_parse_loop}},
       {"pin_hex",
        {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
-      {"go_hostname",
+      {"x509_hostname",
        {hostname_ipv4_san_equals_its_ipv4_mapped_form,
         hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form}},
   };
