@@ -1,5 +1,5 @@
 /* relay_listen: sockets bound on the host of -a (TCP for TLS and plain HTTP,
- * UDP for STUN).
+ * UDP for STUN), and the text of a socket address (bound or peer).
  *
  * Why shared: every listener follows derper's rule "same host as -a", and an
  * empty host means all interfaces on a dual-stack socket, so the address
