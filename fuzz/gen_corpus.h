@@ -40,15 +40,15 @@ void corpus_put_text(struct corpus_sink *s, const char *target, const char *name
  * JSON text targets, ipcert_pem's PEM pairs, and tls_client_handshake's
  * recorded flights (written only when that target is named: the server's
  * randomness makes them differ on every run). */
-/* The one CA the seeds' CA-signed chains hang from: "derpcheck test CA",
- * IP 10.0.0.1 without SANs, CA extensions, valid at `now`. */
-struct cert_spec gen_test_ca_spec(int64_t now);
-
 bool gen_cert_seeds(struct corpus_sink *s);
 void gen_wire_seeds(struct corpus_sink *s);
 void gen_frame_seeds(struct corpus_sink *s);
 void gen_json_seeds(struct corpus_sink *s);
 void gen_pem_seeds(struct corpus_sink *s);
 void gen_tls_handshake_seeds(struct corpus_sink *s);
+
+/* The one CA the seeds' CA-signed chains hang from: "derpcheck test CA",
+ * IP 10.0.0.1 without SANs, CA extensions, valid at `now`. */
+struct cert_spec gen_test_ca_spec(int64_t now);
 
 #endif
