@@ -1,10 +1,7 @@
 #include "relay_ready.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "file_io.h"
 

@@ -11,7 +11,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 /* Write the contents atomically (temp file + rename); err gets the reason. */
 bool relay_ready_write(const char *path, const char *tls_addr, const char *stun_addr, char *err,
