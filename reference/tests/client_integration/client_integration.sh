@@ -6,8 +6,9 @@
 # Environment: CLIENT_BIN (derp-client), CERTS_BIN (it_certs), WAIT_BIN
 # (it_wait_file), RELAY_BIN (derp-relay; relay_* cases only).
 #
-# Servers: `openssl s_server` presenting [leaf], [leaf, metacert], ... (ready when it prints its ACCEPT line),
-# and derp-relay (ready when its --ready-file appears). Every server is
+# Servers: `openssl s_server` presenting [leaf], [leaf, metacert], ...
+# (ready when it prints its ACCEPT line), and derp-relay (ready when its
+# --ready-file appears). Every server is
 # stopped by its PID on exit, also on failure. No sleeps: readiness comes
 # from the servers, waits are bounded.
 set -u
@@ -139,7 +140,10 @@ connect_tls() { client connect --node "$2" --profile "$1" --tls-only --json; }
 # what only this case sees is s_server's log of the alert our refusal sends.
 case_openssl_bad_certificate_alert() {
   start_s_server leaf_meta 1.3 1.3
-  connect_tls tailscale-1.82 "$(node_pin "$(cat "$WORK/leaf_meta.sha256")")"
+  local node; node=$(node_pin "$(cat "$WORK/leaf_meta.sha256")")
+  connect_tls current "$node"
+  expect_field chain.1.metacert true "current [leaf, metacert]: the JSON marks the metacert"
+  connect_tls tailscale-1.82 "$node"
   expect_rc 1 "1.82 [leaf, metacert]"
   # the s_server side saw our bad_certificate alert, as a Go client sends
   grep -q -i 'bad certificate' "$WORK/s_server.leaf_meta.err" &&
