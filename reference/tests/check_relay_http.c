@@ -566,6 +566,25 @@ START_TEST(date_header_from_injected_time) {
 }
 END_TEST
 
+/* Go's http.Redirect escapes non-ASCII bytes of the Location with
+ * hexEscapeNonASCII, which appends strconv.AppendInt(b, int64(c), 16):
+ * lowercase hex. */
+START_TEST(port80_redirect_escapes_non_ascii_in_lowercase) {
+  struct routed r;
+  memset(&r, 0, sizeof r);
+  const char *raw = "GET /x HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n";
+  ck_assert_int_eq(http_parse_request((const uint8_t *)raw, strlen(raw), 8192, r.slots, 16, &r.req),
+                   HTTP_HEAD_OK);
+  struct relay_http_settings s = settings(true);
+  struct byte_writer w = byte_writer_init(r.out, sizeof r.out);
+  ck_assert_int_eq(relay_http_route_port80(&r.req, &s, NOW, &w, &r.d), RELAY_HTTP_OK);
+  r.out_len = w.len;
+  ck_assert_int_eq(r.d.status, 302);
+  ck_assert_msg(out_contains(&r, "\r\nLocation: https://caf%c3%a9/x\r\n"), "%.*s", (int)r.out_len,
+                (const char *)r.out);
+}
+END_TEST
+
 static Suite *relay_http_suite(void) {
   Suite *s = suite_create("relay_http");
   TCase *up = tcase_create("upgrade");
@@ -618,6 +637,7 @@ static Suite *relay_http_suite(void) {
   tcase_add_test(conn, rejection_bytes);
   tcase_add_test(conn, small_writer_writes_nothing);
   tcase_add_test(conn, date_header_from_injected_time);
+  tcase_add_test(conn, port80_redirect_escapes_non_ascii_in_lowercase);
   suite_add_tcase(s, conn);
   return s;
 }

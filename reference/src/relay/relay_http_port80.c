@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 #include "relay_http_internal.h"
 
 static bool method_is(const struct http_request *req, const char *m) {
@@ -27,12 +28,11 @@ static bool wants_close(const struct http_request *req) {
 
 /* Go's hexEscapeNonASCII (Location) and htmlEscape (the body), byte by byte. */
 static bool put_escaped(struct byte_writer *w, const uint8_t *p, size_t n, bool html) {
-  static const char hex[] = "0123456789ABCDEF";
   for (size_t i = 0; i < n; i++) {
     uint8_t c = p[i];
     if (!html && c >= 0x80) {
-      GUARD(byte_writer_u8(w, '%') && byte_writer_u8(w, (uint8_t)hex[c >> 4]) &&
-            byte_writer_u8(w, (uint8_t)hex[c & 15]));
+      /* strconv.AppendInt(b, int64(c), 16): lowercase, as Go writes it */
+      GUARD(byte_writer_u8(w, '%') && derp_hex_write_lower(w, &c, 1));
     } else if (html && c == '<') {
       GUARD(byte_writer_str(w, "&lt;"));
     } else if (html && c == '>') {
