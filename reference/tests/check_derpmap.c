@@ -596,6 +596,21 @@ START_TEST(dial_zoned_ipv6) {
   ck_assert_uint_eq(derp_node_dial_targets(&n, t), 1);
   ck_assert_str_eq(t[0].host, "fe80::1%eth0");
   ck_assert_str_eq(derp_node_tls_plan(&n).sni, "");
+  /* netip.ParseAddr (Go 1.26): a zone of any length is fine ... */
+  char host[DERP_MAP_MAX_STRING + 1];
+  snprintf(host, sizeof host, "fe80::1%%%s",
+           "a-zone-name-that-makes-the-literal-longer-than-sixty-four-bytes");
+  n = node_with(host, "", "");
+  ck_assert_uint_eq(derp_node_dial_targets(&n, t), 1);
+  ck_assert_int_eq(t[0].family, DERP_FAMILY_IPV6);
+  ck_assert(t[0].is_literal);
+  /* ... but it must not be empty, and IPv4 takes none: both are names. */
+  n = node_with("fe80::1%", "", "");
+  ck_assert_uint_eq(derp_node_dial_targets(&n, t), 2);
+  ck_assert(!t[0].is_literal);
+  n = node_with("192.0.2.1%eth0", "", "");
+  ck_assert_uint_eq(derp_node_dial_targets(&n, t), 2);
+  ck_assert(!t[0].is_literal);
 }
 END_TEST
 

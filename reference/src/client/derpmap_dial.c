@@ -1,10 +1,11 @@
 /* What a node means for dialing and TLS (spec §3.1), and region lookup
- * (§5.1). Pure functions: address parsing is inet_pton, nothing resolves. */
-#include <arpa/inet.h>
+ * (§5.1). Pure functions: address literals are Go's (derp/go.h), nothing
+ * resolves. */
 #include <stdio.h>
 #include <string.h>
 
 #include "derp/derpmap.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 
 uint16_t derp_node_derp_port(const struct derp_node *n) {
@@ -15,21 +16,17 @@ int derp_node_stun_port(const struct derp_node *n) {
   return n->stun_port == 0 ? DERP_DEFAULT_STUN_PORT : n->stun_port;
 }
 
-/* 4 or 6 when s is an address literal, else 0. With allow_zone, an IPv6
- * literal may carry a non-empty %zone, as Go's netip.ParseAddr allows. */
-static int ip_family(const char *s, size_t len, bool allow_zone) {
-  char buf[64];
-  unsigned char addr[16];
-  if (len == 0 || len >= sizeof buf) return 0;
-  memcpy(buf, s, len);
-  buf[len] = '\0';
-  if (inet_pton(AF_INET, buf, addr) == 1) return 4;
-  char *zone = strchr(buf, '%');
-  if (zone) {
-    if (!allow_zone || zone[1] == '\0') return 0;
-    *zone = '\0';
-  }
-  return inet_pton(AF_INET6, buf, addr) == 1 ? 6 : 0;
+/* 4 or 6 when s is an address literal, as Go's netip.ParseAddr sees it:
+ * dotted text is IPv4 (Is4), any other address IPv6, and only IPv6 may carry
+ * a non-empty %zone. Else 0. */
+static int ip_family(const char *s, size_t len) {
+  const char *zone = memchr(s, '%', len);
+  size_t addr_len = zone ? (size_t)(zone - s) : len;
+  uint8_t ip[16];
+  if (zone && addr_len + 1 == len) return 0;
+  if (!go_parse_ip(s, addr_len, ip)) return 0;
+  if (memchr(s, ':', addr_len) != NULL) return 6;
+  return zone ? 0 : 4;
 }
 
 /* HostName without the [brackets] Go's TLS stack strips (and that a user may
@@ -58,7 +55,7 @@ size_t derp_node_dial_targets(const struct derp_node *n, struct derp_dial_target
   const char *core;
   size_t core_len;
   host_core(n->host_name, &core, &core_len);
-  int host_family = ip_family(core, core_len, true);
+  int host_family = ip_family(core, core_len);
   uint16_t port = derp_node_derp_port(n);
   const struct {
     enum derp_family family;
@@ -71,7 +68,7 @@ size_t derp_node_dial_targets(const struct derp_node *n, struct derp_dial_target
     if (ovr[0] != '\0') {
       /* The field replaces DNS; anything that is not an address of this
        * family ("none" by convention) turns the family off. */
-      if (ip_family(ovr, strlen(ovr), true) == want)
+      if (ip_family(ovr, strlen(ovr)) == want)
         set_target(&out[count++], families[i].family, ovr, strlen(ovr), true, port);
     } else if (host_family == 0 && core_len > 0) {
       set_target(&out[count++], families[i].family, n->host_name, strlen(n->host_name), false,
@@ -97,26 +94,6 @@ size_t derp_region_dial_plan(const struct derp_region *r, struct derp_dial_step 
   return total;
 }
 
-/* Go's crypto/tls hostnameInSNI: no SNI for an IP literal (brackets and a
- * %zone removed first), otherwise the name without trailing dots. */
-static void sni_for(const char *host, char *out, size_t cap) {
-  const char *core;
-  size_t len;
-  host_core(host, &core, &len);
-  for (size_t i = len; i > 1; i--) /* the last '%', unless it is the first byte */
-    if (core[i - 1] == '%') {
-      len = i - 1;
-      break;
-    }
-  if (ip_family(core, len, false) != 0) {
-    out[0] = '\0';
-    return;
-  }
-  size_t n = strlen(host);
-  while (n > 0 && host[n - 1] == '.') n--;
-  snprintf(out, cap, "%.*s", (int)n, host);
-}
-
 static const char pin_prefix[] = "sha256-raw:";
 
 struct derp_tls_plan derp_node_tls_plan(const struct derp_node *n) {
@@ -127,7 +104,7 @@ struct derp_tls_plan derp_node_tls_plan_for(const struct derp_node *n,
                                             enum derp_certname_rules rules) {
   struct derp_tls_plan p = {.verify = DERP_TLS_VERIFY_CA,
                             .insecure_for_tests = n->insecure_for_tests};
-  sni_for(n->host_name, p.sni, sizeof p.sni);
+  go_hostname_in_sni(n->host_name, p.sni, sizeof p.sni);
   const char *cert = n->cert_name;
   /* Before v1.82 the prefix meant nothing: a pin falls to the name case. */
   if (rules == DERP_CERTNAME_PIN_AWARE && strncmp(cert, pin_prefix, sizeof pin_prefix - 1) == 0) {
