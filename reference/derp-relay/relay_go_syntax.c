@@ -1,9 +1,9 @@
 #include "relay_go_syntax.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 
 #define NS_PER_SECOND INT64_C(1000000000)
@@ -99,12 +99,6 @@ bool relay_parse_duration(const char *s, int64_t *ns) {
 
 /* ---- addresses ---- */
 
-bool relay_is_ip_literal(const char *s) {
-  unsigned char buf[16];
-  if (s == NULL) return false;
-  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static bool parse_port(const char *s, int *port) {
   if (strcmp(s, "https") == 0) {
     *port = 443;
@@ -176,7 +170,8 @@ bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *po
     snprintf(err, errcap, "address %s: invalid port %s (want 0..65535)", addr, colon + 1);
     return false;
   }
-  if (host[0] != '\0' && !relay_is_ip_literal(host)) {
+  uint8_t ip[16];
+  if (host[0] != '\0' && !go_parse_ip(host, hlen, ip)) {
     snprintf(err, errcap, "address %s: host %s is not an IP address", addr, host);
     return false;
   }

@@ -1,6 +1,6 @@
 /* relay_go_syntax: the value syntaxes derp-relay's flags share with Go
- * (time.ParseDuration, net.SplitHostPort, net.ParseIP), so a derper command
- * line means the same thing here. Pure functions over strings. */
+ * (time.ParseDuration, net.SplitHostPort; IP literals are go_parse_ip), so a
+ * derper command line means the same thing here. Pure functions over strings. */
 #ifndef DERP_RELAY_GO_SYNTAX_H
 #define DERP_RELAY_GO_SYNTAX_H
 
@@ -17,8 +17,5 @@ bool relay_parse_duration(const char *s, int64_t *ns);
  * On error writes Go's message, e.g. `address 1.2.3.4: missing port in address`. */
 bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
                            size_t errcap);
-
-/* True when s is an IPv4 or IPv6 literal (Go's net.ParseIP: no brackets, no zone). */
-bool relay_is_ip_literal(const char *s);
 
 #endif

@@ -142,7 +142,8 @@ bool relay_tls_init(struct relay_tls *t, const struct relay_tls_options *o, char
                     size_t errcap) {
   memset(t, 0, sizeof *t);
   t->hostname = o->hostname;
-  t->hostname_is_ip = relay_is_ip_literal(o->hostname);
+  uint8_t ip[16];
+  t->hostname_is_ip = o->hostname != NULL && go_parse_ip(o->hostname, strlen(o->hostname), ip);
   if (note_index < 0) {
     note_index = SSL_get_ex_new_index(0, (void *)"relay_tls_note", NULL, NULL, NULL);
     if (note_index < 0) return ctx_fail(err, errcap, "ex_data index");

@@ -466,19 +466,6 @@ START_TEST(duration_rejects) {
 }
 END_TEST
 
-START_TEST(ip_literal) {
-  ck_assert(relay_is_ip_literal("127.0.0.1"));
-  ck_assert(relay_is_ip_literal("2001:db8::1"));
-  ck_assert(relay_is_ip_literal("::ffff:1.2.3.4"));
-  ck_assert(!relay_is_ip_literal("derp.example.com"));
-  ck_assert(!relay_is_ip_literal("[::1]"));
-  ck_assert(!relay_is_ip_literal("1.2.3"));
-  ck_assert(!relay_is_ip_literal("01.2.3.4"));
-  ck_assert(!relay_is_ip_literal("fe80::1%eth0"));
-  ck_assert(!relay_is_ip_literal(""));
-}
-END_TEST
-
 START_TEST(error_buffer_truncates_safely) {
   char small[8];
   char *argv[] = {(char *)"derp-relay", (char *)"--a-very-long-unknown-flag", NULL};
@@ -645,7 +632,6 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, addr_host_too_long);
   tcase_add_test(t, addr_bad_port);
   tcase_add_test(t, addr_host_must_be_ip);
-  tcase_add_test(t, ip_literal);
   suite_add_tcase(s, t);
 
   t = tcase_create("certs");
