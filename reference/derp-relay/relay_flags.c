@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 
 #define NS_PER_SECOND INT64_C(1000000000)
@@ -192,7 +193,7 @@ static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char
     }
     case FLAG_DURATION: {
       int64_t ns;
-      if (!relay_parse_duration(value, &ns)) {
+      if (!go_parse_duration(value, strlen(value), &ns)) {
         errf(err, errcap, "invalid value \"%s\" for flag -%s: parse error", value, d->name);
         return false;
       }

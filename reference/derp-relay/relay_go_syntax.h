@@ -1,16 +1,14 @@
-/* relay_go_syntax: the value syntaxes derp-relay's flags share with Go
- * (time.ParseDuration, net.SplitHostPort; IP literals are go_parse_ip), so a
- * derper command line means the same thing here. Pure functions over strings. */
+/* relay_go_syntax: derper's -a listen address, so a derper command line
+ * means the same thing here: Go's net.SplitHostPort (its syntax and its
+ * messages) plus derper's own rules on top (port 0..65535 or http/https, an
+ * IP host). Only -a uses it, and with those rules, so it stays with the
+ * flags; the plain Go syntaxes (durations, IP literals) are derp/go.h. */
 #ifndef DERP_RELAY_GO_SYNTAX_H
 #define DERP_RELAY_GO_SYNTAX_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Go duration syntax ("2s", "1m30s", "250ms", "1.5h", "0"; units ns us µs ms
- * s m h; optional sign). Returns false on a syntax error or overflow. */
-bool relay_parse_duration(const char *s, int64_t *ns);
 
 /* Split "host:port", "[v6]:port" or ":port" (Go's net.SplitHostPort rules)
  * and check the port is 0..65535 (numeric, or the service names http/https).

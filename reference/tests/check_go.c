@@ -2,6 +2,7 @@
  * (expected texts from Go 1.26 where noted). */
 #include "derp/go.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -193,6 +194,64 @@ START_TEST(go_tls_alert_text_is_alert_go) {
 }
 END_TEST
 
+/* ---------- time ---------- */
+
+/* Each row is what Go 1.26's time.ParseDuration returns for the text. */
+START_TEST(go_parse_duration_is_time_parse_duration) {
+  static const struct {
+    const char *text;
+    bool ok;
+    int64_t ns;
+  } cases[] = {
+      {"0", true, 0},
+      {"-0", true, 0},
+      {"+0s", true, 0},
+      {"2s", true, INT64_C(2000000000)},
+      {"1m30s", true, INT64_C(90000000000)},
+      {"1h", true, INT64_C(3600000000000)},
+      {"250ms", true, INT64_C(250000000)},
+      {"3us", true, 3000},
+      {"3\xc2\xb5s", true, 3000}, /* U+00B5 micro sign */
+      {"3\xce\xbcs", true, 3000}, /* U+03BC greek mu */
+      {"7ns", true, 7},
+      {".5s", true, INT64_C(500000000)},
+      {"1.s", true, INT64_C(1000000000)},
+      {"-1.5h", true, INT64_C(-5400000000000)},
+      /* Long fractions: Go keeps what fits a uint64 and scales in float64. */
+      {"1.99999999999999999999s", true, INT64_C(2000000000)},
+      {".99999999999999999999ns", true, 1},
+      {"2562047h47m16.854775807s", true, INT64_MAX},
+      {"-2562047h47m16.854775808s", true, INT64_MIN},
+      {"-9223372036854775808ns", true, INT64_MIN},
+      /* Go's running total is a uint64 and this sum wraps to 0 unnoticed. */
+      {"9223372036854775808ns9223372036854775808ns", true, 0},
+      {"", false, 0},
+      {"+", false, 0},
+      {"-", false, 0},
+      {"s", false, 0},
+      {"1", false, 0},
+      {"1x", false, 0},
+      {".s", false, 0},
+      {"-.s", false, 0},
+      {"1.2.3s", false, 0},
+      {"1s2", false, 0},
+      {"1e3s", false, 0},
+      {"1S", false, 0},
+      {" 1s", false, 0},
+      {"1 s", false, 0},
+      {"10000000000h", false, 0},
+      {"9223372036854775808ns", false, 0},
+      {"2562047h47m16.854775808s", false, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int64_t ns = -1;
+    bool ok = go_parse_duration(cases[i].text, strlen(cases[i].text), &ns);
+    ck_assert_msg(ok == cases[i].ok, "ParseDuration(\"%s\") ok=%d", cases[i].text, ok);
+    if (ok) ck_assert_msg(ns == cases[i].ns, "ParseDuration(\"%s\") = %" PRId64, cases[i].text, ns);
+  }
+}
+END_TEST
+
 START_TEST(go_log_time_prefix_is_lstdflags) {
   char out[GO_LOG_PREFIX_LEN + 1];
   ck_assert(go_log_time_prefix(0, out));
@@ -220,6 +279,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_json_field_index_as_unmarshal_chooses);
   tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
   tcase_add_test(text, go_tls_alert_text_is_alert_go);
+  tcase_add_test(text, go_parse_duration_is_time_parse_duration);
   tcase_add_test(text, go_log_time_prefix_is_lstdflags);
   suite_add_tcase(s, text);
   return s;

@@ -424,48 +424,6 @@ START_TEST(ready_file_values) {
 }
 END_TEST
 
-/* ---- Go durations ---- */
-
-START_TEST(duration_go_forms) {
-  int64_t ns;
-  ck_assert(relay_parse_duration("0", &ns));
-  ck_assert_int_eq(ns, 0);
-  ck_assert(relay_parse_duration("2s", &ns));
-  ck_assert_int_eq(ns, 2000000000LL);
-  ck_assert(relay_parse_duration("1m30s", &ns));
-  ck_assert_int_eq(ns, 90000000000LL);
-  ck_assert(relay_parse_duration("1h", &ns));
-  ck_assert_int_eq(ns, 3600000000000LL);
-  ck_assert(relay_parse_duration("250ms", &ns));
-  ck_assert_int_eq(ns, 250000000LL);
-  ck_assert(relay_parse_duration("3us", &ns));
-  ck_assert_int_eq(ns, 3000);
-  ck_assert(relay_parse_duration("3\xc2\xb5s", &ns));
-  ck_assert_int_eq(ns, 3000);
-  ck_assert(relay_parse_duration("7ns", &ns));
-  ck_assert_int_eq(ns, 7);
-  ck_assert(relay_parse_duration(".5s", &ns));
-  ck_assert_int_eq(ns, 500000000LL);
-  ck_assert(relay_parse_duration("1.s", &ns));
-  ck_assert_int_eq(ns, 1000000000LL);
-  ck_assert(relay_parse_duration("-1.5h", &ns));
-  ck_assert_int_eq(ns, -5400000000000LL);
-  ck_assert(relay_parse_duration("+0s", &ns));
-  ck_assert_int_eq(ns, 0);
-}
-END_TEST
-
-START_TEST(duration_rejects) {
-  int64_t ns;
-  const char *bad[] = {"",       "s",   "1",   "1x",           ".s",
-                       "1.2.3s", "-",   "1s2", "10000000000h", "9223372036854775808ns",
-                       " 1s",    "1 s", "1S"};
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    ck_assert_msg(!relay_parse_duration(bad[i], &ns), "accepted \"%s\"", bad[i]);
-  }
-}
-END_TEST
-
 START_TEST(error_buffer_truncates_safely) {
   char small[8];
   char *argv[] = {(char *)"derp-relay", (char *)"--a-very-long-unknown-flag", NULL};
@@ -658,11 +616,6 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, tcp_write_timeout_values);
   tcase_add_test(t, handshake_timeout_values);
   tcase_add_test(t, ready_file_values);
-  suite_add_tcase(s, t);
-
-  t = tcase_create("durations");
-  tcase_add_test(t, duration_go_forms);
-  tcase_add_test(t, duration_rejects);
   suite_add_tcase(s, t);
 
   t = tcase_create("verify_clients_file");

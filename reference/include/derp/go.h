@@ -2,8 +2,9 @@
  * Tailscale is Go, so wherever a relay or client prints a text or accepts an
  * input, "correct" means "as Go's standard library does": IP literals
  * (net), quoting (strconv), JSON field names (encoding/json), TLS alert
- * texts (crypto/tls), log time stamps (log). Pure functions: no clock, no
- * allocation; the x509 rules that need a certificate live in trust/. */
+ * texts (crypto/tls), durations (time), log time stamps (log). Pure
+ * functions: no clock, no allocation; the x509 rules that need a
+ * certificate live in trust/. */
 #ifndef DERP_GO_H
 #define DERP_GO_H
 
@@ -57,6 +58,13 @@ int go_json_field_index(const char *key, size_t key_len, const char *const *name
 /* alertText of crypto/tls (alert.go) for a TLS alert code; NULL for a code
  * Go has no text for (Go then prints "alert(<code>)"). */
 const char *go_tls_alert_text(int alert);
+
+/* --- time --- */
+
+/* time.ParseDuration: "[-+]" then one or more "<digits>[.<digits>]<unit>"
+ * (units ns us µs μs ms s m h), or a bare "0". Fractions round as Go's
+ * float64 arithmetic does; false on a syntax error or outside int64. */
+bool go_parse_duration(const char *s, size_t len, int64_t *ns);
 
 /* --- log --- */
 
