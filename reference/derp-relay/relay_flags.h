@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "relay_go_syntax.h"
+#include "relay_hostport.h"
 
 #define RELAY_FLAGS_HOST_MAX 256
 

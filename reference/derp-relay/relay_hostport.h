@@ -1,10 +1,10 @@
-/* relay_go_syntax: derper's -a listen address, so a derper command line
+/* relay_hostport: derper's -a listen address, so a derper command line
  * means the same thing here: Go's net.SplitHostPort (its syntax and its
  * messages) plus derper's own rules on top (port 0..65535 or http/https, an
  * IP host). Only -a uses it, and with those rules, so it stays with the
  * flags; the plain Go syntaxes (durations, IP literals) are derp/go.h. */
-#ifndef DERP_RELAY_GO_SYNTAX_H
-#define DERP_RELAY_GO_SYNTAX_H
+#ifndef DERP_RELAY_HOSTPORT_H
+#define DERP_RELAY_HOSTPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "relay_go_syntax.h"
+#include "relay_hostport.h"
 
 #include <stdio.h>
 #include <string.h>
