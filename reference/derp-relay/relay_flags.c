@@ -145,20 +145,13 @@ static bool parse_go_bool(const char *s, bool *out) {
   return false;
 }
 
-/* strconv.ParseInt(s, 0, 64) in the forms people type: sign, decimal, 0x. */
+/* Go's flag package parses int flags with strconv.ParseInt(s, 0, 64). */
 static bool parse_go_int(const char *s, long long *out, bool *range_err) {
-  *range_err = false;
-  ENSURE(*s != '\0' && !isspace((unsigned char)*s), false);
-  char *end = NULL;
-  errno = 0;
-  long long v = strtoll(s, &end, 0);
-  ENSURE(end != s && *end == '\0', false);
-  if (errno == ERANGE) {
-    *range_err = true;
-    return false;
-  }
-  *out = v;
-  return true;
+  int64_t v = 0;
+  enum go_int_status st = go_parse_int(s, strlen(s), 0, &v);
+  *range_err = st == GO_INT_RANGE;
+  *out = (long long)v;
+  return st == GO_INT_OK;
 }
 
 static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char *value, char *err,

@@ -328,6 +328,13 @@ START_TEST(stun_port_values) {
   ck_assert_int_eq(flags.stun_port, 0);
   ASSERT_OK(PARSE("--stun-port=0x10"));
   ck_assert_int_eq(flags.stun_port, 16);
+  /* Go's flag package takes every ParseInt base-0 literal */
+  ASSERT_OK(PARSE("--stun-port=0o17"));
+  ck_assert_int_eq(flags.stun_port, 15);
+  ASSERT_OK(PARSE("--stun-port=3_478"));
+  ck_assert_int_eq(flags.stun_port, 3478);
+  ASSERT_ERR(PARSE("--stun-port", "3__478"),
+             "invalid value \"3__478\" for flag -stun-port: parse error");
   ASSERT_ERR(PARSE("--stun-port", "65536"),
              "invalid value \"65536\" for flag -stun-port: port out of range 0..65535");
   ASSERT_ERR(PARSE("--stun-port", "-1"),

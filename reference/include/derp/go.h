@@ -41,9 +41,12 @@ bool go_quote(const char *s, char *out, size_t cap);
  * does not fit. */
 bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len);
 
-/* strconv.ParseInt(s, 10, 64): an optional sign and decimal digits only,
- * within int64. */
-bool go_parse_int10(const char *s, size_t len, int64_t *out);
+/* strconv.ParseInt(s, base, 64) for base 0 (Go's literal syntax: 0x, 0o,
+ * 0b and a leading 0 for octal, '_' between digits) or 2..36; an optional
+ * sign. Syntax and range errors are told apart as Go's ErrSyntax and
+ * ErrRange are. */
+enum go_int_status { GO_INT_OK, GO_INT_SYNTAX, GO_INT_RANGE };
+enum go_int_status go_parse_int(const char *s, size_t len, int base, int64_t *out);
 
 /* --- encoding/json --- */
 

@@ -43,7 +43,7 @@ static int find_key(const char *key, size_t len) {
  * anything else stays a string so the decoder reports it as the wrong type. */
 static bool parse_json_integer(const char *s, size_t len, json_int_t *out) {
   int64_t v;
-  GUARD(len > 0 && s[0] != '+' && go_parse_int10(s, len, &v));
+  GUARD(len > 0 && s[0] != '+' && go_parse_int(s, len, 10, &v) == GO_INT_OK);
   *out = (json_int_t)v;
   return true;
 }

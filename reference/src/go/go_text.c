@@ -113,19 +113,88 @@ bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len) {
   return !k.failed;
 }
 
-bool go_parse_int10(const char *s, size_t len, int64_t *out) {
+static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
+
+/* Where a base-0 literal may hold '_': only between two digits, or between
+ * a 0b/0o/0x prefix and a digit. */
+static bool underscores_placed_well(const char *s, size_t len) {
   size_t i = 0;
-  bool neg = false;
-  if (i < len && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
-  if (i == len) return false;
-  uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-  uint64_t v = 0;
-  for (; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    unsigned d = (unsigned)(s[i] - '0');
-    if (v > (limit - d) / 10) return false;
-    v = v * 10 + d;
+  if (len > 0 && (s[0] == '+' || s[0] == '-')) s++, len--;
+  enum { START, DIGIT, UNDERSCORE, OTHER } last = START;
+  bool hex = false;
+  if (len >= 2 && s[0] == '0' && strchr("box", lower_ascii(s[1])) != NULL) {
+    i = 2;
+    last = DIGIT; /* the prefix counts as a digit */
+    hex = lower_ascii(s[1]) == 'x';
   }
-  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-  return true;
+  for (; i < len; i++) {
+    char c = lower_ascii(s[i]);
+    if ((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')) {
+      last = DIGIT;
+    } else if (c == '_') {
+      if (last != DIGIT) return false;
+      last = UNDERSCORE;
+    } else {
+      if (last == UNDERSCORE) return false;
+      last = OTHER;
+    }
+  }
+  return last != UNDERSCORE;
+}
+
+/* strconv.ParseUint(s, base, 64), digit by digit in Go's order: a range
+ * error stops the scan before later syntax is seen. */
+static enum go_int_status parse_uint(const char *s, size_t len, int base, uint64_t *out) {
+  if (len == 0) return GO_INT_SYNTAX;
+  const char *s0 = s;
+  size_t len0 = len;
+  bool base0 = base == 0;
+  if (base0) {
+    base = 10;
+    if (s[0] == '0') {
+      char p = len >= 3 ? lower_ascii(s[1]) : '\0';
+      base = p == 'b' ? 2 : p == 'o' ? 8 : p == 'x' ? 16 : 8;
+      size_t skip = base == 8 && p != 'o' ? 1 : 2;
+      s += skip, len -= skip;
+    }
+  } else if (base < 2 || base > 36) {
+    return GO_INT_SYNTAX;
+  }
+  uint64_t cutoff = UINT64_MAX / (uint64_t)base + 1, n = 0;
+  bool underscores = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = lower_ascii(s[i]);
+    unsigned d;
+    if (c == '_' && base0) {
+      underscores = true;
+      continue;
+    } else if (c >= '0' && c <= '9') {
+      d = (unsigned)(c - '0');
+    } else if (c >= 'a' && c <= 'z') {
+      d = (unsigned)(c - 'a') + 10;
+    } else {
+      return GO_INT_SYNTAX;
+    }
+    if (d >= (unsigned)base) return GO_INT_SYNTAX;
+    if (n >= cutoff) return GO_INT_RANGE;
+    n *= (uint64_t)base;
+    if (n + d < n) return GO_INT_RANGE;
+    n += d;
+  }
+  if (underscores && !underscores_placed_well(s0, len0)) return GO_INT_SYNTAX;
+  *out = n;
+  return GO_INT_OK;
+}
+
+enum go_int_status go_parse_int(const char *s, size_t len, int base, int64_t *out) {
+  if (len == 0) return GO_INT_SYNTAX;
+  bool neg = s[0] == '-';
+  if (s[0] == '+' || s[0] == '-') s++, len--;
+  uint64_t un = UINT64_MAX;
+  enum go_int_status st = parse_uint(s, len, base, &un);
+  if (st == GO_INT_SYNTAX) return st;
+  const uint64_t cutoff = UINT64_C(1) << 63;
+  if (st == GO_INT_RANGE || (!neg && un >= cutoff) || (neg && un > cutoff)) return GO_INT_RANGE;
+  *out = neg ? (int64_t)(0 - un) : (int64_t)un;
+  return GO_INT_OK;
 }
