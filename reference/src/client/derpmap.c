@@ -378,7 +378,7 @@ static bool decode_regions(struct decode_ctx *c, json_t *obj, struct derp_map *m
   const char *key;
   json_t *value;
   json_object_foreach(obj, key, value) {
-    if (!go_parse_int(key, strlen(key), 10, &entries[n].id) == GO_INT_OK) {
+    if (go_parse_int(key, strlen(key), 10, &entries[n].id) != GO_INT_OK) {
       char shown[41];
       printable_prefix(key, shown, sizeof shown);
       size_t k = path_push(c, ".%s", shown);
