@@ -4,41 +4,12 @@
 #include <stdio.h>
 
 #include "derp/byte_cursor.h"
+#include "derp/calendar.h"
 #include "derp/cert_fields.h"
 #include "derp/guard.h"
 
 #define TAG_UTCTIME 0x17
 #define TAG_GENERALIZEDTIME 0x18
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
- * days_from_civil): valid for every year an int64 can carry here. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static unsigned days_in_month(int64_t y, unsigned m) {
-  static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : mdays[m - 1];
-}
 
 static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
@@ -76,7 +47,7 @@ bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_s
     year = (int64_t)a * 100 + b;
   }
   GUARD(two_digits(&r, 1, 12, &month));
-  GUARD(two_digits(&r, 1, days_in_month(year, month), &day));
+  GUARD(two_digits(&r, 1, calendar_days_in_month(year, month), &day));
   GUARD(two_digits(&r, 0, 23, &hour) && two_digits(&r, 0, 59, &minute));
   if (!peek_is(&r, 'Z') && !peek_is(&r, '+') && !peek_is(&r, '-')) {
     GUARD(two_digits(&r, 0, 59, &second));
@@ -102,14 +73,12 @@ bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_s
     GUARD(zone == 'Z');
   }
   GUARD(byte_reader_remaining(&r) == 0);
-  const int64_t t =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  const int64_t t = calendar_days_from_date((struct calendar_date){year, month, day}) * 86400 +
+                    hour * 3600 + minute * 60 + second - offset;
   if (offset != 0) {
     /* OpenSSL applies an offset with OPENSSL_gmtime_adj, which refuses
      * results outside the years 1900..9999 (a "Z" time skips it). */
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(t >= 0 ? t / 86400 : -((-t + 86399) / 86400), &y, &m, &d);
+    const int64_t y = calendar_time_of(t).date.year;
     GUARD(y >= 1900 && y <= 9999);
   }
   *unix_seconds = t;
@@ -119,19 +88,12 @@ bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_s
 /* Go's Time.String() for a UTC instant: "2006-01-02 15:04:05 +0000 UTC",
  * the year at least four digits, a minus sign before negative years. */
 bool cert_time_format_go(int64_t unix_seconds, char *out, size_t cap) {
-  int64_t days = unix_seconds / 86400;
-  int64_t secs = unix_seconds % 86400;
-  if (secs < 0) {
-    secs += 86400;
-    days -= 1;
-  }
-  int64_t year;
-  unsigned month, day;
-  civil_from_days(days, &year, &month, &day);
+  const struct calendar_time t = calendar_time_of(unix_seconds);
+  const int64_t year = t.date.year;
   const char *sign = year < 0 ? "-" : "";
   uint64_t abs_year = year < 0 ? (uint64_t)0 - (uint64_t)year : (uint64_t)year;
   int n = snprintf(out, cap, "%s%04llu-%02u-%02u %02u:%02u:%02u +0000 UTC", sign,
-                   (unsigned long long)abs_year, month, day, (unsigned)(secs / 3600),
-                   (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+                   (unsigned long long)abs_year, t.date.month, t.date.day, t.hour, t.minute,
+                   t.second);
   return n > 0 && (size_t)n < cap;
 }

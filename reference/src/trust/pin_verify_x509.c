@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "derp/byte_cursor.h"
+#include "derp/calendar.h"
 #include "derp/cert_fields.h"
 #include "derp/go.h"
 #include "derp/guard.h"
@@ -176,21 +177,6 @@ static bool two_digits(struct byte_reader *r, unsigned *v) {
   return true;
 }
 
-static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static unsigned month_days(int64_t y, unsigned m) {
-  static const unsigned d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-static int64_t civil_days(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 static bool next_is_digit(const struct byte_reader *r) {
   return byte_reader_remaining(r) > 0 && byte_reader_peek(r)[0] >= '0' &&
          byte_reader_peek(r)[0] <= '9';
@@ -231,7 +217,7 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out) {
     year = (int64_t)a * 100 + b;
   }
   GUARD(two_digits(&r, &month) && month >= 1 && month <= 12);
-  GUARD(two_digits(&r, &day) && day >= 1 && day <= month_days(year, month));
+  GUARD(two_digits(&r, &day) && day >= 1 && day <= calendar_days_in_month(year, month));
   GUARD(two_digits(&r, &hour) && hour < 24);
   GUARD(two_digits(&r, &minute) && minute < 60);
   /* Seconds: mandatory in GeneralizedTime; UTCTime falls back to a layout
@@ -245,8 +231,8 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out) {
    * then re-formats with a layout that has none and compares: any fraction
    * fails that round trip ("x509: malformed GeneralizedTime"). */
   GUARD(go_zone(&r, &t));
-  t.unix_seconds =
-      civil_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - t.offset_seconds;
+  t.unix_seconds = calendar_days_from_date((struct calendar_date){year, month, day}) * 86400 +
+                   hour * 3600 + minute * 60 + second - t.offset_seconds;
   *out = t;
   return true;
 }
