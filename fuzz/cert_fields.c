@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h"
 
@@ -71,9 +72,9 @@ static void check_self_consistency(const struct cert_fields *f, const uint8_t *d
     if (!gmtime_r(&t, &tm)) continue;
     snprintf(want, sizeof want, "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900,
              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    bool ok = cert_time_format_go(times[i], ours, sizeof ours);
+    bool ok = go_utc_time_string(times[i], ours, sizeof ours);
     if (!ok || strcmp(ours, want) != 0) {
-      oracle_mismatch("cert_time_format_go(%lld)", (long long)times[i]);
+      oracle_mismatch("go_utc_time_string(%lld)", (long long)times[i]);
       oracle_view("ours: %s", ok ? ours : "(failed)");
       oracle_view("gmtime: %s", want);
       oracle_abort();

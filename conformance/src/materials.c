@@ -13,15 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "scenario.h"
-
-/* Go's time.Time String for a UTC instant: 2026-03-04 13:41:12 +0000 UTC. */
-static void utc_time_string(int64_t unix_seconds, char out[40]) {
-  struct go_time t = {.unix_seconds = unix_seconds, .utc = true};
-  if (!go_time_string(&t, out, 40)) out[0] = '\0';
-}
 
 void rfc3339_string(int64_t unix_seconds, char out[40]) {
   time_t t = (time_t)unix_seconds;
@@ -350,10 +345,10 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
     ok = ok && tvars_set(t, name, c->fc->sha256_hex);
     snprintf(name, sizeof name, "cert:%s:sha256_upper", c->name);
     ok = ok && tvars_set(t, name, upper);
-    utc_time_string(c->not_before, tbuf);
+    go_utc_time_string(c->not_before, tbuf, sizeof tbuf);
     snprintf(name, sizeof name, "cert:%s:not_before", c->name);
     ok = ok && tvars_set(t, name, tbuf);
-    utc_time_string(c->not_after, tbuf);
+    go_utc_time_string(c->not_after, tbuf, sizeof tbuf);
     snprintf(name, sizeof name, "cert:%s:not_after", c->name);
     ok = ok && tvars_set(t, name, tbuf);
     rfc3339_string(c->not_before, tbuf);

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "harness/det_rand.h"
@@ -490,13 +491,7 @@ fail:
 
 /* --- derper-shaped specs --- */
 
-int64_t cert_add_one_year(int64_t unix_seconds) {
-  time_t t = (time_t)unix_seconds;
-  struct tm tm;
-  if (gmtime_r(&t, &tm) == NULL) return unix_seconds;
-  tm.tm_year += 1;
-  return (int64_t)timegm(&tm);
-}
+int64_t cert_add_one_year(int64_t unix_seconds) { return go_add_years(unix_seconds, 1); }
 
 struct cert_spec cert_spec_derper_ip(const char *ip, int64_t now) {
   struct cert_spec s = {

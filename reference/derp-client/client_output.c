@@ -6,6 +6,7 @@
 
 #include "derp/cert_fields.h"
 #include "derp/derp_keys.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 #include "derp/metacert.h"
@@ -38,8 +39,8 @@ static void summarise(const struct der_slice *der, struct cert_summary *s) {
   s->metacert = strncmp(s->cn, METACERT_CN_PREFIX, strlen(METACERT_CN_PREFIX)) == 0;
   s->self_signed =
       f.issuer.len == f.subject.len && memcmp(f.issuer.ptr, f.subject.ptr, f.issuer.len) == 0;
-  cert_time_format_go(f.not_before, s->not_before, sizeof s->not_before);
-  cert_time_format_go(f.not_after, s->not_after, sizeof s->not_after);
+  go_utc_time_string(f.not_before, s->not_before, sizeof s->not_before);
+  go_utc_time_string(f.not_after, s->not_after, sizeof s->not_after);
 }
 
 static bool put_str_or_null(struct byte_writer *w, const char *s) {

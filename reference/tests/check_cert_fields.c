@@ -922,29 +922,6 @@ START_TEST(utc_time_century_rule_1950_to_2049) {
 }
 END_TEST
 
-static void assert_go_time(int64_t t, const char *want) {
-  char buf[40];
-  ck_assert(cert_time_format_go(t, buf, sizeof buf));
-  ck_assert_str_eq(buf, want);
-}
-
-START_TEST(go_time_format_of_utc_instants) {
-  assert_go_time(NOW, "2026-03-04 13:41:12 +0000 UTC");
-  assert_go_time(0, "1970-01-01 00:00:00 +0000 UTC");
-  assert_go_time(-1, "1969-12-31 23:59:59 +0000 UTC");
-  assert_go_time(INT64_C(-62167219200), "0000-01-01 00:00:00 +0000 UTC");
-  assert_go_time(INT64_C(253402300799), "9999-12-31 23:59:59 +0000 UTC");
-  assert_go_time(INT64_C(253402300800), "10000-01-01 00:00:00 +0000 UTC");
-  assert_go_time(INT64_C(-62167219201), "-0001-12-31 23:59:59 +0000 UTC");
-  assert_go_time(INT64_C(951782400), "2000-02-29 00:00:00 +0000 UTC");
-  char buf[40];
-  ck_assert(cert_time_format_go(INT64_MAX, buf, sizeof buf));
-  ck_assert(cert_time_format_go(INT64_MIN, buf, sizeof buf));
-  ck_assert(!cert_time_format_go(NOW, buf, 29));
-  ck_assert(cert_time_format_go(NOW, buf, 30));
-}
-END_TEST
-
 START_TEST(status_strings_exist) {
   for (int st = CERT_FIELDS_OK; st <= CERT_FIELDS_ERR_EXTENSION; st++)
     ck_assert_ptr_nonnull(cert_fields_status_str((enum cert_fields_status)st));
@@ -1020,7 +997,6 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(prim, der_oid_and_integer_validity);
   tcase_add_test(prim, time_grammar_agrees_with_asn1_time_to_tm);
   tcase_add_test(prim, utc_time_century_rule_1950_to_2049);
-  tcase_add_test(prim, go_time_format_of_utc_instants);
   tcase_add_test(prim, status_strings_exist);
   suite_add_tcase(s, prim);
   return s;

@@ -288,12 +288,85 @@ START_TEST(go_parse_duration_is_time_parse_duration) {
 }
 END_TEST
 
+/* Each text is what Go 1.26 prints for time.Unix(t, 0).UTC().String(). */
+START_TEST(go_utc_time_string_is_time_string) {
+  static const struct {
+    int64_t unix_seconds;
+    const char *text;
+  } cases[] = {
+      {INT64_C(1772631672), "2026-03-04 13:41:12 +0000 UTC"},
+      {0, "1970-01-01 00:00:00 +0000 UTC"},
+      {-1, "1969-12-31 23:59:59 +0000 UTC"},
+      {INT64_C(-62167219200), "0000-01-01 00:00:00 +0000 UTC"},
+      {INT64_C(253402300799), "9999-12-31 23:59:59 +0000 UTC"},
+      {INT64_C(253402300800), "10000-01-01 00:00:00 +0000 UTC"},
+      {INT64_C(-62167219201), "-0001-12-31 23:59:59 +0000 UTC"},
+      {INT64_C(951782400), "2000-02-29 00:00:00 +0000 UTC"},
+      {INT64_MAX, "292277026596-12-04 15:30:07 +0000 UTC"},
+  };
+  char buf[40];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert(go_utc_time_string(cases[i].unix_seconds, buf, sizeof buf));
+    ck_assert_str_eq(buf, cases[i].text);
+  }
+  /* Go's own Unix(MinInt64) wraps around to a year-292277026596 text; the
+   * arithmetic date prints instead, and it fits. */
+  ck_assert(go_utc_time_string(INT64_MIN, buf, sizeof buf));
+  ck_assert_str_eq(buf, "-292277022657-01-27 08:29:52 +0000 UTC");
+  ck_assert(!go_utc_time_string(INT64_C(1772631672), buf, 29));
+  ck_assert(go_utc_time_string(INT64_C(1772631672), buf, 30));
+}
+END_TEST
+
+/* Go 1.26: time.Unix(t, ns).In(time.FixedZone("", off)).String(). */
+START_TEST(go_time_string_prints_zone_and_fraction) {
+  char s[64];
+  struct go_time t = {INT64_C(1772631672), 500000000, -5400, false};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-04 12:11:12.5 -0130 -0130");
+  t = (struct go_time){INT64_C(1772631672), 120, 0, true};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-04 13:41:12.00000012 +0000 UTC");
+  t = (struct go_time){INT64_C(1772631672), 0, 24 * 3600 + 59 * 60, false};
+  ck_assert(go_time_string(&t, s, sizeof s));
+  ck_assert_str_eq(s, "2026-03-05 14:40:12 +2459 +2459");
+  ck_assert(!go_time_string(&t, s, 10));
+  t = (struct go_time){INT64_MAX, 0, 3600, false}; /* the zone would overflow the instant */
+  ck_assert(!go_time_string(&t, s, sizeof s));
+}
+END_TEST
+
+/* Go 1.26: time.Unix(t, 0).UTC().AddDate(+-1, 0, 0).Unix(). */
+START_TEST(go_add_years_is_add_date) {
+  static const struct {
+    int64_t from, next, previous;
+  } cases[] = {
+      {INT64_C(1772631672), INT64_C(1804167672), INT64_C(1741095672)},
+      {INT64_C(1709208000), INT64_C(1740830400), INT64_C(1677672000)}, /* Feb 29 -> Mar 1 */
+      {INT64_C(1811808000), INT64_C(1843430400), INT64_C(1780272000)},
+      {INT64_C(1749945600), INT64_C(1781481600), INT64_C(1718409600)},
+      {INT64_C(1677628800), INT64_C(1709251200), INT64_C(1646092800)}, /* across Feb 29 */
+      {INT64_C(-62167219200), INT64_C(-62135596800), INT64_C(-62198755200)},
+      {INT64_C(951782400), INT64_C(983404800), INT64_C(920246400)},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert_int_eq(go_add_years(cases[i].from, 1), cases[i].next);
+    ck_assert_int_eq(go_add_years(cases[i].from, -1), cases[i].previous);
+  }
+  ck_assert_int_eq(go_add_years(INT64_MAX, 1), INT64_MAX);
+}
+END_TEST
+
 START_TEST(go_log_time_prefix_is_lstdflags) {
   char out[GO_LOG_PREFIX_LEN + 1];
   ck_assert(go_log_time_prefix(0, out));
   ck_assert_str_eq(out, "1970/01/01 00:00:00 ");
-  ck_assert(go_log_time_prefix(1772631672, out)); /* 2026-03-04T13:41:12Z */
+  ck_assert(go_log_time_prefix(1772631672, out)); /* Go 1.26: "2006/01/02 15:04:05 " layout */
   ck_assert_str_eq(out, "2026/03/04 13:41:12 ");
+  ck_assert(go_log_time_prefix(INT64_C(253402300799), out));
+  ck_assert_str_eq(out, "9999/12/31 23:59:59 ");
+  ck_assert(!go_log_time_prefix(INT64_C(-62167219201), out)); /* year -1 */
+  ck_assert_str_eq(out, "0000/00/00 00:00:00 ");
   ck_assert(!go_log_time_prefix(INT64_MAX, out));
   ck_assert_str_eq(out, "0000/00/00 00:00:00 ");
 }
@@ -316,6 +389,9 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
   tcase_add_test(text, go_tls_alert_text_is_alert_go);
   tcase_add_test(text, go_parse_duration_is_time_parse_duration);
+  tcase_add_test(text, go_utc_time_string_is_time_string);
+  tcase_add_test(text, go_time_string_prints_zone_and_fraction);
+  tcase_add_test(text, go_add_years_is_add_date);
   tcase_add_test(text, go_log_time_prefix_is_lstdflags);
   suite_add_tcase(s, text);
   return s;

@@ -157,9 +157,8 @@ bool der_integer_valid(struct der_slice v);
  * ASN1_TIME_to_tm rules (see the contract above). */
 bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_seconds);
 
-/* Go's default time.Time formatting for a UTC instant, as used in pinning
- * errors: "2026-03-04 13:41:12 +0000 UTC". Writes a NUL-terminated string;
- * returns false if cap is too small (needs at most 40 bytes). */
+/* go_utc_time_string under its older name, for the client integration
+ * tests that still call it. */
 bool cert_time_format_go(int64_t unix_seconds, char *out, size_t cap);
 
 #endif

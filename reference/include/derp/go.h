@@ -2,9 +2,9 @@
  * Tailscale is Go, so wherever a relay or client prints a text or accepts an
  * input, "correct" means "as Go's standard library does": IP literals
  * (net), quoting (strconv), JSON field names (encoding/json), TLS alert
- * texts (crypto/tls), durations (time), log time stamps (log). Pure
- * functions: no clock, no allocation; the x509 rules that need a
- * certificate live in trust/. */
+ * texts (crypto/tls), durations and time texts (time), log time stamps
+ * (log). Pure functions: no clock (callers pass the time), no allocation;
+ * the x509 rules that need a certificate live in trust/. */
 #ifndef DERP_GO_H
 #define DERP_GO_H
 
@@ -68,6 +68,27 @@ const char *go_tls_alert_text(int alert);
  * (units ns us µs μs ms s m h), or a bare "0". Fractions round as Go's
  * float64 arithmetic does; false on a syntax error or outside int64. */
 bool go_parse_duration(const char *s, size_t len, int64_t *ns);
+
+/* Go's time.Time as the C code meets it: an instant, its fraction, and the
+ * zone it is shown in (UTC, or a fixed zone named by its "+hhmm" offset,
+ * as a certificate's time gives it). */
+struct go_time {
+  int64_t unix_seconds;
+  uint32_t nanos;
+  int32_t offset_seconds; /* east of UTC */
+  bool utc;
+};
+/* Time.String(): "2026-03-04 13:41:12 +0000 UTC",
+ * "2026-03-04 14:41:12.5 +0100 +0100" (years below 0 or past 9999 as Go
+ * prints them). Needs at most 64 bytes; false when cut. */
+bool go_time_string(const struct go_time *t, char *out, size_t cap);
+/* Time.String() of a whole-second UTC instant; 30 bytes suffice for years
+ * 0..9999. */
+bool go_utc_time_string(int64_t unix_seconds, char *out, size_t cap);
+/* t.AddDate(years, 0, 0) in UTC: the same month, day and time of day, a
+ * Feb 29 that does not exist normalised to Mar 1. The instant itself when
+ * the result would leave int64's reach. */
+int64_t go_add_years(int64_t unix_seconds, int years);
 
 /* --- log --- */
 

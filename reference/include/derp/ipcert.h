@@ -83,8 +83,6 @@ enum ipcert_status ipcert_file_paths(const char *certdir, const char *hostname,
  * bytes for an IPv4 (incl. IPv4-mapped) address, 16 otherwise, as Go does. */
 enum ipcert_status ipcert_generate(const char *ip_hostname, int64_t now, X509 **cert_out,
                                    EVP_PKEY **key_out);
-/* now + 1 calendar year in UTC, as Go's t.AddDate(1, 0, 0) normalises it. */
-int64_t ipcert_add_one_year(int64_t now);
 
 /* A generated pair as the files hold it: .crt one CERTIFICATE block, .key one
  * EC PRIVATE KEY block (SEC1). */

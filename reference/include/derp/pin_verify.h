@@ -45,6 +45,7 @@
 #include <stdint.h>
 
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 
 enum pin_profile {
   PIN_PROFILE_CURRENT = 0,    /* "current": v1.86.0..HEAD, VerifyConnection (§4.2c) */
@@ -170,20 +171,9 @@ const char *go_parse_public_key(struct der_slice spki, struct go_public_key *out
  * "*dsa.PublicKey", ... */
 const char *go_key_type_name(enum go_key_type t);
 
-/* Go's time.Time as a certificate gave it: the instant, the fraction, and
- * the zone the text named (UTC for "Z", else a fixed "+hhmm" zone). */
-struct go_time {
-  int64_t unix_seconds;
-  uint32_t nanos;
-  int32_t offset_seconds; /* east of UTC */
-  bool utc;
-};
 /* Go's readASN1Time: exactly the UTCTime/GeneralizedTime texts that
- * survive its parse-and-reformat round trip. */
+ * survive its parse-and-reformat round trip (print with go_time_string). */
 bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out);
-/* Go's Time.String(): "2026-03-04 13:41:12 +0000 UTC",
- * "2026-03-04 14:41:12.5 +0100 +0100". Needs at most 64 bytes. */
-bool go_time_string(const struct go_time *t, char *out, size_t cap);
 
 /* x509.Certificate.VerifyHostname on a parsed certificate: true when `host`
  * matches; otherwise writes Go's HostnameError text to err_out. */

@@ -1,11 +1,12 @@
-/* Validity times: OpenSSL's reading of UTCTime/GeneralizedTime, and Go's
- * printing of an instant. Pure integer arithmetic (no timegm/gmtime: those
- * depend on the C library's time_t range and on nothing we control). */
+/* Validity times: OpenSSL's reading of UTCTime/GeneralizedTime. Pure integer
+ * arithmetic (no timegm/gmtime: those depend on the C library's time_t
+ * range and on nothing we control). */
 #include <stdio.h>
 
 #include "derp/byte_cursor.h"
 #include "derp/calendar.h"
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 
 #define TAG_UTCTIME 0x17
@@ -85,15 +86,6 @@ bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_s
   return true;
 }
 
-/* Go's Time.String() for a UTC instant: "2006-01-02 15:04:05 +0000 UTC",
- * the year at least four digits, a minus sign before negative years. */
 bool cert_time_format_go(int64_t unix_seconds, char *out, size_t cap) {
-  const struct calendar_time t = calendar_time_of(unix_seconds);
-  const int64_t year = t.date.year;
-  const char *sign = year < 0 ? "-" : "";
-  uint64_t abs_year = year < 0 ? (uint64_t)0 - (uint64_t)year : (uint64_t)year;
-  int n = snprintf(out, cap, "%s%04llu-%02u-%02u %02u:%02u:%02u +0000 UTC", sign,
-                   (unsigned long long)abs_year, t.date.month, t.date.day, t.hour, t.minute,
-                   t.second);
-  return n > 0 && (size_t)n < cap;
+  return go_utc_time_string(unix_seconds, out, cap);
 }

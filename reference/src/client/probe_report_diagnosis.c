@@ -114,7 +114,7 @@ static bool hash_mismatch(const struct probe_facts *f, char *out, size_t cap) {
 
 static bool expired(const struct probe_facts *f, char *out, size_t cap) {
   char when[64] = "";
-  if (f->has_leaf_validity) cert_time_format_go(f->leaf_not_after, when, sizeof when);
+  if (f->has_leaf_validity) go_utc_time_string(f->leaf_not_after, when, sizeof when);
   char files[320];
   cert_files(f, files, sizeof files);
   if (pin_of(f) != NULL || f->leaf_self_signed)
@@ -128,7 +128,7 @@ static bool expired(const struct probe_facts *f, char *out, size_t cap) {
 
 static bool not_yet_valid(const struct probe_facts *f, char *out, size_t cap) {
   char when[64] = "";
-  if (f->has_leaf_validity) cert_time_format_go(f->leaf_not_before, when, sizeof when);
+  if (f->has_leaf_validity) go_utc_time_string(f->leaf_not_before, when, sizeof when);
   return say(out, cap,
              "certificate is not valid before %s; the clock of this machine or of the relay is "
              "wrong",

@@ -12,14 +12,6 @@
 #include "derp/guard.h"
 #include "derp/ipcert.h"
 
-int64_t ipcert_add_one_year(int64_t now) {
-  time_t t = (time_t)now;
-  struct tm tm;
-  if (gmtime_r(&t, &tm) == NULL) return now;
-  tm.tm_year += 1; /* Feb 29 becomes "Feb 29" of a common year: timegm makes it Mar 1 */
-  return (int64_t)timegm(&tm);
-}
-
 /* Uniform in [0, 2^128) like Go's rand.Int(rand.Reader, 1<<128); OpenSSL
  * encodes it as a positive INTEGER (a leading 00 when the top bit is set). */
 static bool set_random_serial(X509 *x) {
@@ -105,7 +97,7 @@ static bool fill_and_sign(X509 *x, EVP_PKEY *key, const char *hostname, const ui
   GUARD(set_random_serial(x));
   GUARD(set_names(x, hostname));
   GUARD(ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now) != NULL);
-  GUARD(ASN1_TIME_set(X509_getm_notAfter(x), (time_t)ipcert_add_one_year(now)) != NULL);
+  GUARD(ASN1_TIME_set(X509_getm_notAfter(x), (time_t)go_add_years(now, 1)) != NULL);
   GUARD(X509_set_pubkey(x, key) == 1);
   /* Go's order: keyUsage, extKeyUsage, basicConstraints, subjectAltName. */
   GUARD(add_key_usage(x));

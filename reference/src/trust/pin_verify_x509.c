@@ -237,29 +237,6 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out) {
   return true;
 }
 
-bool go_time_string(const struct go_time *t, char *out, size_t cap) {
-  char date[48];
-  GUARD(cert_time_format_go(t->unix_seconds + t->offset_seconds, date, sizeof date));
-  const size_t suffix = strlen(" +0000 UTC");
-  size_t date_len = strlen(date);
-  GUARD(date_len > suffix);
-  date[date_len - suffix] = '\0';
-  char frac[12] = "";
-  if (t->nanos != 0) {
-    snprintf(frac, sizeof frac, ".%09u", (unsigned)(t->nanos % 1000000000u));
-    size_t n = strlen(frac);
-    while (frac[n - 1] == '0') frac[--n] = '\0';
-  }
-  /* Offsets are at most 24:59 (go_zone), so two digits each. */
-  char zone[16];
-  unsigned off =
-      (unsigned)(t->offset_seconds < 0 ? -t->offset_seconds : t->offset_seconds) % 90000u;
-  snprintf(zone, sizeof zone, "%c%02u%02u", t->offset_seconds < 0 ? '-' : '+', off / 3600,
-           off / 60 % 60);
-  int n = snprintf(out, cap, "%s%s %s %s", date, frac, zone, t->utc ? "UTC" : zone);
-  return n > 0 && (size_t)n < cap;
-}
-
 /* --- names --- */
 
 typedef bool (*atv_visit)(struct der_slice type, const struct der_tlv *value, void *ctx);
