@@ -6,14 +6,8 @@
 
 #include <openssl/x509.h>
 
+#include "derp/go.h"
 #include "derp/pin_verify.h"
-
-void client_rfc3339(int64_t unix_seconds, char *out, size_t cap) {
-  time_t t = (time_t)unix_seconds;
-  struct tm tm;
-  if (gmtime_r(&t, &tm) == NULL || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(out, cap, "%lld", (long long)unix_seconds);
-}
 
 bool client_x509_verify(X509_STORE_CTX *xs, const struct der_slice *certs, size_t n,
                         const char *dns_name, int64_t now, char *err, size_t cap) {
@@ -28,16 +22,16 @@ bool client_x509_verify(X509_STORE_CTX *xs, const struct der_slice *certs, size_
     return false;
   }
   char now_s[40], when[40];
-  client_rfc3339(now, now_s, sizeof now_s);
+  go_utc_rfc3339(now, now_s, sizeof now_s);
   if (now < leaf.not_before) {
-    client_rfc3339(leaf.not_before, when, sizeof when);
+    go_utc_rfc3339(leaf.not_before, when, sizeof when);
     snprintf(err, cap,
              "x509: certificate has expired or is not yet valid: current time %s is before %s",
              now_s, when);
     return false;
   }
   if (now > leaf.not_after) {
-    client_rfc3339(leaf.not_after, when, sizeof when);
+    go_utc_rfc3339(leaf.not_after, when, sizeof when);
     snprintf(err, cap,
              "x509: certificate has expired or is not yet valid: current time %s is after %s",
              now_s, when);

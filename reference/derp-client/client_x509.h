@@ -31,7 +31,4 @@
 bool client_x509_verify(X509_STORE_CTX *xs, const struct der_slice *certs, size_t n,
                         const char *dns_name, int64_t now, char *err, size_t cap);
 
-/* Go's time.RFC3339 for a UTC instant: "2026-03-04T13:41:12Z". */
-void client_rfc3339(int64_t unix_seconds, char *out, size_t cap);
-
 #endif

@@ -336,6 +336,29 @@ START_TEST(go_time_string_prints_zone_and_fraction) {
 }
 END_TEST
 
+/* Go 1.26: time.Unix(t, 0).UTC().Format(time.RFC3339). */
+START_TEST(go_utc_rfc3339_is_format_rfc3339) {
+  static const struct {
+    int64_t unix_seconds;
+    const char *text;
+  } cases[] = {
+      {INT64_C(1772631672), "2026-03-04T13:41:12Z"},
+      {INT64_C(0), "1970-01-01T00:00:00Z"},
+      {INT64_C(-1), "1969-12-31T23:59:59Z"},
+      {INT64_C(-30641760000), "0999-01-01T00:00:00Z"}, /* strftime's %Y said "999" */
+      {INT64_C(253402300800), "10000-01-01T00:00:00Z"},
+      {INT64_C(-62167219201), "-0001-12-31T23:59:59Z"},
+  };
+  char buf[40];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ck_assert(go_utc_rfc3339(cases[i].unix_seconds, buf, sizeof buf));
+    ck_assert_str_eq(buf, cases[i].text);
+  }
+  ck_assert(!go_utc_rfc3339(INT64_C(1772631672), buf, 20));
+  ck_assert(go_utc_rfc3339(INT64_C(1772631672), buf, 21));
+}
+END_TEST
+
 /* Go 1.26: time.Unix(t, 0).UTC().AddDate(+-1, 0, 0).Unix(). */
 START_TEST(go_add_years_is_add_date) {
   static const struct {
@@ -391,6 +414,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_parse_duration_is_time_parse_duration);
   tcase_add_test(text, go_utc_time_string_is_time_string);
   tcase_add_test(text, go_time_string_prints_zone_and_fraction);
+  tcase_add_test(text, go_utc_rfc3339_is_format_rfc3339);
   tcase_add_test(text, go_add_years_is_add_date);
   tcase_add_test(text, go_log_time_prefix_is_lstdflags);
   suite_add_tcase(s, text);

@@ -85,6 +85,9 @@ bool go_time_string(const struct go_time *t, char *out, size_t cap);
 /* Time.String() of a whole-second UTC instant; 30 bytes suffice for years
  * 0..9999. */
 bool go_utc_time_string(int64_t unix_seconds, char *out, size_t cap);
+/* t.UTC().Format(time.RFC3339) of a whole second: "2026-03-04T13:41:12Z",
+ * the year as Time.String prints it. Needs at most 40 bytes. */
+bool go_utc_rfc3339(int64_t unix_seconds, char *out, size_t cap);
 /* t.AddDate(years, 0, 0) in UTC: the same month, day and time of day, a
  * Feb 29 that does not exist normalised to Mar 1. The instant itself when
  * the result would leave int64's reach. */
