@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "derp/calendar.h"
 #include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
@@ -146,17 +146,13 @@ bool relay_http_write_date(struct byte_writer *w, int64_t now_unix) {
   static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  time_t t = (time_t)now_unix;
-  struct tm tm;
+  const struct calendar_time c = calendar_time_of(now_unix);
   /* An out-of-range clock is the shell's bug, not the peer's: omit Date. */
-  if ((int64_t)t != now_unix || gmtime_r(&t, &tm) == NULL) return true;
-  if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900 || tm.tm_wday < 0 || tm.tm_wday > 6 ||
-      tm.tm_mon < 0 || tm.tm_mon > 11)
-    return true;
+  if (c.date.year < 0 || c.date.year > 9999) return true;
   char line[64];
   int n =
-      snprintf(line, sizeof line, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[tm.tm_wday],
-               tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      snprintf(line, sizeof line, "Date: %s, %02u %s %04d %02u:%02u:%02u GMT\r\n", days[c.weekday],
+               c.date.day, months[c.date.month - 1], (int)c.date.year, c.hour, c.minute, c.second);
   GUARD(n > 0 && (size_t)n < sizeof line);
   return byte_writer_bytes(w, line, (size_t)n);
 }
