@@ -157,8 +157,4 @@ bool der_integer_valid(struct der_slice v);
  * ASN1_TIME_to_tm rules (see the contract above). */
 bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_seconds);
 
-/* go_utc_time_string under its older name, for the client integration
- * tests that still call it. */
-bool cert_time_format_go(int64_t unix_seconds, char *out, size_t cap);
-
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "derp/cert_fields.h"
+#include "derp/go.h"
 #include "harness/cert_factory.h"
 
 static const char *dir;
@@ -41,7 +42,7 @@ static void serve(const char *name, const struct factory_cert *const *chain, siz
   if (!factory_write_key_pem(p, chain[0], CERT_KEY_PEM_PKCS8)) exit(1);
   write_text(name, ".sha256", chain[0]->sha256_hex);
   char when[64];
-  cert_time_format_go(not_after, when, sizeof when);
+  go_utc_time_string(not_after, when, sizeof when);
   write_text(name, ".not_after", when);
 }
 
