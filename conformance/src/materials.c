@@ -18,13 +18,6 @@
 #include "derp/pin_verify.h"
 #include "scenario.h"
 
-void rfc3339_string(int64_t unix_seconds, char out[40]) {
-  time_t t = (time_t)unix_seconds;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 void cert_file_name(const char *hostname, char *out, size_t outlen) {
   size_t o = 0;
   for (const char *p = hostname; *p != '\0' && o + 1 < outlen; p++)
@@ -351,10 +344,10 @@ bool materials_vars(const struct materials *m, struct tvars *t) {
     go_utc_time_string(c->not_after, tbuf, sizeof tbuf);
     snprintf(name, sizeof name, "cert:%s:not_after", c->name);
     ok = ok && tvars_set(t, name, tbuf);
-    rfc3339_string(c->not_before, tbuf);
+    if (!go_utc_rfc3339(c->not_before, tbuf, sizeof tbuf)) tbuf[0] = '\0';
     snprintf(name, sizeof name, "cert:%s:not_before_rfc3339", c->name);
     ok = ok && tvars_set(t, name, tbuf);
-    rfc3339_string(c->not_after, tbuf);
+    if (!go_utc_rfc3339(c->not_after, tbuf, sizeof tbuf)) tbuf[0] = '\0';
     snprintf(name, sizeof name, "cert:%s:not_after_rfc3339", c->name);
     ok = ok && tvars_set(t, name, tbuf);
   }

@@ -78,9 +78,6 @@ bool materials_vars(const struct materials *m, struct tvars *t);
    an expectation using it is an error that says why. */
 bool materials_snippet_var(struct tvars *t, const char *certname);
 
-/* Go's time.RFC3339 for a UTC instant: 2026-03-04T13:41:12Z (x509's
-   "current time ... is after ..." texts) */
-void rfc3339_string(int64_t unix_seconds, char out[40]);
 /* derper's certdir file name: hostname without chars outside [A-Za-z0-9-.] */
 void cert_file_name(const char *hostname, char *out, size_t outlen);
 

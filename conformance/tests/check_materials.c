@@ -19,17 +19,6 @@ static char *subst(const struct tvars *t, const char *s) {
   return x;
 }
 
-START_TEST(rfc3339_is_gos_utc_format) {
-  char b[40];
-  rfc3339_string(NOW, b);
-  ck_assert_str_eq(b, "2026-03-04T13:41:12Z");
-  rfc3339_string(0, b);
-  ck_assert_str_eq(b, "1970-01-01T00:00:00Z");
-  rfc3339_string(2524608000LL, b); /* GeneralizedTime years */
-  ck_assert_str_eq(b, "2050-01-01T00:00:00Z");
-}
-END_TEST
-
 START_TEST(cert_times_in_both_formats) {
   char dir[128];
   snprintf(dir, sizeof dir, "%s/check_materials.XXXXXX",
@@ -119,7 +108,6 @@ END_TEST
 static Suite *materials_suite(void) {
   Suite *s = suite_create("materials");
   TCase *tc = tcase_create("core");
-  tcase_add_test(tc, rfc3339_is_gos_utc_format);
   tcase_add_test(tc, cert_times_in_both_formats);
   tcase_add_test(tc, snippet_pin_hash);
   suite_add_tcase(s, tc);
