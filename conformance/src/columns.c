@@ -45,22 +45,16 @@ size_t columns_select(const char *const *profiles, size_t n_profiles,
 
 /* The mode of step st when it is a client step that expects something of
    col; NULL otherwise. */
-static const char *expecting_mode(const json_t *st, const struct run_column *col) {
-  const json_t *cl = json_object_get(st, "client");
-  if (cl == NULL) return NULL;
-  struct scenario_client_step cs;
-  scenario_client_step_of(cl, &cs);
-  const json_t *expect = json_object_get(cl, "expect");
-  return json_object_get(expect, column_profile(col, cs.mode)) != NULL ? cs.mode : NULL;
+static const char *expecting_mode(const struct scenario_step *st, const struct run_column *col) {
+  if (!st->is_client) return NULL;
+  const char *mode = st->client.mode;
+  return json_object_get(st->client.expect, column_profile(col, mode)) != NULL ? mode : NULL;
 }
 
 /* Does some client step of s expect something of col? */
 static bool judges(const struct scenario *s, const struct run_column *col) {
-  size_t i;
-  json_t *st;
-  json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    if (expecting_mode(st, col) != NULL) return true;
-  }
+  for (size_t i = 0; i < s->n_steps; i++)
+    if (expecting_mode(&s->steps[i], col) != NULL) return true;
   return false;
 }
 
@@ -86,10 +80,8 @@ size_t columns_of_scenario(const struct scenario *s, const struct run_column *co
 
 const char *column_gap(const struct run_column *col, const struct scenario *s, const char **why) {
   if (col->profile == NULL || col->unsupported == NULL) return NULL;
-  size_t i;
-  json_t *st;
-  json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    const char *mode = expecting_mode(st, col);
+  for (size_t i = 0; i < s->n_steps; i++) {
+    const char *mode = expecting_mode(&s->steps[i], col);
     const char *w = mode != NULL ? js_str(col->unsupported, mode, NULL) : NULL;
     if (w != NULL) {
       if (why != NULL) *why = w;

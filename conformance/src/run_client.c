@@ -15,16 +15,14 @@ static int tls_handshakes_of_mode(const char *mode) {
 }
 
 /* The reference client's flags for a step (the {mode_args} placeholder). */
-static bool client_vars(struct ctx *c, const struct column *col, const json_t *st,
-                        const char *profile, const char *ready, struct tvars *t, char *detail,
-                        size_t len) {
+static bool client_vars(struct ctx *c, const struct column *col,
+                        const struct scenario_client_step *cs, const char *profile,
+                        const char *ready, struct tvars *t, char *detail, size_t len) {
   const char *words[16];
   size_t n = 0;
-  struct scenario_client_step cs;
-  scenario_client_step_of(st, &cs);
-  const char *mode = cs.mode;
-  const char *key = cs.key;
-  const char *peer = cs.peer;
+  const char *mode = cs->mode;
+  const char *key = cs->key;
+  const char *peer = cs->peer;
   const struct identity *kid = key ? materials_identity(&c->m, key) : NULL;
   const struct identity *pid = peer ? materials_identity(&c->m, peer) : NULL;
   if ((key != NULL && kid == NULL) || (peer != NULL && pid == NULL)) {
@@ -32,9 +30,9 @@ static bool client_vars(struct ctx *c, const struct column *col, const json_t *s
     return false;
   }
   char timeout[16];
-  fmt_bounded(timeout, sizeof timeout, "%lld", cs.timeout_ms);
+  fmt_bounded(timeout, sizeof timeout, "%lld", cs->timeout_ms);
   char err[256];
-  char *packet = template_subst(cs.packet_hex, t, err, sizeof err);
+  char *packet = template_subst(cs->packet_hex, t, err, sizeof err);
   if (packet == NULL) {
     fmt_bounded(detail, len, "packet_hex: %s", err);
     return false;
@@ -92,18 +90,15 @@ static void judge_client(struct ctx *c, struct column *col, const char *label, s
   outcome_free(&o);
 }
 
-void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
-  const json_t *expect = json_object_get(st, "expect");
-  struct scenario_client_step cs;
-  scenario_client_step_of(st, &cs);
-  bool background = cs.background;
-  const char *mode = cs.mode;
+void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_step *cs) {
+  bool background = cs->background;
+  const char *mode = cs->mode;
   for (size_t k = 0; k < c->n_cols; k++) {
     struct column *col = &c->cols[k];
     if (col->def->profile == NULL || col->skip != NULL || (c->pass != NULL && c->pass != col))
       continue;
     const char *profile = column_profile(col->def, mode);
-    const json_t *e = json_object_get(expect, profile);
+    const json_t *e = json_object_get(cs->expect, profile);
     if (e == NULL) continue; /* nothing expected of this column here */
     /* (no profile name is part of another) */
     if (strstr(col->judged, profile) == NULL) {
@@ -120,7 +115,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
     struct tvars t;
     int64_t t0 = proc_now_ns();
     if (!tvars_copy(&c->vars, &t) ||
-        !client_vars(c, col, st, profile, background ? ready : NULL, &t, detail, sizeof detail)) {
+        !client_vars(c, col, cs, profile, background ? ready : NULL, &t, detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;
@@ -132,7 +127,7 @@ void run_client_step(struct ctx *c, size_t idx, const json_t *st) {
       continue;
     }
     c->handshakes += tls_handshakes_of_mode(mode);
-    int budget = (int)cs.timeout_ms + c->cfg->client_timeout_ms;
+    int budget = (int)cs->timeout_ms + c->cfg->client_timeout_ms;
     if (background) {
       /* A background client (e.g. recv) runs while later steps do; it says
          it is connected through its ready file. */

@@ -36,7 +36,7 @@ static void append_segment(char *dst, size_t cap, const char *seg) {
 
 void run_column_add(struct ctx *c, struct column *col, const char *label, enum report_verdict v,
                     const char *expected, const char *actual, const char *detail, double ms) {
-  bool multi = c->n_steps > 1;
+  bool multi = c->s->n_steps > 1;
   if (!col->used || severity(v) >= severity(col->verdict)) {
     if (!col->used || severity(v) > severity(col->verdict)) col->verdict = v;
   }

@@ -80,7 +80,6 @@ struct ctx {
   /* for the floor */
   double relay_start_ms;
   int processes, handshakes;
-  size_t n_steps;
 };
 
 struct column *run_column_named(struct ctx *c, const char *name);
@@ -104,7 +103,7 @@ bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 
 /* Steps. */
-void run_client_step(struct ctx *c, size_t idx, const json_t *st);
+void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_step *cs);
 void run_join_background(struct ctx *c);
 void run_relay_step(struct ctx *c, size_t idx, const json_t *st);
 

@@ -7,18 +7,30 @@
 
 #include "fmt_bounded.h"
 
+static bool decode_steps(struct scenario *s) {
+  const json_t *steps = json_object_get(s->doc, "steps");
+  s->n_steps = json_array_size(steps); /* at least one: validated */
+  s->steps = calloc(s->n_steps, sizeof *s->steps);
+  if (s->steps == NULL) return false;
+  for (size_t i = 0; i < s->n_steps; i++) {
+    struct scenario_step *st = &s->steps[i];
+    st->json = json_array_get(steps, i);
+    const json_t *client = json_object_get(st->json, "client");
+    st->is_client = client != NULL;
+    if (st->is_client) scenario_client_step_of(client, &st->client);
+  }
+  return true;
+}
+
 static bool fill_columns(struct scenario *s, bool relay_level) {
   size_t cap = 8;
   s->columns = calloc(cap, sizeof *s->columns);
   if (s->columns == NULL) return false;
-  const json_t *steps = json_object_get(s->doc, "steps");
   for (const char *const *p = scenario_client_profiles; *p != NULL; p++) {
-    size_t i;
-    json_t *st;
     bool used = false;
-    json_array_foreach(steps, i, st) {
-      const json_t *exp = json_object_get(json_object_get(st, "client"), "expect");
-      used = used || json_object_get(exp, *p) != NULL;
+    for (size_t i = 0; i < s->n_steps; i++) {
+      const struct scenario_step *st = &s->steps[i];
+      used = used || (st->is_client && json_object_get(st->client.expect, *p) != NULL);
     }
     if (used) s->columns[s->n_columns++] = *p;
   }
@@ -45,7 +57,7 @@ bool scenario_load(const char *path, struct scenario *out, char *err, size_t err
   out->description = js_str(doc, "description", "");
   out->layer = js_str(doc, "layer", "derp");
   scenario_relay_of(json_object_get(doc, "relay"), &out->relay);
-  if (out->path == NULL || !fill_columns(out, relay_level)) {
+  if (out->path == NULL || !decode_steps(out) || !fill_columns(out, relay_level)) {
     fmt_bounded(err, errlen, "%s: out of memory", path);
     scenario_free(out);
     return false;
@@ -56,6 +68,7 @@ bool scenario_load(const char *path, struct scenario *out, char *err, size_t err
 void scenario_free(struct scenario *s) {
   free(s->path);
   free(s->columns);
+  free(s->steps);
   json_decref(s->doc);
   memset(s, 0, sizeof *s);
 }

@@ -10,9 +10,9 @@
  *
  * After validation the document is kept as JSON, read with json_get.h's
  * accessors, which can then assume the shapes checked here; the settings
- * the schema gives defaults to are decoded once (struct scenario_relay here,
- * scenario_client_step_of for steps) so each default is stated once, in
- * scenario_validate.c. */
+ * the schema gives defaults to are decoded once, at load (struct
+ * scenario_relay, struct scenario_step), by scenario_validate.c, where each
+ * default is stated once. */
 #ifndef DERPCHECK_SCENARIO_H
 #define DERPCHECK_SCENARIO_H
 
@@ -22,6 +22,14 @@
 
 #include "json_get.h"
 #include "scenario_validate.h"
+
+/* One entry of "steps": a client step, decoded, or a relay-level step the
+   runner checks itself (raw, udp, tls_handshakes, relay_log). */
+struct scenario_step {
+  const json_t *json; /* the step object, borrowed from doc */
+  bool is_client;
+  struct scenario_client_step client; /* when is_client */
+};
 
 struct scenario {
   char *path;
@@ -35,6 +43,8 @@ struct scenario {
   const char **columns;
   size_t n_columns;
   struct scenario_relay relay; /* relay block, defaults applied */
+  struct scenario_step *steps; /* owned array */
+  size_t n_steps;
 };
 
 bool scenario_load(const char *path, struct scenario *out, char *err, size_t errlen);

@@ -260,13 +260,8 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
 }
 
 static bool has_background(const struct scenario *s) {
-  size_t i;
-  json_t *st;
-  json_array_foreach(json_object_get(s->doc, "steps"), i, st) {
-    struct scenario_client_step cs;
-    scenario_client_step_of(json_object_get(st, "client"), &cs);
-    if (cs.background) return true;
-  }
+  for (size_t i = 0; i < s->n_steps; i++)
+    if (s->steps[i].is_client && s->steps[i].client.background) return true;
   return false;
 }
 
@@ -285,13 +280,12 @@ static void mark_skips(struct ctx *c) {
 }
 
 static void run_steps(struct ctx *c) {
-  const json_t *steps = json_object_get(c->s->doc, "steps");
-  for (size_t i = 0; i < c->n_steps; i++) {
-    const json_t *st = json_array_get(steps, i);
-    if (json_object_get(st, "client") != NULL)
-      run_client_step(c, i, json_object_get(st, "client"));
+  for (size_t i = 0; i < c->s->n_steps; i++) {
+    const struct scenario_step *st = &c->s->steps[i];
+    if (st->is_client)
+      run_client_step(c, i, &st->client);
     else
-      run_relay_step(c, i, st);
+      run_relay_step(c, i, st->json);
   }
   run_join_background(c);
 }
@@ -371,7 +365,6 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
   mark_skips(c);
   bool runnable = false;
   for (size_t i = 0; i < c->n_cols; i++) runnable = runnable || c->cols[i].skip == NULL;
-  c->n_steps = json_array_size(json_object_get(s->doc, "steps"));
   int64_t t0 = proc_now_ns();
   char detail[2048];
   if (runnable) {

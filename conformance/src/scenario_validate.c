@@ -45,6 +45,7 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
       .key = js_str(client, "key", NULL),
       .peer = js_str(client, "peer", NULL),
       .packet_hex = js_str(client, "packet_hex", ""),
+      .expect = json_object_get(client, "expect"),
   };
 }
 

@@ -59,6 +59,7 @@ struct scenario_client_step {
   const char *key;      /* identity names, NULL when absent */
   const char *peer;
   const char *packet_hex; /* "" */
+  const json_t *expect;   /* profile -> expectation */
 };
 void scenario_client_step_of(const json_t *client, struct scenario_client_step *out);
 

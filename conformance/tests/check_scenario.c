@@ -70,6 +70,16 @@ START_TEST(minimal_scenario_loads_with_columns) {
   ck_assert_str_eq(s.columns[0], "tailscale-1.82"); /* canonical order */
   ck_assert_str_eq(s.columns[1], "current");
   ck_assert_str_eq(s.columns[2], "relay");
+  /* steps decoded at load: a relay-level step, then a client step with
+     the schema's defaults */
+  ck_assert_uint_eq(s.n_steps, 2);
+  ck_assert(!s.steps[0].is_client);
+  ck_assert_ptr_nonnull(json_object_get(s.steps[0].json, "tls_handshakes"));
+  ck_assert(s.steps[1].is_client);
+  ck_assert_str_eq(s.steps[1].client.mode, "connect");
+  ck_assert_int_eq(s.steps[1].client.timeout_ms, 5000);
+  ck_assert(!s.steps[1].client.background);
+  ck_assert_ptr_nonnull(json_object_get(s.steps[1].client.expect, "current"));
   scenario_free(&s);
 }
 END_TEST
