@@ -54,12 +54,8 @@ static struct raw_conn *conn_named(struct script *s, const char *name) {
   return NULL;
 }
 
-static long long op_timeout_ms(const json_t *op, int dflt_ms) {
-  return js_int(op, "timeout_ms", dflt_ms);
-}
-
-static int64_t deadline(const json_t *op, int dflt_ms) {
-  return proc_now_ns() + op_timeout_ms(op, dflt_ms) * 1000000LL;
+static int64_t deadline(const json_t *op) {
+  return proc_now_ns() + scenario_raw_op_timeout_ms(op) * 1000000LL;
 }
 
 static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length, const uint8_t *payload,
@@ -235,8 +231,7 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
   if (s->n_conns == MAX_CONNS) return fail(s, "too many connections");
   struct raw_conn *c = &s->conns[s->n_conns];
   char err[512];
-  if (!raw_conn_open(s->ctx, s->t, (int)op_timeout_ms(op, SCENARIO_RAW_OPEN_TIMEOUT_MS), c, err,
-                     sizeof err))
+  if (!raw_conn_open(s->ctx, s->t, (int)scenario_raw_op_timeout_ms(op), c, err, sizeof err))
     return fail(s, "%s", err);
   s->n_conns++;
   (*s->handshakes)++;
@@ -248,7 +243,7 @@ static bool op_open(struct script *s, const json_t *op, const char *mode) {
   snprintf(var, sizeof var, "key:%s", c->id->name);
   tvars_set(s->vars, var, c->id->pub_hex);
   if (strcmp(mode, "tls") == 0) return true;
-  int64_t dl = deadline(op, SCENARIO_RAW_OPEN_TIMEOUT_MS);
+  int64_t dl = deadline(op);
   static const char hello[] = "{\"version\":2,\"CanAckPings\":true}";
   if (strcmp(mode, "fast") == 0) {
     /* As a client that read the metacert: request and ClientInfo in one
@@ -297,7 +292,7 @@ static bool op_send_frame(struct script *s, struct raw_conn *c, const json_t *f)
 
 static bool op_expect_frame(struct script *s, struct raw_conn *c, const json_t *op,
                             const json_t *f) {
-  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
+  int64_t dl = deadline(op);
   uint8_t want_type = (uint8_t)js_int(f, "type", 0);
   for (;;) {
     uint8_t type;
@@ -341,14 +336,14 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c, const json_t *
 }
 
 static bool op_expect_closed(struct script *s, struct raw_conn *c, const json_t *op) {
-  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
+  int64_t dl = deadline(op);
   size_t discarded = 0;
   for (;;) {
     int r = raw_conn_read_some(c, dl);
     if (r == 0) return true;
     if (r == -1)
       return fail(s, "still open after %lld ms (%zu bytes received)",
-                  op_timeout_ms(op, SCENARIO_RAW_WAIT_TIMEOUT_MS), discarded + c->rlen);
+                  scenario_raw_op_timeout_ms(op), discarded + c->rlen);
     if (r < 0) return fail(s, "read error");
     discarded += c->rlen;
     c->rlen = 0;
@@ -357,7 +352,7 @@ static bool op_expect_closed(struct script *s, struct raw_conn *c, const json_t 
 
 static bool op_expect_http(struct script *s, struct raw_conn *c, const json_t *op,
                            const json_t *h) {
-  int64_t dl = deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS);
+  int64_t dl = deadline(op);
   size_t head_len;
   int status = read_http_head(s, c, dl, &head_len);
   if (status < 0) return false;
@@ -404,7 +399,7 @@ static bool op_expect_text(struct script *s, struct raw_conn *c, const json_t *o
   char *want = template_subst(js_str(t, "equals", ""), s->vars, err, sizeof err);
   if (want == NULL) return fail(s, "%s", err);
   size_t n = strlen(want);
-  int r = raw_conn_fill(c, n, deadline(op, SCENARIO_RAW_WAIT_TIMEOUT_MS));
+  int r = raw_conn_fill(c, n, deadline(op));
   bool ok = r == 1 && memcmp(c->rbuf, want, n) == 0;
   if (!ok) {
     size_t got = c->rlen < n ? c->rlen : n;
@@ -424,14 +419,8 @@ static bool op_expect_text(struct script *s, struct raw_conn *c, const json_t *o
 }
 
 static bool run_op(struct script *s, const json_t *op) {
-  static const char *const actions[] = {
-      "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
-      "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
-      NULL};
   s->conn_name = js_str(op, "conn", "?");
-  s->action = "?";
-  for (const char *const *a = actions; *a != NULL; a++)
-    if (json_object_get(op, *a) != NULL) s->action = *a;
+  s->action = scenario_raw_op_action(op);
   if (strcmp(s->action, "open") == 0) return op_open(s, op, js_str(op, "open", "tls"));
   struct raw_conn *c = conn_named(s, s->conn_name);
   if (c == NULL) return fail(s, "connection was never opened");

@@ -49,6 +49,25 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
   };
 }
 
+static const char *const raw_actions[] = {
+    "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
+    "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
+    NULL};
+
+const char *scenario_raw_op_action(const json_t *op) {
+  const char *action = "?";
+  for (const char *const *a = raw_actions; *a != NULL; a++)
+    if (json_object_get(op, *a) != NULL) action = *a;
+  return action;
+}
+
+long long scenario_raw_op_timeout_ms(const json_t *op) {
+  /* "open" (connect, TLS and the DERP handshake) gets more than an op that
+     waits for bytes or a close */
+  bool opening = strcmp(scenario_raw_op_action(op), "open") == 0;
+  return js_int(op, "timeout_ms", opening ? 5000 : 3000);
+}
+
 bool schema_fail(struct schema *v, const char *path, const char *fmt, ...) {
   char msg[512];
   va_list ap;
@@ -430,10 +449,6 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                                      "expect_text",
                                      "timeout_ms",
                                      NULL};
-  static const char *const actions[] = {
-      "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
-      "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
-      NULL};
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
   static const char *const frame_keys[] = {"type", "payload_hex", "payload_len", "length", NULL};
   static const char *const ci_keys[] = {"json", "corrupt_box", "pad_to", NULL};
@@ -450,7 +465,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
       !int_range(v, op, path, "timeout_ms", 10, 30000, false))
     return false;
   int n = 0;
-  for (const char *const *a = actions; *a != NULL; a++) n += json_object_get(op, *a) != NULL;
+  for (const char *const *a = raw_actions; *a != NULL; a++) n += json_object_get(op, *a) != NULL;
   if (n != 1)
     return schema_fail(v, path,
                        "needs exactly one action (open, send_text, "

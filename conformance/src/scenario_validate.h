@@ -63,10 +63,11 @@ struct scenario_client_step {
 };
 void scenario_client_step_of(const json_t *client, struct scenario_client_step *out);
 
-/* A raw script op's timeout_ms when absent: "open" (connect, TLS and the
-   DERP handshake) gets more than an op that waits for bytes or a close. */
-#define SCENARIO_RAW_OPEN_TIMEOUT_MS 5000
-#define SCENARIO_RAW_WAIT_TIMEOUT_MS 3000
+/* A raw script op's action: its one action key ("open", "send_hex",
+   "expect_frame", ...), "?" when it has none. */
+const char *scenario_raw_op_action(const json_t *op);
+/* A raw script op's timeout_ms, the schema's default applied. */
+long long scenario_raw_op_timeout_ms(const json_t *op);
 
 /* *relay_level: whether the scenario has steps the runner checks itself. */
 bool scenario_validate(const json_t *doc, const char *file, bool *relay_level, char *err,

@@ -294,6 +294,20 @@ START_TEST(defaults_are_decoded_once) {
   ck_assert_int_eq(cs.timeout_ms, 250);
   ck_assert(cs.background);
   json_decref(client);
+
+  /* raw ops: opening (connect, TLS, DERP handshake) gets more time than
+     waiting for bytes or a close */
+  json_t *open = json_pack("{s:s, s:s}", "conn", "a", "open", "derp");
+  json_t *wait = json_pack("{s:s, s:b}", "conn", "a", "expect_closed", 1);
+  json_t *given = json_pack("{s:s, s:b, s:i}", "conn", "a", "expect_closed", 1, "timeout_ms", 40);
+  ck_assert_str_eq(scenario_raw_op_action(open), "open");
+  ck_assert_str_eq(scenario_raw_op_action(wait), "expect_closed");
+  ck_assert_int_eq(scenario_raw_op_timeout_ms(open), 5000);
+  ck_assert_int_eq(scenario_raw_op_timeout_ms(wait), 3000);
+  ck_assert_int_eq(scenario_raw_op_timeout_ms(given), 40);
+  json_decref(open);
+  json_decref(wait);
+  json_decref(given);
 }
 END_TEST
 
