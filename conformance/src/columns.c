@@ -46,7 +46,7 @@ size_t columns_select(const char *const *profiles, size_t n_profiles,
 /* The mode of step st when it is a client step that expects something of
    col; NULL otherwise. */
 static const char *expecting_mode(const struct scenario_step *st, const struct run_column *col) {
-  if (!st->is_client) return NULL;
+  if (st->kind != STEP_CLIENT) return NULL;
   const char *mode = st->client.mode;
   return json_object_get(st->client.expect, column_profile(col, mode)) != NULL ? mode : NULL;
 }

@@ -201,27 +201,27 @@ static void subject_cn(X509 *x, char *out, size_t outlen) {
   snprintf(out, outlen, "%.*s", len, (const char *)ASN1_STRING_get0_data(s));
 }
 
-bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx, const struct peer_target *t,
-                        const struct tvars *vars, int *handshakes, char *detail,
-                        size_t detail_len) {
-  long long count = js_int(spec, "count", 1);
+bool tls_handshakes_run(const struct scenario_tls_handshakes_step *spec, SSL_CTX *ctx,
+                        const struct peer_target *t, const struct tvars *vars, int *handshakes,
+                        char *detail, size_t detail_len) {
+  long long count = spec->count;
   char *last_cn = NULL;
-  if (js_str(spec, "last_cn", NULL) != NULL) {
+  if (spec->last_cn != NULL) {
     char err[256];
-    last_cn = template_subst(js_str(spec, "last_cn", ""), vars, err, sizeof err);
+    last_cn = template_subst(spec->last_cn, vars, err, sizeof err);
     if (last_cn == NULL) {
       snprintf(detail, detail_len, "last_cn: %s", err);
       return false;
     }
   }
-  long long want_certs = js_int(spec, "certs", -1);
-  bool same = js_bool(spec, "same_chain", false);
+  long long want_certs = spec->certs;
+  bool same = spec->same_chain;
   unsigned char first[8192];
   int first_len = -1;
   for (long long i = 0; i < count; i++) {
     struct raw_conn c;
     char err[512];
-    if (!raw_conn_open(ctx, t, 5000, &c, err, sizeof err)) {
+    if (!raw_conn_open(ctx, t, SCENARIO_OPEN_TIMEOUT_MS, &c, err, sizeof err)) {
       snprintf(detail, detail_len, "handshake %lld of %lld: %s", i + 1, count, err);
       return false;
     }
@@ -276,10 +276,10 @@ bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx, const struct peer_targ
   return true;
 }
 
-bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct tvars *vars,
-                  char *detail, size_t detail_len) {
+bool udp_step_run(const struct scenario_udp_step *spec, const struct peer_target *t,
+                  const struct tvars *vars, char *detail, size_t detail_len) {
   char err[256];
-  char *hex = template_subst(js_str(spec, "send_hex", ""), vars, err, sizeof err);
+  char *hex = template_subst(spec->send_hex, vars, err, sizeof err);
   size_t len = 0;
   uint8_t *msg = hex != NULL ? hex_decode(hex, &len) : NULL;
   free(hex);
@@ -289,8 +289,8 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct 
              "expansion");
     return false;
   }
-  bool want_reply = strcmp(js_str(spec, "expect", "reply"), "reply") == 0;
-  int wait_ms = (int)js_int(spec, "wait_ms", want_reply ? 2000 : 200);
+  bool want_reply = spec->expect_reply;
+  int wait_ms = spec->wait_ms;
   struct sockaddr_storage ss;
   socklen_t sl;
   int fam = sockaddr_for(t->addr, t->stun_port, &ss, &sl);
@@ -319,12 +319,12 @@ bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct 
     snprintf(detail, detail_len, "no reply within %d ms", wait_ms);
     return false;
   }
-  long long want_len = js_int(spec, "reply_len", -1);
+  long long want_len = spec->reply_len;
   if (want_len >= 0 && got != want_len) {
     snprintf(detail, detail_len, "reply is %zd bytes, expected %lld", got, want_len);
     return false;
   }
-  const char *ph = js_str(spec, "reply_prefix_hex", NULL);
+  const char *ph = spec->reply_prefix_hex;
   if (ph != NULL) {
     char *pfx_hex = template_subst(ph, vars, err, sizeof err);
     size_t plen = 0;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "materials.h"
+#include "scenario_validate.h"
 #include "template.h"
 
 struct peer_target {
@@ -37,13 +38,14 @@ SSL_CTX *peer_ctx_new(void);
 /* Each returns true when every expectation held; otherwise `detail` says
    which operation failed and what was observed. `handshakes` is how many TLS
    handshakes were made (for the timing floor). */
-bool raw_script_run(const json_t *ops, SSL_CTX *ctx, const struct peer_target *t,
-                    struct materials *m, struct tvars *vars, int *handshakes, char *detail,
-                    size_t detail_len);
-bool tls_handshakes_run(const json_t *spec, SSL_CTX *ctx, const struct peer_target *t,
-                        const struct tvars *vars, int *handshakes, char *detail, size_t detail_len);
-bool udp_step_run(const json_t *spec, const struct peer_target *t, const struct tvars *vars,
-                  char *detail, size_t detail_len);
+bool raw_script_run(const struct scenario_raw_op *ops, size_t n_ops, SSL_CTX *ctx,
+                    const struct peer_target *t, struct materials *m, struct tvars *vars,
+                    int *handshakes, char *detail, size_t detail_len);
+bool tls_handshakes_run(const struct scenario_tls_handshakes_step *spec, SSL_CTX *ctx,
+                        const struct peer_target *t, const struct tvars *vars, int *handshakes,
+                        char *detail, size_t detail_len);
+bool udp_step_run(const struct scenario_udp_step *spec, const struct peer_target *t,
+                  const struct tvars *vars, char *detail, size_t detail_len);
 
 /* Decode hex (after placeholder expansion) into a new buffer. */
 uint8_t *hex_decode(const char *hex, size_t *len);

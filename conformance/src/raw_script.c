@@ -54,8 +54,8 @@ static struct raw_conn *conn_named(struct script *s, const char *name) {
   return NULL;
 }
 
-static int64_t deadline(const json_t *op) {
-  return proc_now_ns() + scenario_raw_op_timeout_ms(op) * 1000000LL;
+static int64_t deadline(const struct scenario_raw_op *op) {
+  return proc_now_ns() + op->timeout_ms * 1000000LL;
 }
 
 static bool send_frame(struct raw_conn *c, uint8_t type, uint32_t length, const uint8_t *payload,
@@ -226,17 +226,18 @@ static bool await_server_info(struct script *s, struct raw_conn *c, int64_t dl) 
   }
 }
 
-static bool op_open(struct script *s, const json_t *op, const char *mode) {
+static bool op_open(struct script *s, const struct scenario_raw_op *op) {
+  const char *mode = op->open;
   if (conn_named(s, s->conn_name) != NULL) return fail(s, "connection already open");
   if (s->n_conns == MAX_CONNS) return fail(s, "too many connections");
   struct raw_conn *c = &s->conns[s->n_conns];
   char err[512];
-  if (!raw_conn_open(s->ctx, s->t, (int)scenario_raw_op_timeout_ms(op), c, err, sizeof err))
+  if (!raw_conn_open(s->ctx, s->t, (int)op->timeout_ms, c, err, sizeof err))
     return fail(s, "%s", err);
   s->n_conns++;
   (*s->handshakes)++;
   snprintf(c->name, sizeof c->name, "%s", s->conn_name);
-  c->id = materials_identity(s->m, js_str(op, "key", s->conn_name));
+  c->id = materials_identity(s->m, op->key);
   if (c->id == NULL) return fail(s, "cannot make a client identity");
   /* the identity may be new: let expectations name its key */
   char var[64];
@@ -290,7 +291,7 @@ static bool op_send_frame(struct script *s, struct raw_conn *c, const json_t *f)
   return true;
 }
 
-static bool op_expect_frame(struct script *s, struct raw_conn *c, const json_t *op,
+static bool op_expect_frame(struct script *s, struct raw_conn *c, const struct scenario_raw_op *op,
                             const json_t *f) {
   int64_t dl = deadline(op);
   uint8_t want_type = (uint8_t)js_int(f, "type", 0);
@@ -335,22 +336,23 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c, const json_t *
   }
 }
 
-static bool op_expect_closed(struct script *s, struct raw_conn *c, const json_t *op) {
+static bool op_expect_closed(struct script *s, struct raw_conn *c,
+                             const struct scenario_raw_op *op) {
   int64_t dl = deadline(op);
   size_t discarded = 0;
   for (;;) {
     int r = raw_conn_read_some(c, dl);
     if (r == 0) return true;
     if (r == -1)
-      return fail(s, "still open after %lld ms (%zu bytes received)",
-                  scenario_raw_op_timeout_ms(op), discarded + c->rlen);
+      return fail(s, "still open after %lld ms (%zu bytes received)", op->timeout_ms,
+                  discarded + c->rlen);
     if (r < 0) return fail(s, "read error");
     discarded += c->rlen;
     c->rlen = 0;
   }
 }
 
-static bool op_expect_http(struct script *s, struct raw_conn *c, const json_t *op,
+static bool op_expect_http(struct script *s, struct raw_conn *c, const struct scenario_raw_op *op,
                            const json_t *h) {
   int64_t dl = deadline(op);
   size_t head_len;
@@ -393,7 +395,7 @@ static void printable(const uint8_t *p, size_t n, char *out, size_t outlen) {
 }
 
 /* Exactly these bytes next on the stream (e.g. the 101 response, §6.1). */
-static bool op_expect_text(struct script *s, struct raw_conn *c, const json_t *op,
+static bool op_expect_text(struct script *s, struct raw_conn *c, const struct scenario_raw_op *op,
                            const json_t *t) {
   char err[256];
   char *want = template_subst(js_str(t, "equals", ""), s->vars, err, sizeof err);
@@ -418,53 +420,53 @@ static bool op_expect_text(struct script *s, struct raw_conn *c, const json_t *o
   return ok;
 }
 
-static bool run_op(struct script *s, const json_t *op) {
-  s->conn_name = js_str(op, "conn", "?");
-  s->action = scenario_raw_op_action(op);
-  if (strcmp(s->action, "open") == 0) return op_open(s, op, js_str(op, "open", "tls"));
+static bool run_op(struct script *s, const struct scenario_raw_op *op) {
+  s->conn_name = op->conn;
+  s->action = scenario_raw_action_names[op->action];
+  if (op->action == RAW_OPEN) return op_open(s, op);
   struct raw_conn *c = conn_named(s, s->conn_name);
   if (c == NULL) return fail(s, "connection was never opened");
   if (c->ssl == NULL) return fail(s, "connection was closed by the script");
-  if (strcmp(s->action, "send_text") == 0) {
-    char err[256];
-    char *text = template_subst(js_str(op, "send_text", ""), s->vars, err, sizeof err);
-    if (text == NULL) return fail(s, "%s", err);
-    raw_conn_write(c, text, strlen(text));
-    free(text);
-    return true;
+  /* the action's own value, as the schema shapes it */
+  const json_t *arg = json_object_get(op->json, s->action);
+  switch (op->action) {
+    case RAW_OPEN: break; /* above */
+    case RAW_SEND_TEXT: {
+      char err[256];
+      char *text = template_subst(json_string_value(arg), s->vars, err, sizeof err);
+      if (text == NULL) return fail(s, "%s", err);
+      raw_conn_write(c, text, strlen(text));
+      free(text);
+      return true;
+    }
+    case RAW_SEND_HEX: {
+      size_t n;
+      uint8_t *b = expand_hex(s, json_string_value(arg), &n);
+      if (b == NULL) return false;
+      raw_conn_write(c, b, n);
+      free(b);
+      return true;
+    }
+    case RAW_SEND_FRAME: return op_send_frame(s, c, arg);
+    case RAW_SEND_CLIENT_INFO:
+      return send_client_info(s, c, js_str(arg, "json", "{}"), js_bool(arg, "corrupt_box", false),
+                              (size_t)js_int(arg, "pad_to", 0));
+    case RAW_CLOSE:
+      SSL_shutdown(c->ssl);
+      raw_conn_close(c);
+      c->peer_gone = true;
+      return true;
+    case RAW_EXPECT_CLOSED: return op_expect_closed(s, c, op);
+    case RAW_EXPECT_FRAME: return op_expect_frame(s, c, op, arg);
+    case RAW_EXPECT_TEXT: return op_expect_text(s, c, op, arg);
+    case RAW_EXPECT_HTTP: return op_expect_http(s, c, op, arg);
   }
-  if (strcmp(s->action, "send_hex") == 0) {
-    size_t n;
-    uint8_t *b = expand_hex(s, js_str(op, "send_hex", ""), &n);
-    if (b == NULL) return false;
-    raw_conn_write(c, b, n);
-    free(b);
-    return true;
-  }
-  if (strcmp(s->action, "send_frame") == 0)
-    return op_send_frame(s, c, json_object_get(op, "send_frame"));
-  if (strcmp(s->action, "send_client_info") == 0) {
-    const json_t *ci = json_object_get(op, "send_client_info");
-    return send_client_info(s, c, js_str(ci, "json", "{}"), js_bool(ci, "corrupt_box", false),
-                            (size_t)js_int(ci, "pad_to", 0));
-  }
-  if (strcmp(s->action, "close") == 0) {
-    SSL_shutdown(c->ssl);
-    raw_conn_close(c);
-    c->peer_gone = true;
-    return true;
-  }
-  if (strcmp(s->action, "expect_closed") == 0) return op_expect_closed(s, c, op);
-  if (strcmp(s->action, "expect_frame") == 0)
-    return op_expect_frame(s, c, op, json_object_get(op, "expect_frame"));
-  if (strcmp(s->action, "expect_text") == 0)
-    return op_expect_text(s, c, op, json_object_get(op, "expect_text"));
-  return op_expect_http(s, c, op, json_object_get(op, "expect_http"));
+  return fail(s, "unknown action");
 }
 
-bool raw_script_run(const json_t *ops, SSL_CTX *ctx, const struct peer_target *t,
-                    struct materials *m, struct tvars *vars, int *handshakes, char *detail,
-                    size_t detail_len) {
+bool raw_script_run(const struct scenario_raw_op *ops, size_t n_ops, SSL_CTX *ctx,
+                    const struct peer_target *t, struct materials *m, struct tvars *vars,
+                    int *handshakes, char *detail, size_t detail_len) {
   struct script s = {.ctx = ctx,
                      .t = t,
                      .m = m,
@@ -473,9 +475,9 @@ bool raw_script_run(const json_t *ops, SSL_CTX *ctx, const struct peer_target *t
                      .detail = detail,
                      .detail_len = detail_len};
   bool ok = true;
-  for (size_t i = 0; ok && i < json_array_size(ops); i++) {
+  for (size_t i = 0; ok && i < n_ops; i++) {
     s.op_index = i;
-    ok = run_op(&s, json_array_get(ops, i));
+    ok = run_op(&s, &ops[i]);
   }
   for (size_t i = 0; i < s.n_conns; i++) raw_conn_close(&s.conns[i]);
   return ok;

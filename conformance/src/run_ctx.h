@@ -105,6 +105,6 @@ char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 /* Steps. */
 void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_step *cs);
 void run_join_background(struct ctx *c);
-void run_relay_step(struct ctx *c, size_t idx, const json_t *st);
+void run_relay_step(struct ctx *c, size_t idx, const struct scenario_step *st);
 
 #endif

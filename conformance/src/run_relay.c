@@ -59,55 +59,60 @@ static bool snippet_matches_certfile(struct ctx *c, char *detail, size_t len) {
   return ok;
 }
 
-static bool relay_log_step(struct ctx *c, const json_t *spec, char *detail, size_t len) {
-  int wait = (int)js_int(spec, "wait_ms", 3000);
-  static const char *const kinds[] = {"line_prefix", "line_contains", NULL};
-  for (const char *const *k = kinds; *k != NULL; k++) {
+static bool relay_log_step(struct ctx *c, const struct scenario_relay_log_step *spec, char *detail,
+                           size_t len) {
+  const struct {
+    const char *key;
+    const json_t *texts;
+    bool prefix; /* else contains */
+  } lists[] = {{"line_prefix", spec->line_prefix, true},
+               {"line_contains", spec->line_contains, false}};
+  for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
     size_t i;
     json_t *x;
-    json_array_foreach(json_object_get(spec, *k), i, x) {
+    json_array_foreach(lists[l].texts, i, x) {
       char err[256];
       char *want = template_subst(json_string_value(x), &c->vars, err, sizeof err);
       if (want == NULL) {
-        fmt_bounded(detail, len, "%s[%zu]: %s", *k, i, err);
+        fmt_bounded(detail, len, "%s[%zu]: %s", lists[l].key, i, err);
         return false;
       }
       enum proc_status st =
-          strcmp(*k, "line_prefix") == 0
-              ? proc_wait_line(&c->relay, c->relay_err, want, wait, NULL, 0)
-              : proc_wait_line_containing(&c->relay, c->relay_err, want, wait, NULL, 0);
+          lists[l].prefix
+              ? proc_wait_line(&c->relay, c->relay_err, want, spec->wait_ms, NULL, 0)
+              : proc_wait_line_containing(&c->relay, c->relay_err, want, spec->wait_ms, NULL, 0);
       if (st != PROC_OK)
         fmt_bounded(detail, len, "relay stderr has no line %s \"%s\"",
-                    strcmp(*k, "line_prefix") == 0 ? "starting with" : "containing", want);
+                    lists[l].prefix ? "starting with" : "containing", want);
       free(want);
       if (st != PROC_OK) return false;
     }
   }
-  if (js_bool(spec, "snippet_matches_certfile", false))
-    return snippet_matches_certfile(c, detail, len);
+  if (spec->snippet_matches_certfile) return snippet_matches_certfile(c, detail, len);
   return true;
 }
 
-void run_relay_step(struct ctx *c, size_t idx, const json_t *st) {
+void run_relay_step(struct ctx *c, size_t idx, const struct scenario_step *st) {
   struct column *col = run_column_named(c, SCENARIO_RELAY_COLUMN);
   if (col == NULL || col->skip != NULL || !c->first_pass) return;
   int64_t t0 = proc_now_ns();
   char detail[2048] = "", label[64];
   struct peer_target t = {c->m.addr, c->relay_port, c->stun_port, c->m.hostname};
   bool ok;
-  const json_t *x;
-  if ((x = json_object_get(st, "raw")) != NULL) {
+  if (st->kind == STEP_RAW) {
     fmt_bounded(label, sizeof label, "step %zu (raw)", idx);
-    ok = raw_script_run(x, c->peer_ctx, &t, &c->m, &c->vars, &c->handshakes, detail, sizeof detail);
-  } else if ((x = json_object_get(st, "udp")) != NULL) {
+    ok = raw_script_run(st->raw.ops, st->raw.n_ops, c->peer_ctx, &t, &c->m, &c->vars,
+                        &c->handshakes, detail, sizeof detail);
+  } else if (st->kind == STEP_UDP) {
     fmt_bounded(label, sizeof label, "step %zu (udp)", idx);
-    ok = udp_step_run(x, &t, &c->vars, detail, sizeof detail);
-  } else if ((x = json_object_get(st, "tls_handshakes")) != NULL) {
+    ok = udp_step_run(&st->udp, &t, &c->vars, detail, sizeof detail);
+  } else if (st->kind == STEP_TLS_HANDSHAKES) {
     fmt_bounded(label, sizeof label, "step %zu (tls_handshakes)", idx);
-    ok = tls_handshakes_run(x, c->peer_ctx, &t, &c->vars, &c->handshakes, detail, sizeof detail);
+    ok = tls_handshakes_run(&st->tls_handshakes, c->peer_ctx, &t, &c->vars, &c->handshakes, detail,
+                            sizeof detail);
   } else {
     fmt_bounded(label, sizeof label, "step %zu (relay_log)", idx);
-    ok = relay_log_step(c, json_object_get(st, "relay_log"), detail, sizeof detail);
+    ok = relay_log_step(c, &st->relay_log, detail, sizeof detail);
   }
   enum report_verdict v = ok ? REPORT_MATCH : REPORT_MISMATCH;
   run_column_add(c, col, label, v, "ok", ok ? "ok" : "failed", ok ? NULL : detail,

@@ -9,16 +9,14 @@
 
 static bool decode_steps(struct scenario *s) {
   const json_t *steps = json_object_get(s->doc, "steps");
-  s->n_steps = json_array_size(steps); /* at least one: validated */
-  s->steps = calloc(s->n_steps, sizeof *s->steps);
+  size_t n = json_array_size(steps); /* at least one: validated */
+  s->steps = calloc(n, sizeof *s->steps);
   if (s->steps == NULL) return false;
-  for (size_t i = 0; i < s->n_steps; i++) {
-    struct scenario_step *st = &s->steps[i];
-    st->json = json_array_get(steps, i);
-    const json_t *client = json_object_get(st->json, "client");
-    st->is_client = client != NULL;
-    if (st->is_client) scenario_client_step_of(client, &st->client);
-  }
+  for (; s->n_steps < n; s->n_steps++)
+    if (!scenario_step_of(json_array_get(steps, s->n_steps), &s->steps[s->n_steps])) {
+      s->n_steps++; /* freed with the others */
+      return false;
+    }
   return true;
 }
 
@@ -30,7 +28,7 @@ static bool fill_columns(struct scenario *s, bool relay_level) {
     bool used = false;
     for (size_t i = 0; i < s->n_steps; i++) {
       const struct scenario_step *st = &s->steps[i];
-      used = used || (st->is_client && json_object_get(st->client.expect, *p) != NULL);
+      used = used || (st->kind == STEP_CLIENT && json_object_get(st->client.expect, *p) != NULL);
     }
     if (used) s->columns[s->n_columns++] = *p;
   }
@@ -68,6 +66,7 @@ bool scenario_load(const char *path, struct scenario *out, char *err, size_t err
 void scenario_free(struct scenario *s) {
   free(s->path);
   free(s->columns);
+  for (size_t i = 0; i < s->n_steps; i++) scenario_step_free(&s->steps[i]);
   free(s->steps);
   json_decref(s->doc);
   memset(s, 0, sizeof *s);

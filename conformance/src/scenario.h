@@ -8,11 +8,12 @@
  * the file and the JSON path (`steps[0].expect.current.reson: unknown key`).
  * The format is documented in conformance/README.md.
  *
- * After validation the document is kept as JSON, read with json_get.h's
- * accessors, which can then assume the shapes checked here; the settings
- * the schema gives defaults to are decoded once, at load (struct
- * scenario_relay, struct scenario_step), by scenario_validate.c, where each
- * default is stated once. */
+ * After validation the relay block and the steps are decoded once, at load
+ * (struct scenario_relay, struct scenario_step), by scenario_validate.c,
+ * where each default is stated once; the run code reads those. The rest
+ * of the document (certs, node, expectations, a raw op's action object) is
+ * kept as JSON, read with json_get.h's accessors, which can then assume the
+ * shapes checked here. */
 #ifndef DERPCHECK_SCENARIO_H
 #define DERPCHECK_SCENARIO_H
 
@@ -22,14 +23,6 @@
 
 #include "json_get.h"
 #include "scenario_validate.h"
-
-/* One entry of "steps": a client step, decoded, or a relay-level step the
-   runner checks itself (raw, udp, tls_handshakes, relay_log). */
-struct scenario_step {
-  const json_t *json; /* the step object, borrowed from doc */
-  bool is_client;
-  struct scenario_client_step client; /* when is_client */
-};
 
 struct scenario {
   char *path;
@@ -43,7 +36,7 @@ struct scenario {
   const char **columns;
   size_t n_columns;
   struct scenario_relay relay; /* relay block, defaults applied */
-  struct scenario_step *steps; /* owned array */
+  struct scenario_step *steps; /* owned array, decoded */
   size_t n_steps;
 };
 

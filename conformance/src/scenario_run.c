@@ -261,7 +261,7 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
 
 static bool has_background(const struct scenario *s) {
   for (size_t i = 0; i < s->n_steps; i++)
-    if (s->steps[i].is_client && s->steps[i].client.background) return true;
+    if (s->steps[i].kind == STEP_CLIENT && s->steps[i].client.background) return true;
   return false;
 }
 
@@ -282,10 +282,10 @@ static void mark_skips(struct ctx *c) {
 static void run_steps(struct ctx *c) {
   for (size_t i = 0; i < c->s->n_steps; i++) {
     const struct scenario_step *st = &c->s->steps[i];
-    if (st->is_client)
+    if (st->kind == STEP_CLIENT)
       run_client_step(c, i, &st->client);
     else
-      run_relay_step(c, i, st->json);
+      run_relay_step(c, i, st);
   }
   run_join_background(c);
 }

@@ -40,7 +40,7 @@ void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
 void scenario_client_step_of(const json_t *client, struct scenario_client_step *out) {
   *out = (struct scenario_client_step){
       .mode = js_str(client, "mode", "connect"),
-      .timeout_ms = js_int(client, "timeout_ms", 5000),
+      .timeout_ms = js_int(client, "timeout_ms", SCENARIO_CLIENT_TIMEOUT_MS),
       .background = js_bool(client, "background", false),
       .key = js_str(client, "key", NULL),
       .peer = js_str(client, "peer", NULL),
@@ -49,23 +49,88 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
   };
 }
 
-static const char *const raw_actions[] = {
-    "open",  "send_text",     "send_hex",     "send_frame",  "send_client_info",
-    "close", "expect_closed", "expect_frame", "expect_http", "expect_text",
-    NULL};
+const char *const scenario_raw_action_names[] = {[RAW_OPEN] = "open",
+                                                 [RAW_SEND_TEXT] = "send_text",
+                                                 [RAW_SEND_HEX] = "send_hex",
+                                                 [RAW_SEND_FRAME] = "send_frame",
+                                                 [RAW_SEND_CLIENT_INFO] = "send_client_info",
+                                                 [RAW_CLOSE] = "close",
+                                                 [RAW_EXPECT_CLOSED] = "expect_closed",
+                                                 [RAW_EXPECT_FRAME] = "expect_frame",
+                                                 [RAW_EXPECT_HTTP] = "expect_http",
+                                                 [RAW_EXPECT_TEXT] = "expect_text",
+                                                 NULL};
 
-const char *scenario_raw_op_action(const json_t *op) {
-  const char *action = "?";
-  for (const char *const *a = raw_actions; *a != NULL; a++)
-    if (json_object_get(op, *a) != NULL) action = *a;
-  return action;
+void scenario_raw_op_of(const json_t *op, struct scenario_raw_op *out) {
+  enum scenario_raw_action action = RAW_OPEN; /* exactly one: validated */
+  for (size_t a = 0; scenario_raw_action_names[a] != NULL; a++)
+    if (json_object_get(op, scenario_raw_action_names[a]) != NULL)
+      action = (enum scenario_raw_action)a;
+  const char *conn = js_str(op, "conn", "?");
+  bool opening = action == RAW_OPEN;
+  *out = (struct scenario_raw_op){
+      .json = op,
+      .conn = conn,
+      .action = action,
+      .open = opening ? js_str(op, "open", "tls") : NULL,
+      .key = js_str(op, "key", conn),
+      .timeout_ms =
+          js_int(op, "timeout_ms", opening ? SCENARIO_OPEN_TIMEOUT_MS : SCENARIO_WAIT_TIMEOUT_MS),
+  };
 }
 
-long long scenario_raw_op_timeout_ms(const json_t *op) {
-  /* "open" (connect, TLS and the DERP handshake) gets more than an op that
-     waits for bytes or a close */
-  bool opening = strcmp(scenario_raw_op_action(op), "open") == 0;
-  return js_int(op, "timeout_ms", opening ? 5000 : 3000);
+static void udp_step_of(const json_t *udp, struct scenario_udp_step *out) {
+  bool reply = strcmp(js_str(udp, "expect", "reply"), "reply") == 0;
+  *out = (struct scenario_udp_step){
+      .send_hex = js_str(udp, "send_hex", ""),
+      .expect_reply = reply,
+      .reply_prefix_hex = js_str(udp, "reply_prefix_hex", NULL),
+      .reply_len = js_int(udp, "reply_len", -1),
+      .wait_ms = (int)js_int(udp, "wait_ms",
+                             reply ? SCENARIO_UDP_REPLY_WAIT_MS : SCENARIO_UDP_SILENCE_WAIT_MS),
+  };
+}
+
+bool scenario_step_of(const json_t *step, struct scenario_step *out) {
+  *out = (struct scenario_step){.json = step};
+  const json_t *x;
+  if ((x = json_object_get(step, "client")) != NULL) {
+    out->kind = STEP_CLIENT;
+    scenario_client_step_of(x, &out->client);
+  } else if ((x = json_object_get(step, "raw")) != NULL) {
+    out->kind = STEP_RAW;
+    out->raw.n_ops = json_array_size(x);
+    out->raw.ops = calloc(out->raw.n_ops, sizeof *out->raw.ops);
+    if (out->raw.ops == NULL) return false;
+    for (size_t i = 0; i < out->raw.n_ops; i++)
+      scenario_raw_op_of(json_array_get(x, i), &out->raw.ops[i]);
+  } else if ((x = json_object_get(step, "udp")) != NULL) {
+    out->kind = STEP_UDP;
+    udp_step_of(x, &out->udp);
+  } else if ((x = json_object_get(step, "tls_handshakes")) != NULL) {
+    out->kind = STEP_TLS_HANDSHAKES;
+    out->tls_handshakes = (struct scenario_tls_handshakes_step){
+        .count = js_int(x, "count", 1),
+        .certs = js_int(x, "certs", -1),
+        .same_chain = js_bool(x, "same_chain", false),
+        .last_cn = js_str(x, "last_cn", NULL),
+    };
+  } else {
+    x = json_object_get(step, "relay_log");
+    out->kind = STEP_RELAY_LOG;
+    out->relay_log = (struct scenario_relay_log_step){
+        .line_prefix = json_object_get(x, "line_prefix"),
+        .line_contains = json_object_get(x, "line_contains"),
+        .snippet_matches_certfile = js_bool(x, "snippet_matches_certfile", false),
+        .wait_ms = (int)js_int(x, "wait_ms", SCENARIO_LOG_WAIT_MS),
+    };
+  }
+  return true;
+}
+
+void scenario_step_free(struct scenario_step *st) {
+  if (st->kind == STEP_RAW) free(st->raw.ops);
+  *st = (struct scenario_step){0};
 }
 
 bool schema_fail(struct schema *v, const char *path, const char *fmt, ...) {
@@ -465,7 +530,8 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
       !int_range(v, op, path, "timeout_ms", 10, 30000, false))
     return false;
   int n = 0;
-  for (const char *const *a = raw_actions; *a != NULL; a++) n += json_object_get(op, *a) != NULL;
+  for (const char *const *a = scenario_raw_action_names; *a != NULL; a++)
+    n += json_object_get(op, *a) != NULL;
   if (n != 1)
     return schema_fail(v, path,
                        "needs exactly one action (open, send_text, "

@@ -73,9 +73,9 @@ START_TEST(minimal_scenario_loads_with_columns) {
   /* steps decoded at load: a relay-level step, then a client step with
      the schema's defaults */
   ck_assert_uint_eq(s.n_steps, 2);
-  ck_assert(!s.steps[0].is_client);
+  ck_assert_int_eq(s.steps[0].kind, STEP_TLS_HANDSHAKES);
   ck_assert_ptr_nonnull(json_object_get(s.steps[0].json, "tls_handshakes"));
-  ck_assert(s.steps[1].is_client);
+  ck_assert_int_eq(s.steps[1].kind, STEP_CLIENT);
   ck_assert_str_eq(s.steps[1].client.mode, "connect");
   ck_assert_int_eq(s.steps[1].client.timeout_ms, 5000);
   ck_assert(!s.steps[1].client.background);
@@ -295,19 +295,124 @@ START_TEST(defaults_are_decoded_once) {
   ck_assert(cs.background);
   json_decref(client);
 
-  /* raw ops: opening (connect, TLS, DERP handshake) gets more time than
-     waiting for bytes or a close */
-  json_t *open = json_pack("{s:s, s:s}", "conn", "a", "open", "derp");
-  json_t *wait = json_pack("{s:s, s:b}", "conn", "a", "expect_closed", 1);
-  json_t *given = json_pack("{s:s, s:b, s:i}", "conn", "a", "expect_closed", 1, "timeout_ms", 40);
-  ck_assert_str_eq(scenario_raw_op_action(open), "open");
-  ck_assert_str_eq(scenario_raw_op_action(wait), "expect_closed");
-  ck_assert_int_eq(scenario_raw_op_timeout_ms(open), 5000);
-  ck_assert_int_eq(scenario_raw_op_timeout_ms(wait), 3000);
-  ck_assert_int_eq(scenario_raw_op_timeout_ms(given), 40);
-  json_decref(open);
-  json_decref(wait);
+  json_t *given = json_pack("{s:s, s:s, s:s, s:s}", "key", "k", "peer", "p", "packet_hex", "00ff",
+                            "mode", "send");
+  scenario_client_step_of(given, &cs);
+  ck_assert_str_eq(cs.mode, "send");
+  ck_assert_str_eq(cs.key, "k");
+  ck_assert_str_eq(cs.peer, "p");
+  ck_assert_str_eq(cs.packet_hex, "00ff");
+  ck_assert_int_eq(cs.timeout_ms, SCENARIO_CLIENT_TIMEOUT_MS);
   json_decref(given);
+}
+END_TEST
+
+/* Decode `text` (one step) into st; the step must be valid. */
+static json_t *step_of(const char *text, struct scenario_step *st) {
+  json_error_t je;
+  json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+  ck_assert_msg(j != NULL, "%s", je.text);
+  ck_assert(scenario_step_of(j, st));
+  return j;
+}
+
+START_TEST(raw_ops_decoded_with_their_defaults) {
+  struct scenario_step st;
+  json_t *j = step_of(
+      "{\"raw\":[{\"conn\":\"a\",\"open\":\"derp\"},"
+      "{\"conn\":\"b\",\"open\":\"tls\",\"key\":\"k\",\"timeout_ms\":40},"
+      "{\"conn\":\"a\",\"expect_closed\":true},"
+      "{\"conn\":\"a\",\"expect_frame\":{\"type\":4},\"timeout_ms\":50},"
+      "{\"conn\":\"a\",\"send_hex\":\"00\"}]}",
+      &st);
+  ck_assert_int_eq(st.kind, STEP_RAW);
+  ck_assert_uint_eq(st.raw.n_ops, 5);
+  const struct scenario_raw_op *op = st.raw.ops;
+  /* opening (connect, TLS, DERP handshake) gets more time than waiting for
+     bytes or a close; the identity defaults to the connection's name */
+  ck_assert_int_eq(op[0].action, RAW_OPEN);
+  ck_assert_str_eq(op[0].conn, "a");
+  ck_assert_str_eq(op[0].open, "derp");
+  ck_assert_str_eq(op[0].key, "a");
+  ck_assert_int_eq(op[0].timeout_ms, 5000);
+  ck_assert_str_eq(op[1].open, "tls");
+  ck_assert_str_eq(op[1].key, "k");
+  ck_assert_int_eq(op[1].timeout_ms, 40);
+  ck_assert_int_eq(op[2].action, RAW_EXPECT_CLOSED);
+  ck_assert_ptr_null(op[2].open);
+  ck_assert_int_eq(op[2].timeout_ms, 3000);
+  ck_assert_int_eq(op[3].action, RAW_EXPECT_FRAME);
+  ck_assert_int_eq(op[3].timeout_ms, 50);
+  ck_assert_ptr_eq(op[3].json, json_array_get(json_object_get(j, "raw"), 3));
+  ck_assert_int_eq(op[4].action, RAW_SEND_HEX);
+  ck_assert_str_eq(scenario_raw_action_names[op[4].action], "send_hex");
+  scenario_step_free(&st);
+  json_decref(j);
+}
+END_TEST
+
+START_TEST(relay_level_steps_decoded_with_their_defaults) {
+  struct scenario_step st;
+  /* udp: how long to wait depends on what is expected */
+  json_t *j = step_of("{\"udp\":{\"send_hex\":\"01\",\"expect\":\"reply\"}}", &st);
+  ck_assert_int_eq(st.kind, STEP_UDP);
+  ck_assert_str_eq(st.udp.send_hex, "01");
+  ck_assert(st.udp.expect_reply);
+  ck_assert_ptr_null(st.udp.reply_prefix_hex);
+  ck_assert_int_eq(st.udp.reply_len, -1);
+  ck_assert_int_eq(st.udp.wait_ms, 2000);
+  json_decref(j);
+  j = step_of("{\"udp\":{\"send_hex\":\"01\",\"expect\":\"silence\"}}", &st);
+  ck_assert(!st.udp.expect_reply);
+  ck_assert_int_eq(st.udp.wait_ms, 200);
+  json_decref(j);
+  j = step_of(
+      "{\"udp\":{\"send_hex\":\"01\",\"expect\":\"reply\","
+      "\"reply_prefix_hex\":\"0101\",\"reply_len\":20,\"wait_ms\":30}}",
+      &st);
+  ck_assert_str_eq(st.udp.reply_prefix_hex, "0101");
+  ck_assert_int_eq(st.udp.reply_len, 20);
+  ck_assert_int_eq(st.udp.wait_ms, 30);
+  json_decref(j);
+
+  j = step_of("{\"tls_handshakes\":{\"count\":3}}", &st);
+  ck_assert_int_eq(st.kind, STEP_TLS_HANDSHAKES);
+  ck_assert_int_eq(st.tls_handshakes.count, 3);
+  ck_assert_int_eq(st.tls_handshakes.certs, -1);
+  ck_assert(!st.tls_handshakes.same_chain);
+  ck_assert_ptr_null(st.tls_handshakes.last_cn);
+  json_decref(j);
+  j = step_of(
+      "{\"tls_handshakes\":{\"count\":2,\"certs\":1,\"same_chain\":true,"
+      "\"last_cn\":\"x\"}}",
+      &st);
+  ck_assert_int_eq(st.tls_handshakes.certs, 1);
+  ck_assert(st.tls_handshakes.same_chain);
+  ck_assert_str_eq(st.tls_handshakes.last_cn, "x");
+  json_decref(j);
+
+  j = step_of("{\"relay_log\":{}}", &st);
+  ck_assert_int_eq(st.kind, STEP_RELAY_LOG);
+  ck_assert_ptr_null(st.relay_log.line_prefix);
+  ck_assert_ptr_null(st.relay_log.line_contains);
+  ck_assert(!st.relay_log.snippet_matches_certfile);
+  ck_assert_int_eq(st.relay_log.wait_ms, 3000);
+  json_decref(j);
+  j = step_of(
+      "{\"relay_log\":{\"line_prefix\":[\"a\"],\"line_contains\":[\"b\",\"c\"],"
+      "\"snippet_matches_certfile\":true,\"wait_ms\":20}}",
+      &st);
+  ck_assert_uint_eq(json_array_size(st.relay_log.line_prefix), 1);
+  ck_assert_uint_eq(json_array_size(st.relay_log.line_contains), 2);
+  ck_assert(st.relay_log.snippet_matches_certfile);
+  ck_assert_int_eq(st.relay_log.wait_ms, 20);
+  json_decref(j);
+
+  j = step_of("{\"client\":{\"mode\":\"ping\",\"expect\":{}}}", &st);
+  ck_assert_int_eq(st.kind, STEP_CLIENT);
+  ck_assert_str_eq(st.client.mode, "ping");
+  ck_assert_ptr_eq(st.json, j);
+  json_decref(j);
 }
 END_TEST
 
@@ -331,6 +436,8 @@ static Suite *scenario_suite(void) {
   tcase_add_test(tc, dir_sorted_and_unique);
   tcase_add_test(tc, shipped_scenarios_all_load);
   tcase_add_test(tc, defaults_are_decoded_once);
+  tcase_add_test(tc, raw_ops_decoded_with_their_defaults);
+  tcase_add_test(tc, relay_level_steps_decoded_with_their_defaults);
   suite_add_tcase(s, tc);
   return s;
 }
