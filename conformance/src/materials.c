@@ -125,7 +125,7 @@ static enum cert_key_type key_type(const char *s, enum cert_key_type dflt) {
 
 static bool make_cert(struct materials *m, const json_t *c, const struct tvars *cn_vars, char *err,
                       size_t errlen) {
-  const char *name = js_str(c, "name", "leaf");
+  const char *name = js_str(c, "name", SCENARIO_DEFAULT_CERT);
   const char *profile = js_str(c, "profile", "derper-ip");
   struct cert_defaults d = defaults_for(profile);
   char *cn = template_subst(js_str(c, "cn", d.cn), cn_vars, err, errlen);
@@ -229,8 +229,8 @@ static bool write_verify_clients(struct materials *m, const json_t *names, char 
   return fclose(f) == 0;
 }
 
-bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_t now,
-                    struct materials *m, char *err, size_t errlen) {
+bool materials_make(const json_t *doc, const struct scenario_relay *settings, const char *tmpdir,
+                    uint64_t seed, int64_t now, struct materials *m, char *err, size_t errlen) {
   memset(m, 0, sizeof *m);
   if (sodium_init() < 0) {
     snprintf(err, errlen, "sodium_init failed");
@@ -240,9 +240,9 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_
   m->now = now;
   snprintf(m->tmpdir, sizeof m->tmpdir, "%s", tmpdir);
   const json_t *relay = json_object_get(doc, "relay");
-  bool v6 = strcmp(js_str(relay, "address", "v4"), "v6") == 0;
-  snprintf(m->addr, sizeof m->addr, "%s", v6 ? "::1" : "127.0.0.1");
-  snprintf(m->hostname, sizeof m->hostname, "%s", js_str(relay, "hostname", m->addr));
+  snprintf(m->addr, sizeof m->addr, "%s", settings->v6 ? "::1" : "127.0.0.1");
+  snprintf(m->hostname, sizeof m->hostname, "%s",
+           settings->hostname != NULL ? settings->hostname : m->addr);
   cert_file_name(m->hostname, m->file_name, sizeof m->file_name);
   snprintf(m->certdir, sizeof m->certdir, "%s/certs", tmpdir);
   snprintf(m->certfile, sizeof m->certfile, "%s/%s.crt", m->certdir, m->file_name);
@@ -281,8 +281,8 @@ bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_
   const json_t *certs = json_object_get(relay, "certs");
   const json_t *chain = json_object_get(relay, "chain");
   if (certs == NULL) {
-    certs = dflt_certs = json_pack("[{s:s}]", "name", "leaf");
-    if (chain == NULL) chain = dflt_chain = json_pack("[s]", "leaf");
+    certs = dflt_certs = json_pack("[{s:s}]", "name", SCENARIO_DEFAULT_CERT);
+    if (chain == NULL) chain = dflt_chain = json_pack("[s]", SCENARIO_DEFAULT_CERT);
   }
   m->certs = calloc(json_array_size(certs) + 1, sizeof *m->certs);
   ok = ok && certs != NULL && chain != NULL && m->certs != NULL;

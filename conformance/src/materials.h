@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "harness/cert_factory.h"
+#include "scenario_validate.h"
 #include "template.h"
 
 #define MATERIALS_MAX_IDS 8
@@ -57,9 +58,10 @@ struct materials {
   struct factory_cert *metacert; /* the relay key's §2 metacert */
 };
 
-/* Make every file of the scenario under tmpdir. */
-bool materials_make(const json_t *doc, const char *tmpdir, uint64_t seed, int64_t now,
-                    struct materials *m, char *err, size_t errlen);
+/* Make every file of the scenario (doc, its relay block decoded as
+   settings) under tmpdir. */
+bool materials_make(const json_t *doc, const struct scenario_relay *settings, const char *tmpdir,
+                    uint64_t seed, int64_t now, struct materials *m, char *err, size_t errlen);
 void materials_free(struct materials *m);
 
 /* A client identity by name, made (and its key file written) on first use;

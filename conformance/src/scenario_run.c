@@ -150,7 +150,7 @@ static char *resolve_certname(struct ctx *c, const json_t *node, char *detail, s
   if (json_is_string(cn)) return strdup(json_string_value(cn));
   if (js_bool(cn, "from_snippet", false)) return run_certname_from_snippet(c, detail, len);
   const char *pin = cn != NULL ? js_str(cn, "pin", NULL) : NULL;
-  const struct scenario_cert *sc = materials_cert(&c->m, pin != NULL ? pin : "leaf");
+  const struct scenario_cert *sc = materials_cert(&c->m, pin != NULL ? pin : SCENARIO_DEFAULT_CERT);
   if (sc == NULL) { /* no certs (generate) and no CertName: none */
     return strdup("");
   }
@@ -236,7 +236,8 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
     c->tmpdir[0] = '\0';
     return false;
   }
-  if (!materials_make(c->s->doc, c->tmpdir, c->cfg->seed, (int64_t)time(NULL), &c->m, detail, len))
+  if (!materials_make(c->s->doc, &c->s->relay, c->tmpdir, c->cfg->seed, (int64_t)time(NULL), &c->m,
+                      detail, len))
     return false;
   c->have_materials = true;
   c->stun_port = free_udp_port(c->m.addr);

@@ -29,6 +29,8 @@ void scenario_profile_list(char *out, size_t len) {
 
 void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
   *out = (struct scenario_relay){
+      .v6 = strcmp(js_str(relay, "address", "v4"), "v6") == 0,
+      .hostname = js_str(relay, "hostname", NULL),
       .tls_min = js_str(relay, "tls_min", "1.2"),
       .tls_max = js_str(relay, "tls_max", "1.3"),
       .metacert = js_str(relay, "metacert", "on"),
@@ -303,9 +305,9 @@ static bool cert_names_has(const json_t *certs, const char *name, size_t upto) {
 }
 
 /* A cert name usable by node/client_ca: without relay.certs there is the
-   default one, "leaf". */
+   default one. */
 static bool cert_defined(const json_t *certs, const char *name) {
-  if (certs == NULL) return strcmp(name, "leaf") == 0;
+  if (certs == NULL) return strcmp(name, SCENARIO_DEFAULT_CERT) == 0;
   return cert_names_has(certs, name, SIZE_MAX);
 }
 

@@ -40,9 +40,15 @@ bool scenario_is_profile(const char *name);
 /* "tailscale-1.80, tailscale-1.82, ..." for messages. */
 void scenario_profile_list(char *out, size_t len);
 
+/* The cert a scenario without relay.certs gets (chain and CertName pin
+   default to it too). */
+#define SCENARIO_DEFAULT_CERT "leaf"
+
 /* The relay block's settings, the schema's defaults applied (strings
    borrowed from the document). */
 struct scenario_relay {
+  bool v6;              /* address: "v6" (::1), else "v4" (127.0.0.1) */
+  const char *hostname; /* NULL: the address */
   const char *tls_min;  /* "1.2" */
   const char *tls_max;  /* "1.3" */
   const char *metacert; /* "on" or "off" */

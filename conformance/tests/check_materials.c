@@ -33,7 +33,9 @@ START_TEST(cert_times_in_both_formats) {
   ck_assert_msg(doc != NULL, "%s", e.text);
   struct materials m;
   char err[256] = "";
-  ck_assert_msg(materials_make(doc, dir, 1, NOW, &m, err, sizeof err), "%s", err);
+  struct scenario_relay settings;
+  scenario_relay_of(json_object_get(doc, "relay"), &settings);
+  ck_assert_msg(materials_make(doc, &settings, dir, 1, NOW, &m, err, sizeof err), "%s", err);
   struct tvars t;
   tvars_init(&t);
   ck_assert(materials_vars(&m, &t));

@@ -272,9 +272,15 @@ START_TEST(defaults_are_decoded_once) {
   ck_assert_str_eq(r.metacert, "on");
   ck_assert_str_eq(r.proxy, "none");
   ck_assert(!r.chain_generate);
-  json_t *relay = json_pack("{s:s, s:s, s:s, s:s, s:s}", "tls_min", "1.3", "tls_max", "1.3",
-                            "metacert", "off", "proxy", "strip-metacert", "chain", "generate");
+  ck_assert(!r.v6);
+  ck_assert_ptr_null(r.hostname);
+  json_t *relay = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "tls_min", "1.3", "tls_max",
+                            "1.3", "metacert", "off", "proxy", "strip-metacert", "chain",
+                            "generate", "address", "v6", "hostname", "h");
   scenario_relay_of(relay, &r);
+  ck_assert(r.v6);
+  ck_assert_str_eq(r.hostname, "h");
+  ck_assert_str_eq(r.tls_max, "1.3");
   ck_assert_str_eq(r.tls_min, "1.3");
   ck_assert_str_eq(r.metacert, "off");
   ck_assert_str_eq(r.proxy, "strip-metacert");
