@@ -14,6 +14,13 @@
 
 #include "derp/byte_cursor.h"
 
+/* ASCII-only lowering, as Go's case-insensitive ASCII comparisons (x509
+ * host names, HTTP tokens, JSON names, strconv prefixes) apply it; other
+ * bytes are left alone. */
+static inline char go_lower_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+}
+
 /* --- net --- */
 
 /* net.ParseIP: dotted IPv4 (no leading zeros) or IPv6 text, no zone.

@@ -6,16 +6,14 @@
 
 #include "derp/go.h"
 
-static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
 /* Simple case folding as far as it can reach an ASCII field name: ASCII
  * case, plus the two non-ASCII runes whose fold orbit holds an ASCII
  * letter: U+017F (UTF-8 c5 bf) ~ 's' and U+212A (e2 84 aa) ~ 'k'. */
 static bool folds_to(const char *key, size_t key_len, const char *name) {
   size_t i = 0;
   for (; *name; name++) {
-    char w = lower_ascii(*name);
-    if (i < key_len && lower_ascii(key[i]) == w) {
+    char w = go_lower_ascii(*name);
+    if (i < key_len && go_lower_ascii(key[i]) == w) {
       i++;
     } else if (w == 's' && key_len - i >= 2 && memcmp(key + i, "\xc5\xbf", 2) == 0) {
       i += 2;

@@ -113,8 +113,6 @@ bool go_quote_write(struct byte_writer *w, const uint8_t *s, size_t len) {
   return !k.failed;
 }
 
-static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c; }
-
 /* Where a base-0 literal may hold '_': only between two digits, or between
  * a 0b/0o/0x prefix and a digit. */
 static bool underscores_placed_well(const char *s, size_t len) {
@@ -122,13 +120,13 @@ static bool underscores_placed_well(const char *s, size_t len) {
   if (len > 0 && (s[0] == '+' || s[0] == '-')) s++, len--;
   enum { START, DIGIT, UNDERSCORE, OTHER } last = START;
   bool hex = false;
-  if (len >= 2 && s[0] == '0' && strchr("box", lower_ascii(s[1])) != NULL) {
+  if (len >= 2 && s[0] == '0' && strchr("box", go_lower_ascii(s[1])) != NULL) {
     i = 2;
     last = DIGIT; /* the prefix counts as a digit */
-    hex = lower_ascii(s[1]) == 'x';
+    hex = go_lower_ascii(s[1]) == 'x';
   }
   for (; i < len; i++) {
-    char c = lower_ascii(s[i]);
+    char c = go_lower_ascii(s[i]);
     if ((c >= '0' && c <= '9') || (hex && c >= 'a' && c <= 'f')) {
       last = DIGIT;
     } else if (c == '_') {
@@ -152,7 +150,7 @@ static enum go_int_status parse_uint(const char *s, size_t len, int base, uint64
   if (base0) {
     base = 10;
     if (s[0] == '0') {
-      char p = len >= 3 ? lower_ascii(s[1]) : '\0';
+      char p = len >= 3 ? go_lower_ascii(s[1]) : '\0';
       base = p == 'b' ? 2 : p == 'o' ? 8 : p == 'x' ? 16 : 8;
       size_t skip = base == 8 && p != 'o' ? 1 : 2;
       s += skip, len -= skip;
@@ -163,7 +161,7 @@ static enum go_int_status parse_uint(const char *s, size_t len, int base, uint64
   uint64_t cutoff = UINT64_MAX / (uint64_t)base + 1, n = 0;
   bool underscores = false;
   for (size_t i = 0; i < len; i++) {
-    char c = lower_ascii(s[i]);
+    char c = go_lower_ascii(s[i]);
     unsigned d;
     if (c == '_' && base0) {
       underscores = true;

@@ -419,10 +419,7 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
 static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
   GUARD(v.len <= NOTE_VALUE_MAX);
   uint8_t lower[NOTE_VALUE_MAX];
-  for (size_t i = 0; i < v.len; i++) {
-    uint8_t b = v.ptr[i];
-    lower[i] = (b >= 'A' && b <= 'Z') ? (uint8_t)(b + ('a' - 'A')) : b;
-  }
+  for (size_t i = 0; i < v.len; i++) lower[i] = (uint8_t)go_lower_ascii((char)v.ptr[i]);
   return go_quote_write(w, lower, v.len);
 }
 

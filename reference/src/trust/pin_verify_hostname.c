@@ -15,11 +15,9 @@
 
 /* --- x509 host name matching --- */
 
-static char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
-
 static bool equal_fold_ascii(const char *a, size_t alen, const char *b, size_t blen) {
   GUARD(alen == blen);
-  for (size_t i = 0; i < alen; i++) GUARD(lower_ascii(a[i]) == lower_ascii(b[i]));
+  for (size_t i = 0; i < alen; i++) GUARD(go_lower_ascii(a[i]) == go_lower_ascii(b[i]));
   return true;
 }
 

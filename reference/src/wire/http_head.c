@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "derp/byte_cursor.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 
 /* Every reader helper returns HTTP_HEAD_NEED_MORE when the window ends before
@@ -44,8 +45,6 @@ static bool is_hex(int c) {
 
 /* field-vchar / SP / HTAB, obs-text included: everything but CTLs and DEL. */
 static bool is_field_byte(int c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
-
-static int lower_ascii(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
 
 static enum http_head_status expect_crlf(struct byte_reader *r, enum http_head_status otherwise) {
   int c = next_byte(r);
@@ -343,7 +342,7 @@ bool http_span_equals(struct http_span s, const char *lit) {
 bool http_span_equals_nocase(struct http_span s, const char *lit) {
   size_t n = strlen(lit);
   GUARD(s.len == n);
-  for (size_t i = 0; i < n; i++) GUARD(lower_ascii(s.ptr[i]) == lower_ascii((unsigned char)lit[i]));
+  for (size_t i = 0; i < n; i++) GUARD(go_lower_ascii((char)s.ptr[i]) == go_lower_ascii(lit[i]));
   return true;
 }
 
