@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "remove_tree.h"
+#include "check_tmpdir.h"
 
 /* 2026-03-04 13:41:12 UTC */
 #define NOW 1772631672
@@ -20,10 +20,7 @@ static char *subst(const struct tvars *t, const char *s) {
 }
 
 START_TEST(cert_times_in_both_formats) {
-  char dir[128];
-  snprintf(dir, sizeof dir, "%s/check_materials.XXXXXX",
-           getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
+  make_tmpdir("check_materials");
   json_error_t e;
   json_t *doc = json_loads(
       "{\"relay\":{\"certs\":[{\"name\":\"leaf\",\"not_before\":\"-30d\","
@@ -35,7 +32,7 @@ START_TEST(cert_times_in_both_formats) {
   char err[256] = "";
   struct scenario_relay settings;
   scenario_relay_of(json_object_get(doc, "relay"), &settings);
-  ck_assert_msg(materials_make(doc, &settings, dir, 1, NOW, &m, err, sizeof err), "%s", err);
+  ck_assert_msg(materials_make(doc, &settings, tmpdir, 1, NOW, &m, err, sizeof err), "%s", err);
   struct tvars t;
   tvars_init(&t);
   ck_assert(materials_vars(&m, &t));
@@ -55,7 +52,7 @@ START_TEST(cert_times_in_both_formats) {
   tvars_free(&t);
   materials_free(&m);
   json_decref(doc);
-  remove_tree(dir);
+  remove_tmpdir();
 }
 END_TEST
 

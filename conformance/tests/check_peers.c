@@ -9,27 +9,18 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "check_tmpdir.h"
 
-static char dir[64];
-static char path[128];
+static char path[4200];
 
 static void setup(void) {
-  snprintf(dir, sizeof dir, "%s/check_peers.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/f.json", dir);
+  make_tmpdir("check_peers");
+  snprintf(path, sizeof path, "%s/f.json", tmpdir);
 }
 
-static void teardown(void) {
-  unlink(path);
-  rmdir(dir);
-}
+static void teardown(void) { remove_tmpdir(); }
 
-static void write_file(const char *text) {
-  FILE *f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(text, f);
-  fclose(f);
-}
+static void write_file(const char *text) { write_str(path, text); }
 
 /* Load `text` as a registry; on failure the error must contain `want`
    (NULL: must load, and p stays loaded for the caller to free). */
