@@ -283,19 +283,17 @@ bool peers_select(const struct peer *list, size_t n, const char *spec, bool *cho
 }
 
 /* Does the scenario's relay setup need capability `cap`? */
-static bool needs(const json_t *relay, const char *cap) {
-  struct scenario_relay r;
-  scenario_relay_of(relay, &r);
-  if (strcmp(cap, "metacert_off") == 0) return strcmp(r.metacert, "off") == 0;
+static bool needs(const struct scenario_relay *r, const char *cap) {
+  if (strcmp(cap, "metacert_off") == 0) return strcmp(r->metacert, "off") == 0;
   if (strcmp(cap, "tls_versions") == 0)
-    return strcmp(r.tls_min, "1.2") != 0 || strcmp(r.tls_max, "1.3") != 0;
-  if (strcmp(cap, "verify_clients") == 0) return json_object_get(relay, "verify_clients") != NULL;
-  if (strcmp(cap, "chain_generate") == 0) return r.chain_generate;
+    return strcmp(r->tls_min, "1.2") != 0 || strcmp(r->tls_max, "1.3") != 0;
+  if (strcmp(cap, "verify_clients") == 0) return r->verify_clients;
+  if (strcmp(cap, "chain_generate") == 0) return r->chain_generate;
   return false;
 }
 
-const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario, const char **why) {
-  const json_t *relay = json_object_get(scenario, "relay");
+const char *peers_relay_gap(const json_t *unsupported, const struct scenario_relay *relay,
+                            const char **why) {
   for (const char *const *c = relay_caps; *c != NULL; c++) {
     const char *w = js_str(unsupported, *c, NULL);
     if (w != NULL && needs(relay, *c)) {

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "scenario_validate.h"
+
 struct peer {
   char *name;          /* "tailscale@v1.82.5" */
   const char *impl;    /* "tailscale" (borrowed from the document) */
@@ -53,6 +55,7 @@ bool peers_select(const struct peer *list, size_t n, const char *spec, bool *cho
 
 /* The first capability of `unsupported` the scenario's relay setup needs
    (its name; *why gets the registry's reason), or NULL when it needs none. */
-const char *peers_relay_gap(const json_t *unsupported, const json_t *scenario, const char **why);
+const char *peers_relay_gap(const json_t *unsupported, const struct scenario_relay *relay,
+                            const char **why);
 
 #endif

@@ -271,7 +271,7 @@ static bool has_background(const struct scenario *s) {
    columns.h.) */
 static void mark_skips(struct ctx *c) {
   const char *why = "";
-  const char *cap = peers_relay_gap(c->relay_def->unsupported, c->s->doc, &why);
+  const char *cap = peers_relay_gap(c->relay_def->unsupported, &c->s->relay, &why);
   for (size_t i = 0; cap != NULL && i < c->n_cols; i++) {
     struct column *col = &c->cols[i];
     col->skip = cap;

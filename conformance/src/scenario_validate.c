@@ -36,6 +36,7 @@ void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
       .metacert = js_str(relay, "metacert", "on"),
       .proxy = js_str(relay, "proxy", "none"),
       .chain_generate = strcmp(js_str(relay, "chain", ""), "generate") == 0,
+      .verify_clients = json_object_get(relay, "verify_clients") != NULL,
   };
 }
 

@@ -54,6 +54,7 @@ struct scenario_relay {
   const char *metacert; /* "on" or "off" */
   const char *proxy;    /* "none" or "strip-metacert" */
   bool chain_generate;  /* chain: "generate" (derper makes its own cert) */
+  bool verify_clients;  /* verify_clients given (the relay admits only those keys) */
 };
 void scenario_relay_of(const json_t *relay, struct scenario_relay *out);
 

@@ -184,9 +184,11 @@ START_TEST(relay_gap_maps_scenario_fields_to_capabilities) {
       {"{\"proxy\":\"strip-metacert\"}", NULL}, /* the proxy strips it */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    json_t *doc = json_pack("{s:o}", "relay", json_loads(cases[i].relay, 0, NULL));
+    json_t *relay = json_loads(cases[i].relay, 0, NULL);
+    struct scenario_relay r;
+    scenario_relay_of(relay, &r);
     const char *why = NULL;
-    const char *gap = peers_relay_gap(all, doc, &why);
+    const char *gap = peers_relay_gap(all, &r, &why);
     if (cases[i].cap == NULL) {
       ck_assert_msg(gap == NULL, "%s: %s", cases[i].relay, gap);
     } else {
@@ -195,8 +197,8 @@ START_TEST(relay_gap_maps_scenario_fields_to_capabilities) {
       ck_assert_ptr_nonnull(why);
     }
     /* a relay that declares nothing unsupported runs everything */
-    ck_assert_ptr_null(peers_relay_gap(NULL, doc, &why));
-    json_decref(doc);
+    ck_assert_ptr_null(peers_relay_gap(NULL, &r, &why));
+    json_decref(relay);
   }
   json_decref(all);
 }
