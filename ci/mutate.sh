@@ -108,7 +108,7 @@ done
 # Declared equivalents: file, context, col, after, reason (tab separated).
 awk -F'\t' -v OFS='\t' '
   FNR == NR { if ($0 !~ /^#/ && NF >= 5) eq[$1 SUBSEP $2 SUBSEP $3 SUBSEP $4] = 1; next }
-  { key = $1 SUBSEP $9 SUBSEP $4 SUBSEP $7; print $0, (key in eq) ? "equivalent" : "" }
+  { key = $1 SUBSEP $8 SUBSEP $4 SUBSEP $7; print $0, (key in eq) ? "equivalent" : "" }
 ' "$equivalents" "$work/all.tsv" > "$work/all+eq.tsv"
 if [ -n "$sample" ]; then
   awk -F'\t' -v OFS='\t' -v pct="$sample" -v seed="$seed" '
@@ -116,14 +116,14 @@ if [ -n "$sample" ]; then
       for (i = 1; i <= length(s); i++) x = (x * 31 + index(ALPHA, substr(s, i, 1))) % 1000003
       return x % 100 }
     BEGIN { ALPHA = " !\"#$%&'"'"'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~" }
-    h($1 "|" $9 "|" $4 "|" $7) < pct' "$work/all+eq.tsv" > "$work/run.tsv"
+    h($1 "|" $8 "|" $4 "|" $7) < pct' "$work/all+eq.tsv" > "$work/run.tsv"
 else
   cp "$work/all+eq.tsv" "$work/run.tsv"
 fi
 total=$(wc -l < "$work/run.tsv")
-declared=$(awk -F'\t' '$10 == "equivalent"' "$work/run.tsv" | wc -l)
+declared=$(awk -F'\t' '$9 == "equivalent"' "$work/run.tsv" | wc -l)
 if [ $list_only = 1 ]; then
-  awk -F'\t' '{printf "%s:%s:%s: %s %s -> %s%s\n", $1, $3, $4, $5, $6, $7, ($10 ? "  (declared equivalent)" : "")}' "$work/run.tsv"
+  awk -F'\t' '{printf "%s:%s:%s: %s %s -> %s%s\n", $1, $3, $4, $5, $6, $7, ($9 ? "  (declared equivalent)" : "")}' "$work/run.tsv"
   echo "$total mutants ($declared declared equivalent)"
   exit 0
 fi
@@ -357,9 +357,10 @@ elapsed=$(($(date +%s) - t0))
       printf "%-42s %6d %6d %8s %9s %6s %9s %6s %6.1f%%\n", "all", K, V, "", "", "", "", "", (K + V) ? 100 * K / (K + V) : 100
     }' "$work/results.tsv"
   echo
-  echo "survivors (file:line: before -> after; the equivalents key is file<TAB>context<TAB>col<TAB>after):"
+  echo "survivors: file:line: [operator] before -> after, the line, and its key for the equivalents file"
   awk -F'\t' '$9 == "survived" || $9 == "uncovered" {
-    printf "%s:%s: [%s] %s -> %s%s\n      %s\n", $1, $3, $5, $6, ($7 == "" ? "(deleted)" : $7), ($9 == "uncovered" ? "  (no test runs this line)" : ""), $8 }' "$work/results.tsv"
+    printf "%s:%s: [%s] %s -> %s%s\n      %s\n      key: %s\t%s\t%s\t%s\t\n", $1, $3, $5, $6, ($7 == "" ? "(deleted)" : $7),
+      ($9 == "uncovered" ? "  (no test runs this line)" : ""), $8, $1, $8, $4, $7 }' "$work/results.tsv"
 } | tee "$work/report.txt"
 [ $fail = 0 ] || die "a worker failed (see $work/w*/)"
 if [ -n "$min_kill" ]; then
