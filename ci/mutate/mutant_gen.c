@@ -215,6 +215,12 @@ static void add(struct source *s, size_t off, size_t len, unsigned line, const c
 
 static const char *const KEYWORDS[] = {"return", "case", "sizeof", "else", "do", "goto"};
 
+static bool is_keyword(const struct source *s, size_t k) {
+  for (size_t i = 0; i < sizeof KEYWORDS / sizeof *KEYWORDS; i++)
+    if (tok_is(s, k, KEYWORDS[i])) return true;
+  return false;
+}
+
 static const char *const TYPE_WORDS[] = {"const", "static", "struct", "enum",   "union",
                                          "unsigned", "signed", "int",  "char",  "short",
                                          "long",  "bool",   "void",  "float", "double",
@@ -225,19 +231,13 @@ static const char *const TYPE_WORDS[] = {"const", "static", "struct", "enum",   
 static bool is_declaration(const struct source *s, size_t k) {
   for (size_t i = 0; i < sizeof TYPE_WORDS / sizeof *TYPE_WORDS; i++)
     if (tok_is(s, k, TYPE_WORDS[i])) return true;
-  if (k + 1 >= s->ntoks || s->toks[k].kind != TOK_IDENT) return false;
+  if (k + 1 >= s->ntoks || s->toks[k].kind != TOK_IDENT || is_keyword(s, k)) return false;
   if (s->toks[k + 1].kind == TOK_IDENT) return true;
   size_t j = k + 1;
   while (tok_is(s, j, "*")) j++;
   return j > k + 1 && j + 1 < s->ntoks && s->toks[j].kind == TOK_IDENT &&
          (tok_is(s, j + 1, "=") || tok_is(s, j + 1, ";") || tok_is(s, j + 1, "[") ||
           tok_is(s, j + 1, ","));
-}
-
-static bool is_keyword(const struct source *s, size_t k) {
-  for (size_t i = 0; i < sizeof KEYWORDS / sizeof *KEYWORDS; i++)
-    if (tok_is(s, k, KEYWORDS[i])) return true;
-  return false;
 }
 
 /* `T name[N]` or `T *name[N]`: N is an array size in a declaration. */
