@@ -67,9 +67,9 @@ static void push_tok(struct source *s, enum tok_kind k, size_t off, size_t len, 
   s->toks[s->ntoks++] = (struct token){k, off, len, line, in_define};
 }
 
-static const char *const PUNCTS[] = {"<<=", ">>=", "...", "->", "++", "--", "<<", ">>", "<=",
-                                     ">=",  "==",  "!=",  "&&", "||", "+=", "-=", "*=", "/=",
-                                     "%=",  "&=",  "|=",  "^=", "##"};
+static const char *const PUNCTS[] = {"<<=", ">>=", "...", "->", "++", "--", "<<", ">>",
+                                     "<=",  ">=",  "==",  "!=", "&&", "||", "+=", "-=",
+                                     "*=",  "/=",  "%=",  "&=", "|=", "^=", "##"};
 
 /* Skips a comment, string or character literal at *i; true if it did. */
 static bool skip_noise(const struct source *s, size_t *i, unsigned *line) {
@@ -221,10 +221,9 @@ static bool is_keyword(const struct source *s, size_t k) {
   return false;
 }
 
-static const char *const TYPE_WORDS[] = {"const", "static", "struct", "enum",   "union",
-                                         "unsigned", "signed", "int",  "char",  "short",
-                                         "long",  "bool",   "void",  "float", "double",
-                                         "volatile"};
+static const char *const TYPE_WORDS[] = {
+    "const", "static", "struct", "enum", "union", "unsigned", "signed", "int",
+    "char",  "short",  "long",   "bool", "void",  "float",    "double", "volatile"};
 
 /* Deleting a declaration only ever fails to compile: not worth a compile.
  * `T x`, `T *x =`, and statements opening with a type word are declarations. */
@@ -299,7 +298,7 @@ static void mutate_number(struct source *s, size_t k) {
 
 static void mutate_token(struct source *s, size_t k) {
   const struct token *tk = &s->toks[k];
-  static const char *const ROR[][2] = {{"<", "<="}, {"<=", "<"}, {">", ">="},
+  static const char *const ROR[][2] = {{"<", "<="}, {"<=", "<"},  {">", ">="},
                                        {">=", ">"}, {"==", "!="}, {"!=", "=="}};
   static const char *const LCR[][2] = {{"&&", "||"}, {"||", "&&"}};
   static const char *const BOOL[][2] = {{"true", "false"}, {"false", "true"}};
@@ -359,8 +358,8 @@ static void mutate_statements(struct source *s) {
         at_start = true;
         continue;
       }
-    } else if (paren == 0 && (tok_is(s, k, "if") || tok_is(s, k, "for") ||
-                              tok_is(s, k, "while") || tok_is(s, k, "switch"))) {
+    } else if (paren == 0 && (tok_is(s, k, "if") || tok_is(s, k, "for") || tok_is(s, k, "while") ||
+                              tok_is(s, k, "switch"))) {
       if (in_code) header_paren = 0;
       at_start = false;
       continue;
@@ -497,8 +496,7 @@ int main(int argc, char **argv) {
     errno = 0;
     unsigned long long n = strtoull(argv[2], &end, 10);
     if (errno || *end || argv[2][0] == '\0' || argv[2][0] == '-' || n >= s.nmuts) {
-      fprintf(stderr, "mutant_gen: %s: no mutant '%s' (it has %zu)\n", argv[1], argv[2],
-              s.nmuts);
+      fprintf(stderr, "mutant_gen: %s: no mutant '%s' (it has %zu)\n", argv[1], argv[2], s.nmuts);
       rc = 2;
     } else {
       apply(&s, (size_t)n);
