@@ -1,5 +1,7 @@
 /* mutant_gen's fixture: every operator once, and every place it must not
- * touch: comments (a < b && !c), strings, characters, #include, sizes. */
+ * touch: comments (a < b && !c), strings, characters, #include, sizes.
+ * Its odd shapes are the point: clang-format leaves it alone. */
+// clang-format off
 #include <stdbool.h>
 #define LIMIT 8
 #define TWICE(x) ((x) * 2 == 4)
