@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cert_factory_internal.h"
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
@@ -42,8 +43,7 @@ struct cert_factory {
   char error[256];
 };
 
-__attribute__((format(printf, 2, 3))) static void set_error(struct cert_factory *f, const char *fmt,
-                                                            ...) {
+void cf_set_error(struct cert_factory *f, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(f->error, sizeof f->error, fmt, ap);
@@ -92,8 +92,8 @@ void factory_cert_free(struct factory_cert *c) {
 
 /* SHA-256 in counter mode over (seed, label, purpose): the one source of
  * every per-certificate value, so equal inputs give equal material. */
-static bool derive(struct cert_factory *f, const char *label, const char *purpose, uint8_t *out,
-                   size_t len) {
+bool cf_derive(struct cert_factory *f, const char *label, const char *purpose, uint8_t *out,
+               size_t len) {
   uint8_t seed_be[8];
   for (int i = 0; i < 8; i++) seed_be[i] = (uint8_t)(f->seed >> (56 - 8 * i));
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -119,7 +119,7 @@ static bool derive(struct cert_factory *f, const char *label, const char *purpos
 static bool derive_u64(struct cert_factory *f, const char *label, const char *purpose,
                        uint64_t *v) {
   uint8_t b[8];
-  if (!derive(f, label, purpose, b, sizeof b)) return false;
+  if (!cf_derive(f, label, purpose, b, sizeof b)) return false;
   *v = 0;
   for (int i = 0; i < 8; i++) *v = (*v << 8) | b[i];
   return true;
@@ -142,7 +142,7 @@ static EVP_PKEY *ec_key_from_seed(struct cert_factory *f, const char *label, int
   const BIGNUM *order = EC_GROUP_get0_order(group);
   /* 8 spare bytes make the reduction bias negligible. */
   size_t wide_len = (size_t)BN_num_bytes(order) + 8;
-  if (wide_len > sizeof wide || !derive(f, label, group_name, wide, wide_len)) goto out;
+  if (wide_len > sizeof wide || !cf_derive(f, label, group_name, wide, wide_len)) goto out;
   d = BN_bin2bn(wide, (int)wide_len, NULL);
   order_minus_one = BN_dup(order);
   if (d == NULL || order_minus_one == NULL || !BN_sub_word(order_minus_one, 1) ||
@@ -179,7 +179,7 @@ out:
 
 static EVP_PKEY *ed25519_key_from_seed(struct cert_factory *f, const char *label) {
   uint8_t priv[32];
-  if (!derive(f, label, "ed25519", priv, sizeof priv)) return NULL;
+  if (!cf_derive(f, label, "ed25519", priv, sizeof priv)) return NULL;
   EVP_PKEY *k = EVP_PKEY_new_raw_private_key_ex(f->libctx, "ED25519", NULL, priv, sizeof priv);
   OPENSSL_cleanse(priv, sizeof priv);
   return k;
@@ -226,13 +226,7 @@ static EVP_PKEY *factory_key(struct cert_factory *f, const char *label, enum cer
 
 /* --- DER pieces the profiles need (small, fixed shapes) --- */
 
-struct der_buf {
-  uint8_t data[4096];
-  size_t len;
-  bool overflow;
-};
-
-static void der_put(struct der_buf *b, const void *p, size_t n) {
+void cf_der_put(struct der_buf *b, const void *p, size_t n) {
   if (b->overflow || n > sizeof b->data - b->len) {
     b->overflow = true;
     return;
@@ -241,7 +235,7 @@ static void der_put(struct der_buf *b, const void *p, size_t n) {
   b->len += n;
 }
 
-static void der_put_header(struct der_buf *b, uint8_t tag, size_t len) {
+void cf_der_put_header(struct der_buf *b, uint8_t tag, size_t len) {
   uint8_t h[6] = {tag};
   size_t n = 1;
   if (len < 0x80) {
@@ -254,15 +248,21 @@ static void der_put_header(struct der_buf *b, uint8_t tag, size_t len) {
     h[n++] = (uint8_t)(len >> 8);
     h[n++] = (uint8_t)len;
   }
-  der_put(b, h, n);
+  cf_der_put(b, h, n);
 }
 
-static bool build_san(struct cert_factory *f, const struct cert_spec *s, struct der_buf *out) {
+void cf_der_wrap(struct der_buf *b, uint8_t tag, const struct der_buf *inner) {
+  if (inner->overflow) b->overflow = true;
+  cf_der_put_header(b, tag, inner->len);
+  cf_der_put(b, inner->data, inner->len);
+}
+
+bool cf_build_san(struct cert_factory *f, const struct cert_spec *s, struct der_buf *out) {
   struct der_buf names = {.len = 0};
   for (size_t i = 0; i < s->dns_san_count; i++) {
     size_t n = strlen(s->dns_sans[i]);
-    der_put_header(&names, 0x82, n);
-    der_put(&names, s->dns_sans[i], n);
+    cf_der_put_header(&names, 0x82, n);
+    cf_der_put(&names, s->dns_sans[i], n);
   }
   for (size_t i = 0; i < s->ip_san_count; i++) {
     uint8_t ip[16];
@@ -272,22 +272,27 @@ static bool build_san(struct cert_factory *f, const struct cert_spec *s, struct 
     } else if (inet_pton(AF_INET6, s->ip_sans[i], ip) == 1) {
       n = 16;
     } else {
-      set_error(f, "not an IP address: %s", s->ip_sans[i]);
+      cf_set_error(f, "not an IP address: %s", s->ip_sans[i]);
       return false;
     }
-    der_put_header(&names, 0x87, n);
-    der_put(&names, ip, n);
+    cf_der_put_header(&names, 0x87, n);
+    cf_der_put(&names, ip, n);
   }
-  der_put_header(out, 0x30, names.len);
-  der_put(out, names.data, names.len);
+  for (size_t i = 0; i < s->uri_san_count; i++) {
+    size_t n = strlen(s->uri_sans[i]);
+    cf_der_put_header(&names, 0x86, n);
+    cf_der_put(&names, s->uri_sans[i], n);
+  }
+  cf_der_put_header(out, 0x30, names.len);
+  cf_der_put(out, names.data, names.len);
   if (names.overflow || out->overflow) {
-    set_error(f, "subjectAltName too large");
+    cf_set_error(f, "subjectAltName too large");
     return false;
   }
   return true;
 }
 
-static bool add_ext(X509 *x, const char *oid, bool critical, const uint8_t *value, size_t len) {
+bool cf_add_ext(X509 *x, const char *oid, bool critical, const uint8_t *value, size_t len) {
   ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
   ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
   X509_EXTENSION *ext = NULL;
@@ -305,7 +310,9 @@ static bool add_ext(X509 *x, const char *oid, bool critical, const uint8_t *valu
 #define OID_BASIC_CONSTRAINTS "2.5.29.19"
 #define OID_SUBJECT_ALT_NAME "2.5.29.17"
 
-static bool add_profile_extensions(struct cert_factory *f, X509 *x, const struct cert_spec *s) {
+/* The derper, metacert, test-CA and bare profiles: their fixed values, then
+ * the SANs. */
+static bool add_derp_extensions(struct cert_factory *f, X509 *x, const struct cert_spec *s) {
   static const uint8_t ku_leaf[] = {0x03, 0x02, 0x05, 0xa0}; /* digitalSignature|keyEncipherment */
   static const uint8_t ku_ca[] = {0x03, 0x02, 0x01, 0x86};   /* + keyCertSign|cRLSign */
   static const uint8_t eku_server[] = {0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06,
@@ -315,30 +322,41 @@ static bool add_profile_extensions(struct cert_factory *f, X509 *x, const struct
   bool ok = true;
   switch (s->ext_profile) {
     case CERT_EXT_DERPER_IP:
-      ok = add_ext(x, OID_KEY_USAGE, true, ku_leaf, sizeof ku_leaf) &&
-           add_ext(x, OID_EXT_KEY_USAGE, false, eku_server, sizeof eku_server) &&
-           add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
+      ok = cf_add_ext(x, OID_KEY_USAGE, true, ku_leaf, sizeof ku_leaf) &&
+           cf_add_ext(x, OID_EXT_KEY_USAGE, false, eku_server, sizeof eku_server) &&
+           cf_add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
       break;
     case CERT_EXT_METACERT:
-      ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
+      ok = cf_add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_leaf, sizeof bc_leaf);
       break;
     case CERT_EXT_CA:
-      ok = add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_ca, sizeof bc_ca) &&
-           add_ext(x, OID_KEY_USAGE, true, ku_ca, sizeof ku_ca);
+      ok = cf_add_ext(x, OID_BASIC_CONSTRAINTS, true, bc_ca, sizeof bc_ca) &&
+           cf_add_ext(x, OID_KEY_USAGE, true, ku_ca, sizeof ku_ca);
       break;
-    case CERT_EXT_NONE: break;
+    default: break;
   }
-  if (ok && s->dns_san_count + s->ip_san_count > 0) {
+  if (ok && s->dns_san_count + s->ip_san_count + s->uri_san_count > 0) {
     struct der_buf san = {.len = 0};
-    if (!build_san(f, s, &san)) return false;
-    ok = add_ext(x, OID_SUBJECT_ALT_NAME, false, san.data, san.len);
+    if (!cf_build_san(f, s, &san)) return false;
+    ok = cf_add_ext(x, OID_SUBJECT_ALT_NAME, false, san.data, san.len);
   }
-  for (size_t i = 0; ok && i < s->extra_ext_count; i++) {
-    const struct cert_extra_ext *e = &s->extra_exts[i];
-    ok = add_ext(x, e->oid, e->critical, e->value, e->value_len);
-  }
-  if (!ok) set_error(f, "cannot add extensions");
+  if (!ok) cf_set_error(f, "cannot add extensions");
   return ok;
+}
+
+static bool add_profile_extensions(struct cert_factory *f, X509 *x, const struct cert_spec *s,
+                                   const char *label) {
+  bool web = s->ext_profile == CERT_EXT_WEB_ROOT || s->ext_profile == CERT_EXT_WEB_INTERMEDIATE ||
+             s->ext_profile == CERT_EXT_WEB_LEAF;
+  if (web ? !cf_add_web_extensions(f, x, s, label) : !add_derp_extensions(f, x, s)) return false;
+  for (size_t i = 0; i < s->extra_ext_count; i++) {
+    const struct cert_extra_ext *e = &s->extra_exts[i];
+    if (!cf_add_ext(x, e->oid, e->critical, e->value, e->value_len)) {
+      cf_set_error(f, "cannot add extensions");
+      return false;
+    }
+  }
+  return true;
 }
 
 /* --- fields --- */
@@ -351,7 +369,7 @@ static bool set_serial(struct cert_factory *f, X509 *x, const struct cert_spec *
     ok = BN_set_word(bn, s->serial_small);
   } else if (ok && s->serial_kind == CERT_SERIAL_RANDOM128) {
     uint8_t r[16];
-    ok = derive(f, label, "serial", r, sizeof r) && BN_bin2bn(r, sizeof r, bn) != NULL;
+    ok = cf_derive(f, label, "serial", r, sizeof r) && BN_bin2bn(r, sizeof r, bn) != NULL;
   } else if (ok) {
     /* Two's complement: value = unsigned(bytes) - 2^(8*len) if the top bit is set. */
     ok = BN_bin2bn(s->serial_bytes, (int)s->serial_len, bn) != NULL;
@@ -364,7 +382,7 @@ static bool set_serial(struct cert_factory *f, X509 *x, const struct cert_spec *
   }
   ok = ok && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
   BN_free(bn);
-  if (!ok) set_error(f, "cannot set serial");
+  if (!ok) cf_set_error(f, "cannot set serial");
   return ok;
 }
 
@@ -388,6 +406,14 @@ static bool set_time(X509 *x, bool before, int64_t t, const char *text, int text
 static bool set_names(struct cert_factory *f, X509 *x, const struct cert_spec *s) {
   X509_NAME *name = X509_NAME_new();
   bool ok = name != NULL;
+  for (size_t i = 0; ok && i < s->name_attr_count && i < CERT_SPEC_MAX_NAME_ATTRS; i++) {
+    const struct cert_name_attr *a = &s->name_attrs[i];
+    ASN1_OBJECT *obj = OBJ_txt2obj(a->oid, 1);
+    ok = obj != NULL && X509_NAME_add_entry_by_OBJ(
+                            name, obj, a->asn1_type != 0 ? a->asn1_type : V_ASN1_PRINTABLESTRING,
+                            (const unsigned char *)a->value, (int)strlen(a->value), -1, 0) == 1;
+    ASN1_OBJECT_free(obj);
+  }
   if (ok && !s->no_cn) {
     const char *cn = s->cn != NULL ? s->cn : "";
     size_t len = s->cn_len != 0 ? s->cn_len : strlen(cn);
@@ -399,7 +425,7 @@ static bool set_names(struct cert_factory *f, X509 *x, const struct cert_spec *s
   if (ok && s->issuer == NULL) ok = X509_set_issuer_name(x, name);
   if (ok && s->issuer != NULL) ok = X509_set_issuer_name(x, X509_get_subject_name(s->issuer->x509));
   X509_NAME_free(name);
-  if (!ok) set_error(f, "cannot set names");
+  if (!ok) cf_set_error(f, "cannot set names");
   return ok;
 }
 
@@ -434,12 +460,12 @@ struct factory_cert *cert_factory_make(struct cert_factory *f, const struct cert
   struct factory_cert *c = calloc(1, sizeof *c);
   X509 *x = X509_new_ex(f->libctx, NULL);
   if (c == NULL || x == NULL) {
-    set_error(f, "out of memory");
+    cf_set_error(f, "out of memory");
     goto fail;
   }
   EVP_PKEY *key = factory_key(f, label, s->key_type);
   if (key == NULL) {
-    set_error(f, "cannot make key for %s", label);
+    cf_set_error(f, "cannot make key for %s", label);
     goto fail;
   }
   EVP_PKEY_up_ref(key);
@@ -451,11 +477,11 @@ struct factory_cert *cert_factory_make(struct cert_factory *f, const struct cert
     goto fail;
   if (!set_time(x, true, s->not_before, s->not_before_text, s->not_before_text_type) ||
       !set_time(x, false, s->not_after, s->not_after_text, s->not_after_text_type)) {
-    set_error(f, "cannot encode validity");
+    cf_set_error(f, "cannot encode validity");
     goto fail;
   }
-  if (!X509_set_pubkey(x, key) || !add_profile_extensions(f, x, s)) {
-    if (f->error[0] == '\0') set_error(f, "cannot set public key");
+  if (!X509_set_pubkey(x, key) || !add_profile_extensions(f, x, s, label)) {
+    if (f->error[0] == '\0') cf_set_error(f, "cannot set public key");
     goto fail;
   }
 
@@ -463,13 +489,13 @@ struct factory_cert *cert_factory_make(struct cert_factory *f, const struct cert
   if (!derive_u64(f, label, "signature", &sign_seed)) goto fail;
   det_rand_reseed(sign_seed);
   if (X509_sign(x, signer, signature_digest(key_type_of(signer))) <= 0) {
-    set_error(f, "signing failed");
+    cf_set_error(f, "signing failed");
     goto fail;
   }
 
   int len = i2d_X509(x, &c->der);
   if (len <= 0) {
-    set_error(f, "cannot encode certificate");
+    cf_set_error(f, "cannot encode certificate");
     goto fail;
   }
   c->der_len = (size_t)len;
@@ -477,7 +503,7 @@ struct factory_cert *cert_factory_make(struct cert_factory *f, const struct cert
   c->x509 = d2i_X509(NULL, &p, len);
   c->key = export_key(key);
   if (c->x509 == NULL || c->key == NULL || !pin_hex_of_der(c->der, c->der_len, c->sha256_hex)) {
-    set_error(f, "cannot re-import certificate or key");
+    cf_set_error(f, "cannot re-import certificate or key");
     goto fail;
   }
   X509_free(x);

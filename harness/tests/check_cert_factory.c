@@ -9,6 +9,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/ct.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -501,6 +502,291 @@ START_TEST(det_rand_drives_rand_bytes_of_its_context) {
 }
 END_TEST
 
+/* ---------- web-PKI chains ---------- */
+
+static void assert_name(const X509_NAME *n, const char *const *want_nid_value, size_t n_attrs) {
+  ck_assert_int_eq(X509_NAME_entry_count(n), (int)n_attrs);
+  for (size_t i = 0; i < n_attrs; i++) {
+    const X509_NAME_ENTRY *e = X509_NAME_get_entry(n, (int)i);
+    const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
+    ck_assert_str_eq(OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))), want_nid_value[2 * i]);
+    ck_assert_int_eq(ASN1_STRING_type(v), V_ASN1_PRINTABLESTRING);
+    ck_assert_int_eq(ASN1_STRING_length(v), (int)strlen(want_nid_value[2 * i + 1]));
+    ck_assert_mem_eq(ASN1_STRING_get0_data(v), want_nid_value[2 * i + 1],
+                     strlen(want_nid_value[2 * i + 1]));
+  }
+}
+
+static void assert_ext_order(const X509 *x, const int *nids, size_t n) {
+  ck_assert_int_eq(X509_get_ext_count(x), (int)n);
+  for (size_t i = 0; i < n; i++) ck_assert_int_eq(ext_nid(x, (int)i), nids[i]);
+}
+
+static bool ext_critical(const X509 *x, int nid) {
+  int i = X509_get_ext_by_NID(x, nid, -1);
+  ck_assert_int_ge(i, 0);
+  return X509_EXTENSION_get_critical(ext_at(x, i)) == 1;
+}
+
+static void assert_ext_value_of(const X509 *x, int nid, const uint8_t *want, size_t len) {
+  int i = X509_get_ext_by_NID(x, nid, -1);
+  ck_assert_int_ge(i, 0);
+  assert_ext_value(x, i, want, len);
+}
+
+/* RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
+static void assert_key_id(const ASN1_OCTET_STRING *id, const X509 *of) {
+  uint8_t want[20];
+  unsigned len = 0;
+  ck_assert_int_eq(X509_pubkey_digest(of, EVP_sha1(), want, &len), 1);
+  ck_assert_ptr_nonnull(id);
+  ck_assert_int_eq(ASN1_STRING_length(id), 20);
+  ck_assert_mem_eq(ASN1_STRING_get0_data(id), want, 20);
+}
+
+static bool chain_verifies(const struct web_chain *c, int64_t at, const char *host) {
+  X509_STORE *store = X509_STORE_new();
+  X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+  STACK_OF(X509) *untrusted = sk_X509_new_null();
+  ck_assert(store && ctx && untrusted);
+  ck_assert_int_eq(X509_STORE_add_cert(store, c->root->x509), 1);
+  sk_X509_push(untrusted, c->intermediate->x509);
+  ck_assert_int_eq(X509_STORE_CTX_init(ctx, store, c->leaf->x509, untrusted), 1);
+  X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
+  X509_VERIFY_PARAM_set_time(p, (time_t)at);
+  X509_VERIFY_PARAM_set_purpose(p, X509_PURPOSE_SSL_SERVER);
+  X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_X509_STRICT | X509_V_FLAG_POLICY_CHECK);
+  X509_VERIFY_PARAM_set1_host(p, host, 0);
+  bool ok = X509_verify_cert(ctx) == 1;
+  sk_X509_free(untrusted);
+  X509_STORE_CTX_free(ctx);
+  X509_STORE_free(store);
+  return ok;
+}
+
+START_TEST(web_chain_verifies_root_to_leaf_for_its_names) {
+  struct cert_factory *f = cert_factory_new(21);
+  for (int rsa = 0; rsa < 2; rsa++) {
+    struct web_chain c;
+    ck_assert_msg(cert_factory_make_web_chain(f, rsa, NOW, &c), "%s", cert_factory_error(f));
+    ck_assert(chain_verifies(&c, NOW, "derp.test"));
+    ck_assert(chain_verifies(&c, NOW, "relay.derp.test"));
+    ck_assert(!chain_verifies(&c, NOW, "derpcheck.example")); /* the URI SAN's host */
+    ck_assert(!chain_verifies(&c, NOW + 91 * 86400, "derp.test"));
+    ck_assert_int_eq(X509_check_ip_asc(c.leaf->x509, "127.0.0.1", 0), 1);
+    ck_assert_int_eq(X509_check_ip_asc(c.leaf->x509, "::1", 0), 1);
+    /* The intermediate is not self-signed: the root's key signs it. */
+    ck_assert_int_ne(X509_NAME_cmp(X509_get_issuer_name(c.intermediate->x509),
+                                   X509_get_subject_name(c.intermediate->x509)),
+                     0);
+    ck_assert_int_eq(X509_verify(c.intermediate->x509, X509_get0_pubkey(c.root->x509)), 1);
+    ck_assert_int_ne(X509_verify(c.intermediate->x509, X509_get0_pubkey(c.intermediate->x509)), 1);
+    ck_assert_int_eq(X509_check_private_key(c.leaf->x509, c.leaf->key), 1);
+    const int sig = rsa ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA384;
+    ck_assert_int_eq(X509_get_signature_nid(c.leaf->x509), sig);
+    ck_assert_int_eq(X509_get_signature_nid(c.intermediate->x509), sig);
+    ck_assert_int_eq(EVP_PKEY_get_bits(X509_get0_pubkey(c.leaf->x509)), rsa ? 2048 : 256);
+    ck_assert_int_eq(EVP_PKEY_get_bits(X509_get0_pubkey(c.root->x509)), rsa ? 2048 : 384);
+    web_chain_free(&c);
+    ck_assert_ptr_null(c.leaf);
+  }
+  cert_factory_free(f);
+}
+END_TEST
+
+START_TEST(web_chain_is_the_same_for_the_same_seed) {
+  struct cert_factory *a = cert_factory_new(22), *b = cert_factory_new(22);
+  struct web_chain ca, cb;
+  ck_assert(cert_factory_make_web_chain(a, false, NOW, &ca));
+  ck_assert(cert_factory_make_web_chain(b, false, NOW, &cb));
+  assert_same_der(ca.root, cb.root);
+  assert_same_der(ca.intermediate, cb.intermediate);
+  assert_same_der(ca.leaf, cb.leaf);
+  web_chain_free(&ca);
+  web_chain_free(&cb);
+  cert_factory_free(a);
+  cert_factory_free(b);
+}
+END_TEST
+
+START_TEST(web_leaf_carries_a_public_cas_extensions_in_order) {
+  static const int order[] = {NID_key_usage,
+                              NID_ext_key_usage,
+                              NID_basic_constraints,
+                              NID_subject_key_identifier,
+                              NID_authority_key_identifier,
+                              NID_info_access,
+                              NID_subject_alt_name,
+                              NID_certificate_policies,
+                              NID_crl_distribution_points,
+                              NID_ct_precert_scts};
+  static const uint8_t ku_ecdsa[] = {0x03, 0x02, 0x07, 0x80}, ku_rsa[] = {0x03, 0x02, 0x05, 0xa0};
+  static const uint8_t eku[] = {0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03,
+                                0x01, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02};
+  static const uint8_t bc[] = {0x30, 0x00};
+  static const uint8_t policies[] = {0x30, 0x0a, 0x30, 0x08, 0x06, 0x06,
+                                     0x67, 0x81, 0x0c, 0x01, 0x02, 0x01};
+  static const char *const subject[] = {
+      "C", "CH", "ST", "Zurich", "O", "Derpcheck Relays/Zone Z", "CN", "derp.test"};
+  struct cert_factory *f = cert_factory_new(23);
+  for (int rsa = 0; rsa < 2; rsa++) {
+    struct web_chain c;
+    ck_assert(cert_factory_make_web_chain(f, rsa, NOW, &c));
+    X509 *x = c.leaf->x509;
+    assert_ext_order(x, order, sizeof order / sizeof order[0]);
+    ck_assert(ext_critical(x, NID_key_usage));
+    ck_assert(ext_critical(x, NID_basic_constraints));
+    ck_assert(!ext_critical(x, NID_subject_alt_name));
+    assert_ext_value_of(x, NID_key_usage, rsa ? ku_rsa : ku_ecdsa, 4);
+    assert_ext_value_of(x, NID_ext_key_usage, eku, sizeof eku);
+    assert_ext_value_of(x, NID_basic_constraints, bc, sizeof bc);
+    assert_ext_value_of(x, NID_certificate_policies, policies, sizeof policies);
+    assert_key_id(X509_get0_subject_key_id(x), x);
+    assert_key_id(X509_get0_authority_key_id(x), c.intermediate->x509);
+    assert_name(X509_get_subject_name(x), subject, 4);
+    ck_assert_int_eq(
+        X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(c.intermediate->x509)), 0);
+
+    STACK_OF(OPENSSL_STRING) *ocsp = X509_get1_ocsp(x);
+    ck_assert_int_eq(sk_OPENSSL_STRING_num(ocsp), 1);
+    ck_assert_str_eq(sk_OPENSSL_STRING_value(ocsp, 0), "http://ocsp.derp.test");
+    X509_email_free(ocsp);
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    ck_assert_int_eq(sk_ACCESS_DESCRIPTION_num(aia), 2);
+    ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, 1);
+    ck_assert_int_eq(OBJ_obj2nid(ad->method), NID_ad_ca_issuers);
+    ck_assert_int_eq(ad->location->type, GEN_URI);
+    AUTHORITY_INFO_ACCESS_free(aia);
+    CRL_DIST_POINTS *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+    ck_assert_int_eq(sk_DIST_POINT_num(dps), 1);
+    const GENERAL_NAMES *full = sk_DIST_POINT_value(dps, 0)->distpoint->name.fullname;
+    ck_assert_int_eq(sk_GENERAL_NAME_num(full), 1);
+    ck_assert_int_eq(sk_GENERAL_NAME_value(full, 0)->type, GEN_URI);
+    CRL_DIST_POINTS_free(dps);
+
+    /* SANs in Go's order: DNS, IP, URI. */
+    GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    static const int types[] = {GEN_DNS, GEN_DNS, GEN_IPADD, GEN_IPADD, GEN_URI};
+    ck_assert_int_eq(sk_GENERAL_NAME_num(sans), 5);
+    for (int i = 0; i < 5; i++) ck_assert_int_eq(sk_GENERAL_NAME_value(sans, i)->type, types[i]);
+    const ASN1_IA5STRING *uri = sk_GENERAL_NAME_value(sans, 4)->d.uniformResourceIdentifier;
+    ck_assert_str_eq((const char *)ASN1_STRING_get0_data(uri),
+                     "spiffe://derpcheck.example/relay/z1");
+    GENERAL_NAMES_free(sans);
+
+    /* The SCT list decodes as RFC 6962 wants: two v1 SCTs from two logs,
+     * stamped inside the validity, with ECDSA/SHA-256 signatures. */
+    STACK_OF(SCT) *scts = X509_get_ext_d2i(x, NID_ct_precert_scts, NULL, NULL);
+    ck_assert_int_eq(sk_SCT_num(scts), 2);
+    unsigned char *id0, *id1;
+    ck_assert_int_eq(SCT_get0_log_id(sk_SCT_value(scts, 0), &id0), 32);
+    ck_assert_int_eq(SCT_get0_log_id(sk_SCT_value(scts, 1), &id1), 32);
+    ck_assert(memcmp(id0, id1, 32) != 0);
+    for (int i = 0; i < 2; i++) {
+      const SCT *sct = sk_SCT_value(scts, i);
+      ck_assert_int_eq(SCT_get_version(sct), SCT_VERSION_V1);
+      ck_assert_int_eq(SCT_get_signature_nid(sct), NID_ecdsa_with_SHA256);
+      ck_assert_uint_ge(SCT_get_timestamp(sct), (uint64_t)(NOW - 3600) * 1000);
+      ck_assert_uint_lt(SCT_get_timestamp(sct), (uint64_t)(NOW + 90 * 86400) * 1000);
+      unsigned char *sig;
+      size_t sig_len = SCT_get0_signature(sct, &sig);
+      const unsigned char *p = sig;
+      ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
+      ck_assert_ptr_nonnull(es);
+      ck_assert_ptr_eq(p, sig + sig_len);
+      ECDSA_SIG_free(es);
+    }
+    SCT_LIST_free(scts);
+
+    ck_assert_int_eq(ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), (time_t)(NOW - 3600)), 0);
+    ck_assert_int_eq(ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), (time_t)(NOW + 90 * 86400)), 0);
+    web_chain_free(&c);
+  }
+  cert_factory_free(f);
+}
+END_TEST
+
+START_TEST(web_intermediate_and_root_are_cas_with_key_ids) {
+  static const int inter_order[] = {NID_key_usage,
+                                    NID_ext_key_usage,
+                                    NID_basic_constraints,
+                                    NID_subject_key_identifier,
+                                    NID_authority_key_identifier,
+                                    NID_info_access,
+                                    NID_certificate_policies,
+                                    NID_crl_distribution_points};
+  static const int root_order[] = {NID_key_usage, NID_basic_constraints,
+                                   NID_subject_key_identifier};
+  static const uint8_t ku_inter[] = {0x03, 0x02, 0x01, 0x86}, ku_root[] = {0x03, 0x02, 0x01, 0x06};
+  static const uint8_t bc_inter[] = {0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x00};
+  static const uint8_t bc_root[] = {0x30, 0x03, 0x01, 0x01, 0xff};
+  static const char *const inter_name[] = {
+      "C", "US", "O", "Derpcheck Test PKI Z/1", "CN", "Derpcheck Issuing CA E2"};
+  struct cert_factory *f = cert_factory_new(24);
+  struct web_chain c;
+  ck_assert(cert_factory_make_web_chain(f, false, NOW, &c));
+  X509 *i = c.intermediate->x509, *r = c.root->x509;
+  assert_ext_order(i, inter_order, sizeof inter_order / sizeof inter_order[0]);
+  assert_ext_value_of(i, NID_key_usage, ku_inter, sizeof ku_inter);
+  assert_ext_value_of(i, NID_basic_constraints, bc_inter, sizeof bc_inter);
+  ck_assert(ext_critical(i, NID_basic_constraints));
+  ck_assert_int_eq(X509_check_ca(i), 1);
+  assert_key_id(X509_get0_subject_key_id(i), i);
+  assert_key_id(X509_get0_authority_key_id(i), r);
+  assert_name(X509_get_subject_name(i), inter_name, 3);
+  CERTIFICATEPOLICIES *cp = X509_get_ext_d2i(i, NID_certificate_policies, NULL, NULL);
+  ck_assert_int_eq(sk_POLICYINFO_num(cp), 1);
+  const POLICYINFO *pi = sk_POLICYINFO_value(cp, 0);
+  ck_assert_int_eq(sk_POLICYQUALINFO_num(pi->qualifiers), 1);
+  ck_assert_int_eq(OBJ_obj2nid(sk_POLICYQUALINFO_value(pi->qualifiers, 0)->pqualid), NID_id_qt_cps);
+  CERTIFICATEPOLICIES_free(cp);
+
+  assert_ext_order(r, root_order, sizeof root_order / sizeof root_order[0]);
+  assert_ext_value_of(r, NID_key_usage, ku_root, sizeof ku_root);
+  assert_ext_value_of(r, NID_basic_constraints, bc_root, sizeof bc_root);
+  assert_key_id(X509_get0_subject_key_id(r), r);
+  ck_assert_int_eq(X509_NAME_cmp(X509_get_issuer_name(r), X509_get_subject_name(r)), 0);
+  ck_assert_int_eq(X509_verify(r, X509_get0_pubkey(r)), 1);
+  web_chain_free(&c);
+  cert_factory_free(f);
+}
+END_TEST
+
+START_TEST(web_leaf_without_issuer_is_an_error) {
+  struct cert_factory *f = cert_factory_new(25);
+  struct cert_spec s = cert_spec_web_leaf(false, NULL, NOW);
+  ck_assert_ptr_null(cert_factory_make(f, &s));
+  ck_assert_str_eq(cert_factory_error(f), "a web intermediate or leaf needs an issuer");
+  cert_factory_free(f);
+}
+END_TEST
+
+START_TEST(name_attributes_precede_the_cn_and_uri_sans_follow_ips) {
+  struct cert_factory *f = cert_factory_new(26);
+  struct cert_spec s = cert_spec_derper_ip("10.0.0.1", NOW);
+  s.name_attrs[0] = (struct cert_name_attr){"2.5.4.10", "Z/Org", 0};
+  s.name_attrs[1] = (struct cert_name_attr){"2.5.4.11", "unit", V_ASN1_UTF8STRING};
+  s.name_attr_count = 2;
+  s.uri_sans[0] = "https://a.example/";
+  s.uri_san_count = 1;
+  struct factory_cert *c = make(f, &s);
+  const X509_NAME *n = X509_get_subject_name(c->x509);
+  ck_assert_int_eq(X509_NAME_entry_count(n), 3);
+  ck_assert_int_eq(OBJ_obj2nid(X509_NAME_ENTRY_get_object(X509_NAME_get_entry(n, 0))),
+                   NID_organizationName);
+  ck_assert_int_eq(ASN1_STRING_type(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, 1))),
+                   V_ASN1_UTF8STRING);
+  ck_assert_int_eq(OBJ_obj2nid(X509_NAME_ENTRY_get_object(X509_NAME_get_entry(n, 2))),
+                   NID_commonName);
+  static const uint8_t san[] = {0x30, 0x1a, 0x87, 0x04, 10,  0,   0,   1,   0x86, 0x12,
+                                'h',  't',  't',  'p',  's', ':', '/', '/', 'a',  '.',
+                                'e',  'x',  'a',  'm',  'p', 'l', 'e', '/'};
+  assert_ext_value_of(c->x509, NID_subject_alt_name, san, sizeof san);
+  factory_cert_free(c);
+  cert_factory_free(f);
+}
+END_TEST
+
 static Suite *cert_factory_suite(void) {
   Suite *s = suite_create("cert_factory");
   TCase *det = tcase_create("determinism");
@@ -530,7 +816,17 @@ static Suite *cert_factory_suite(void) {
   tcase_add_test(shape, v1_certificate_has_no_version_field);
   tcase_add_test(shape, add_one_year_matches_go_add_date);
   tcase_add_test(shape, pem_writers_round_trip_chain_and_key);
+  tcase_add_test(shape, name_attributes_precede_the_cn_and_uri_sans_follow_ips);
   suite_add_tcase(s, shape);
+
+  TCase *web = tcase_create("web chains");
+  tcase_set_timeout(web, 60);
+  tcase_add_test(web, web_chain_verifies_root_to_leaf_for_its_names);
+  tcase_add_test(web, web_chain_is_the_same_for_the_same_seed);
+  tcase_add_test(web, web_leaf_carries_a_public_cas_extensions_in_order);
+  tcase_add_test(web, web_intermediate_and_root_are_cas_with_key_ids);
+  tcase_add_test(web, web_leaf_without_issuer_is_an_error);
+  suite_add_tcase(s, web);
   return s;
 }
 

@@ -15,7 +15,11 @@
  *     the process's default context and its real DRBG are never touched;
  *   - a certificate's bytes depend only on the seed and its spec (and its
  *     issuer), not on what else the factory made before.
- * Not for production keys: the derivation is public. */
+ * Not for production keys: the derivation is public.
+ *
+ * Beside derper's own shapes it issues web-PKI shapes (CERT_EXT_WEB_*): a
+ * root, an intermediate the root signs, and a leaf the intermediate signs,
+ * with the extensions public CAs put in (cert_factory_web.c). */
 #ifndef HARNESS_CERT_FACTORY_H
 #define HARNESS_CERT_FACTORY_H
 
@@ -51,6 +55,24 @@ enum cert_ext_profile {
   CERT_EXT_CA,
   /* No extensions at all except SANs when some are given. */
   CERT_EXT_NONE,
+  /* Web-PKI shapes, in the extension order Let's Encrypt issues (the key
+   * identifiers are computed from the keys, SHA-1 of the subjectPublicKey):
+   * root: keyUsage (crit, keyCertSign|cRLSign), basicConstraints (crit, cA
+   * TRUE), SKI; then SANs if any. */
+  CERT_EXT_WEB_ROOT,
+  /* intermediate: keyUsage (crit, digitalSignature|keyCertSign|cRLSign),
+   * extKeyUsage clientAuth+serverAuth, basicConstraints (crit, cA TRUE,
+   * pathLen 0), SKI, AKI (keyIdentifier of the issuer), AIA caIssuers,
+   * certificatePolicies 2.23.140.1.2.1 with a CPS qualifier, CRL DP; then
+   * SANs if any. Needs an issuer. */
+  CERT_EXT_WEB_INTERMEDIATE,
+  /* leaf: keyUsage (crit, digitalSignature, + keyEncipherment for RSA: the
+   * BIT STRING has unused bits), extKeyUsage serverAuth+clientAuth,
+   * basicConstraints (crit, cA FALSE), SKI, AKI, AIA OCSP+caIssuers, SANs,
+   * certificatePolicies 2.23.140.1.2.1, CRL DP, and an RFC 6962 SCT list
+   * (1.3.6.1.4.1.11129.2.4.2) of two v1 SCTs with derived log IDs and
+   * ECDSA-shaped signatures (well-formed, not verifiable). Needs an issuer. */
+  CERT_EXT_WEB_LEAF,
 };
 
 enum cert_key_format {
@@ -69,14 +91,24 @@ struct cert_extra_ext {
 
 #define CERT_SPEC_MAX_SANS 8
 
+/* One attribute of a Name, e.g. {"2.5.4.10", "Example Org", 0}. */
+struct cert_name_attr {
+  const char *oid; /* dotted: 2.5.4.6 C, .8 ST, .7 L, .10 O, .11 OU */
+  const char *value;
+  int asn1_type; /* V_ASN1_* string tag; 0 means PrintableString */
+};
+
+#define CERT_SPEC_MAX_NAME_ATTRS 4
+
 struct cert_spec {
   /* Names the key and the signature stream: two specs with the same label
    * and key_type get the same key. NULL means "cert". */
   const char *label;
   enum cert_key_type key_type;
 
-  /* Subject (and, when self-signed, issuer) = one RDN with one CN, unless
-   * no_cn (then the Name is empty). cn_len 0 means strlen(cn). cn_asn1_type
+  /* Subject (and, when self-signed, issuer) = the name_attrs below, then
+   * one RDN with one CN unless no_cn (no attributes and no_cn: the Name is
+   * empty). cn_len 0 means strlen(cn). cn_asn1_type
    * is a V_ASN1_* string tag, 0 meaning V_ASN1_PRINTABLESTRING; the bytes are
    * stored as given (no 64-character limit, no charset check), so a
    * BMPString CN takes UCS-2BE bytes; OpenSSL still has to be able to copy
@@ -86,6 +118,10 @@ struct cert_spec {
   const char *cn;
   size_t cn_len;
   int cn_asn1_type;
+  /* Attributes before the CN, one RDN each, in order (C, O... as CAs
+   * write them). The bytes are stored as given, like the CN's. */
+  struct cert_name_attr name_attrs[CERT_SPEC_MAX_NAME_ATTRS];
+  size_t name_attr_count;
 
   enum cert_serial_kind serial_kind;
   uint64_t serial_small;
@@ -104,12 +140,14 @@ struct cert_spec {
   const char *not_after_text;
   int not_after_text_type;
 
-  /* SAN entries, DNS names first then IPs (Go's order). IPs are textual
-   * IPv4/IPv6 ("127.0.0.1", "::1") and become 4 or 16 bytes. */
+  /* SAN entries, DNS names first, then IPs, then URIs (Go's order). IPs
+   * are textual IPv4/IPv6 ("127.0.0.1", "::1") and become 4 or 16 bytes. */
   const char *dns_sans[CERT_SPEC_MAX_SANS];
   size_t dns_san_count;
   const char *ip_sans[CERT_SPEC_MAX_SANS];
   size_t ip_san_count;
+  const char *uri_sans[CERT_SPEC_MAX_SANS];
+  size_t uri_san_count;
 
   enum cert_ext_profile ext_profile;
   const struct cert_extra_ext *extra_exts;
@@ -157,6 +195,33 @@ struct cert_spec cert_spec_metacert(const char *cn, int64_t now);
 void cert_metacert_cn(const uint8_t derp_public_key[32], char out[72]);
 /* Go's time.AddDate(1, 0, 0) on a UTC instant (Feb 29 rolls to Mar 1). */
 int64_t cert_add_one_year(int64_t unix_seconds);
+
+/* Web-PKI specs (CERT_EXT_WEB_*), for a chain root -> intermediate -> leaf
+ * as a public CA issues it. `rsa` picks the family: RSA-2048 throughout, or
+ * ECDSA with a P-384 root and intermediate (so they sign with SHA-384) and a
+ * P-256 leaf. Labels are "web-<rsa|ecdsa>-<role>" (so each has its own key),
+ * serials 128-bit random, names PrintableString:
+ *   root          C=US, O=Derpcheck Test PKI Z/1, CN=Derpcheck Root <R1|E1>
+ *                 valid now-5y .. now+20y (days: -1825 .. +7300)
+ *   intermediate  C=US, O=Derpcheck Test PKI Z/1, CN=Derpcheck Issuing CA <R2|E2>
+ *                 valid now-365d .. now+1095d
+ *   leaf          C=CH, ST=Zurich, O=Derpcheck Relays/Zone Z, CN=derp.test
+ *                 valid now-1h .. now+90d; SANs DNS derp.test, *.derp.test,
+ *                 IP 127.0.0.1, ::1, URI spiffe://derpcheck.example/relay/z1
+ * `issuer` is borrowed (NULL for the root). */
+struct cert_spec cert_spec_web_root(bool rsa, int64_t now);
+struct cert_spec cert_spec_web_intermediate(bool rsa, const struct factory_cert *issuer,
+                                            int64_t now);
+struct cert_spec cert_spec_web_leaf(bool rsa, const struct factory_cert *issuer, int64_t now);
+
+/* The three made from those specs. False after a failure, with every
+ * member NULL (cert_factory_error says why). */
+struct web_chain {
+  struct factory_cert *root, *intermediate, *leaf;
+};
+bool cert_factory_make_web_chain(struct cert_factory *f, bool rsa, int64_t now,
+                                 struct web_chain *out);
+void web_chain_free(struct web_chain *c);
 
 /* PEM writers: certificates in order (leaf first) to one file, mode 0644;
  * the key of `c` to another, mode 0600. */
