@@ -1,7 +1,10 @@
 /* Seeds for the certificate targets (cert_fields, metacert, pin_verify,
  * tls_certmsg): every certificate shape the spec cares about, made by the
  * harness factory with a fixed seed at GEN_NOW, plus broken DER around them
- * and Certificate messages carrying them. */
+ * and Certificate messages carrying them. The CA-issued chains come twice:
+ * the factory's web chains, and chains made with OpenSSL's own tools,
+ * read from the committed fuzz/testdata/openssl-chains (its make.sh). */
+#include <errno.h>
 #include <openssl/asn1.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +50,18 @@ enum shape {
   S_DUP_SAN,
   S_UNKNOWN_CRITICAL,
   S_MANY_SANS,
+  S_WEB_RSA_ROOT,
+  S_WEB_RSA_INTERMEDIATE,
+  S_WEB_RSA_LEAF,
+  S_WEB_ECDSA_ROOT,
+  S_WEB_ECDSA_INTERMEDIATE,
+  S_WEB_ECDSA_LEAF,
+  S_OSSL_RSA_ROOT, /* from here on: files, not the factory */
+  S_OSSL_RSA_INTERMEDIATE,
+  S_OSSL_RSA_LEAF,
+  S_OSSL_ECDSA_ROOT,
+  S_OSSL_ECDSA_INTERMEDIATE,
+  S_OSSL_ECDSA_LEAF,
   S_COUNT
 };
 
@@ -85,6 +100,18 @@ static const char *const shape_names[S_COUNT] = {
     "duplicate-san",
     "unknown-critical-extension",
     "many-sans",
+    "web-rsa-root",
+    "web-rsa-intermediate",
+    "web-rsa-leaf",
+    "web-ecdsa-root",
+    "web-ecdsa-intermediate",
+    "web-ecdsa-leaf",
+    "openssl-rsa-root",
+    "openssl-rsa-intermediate",
+    "openssl-rsa-leaf",
+    "openssl-ecdsa-root",
+    "openssl-ecdsa-intermediate",
+    "openssl-ecdsa-leaf",
 };
 
 /* The DERP key the metacerts name: 32 bytes 0x70..0x8f. */
@@ -98,7 +125,7 @@ static void meta_cn(char out[72], bool upper) {
 }
 
 static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
-                                 const struct factory_cert *ca, const struct factory_cert *inter) {
+                                 struct factory_cert *const *made) {
   static const uint8_t neg_serial[] = {0xfe};
   static const uint8_t huge_serial[] = {0x7f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   static const uint8_t dup_san_value[] = {0x30, 0x06, 0x87, 0x04, 10, 0, 0, 1};
@@ -194,11 +221,11 @@ static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
       s.cn = "derpcheck intermediate";
       s.ext_profile = CERT_EXT_CA;
       s.ip_san_count = 0;
-      s.issuer = ca;
+      s.issuer = made[S_CA];
       break;
     case S_CHAIN_LEAF:
       s.label = "chain-leaf";
-      s.issuer = inter;
+      s.issuer = made[S_INTERMEDIATE];
       break;
     case S_TIME_FRACTION:
       s.not_before_text = "20260101000000.5Z";
@@ -224,7 +251,16 @@ static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
       s.ip_sans[2] = "192.0.2.9";
       s.ip_san_count = 3;
       break;
-    case S_COUNT: break;
+    case S_WEB_RSA_ROOT: return cert_spec_web_root(true, GEN_NOW);
+    case S_WEB_RSA_INTERMEDIATE:
+      return cert_spec_web_intermediate(true, made[S_WEB_RSA_ROOT], GEN_NOW);
+    case S_WEB_RSA_LEAF: return cert_spec_web_leaf(true, made[S_WEB_RSA_INTERMEDIATE], GEN_NOW);
+    case S_WEB_ECDSA_ROOT: return cert_spec_web_root(false, GEN_NOW);
+    case S_WEB_ECDSA_INTERMEDIATE:
+      return cert_spec_web_intermediate(false, made[S_WEB_ECDSA_ROOT], GEN_NOW);
+    case S_WEB_ECDSA_LEAF:
+      return cert_spec_web_leaf(false, made[S_WEB_ECDSA_INTERMEDIATE], GEN_NOW);
+    default: break; /* S_OSSL_*: read from files */
   }
   return s;
 }
@@ -236,15 +272,33 @@ struct der {
 
 static struct der certs[S_COUNT];
 
+/* fuzz/testdata/openssl-chains/<name>.der; the directory is compiled in. */
+static bool load_fixture(const char *name, struct der *out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.der", DERP_OPENSSL_CHAINS_DIR, name);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "gen_corpus: %s: %s\n", path, strerror(errno));
+    return false;
+  }
+  out->len = fread(out->bytes, 1, sizeof out->bytes, f);
+  bool ok = ferror(f) == 0 && feof(f) && out->len > 0;
+  fclose(f);
+  if (!ok) fprintf(stderr, "gen_corpus: %s: unreadable or too large\n", path);
+  return ok;
+}
+
 static bool make_all(struct corpus_sink *s) {
   struct cert_factory *fac = cert_factory_new(FACTORY_SEED);
   if (!fac) return false;
   struct factory_cert *made[S_COUNT] = {0};
   bool ok = true;
-  for (int i = 0; i < S_COUNT && ok; i++) {
+  for (int i = S_OSSL_RSA_ROOT; i < S_COUNT && ok; i++)
+    ok = load_fixture(shape_names[i], &certs[i]);
+  for (int i = 0; i < S_OSSL_RSA_ROOT && ok; i++) {
     char cn[80];
     uint8_t bmp[160];
-    struct cert_spec spec = spec_for((enum shape)i, cn, bmp, made[S_CA], made[S_INTERMEDIATE]);
+    struct cert_spec spec = spec_for((enum shape)i, cn, bmp, made);
     made[i] = cert_factory_make(fac, &spec);
     if (!made[i] || made[i]->der_len > sizeof certs[i].bytes) {
       fprintf(stderr, "gen_corpus: certificate %s: %s\n", shape_names[i],
@@ -316,6 +370,10 @@ static void gen_metacert(struct corpus_sink *s) {
   meta_seed(s, "bmp-and-utf8-cn", 0, 0, 0, encodings, 2);
   meta_seed(s, "uppercase-hex", 0, 0, 0, upper, 1);
   meta_seed(s, "no-cn", 0, 0, 0, no_cn, 2);
+  static const enum shape web_chain_meta[] = {S_WEB_ECDSA_LEAF, S_WEB_ECDSA_INTERMEDIATE, S_META};
+  static const enum shape ossl_chain_meta[] = {S_OSSL_RSA_LEAF, S_OSSL_RSA_INTERMEDIATE, S_META};
+  meta_seed(s, "web-chain-then-metacert", 0, 0, 0, web_chain_meta, 3);
+  meta_seed(s, "openssl-chain-then-metacert", 0, 0, 0, ossl_chain_meta, 3);
   meta_seed(s, "round-trip-v2", 0x80, 2, GEN_NOW, NULL, 0);
   meta_seed(s, "round-trip-v0-epoch", 0x80, 0, 0, NULL, 0);
   meta_seed(s, "round-trip-v255", 0x80, 255, GEN_NOW, NULL, 0);
@@ -382,6 +440,48 @@ static void gen_pin(struct corpus_sink *s) {
   pin_seed(s, "fractional-not-before", PIN_HASH, 0, GEN_NOW, "127.0.0.1", "", fraction, 1);
   pin_seed(s, "unparsable-second", PIN_HASH, 0, now, "127.0.0.1", "", garbage, 2);
   pin_seed(s, "no-certs", PIN_TEXT, 0, now, "127.0.0.1", "", NULL, 0);
+}
+
+/* A CA-issued chain served by a relay, pinned by its leaf: [leaf, metacert]
+ * (the chain file holds the leaf alone), [leaf] (metacert stripped), the
+ * whole chain with and without the metacert (pinning takes one
+ * non-metacert certificate only), the intermediate's pin, and the leaf's
+ * names: its DNS SAN, a name its wildcard covers, its URI SAN's host
+ * (which Go does not match). The clock is GEN_NOW + 1h, inside every
+ * chain's validity; +100 days is past every leaf's notAfter. */
+static void gen_pin_chains(struct corpus_sink *s) {
+  static const struct {
+    const char *name;
+    enum shape leaf, intermediate;
+    bool more; /* also the wildcard and expiry seeds */
+  } fams[] = {
+      {"web-rsa", S_WEB_RSA_LEAF, S_WEB_RSA_INTERMEDIATE, false},
+      {"web-ecdsa", S_WEB_ECDSA_LEAF, S_WEB_ECDSA_INTERMEDIATE, true},
+      {"openssl-rsa", S_OSSL_RSA_LEAF, S_OSSL_RSA_INTERMEDIATE, true},
+      {"openssl-ecdsa", S_OSSL_ECDSA_LEAF, S_OSSL_ECDSA_INTERMEDIATE, false},
+  };
+  const int64_t now = GEN_NOW + 3600;
+  for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++) {
+    const enum shape leaf_meta[] = {fams[i].leaf, S_META}, leaf[] = {fams[i].leaf},
+                     chain_meta[] = {fams[i].leaf, fams[i].intermediate, S_META},
+                     chain[] = {fams[i].leaf, fams[i].intermediate};
+    char name[64];
+#define CHAIN_SEED(stem, k, t, server, list, n)             \
+  snprintf(name, sizeof name, "%s-%s", fams[i].name, stem); \
+  pin_seed(s, name, PIN_HASH, k, t, server, "", list, n)
+    CHAIN_SEED("leaf-metacert", 0, now, "127.0.0.1", leaf_meta, 2);
+    CHAIN_SEED("leaf-only", 0, now, "127.0.0.1", leaf, 1);
+    CHAIN_SEED("chain-metacert", 0, now, "127.0.0.1", chain_meta, 3);
+    CHAIN_SEED("chain", 0, now, "127.0.0.1", chain, 2);
+    CHAIN_SEED("intermediate-pin", 1, now, "127.0.0.1", chain_meta, 3);
+    CHAIN_SEED("dns-name", 0, now, "derp.test", leaf_meta, 2);
+    CHAIN_SEED("uri-host-name", 0, now, "derpcheck.example", leaf_meta, 2);
+    if (fams[i].more) {
+      CHAIN_SEED("wildcard-name", 0, now, "relay.derp.test", leaf_meta, 2);
+      CHAIN_SEED("expired", 0, GEN_NOW + 100 * DAY, "127.0.0.1", leaf_meta, 2);
+    }
+#undef CHAIN_SEED
+  }
 }
 
 /* ---- tls_certmsg: u8 layout (1: TLS 1.3) + a Certificate message ---- */
@@ -509,6 +609,7 @@ bool gen_cert_seeds(struct corpus_sink *s) {
   gen_cert_fields(s);
   gen_metacert(s);
   gen_pin(s);
+  gen_pin_chains(s);
   gen_tls_certmsg(s);
   return true;
 }
