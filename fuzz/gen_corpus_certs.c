@@ -448,23 +448,33 @@ static void gen_pin(struct corpus_sink *s) {
  * non-metacert certificate only), the intermediate's pin, and the leaf's
  * names: its DNS SAN, a name its wildcard covers, its URI SAN's host
  * (which Go does not match). The clock is GEN_NOW + 1h, inside every
- * chain's validity; +100 days is past every leaf's notAfter. */
+ * chain's validity; +100 days is past every leaf's notAfter. Two families
+ * also get the edges: case and a trailing dot, two labels under the
+ * wildcard, an IPv4-mapped IPv6 name, the metacert between leaf and
+ * intermediate, the root served too, the clock at notAfter and just before
+ * notBefore. */
 static void gen_pin_chains(struct corpus_sink *s) {
   static const struct {
     const char *name;
-    enum shape leaf, intermediate;
-    bool more; /* also the wildcard and expiry seeds */
+    enum shape leaf, intermediate, root;
+    bool more;                     /* also the edge seeds */
+    int64_t not_before, not_after; /* the leaf's, for the edges */
   } fams[] = {
-      {"web-rsa", S_WEB_RSA_LEAF, S_WEB_RSA_INTERMEDIATE, false},
-      {"web-ecdsa", S_WEB_ECDSA_LEAF, S_WEB_ECDSA_INTERMEDIATE, true},
-      {"openssl-rsa", S_OSSL_RSA_LEAF, S_OSSL_RSA_INTERMEDIATE, true},
-      {"openssl-ecdsa", S_OSSL_ECDSA_LEAF, S_OSSL_ECDSA_INTERMEDIATE, false},
+      {"web-rsa", S_WEB_RSA_LEAF, S_WEB_RSA_INTERMEDIATE, S_WEB_RSA_ROOT, false, 0, 0},
+      {"web-ecdsa", S_WEB_ECDSA_LEAF, S_WEB_ECDSA_INTERMEDIATE, S_WEB_ECDSA_ROOT, true,
+       GEN_NOW - 3600, GEN_NOW + 90 * DAY},
+      {"openssl-rsa", S_OSSL_RSA_LEAF, S_OSSL_RSA_INTERMEDIATE, S_OSSL_RSA_ROOT, true,
+       1765756800 /* 2025-12-15 */, 1773532800 /* 2026-03-15 */},
+      {"openssl-ecdsa", S_OSSL_ECDSA_LEAF, S_OSSL_ECDSA_INTERMEDIATE, S_OSSL_ECDSA_ROOT, false, 0,
+       0},
   };
   const int64_t now = GEN_NOW + 3600;
   for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++) {
     const enum shape leaf_meta[] = {fams[i].leaf, S_META}, leaf[] = {fams[i].leaf},
                      chain_meta[] = {fams[i].leaf, fams[i].intermediate, S_META},
-                     chain[] = {fams[i].leaf, fams[i].intermediate};
+                     chain[] = {fams[i].leaf, fams[i].intermediate},
+                     meta_between[] = {fams[i].leaf, S_META, fams[i].intermediate},
+                     with_root[] = {fams[i].leaf, fams[i].intermediate, fams[i].root};
     char name[64];
 #define CHAIN_SEED(stem, k, t, server, list, n)             \
   snprintf(name, sizeof name, "%s-%s", fams[i].name, stem); \
@@ -479,6 +489,13 @@ static void gen_pin_chains(struct corpus_sink *s) {
     if (fams[i].more) {
       CHAIN_SEED("wildcard-name", 0, now, "relay.derp.test", leaf_meta, 2);
       CHAIN_SEED("expired", 0, GEN_NOW + 100 * DAY, "127.0.0.1", leaf_meta, 2);
+      CHAIN_SEED("name-case-trailing-dot", 0, now, "Relay.Derp.Test.", leaf_meta, 2);
+      CHAIN_SEED("name-two-labels", 0, now, "a.relay.derp.test", leaf_meta, 2);
+      CHAIN_SEED("name-ip4-in-ip6", 0, now, "::ffff:127.0.0.1", leaf_meta, 2);
+      CHAIN_SEED("metacert-between", 0, now, "127.0.0.1", meta_between, 3);
+      CHAIN_SEED("chain-root", 0, now, "127.0.0.1", with_root, 3);
+      CHAIN_SEED("at-not-after", 0, fams[i].not_after, "127.0.0.1", leaf_meta, 2);
+      CHAIN_SEED("before-not-before", 0, fams[i].not_before - 1, "127.0.0.1", leaf_meta, 2);
     }
 #undef CHAIN_SEED
   }
