@@ -123,54 +123,90 @@ static enum cert_key_type key_type(const char *s, enum cert_key_type dflt) {
   return CERT_KEY_P256;
 }
 
+/* The web-PKI profiles start from the factory's specs (names, validity,
+   the leaf's SANs: cert_factory.h); "key": "rsa2048" picks the RSA family. */
+static bool web_spec(const char *profile, const json_t *c, const struct factory_cert *issuer,
+                     int64_t now, struct cert_spec *out) {
+  const char *key = js_str(c, "key", NULL);
+  bool rsa = key != NULL && strcmp(key, "rsa2048") == 0;
+  if (strcmp(profile, "web-root") == 0)
+    *out = cert_spec_web_root(rsa, now);
+  else if (strcmp(profile, "web-intermediate") == 0)
+    *out = cert_spec_web_intermediate(rsa, issuer, now);
+  else if (strcmp(profile, "web-leaf") == 0)
+    *out = cert_spec_web_leaf(rsa, issuer, now);
+  else
+    return false;
+  out->key_type = key_type(key, out->key_type);
+  return true;
+}
+
+/* Each SAN list the scenario gives replaces the profile's of that kind. */
+static void take_sans(const json_t *c, struct cert_spec *spec) {
+  const json_t *ips = json_object_get(c, "ip_sans"), *dns = json_object_get(c, "dns_sans"),
+               *uris = json_object_get(c, "uri_sans");
+  if (ips != NULL) spec->ip_san_count = 0;
+  for (size_t i = 0; i < json_array_size(ips) && i < CERT_SPEC_MAX_SANS; i++)
+    spec->ip_sans[spec->ip_san_count++] = json_string_value(json_array_get(ips, i));
+  if (dns != NULL) spec->dns_san_count = 0;
+  for (size_t i = 0; i < json_array_size(dns) && i < CERT_SPEC_MAX_SANS; i++)
+    spec->dns_sans[spec->dns_san_count++] = json_string_value(json_array_get(dns, i));
+  if (uris != NULL) spec->uri_san_count = 0;
+  for (size_t i = 0; i < json_array_size(uris) && i < CERT_SPEC_MAX_SANS; i++)
+    spec->uri_sans[spec->uri_san_count++] = json_string_value(json_array_get(uris, i));
+}
+
 static bool make_cert(struct materials *m, const json_t *c, const struct tvars *cn_vars, char *err,
                       size_t errlen) {
   const char *name = js_str(c, "name", SCENARIO_DEFAULT_CERT);
   const char *profile = js_str(c, "profile", "derper-ip");
-  struct cert_defaults d = defaults_for(profile);
-  char *cn = template_subst(js_str(c, "cn", d.cn), cn_vars, err, errlen);
-  if (cn == NULL) return false;
-  char label[64];
-  snprintf(label, sizeof label, "cert:%s", name);
-  struct cert_spec spec = {
-      .label = label,
-      .key_type = key_type(js_str(c, "key", NULL), d.key),
-      .no_cn = js_bool(c, "no_cn", false),
-      .cn = cn,
-      .ext_profile = d.profile,
-      .not_before = rel_time(js_str(c, "not_before", d.not_before), m->now),
-      .not_after = rel_time(js_str(c, "not_after", d.not_after), m->now),
-  };
-  const json_t *serial = json_object_get(c, "serial");
-  if (json_is_integer(serial)) {
-    spec.serial_kind = CERT_SERIAL_SMALL;
-    spec.serial_small = (uint64_t)json_integer_value(serial);
-  } else if (json_is_string(serial) || d.random_serial) {
-    spec.serial_kind = CERT_SERIAL_RANDOM128;
-  } else {
-    spec.serial_kind = CERT_SERIAL_SMALL;
-    spec.serial_small = d.serial;
-  }
-  const json_t *ips = json_object_get(c, "ip_sans");
-  if (ips != NULL) {
-    for (size_t i = 0; i < json_array_size(ips) && i < CERT_SPEC_MAX_SANS; i++)
-      spec.ip_sans[spec.ip_san_count++] = json_string_value(json_array_get(ips, i));
-  } else if (d.profile == CERT_EXT_DERPER_IP && is_ip(m->hostname)) {
-    spec.ip_sans[spec.ip_san_count++] = m->hostname;
-  }
-  const json_t *dns = json_object_get(c, "dns_sans");
-  for (size_t i = 0; i < json_array_size(dns) && i < CERT_SPEC_MAX_SANS; i++)
-    spec.dns_sans[spec.dns_san_count++] = json_string_value(json_array_get(dns, i));
+  const struct factory_cert *issuer_fc = NULL;
   const char *issuer = js_str(c, "issuer", NULL);
   if (issuer != NULL) {
     const struct scenario_cert *ic = materials_cert(m, issuer);
     if (ic == NULL) { /* load-time validation makes this unreachable */
       snprintf(err, errlen, "cert %s: unknown issuer %s", name, issuer);
-      free(cn);
       return false;
     }
-    spec.issuer = ic->fc;
+    issuer_fc = ic->fc;
   }
+  struct cert_defaults d = defaults_for(profile);
+  struct cert_spec spec;
+  bool web = web_spec(profile, c, issuer_fc, m->now, &spec);
+  if (!web) {
+    spec = (struct cert_spec){
+        .key_type = key_type(js_str(c, "key", NULL), d.key),
+        .ext_profile = d.profile,
+        .not_before = rel_time(d.not_before, m->now),
+        .not_after = rel_time(d.not_after, m->now),
+        .serial_kind = d.random_serial ? CERT_SERIAL_RANDOM128 : CERT_SERIAL_SMALL,
+        .serial_small = d.serial,
+        .issuer = issuer_fc,
+    };
+    if (d.profile == CERT_EXT_DERPER_IP && is_ip(m->hostname))
+      spec.ip_sans[spec.ip_san_count++] = m->hostname;
+  }
+  char *cn = NULL;
+  if (!web || json_object_get(c, "cn") != NULL) {
+    cn = template_subst(js_str(c, "cn", d.cn), cn_vars, err, errlen);
+    if (cn == NULL) return false;
+    spec.cn = cn;
+  }
+  char label[64];
+  snprintf(label, sizeof label, "cert:%s", name);
+  spec.label = label;
+  spec.no_cn = js_bool(c, "no_cn", false);
+  const char *nb = js_str(c, "not_before", NULL), *na = js_str(c, "not_after", NULL);
+  if (nb != NULL) spec.not_before = rel_time(nb, m->now);
+  if (na != NULL) spec.not_after = rel_time(na, m->now);
+  const json_t *serial = json_object_get(c, "serial");
+  if (json_is_integer(serial)) {
+    spec.serial_kind = CERT_SERIAL_SMALL;
+    spec.serial_small = (uint64_t)json_integer_value(serial);
+  } else if (json_is_string(serial)) {
+    spec.serial_kind = CERT_SERIAL_RANDOM128;
+  }
+  take_sans(c, &spec);
   struct factory_cert *fc = cert_factory_make(m->factory, &spec);
   free(cn);
   if (fc == NULL) {

@@ -313,10 +313,11 @@ static bool cert_defined(const json_t *certs, const char *name) {
 }
 
 static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const char *path) {
-  static const char *const keys[] = {"name",    "profile",  "key",        "cn",
-                                     "no_cn",   "serial",   "not_before", "not_after",
-                                     "ip_sans", "dns_sans", "issuer",     NULL};
-  static const char *const profiles[] = {"derper-ip", "metacert", "ca", "none", NULL};
+  static const char *const keys[] = {"name",     "profile",    "key",       "cn",      "no_cn",
+                                     "serial",   "not_before", "not_after", "ip_sans", "dns_sans",
+                                     "uri_sans", "issuer",     NULL};
+  static const char *const profiles[] = {"derper-ip", "metacert",         "ca",       "none",
+                                         "web-root",  "web-intermediate", "web-leaf", NULL};
   static const char *const keytypes[] = {"p256", "p384", "ed25519", "rsa2048", NULL};
   const json_t *c = json_array_get(certs, idx);
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
@@ -325,6 +326,7 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
       !schema_enum(v, c, path, "key", keytypes, false) || !text_field(v, c, path, "cn", false) ||
       !schema_field(v, c, path, "no_cn", JSON_TRUE, false) ||
       !string_array(v, c, path, "ip_sans") || !string_array(v, c, path, "dns_sans") ||
+      !string_array(v, c, path, "uri_sans") ||
       !schema_field(v, c, path, "issuer", JSON_STRING, false))
     return false;
   const char *name = js_str(c, "name", "");
@@ -345,6 +347,10 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
   const char *issuer = js_str(c, "issuer", NULL);
   if (issuer != NULL && !cert_names_has(certs, issuer, idx))
     return schema_fail(v, path, "issuer \"%s\" is not a cert defined before this one", issuer);
+  const char *profile = js_str(c, "profile", "derper-ip");
+  if (issuer == NULL &&
+      (strcmp(profile, "web-intermediate") == 0 || strcmp(profile, "web-leaf") == 0))
+    return schema_fail(v, path, "profile %s needs an issuer", profile);
   return true;
 }
 

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include "check_main.h"
 #include "check_tmpdir.h"
 
@@ -50,6 +54,60 @@ START_TEST(cert_times_in_both_formats) {
                    "2026-04-03T13:41:12Z");
   free(x);
   tvars_free(&t);
+  materials_free(&m);
+  json_decref(doc);
+  remove_tmpdir();
+}
+END_TEST
+
+/* The web-PKI profiles: the relay's chain file holds the CA-issued leaf
+   and its intermediate, which chain to the root; a scenario's SAN list
+   replaces only the leaf's SANs of its own kind. */
+START_TEST(web_profiles_make_a_chain_the_root_verifies) {
+  make_tmpdir("check_materials");
+  json_error_t e;
+  json_t *doc = json_loads(
+      "{\"relay\":{\"certs\":[{\"name\":\"root\",\"profile\":\"web-root\",\"key\":"
+      "\"rsa2048\"},{\"name\":\"ica\",\"profile\":\"web-intermediate\",\"issuer\":\"root\","
+      "\"key\":\"rsa2048\"},{\"name\":\"leaf\",\"profile\":\"web-leaf\",\"issuer\":\"ica\","
+      "\"key\":\"rsa2048\",\"dns_sans\":[\"relay.example\"]}],\"chain\":[\"leaf\",\"ica\"]}}",
+      0, &e);
+  ck_assert_msg(doc != NULL, "%s", e.text);
+  struct materials m;
+  char err[256] = "";
+  struct scenario_relay settings;
+  scenario_relay_of(json_object_get(doc, "relay"), &settings);
+  ck_assert_msg(materials_make(doc, &settings, tmpdir, 1, NOW, &m, err, sizeof err), "%s", err);
+
+  FILE *f = fopen(m.certfile, "r");
+  ck_assert_ptr_nonnull(f);
+  X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL), *ica = PEM_read_X509(f, NULL, NULL, NULL);
+  ck_assert_ptr_null(PEM_read_X509(f, NULL, NULL, NULL));
+  fclose(f);
+  ck_assert(leaf != NULL && ica != NULL);
+  X509 *root = materials_cert(&m, "root")->fc->x509;
+  ck_assert_int_eq(X509_verify(ica, X509_get0_pubkey(root)), 1);
+  ck_assert_int_eq(X509_verify(leaf, X509_get0_pubkey(ica)), 1);
+  ck_assert_int_eq(EVP_PKEY_get_base_id(X509_get0_pubkey(leaf)), EVP_PKEY_RSA);
+  ck_assert_int_eq(X509_check_host(leaf, "relay.example", 0, 0, NULL), 1);
+  ck_assert_int_ne(X509_check_host(leaf, "derp.test", 0, 0, NULL), 1);
+  ck_assert_int_eq(X509_check_ip_asc(leaf, "127.0.0.1", 0), 1);
+  f = fopen(m.certkey, "r");
+  ck_assert_ptr_nonnull(f);
+  EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  ck_assert_int_eq(X509_check_private_key(leaf, key), 1);
+
+  struct tvars t;
+  tvars_init(&t);
+  ck_assert(materials_vars(&m, &t));
+  char *x = subst(&t, "{cert:leaf:not_before}..{cert:leaf:not_after}");
+  ck_assert_str_eq(x, "2026-03-04 12:41:12 +0000 UTC..2026-06-02 13:41:12 +0000 UTC");
+  free(x);
+  tvars_free(&t);
+  EVP_PKEY_free(key);
+  X509_free(leaf);
+  X509_free(ica);
   materials_free(&m);
   json_decref(doc);
   remove_tmpdir();
@@ -107,8 +165,10 @@ END_TEST
 static Suite *materials_suite(void) {
   Suite *s = suite_create("materials");
   TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, cert_times_in_both_formats);
   tcase_add_test(tc, snippet_pin_hash);
+  tcase_add_test(tc, web_profiles_make_a_chain_the_root_verifies);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -159,6 +159,15 @@ START_TEST(cert_references_checked) {
       "{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
       "{\"pin\":\"other\"}}," CONNECT_PASS "}",
       "node.CertName.pin: \"other\" is not a cert");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"root\",\"profile\":\"web-root\"},{\"name\":\"leaf\","
+      "\"profile\":\"web-leaf\"}],\"chain\":[\"leaf\"]}," CONNECT_PASS "}",
+      "relay.certs[1]: profile web-leaf needs an issuer");
+  load_expect(
+      "{\"id\":\"a::b\",\"description\":\"d\",\"relay\":{\"certs\":"
+      "[{\"name\":\"leaf\",\"uri_sans\":[1]}],\"chain\":[\"leaf\"]}," CONNECT_PASS "}",
+      "relay.certs[0].uri_sans[0]: expected string");
   /* without relay.certs, the default cert "leaf" exists */
   load_expect(
       "{\"id\":\"a::b\",\"description\":\"d\",\"node\":{\"CertName\":"
