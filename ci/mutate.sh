@@ -19,6 +19,9 @@
 #   --work DIR       scratch space, reused between runs (default build/mutate)
 #   --equivalents F  declared equivalent mutants (default ci/mutate/equivalent.tsv)
 #   --min-kill PCT   exit 1 when a file's kill rate is below PCT
+#   --no-asan        skip the second pass: by default the survivors run again
+#                    in an ASan+UBSan build (as ci/test.sh runs the suite),
+#                    which kills a mutant that reads out of bounds unnoticed
 #   --list           print the mutants that would run and exit
 # Output: progress on stderr; per-file kill rates and every survivor as
 # `file:line: before -> after` on stdout, also in DIR/report.txt; every
@@ -56,6 +59,7 @@ work=$root/build/mutate
 equivalents=$root/ci/mutate/equivalent.tsv
 min_kill=""
 list_only=0
+asan=1
 files=()
 
 die() { echo "mutate.sh: $*" >&2; exit 2; }
@@ -72,6 +76,7 @@ while [ $# -gt 0 ]; do
     --equivalents) [ $# -ge 2 ] || die "--equivalents needs a file"; equivalents=$2; shift 2 ;;
     --min-kill) [ $# -ge 2 ] || die "--min-kill needs a percentage"; need_num --min-kill "$2"; min_kill=$2; shift 2 ;;
     --list) list_only=1; shift ;;
+    --no-asan) asan=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *) files+=("$1"); shift ;;
@@ -96,14 +101,22 @@ case $work/ in "$root"/build/*) ;; "$root"/*) die "--work inside the source tree
 t0=$(date +%s)
 log() { printf 'mutate.sh: [%s] %s\n' "$(date -u -d @$(($(date +%s) - t0)) +%M:%S)" "$*" >&2; }
 
+sync_tree() { # sync_tree DEST: the working tree as it is, uncommitted edits included
+  mkdir -p "$1"
+  tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$1" -xf -
+}
+
 # ---- the mutants -----------------------------------------------------------
+# They are made from, and restored to, one snapshot of the tree ($work/src),
+# so editing the tree during a run changes nothing in it.
+if [ $list_only = 1 ]; then snap=$root; else snap=$work/src; sync_tree "$snap"; fi
 gcc -O2 -Wall -Wextra -Werror -o "$work/mutant_gen" "$root/ci/mutate/mutant_gen.c" ||
   die "cannot build ci/mutate/mutant_gen.c"
 # all.tsv: file index line col op before after context; the sample is a hash
 # of (file, line text, col, after), so it stays put when other lines change.
 : > "$work/all.tsv"
 for f in "${files[@]}"; do
-  "$work/mutant_gen" "$f" | awk -F'\t' -v OFS='\t' -v f="$f" '{print f, $0}' >> "$work/all.tsv"
+  "$work/mutant_gen" "$snap/$f" | awk -F'\t' -v OFS='\t' -v f="$f" '{print f, $0}' >> "$work/all.tsv"
 done
 # Declared equivalents: file, context, col, after, reason (tab separated).
 awk -F'\t' -v OFS='\t' '
@@ -132,10 +145,6 @@ log "$total mutants in ${#files[@]} files ($declared declared equivalent), $jobs
 # ---- private trees and builds ----------------------------------------------
 # A worker owns a copy of the source (mutants are written into it) and a
 # Ninja build of it, so only the mutated object and what links it rebuild.
-sync_tree() { # sync_tree DEST: the working tree as it is, uncommitted edits included
-  mkdir -p "$1"
-  tar -C "$root" --exclude=./build --exclude=./.git -cf - . | tar -C "$1" -xf -
-}
 configure() { # configure SRC BUILD [extra cmake args]
   local src=$1 build=$2; shift 2
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_C_COMPILER=gcc "$@" > "$build.configure.log" 2>&1 ||
@@ -151,15 +160,18 @@ ctest_in() { # ctest_in BUILD REGEX [args]: the tests matching REGEX, quietly
 # Builds are kept between runs: tar keeps the mtimes, so only what changed
 # since the last run rebuilds.
 log "syncing the tree into $jobs workers and a coverage build"
-sync_tree "$work/src"
 mkdir -p "$work/cov"
 configure "$work/src" "$work/cov" -DCMAKE_BUILD_TYPE=Debug -DDERP_WERROR=OFF \
   -DCMAKE_C_FLAGS=--coverage -DCMAKE_EXE_LINKER_FLAGS=--coverage &
 for w in $(seq 1 "$jobs"); do
   sync_tree "$work/w$w/src"
   mkdir -p "$work/w$w/build"
-  rm -f "$work/w$w/results.tsv"
+  rm -f "$work/w$w"/results*.tsv
   configure "$work/w$w/src" "$work/w$w/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &
+  if [ $asan = 1 ]; then
+    mkdir -p "$work/w$w/build-asan"
+    configure "$work/w$w/src" "$work/w$w/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDERP_SANITIZE=ON &
+  fi
 done
 wait
 
@@ -175,9 +187,14 @@ log "baseline: the $ntests tests must pass unmutated"
 base_re="^($(cut -f2 "$work/tests.tsv" | sed 's/[][\.*^$+?(){}|]/\\&/g' | paste -sd'|'))\$"
 ctest_in "$work/w1/build" "$base_re" -j "$jobs" > "$work/baseline.log" 2>&1 ||
   { grep -E 'Failed|\*\*\*' "$work/baseline.log" | head -n 20 >&2; die "tests fail without any mutant (see $work/baseline.log)"; }
-for w in $(seq 2 "$jobs"); do # the oracle's Go peers, once per worker
+if [ $asan = 1 ]; then
+  ctest_in "$work/w1/build-asan" "$base_re" -j "$jobs" > "$work/baseline-asan.log" 2>&1 ||
+    { grep -E 'Failed|\*\*\*' "$work/baseline-asan.log" | head -n 20 >&2; die "tests fail under ASan+UBSan without any mutant (see $work/baseline-asan.log)"; }
+fi
+for w in $(seq 1 "$jobs"); do # the oracle's Go peers, once per build
   if grep -q 'interop\.pin-oracle' "$work/tests.tsv"; then
-    ctest_in "$work/w$w/build" '^interop\.peers$' > /dev/null 2>&1 || true
+    [ "$w" = 1 ] || ctest_in "$work/w$w/build" '^interop\.peers$' > /dev/null 2>&1 || true
+    [ "$w" = 1 ] || [ $asan = 0 ] || ctest_in "$work/w$w/build-asan" '^interop\.peers$' > /dev/null 2>&1 || true
   fi
 done
 
@@ -232,9 +249,9 @@ log "coverage: done"
 # error skips it); compare the object without debug info to the original's
 # (identical skips it); then run its covering tests kind by kind, stopping
 # at the first failure; restore the file.
-worker() {
-  local w=$1 build=$work/w$w/build src=$work/w$w/src
-  local out=$work/w$w/results.tsv
+worker() { # worker N BUILD RESULTS < queue
+  local w=$1 build=$2 out=$3 src=$work/w$w/src tag=""
+  [ "${build##*/}" = build-asan ] && tag=" (asan)"
   : > "$out"
   declare -A ref_obj=()
   while IFS=$'\t' read -r file idx line col op before after context eqflag; do
@@ -252,17 +269,17 @@ worker() {
             head -n1 | sed -n 's/.* -o \([^ ]*\) .*/\1/p')
       [ -n "$obj" ] || { echo "mutate.sh: worker $w: no object for $file" >&2; return 1; }
       ninja -C "$build" "$obj" > /dev/null
-      objcopy --strip-debug "$build/$obj" "$work/w$w/ref-$(basename "$file").o"
+      objcopy --strip-debug "$build/$obj" "$build/mutate-ref-$(basename "$file").o"
       ref_obj[$file]=$obj
     fi
     local status="" killer=""
-    "$work/mutant_gen" "$root/$file" "$idx" > "$src/$file.mutant"
+    "$work/mutant_gen" "$snap/$file" "$idx" > "$src/$file.mutant"
     mv "$src/$file.mutant" "$src/$file"
     if ! ninja -C "$build" "$obj" > "$work/w$w/compile.log" 2>&1; then
       status=nocompile
     else
-      objcopy --strip-debug "$build/$obj" "$work/w$w/mut.o"
-      if cmp -s "$work/w$w/mut.o" "$work/w$w/ref-$(basename "$file").o"; then
+      objcopy --strip-debug "$build/$obj" "$build/mutate-mut.o"
+      if cmp -s "$build/mutate-mut.o" "$build/mutate-ref-$(basename "$file").o"; then
         status=unchanged
       fi
     fi
@@ -292,13 +309,13 @@ worker() {
           re="^($(printf '%s\n' "$names" | sed 's/[][\.*^$+?(){}|]/\\&/g' | paste -sd'|'))\$"
           if ! PATH=$no_go_path ctest_in "$build" "$re" --stop-on-failure -FS interop_peers > "$work/w$w/test.log" 2>&1; then
             status=killed
-            killer=$(sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (\(.*\))$/\1 (\2)/p' "$work/w$w/test.log" | head -n1)
+            killer=$(sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (\(.*\))$/\1 (\2)/p' "$work/w$w/test.log" | head -n1)$tag
             break
           fi
         done
       fi
     fi
-    cp "$root/$file" "$src/$file"
+    cp -p "$snap/$file" "$src/$file"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$idx" "$line" "$col" "$op" "$before" "$after" "$context" "$status" "$killer" >> "$out"
   done
   # Leave the worker's build as the tree is, for the next run.
@@ -317,7 +334,7 @@ cleanup() {
   [ -z "${progress_pid:-}" ] || kill "$progress_pid" 2>/dev/null || true
   for w in $(seq 1 "$jobs"); do
     for f in "${files[@]}"; do
-      [ -f "$work/w$w/src/$f" ] && cp "$root/$f" "$work/w$w/src/$f" 2>/dev/null || true
+      [ -f "$work/w$w/src/$f" ] && cp -p "$snap/$f" "$work/w$w/src/$f" 2>/dev/null || true
     done
   done
 }
@@ -328,7 +345,7 @@ log "running $total mutants"
 pids=()
 for w in $(seq 1 "$jobs"); do
   awk -F'\t' -v n="$jobs" -v w="$w" '(NR - 1) % n == w - 1' "$work/run.tsv" > "$work/w$w/queue.tsv"
-  worker "$w" < "$work/w$w/queue.tsv" &
+  worker "$w" "$work/w$w/build" "$work/w$w/results.tsv" < "$work/w$w/queue.tsv" &
   pids+=($!)
 done
 progress & progress_pid=$!
@@ -337,6 +354,24 @@ for p in "${pids[@]}"; do wait "$p" || fail=1; done
 kill "$progress_pid" 2>/dev/null || true
 progress_pid=""
 cat "$work"/w*/results.tsv | sort -t$'\t' -k1,1 -k2,2n > "$work/results.tsv"
+
+# Second pass: the survivors, under ASan+UBSan.
+if [ $asan = 1 ] && [ $fail = 0 ]; then
+  awk -F'\t' -v OFS='\t' '$9 == "survived" { NF = 9; $9 = ""; print }' "$work/results.tsv" > "$work/asan-run.tsv"
+  log "ASan+UBSan pass: $(wc -l < "$work/asan-run.tsv") survivors"
+  pids=()
+  for w in $(seq 1 "$jobs"); do
+    awk -F'\t' -v n="$jobs" -v w="$w" '(NR - 1) % n == w - 1' "$work/asan-run.tsv" > "$work/w$w/queue-asan.tsv"
+    worker "$w" "$work/w$w/build-asan" "$work/w$w/results-asan.tsv" < "$work/w$w/queue-asan.tsv" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail=1; done
+  # A survivor killed under ASan+UBSan counts as killed; nothing else changes.
+  cat "$work"/w*/results-asan.tsv | awk -F'\t' -v OFS='\t' '
+    FNR == NR { if ($9 == "killed") again[$1 SUBSEP $2] = $0; next }
+    { k = $1 SUBSEP $2; print (k in again) ? again[k] : $0 }' - "$work/results.tsv" > "$work/results.merged.tsv"
+  mv "$work/results.merged.tsv" "$work/results.tsv"
+fi
 
 # ---- report ------------------------------------------------------------------
 elapsed=$(($(date +%s) - t0))
