@@ -165,6 +165,9 @@ configure "$work/src" "$work/cov" -DCMAKE_BUILD_TYPE=Debug -DDERP_WERROR=OFF \
   -DCMAKE_C_FLAGS=--coverage -DCMAKE_EXE_LINKER_FLAGS=--coverage &
 for w in $(seq 1 "$jobs"); do
   sync_tree "$work/w$w/src"
+  # tar restores the tree's (older) mtimes: a run cut short may have left a
+  # mutant's object behind, so the mutated files always rebuild.
+  for f in "${files[@]}"; do touch "$work/w$w/src/$f"; done
   mkdir -p "$work/w$w/build"
   rm -f "$work/w$w"/results*.tsv
   configure "$work/w$w/src" "$work/w$w/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &
@@ -315,7 +318,8 @@ worker() { # worker N BUILD RESULTS < queue
         done
       fi
     fi
-    cp -p "$snap/$file" "$src/$file"
+    # A fresh mtime: the object now holds the mutant and must rebuild.
+    cp "$snap/$file" "$src/$file"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$idx" "$line" "$col" "$op" "$before" "$after" "$context" "$status" "$killer" >> "$out"
   done
   # Leave the worker's build as the tree is, for the next run.
@@ -334,7 +338,7 @@ cleanup() {
   [ -z "${progress_pid:-}" ] || kill "$progress_pid" 2>/dev/null || true
   for w in $(seq 1 "$jobs"); do
     for f in "${files[@]}"; do
-      [ -f "$work/w$w/src/$f" ] && cp -p "$snap/$f" "$work/w$w/src/$f" 2>/dev/null || true
+      [ -f "$work/w$w/src/$f" ] && cp "$snap/$f" "$work/w$w/src/$f" 2>/dev/null || true
     done
   done
 }
