@@ -312,6 +312,37 @@ START_TEST(parse_bmpstring_cn_accepted) {
 }
 END_TEST
 
+/* A BMPString CN as UTF-16 units: the ASCII text, then `extra` more
+ * units of '0', and unit `wide` (if below 71) raised by 0x100. */
+static struct odd_cert bmp_meta(size_t extra, size_t wide) {
+  char ascii[72];
+  snprintf(ascii, sizeof ascii, "derpkey%s", hex64);
+  static char cn[2 * 80];
+  size_t units = 71 + extra;
+  for (size_t i = 0; i < units; i++) {
+    cn[2 * i] = i == wide ? 0x01 : 0;
+    cn[2 * i + 1] = i < 71 ? ascii[i] : '0';
+  }
+  struct odd_cert c;
+  odd_meta_into(&c, cn, 2 * units, V_ASN1_BMPSTRING, NULL, 0, false);
+  return c;
+}
+
+START_TEST(parse_bmpstring_cn_must_be_the_key_exactly) {
+  /* Go reads "derpkey" + 65 hex digits, or U+0164 where the 'd' was, as
+   * its text: not a DERP key, so the relay has no metacert. */
+  struct metacert_info info;
+  struct odd_cert c = bmp_meta(0, 99);
+  ck_assert(parse_one(&c, &info));
+  c = bmp_meta(1, 99);
+  ck_assert(!parse_one(&c, &info));
+  c = bmp_meta(0, 0);
+  ck_assert(!parse_one(&c, &info));
+  c = bmp_meta(0, 70);
+  ck_assert(!parse_one(&c, &info));
+}
+END_TEST
+
 START_TEST(parse_cn_string_types) {
   char cn[80];
   snprintf(cn, sizeof cn, "derpkey%s", hex64);
@@ -477,6 +508,7 @@ static Suite *metacert_suite(void) {
   tcase_add_test(p, parse_nodekey_prefix_rejected);
   tcase_add_test(p, parse_prefix_is_case_sensitive);
   tcase_add_test(p, parse_bmpstring_cn_accepted);
+  tcase_add_test(p, parse_bmpstring_cn_must_be_the_key_exactly);
   tcase_add_test(p, parse_cn_string_types);
   tcase_add_test(p, parse_serial_0_matches_but_not_usable);
   tcase_add_test(p, parse_serial_255_accepted);
