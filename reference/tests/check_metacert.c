@@ -367,6 +367,12 @@ START_TEST(parse_cn_string_types) {
   }
   ck_assert_int_eq(retagged, 2); /* issuer and subject */
   ck_assert(!parse_one(&c, &info));
+  /* Behind a metacert refused only for its serial (256 needs 9 bits), the
+   * undecodable CN still names no key: nothing of the first CN carries over. */
+  static const uint8_t serial_256[] = {0x01, 0x00};
+  struct odd_cert first = meta_with_serial(serial_256, sizeof serial_256, false);
+  struct der_slice both[2] = {slice(first.der, first.der_len), slice(c.der, c.der_len)};
+  ck_assert(!metacert_parse(both, 2, &info));
 }
 END_TEST
 
