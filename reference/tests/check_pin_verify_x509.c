@@ -1,0 +1,1361 @@
+/* The C model of Go's x509.ParseCertificate (pin_verify_x509.c,
+ * pin_verify_key.c, over cert_fields) on hand-built certificates, one input
+ * class at a time: Go's string rules, its time grammar and round trip,
+ * DER edges, version/extension rules, and what a pinning client finally
+ * observes (accept, or crypto/tls's "tls: failed to parse certificate from
+ * server: <Go's text>", and the fields it reads).
+ *
+ * Every certificate asserted here is also a corpus input, so Go itself
+ * judges it: corpus/regressions/pin_verify/<name> holds the pin_verify fuzz
+ * layout (profile current, pin = the certificate's own hash, server name
+ * "", the case's clock, one certificate), and conformance/peers/oracle.sh
+ * runs upstream's pin check and x509.ParseCertificate over it. A test fails
+ * when its corpus file is missing or differs; run the program with
+ * DERP_X509_CORPUS_WRITE=1 to (re)write them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "derp/byte_cursor.h"
+#include "derp/cert_fields.h"
+#include "derp/go.h"
+#include "derp/pin_verify.h"
+
+/* DERP_X509_CORPUS_WRITE=1: write every case's corpus file, and report
+ * (rather than stop at) each assertion that fails, so one run shows them
+ * all. */
+static bool write_mode(void) { return getenv("DERP_X509_CORPUS_WRITE") != NULL; }
+
+#define EXPECT(cond, ...)                                          \
+  do {                                                             \
+    if (write_mode()) {                                            \
+      if (!(cond)) {                                               \
+        fprintf(stderr, "MISMATCH %s:%d: ", __FILE__, __LINE__);   \
+        fprintf(stderr, __VA_ARGS__);                              \
+        fputc('\n', stderr);                                       \
+      }                                                            \
+    } else {                                                       \
+      ck_assert_msg(cond, __VA_ARGS__);                            \
+    }                                                              \
+  } while (0)
+#define EXPECT_TRUE(cond) EXPECT(cond, "%s", #cond)
+#define EXPECT_INT(a, b) \
+  EXPECT((a) == (b), "%s == %lld, want %lld", #a, (long long)(a), (long long)(b))
+
+/* 2026-03-04 13:41:12 UTC, inside the base certificate's validity. */
+#define NOW INT64_C(1772631672)
+#define NOT_BEFORE NOW
+#define NOT_AFTER INT64_C(1804167672) /* 2027-03-04 13:41:12 UTC */
+
+#define TLS_PREFIX "tls: failed to parse certificate from server: "
+#define RDN_VALUE "x509: invalid RDNSequence: invalid attribute value: "
+
+/* ---------- a small DER builder ---------- */
+
+struct dbuf {
+  uint8_t b[8192];
+  size_t n;
+};
+
+static void put(struct dbuf *d, const void *p, size_t n) {
+  ck_assert_uint_le(d->n + n, sizeof d->b);
+  if (n > 0) memcpy(d->b + d->n, p, n);
+  d->n += n;
+}
+
+static void put_tlv(struct dbuf *d, uint8_t tag, const void *content, size_t n) {
+  uint8_t h[4] = {tag};
+  size_t hn = 1;
+  if (n < 0x80) {
+    h[hn++] = (uint8_t)n;
+  } else if (n < 0x100) {
+    h[hn++] = 0x81, h[hn++] = (uint8_t)n;
+  } else {
+    h[hn++] = 0x82, h[hn++] = (uint8_t)(n >> 8), h[hn++] = (uint8_t)n;
+  }
+  put(d, h, hn);
+  put(d, content, n);
+}
+
+static struct dbuf wrap(uint8_t tag, const struct dbuf *content) {
+  struct dbuf d = {.n = 0};
+  put_tlv(&d, tag, content->b, content->n);
+  return d;
+}
+
+static struct dbuf raw(const void *p, size_t n) {
+  struct dbuf d = {.n = 0};
+  put(&d, p, n);
+  return d;
+}
+
+#define RAW(...) raw((const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+
+static struct dbuf cat(const struct dbuf *a, const struct dbuf *b) {
+  struct dbuf d = *a;
+  put(&d, b->b, b->n);
+  return d;
+}
+
+static struct dbuf tlv(uint8_t tag, const void *v, size_t n) {
+  struct dbuf d = {.n = 0};
+  put_tlv(&d, tag, v, n);
+  return d;
+}
+
+static struct dbuf tlv_str(uint8_t tag, const char *s) { return tlv(tag, s, strlen(s)); }
+
+/* A Name of one RDN holding one attribute (type OID content, value TLV). */
+static struct dbuf name_of(const struct dbuf *type_oid, const struct dbuf *value) {
+  struct dbuf atv = wrap(0x06, type_oid);
+  atv = cat(&atv, value);
+  struct dbuf seq = wrap(0x30, &atv), set = wrap(0x31, &seq);
+  return wrap(0x30, &set);
+}
+
+static struct dbuf cn_name(uint8_t tag, const void *v, size_t n) {
+  struct dbuf type = RAW(0x55, 0x04, 0x03), value = tlv(tag, v, n);
+  return name_of(&type, &value);
+}
+
+/* Extension with critical absent (-1), FALSE (0) or TRUE (0xff). */
+static struct dbuf ext(const uint8_t *oid, size_t oid_len, int critical, const struct dbuf *value) {
+  struct dbuf e = tlv(0x06, oid, oid_len);
+  if (critical >= 0) put_tlv(&e, 0x01, (const uint8_t[]){(uint8_t)critical}, 1);
+  put_tlv(&e, 0x04, value->b, value->n);
+  return wrap(0x30, &e);
+}
+
+static const uint8_t OID_KU[] = {0x55, 0x1d, 0x0f};
+static const uint8_t OID_SAN[] = {0x55, 0x1d, 0x11};
+static const uint8_t OID_BC[] = {0x55, 0x1d, 0x13};
+static const uint8_t OID_EKU[] = {0x55, 0x1d, 0x25};
+static const uint8_t OID_SKI[] = {0x55, 0x1d, 0x0e};
+static const uint8_t OID_AKI[] = {0x55, 0x1d, 0x23};
+static const uint8_t OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
+static const uint8_t OID_CRLDP[] = {0x55, 0x1d, 0x1f};
+static const uint8_t OID_POLICIES[] = {0x55, 0x1d, 0x20};
+static const uint8_t OID_POLICY_MAPPINGS[] = {0x55, 0x1d, 0x21};
+static const uint8_t OID_POLICY_CONSTRAINTS[] = {0x55, 0x1d, 0x24};
+static const uint8_t OID_INHIBIT_ANY[] = {0x55, 0x1d, 0x36};
+static const uint8_t OID_PRIVATE[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x01};
+
+#define EXT(oid, critical, value) ext(oid, sizeof oid, critical, value)
+
+struct parts {
+  struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject,
+      spki, uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
+  bool has_exts;
+  bool exts_raw; /* exts is the whole [3] element, not its extensions */
+};
+
+static struct parts base_parts(void) {
+  struct parts p;
+  memset(&p, 0, sizeof p);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x02);
+  p.serial = RAW(0x02, 0x01, 0x02);
+  p.sigalg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70); /* Ed25519 */
+  p.outer_sigalg = p.sigalg;
+  p.issuer = cn_name(0x13, "issuer", 6);
+  p.subject = cn_name(0x13, "1.2.3.4", 7);
+  p.not_before = tlv_str(0x17, "260304134112Z");
+  p.not_after = tlv_str(0x17, "270304134112Z");
+  /* Ed25519: Go decodes any 32 octets, and crypto/tls takes the key type. */
+  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  uint8_t bits[33] = {0};
+  for (size_t i = 1; i < sizeof bits; i++) bits[i] = (uint8_t)i;
+  struct dbuf key = tlv(0x03, bits, sizeof bits);
+  struct dbuf spki_body = cat(&alg, &key);
+  p.spki = wrap(0x30, &spki_body);
+  p.signature = RAW(0x03, 0x03, 0x00, 0x01, 0x02);
+  struct dbuf bc = RAW(0x30, 0x00);
+  p.exts = EXT(OID_BC, 0xff, &bc);
+  p.has_exts = true;
+  return p;
+}
+
+static struct dbuf build(const struct parts *p) {
+  struct dbuf tbs = {.n = 0};
+  put(&tbs, p->version.b, p->version.n);
+  put(&tbs, p->serial.b, p->serial.n);
+  put(&tbs, p->sigalg.b, p->sigalg.n);
+  put(&tbs, p->issuer.b, p->issuer.n);
+  struct dbuf validity = cat(&p->not_before, &p->not_after);
+  validity = cat(&validity, &p->validity_extra);
+  struct dbuf v = wrap(0x30, &validity);
+  put(&tbs, v.b, v.n);
+  put(&tbs, p->subject.b, p->subject.n);
+  put(&tbs, p->spki.b, p->spki.n);
+  put(&tbs, p->uids.b, p->uids.n);
+  if (p->has_exts) {
+    if (p->exts_raw) {
+      put(&tbs, p->exts.b, p->exts.n);
+    } else {
+      struct dbuf seq = wrap(0x30, &p->exts), explicit = wrap(0xa3, &seq);
+      put(&tbs, explicit.b, explicit.n);
+    }
+  }
+  put(&tbs, p->tbs_tail.b, p->tbs_tail.n);
+  struct dbuf tbs_tlv = wrap(0x30, &tbs);
+  struct dbuf body = cat(&tbs_tlv, &p->outer_sigalg);
+  body = cat(&body, &p->signature);
+  body = cat(&body, &p->cert_tail);
+  struct dbuf cert = wrap(0x30, &body);
+  return cat(&cert, &p->tail);
+}
+
+/* ---------- the corpus file of a case ---------- */
+
+static struct dbuf pin_input(const struct dbuf *der, int64_t now) {
+  struct dbuf in = {.n = 0};
+  const uint64_t u = (uint64_t)now;
+  /* profile current, pin mode 1 (the hash of certificate 0), k 0 */
+  put(&in, (const uint8_t[]){0, 1, 0}, 3);
+  for (int shift = 56; shift >= 0; shift -= 8) put(&in, (const uint8_t[]){(uint8_t)(u >> shift)}, 1);
+  /* no server name, no pin text, one certificate */
+  put(&in, (const uint8_t[]){0, 0, 1, (uint8_t)(der->n >> 8), (uint8_t)der->n}, 5);
+  put(&in, der->b, der->n);
+  return in;
+}
+
+static void corpus_sync(const char *name, const struct dbuf *der, int64_t now) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/corpus/regressions/pin_verify/%s", DERP_SOURCE_DIR, name);
+  const struct dbuf want = pin_input(der, now);
+  if (write_mode()) {
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert_uint_eq(fwrite(want.b, 1, want.n, f), want.n);
+    ck_assert_int_eq(fclose(f), 0);
+    return;
+  }
+  FILE *f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "%s: %s (write it with DERP_X509_CORPUS_WRITE=1)", path,
+                strerror(errno));
+  static uint8_t have[sizeof want.b + 1];
+  const size_t n = fread(have, 1, sizeof have, f);
+  fclose(f);
+  ck_assert_msg(n == want.n && memcmp(have, want.b, n) == 0,
+                "%s differs from the case (rewrite it with DERP_X509_CORPUS_WRITE=1)", path);
+}
+
+/* ---------- what a client observes ---------- */
+
+static struct pin_verify_result pin_of(const struct dbuf *der, int64_t now) {
+  char pin[PIN_HEX_LEN + 1];
+  ck_assert(pin_hex_of_der(der->b, der->n, pin));
+  const struct der_slice cert = {der->b, der->n};
+  const struct pin_verify_input in = {&cert, 1, pin, "", now, PIN_PROFILE_CURRENT};
+  struct pin_verify_result r;
+  ck_assert_int_eq(pin_verify(&in, &r), r.status == PIN_VERIFY_OK);
+  return r;
+}
+
+/* Go refuses the certificate with `text`, so crypto/tls fails the handshake
+ * with it before any pin check. */
+static void rejected_der(const char *name, const struct dbuf *d, int64_t now, const char *text) {
+  const struct dbuf der = *d;
+  corpus_sync(name, &der, now);
+  struct cert_fields f;
+  const char *got = go_parse_certificate(der.b, der.n, &f);
+  EXPECT(got != NULL && strcmp(got, text) == 0, "%s: \"%s\", Go says \"%s\"", name,
+         got ? got : "(accepted)", text);
+  const struct pin_verify_result r = pin_of(&der, now);
+  char want[PIN_VERIFY_MESSAGE_MAX];
+  snprintf(want, sizeof want, TLS_PREFIX "%s", text);
+  EXPECT(r.status == PIN_VERIFY_TLS_PARSE_ERROR && strcmp(r.message, want) == 0,
+         "%s: verdict \"%s\"", name, r.message);
+}
+
+static void rejected(const char *name, const struct parts *p, const char *text) {
+  const struct dbuf der = build(p);
+  rejected_der(name, &der, NOW, text);
+}
+
+/* Go parses the certificate: its fields as a client reads them, and the
+ * pin check's verdict at `now` (message "" for OK). */
+static struct cert_fields accepted_at(const char *name, const struct parts *p, int64_t now,
+                                      const char *verdict) {
+  const struct dbuf der = build(p);
+  corpus_sync(name, &der, now);
+  struct cert_fields f;
+  memset(&f, 0, sizeof f);
+  const char *got = go_parse_certificate(der.b, der.n, &f);
+  EXPECT(got == NULL, "%s: refused (%s), Go accepts", name, got);
+  const struct pin_verify_result r = pin_of(&der, now);
+  EXPECT(strcmp(r.message, verdict) == 0 && !r.message_truncated,
+         "%s: verdict \"%s\", want \"%s\"", name, r.message, verdict);
+  /* The slices point into `der`, which is gone: callers look at values. */
+  f.raw = f.tbs = f.issuer = f.subject = f.san = f.spki = f.extensions = (struct der_slice){0};
+  return f;
+}
+
+static struct cert_fields accepted(const char *name, const struct parts *p) {
+  return accepted_at(name, p, NOW, "");
+}
+
+/* The subject CN Go reads (Subject.CommonName), and the name it has. */
+static void cn_is(const char *name, const struct parts *p, const char *want, size_t want_len) {
+  (void)accepted(name, p);
+  const struct dbuf der = build(p);
+  struct cert_fields f;
+  if (go_parse_certificate(der.b, der.n, &f) != NULL) return; /* reported above */
+  char cn[256];
+  const size_t n = go_common_name(&f, cn, sizeof cn);
+  EXPECT(n == want_len && memcmp(cn, want, want_len) == 0, "%s: CN of %zu bytes", name, n);
+}
+
+static struct parts with_cn(uint8_t tag, const void *v, size_t n) {
+  struct parts p = base_parts();
+  p.subject = cn_name(tag, v, n);
+  return p;
+}
+
+#define CN(tag, lit) with_cn(tag, lit, sizeof(lit) - 1)
+
+/* ---------- strings: parseASN1String ---------- */
+
+START_TEST(utf8_values_must_be_valid_utf8) {
+  struct parts p = CN(0x0c, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf");
+  cn_is("str-utf8-edges-valid", &p, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf", 16);
+  const char *bad = RDN_VALUE "invalid UTF-8 string";
+  p = CN(0x0c, "a\xc0\xaf");
+  rejected("str-utf8-overlong-slash", &p, bad);
+  p = CN(0x0c, "\xe0\x80\xaf");
+  rejected("str-utf8-overlong-3-byte", &p, bad);
+  p = CN(0x0c, "\xed\xa0\x80");
+  rejected("str-utf8-surrogate-d800", &p, bad);
+  p = CN(0x0c, "\xed\xbf\xbf");
+  rejected("str-utf8-surrogate-dfff", &p, bad);
+  p = CN(0x0c, "\xf4\x90\x80\x80");
+  rejected("str-utf8-above-10ffff", &p, bad);
+  p = CN(0x0c, "ab\xe2\x82");
+  rejected("str-utf8-truncated", &p, bad);
+  p = CN(0x0c, "\x80");
+  rejected("str-utf8-lone-continuation", &p, bad);
+  p = CN(0x0c, "\xff");
+  rejected("str-utf8-ff", &p, bad);
+  /* A bad value anywhere in a name fails the parse, not only a CN. */
+  struct dbuf o = RAW(0x55, 0x04, 0x0a), v = tlv(0x0c, "\xc0\xaf", 2);
+  p = base_parts();
+  p.issuer = name_of(&o, &v);
+  rejected("str-utf8-invalid-in-issuer-o", &p, bad);
+}
+END_TEST
+
+START_TEST(bmpstring_is_ucs2_without_surrogates_or_noncharacters) {
+  struct parts p = CN(0x1e, "\x00"
+                            "a\xd7\xff\xe0\x00\xfd\xcf\xfd\xf0\xff\xfd");
+  cn_is("str-bmp-edges-valid", &p, "a\xed\x9f\xbf\xee\x80\x80\xef\xb7\x8f\xef\xb7\xb0\xef\xbf\xbd",
+        16);
+  const char *bad = RDN_VALUE "invalid BMPString";
+  p = CN(0x1e, "\x00"
+               "a\x00");
+  rejected("str-bmp-odd-length", &p, bad);
+  p = CN(0x1e, "\xd8\x00");
+  rejected("str-bmp-surrogate-d800", &p, bad);
+  p = CN(0x1e, "\xdf\xff");
+  rejected("str-bmp-surrogate-dfff", &p, bad);
+  p = CN(0x1e, "\xd8\x3d\xde\x00"); /* a valid UTF-16 pair is still refused */
+  rejected("str-bmp-surrogate-pair", &p, bad);
+  p = CN(0x1e, "\xfd\xd0");
+  rejected("str-bmp-nonchar-fdd0", &p, bad);
+  p = CN(0x1e, "\xfd\xef");
+  rejected("str-bmp-nonchar-fdef", &p, bad);
+  p = CN(0x1e, "\xff\xfe");
+  rejected("str-bmp-nonchar-fffe", &p, bad);
+  p = CN(0x1e, "\xff\xff");
+  rejected("str-bmp-nonchar-ffff", &p, bad);
+  /* One trailing U+0000 is a terminator Go strips; only one. */
+  p = CN(0x1e, "\x00"
+               "a\x00\x00");
+  cn_is("str-bmp-terminator-stripped", &p, "a", 1);
+  p = CN(0x1e, "\x00"
+               "a\x00\x00\x00\x00");
+  cn_is("str-bmp-second-nul-kept", &p, "a\0", 2);
+  p = CN(0x1e, "\x00\x00");
+  cn_is("str-bmp-only-terminator", &p, "", 0);
+  p = CN(0x1e, "\x00\x00"
+               "\x00"
+               "a");
+  cn_is("str-bmp-leading-nul-kept", &p, "\0a", 2);
+  p = CN(0x1e, "");
+  cn_is("str-bmp-empty", &p, "", 0);
+}
+END_TEST
+
+START_TEST(printable_numeric_ia5_and_t61_character_sets) {
+  struct parts p = CN(0x13, "az AZ 09 '()+,-./:=? *&");
+  cn_is("str-printable-every-allowed-class", &p, "az AZ 09 '()+,-./:=? *&", 23);
+  static const char not_printable[] = "@!\"#$%;<>[\\]^_`{|}~\t\x7f";
+  for (size_t i = 0; i < sizeof not_printable - 1; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "str-printable-refuses-%02x", (unsigned)(uint8_t)not_printable[i]);
+    p = with_cn(0x13, &not_printable[i], 1);
+    rejected(name, &p, RDN_VALUE "invalid PrintableString");
+  }
+  p = CN(0x12, "0123 456789 ");
+  cn_is("str-numeric-digits-and-spaces", &p, "0123 456789 ", 12);
+  p = CN(0x12, "12-3");
+  rejected("str-numeric-refuses-dash", &p, RDN_VALUE "invalid NumericString");
+  p = CN(0x12, "12a");
+  rejected("str-numeric-refuses-letter", &p, RDN_VALUE "invalid NumericString");
+  p = CN(0x12, "/");
+  rejected("str-numeric-refuses-slash", &p, RDN_VALUE "invalid NumericString");
+  p = CN(0x12, ":");
+  rejected("str-numeric-refuses-colon", &p, RDN_VALUE "invalid NumericString");
+  p = CN(0x16, "\x00\x7f~@");
+  cn_is("str-ia5-nul-and-del", &p, "\0\x7f~@", 4);
+  p = CN(0x16, "a\x80");
+  rejected("str-ia5-refuses-80", &p, RDN_VALUE "invalid IA5String");
+  p = CN(0x16, "\xff");
+  rejected("str-ia5-refuses-ff", &p, RDN_VALUE "invalid IA5String");
+  /* T61String is read as Latin-1: every octet is a code point. */
+  p = CN(0x14, "caf\xe9\x80\xff");
+  cn_is("str-t61-as-latin1", &p, "caf\xc3\xa9\xc2\x80\xc3\xbf", 9);
+}
+END_TEST
+
+START_TEST(other_value_types_are_unsupported_with_their_tag) {
+  struct parts p = CN(0x1a, "derp");
+  rejected("str-visiblestring-cn", &p, RDN_VALUE "unsupported string type: 26");
+  p = CN(0x1c, "\x00\x00\x00"
+               "a");
+  rejected("str-universalstring-cn", &p, RDN_VALUE "unsupported string type: 28");
+  p = CN(0x04, "derp");
+  rejected("str-octetstring-cn", &p, RDN_VALUE "unsupported string type: 4");
+  p = CN(0x2c, "\x0c\x01"
+               "a");
+  rejected("str-constructed-utf8-cn", &p, RDN_VALUE "unsupported string type: 44");
+  p = CN(0x80, "derp");
+  rejected("str-context-tag-cn", &p, RDN_VALUE "unsupported string type: 128");
+  p = CN(0x00, "");
+  rejected("str-tag-zero-cn", &p, RDN_VALUE "unsupported string type: 0");
+  p = CN(0x05, "");
+  rejected("str-null-cn", &p, RDN_VALUE "unsupported string type: 5");
+}
+END_TEST
+
+START_TEST(last_cn_wins_and_names_walk_every_rdn) {
+  /* Two RDNs, then one RDN with two CNs: the last string CN is Go's. */
+  struct dbuf cn = RAW(0x06, 0x03, 0x55, 0x04, 0x03);
+  struct dbuf a = tlv_str(0x13, "first"), b = tlv_str(0x0c, "second"), c = tlv_str(0x16, "third");
+  struct dbuf atv_a = cat(&cn, &a), atv_b = cat(&cn, &b), atv_c = cat(&cn, &c);
+  struct dbuf sa = wrap(0x30, &atv_a), sb = wrap(0x30, &atv_b), sc = wrap(0x30, &atv_c);
+  struct dbuf set1 = wrap(0x31, &sa), pair = cat(&sb, &sc), set2 = wrap(0x31, &pair);
+  struct dbuf rdns = cat(&set1, &set2);
+  struct parts p = base_parts();
+  p.subject = wrap(0x30, &rdns);
+  cn_is("str-last-cn-in-multivalued-rdn", &p, "third", 5);
+  /* An empty RDN SET and an empty Name are taken by Go. */
+  struct dbuf empty_set = RAW(0x31, 0x00), with_empty = cat(&empty_set, &set1);
+  p.subject = wrap(0x30, &with_empty);
+  cn_is("str-empty-rdn-then-cn", &p, "first", 5);
+  p.subject = RAW(0x30, 0x00);
+  cn_is("str-empty-subject", &p, "", 0);
+}
+END_TEST
+
+/* ---------- times: readASN1Time's parse and round trip ---------- */
+
+static struct parts with_times(uint8_t nb_tag, const char *nb, uint8_t na_tag, const char *na) {
+  struct parts p = base_parts();
+  p.not_before = tlv_str(nb_tag, nb);
+  p.not_after = tlv_str(na_tag, na);
+  return p;
+}
+
+#define UTC 0x17
+#define GEN 0x18
+#define NB_UTC(s) with_times(UTC, s, UTC, "270304134112Z")
+#define NA_UTC(s) with_times(UTC, "260304134112Z", UTC, s)
+#define NB_GEN(s) with_times(GEN, s, UTC, "270304134112Z")
+#define NA_GEN(s) with_times(UTC, "260304134112Z", GEN, s)
+
+START_TEST(utctime_years_pivot_between_49_and_50) {
+  struct parts p = NA_UTC("491231235959Z");
+  struct cert_fields f = accepted("time-utc-49-is-2049", &p);
+  EXPECT_INT(f.not_after, INT64_C(2524607999));
+  p = NB_UTC("500101000000Z");
+  f = accepted("time-utc-50-is-1950", &p);
+  EXPECT_INT(f.not_before, INT64_C(-631152000));
+  p = NB_UTC("490101000000Z");
+  accepted_at("time-utc-49-not-yet-valid", &p, NOW,
+              "cert not yet valid until 2049-01-01 00:00:00 +0000 UTC; is your clock correct?");
+  p = NA_UTC("500101000000Z");
+  accepted_at("time-utc-50-expired", &p, NOW, "cert expired 1950-01-01 00:00:00 +0000 UTC");
+  p = NA_UTC("991231235959Z");
+  accepted_at("time-utc-99-expired", &p, NOW, "cert expired 1999-12-31 23:59:59 +0000 UTC");
+  p = NB_UTC("000101000000Z");
+  f = accepted("time-utc-00-is-2000", &p);
+  EXPECT_INT(f.not_before, INT64_C(946684800));
+}
+END_TEST
+
+START_TEST(generalizedtime_takes_any_four_digit_year) {
+  struct parts p = NA_GEN("20500101000000Z");
+  struct cert_fields f = accepted("time-gen-2050", &p);
+  EXPECT_INT(f.not_after, INT64_C(2524608000));
+  p = NA_GEN("21000101000000Z");
+  f = accepted("time-gen-2100", &p);
+  EXPECT_INT(f.not_after, INT64_C(4102444800));
+  p = NA_GEN("99991231235959Z");
+  f = accepted("time-gen-9999", &p);
+  EXPECT_INT(f.not_after, INT64_C(253402300799));
+  p = NB_GEN("19491231235959Z");
+  f = accepted("time-gen-1949", &p);
+  EXPECT_INT(f.not_before, INT64_C(-631152001));
+  p = NB_GEN("20260304134112Z");
+  f = accepted("time-gen-2026-same-instant", &p);
+  EXPECT_INT(f.not_before, NOW);
+  p = NB_GEN("00000101000000Z");
+  f = accepted("time-gen-year-0", &p);
+  EXPECT_INT(f.not_before, INT64_C(-62167219200));
+}
+END_TEST
+
+START_TEST(day_of_month_limits_and_leap_years) {
+  struct parts p = NB_UTC("240229000000Z");
+  accepted("time-utc-2024-02-29", &p);
+  p = NB_UTC("250229000000Z");
+  rejected("time-utc-2025-02-29", &p, "x509: malformed UTCTime");
+  p = NB_UTC("000229000000Z");
+  accepted("time-utc-2000-02-29", &p);
+  p = NA_GEN("21000229000000Z");
+  rejected("time-gen-2100-02-29", &p, "x509: malformed GeneralizedTime");
+  p = NA_GEN("24000229000000Z");
+  accepted("time-gen-2400-02-29", &p);
+  p = NB_GEN("20000229000000Z");
+  accepted("time-gen-2000-02-29", &p);
+  p = NB_GEN("19000229000000Z");
+  rejected("time-gen-1900-02-29", &p, "x509: malformed GeneralizedTime");
+  p = NA_UTC("260228235959Z");
+  accepted_at("time-utc-feb-28", &p, NOW, "cert expired 2026-02-28 23:59:59 +0000 UTC");
+  static const char *const thirty[] = {"260431000000Z", "260631000000Z", "260931000000Z",
+                                       "261131000000Z"};
+  static const char *const thirty_names[] = {"time-utc-april-31", "time-utc-june-31",
+                                             "time-utc-september-31", "time-utc-november-31"};
+  for (size_t i = 0; i < 4; i++) {
+    p = NA_UTC(thirty[i]);
+    rejected(thirty_names[i], &p, "x509: malformed UTCTime");
+  }
+  p = NA_UTC("260430235959Z");
+  accepted_at("time-utc-april-30", &p, INT64_C(1777593600), "cert expired 2026-04-30 23:59:59 +0000 UTC");
+  p = NA_UTC("261231235959Z");
+  accepted("time-utc-december-31", &p);
+  p = NA_UTC("260100000000Z");
+  rejected("time-utc-day-00", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260001000000Z");
+  rejected("time-utc-month-00", &p, "x509: malformed UTCTime");
+  p = NA_UTC("261301000000Z");
+  rejected("time-utc-month-13", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260132000000Z");
+  rejected("time-utc-january-32", &p, "x509: malformed UTCTime");
+}
+END_TEST
+
+START_TEST(clock_fields_in_range) {
+  struct parts p = NA_UTC("261231240000Z");
+  rejected("time-utc-hour-24", &p, "x509: malformed UTCTime");
+  p = NA_UTC("261231236000Z");
+  rejected("time-utc-minute-60", &p, "x509: malformed UTCTime");
+  p = NA_UTC("261231235960Z");
+  rejected("time-utc-second-60", &p, "x509: malformed UTCTime");
+  p = NA_GEN("20261231235960Z");
+  rejected("time-gen-second-60", &p, "x509: malformed GeneralizedTime");
+  p = NA_UTC("2612312359Z");
+  struct cert_fields f = accepted("time-utc-no-seconds", &p);
+  EXPECT_INT(f.not_after, INT64_C(1798761540));
+  p = NA_GEN("202612312359Z");
+  rejected("time-gen-no-seconds", &p, "x509: malformed GeneralizedTime");
+  p = NA_UTC("261231235959.5Z");
+  rejected("time-utc-fraction", &p, "x509: malformed UTCTime");
+  p = NA_GEN("20261231235959.0Z");
+  rejected("time-gen-fraction-zero", &p, "x509: malformed GeneralizedTime");
+  p = NA_UTC("261231235959z");
+  rejected("time-utc-lowercase-z", &p, "x509: malformed UTCTime");
+  p = NA_UTC("261231235959");
+  rejected("time-utc-no-zone", &p, "x509: malformed UTCTime");
+  p = NA_UTC("261231235959Z0");
+  rejected("time-utc-after-zone", &p, "x509: malformed UTCTime");
+  p = NA_UTC("2612312359590Z");
+  rejected("time-utc-seven-pairs", &p, "x509: malformed UTCTime");
+  p = NA_UTC(" 61231235959Z");
+  rejected("time-utc-space-digit", &p, "x509: malformed UTCTime");
+  p = NA_GEN("+0261231235959Z");
+  rejected("time-gen-signed-year", &p, "x509: malformed GeneralizedTime");
+  p = NA_UTC("");
+  rejected("time-utc-empty", &p, "x509: malformed UTCTime");
+}
+END_TEST
+
+START_TEST(offsets_up_to_24_hours_keep_their_zone) {
+  struct parts p = NB_UTC("260304144112+0100");
+  struct cert_fields f = accepted("time-offset-plus-0100-same-instant", &p);
+  EXPECT_INT(f.not_before, NOW);
+  p = NB_UTC("270101000000+1400");
+  accepted_at("time-offset-plus-1400", &p, NOW,
+              "cert not yet valid until 2027-01-01 00:00:00 +1400 +1400; is your clock correct?");
+  p = NA_UTC("260101000000-1200");
+  accepted_at("time-offset-minus-1200", &p, NOW, "cert expired 2026-01-01 00:00:00 -1200 -1200");
+  p = NA_UTC("260101000000+2400");
+  f = accepted_at("time-offset-plus-2400", &p, NOW, "cert expired 2026-01-01 00:00:00 +2400 +2400");
+  EXPECT_INT(f.not_after, INT64_C(1767139200));
+  p = NA_UTC("260101000000-2400");
+  accepted_at("time-offset-minus-2400", &p, NOW, "cert expired 2026-01-01 00:00:00 -2400 -2400");
+  p = NA_UTC("260101000000+2401");
+  accepted_at("time-offset-plus-2401", &p, NOW, "cert expired 2026-01-01 00:00:00 +2401 +2401");
+  p = NA_UTC("260101000000+0059");
+  accepted_at("time-offset-plus-0059", &p, NOW, "cert expired 2026-01-01 00:00:00 +0059 +0059");
+  p = NA_UTC("260101000000+2500");
+  rejected("time-offset-plus-2500", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000+0060");
+  rejected("time-offset-plus-0060", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000+0000");
+  rejected("time-offset-plus-0000", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000-0000");
+  rejected("time-offset-minus-0000", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000+01");
+  rejected("time-offset-hours-only", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000+01:00");
+  rejected("time-offset-colon", &p, "x509: malformed UTCTime");
+  p = NA_UTC("2601010000+0100");
+  f = accepted_at("time-offset-no-seconds", &p, NOW, "cert expired 2026-01-01 00:00:00 +0100 +0100");
+  EXPECT_INT(f.not_after, INT64_C(1767222000));
+  p = NA_GEN("20260101000000+0530");
+  accepted_at("time-gen-offset", &p, NOW, "cert expired 2026-01-01 00:00:00 +0530 +0530");
+  /* An offset may carry the instant past 9999 or before year 0. */
+  p = NA_GEN("99991231235959-2359");
+  f = accepted("time-gen-offset-past-9999", &p);
+  EXPECT_INT(f.not_after, INT64_C(253402300799) + 86340);
+}
+END_TEST
+
+START_TEST(validity_is_checked_at_whole_seconds_inclusive) {
+  struct parts p = base_parts();
+  accepted_at("time-now-at-not-before", &p, NOT_BEFORE, "");
+  accepted_at("time-now-before-not-before", &p, NOT_BEFORE - 1,
+              "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
+  accepted_at("time-now-at-not-after", &p, NOT_AFTER, "");
+  accepted_at("time-now-after-not-after", &p, NOT_AFTER + 1,
+              "cert expired 2027-03-04 13:41:12 +0000 UTC");
+  p = NA_UTC("270304144112+0100");
+  accepted_at("time-now-at-offset-not-after", &p, NOT_AFTER, "");
+  accepted_at("time-now-after-offset-not-after", &p, NOT_AFTER + 1,
+              "cert expired 2027-03-04 14:41:12 +0100 +0100");
+  /* Both bounds violated (notBefore after notAfter): expiry is reported. */
+  p = with_times(UTC, "270101000000Z", UTC, "250101000000Z");
+  accepted_at("time-inverted-validity", &p, NOW, "cert expired 2025-01-01 00:00:00 +0000 UTC");
+}
+END_TEST
+
+START_TEST(validity_element_types) {
+  struct parts p = base_parts();
+  p.not_before = tlv_str(0x04, "260304134112Z");
+  rejected("time-octetstring-not-before", &p, "x509: unsupported time format");
+  p = base_parts();
+  p.not_after = tlv_str(0x37, "270304134112Z");
+  rejected("time-constructed-utctime", &p, "x509: unsupported time format");
+  p = base_parts();
+  p.not_after = (struct dbuf){.n = 0};
+  rejected("time-missing-not-after", &p, "x509: unsupported time format");
+  p = base_parts();
+  p.not_after = RAW(0x17, 0x82, 0x00, 0x0d);
+  rejected("time-utctime-bad-length", &p, "x509: malformed UTCTime");
+  /* Go reads two times and ignores what follows them in the Validity. */
+  p = base_parts();
+  p.validity_extra = tlv_str(0x17, "280304134112Z");
+  accepted("time-third-validity-element", &p);
+}
+END_TEST
+
+/* ---------- DER: lengths, forms, BIT STRINGs, OIDs, INTEGERs ---------- */
+
+START_TEST(lengths_must_be_definite_minimal_and_fit) {
+  struct parts p = base_parts();
+  const struct dbuf good = build(&p);
+  /* The outer length re-encoded non-minimally, then indefinitely. */
+  ck_assert_uint_eq(good.b[1], 0x81);
+  struct dbuf body = raw(good.b + 3, good.n - 3);
+  struct dbuf d = RAW(0x30, 0x82, 0x00, (uint8_t)body.n);
+  d = cat(&d, &body);
+  rejected_der("der-certificate-non-minimal-length", &d, NOW, "x509: malformed certificate");
+  d = RAW(0x30, 0x80);
+  d = cat(&d, &body);
+  struct dbuf eoc = RAW(0x00, 0x00);
+  d = cat(&d, &eoc);
+  rejected_der("der-certificate-indefinite-length", &d, NOW, "x509: malformed certificate");
+  d = raw(good.b, good.n - 1);
+  rejected_der("der-certificate-truncated", &d, NOW, "x509: malformed certificate");
+  d = good;
+  d.b[0] = 0x31;
+  rejected_der("der-certificate-is-a-set", &d, NOW, "x509: malformed certificate");
+  /* Inside: a serial with a long-form length below 128 (81 01), a length
+   * of five octets, a length running past its parent. */
+  p = base_parts();
+  p.serial = RAW(0x02, 0x81, 0x01, 0x02);
+  rejected("der-serial-long-form-short-length", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x82, 0x00, 0x81, 0x02);
+  rejected("der-serial-leading-zero-length-octet", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x85, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02);
+  rejected("der-serial-five-length-octets", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02);
+  rejected("der-serial-length-overflow", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x80, 0x02, 0x00, 0x00);
+  rejected("der-serial-indefinite-length", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x82, 0x0f, 0xff, 0x02);
+  rejected("der-serial-length-past-parent", &p, "x509: malformed serial number");
+  /* A high-tag-number identifier where the serial should be. */
+  p.serial = RAW(0x1f, 0x02, 0x01, 0x02);
+  rejected("der-serial-high-tag-number", &p, "x509: malformed serial number");
+}
+END_TEST
+
+START_TEST(serial_numbers_as_go_reads_them) {
+  struct parts p = base_parts();
+  p.serial = RAW(0x02, 0x01, 0x00);
+  struct cert_fields f = accepted("x509-serial-zero", &p);
+  EXPECT_INT(f.serial.len, 1);
+  uint8_t wide[21] = {0x00, 0x80};
+  p.serial = tlv(0x02, wide, sizeof wide); /* 21 octets, 161 bits: Go does not cap it */
+  accepted("x509-serial-21-octets", &p);
+  uint8_t wider[40];
+  memset(wider, 0x7f, sizeof wider);
+  p.serial = tlv(0x02, wider, sizeof wider);
+  accepted("x509-serial-40-octets", &p);
+  p.serial = RAW(0x02, 0x01, 0xff);
+  rejected("x509-serial-minus-one", &p, "x509: negative serial number");
+  p.serial = RAW(0x02, 0x02, 0x80, 0x00);
+  rejected("x509-serial-negative-two-octets", &p, "x509: negative serial number");
+  p.serial = RAW(0x02, 0x02, 0x00, 0x7f);
+  rejected("x509-serial-redundant-zero", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x02, 0xff, 0x80);
+  rejected("x509-serial-redundant-ff", &p, "x509: malformed serial number");
+  p.serial = RAW(0x02, 0x00);
+  rejected("x509-serial-empty", &p, "x509: malformed serial number");
+  p.serial = RAW(0x04, 0x01, 0x02);
+  rejected("x509-serial-octet-string", &p, "x509: malformed serial number");
+  p.serial = RAW(0x22, 0x03, 0x02, 0x01, 0x02);
+  rejected("x509-serial-constructed", &p, "x509: malformed serial number");
+}
+END_TEST
+
+static struct parts with_signature(const struct dbuf *sig) {
+  struct parts p = base_parts();
+  p.signature = *sig;
+  return p;
+}
+
+START_TEST(bit_strings_need_valid_unused_bits_and_zero_padding) {
+  struct dbuf s = RAW(0x03, 0x02, 0x07, 0x80);
+  struct parts p = with_signature(&s);
+  accepted("der-signature-seven-unused-bits", &p);
+  s = RAW(0x03, 0x01, 0x00);
+  p = with_signature(&s);
+  accepted("der-signature-empty", &p);
+  s = RAW(0x03, 0x02, 0x08, 0x00);
+  p = with_signature(&s);
+  rejected("der-signature-eight-unused-bits", &p, "x509: malformed signature");
+  s = RAW(0x03, 0x02, 0x01, 0x01);
+  p = with_signature(&s);
+  rejected("der-signature-padding-bit-set", &p, "x509: malformed signature");
+  s = RAW(0x03, 0x02, 0x07, 0x40);
+  p = with_signature(&s);
+  rejected("der-signature-padding-bit-set-7", &p, "x509: malformed signature");
+  s = RAW(0x03, 0x01, 0x01);
+  p = with_signature(&s);
+  rejected("der-signature-empty-with-unused-bits", &p, "x509: malformed signature");
+  s = RAW(0x03, 0x00);
+  p = with_signature(&s);
+  rejected("der-signature-no-octets", &p, "x509: malformed signature");
+  s = RAW(0x23, 0x04, 0x03, 0x02, 0x00, 0x01);
+  p = with_signature(&s);
+  rejected("der-signature-constructed", &p, "x509: malformed signature");
+  s = (struct dbuf){.n = 0};
+  p = with_signature(&s);
+  rejected("der-signature-missing", &p, "x509: malformed signature");
+  /* The key's BIT STRING: the same rules, Go's own text. */
+  p = base_parts();
+  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  uint8_t bits[33] = {0x01};
+  bits[32] = 0x01;
+  struct dbuf key = tlv(0x03, bits, sizeof bits), body = cat(&alg, &key);
+  p.spki = wrap(0x30, &body);
+  rejected("der-key-padding-bit-set", &p, "x509: malformed subjectPublicKey");
+  bits[0] = 0x08;
+  bits[32] = 0;
+  key = tlv(0x03, bits, sizeof bits), body = cat(&alg, &key);
+  p.spki = wrap(0x30, &body);
+  rejected("der-key-eight-unused-bits", &p, "x509: malformed subjectPublicKey");
+}
+END_TEST
+
+static struct parts with_sigalg_oid(const struct dbuf *oid_tlv) {
+  struct parts p = base_parts();
+  p.sigalg = wrap(0x30, oid_tlv);
+  p.outer_sigalg = p.sigalg;
+  return p;
+}
+
+START_TEST(object_identifiers_as_cryptobyte_reads_them) {
+  /* 1.2.2147483647 would need arc 2^31-1: five octets, value below 2^31. */
+  struct dbuf o = RAW(0x06, 0x06, 0x2a, 0x87, 0xff, 0xff, 0xff, 0x7f);
+  struct parts p = with_sigalg_oid(&o);
+  accepted("der-oid-arc-2p31-minus-1", &p);
+  o = RAW(0x06, 0x06, 0x2a, 0x88, 0x80, 0x80, 0x80, 0x00);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-arc-2p31", &p, "x509: malformed OID");
+  o = RAW(0x06, 0x0b, 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-arc-2p63", &p, "x509: malformed OID");
+  o = RAW(0x06, 0x00);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-empty", &p, "x509: malformed OID");
+  o = RAW(0x06, 0x03, 0x2a, 0x80, 0x01);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-arc-leading-80", &p, "x509: malformed OID");
+  o = RAW(0x06, 0x02, 0x80, 0x01);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-first-arc-leading-80", &p, "x509: malformed OID");
+  o = RAW(0x06, 0x02, 0x2a, 0x86);
+  p = with_sigalg_oid(&o);
+  rejected("der-oid-truncated-arc", &p, "x509: malformed OID");
+  /* The first sub-identifier carries two arcs: 2.999 is 0x88 0x37. */
+  o = RAW(0x06, 0x03, 0x88, 0x37, 0x01);
+  p = with_sigalg_oid(&o);
+  accepted("der-oid-joint-iso-itu-t-999", &p);
+  /* Parameters of any tag are taken, but must be one well-formed element. */
+  struct dbuf ai = RAW(0x06, 0x03, 0x2b, 0x65, 0x70, 0x05, 0x00);
+  p = with_sigalg_oid(&ai);
+  accepted("der-sigalg-null-parameters", &p);
+  ai = RAW(0x06, 0x03, 0x2b, 0x65, 0x70, 0x24, 0x00);
+  p = with_sigalg_oid(&ai);
+  accepted("der-sigalg-constructed-octetstring-parameters", &p);
+  ai = RAW(0x06, 0x03, 0x2b, 0x65, 0x70, 0x05, 0x00, 0x05, 0x00);
+  p = with_sigalg_oid(&ai);
+  accepted("der-sigalg-two-parameters", &p);
+  ai = RAW(0x06, 0x03, 0x2b, 0x65, 0x70, 0x05, 0x81, 0x00);
+  p = with_sigalg_oid(&ai);
+  rejected("der-sigalg-bad-parameters", &p, "x509: malformed parameters");
+}
+END_TEST
+
+/* ---------- x509: structure in parseCertificate's order ---------- */
+
+START_TEST(versions_v1_v2_v3_and_nothing_else) {
+  struct parts p = base_parts();
+  p.version = (struct dbuf){.n = 0};
+  p.has_exts = false;
+  struct cert_fields f = accepted("x509-version-absent-is-v1", &p);
+  EXPECT_INT(f.version, 1);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x00);
+  f = accepted("x509-version-explicit-v1", &p);
+  EXPECT_INT(f.version, 1);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x01);
+  f = accepted("x509-version-v2", &p);
+  EXPECT_INT(f.version, 2);
+  p = base_parts();
+  f = accepted("x509-version-v3", &p);
+  EXPECT_INT(f.version, 3);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x03);
+  rejected("x509-version-v4", &p, "x509: invalid version");
+  p.version = RAW(0xa0, 0x04, 0x02, 0x02, 0x01, 0x00);
+  rejected("x509-version-256", &p, "x509: invalid version");
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0xff);
+  rejected("x509-version-minus-one", &p, "x509: malformed version");
+  p.version = RAW(0xa0, 0x04, 0x02, 0x02, 0x00, 0x02);
+  rejected("x509-version-redundant-zero", &p, "x509: malformed version");
+  p.version = RAW(0xa0, 0x0b, 0x02, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0);
+  rejected("x509-version-nine-octets", &p, "x509: malformed version");
+  p.version = RAW(0xa0, 0x05, 0x02, 0x01, 0x02, 0x05, 0x00);
+  rejected("x509-version-trailing-element", &p, "x509: malformed version");
+  p.version = RAW(0xa0, 0x03, 0x04, 0x01, 0x02);
+  rejected("x509-version-octet-string", &p, "x509: malformed version");
+  p.version = RAW(0x80, 0x01, 0x02);
+  rejected("x509-version-implicit-tag", &p, "x509: malformed serial number");
+}
+END_TEST
+
+START_TEST(structure_errors_name_the_stage) {
+  struct parts p = base_parts();
+  p.outer_sigalg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71);
+  rejected("x509-outer-sigalg-differs", &p,
+           "x509: inner and outer signature algorithm identifiers don't match");
+  p = base_parts();
+  p.sigalg = RAW(0x31, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  rejected("x509-sigalg-not-sequence", &p, "x509: malformed signature algorithm identifier");
+  p = base_parts();
+  p.outer_sigalg = RAW(0x05, 0x00);
+  rejected("x509-outer-sigalg-missing", &p, "x509: malformed algorithm identifier");
+  p = base_parts();
+  p.issuer = RAW(0x31, 0x00);
+  rejected("x509-issuer-not-sequence", &p, "x509: malformed issuer");
+  p = base_parts();
+  p.subject = RAW(0x31, 0x00);
+  rejected("x509-subject-not-sequence", &p, "x509: malformed issuer");
+  p = base_parts();
+  p.subject = RAW(0x30, 0x02, 0x30, 0x00);
+  rejected("x509-rdn-not-set", &p, "x509: invalid RDNSequence");
+  p.subject = RAW(0x30, 0x04, 0x31, 0x02, 0x31, 0x00);
+  rejected("x509-atv-not-sequence", &p, "x509: invalid RDNSequence: invalid attribute");
+  p.subject = RAW(0x30, 0x08, 0x31, 0x06, 0x30, 0x04, 0x04, 0x02, 0x55, 0x04);
+  rejected("x509-atv-type-not-oid", &p, "x509: invalid RDNSequence: invalid attribute type");
+  p.subject = RAW(0x30, 0x07, 0x31, 0x05, 0x30, 0x03, 0x06, 0x01, 0x55);
+  rejected("x509-atv-value-missing", &p, "x509: invalid RDNSequence: invalid attribute value");
+  /* Go reads the type and the value and ignores what follows. */
+  p.subject = RAW(0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x01, 0x55, 0x13, 0x01, 'a', 0x05,
+                  0x00);
+  accepted("x509-atv-trailing-element", &p);
+  p = base_parts();
+  p.spki = RAW(0x31, 0x00);
+  rejected("x509-spki-not-sequence", &p, "x509: malformed spki");
+  p.spki = RAW(0x30, 0x02, 0x05, 0x00);
+  rejected("x509-spki-algorithm-not-sequence", &p,
+           "x509: malformed public key algorithm identifier");
+  p.spki = RAW(0x30, 0x04, 0x30, 0x02, 0x05, 0x00);
+  rejected("x509-spki-algorithm-no-oid", &p, "x509: malformed OID");
+  p.spki = RAW(0x30, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  rejected("x509-spki-no-key", &p, "x509: malformed subjectPublicKey");
+  p = base_parts();
+  p.not_before = (struct dbuf){.n = 0};
+  p.not_after = (struct dbuf){.n = 0};
+  rejected("x509-validity-empty", &p, "x509: unsupported time format");
+}
+END_TEST
+
+START_TEST(trailing_bytes_after_the_certificate) {
+  struct parts p = base_parts();
+  /* Inside the Certificate SEQUENCE, after the signature: never read. */
+  p.cert_tail = RAW(0x05, 0x00);
+  accepted("x509-element-after-signature", &p);
+  p = base_parts();
+  /* Inside the TBSCertificate, after the extensions: never read either. */
+  p.tbs_tail = RAW(0x05, 0x00);
+  accepted("x509-element-after-extensions", &p);
+  p = base_parts();
+  p.tail = RAW(0x00);
+  rejected("x509-trailing-zero-octet", &p, "x509: trailing data");
+  p.tail = RAW(0x30, 0x00);
+  rejected("x509-trailing-empty-sequence", &p, "x509: trailing data");
+}
+END_TEST
+
+START_TEST(unique_ids_are_skipped_unread_in_v2_and_v3) {
+  struct parts p = base_parts();
+  p.uids = RAW(0x81, 0x02, 0x00, 0xaa, 0x82, 0x02, 0x00, 0xbb);
+  accepted("x509-unique-ids-v3", &p);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x01);
+  p.has_exts = false;
+  accepted("x509-unique-ids-v2", &p);
+  p = base_parts();
+  p.uids = RAW(0x82, 0x02, 0x00, 0xbb);
+  accepted("x509-subject-unique-id-only", &p);
+  p.uids = RAW(0x81, 0x82, 0x00, 0x01, 0x00);
+  rejected("x509-issuer-unique-id-bad-length", &p, "x509: malformed issuerUniqueID");
+  p.uids = RAW(0x81, 0x01, 0x00, 0x82, 0x82, 0x00, 0x01, 0x00);
+  rejected("x509-subject-unique-id-bad-length", &p, "x509: malformed subjectUniqueID");
+}
+END_TEST
+
+/* ---------- extensions ---------- */
+
+static struct parts with_exts(const struct dbuf *exts) {
+  struct parts p = base_parts();
+  p.exts = *exts;
+  return p;
+}
+
+static struct parts with_ext(const uint8_t *oid, size_t oid_len, int critical,
+                             const struct dbuf *value) {
+  struct dbuf e = ext(oid, oid_len, critical, value);
+  return with_exts(&e);
+}
+
+#define WITH_EXT(oid, critical, value) with_ext(oid, sizeof oid, critical, value)
+
+START_TEST(extensions_read_only_in_v3) {
+  /* A v1 or v2 certificate's [3] is never read: not even a broken one. */
+  struct dbuf bad_san = RAW(0x30, 0x03, 0x87, 0x01, 0x01);
+  struct parts p = WITH_EXT(OID_SAN, -1, &bad_san);
+  p.version = (struct dbuf){.n = 0};
+  struct cert_fields f = accepted("x509-v1-ignores-bad-san", &p);
+  EXPECT_TRUE(!f.has_san);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x01);
+  f = accepted("x509-v2-ignores-bad-san", &p);
+  EXPECT_TRUE(!f.has_san);
+  struct dbuf good_san = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4);
+  p = WITH_EXT(OID_SAN, -1, &good_san);
+  p.version = (struct dbuf){.n = 0};
+  f = accepted("x509-v1-ignores-good-san", &p);
+  EXPECT_TRUE(!f.has_san);
+  struct dbuf bc = RAW(0x30, 0x00), e1 = EXT(OID_BC, -1, &bc), two = cat(&e1, &e1);
+  p = with_exts(&two);
+  p.version = (struct dbuf){.n = 0};
+  accepted("x509-v1-ignores-duplicate-extensions", &p);
+  p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x02);
+  rejected("x509-v3-duplicate-basic-constraints", &p,
+           "x509: certificate contains duplicate extension with OID \"2.5.29.19\"");
+}
+END_TEST
+
+START_TEST(extension_framing) {
+  struct parts p = base_parts();
+  p.exts = RAW(0xa3, 0x02, 0x31, 0x00);
+  p.exts_raw = true;
+  rejected("x509-extensions-not-sequence", &p, "x509: malformed extensions");
+  p.exts = RAW(0xa3, 0x82, 0x00, 0x02, 0x30, 0x00);
+  rejected("x509-extensions-bad-length", &p, "x509: malformed extensions");
+  p.exts = RAW(0xa3, 0x02, 0x30, 0x00);
+  struct cert_fields f = accepted("x509-extensions-empty", &p);
+  EXPECT_INT(f.extension_count, 0);
+  p.exts = RAW(0x83, 0x02, 0x30, 0x00);
+  accepted("x509-extensions-primitive-tag-ignored", &p);
+  p = base_parts();
+  p.exts = RAW(0x31, 0x00);
+  rejected("x509-extension-not-sequence", &p, "x509: malformed extension");
+  p.exts = RAW(0x30, 0x05, 0x04, 0x03, 0x55, 0x1d, 0x13);
+  rejected("x509-extension-id-not-oid", &p, "x509: malformed extension OID field");
+  p.exts = RAW(0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x01, 0x01, 0x04, 0x00);
+  rejected("x509-extension-critical-01", &p, "x509: malformed extension critical field");
+  p.exts = RAW(0x30, 0x0b, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x01, 0x02, 0xff, 0xff, 0x04, 0x00);
+  rejected("x509-extension-critical-two-octets", &p, "x509: malformed extension critical field");
+  p.exts = RAW(0x30, 0x07, 0x06, 0x03, 0x55, 0x1d, 0x13, 0x05, 0x00);
+  rejected("x509-extension-value-not-octet-string", &p, "x509: malformed extension value field");
+  p.exts = RAW(0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04);
+  rejected("x509-extension-value-missing", &p, "x509: malformed extension value field");
+  /* An explicit critical FALSE is taken, and bytes after the value too. */
+  struct dbuf bc = RAW(0x30, 0x00);
+  p = WITH_EXT(OID_BC, 0x00, &bc);
+  f = accepted("x509-extension-explicit-false", &p);
+  EXPECT_TRUE(f.has_basic_constraints && !f.basic_constraints_critical);
+  p.exts = RAW(0x30, 0x09, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x00, 0x05, 0x00);
+  accepted("x509-extension-trailing-element", &p);
+}
+END_TEST
+
+START_TEST(unknown_and_duplicate_extensions) {
+  struct dbuf v = RAW(0x05, 0x00);
+  struct parts p = WITH_EXT(OID_PRIVATE, 0xff, &v);
+  accepted("x509-unknown-critical-extension", &p);
+  struct dbuf e = EXT(OID_PRIVATE, -1, &v), two = cat(&e, &e);
+  p = with_exts(&two);
+  rejected("x509-duplicate-private-extension", &p,
+           "x509: certificate contains duplicate extension with OID \"1.3.6.1.4.1.311.1\"");
+  /* Duplicates are found by OID alone, before any value is read. */
+  struct dbuf san = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4), bad = RAW(0x05, 0x00);
+  struct dbuf a = EXT(OID_SAN, -1, &san), b = EXT(OID_SAN, 0xff, &bad);
+  two = cat(&a, &b);
+  p = with_exts(&two);
+  rejected("x509-duplicate-san-before-value", &p,
+           "x509: certificate contains duplicate extension with OID \"2.5.29.17\"");
+  /* 2.999.2147483647: every arc printed in full. */
+  static const uint8_t big[] = {0x88, 0x37, 0x87, 0xff, 0xff, 0xff, 0x7f};
+  e = ext(big, sizeof big, -1, &v);
+  two = cat(&e, &e);
+  p = with_exts(&two);
+  rejected("x509-duplicate-extension-large-arcs", &p,
+           "x509: certificate contains duplicate extension with OID \"2.999.2147483647\"");
+  /* A broken later extension is found before an earlier value is read. */
+  struct dbuf bad_bc = RAW(0x05, 0x00), b1 = EXT(OID_BC, -1, &bad_bc);
+  struct dbuf broken = RAW(0x30, 0x03, 0x06, 0x01, 0x2a);
+  two = cat(&b1, &broken);
+  p = with_exts(&two);
+  rejected("x509-extension-framing-before-values", &p, "x509: malformed extension value field");
+}
+END_TEST
+
+START_TEST(basic_constraints_and_key_usage_values) {
+  struct dbuf v = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
+  struct parts p = WITH_EXT(OID_BC, 0xff, &v);
+  struct cert_fields f = accepted("x509-bc-ca-true", &p);
+  EXPECT_TRUE(f.has_basic_constraints && f.basic_constraints_ca && f.basic_constraints_critical);
+  v = RAW(0x30, 0x03, 0x02, 0x01, 0x00);
+  p = WITH_EXT(OID_BC, -1, &v);
+  f = accepted("x509-bc-pathlen-zero", &p);
+  EXPECT_TRUE(!f.basic_constraints_ca);
+  v = RAW(0x30, 0x0a, 0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+  p = WITH_EXT(OID_BC, -1, &v);
+  accepted("x509-bc-pathlen-maxint", &p);
+  v = RAW(0x30, 0x0b, 0x02, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0);
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-pathlen-2p63", &p, "x509: invalid basic constraints");
+  v = RAW(0x30, 0x03, 0x02, 0x01, 0xff);
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-pathlen-negative", &p, "x509: invalid basic constraints");
+  v = RAW(0x30, 0x04, 0x02, 0x02, 0x00, 0x01);
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-pathlen-redundant-zero", &p, "x509: invalid basic constraints");
+  v = RAW(0x30, 0x03, 0x01, 0x01, 0x01);
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-ca-01", &p, "x509: invalid basic constraints");
+  v = RAW(0x31, 0x00);
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-not-sequence", &p, "x509: invalid basic constraints");
+  v = (struct dbuf){.n = 0};
+  p = WITH_EXT(OID_BC, -1, &v);
+  rejected("x509-bc-empty-value", &p, "x509: invalid basic constraints");
+  /* After cA and pathLen, and after the SEQUENCE, Go reads nothing. */
+  v = RAW(0x30, 0x05, 0x01, 0x01, 0xff, 0x05, 0x00, 0x05, 0x00);
+  p = WITH_EXT(OID_BC, -1, &v);
+  f = accepted("x509-bc-trailing-elements", &p);
+  EXPECT_TRUE(f.basic_constraints_ca);
+  /* pathLen before cA: the INTEGER is read, the BOOLEAN after it is not. */
+  v = RAW(0x30, 0x06, 0x02, 0x01, 0x01, 0x01, 0x01, 0xff);
+  p = WITH_EXT(OID_BC, -1, &v);
+  f = accepted("x509-bc-pathlen-before-ca", &p);
+  EXPECT_TRUE(!f.basic_constraints_ca);
+
+  v = RAW(0x03, 0x02, 0x05, 0xa0);
+  p = WITH_EXT(OID_KU, 0xff, &v);
+  accepted("x509-key-usage-valid", &p);
+  v = RAW(0x03, 0x02, 0x05, 0xa1);
+  p = WITH_EXT(OID_KU, 0xff, &v);
+  rejected("x509-key-usage-padding-bit-set", &p, "x509: invalid key usage");
+  v = RAW(0x03, 0x01, 0x03);
+  p = WITH_EXT(OID_KU, 0xff, &v);
+  rejected("x509-key-usage-empty-with-unused-bits", &p, "x509: invalid key usage");
+  v = RAW(0x04, 0x02, 0x05, 0xa0);
+  p = WITH_EXT(OID_KU, 0xff, &v);
+  rejected("x509-key-usage-not-bit-string", &p, "x509: invalid key usage");
+  v = RAW(0x03, 0x01, 0x00);
+  p = WITH_EXT(OID_KU, 0xff, &v);
+  accepted("x509-key-usage-empty", &p);
+}
+END_TEST
+
+START_TEST(subject_alt_names_as_go_reads_them) {
+  struct dbuf v = RAW(0x30, 0x00);
+  struct parts p = WITH_EXT(OID_SAN, 0xff, &v);
+  struct cert_fields f = accepted("x509-san-empty-critical", &p);
+  EXPECT_TRUE(f.has_san);
+  /* Names of kinds Go does not read, and of other classes, are skipped. */
+  v = RAW(0x30, 0x15, 0x80, 0x00, 0xa0, 0x00, 0x88, 0x01, 0x2a, 0x83, 0x01, 0xff, 0x04, 0x01, 0xff,
+          0x1f, 0x00, 0x87, 0x04, 1, 2, 3, 4);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-high-tag-number", &p, "x509: invalid subject alternative name");
+  v = RAW(0x30, 0x13, 0x80, 0x00, 0xa0, 0x00, 0x88, 0x01, 0x2a, 0x83, 0x01, 0xff, 0x04, 0x01, 0xff,
+          0x87, 0x04, 1, 2, 3, 4);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-unknown-kinds-skipped", &p);
+  v = RAW(0x30, 0x04, 0xa2, 0x02, 'a', 'b');
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-constructed-dns-skipped", &p);
+  v = RAW(0x30, 0x04, 0x24, 0x02, 'a', 'b');
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-constructed-octetstring-skipped", &p);
+  v = RAW(0x30, 0x02, 0x00, 0x00);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-tag-zero-skipped", &p);
+  v = RAW(0x30, 0x03, 0x82, 0x01, 0x7f);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-dns-del", &p);
+  v = RAW(0x30, 0x03, 0x82, 0x01, 0x80);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-dns-8bit", &p, "x509: SAN dNSName is malformed");
+  v = RAW(0x30, 0x03, 0x81, 0x01, 0xc3);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-email-8bit", &p, "x509: SAN rfc822Name is malformed");
+  v = RAW(0x30, 0x03, 0x86, 0x01, 0xff);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-uri-8bit", &p, "x509: SAN uniformResourceIdentifier is malformed");
+  v = RAW(0x30, 0x02, 0x87, 0x00);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-ip-empty", &p, "x509: cannot parse IP address of length 0");
+  v = RAW(0x30, 0x13, 0x87, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-ip-17", &p, "x509: cannot parse IP address of length 17");
+  v = RAW(0x30, 0x03, 0x87, 0x05, 1);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-name-past-end", &p, "x509: invalid subject alternative name");
+  v = RAW(0x31, 0x00);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-not-sequence", &p, "x509: invalid subject alternative names");
+  /* After the GeneralNames SEQUENCE, Go reads nothing. */
+  v = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4, 0x05, 0x00);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  accepted("x509-san-trailing-element", &p);
+}
+END_TEST
+
+START_TEST(other_extensions_go_interprets) {
+  struct dbuf v = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x06, 0x01);
+  struct parts p = WITH_EXT(OID_EKU, -1, &v);
+  accepted("x509-eku-unknown-oid", &p);
+  v = RAW(0x30, 0x02, 0x05, 0x00);
+  p = WITH_EXT(OID_EKU, -1, &v);
+  rejected("x509-eku-not-oid", &p, "x509: invalid extended key usages");
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_EKU, -1, &v);
+  rejected("x509-eku-not-sequence", &p, "x509: invalid extended key usages");
+  v = RAW(0x04, 0x01, 0xab);
+  p = WITH_EXT(OID_SKI, -1, &v);
+  accepted("x509-ski-valid", &p);
+  p = WITH_EXT(OID_SKI, 0xff, &v);
+  rejected("x509-ski-critical", &p, "x509: subject key identifier incorrectly marked critical");
+  v = RAW(0x03, 0x01, 0x00);
+  p = WITH_EXT(OID_SKI, -1, &v);
+  rejected("x509-ski-not-octet-string", &p, "x509: invalid subject key identifier");
+  v = RAW(0x30, 0x03, 0x80, 0x01, 0xab);
+  p = WITH_EXT(OID_AKI, -1, &v);
+  accepted("x509-aki-valid", &p);
+  p = WITH_EXT(OID_AKI, 0xff, &v);
+  rejected("x509-aki-critical", &p, "x509: authority key identifier incorrectly marked critical");
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_AKI, -1, &v);
+  rejected("x509-aki-not-sequence", &p, "x509: invalid authority key identifier");
+  v = RAW(0x30, 0x00);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  accepted("x509-aia-empty", &p);
+  p = WITH_EXT(OID_AIA, 0xff, &v);
+  rejected("x509-aia-critical", &p, "x509: authority info access incorrectly marked critical");
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  rejected("x509-aia-not-sequence", &p, "x509: invalid authority info access");
+  v = RAW(0x30, 0x02, 0x05, 0x00);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  rejected("x509-aia-description-not-sequence", &p, "x509: invalid authority info access");
+  v = RAW(0x30, 0x04, 0x30, 0x02, 0x05, 0x00);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  rejected("x509-aia-method-not-oid", &p, "x509: invalid authority info access");
+  /* id-ad-ocsp with a [6] URI, then a method with no location. */
+  v = RAW(0x30, 0x16, 0x30, 0x0d, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x86,
+          0x01, 'u', 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  accepted("x509-aia-ocsp-and-bare-method", &p);
+  v = RAW(0x30, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x86, 0x82, 0x00, 0x01);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  rejected("x509-aia-bad-location-length", &p, "x509: invalid authority info access");
+  v = RAW(0x30, 0x04, 0x80, 0x82, 0x00, 0x01);
+  p = WITH_EXT(OID_AKI, -1, &v);
+  rejected("x509-aki-bad-key-id-length", &p, "x509: invalid authority key identifier");
+  v = RAW(0x30, 0x04, 0x81, 0x82, 0x00, 0x01);
+  p = WITH_EXT(OID_AKI, -1, &v);
+  accepted("x509-aki-other-field-unread", &p);
+}
+END_TEST
+
+START_TEST(policy_and_crl_extensions_go_interprets) {
+  /* CRL distribution points: [0] { [0] fullName { [6] URI ... } } */
+  struct dbuf v = RAW(0x30, 0x09, 0x30, 0x07, 0xa0, 0x05, 0xa0, 0x03, 0x86, 0x01, 'u');
+  struct parts p = WITH_EXT(OID_CRLDP, -1, &v);
+  accepted("x509-crldp-uri", &p);
+  v = RAW(0x30, 0x04, 0x30, 0x02, 0x81, 0x00);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  accepted("x509-crldp-no-name", &p);
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  rejected("x509-crldp-not-sequence", &p, "x509: invalid CRL distribution points");
+  v = RAW(0x30, 0x02, 0x05, 0x00);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  rejected("x509-crldp-point-not-sequence", &p, "x509: invalid CRL distribution point");
+  v = RAW(0x30, 0x06, 0x30, 0x04, 0xa0, 0x02, 0xa1, 0x00);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  rejected("x509-crldp-relative-name", &p, "x509: invalid CRL distribution point");
+  v = RAW(0x30, 0x0b, 0x30, 0x09, 0xa0, 0x07, 0xa0, 0x05, 0x82, 0x01, 'd', 0x86, 0x00);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  accepted("x509-crldp-stops-at-non-uri", &p);
+  v = RAW(0x30, 0x0a, 0x30, 0x08, 0xa0, 0x06, 0xa0, 0x04, 0x86, 0x82, 0x00, 0x01);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  rejected("x509-crldp-bad-uri-length", &p, "x509: invalid CRL distribution point");
+  /* Certificate policies: DER OIDs with arcs of any size, no repeats. */
+  v = RAW(0x30, 0x0f, 0x30, 0x0d, 0x06, 0x0b, 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+          0x80, 0x80, 0x00);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  accepted("x509-policies-arc-2p63", &p);
+  v = RAW(0x30, 0x0a, 0x30, 0x03, 0x06, 0x01, 0x2a, 0x30, 0x03, 0x06, 0x01, 0x2a);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  rejected("x509-policies-repeated", &p, "x509: invalid certificate policies");
+  v = RAW(0x30, 0x06, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x80);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  rejected("x509-policies-truncated-oid", &p, "x509: invalid certificate policies");
+  v = RAW(0x30, 0x04, 0x30, 0x02, 0x05, 0x00);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  rejected("x509-policies-no-oid", &p, "x509: invalid certificate policies");
+  v = RAW(0x30, 0x02, 0x06, 0x00);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  rejected("x509-policies-info-not-sequence", &p, "x509: invalid certificate policies");
+  /* Policy mappings: OID pairs, their contents unread. */
+  v = RAW(0x30, 0x06, 0x30, 0x04, 0x06, 0x00, 0x06, 0x00);
+  p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
+  accepted("x509-policy-mappings-empty-oids", &p);
+  v = RAW(0x30, 0x05, 0x30, 0x03, 0x06, 0x01, 0x2a);
+  p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
+  rejected("x509-policy-mappings-half-pair", &p, "x509: invalid policy mappings extension");
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
+  rejected("x509-policy-mappings-not-sequence", &p, "x509: invalid policy mappings extension");
+  /* Policy constraints: [0] and [1] INTEGERs that fit an int64. */
+  v = RAW(0x30, 0x06, 0x80, 0x01, 0x00, 0x81, 0x01, 0xff);
+  p = WITH_EXT(OID_POLICY_CONSTRAINTS, -1, &v);
+  accepted("x509-policy-constraints-both", &p);
+  v = RAW(0x30, 0x0b, 0x80, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0);
+  p = WITH_EXT(OID_POLICY_CONSTRAINTS, -1, &v);
+  rejected("x509-policy-constraints-overflow", &p, "x509: invalid policy constraints extension");
+  v = RAW(0x30, 0x04, 0x81, 0x02, 0x00, 0x01);
+  p = WITH_EXT(OID_POLICY_CONSTRAINTS, -1, &v);
+  rejected("x509-policy-constraints-redundant-zero", &p,
+           "x509: invalid policy constraints extension");
+  v = RAW(0x30, 0x02, 0x80, 0x00);
+  p = WITH_EXT(OID_POLICY_CONSTRAINTS, -1, &v);
+  rejected("x509-policy-constraints-empty-integer", &p,
+           "x509: invalid policy constraints extension");
+  v = RAW(0x04, 0x00);
+  p = WITH_EXT(OID_POLICY_CONSTRAINTS, -1, &v);
+  rejected("x509-policy-constraints-not-sequence", &p,
+           "x509: invalid policy constraints extension");
+  /* Inhibit anyPolicy: an INTEGER that fits an int, negative too. */
+  v = RAW(0x02, 0x01, 0xff);
+  p = WITH_EXT(OID_INHIBIT_ANY, -1, &v);
+  accepted("x509-inhibit-any-minus-one", &p);
+  v = RAW(0x02, 0x09, 0x00, 0x80, 0, 0, 0, 0, 0, 0, 0);
+  p = WITH_EXT(OID_INHIBIT_ANY, -1, &v);
+  rejected("x509-inhibit-any-overflow", &p, "x509: invalid inhibit any policy extension");
+  v = RAW(0x05, 0x00);
+  p = WITH_EXT(OID_INHIBIT_ANY, -1, &v);
+  rejected("x509-inhibit-any-not-integer", &p, "x509: invalid inhibit any policy extension");
+}
+END_TEST
+
+static Suite *pin_verify_x509_suite(void) {
+  Suite *s = suite_create("pin_verify_x509");
+  TCase *str = tcase_create("strings");
+  tcase_add_test(str, utf8_values_must_be_valid_utf8);
+  tcase_add_test(str, bmpstring_is_ucs2_without_surrogates_or_noncharacters);
+  tcase_add_test(str, printable_numeric_ia5_and_t61_character_sets);
+  tcase_add_test(str, other_value_types_are_unsupported_with_their_tag);
+  tcase_add_test(str, last_cn_wins_and_names_walk_every_rdn);
+  suite_add_tcase(s, str);
+  TCase *time = tcase_create("times");
+  tcase_add_test(time, utctime_years_pivot_between_49_and_50);
+  tcase_add_test(time, generalizedtime_takes_any_four_digit_year);
+  tcase_add_test(time, day_of_month_limits_and_leap_years);
+  tcase_add_test(time, clock_fields_in_range);
+  tcase_add_test(time, offsets_up_to_24_hours_keep_their_zone);
+  tcase_add_test(time, validity_is_checked_at_whole_seconds_inclusive);
+  tcase_add_test(time, validity_element_types);
+  suite_add_tcase(s, time);
+  TCase *der = tcase_create("der");
+  tcase_add_test(der, lengths_must_be_definite_minimal_and_fit);
+  tcase_add_test(der, serial_numbers_as_go_reads_them);
+  tcase_add_test(der, bit_strings_need_valid_unused_bits_and_zero_padding);
+  tcase_add_test(der, object_identifiers_as_cryptobyte_reads_them);
+  suite_add_tcase(s, der);
+  TCase *x509 = tcase_create("x509");
+  tcase_add_test(x509, versions_v1_v2_v3_and_nothing_else);
+  tcase_add_test(x509, structure_errors_name_the_stage);
+  tcase_add_test(x509, trailing_bytes_after_the_certificate);
+  tcase_add_test(x509, unique_ids_are_skipped_unread_in_v2_and_v3);
+  tcase_add_test(x509, extensions_read_only_in_v3);
+  tcase_add_test(x509, extension_framing);
+  tcase_add_test(x509, unknown_and_duplicate_extensions);
+  tcase_add_test(x509, basic_constraints_and_key_usage_values);
+  tcase_add_test(x509, subject_alt_names_as_go_reads_them);
+  tcase_add_test(x509, other_extensions_go_interprets);
+  tcase_add_test(x509, policy_and_crl_extensions_go_interprets);
+  suite_add_tcase(s, x509);
+  return s;
+}
+
+CHECK_MAIN(pin_verify_x509_suite)
