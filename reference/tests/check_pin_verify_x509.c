@@ -28,17 +28,17 @@
  * all. */
 static bool write_mode(void) { return getenv("DERP_X509_CORPUS_WRITE") != NULL; }
 
-#define EXPECT(cond, ...)                                          \
-  do {                                                             \
-    if (write_mode()) {                                            \
-      if (!(cond)) {                                               \
-        fprintf(stderr, "MISMATCH %s:%d: ", __FILE__, __LINE__);   \
-        fprintf(stderr, __VA_ARGS__);                              \
-        fputc('\n', stderr);                                       \
-      }                                                            \
-    } else {                                                       \
-      ck_assert_msg(cond, __VA_ARGS__);                            \
-    }                                                              \
+#define EXPECT(cond, ...)                                        \
+  do {                                                           \
+    if (write_mode()) {                                          \
+      if (!(cond)) {                                             \
+        fprintf(stderr, "MISMATCH %s:%d: ", __FILE__, __LINE__); \
+        fprintf(stderr, __VA_ARGS__);                            \
+        fputc('\n', stderr);                                     \
+      }                                                          \
+    } else {                                                     \
+      ck_assert_msg(cond, __VA_ARGS__);                          \
+    }                                                            \
   } while (0)
 #define EXPECT_TRUE(cond) EXPECT(cond, "%s", #cond)
 #define EXPECT_INT(a, b) \
@@ -145,8 +145,8 @@ static const uint8_t OID_PRIVATE[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 
 #define EXT(oid, critical, value) ext(oid, sizeof oid, critical, value)
 
 struct parts {
-  struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject,
-      spki, uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
+  struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject, spki,
+      uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
   bool has_exts;
   bool exts_raw; /* exts is the whole [3] element, not its extensions */
 };
@@ -213,7 +213,8 @@ static struct dbuf pin_input(const struct dbuf *der, int64_t now) {
   const uint64_t u = (uint64_t)now;
   /* profile current, pin mode 1 (the hash of certificate 0), k 0 */
   put(&in, (const uint8_t[]){0, 1, 0}, 3);
-  for (int shift = 56; shift >= 0; shift -= 8) put(&in, (const uint8_t[]){(uint8_t)(u >> shift)}, 1);
+  for (int shift = 56; shift >= 0; shift -= 8)
+    put(&in, (const uint8_t[]){(uint8_t)(u >> shift)}, 1);
   /* no server name, no pin text, one certificate */
   put(&in, (const uint8_t[]){0, 0, 1, (uint8_t)(der->n >> 8), (uint8_t)der->n}, 5);
   put(&in, der->b, der->n);
@@ -285,8 +286,8 @@ static struct cert_fields accepted_at(const char *name, const struct parts *p, i
   const char *got = go_parse_certificate(der.b, der.n, &f);
   EXPECT(got == NULL, "%s: refused (%s), Go accepts", name, got);
   const struct pin_verify_result r = pin_of(&der, now);
-  EXPECT(strcmp(r.message, verdict) == 0 && !r.message_truncated,
-         "%s: verdict \"%s\", want \"%s\"", name, r.message, verdict);
+  EXPECT(strcmp(r.message, verdict) == 0 && !r.message_truncated, "%s: verdict \"%s\", want \"%s\"",
+         name, r.message, verdict);
   /* The slices point into `der`, which is gone: callers look at values. */
   f.raw = f.tbs = f.issuer = f.subject = f.san = f.spki = f.extensions = (struct der_slice){0};
   return f;
@@ -346,13 +347,15 @@ START_TEST(utf8_values_must_be_valid_utf8) {
 END_TEST
 
 START_TEST(bmpstring_is_ucs2_without_surrogates_or_noncharacters) {
-  struct parts p = CN(0x1e, "\x00"
-                            "a\xd7\xff\xe0\x00\xfd\xcf\xfd\xf0\xff\xfd");
+  struct parts p = CN(0x1e,
+                      "\x00"
+                      "a\xd7\xff\xe0\x00\xfd\xcf\xfd\xf0\xff\xfd");
   cn_is("str-bmp-edges-valid", &p, "a\xed\x9f\xbf\xee\x80\x80\xef\xb7\x8f\xef\xb7\xb0\xef\xbf\xbd",
         16);
   const char *bad = RDN_VALUE "invalid BMPString";
-  p = CN(0x1e, "\x00"
-               "a\x00");
+  p = CN(0x1e,
+         "\x00"
+         "a\x00");
   rejected("str-bmp-odd-length", &p, bad);
   p = CN(0x1e, "\xd8\x00");
   rejected("str-bmp-surrogate-d800", &p, bad);
@@ -369,17 +372,20 @@ START_TEST(bmpstring_is_ucs2_without_surrogates_or_noncharacters) {
   p = CN(0x1e, "\xff\xff");
   rejected("str-bmp-nonchar-ffff", &p, bad);
   /* One trailing U+0000 is a terminator Go strips; only one. */
-  p = CN(0x1e, "\x00"
-               "a\x00\x00");
+  p = CN(0x1e,
+         "\x00"
+         "a\x00\x00");
   cn_is("str-bmp-terminator-stripped", &p, "a", 1);
-  p = CN(0x1e, "\x00"
-               "a\x00\x00\x00\x00");
+  p = CN(0x1e,
+         "\x00"
+         "a\x00\x00\x00\x00");
   cn_is("str-bmp-second-nul-kept", &p, "a\0", 2);
   p = CN(0x1e, "\x00\x00");
   cn_is("str-bmp-only-terminator", &p, "", 0);
-  p = CN(0x1e, "\x00\x00"
-               "\x00"
-               "a");
+  p = CN(0x1e,
+         "\x00\x00"
+         "\x00"
+         "a");
   cn_is("str-bmp-leading-nul-kept", &p, "\0a", 2);
   p = CN(0x1e, "");
   cn_is("str-bmp-empty", &p, "", 0);
@@ -421,13 +427,15 @@ END_TEST
 START_TEST(other_value_types_are_unsupported_with_their_tag) {
   struct parts p = CN(0x1a, "derp");
   rejected("str-visiblestring-cn", &p, RDN_VALUE "unsupported string type: 26");
-  p = CN(0x1c, "\x00\x00\x00"
-               "a");
+  p = CN(0x1c,
+         "\x00\x00\x00"
+         "a");
   rejected("str-universalstring-cn", &p, RDN_VALUE "unsupported string type: 28");
   p = CN(0x04, "derp");
   rejected("str-octetstring-cn", &p, RDN_VALUE "unsupported string type: 4");
-  p = CN(0x2c, "\x0c\x01"
-               "a");
+  p = CN(0x2c,
+         "\x0c\x01"
+         "a");
   rejected("str-constructed-utf8-cn", &p, RDN_VALUE "unsupported string type: 44");
   p = CN(0x80, "derp");
   rejected("str-context-tag-cn", &p, RDN_VALUE "unsupported string type: 128");
@@ -542,7 +550,8 @@ START_TEST(day_of_month_limits_and_leap_years) {
     rejected(thirty_names[i], &p, "x509: malformed UTCTime");
   }
   p = NA_UTC("260430235959Z");
-  accepted_at("time-utc-april-30", &p, INT64_C(1777593600), "cert expired 2026-04-30 23:59:59 +0000 UTC");
+  accepted_at("time-utc-april-30", &p, INT64_C(1777593600),
+              "cert expired 2026-04-30 23:59:59 +0000 UTC");
   p = NA_UTC("261231235959Z");
   accepted("time-utc-december-31", &p);
   p = NA_UTC("260100000000Z");
@@ -622,7 +631,8 @@ START_TEST(offsets_up_to_24_hours_keep_their_zone) {
   p = NA_UTC("260101000000+01:00");
   rejected("time-offset-colon", &p, "x509: malformed UTCTime");
   p = NA_UTC("2601010000+0100");
-  f = accepted_at("time-offset-no-seconds", &p, NOW, "cert expired 2026-01-01 00:00:00 +0100 +0100");
+  f = accepted_at("time-offset-no-seconds", &p, NOW,
+                  "cert expired 2026-01-01 00:00:00 +0100 +0100");
   EXPECT_INT(f.not_after, INT64_C(1767222000));
   p = NA_GEN("20260101000000+0530");
   accepted_at("time-gen-offset", &p, NOW, "cert expired 2026-01-01 00:00:00 +0530 +0530");
@@ -905,8 +915,8 @@ START_TEST(structure_errors_name_the_stage) {
   p.subject = RAW(0x30, 0x07, 0x31, 0x05, 0x30, 0x03, 0x06, 0x01, 0x55);
   rejected("x509-atv-value-missing", &p, "x509: invalid RDNSequence: invalid attribute value");
   /* Go reads the type and the value and ignores what follows. */
-  p.subject = RAW(0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x01, 0x55, 0x13, 0x01, 'a', 0x05,
-                  0x00);
+  p.subject =
+      RAW(0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x01, 0x55, 0x13, 0x01, 'a', 0x05, 0x00);
   accepted("x509-atv-trailing-element", &p);
   p = base_parts();
   p.spki = RAW(0x31, 0x00);
@@ -1063,6 +1073,50 @@ START_TEST(unknown_and_duplicate_extensions) {
   two = cat(&b1, &broken);
   p = with_exts(&two);
   rejected("x509-extension-framing-before-values", &p, "x509: malformed extension value field");
+}
+END_TEST
+
+/* Two extensions with the OID 1.2.1.1...1(.10): its dotted form is
+ * `dotted_len` characters (>= 3). */
+static struct parts duplicate_long_oid(size_t dotted_len, char *dotted, size_t cap) {
+  uint8_t oid[2048] = {0x2a};
+  size_t n = 1;
+  size_t len = 3;
+  snprintf(dotted, cap, "1.2");
+  while (len < dotted_len) {
+    const bool ten = dotted_len - len == 3;
+    oid[n++] = ten ? 10 : 1;
+    strcat(dotted, ten ? ".10" : ".1");
+    len += ten ? 3 : 2;
+  }
+  ck_assert_uint_eq(strlen(dotted), dotted_len);
+  struct dbuf v = RAW(0x05, 0x00), e = ext(oid, n, -1, &v), two = cat(&e, &e);
+  return with_exts(&two);
+}
+
+START_TEST(long_texts_are_cut_and_flagged_at_the_buffer_size) {
+  static char dotted[PIN_VERIFY_MESSAGE_MAX], full[2 * PIN_VERIFY_MESSAGE_MAX];
+  const char *head = TLS_PREFIX "x509: certificate contains duplicate extension with OID \"";
+  /* Go prints every arc; the message fits exactly, then one over. */
+  const size_t fits = PIN_VERIFY_MESSAGE_MAX - 1 - strlen(head) - 1;
+  for (size_t extra = 0; extra < 2; extra++) {
+    struct parts p = duplicate_long_oid(fits + extra, dotted, sizeof dotted);
+    snprintf(full, sizeof full, "%s%s\"", head, dotted);
+    const struct dbuf der = build(&p);
+    const struct pin_verify_result r = pin_of(&der, NOW);
+    EXPECT_INT(r.status, PIN_VERIFY_TLS_PARSE_ERROR);
+    EXPECT_INT(r.message_truncated, extra == 1);
+    EXPECT_INT(strlen(r.message), PIN_VERIFY_MESSAGE_MAX - 1);
+    EXPECT(strncmp(r.message, full, PIN_VERIFY_MESSAGE_MAX - 1) == 0, "message %.80s...",
+           r.message);
+    corpus_sync(extra ? "x509-duplicate-oid-message-one-over" : "x509-duplicate-oid-message-fits",
+                &der, NOW);
+  }
+  /* A few hundred characters: whole. */
+  struct parts p = duplicate_long_oid(301, dotted, sizeof dotted);
+  snprintf(full, sizeof full, "x509: certificate contains duplicate extension with OID \"%s\"",
+           dotted);
+  rejected("x509-duplicate-oid-301-characters", &p, full);
 }
 END_TEST
 
@@ -1260,8 +1314,8 @@ START_TEST(policy_and_crl_extensions_go_interprets) {
   p = WITH_EXT(OID_CRLDP, -1, &v);
   rejected("x509-crldp-bad-uri-length", &p, "x509: invalid CRL distribution point");
   /* Certificate policies: DER OIDs with arcs of any size, no repeats. */
-  v = RAW(0x30, 0x0f, 0x30, 0x0d, 0x06, 0x0b, 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-          0x80, 0x80, 0x00);
+  v = RAW(0x30, 0x0f, 0x30, 0x0d, 0x06, 0x0b, 0x2a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+          0x80, 0x00);
   p = WITH_EXT(OID_POLICIES, -1, &v);
   accepted("x509-policies-arc-2p63", &p);
   v = RAW(0x30, 0x0a, 0x30, 0x03, 0x06, 0x01, 0x2a, 0x30, 0x03, 0x06, 0x01, 0x2a);
@@ -1350,6 +1404,7 @@ static Suite *pin_verify_x509_suite(void) {
   tcase_add_test(x509, extensions_read_only_in_v3);
   tcase_add_test(x509, extension_framing);
   tcase_add_test(x509, unknown_and_duplicate_extensions);
+  tcase_add_test(x509, long_texts_are_cut_and_flagged_at_the_buffer_size);
   tcase_add_test(x509, basic_constraints_and_key_usage_values);
   tcase_add_test(x509, subject_alt_names_as_go_reads_them);
   tcase_add_test(x509, other_extensions_go_interprets);

@@ -295,7 +295,9 @@ size_t go_common_name(const struct cert_fields *f, char *out, size_t cap) {
 
 /* Texts Go formats (a tag number, an OID) are built here: valid until the
  * next parse on the same thread. */
-#define GO_ERROR_MAX 160
+/* As long as any pin_verify message: a longer text (an OID of hundreds of
+ * arcs) is cut here, and its message is then cut and flagged there. */
+#define GO_ERROR_MAX PIN_VERIFY_MESSAGE_MAX
 static _Thread_local char go_error_text[GO_ERROR_MAX];
 
 /* cryptobyte's ReadASN1 with an expected identifier: the element's contents. */
@@ -661,7 +663,7 @@ static const char *parse_extensions(struct der_slice exts, struct cert_fields *f
         char dotted[GO_ERROR_MAX];
         oid_string(oid, dotted, sizeof dotted);
         snprintf(go_error_text, sizeof go_error_text,
-                 "x509: certificate contains duplicate extension with OID \"%.100s\"", dotted);
+                 "x509: certificate contains duplicate extension with OID \"%s\"", dotted);
         return go_error_text;
       }
     }
