@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
 #include "check_main.h"
 #include "derp/byte_cursor.h"
 #include "derp/cert_fields.h"
@@ -1372,6 +1375,256 @@ START_TEST(policy_and_crl_extensions_go_interprets) {
 }
 END_TEST
 
+/* ---------- keys: parsePublicKey, then crypto/tls's key checks ---------- */
+
+static const uint8_t OID_RSA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+static const uint8_t OID_DSA[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01};
+static const uint8_t OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+static const uint8_t OID_ED25519[] = {0x2b, 0x65, 0x70};
+static const uint8_t OID_X25519[] = {0x2b, 0x65, 0x6e};
+
+/* SubjectPublicKeyInfo: algorithm OID, parameters (whole elements, may be
+ * empty), BIT STRING with `unused` bits over `key`. */
+static struct parts with_key(const uint8_t *oid, size_t oid_len, const struct dbuf *params,
+                             uint8_t unused, const struct dbuf *key) {
+  struct dbuf alg = tlv(0x06, oid, oid_len);
+  alg = cat(&alg, params);
+  alg = wrap(0x30, &alg);
+  struct dbuf bits = raw(&unused, 1);
+  bits = cat(&bits, key);
+  bits = wrap(0x03, &bits);
+  struct dbuf body = cat(&alg, &bits);
+  struct parts p = base_parts();
+  p.spki = wrap(0x30, &body);
+  return p;
+}
+
+#define KEY(oid, params, key) with_key(oid, sizeof oid, params, 0, key)
+
+/* The generator of a curve, uncompressed: a point Go decodes. */
+static struct dbuf generator(int nid) {
+  EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
+  ck_assert_ptr_nonnull(g);
+  struct dbuf d = {.n = 0};
+  d.n = EC_POINT_point2oct(g, EC_GROUP_get0_generator(g), POINT_CONVERSION_UNCOMPRESSED, d.b,
+                           sizeof d.b, NULL);
+  ck_assert_uint_gt(d.n, 0);
+  EC_GROUP_free(g);
+  return d;
+}
+
+static struct dbuf curve_param(int nid) {
+  static const uint8_t p224[] = {0x2b, 0x81, 0x04, 0x00, 0x21};
+  static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+  static const uint8_t p384[] = {0x2b, 0x81, 0x04, 0x00, 0x22};
+  static const uint8_t p521[] = {0x2b, 0x81, 0x04, 0x00, 0x23};
+  switch (nid) {
+    case NID_secp224r1: return tlv(0x06, p224, sizeof p224);
+    case NID_X9_62_prime256v1: return tlv(0x06, p256, sizeof p256);
+    case NID_secp384r1: return tlv(0x06, p384, sizeof p384);
+    default: return tlv(0x06, p521, sizeof p521);
+  }
+}
+
+/* A key Go decodes but crypto/tls cannot use for the leaf. */
+static void leaf_key_unusable(const char *name, const struct parts *p, const char *type) {
+  char verdict[160];
+  snprintf(verdict, sizeof verdict,
+           "tls: server's certificate contains an unsupported type of public key: %s", type);
+  (void)accepted_at(name, p, NOW, verdict);
+}
+
+START_TEST(ec_keys_on_every_curve_go_knows) {
+  static const struct {
+    int nid;
+    const char *name, *bad_length, *bad_element, *off_curve;
+  } curves[] = {
+      {NID_secp224r1, "p224", "invalid P224 point encoding", "invalid P224Element encoding",
+       "P224 point not on curve"},
+      {NID_X9_62_prime256v1, "p256", "invalid P256 point encoding", "invalid P256 element encoding",
+       "P256 point not on curve"},
+      {NID_secp384r1, "p384", "invalid P384 point encoding", "invalid P384Element encoding",
+       "P384 point not on curve"},
+      {NID_secp521r1, "p521", "invalid P521 point encoding", "invalid P521Element encoding",
+       "P521 point not on curve"},
+  };
+  char name[64];
+  for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++) {
+    const struct dbuf param = curve_param(curves[i].nid), g = generator(curves[i].nid);
+    const size_t len = (g.n - 1) / 2;
+    struct parts p = KEY(OID_EC, &param, &g);
+    snprintf(name, sizeof name, "x509-key-%s-generator", curves[i].name);
+    accepted(name, &p);
+    struct dbuf k = g;
+    k.b[k.n - 1] ^= 0x01;
+    p = KEY(OID_EC, &param, &k);
+    snprintf(name, sizeof name, "x509-key-%s-off-curve", curves[i].name);
+    rejected(name, &p, curves[i].off_curve);
+    k = raw(g.b, g.n - 1);
+    p = KEY(OID_EC, &param, &k);
+    snprintf(name, sizeof name, "x509-key-%s-one-octet-short", curves[i].name);
+    rejected(name, &p, curves[i].bad_length);
+    /* y = p - 1 + 1 = p: not canonical, refused before the curve check. */
+    k = g;
+    memset(k.b + 1 + len, 0xff, len);
+    if (curves[i].nid == NID_secp521r1) k.b[1 + len] = 0x01;
+    p = KEY(OID_EC, &param, &k);
+    snprintf(name, sizeof name, "x509-key-%s-y-all-ones", curves[i].name);
+    rejected(name, &p, curves[i].bad_element);
+  }
+  /* P-521's top octet holds one bit: 0x02 is past the prime. */
+  const struct dbuf param = curve_param(NID_secp521r1);
+  struct dbuf k = generator(NID_secp521r1);
+  k.b[1] = 0x02;
+  struct parts p = KEY(OID_EC, &param, &k);
+  rejected("x509-key-p521-x-top-octet-2", &p, "invalid P521Element encoding");
+  /* The point must be uncompressed; the curve must be named by its OID. */
+  k = generator(NID_X9_62_prime256v1);
+  struct dbuf compressed = raw(k.b, 33);
+  compressed.b[0] = 0x02 | (k.b[64] & 1);
+  const struct dbuf p256 = curve_param(NID_X9_62_prime256v1);
+  p = KEY(OID_EC, &p256, &compressed);
+  rejected("x509-key-p256-compressed", &p, "ecdsa: invalid uncompressed public key");
+  struct dbuf none = {.n = 0};
+  p = KEY(OID_EC, &none, &k);
+  rejected("x509-key-ec-no-parameters", &p, "x509: invalid ECDSA parameters");
+  struct dbuf null = RAW(0x05, 0x00);
+  p = KEY(OID_EC, &null, &k);
+  rejected("x509-key-ec-null-parameters", &p, "x509: invalid ECDSA parameters");
+  struct dbuf secp256k1 = RAW(0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a);
+  p = KEY(OID_EC, &secp256k1, &k);
+  rejected("x509-key-ec-secp256k1", &p, "x509: unsupported elliptic curve");
+  /* Parameters are one element; more after it are not read. */
+  struct dbuf two = cat(&p256, &null);
+  p = KEY(OID_EC, &two, &k);
+  accepted("x509-key-ec-element-after-parameters", &p);
+  /* A BIT STRING with unused bits is shifted right before decoding: the
+   * point shifted left one bit (0x04 loses no bit), one unused bit. */
+  struct dbuf shifted = k;
+  for (size_t i = 0; i < shifted.n; i++)
+    shifted.b[i] = (uint8_t)(k.b[i] << 1 | (i + 1 < k.n ? k.b[i + 1] >> 7 : 0));
+  p = with_key(OID_EC, sizeof OID_EC, &p256, 1, &shifted);
+  accepted("x509-key-p256-right-aligned", &p);
+  p = with_key(OID_EC, sizeof OID_EC, &p256, 0, &shifted);
+  rejected("x509-key-p256-shifted-unaligned", &p, "ecdsa: invalid uncompressed public key");
+}
+END_TEST
+
+START_TEST(rsa_keys_and_the_8192_bit_limit) {
+  struct dbuf null = RAW(0x05, 0x00);
+  struct dbuf key = RAW(0x30, 0x08, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x02, 0x01, 0x01);
+  struct parts p = KEY(OID_RSA, &null, &key);
+  accepted("x509-key-rsa-8-bit-modulus", &p);
+  struct dbuf none = {.n = 0};
+  p = KEY(OID_RSA, &none, &key);
+  rejected("x509-key-rsa-no-parameters", &p, "x509: RSA key missing NULL parameters");
+  struct dbuf odd = RAW(0x24, 0x00);
+  p = KEY(OID_RSA, &odd, &key);
+  rejected("x509-key-rsa-constructed-octetstring-parameters", &p,
+           "x509: RSA key missing NULL parameters");
+  struct dbuf null_then = RAW(0x05, 0x00, 0x05, 0x00);
+  p = KEY(OID_RSA, &null_then, &key);
+  accepted("x509-key-rsa-element-after-null", &p);
+  key = RAW(0x30, 0x0a, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x02, 0x01, 0x01, 0x05, 0x00);
+  p = KEY(OID_RSA, &null, &key);
+  accepted("x509-key-rsa-element-after-exponent", &p);
+  key = RAW(0x30, 0x0e, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x08, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff);
+  p = KEY(OID_RSA, &null, &key);
+  accepted("x509-key-rsa-exponent-max-int64", &p);
+  key = RAW(0x30, 0x07, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x01, 0xff);
+  p = KEY(OID_RSA, &null, &key);
+  rejected("x509-key-rsa-exponent-minus-one", &p,
+           "x509: RSA public exponent is not a positive number");
+  key = RAW(0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x03);
+  p = KEY(OID_RSA, &null, &key);
+  rejected("x509-key-rsa-modulus-zero", &p, "x509: RSA modulus is not a positive number");
+  key = RAW(0x30, 0x04, 0x02, 0x02, 0x00, 0xc1);
+  p = KEY(OID_RSA, &null, &key);
+  rejected("x509-key-rsa-no-exponent", &p, "x509: invalid RSA public exponent");
+  key = RAW(0x31, 0x00);
+  p = KEY(OID_RSA, &null, &key);
+  rejected("x509-key-rsa-not-sequence", &p, "x509: invalid RSA public key");
+  key = RAW(0x30, 0x03, 0x04, 0x01, 0x01);
+  p = KEY(OID_RSA, &null, &key);
+  rejected("x509-key-rsa-modulus-octet-string", &p, "x509: invalid RSA modulus");
+  /* crypto/tls takes up to 8192 bits and refuses the 8193rd. */
+  for (int over = 0; over < 2; over++) {
+    struct dbuf n = RAW(0x00);
+    uint8_t top = over ? 0x01 : 0x80;
+    put(&n, &top, 1);
+    uint8_t zeros[1024] = {0};
+    put(&n, zeros, over ? 1024 : 1023);
+    if (!over) n = raw(n.b, n.n); /* 0x00 0x80 00...: 8192 bits */
+    struct dbuf body = tlv(0x02, over ? n.b + 1 : n.b, over ? n.n - 1 : n.n);
+    struct dbuf e = RAW(0x02, 0x03, 0x01, 0x00, 0x01);
+    body = cat(&body, &e);
+    key = wrap(0x30, &body);
+    p = KEY(OID_RSA, &null, &key);
+    if (over) {
+      const struct dbuf der = build(&p);
+      corpus_sync("x509-key-rsa-8193-bits", &der, NOW);
+      struct cert_fields f;
+      EXPECT_TRUE(go_parse_certificate(der.b, der.n, &f) == NULL);
+      const struct pin_verify_result r = pin_of(&der, NOW);
+      EXPECT_INT(r.status, PIN_VERIFY_TLS_KEY_ERROR);
+      EXPECT(strcmp(r.message,
+                    "tls: server sent certificate containing RSA key larger than 8192 bits") == 0,
+             "%s", r.message);
+    } else {
+      accepted("x509-key-rsa-8192-bits", &p);
+    }
+  }
+}
+END_TEST
+
+START_TEST(dsa_ed25519_and_undecoded_keys) {
+  struct dbuf params = RAW(0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02);
+  struct dbuf y = RAW(0x02, 0x01, 0x05);
+  struct parts p = KEY(OID_DSA, &params, &y);
+  leaf_key_unusable("x509-key-dsa-leaf", &p, "*dsa.PublicKey");
+  struct dbuf q_zero = RAW(0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x00, 0x02, 0x01, 0x02);
+  p = KEY(OID_DSA, &q_zero, &y);
+  rejected("x509-key-dsa-q-zero", &p, "x509: zero or negative DSA parameter");
+  struct dbuf no_g = RAW(0x30, 0x06, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03);
+  p = KEY(OID_DSA, &no_g, &y);
+  rejected("x509-key-dsa-no-g", &p, "x509: invalid DSA parameters");
+  struct dbuf y_neg = RAW(0x02, 0x01, 0x85);
+  p = KEY(OID_DSA, &params, &y_neg);
+  rejected("x509-key-dsa-y-negative", &p, "x509: zero or negative DSA parameter");
+  struct dbuf y_bad = RAW(0x02, 0x02, 0x00, 0x05);
+  p = KEY(OID_DSA, &params, &y_bad);
+  rejected("x509-key-dsa-y-redundant-zero", &p, "x509: invalid DSA public key");
+
+  uint8_t k32[32] = {1};
+  struct dbuf key = raw(k32, 32), none = {.n = 0}, null = RAW(0x05, 0x00);
+  p = KEY(OID_ED25519, &null, &key);
+  rejected("x509-key-ed25519-null-parameters", &p,
+           "x509: Ed25519 key encoded with illegal parameters");
+  struct dbuf tag0 = RAW(0x00, 0x00);
+  p = KEY(OID_ED25519, &tag0, &key);
+  rejected("x509-key-ed25519-tag-zero-parameters", &p,
+           "x509: Ed25519 key encoded with illegal parameters");
+  key = raw(k32, 31);
+  p = KEY(OID_ED25519, &none, &key);
+  rejected("x509-key-ed25519-31-octets", &p, "x509: wrong Ed25519 public key size");
+  key = raw(k32, 32);
+  put(&key, k32, 1);
+  p = KEY(OID_ED25519, &none, &key);
+  rejected("x509-key-ed25519-33-octets", &p, "x509: wrong Ed25519 public key size");
+
+  /* X25519 and unknown algorithms: Go's x509 leaves the key nil, whatever
+   * its parameters; crypto/tls then refuses the leaf. */
+  key = raw(k32, 32);
+  p = KEY(OID_X25519, &none, &key);
+  leaf_key_unusable("x509-key-x25519-leaf", &p, "<nil>");
+  static const uint8_t private_alg[] = {0x2a, 0x03, 0x04};
+  struct dbuf odd = RAW(0x24, 0x00);
+  p = KEY(private_alg, &odd, &key);
+  leaf_key_unusable("x509-key-unknown-algorithm-odd-parameters", &p, "<nil>");
+}
+END_TEST
+
 static Suite *pin_verify_x509_suite(void) {
   Suite *s = suite_create("pin_verify_x509");
   TCase *str = tcase_create("strings");
@@ -1410,6 +1663,11 @@ static Suite *pin_verify_x509_suite(void) {
   tcase_add_test(x509, other_extensions_go_interprets);
   tcase_add_test(x509, policy_and_crl_extensions_go_interprets);
   suite_add_tcase(s, x509);
+  TCase *keys = tcase_create("keys");
+  tcase_add_test(keys, ec_keys_on_every_curve_go_knows);
+  tcase_add_test(keys, rsa_keys_and_the_8192_bit_limit);
+  tcase_add_test(keys, dsa_ed25519_and_undecoded_keys);
+  suite_add_tcase(s, keys);
   return s;
 }
 
