@@ -211,23 +211,28 @@ static struct dbuf build(const struct parts *p) {
 
 /* ---------- the corpus file of a case ---------- */
 
-static struct dbuf pin_input(const struct dbuf *der, int64_t now) {
+static struct dbuf pin_input(const struct dbuf *der, int64_t now, const char *server_name) {
   struct dbuf in = {.n = 0};
   const uint64_t u = (uint64_t)now;
   /* profile current, pin mode 1 (the hash of certificate 0), k 0 */
   put(&in, (const uint8_t[]){0, 1, 0}, 3);
   for (int shift = 56; shift >= 0; shift -= 8)
     put(&in, (const uint8_t[]){(uint8_t)(u >> shift)}, 1);
-  /* no server name, no pin text, one certificate */
-  put(&in, (const uint8_t[]){0, 0, 1, (uint8_t)(der->n >> 8), (uint8_t)der->n}, 5);
+  /* the server name, no pin text, one certificate */
+  const size_t name_len = strlen(server_name);
+  ck_assert_uint_lt(name_len, 256);
+  put(&in, (const uint8_t[]){(uint8_t)name_len}, 1);
+  put(&in, server_name, name_len);
+  put(&in, (const uint8_t[]){0, 1, (uint8_t)(der->n >> 8), (uint8_t)der->n}, 4);
   put(&in, der->b, der->n);
   return in;
 }
 
-static void corpus_sync(const char *name, const struct dbuf *der, int64_t now) {
+static void corpus_sync_named(const char *name, const struct dbuf *der, int64_t now,
+                              const char *server_name) {
   char path[1024];
   snprintf(path, sizeof path, "%s/corpus/regressions/pin_verify/%s", DERP_SOURCE_DIR, name);
-  const struct dbuf want = pin_input(der, now);
+  const struct dbuf want = pin_input(der, now, server_name);
   if (write_mode()) {
     FILE *f = fopen(path, "wb");
     ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
@@ -245,16 +250,25 @@ static void corpus_sync(const char *name, const struct dbuf *der, int64_t now) {
                 "%s differs from the case (rewrite it with DERP_X509_CORPUS_WRITE=1)", path);
 }
 
+static void corpus_sync(const char *name, const struct dbuf *der, int64_t now) {
+  corpus_sync_named(name, der, now, "");
+}
+
 /* ---------- what a client observes ---------- */
 
-static struct pin_verify_result pin_of(const struct dbuf *der, int64_t now) {
+static struct pin_verify_result pin_of_named(const struct dbuf *der, int64_t now,
+                                             const char *server_name) {
   char pin[PIN_HEX_LEN + 1];
   ck_assert(pin_hex_of_der(der->b, der->n, pin));
   const struct der_slice cert = {der->b, der->n};
-  const struct pin_verify_input in = {&cert, 1, pin, "", now, PIN_PROFILE_CURRENT};
+  const struct pin_verify_input in = {&cert, 1, pin, server_name, now, PIN_PROFILE_CURRENT};
   struct pin_verify_result r;
   ck_assert_int_eq(pin_verify(&in, &r), r.status == PIN_VERIFY_OK);
   return r;
+}
+
+static struct pin_verify_result pin_of(const struct dbuf *der, int64_t now) {
+  return pin_of_named(der, now, "");
 }
 
 /* Go refuses the certificate with `text`, so crypto/tls fails the handshake
@@ -1625,6 +1639,60 @@ START_TEST(dsa_ed25519_and_undecoded_keys) {
 }
 END_TEST
 
+/* ---------- messages: what Go quotes and how ---------- */
+
+/* The server name is printed with %q (strconv.Quote); the SAN list and
+ * the host after "not" are printed as they are. */
+static void name_mismatch(const char *file, const char *server_name, const char *want) {
+  struct dbuf bc = RAW(0x30, 0x00), b = EXT(OID_BC, 0xff, &bc);
+  struct dbuf san = RAW(0x30, 0x0e, 0x82, 0x0c, 'd', 'e', 'r', 'p', '.', 'e', 'x', 'a', 'm', 'p',
+                        'l', 'e'),
+              s = EXT(OID_SAN, -1, &san), exts = cat(&b, &s);
+  struct parts p = with_exts(&exts);
+  const struct dbuf der = build(&p);
+  corpus_sync_named(file, &der, NOW, server_name);
+  const struct pin_verify_result r = pin_of_named(&der, NOW, server_name);
+  EXPECT(r.status == PIN_VERIFY_NAME_MISMATCH && strcmp(r.message, want) == 0, "%s: \"%s\"", file,
+         r.message);
+}
+
+START_TEST(server_names_are_quoted_as_go_quotes_them) {
+  name_mismatch("x509-name-quoted-space", "a b",
+                "cert does not match server name \"a b\": x509: certificate is valid for "
+                "derp.example, not a b");
+  name_mismatch("x509-name-quoted-u2028",
+                "a\xe2\x80\xa8"
+                "b",
+                "cert does not match server name \"a\\u2028b\": x509: certificate is valid for "
+                "derp.example, not a\xe2\x80\xa8"
+                "b");
+  name_mismatch("x509-name-quoted-u2029",
+                "a\xe2\x80\xa9"
+                "b",
+                "cert does not match server name \"a\\u2029b\": x509: certificate is valid for "
+                "derp.example, not a\xe2\x80\xa9"
+                "b");
+  name_mismatch("x509-name-quoted-ufeff",
+                "\xef\xbb\xbf"
+                "a",
+                "cert does not match server name \"\\ufeffa\": x509: certificate is valid for "
+                "derp.example, not \xef\xbb\xbf"
+                "a");
+  name_mismatch("x509-name-quoted-quote-backslash", "a\"\\b",
+                "cert does not match server name \"a\\\"\\\\b\": x509: certificate is valid "
+                "for derp.example, not a\"\\b");
+  name_mismatch("x509-name-quoted-latin", "caf\xc3\xa9",
+                "cert does not match server name \"caf\xc3\xa9\": x509: certificate is valid for "
+                "derp.example, not caf\xc3\xa9");
+  name_mismatch("x509-name-quoted-invalid-utf8", "a\xff",
+                "cert does not match server name \"a\\xff\": x509: certificate is valid for "
+                "derp.example, not a\xff");
+  name_mismatch("x509-name-quoted-tab", "a\tb",
+                "cert does not match server name \"a\\tb\": x509: certificate is valid for "
+                "derp.example, not a\tb");
+}
+END_TEST
+
 static Suite *pin_verify_x509_suite(void) {
   Suite *s = suite_create("pin_verify_x509");
   TCase *str = tcase_create("strings");
@@ -1663,6 +1731,9 @@ static Suite *pin_verify_x509_suite(void) {
   tcase_add_test(x509, other_extensions_go_interprets);
   tcase_add_test(x509, policy_and_crl_extensions_go_interprets);
   suite_add_tcase(s, x509);
+  TCase *msg = tcase_create("messages");
+  tcase_add_test(msg, server_names_are_quoted_as_go_quotes_them);
+  suite_add_tcase(s, msg);
   TCase *keys = tcase_create("keys");
   tcase_add_test(keys, ec_keys_on_every_curve_go_knows);
   tcase_add_test(keys, rsa_keys_and_the_8192_bit_limit);
