@@ -151,7 +151,8 @@ struct parts {
   struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject, spki,
       uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
   bool has_exts;
-  bool exts_raw; /* exts is the whole [3] element, not its extensions */
+  bool exts_raw;        /* exts is the whole [3] element, not its extensions */
+  uint8_t validity_tag; /* 0: SEQUENCE */
 };
 
 static struct parts base_parts(void) {
@@ -187,7 +188,7 @@ static struct dbuf build(const struct parts *p) {
   put(&tbs, p->issuer.b, p->issuer.n);
   struct dbuf validity = cat(&p->not_before, &p->not_after);
   validity = cat(&validity, &p->validity_extra);
-  struct dbuf v = wrap(0x30, &validity);
+  struct dbuf v = wrap(p->validity_tag ? p->validity_tag : 0x30, &validity);
   put(&tbs, v.b, v.n);
   put(&tbs, p->subject.b, p->subject.n);
   put(&tbs, p->spki.b, p->spki.n);
@@ -338,6 +339,10 @@ static struct parts with_cn(uint8_t tag, const void *v, size_t n) {
 START_TEST(utf8_values_must_be_valid_utf8) {
   struct parts p = CN(0x0c, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf");
   cn_is("str-utf8-edges-valid", &p, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf", 16);
+  /* The first rune of each UTF-8 length, and one with distinct bit groups. */
+  p = CN(0x0c, "\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf0\x9f\x98\x80");
+  cn_is("str-utf8-length-boundaries", &p,
+        "\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf0\x9f\x98\x80", 16);
   const char *bad = RDN_VALUE "invalid UTF-8 string";
   p = CN(0x0c, "a\xc0\xaf");
   rejected("str-utf8-overlong-slash", &p, bad);
@@ -643,6 +648,8 @@ START_TEST(offsets_up_to_24_hours_keep_their_zone) {
   rejected("time-offset-plus-0000", &p, "x509: malformed UTCTime");
   p = NA_UTC("260101000000-0000");
   rejected("time-offset-minus-0000", &p, "x509: malformed UTCTime");
+  p = NA_UTC("260101000000 0100");
+  rejected("time-offset-space-sign", &p, "x509: malformed UTCTime");
   p = NA_UTC("260101000000+01");
   rejected("time-offset-hours-only", &p, "x509: malformed UTCTime");
   p = NA_UTC("260101000000+01:00");
@@ -691,6 +698,9 @@ START_TEST(validity_element_types) {
   p = base_parts();
   p.not_after = RAW(0x17, 0x82, 0x00, 0x0d);
   rejected("time-utctime-bad-length", &p, "x509: malformed UTCTime");
+  p = base_parts();
+  p.validity_tag = 0x31;
+  rejected("time-validity-is-a-set", &p, "x509: malformed validity");
   /* Go reads two times and ignores what follows them in the Validity. */
   p = base_parts();
   p.validity_extra = tlv_str(0x17, "280304134112Z");
@@ -981,8 +991,22 @@ START_TEST(unique_ids_are_skipped_unread_in_v2_and_v3) {
   accepted("x509-subject-unique-id-only", &p);
   p.uids = RAW(0x81, 0x82, 0x00, 0x01, 0x00);
   rejected("x509-issuer-unique-id-bad-length", &p, "x509: malformed issuerUniqueID");
+
   p.uids = RAW(0x81, 0x01, 0x00, 0x82, 0x82, 0x00, 0x01, 0x00);
   rejected("x509-subject-unique-id-bad-length", &p, "x509: malformed subjectUniqueID");
+  /* A lone identifier octet is still that element, and unreadable. */
+  p = base_parts();
+  p.has_exts = false;
+  p.tbs_tail = RAW(0x81);
+  rejected("x509-issuer-unique-id-lone-tag", &p, "x509: malformed issuerUniqueID");
+  p.tbs_tail = RAW(0x82);
+  rejected("x509-subject-unique-id-lone-tag", &p, "x509: malformed subjectUniqueID");
+  p.tbs_tail = RAW(0xa3);
+  rejected("x509-extensions-lone-tag", &p, "x509: malformed extensions");
+  /* v1 never gets there. */
+  p.version = (struct dbuf){.n = 0};
+  p.tbs_tail = RAW(0x81, 0x82, 0x00, 0x01, 0x00);
+  accepted("x509-v1-ignores-bad-unique-id", &p);
 }
 END_TEST
 
@@ -1084,6 +1108,25 @@ START_TEST(unknown_and_duplicate_extensions) {
   p = with_exts(&two);
   rejected("x509-duplicate-extension-large-arcs", &p,
            "x509: certificate contains duplicate extension with OID \"2.999.2147483647\"");
+  /* The first octet carries two arcs: X.Y with X = 0, 1 below 80. */
+  static const struct {
+    uint8_t first;
+    const char *name, *dotted;
+  } firsts[] = {{0x00, "x509-duplicate-extension-oid-0-0", "0.0.7"},
+                {0x27, "x509-duplicate-extension-oid-0-39", "0.39.7"},
+                {0x28, "x509-duplicate-extension-oid-1-0", "1.0.7"},
+                {0x4f, "x509-duplicate-extension-oid-1-39", "1.39.7"},
+                {0x50, "x509-duplicate-extension-oid-2-0", "2.0.7"}};
+  for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++) {
+    const uint8_t oid[] = {firsts[i].first, 0x07};
+    e = ext(oid, sizeof oid, -1, &v);
+    two = cat(&e, &e);
+    p = with_exts(&two);
+    char want[96];
+    snprintf(want, sizeof want, "x509: certificate contains duplicate extension with OID \"%s\"",
+             firsts[i].dotted);
+    rejected(firsts[i].name, &p, want);
+  }
   /* A broken later extension is found before an earlier value is read. */
   struct dbuf bad_bc = RAW(0x05, 0x00), b1 = EXT(OID_BC, -1, &bad_bc);
   struct dbuf broken = RAW(0x30, 0x03, 0x06, 0x01, 0x2a);
@@ -1243,6 +1286,9 @@ START_TEST(subject_alt_names_as_go_reads_them) {
   v = RAW(0x31, 0x00);
   p = WITH_EXT(OID_SAN, -1, &v);
   rejected("x509-san-not-sequence", &p, "x509: invalid subject alternative names");
+  v = RAW(0x30, 0x07, 0x87, 0x04, 1, 2, 3, 4, 0x82);
+  p = WITH_EXT(OID_SAN, -1, &v);
+  rejected("x509-san-lone-octet-after-name", &p, "x509: invalid subject alternative name");
   /* After the GeneralNames SEQUENCE, Go reads nothing. */
   v = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4, 0x05, 0x00);
   p = WITH_EXT(OID_SAN, -1, &v);
@@ -1290,6 +1336,9 @@ START_TEST(other_extensions_go_interprets) {
   v = RAW(0x30, 0x04, 0x30, 0x02, 0x05, 0x00);
   p = WITH_EXT(OID_AIA, -1, &v);
   rejected("x509-aia-method-not-oid", &p, "x509: invalid authority info access");
+  v = RAW(0x30, 0x08, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x30);
+  p = WITH_EXT(OID_AIA, -1, &v);
+  rejected("x509-aia-lone-octet", &p, "x509: invalid authority info access");
   /* id-ad-ocsp with a [6] URI, then a method with no location. */
   v = RAW(0x30, 0x16, 0x30, 0x0d, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x86,
           0x01, 'u', 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04);
@@ -1315,6 +1364,9 @@ START_TEST(policy_and_crl_extensions_go_interprets) {
   v = RAW(0x30, 0x04, 0x30, 0x02, 0x81, 0x00);
   p = WITH_EXT(OID_CRLDP, -1, &v);
   accepted("x509-crldp-no-name", &p);
+  v = RAW(0x30, 0x03, 0x30, 0x00, 0x30);
+  p = WITH_EXT(OID_CRLDP, -1, &v);
+  rejected("x509-crldp-lone-octet", &p, "x509: invalid CRL distribution point");
   v = RAW(0x04, 0x00);
   p = WITH_EXT(OID_CRLDP, -1, &v);
   rejected("x509-crldp-not-sequence", &p, "x509: invalid CRL distribution points");
@@ -1347,6 +1399,9 @@ START_TEST(policy_and_crl_extensions_go_interprets) {
   v = RAW(0x30, 0x02, 0x06, 0x00);
   p = WITH_EXT(OID_POLICIES, -1, &v);
   rejected("x509-policies-info-not-sequence", &p, "x509: invalid certificate policies");
+  v = RAW(0x30, 0x06, 0x30, 0x03, 0x06, 0x01, 0x2a, 0x30);
+  p = WITH_EXT(OID_POLICIES, -1, &v);
+  rejected("x509-policies-lone-octet", &p, "x509: invalid certificate policies");
   /* Policy mappings: OID pairs, their contents unread. */
   v = RAW(0x30, 0x06, 0x30, 0x04, 0x06, 0x00, 0x06, 0x00);
   p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
@@ -1354,6 +1409,9 @@ START_TEST(policy_and_crl_extensions_go_interprets) {
   v = RAW(0x30, 0x05, 0x30, 0x03, 0x06, 0x01, 0x2a);
   p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
   rejected("x509-policy-mappings-half-pair", &p, "x509: invalid policy mappings extension");
+  v = RAW(0x30, 0x07, 0x30, 0x04, 0x06, 0x00, 0x06, 0x00, 0x30);
+  p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
+  rejected("x509-policy-mappings-lone-octet", &p, "x509: invalid policy mappings extension");
   v = RAW(0x04, 0x00);
   p = WITH_EXT(OID_POLICY_MAPPINGS, -1, &v);
   rejected("x509-policy-mappings-not-sequence", &p, "x509: invalid policy mappings extension");
@@ -1693,6 +1751,129 @@ START_TEST(server_names_are_quoted_as_go_quotes_them) {
 }
 END_TEST
 
+/* ---------- the parsed fields, as go_parse_certificate hands them out ---------- */
+
+static size_t offset_in(const struct dbuf *d, struct der_slice s) {
+  ck_assert(s.ptr >= d->b && s.ptr + s.len <= d->b + d->n);
+  return (size_t)(s.ptr - d->b);
+}
+
+START_TEST(fields_are_slices_of_what_go_read) {
+  struct parts p = base_parts();
+  struct dbuf e2v = RAW(0x05, 0x00), bc = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
+  struct dbuf e1 = EXT(OID_BC, 0xff, &bc), e2 = EXT(OID_PRIVATE, -1, &e2v);
+  p.exts = cat(&e1, &e2);
+  p.subject = CN(0x0c, "derp").subject;
+  const struct dbuf der = build(&p);
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(der.b, der.n, &f));
+  ck_assert(f.raw.ptr == der.b && f.raw.len == der.n);
+  /* 30 81 LL | tbs: 30 81 LL ... */
+  ck_assert(der.b[1] == 0x81 && der.b[4] == 0x81);
+  ck_assert_uint_eq(offset_in(&der, f.tbs), 3);
+  ck_assert_uint_eq(f.tbs.len, 3 + der.b[5]);
+  ck_assert_int_eq(f.version, 3);
+  ck_assert_uint_eq(f.serial.len, 1);
+  ck_assert_uint_eq(f.serial.ptr[0], 0x02);
+  ck_assert_uint_eq(f.tbs_signature_algorithm.len, p.sigalg.n);
+  ck_assert_mem_eq(f.tbs_signature_algorithm.ptr, p.sigalg.b, p.sigalg.n);
+  ck_assert_uint_eq(offset_in(&der, f.signature_algorithm), offset_in(&der, f.tbs) + f.tbs.len);
+  ck_assert_mem_eq(f.issuer.ptr, p.issuer.b, p.issuer.n);
+  ck_assert_uint_eq(f.issuer.len, p.issuer.n);
+  ck_assert_mem_eq(f.subject.ptr, p.subject.b, p.subject.n);
+  ck_assert_uint_eq(f.subject.len, p.subject.n);
+  ck_assert_mem_eq(f.spki.ptr, p.spki.b, p.spki.n);
+  ck_assert_uint_eq(f.spki.len, p.spki.n);
+  ck_assert(f.has_cn && f.cn_tag == 0x0c && f.cn.len == 4 && memcmp(f.cn.ptr, "derp", 4) == 0);
+  ck_assert_int_eq(f.not_before, NOT_BEFORE);
+  ck_assert_int_eq(f.not_after, NOT_AFTER);
+  ck_assert(f.not_before_tag == 0x17 && f.not_before_text.len == 13);
+  ck_assert_mem_eq(f.not_after_text.ptr, "270304134112Z", 13);
+  ck_assert(f.has_extensions && f.extension_count == 2);
+  ck_assert_uint_eq(f.extensions.len, p.exts.n);
+  ck_assert_mem_eq(f.extensions.ptr, p.exts.b, p.exts.n);
+  ck_assert(f.has_basic_constraints && f.basic_constraints_critical && f.basic_constraints_ca);
+  ck_assert(!f.has_san);
+  /* The last CN of the subject is the one kept, with its own tag. */
+  struct dbuf cn = RAW(0x06, 0x03, 0x55, 0x04, 0x03);
+  struct dbuf a = tlv_str(0x0c, "first"), b = tlv_str(0x13, "last");
+  struct dbuf atv_a = cat(&cn, &a), atv_b = cat(&cn, &b);
+  struct dbuf sa = wrap(0x30, &atv_a), sb = wrap(0x30, &atv_b), both = cat(&sa, &sb);
+  struct dbuf set = wrap(0x31, &both);
+  p.subject = wrap(0x30, &set);
+  const struct dbuf der2 = build(&p);
+  ck_assert_ptr_null(go_parse_certificate(der2.b, der2.n, &f));
+  ck_assert(f.has_cn && f.cn_tag == 0x13 && f.cn.len == 4 && memcmp(f.cn.ptr, "last", 4) == 0);
+}
+END_TEST
+
+START_TEST(nothing_is_left_over_from_an_earlier_parse) {
+  struct dbuf san = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4), bc = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
+  struct dbuf e1 = EXT(OID_SAN, -1, &san), e2 = EXT(OID_BC, 0xff, &bc), both = cat(&e1, &e2);
+  struct parts p3 = with_exts(&both);
+  struct parts p1 = p3;
+  p1.version = (struct dbuf){.n = 0};
+  p1.subject = RAW(0x30, 0x00);
+  const struct dbuf v3 = build(&p3), v1 = build(&p1);
+  for (int round = 0; round < 2; round++) {
+    struct cert_fields f;
+    ck_assert_ptr_null(go_parse_certificate(v3.b, v3.n, &f));
+    ck_assert(f.has_san && f.has_cn && f.has_extensions && f.basic_constraints_ca);
+    memset(&f, 0xa5, sizeof f);
+    ck_assert_ptr_null(go_parse_certificate(v1.b, v1.n, &f));
+    ck_assert(!f.has_san && !f.has_cn && !f.has_extensions && !f.has_basic_constraints);
+    ck_assert(!f.basic_constraints_ca && !f.basic_constraints_critical);
+    ck_assert_uint_eq(f.extension_count, 0);
+    ck_assert_int_eq(f.version, 1);
+  }
+}
+END_TEST
+
+START_TEST(go_time_parse_reads_only_time_tags) {
+  struct go_time t;
+  const struct der_slice gen = {(const uint8_t *)"20260304134112Z", 15};
+  const struct der_slice utc = {(const uint8_t *)"260304134112Z", 13};
+  ck_assert(go_time_parse(0x18, gen, &t) && t.unix_seconds == NOW);
+  ck_assert(go_time_parse(0x17, utc, &t) && t.unix_seconds == NOW);
+  ck_assert(!go_time_parse(0x04, gen, &t));
+  ck_assert(!go_time_parse(0x04, utc, &t));
+  ck_assert(!go_time_parse(0x13, gen, &t));
+  ck_assert(!go_time_parse(0x37, utc, &t));
+}
+END_TEST
+
+START_TEST(go_common_name_writes_a_terminated_prefix) {
+  /* BMPString a, b, U+0800: five octets of UTF-8. */
+  struct parts p = CN(0x1e,
+                      "\x00"
+                      "a\x00"
+                      "b\x08\x00");
+  const struct dbuf der = build(&p);
+  struct cert_fields f;
+  ck_assert_ptr_null(go_parse_certificate(der.b, der.n, &f));
+  char out[8];
+  memset(out, 'x', sizeof out);
+  ck_assert_uint_eq(go_common_name(&f, out, sizeof out), 5);
+  ck_assert_str_eq(out, "ab\xe0\xa0\x80");
+  memset(out, 'x', sizeof out);
+  ck_assert_uint_eq(go_common_name(&f, out, 4), 5); /* cut: the full length says so */
+  ck_assert_str_eq(out, "ab\xe0");
+  memset(out, 'x', sizeof out);
+  ck_assert_uint_eq(go_common_name(&f, out, 1), 5);
+  ck_assert_str_eq(out, "");
+  ck_assert_uint_eq(go_common_name(&f, out, 0), 5);
+  /* No CN: "" and 0, whatever the buffer held. */
+  p.subject = RAW(0x30, 0x00);
+  const struct dbuf none = build(&p);
+  ck_assert_ptr_null(go_parse_certificate(none.b, none.n, &f));
+  for (size_t cap = 1; cap <= sizeof out; cap += sizeof out - 1) {
+    memset(out, 'x', sizeof out);
+    ck_assert_uint_eq(go_common_name(&f, out, cap), 0);
+    ck_assert_str_eq(out, "");
+  }
+}
+END_TEST
+
 static Suite *pin_verify_x509_suite(void) {
   Suite *s = suite_create("pin_verify_x509");
   TCase *str = tcase_create("strings");
@@ -1734,6 +1915,12 @@ static Suite *pin_verify_x509_suite(void) {
   TCase *msg = tcase_create("messages");
   tcase_add_test(msg, server_names_are_quoted_as_go_quotes_them);
   suite_add_tcase(s, msg);
+  TCase *fields = tcase_create("fields");
+  tcase_add_test(fields, fields_are_slices_of_what_go_read);
+  tcase_add_test(fields, nothing_is_left_over_from_an_earlier_parse);
+  tcase_add_test(fields, go_time_parse_reads_only_time_tags);
+  tcase_add_test(fields, go_common_name_writes_a_terminated_prefix);
+  suite_add_tcase(s, fields);
   TCase *keys = tcase_create("keys");
   tcase_add_test(keys, ec_keys_on_every_curve_go_knows);
   tcase_add_test(keys, rsa_keys_and_the_8192_bit_limit);

@@ -488,18 +488,19 @@ static const char *check_san(struct der_slice value, struct der_slice *names) {
 
 /* parseBasicConstraintsExtension: pathLen is read as a uint that fits an
  * int; nothing after it (or after the SEQUENCE) is read. */
-static bool basic_constraints_valid(struct der_slice value, bool *ca) {
+static bool basic_constraints_valid(struct der_slice value, bool *is_ca) {
   struct byte_reader r = reader_of(value);
   struct der_tlv seq, item;
   GUARD(read_tag(&r, TAG_SEQUENCE, &seq));
   struct byte_reader in = reader_of(seq.value);
-  *ca = false;
-  if (peek_tag(&in, TAG_BOOLEAN)) GUARD(read_boolean(&in, ca));
+  bool ca = false;
+  if (peek_tag(&in, TAG_BOOLEAN)) GUARD(read_boolean(&in, &ca));
   if (peek_tag(&in, TAG_INTEGER)) {
     uint8_t sign;
     GUARD(read_tag(&in, TAG_INTEGER, &item) && der_integer_valid(item.value));
     GUARD(first_octet(item.value, &sign) && (sign & 0x80) == 0 && item.value.len <= 8);
   }
+  *is_ca = ca;
   return true;
 }
 
@@ -782,7 +783,6 @@ const char *go_parse_certificate_key(const uint8_t *der, size_t len, struct cert
   struct go_public_key pub;
   struct cert_fields f;
   memset(&f, 0, sizeof f);
-  if (der == NULL) return "x509: malformed certificate";
   const char *e = go_walk(der, len, &f, &pub);
   if (e != NULL) return e;
   *out = f;
