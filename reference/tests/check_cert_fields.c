@@ -854,6 +854,39 @@ START_TEST(der_lengths_must_be_definite_minimal_and_in_bounds) {
 }
 END_TEST
 
+/* X.690 §10.2: a universal type has one form in DER. */
+START_TEST(der_universal_types_have_one_form) {
+  for (unsigned number = 0; number < 31; number++) {
+    const bool constructed_type =
+        number == 8 || number == 11 || number == 16 || number == 17 || number == 29;
+    for (int constructed = 0; constructed < 2; constructed++) {
+      const uint8_t id = (uint8_t)(number | (constructed ? 0x20 : 0));
+      const uint8_t b[] = {id, 0x00};
+      struct byte_reader r = byte_reader_init(b, sizeof b);
+      struct der_tlv t;
+      const bool want = number != 0 && constructed == constructed_type;
+      ck_assert_msg(der_read_tlv(&r, &t) == want, "identifier %02x", id);
+      /* The any-form reader takes both forms and tag 0. */
+      r = byte_reader_init(b, sizeof b);
+      ck_assert_msg(der_read_tlv_any_form(&r, &t) && t.tag == id, "identifier %02x", id);
+    }
+  }
+  /* Other classes are never checked for form. */
+  for (unsigned id = 0x40; id < 0x100; id++) {
+    if ((id & 0x1f) == 0x1f) continue;
+    const uint8_t b[] = {(uint8_t)id, 0x00};
+    struct byte_reader r = byte_reader_init(b, sizeof b);
+    struct der_tlv t;
+    ck_assert_msg(der_read_tlv(&r, &t), "identifier %02x", id);
+  }
+  const uint8_t high[] = {0x3f, 0x01, 0x00};
+  struct byte_reader r = byte_reader_init(high, sizeof high);
+  struct der_tlv t;
+  ck_assert(!der_read_tlv_any_form(&r, &t));
+  ck_assert_uint_eq(byte_reader_remaining(&r), sizeof high); /* nothing consumed */
+}
+END_TEST
+
 START_TEST(der_oid_and_integer_validity) {
   ck_assert(der_oid_valid((struct der_slice){(const uint8_t[]){0x55, 0x04, 0x03}, 3}));
   ck_assert(!der_oid_valid((struct der_slice){(const uint8_t[]){0x2a, 0x80}, 2}));
@@ -875,20 +908,35 @@ static bool our_time(uint8_t tag, const char *s, int64_t *out) {
 
 START_TEST(time_grammar_agrees_with_asn1_time_to_tm) {
   const char *utc[] = {
-      "260304134112Z",     "2603041341Z",       "260304134112+0100", "260304134112-1200",
-      "260304134112+1259", "500101000000Z",     "491231235959Z",     "000229000000Z",
-      "010229000000Z",     "260304134112.5Z",   "2603041341",        "26030413411Z",
-      "260304134112+1300", "260304134112+0160", "260431000000Z",     "261304000000Z",
-      "260304134112-",     "260304134112Z ",    "a60304134112Z",     "260304134112+01000"};
-  const char *gen[] = {"20260304134112Z", "202603041341Z", "20260304134112.123456789123Z",
-                       "20260304134112.Z", "20260304134112.5+0130", "00000101000000Z",
-                       "99991231235959Z", "19000229000000Z", "20000229000000Z", "2026030413Z",
-                       "20260304134112,5Z", "202603041341.5Z",
-                       /* an offset moves the instant through OPENSSL_gmtime_adj,
+      "260304134112Z", "2603041341Z", "260304134112+0100", "260304134112-1200", "260304134112+1259",
+      "500101000000Z", "491231235959Z", "000229000000Z", "010229000000Z", "260304134112.5Z",
+      "2603041341", "26030413411Z", "260304134112+1300", "260304134112+0160", "260431000000Z",
+      "261304000000Z", "260304134112-", "260304134112Z ", "a60304134112Z", "260304134112+01000",
+      /* each field at and past its limits */
+      "260100000000Z", "260132000000Z", "260131000000Z", "260001000000Z", "261201000000Z",
+      "260304240000Z", "260304230000Z", "260304236000Z", "260304235900Z", "260304235960Z",
+      "260304235959Z", "260304134112+1200", "260304134112-1259", "260304134112+0059",
+      "260304134112+0060", "260304134112+1260", "260304134112+", "260304134112+01",
+      "260304134112+0a00", "2603041341+1200", "26030413Z", "260304134Z", "2603041341.5Z",
+      "260304134112.5+0100", "000101000000Z", "991231235959Z", "240229000000Z", "250229000000Z",
+      "260228000000Z", "260229000000Z", "260230000000Z", "260631000000Z", "260731000000Z",
+      "260931000000Z", "261031000000Z", "261131000000Z", "261231000000Z", "2603041341125Z",
+      "260304134112z", "26030413411 Z", "26-304134112Z"};
+  const char *gen[] = {
+      "20260304134112Z", "202603041341Z", "20260304134112.123456789123Z", "20260304134112.Z",
+      "20260304134112.5+0130", "00000101000000Z", "99991231235959Z", "19000229000000Z",
+      "20000229000000Z", "2026030413Z", "20260304134112,5Z", "202603041341.5Z",
+      /* an offset moves the instant through OPENSSL_gmtime_adj,
                         * which keeps to 1900..9999 (found by the fuzz target) */
-                       "02620304134112.123+0100", "19000101000000+0001", "19000101010000+0100",
-                       "18991231235959-0001", "99991231235959-0100", "99991231225959-0100",
-                       "19000101000000+0000", "00000101000000-0000"};
+      "02620304134112.123+0100", "19000101000000+0001", "19000101010000+0100",
+      "18991231235959-0001", "99991231235959-0100", "99991231225959-0100", "19000101000000+0000",
+      "00000101000000-0000", "20261231235959Z", "20260230000000Z", "21000229000000Z",
+      "24000229000000Z", "19991231235959+1200", "00000101000000+0100", "99991231235959+1200",
+      "20260304134112.0Z", "20260304134112.00001Z", "20260304134112.5", "20260304134112.5-1200",
+      "20260304134112.5-1300", "2026030413411Z", "202603041341125Z", "20260304134112+1300",
+      "20260304240000Z", "20260304236000Z", "20260304235960Z", "20260100000000Z", "20261300000000Z",
+      "2026030413", "20260304134112Z0", "19500101000000Z", "20500101000000Z", "19000101000000Z",
+      "18991231235959Z", "1899123123595 Z"};
   for (int kind = 0; kind < 2; kind++) {
     const char **list = kind == 0 ? utc : gen;
     size_t n = kind == 0 ? sizeof utc / sizeof utc[0] : sizeof gen / sizeof gen[0];
@@ -995,6 +1043,7 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(prim, serial_small_uses_bit_length);
   tcase_add_test(prim, der_lengths_must_be_definite_minimal_and_in_bounds);
   tcase_add_test(prim, der_oid_and_integer_validity);
+  tcase_add_test(prim, der_universal_types_have_one_form);
   tcase_add_test(prim, time_grammar_agrees_with_asn1_time_to_tm);
   tcase_add_test(prim, utc_time_century_rule_1950_to_2049);
   tcase_add_test(prim, status_strings_exist);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
@@ -1485,6 +1486,17 @@ static struct dbuf generator(int nid) {
   return d;
 }
 
+/* The curve's field prime p minus `minus`, big-endian at the element length. */
+static void prime_minus(int nid, unsigned minus, uint8_t *out, size_t len) {
+  EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
+  BIGNUM *p = BN_new();
+  ck_assert(g != NULL && p != NULL && EC_GROUP_get_curve(g, p, NULL, NULL, NULL) == 1);
+  ck_assert(BN_sub_word(p, minus) == 1);
+  ck_assert_int_eq(BN_bn2binpad(p, out, (int)len), (int)len);
+  BN_free(p);
+  EC_GROUP_free(g);
+}
+
 static struct dbuf curve_param(int nid) {
   static const uint8_t p224[] = {0x2b, 0x81, 0x04, 0x00, 0x21};
   static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
@@ -1543,6 +1555,17 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
     p = KEY(OID_EC, &param, &k);
     snprintf(name, sizeof name, "x509-key-%s-y-all-ones", curves[i].name);
     rejected(name, &p, curves[i].bad_element);
+    /* Each coordinate at p (not canonical) and at p - 1 (canonical, and
+     * then not on the curve). */
+    for (int coord = 0; coord < 2; coord++)
+      for (unsigned minus = 0; minus < 2; minus++) {
+        k = g;
+        prime_minus(curves[i].nid, minus, k.b + 1 + (size_t)coord * len, len);
+        p = KEY(OID_EC, &param, &k);
+        snprintf(name, sizeof name, "x509-key-%s-%c-%s", curves[i].name, coord ? 'y' : 'x',
+                 minus ? "p-minus-1" : "p");
+        rejected(name, &p, minus ? curves[i].off_curve : curves[i].bad_element);
+      }
   }
   /* P-521's top octet holds one bit: 0x02 is past the prime. */
   const struct dbuf param = curve_param(NID_secp521r1);
