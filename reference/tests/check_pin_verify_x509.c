@@ -1602,6 +1602,11 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
   accepted("x509-key-p256-right-aligned", &p);
   p = with_key(OID_EC, sizeof OID_EC, &p256, 0, &shifted);
   rejected("x509-key-p256-shifted-unaligned", &p, "ecdsa: invalid uncompressed public key");
+  /* One octet, one unused bit: 0x08 aligns to 0x04, an uncompressed form
+   * of the wrong length. */
+  struct dbuf one = RAW(0x08);
+  p = with_key(OID_EC, sizeof OID_EC, &p256, 1, &one);
+  rejected("x509-key-p256-one-octet-right-aligned", &p, "invalid P256 point encoding");
 }
 END_TEST
 
