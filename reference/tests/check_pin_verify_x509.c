@@ -936,6 +936,10 @@ START_TEST(structure_errors_name_the_stage) {
   p = base_parts();
   p.subject = RAW(0x30, 0x02, 0x30, 0x00);
   rejected("x509-rdn-not-set", &p, "x509: invalid RDNSequence");
+  p.subject = RAW(0x30, 0x03, 0x31, 0x00, 0x31);
+  rejected("x509-name-lone-octet-after-rdn", &p, "x509: invalid RDNSequence");
+  p.subject = RAW(0x30, 0x03, 0x31, 0x01, 0x30);
+  rejected("x509-rdn-lone-octet", &p, "x509: invalid RDNSequence: invalid attribute");
   p.subject = RAW(0x30, 0x04, 0x31, 0x02, 0x31, 0x00);
   rejected("x509-atv-not-sequence", &p, "x509: invalid RDNSequence: invalid attribute");
   p.subject = RAW(0x30, 0x08, 0x31, 0x06, 0x30, 0x04, 0x04, 0x02, 0x55, 0x04);
