@@ -400,24 +400,27 @@ static const char *parse_time(struct byte_reader *r, uint8_t *tag, struct der_sl
   return NULL;
 }
 
-/* ext.Id.String(): dotted decimal; the first octets carry two arcs. */
-static void oid_string(struct der_slice oid, char *out, size_t cap) {
+/* ext.Id.String(): dotted decimal; the first octets carry two arcs. False
+ * when the text was cut to fit `cap`. */
+static bool oid_string(struct der_slice oid, char *out, size_t cap) {
   struct byte_reader r = reader_of(oid);
   size_t n = 0;
   uint32_t arc = 0;
   bool first = true;
   uint8_t b;
   out[0] = '\0';
-  while (byte_reader_u8(&r, &b) && n < cap) {
+  while (byte_reader_u8(&r, &b)) {
     arc = (arc << 7) | (b & 0x7f);
     if (b & 0x80) continue;
     int w = first ? snprintf(out + n, cap - n, "%u.%u", arc < 80 ? arc / 40 : 2,
                              arc < 80 ? arc % 40 : arc - 80)
                   : snprintf(out + n, cap - n, ".%u", arc);
-    n += w > 0 ? (size_t)w : 0;
+    if (w < 0 || (size_t)w >= cap - n) return false;
+    n += (size_t)w;
     first = false;
     arc = 0;
   }
+  return true;
 }
 
 /* parseExtension on the contents of one Extension SEQUENCE. */
@@ -661,10 +664,13 @@ static const char *parse_extensions(struct der_slice exts, struct cert_fields *f
     while (read_tag(&seen, TAG_SEQUENCE, &prev) && prev.value.ptr != ext.value.ptr) {
       (void)parse_extension(prev.value, &prev_oid, &prev_critical, &prev_value);
       if (slice_is(prev_oid, oid.ptr, oid.len)) {
-        char dotted[GO_ERROR_MAX];
-        oid_string(oid, dotted, sizeof dotted);
-        snprintf(go_error_text, sizeof go_error_text,
-                 "x509: certificate contains duplicate extension with OID \"%s\"", dotted);
+        /* Go's %q of the dotted OID (digits and dots: quoted as is); a
+         * text too long for the buffer is cut, without its closing quote. */
+        static const char head[] = "x509: certificate contains duplicate extension with OID \"";
+        memcpy(go_error_text, head, sizeof head - 1);
+        char *dotted = go_error_text + sizeof head - 1;
+        const size_t room = sizeof go_error_text - (sizeof head - 1);
+        if (oid_string(oid, dotted, room - 1)) memcpy(dotted + strlen(dotted), "\"", 2);
         return go_error_text;
       }
     }
