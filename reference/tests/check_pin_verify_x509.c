@@ -1906,6 +1906,42 @@ START_TEST(go_common_name_writes_a_terminated_prefix) {
 }
 END_TEST
 
+/* go_parse_public_key on its own (an exported function, pin_verify.h):
+ * the AlgorithmIdentifier texts parseAI gives. */
+START_TEST(go_parse_public_key_reads_the_algorithm_as_parse_ai) {
+  struct go_public_key pub;
+  const struct {
+    struct dbuf spki;
+    const char *want;
+  } cases[] = {
+      /* 1.2.2147483648: an arc cryptobyte refuses */
+      {RAW(0x30, 0x0c, 0x30, 0x08, 0x06, 0x06, 0x2a, 0x88, 0x80, 0x80, 0x80, 0x00, 0x03, 0x00),
+       "x509: malformed OID"},
+      {RAW(0x30, 0x08, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x80, 0x03, 0x00), "x509: malformed OID"},
+      {RAW(0x30, 0x09, 0x30, 0x05, 0x06, 0x01, 0x2a, 0x05, 0x81, 0x03, 0x00),
+       "x509: malformed parameters"},
+      {RAW(0x30, 0x05, 0x30, 0x03, 0x06, 0x01, 0x2a), "x509: malformed subjectPublicKey"},
+      {RAW(0x30, 0x04, 0x05, 0x00, 0x03, 0x00), "x509: malformed public key algorithm identifier"},
+      {RAW(0x31, 0x00), "x509: malformed spki"},
+      /* 1.2.2147483647: fine, and an algorithm Go leaves undecoded */
+      {RAW(0x30, 0x0e, 0x30, 0x08, 0x06, 0x06, 0x2a, 0x87, 0xff, 0xff, 0xff, 0x7f, 0x03, 0x02, 0x00,
+           0x01),
+       NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *got =
+        go_parse_public_key((struct der_slice){cases[i].spki.b, cases[i].spki.n}, &pub);
+    if (cases[i].want == NULL) {
+      ck_assert_msg(got == NULL, "case %zu: %s", i, got);
+      ck_assert_int_eq(pub.type, GO_KEY_UNKNOWN);
+    } else {
+      ck_assert_msg(got != NULL && strcmp(got, cases[i].want) == 0, "case %zu: %s", i,
+                    got ? got : "(null)");
+    }
+  }
+}
+END_TEST
+
 static Suite *pin_verify_x509_suite(void) {
   Suite *s = suite_create("pin_verify_x509");
   TCase *str = tcase_create("strings");
@@ -1957,6 +1993,7 @@ static Suite *pin_verify_x509_suite(void) {
   tcase_add_test(keys, ec_keys_on_every_curve_go_knows);
   tcase_add_test(keys, rsa_keys_and_the_8192_bit_limit);
   tcase_add_test(keys, dsa_ed25519_and_undecoded_keys);
+  tcase_add_test(keys, go_parse_public_key_reads_the_algorithm_as_parse_ai);
   suite_add_tcase(s, keys);
   return s;
 }
