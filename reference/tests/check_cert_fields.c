@@ -674,6 +674,96 @@ START_TEST(san_names_iterated_with_openssl_numbering) {
 }
 END_TEST
 
+/* Which GeneralName alternatives DER requires constructed ([0] otherName,
+ * [3] x400Address, [4] directoryName, [5] ediPartyName) and primitive
+ * ([1], [2], [6], [7], [8]); numbers past 8 and other classes are not
+ * GeneralNames cert_fields judges. */
+START_TEST(general_name_forms_per_alternative) {
+  struct parts p = base_parts();
+  struct dbuf san_oid = oid_san();
+  struct cert_fields f;
+  for (unsigned number = 0; number <= 10; number++) {
+    const bool constructed_alt = number == 0 || number == 3 || number == 4 || number == 5;
+    for (int constructed = 0; constructed < 2; constructed++) {
+      const uint8_t id = (uint8_t)(0x80 | (constructed ? 0x20 : 0) | number);
+      struct dbuf value = RAW(0x30, 0x02, id, 0x00);
+      p.exts = ext(&san_oid, -1, &value);
+      struct dbuf d = build(&p);
+      const bool want = number > 8 || constructed == constructed_alt;
+      ck_assert_msg(parse(&d, &f) == (want ? CERT_FIELDS_OK : CERT_FIELDS_ERR_EXTENSION),
+                    "GeneralName identifier %02x", id);
+    }
+  }
+  /* Universal and application classes are read, whatever their form. */
+  static const uint8_t others[] = {0x04, 0x30, 0x41, 0x61, 0xc2, 0xe2};
+  for (size_t i = 0; i < sizeof others; i++) {
+    struct dbuf value = RAW(0x30, 0x02, others[i], 0x00);
+    p.exts = ext(&san_oid, -1, &value);
+    struct dbuf d = build(&p);
+    ck_assert_msg(parse(&d, &f) == CERT_FIELDS_OK, "identifier %02x", others[i]);
+  }
+}
+END_TEST
+
+START_TEST(bit_strings_unique_ids_and_lone_octets) {
+  struct parts p = base_parts();
+  struct cert_fields f;
+  /* Signature BIT STRINGs: 0..7 unused bits, empty only with none. */
+  static const struct {
+    uint8_t bytes[4];
+    size_t n;
+    bool ok;
+  } sigs[] = {{{0x03, 0x02, 0x07, 0x80}, 4, true},
+              {{0x03, 0x02, 0x01, 0x02}, 4, true},
+              {{0x03, 0x01, 0x00}, 3, true},
+              {{0x03, 0x01, 0x03}, 3, false},
+              {{0x03, 0x01, 0x01}, 3, false},
+              {{0x03, 0x02, 0x08, 0x00}, 4, false},
+              {{0x03, 0x00}, 2, false}};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    p.signature = raw(sigs[i].bytes, sigs[i].n);
+    struct dbuf d = build(&p);
+    ck_assert_msg((parse(&d, &f) == CERT_FIELDS_OK) == sigs[i].ok, "signature %zu", i);
+    if (sigs[i].ok) ck_assert(openssl_parses(&d));
+  }
+  /* Unique IDs before the extensions: issuer [1], subject [2], each a
+   * BIT STRING. */
+  p = base_parts();
+  p.has_exts = false;
+  p.extra = RAW(0x81, 0x02, 0x00, 0xaa, 0x82, 0x02, 0x07, 0x80);
+  struct dbuf d = build(&p);
+  ck_assert(openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+  p.extra = RAW(0x82, 0x01, 0x00);
+  d = build(&p);
+  ck_assert(openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+  p.extra = RAW(0x82, 0x01, 0x05);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* A lone octet left in a Name or an RDN is not an element. */
+  p = base_parts();
+  p.subject = RAW(0x30, 0x03, 0x31, 0x00, 0x31);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p.subject = RAW(0x30, 0x03, 0x31, 0x01, 0x30);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* basicConstraints pathLen 1 and 127 are non-negative. */
+  struct dbuf bc_oid = oid_bc();
+  static const uint8_t lens[] = {0x01, 0x7f};
+  for (size_t i = 0; i < sizeof lens; i++) {
+    struct dbuf v = RAW(0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, lens[i]);
+    p = base_parts();
+    p.exts = ext(&bc_oid, 0xff, &v);
+    d = build(&p);
+    ck_assert(openssl_parses(&d));
+    ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+    ck_assert(f.has_basic_constraints && f.basic_constraints_ca);
+  }
+}
+END_TEST
+
 START_TEST(san_constructed_string_form_rejected) {
   /* [2] dNSName in BER's constructed form: OpenSSL reassembles "a.b", Go
    * ignores the name; DER forbids it. */
@@ -1031,6 +1121,8 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(reject, basic_constraints_read_as_go_reads_them);
   tcase_add_test(reject, san_names_iterated_with_openssl_numbering);
   tcase_add_test(reject, san_constructed_string_form_rejected);
+  tcase_add_test(reject, general_name_forms_per_alternative);
+  tcase_add_test(reject, bit_strings_unique_ids_and_lone_octets);
   tcase_add_test(reject, last_cn_wins_across_rdns_and_types);
   tcase_add_test(reject, empty_rdn_and_empty_name_accepted_like_openssl);
   tcase_add_test(reject, cn_value_of_non_string_type_is_reported_as_found);
