@@ -749,6 +749,19 @@ START_TEST(bit_strings_unique_ids_and_lone_octets) {
   p.subject = RAW(0x30, 0x03, 0x31, 0x01, 0x30);
   d = build(&p);
   ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* An extension OID must be DER; the Validity holds two times only. */
+  p = base_parts();
+  struct dbuf bad_oid = RAW(0x06, 0x02, 0x2a, 0x80), empty = RAW(0x30, 0x00);
+  p.exts = ext(&bad_oid, -1, &empty);
+  d = build(&p);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  struct dbuf third = tlv_str(0x17, "280304134112Z");
+  p.not_after = cat(&p.not_after, &third);
+  d = build(&p);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
   /* basicConstraints pathLen 1 and 127 are non-negative. */
   struct dbuf bc_oid = oid_bc();
   static const uint8_t lens[] = {0x01, 0x7f};
