@@ -762,6 +762,25 @@ START_TEST(bit_strings_unique_ids_and_lone_octets) {
   d = build(&p);
   ck_assert(!openssl_parses(&d));
   ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* The key's BIT STRING follows the same rules; nothing may follow the
+   * signature inside the Certificate. */
+  p = base_parts();
+  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  uint8_t bits[33] = {0x08};
+  struct dbuf key = {.n = 0};
+  put_tlv(&key, 0x03, bits, sizeof bits);
+  struct dbuf spki_body = cat(&alg, &key);
+  p.spki = wrap(0x30, &spki_body);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  const struct dbuf good = build(&p);
+  struct dbuf body = raw(good.b + 3, good.n - 3), null = RAW(0x05, 0x00);
+  ck_assert_uint_eq(good.b[1], 0x81);
+  body = cat(&body, &null);
+  d = wrap(0x30, &body);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
   /* basicConstraints pathLen 1 and 127 are non-negative. */
   struct dbuf bc_oid = oid_bc();
   static const uint8_t lens[] = {0x01, 0x7f};
@@ -1077,6 +1096,12 @@ START_TEST(status_strings_exist) {
   for (int st = CERT_FIELDS_OK; st <= CERT_FIELDS_ERR_EXTENSION; st++)
     ck_assert_ptr_nonnull(cert_fields_status_str((enum cert_fields_status)st));
   ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_OK), "ok");
+  /* Each status its own text (oracle_dump reports them). */
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_DER), "not DER");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_STRUCTURE), "not an X.509 certificate");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_TIME), "malformed validity time");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_EXTENSION),
+                   "malformed or duplicate extension");
 }
 END_TEST
 
