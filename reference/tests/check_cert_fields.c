@@ -973,6 +973,12 @@ START_TEST(der_lengths_must_be_definite_minimal_and_in_bounds) {
   ck_assert(!tlv_ok((const uint8_t[]){0x04}, 1));
   uint8_t big[300] = {0x04, 0x82, 0x01, 0x28};
   ck_assert(tlv_ok(big, 4 + 0x128));
+  /* 0x80 is the smallest long-form length; five length octets are refused
+   * even when their low four would fit. */
+  uint8_t b128[2 + 1 + 128] = {0x04, 0x81, 0x80};
+  ck_assert(tlv_ok(b128, sizeof b128));
+  uint8_t five[7 + 0x81] = {0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x81};
+  ck_assert(!tlv_ok(five, sizeof five));
 }
 END_TEST
 
@@ -1059,6 +1065,12 @@ START_TEST(time_grammar_agrees_with_asn1_time_to_tm) {
       "20260304240000Z", "20260304236000Z", "20260304235960Z", "20260100000000Z", "20261300000000Z",
       "2026030413", "20260304134112Z0", "19500101000000Z", "20500101000000Z", "19000101000000Z",
       "18991231235959Z", "1899123123595 Z"};
+  /* Only the two time types have a grammar. */
+  int64_t unused;
+  ck_assert(
+      !cert_time_parse_openssl(0x04, (struct der_slice){(const uint8_t *)gen[0], 15}, &unused));
+  ck_assert(
+      !cert_time_parse_openssl(0x13, (struct der_slice){(const uint8_t *)utc[0], 13}, &unused));
   for (int kind = 0; kind < 2; kind++) {
     const char **list = kind == 0 ? utc : gen;
     size_t n = kind == 0 ? sizeof utc / sizeof utc[0] : sizeof gen / sizeof gen[0];
@@ -1089,6 +1101,34 @@ START_TEST(utc_time_century_rule_1950_to_2049) {
   ck_assert(our_time(0x18, "20500101000000Z", &t));
   ck_assert_int_eq(t, INT64_C(2524608000));
   ck_assert(!our_time(0x02, "260304134112Z", &t));
+}
+END_TEST
+
+/* The iterators stop, and say so, at an element they cannot read. */
+START_TEST(iterators_report_malformed_elements) {
+  static const uint8_t sans[] = {0x87, 0x04, 1, 2, 3, 4, 0x82, 0x05, 'a'};
+  struct cert_fields f;
+  memset(&f, 0, sizeof f);
+  f.has_san = true;
+  f.san = (struct der_slice){sans, sizeof sans};
+  struct cert_san_iter it;
+  cert_san_iter_init(&f, &it);
+  unsigned tag;
+  struct der_slice v;
+  ck_assert(cert_san_next(&it, &tag, &v) && tag == 7 && v.len == 4 && !it.malformed);
+  ck_assert(!cert_san_next(&it, &tag, &v) && it.malformed);
+  ck_assert(!cert_san_next(&it, &tag, &v) && it.malformed);
+  static const uint8_t exts[] = {0x30, 0x07, 0x06, 0x01, 0x2a, 0x04, 0x02,
+                                 0xab, 0xcd, 0x30, 0x03, 0x06, 0x01, 0x2a};
+  f.has_extensions = true;
+  f.extensions = (struct der_slice){exts, sizeof exts};
+  struct cert_ext_iter e;
+  cert_ext_iter_init(&f, &e);
+  struct der_slice oid, value;
+  bool critical;
+  ck_assert(cert_ext_next(&e, &oid, &critical, &value) && value.len == 2 && !e.malformed);
+  ck_assert(!cert_ext_next(&e, &oid, &critical, &value) && e.malformed);
+  ck_assert(!cert_ext_next(&e, &oid, &critical, &value) && e.malformed);
 }
 END_TEST
 
@@ -1177,6 +1217,7 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(prim, time_grammar_agrees_with_asn1_time_to_tm);
   tcase_add_test(prim, utc_time_century_rule_1950_to_2049);
   tcase_add_test(prim, status_strings_exist);
+  tcase_add_test(prim, iterators_report_malformed_elements);
   suite_add_tcase(s, prim);
   return s;
 }

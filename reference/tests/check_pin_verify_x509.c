@@ -1933,12 +1933,25 @@ START_TEST(go_parse_public_key_reads_the_algorithm_as_parse_ai) {
         go_parse_public_key((struct der_slice){cases[i].spki.b, cases[i].spki.n}, &pub);
     if (cases[i].want == NULL) {
       ck_assert_msg(got == NULL, "case %zu: %s", i, got);
-      ck_assert_int_eq(pub.type, GO_KEY_UNKNOWN);
     } else {
       ck_assert_msg(got != NULL && strcmp(got, cases[i].want) == 0, "case %zu: %s", i,
                     got ? got : "(null)");
     }
+    ck_assert(pub.type == GO_KEY_UNKNOWN && pub.rsa_bits == 0);
   }
+  /* A key that fails after its type is known leaves no type or size. */
+  const struct dbuf rsa =
+      RAW(0x30, 0x15, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+          0x05, 0x00, 0x03, 0x04, 0x00, 0x30, 0x01, 0x02);
+  ck_assert_str_eq(go_parse_public_key((struct der_slice){rsa.b, rsa.n}, &pub),
+                   "x509: invalid RSA modulus");
+  ck_assert(pub.type == GO_KEY_UNKNOWN && pub.rsa_bits == 0);
+  /* crypto/tls's %T of each key type. */
+  ck_assert_str_eq(go_key_type_name(GO_KEY_RSA), "*rsa.PublicKey");
+  ck_assert_str_eq(go_key_type_name(GO_KEY_DSA), "*dsa.PublicKey");
+  ck_assert_str_eq(go_key_type_name(GO_KEY_ECDSA), "*ecdsa.PublicKey");
+  ck_assert_str_eq(go_key_type_name(GO_KEY_ED25519), "ed25519.PublicKey");
+  ck_assert_str_eq(go_key_type_name(GO_KEY_UNKNOWN), "<nil>");
 }
 END_TEST
 
