@@ -674,6 +674,128 @@ START_TEST(san_names_iterated_with_openssl_numbering) {
 }
 END_TEST
 
+/* Which GeneralName alternatives DER requires constructed ([0] otherName,
+ * [3] x400Address, [4] directoryName, [5] ediPartyName) and primitive
+ * ([1], [2], [6], [7], [8]); numbers past 8 and other classes are not
+ * GeneralNames cert_fields judges. */
+START_TEST(general_name_forms_per_alternative) {
+  struct parts p = base_parts();
+  struct dbuf san_oid = oid_san();
+  struct cert_fields f;
+  for (unsigned number = 0; number <= 10; number++) {
+    const bool constructed_alt = number == 0 || number == 3 || number == 4 || number == 5;
+    for (int constructed = 0; constructed < 2; constructed++) {
+      const uint8_t id = (uint8_t)(0x80 | (constructed ? 0x20 : 0) | number);
+      struct dbuf value = RAW(0x30, 0x02, id, 0x00);
+      p.exts = ext(&san_oid, -1, &value);
+      struct dbuf d = build(&p);
+      const bool want = number > 8 || constructed == constructed_alt;
+      ck_assert_msg(parse(&d, &f) == (want ? CERT_FIELDS_OK : CERT_FIELDS_ERR_EXTENSION),
+                    "GeneralName identifier %02x", id);
+    }
+  }
+  /* Universal and application classes are read, whatever their form. */
+  static const uint8_t others[] = {0x04, 0x30, 0x41, 0x61, 0xc2, 0xe2};
+  for (size_t i = 0; i < sizeof others; i++) {
+    struct dbuf value = RAW(0x30, 0x02, others[i], 0x00);
+    p.exts = ext(&san_oid, -1, &value);
+    struct dbuf d = build(&p);
+    ck_assert_msg(parse(&d, &f) == CERT_FIELDS_OK, "identifier %02x", others[i]);
+  }
+}
+END_TEST
+
+START_TEST(bit_strings_unique_ids_and_lone_octets) {
+  struct parts p = base_parts();
+  struct cert_fields f;
+  /* Signature BIT STRINGs: 0..7 unused bits, empty only with none. */
+  static const struct {
+    uint8_t bytes[4];
+    size_t n;
+    bool ok;
+  } sigs[] = {{{0x03, 0x02, 0x07, 0x80}, 4, true},
+              {{0x03, 0x02, 0x01, 0x02}, 4, true},
+              {{0x03, 0x01, 0x00}, 3, true},
+              {{0x03, 0x01, 0x03}, 3, false},
+              {{0x03, 0x01, 0x01}, 3, false},
+              {{0x03, 0x02, 0x08, 0x00}, 4, false},
+              {{0x03, 0x00}, 2, false}};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    p.signature = raw(sigs[i].bytes, sigs[i].n);
+    struct dbuf d = build(&p);
+    ck_assert_msg((parse(&d, &f) == CERT_FIELDS_OK) == sigs[i].ok, "signature %zu", i);
+    if (sigs[i].ok) ck_assert(openssl_parses(&d));
+  }
+  /* Unique IDs before the extensions: issuer [1], subject [2], each a
+   * BIT STRING. */
+  p = base_parts();
+  p.has_exts = false;
+  p.extra = RAW(0x81, 0x02, 0x00, 0xaa, 0x82, 0x02, 0x07, 0x80);
+  struct dbuf d = build(&p);
+  ck_assert(openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+  p.extra = RAW(0x82, 0x01, 0x00);
+  d = build(&p);
+  ck_assert(openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+  p.extra = RAW(0x82, 0x01, 0x05);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* A lone octet left in a Name or an RDN is not an element. */
+  p = base_parts();
+  p.subject = RAW(0x30, 0x03, 0x31, 0x00, 0x31);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p.subject = RAW(0x30, 0x03, 0x31, 0x01, 0x30);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* An extension OID must be DER; the Validity holds two times only. */
+  p = base_parts();
+  struct dbuf bad_oid = RAW(0x06, 0x02, 0x2a, 0x80), empty = RAW(0x30, 0x00);
+  p.exts = ext(&bad_oid, -1, &empty);
+  d = build(&p);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  struct dbuf third = tlv_str(0x17, "280304134112Z");
+  p.not_after = cat(&p.not_after, &third);
+  d = build(&p);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* The key's BIT STRING follows the same rules; nothing may follow the
+   * signature inside the Certificate. */
+  p = base_parts();
+  struct dbuf alg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70);
+  uint8_t bits[33] = {0x08};
+  struct dbuf key = {.n = 0};
+  put_tlv(&key, 0x03, bits, sizeof bits);
+  struct dbuf spki_body = cat(&alg, &key);
+  p.spki = wrap(0x30, &spki_body);
+  d = build(&p);
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  const struct dbuf good = build(&p);
+  struct dbuf body = raw(good.b + 3, good.n - 3), null = RAW(0x05, 0x00);
+  ck_assert_uint_eq(good.b[1], 0x81);
+  body = cat(&body, &null);
+  d = wrap(0x30, &body);
+  ck_assert(!openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_STRUCTURE);
+  /* basicConstraints pathLen 1 and 127 are non-negative. */
+  struct dbuf bc_oid = oid_bc();
+  static const uint8_t lens[] = {0x01, 0x7f};
+  for (size_t i = 0; i < sizeof lens; i++) {
+    struct dbuf v = RAW(0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, lens[i]);
+    p = base_parts();
+    p.exts = ext(&bc_oid, 0xff, &v);
+    d = build(&p);
+    ck_assert(openssl_parses(&d));
+    ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_OK);
+    ck_assert(f.has_basic_constraints && f.basic_constraints_ca);
+  }
+}
+END_TEST
+
 START_TEST(san_constructed_string_form_rejected) {
   /* [2] dNSName in BER's constructed form: OpenSSL reassembles "a.b", Go
    * ignores the name; DER forbids it. */
@@ -851,6 +973,45 @@ START_TEST(der_lengths_must_be_definite_minimal_and_in_bounds) {
   ck_assert(!tlv_ok((const uint8_t[]){0x04}, 1));
   uint8_t big[300] = {0x04, 0x82, 0x01, 0x28};
   ck_assert(tlv_ok(big, 4 + 0x128));
+  /* 0x80 is the smallest long-form length; five length octets are refused
+   * even when their low four would fit. */
+  uint8_t b128[2 + 1 + 128] = {0x04, 0x81, 0x80};
+  ck_assert(tlv_ok(b128, sizeof b128));
+  uint8_t five[7 + 0x81] = {0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x81};
+  ck_assert(!tlv_ok(five, sizeof five));
+}
+END_TEST
+
+/* X.690 §10.2: a universal type has one form in DER. */
+START_TEST(der_universal_types_have_one_form) {
+  for (unsigned number = 0; number < 31; number++) {
+    const bool constructed_type =
+        number == 8 || number == 11 || number == 16 || number == 17 || number == 29;
+    for (int constructed = 0; constructed < 2; constructed++) {
+      const uint8_t id = (uint8_t)(number | (constructed ? 0x20 : 0));
+      const uint8_t b[] = {id, 0x00};
+      struct byte_reader r = byte_reader_init(b, sizeof b);
+      struct der_tlv t;
+      const bool want = number != 0 && constructed == constructed_type;
+      ck_assert_msg(der_read_tlv(&r, &t) == want, "identifier %02x", id);
+      /* The any-form reader takes both forms and tag 0. */
+      r = byte_reader_init(b, sizeof b);
+      ck_assert_msg(der_read_tlv_any_form(&r, &t) && t.tag == id, "identifier %02x", id);
+    }
+  }
+  /* Other classes are never checked for form. */
+  for (unsigned id = 0x40; id < 0x100; id++) {
+    if ((id & 0x1f) == 0x1f) continue;
+    const uint8_t b[] = {(uint8_t)id, 0x00};
+    struct byte_reader r = byte_reader_init(b, sizeof b);
+    struct der_tlv t;
+    ck_assert_msg(der_read_tlv(&r, &t), "identifier %02x", id);
+  }
+  const uint8_t high[] = {0x3f, 0x01, 0x00};
+  struct byte_reader r = byte_reader_init(high, sizeof high);
+  struct der_tlv t;
+  ck_assert(!der_read_tlv_any_form(&r, &t));
+  ck_assert_uint_eq(byte_reader_remaining(&r), sizeof high); /* nothing consumed */
 }
 END_TEST
 
@@ -875,20 +1036,41 @@ static bool our_time(uint8_t tag, const char *s, int64_t *out) {
 
 START_TEST(time_grammar_agrees_with_asn1_time_to_tm) {
   const char *utc[] = {
-      "260304134112Z",     "2603041341Z",       "260304134112+0100", "260304134112-1200",
-      "260304134112+1259", "500101000000Z",     "491231235959Z",     "000229000000Z",
-      "010229000000Z",     "260304134112.5Z",   "2603041341",        "26030413411Z",
-      "260304134112+1300", "260304134112+0160", "260431000000Z",     "261304000000Z",
-      "260304134112-",     "260304134112Z ",    "a60304134112Z",     "260304134112+01000"};
-  const char *gen[] = {"20260304134112Z", "202603041341Z", "20260304134112.123456789123Z",
-                       "20260304134112.Z", "20260304134112.5+0130", "00000101000000Z",
-                       "99991231235959Z", "19000229000000Z", "20000229000000Z", "2026030413Z",
-                       "20260304134112,5Z", "202603041341.5Z",
-                       /* an offset moves the instant through OPENSSL_gmtime_adj,
+      "260304134112Z", "2603041341Z", "260304134112+0100", "260304134112-1200", "260304134112+1259",
+      "500101000000Z", "491231235959Z", "000229000000Z", "010229000000Z", "260304134112.5Z",
+      "2603041341", "26030413411Z", "260304134112+1300", "260304134112+0160", "260431000000Z",
+      "261304000000Z", "260304134112-", "260304134112Z ", "a60304134112Z", "260304134112+01000",
+      /* each field at and past its limits */
+      "260100000000Z", "260132000000Z", "260131000000Z", "260001000000Z", "261201000000Z",
+      "260304240000Z", "260304230000Z", "260304236000Z", "260304235900Z", "260304235960Z",
+      "260304235959Z", "260304134112+1200", "260304134112-1259", "260304134112+0059",
+      "260304134112+0060", "260304134112+1260", "260304134112+", "260304134112+01",
+      "260304134112+0a00", "2603041341+1200", "26030413Z", "260304134Z", "2603041341.5Z",
+      "260304134112.5+0100", "000101000000Z", "991231235959Z", "240229000000Z", "250229000000Z",
+      "260228000000Z", "260229000000Z", "260230000000Z", "260631000000Z", "260731000000Z",
+      "260931000000Z", "261031000000Z", "261131000000Z", "261231000000Z", "2603041341125Z",
+      "260304134112z", "26030413411 Z", "26-304134112Z"};
+  const char *gen[] = {
+      "20260304134112Z", "202603041341Z", "20260304134112.123456789123Z", "20260304134112.Z",
+      "20260304134112.5+0130", "00000101000000Z", "99991231235959Z", "19000229000000Z",
+      "20000229000000Z", "2026030413Z", "20260304134112,5Z", "202603041341.5Z",
+      /* an offset moves the instant through OPENSSL_gmtime_adj,
                         * which keeps to 1900..9999 (found by the fuzz target) */
-                       "02620304134112.123+0100", "19000101000000+0001", "19000101010000+0100",
-                       "18991231235959-0001", "99991231235959-0100", "99991231225959-0100",
-                       "19000101000000+0000", "00000101000000-0000"};
+      "02620304134112.123+0100", "19000101000000+0001", "19000101010000+0100",
+      "18991231235959-0001", "99991231235959-0100", "99991231225959-0100", "19000101000000+0000",
+      "00000101000000-0000", "20261231235959Z", "20260230000000Z", "21000229000000Z",
+      "24000229000000Z", "19991231235959+1200", "00000101000000+0100", "99991231235959+1200",
+      "20260304134112.0Z", "20260304134112.00001Z", "20260304134112.5", "20260304134112.5-1200",
+      "20260304134112.5-1300", "2026030413411Z", "202603041341125Z", "20260304134112+1300",
+      "20260304240000Z", "20260304236000Z", "20260304235960Z", "20260100000000Z", "20261300000000Z",
+      "2026030413", "20260304134112Z0", "19500101000000Z", "20500101000000Z", "19000101000000Z",
+      "18991231235959Z", "1899123123595 Z"};
+  /* Only the two time types have a grammar. */
+  int64_t unused;
+  ck_assert(
+      !cert_time_parse_openssl(0x04, (struct der_slice){(const uint8_t *)gen[0], 15}, &unused));
+  ck_assert(
+      !cert_time_parse_openssl(0x13, (struct der_slice){(const uint8_t *)utc[0], 13}, &unused));
   for (int kind = 0; kind < 2; kind++) {
     const char **list = kind == 0 ? utc : gen;
     size_t n = kind == 0 ? sizeof utc / sizeof utc[0] : sizeof gen / sizeof gen[0];
@@ -922,10 +1104,44 @@ START_TEST(utc_time_century_rule_1950_to_2049) {
 }
 END_TEST
 
+/* The iterators stop, and say so, at an element they cannot read. */
+START_TEST(iterators_report_malformed_elements) {
+  static const uint8_t sans[] = {0x87, 0x04, 1, 2, 3, 4, 0x82, 0x05, 'a'};
+  struct cert_fields f;
+  memset(&f, 0, sizeof f);
+  f.has_san = true;
+  f.san = (struct der_slice){sans, sizeof sans};
+  struct cert_san_iter it;
+  cert_san_iter_init(&f, &it);
+  unsigned tag;
+  struct der_slice v;
+  ck_assert(cert_san_next(&it, &tag, &v) && tag == 7 && v.len == 4 && !it.malformed);
+  ck_assert(!cert_san_next(&it, &tag, &v) && it.malformed);
+  ck_assert(!cert_san_next(&it, &tag, &v) && it.malformed);
+  static const uint8_t exts[] = {0x30, 0x07, 0x06, 0x01, 0x2a, 0x04, 0x02,
+                                 0xab, 0xcd, 0x30, 0x03, 0x06, 0x01, 0x2a};
+  f.has_extensions = true;
+  f.extensions = (struct der_slice){exts, sizeof exts};
+  struct cert_ext_iter e;
+  cert_ext_iter_init(&f, &e);
+  struct der_slice oid, value;
+  bool critical;
+  ck_assert(cert_ext_next(&e, &oid, &critical, &value) && value.len == 2 && !e.malformed);
+  ck_assert(!cert_ext_next(&e, &oid, &critical, &value) && e.malformed);
+  ck_assert(!cert_ext_next(&e, &oid, &critical, &value) && e.malformed);
+}
+END_TEST
+
 START_TEST(status_strings_exist) {
   for (int st = CERT_FIELDS_OK; st <= CERT_FIELDS_ERR_EXTENSION; st++)
     ck_assert_ptr_nonnull(cert_fields_status_str((enum cert_fields_status)st));
   ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_OK), "ok");
+  /* Each status its own text (oracle_dump reports them). */
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_DER), "not DER");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_STRUCTURE), "not an X.509 certificate");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_TIME), "malformed validity time");
+  ck_assert_str_eq(cert_fields_status_str(CERT_FIELDS_ERR_EXTENSION),
+                   "malformed or duplicate extension");
 }
 END_TEST
 
@@ -983,6 +1199,8 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(reject, basic_constraints_read_as_go_reads_them);
   tcase_add_test(reject, san_names_iterated_with_openssl_numbering);
   tcase_add_test(reject, san_constructed_string_form_rejected);
+  tcase_add_test(reject, general_name_forms_per_alternative);
+  tcase_add_test(reject, bit_strings_unique_ids_and_lone_octets);
   tcase_add_test(reject, last_cn_wins_across_rdns_and_types);
   tcase_add_test(reject, empty_rdn_and_empty_name_accepted_like_openssl);
   tcase_add_test(reject, cn_value_of_non_string_type_is_reported_as_found);
@@ -995,9 +1213,11 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(prim, serial_small_uses_bit_length);
   tcase_add_test(prim, der_lengths_must_be_definite_minimal_and_in_bounds);
   tcase_add_test(prim, der_oid_and_integer_validity);
+  tcase_add_test(prim, der_universal_types_have_one_form);
   tcase_add_test(prim, time_grammar_agrees_with_asn1_time_to_tm);
   tcase_add_test(prim, utc_time_century_rule_1950_to_2049);
   tcase_add_test(prim, status_strings_exist);
+  tcase_add_test(prim, iterators_report_malformed_elements);
   suite_add_tcase(s, prim);
   return s;
 }

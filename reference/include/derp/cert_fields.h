@@ -10,9 +10,10 @@
  * agree with OpenSSL's view (fuzz target `cert_fields` checks this
  * differentially). Inputs OpenSSL rejects may be rejected here too.
  *
- * Stricter than d2i_X509, on purpose (Go's crypto/x509, whose behaviour the
- * pin verifier models, is strict DER too); these inputs are rejected here
- * although OpenSSL 3.0 takes them:
+ * Stricter than d2i_X509, on purpose (so that "both accept" means "both read
+ * the same value"; the pin verifier does not use this reading, it walks a
+ * certificate as Go's x509 does, see go_parse_certificate); these inputs
+ * are rejected here although OpenSSL 3.0 takes them:
  *   - BER: indefinite lengths, non-minimal length octets, high-tag-number
  *     identifiers, a universal type in the other form (a constructed,
  *     chunked IA5String CN that OpenSSL reassembles; a primitive SEQUENCE),

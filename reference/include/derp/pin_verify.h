@@ -13,30 +13,35 @@
  * SHA-256, and one EC_POINT per EC key checked on its curve; the curve
  * groups are built once per process).
  *
- * What "parses" means here: Go's x509.ParseCertificate accepts a certificate
- * when its DER is strict and its fields are well-formed; this module models
- * that with cert_fields (strict DER) plus Go's checks on the fields pinning
- * touches (pin_verify_x509.c lists them): negative serial, inner/outer
+ * What "parses" means here: Go's x509.ParseCertificate reads the
+ * certificate with cryptobyte's strict DER rules, in its own order, and
+ * leaves some parts unread; this module walks it the same way
+ * (pin_verify_x509.c), so it accepts exactly what Go reads and never looks
+ * at what Go skips: elements after the two validity times, after an
+ * attribute value, after an AlgorithmIdentifier's parameters, after an
+ * extension's value, after the extensions in the TBSCertificate and after
+ * the signature; the unique IDs' contents; the extensions of a v1 or v2
+ * certificate. It checks what Go checks: negative serial, inner/outer
  * signature algorithm equality, name attribute strings, Go's UTCTime /
- * GeneralizedTime forms, SAN name syntax, keyUsage / extKeyUsage / subject
- * and authority key identifier shapes, signature BIT STRING padding, and
- * the public key as x509's parsePublicKey decodes it (RSA, DSA, ECDSA on
- * P-224/256/384/521 including the on-curve check, Ed25519; see
- * go_parse_public_key). It does NOT check policy / name-constraint / CRL-DP
- * extension contents, URI syntax, or (newest Go) IPv4-mapped IPv6 SANs. Name attribute values must be one
- * of the string types Go 1.26 decodes (T61, Printable, UTF8, BMP, IA5,
- * Numeric); a GeneralizedTime with a fraction does not parse (Go's
- * re-format round trip). Every profile reports a certificate that does not
- * parse as crypto/tls does, "tls: failed to parse certificate from server:
- * <err>": crypto/tls parses the whole list before it calls any hook, so the
+ * GeneralizedTime forms (offsets up to 24 hours, any instant they give),
+ * SAN name syntax, keyUsage / extKeyUsage / basicConstraints / subject and
+ * authority key identifier / authority info access / CRL distribution
+ * point / certificate policy / policy mapping and constraint / inhibit
+ * anyPolicy shapes, BIT STRING padding, and the public key as x509's
+ * parsePublicKey decodes it (RSA, DSA, ECDSA on P-224/256/384/521 including
+ * the on-curve check, Ed25519; see go_parse_public_key). It does NOT check
+ * name-constraint extension contents, URI syntax, or (newest Go)
+ * IPv4-mapped IPv6 SANs. Name attribute values must be one of the string
+ * types Go 1.26 decodes (T61, Printable, UTF8, BMP, IA5, Numeric); a
+ * GeneralizedTime with a fraction does not parse (Go's re-format round
+ * trip). Every profile reports a certificate that does not parse as
+ * crypto/tls does, "tls: failed to parse certificate from server: <err>":
+ * crypto/tls parses the whole list before it calls any hook, so the
  * 1.82/1.84 hooks' own "ParseCertificate: <err>" is never reached (observed
- * with upstream, fuzz/oracle.sh). The <err> is Go's own x509 text where
- * Go refuses too: see go_parse_certificate(). After the parse, crypto/tls's own key checks
+ * with upstream, fuzz/oracle.sh). The <err> is Go's own x509 text: see
+ * go_parse_certificate(). After the parse, crypto/tls's own key checks
  * come before any hook: an RSA key over 8192 bits (per certificate, in the
- * parse loop) and a leaf key type it cannot use. Validity
- * texts must satisfy both OpenSSL's reading (cert_fields) and Go's round
- * trip, so the rare time Go takes but OpenSSL refuses (an offset time that
- * lands outside the years 1900..9999) is a parse error here. */
+ * parse loop) and a leaf key type it cannot use. */
 #ifndef DERP_PIN_VERIFY_H
 #define DERP_PIN_VERIFY_H
 
@@ -123,23 +128,21 @@ bool pin_hex_of_der(const uint8_t *der, size_t len, char out[PIN_HEX_LEN + 1]);
  * fuzz targets and the client's probe report) --- */
 
 /* Go's x509.ParseCertificate under the model above: NULL when the
- * certificate parses (then *out holds its fields), else Go 1.26's own text.
- * The certificate is first walked in parseCertificate's order (version,
- * serial, signature algorithms, issuer, validity, subject, key decoded by
- * go_parse_public_key, extensions read then interpreted, signature, trailing
- * data), so the first failing stage names itself as in Go: "x509: malformed
- * tbs certificate", "x509: invalid version", "x509: invalid RDNSequence:
- * invalid attribute value: invalid PrintableString", "P256 point not on
- * curve", "x509: certificate contains duplicate extension with OID
- * \"2.5.29.17\"", "x509: trailing data", ... (pin_verify_x509.c). Of the
- * extension contents, only those listed above are interpreted. What gets
- * past that walk is then read by cert_fields, which is stricter in a few
- * places (cert_fields.h); its refusals keep this module's short texts:
- *   "x509: malformed certificate"            not DER / not X.509
- *   "x509: malformed validity time"          a time OpenSSL cannot read
- *   "x509: malformed or duplicate extension" see cert_fields.h
- * The text is static, or (when Go formats a tag number, an OID or a length)
- * a per-thread buffer valid until the next call on the same thread. */
+ * certificate parses (then *out holds its fields as Go reads them: a v1 or
+ * v2 certificate has no extensions, the validity instants are Go's), else
+ * Go 1.26's own text. The certificate is walked in parseCertificate's order
+ * (version, serial, signature algorithms, issuer, validity, subject, key
+ * decoded by go_parse_public_key, extensions read then interpreted,
+ * signature, trailing data), so the first failing stage names itself as in
+ * Go: "x509: malformed tbs certificate", "x509: invalid version", "x509:
+ * invalid RDNSequence: invalid attribute value: invalid PrintableString",
+ * "P256 point not on curve", "x509: certificate contains duplicate
+ * extension with OID \"2.5.29.17\"", "x509: trailing data", ...
+ * (pin_verify_x509.c). cert_fields_parse (OpenSSL's reading) is not
+ * consulted: it refuses some certificates Go takes (cert_fields.h). The
+ * slices point into `der`. The text is static, or (when Go formats a tag
+ * number, an OID or a length) a per-thread buffer valid until the next
+ * call on the same thread. */
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out);
 
 /* What x509.Certificate.PublicKey holds after the parse: crypto/tls checks

@@ -356,7 +356,9 @@ bool cert_san_next(struct cert_san_iter *it, unsigned *tag, struct der_slice *va
   if (it->pos == NULL || it->pos >= it->end) return false;
   struct byte_reader r = byte_reader_init(it->pos, (size_t)(it->end - it->pos));
   struct der_tlv t;
-  if (!der_read_tlv(&r, &t)) {
+  /* Any form: cert_fields_parse refused the names DER forbids, and Go's
+   * view (go_parse_certificate) reads every element, as forEachSAN does. */
+  if (!der_read_tlv_any_form(&r, &t)) {
     it->malformed = true;
     it->pos = it->end;
     return false;

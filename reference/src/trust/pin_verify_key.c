@@ -281,11 +281,12 @@ const char *go_parse_public_key(struct der_slice spki, struct go_public_key *out
   struct byte_reader ai = reader_of(alg.value);
   if (!der_read_expect(&ai, TAG_OID, &alg_oid) || !go_oid_valid(alg_oid.value))
     return "x509: malformed OID";
-  /* parseAI: the parameters are the next element, whole (FullBytes). */
+  /* parseAI: the parameters are the next element, whole (FullBytes), of
+   * any tag and form (ReadAnyASN1Element); what follows is not read. */
   struct der_slice params = {NULL, 0};
   struct der_tlv p;
   if (byte_reader_remaining(&ai) > 0) {
-    if (!der_read_tlv(&ai, &p)) return "x509: malformed parameters";
+    if (!der_read_tlv_any_form(&ai, &p)) return "x509: malformed parameters";
     params = p.whole;
   }
   if (!der_read_expect(&in, TAG_BIT_STRING, &bits)) return "x509: malformed subjectPublicKey";

@@ -2,7 +2,9 @@
  * certificates it refuses, how it reads validity times and the subject CN.
  * go_walk reads the certificate in parseCertificate's order with
  * cryptobyte's rules (crypto/x509/parser.go), so a refusal carries Go's
- * text; cert_fields then adds the strictness Go lacks and the fields. */
+ * text, and fills struct cert_fields with what Go read: nothing Go skips
+ * is looked at (cert_fields_parse, OpenSSL's stricter reading, is not
+ * consulted). */
 #include <stdio.h>
 #include <string.h>
 
@@ -241,19 +243,20 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out) {
 
 typedef bool (*atv_visit)(struct der_slice type, const struct der_tlv *value, void *ctx);
 
-/* Walks a Name TLV that cert_fields already validated. */
+/* Walks a Name TLV that a parse already validated, reading each attribute
+ * as Go does (any form; nothing after the value). */
 static bool each_atv(struct der_slice name_tlv, atv_visit visit, void *ctx) {
   struct byte_reader outer = reader_of(name_tlv);
   struct der_tlv name, rdn, atv, type, value;
-  GUARD(der_read_tlv(&outer, &name));
+  GUARD(der_read_tlv_any_form(&outer, &name));
   struct byte_reader rdns = reader_of(name.value);
   while (byte_reader_remaining(&rdns) > 0) {
-    GUARD(der_read_tlv(&rdns, &rdn));
+    GUARD(der_read_tlv_any_form(&rdns, &rdn));
     struct byte_reader atvs = reader_of(rdn.value);
     while (byte_reader_remaining(&atvs) > 0) {
-      GUARD(der_read_tlv(&atvs, &atv));
+      GUARD(der_read_tlv_any_form(&atvs, &atv));
       struct byte_reader in = reader_of(atv.value);
-      GUARD(der_read_tlv(&in, &type) && der_read_tlv(&in, &value));
+      GUARD(der_read_tlv_any_form(&in, &type) && der_read_tlv_any_form(&in, &value));
       GUARD(visit(type.value, &value, ctx));
     }
   }
@@ -292,7 +295,9 @@ size_t go_common_name(const struct cert_fields *f, char *out, size_t cap) {
 
 /* Texts Go formats (a tag number, an OID) are built here: valid until the
  * next parse on the same thread. */
-#define GO_ERROR_MAX 160
+/* As long as any pin_verify message: a longer text (an OID of hundreds of
+ * arcs) is cut here, and its message is then cut and flagged there. */
+#define GO_ERROR_MAX PIN_VERIFY_MESSAGE_MAX
 static _Thread_local char go_error_text[GO_ERROR_MAX];
 
 /* cryptobyte's ReadASN1 with an expected identifier: the element's contents. */
@@ -341,8 +346,9 @@ static const char *parse_ai(struct der_slice ai) {
   return NULL;
 }
 
-/* parseName on the contents of a Name SEQUENCE. */
-static const char *parse_name(struct der_slice name) {
+/* parseName on the contents of a Name SEQUENCE; with `f`, the last CN
+ * attribute goes to f->cn (FillFromRDNSequence: the last one wins). */
+static const char *parse_name(struct der_slice name, struct cert_fields *f) {
   struct byte_reader rdns = reader_of(name);
   struct der_tlv set, atv, value;
   while (byte_reader_remaining(&rdns) > 0) {
@@ -354,6 +360,7 @@ static const char *parse_name(struct der_slice name) {
       struct byte_reader in = reader_of(atv.value);
       struct der_slice type;
       if (!read_oid(&in, &type)) return "x509: invalid RDNSequence: invalid attribute type";
+      /* Anything after the value is not read. */
       if (!der_read_tlv_any_form(&in, &value))
         return "x509: invalid RDNSequence: invalid attribute value";
       struct utf8_sink discard = {NULL, 0, 0};
@@ -364,44 +371,56 @@ static const char *parse_name(struct der_slice name) {
                  go_string_error(value.tag, why, sizeof why));
         return go_error_text;
       }
+      if (f != NULL && slice_is(type, oid_common_name, sizeof oid_common_name)) {
+        f->has_cn = true;
+        f->cn_tag = value.tag;
+        f->cn = value.value;
+      }
     }
   }
   return NULL;
 }
 
 /* parseTime: the element's tag picks the reader. */
-static const char *parse_time(struct byte_reader *r) {
+static const char *parse_time(struct byte_reader *r, uint8_t *tag, struct der_slice *text,
+                              int64_t *unix_seconds) {
   struct der_tlv t;
-  struct go_time unused;
+  struct go_time when;
+  const char *e;
   if (peek_tag(r, TAG_UTCTIME))
-    return read_tag(r, TAG_UTCTIME, &t) && go_time_parse(t.tag, t.value, &unused)
-               ? NULL
-               : "x509: malformed UTCTime";
-  if (peek_tag(r, TAG_GENERALIZEDTIME))
-    return read_tag(r, TAG_GENERALIZEDTIME, &t) && go_time_parse(t.tag, t.value, &unused)
-               ? NULL
-               : "x509: malformed GeneralizedTime";
-  return "x509: unsupported time format";
+    e = "x509: malformed UTCTime";
+  else if (peek_tag(r, TAG_GENERALIZEDTIME))
+    e = "x509: malformed GeneralizedTime";
+  else
+    return "x509: unsupported time format";
+  if (!read_tag(r, byte_reader_peek(r)[0], &t) || !go_time_parse(t.tag, t.value, &when)) return e;
+  *tag = t.tag;
+  *text = t.value;
+  *unix_seconds = when.unix_seconds;
+  return NULL;
 }
 
-/* ext.Id.String(): dotted decimal; the first octets carry two arcs. */
-static void oid_string(struct der_slice oid, char *out, size_t cap) {
+/* ext.Id.String(): dotted decimal; the first octets carry two arcs. False
+ * when the text was cut to fit `cap`. */
+static bool oid_string(struct der_slice oid, char *out, size_t cap) {
   struct byte_reader r = reader_of(oid);
   size_t n = 0;
   uint32_t arc = 0;
   bool first = true;
   uint8_t b;
   out[0] = '\0';
-  while (byte_reader_u8(&r, &b) && n < cap) {
+  while (byte_reader_u8(&r, &b)) {
     arc = (arc << 7) | (b & 0x7f);
     if (b & 0x80) continue;
     int w = first ? snprintf(out + n, cap - n, "%u.%u", arc < 80 ? arc / 40 : 2,
                              arc < 80 ? arc % 40 : arc - 80)
                   : snprintf(out + n, cap - n, ".%u", arc);
-    n += w > 0 ? (size_t)w : 0;
+    if (w < 0 || (size_t)w >= cap - n) return false;
+    n += (size_t)w;
     first = false;
     arc = 0;
   }
+  return true;
 }
 
 /* parseExtension on the contents of one Extension SEQUENCE. */
@@ -418,7 +437,7 @@ static const char *parse_extension(struct der_slice ext, struct der_slice *oid, 
   return NULL;
 }
 
-/* --- processExtensions, for the extensions it reads that pinning sees --- */
+/* --- processExtensions --- */
 
 static const uint8_t oid_key_usage[] = {0x55, 0x1d, 0x0f};
 static const uint8_t oid_ext_key_usage[] = {0x55, 0x1d, 0x25};
@@ -426,12 +445,19 @@ static const uint8_t oid_basic_constraints[] = {0x55, 0x1d, 0x13};
 static const uint8_t oid_subject_alt_name[] = {0x55, 0x1d, 0x11};
 static const uint8_t oid_subject_key_id[] = {0x55, 0x1d, 0x0e};
 static const uint8_t oid_authority_key_id[] = {0x55, 0x1d, 0x23};
+static const uint8_t oid_crl_distribution_points[] = {0x55, 0x1d, 0x1f};
+static const uint8_t oid_certificate_policies[] = {0x55, 0x1d, 0x20};
+static const uint8_t oid_policy_mappings[] = {0x55, 0x1d, 0x21};
+static const uint8_t oid_policy_constraints[] = {0x55, 0x1d, 0x24};
+static const uint8_t oid_inhibit_any_policy[] = {0x55, 0x1d, 0x36};
 static const uint8_t oid_authority_info_access[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
 
 #define IS(oid, name) slice_is(oid, name, sizeof name)
 
-/* parseSANExtension (forEachSAN): URI syntax is out of scope (pin_verify.h). */
-static const char *check_san(struct der_slice value) {
+/* parseSANExtension (forEachSAN): URI syntax is out of scope (pin_verify.h).
+ * Every element is read whatever its tag; only [1], [2], [6] and [7]
+ * (primitive, context-specific) are looked at. */
+static const char *check_san(struct der_slice value, struct der_slice *names) {
   struct byte_reader outer = reader_of(value);
   struct der_tlv seq, name;
   if (!read_tag(&outer, TAG_SEQUENCE, &seq)) return "x509: invalid subject alternative names";
@@ -459,34 +485,143 @@ static const char *check_san(struct der_slice value) {
       default: break;
     }
   }
+  *names = seq.value;
   return NULL;
 }
 
-/* parseBasicConstraintsExtension: pathLen is read as a uint that fits an int. */
-static bool basic_constraints_valid(struct der_slice value) {
+/* parseBasicConstraintsExtension: pathLen is read as a uint that fits an
+ * int; nothing after it (or after the SEQUENCE) is read. */
+static bool basic_constraints_valid(struct der_slice value, bool *is_ca) {
   struct byte_reader r = reader_of(value);
   struct der_tlv seq, item;
   GUARD(read_tag(&r, TAG_SEQUENCE, &seq));
   struct byte_reader in = reader_of(seq.value);
-  bool ca;
+  bool ca = false;
   if (peek_tag(&in, TAG_BOOLEAN)) GUARD(read_boolean(&in, &ca));
   if (peek_tag(&in, TAG_INTEGER)) {
     uint8_t sign;
     GUARD(read_tag(&in, TAG_INTEGER, &item) && der_integer_valid(item.value));
     GUARD(first_octet(item.value, &sign) && (sign & 0x80) == 0 && item.value.len <= 8);
   }
+  *is_ca = ca;
   return true;
 }
 
-static const char *check_extension(struct der_slice oid, bool critical, struct der_slice value) {
+/* ReadASN1Int64WithTag / ReadASN1Integer into an int: a minimal INTEGER of
+ * at most eight octets under `tag`. */
+static bool read_int64(struct byte_reader *r, uint8_t tag) {
+  struct der_tlv t;
+  return read_tag(r, tag, &t) && der_integer_valid(t.value) && t.value.len <= 8;
+}
+
+/* The AuthorityInfoAccess SEQUENCE OF AccessDescription. */
+static bool authority_info_access_valid(struct byte_reader *r) {
+  struct der_tlv seq, desc, location;
+  struct der_slice method;
+  GUARD(read_tag(r, TAG_SEQUENCE, &seq));
+  struct byte_reader in = reader_of(seq.value);
+  while (byte_reader_remaining(&in) > 0) {
+    GUARD(read_tag(&in, TAG_SEQUENCE, &desc));
+    struct byte_reader d = reader_of(desc.value);
+    GUARD(read_oid(&d, &method));
+    if (peek_tag(&d, 0x86)) GUARD(read_tag(&d, 0x86, &location));
+  }
+  return true;
+}
+
+/* CRLDistributionPoints: each DistributionPoint's [0] name, whose [0]
+ * fullName is read up to the first element that is not a [6] URI. */
+static const char *crl_distribution_points_error(struct byte_reader *r) {
+  struct der_tlv seq, dp, name, full, uri;
+  if (!read_tag(r, TAG_SEQUENCE, &seq)) return "x509: invalid CRL distribution points";
+  struct byte_reader in = reader_of(seq.value);
+  while (byte_reader_remaining(&in) > 0) {
+    if (!read_tag(&in, TAG_SEQUENCE, &dp)) return "x509: invalid CRL distribution point";
+    struct byte_reader d = reader_of(dp.value);
+    if (!peek_tag(&d, 0xa0)) continue;
+    if (!read_tag(&d, 0xa0, &name)) return "x509: invalid CRL distribution point";
+    struct byte_reader n = reader_of(name.value);
+    if (!read_tag(&n, 0xa0, &full)) return "x509: invalid CRL distribution point";
+    struct byte_reader f = reader_of(full.value);
+    while (peek_tag(&f, 0x86))
+      if (!read_tag(&f, 0x86, &uri)) return "x509: invalid CRL distribution point";
+  }
+  return NULL;
+}
+
+/* parseCertificatePoliciesExtension: every PolicyInformation opens with a
+ * DER OID (arcs of any size), and no OID twice. */
+static bool certificate_policies_valid(struct byte_reader *r) {
+  struct der_tlv seq, info, oid, prev_info, prev_oid;
+  GUARD(read_tag(r, TAG_SEQUENCE, &seq));
+  struct byte_reader in = reader_of(seq.value);
+  while (byte_reader_remaining(&in) > 0) {
+    GUARD(read_tag(&in, TAG_SEQUENCE, &info));
+    struct byte_reader i = reader_of(info.value);
+    GUARD(read_tag(&i, TAG_OID, &oid));
+    struct byte_reader seen = reader_of(seq.value);
+    while (read_tag(&seen, TAG_SEQUENCE, &prev_info) && prev_info.value.ptr != info.value.ptr) {
+      struct byte_reader p = reader_of(prev_info.value);
+      GUARD(!(read_tag(&p, TAG_OID, &prev_oid) &&
+              slice_is(prev_oid.value, oid.value.ptr, oid.value.len)));
+    }
+    GUARD(der_oid_valid(oid.value));
+  }
+  return true;
+}
+
+/* PolicyMappings: pairs of OBJECT IDENTIFIER elements (contents unread). */
+static bool policy_mappings_valid(struct byte_reader *r) {
+  struct der_tlv seq, pair, issuer, subject;
+  GUARD(read_tag(r, TAG_SEQUENCE, &seq));
+  struct byte_reader in = reader_of(seq.value);
+  while (byte_reader_remaining(&in) > 0) {
+    GUARD(read_tag(&in, TAG_SEQUENCE, &pair));
+    struct byte_reader p = reader_of(pair.value);
+    GUARD(read_tag(&p, TAG_OID, &issuer) && read_tag(&p, TAG_OID, &subject));
+  }
+  return true;
+}
+
+/* PolicyConstraints: optional [0] and [1] INTEGERs (implicit). */
+static bool policy_constraints_valid(struct byte_reader *r) {
+  struct der_tlv seq;
+  GUARD(read_tag(r, TAG_SEQUENCE, &seq));
+  struct byte_reader in = reader_of(seq.value);
+  if (peek_tag(&in, 0x80)) GUARD(read_int64(&in, 0x80));
+  if (peek_tag(&in, 0x81)) GUARD(read_int64(&in, 0x81));
+  return true;
+}
+
+/* One extension's value, as processExtensions reads it; what it learns of
+ * basicConstraints and subjectAltName goes to `f`. NameConstraints are out
+ * of scope (pin_verify.h). */
+static const char *check_extension(struct der_slice oid, bool critical, struct der_slice value,
+                                   struct cert_fields *f) {
   struct byte_reader r = reader_of(value);
   struct der_tlv t;
   if (IS(oid, oid_key_usage)) {
     if (!read_bit_string(&r)) return "x509: invalid key usage";
   } else if (IS(oid, oid_basic_constraints)) {
-    if (!basic_constraints_valid(value)) return "x509: invalid basic constraints";
+    if (!basic_constraints_valid(value, &f->basic_constraints_ca))
+      return "x509: invalid basic constraints";
+    f->has_basic_constraints = true;
+    f->basic_constraints_critical = critical;
   } else if (IS(oid, oid_subject_alt_name)) {
-    return check_san(value);
+    const char *e = check_san(value, &f->san);
+    if (e != NULL) return e;
+    f->has_san = true;
+  } else if (IS(oid, oid_crl_distribution_points)) {
+    return crl_distribution_points_error(&r);
+  } else if (IS(oid, oid_authority_key_id)) {
+    if (critical) return "x509: authority key identifier incorrectly marked critical";
+    struct der_tlv kid;
+    if (!read_tag(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority key identifier";
+    struct byte_reader in = reader_of(t.value);
+    if (peek_tag(&in, 0x80) && !read_tag(&in, 0x80, &kid))
+      return "x509: invalid authority key identifier";
+  } else if (IS(oid, oid_policy_constraints)) {
+    if (!policy_constraints_valid(&r)) return "x509: invalid policy constraints extension";
   } else if (IS(oid, oid_ext_key_usage)) {
     struct der_tlv seq;
     struct der_slice item;
@@ -497,19 +632,22 @@ static const char *check_extension(struct der_slice oid, bool critical, struct d
   } else if (IS(oid, oid_subject_key_id)) {
     if (critical) return "x509: subject key identifier incorrectly marked critical";
     if (!read_tag(&r, TAG_OCTET_STRING, &t)) return "x509: invalid subject key identifier";
-  } else if (IS(oid, oid_authority_key_id)) {
-    if (critical) return "x509: authority key identifier incorrectly marked critical";
-    if (!read_tag(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority key identifier";
+  } else if (IS(oid, oid_certificate_policies)) {
+    if (!certificate_policies_valid(&r)) return "x509: invalid certificate policies";
+  } else if (IS(oid, oid_policy_mappings)) {
+    if (!policy_mappings_valid(&r)) return "x509: invalid policy mappings extension";
+  } else if (IS(oid, oid_inhibit_any_policy)) {
+    if (!read_int64(&r, TAG_INTEGER)) return "x509: invalid inhibit any policy extension";
   } else if (IS(oid, oid_authority_info_access)) {
     if (critical) return "x509: authority info access incorrectly marked critical";
-    if (!read_tag(&r, TAG_SEQUENCE, &t)) return "x509: invalid authority info access";
+    if (!authority_info_access_valid(&r)) return "x509: invalid authority info access";
   }
   return NULL;
 }
 
 /* The [3] contents: every Extension is read (and checked against the
  * earlier ones for a duplicate OID) before any is interpreted. */
-static const char *parse_extensions(struct der_slice exts) {
+static const char *parse_extensions(struct der_slice exts, struct cert_fields *f) {
   struct byte_reader r = reader_of(exts);
   struct der_tlv ext;
   struct der_slice oid, value;
@@ -526,18 +664,24 @@ static const char *parse_extensions(struct der_slice exts) {
     while (read_tag(&seen, TAG_SEQUENCE, &prev) && prev.value.ptr != ext.value.ptr) {
       (void)parse_extension(prev.value, &prev_oid, &prev_critical, &prev_value);
       if (slice_is(prev_oid, oid.ptr, oid.len)) {
-        char dotted[GO_ERROR_MAX];
-        oid_string(oid, dotted, sizeof dotted);
-        snprintf(go_error_text, sizeof go_error_text,
-                 "x509: certificate contains duplicate extension with OID \"%.100s\"", dotted);
+        /* Go's %q of the dotted OID (digits and dots: quoted as is); a
+         * text too long for the buffer is cut, without its closing quote. */
+        static const char head[] = "x509: certificate contains duplicate extension with OID \"";
+        memcpy(go_error_text, head, sizeof head - 1);
+        char *dotted = go_error_text + sizeof head - 1;
+        const size_t room = sizeof go_error_text - (sizeof head - 1);
+        if (oid_string(oid, dotted, room - 1)) memcpy(dotted + strlen(dotted), "\"", 2);
         return go_error_text;
       }
     }
+    f->extension_count++;
   }
+  f->has_extensions = true;
+  f->extensions = exts;
   r = reader_of(exts);
   while (read_tag(&r, TAG_SEQUENCE, &ext)) {
     (void)parse_extension(ext.value, &oid, &critical, &value);
-    if ((e = check_extension(oid, critical, value)) != NULL) return e;
+    if ((e = check_extension(oid, critical, value, f)) != NULL) return e;
   }
   return NULL;
 }
@@ -559,22 +703,27 @@ static const char *parse_version(struct byte_reader *tbs, long *version) {
   return NULL;
 }
 
-/* Go's parseCertificate then ParseCertificate's trailing-data check. */
-static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key *pub) {
+/* Go's parseCertificate then ParseCertificate's trailing-data check; what
+ * it reads goes to `f` (Go's view: nothing it leaves unread is looked at,
+ * see pin_verify.h). */
+static const char *go_walk(const uint8_t *der, size_t len, struct cert_fields *f,
+                           struct go_public_key *pub) {
   struct byte_reader input = byte_reader_init(der, len);
   struct der_tlv cert, tbs_tlv, t, sig_ai, outer_ai, spki;
   const char *e;
   if (!read_tag(&input, TAG_SEQUENCE, &cert)) return "x509: malformed certificate";
+  f->raw = cert.whole;
   struct byte_reader body = reader_of(cert.value);
   if (!read_tag(&body, TAG_SEQUENCE, &tbs_tlv)) return "x509: malformed tbs certificate";
+  f->tbs = tbs_tlv.whole;
   struct byte_reader tbs = reader_of(tbs_tlv.value);
-  long version;
-  if ((e = parse_version(&tbs, &version)) != NULL) return e;
+  if ((e = parse_version(&tbs, &f->version)) != NULL) return e;
 
   uint8_t sign;
   if (!read_tag(&tbs, TAG_INTEGER, &t) || !der_integer_valid(t.value))
     return "x509: malformed serial number";
   if (!first_octet(t.value, &sign) || (sign & 0x80) != 0) return "x509: negative serial number";
+  f->serial = t.value;
   if (!read_tag(&tbs, TAG_SEQUENCE, &sig_ai))
     return "x509: malformed signature algorithm identifier";
   /* The outer copy is read from the Certificate before the inner is parsed. */
@@ -582,15 +731,23 @@ static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key 
   if (!slice_is(outer_ai.value, sig_ai.value.ptr, sig_ai.value.len))
     return "x509: inner and outer signature algorithm identifiers don't match";
   if ((e = parse_ai(sig_ai.value)) != NULL) return e;
+  f->tbs_signature_algorithm = sig_ai.whole;
+  f->signature_algorithm = outer_ai.whole;
 
   if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed issuer";
-  if ((e = parse_name(t.value)) != NULL) return e;
+  if ((e = parse_name(t.value, NULL)) != NULL) return e;
+  f->issuer = t.whole;
   if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed validity";
+  /* Two times; whatever follows them in the Validity is not read. */
   struct byte_reader validity = reader_of(t.value);
-  if ((e = parse_time(&validity)) != NULL || (e = parse_time(&validity)) != NULL) return e;
+  if ((e = parse_time(&validity, &f->not_before_tag, &f->not_before_text, &f->not_before)) !=
+          NULL ||
+      (e = parse_time(&validity, &f->not_after_tag, &f->not_after_text, &f->not_after)) != NULL)
+    return e;
   /* Go's text for an unreadable subject names the issuer, too. */
   if (!read_tag(&tbs, TAG_SEQUENCE, &t)) return "x509: malformed issuer";
-  if ((e = parse_name(t.value)) != NULL) return e;
+  if ((e = parse_name(t.value, f)) != NULL) return e;
+  f->subject = t.whole;
 
   if (!read_tag(&tbs, TAG_SEQUENCE, &spki)) return "x509: malformed spki";
   struct byte_reader spki_in = reader_of(spki.value);
@@ -600,36 +757,28 @@ static const char *go_walk(const uint8_t *der, size_t len, struct go_public_key 
   if (!read_bit_string(&spki_in)) return "x509: malformed subjectPublicKey";
   /* The key is decoded here, before the extensions are read. */
   if ((e = go_parse_public_key(spki.whole, pub)) != NULL) return e;
+  f->spki = spki.whole;
 
-  if (version > 1) {
+  /* v1 stops here; v2 skips the unique IDs unread; only v3 reads [3]. */
+  if (f->version > 1) {
     if (peek_tag(&tbs, 0x81) && !read_tag(&tbs, 0x81, &t)) return "x509: malformed issuerUniqueID";
     if (peek_tag(&tbs, 0x82) && !read_tag(&tbs, 0x82, &t)) return "x509: malformed subjectUniqueID";
-    if (version == 3 && peek_tag(&tbs, 0xa3)) {
+    if (f->version == 3 && peek_tag(&tbs, 0xa3)) {
       struct der_tlv wrapper, exts;
       if (!read_tag(&tbs, 0xa3, &wrapper)) return "x509: malformed extensions";
       struct byte_reader in = reader_of(wrapper.value);
       if (!read_tag(&in, TAG_SEQUENCE, &exts)) return "x509: malformed extensions";
-      if ((e = parse_extensions(exts.value)) != NULL) return e;
+      if ((e = parse_extensions(exts.value, f)) != NULL) return e;
     }
   }
-  /* Anything after the extensions, in the TBS or after the signature, goes
-   * unread (cert_fields refuses it below). */
+  /* Anything after the extensions in the TBS, or after the signature in
+   * the Certificate, goes unread. */
   if (!read_bit_string(&body)) return "x509: malformed signature";
   if (byte_reader_remaining(&input) != 0) return "x509: trailing data";
   return NULL;
 }
 
 /* --- the whole certificate --- */
-
-/* cert_fields' own refusals, for the inputs Go's walk above lets through
- * (see cert_fields.h: it is stricter than Go in a few places). */
-static const char *cert_fields_error_text(enum cert_fields_status st) {
-  switch (st) {
-    case CERT_FIELDS_ERR_TIME: return "x509: malformed validity time";
-    case CERT_FIELDS_ERR_EXTENSION: return "x509: malformed or duplicate extension";
-    default: return "x509: malformed certificate";
-  }
-}
 
 const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fields *out) {
   return go_parse_certificate_key(der, len, out, NULL);
@@ -638,11 +787,10 @@ const char *go_parse_certificate(const uint8_t *der, size_t len, struct cert_fie
 const char *go_parse_certificate_key(const uint8_t *der, size_t len, struct cert_fields *out,
                                      struct go_public_key *key_out) {
   struct go_public_key pub;
-  const char *e = go_walk(der, len, &pub);
-  if (e != NULL) return e;
   struct cert_fields f;
-  enum cert_fields_status st = cert_fields_parse(der, len, &f);
-  if (st != CERT_FIELDS_OK) return cert_fields_error_text(st);
+  memset(&f, 0, sizeof f);
+  const char *e = go_walk(der, len, &f, &pub);
+  if (e != NULL) return e;
   *out = f;
   if (key_out != NULL) *key_out = pub;
   return NULL;
