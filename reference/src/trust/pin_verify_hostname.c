@@ -22,10 +22,12 @@ static bool equal_fold_ascii(const char *a, size_t alen, const char *b, size_t b
 }
 
 /* validHostname: labels of [A-Za-z0-9_-] ('-' not first), no empty label;
- * a pattern may start with a whole "*" label; an input may end in one '.'. */
+ * a pattern may start with a whole "*" label but not be "*" alone; an input
+ * may end in one '.'. */
 static bool valid_hostname(const char *h, size_t len, bool is_pattern) {
   if (!is_pattern && len > 0 && h[len - 1] == '.') len--;
   GUARD(len > 0);
+  GUARD(!(len == 1 && h[0] == '*'));
   size_t label_start = 0;
   for (size_t i = 0; i <= len; i++) {
     if (i < len && h[i] != '.') continue;
@@ -44,10 +46,11 @@ static bool valid_hostname(const char *h, size_t len, bool is_pattern) {
 }
 
 /* matchHostnames: same label count, the pattern's first label may be "*",
- * case-insensitive, the host's one trailing dot ignored. */
+ * case-insensitive, the host's one trailing dot ignored. An empty host is
+ * one empty label (strings.Split), which a pattern "*" matches. */
 static bool match_hostnames(const char *pattern, size_t plen, const char *host, size_t hlen) {
   if (hlen > 0 && host[hlen - 1] == '.') hlen--;
-  GUARD(plen > 0 && hlen > 0);
+  GUARD(plen > 0);
   size_t pi = 0, hi = 0;
   bool first = true;
   for (;;) {
@@ -114,6 +117,19 @@ static bool verify_dns(const struct cert_fields *f, const char *host, size_t hle
   return false;
 }
 
+/* HostnameError names at most this many SANs; from this many on it only
+ * counts them (maxNamesIncluded). */
+#define GO_MAX_NAMES_INCLUDED 100
+
+static size_t count_sans(const struct cert_fields *f, uint8_t identifier) {
+  struct cert_san_iter it;
+  struct der_slice v;
+  size_t n = 0;
+  san_iter_for_go(f, &it);
+  while (next_san(&it, identifier, &v)) n++;
+  return n;
+}
+
 /* x509.HostnameError.Error() */
 static void hostname_error_text(const struct cert_fields *f, const char *host, size_t hlen,
                                 struct text_out *t) {
@@ -127,28 +143,34 @@ static void hostname_error_text(const struct cert_fields *f, const char *host, s
   struct cert_san_iter it;
   struct der_slice v;
   uint8_t ip[16];
-  size_t listed = 0;
   struct text_out valid;
   char valid_buf[PIN_VERIFY_MESSAGE_MAX];
   text_out_init(&valid, valid_buf, sizeof valid_buf);
-  if (go_parse_ip(host, hlen, ip)) {
-    san_iter_for_go(f, &it);
-    while (next_san(&it, 0x87, &v)) {
+  const bool is_ip = go_parse_ip(host, hlen, ip);
+  const size_t names = count_sans(f, is_ip ? 0x87 : 0x82);
+  if (is_ip && names == 0) {
+    text_out_str(t, "x509: cannot validate certificate for ");
+    text_out_bytes(t, host, hlen);
+    text_out_str(t, " because it doesn't contain any IP SANs");
+    return;
+  }
+  if (names >= GO_MAX_NAMES_INCLUDED) {
+    char head[96];
+    snprintf(head, sizeof head, "x509: certificate is valid for %zu %s, but none matched ", names,
+             is_ip ? "IP SANs" : "names");
+    text_out_str(t, head);
+    text_out_bytes(t, host, hlen);
+    return;
+  }
+  size_t listed = 0;
+  san_iter_for_go(f, &it);
+  while (next_san(&it, is_ip ? 0x87 : 0x82, &v)) {
+    if (listed++ > 0) text_out_str(&valid, ", ");
+    if (is_ip) {
       char s[64];
-      if (!go_ip_string(v.ptr, v.len, s, sizeof s)) continue;
-      if (listed++ > 0) text_out_str(&valid, ", ");
-      text_out_str(&valid, s);
-    }
-    if (listed == 0) {
-      text_out_str(t, "x509: cannot validate certificate for ");
-      text_out_bytes(t, host, hlen);
-      text_out_str(t, " because it doesn't contain any IP SANs");
-      return;
-    }
-  } else {
-    san_iter_for_go(f, &it);
-    while (next_san(&it, 0x82, &v)) {
-      if (listed++ > 0) text_out_str(&valid, ", ");
+      /* 4 or 16 bytes: go_parse_certificate refuses other lengths. */
+      if (go_ip_string(v.ptr, v.len, s, sizeof s)) text_out_str(&valid, s);
+    } else {
       text_out_bytes(&valid, (const char *)v.ptr, v.len);
     }
   }
