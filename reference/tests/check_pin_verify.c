@@ -1477,6 +1477,9 @@ static const struct {
     {"*", {NULL}, {NULL}},
     {"*.Example", {NULL}, {NULL}},
     {"10.0.0.1", {NULL}, {NULL}},
+    {"x", {".", ".a", "a"}, {NULL}},
+    {"", {NULL}, {NULL}},
+    {"a.*.example", {NULL}, {NULL}},
 };
 
 static struct factory_cert *host_cert(size_t i) {
@@ -1597,6 +1600,21 @@ START_TEST(hostname_table_is_go_verify_hostname) {
       {10, "10.0.0.1", "x509: certificate relies on legacy Common Name field, use SANs instead"},
       {10, "10.0.0.2",
        "x509: cannot validate certificate for 10.0.0.2 because it doesn't contain any IP SANs"},
+      {0, "z.example.com", NULL},
+      {0, "Z.example.com", NULL},
+      {0, "0.example.com", NULL},
+      {0, "9.example.com", NULL},
+      {11, ".", "x509: certificate is valid for ., .a, a, not ."},
+      {11, ".A", NULL},
+      {11, "a.", NULL},
+      {11, "A", NULL},
+      {11, "..", "x509: certificate is valid for ., .a, a, not .."},
+      {11, "a..", "x509: certificate is valid for ., .a, a, not a.."},
+      {12, "", "x509: certificate is not valid for any names, but wanted to match "},
+      {12, ".", "x509: certificate is not valid for any names, but wanted to match ."},
+      {13, "a.b.example",
+       "x509: certificate is not valid for any names, but wanted to match a.b.example"},
+      {13, "A.*.EXAMPLE", "x509: certificate relies on legacy Common Name field, use SANs instead"},
   };
   struct factory_cert *certs[sizeof host_certs / sizeof host_certs[0]];
   for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) certs[i] = host_cert(i);
@@ -1610,6 +1628,17 @@ START_TEST(hostname_table_is_go_verify_hostname) {
                     rows[i].host, why);
   }
   for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) factory_cert_free(certs[i]);
+}
+END_TEST
+
+/* The C API's NULL host is Go's ""; the text is cut to err_cap. */
+START_TEST(hostname_null_host_and_short_buffer) {
+  char why[64], why_empty[64];
+  ck_assert(!verify_host(leaf, NULL, why, sizeof why));
+  ck_assert(!verify_host(leaf, "", why_empty, sizeof why_empty));
+  ck_assert_str_eq(why, why_empty);
+  ck_assert(!verify_host(leaf, "10.0.0.1", why, 16));
+  ck_assert_str_eq(why, "x509: certifica");
 }
 END_TEST
 
@@ -1905,9 +1934,9 @@ static Suite *pin_verify_suite(void) {
       {"x509_hostname",
        {hostname_ipv4_san_equals_its_ipv4_mapped_form,
         hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form,
-        hostname_table_is_go_verify_hostname, bare_wildcard_san_matches_no_name,
-        legacy_cn_wildcard_matches_an_empty_name, hostname_error_counts_from_100_names,
-        current_checks_the_sni_name}},
+        hostname_table_is_go_verify_hostname, hostname_null_host_and_short_buffer,
+        bare_wildcard_san_matches_no_name, legacy_cn_wildcard_matches_an_empty_name,
+        hostname_error_counts_from_100_names, current_checks_the_sni_name}},
       {"messages",
        {name_in_message_is_quoted_like_go, message_truncation_flag_at_exactly_the_buffer_size}},
   };

@@ -68,8 +68,9 @@ static bool match_hostnames(const char *pattern, size_t plen, const char *host, 
   }
 }
 
+/* matchExactly: neither name "" nor ".", equal under ASCII case folding.
+ * Equal names have equal lengths, so testing one of them is enough. */
 static bool match_exactly(const char *a, size_t alen, const char *b, size_t blen) {
-  GUARD(!(alen == 0 || (alen == 1 && a[0] == '.')));
   GUARD(!(blen == 0 || (blen == 1 && b[0] == '.')));
   return equal_fold_ascii(a, alen, b, blen);
 }
@@ -121,15 +122,6 @@ static bool verify_dns(const struct cert_fields *f, const char *host, size_t hle
  * counts them (maxNamesIncluded). */
 #define GO_MAX_NAMES_INCLUDED 100
 
-static size_t count_sans(const struct cert_fields *f, uint8_t identifier) {
-  struct cert_san_iter it;
-  struct der_slice v;
-  size_t n = 0;
-  san_iter_for_go(f, &it);
-  while (next_san(&it, identifier, &v)) n++;
-  return n;
-}
-
 /* x509.HostnameError.Error() */
 static void hostname_error_text(const struct cert_fields *f, const char *host, size_t hlen,
                                 struct text_out *t) {
@@ -143,11 +135,17 @@ static void hostname_error_text(const struct cert_fields *f, const char *host, s
   struct cert_san_iter it;
   struct der_slice v;
   uint8_t ip[16];
-  struct text_out valid;
-  char valid_buf[PIN_VERIFY_MESSAGE_MAX];
-  text_out_init(&valid, valid_buf, sizeof valid_buf);
   const bool is_ip = go_parse_ip(host, hlen, ip);
-  const size_t names = count_sans(f, is_ip ? 0x87 : 0x82);
+  const uint8_t kind = is_ip ? 0x87 : 0x82;
+  /* How many names of the kind, and whether their list (", "-joined)
+   * would be empty: only when it is one empty dNSName or none. */
+  size_t names = 0;
+  bool empty_list = true;
+  san_iter_for_go(f, &it);
+  while (next_san(&it, kind, &v)) {
+    names++;
+    empty_list = empty_list && names == 1 && v.len == 0;
+  }
   if (is_ip && names == 0) {
     text_out_str(t, "x509: cannot validate certificate for ");
     text_out_bytes(t, host, hlen);
@@ -162,33 +160,29 @@ static void hostname_error_text(const struct cert_fields *f, const char *host, s
     text_out_bytes(t, host, hlen);
     return;
   }
-  size_t listed = 0;
-  san_iter_for_go(f, &it);
-  while (next_san(&it, is_ip ? 0x87 : 0x82, &v)) {
-    if (listed++ > 0) text_out_str(&valid, ", ");
-    if (is_ip) {
-      char s[64];
-      /* 4 or 16 bytes: go_parse_certificate refuses other lengths. */
-      if (go_ip_string(v.ptr, v.len, s, sizeof s)) text_out_str(&valid, s);
-    } else {
-      text_out_bytes(&valid, (const char *)v.ptr, v.len);
-    }
-  }
-  if (valid.len == 0) {
+  if (empty_list) {
     text_out_str(t, "x509: certificate is not valid for any names, but wanted to match ");
     text_out_bytes(t, host, hlen);
     return;
   }
   text_out_str(t, "x509: certificate is valid for ");
-  text_out_bytes(t, valid.buf, valid.len);
-  t->truncated = t->truncated || valid.truncated;
+  san_iter_for_go(f, &it);
+  for (size_t i = 0; next_san(&it, kind, &v); i++) {
+    if (i > 0) text_out_str(t, ", ");
+    char s[64];
+    /* IPs are 4 or 16 bytes: go_parse_certificate refuses other lengths. */
+    if (!is_ip)
+      text_out_bytes(t, (const char *)v.ptr, v.len);
+    else if (go_ip_string(v.ptr, v.len, s, sizeof s))
+      text_out_str(t, s);
+  }
   text_out_str(t, ", not ");
   text_out_bytes(t, host, hlen);
 }
 
 bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
                         size_t err_cap) {
-  if (host == NULL) host = "";
+  if (host == NULL) host = ""; /* the C API's NULL for Go's "" */
   size_t hlen = strlen(host);
   /* IP literals may come in brackets; the error then names the bare IP. */
   const char *candidate = host;
