@@ -1392,6 +1392,66 @@ START_TEST(rsa_key_over_8192_bits_fails_in_the_parse_loop) {
 }
 END_TEST
 
+/* crypto/tls's limit is inclusive (checkKeySize: n <= 8192): a key of
+ * exactly 8192 bits passes the parse loop, so the next certificate's parse
+ * error is the verdict. */
+START_TEST(rsa_key_of_exactly_8192_bits_passes_the_parse_loop) {
+  static uint8_t key[4 + 4 + 1025 + 5];
+  uint8_t *p = put_header(put_header(key, 0x30, sizeof key - 4), 0x02, 1025);
+  p[0] = 0x00, p[1] = 0x80; /* 2^8191: 8192 bits */
+  memset(p + 2, 0, 1023);
+  memcpy(p + 1025, (const uint8_t[]){0x02, 0x03, 0x01, 0x00, 0x01}, 5);
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null, 2, 0, key, sizeof key};
+  static uint8_t spki_buf[KEY_SPKI_MAX], der[4096];
+  const struct der_slice big = with_spki(meta, build_spki(&k, spki_buf), der, sizeof der);
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), big, GARBAGE),
+           PIN_VERIFY_TLS_PARSE_ERROR, 2,
+           "tls: failed to parse certificate from server: x509: malformed tbs certificate");
+}
+END_TEST
+
+/* Any number of metacerts before the pinned certificate: a chain longer
+ * than the first few certificates is judged the same way. */
+START_TEST(long_chains_are_judged_to_the_last_certificate) {
+  struct der_slice chain[12];
+  for (size_t i = 0; i < 12; i++) chain[i] = der_of(meta);
+  chain[10] = der_of(leaf);
+  for (size_t p = 0; p < 2; p++) {
+    expect(run(ALL_PROFILES[p], chain, 11, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_OK, 10,
+           "");
+    expect(run(ALL_PROFILES[p], chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_OK, 10,
+           "");
+    expect(run(ALL_PROFILES[p], chain, 11, meta->sha256_hex, "127.0.0.1", NOW),
+           PIN_VERIFY_HASH_MISMATCH, 10, "cert hash does not match expected cert hash");
+    expect(run(ALL_PROFILES[p], chain, 11, leaf->sha256_hex, "10.0.0.1", NOW),
+           p == 0 ? PIN_VERIFY_OK : PIN_VERIFY_NAME_MISMATCH, 10, NULL);
+    expect(run(ALL_PROFILES[p], chain, 10, leaf->sha256_hex, "127.0.0.1", NOW),
+           PIN_VERIFY_NOT_PRESENTED, 10, "expected cert not presented");
+  }
+  chain[11] = der_of(leaf);
+  expect(run("current", chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_MULTIPLE_CERTS,
+         11, "unexpected multiple certs presented");
+  chain[11] = GARBAGE;
+  expect(run("current", chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR,
+         11, NULL);
+  expect(run("tailscale-1.82", chain, 11, leaf->sha256_hex, "127.0.0.1", NOW),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+/* Caller errors are reported, never judged as a profile would. */
+START_TEST(unknown_profile_and_status_are_named_unknown) {
+  struct pin_verify_input in = {CHAIN(der_of(leaf)), 1,   leaf->sha256_hex,
+                                "127.0.0.1",         NOW, (enum pin_profile)7};
+  struct pin_verify_result r;
+  ck_assert(!pin_verify(&in, &r));
+  expect(r, PIN_VERIFY_BAD_INPUT, 0, "unknown pin profile");
+  ck_assert_str_eq(pin_profile_name((enum pin_profile)7), "unknown");
+  ck_assert_str_eq(pin_verify_status_name((enum pin_verify_status)99), "unknown");
+}
+END_TEST
+
 /* ---------- pin_hex_of_der ---------- */
 
 /* `openssl req -x509 -newkey ed25519 -subj "/CN=pin vector" -days 1 -outform DER`;
@@ -1880,7 +1940,9 @@ static Suite *pin_verify_suite(void) {
     const TTest *tests[24];
   } groups[] = {
       {"profiles",
-       {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct}},
+       {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct,
+        unknown_profile_and_status_are_named_unknown,
+        long_chains_are_judged_to_the_last_certificate}},
       {"v1_82",
        {v182_zero_certs_is_no_certs_presented, v182_leaf_plus_metacert_is_multiple_certs,
         v182_single_leaf_with_correct_pin_is_ok, v182_wrong_pin_is_hash_mismatch,
@@ -1928,7 +1990,8 @@ static Suite *pin_verify_suite(void) {
         go_key_factory_keys_decode, off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
         go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
-        rsa_key_over_8192_bits_fails_in_the_parse_loop}},
+        rsa_key_over_8192_bits_fails_in_the_parse_loop,
+        rsa_key_of_exactly_8192_bits_passes_the_parse_loop}},
       {"pin_hex",
        {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
       {"x509_hostname",
