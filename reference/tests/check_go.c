@@ -86,6 +86,9 @@ START_TEST(go_parse_ip_edge_cases_are_go_1_26) {
   assert_ip("::g", false, NULL);
   assert_ip("1:2", false, NULL);
   assert_ip(":1:2:3:4:5:6:7:8", false, NULL);
+  assert_ip(":12", false, NULL);
+  assert_ip(":ab::", false, NULL);
+  assert_ip("1.2.3.", false, NULL);
   assert_ip("1:2:3:4:5:6:7:8:", false, NULL);
   assert_ip("1234::", true, "1234::");
   assert_ip("01234::", false, NULL);
