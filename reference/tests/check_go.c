@@ -273,6 +273,21 @@ START_TEST(go_quote_is_strconv_quote_outside_ascii) {
        "a",
        "\"\\xe2\\x80a\""},
       {"\x07\x08\x0b\x0c\x0d\x1b", "\"\\a\\b\\v\\f\\r\\x1b\""},
+      {"\x06\x0e\x1f", "\"\\x06\\x0e\\x1f\""},
+      {"\xed\xbf\xbf", "\"\\xed\\xbf\\xbf\""}, /* U+DFFF, a surrogate */
+      {"\xed\x9f\xbf", "\"\\ud7ff\""},
+      {"\xee\x80\x80", "\"\\ue000\""},
+      {"\xef\xbf\xbf", "\"\\uffff\""},
+      {"\xf0\x90\x80\x8c", "\"\\U0001000c\""},
+      {"\xc2\x80", "\"\\u0080\""},
+      {"\xdf\xbf", "\"\xdf\xbf\""},
+      {"\xe0\xa0\x80", "\"\xe0\xa0\x80\""},
+      {"\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""},
+      {"\xe0\x9f\xbf", "\"\\xe0\\x9f\\xbf\""}, /* overlong */
+      {"\xf0\x8f\xbf\xbf", "\"\\xf0\\x8f\\xbf\\xbf\""},
+      {"\xc1\xbf", "\"\\xc1\\xbf\""},
+      {"\xf8\x88\x80\x80\x80", "\"\\xf8\\x88\\x80\\x80\\x80\""},
+      {"\xfe", "\"\\xfe\""},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char out[64];
@@ -287,12 +302,19 @@ START_TEST(go_is_print_is_strconv_is_print) {
   static const struct {
     uint32_t r;
     bool print;
-  } rows[] = {{0x1f, false},    {0x20, true},      {0x7e, true},      {0x7f, false},
-              {0x9f, false},    {0xa0, false},     {0xa1, true},      {0xac, true},
-              {0xad, false},    {0xae, true},      {0x377, true},     {0x378, false},
-              {0x2028, false},  {0x3000, false},   {0x200b, false},   {0xfeff, false},
-              {0xfffd, true},   {0xfffe, false},   {0x10000, true},   {0x1f600, true},
-              {0xe0001, false}, {0x10ffff, false}, {0x110000, false}, {0, false}};
+  } rows[] = {
+      {0x1f, false},    {0x20, true},      {0x7e, true},      {0x7f, false},    {0x9f, false},
+      {0xa0, false},    {0xa1, true},      {0xac, true},      {0xad, false},    {0xae, true},
+      {0x377, true},    {0x378, false},    {0x2028, false},   {0x3000, false},  {0x200b, false},
+      {0xfeff, false},  {0xfffd, true},    {0xfffe, false},   {0x10000, true},  {0x1f600, true},
+      {0xe0001, false}, {0x10ffff, false}, {0x110000, false}, {0, false},       {0x37f, true},
+      {0x380, false},   {0x383, false},    {0x384, true},     {0x38a, true},    {0x38b, false},
+      {0x38c, true},    {0x38d, false},    {0x5ff, false},    {0x600, false},   {0x61b, true},
+      {0x61c, false},   {0x61d, true},     {0xd7fb, true},    {0xd7fc, false},  {0xe000, false},
+      {0xf8ff, false},  {0xf900, true},    {0xfffc, true},    {0xffff, false},  {0x1000b, true},
+      {0x1000c, false}, {0x1000d, true},   {0x1f64f, true},   {0x1f650, true},  {0x2fa1d, true},
+      {0x2fa1e, false}, {0x30000, true},   {0x3134a, true},   {0x3134b, false}, {0xe0100, true},
+      {0xe01ef, true},  {0xe01f0, false}};
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
     ck_assert_msg(go_is_print(rows[i].r) == rows[i].print, "IsPrint(%#x)", rows[i].r);
 }
@@ -300,6 +322,8 @@ END_TEST
 
 START_TEST(go_quote_cuts_and_says_so) {
   char out[6];
+  ck_assert(go_quote(NULL, out, sizeof out)); /* the C API's NULL for "" */
+  ck_assert_str_eq(out, "\"\"");
   ck_assert(!go_quote("abcdefgh", out, sizeof out));
   ck_assert_str_eq(out, "\"abcd");
   ck_assert(!go_quote("x", out, 0));
