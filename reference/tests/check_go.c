@@ -89,6 +89,11 @@ START_TEST(go_parse_ip_edge_cases_are_go_1_26) {
   assert_ip(":12", false, NULL);
   assert_ip(":ab::", false, NULL);
   assert_ip("1.2.3.", false, NULL);
+  assert_ip("1.2.3.4.5.6", false, NULL);
+  assert_ip("1:2:3:4:5:6:7::1.2.3.4", false, NULL);
+  assert_ip("2001:db8:0:0:1:1:1:1", true, "2001:db8::1:1:1:1");
+  assert_ip("1:1:0:0:1:0:0:0", true, "1:1:0:0:1::");
+  assert_ip("0:0:1:1:1:1:0:0", true, "::1:1:1:1:0:0");
   assert_ip("1:2:3:4:5:6:7:8:", false, NULL);
   assert_ip("1234::", true, "1234::");
   assert_ip("01234::", false, NULL);
@@ -179,8 +184,32 @@ START_TEST(go_hostname_in_sni_cuts_to_the_buffer) {
   ck_assert_str_eq(out, "derp");
   go_hostname_in_sni("derp.example", out, 0);
   ck_assert_str_eq(out, "derp");
+  char big[8] = "xxxxxxx";
+  go_hostname_in_sni("derp", big, 4); /* exactly the cap: cut by one for the NUL */
+  ck_assert_str_eq(big, "der");
   go_hostname_in_sni(NULL, out, sizeof out);
   ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* go_parse_ip reads len bytes, whatever follows them: Go's ParseIP of
+ * that prefix. */
+START_TEST(go_parse_ip_reads_only_len_bytes) {
+  static const struct {
+    const char *buf;
+    size_t len;
+    const char *ip; /* String() of ParseIP(buf[:len]) */
+  } rows[] = {{"::1a", 3, "::1"},
+              {"1::2.3.4.5", 4, "1::2"},
+              {"1.2.3.45", 7, "1.2.3.4"},
+              {"1:2:3:4:5:6:7:8:", 15, "1:2:3:4:5:6:7:8"}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    uint8_t ip[16];
+    char txt[64];
+    ck_assert_msg(go_parse_ip(rows[i].buf, rows[i].len, ip), "%s[:%zu]", rows[i].buf, rows[i].len);
+    ck_assert(go_ip_string(ip, 16, txt, sizeof txt));
+    ck_assert_str_eq(txt, rows[i].ip);
+  }
 }
 END_TEST
 
@@ -195,6 +224,9 @@ START_TEST(go_ip_string_of_san_bytes) {
   ck_assert(go_ip_string(single_zero, 16, s, sizeof s));
   ck_assert_str_eq(s, "1:0:2:3:4:5:6:7");
   ck_assert(!go_ip_string(v6, 5, s, sizeof s));
+  ck_assert(!go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, 8)); /* "10.0.0.1" + NUL: 9 */
+  ck_assert(go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, 9));
+  ck_assert_str_eq(s, "10.0.0.1");
   ck_assert(!go_ip_string(v6, 16, s, 8));
 }
 END_TEST
@@ -615,6 +647,7 @@ static Suite *go_suite(void) {
   TCase *net = tcase_create("net");
   tcase_add_test(net, go_parse_ip_matches_net_parse_ip);
   tcase_add_test(net, go_ip_string_of_san_bytes);
+  tcase_add_test(net, go_parse_ip_reads_only_len_bytes);
   tcase_add_test(net, go_hostname_in_sni_drops_ip_literals_and_trailing_dots);
   tcase_add_test(net, go_ip_is_v4_is_the_mapped_prefix);
   tcase_add_test(net, go_parse_ip_edge_cases_are_go_1_26);

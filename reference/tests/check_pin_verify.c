@@ -1540,6 +1540,7 @@ static const struct {
     {"x", {".", ".a", "a"}, {NULL}},
     {"", {NULL}, {NULL}},
     {"a.*.example", {NULL}, {NULL}},
+    {"x", {""}, {NULL}},
 };
 
 static struct factory_cert *host_cert(size_t i) {
@@ -1675,6 +1676,9 @@ START_TEST(hostname_table_is_go_verify_hostname) {
       {13, "a.b.example",
        "x509: certificate is not valid for any names, but wanted to match a.b.example"},
       {13, "A.*.EXAMPLE", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {14, "b.example",
+       "x509: certificate is not valid for any names, but wanted to match b.example"},
+      {14, "", "x509: certificate is not valid for any names, but wanted to match "},
   };
   struct factory_cert *certs[sizeof host_certs / sizeof host_certs[0]];
   for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) certs[i] = host_cert(i);
