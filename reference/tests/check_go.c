@@ -320,11 +320,35 @@ START_TEST(go_quote_is_strconv_quote_outside_ascii) {
       {"\xc1\xbf", "\"\\xc1\\xbf\""},
       {"\xf8\x88\x80\x80\x80", "\"\\xf8\\x88\\x80\\x80\\x80\""},
       {"\xfe", "\"\\xfe\""},
+      {"\"\xff", "\"\\\"\\xff\""},
+      {"\n\xff", "\"\\n\\xff\""},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char out[64];
     ck_assert(go_quote(cases[i][0], out, sizeof out));
     ck_assert_msg(strcmp(out, cases[i][1]) == 0, "row %zu: %s", i, out);
+  }
+}
+END_TEST
+
+/* utf8.DecodeRune on the first len bytes: width 0 for no input, else 0
+ * where Go says (RuneError, 1). */
+START_TEST(go_utf8_rune_is_decode_rune) {
+  static const struct {
+    const char *s;
+    size_t len, width;
+    uint32_t rune;
+  } rows[] = {{"", 0, 0, 0},
+              {"A", 1, 1, 'A'},
+              {"\xe2\x82\xac", 3, 3, 0x20ac},
+              {"\xe2\x82\xac", 2, 0, 0},
+              {"\xf0\x9f\x98\x80", 3, 0, 0},
+              {"\xf0\x9f\x98\x80", 4, 4, 0x1f600},
+              {"\xc3\xa9", 1, 0, 0}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    uint32_t r = 0;
+    ck_assert_uint_eq(go_utf8_rune((const uint8_t *)rows[i].s, rows[i].len, &r), rows[i].width);
+    if (rows[i].width > 0) ck_assert_uint_eq(r, rows[i].rune);
   }
 }
 END_TEST
@@ -658,6 +682,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_quote_escapes_like_strconv_quote);
   tcase_add_test(text, go_quote_is_strconv_quote_outside_ascii);
   tcase_add_test(text, go_is_print_is_strconv_is_print);
+  tcase_add_test(text, go_utf8_rune_is_decode_rune);
   tcase_add_test(text, go_quote_cuts_and_says_so);
   tcase_add_test(text, go_quote_write_is_all_or_nothing);
   tcase_add_test(text, go_parse_int_is_parseint);

@@ -72,6 +72,7 @@ static struct pin_verify_result run(const char *prof, const struct der_slice *ce
   bool ok = pin_verify(&in, &r);
   ck_assert_int_eq(ok, r.status == PIN_VERIFY_OK);
   if (ok) ck_assert_str_eq(r.message, "");
+  if (ok) ck_assert(!r.message_truncated);
   return r;
 }
 
@@ -732,6 +733,25 @@ START_TEST(long_name_message_is_cut_and_flagged) {
   ck_assert_int_eq(r.status, PIN_VERIFY_NAME_MISMATCH);
   ck_assert(r.message_truncated);
   ck_assert_uint_eq(strlen(r.message), PIN_VERIFY_MESSAGE_MAX - 1);
+}
+END_TEST
+
+/* The names the JSON verdicts (derp-client, oracle_dump) print. */
+START_TEST(status_names_are_the_documented_ones) {
+  static const char *const names[] = {"ok",
+                                      "no-certs",
+                                      "multiple-certs",
+                                      "hash-mismatch",
+                                      "parse-error",
+                                      "tls-parse-error",
+                                      "name-mismatch",
+                                      "expired",
+                                      "not-yet-valid",
+                                      "not-presented",
+                                      "bad-input",
+                                      "tls-key-error"};
+  for (int st = PIN_VERIFY_OK; st <= PIN_VERIFY_TLS_KEY_ERROR; st++)
+    ck_assert_str_eq(pin_verify_status_name((enum pin_verify_status)st), names[st]);
 }
 END_TEST
 
@@ -1945,7 +1965,7 @@ static Suite *pin_verify_suite(void) {
   } groups[] = {
       {"profiles",
        {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct,
-        unknown_profile_and_status_are_named_unknown,
+        status_names_are_the_documented_ones, unknown_profile_and_status_are_named_unknown,
         long_chains_are_judged_to_the_last_certificate}},
       {"v1_82",
        {v182_zero_certs_is_no_certs_presented, v182_leaf_plus_metacert_is_multiple_certs,
