@@ -49,6 +49,170 @@ START_TEST(go_parse_ip_matches_net_parse_ip) {
 }
 END_TEST
 
+/* Each row: Go 1.26's net.ParseIP(s) and, when it parses, String()
+ * (IPv6 field counts, '::' placement, embedded IPv4, hex case, zones). */
+START_TEST(go_parse_ip_edge_cases_are_go_1_26) {
+  assert_ip("1.2.3.04", false, NULL);
+  assert_ip("00.0.0.0", false, NULL);
+  assert_ip("1.2.3.256", false, NULL);
+  assert_ip("999.1.1.1", false, NULL);
+  assert_ip("1.2.3.2550", false, NULL);
+  assert_ip(".1.2.3", false, NULL);
+  assert_ip("1.2.3.-4", false, NULL);
+  assert_ip(" 1.2.3.4", false, NULL);
+  assert_ip("1.2.3.4 ", false, NULL);
+  assert_ip("1.2.3.a", false, NULL);
+  assert_ip("1.2.3.4%eth0", false, NULL);
+  assert_ip("%1.2.3.4", false, NULL);
+  assert_ip("1", false, NULL);
+  assert_ip("1.2", false, NULL);
+  assert_ip(":", false, NULL);
+  assert_ip(":::", false, NULL);
+  assert_ip("::1:", false, NULL);
+  assert_ip("1::", true, "1::");
+  assert_ip("1:::2", false, NULL);
+  assert_ip("::1::", false, NULL);
+  assert_ip("1:2:3:4:5:6:7:8:9", false, NULL);
+  assert_ip("1:2:3:4:5:6:7", false, NULL);
+  assert_ip("::1:2:3:4:5:6:7", true, "0:1:2:3:4:5:6:7");
+  assert_ip("::1:2:3:4:5:6:7:8", false, NULL);
+  assert_ip("1:2:3:4::5:6:7:8", false, NULL);
+  assert_ip("1:2:3:4:5::6:7", true, "1:2:3:4:5:0:6:7");
+  assert_ip("ABCD::EF01", true, "abcd::ef01");
+  assert_ip("AbCd::eF01", true, "abcd::ef01");
+  assert_ip("abcd:ef01:2345:6789:ABCD:EF01:2345:6789", true,
+            "abcd:ef01:2345:6789:abcd:ef01:2345:6789");
+  assert_ip("g::1", false, NULL);
+  assert_ip("::g", false, NULL);
+  assert_ip("1:2", false, NULL);
+  assert_ip(":1:2:3:4:5:6:7:8", false, NULL);
+  assert_ip(":12", false, NULL);
+  assert_ip(":ab::", false, NULL);
+  assert_ip("1.2.3.", false, NULL);
+  assert_ip("1.2.3.4.5.6", false, NULL);
+  assert_ip("1:2:3:4:5:6:7::1.2.3.4", false, NULL);
+  assert_ip("2001:db8:0:0:1:1:1:1", true, "2001:db8::1:1:1:1");
+  assert_ip("1:1:0:0:1:0:0:0", true, "1:1:0:0:1::");
+  assert_ip("0:0:1:1:1:1:0:0", true, "::1:1:1:1:0:0");
+  assert_ip("1:2:3:4:5:6:7:8:", false, NULL);
+  assert_ip("1234::", true, "1234::");
+  assert_ip("01234::", false, NULL);
+  assert_ip("00001::", false, NULL);
+  assert_ip("::FFFF:1.2.3.4", true, "1.2.3.4");
+  assert_ip("::ffff:01.2.3.4", false, NULL);
+  assert_ip("::ffff:1.2.3", false, NULL);
+  assert_ip("::ffff:1.2.3.4.5", false, NULL);
+  assert_ip("::ffff:256.2.3.4", false, NULL);
+  assert_ip("1::1.2.3.4", true, "1::102:304");
+  assert_ip("1:2:3:4:5:6:7:1.2.3.4", false, NULL);
+  assert_ip("1:2:3:4:5:1.2.3.4", false, NULL);
+  assert_ip("1:2:3:4:5::1.2.3.4", true, "1:2:3:4:5:0:102:304");
+  assert_ip("1:2:3:4:5:6::1.2.3.4", false, NULL);
+  assert_ip("1.2.3.4::", false, NULL);
+  assert_ip("::1.2.3.4:1", false, NULL);
+  assert_ip("::ffff:1a.2.3.4", false, NULL);
+  assert_ip("::1234.1.1.1", false, NULL);
+  assert_ip("::12345.1.1.1", false, NULL);
+  assert_ip("::ffff:0.0.0.0", true, "0.0.0.0");
+  assert_ip("::ffff:ffff:ffff", true, "255.255.255.255");
+  assert_ip("::fffe:1.2.3.4", true, "::fffe:102:304");
+  assert_ip("0:0:0:0:0:ffff:1.2.3.4", true, "1.2.3.4");
+  assert_ip("0:0:0:0:0:ffff:102:304", true, "1.2.3.4");
+  assert_ip("fe80::1%", false, NULL);
+  assert_ip("%", false, NULL);
+  assert_ip("::%lo", false, NULL);
+  assert_ip("1:0:0:0:1:0:0:0", true, "1::1:0:0:0");
+  assert_ip("0:0:0:0:0:0:0:0", true, "::");
+  assert_ip("0:0:0:0:0:0:0:1", true, "::1");
+  assert_ip("1:0:0:0:0:0:0:0", true, "1::");
+  assert_ip("1:0:1:0:1:0:1:0", true, "1:0:1:0:1:0:1:0");
+  assert_ip("0:1:0:1:0:1:0:1", true, "0:1:0:1:0:1:0:1");
+  assert_ip("0:0:1:0:0:1:0:0", true, "::1:0:0:1:0:0");
+  assert_ip("1:0:0:1:0:0:0:1", true, "1:0:0:1::1");
+  assert_ip("::0", true, "::");
+  assert_ip("::0.0.0.0", true, "::");
+  assert_ip("::00.0.0.0", false, NULL);
+  assert_ip("64:ff9b::1.2.3.4", true, "64:ff9b::102:304");
+  assert_ip("::1/128", false, NULL);
+  assert_ip("+1.2.3.4", false, NULL);
+  assert_ip("1e1.1.1.1", false, NULL);
+  assert_ip("0x1.1.1.1", false, NULL);
+  assert_ip("1.2.3.\xc3\xa4", false, NULL);
+  assert_ip("a.b", false, NULL);
+  assert_ip("a:b", false, NULL);
+}
+END_TEST
+
+/* Each row: crypto/tls's hostnameInSNI(name) in Go 1.26. */
+START_TEST(go_hostname_in_sni_edge_cases_are_go_1_26) {
+  const char *cases[][2] = {
+      {"[]", "[]"},
+      {"[", "["},
+      {"]", "]"},
+      {"[1.2.3.4]", ""},
+      {"1.2.3.4%", ""},
+      {"%", "%"},
+      {"%%", "%%"},
+      {"[fe80::1%]", ""},
+      {"fe80::1%", ""},
+      {"::1%lo%x", "::1%lo%x"},
+      {"1.2.3.4.", "1.2.3.4"},
+      {"::1.", "::1"},
+      {"[::1].", "[::1]"},
+      {"derp.example.%lo", "derp.example.%lo"},
+      {"a%1.2.3.4", "a%1.2.3.4"},
+      {"1.2.3.4%x", ""},
+      {".", ""},
+      {"...", ""},
+      {"*.example.", "*.example"},
+      {"010.0.0.1", "010.0.0.1"},
+      {"[[::1]]", "[[::1]]"},
+      {"[::1]%lo", "[::1]%lo"},
+      {"%lo%::1", "%lo%::1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    go_hostname_in_sni(cases[i][0], out, sizeof out);
+    ck_assert_msg(strcmp(out, cases[i][1]) == 0, "%s -> %s", cases[i][0], out);
+  }
+}
+END_TEST
+
+START_TEST(go_hostname_in_sni_cuts_to_the_buffer) {
+  char out[5] = "xxxx";
+  go_hostname_in_sni("derp.example", out, sizeof out);
+  ck_assert_str_eq(out, "derp");
+  go_hostname_in_sni("derp.example", out, 0);
+  ck_assert_str_eq(out, "derp");
+  char big[8] = "xxxxxxx";
+  go_hostname_in_sni("derp", big, 4); /* exactly the cap: cut by one for the NUL */
+  ck_assert_str_eq(big, "der");
+  go_hostname_in_sni(NULL, out, sizeof out);
+  ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* go_parse_ip reads len bytes, whatever follows them: Go's ParseIP of
+ * that prefix. */
+START_TEST(go_parse_ip_reads_only_len_bytes) {
+  static const struct {
+    const char *buf;
+    size_t len;
+    const char *ip; /* String() of ParseIP(buf[:len]) */
+  } rows[] = {{"::1a", 3, "::1"},
+              {"1::2.3.4.5", 4, "1::2"},
+              {"1.2.3.45", 7, "1.2.3.4"},
+              {"1:2:3:4:5:6:7:8:", 15, "1:2:3:4:5:6:7:8"}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    uint8_t ip[16];
+    char txt[64];
+    ck_assert_msg(go_parse_ip(rows[i].buf, rows[i].len, ip), "%s[:%zu]", rows[i].buf, rows[i].len);
+    ck_assert(go_ip_string(ip, 16, txt, sizeof txt));
+    ck_assert_str_eq(txt, rows[i].ip);
+  }
+}
+END_TEST
+
 START_TEST(go_ip_string_of_san_bytes) {
   char s[64];
   ck_assert(go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, sizeof s));
@@ -60,6 +224,9 @@ START_TEST(go_ip_string_of_san_bytes) {
   ck_assert(go_ip_string(single_zero, 16, s, sizeof s));
   ck_assert_str_eq(s, "1:0:2:3:4:5:6:7");
   ck_assert(!go_ip_string(v6, 5, s, sizeof s));
+  ck_assert(!go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, 8)); /* "10.0.0.1" + NUL: 9 */
+  ck_assert(go_ip_string((const uint8_t[]){10, 0, 0, 1}, 4, s, 9));
+  ck_assert_str_eq(s, "10.0.0.1");
   ck_assert(!go_ip_string(v6, 16, s, 8));
 }
 END_TEST
@@ -107,8 +274,112 @@ END_TEST
 
 /* ---------- strconv ---------- */
 
+/* Each row: strconv.Quote in Go 1.26 (what %q prints): runes that are
+ * not unicode.IsPrint are escaped, including spaces other than ' ',
+ * format characters and unassigned code points; invalid UTF-8 byte by
+ * byte. */
+START_TEST(go_quote_is_strconv_quote_outside_ascii) {
+  const char *cases[][2] = {
+      {"derp.example\xc2\xa0", "\"derp.example\\u00a0\""},
+      {"derp\xe2\x80\xa8.example", "\"derp\\u2028.example\""},
+      {"derp\xe2\x80\xa9.example", "\"derp\\u2029.example\""},
+      {"\xef\xbb\xbf"
+       "derp",
+       "\"\\ufeffderp\""},
+      {"\xcd\xb8", "\"\\u0378\""},
+      {"\xe2\x80\x8b", "\"\\u200b\""},
+      {"\xe3\x80\x80", "\"\\u3000\""},
+      {"\xd8\x9c", "\"\\u061c\""},
+      {"\xc2\xad", "\"\\u00ad\""},
+      {"\xf3\xa0\x80\x81", "\"\\U000e0001\""},
+      {"\xf4\x8f\xbf\xbf", "\"\\U0010ffff\""},
+      {"\xef\xbf\xbd", "\"\xef\xbf\xbd\""},
+      {"\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""},
+      {"\xc2\xa1", "\"\xc2\xa1\""},
+      {"a b", "\"a b\""},
+      {"\xed\xa0\x80", "\"\\xed\\xa0\\x80\""},
+      {"\xf4\x90\x80\x80", "\"\\xf4\\x90\\x80\\x80\""},
+      {"\xc0\x80", "\"\\xc0\\x80\""},
+      {"\xe2\x80", "\"\\xe2\\x80\""},
+      {"\xe2\x80"
+       "a",
+       "\"\\xe2\\x80a\""},
+      {"\x07\x08\x0b\x0c\x0d\x1b", "\"\\a\\b\\v\\f\\r\\x1b\""},
+      {"\x06\x0e\x1f", "\"\\x06\\x0e\\x1f\""},
+      {"\xed\xbf\xbf", "\"\\xed\\xbf\\xbf\""}, /* U+DFFF, a surrogate */
+      {"\xed\x9f\xbf", "\"\\ud7ff\""},
+      {"\xee\x80\x80", "\"\\ue000\""},
+      {"\xef\xbf\xbf", "\"\\uffff\""},
+      {"\xf0\x90\x80\x8c", "\"\\U0001000c\""},
+      {"\xc2\x80", "\"\\u0080\""},
+      {"\xdf\xbf", "\"\xdf\xbf\""},
+      {"\xe0\xa0\x80", "\"\xe0\xa0\x80\""},
+      {"\xf0\x90\x80\x80", "\"\xf0\x90\x80\x80\""},
+      {"\xe0\x9f\xbf", "\"\\xe0\\x9f\\xbf\""}, /* overlong */
+      {"\xf0\x8f\xbf\xbf", "\"\\xf0\\x8f\\xbf\\xbf\""},
+      {"\xc1\xbf", "\"\\xc1\\xbf\""},
+      {"\xf8\x88\x80\x80\x80", "\"\\xf8\\x88\\x80\\x80\\x80\""},
+      {"\xfe", "\"\\xfe\""},
+      {"\"\xff", "\"\\\"\\xff\""},
+      {"\n\xff", "\"\\n\\xff\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[64];
+    ck_assert(go_quote(cases[i][0], out, sizeof out));
+    ck_assert_msg(strcmp(out, cases[i][1]) == 0, "row %zu: %s", i, out);
+  }
+}
+END_TEST
+
+/* utf8.DecodeRune on the first len bytes: width 0 for no input, else 0
+ * where Go says (RuneError, 1). */
+START_TEST(go_utf8_rune_is_decode_rune) {
+  static const struct {
+    const char *s;
+    size_t len, width;
+    uint32_t rune;
+  } rows[] = {{"", 0, 0, 0},
+              {"A", 1, 1, 'A'},
+              {"\xe2\x82\xac", 3, 3, 0x20ac},
+              {"\xe2\x82\xac", 2, 0, 0},
+              {"\xf0\x9f\x98\x80", 3, 0, 0},
+              {"\xf0\x9f\x98\x80", 4, 4, 0x1f600},
+              {"\xc3\xa9", 1, 0, 0}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    uint32_t r = 0;
+    ck_assert_uint_eq(go_utf8_rune((const uint8_t *)rows[i].s, rows[i].len, &r), rows[i].width);
+    if (rows[i].width > 0) ck_assert_uint_eq(r, rows[i].rune);
+  }
+}
+END_TEST
+
+/* strconv.IsPrint in Go 1.26 (Unicode 15.0). */
+START_TEST(go_is_print_is_strconv_is_print) {
+  static const struct {
+    uint32_t r;
+    bool print;
+  } rows[] = {
+      {0x1f, false},    {0x20, true},      {0x7e, true},      {0x7f, false},    {0x9f, false},
+      {0xa0, false},    {0xa1, true},      {0xac, true},      {0xad, false},    {0xae, true},
+      {0x377, true},    {0x378, false},    {0x2028, false},   {0x3000, false},  {0x200b, false},
+      {0xfeff, false},  {0xfffd, true},    {0xfffe, false},   {0x10000, true},  {0x1f600, true},
+      {0xe0001, false}, {0x10ffff, false}, {0x110000, false}, {0, false},       {0x37f, true},
+      {0x380, false},   {0x383, false},    {0x384, true},     {0x38a, true},    {0x38b, false},
+      {0x38c, true},    {0x38d, false},    {0x5ff, false},    {0x600, false},   {0x61b, true},
+      {0x61c, false},   {0x61d, true},     {0xd7fb, true},    {0xd7fc, false},  {0xe000, false},
+      {0xf8ff, false},  {0xf900, true},    {0xfffc, true},    {0xffff, false},  {0x1000b, true},
+      {0x1000c, false}, {0x1000d, true},   {0x1f64f, true},   {0x1f650, true},  {0x2fa1d, true},
+      {0x2fa1e, false}, {0x30000, true},   {0x3134a, true},   {0x3134b, false}, {0xe0100, true},
+      {0xe01ef, true},  {0xe01f0, false}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    ck_assert_msg(go_is_print(rows[i].r) == rows[i].print, "IsPrint(%#x)", rows[i].r);
+}
+END_TEST
+
 START_TEST(go_quote_cuts_and_says_so) {
   char out[6];
+  ck_assert(go_quote(NULL, out, sizeof out)); /* the C API's NULL for "" */
+  ck_assert_str_eq(out, "\"\"");
   ck_assert(!go_quote("abcdefgh", out, sizeof out));
   ck_assert_str_eq(out, "\"abcd");
   ck_assert(!go_quote("x", out, 0));
@@ -400,11 +671,18 @@ static Suite *go_suite(void) {
   TCase *net = tcase_create("net");
   tcase_add_test(net, go_parse_ip_matches_net_parse_ip);
   tcase_add_test(net, go_ip_string_of_san_bytes);
+  tcase_add_test(net, go_parse_ip_reads_only_len_bytes);
   tcase_add_test(net, go_hostname_in_sni_drops_ip_literals_and_trailing_dots);
   tcase_add_test(net, go_ip_is_v4_is_the_mapped_prefix);
+  tcase_add_test(net, go_parse_ip_edge_cases_are_go_1_26);
+  tcase_add_test(net, go_hostname_in_sni_edge_cases_are_go_1_26);
+  tcase_add_test(net, go_hostname_in_sni_cuts_to_the_buffer);
   suite_add_tcase(s, net);
   TCase *text = tcase_create("text");
   tcase_add_test(text, go_quote_escapes_like_strconv_quote);
+  tcase_add_test(text, go_quote_is_strconv_quote_outside_ascii);
+  tcase_add_test(text, go_is_print_is_strconv_is_print);
+  tcase_add_test(text, go_utf8_rune_is_decode_rune);
   tcase_add_test(text, go_quote_cuts_and_says_so);
   tcase_add_test(text, go_quote_write_is_all_or_nothing);
   tcase_add_test(text, go_parse_int_is_parseint);

@@ -72,6 +72,7 @@ static struct pin_verify_result run(const char *prof, const struct der_slice *ce
   bool ok = pin_verify(&in, &r);
   ck_assert_int_eq(ok, r.status == PIN_VERIFY_OK);
   if (ok) ck_assert_str_eq(r.message, "");
+  if (ok) ck_assert(!r.message_truncated);
   return r;
 }
 
@@ -735,6 +736,25 @@ START_TEST(long_name_message_is_cut_and_flagged) {
 }
 END_TEST
 
+/* The names the JSON verdicts (derp-client, oracle_dump) print. */
+START_TEST(status_names_are_the_documented_ones) {
+  static const char *const names[] = {"ok",
+                                      "no-certs",
+                                      "multiple-certs",
+                                      "hash-mismatch",
+                                      "parse-error",
+                                      "tls-parse-error",
+                                      "name-mismatch",
+                                      "expired",
+                                      "not-yet-valid",
+                                      "not-presented",
+                                      "bad-input",
+                                      "tls-key-error"};
+  for (int st = PIN_VERIFY_OK; st <= PIN_VERIFY_TLS_KEY_ERROR; st++)
+    ck_assert_str_eq(pin_verify_status_name((enum pin_verify_status)st), names[st]);
+}
+END_TEST
+
 START_TEST(status_names_are_distinct) {
   for (int a = PIN_VERIFY_OK; a <= PIN_VERIFY_TLS_KEY_ERROR; a++)
     for (int b = a + 1; b <= PIN_VERIFY_TLS_KEY_ERROR; b++)
@@ -1392,6 +1412,66 @@ START_TEST(rsa_key_over_8192_bits_fails_in_the_parse_loop) {
 }
 END_TEST
 
+/* crypto/tls's limit is inclusive (checkKeySize: n <= 8192): a key of
+ * exactly 8192 bits passes the parse loop, so the next certificate's parse
+ * error is the verdict. */
+START_TEST(rsa_key_of_exactly_8192_bits_passes_the_parse_loop) {
+  static uint8_t key[4 + 4 + 1025 + 5];
+  uint8_t *p = put_header(put_header(key, 0x30, sizeof key - 4), 0x02, 1025);
+  p[0] = 0x00, p[1] = 0x80; /* 2^8191: 8192 bits */
+  memset(p + 2, 0, 1023);
+  memcpy(p + 1025, (const uint8_t[]){0x02, 0x03, 0x01, 0x00, 0x01}, 5);
+  const struct key_spec k = {oid_rsa_enc, sizeof oid_rsa_enc, param_null, 2, 0, key, sizeof key};
+  static uint8_t spki_buf[KEY_SPKI_MAX], der[4096];
+  const struct der_slice big = with_spki(meta, build_spki(&k, spki_buf), der, sizeof der);
+  for (size_t i = 0; i < 3; i++)
+    expect(RUN(ALL_PROFILES[i], leaf->sha256_hex, "127.0.0.1", NOW, der_of(leaf), big, GARBAGE),
+           PIN_VERIFY_TLS_PARSE_ERROR, 2,
+           "tls: failed to parse certificate from server: x509: malformed tbs certificate");
+}
+END_TEST
+
+/* Any number of metacerts before the pinned certificate: a chain longer
+ * than the first few certificates is judged the same way. */
+START_TEST(long_chains_are_judged_to_the_last_certificate) {
+  struct der_slice chain[12];
+  for (size_t i = 0; i < 12; i++) chain[i] = der_of(meta);
+  chain[10] = der_of(leaf);
+  for (size_t p = 0; p < 2; p++) {
+    expect(run(ALL_PROFILES[p], chain, 11, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_OK, 10,
+           "");
+    expect(run(ALL_PROFILES[p], chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_OK, 10,
+           "");
+    expect(run(ALL_PROFILES[p], chain, 11, meta->sha256_hex, "127.0.0.1", NOW),
+           PIN_VERIFY_HASH_MISMATCH, 10, "cert hash does not match expected cert hash");
+    expect(run(ALL_PROFILES[p], chain, 11, leaf->sha256_hex, "10.0.0.1", NOW),
+           p == 0 ? PIN_VERIFY_OK : PIN_VERIFY_NAME_MISMATCH, 10, NULL);
+    expect(run(ALL_PROFILES[p], chain, 10, leaf->sha256_hex, "127.0.0.1", NOW),
+           PIN_VERIFY_NOT_PRESENTED, 10, "expected cert not presented");
+  }
+  chain[11] = der_of(leaf);
+  expect(run("current", chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_MULTIPLE_CERTS,
+         11, "unexpected multiple certs presented");
+  chain[11] = GARBAGE;
+  expect(run("current", chain, 12, leaf->sha256_hex, "127.0.0.1", NOW), PIN_VERIFY_TLS_PARSE_ERROR,
+         11, NULL);
+  expect(run("tailscale-1.82", chain, 11, leaf->sha256_hex, "127.0.0.1", NOW),
+         PIN_VERIFY_MULTIPLE_CERTS, 1, "unexpected multiple certs presented");
+}
+END_TEST
+
+/* Caller errors are reported, never judged as a profile would. */
+START_TEST(unknown_profile_and_status_are_named_unknown) {
+  struct pin_verify_input in = {CHAIN(der_of(leaf)), 1,   leaf->sha256_hex,
+                                "127.0.0.1",         NOW, (enum pin_profile)7};
+  struct pin_verify_result r;
+  ck_assert(!pin_verify(&in, &r));
+  expect(r, PIN_VERIFY_BAD_INPUT, 0, "unknown pin profile");
+  ck_assert_str_eq(pin_profile_name((enum pin_profile)7), "unknown");
+  ck_assert_str_eq(pin_verify_status_name((enum pin_verify_status)99), "unknown");
+}
+END_TEST
+
 /* ---------- pin_hex_of_der ---------- */
 
 /* `openssl req -x509 -newkey ed25519 -subj "/CN=pin vector" -days 1 -outform DER`;
@@ -1456,6 +1536,427 @@ START_TEST(pin_hex_of_der_is_the_pin_pin_verify_accepts) {
 }
 END_TEST
 
+/* ---------- x509 host names as Go decides them ---------- */
+
+/* The certificates of the table below: SANs (DNS, then IP) and CN; no SAN
+ * at all makes a certificate without the extension, where Go's error text
+ * looks at the CN. */
+static const struct {
+  const char *cn;
+  const char *dns[4];
+  const char *ip[4];
+} host_certs[] = {
+    {"x", {"*.example.com", "example.com"}, {NULL}},
+    {"x", {"*"}, {NULL}},
+    {"x", {"f*.example.com", "a.*.example", "*.*.example"}, {NULL}},
+    {"x", {"derp.example.", "-a.example", "a_b.example", "123"}, {NULL}},
+    {"x", {"", "A..example", "LOCALHOST"}, {NULL}},
+    {"x", {NULL}, {"127.0.0.1", "2001:db8::1"}},
+    {"x", {"derp.example"}, {"fe80::1", "::", "1:0:0:1:0:0:0:1", "0:0:1:0:0:1:0:0"}},
+    {"derp.example", {NULL}, {NULL}},
+    {"*", {NULL}, {NULL}},
+    {"*.Example", {NULL}, {NULL}},
+    {"10.0.0.1", {NULL}, {NULL}},
+    {"x", {".", ".a", "a"}, {NULL}},
+    {"", {NULL}, {NULL}},
+    {"a.*.example", {NULL}, {NULL}},
+    {"x", {""}, {NULL}},
+};
+
+static struct factory_cert *host_cert(size_t i) {
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.label = "host-table";
+  s.cn = host_certs[i].cn;
+  s.ip_san_count = 0;
+  for (size_t j = 0; j < 4 && host_certs[i].dns[j] != NULL; j++)
+    s.dns_sans[s.dns_san_count++] = host_certs[i].dns[j];
+  for (size_t j = 0; j < 4 && host_certs[i].ip[j] != NULL; j++)
+    s.ip_sans[s.ip_san_count++] = host_certs[i].ip[j];
+  return make(&s);
+}
+
+/* Each row: Go 1.26's x509.Certificate.VerifyHostname(host) on a Go-made
+ * certificate with the same names, nil or its error text. */
+START_TEST(hostname_table_is_go_verify_hostname) {
+  static const struct {
+    size_t cert;
+    const char *host;
+    const char *err;
+  } rows[] = {
+      {0, "a.example.com", NULL},
+      {0, "A.EXAMPLE.COM.", NULL},
+      {0, "example.com", NULL},
+      {0, "a.b.example.com",
+       "x509: certificate is valid for *.example.com, example.com, not a.b.example.com"},
+      {0, "a-b.example.com", NULL},
+      {0, "a_b.example.com", NULL},
+      {0, "1.example.com", NULL},
+      {0, "-a.example.com",
+       "x509: certificate is valid for *.example.com, example.com, not -a.example.com"},
+      {0, ".example.com",
+       "x509: certificate is valid for *.example.com, example.com, not .example.com"},
+      {0, "a..example.com",
+       "x509: certificate is valid for *.example.com, example.com, not a..example.com"},
+      {0, "a.example.com..",
+       "x509: certificate is valid for *.example.com, example.com, not a.example.com.."},
+      {0, "com", "x509: certificate is valid for *.example.com, example.com, not com"},
+      {0, "example.com..",
+       "x509: certificate is valid for *.example.com, example.com, not example.com.."},
+      {0, "*.example.com", NULL},
+      {0, "10.0.0.1",
+       "x509: cannot validate certificate for 10.0.0.1 because it doesn't contain any IP SANs"},
+      {0, "[::1]",
+       "x509: cannot validate certificate for ::1 because it doesn't contain any IP SANs"},
+      {1, "localhost", "x509: certificate is valid for *, not localhost"},
+      {1, "a", "x509: certificate is valid for *, not a"},
+      {1, "*", NULL},
+      {1, "*.", "x509: certificate is valid for *, not *."},
+      {2, "foo.example.com",
+       "x509: certificate is valid for f*.example.com, a.*.example, *.*.example, not "
+       "foo.example.com"},
+      {2, "f.example.com",
+       "x509: certificate is valid for f*.example.com, a.*.example, *.*.example, not "
+       "f.example.com"},
+      {2, "F*.EXAMPLE.COM", NULL},
+      {2, "a.b.example",
+       "x509: certificate is valid for f*.example.com, a.*.example, *.*.example, not a.b.example"},
+      {2, "a.*.example", NULL},
+      {2, "x.y.example",
+       "x509: certificate is valid for f*.example.com, a.*.example, *.*.example, not x.y.example"},
+      {3, "derp.example",
+       "x509: certificate is valid for derp.example., -a.example, a_b.example, 123, not "
+       "derp.example"},
+      {3, "derp.example.", NULL},
+      {3, "-a.example", NULL},
+      {3, "-A.EXAMPLE", NULL},
+      {3, "A_B.example.", NULL},
+      {3, "123", NULL},
+      {3, "123.", NULL},
+      {4, "", "x509: certificate is valid for , A..example, LOCALHOST, not "},
+      {4, ".", "x509: certificate is valid for , A..example, LOCALHOST, not ."},
+      {4, "a..example", NULL},
+      {4, "localhost.", NULL},
+      {4, "LocalHost", NULL},
+      {4, "b.example", "x509: certificate is valid for , A..example, LOCALHOST, not b.example"},
+      {5, "127.0.0.1", NULL},
+      {5, "[127.0.0.1]", NULL},
+      {5, "::ffff:127.0.0.1", NULL},
+      {5, "::ffff:7f00:1", NULL},
+      {5, "2001:DB8:0::1", NULL},
+      {5, "[2001:db8::1]", NULL},
+      {5, "127.0.0.01",
+       "x509: certificate is not valid for any names, but wanted to match 127.0.0.01"},
+      {5, "127.0.0.1.",
+       "x509: certificate is not valid for any names, but wanted to match 127.0.0.1."},
+      {5, "2001:db8::1%eth0",
+       "x509: certificate is not valid for any names, but wanted to match 2001:db8::1%eth0"},
+      {5, "[2001:db8::1",
+       "x509: certificate is not valid for any names, but wanted to match [2001:db8::1"},
+      {5, "::1", "x509: certificate is valid for 127.0.0.1, 2001:db8::1, not ::1"},
+      {5, "127.1", "x509: certificate is not valid for any names, but wanted to match 127.1"},
+      {5, "localhost",
+       "x509: certificate is not valid for any names, but wanted to match localhost"},
+      {6, "10.0.0.9",
+       "x509: certificate is valid for fe80::1, ::, 1:0:0:1::1, ::1:0:0:1:0:0, not 10.0.0.9"},
+      {6, "::", NULL},
+      {6, "0::0", NULL},
+      {6, "FE80::1", NULL},
+      {6, "fe80::1%lo", "x509: certificate is valid for derp.example, not fe80::1%lo"},
+      {6, "derp.example", NULL},
+      {6, "other.example", "x509: certificate is valid for derp.example, not other.example"},
+      {7, "derp.example", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {7, "DERP.example.",
+       "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {7, "other.example",
+       "x509: certificate is not valid for any names, but wanted to match other.example"},
+      {7, "10.0.0.1",
+       "x509: cannot validate certificate for 10.0.0.1 because it doesn't contain any IP SANs"},
+      {8, "", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {8, ".", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {8, "a", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {8, "a.b", "x509: certificate is not valid for any names, but wanted to match a.b"},
+      {9, "a.example", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {9, "example", "x509: certificate is not valid for any names, but wanted to match example"},
+      {9, ".example", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {10, "10.0.0.1", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {10, "10.0.0.2",
+       "x509: cannot validate certificate for 10.0.0.2 because it doesn't contain any IP SANs"},
+      {0, "z.example.com", NULL},
+      {0, "Z.example.com", NULL},
+      {0, "0.example.com", NULL},
+      {0, "9.example.com", NULL},
+      {11, ".", "x509: certificate is valid for ., .a, a, not ."},
+      {11, ".A", NULL},
+      {11, "a.", NULL},
+      {11, "A", NULL},
+      {11, "..", "x509: certificate is valid for ., .a, a, not .."},
+      {11, "a..", "x509: certificate is valid for ., .a, a, not a.."},
+      {12, "", "x509: certificate is not valid for any names, but wanted to match "},
+      {12, ".", "x509: certificate is not valid for any names, but wanted to match ."},
+      {13, "a.b.example",
+       "x509: certificate is not valid for any names, but wanted to match a.b.example"},
+      {13, "A.*.EXAMPLE", "x509: certificate relies on legacy Common Name field, use SANs instead"},
+      {14, "b.example",
+       "x509: certificate is not valid for any names, but wanted to match b.example"},
+      {14, "", "x509: certificate is not valid for any names, but wanted to match "},
+  };
+  struct factory_cert *certs[sizeof host_certs / sizeof host_certs[0]];
+  for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) certs[i] = host_cert(i);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char why[512] = "";
+    bool ok = verify_host(certs[rows[i].cert], rows[i].host, why, sizeof why);
+    ck_assert_msg(ok == (rows[i].err == NULL), "cert %zu host \"%s\": ok=%d (%s)", rows[i].cert,
+                  rows[i].host, ok, why);
+    if (!ok)
+      ck_assert_msg(strcmp(why, rows[i].err) == 0, "cert %zu host \"%s\": %s", rows[i].cert,
+                    rows[i].host, why);
+  }
+  for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) factory_cert_free(certs[i]);
+}
+END_TEST
+
+/* The C API's NULL host is Go's ""; the text is cut to err_cap. */
+START_TEST(hostname_null_host_and_short_buffer) {
+  char why[64], why_empty[64];
+  ck_assert(!verify_host(leaf, NULL, why, sizeof why));
+  ck_assert(!verify_host(leaf, "", why_empty, sizeof why_empty));
+  ck_assert_str_eq(why, why_empty);
+  ck_assert(!verify_host(leaf, "10.0.0.1", why, 16));
+  ck_assert_str_eq(why, "x509: certifica");
+}
+END_TEST
+
+/* validHostname refuses a pattern that is "*" alone, so such a SAN only
+ * ever matches the name "*" exactly (corpus/regressions/pin_verify/
+ * host-bare-wildcard-san). */
+START_TEST(bare_wildcard_san_matches_no_name) {
+  struct factory_cert *c = host_cert(1);
+  for (size_t i = 0; i < 2; i++) {
+    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "localhost", NOW, der_of(c), der_of(meta)),
+           PIN_VERIFY_NAME_MISMATCH, 0,
+           "cert does not match server name \"localhost\": x509: certificate is valid for *, not "
+           "localhost");
+    expect(RUN(ALL_PROFILES[i], c->sha256_hex, "*", NOW, der_of(c), der_of(meta)), PIN_VERIFY_OK, 0,
+           "");
+  }
+  factory_cert_free(c);
+}
+END_TEST
+
+/* HostnameError's CN fallback splits the host as strings.Split does: ""
+ * is one empty label, which a CN "*" matches (corpus/regressions/
+ * pin_verify/host-legacy-cn-wildcard-*). current sends no SNI for "" or
+ * "." and checks nothing. */
+START_TEST(legacy_cn_wildcard_matches_an_empty_name) {
+  struct factory_cert *c = host_cert(8);
+  const char *legacy = "x509: certificate relies on legacy Common Name field, use SANs instead";
+  char want[256];
+  for (size_t n = 0; n < 2; n++) {
+    const char *name = n == 0 ? "" : ".";
+    snprintf(want, sizeof want, "cert does not match server name \"%s\": %s", name, legacy);
+    expect(RUN("tailscale-1.84", c->sha256_hex, name, NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+           want);
+    expect(RUN("tailscale-1.82", c->sha256_hex, name, NOW, der_of(c)), PIN_VERIFY_NAME_MISMATCH, 0,
+           want);
+    expect(RUN("current", c->sha256_hex, name, NOW, der_of(c)), PIN_VERIFY_OK, 0, "");
+  }
+  factory_cert_free(c);
+}
+END_TEST
+
+/* A SAN extension of n dNSNames "h<i>.example" (ip false) or n iPAddresses
+ * 10.0.<i/256>.<i%256>, as extnValue bytes. */
+static size_t many_sans(bool ip, size_t n, uint8_t *out, size_t cap) {
+  uint8_t body[4096];
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (ip) {
+      const uint8_t v[6] = {0x87, 4, 10, 0, (uint8_t)(i / 256), (uint8_t)(i % 256)};
+      memcpy(body + len, v, sizeof v);
+      len += sizeof v;
+    } else {
+      char name[32];
+      int k = snprintf(name, sizeof name, "h%zu.example", i);
+      body[len++] = 0x82;
+      body[len++] = (uint8_t)k;
+      memcpy(body + len, name, (size_t)k);
+      len += (size_t)k;
+    }
+  }
+  ck_assert_uint_le(header_len(len) + len, cap);
+  uint8_t *p = put_header(out, 0x30, len);
+  memcpy(p, body, len);
+  return (size_t)(p - out) + len;
+}
+
+static struct factory_cert *cert_with_many_sans(bool ip, size_t n) {
+  static uint8_t value[4096];
+  struct cert_extra_ext ext = {"2.5.29.17", false, value, many_sans(ip, n, value, sizeof value)};
+  struct cert_spec s = cert_spec_derper_ip("127.0.0.1", NOW);
+  s.label = "many-sans";
+  s.ip_san_count = 0;
+  s.extra_exts = &ext;
+  s.extra_ext_count = 1;
+  return make(&s);
+}
+
+/* HostnameError lists at most 99 names of the kind asked for; from 100
+ * on it counts them (maxNamesIncluded; corpus/regressions/pin_verify/
+ * host-100-*). */
+START_TEST(hostname_error_counts_from_100_names) {
+  struct factory_cert *dns99 = cert_with_many_sans(false, 99),
+                      *dns100 = cert_with_many_sans(false, 100);
+  struct factory_cert *ip99 = cert_with_many_sans(true, 99),
+                      *ip100 = cert_with_many_sans(true, 100);
+  expect(RUN("tailscale-1.84", dns100->sha256_hex, "derp.example", NOW, der_of(dns100)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate is valid for 100 "
+         "names, but none matched derp.example");
+  expect(RUN("current", dns100->sha256_hex, "h99.example", NOW, der_of(dns100)), PIN_VERIFY_OK, 0,
+         "");
+  expect(
+      RUN("tailscale-1.84", ip100->sha256_hex, "10.9.9.9", NOW, der_of(ip100)),
+      PIN_VERIFY_NAME_MISMATCH, 0,
+      "cert does not match server name \"10.9.9.9\": x509: certificate is valid for 100 IP SANs, "
+      "but none matched 10.9.9.9");
+  expect(RUN("tailscale-1.84", ip100->sha256_hex, "10.0.0.99", NOW, der_of(ip100)), PIN_VERIFY_OK,
+         0, "");
+  /* The count is of the kind the host asks for: no DNS names here. */
+  expect(RUN("tailscale-1.84", ip100->sha256_hex, "derp.example", NOW, der_of(ip100)),
+         PIN_VERIFY_NAME_MISMATCH, 0,
+         "cert does not match server name \"derp.example\": x509: certificate is not valid for any "
+         "names, but wanted to match derp.example");
+  struct pin_verify_result r =
+      RUN("tailscale-1.84", dns99->sha256_hex, "derp.example", NOW, der_of(dns99));
+  ck_assert_int_eq(r.status, PIN_VERIFY_NAME_MISMATCH);
+  const char *head =
+      "cert does not match server name \"derp.example\": x509: certificate is valid "
+      "for h0.example, h1.example, ";
+  const char *tail = ", h97.example, h98.example, not derp.example";
+  ck_assert_int_eq(strncmp(r.message, head, strlen(head)), 0);
+  ck_assert_str_eq(r.message + strlen(r.message) - strlen(tail), tail);
+  r = RUN("tailscale-1.84", ip99->sha256_hex, "10.9.9.9", NOW, der_of(ip99));
+  ck_assert_int_eq(r.status, PIN_VERIFY_NAME_MISMATCH);
+  ck_assert_str_eq(r.message + strlen(r.message) - strlen(", 10.0.0.98, not 10.9.9.9"),
+                   ", 10.0.0.98, not 10.9.9.9");
+  factory_cert_free(dns99);
+  factory_cert_free(dns100);
+  factory_cert_free(ip99);
+  factory_cert_free(ip100);
+}
+END_TEST
+
+/* "cert does not match server name %q": the name as strconv.Quote (Go
+ * 1.26) prints it; x509's own text embeds it raw
+ * (corpus/regressions/pin_verify/host-*-in-name). */
+START_TEST(name_in_message_is_quoted_like_go) {
+  static const struct {
+    const char *name, *quoted;
+  } rows[] = {
+      {"derp.example\xc2\xa0", "\"derp.example\\u00a0\""}, /* NO-BREAK SPACE: not IsPrint */
+      {"derp\xe2\x80\xa8.example", "\"derp\\u2028.example\""},
+      {"derp\xe2\x80\xa9.example", "\"derp\\u2029.example\""},
+      {"\xef\xbb\xbf"
+       "derp.example",
+       "\"\\ufeffderp.example\""},
+      {"derp\xcd\xb8.example", "\"derp\\u0378.example\""}, /* unassigned */
+      {"derp\xe3\x80\x80.example", "\"derp\\u3000.example\""},
+      {"derp\xf3\xa0\x80\x81.example", "\"derp\\U000e0001.example\""},
+      {"derp\xff.example", "\"derp\\xff.example\""},
+      {"derp\xed\xa0\x80.example", "\"derp\\xed\\xa0\\x80.example\""}, /* a surrogate */
+      {"derp \"x\"\\.example", "\"derp \\\"x\\\"\\\\.example\""},
+      {"caf\xc3\xa9.example", "\"caf\xc3\xa9.example\""},
+      {"derp\xf0\x9f\x98\x80.example", "\"derp\xf0\x9f\x98\x80.example\""},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char want[512];
+    snprintf(want, sizeof want,
+             "cert does not match server name %s: x509: certificate is not valid for any names, "
+             "but wanted to match %s",
+             rows[i].quoted, rows[i].name);
+    for (size_t p = 0; p < 3; p++)
+      expect(RUN(ALL_PROFILES[p], leaf->sha256_hex, rows[i].name, NOW, der_of(leaf)),
+             PIN_VERIFY_NAME_MISMATCH, 0, want);
+  }
+}
+END_TEST
+
+/* A message of PIN_VERIFY_MESSAGE_MAX - 1 bytes fits and is not flagged;
+ * one byte more is cut to that length and flagged. The name is quoted once
+ * (a '"' adds a byte) and embedded raw once. */
+START_TEST(message_truncation_flag_at_exactly_the_buffer_size) {
+  const char *fmt_head = "cert does not match server name \"";
+  const char *fmt_mid = "\": x509: certificate is not valid for any names, but wanted to match ";
+  /* 'a' * n: length = head + n + mid + n. */
+  const size_t fixed = strlen(fmt_head) + strlen(fmt_mid);
+  for (size_t want_len = PIN_VERIFY_MESSAGE_MAX - 2; want_len <= PIN_VERIFY_MESSAGE_MAX + 1;
+       want_len++) {
+    char name[PIN_VERIFY_MESSAGE_MAX];
+    const size_t rest = want_len - fixed, n = rest / 2;
+    memset(name, 'a', n);
+    if (rest % 2 == 1) name[0] = '"';
+    name[n] = '\0';
+    struct pin_verify_result r = RUN("tailscale-1.84", leaf->sha256_hex, name, NOW, der_of(leaf));
+    ck_assert_int_eq(r.status, PIN_VERIFY_NAME_MISMATCH);
+    const bool cut = want_len >= PIN_VERIFY_MESSAGE_MAX;
+    ck_assert_msg(r.message_truncated == cut, "length %zu", want_len);
+    ck_assert_uint_eq(strlen(r.message), cut ? PIN_VERIFY_MESSAGE_MAX - 1 : want_len);
+    ck_assert_int_eq(strncmp(r.message, fmt_head, strlen(fmt_head)), 0);
+  }
+}
+END_TEST
+
+/* current checks exactly the names crypto/tls puts in the SNI
+ * (hostnameInSNI): not IP literals, and the name without trailing dots. */
+START_TEST(current_checks_the_sni_name) {
+  static const struct {
+    const char *name;
+    const char *current, *v184; /* NULL: OK */
+  } rows[] = {
+      {"127.0.0.1.", NULL,
+       "cert does not match server name \"127.0.0.1.\": x509: certificate is not valid for any "
+       "names, but wanted to match 127.0.0.1."},
+      {"010.0.0.1",
+       "cert does not match server name \"010.0.0.1\": x509: certificate is not valid for any "
+       "names, but wanted to match 010.0.0.1",
+       "cert does not match server name \"010.0.0.1\": x509: certificate is not valid for any "
+       "names, but wanted to match 010.0.0.1"},
+      {"127.0.1",
+       "cert does not match server name \"127.0.1\": x509: certificate is not valid for any "
+       "names, but wanted to match 127.0.1",
+       "cert does not match server name \"127.0.1\": x509: certificate is not valid for any "
+       "names, but wanted to match 127.0.1"},
+      {"[127.0.0.1]", NULL, NULL},
+      {"::ffff:127.0.0.1", NULL, NULL},
+      {"fe80::1%lo", NULL,
+       "cert does not match server name \"fe80::1%lo\": x509: certificate is not valid for any "
+       "names, but wanted to match fe80::1%lo"},
+      {"1:2:3:1.2.3.4",
+       "cert does not match server name \"1:2:3:1.2.3.4\": x509: certificate is not valid for any "
+       "names, but wanted to match 1:2:3:1.2.3.4",
+       "cert does not match server name \"1:2:3:1.2.3.4\": x509: certificate is not valid for any "
+       "names, but wanted to match 1:2:3:1.2.3.4"},
+      {"[derp.example].",
+       "cert does not match server name \"[derp.example]\": x509: certificate is not valid for "
+       "any names, but wanted to match [derp.example]",
+       "cert does not match server name \"[derp.example].\": x509: certificate is not valid for "
+       "any names, but wanted to match [derp.example]."},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    struct pin_verify_result r = RUN("current", leaf->sha256_hex, rows[i].name, NOW, der_of(leaf));
+    if (rows[i].current == NULL)
+      expect(r, PIN_VERIFY_OK, 0, "");
+    else
+      expect(r, PIN_VERIFY_NAME_MISMATCH, 0, rows[i].current);
+    r = RUN("tailscale-1.84", leaf->sha256_hex, rows[i].name, NOW, der_of(leaf));
+    if (rows[i].v184 == NULL)
+      expect(r, PIN_VERIFY_OK, 0, "");
+    else
+      expect(r, PIN_VERIFY_NAME_MISMATCH, 0, rows[i].v184);
+  }
+}
+END_TEST
+
 static Suite *pin_verify_suite(void) {
   Suite *s = suite_create("pin_verify");
   struct {
@@ -1463,7 +1964,9 @@ static Suite *pin_verify_suite(void) {
     const TTest *tests[24];
   } groups[] = {
       {"profiles",
-       {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct}},
+       {profile_names_round_trip, profile_name_lookup_is_exact, status_names_are_distinct,
+        status_names_are_the_documented_ones, unknown_profile_and_status_are_named_unknown,
+        long_chains_are_judged_to_the_last_certificate}},
       {"v1_82",
        {v182_zero_certs_is_no_certs_presented, v182_leaf_plus_metacert_is_multiple_certs,
         v182_single_leaf_with_correct_pin_is_ok, v182_wrong_pin_is_hash_mismatch,
@@ -1511,12 +2014,18 @@ static Suite *pin_verify_suite(void) {
         go_key_factory_keys_decode, off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
         go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
-        rsa_key_over_8192_bits_fails_in_the_parse_loop}},
+        rsa_key_over_8192_bits_fails_in_the_parse_loop,
+        rsa_key_of_exactly_8192_bits_passes_the_parse_loop}},
       {"pin_hex",
        {pin_hex_of_der_matches_openssl_dgst, pin_hex_of_der_is_the_pin_pin_verify_accepts}},
       {"x509_hostname",
        {hostname_ipv4_san_equals_its_ipv4_mapped_form,
-        hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form}},
+        hostname_wildcards_only_as_whole_leftmost_label, hostname_error_lists_ip_sans_in_go_form,
+        hostname_table_is_go_verify_hostname, hostname_null_host_and_short_buffer,
+        bare_wildcard_san_matches_no_name, legacy_cn_wildcard_matches_an_empty_name,
+        hostname_error_counts_from_100_names, current_checks_the_sni_name}},
+      {"messages",
+       {name_in_message_is_quoted_like_go, message_truncation_flag_at_exactly_the_buffer_size}},
   };
   for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
     TCase *tc = tcase_create(groups[g].name);

@@ -41,6 +41,9 @@ void go_hostname_in_sni(const char *name, char *out, size_t cap);
 /* One UTF-8 sequence at s as Go's decoder takes it (no overlongs, no
  * surrogates, <= U+10FFFF): its length 1..4 and *rune, or 0 if invalid. */
 size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
+/* strconv.IsPrint (what %q leaves unescaped): Go's own table, generated
+ * from Go 1.26 (Unicode 15.0) by reference/src/go/gen_isprint.go. */
+bool go_is_print(uint32_t rune);
 /* strconv.Quote (Go's %q) of a C string. On overflow the quoted text is cut
  * (still NUL-terminated) and the result is false. */
 bool go_quote(const char *s, char *out, size_t cap);

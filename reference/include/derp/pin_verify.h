@@ -179,7 +179,8 @@ const char *go_key_type_name(enum go_key_type t);
 bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out);
 
 /* x509.Certificate.VerifyHostname on a parsed certificate: true when `host`
- * matches; otherwise writes Go's HostnameError text to err_out. */
+ * (NULL meaning "") matches; otherwise writes Go's HostnameError text to
+ * err_out, cut to err_cap. */
 bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
                         size_t err_cap);
 

@@ -30,14 +30,14 @@ static bool parse_ipv4_fields(const char *s, size_t len, uint8_t out[4]) {
       return false;
     }
   }
-  GUARD(pos == 3);
+  GUARD(pos >= 3); /* "IPv4 address too short"; the loop refused a fourth dot */
   out[3] = (uint8_t)val;
   return true;
 }
 
 static bool parse_ipv6(const char *s, size_t len, uint8_t ip[16]) {
   memset(ip, 0, 16);
-  GUARD(memchr(s, '%', len) == NULL); /* ParseIP refuses zones */
+  /* ParseIP refuses zones: a '%' fails below like any other stray byte. */
   int ellipsis = -1;
   size_t p = 0;
   if (len >= 2 && s[0] == ':' && s[1] == ':') {
@@ -91,6 +91,8 @@ static bool parse_ipv6(const char *s, size_t len, uint8_t ip[16]) {
   return true;
 }
 
+/* netip.ParseAddr's dispatch on the first '.' or ':' (its '%' case only
+ * names the error: neither parser takes a '%'). */
 bool go_parse_ip(const char *s, size_t len, uint8_t out[16]) {
   for (size_t i = 0; i < len; i++) {
     if (s[i] == '.') {
@@ -99,7 +101,6 @@ bool go_parse_ip(const char *s, size_t len, uint8_t out[16]) {
       return parse_ipv4_fields(s, len, out + 12);
     }
     if (s[i] == ':') return parse_ipv6(s, len, out);
-    if (s[i] == '%') return false;
   }
   return false;
 }
@@ -117,20 +118,22 @@ bool go_ip_string(const uint8_t *ip, size_t len, char *out, size_t cap) {
   int n;
   if (len == 4) {
     n = snprintf(out, cap, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-    return n > 0 && (size_t)n < cap;
+    return (size_t)n < cap; /* a negative n (never) is huge as size_t */
   }
   unsigned group[8];
   for (int i = 0; i < 8; i++) group[i] = (unsigned)ip[2 * i] << 8 | ip[2 * i + 1];
-  /* RFC 5952: the first longest run of two or more zero groups becomes "::". */
-  int zero_start = -1, zero_end = -1;
+  /* RFC 5952: the first longest run of two or more zero groups becomes "::"
+   * (a run must beat length 1). */
+  int zero_start = -1, zero_len = 1;
   for (int i = 0; i < 8; i++) {
     int j = i;
     while (j < 8 && group[j] == 0) j++;
-    if (j - i >= 2 && j - i > zero_end - zero_start) {
+    if (j - i > zero_len) {
       zero_start = i;
-      zero_end = j;
+      zero_len = j - i;
     }
   }
+  const int zero_end = zero_start + zero_len;
   struct text_out t;
   text_out_init(&t, out, cap);
   for (int i = 0; i < 8; i++) {

@@ -5,6 +5,7 @@
 
 #include "derp/byte_cursor.h"
 #include "derp/go.h"
+#include "go_isprint_table.h"
 
 /* --- strconv.Quote --- */
 
@@ -35,14 +36,18 @@ size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune) {
   return n;
 }
 
-/* unicode.IsPrint, approximated outside ASCII: C1 controls, the soft
- * hyphen, line/paragraph separators, BOM and noncharacters U+FFFE/U+FFFF
- * are escaped, everything else printed (Go also escapes unassigned code
- * points, which this table does not know). */
-static bool rune_printable(uint32_t r) {
-  if (r < 0x80) return r >= 0x20 && r != 0x7f;
-  if (r < 0xa0 || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff) return false;
-  return (r & 0xfffe) != 0xfffe;
+bool go_is_print(uint32_t r) {
+  size_t lo = 0, hi = sizeof go_isprint_ranges / sizeof go_isprint_ranges[0];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r < go_isprint_ranges[mid][0])
+      hi = mid;
+    else if (r > go_isprint_ranges[mid][1])
+      lo = mid + 1;
+    else
+      return true;
+  }
+  return false;
 }
 
 /* Where quoted text goes: a cutting text_out (messages) or an
@@ -77,7 +82,7 @@ static void quote_into(struct quote_sink *k, const uint8_t *p, size_t len) {
     if (r == '"' || r == '\\') {
       esc[0] = '\\', esc[1] = (char)r, esc[2] = '\0';
       emit_str(k, esc);
-    } else if (rune_printable(r)) {
+    } else if (go_is_print(r)) {
       emit(k, (const char *)p + i, n);
     } else {
       static const char letters[] = "abtnvfr"; /* \a=7 .. \r=13 */

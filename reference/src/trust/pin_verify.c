@@ -102,15 +102,13 @@ static bool check_name_and_time(const struct pin_verify_input *in, const struct 
   if (!go_time_parse(f->not_before_tag, f->not_before_text, &not_before) ||
       !go_time_parse(f->not_after_tag, f->not_after_text, &not_after))
     return verdict(out, PIN_VERIFY_BAD_INPUT, index, "validity unreadable after parsing");
-  /* `now` has no fraction: now.After(t) is now > t's whole seconds; now
-   * equal to t's whole second is before t when t has a fraction (none
-   * parses today; kept for go_time values built elsewhere). */
+  /* Whole seconds on both sides (go_time_parse refuses fractions, as Go
+   * does): now.After(t) is now > t, now.Before(t) is now < t. */
   if (in->now > not_after.unix_seconds) {
     go_time_string(&not_after, when, sizeof when);
     return verdict(out, PIN_VERIFY_EXPIRED, index, "cert expired %s", when);
   }
-  if (in->now < not_before.unix_seconds ||
-      (in->now == not_before.unix_seconds && not_before.nanos > 0)) {
+  if (in->now < not_before.unix_seconds) {
     go_time_string(&not_before, when, sizeof when);
     return verdict(out, PIN_VERIFY_NOT_YET_VALID, index,
                    "cert not yet valid until %s; is your clock correct?", when);

@@ -22,10 +22,12 @@ static bool equal_fold_ascii(const char *a, size_t alen, const char *b, size_t b
 }
 
 /* validHostname: labels of [A-Za-z0-9_-] ('-' not first), no empty label;
- * a pattern may start with a whole "*" label; an input may end in one '.'. */
+ * a pattern may start with a whole "*" label but not be "*" alone; an input
+ * may end in one '.'. */
 static bool valid_hostname(const char *h, size_t len, bool is_pattern) {
   if (!is_pattern && len > 0 && h[len - 1] == '.') len--;
   GUARD(len > 0);
+  GUARD(!(len == 1 && h[0] == '*'));
   size_t label_start = 0;
   for (size_t i = 0; i <= len; i++) {
     if (i < len && h[i] != '.') continue;
@@ -44,10 +46,11 @@ static bool valid_hostname(const char *h, size_t len, bool is_pattern) {
 }
 
 /* matchHostnames: same label count, the pattern's first label may be "*",
- * case-insensitive, the host's one trailing dot ignored. */
+ * case-insensitive, the host's one trailing dot ignored. An empty host is
+ * one empty label (strings.Split), which a pattern "*" matches. */
 static bool match_hostnames(const char *pattern, size_t plen, const char *host, size_t hlen) {
   if (hlen > 0 && host[hlen - 1] == '.') hlen--;
-  GUARD(plen > 0 && hlen > 0);
+  GUARD(plen > 0);
   size_t pi = 0, hi = 0;
   bool first = true;
   for (;;) {
@@ -65,8 +68,9 @@ static bool match_hostnames(const char *pattern, size_t plen, const char *host, 
   }
 }
 
+/* matchExactly: neither name "" nor ".", equal under ASCII case folding.
+ * Equal names have equal lengths, so testing one of them is enough. */
 static bool match_exactly(const char *a, size_t alen, const char *b, size_t blen) {
-  GUARD(!(alen == 0 || (alen == 1 && a[0] == '.')));
   GUARD(!(blen == 0 || (blen == 1 && b[0] == '.')));
   return equal_fold_ascii(a, alen, b, blen);
 }
@@ -114,6 +118,10 @@ static bool verify_dns(const struct cert_fields *f, const char *host, size_t hle
   return false;
 }
 
+/* HostnameError names at most this many SANs; from this many on it only
+ * counts them (maxNamesIncluded). */
+#define GO_MAX_NAMES_INCLUDED 100
+
 /* x509.HostnameError.Error() */
 static void hostname_error_text(const struct cert_fields *f, const char *host, size_t hlen,
                                 struct text_out *t) {
@@ -127,46 +135,54 @@ static void hostname_error_text(const struct cert_fields *f, const char *host, s
   struct cert_san_iter it;
   struct der_slice v;
   uint8_t ip[16];
-  size_t listed = 0;
-  struct text_out valid;
-  char valid_buf[PIN_VERIFY_MESSAGE_MAX];
-  text_out_init(&valid, valid_buf, sizeof valid_buf);
-  if (go_parse_ip(host, hlen, ip)) {
-    san_iter_for_go(f, &it);
-    while (next_san(&it, 0x87, &v)) {
-      char s[64];
-      if (!go_ip_string(v.ptr, v.len, s, sizeof s)) continue;
-      if (listed++ > 0) text_out_str(&valid, ", ");
-      text_out_str(&valid, s);
-    }
-    if (listed == 0) {
-      text_out_str(t, "x509: cannot validate certificate for ");
-      text_out_bytes(t, host, hlen);
-      text_out_str(t, " because it doesn't contain any IP SANs");
-      return;
-    }
-  } else {
-    san_iter_for_go(f, &it);
-    while (next_san(&it, 0x82, &v)) {
-      if (listed++ > 0) text_out_str(&valid, ", ");
-      text_out_bytes(&valid, (const char *)v.ptr, v.len);
-    }
+  const bool is_ip = go_parse_ip(host, hlen, ip);
+  const uint8_t kind = is_ip ? 0x87 : 0x82;
+  /* How many names of the kind, and whether their list (", "-joined)
+   * would be empty: only when it is one empty dNSName or none. */
+  size_t names = 0;
+  bool empty_list = true;
+  san_iter_for_go(f, &it);
+  while (next_san(&it, kind, &v)) {
+    names++;
+    empty_list = empty_list && names == 1 && v.len == 0;
   }
-  if (valid.len == 0) {
+  if (is_ip && names == 0) {
+    text_out_str(t, "x509: cannot validate certificate for ");
+    text_out_bytes(t, host, hlen);
+    text_out_str(t, " because it doesn't contain any IP SANs");
+    return;
+  }
+  if (names >= GO_MAX_NAMES_INCLUDED) {
+    char head[96];
+    snprintf(head, sizeof head, "x509: certificate is valid for %zu %s, but none matched ", names,
+             is_ip ? "IP SANs" : "names");
+    text_out_str(t, head);
+    text_out_bytes(t, host, hlen);
+    return;
+  }
+  if (empty_list) {
     text_out_str(t, "x509: certificate is not valid for any names, but wanted to match ");
     text_out_bytes(t, host, hlen);
     return;
   }
   text_out_str(t, "x509: certificate is valid for ");
-  text_out_bytes(t, valid.buf, valid.len);
-  t->truncated = t->truncated || valid.truncated;
+  san_iter_for_go(f, &it);
+  for (size_t i = 0; next_san(&it, kind, &v); i++) {
+    if (i > 0) text_out_str(t, ", ");
+    char s[64];
+    /* IPs are 4 or 16 bytes: go_parse_certificate refuses other lengths. */
+    if (!is_ip)
+      text_out_bytes(t, (const char *)v.ptr, v.len);
+    else if (go_ip_string(v.ptr, v.len, s, sizeof s))
+      text_out_str(t, s);
+  }
   text_out_str(t, ", not ");
   text_out_bytes(t, host, hlen);
 }
 
 bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
                         size_t err_cap) {
-  if (host == NULL) host = "";
+  if (host == NULL) host = ""; /* the C API's NULL for Go's "" */
   size_t hlen = strlen(host);
   /* IP literals may come in brackets; the error then names the bare IP. */
   const char *candidate = host;
