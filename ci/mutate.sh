@@ -357,16 +357,21 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+run_pass() { # run_pass LIST SUFFIX: LIST's mutants dealt round-robin to the workers'
+  # build$SUFFIX, each writing results$SUFFIX.tsv; sets fail on a worker's failure
+  local list=$1 suffix=$2 w p pids=()
+  for w in $(seq 1 "$jobs"); do
+    awk -F'\t' -v n="$jobs" -v w="$w" '(NR - 1) % n == w - 1' "$list" > "$work/w$w/queue$suffix.tsv"
+    worker "$w" "$work/w$w/build$suffix" "$work/w$w/results$suffix.tsv" < "$work/w$w/queue$suffix.tsv" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail=1; done
+}
+
 log "running $total mutants"
-pids=()
-for w in $(seq 1 "$jobs"); do
-  awk -F'\t' -v n="$jobs" -v w="$w" '(NR - 1) % n == w - 1' "$work/run.tsv" > "$work/w$w/queue.tsv"
-  worker "$w" "$work/w$w/build" "$work/w$w/results.tsv" < "$work/w$w/queue.tsv" &
-  pids+=($!)
-done
-progress & progress_pid=$!
 fail=0
-for p in "${pids[@]}"; do wait "$p" || fail=1; done
+progress & progress_pid=$!
+run_pass "$work/run.tsv" ""
 kill "$progress_pid" 2>/dev/null || true
 progress_pid=""
 cat "$work"/w*/results.tsv | sort -t$'\t' -k1,1 -k2,2n > "$work/results.tsv"
@@ -375,13 +380,7 @@ cat "$work"/w*/results.tsv | sort -t$'\t' -k1,1 -k2,2n > "$work/results.tsv"
 if [ $asan = 1 ] && [ $fail = 0 ]; then
   awk -F'\t' -v OFS='\t' '$9 == "survived" { NF = 9; $9 = ""; print }' "$work/results.tsv" > "$work/asan-run.tsv"
   log "ASan+UBSan pass: $(wc -l < "$work/asan-run.tsv") survivors"
-  pids=()
-  for w in $(seq 1 "$jobs"); do
-    awk -F'\t' -v n="$jobs" -v w="$w" '(NR - 1) % n == w - 1' "$work/asan-run.tsv" > "$work/w$w/queue-asan.tsv"
-    worker "$w" "$work/w$w/build-asan" "$work/w$w/results-asan.tsv" < "$work/w$w/queue-asan.tsv" &
-    pids+=($!)
-  done
-  for p in "${pids[@]}"; do wait "$p" || fail=1; done
+  run_pass "$work/asan-run.tsv" -asan
   # A survivor killed under ASan+UBSan counts as killed; nothing else changes.
   cat "$work"/w*/results-asan.tsv | awk -F'\t' -v OFS='\t' '
     FNR == NR { if ($9 == "killed") again[$1 SUBSEP $2] = $0; next }

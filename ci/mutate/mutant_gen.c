@@ -71,6 +71,15 @@ static const char *const PUNCTS[] = {"<<=", ">>=", "...", "->", "++", "--", "<<"
                                      "<=",  ">=",  "==",  "!=", "&&", "||", "+=", "-=",
                                      "*=",  "/=",  "%=",  "&=", "|=", "^=", "##"};
 
+/* The longest punctuator at p (longest first in PUNCTS), else one byte. */
+static size_t punct_len(const char *p, size_t left) {
+  for (size_t k = 0; k < sizeof PUNCTS / sizeof *PUNCTS; k++) {
+    size_t pl = strlen(PUNCTS[k]);
+    if (left >= pl && memcmp(p, PUNCTS[k], pl) == 0) return pl;
+  }
+  return 1;
+}
+
 /* Skips a comment, string or character literal at *i; true if it did. */
 static bool skip_noise(const struct source *s, size_t *i, unsigned *line) {
   const char *t = s->text;
@@ -134,14 +143,7 @@ static void lex_directive(struct source *s, size_t *i, unsigned *line) {
       while (p < n && (isalnum((unsigned char)t[p]) || t[p] == '_' || t[p] == '.')) p++;
       if (body) push_tok(s, TOK_NUMBER, start, p - start, *line, true);
     } else {
-      size_t len = 1;
-      for (size_t k = 0; k < sizeof PUNCTS / sizeof *PUNCTS; k++) {
-        size_t pl = strlen(PUNCTS[k]);
-        if (n - p >= pl && memcmp(t + p, PUNCTS[k], pl) == 0) {
-          len = pl;
-          break;
-        }
-      }
+      size_t len = punct_len(t + p, n - p);
       p += len;
       if (body) push_tok(s, TOK_PUNCT, start, len, *line, true);
     }
@@ -185,14 +187,7 @@ static void lex(struct source *s) {
         i++;
       push_tok(s, TOK_NUMBER, start, i - start, line, false);
     } else {
-      size_t len = 1;
-      for (size_t k = 0; k < sizeof PUNCTS / sizeof *PUNCTS; k++) {
-        size_t pl = strlen(PUNCTS[k]);
-        if (n - i >= pl && memcmp(t + i, PUNCTS[k], pl) == 0) {
-          len = pl;
-          break;
-        }
-      }
+      size_t len = punct_len(t + i, n - i);
       push_tok(s, TOK_PUNCT, start, len, line, false);
       i += len;
     }
