@@ -23,6 +23,8 @@
 #                    in an ASan+UBSan build (as ci/test.sh runs the suite),
 #                    which kills a mutant that reads out of bounds unnoticed
 #   --list           print the mutants that would run and exit
+#   --report         print the last run's report again (e.g. after declaring
+#                    equivalents), without running anything
 # Output: progress on stderr; per-file kill rates and every survivor as
 # `file:line: before -> after` on stdout, also in DIR/report.txt; every
 # mutant's outcome in DIR/results.tsv.
@@ -59,6 +61,7 @@ work=$root/build/mutate
 equivalents=$root/ci/mutate/equivalent.tsv
 min_kill=""
 list_only=0
+report_only=0
 asan=1
 files=()
 
@@ -77,6 +80,7 @@ while [ $# -gt 0 ]; do
     --min-kill) [ $# -ge 2 ] || die "--min-kill needs a percentage"; need_num --min-kill "$2"; min_kill=$2; shift 2 ;;
     --list) list_only=1; shift ;;
     --no-asan) asan=0; shift ;;
+    --report) report_only=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *) files+=("$1"); shift ;;
@@ -98,7 +102,60 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 case $work/ in "$root"/build/*) ;; "$root"/*) die "--work inside the source tree must be under build/" ;; esac
 
+# ---- report ------------------------------------------------------------------
+# Equivalents are applied again here, so mutants declared after a run leave
+# its kill rate with `--report` instead of a new run.
+report_and_exit() {
+  local elapsed=0 jobs=$jobs sample=$sample seed=$seed
+  # shellcheck disable=SC1091
+  [ -f "$work/run.info" ] && . "$work/run.info" # the run's own elapsed, jobs, sample, seed
+  total=$(wc -l < "$work/results.tsv")
+  awk -F'\t' -v OFS='\t' '
+    FNR == NR { if ($0 !~ /^#/ && NF >= 5) eq[$1 SUBSEP $2 SUBSEP $3 SUBSEP $4] = 1; next }
+    ($9 == "survived" || $9 == "uncovered") && (($1 SUBSEP $8 SUBSEP $4 SUBSEP $7) in eq) { $9 = "equivalent"; $10 = "" }
+    { print }' "$equivalents" "$work/results.tsv" > "$work/results.eq.tsv"
+  mv "$work/results.eq.tsv" "$work/results.tsv"
+  {
+    printf 'mutation testing: %d mutants, %d workers, %dm%02ds%s\n' "$total" "$jobs" $((elapsed / 60)) $((elapsed % 60)) \
+      "${sample:+, sample $sample% seed $seed}"
+    awk -F'\t' '
+      { n[$1]++; s[$1, $9]++; files[$1] = 1 }
+      END {
+        printf "%-42s %6s %6s %8s %9s %6s %9s %6s %7s\n", "file", "killed", "surv", "uncov", "nocompile", "same", "declared", "notrun", "kill%"
+        for (f in files) order[++m] = f
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (order[j] < order[i]) { t = order[i]; order[i] = order[j]; order[j] = t }
+        for (i = 1; i <= m; i++) { f = order[i]
+          k = s[f, "killed"]; v = s[f, "survived"] + s[f, "uncovered"]
+          rate = (k + v) ? 100 * k / (k + v) : 100
+          printf "%-42s %6d %6d %8d %9d %6d %9d %6d %6.1f%%\n", f, k, s[f, "survived"], s[f, "uncovered"], s[f, "nocompile"], s[f, "unchanged"], s[f, "equivalent"], s[f, "not-run"], rate
+          K += k; V += v }
+        printf "%-42s %6d %6d %8s %9s %6s %9s %6s %6.1f%%\n", "all", K, V, "", "", "", "", "", (K + V) ? 100 * K / (K + V) : 100
+      }' "$work/results.tsv"
+    echo
+    echo "survivors: file:line: [operator] before -> after, the line, and its key for the equivalents file"
+    awk -F'\t' '$9 == "survived" || $9 == "uncovered" {
+      printf "%s:%s: [%s] %s -> %s%s\n      %s\n      key: %s\t%s\t%s\t%s\t\n", $1, $3, $5, $6, ($7 == "" ? "(deleted)" : $7),
+        ($9 == "uncovered" ? "  (no test runs this line)" : ""), $8, $1, $8, $4, $7 }' "$work/results.tsv"
+  } | tee "$work/report.txt"
+  [ $fail = 0 ] || die "a worker failed (see $work/w*/)"
+  if [ -n "$min_kill" ]; then
+    below=$(awk -F'\t' -v min="$min_kill" '
+      { n[$1]; if ($9 == "killed") k[$1]++; if ($9 == "survived" || $9 == "uncovered") v[$1]++ }
+      END { for (f in n) if (k[f] + v[f] > 0 && 100 * k[f] / (k[f] + v[f]) < min) print f }' "$work/results.tsv")
+    if [ -n "$below" ]; then
+      echo "mutate.sh: below $min_kill% killed:" $below >&2
+      exit 1
+    fi
+  fi
+  exit 0
+}
+
 t0=$(date +%s)
+if [ $report_only = 1 ]; then
+  [ -s "$work/results.tsv" ] || die "no results in $work to report (run first)"
+  fail=0
+  report_and_exit
+fi
 log() { printf 'mutate.sh: [%s] %s\n' "$(date -u -d @$(($(date +%s) - t0)) +%M:%S)" "$*" >&2; }
 
 sync_tree() { # sync_tree DEST: the working tree as it is, uncommitted edits included
@@ -388,38 +445,5 @@ if [ $asan = 1 ] && [ $fail = 0 ]; then
   mv "$work/results.merged.tsv" "$work/results.tsv"
 fi
 
-# ---- report ------------------------------------------------------------------
-elapsed=$(($(date +%s) - t0))
-{
-  printf 'mutation testing: %d mutants, %d workers, %dm%02ds%s\n' "$total" "$jobs" $((elapsed / 60)) $((elapsed % 60)) \
-    "${sample:+, sample $sample% seed $seed}"
-  awk -F'\t' '
-    { n[$1]++; s[$1, $9]++; files[$1] = 1 }
-    END {
-      printf "%-42s %6s %6s %8s %9s %6s %9s %6s %7s\n", "file", "killed", "surv", "uncov", "nocompile", "same", "declared", "notrun", "kill%"
-      for (f in files) order[++m] = f
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (order[j] < order[i]) { t = order[i]; order[i] = order[j]; order[j] = t }
-      for (i = 1; i <= m; i++) { f = order[i]
-        k = s[f, "killed"]; v = s[f, "survived"] + s[f, "uncovered"]
-        rate = (k + v) ? 100 * k / (k + v) : 100
-        printf "%-42s %6d %6d %8d %9d %6d %9d %6d %6.1f%%\n", f, k, s[f, "survived"], s[f, "uncovered"], s[f, "nocompile"], s[f, "unchanged"], s[f, "equivalent"], s[f, "not-run"], rate
-        K += k; V += v }
-      printf "%-42s %6d %6d %8s %9s %6s %9s %6s %6.1f%%\n", "all", K, V, "", "", "", "", "", (K + V) ? 100 * K / (K + V) : 100
-    }' "$work/results.tsv"
-  echo
-  echo "survivors: file:line: [operator] before -> after, the line, and its key for the equivalents file"
-  awk -F'\t' '$9 == "survived" || $9 == "uncovered" {
-    printf "%s:%s: [%s] %s -> %s%s\n      %s\n      key: %s\t%s\t%s\t%s\t\n", $1, $3, $5, $6, ($7 == "" ? "(deleted)" : $7),
-      ($9 == "uncovered" ? "  (no test runs this line)" : ""), $8, $1, $8, $4, $7 }' "$work/results.tsv"
-} | tee "$work/report.txt"
-[ $fail = 0 ] || die "a worker failed (see $work/w*/)"
-if [ -n "$min_kill" ]; then
-  below=$(awk -F'\t' -v min="$min_kill" '
-    { n[$1]; if ($9 == "killed") k[$1]++; if ($9 == "survived" || $9 == "uncovered") v[$1]++ }
-    END { for (f in n) if (k[f] + v[f] > 0 && 100 * k[f] / (k[f] + v[f]) < min) print f }' "$work/results.tsv")
-  if [ -n "$below" ]; then
-    echo "mutate.sh: below $min_kill% killed:" $below >&2
-    exit 1
-  fi
-fi
-exit 0
+printf 'elapsed=%d\njobs=%d\nsample=%s\nseed=%d\n' $(($(date +%s) - t0)) "$jobs" "$sample" "$seed" > "$work/run.info"
+report_and_exit
