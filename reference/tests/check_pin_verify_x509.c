@@ -1590,6 +1590,12 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
   k.b[1] = 0x02;
   struct parts p = KEY(OID_EC, &param, &k);
   rejected("x509-key-p521-x-top-octet-2", &p, "invalid P521Element encoding");
+  /* ...and 0x00 then all ones is below the prime: on to the curve check. */
+  k = generator(NID_secp521r1);
+  k.b[1] = 0x00;
+  memset(k.b + 2, 0xff, 65);
+  p = KEY(OID_EC, &param, &k);
+  rejected("x509-key-p521-x-top-octet-0-rest-ones", &p, "P521 point not on curve");
   /* The point must be uncompressed; the curve must be named by its OID. */
   k = generator(NID_X9_62_prime256v1);
   struct dbuf compressed = raw(k.b, 33);
