@@ -480,6 +480,12 @@ START_TEST(last_cn_wins_and_names_walk_every_rdn) {
   struct parts p = base_parts();
   p.subject = wrap(0x30, &rdns);
   cn_is("str-last-cn-in-multivalued-rdn", &p, "third", 5);
+  /* Other attributes after the CN are not the CN. */
+  struct dbuf o_type = RAW(0x06, 0x03, 0x55, 0x04, 0x0a), o_value = tlv_str(0x13, "org");
+  struct dbuf atv_o = cat(&o_type, &o_value), so = wrap(0x30, &atv_o), set_o = wrap(0x31, &so);
+  struct dbuf cn_then_o = cat(&set1, &set_o);
+  p.subject = wrap(0x30, &cn_then_o);
+  cn_is("str-cn-then-organization", &p, "first", 5);
   /* An empty RDN SET and an empty Name are taken by Go. */
   struct dbuf empty_set = RAW(0x31, 0x00), with_empty = cat(&empty_set, &set1);
   p.subject = wrap(0x30, &with_empty);
@@ -860,6 +866,10 @@ START_TEST(object_identifiers_as_cryptobyte_reads_them) {
   o = RAW(0x06, 0x02, 0x2a, 0x86);
   p = with_sigalg_oid(&o);
   rejected("der-oid-truncated-arc", &p, "x509: malformed OID");
+  /* The first sub-identifier may take five octets too: 2.2147483567. */
+  o = RAW(0x06, 0x05, 0x87, 0xff, 0xff, 0xff, 0x7f);
+  p = with_sigalg_oid(&o);
+  accepted("der-oid-first-arc-five-octets", &p);
   /* The first sub-identifier carries two arcs: 2.999 is 0x88 0x37. */
   o = RAW(0x06, 0x03, 0x88, 0x37, 0x01);
   p = with_sigalg_oid(&o);
@@ -1311,6 +1321,9 @@ START_TEST(other_extensions_go_interprets) {
   v = RAW(0x04, 0x00);
   p = WITH_EXT(OID_EKU, -1, &v);
   rejected("x509-eku-not-sequence", &p, "x509: invalid extended key usages");
+  v = RAW(0x30, 0x06, 0x06, 0x03, 0x2b, 0x06, 0x01, 0x06);
+  p = WITH_EXT(OID_EKU, -1, &v);
+  rejected("x509-eku-lone-octet", &p, "x509: invalid extended key usages");
   v = RAW(0x04, 0x01, 0xab);
   p = WITH_EXT(OID_SKI, -1, &v);
   accepted("x509-ski-valid", &p);
@@ -1577,6 +1590,12 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
   k.b[1] = 0x02;
   struct parts p = KEY(OID_EC, &param, &k);
   rejected("x509-key-p521-x-top-octet-2", &p, "invalid P521Element encoding");
+  /* ...and 0x00 then all ones is below the prime: on to the curve check. */
+  k = generator(NID_secp521r1);
+  k.b[1] = 0x00;
+  memset(k.b + 2, 0xff, 65);
+  p = KEY(OID_EC, &param, &k);
+  rejected("x509-key-p521-x-top-octet-0-rest-ones", &p, "P521 point not on curve");
   /* The point must be uncompressed; the curve must be named by its OID. */
   k = generator(NID_X9_62_prime256v1);
   struct dbuf compressed = raw(k.b, 33);
