@@ -180,7 +180,10 @@ bool go_time_parse(uint8_t tag, struct der_slice text, struct go_time *out);
 
 /* x509.Certificate.VerifyHostname on a parsed certificate: true when `host`
  * (NULL meaning "") matches; otherwise writes Go's HostnameError text to
- * err_out, cut to err_cap. */
+ * err_out, cut to err_cap. One bound Go does not have: a Subject CN longer
+ * than 1023 bytes (as UTF-8) is never taken for the "relies on legacy
+ * Common Name field" text, which only a host of 1023 bytes or more could
+ * match. */
 bool go_verify_hostname(const struct cert_fields *f, const char *host, char *err_out,
                         size_t err_cap);
 
