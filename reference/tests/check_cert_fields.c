@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "check_der_build.h"
 #include "check_main.h"
 #include "derp/byte_cursor.h"
 #include "harness/cert_factory.h"
@@ -17,52 +18,7 @@
 /* 2026-03-04 13:41:12 UTC */
 #define NOW INT64_C(1772631672)
 
-/* ---------- a tiny DER builder for hand-made certificates ---------- */
-
-struct dbuf {
-  uint8_t b[4096];
-  size_t n;
-};
-
-static void put(struct dbuf *d, const void *p, size_t n) {
-  ck_assert_uint_le(d->n + n, sizeof d->b);
-  memcpy(d->b + d->n, p, n);
-  d->n += n;
-}
-
-static void put_tlv(struct dbuf *d, uint8_t tag, const void *content, size_t n) {
-  uint8_t h[4] = {tag};
-  size_t hn = 1;
-  if (n < 0x80) {
-    h[hn++] = (uint8_t)n;
-  } else if (n < 0x100) {
-    h[hn++] = 0x81, h[hn++] = (uint8_t)n;
-  } else {
-    h[hn++] = 0x82, h[hn++] = (uint8_t)(n >> 8), h[hn++] = (uint8_t)n;
-  }
-  put(d, h, hn);
-  put(d, content, n);
-}
-
-static struct dbuf wrap(uint8_t tag, const struct dbuf *content) {
-  struct dbuf d = {.n = 0};
-  put_tlv(&d, tag, content->b, content->n);
-  return d;
-}
-
-static struct dbuf raw(const void *p, size_t n) {
-  struct dbuf d = {.n = 0};
-  put(&d, p, n);
-  return d;
-}
-
-#define RAW(...) raw((const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
-
-static struct dbuf cat(const struct dbuf *a, const struct dbuf *b) {
-  struct dbuf d = *a;
-  put(&d, b->b, b->n);
-  return d;
-}
+/* ---------- certificates built by hand (check_der_build.h) ---------- */
 
 static struct dbuf tlv_str(uint8_t tag, const char *s) {
   struct dbuf d = {.n = 0};

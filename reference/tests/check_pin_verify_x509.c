@@ -21,6 +21,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
+#include "check_der_build.h"
 #include "check_main.h"
 #include "derp/byte_cursor.h"
 #include "derp/cert_fields.h"
@@ -56,52 +57,7 @@ static bool write_mode(void) { return getenv("DERP_X509_CORPUS_WRITE") != NULL; 
 #define TLS_PREFIX "tls: failed to parse certificate from server: "
 #define RDN_VALUE "x509: invalid RDNSequence: invalid attribute value: "
 
-/* ---------- a small DER builder ---------- */
-
-struct dbuf {
-  uint8_t b[8192];
-  size_t n;
-};
-
-static void put(struct dbuf *d, const void *p, size_t n) {
-  ck_assert_uint_le(d->n + n, sizeof d->b);
-  if (n > 0) memcpy(d->b + d->n, p, n);
-  d->n += n;
-}
-
-static void put_tlv(struct dbuf *d, uint8_t tag, const void *content, size_t n) {
-  uint8_t h[4] = {tag};
-  size_t hn = 1;
-  if (n < 0x80) {
-    h[hn++] = (uint8_t)n;
-  } else if (n < 0x100) {
-    h[hn++] = 0x81, h[hn++] = (uint8_t)n;
-  } else {
-    h[hn++] = 0x82, h[hn++] = (uint8_t)(n >> 8), h[hn++] = (uint8_t)n;
-  }
-  put(d, h, hn);
-  put(d, content, n);
-}
-
-static struct dbuf wrap(uint8_t tag, const struct dbuf *content) {
-  struct dbuf d = {.n = 0};
-  put_tlv(&d, tag, content->b, content->n);
-  return d;
-}
-
-static struct dbuf raw(const void *p, size_t n) {
-  struct dbuf d = {.n = 0};
-  put(&d, p, n);
-  return d;
-}
-
-#define RAW(...) raw((const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
-
-static struct dbuf cat(const struct dbuf *a, const struct dbuf *b) {
-  struct dbuf d = *a;
-  put(&d, b->b, b->n);
-  return d;
-}
+/* ---------- certificates built by hand (check_der_build.h) ---------- */
 
 static struct dbuf tlv(uint8_t tag, const void *v, size_t n) {
   struct dbuf d = {.n = 0};
