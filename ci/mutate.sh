@@ -126,8 +126,8 @@ report_and_exit() {
         for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (order[j] < order[i]) { t = order[i]; order[i] = order[j]; order[j] = t }
         for (i = 1; i <= m; i++) { f = order[i]
           k = s[f, "killed"]; v = s[f, "survived"] + s[f, "uncovered"]
-          rate = (k + v) ? 100 * k / (k + v) : 100
-          printf "%-42s %6d %6d %8d %9d %6d %9d %6d %6.1f%%\n", f, k, s[f, "survived"], s[f, "uncovered"], s[f, "nocompile"], s[f, "unchanged"], s[f, "equivalent"], s[f, "not-run"], rate
+          rate = (k + v) ? sprintf("%6.1f%%", 100 * k / (k + v)) : "    n/a"
+          printf "%-42s %6d %6d %8d %9d %6d %9d %6d %7s\n", f, k, s[f, "survived"], s[f, "uncovered"], s[f, "nocompile"], s[f, "unchanged"], s[f, "equivalent"], s[f, "not-run"], rate
           K += k; V += v }
         printf "%-42s %6d %6d %8s %9s %6s %9s %6s %6.1f%%\n", "all", K, V, "", "", "", "", "", (K + V) ? 100 * K / (K + V) : 100
       }' "$work/results.tsv"
@@ -156,7 +156,7 @@ if [ $report_only = 1 ]; then
   fail=0
   report_and_exit
 fi
-log() { printf 'mutate.sh: [%s] %s\n' "$(date -u -d @$(($(date +%s) - t0)) +%M:%S)" "$*" >&2; }
+log() { printf 'mutate.sh: [%s] %s\n' "$(date -u -d @$(($(date +%s) - t0)) +%H:%M:%S)" "$*" >&2; }
 
 sync_tree() { # sync_tree DEST: the working tree as it is, uncommitted edits included
   mkdir -p "$1"
