@@ -172,6 +172,13 @@ static void assert_agrees_with_openssl(const uint8_t *der, size_t len) {
     if (f.cn.len > 0) ck_assert_mem_eq(f.cn.ptr, ASN1_STRING_get0_data(last_cn), f.cn.len);
   }
 
+  unsigned char *spki = NULL;
+  const int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+  ck_assert_int_gt(spki_len, 0);
+  ck_assert_uint_eq(f.spki.len, (size_t)spki_len);
+  ck_assert_mem_eq(f.spki.ptr, spki, f.spki.len);
+  OPENSSL_free(spki);
+
   ck_assert_int_eq(f.not_before, openssl_time(X509_get0_notBefore(x)));
   ck_assert_int_eq(f.not_after, openssl_time(X509_get0_notAfter(x)));
   ck_assert_int_eq((int)f.extension_count, X509_get_ext_count(x));
@@ -398,6 +405,7 @@ END_TEST
 START_TEST(garbage_and_empty_input_are_rejected) {
   struct cert_fields f;
   ck_assert_int_eq(cert_fields_parse(NULL, 0, &f), CERT_FIELDS_ERR_DER);
+  ck_assert_int_eq(cert_fields_parse(NULL, 64, &f), CERT_FIELDS_ERR_DER);
   ck_assert_int_eq(cert_fields_parse((const uint8_t *)"", 0, &f), CERT_FIELDS_ERR_DER);
   uint8_t junk[512];
   uint32_t x = 12345;
@@ -538,6 +546,17 @@ START_TEST(duplicate_extensions_rejected_though_openssl_parses) {
   struct dbuf dup_other = build(&p);
   ck_assert(openssl_parses(&dup_other));
   ck_assert_int_eq(parse(&dup_other, &f), CERT_FIELDS_ERR_EXTENSION);
+  /* Distinct OIDs of one arc octet each (1.2 and 1.3) are not duplicates. */
+  struct dbuf oid_1_2 = RAW(0x06, 0x01, 0x2a), oid_1_3 = RAW(0x06, 0x01, 0x2b);
+  struct dbuf e12 = ext(&oid_1_2, -1, &null_value), e13 = ext(&oid_1_3, -1, &null_value);
+  p.exts = cat(&e12, &e13);
+  struct dbuf distinct = build(&p);
+  assert_agrees_with_openssl(distinct.b, distinct.n);
+  ck_assert_int_eq(parse(&distinct, &f), CERT_FIELDS_OK);
+  ck_assert_uint_eq(f.extension_count, 2);
+  p.exts = cat(&e12, &e12);
+  struct dbuf dup_short = build(&p);
+  ck_assert_int_eq(parse(&dup_short, &f), CERT_FIELDS_ERR_EXTENSION);
 }
 END_TEST
 
@@ -598,6 +617,12 @@ START_TEST(basic_constraints_read_as_go_reads_them) {
   p.exts = ext(&bc_oid, 0xff, &negative);
   struct dbuf d = build(&p);
   ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_EXTENSION);
+  /* A lone BOOLEAN identifier octet inside the SEQUENCE: Go peeks the tag,
+   * fails to read the BOOLEAN and refuses the certificate. */
+  struct dbuf lone = RAW(0x30, 0x01, 0x01);
+  p.exts = ext(&bc_oid, 0xff, &lone);
+  struct dbuf e = build(&p);
+  ck_assert_int_eq(parse(&e, &f), CERT_FIELDS_ERR_EXTENSION);
 }
 END_TEST
 
@@ -627,6 +652,14 @@ START_TEST(san_names_iterated_with_openssl_numbering) {
     ck_assert_uint_eq(it.identifier, want_ids[i]);
   }
   ck_assert(!cert_san_next(&it, &tag, &v));
+
+  /* A lone octet after the last name is not a name: Go refuses the
+   * certificate (OpenSSL only fails to decode the extension). */
+  struct dbuf tail = RAW(0x30, 0x04, 0x82, 0x01, 'a', 0x82);
+  p.exts = ext(&san_oid, -1, &tail);
+  d = build(&p);
+  ck_assert(openssl_parses(&d));
+  ck_assert_int_eq(parse(&d, &f), CERT_FIELDS_ERR_EXTENSION);
 }
 END_TEST
 
@@ -870,6 +903,119 @@ START_TEST(structure_errors_match_openssl_rejections) {
 }
 END_TEST
 
+static void assert_refused_like_openssl(const char *what, const struct dbuf *d,
+                                        enum cert_fields_status want) {
+  struct cert_fields f;
+  ck_assert_msg(!openssl_parses(d), "%s: OpenSSL parses it", what);
+  const enum cert_fields_status st = parse(d, &f);
+  ck_assert_msg(st == want, "%s: %s, want %s", what, cert_fields_status_str(st),
+                cert_fields_status_str(want));
+}
+
+/* The base certificate with the first octet of `pattern`, where it first
+ * occurs, changed to `to`. */
+static struct dbuf retagged(const uint8_t *pattern, size_t n, uint8_t to) {
+  struct parts p = base_parts();
+  struct dbuf d = build(&p);
+  for (size_t i = 0; i + n <= d.n; i++) {
+    if (memcmp(d.b + i, pattern, n) == 0) {
+      d.b[i] = to;
+      return d;
+    }
+  }
+  ck_abort_msg("pattern not in the base certificate");
+  return d;
+}
+
+/* One field at a time made into something d2i_X509 refuses: cert_fields
+ * refuses it too, and says which kind of fault it is (a TLV that does not
+ * read is "not DER"; a well-formed element in the wrong place is "not an
+ * X.509 certificate"). A reader that let any of these through would hand
+ * its consumers fields of a certificate no TLS library accepts. */
+START_TEST(fields_openssl_refuses_are_refused_with_their_kind) {
+  const struct dbuf null = RAW(0x05, 0x00), bc_oid = oid_bc(), empty = RAW(0x30, 0x00);
+  struct parts p = base_parts();
+  p.sigalg = RAW(0x30, 0x0e, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x05, 0x00,
+                 0x05, 0x00);
+  struct dbuf d = build(&p);
+  assert_refused_like_openssl("AlgorithmIdentifier with a third element", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.issuer = RAW(0x30, 0x0a, 0x31, 0x08, 0x30, 0x06, 0x06, 0x02, 0x55, 0x84, 0x13, 0x00);
+  d = build(&p);
+  assert_refused_like_openssl("issuer attribute type OID unterminated", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+  p.issuer = RAW(0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x03, 0x13, 0x01, 'x',
+                 0x05, 0x00);
+  d = build(&p);
+  assert_refused_like_openssl("issuer attribute with a third element", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.serial = RAW(0x04, 0x01, 0x02);
+  d = build(&p);
+  assert_refused_like_openssl("serial number as an OCTET STRING", &d, CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.version = RAW(0xa0, 0x04, 0x02, 0x02, 0x00, 0x02);
+  d = build(&p);
+  assert_refused_like_openssl("version INTEGER with a padding octet", &d, CERT_FIELDS_ERR_DER);
+  p.version = RAW(0xa0, 0x05, 0x02, 0x01, 0x02, 0x05, 0x00);
+  d = build(&p);
+  assert_refused_like_openssl("version [0] with a second element", &d, CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.spki = raw(p.spki.b + 2, p.spki.n - 2); /* its content: short-form length */
+  p.spki = cat(&p.spki, &null);
+  p.spki = wrap(0x30, &p.spki);
+  d = build(&p);
+  assert_refused_like_openssl("SubjectPublicKeyInfo with a third element", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.has_exts = false;
+  p.extra = RAW(0x81, 0x02, 0x08, 0x00);
+  d = build(&p);
+  assert_refused_like_openssl("issuerUniqueID with 8 unused bits", &d, CERT_FIELDS_ERR_STRUCTURE);
+
+  p = base_parts();
+  p.exts = cat(&bc_oid, &null);
+  p.exts = wrap(0x31, &p.exts);
+  d = build(&p);
+  assert_refused_like_openssl("an extension that is a SET", &d, CERT_FIELDS_ERR_STRUCTURE);
+  p.exts = ext(&bc_oid, 0xff, &empty);
+  p.exts = raw(p.exts.b + 2, p.exts.n - 2);
+  p.exts = cat(&p.exts, &null);
+  p.exts = wrap(0x30, &p.exts);
+  d = build(&p);
+  assert_refused_like_openssl("an extension with an element after extnValue", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  put(&p.exts, (const uint8_t[]){0x30}, 1);
+  d = build(&p);
+  assert_refused_like_openssl("a lone octet after the last extension", &d, CERT_FIELDS_ERR_DER);
+  p = base_parts();
+  struct dbuf seq = wrap(0x30, &p.exts);
+  seq = cat(&seq, &null);
+  p.has_exts = false;
+  p.extra = wrap(0xa3, &seq);
+  d = build(&p);
+  assert_refused_like_openssl("an element after the Extensions SEQUENCE in [3]", &d,
+                              CERT_FIELDS_ERR_STRUCTURE);
+
+  /* Base certificate: 30 81 xx | 30 81 yy (TBSCertificate) ... and the
+   * Validity SEQUENCE of two 13-character UTCTimes, 30 1e 17 0d. */
+  d = retagged((const uint8_t[]){0x30, 0x1e, 0x17, 0x0d}, 4, 0x31);
+  assert_refused_like_openssl("Validity as a SET", &d, CERT_FIELDS_ERR_STRUCTURE);
+  p = base_parts();
+  d = build(&p);
+  ck_assert_uint_eq(d.b[3], 0x30);
+  d.b[3] = 0x31;
+  assert_refused_like_openssl("TBSCertificate as a SET", &d, CERT_FIELDS_ERR_STRUCTURE);
+}
+END_TEST
+
 START_TEST(public_key_is_not_decoded) {
   /* An unknown algorithm and a junk key: OpenSSL parses (it defers key
    * errors), and so does cert_fields, which never looks inside. */
@@ -906,6 +1052,10 @@ START_TEST(serial_small_uses_bit_length) {
                      &v) &&
             v == UINT64_MAX);
   ck_assert(!small_of((const uint8_t[]){0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 9, 64, &v));
+  /* A limit past 64 bits still refuses what a uint64_t cannot hold. */
+  ck_assert(!small_of((const uint8_t[]){0x01, 0, 0, 0, 0, 0, 0, 0, 0}, 9, 72, &v));
+  ck_assert(small_of((const uint8_t[]){0x00, 0x80, 0, 0, 0, 0, 0, 0, 0x01}, 9, 72, &v) &&
+            v == (UINT64_C(1) << 63) + 1);
 }
 END_TEST
 
@@ -1162,6 +1312,7 @@ static Suite *cert_fields_suite(void) {
   tcase_add_test(reject, cn_value_of_non_string_type_is_reported_as_found);
   tcase_add_test(reject, constructed_string_cn_rejected_though_openssl_reassembles_it);
   tcase_add_test(reject, structure_errors_match_openssl_rejections);
+  tcase_add_test(reject, fields_openssl_refuses_are_refused_with_their_kind);
   tcase_add_test(reject, public_key_is_not_decoded);
   suite_add_tcase(s, reject);
 

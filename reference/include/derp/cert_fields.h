@@ -101,8 +101,8 @@ enum cert_fields_status cert_fields_parse(const uint8_t *der, size_t len, struct
 const char *cert_fields_status_str(enum cert_fields_status st);
 
 /* Serial as a small non-negative integer: true and *value set when the
- * serial's bit length is <= max_bits (Go's big.Int.BitLen semantics on the
- * absolute value; negative serials return false). */
+ * serial's bit length is <= max_bits and <= 64 (Go's big.Int.BitLen
+ * semantics on the absolute value; negative serials return false). */
 bool cert_serial_small(const struct cert_fields *f, unsigned max_bits, uint64_t *value);
 
 /* Iterate the SAN GeneralNames: each call yields the context tag number

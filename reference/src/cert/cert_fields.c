@@ -196,13 +196,12 @@ static enum cert_fields_status read_extensions(struct der_slice explicit_content
     GUARD_STATUS(read_extension(&in, &oid, &critical, &value));
     ENSURE(f->extension_count < CERT_FIELDS_MAX_EXTENSIONS, CERT_FIELDS_ERR_EXTENSION);
     f->extension_count++;
+    /* A second basicConstraints or SAN is refused by the duplicate pass. */
     if (slice_is(oid, oid_basic_constraints, sizeof oid_basic_constraints)) {
-      ENSURE(!f->has_basic_constraints, CERT_FIELDS_ERR_EXTENSION);
       ENSURE(read_basic_constraints(value, &f->basic_constraints_ca), CERT_FIELDS_ERR_EXTENSION);
       f->has_basic_constraints = true;
       f->basic_constraints_critical = critical;
     } else if (slice_is(oid, oid_subject_alt_name, sizeof oid_subject_alt_name)) {
-      ENSURE(!f->has_san, CERT_FIELDS_ERR_EXTENSION);
       ENSURE(read_san(value, &f->san), CERT_FIELDS_ERR_EXTENSION);
       f->has_san = true;
     }
