@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake gcc clang libclang-rt-14-dev pkg-config libssl-dev openssl
-          libsodium-dev libjansson-dev libevent-dev check afl++ llvm-14 jq clang-format-14)
+          libsodium-dev libjansson-dev libevent-dev check afl++ llvm-14 jq clang-format-14
+          iproute2)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

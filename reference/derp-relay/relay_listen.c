@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,8 +47,10 @@ int relay_listen_socket(int type, const char *host, int port, char *bound, size_
   if (ss.ss_family == AF_INET6 && host[0] == '\0') {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   }
+  /* The kernel caps a backlog at net.core.somaxconn, which is what Go's
+   * net.Listen asks for; SOMAXCONN (4096) would cap a raised sysctl. */
   if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
-      (type == SOCK_STREAM && listen(fd, SOMAXCONN) != 0)) {
+      (type == SOCK_STREAM && listen(fd, INT_MAX) != 0)) {
     snprintf(err, errcap, "listen %s %s%s%s:%d: %s", proto, strchr(host, ':') ? "[" : "", host,
              strchr(host, ':') ? "]" : "", port, strerror(errno));
     close(fd);

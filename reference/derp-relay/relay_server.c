@@ -120,8 +120,10 @@ static bool start_plain(struct relay_server *s, const struct relay_server_config
   int fd = relay_listen_socket(SOCK_STREAM, cfg->flags->listen_host, cfg->flags->http_port, bound,
                                sizeof bound, err, errcap);
   if (fd < 0) return false;
+  /* Backlog 0: the socket already listens with the kernel's backlog;
+   * libevent's -1 would listen() again with 128. */
   s->plain_listener = evconnlistener_new(s->conns.base, on_accept_plain, s,
-                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
   if (s->plain_listener == NULL) {
     close(fd);
     snprintf(err, errcap, "cannot register the --http-port listener with the event loop");
@@ -156,8 +158,8 @@ struct relay_server *relay_server_start(struct event_base *base,
     relay_server_free(s);
     return NULL;
   }
-  s->listener =
-      evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+  s->listener = /* backlog 0: see start_plain */
+      evconnlistener_new(base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
   s->timer = evtimer_new(base, on_timer, s);
   s->accept_pause = evtimer_new(base, on_accept_resume, s);
   if (s->listener == NULL || s->timer == NULL || s->accept_pause == NULL) {

@@ -463,6 +463,28 @@ t_http_port() {
   stop_relay "$RELAY_PID"
 }
 
+# listen_backlog: every TCP listener keeps the kernel's backlog
+# (net.core.somaxconn, as Go's net.Listen), not libevent's default of 128;
+# ss shows a listener's backlog as its Send-Q.
+listen_backlog_of() {
+  ss -ltnH "sport = :${1##*:}" | awk -v want="${1%:*}" '$4 ~ want { print $3; exit }'
+}
+
+t_listen_backlog() {
+  command -v ss >/dev/null || { echo "SKIP [$TEST]: ss (iproute2) is not installed"; exit 77; }
+  local want hp got
+  want=$(cat /proc/sys/net/core/somaxconn)
+  start_relay r1 --http-port 0
+  hp=$(sed -nE 's/.*serving plain HTTP on (127\.0\.0\.1:[0-9]+) .*/\1/p' "$WORK/r1.log")
+  [ -n "$hp" ] || fail "no plain HTTP listener logged"
+  for addr in "$ADDR" "$hp"; do
+    got=$(listen_backlog_of "$addr")
+    [ "$got" = "$want" ] || fail "listener $addr: backlog '$got', want net.core.somaxconn $want"
+  done
+  echo "backlog $want on $ADDR (TLS) and $hp (--http-port)"
+  stop_relay "$RELAY_PID"
+}
+
 t_sigterm() {
   start_relay r1
   # A connected client in the middle of a handshake and an idle DERP client
