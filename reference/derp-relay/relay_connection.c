@@ -228,7 +228,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
       return false;
     }
     if (d.log_weird_upgrade) {
-      char note[256];
+      char note[512];
       struct byte_writer lw = byte_writer_init((uint8_t *)note, sizeof note - 1);
       if (relay_http_write_log_note(&d, &lw) == RELAY_HTTP_OK) {
         note[lw.len] = '\0';

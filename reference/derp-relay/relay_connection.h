@@ -69,6 +69,7 @@ struct relay_connection {
   bool read_wants_write;  /* SSL_read needs the socket writable (TLS 1.3 KeyUpdate) */
   bool write_wants_read;  /* SSL_write needs the socket readable */
   bool io_failed;         /* a write failed: the read side reports the close */
+  int write_errno;        /* errno of that write (0 when TLS failed it) */
   bool peer_closed;       /* EOF/error from the peer: a close_notify would go nowhere */
 };
 

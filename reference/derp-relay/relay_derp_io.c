@@ -86,6 +86,7 @@ void relay_derp_io_write(struct relay_connection *c, uint64_t now) {
     }
     /* Broken pipe or reset: the read side sees the same end and reports it
      * (freeing here could pull the connection from under relay_connections_pump). */
+    c->write_errno = e == SSL_ERROR_SYSCALL ? errno : 0;
     ERR_clear_error();
     c->io_failed = true;
     shutdown(c->fd, SHUT_RDWR);
@@ -134,7 +135,10 @@ bool relay_derp_io_ready(struct relay_connection *c, short what, uint64_t now, c
   bool readable = (what & EV_READ) || ((what & EV_WRITE) && c->read_wants_write);
   if (readable && relay_conn_state(c->core) != RELAY_CONN_CLOSED &&
       !derp_read(c, now, reason, cap)) {
-    if (c->io_failed) snprintf(reason, cap, "write failed");
+    if (c->io_failed) {
+      snprintf(reason, cap, "write failed: %s",
+               c->write_errno != 0 ? strerror(c->write_errno) : "TLS error");
+    }
     return false;
   }
   if ((what & EV_WRITE) || ((what & EV_READ) && c->write_wants_read)) relay_derp_io_write(c, now);

@@ -30,18 +30,21 @@ static void note_set(SSL *ssl, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* A fatal alert from the client (e.g. a pinning client rejecting our chain)
- * is the most useful explanation of a failed handshake, as in Go's
- * `remote error: tls: bad certificate`. */
+/* A fatal alert is the most useful explanation of a failed handshake, in
+ * Go's words: one from the client (e.g. a pinning client rejecting our
+ * chain) is `remote error: tls: bad certificate`, one the relay sends (e.g.
+ * protocol_version to a client below --tls-min) `local error: tls: ...`.
+ * SSL_CB_READ_ALERT and SSL_CB_WRITE_ALERT share the SSL_CB_ALERT bit, so
+ * the direction is the SSL_CB_READ bit. */
 static void info_cb(const SSL *ssl, int where, int ret) {
-  if ((where & SSL_CB_READ_ALERT) == 0 || (ret >> 8) != SSL3_AL_FATAL) return;
+  if ((where & SSL_CB_ALERT) == 0 || (ret >> 8) != SSL3_AL_FATAL) return;
   const char *text = go_tls_alert_text(ret & 0xff);
   char buf[32];
   if (text == NULL) {
     snprintf(buf, sizeof buf, "alert(%d)", ret & 0xff);
     text = buf;
   }
-  note_set((SSL *)ssl, "remote error: tls: %s", text);
+  note_set((SSL *)ssl, "%s error: tls: %s", (where & SSL_CB_READ) != 0 ? "remote" : "local", text);
 }
 
 /* derper's manual-mode getCertificate policy (spec §1.3). Called by OpenSSL

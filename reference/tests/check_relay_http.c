@@ -202,6 +202,43 @@ START_TEST(weird_upgrade_log_note_escapes_bytes_as_lowercase_hex) {
 }
 END_TEST
 
+/* A long value (or one whose escapes make it long) is logged cut, never
+ * dropped: the quoted prefix stays a complete Go quoted string. */
+START_TEST(long_weird_upgrade_logged_cut_and_quoted) {
+  static char raw[4096];
+  char value[2001];
+  memset(value, 'A', sizeof value - 1);
+  value[sizeof value - 1] = '\0';
+  value[3] = '\xff'; /* one escape early: 4 bytes in the note */
+  snprintf(raw, sizeof raw, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: %s\r\n\r\n", value);
+  struct routed r;
+  route_raw(&r, raw, true);
+  ck_assert(r.d.log_weird_upgrade);
+  for (size_t cap = 46; cap <= 600; cap += 37) {
+    uint8_t note[600];
+    struct byte_writer w = byte_writer_init(note, cap);
+    ck_assert_int_eq(relay_http_write_log_note(&r.d, &w), RELAY_HTTP_OK);
+    ck_assert_uint_le(w.len, cap);
+    const char *tail = "\"... (2000 bytes, cut)";
+    const size_t tl = strlen(tail), head = strlen("Weird upgrade: \"aaa\\xff");
+    ck_assert_uint_ge(w.len, head + tl);
+    ck_assert_mem_eq(note, "Weird upgrade: \"aaa\\xff", head);
+    ck_assert_mem_eq(note + w.len - tl, tail, tl);
+    for (size_t i = head; i < w.len - tl; i++) ck_assert_int_eq(note[i], 'a');
+    /* The longest prefix that fits: one more byte would not. */
+    ck_assert_uint_gt(w.len + 1, cap);
+  }
+  /* Too small for even the cut form: nothing is written. */
+  uint8_t tiny[30];
+  struct byte_writer w = byte_writer_init(tiny, sizeof tiny);
+  ck_assert_int_eq(relay_http_write_log_note(&r.d, &w), RELAY_HTTP_ERR_NO_SPACE);
+  ck_assert_uint_eq(w.len, 0);
+  /* A value that fits is not cut. */
+  expect_weird_upgrade_note("GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocketX\r\n\r\n",
+                            "Weird upgrade: \"websocketx\"");
+}
+END_TEST
+
 START_TEST(empty_upgrade_426_without_log) {
   struct routed r;
   route_raw(&r, "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade:\r\n\r\n", true);
@@ -599,6 +636,7 @@ static Suite *relay_http_suite(void) {
   tcase_add_test(up, no_upgrade_gives_426);
   tcase_add_test(up, weird_upgrade_426_and_log_note);
   tcase_add_test(up, weird_upgrade_log_note_escapes_bytes_as_lowercase_hex);
+  tcase_add_test(up, long_weird_upgrade_logged_cut_and_quoted);
   tcase_add_test(up, empty_upgrade_426_without_log);
   tcase_add_test(up, derp_disabled_404);
   suite_add_tcase(s, up);

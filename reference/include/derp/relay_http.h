@@ -117,8 +117,10 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
 /* The log line upstream prints for an odd Upgrade value:
  * `Weird upgrade: "<value>"`, the value ASCII-lowered and quoted like Go's
  * %q for ASCII (bytes >= 0x80 always as \xNN; Go keeps printable UTF-8 and
- * lowers non-ASCII letters too). RELAY_HTTP_ERR_NOTHING when the decision
- * asks for no log line. */
+ * lowers non-ASCII letters too). A value too long for `out` is cut:
+ * `Weird upgrade: "<quoted prefix>"... (N bytes, cut)`. RELAY_HTTP_ERR_NOTHING
+ * when the decision asks for no log line; RELAY_HTTP_ERR_NO_SPACE only when
+ * not even the cut form fits. */
 enum relay_http_status relay_http_write_log_note(const struct relay_http_decision *decision,
                                                  struct byte_writer *out);
 

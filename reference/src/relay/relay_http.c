@@ -412,8 +412,9 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
 
 /* derper logs %q of strings.ToLower(Upgrade). ASCII letters are lowered
  * here; a non-ASCII letter keeps its case (derper would lower it too: a log
- * text only, never an answer). Longer values than this do not fit a log
- * line anyway. */
+ * text only, never an answer). A value whose quoted form does not fit the
+ * caller's line is cut: the longest quoted prefix that fits, then
+ * `... (N bytes, cut)`, so a long value still shows how it starts. */
 #define NOTE_VALUE_MAX 1024
 
 static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
@@ -423,11 +424,40 @@ static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
   return go_quote_write(w, lower, v.len);
 }
 
+/* The value quoted whole, or its longest prefix that fits with the cut
+ * marker after it (found by bisection: go_quote_write is the one copy of
+ * the quoting rules, so widths are measured, not predicted). */
+static bool write_quoted_value_or_cut(struct byte_writer *out, struct http_span v) {
+  const size_t mark = out->len;
+  if (write_go_quoted_lower(out, v)) return true;
+  out->len = mark;
+  char marker[48];
+  const int mn = snprintf(marker, sizeof marker, "... (%zu bytes, cut)", v.len);
+  GUARD(mn > 0 && (size_t)mn < sizeof marker && byte_writer_space(out) > (size_t)mn);
+  struct byte_writer room =
+      byte_writer_init(out->data + out->len, byte_writer_space(out) - (size_t)mn);
+  size_t lo = 0, hi = v.len < NOTE_VALUE_MAX ? v.len : NOTE_VALUE_MAX; /* lo fits, hi does not */
+  while (hi - lo > 1) {
+    const size_t mid = lo + (hi - lo) / 2;
+    room.len = 0;
+    if (write_go_quoted_lower(&room, (struct http_span){v.ptr, mid})) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  room.len = 0;
+  GUARD(write_go_quoted_lower(&room, (struct http_span){v.ptr, lo}));
+  out->len += room.len;
+  return byte_writer_bytes(out, marker, (size_t)mn);
+}
+
 enum relay_http_status relay_http_write_log_note(const struct relay_http_decision *decision,
                                                  struct byte_writer *out) {
   ENSURE(decision->log_weird_upgrade, RELAY_HTTP_ERR_NOTHING);
   size_t mark = out->len;
-  if (!byte_writer_str(out, "Weird upgrade: ") || !write_go_quoted_lower(out, decision->upgrade)) {
+  if (!byte_writer_str(out, "Weird upgrade: ") ||
+      !write_quoted_value_or_cut(out, decision->upgrade)) {
     out->len = mark;
     return RELAY_HTTP_ERR_NO_SPACE;
   }

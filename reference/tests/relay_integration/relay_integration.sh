@@ -196,7 +196,19 @@ t_tls_versions() {
   probe chain "$ADDR" --tls 1.2 >/dev/null 2>&1 && fail "--tls-min 1.3 still served TLS 1.2"
   probe chain "$ADDR" --tls 1.3 >/dev/null || fail "--tls-min 1.3 refused TLS 1.3"
   stop_relay "$RELAY_PID"
-  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: ' "$WORK/r13.log" "handshake error logged"
+  # The relay's own protocol_version alert is a local error, not the peer's.
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: local error: tls: protocol version not supported$' \
+    "$WORK/r13.log" "alert sent by the relay logged as local"
+  grep -q 'remote error' "$WORK/r13.log" && fail "the relay's own alert logged as a remote error"
+
+  # A client that rejects the chain sends its alert: a remote error.
+  start_relay rca
+  mkdir -p "$WORK/no-cas"
+  openssl s_client -connect "$ADDR" -verify_return_error -CApath "$WORK/no-cas" -no-CAfile \
+    -no-CAstore </dev/null >"$WORK/rca.out" 2>&1 || true
+  stop_relay "$RELAY_PID"
+  expect_grep 'http: TLS handshake error from 127\.0\.0\.1:[0-9]+: remote error: tls: unknown certificate authority$' \
+    "$WORK/rca.log" "alert received from the client logged as remote"
 
   start_relay r12 --tls-max 1.2
   probe chain "$ADDR" --tls 1.3 >/dev/null 2>&1 && fail "--tls-max 1.2 still served TLS 1.3"
