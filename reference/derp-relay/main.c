@@ -123,6 +123,10 @@ static bool start(struct relay_program *p, char *err, size_t cap) {
     snprintf(err, cap, "cannot create the event loop");
     return false;
   }
+  if (!relay_log_attach(p->base)) {
+    snprintf(err, cap, "cannot watch stderr from the event loop");
+    return false;
+  }
   p->sig_term = evsignal_new(p->base, SIGTERM, on_signal, p);
   p->sig_int = evsignal_new(p->base, SIGINT, on_signal, p);
   if (p->sig_term == NULL || p->sig_int == NULL || evsignal_add(p->sig_term, NULL) != 0 ||
@@ -167,6 +171,7 @@ static void stop(struct relay_program *p) {
   relay_server_free(p->server);
   if (p->sig_term != NULL) event_free(p->sig_term);
   if (p->sig_int != NULL) event_free(p->sig_int);
+  relay_log_detach();
   if (p->base != NULL) event_base_free(p->base);
   relay_tls_free(&p->tls);
   free(p->allowed);

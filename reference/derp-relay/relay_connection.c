@@ -162,8 +162,9 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   peer_text(c, peer, sizeof peer);
   /* relay_core's log lines name the connection by id: this ties it to the
    * peer's address. */
-  relay_log_printf("derp: conn %llu: upgrade from %s%s", (unsigned long long)relay_conn_id(c->core),
-                   peer, d->fast_start ? " (fast start)" : "");
+  relay_log_peer_printf("derp: conn %llu: upgrade from %s%s",
+                        (unsigned long long)relay_conn_id(c->core), peer,
+                        d->fast_start ? " (fast start)" : "");
   relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
   conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
@@ -182,7 +183,7 @@ static void reject_head(struct relay_connection *c, enum http_head_status st) {
   struct byte_writer w = byte_writer_init(resp, sizeof resp);
   char peer[64];
   peer_text(c, peer, sizeof peer);
-  relay_log_printf("http: bad request from %s: %s", peer, http_head_status_str(st));
+  relay_log_peer_printf("http: bad request from %s: %s", peer, http_head_status_str(st));
   if (relay_http_write_rejection(st, &w) == RELAY_HTTP_OK) {
     bufferevent_write(c->bev, resp, w.len);
   }
@@ -232,7 +233,7 @@ static bool handle_http(struct relay_connection *c, uint64_t now) {
       struct byte_writer lw = byte_writer_init((uint8_t *)note, sizeof note - 1);
       if (relay_http_write_log_note(&d, &lw) == RELAY_HTTP_OK) {
         note[lw.len] = '\0';
-        relay_log_printf("%s", note);
+        relay_log_peer_printf("%s", note);
       }
     }
     if (w.len > 0) bufferevent_write(c->bev, resp, w.len);
@@ -283,7 +284,7 @@ static void log_handshake_error(struct relay_connection *c, short what) {
     relay_tls_failure_reason(c->note, e, (what & BEV_EVENT_EOF) != 0, why, sizeof why);
   }
   while (bufferevent_get_openssl_error(c->bev) != 0) {}
-  relay_log_printf("http: TLS handshake error from %s: %s", peer, why);
+  relay_log_peer_printf("http: TLS handshake error from %s: %s", peer, why);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg) {
@@ -374,9 +375,9 @@ void relay_connections_expire(struct relay_connections *cs, uint64_t now) {
     char peer[64];
     peer_text(c, peer, sizeof peer);
     if (c->phase == RELAY_PHASE_TLS) {
-      relay_log_printf("http: TLS handshake error from %s: handshake timeout", peer);
+      relay_log_peer_printf("http: TLS handshake error from %s: handshake timeout", peer);
     } else {
-      relay_log_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
+      relay_log_peer_printf("http: closing %s: no DERP upgrade within the handshake timeout", peer);
     }
     connection_free(c, now, false);
   }

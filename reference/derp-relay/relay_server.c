@@ -27,9 +27,11 @@ struct relay_server {
   struct relay_connections conns;
 };
 
+/* relay_core's lines are about one connection each (accepts, closes,
+ * refusals): an outsider can cause them at will. */
 static void core_log(void *ctx, const char *line) {
   (void)ctx;
-  relay_log_printf("derp: %s", line);
+  relay_log_peer_printf("derp: %s", line);
 }
 
 static void arm_timer(struct relay_server *s, uint64_t now, uint64_t next) {

@@ -497,6 +497,46 @@ t_listen_backlog() {
   stop_relay "$RELAY_PID"
 }
 
+# stalled_stderr: stderr is a FIFO that nobody reads and that is full. The
+# relay keeps forwarding, still stops promptly, and every handshake failure
+# an outsider causes is either logged or counted in a notice (rate limit or
+# dropped lines), never lost silently.
+t_stalled_stderr() {
+  local refused=600 ready lines suppressed dropped
+  mkfifo "$WORK/err.fifo"
+  exec 7<>"$WORK/err.fifo" # holds the FIFO open; nobody reads it yet
+  "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
+    -a 127.0.0.1:0 --ready-file "$WORK/st.ready" 2>"$WORK/err.fifo" &
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  ready=$(probe wait-ready "$WORK/st.ready" "$RELAY_PID" 30000) || fail "relay did not become ready"
+  ADDR=$(sed -n 1p <<<"$ready")
+  probe fill-pipe "$WORK/err.fifo" >"$WORK/fill.out" || fail "could not fill the stderr FIFO"
+  probe refused "$ADDR" --alpn h2 --repeat "$refused" >"$WORK/refused.out" ||
+    fail "the relay accepted an ALPN it must refuse"
+  probe exchange "$ADDR" >"$WORK/exchange.out" || fail "forwarding stopped while stderr was stalled"
+  # Now read the FIFO (to EOF: the relay's end closes when it exits).
+  exec 8<"$WORK/err.fifo"
+  exec 7>&-
+  cat <&8 >"$WORK/st.log" &
+  local reader=$!
+  PIDS+=("$reader")
+  stop_relay "$RELAY_PID"
+  [ "$STOP_MS" -lt 3000 ] || fail "shutdown with a stalled stderr took $STOP_MS ms"
+  wait "$reader" || true
+  forget_pid "$reader"
+  exec 8<&-
+  lines=$(grep -c 'TLS handshake error from .*unsupported application protocols' "$WORK/st.log" || true)
+  suppressed=$(sed -nE 's/.*log: ([0-9]+) peer failure lines suppressed.*/\1/p' "$WORK/st.log" |
+    awk '{ n += $1 } END { print n + 0 }')
+  dropped=$(sed -nE 's/.*log: ([0-9]+) lines dropped.*/\1/p' "$WORK/st.log" | awk '{ n += $1 } END { print n + 0 }')
+  echo "refused $refused: logged $lines, suppressed $suppressed, dropped $dropped"
+  [ "$lines" -lt "$refused" ] || fail "all $refused handshake failures logged: no rate limit"
+  [ "$((lines + suppressed + dropped))" -ge "$refused" ] ||
+    fail "$refused handshake failures, but $lines logged + $suppressed suppressed + $dropped dropped"
+  expect_grep 'got SIGTERM, shutting down' "$WORK/st.log" "shutdown logged after the stall"
+}
+
 t_sigterm() {
   start_relay r1
   # A connected client in the middle of a handshake and an idle DERP client

@@ -2,6 +2,8 @@
  * does one observable thing and prints what it saw, one `key value` per line,
  * so relay_integration.sh can assert on it; the exit status is 0 when the
  * relay behaved as the subcommand expects, 1 otherwise, 2 on usage errors. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -47,6 +50,8 @@ static int usage(void) {
           "  idle-handshake ADDR upgrade, then never send ClientInfo: expect a close\n"
           "  connect ADDR --key H  print accepted/rejected\n"
           "  stun ADDR           one Tailscale binding request, print the mapped address\n"
+          "  refused ADDR --alpn P --repeat N  N handshakes the relay must refuse\n"
+          "  fill-pipe FIFO      write to FIFO until it is full, print the bytes\n"
           "  genkey              print <privhex> nodekey:<pubhex>\n"
           "  wait-ready FILE PID [MS]  print the ready file once written\n"
           "  wait-exit PID MS    exit 0 once process PID has exited, 1 after MS\n");
@@ -127,6 +132,49 @@ static int cmd_chain(struct cli *c) {
   }
   printf("handshakes %d all_certs %zu\n", c->repeat, first);
   return 0;
+}
+
+/* Handshake failures on demand (e.g. an ALPN the relay refuses): each is a
+ * log line an outsider can cause. */
+static int cmd_refused(struct cli *c) {
+  char err[512];
+  for (int i = 0; i < c->repeat; i++) {
+    struct probe_conn conn;
+    if (probe_connect(&conn, c->addr, &c->tls, err, sizeof err)) {
+      probe_close(&conn);
+      printf("handshake %d accepted\n", i);
+      return 1;
+    }
+  }
+  printf("refused %d\n", c->repeat);
+  return 0;
+}
+
+/* Fills a FIFO nobody reads, so its writer's next write would block. */
+static int cmd_fill_pipe(int argc, char **argv) {
+  if (argc < 3) return usage();
+  int fd = open(argv[2], O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    fprintf(stderr, "fill-pipe %s: %s\n", argv[2], strerror(errno));
+    return 1;
+  }
+  char chunk[512];
+  memset(chunk, '#', sizeof chunk);
+  chunk[sizeof chunk - 1] = '\n';
+  size_t total = 0;
+  for (int i = 0; i < 1 << 16; i++) { /* far more than any pipe holds */
+    ssize_t w = write(fd, chunk, sizeof chunk);
+    if (w > 0) {
+      total += (size_t)w;
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    break;
+  }
+  const bool full = errno == EAGAIN;
+  close(fd);
+  printf("filled %zu\n", total);
+  return full ? 0 : 1;
 }
 
 static int derp_fail(struct probe_derp *d, const char *who, enum probe_derp_result r) {
@@ -371,9 +419,11 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "genkey") == 0) return cmd_genkey();
   if (strcmp(cmd, "wait-ready") == 0) return cmd_wait_ready(argc, argv);
   if (strcmp(cmd, "wait-exit") == 0) return cmd_wait_exit(argc, argv);
+  if (strcmp(cmd, "fill-pipe") == 0) return cmd_fill_pipe(argc, argv);
   struct cli c;
   if (!parse_cli(argc, argv, &c)) return usage();
   if (strcmp(cmd, "chain") == 0) return cmd_chain(&c);
+  if (strcmp(cmd, "refused") == 0) return cmd_refused(&c);
   if (strcmp(cmd, "upgrade") == 0) return cmd_upgrade(&c);
   if (strcmp(cmd, "http") == 0) return cmd_http(&c);
   if (strcmp(cmd, "exchange") == 0) return cmd_exchange(&c);
