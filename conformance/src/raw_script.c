@@ -420,6 +420,81 @@ static bool op_expect_text(struct script *s, struct raw_conn *c, const struct sc
   return ok;
 }
 
+/* A burst: `count` SendPackets to conn `to`'s key as fast as the relay takes
+   them, each packet `size` bytes starting with its 64-bit big-endian
+   sequence number, so the receiver can tell which ones were dropped. */
+static bool op_send_burst(struct script *s, struct raw_conn *c, const json_t *b) {
+  const struct raw_conn *to = conn_named(s, js_str(b, "to", ""));
+  if (to == NULL || to->id == NULL)
+    return fail(s, "no connection named \"%s\"", js_str(b, "to", ""));
+  const size_t size = (size_t)js_int(b, "size", 8);
+  const long long count = js_int(b, "count", 1);
+  uint8_t *frame = malloc(FRAME_HEADER + 32 + size);
+  if (frame == NULL) return fail(s, "out of memory");
+  const uint32_t len = (uint32_t)(32 + size);
+  frame[0] = 0x04;
+  frame[1] = (uint8_t)(len >> 24), frame[2] = (uint8_t)(len >> 16);
+  frame[3] = (uint8_t)(len >> 8), frame[4] = (uint8_t)len;
+  memcpy(frame + FRAME_HEADER, to->id->pub, 32);
+  memset(frame + FRAME_HEADER + 32, 0xa5, size);
+  bool ok = true;
+  for (long long i = 0; ok && i < count; i++) {
+    for (int k = 0; k < 8; k++)
+      frame[FRAME_HEADER + 32 + k] = (uint8_t)((uint64_t)i >> (56 - 8 * k));
+    ok = raw_conn_write(c, frame, FRAME_HEADER + 32 + size);
+    if (!ok)
+      fail(s, "packet %lld of %lld: the relay %s", i, count,
+           c->peer_gone ? "closed the connection" : "stopped reading");
+  }
+  free(frame);
+  return ok;
+}
+
+/* The receiving end of a burst: RecvPackets from conn `from`'s key, in
+   order (a relay may drop packets, never reorder or duplicate them), until
+   the burst's last packet arrives. With some_dropped, fewer than all must
+   arrive (the burst outran the receiver). */
+static bool op_expect_burst(struct script *s, struct raw_conn *c, const struct scenario_raw_op *op,
+                            const json_t *b) {
+  const struct raw_conn *from = conn_named(s, js_str(b, "from", ""));
+  if (from == NULL || from->id == NULL)
+    return fail(s, "no connection named \"%s\"", js_str(b, "from", ""));
+  const long long count = js_int(b, "count", 1);
+  const bool some_dropped = js_bool(b, "some_dropped", false);
+  int64_t dl = deadline(op);
+  long long received = 0, last = -1;
+  for (;;) {
+    uint8_t type;
+    const uint8_t *p;
+    uint32_t len;
+    size_t used;
+    int r = read_frame(c, dl, &type, &p, &len, &used);
+    if (r != 1)
+      return fail(s, "%s after %lld of %lld packets (last sequence %lld)", read_status(r), received,
+                  count, last);
+    if (type != 0x05) { /* KeepAlive, PeerPresent, ...: not part of the burst */
+      raw_conn_consume(c, used);
+      continue;
+    }
+    if (len < 40 || memcmp(p, from->id->pub, 32) != 0) {
+      raw_conn_consume(c, used);
+      return fail(s, "a RecvPacket of %u bytes not from conn %s", len, from->name);
+    }
+    long long seq = 0;
+    for (int k = 0; k < 8; k++) seq = seq << 8 | p[32 + k];
+    raw_conn_consume(c, used);
+    if (seq <= last || seq >= count)
+      return fail(s, "packet sequence %lld after %lld: reordered, duplicated or not sent", seq,
+                  last);
+    received++;
+    last = seq;
+    if (seq == count - 1) break;
+  }
+  if (some_dropped && received == count)
+    return fail(s, "all %lld packets arrived: the burst never outran the receiver", count);
+  return true;
+}
+
 static bool run_op(struct script *s, const struct scenario_raw_op *op) {
   s->conn_name = op->conn;
   s->action = scenario_raw_action_names[op->action];
@@ -460,6 +535,8 @@ static bool run_op(struct script *s, const struct scenario_raw_op *op) {
     case RAW_EXPECT_FRAME: return op_expect_frame(s, c, op, arg);
     case RAW_EXPECT_TEXT: return op_expect_text(s, c, op, arg);
     case RAW_EXPECT_HTTP: return op_expect_http(s, c, op, arg);
+    case RAW_SEND_BURST: return op_send_burst(s, c, arg);
+    case RAW_EXPECT_BURST: return op_expect_burst(s, c, op, arg);
   }
   return fail(s, "unknown action");
 }

@@ -62,6 +62,8 @@ const char *const scenario_raw_action_names[] = {[RAW_OPEN] = "open",
                                                  [RAW_EXPECT_FRAME] = "expect_frame",
                                                  [RAW_EXPECT_HTTP] = "expect_http",
                                                  [RAW_EXPECT_TEXT] = "expect_text",
+                                                 [RAW_SEND_BURST] = "send_burst",
+                                                 [RAW_EXPECT_BURST] = "expect_burst",
                                                  NULL};
 
 void scenario_raw_op_of(const json_t *op, struct scenario_raw_op *out) {
@@ -521,6 +523,8 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                                      "expect_frame",
                                      "expect_http",
                                      "expect_text",
+                                     "send_burst",
+                                     "expect_burst",
                                      "timeout_ms",
                                      NULL};
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
@@ -546,7 +550,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                        "needs exactly one action (open, send_text, "
                        "send_hex, send_frame, send_client_info, close, "
                        "expect_closed, expect_frame, expect_http, "
-                       "expect_text)");
+                       "expect_text, send_burst, expect_burst)");
   char p[512];
   const json_t *f;
   if ((f = json_object_get(op, "send_frame")) != NULL) {
@@ -579,6 +583,25 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
     fmt_bounded(p, sizeof p, "%s.expect_text", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
     if (!schema_only_keys(v, f, p, text_keys) || !text_field(v, f, p, "equals", true)) return false;
+  }
+  if ((f = json_object_get(op, "send_burst")) != NULL) {
+    static const char *const burst_keys[] = {"to", "count", "size", NULL};
+    fmt_bounded(p, sizeof p, "%s.send_burst", path);
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, burst_keys) || !schema_field(v, f, p, "to", JSON_STRING, true) ||
+        !int_range(v, f, p, "count", 1, 1000000, true) ||
+        !int_range(v, f, p, "size", 8, 65535, true))
+      return false;
+  }
+  if ((f = json_object_get(op, "expect_burst")) != NULL) {
+    static const char *const burst_keys[] = {"from", "count", "some_dropped", NULL};
+    fmt_bounded(p, sizeof p, "%s.expect_burst", path);
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, burst_keys) ||
+        !schema_field(v, f, p, "from", JSON_STRING, true) ||
+        !int_range(v, f, p, "count", 1, 1000000, true) ||
+        !schema_field(v, f, p, "some_dropped", JSON_TRUE, false))
+      return false;
   }
   if ((f = json_object_get(op, "expect_http")) != NULL) {
     fmt_bounded(p, sizeof p, "%s.expect_http", path);

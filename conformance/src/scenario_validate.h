@@ -99,6 +99,8 @@ enum scenario_raw_action {
   RAW_EXPECT_FRAME,
   RAW_EXPECT_HTTP,
   RAW_EXPECT_TEXT,
+  RAW_SEND_BURST,
+  RAW_EXPECT_BURST,
 };
 /* Each action's key, NULL-terminated. */
 extern const char *const scenario_raw_action_names[];

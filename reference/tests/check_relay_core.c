@@ -1231,36 +1231,137 @@ START_TEST(same_key_replaces_older_connection) {
 }
 END_TEST
 
-START_TEST(slow_reader_cut_at_queue_cap) {
+/* The sequence number a burst test put in a packet's first two bytes, read
+ * back from a RecvPacket frame (source key, then the packet). */
+static unsigned seq_of(const struct frames *f, int i) {
+  return (unsigned)f->payload[i][32] << 8 | f->payload[i][33];
+}
+
+static void send_seq(struct env *e, struct client *from, const uint8_t dst[32], unsigned seq,
+                     size_t len) {
+  uint8_t pkt[1000];
+  ck_assert_uint_le(len, sizeof pkt);
+  memset(pkt, 0x11, len);
+  pkt[0] = (uint8_t)(seq >> 8), pkt[1] = (uint8_t)seq;
+  send_packet(e, from, dst, pkt, len);
+}
+
+/* derper's queue: a receiver that does not keep up loses its oldest
+ * packets, not its connection. With 1000-byte packets (1037-byte frames),
+ * the first 16 fill the 16 KiB stage, the next 32 wait in the queue, and
+ * each later one pushes out the oldest waiting. */
+START_TEST(slow_receiver_loses_oldest_packets_not_its_connection) {
   struct env e;
   env_init(&e);
-  e.opt.send_queue_cap = 100000;
   env_start(&e);
   struct client a, b, c;
   connect_client(&e, &a, 1);
-  connect_client(&e, &b, 2); /* never reads */
+  connect_client(&e, &b, 2); /* does not read during the burst */
   connect_client(&e, &c, 3);
   drain_events(&e);
-  uint8_t *pkt = calloc(1, 10000);
-  for (int i = 0; i < 12; i++) {
-    send_packet(&e, &a, b.pub, pkt, 10000);
-    send_packet(&e, &a, c.pub, pkt, 10000);
-    ck_assert_int_eq(drain_count(&e, c.c), 1);
+  for (unsigned i = 0; i < 200; i++) {
+    send_seq(&e, &a, b.pub, i, 1000);
+    send_seq(&e, &a, c.pub, i, 1000);
+    ck_assert_int_eq(drain_count(&e, c.c), 1); /* a reader that keeps up loses nothing */
   }
-  free(pkt);
-  ck_assert_int_eq(relay_conn_state(b.c), RELAY_CONN_CLOSED);
-  ck_assert_str_eq(relay_conn_close_reason(b.c),
-                   "send queue full: 90333 bytes queued, cap 100000, frame of 10037 bytes");
-  ck_assert_int_eq(count_events(&e, RELAY_EVENT_CLOSED, b.c), 1);
-  ck_assert_int_eq(relay_conn_state(a.c), RELAY_CONN_ACTIVE);
-  ck_assert_int_eq(relay_conn_state(c.c), RELAY_CONN_ACTIVE);
+  ck_assert_int_eq(relay_conn_state(b.c), RELAY_CONN_ACTIVE);
+  ck_assert_uint_eq(relay_conn_queued(b.c), 16 * 1037); /* the stage; the rest waits */
   struct relay_stats st;
   relay_get_stats(e.r, &st);
-  ck_assert_uint_eq(st.queue_overflow_closes, 1);
-  ck_assert_uint_eq(st.drops_queue_full, 1);
-  ck_assert_uint_eq(st.drops_unknown_dest, 2); /* b gone: the last two to b */
-  ck_assert_uint_eq(st.packets_relayed, 12 + 9);
+  ck_assert_uint_eq(st.drops_queue_head, 200 - 16 - 32);
+  ck_assert_uint_eq(st.drops_queue_full, 0);
+  ck_assert_uint_eq(st.queue_overflow_closes, 0);
+
+  struct frames f;
+  drain_frames(&e, b.c, &f);
+  ck_assert_int_eq(f.n, 16 + 32);
+  for (int i = 0; i < f.n; i++) {
+    ck_assert_int_eq(f.type[i], DERP_FRAME_RECV_PACKET);
+    ck_assert_mem_eq(f.payload[i], a.pub, 32);
+    ck_assert_uint_eq(seq_of(&f, i), i < 16 ? (unsigned)i : 200 - 48 + (unsigned)i);
+  }
+  frames_free(&f);
+  /* Caught up, it gets every packet again. */
+  send_seq(&e, &a, b.pub, 500, 1000);
+  drain_frames(&e, b.c, &f);
+  ck_assert_int_eq(f.n, 1);
+  ck_assert_uint_eq(seq_of(&f, 0), 500);
+  frames_free(&f);
+  ck_assert_int_eq(relay_conn_state(a.c), RELAY_CONN_ACTIVE);
   env_free(&e);
+}
+END_TEST
+
+/* Disco packets wait in a queue of their own: a data flood cannot push out
+ * the few packets that find a direct path, and they are written first. */
+START_TEST(disco_packets_survive_a_data_flood) {
+  struct env e;
+  env_init(&e);
+  e.opt.packet_queue_depth = 4;
+  env_start(&e);
+  struct client a, b;
+  connect_client(&e, &a, 1);
+  connect_client(&e, &b, 2);
+  drain_events(&e);
+  for (unsigned i = 0; i < 40; i++) send_seq(&e, &a, b.pub, i, 1000);
+  uint8_t disco[62];
+  disco_packet(disco);
+  for (int i = 0; i < 3; i++) send_packet(&e, &a, b.pub, disco, sizeof disco);
+  for (unsigned i = 40; i < 100; i++) send_seq(&e, &a, b.pub, i, 1000);
+  struct frames f;
+  drain_frames(&e, b.c, &f);
+  /* 16 staged data packets, then the queue: 3 disco, the 4 freshest data. */
+  ck_assert_int_eq(f.n, 16 + 3 + 4);
+  for (int i = 0; i < 16; i++) ck_assert_uint_eq(seq_of(&f, i), (unsigned)i);
+  for (int i = 16; i < 19; i++) {
+    ck_assert_uint_eq(f.len[i], 32 + sizeof disco);
+    ck_assert_mem_eq(f.payload[i] + 32, disco, sizeof disco);
+  }
+  for (int i = 19; i < 23; i++) ck_assert_uint_eq(seq_of(&f, i), 96 + (unsigned)(i - 19));
+  frames_free(&f);
+  struct relay_stats st;
+  relay_get_stats(e.r, &st);
+  ck_assert_uint_eq(st.drops_queue_head, 100 - 16 - 4);
+  env_free(&e);
+}
+END_TEST
+
+/* Only a stall past the write timeout cuts a receiver, whatever it has
+ * queued; its queued packets go with it. */
+START_TEST(stalled_receiver_cut_by_write_timeout_only) {
+  struct env e;
+  env_init(&e);
+  e.opt.write_timeout_ms = 2000;
+  env_start(&e);
+  struct client a, b;
+  connect_client(&e, &a, 1);
+  connect_client(&e, &b, 2);
+  drain_events(&e);
+  const uint64_t t0 = e.now;
+  for (unsigned i = 0; i < 100; i++) send_seq(&e, &a, b.pub, i, 1000);
+  relay_tick(e.r, t0 + 1999);
+  ck_assert_int_eq(relay_conn_state(b.c), RELAY_CONN_ACTIVE);
+  relay_tick(e.r, t0 + 2000);
+  ck_assert_int_eq(relay_conn_state(b.c), RELAY_CONN_CLOSED);
+  ck_assert_str_eq(relay_conn_close_reason(b.c),
+                   "write timeout: 16592 bytes unwritten for 2000 ms");
+  ck_assert_int_eq(relay_conn_state(a.c), RELAY_CONN_ACTIVE);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(packet_queue_depth_validated) {
+  struct relay_options o;
+  relay_options_init(&o);
+  ck_assert_uint_eq(o.packet_queue_depth, 32);
+  o.packet_queue_depth = 0;
+  ck_assert_ptr_null(relay_create(&o));
+  o.packet_queue_depth = 4097;
+  ck_assert_ptr_null(relay_create(&o));
+  o.packet_queue_depth = 1;
+  struct relay *r = relay_create(&o);
+  ck_assert_ptr_nonnull(r);
+  relay_destroy(r);
 }
 END_TEST
 
@@ -1536,7 +1637,10 @@ static Suite *relay_core_suite(void) {
 
   tc = tcase_create("registry");
   tcase_add_test(tc, same_key_replaces_older_connection);
-  tcase_add_test(tc, slow_reader_cut_at_queue_cap);
+  tcase_add_test(tc, slow_receiver_loses_oldest_packets_not_its_connection);
+  tcase_add_test(tc, disco_packets_survive_a_data_flood);
+  tcase_add_test(tc, stalled_receiver_cut_by_write_timeout_only);
+  tcase_add_test(tc, packet_queue_depth_validated);
   tcase_add_test(tc, shell_close_of_core_closed_conn_frees_it);
   tcase_add_test(tc, output_event_once_per_empty_to_busy);
   suite_add_tcase(s, tc);

@@ -70,6 +70,10 @@ struct relay_options {
   uint64_t mesh_write_timeout_ms; /* default 30000 */
   size_t send_queue_cap;          /* bytes; default 4 MiB, at least one
                                       maximal RecvPacket frame */
+  size_t packet_queue_depth;      /* packets per client and kind (disco,
+                                      other) waiting to be written; the
+                                      oldest is dropped when full. Default
+                                      32, derper's perClientSendQueueDepth */
   relay_random_fn random;         /* default: libsodium randombytes */
   void *random_ctx;
   relay_log_fn log; /* default: silent */
@@ -150,9 +154,11 @@ struct relay_stats {
   uint64_t clients_accepted, clients_current, home_clients_current, watchers_current;
   uint64_t handshake_failures, handshake_timeouts, clients_rejected, clients_replaced;
   uint64_t packets_received, bytes_received; /* SendPacket/ForwardPacket payloads */
-  uint64_t packets_relayed, bytes_relayed;   /* queued as RecvPacket */
+  uint64_t packets_relayed,
+      bytes_relayed; /* queued for the receiver (the queue may still drop them: drops_queue_head) */
   uint64_t packets_forwarded_in;
   uint64_t drops_unknown_dest, drops_dest_closed, drops_queue_full;
+  uint64_t drops_queue_head; /* oldest packet dropped for a fresher one */
   uint64_t peer_gone_disconnected_sent, peer_gone_not_here_sent, peer_gone_rate_limited;
   uint64_t pings_received, pongs_sent, pings_ignored;
   uint64_t keepalives_sent, unknown_frames;

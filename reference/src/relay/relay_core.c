@@ -24,6 +24,7 @@ void relay_options_init(struct relay_options *o) {
   o->write_timeout_ms = 2000;
   o->mesh_write_timeout_ms = 30000;
   o->send_queue_cap = 4u << 20;
+  o->packet_queue_depth = 32;
 }
 
 static void default_random(void *ctx, uint8_t *out, size_t n) {
@@ -54,6 +55,7 @@ struct relay *relay_create(const struct relay_options *o) {
   ENSURE(sodium_init() >= 0, NULL);
   ENSURE(o->send_queue_cap >= MIN_QUEUE_CAP && o->send_queue_cap <= MAX_QUEUE_CAP, NULL);
   ENSURE(o->keepalive_ms > 0, NULL);
+  ENSURE(o->packet_queue_depth >= 1 && o->packet_queue_depth <= 4096, NULL);
   ENSURE(!o->verify_clients || o->allowed_count == 0 || o->allowed_keys != NULL, NULL);
   struct relay *r = calloc(1, sizeof *r);
   ENSURE(r != NULL, NULL);
@@ -77,6 +79,7 @@ struct relay *relay_create(const struct relay_options *o) {
 }
 
 static void conn_free(struct relay_conn *c) {
+  relay_packets_free(c);
   relay_queue_free(&c->out);
   relay_keymap_free(&c->saw_src);
   free(c->inbuf);
@@ -245,6 +248,7 @@ void relay_conn_consume(struct relay_conn *c, size_t n, uint64_t now_ms) {
   if (c->state == RELAY_CONN_CLOSED || c->doomed || n == 0) return;
   relay_queue_pop(&c->out, n);
   c->stall_since = now_ms;
+  relay_packets_pump(c);
   if (!c->server_key_written && c->out.popped >= c->server_key_end) {
     c->server_key_written = true;
     c->client_info_deadline = now_ms + r->opt.handshake_timeout_ms;
@@ -384,6 +388,7 @@ static void conn_teardown(struct relay *r, struct relay_conn *c) {
   }
   c->state = RELAY_CONN_CLOSED;
   c->doomed = false;
+  relay_packets_free(c);
   relay_queue_free(&c->out);
   free(c->inbuf);
   c->inbuf = NULL;

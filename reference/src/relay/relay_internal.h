@@ -62,6 +62,27 @@ void relay_queue_commit(struct relay_queue *q, const struct byte_writer *w);
 size_t relay_queue_peek(const struct relay_queue *q, const uint8_t **data);
 void relay_queue_pop(struct relay_queue *q, size_t n);
 
+/* ---- relay_packets.c: each client's packet queue (derper's) ---------- */
+
+/* Packets are framed into the byte queue while it holds less than this. */
+#define RELAY_PACKET_STAGE_BYTES (16u * 1024u)
+
+struct relay_packet;
+struct relay_packet_ring {
+  struct relay_packet **slots; /* packet_queue_depth entries, or NULL when empty */
+  size_t head, count;
+};
+
+struct relay_conn;
+/* Queue a packet for dst (the oldest of its kind dropped when the queue is
+ * full, counted in drops_queue_head); false when it could not be queued at
+ * all (out of memory, or dst closed). relay_packets_pump then moves what
+ * fits to the byte queue, as relay_conn_consume does after each write. */
+bool relay_packets_queue(struct relay_conn *dst, const uint8_t src[DERP_KEY_LEN],
+                         const uint8_t *pkt, size_t len);
+void relay_packets_pump(struct relay_conn *c);
+void relay_packets_free(struct relay_conn *c);
+
 /* ---- relay_core.c / relay_session.c ---------------------------------- */
 
 #define RELAY_REASON_CAP 320
@@ -97,6 +118,7 @@ struct relay_conn {
   size_t inbuf_cap;
 
   struct relay_queue out;
+  struct relay_packet_ring disco_packets, data_packets;
   uint64_t stall_since; /* when the queue last was empty or made progress */
   uint64_t pong_end;    /* queue total at the end of the last Pong */
 

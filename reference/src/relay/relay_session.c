@@ -260,13 +260,10 @@ static void route_packet(struct relay_conn *from, const uint8_t src[DERP_KEY_LEN
     r->stats.drops_dest_closed++;
     return;
   }
-  struct byte_writer w;
-  if (!relay_conn_reserve(dst, DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + len, &w) ||
-      !derp_encode_recv_packet(&w, src, pkt, len)) {
+  if (!relay_packets_queue(dst, src, pkt, len)) {
     r->stats.drops_queue_full++;
     return;
   }
-  relay_conn_commit(dst, &w);
   r->stats.packets_relayed++;
   r->stats.bytes_relayed += len;
   relay_note_receiver(r, src, dst);

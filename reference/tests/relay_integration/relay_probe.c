@@ -315,10 +315,10 @@ static bool wait_reset(int fd, int timeout_ms) {
 }
 
 /* The slow client never reads. Without --repeat the flooder sends it 64 KiB
- * packets until the relay gives up on it (the queue cap is hit first); with
- * --repeat N it sends N packets, fewer than the queue cap holds, and then
- * the relay must give up on its own (write timeout). A bystander pair must
- * keep talking all along. */
+ * packets until the relay gives up on it; with --repeat N it sends N
+ * packets and stops. Either way only the write timeout may cut it (what
+ * its queue cannot hold is dropped). A bystander pair must keep talking all
+ * along. */
 static int cmd_slow_reader(struct cli *c, bool bounded) {
   struct probe_derp d[3]; /* 0 = slow, 1 = flooder, 2 = bystander */
   if (connect_n(c, d, 3) != 0) return 1;
