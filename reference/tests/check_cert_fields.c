@@ -1,6 +1,7 @@
 #include "derp/cert_fields.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -683,13 +684,21 @@ START_TEST(general_name_forms_per_alternative) {
                     "GeneralName identifier %02x", id);
     }
   }
-  /* Universal and application classes are read, whatever their form. */
+  /* Universal and application classes are read, whatever their form, and
+   * the iterator tells them from GeneralNames as 0x100 | identifier. */
   static const uint8_t others[] = {0x04, 0x30, 0x41, 0x61, 0xc2, 0xe2};
   for (size_t i = 0; i < sizeof others; i++) {
     struct dbuf value = RAW(0x30, 0x02, others[i], 0x00);
     p.exts = ext(&san_oid, -1, &value);
     struct dbuf d = build(&p);
     ck_assert_msg(parse(&d, &f) == CERT_FIELDS_OK, "identifier %02x", others[i]);
+    struct cert_san_iter it;
+    cert_san_iter_init(&f, &it);
+    unsigned tag;
+    struct der_slice v;
+    ck_assert(cert_san_next(&it, &tag, &v));
+    ck_assert_uint_eq(tag, 0x100u | others[i]);
+    ck_assert_uint_eq(it.identifier, others[i]);
   }
 }
 END_TEST
@@ -1085,6 +1094,13 @@ START_TEST(der_lengths_must_be_definite_minimal_and_in_bounds) {
   ck_assert(tlv_ok(b128, sizeof b128));
   uint8_t five[7 + 0x81] = {0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x81};
   ck_assert(!tlv_ok(five, sizeof five));
+  /* Four length octets are the most read: a 16 MiB value is taken. */
+  const size_t n16 = (size_t)1 << 24;
+  uint8_t *huge = calloc(1, 6 + n16);
+  ck_assert_ptr_nonnull(huge);
+  memcpy(huge, (const uint8_t[]){0x04, 0x84, 0x01, 0x00, 0x00, 0x00}, 6);
+  ck_assert(tlv_ok(huge, 6 + n16));
+  free(huge);
 }
 END_TEST
 

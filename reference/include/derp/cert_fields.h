@@ -107,7 +107,8 @@ bool cert_serial_small(const struct cert_fields *f, unsigned max_bits, uint64_t 
 
 /* Iterate the SAN GeneralNames: each call yields the context tag number
  * (2 = dNSName, 7 = iPAddress, others as found) and its content octets.
- * Returns false at the end or on malformed input (*malformed set then). */
+ * Returns false at the end or on malformed input (*malformed set then),
+ * and false again on every later call. */
 struct cert_san_iter {
   const uint8_t *pos;
   const uint8_t *end;

@@ -330,8 +330,8 @@ bool cert_serial_small(const struct cert_fields *f, unsigned max_bits, uint64_t 
   unsigned bits = 0;
   uint8_t b;
   while (byte_reader_u8(&r, &b)) {
-    /* Bit length of the magnitude so far, before the shift could overflow. */
-    if (bits == 0 && b == 0) continue;
+    /* Bit length of the magnitude so far, before the shift could overflow
+     * (leading zero octets leave it 0). */
     if (bits == 0) {
       while ((b >> bits) != 0) bits++;
     } else {
@@ -358,8 +358,7 @@ bool cert_san_next(struct cert_san_iter *it, unsigned *tag, struct der_slice *va
   /* Any form: cert_fields_parse refused the names DER forbids, and Go's
    * view (go_parse_certificate) reads every element, as forEachSAN does. */
   if (!der_read_tlv_any_form(&r, &t)) {
-    it->malformed = true;
-    it->pos = it->end;
+    it->malformed = true; /* pos stays: a further call fails the same way */
     return false;
   }
   it->pos = byte_reader_peek(&r);
@@ -380,8 +379,7 @@ bool cert_ext_next(struct cert_ext_iter *it, struct der_slice *oid, bool *critic
   if (it->pos == NULL || it->pos >= it->end) return false;
   struct byte_reader r = byte_reader_init(it->pos, (size_t)(it->end - it->pos));
   if (read_extension(&r, oid, critical, value) != CERT_FIELDS_OK) {
-    it->malformed = true;
-    it->pos = it->end;
+    it->malformed = true; /* pos stays: a further call fails the same way */
     return false;
   }
   it->pos = byte_reader_peek(&r);

@@ -98,10 +98,10 @@ bool der_oid_valid(struct der_slice oid) {
 }
 
 bool der_integer_valid(struct der_slice v) {
-  GUARD(v.len > 0);
   if (v.len == 1) return true;
   struct byte_reader r = byte_reader_init(v.ptr, v.len);
   uint8_t b0, b1;
+  /* Also refuses the empty INTEGER. */
   GUARD(byte_reader_u8(&r, &b0) && byte_reader_u8(&r, &b1));
   /* Nine equal leading bits: the first octet is padding. */
   GUARD(!(b0 == 0x00 && (b1 & 0x80) == 0));

@@ -36,7 +36,6 @@ static bool peek_is(const struct byte_reader *r, uint8_t c) {
 bool cert_time_parse_openssl(uint8_t tag, struct der_slice text, int64_t *unix_seconds) {
   GUARD(tag == TAG_UTCTIME || tag == TAG_GENERALIZEDTIME);
   const bool utc = tag == TAG_UTCTIME;
-  GUARD(text.len >= (utc ? 11u : 13u));
   struct byte_reader r = byte_reader_init(text.ptr, text.len);
   int64_t year;
   unsigned a, b, month, day, hour, minute, second = 0;
