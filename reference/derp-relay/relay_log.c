@@ -159,13 +159,17 @@ static void emit(const char *line, size_t n) {
   arm_notice_timer();
 }
 
-void relay_log_printf(const char *fmt, ...) {
+static void emit_formatted(const char *fmt, va_list ap) {
   char line[LOG_LINE_MAX];
+  size_t n = format_line(line, fmt, ap);
+  emit(line, n);
+}
+
+void relay_log_printf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  size_t n = format_line(line, fmt, ap);
+  emit_formatted(fmt, ap);
   va_end(ap);
-  emit(line, n);
 }
 
 /* Token bucket: RELAY_LOG_PEER_RATE lines per second, RELAY_LOG_PEER_BURST
@@ -187,12 +191,10 @@ void relay_log_peer_printf(const char *fmt, ...) {
     arm_notice_timer();
     return;
   }
-  char line[LOG_LINE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  size_t n = format_line(line, fmt, ap);
+  emit_formatted(fmt, ap);
   va_end(ap);
-  emit(line, n);
 }
 
 void relay_log_raw(const char *text, size_t len) {
