@@ -6,6 +6,7 @@
 #define DERP_CHECK_DER_BUILD_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,6 +54,50 @@ static inline struct dbuf cat(const struct dbuf *a, const struct dbuf *b) {
   struct dbuf d = *a;
   put(&d, b->b, b->n);
   return d;
+}
+
+/* A certificate assembled from its fields, each given whole as DER (or
+ * empty), so any one of them can be made wrong on purpose. The Validity
+ * SEQUENCE (or validity_tag) wraps not_before, not_after, validity_extra;
+ * the [3] SEQUENCE wraps exts unless exts_raw (exts is then the whole
+ * element); uids go between the key and the extensions, tbs_tail after
+ * them; cert_tail after the signature, tail after the Certificate. */
+struct cert_parts {
+  struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject, spki,
+      uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
+  bool has_exts;
+  bool exts_raw;
+  uint8_t validity_tag; /* 0: SEQUENCE */
+};
+
+static inline struct dbuf cert_parts_build(const struct cert_parts *p) {
+  struct dbuf tbs = {.n = 0};
+  put(&tbs, p->version.b, p->version.n);
+  put(&tbs, p->serial.b, p->serial.n);
+  put(&tbs, p->sigalg.b, p->sigalg.n);
+  put(&tbs, p->issuer.b, p->issuer.n);
+  struct dbuf validity = cat(&p->not_before, &p->not_after);
+  validity = cat(&validity, &p->validity_extra);
+  struct dbuf v = wrap(p->validity_tag ? p->validity_tag : 0x30, &validity);
+  put(&tbs, v.b, v.n);
+  put(&tbs, p->subject.b, p->subject.n);
+  put(&tbs, p->spki.b, p->spki.n);
+  put(&tbs, p->uids.b, p->uids.n);
+  if (p->has_exts) {
+    if (p->exts_raw) {
+      put(&tbs, p->exts.b, p->exts.n);
+    } else {
+      struct dbuf seq = wrap(0x30, &p->exts), explicit = wrap(0xa3, &seq);
+      put(&tbs, explicit.b, explicit.n);
+    }
+  }
+  put(&tbs, p->tbs_tail.b, p->tbs_tail.n);
+  struct dbuf tbs_tlv = wrap(0x30, &tbs);
+  struct dbuf body = cat(&tbs_tlv, &p->outer_sigalg);
+  body = cat(&body, &p->signature);
+  body = cat(&body, &p->cert_tail);
+  struct dbuf cert = wrap(0x30, &body);
+  return cat(&cert, &p->tail);
 }
 
 #endif

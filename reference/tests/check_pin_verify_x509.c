@@ -104,16 +104,8 @@ static const uint8_t OID_PRIVATE[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 
 
 #define EXT(oid, critical, value) ext(oid, sizeof oid, critical, value)
 
-struct parts {
-  struct dbuf version, serial, sigalg, issuer, validity_extra, not_before, not_after, subject, spki,
-      uids, exts, tbs_tail, outer_sigalg, signature, cert_tail, tail;
-  bool has_exts;
-  bool exts_raw;        /* exts is the whole [3] element, not its extensions */
-  uint8_t validity_tag; /* 0: SEQUENCE */
-};
-
-static struct parts base_parts(void) {
-  struct parts p;
+static struct cert_parts base_parts(void) {
+  struct cert_parts p;
   memset(&p, 0, sizeof p);
   p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x02);
   p.serial = RAW(0x02, 0x01, 0x02);
@@ -135,36 +127,6 @@ static struct parts base_parts(void) {
   p.exts = EXT(OID_BC, 0xff, &bc);
   p.has_exts = true;
   return p;
-}
-
-static struct dbuf build(const struct parts *p) {
-  struct dbuf tbs = {.n = 0};
-  put(&tbs, p->version.b, p->version.n);
-  put(&tbs, p->serial.b, p->serial.n);
-  put(&tbs, p->sigalg.b, p->sigalg.n);
-  put(&tbs, p->issuer.b, p->issuer.n);
-  struct dbuf validity = cat(&p->not_before, &p->not_after);
-  validity = cat(&validity, &p->validity_extra);
-  struct dbuf v = wrap(p->validity_tag ? p->validity_tag : 0x30, &validity);
-  put(&tbs, v.b, v.n);
-  put(&tbs, p->subject.b, p->subject.n);
-  put(&tbs, p->spki.b, p->spki.n);
-  put(&tbs, p->uids.b, p->uids.n);
-  if (p->has_exts) {
-    if (p->exts_raw) {
-      put(&tbs, p->exts.b, p->exts.n);
-    } else {
-      struct dbuf seq = wrap(0x30, &p->exts), explicit = wrap(0xa3, &seq);
-      put(&tbs, explicit.b, explicit.n);
-    }
-  }
-  put(&tbs, p->tbs_tail.b, p->tbs_tail.n);
-  struct dbuf tbs_tlv = wrap(0x30, &tbs);
-  struct dbuf body = cat(&tbs_tlv, &p->outer_sigalg);
-  body = cat(&body, &p->signature);
-  body = cat(&body, &p->cert_tail);
-  struct dbuf cert = wrap(0x30, &body);
-  return cat(&cert, &p->tail);
 }
 
 /* ---------- the corpus file of a case ---------- */
@@ -245,16 +207,16 @@ static void rejected_der(const char *name, const struct dbuf *d, int64_t now, co
          "%s: verdict \"%s\"", name, r.message);
 }
 
-static void rejected(const char *name, const struct parts *p, const char *text) {
-  const struct dbuf der = build(p);
+static void rejected(const char *name, const struct cert_parts *p, const char *text) {
+  const struct dbuf der = cert_parts_build(p);
   rejected_der(name, &der, NOW, text);
 }
 
 /* Go parses the certificate: its fields as a client reads them, and the
  * pin check's verdict at `now` (message "" for OK). */
-static struct cert_fields accepted_at(const char *name, const struct parts *p, int64_t now,
+static struct cert_fields accepted_at(const char *name, const struct cert_parts *p, int64_t now,
                                       const char *verdict) {
-  const struct dbuf der = build(p);
+  const struct dbuf der = cert_parts_build(p);
   corpus_sync(name, &der, now);
   struct cert_fields f;
   memset(&f, 0, sizeof f);
@@ -268,14 +230,14 @@ static struct cert_fields accepted_at(const char *name, const struct parts *p, i
   return f;
 }
 
-static struct cert_fields accepted(const char *name, const struct parts *p) {
+static struct cert_fields accepted(const char *name, const struct cert_parts *p) {
   return accepted_at(name, p, NOW, "");
 }
 
 /* The subject CN Go reads (Subject.CommonName), and the name it has. */
-static void cn_is(const char *name, const struct parts *p, const char *want, size_t want_len) {
+static void cn_is(const char *name, const struct cert_parts *p, const char *want, size_t want_len) {
   (void)accepted(name, p);
-  const struct dbuf der = build(p);
+  const struct dbuf der = cert_parts_build(p);
   struct cert_fields f;
   if (go_parse_certificate(der.b, der.n, &f) != NULL) return; /* reported above */
   char cn[256];
@@ -283,8 +245,8 @@ static void cn_is(const char *name, const struct parts *p, const char *want, siz
   EXPECT(n == want_len && memcmp(cn, want, want_len) == 0, "%s: CN of %zu bytes", name, n);
 }
 
-static struct parts with_cn(uint8_t tag, const void *v, size_t n) {
-  struct parts p = base_parts();
+static struct cert_parts with_cn(uint8_t tag, const void *v, size_t n) {
+  struct cert_parts p = base_parts();
   p.subject = cn_name(tag, v, n);
   return p;
 }
@@ -294,7 +256,7 @@ static struct parts with_cn(uint8_t tag, const void *v, size_t n) {
 /* ---------- strings: parseASN1String ---------- */
 
 START_TEST(utf8_values_must_be_valid_utf8) {
-  struct parts p = CN(0x0c, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf");
+  struct cert_parts p = CN(0x0c, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf");
   cn_is("str-utf8-edges-valid", &p, "caf\xc3\xa9 \xe2\x80\xa8\xef\xbb\xbf\xf4\x8f\xbf\xbf", 16);
   /* The first rune of each UTF-8 length, and one with distinct bit groups. */
   p = CN(0x0c, "\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf0\x9f\x98\x80");
@@ -326,9 +288,9 @@ START_TEST(utf8_values_must_be_valid_utf8) {
 END_TEST
 
 START_TEST(bmpstring_is_ucs2_without_surrogates_or_noncharacters) {
-  struct parts p = CN(0x1e,
-                      "\x00"
-                      "a\xd7\xff\xe0\x00\xfd\xcf\xfd\xf0\xff\xfd");
+  struct cert_parts p = CN(0x1e,
+                           "\x00"
+                           "a\xd7\xff\xe0\x00\xfd\xcf\xfd\xf0\xff\xfd");
   cn_is("str-bmp-edges-valid", &p, "a\xed\x9f\xbf\xee\x80\x80\xef\xb7\x8f\xef\xb7\xb0\xef\xbf\xbd",
         16);
   const char *bad = RDN_VALUE "invalid BMPString";
@@ -372,7 +334,7 @@ START_TEST(bmpstring_is_ucs2_without_surrogates_or_noncharacters) {
 END_TEST
 
 START_TEST(printable_numeric_ia5_and_t61_character_sets) {
-  struct parts p = CN(0x13, "az AZ 09 '()+,-./:=? *&");
+  struct cert_parts p = CN(0x13, "az AZ 09 '()+,-./:=? *&");
   cn_is("str-printable-every-allowed-class", &p, "az AZ 09 '()+,-./:=? *&", 23);
   static const char not_printable[] = "@!\"#$%;<>[\\]^_`{|}~\t\x7f";
   for (size_t i = 0; i < sizeof not_printable - 1; i++) {
@@ -404,7 +366,7 @@ START_TEST(printable_numeric_ia5_and_t61_character_sets) {
 END_TEST
 
 START_TEST(other_value_types_are_unsupported_with_their_tag) {
-  struct parts p = CN(0x1a, "derp");
+  struct cert_parts p = CN(0x1a, "derp");
   rejected("str-visiblestring-cn", &p, RDN_VALUE "unsupported string type: 26");
   p = CN(0x1c,
          "\x00\x00\x00"
@@ -433,7 +395,7 @@ START_TEST(last_cn_wins_and_names_walk_every_rdn) {
   struct dbuf sa = wrap(0x30, &atv_a), sb = wrap(0x30, &atv_b), sc = wrap(0x30, &atv_c);
   struct dbuf set1 = wrap(0x31, &sa), pair = cat(&sb, &sc), set2 = wrap(0x31, &pair);
   struct dbuf rdns = cat(&set1, &set2);
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.subject = wrap(0x30, &rdns);
   cn_is("str-last-cn-in-multivalued-rdn", &p, "third", 5);
   /* Other attributes after the CN are not the CN. */
@@ -453,8 +415,9 @@ END_TEST
 
 /* ---------- times: readASN1Time's parse and round trip ---------- */
 
-static struct parts with_times(uint8_t nb_tag, const char *nb, uint8_t na_tag, const char *na) {
-  struct parts p = base_parts();
+static struct cert_parts with_times(uint8_t nb_tag, const char *nb, uint8_t na_tag,
+                                    const char *na) {
+  struct cert_parts p = base_parts();
   p.not_before = tlv_str(nb_tag, nb);
   p.not_after = tlv_str(na_tag, na);
   return p;
@@ -468,7 +431,7 @@ static struct parts with_times(uint8_t nb_tag, const char *nb, uint8_t na_tag, c
 #define NA_GEN(s) with_times(UTC, "260304134112Z", GEN, s)
 
 START_TEST(utctime_years_pivot_between_49_and_50) {
-  struct parts p = NA_UTC("491231235959Z");
+  struct cert_parts p = NA_UTC("491231235959Z");
   struct cert_fields f = accepted("time-utc-49-is-2049", &p);
   EXPECT_INT(f.not_after, INT64_C(2524607999));
   p = NB_UTC("500101000000Z");
@@ -488,7 +451,7 @@ START_TEST(utctime_years_pivot_between_49_and_50) {
 END_TEST
 
 START_TEST(generalizedtime_takes_any_four_digit_year) {
-  struct parts p = NA_GEN("20500101000000Z");
+  struct cert_parts p = NA_GEN("20500101000000Z");
   struct cert_fields f = accepted("time-gen-2050", &p);
   EXPECT_INT(f.not_after, INT64_C(2524608000));
   p = NA_GEN("21000101000000Z");
@@ -510,7 +473,7 @@ START_TEST(generalizedtime_takes_any_four_digit_year) {
 END_TEST
 
 START_TEST(day_of_month_limits_and_leap_years) {
-  struct parts p = NB_UTC("240229000000Z");
+  struct cert_parts p = NB_UTC("240229000000Z");
   accepted("time-utc-2024-02-29", &p);
   p = NB_UTC("250229000000Z");
   rejected("time-utc-2025-02-29", &p, "x509: malformed UTCTime");
@@ -551,7 +514,7 @@ START_TEST(day_of_month_limits_and_leap_years) {
 END_TEST
 
 START_TEST(clock_fields_in_range) {
-  struct parts p = NA_UTC("261231240000Z");
+  struct cert_parts p = NA_UTC("261231240000Z");
   rejected("time-utc-hour-24", &p, "x509: malformed UTCTime");
   p = NA_UTC("261231236000Z");
   rejected("time-utc-minute-60", &p, "x509: malformed UTCTime");
@@ -586,7 +549,7 @@ START_TEST(clock_fields_in_range) {
 END_TEST
 
 START_TEST(offsets_up_to_24_hours_keep_their_zone) {
-  struct parts p = NB_UTC("260304144112+0100");
+  struct cert_parts p = NB_UTC("260304144112+0100");
   struct cert_fields f = accepted("time-offset-plus-0100-same-instant", &p);
   EXPECT_INT(f.not_before, NOW);
   p = NB_UTC("270101000000+1400");
@@ -631,7 +594,7 @@ START_TEST(offsets_up_to_24_hours_keep_their_zone) {
 END_TEST
 
 START_TEST(validity_is_checked_at_whole_seconds_inclusive) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   accepted_at("time-now-at-not-before", &p, NOT_BEFORE, "");
   accepted_at("time-now-before-not-before", &p, NOT_BEFORE - 1,
               "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC; is your clock correct?");
@@ -649,7 +612,7 @@ START_TEST(validity_is_checked_at_whole_seconds_inclusive) {
 END_TEST
 
 START_TEST(validity_element_types) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.not_before = tlv_str(0x04, "260304134112Z");
   rejected("time-octetstring-not-before", &p, "x509: unsupported time format");
   p = base_parts();
@@ -674,8 +637,8 @@ END_TEST
 /* ---------- DER: lengths, forms, BIT STRINGs, OIDs, INTEGERs ---------- */
 
 START_TEST(lengths_must_be_definite_minimal_and_fit) {
-  struct parts p = base_parts();
-  const struct dbuf good = build(&p);
+  struct cert_parts p = base_parts();
+  const struct dbuf good = cert_parts_build(&p);
   /* The outer length re-encoded non-minimally, then indefinitely. */
   ck_assert_uint_eq(good.b[1], 0x81);
   struct dbuf body = raw(good.b + 3, good.n - 3);
@@ -714,7 +677,7 @@ START_TEST(lengths_must_be_definite_minimal_and_fit) {
 END_TEST
 
 START_TEST(serial_numbers_as_go_reads_them) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.serial = RAW(0x02, 0x01, 0x00);
   struct cert_fields f = accepted("x509-serial-zero", &p);
   EXPECT_INT(f.serial.len, 1);
@@ -742,15 +705,15 @@ START_TEST(serial_numbers_as_go_reads_them) {
 }
 END_TEST
 
-static struct parts with_signature(const struct dbuf *sig) {
-  struct parts p = base_parts();
+static struct cert_parts with_signature(const struct dbuf *sig) {
+  struct cert_parts p = base_parts();
   p.signature = *sig;
   return p;
 }
 
 START_TEST(bit_strings_need_valid_unused_bits_and_zero_padding) {
   struct dbuf s = RAW(0x03, 0x02, 0x07, 0x80);
-  struct parts p = with_signature(&s);
+  struct cert_parts p = with_signature(&s);
   accepted("der-signature-seven-unused-bits", &p);
   s = RAW(0x03, 0x01, 0x00);
   p = with_signature(&s);
@@ -792,8 +755,8 @@ START_TEST(bit_strings_need_valid_unused_bits_and_zero_padding) {
 }
 END_TEST
 
-static struct parts with_sigalg_oid(const struct dbuf *oid_tlv) {
-  struct parts p = base_parts();
+static struct cert_parts with_sigalg_oid(const struct dbuf *oid_tlv) {
+  struct cert_parts p = base_parts();
   p.sigalg = wrap(0x30, oid_tlv);
   p.outer_sigalg = p.sigalg;
   return p;
@@ -802,7 +765,7 @@ static struct parts with_sigalg_oid(const struct dbuf *oid_tlv) {
 START_TEST(object_identifiers_as_cryptobyte_reads_them) {
   /* 1.2.2147483647 would need arc 2^31-1: five octets, value below 2^31. */
   struct dbuf o = RAW(0x06, 0x06, 0x2a, 0x87, 0xff, 0xff, 0xff, 0x7f);
-  struct parts p = with_sigalg_oid(&o);
+  struct cert_parts p = with_sigalg_oid(&o);
   accepted("der-oid-arc-2p31-minus-1", &p);
   o = RAW(0x06, 0x06, 0x2a, 0x88, 0x80, 0x80, 0x80, 0x00);
   p = with_sigalg_oid(&o);
@@ -849,7 +812,7 @@ END_TEST
 /* ---------- x509: structure in parseCertificate's order ---------- */
 
 START_TEST(versions_v1_v2_v3_and_nothing_else) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.version = (struct dbuf){.n = 0};
   p.has_exts = false;
   struct cert_fields f = accepted("x509-version-absent-is-v1", &p);
@@ -883,7 +846,7 @@ START_TEST(versions_v1_v2_v3_and_nothing_else) {
 END_TEST
 
 START_TEST(structure_errors_name_the_stage) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.outer_sigalg = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x71);
   rejected("x509-outer-sigalg-differs", &p,
            "x509: inner and outer signature algorithm identifiers don't match");
@@ -934,7 +897,7 @@ START_TEST(structure_errors_name_the_stage) {
 END_TEST
 
 START_TEST(trailing_bytes_after_the_certificate) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   /* Inside the Certificate SEQUENCE, after the signature: never read. */
   p.cert_tail = RAW(0x05, 0x00);
   accepted("x509-element-after-signature", &p);
@@ -951,7 +914,7 @@ START_TEST(trailing_bytes_after_the_certificate) {
 END_TEST
 
 START_TEST(unique_ids_are_skipped_unread_in_v2_and_v3) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.uids = RAW(0x81, 0x02, 0x00, 0xaa, 0x82, 0x02, 0x00, 0xbb);
   accepted("x509-unique-ids-v3", &p);
   p.version = RAW(0xa0, 0x03, 0x02, 0x01, 0x01);
@@ -983,14 +946,14 @@ END_TEST
 
 /* ---------- extensions ---------- */
 
-static struct parts with_exts(const struct dbuf *exts) {
-  struct parts p = base_parts();
+static struct cert_parts with_exts(const struct dbuf *exts) {
+  struct cert_parts p = base_parts();
   p.exts = *exts;
   return p;
 }
 
-static struct parts with_ext(const uint8_t *oid, size_t oid_len, int critical,
-                             const struct dbuf *value) {
+static struct cert_parts with_ext(const uint8_t *oid, size_t oid_len, int critical,
+                                  const struct dbuf *value) {
   struct dbuf e = ext(oid, oid_len, critical, value);
   return with_exts(&e);
 }
@@ -1000,7 +963,7 @@ static struct parts with_ext(const uint8_t *oid, size_t oid_len, int critical,
 START_TEST(extensions_read_only_in_v3) {
   /* A v1 or v2 certificate's [3] is never read: not even a broken one. */
   struct dbuf bad_san = RAW(0x30, 0x03, 0x87, 0x01, 0x01);
-  struct parts p = WITH_EXT(OID_SAN, -1, &bad_san);
+  struct cert_parts p = WITH_EXT(OID_SAN, -1, &bad_san);
   p.version = (struct dbuf){.n = 0};
   struct cert_fields f = accepted("x509-v1-ignores-bad-san", &p);
   EXPECT_TRUE(!f.has_san);
@@ -1023,7 +986,7 @@ START_TEST(extensions_read_only_in_v3) {
 END_TEST
 
 START_TEST(extension_framing) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.exts = RAW(0xa3, 0x02, 0x31, 0x00);
   p.exts_raw = true;
   rejected("x509-extensions-not-sequence", &p, "x509: malformed extensions");
@@ -1059,7 +1022,7 @@ END_TEST
 
 START_TEST(unknown_and_duplicate_extensions) {
   struct dbuf v = RAW(0x05, 0x00);
-  struct parts p = WITH_EXT(OID_PRIVATE, 0xff, &v);
+  struct cert_parts p = WITH_EXT(OID_PRIVATE, 0xff, &v);
   accepted("x509-unknown-critical-extension", &p);
   struct dbuf e = EXT(OID_PRIVATE, -1, &v), two = cat(&e, &e);
   p = with_exts(&two);
@@ -1109,7 +1072,7 @@ END_TEST
 
 /* Two extensions with the OID 1.2.1.1...1(.10): its dotted form is
  * `dotted_len` characters (>= 3). */
-static struct parts duplicate_long_oid(size_t dotted_len, char *dotted, size_t cap) {
+static struct cert_parts duplicate_long_oid(size_t dotted_len, char *dotted, size_t cap) {
   uint8_t oid[2048] = {0x2a};
   size_t n = 1;
   size_t len = 3;
@@ -1131,9 +1094,9 @@ START_TEST(long_texts_are_cut_and_flagged_at_the_buffer_size) {
   /* Go prints every arc; the message fits exactly, then one over. */
   const size_t fits = PIN_VERIFY_MESSAGE_MAX - 1 - strlen(head) - 1;
   for (size_t extra = 0; extra < 2; extra++) {
-    struct parts p = duplicate_long_oid(fits + extra, dotted, sizeof dotted);
+    struct cert_parts p = duplicate_long_oid(fits + extra, dotted, sizeof dotted);
     snprintf(full, sizeof full, "%s%s\"", head, dotted);
-    const struct dbuf der = build(&p);
+    const struct dbuf der = cert_parts_build(&p);
     const struct pin_verify_result r = pin_of(&der, NOW);
     EXPECT_INT(r.status, PIN_VERIFY_TLS_PARSE_ERROR);
     EXPECT_INT(r.message_truncated, extra == 1);
@@ -1144,7 +1107,7 @@ START_TEST(long_texts_are_cut_and_flagged_at_the_buffer_size) {
                 &der, NOW);
   }
   /* A few hundred characters: whole. */
-  struct parts p = duplicate_long_oid(301, dotted, sizeof dotted);
+  struct cert_parts p = duplicate_long_oid(301, dotted, sizeof dotted);
   snprintf(full, sizeof full, "x509: certificate contains duplicate extension with OID \"%s\"",
            dotted);
   rejected("x509-duplicate-oid-301-characters", &p, full);
@@ -1153,7 +1116,7 @@ END_TEST
 
 START_TEST(basic_constraints_and_key_usage_values) {
   struct dbuf v = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
-  struct parts p = WITH_EXT(OID_BC, 0xff, &v);
+  struct cert_parts p = WITH_EXT(OID_BC, 0xff, &v);
   struct cert_fields f = accepted("x509-bc-ca-true", &p);
   EXPECT_TRUE(f.has_basic_constraints && f.basic_constraints_ca && f.basic_constraints_critical);
   v = RAW(0x30, 0x03, 0x02, 0x01, 0x00);
@@ -1212,7 +1175,7 @@ END_TEST
 
 START_TEST(subject_alt_names_as_go_reads_them) {
   struct dbuf v = RAW(0x30, 0x00);
-  struct parts p = WITH_EXT(OID_SAN, 0xff, &v);
+  struct cert_parts p = WITH_EXT(OID_SAN, 0xff, &v);
   struct cert_fields f = accepted("x509-san-empty-critical", &p);
   EXPECT_TRUE(f.has_san);
   /* Names of kinds Go does not read, and of other classes, are skipped. */
@@ -1269,7 +1232,7 @@ END_TEST
 
 START_TEST(other_extensions_go_interprets) {
   struct dbuf v = RAW(0x30, 0x05, 0x06, 0x03, 0x2b, 0x06, 0x01);
-  struct parts p = WITH_EXT(OID_EKU, -1, &v);
+  struct cert_parts p = WITH_EXT(OID_EKU, -1, &v);
   accepted("x509-eku-unknown-oid", &p);
   v = RAW(0x30, 0x02, 0x05, 0x00);
   p = WITH_EXT(OID_EKU, -1, &v);
@@ -1333,7 +1296,7 @@ END_TEST
 START_TEST(policy_and_crl_extensions_go_interprets) {
   /* CRL distribution points: [0] { [0] fullName { [6] URI ... } } */
   struct dbuf v = RAW(0x30, 0x09, 0x30, 0x07, 0xa0, 0x05, 0xa0, 0x03, 0x86, 0x01, 'u');
-  struct parts p = WITH_EXT(OID_CRLDP, -1, &v);
+  struct cert_parts p = WITH_EXT(OID_CRLDP, -1, &v);
   accepted("x509-crldp-uri", &p);
   v = RAW(0x30, 0x04, 0x30, 0x02, 0x81, 0x00);
   p = WITH_EXT(OID_CRLDP, -1, &v);
@@ -1431,8 +1394,8 @@ static const uint8_t OID_X25519[] = {0x2b, 0x65, 0x6e};
 
 /* SubjectPublicKeyInfo: algorithm OID, parameters (whole elements, may be
  * empty), BIT STRING with `unused` bits over `key`. */
-static struct parts with_key(const uint8_t *oid, size_t oid_len, const struct dbuf *params,
-                             uint8_t unused, const struct dbuf *key) {
+static struct cert_parts with_key(const uint8_t *oid, size_t oid_len, const struct dbuf *params,
+                                  uint8_t unused, const struct dbuf *key) {
   struct dbuf alg = tlv(0x06, oid, oid_len);
   alg = cat(&alg, params);
   alg = wrap(0x30, &alg);
@@ -1440,7 +1403,7 @@ static struct parts with_key(const uint8_t *oid, size_t oid_len, const struct db
   bits = cat(&bits, key);
   bits = wrap(0x03, &bits);
   struct dbuf body = cat(&alg, &bits);
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   p.spki = wrap(0x30, &body);
   return p;
 }
@@ -1484,7 +1447,7 @@ static struct dbuf curve_param(int nid) {
 }
 
 /* A key Go decodes but crypto/tls cannot use for the leaf. */
-static void leaf_key_unusable(const char *name, const struct parts *p, const char *type) {
+static void leaf_key_unusable(const char *name, const struct cert_parts *p, const char *type) {
   char verdict[160];
   snprintf(verdict, sizeof verdict,
            "tls: server's certificate contains an unsupported type of public key: %s", type);
@@ -1509,7 +1472,7 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
   for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++) {
     const struct dbuf param = curve_param(curves[i].nid), g = generator(curves[i].nid);
     const size_t len = (g.n - 1) / 2;
-    struct parts p = KEY(OID_EC, &param, &g);
+    struct cert_parts p = KEY(OID_EC, &param, &g);
     snprintf(name, sizeof name, "x509-key-%s-generator", curves[i].name);
     accepted(name, &p);
     struct dbuf k = g;
@@ -1544,7 +1507,7 @@ START_TEST(ec_keys_on_every_curve_go_knows) {
   const struct dbuf param = curve_param(NID_secp521r1);
   struct dbuf k = generator(NID_secp521r1);
   k.b[1] = 0x02;
-  struct parts p = KEY(OID_EC, &param, &k);
+  struct cert_parts p = KEY(OID_EC, &param, &k);
   rejected("x509-key-p521-x-top-octet-2", &p, "invalid P521Element encoding");
   /* ...and 0x00 then all ones is below the prime: on to the curve check. */
   k = generator(NID_secp521r1);
@@ -1592,7 +1555,7 @@ END_TEST
 START_TEST(rsa_keys_and_the_8192_bit_limit) {
   struct dbuf null = RAW(0x05, 0x00);
   struct dbuf key = RAW(0x30, 0x08, 0x02, 0x02, 0x00, 0xc1, 0x02, 0x02, 0x01, 0x01);
-  struct parts p = KEY(OID_RSA, &null, &key);
+  struct cert_parts p = KEY(OID_RSA, &null, &key);
   accepted("x509-key-rsa-8-bit-modulus", &p);
   struct dbuf none = {.n = 0};
   p = KEY(OID_RSA, &none, &key);
@@ -1641,7 +1604,7 @@ START_TEST(rsa_keys_and_the_8192_bit_limit) {
     key = wrap(0x30, &body);
     p = KEY(OID_RSA, &null, &key);
     if (over) {
-      const struct dbuf der = build(&p);
+      const struct dbuf der = cert_parts_build(&p);
       corpus_sync("x509-key-rsa-8193-bits", &der, NOW);
       struct cert_fields f;
       EXPECT_TRUE(go_parse_certificate(der.b, der.n, &f) == NULL);
@@ -1660,7 +1623,7 @@ END_TEST
 START_TEST(dsa_ed25519_and_undecoded_keys) {
   struct dbuf params = RAW(0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x03, 0x02, 0x01, 0x02);
   struct dbuf y = RAW(0x02, 0x01, 0x05);
-  struct parts p = KEY(OID_DSA, &params, &y);
+  struct cert_parts p = KEY(OID_DSA, &params, &y);
   leaf_key_unusable("x509-key-dsa-leaf", &p, "*dsa.PublicKey");
   struct dbuf q_zero = RAW(0x30, 0x09, 0x02, 0x01, 0x07, 0x02, 0x01, 0x00, 0x02, 0x01, 0x02);
   p = KEY(OID_DSA, &q_zero, &y);
@@ -1713,8 +1676,8 @@ static void name_mismatch(const char *file, const char *server_name, const char 
   struct dbuf san = RAW(0x30, 0x0e, 0x82, 0x0c, 'd', 'e', 'r', 'p', '.', 'e', 'x', 'a', 'm', 'p',
                         'l', 'e'),
               s = EXT(OID_SAN, -1, &san), exts = cat(&b, &s);
-  struct parts p = with_exts(&exts);
-  const struct dbuf der = build(&p);
+  struct cert_parts p = with_exts(&exts);
+  const struct dbuf der = cert_parts_build(&p);
   corpus_sync_named(file, &der, NOW, server_name);
   const struct pin_verify_result r = pin_of_named(&der, NOW, server_name);
   EXPECT(r.status == PIN_VERIFY_NAME_MISMATCH && strcmp(r.message, want) == 0, "%s: \"%s\"", file,
@@ -1766,12 +1729,12 @@ static size_t offset_in(const struct dbuf *d, struct der_slice s) {
 }
 
 START_TEST(fields_are_slices_of_what_go_read) {
-  struct parts p = base_parts();
+  struct cert_parts p = base_parts();
   struct dbuf e2v = RAW(0x05, 0x00), bc = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
   struct dbuf e1 = EXT(OID_BC, 0xff, &bc), e2 = EXT(OID_PRIVATE, -1, &e2v);
   p.exts = cat(&e1, &e2);
   p.subject = CN(0x0c, "derp").subject;
-  const struct dbuf der = build(&p);
+  const struct dbuf der = cert_parts_build(&p);
   struct cert_fields f;
   ck_assert_ptr_null(go_parse_certificate(der.b, der.n, &f));
   ck_assert(f.raw.ptr == der.b && f.raw.len == der.n);
@@ -1808,7 +1771,7 @@ START_TEST(fields_are_slices_of_what_go_read) {
   struct dbuf sa = wrap(0x30, &atv_a), sb = wrap(0x30, &atv_b), both = cat(&sa, &sb);
   struct dbuf set = wrap(0x31, &both);
   p.subject = wrap(0x30, &set);
-  const struct dbuf der2 = build(&p);
+  const struct dbuf der2 = cert_parts_build(&p);
   ck_assert_ptr_null(go_parse_certificate(der2.b, der2.n, &f));
   ck_assert(f.has_cn && f.cn_tag == 0x13 && f.cn.len == 4 && memcmp(f.cn.ptr, "last", 4) == 0);
 }
@@ -1817,11 +1780,11 @@ END_TEST
 START_TEST(nothing_is_left_over_from_an_earlier_parse) {
   struct dbuf san = RAW(0x30, 0x06, 0x87, 0x04, 1, 2, 3, 4), bc = RAW(0x30, 0x03, 0x01, 0x01, 0xff);
   struct dbuf e1 = EXT(OID_SAN, -1, &san), e2 = EXT(OID_BC, 0xff, &bc), both = cat(&e1, &e2);
-  struct parts p3 = with_exts(&both);
-  struct parts p1 = p3;
+  struct cert_parts p3 = with_exts(&both);
+  struct cert_parts p1 = p3;
   p1.version = (struct dbuf){.n = 0};
   p1.subject = RAW(0x30, 0x00);
-  const struct dbuf v3 = build(&p3), v1 = build(&p1);
+  const struct dbuf v3 = cert_parts_build(&p3), v1 = cert_parts_build(&p1);
   for (int round = 0; round < 2; round++) {
     struct cert_fields f;
     ck_assert_ptr_null(go_parse_certificate(v3.b, v3.n, &f));
@@ -1851,11 +1814,11 @@ END_TEST
 
 START_TEST(go_common_name_writes_a_terminated_prefix) {
   /* BMPString a, b, U+0800: five octets of UTF-8. */
-  struct parts p = CN(0x1e,
-                      "\x00"
-                      "a\x00"
-                      "b\x08\x00");
-  const struct dbuf der = build(&p);
+  struct cert_parts p = CN(0x1e,
+                           "\x00"
+                           "a\x00"
+                           "b\x08\x00");
+  const struct dbuf der = cert_parts_build(&p);
   struct cert_fields f;
   ck_assert_ptr_null(go_parse_certificate(der.b, der.n, &f));
   char out[8];
@@ -1871,7 +1834,7 @@ START_TEST(go_common_name_writes_a_terminated_prefix) {
   ck_assert_uint_eq(go_common_name(&f, out, 0), 5);
   /* No CN: "" and 0, whatever the buffer held. */
   p.subject = RAW(0x30, 0x00);
-  const struct dbuf none = build(&p);
+  const struct dbuf none = cert_parts_build(&p);
   ck_assert_ptr_null(go_parse_certificate(none.b, none.n, &f));
   for (size_t cap = 1; cap <= sizeof out; cap += sizeof out - 1) {
     memset(out, 'x', sizeof out);
