@@ -248,11 +248,14 @@ void relay_conn_consume(struct relay_conn *c, size_t n, uint64_t now_ms) {
   if (c->state == RELAY_CONN_CLOSED || c->doomed || n == 0) return;
   relay_queue_pop(&c->out, n);
   c->stall_since = now_ms;
-  relay_packets_pump(c);
   if (!c->server_key_written && c->out.popped >= c->server_key_end) {
     c->server_key_written = true;
     c->client_info_deadline = now_ms + r->opt.handshake_timeout_ms;
   }
+  /* Refilling from the packet queue can fail (out of memory): that close
+   * is torn down before returning, as in every public call. */
+  relay_packets_pump(c);
+  relay_flush_doomed(r);
 }
 
 /* ---- lifecycle ------------------------------------------------------- */
