@@ -28,7 +28,7 @@ for preset in "${presets[@]}"; do
   ci/setup.sh --preset "$preset"
   log="build/$preset/ctest-output.log"
   status=0
-  (cd "build/$preset" && ctest --output-on-failure -j "$(nproc)" --timeout 300 --no-label-summary \
+  (cd "build/$preset" && ctest --output-on-failure -j "$(nproc)" --timeout 300 --no-label-summary -LE soak \
       --output-junit "junit-$preset.xml" ${ctest_args[@]+"${ctest_args[@]}"}) 2>&1 | tee "$log" || status=$?
   summaries+=("== ci/test.sh summary, preset '$preset':" "$(grep -E 'tests passed, [0-9]+ tests failed out of' "$log" | tail -1)")
   if ((status != 0)); then

@@ -560,6 +560,170 @@ t_sigterm() {
   expect_grep 'got SIGTERM, shutting down' "$WORK/r1.log" "shutdown logged"
 }
 
+# ---------------------------------------------------------------------------
+# Soak cases (ctest label soak, run by ci/soak.sh; not in ci/test.sh): each
+# puts the relay under one kind of pressure beside a measured pair, prints
+# `figure NAME VALUE` lines and checks them against the limits below, stated
+# once here. Rates are compared with the same pair's unloaded rate measured
+# in the same run, so the limits hold on any machine.
+SOAK_SECONDS=${SOAK_SECONDS:-8}            # length of each measurement
+SOAK_STALLED_MIN_RATIO=0.90                # stalled stderr: >= 90 % of unstalled
+SOAK_LOADED_MIN_RATIO=0.10                 # storm/slow receivers: no starvation
+SOAK_SLOWLORIS_CONNS=2000
+SOAK_CONNECT_MAX_MS=1000                   # a good client's connect + DERP exchange
+SOAK_SIGTERM_MAX_MS=1000
+
+figure() { echo "figure $1 $2"; }
+
+# check_ratio NAME GOT BASE MIN: GOT/BASE >= MIN, printed either way.
+check_ratio() {
+  local r
+  r=$(awk -v g="$2" -v b="$3" 'BEGIN { printf "%.3f", (b > 0 ? g / b : 0) }')
+  figure "$1" "$r"
+  awk -v r="$r" -v m="$4" 'BEGIN { exit !(r >= m) }' || fail "$1 $r below the limit $4"
+}
+
+rate_of() { sed -nE 's/.*rate ([0-9]+).*/\1/p' "$1"; }
+
+# pair_rate NAME: the measured pair for SOAK_SECONDS; its rate in RATE.
+pair_rate() {
+  probe pair-rate "$ADDR" --seconds "$SOAK_SECONDS" --size 1000 >"$WORK/$1.rate" ||
+    fail "measured pair ($1) lost a packet or its connection"
+  RATE=$(rate_of "$WORK/$1.rate")
+  figure "$1_packets_per_s" "$RATE"
+}
+
+# background CMD...: start a load generator; its PID in BG.
+background() {
+  "$@" &
+  BG=$!
+  PIDS+=("$BG")
+}
+
+stop_background() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
+t_soak_stalled_stderr() {
+  local ready reader base
+  mkfifo "$WORK/err.fifo"
+  exec 7<>"$WORK/err.fifo"
+  "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
+    -a 127.0.0.1:0 --ready-file "$WORK/st.ready" 2>"$WORK/err.fifo" &
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  exec 8<"$WORK/err.fifo"
+  cat <&8 >"$WORK/st.log" &
+  reader=$!
+  PIDS+=("$reader")
+  ready=$(probe wait-ready "$WORK/st.ready" "$RELAY_PID" 30000) || fail "relay did not become ready"
+  ADDR=$(sed -n 1p <<<"$ready")
+  # An outsider causes handshake failures all along; the pair is measured
+  # unstalled, stalled twice (the log buffer fills, then drops), unstalled
+  # again, and the stalled mean compared with the unstalled mean.
+  background probe refused "$ADDR" --alpn h2 --repeat 1000000 --seconds $((SOAK_SECONDS * 5))
+  local storm=$BG u1 s1
+  pair_rate unstalled_before
+  u1=$RATE
+  stop_background "$reader"
+  probe fill-pipe "$WORK/err.fifo" >/dev/null || fail "could not fill the stderr FIFO"
+  pair_rate stalled_filling
+  s1=$RATE
+  pair_rate stalled_dropping
+  s1=$((s1 + RATE))
+  cat <&8 >>"$WORK/st.log" &
+  reader=$!
+  PIDS+=("$reader")
+  pair_rate unstalled_after
+  stop_background "$storm"
+  check_ratio stalled_over_unstalled "$s1" "$((u1 + RATE))" "$SOAK_STALLED_MIN_RATIO"
+  # Stop, and read what the log says it lost.
+  exec 7>&-
+  stop_relay "$RELAY_PID"
+  wait "$reader" || true
+  forget_pid "$reader"
+  exec 8<&-
+  local dropped
+  dropped=$(sed -nE 's/.*log: ([0-9]+) lines dropped.*/\1/p' "$WORK/st.log" | awk '{ n += $1 } END { print n + 0 }')
+  figure log_lines_dropped "$dropped"
+  [ "$dropped" -gt 0 ] || fail "stderr stalled, yet no 'lines dropped' notice in the log"
+  echo "PASS stalled stderr: pair at >= $SOAK_STALLED_MIN_RATIO of its unstalled rate, $dropped lines dropped and said so"
+}
+
+t_soak_storm() {
+  start_relay r1
+  pair_rate quiet
+  local base=$RATE a b
+  background probe refused "$ADDR" --alpn h2 --repeat 1000000 --seconds "$SOAK_SECONDS"
+  a=$BG
+  background probe slowloris "$ADDR" --repeat 200 --seconds "$SOAK_SECONDS"
+  b=$BG
+  pair_rate storm # exits non-zero on any lost packet
+  stop_background "$a"
+  stop_background "$b"
+  check_ratio storm_over_quiet "$RATE" "$base" "$SOAK_LOADED_MIN_RATIO"
+  probe exchange "$ADDR" >/dev/null || fail "relay not serving after the storm"
+  stop_relay "$RELAY_PID"
+  echo "PASS storm: every packet of the measured pair delivered beside the storm"
+}
+
+t_soak_slowloris() {
+  start_relay r1
+  background probe slowloris "$ADDR" --repeat "$SOAK_SLOWLORIS_CONNS" --seconds "$((SOAK_SECONDS + 4))"
+  local lor=$BG worst=0 t0 ms i
+  # The first exchanges may run before all idle connections are open; the
+  # worst of them all counts.
+  for i in $(seq 1 20); do
+    t0=$(date +%s%N)
+    probe exchange "$ADDR" >/dev/null || fail "good client failed beside $SOAK_SLOWLORIS_CONNS idle connections"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    ((ms > worst)) && worst=$ms
+  done
+  figure slowloris_fds "$(ls /proc/"$RELAY_PID"/fd | wc -l)"
+  figure good_connect_exchange_worst_ms "$worst"
+  wait "$lor" || fail "slowloris could not open its connections"
+  forget_pid "$lor"
+  ((worst <= SOAK_CONNECT_MAX_MS)) || fail "good client took $worst ms (limit $SOAK_CONNECT_MAX_MS)"
+  stop_relay "$RELAY_PID"
+  echo "PASS slowloris: 20 good clients, worst $worst ms, beside $SOAK_SLOWLORIS_CONNS idle connections"
+}
+
+t_soak_slow_receivers() {
+  start_relay r1 --tcp-write-timeout 1s
+  pair_rate quiet
+  local base=$RATE never slow
+  background probe slow-reader "$ADDR"
+  never=$BG
+  background probe slow-reader "$ADDR" --repeat 200 --rcvbuf 4096
+  slow=$BG
+  pair_rate beside_slow_receivers
+  wait "$never" || fail "the never-reading receiver was not cut, or its bystanders suffered"
+  forget_pid "$never"
+  wait "$slow" || fail "the slow receiver's bystanders suffered"
+  forget_pid "$slow"
+  check_ratio beside_slow_over_quiet "$RATE" "$base" "$SOAK_LOADED_MIN_RATIO"
+  stop_relay "$RELAY_PID"
+  grep -q 'closed: send queue full' "$WORK/r1.log" && fail "a receiver was cut for its queue"
+  echo "PASS slow receivers: cut only by the write timeout, the measured pair unaffected"
+}
+
+t_soak_sigterm_under_load() {
+  start_relay r1
+  background probe refused "$ADDR" --alpn h2 --repeat 1000000 --seconds 30
+  local storm=$BG pair
+  background probe pair-rate "$ADDR" --seconds 30 --size 1000
+  pair=$BG
+  probe exchange "$ADDR" >/dev/null || fail "no exchange under load"
+  stop_relay "$RELAY_PID"
+  figure sigterm_exit_ms "$STOP_MS"
+  stop_background "$storm"
+  stop_background "$pair"
+  ((STOP_MS <= SOAK_SIGTERM_MAX_MS)) || fail "exit took $STOP_MS ms under load (limit $SOAK_SIGTERM_MAX_MS)"
+  echo "PASS sigterm under load: exit 0 in $STOP_MS ms"
+}
+
 fn="t_${TEST}"
 declare -F "$fn" >/dev/null || fail "unknown test $TEST"
 "$fn"

@@ -2,6 +2,7 @@
  * does one observable thing and prints what it saw, one `key value` per line,
  * so relay_integration.sh can assert on it; the exit status is 0 when the
  * relay behaved as the subcommand expects, 1 otherwise, 2 on usage errors. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@ struct cli {
   int repeat;
   size_t size;
   const char *key_hex;
+  double seconds; /* pair-rate, refused: run this long (0: by count) */
   char **rest;
   int nrest;
 };
@@ -39,7 +42,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: relay_probe CMD ADDR [--tls 1.2|1.3] [--sni NAME] [--alpn P] [--fast-start]\n"
           "                   [--repeat N] [--size N] [--key PRIVHEX] [--timeout MS]\n"
-          "                   [--rcvbuf BYTES]\n"
+          "                   [--rcvbuf BYTES] [--seconds S]\n"
           "  chain ADDR          print the served chain (certs, cn, serial, leaf_sha256)\n"
           "  upgrade ADDR        GET /derp + DERP handshake; print the keys seen\n"
           "  http ADDR 'M PATH' [Header: v]...   one request, print the raw response\n"
@@ -50,7 +53,13 @@ static int usage(void) {
           "  idle-handshake ADDR upgrade, then never send ClientInfo: expect a close\n"
           "  connect ADDR --key H  print accepted/rejected\n"
           "  stun ADDR           one Tailscale binding request, print the mapped address\n"
-          "  refused ADDR --alpn P --repeat N  N handshakes the relay must refuse\n"
+          "  refused ADDR --alpn P --repeat N [--seconds S]  handshakes the relay must\n"
+          "                      refuse: N of them, or as many as S seconds take (at most N)\n"
+          "  slowloris ADDR --repeat N --seconds S  N connections that send one byte of\n"
+          "                      a ClientHello and stall; print how many the relay still\n"
+          "                      held at the end and how many it cut (handshake timeout)\n"
+          "  pair-rate ADDR --seconds S [--size N]  A sends B one packet at a time for\n"
+          "                      S seconds; print the packets/s that arrived\n"
           "  fill-pipe FIFO      write to FIFO until it is full, print the bytes\n"
           "  genkey              print <privhex> nodekey:<pubhex>\n"
           "  wait-ready FILE PID [MS]  print the ready file once written\n"
@@ -90,6 +99,8 @@ static bool parse_cli(int argc, char **argv, struct cli *c) {
       c->tls.rcvbuf = atoi(v);
     } else if (strcmp(a, "--timeout") == 0) {
       c->tls.timeout_ms = atoi(v);
+    } else if (strcmp(a, "--seconds") == 0) {
+      c->seconds = strtod(v, NULL);
     } else {
       return false;
     }
@@ -134,11 +145,16 @@ static int cmd_chain(struct cli *c) {
   return 0;
 }
 
+static int64_t mono_ms(void);
+
 /* Handshake failures on demand (e.g. an ALPN the relay refuses): each is a
- * log line an outsider can cause. */
+ * log line an outsider can cause. With --seconds, as many as fit (bounded
+ * by --repeat all the same). */
 static int cmd_refused(struct cli *c) {
   char err[512];
-  for (int i = 0; i < c->repeat; i++) {
+  const int64_t until = mono_ms() + (int64_t)(c->seconds * 1000);
+  int i = 0;
+  for (; i < c->repeat && (c->seconds <= 0 || mono_ms() < until); i++) {
     struct probe_conn conn;
     if (probe_connect(&conn, c->addr, &c->tls, err, sizeof err)) {
       probe_close(&conn);
@@ -146,7 +162,7 @@ static int cmd_refused(struct cli *c) {
       return 1;
     }
   }
-  printf("refused %d\n", c->repeat);
+  printf("refused %d\n", i);
   return 0;
 }
 
@@ -266,6 +282,70 @@ static int cmd_exchange(struct cli *c) {
   printf("%s %zu\n", ok ? "exchanged" : "exchange_failed", c->size);
   close_n(d, 2);
   return ok ? 0 : 1;
+}
+
+/* A measured pair: A sends B one packet, waits for it, and again, for
+ * --seconds. The rate is what the relay delivers to a live pair while
+ * whatever else the caller arranged goes on beside it. */
+static int cmd_pair_rate(struct cli *c) {
+  if (c->seconds <= 0) return usage();
+  struct probe_derp d[2];
+  if (connect_n(c, d, 2) != 0) return 1;
+  const int64_t t0 = mono_ms(), until = t0 + (int64_t)(c->seconds * 1000);
+  long n = 0;
+  bool ok = true;
+  while (ok && mono_ms() < until && n < 100000000L) {
+    ok = relay_one(&d[0], &d[1], c->size, (uint8_t)n);
+    if (ok) n++;
+  }
+  const double s = (double)(mono_ms() - t0) / 1000.0;
+  printf("packets %ld seconds %.2f rate %.0f\n", n, s, s > 0 ? (double)n / s : 0.0);
+  close_n(d, 2);
+  return ok ? 0 : 1;
+}
+
+static bool socket_closed_by_peer(int fd);
+
+/* Slowloris: many connections, each one byte into a TLS record header, then
+ * nothing; they hold the relay's sockets until its handshake timeout. */
+static int cmd_slowloris(struct cli *c) {
+  if (c->seconds <= 0 || c->repeat < 1) return usage();
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  const char *colon = strrchr(c->addr, ':');
+  struct sockaddr_in in = {.sin_family = AF_INET};
+  char host[64];
+  if (colon == NULL || (size_t)(colon - c->addr) >= sizeof host) return usage();
+  snprintf(host, sizeof host, "%.*s", (int)(colon - c->addr), c->addr);
+  in.sin_port = htons((uint16_t)atoi(colon + 1));
+  if (inet_pton(AF_INET, host, &in.sin_addr) != 1) return usage();
+  int *fds = calloc((size_t)c->repeat, sizeof *fds);
+  if (fds == NULL) return 1;
+  int opened = 0;
+  for (; opened < c->repeat; opened++) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&in, sizeof in) != 0 ||
+        write(fd, "\x16", 1) != 1) {
+      fprintf(stderr, "slowloris: connection %d: %s\n", opened, strerror(errno));
+      if (fd >= 0) close(fd);
+      break;
+    }
+    fds[opened] = fd;
+  }
+  /* Hold them: wait out the time (not a synchronisation, the load itself). */
+  struct pollfd none;
+  poll(&none, 0, (int)(c->seconds * 1000));
+  int cut = 0;
+  for (int i = 0; i < opened; i++) {
+    if (socket_closed_by_peer(fds[i])) cut++;
+    close(fds[i]);
+  }
+  free(fds);
+  printf("opened %d cut %d\n", opened, cut);
+  return opened == c->repeat ? 0 : 1;
 }
 
 static int cmd_same_key(struct cli *c) {
@@ -424,6 +504,8 @@ int main(int argc, char **argv) {
   if (!parse_cli(argc, argv, &c)) return usage();
   if (strcmp(cmd, "chain") == 0) return cmd_chain(&c);
   if (strcmp(cmd, "refused") == 0) return cmd_refused(&c);
+  if (strcmp(cmd, "pair-rate") == 0) return cmd_pair_rate(&c);
+  if (strcmp(cmd, "slowloris") == 0) return cmd_slowloris(&c);
   if (strcmp(cmd, "upgrade") == 0) return cmd_upgrade(&c);
   if (strcmp(cmd, "http") == 0) return cmd_http(&c);
   if (strcmp(cmd, "exchange") == 0) return cmd_exchange(&c);
