@@ -945,8 +945,8 @@ START_TEST(fields_openssl_refuses_are_refused_with_their_kind) {
   assert_refused_like_openssl("issuerUniqueID with 8 unused bits", &d, CERT_FIELDS_ERR_STRUCTURE);
 
   p = base_parts();
-  p.exts = cat(&bc_oid, &null);
-  p.exts = wrap(0x31, &p.exts);
+  p.exts = ext(&bc_oid, -1, &empty); /* a well-formed Extension, tagged SET */
+  p.exts.b[0] = 0x31;
   d = cert_parts_build(&p);
   assert_refused_like_openssl("an extension that is a SET", &d, CERT_FIELDS_ERR_STRUCTURE);
   p.exts = ext(&bc_oid, 0xff, &empty);
