@@ -611,11 +611,12 @@ t_soak_stalled_stderr() {
   mkfifo "$WORK/err.fifo"
   exec 7<>"$WORK/err.fifo"
   "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
-    -a 127.0.0.1:0 --ready-file "$WORK/st.ready" 2>"$WORK/err.fifo" &
+    -a 127.0.0.1:0 --ready-file "$WORK/st.ready" 2>"$WORK/err.fifo" 7>&- &
   RELAY_PID=$!
   PIDS+=("$RELAY_PID")
   exec 8<"$WORK/err.fifo"
-  cat <&8 >"$WORK/st.log" &
+  # Readers must not hold the FIFO's write end (fd 7), or they never see EOF.
+  cat <&8 >"$WORK/st.log" 7>&- &
   reader=$!
   PIDS+=("$reader")
   ready=$(probe wait-ready "$WORK/st.ready" "$RELAY_PID" 30000) || fail "relay did not become ready"
@@ -633,7 +634,7 @@ t_soak_stalled_stderr() {
   s1=$RATE
   pair_rate stalled_dropping
   s1=$((s1 + RATE))
-  cat <&8 >>"$WORK/st.log" &
+  cat <&8 >>"$WORK/st.log" 7>&- &
   reader=$!
   PIDS+=("$reader")
   pair_rate unstalled_after
