@@ -607,7 +607,7 @@ stop_background() {
 }
 
 t_soak_stalled_stderr() {
-  local ready reader base
+  local ready reader
   mkfifo "$WORK/err.fifo"
   exec 7<>"$WORK/err.fifo"
   "$RELAY_BIN" --hostname 127.0.0.1 --certmode manual --certdir "$WORK/certs" \
@@ -622,24 +622,28 @@ t_soak_stalled_stderr() {
   ready=$(probe wait-ready "$WORK/st.ready" "$RELAY_PID" 30000) || fail "relay did not become ready"
   ADDR=$(sed -n 1p <<<"$ready")
   # An outsider causes handshake failures all along; the pair is measured
-  # unstalled, stalled twice (the log buffer fills, then drops), unstalled
-  # again, and the stalled mean compared with the unstalled mean.
-  background probe refused "$ADDR" --alpn h2 --repeat 1000000 --seconds $((SOAK_SECONDS * 5))
-  local storm=$BG u1 s1
-  pair_rate unstalled_before
-  u1=$RATE
-  stop_background "$reader"
-  probe fill-pipe "$WORK/err.fifo" >/dev/null || fail "could not fill the stderr FIFO"
-  pair_rate stalled_filling
-  s1=$RATE
-  pair_rate stalled_dropping
-  s1=$((s1 + RATE))
-  cat <&8 >>"$WORK/st.log" 7>&- &
-  reader=$!
-  PIDS+=("$reader")
-  pair_rate unstalled_after
+  # unstalled and stalled in turns (so drift on a shared machine cancels),
+  # the last stall long enough for the log buffer to fill and drop; the
+  # stalled mean is compared with the unstalled mean.
+  background probe refused "$ADDR" --alpn h2 --repeat 1000000 --seconds $((SOAK_SECONDS * 8))
+  local storm=$BG u=0 nu=0 st=0 ns=0 round
+  for round in 1 2 3; do
+    pair_rate "unstalled_$round"
+    u=$((u + RATE)) nu=$((nu + 1))
+    stop_background "$reader"
+    probe fill-pipe "$WORK/err.fifo" >/dev/null || fail "could not fill the stderr FIFO"
+    pair_rate "stalled_$round"
+    st=$((st + RATE)) ns=$((ns + 1))
+    if ((round == 3)); then
+      pair_rate stalled_dropping # the buffer is full by now: lines are dropped
+      st=$((st + RATE)) ns=$((ns + 1))
+    fi
+    cat <&8 >>"$WORK/st.log" 7>&- &
+    reader=$!
+    PIDS+=("$reader")
+  done
   stop_background "$storm"
-  check_ratio stalled_over_unstalled "$s1" "$((u1 + RATE))" "$SOAK_STALLED_MIN_RATIO"
+  check_ratio stalled_over_unstalled "$((st / ns))" "$((u / nu))" "$SOAK_STALLED_MIN_RATIO"
   # Stop, and read what the log says it lost.
   exec 7>&-
   stop_relay "$RELAY_PID"
