@@ -107,6 +107,8 @@ static bool buffer_put(const char *line, size_t n) {
   return true;
 }
 
+static size_t format_line(char line[LOG_LINE_MAX], const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static size_t format_line(char line[LOG_LINE_MAX], const char *fmt, va_list ap) {
   log_prefix(time(NULL), line);
   int n = vsnprintf(line + GO_LOG_PREFIX_LEN, LOG_LINE_MAX - GO_LOG_PREFIX_LEN - 1, fmt, ap);
@@ -159,6 +161,7 @@ static void emit(const char *line, size_t n) {
   arm_notice_timer();
 }
 
+static void emit_formatted(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void emit_formatted(const char *fmt, va_list ap) {
   char line[LOG_LINE_MAX];
   size_t n = format_line(line, fmt, ap);
