@@ -200,6 +200,7 @@ int main(int argc, char **argv) {
   int rc = 0;
   if (start(&p, err, sizeof err)) {
     event_base_dispatch(p.base);
+    relay_server_log_stats(p.server);
   } else {
     relay_log_printf("derp-relay: %s", err);
     rc = 1;

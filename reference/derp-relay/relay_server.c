@@ -136,6 +136,20 @@ static bool start_plain(struct relay_server *s, const struct relay_server_config
   return true;
 }
 
+void relay_server_log_stats(const struct relay_server *s) {
+  struct relay_stats st;
+  relay_get_stats(s->conns.core, &st);
+  relay_log_printf(
+      "derp-relay: stats: conns opened %llu closed %llu; packets received %llu "
+      "relayed %llu; dropped: unknown dest %llu, dest closed %llu, queue head %llu, "
+      "queue full %llu; write timeouts %llu",
+      (unsigned long long)st.conns_opened, (unsigned long long)st.conns_closed,
+      (unsigned long long)st.packets_received, (unsigned long long)st.packets_relayed,
+      (unsigned long long)st.drops_unknown_dest, (unsigned long long)st.drops_dest_closed,
+      (unsigned long long)st.drops_queue_head, (unsigned long long)st.drops_queue_full,
+      (unsigned long long)st.write_timeouts);
+}
+
 struct relay_server *relay_server_start(struct event_base *base,
                                         const struct relay_server_config *cfg, char *bound,
                                         size_t boundcap, char *err, size_t errcap) {

@@ -39,4 +39,9 @@ struct relay_server *relay_server_start(struct event_base *base,
  * everything. */
 void relay_server_free(struct relay_server *s);
 
+/* One log line of what the relay did since start (what derper exposes on
+ * /debug/vars): connections, packets, and every packet dropped by reason,
+ * so a missing packet is always accounted for. Logged at shutdown. */
+void relay_server_log_stats(const struct relay_server *s);
+
 #endif

@@ -367,6 +367,20 @@ t_slow_reader() {
   grep -q 'closed: send queue full' "$WORK/r1.log" && fail "a receiver was cut for its queue, not a stall"
   [ "$(grep -cE 'closed: write timeout: [0-9]+ bytes unwritten for [0-9]+ ms' "$WORK/r1.log")" -eq 2 ] ||
     fail "want two write-timeout closes logged"
+  # The shutdown stats account for every packet: the flood's drops are
+  # counted (queue head), and received = relayed + the other drops.
+  local stats
+  stats=$(grep -E 'derp-relay: stats: ' "$WORK/r1.log") || fail "no stats line at shutdown"
+  awk '{
+    for (i = 1; i <= NF; i++) {
+      if ($i == "received") rcv = $(i + 1); if ($i == "relayed") rel = $(i + 1) + 0
+      if ($i == "dest" && $(i - 1) == "unknown") unk = $(i + 1) + 0
+      if ($i == "closed" && $(i - 1) == "dest") cls = $(i + 1) + 0
+      if ($i == "head") head = $(i + 1) + 0; if ($i == "full") full = $(i + 1) + 0
+    }
+    if (head == 0) { print "no queue-head drops counted"; exit 1 }
+    if (rcv + 0 != rel + unk + cls + full) { print "received " rcv " != relayed+dropped"; exit 1 }
+  }' <<<"$stats" || fail "stats do not account for every packet: $stats"
 }
 
 t_verify_clients() {
@@ -558,6 +572,8 @@ t_sigterm() {
   forget_pid "$bg"
   expect_grep '^idle_client closed' "$WORK/idle.out" "client closed by shutdown"
   expect_grep 'got SIGTERM, shutting down' "$WORK/r1.log" "shutdown logged"
+  expect_grep 'derp-relay: stats: conns opened [0-9]+ closed [0-9]+; packets received [0-9]+ relayed [0-9]+; dropped: ' \
+    "$WORK/r1.log" "stats logged at shutdown"
 }
 
 # ---------------------------------------------------------------------------
