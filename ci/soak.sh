@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ci/soak.sh: derp-relay under pressure (ctest label soak): stalled stderr,
-# a handshake storm, slowloris, slow receivers and SIGTERM under load, each
-# beside a measured pair; figures and limits in
+# a handshake storm, slowloris, slow receivers, 10 000-client churn and
+# SIGTERM under load, each beside a measured pair; figures and limits in
 # reference/tests/relay_integration/relay_integration.sh. Default: the gcc
 # build, then ASan+UBSan. Options:
 #   --quick      gcc build only

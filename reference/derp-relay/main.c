@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -179,6 +180,16 @@ static void stop(struct relay_program *p) {
   libevent_global_shutdown();
 }
 
+/* Every client is a descriptor; a 1024 soft limit would refuse the 1021st.
+ * Raise the soft limit to the hard one, as Go's runtime does for derper. */
+static void raise_nofile_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 int main(int argc, char **argv) {
   static struct relay_program p;
   static char certdir[4096], err[ERR_CAP];
@@ -193,6 +204,7 @@ int main(int argc, char **argv) {
   }
   /* A peer that resets while we write must not kill the relay. */
   signal(SIGPIPE, SIG_IGN);
+  raise_nofile_limit();
   if (sodium_init() < 0) {
     fprintf(stderr, "derp-relay: libsodium failed to initialise\n");
     return 1;

@@ -1,6 +1,9 @@
 #include "relay_connection.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,4 +389,19 @@ void relay_connections_expire(struct relay_connections *cs, uint64_t now) {
 void relay_connections_close_all(struct relay_connections *cs, uint64_t now) {
   while (cs->waiting.head != NULL) connection_free(cs->waiting.head, now, false);
   while (cs->derp.head != NULL) connection_free(cs->derp.head, now, false);
+}
+
+/* After a mass disconnect (a client fleet restarting, a churn attack) the
+ * freed connections' memory stays in malloc's free lists and the RSS at its
+ * peak; give it back once at least half of a large population has gone, as
+ * Go's scavenger does for derper. Called from the timer, not per close: a
+ * trim walks the heap, and the timer also catches the tail of a collapse. */
+void relay_connections_release_memory(struct relay_connections *cs) {
+  const size_t live = cs->waiting.count + cs->derp.count;
+  if (live > cs->live_high) cs->live_high = live;
+  if (cs->live_high < 256 || live * 2 > cs->live_high) return;
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+  cs->live_high = live;
 }

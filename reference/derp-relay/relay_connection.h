@@ -88,6 +88,7 @@ struct relay_connections {
   struct relay_http_settings http;
   uint64_t handshake_timeout_ms; /* TLS + HTTP, then each DERP handshake step */
   struct relay_conn_list waiting, derp;
+  size_t live_high; /* most connections open since memory was last given back */
 };
 
 /* The monotonic clock relay_core and the timeouts run on, in milliseconds. */
@@ -102,6 +103,9 @@ void relay_connection_accept(struct relay_connections *cs, int fd, const struct 
 void relay_connections_pump(struct relay_connections *cs, uint64_t now);
 /* Drop the connections still in TLS or HTTP after the handshake timeout. */
 void relay_connections_expire(struct relay_connections *cs, uint64_t now);
+/* Give freed memory back to the system after many connections have gone
+ * (call from a periodic timer). */
+void relay_connections_release_memory(struct relay_connections *cs);
 /* Close every connection (close_notify where the TLS session is up). Nothing
  * is pumped: the caller destroys relay_core next. */
 void relay_connections_close_all(struct relay_connections *cs, uint64_t now);

@@ -50,6 +50,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
   uint64_t next = relay_tick(s->conns.core, now);
   relay_connections_pump(&s->conns, now);
   relay_connections_expire(&s->conns, now);
+  relay_connections_release_memory(&s->conns);
   arm_timer(s, now, next);
 }
 

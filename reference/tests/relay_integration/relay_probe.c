@@ -3,12 +3,14 @@
  * so relay_integration.sh can assert on it; the exit status is 0 when the
  * relay behaved as the subcommand expects, 1 otherwise, 2 on usage errors. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ struct cli {
   size_t size;
   const char *key_hex;
   double seconds; /* pair-rate, refused: run this long (0: by count) */
+  long pid;       /* churn: the relay whose fds and memory are watched */
+  double
+      rss_keep; /* churn: RSS must fall to base + this share of the peak's growth (< 0: not checked) */
   char **rest;
   int nrest;
 };
@@ -42,7 +47,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: relay_probe CMD ADDR [--tls 1.2|1.3] [--sni NAME] [--alpn P] [--fast-start]\n"
           "                   [--repeat N] [--size N] [--key PRIVHEX] [--timeout MS]\n"
-          "                   [--rcvbuf BYTES] [--seconds S]\n"
+          "                   [--rcvbuf BYTES] [--seconds S] [--pid PID] [--rss-keep F]\n"
           "  chain ADDR          print the served chain (certs, cn, serial, leaf_sha256)\n"
           "  upgrade ADDR        GET /derp + DERP handshake; print the keys seen\n"
           "  http ADDR 'M PATH' [Header: v]...   one request, print the raw response\n"
@@ -60,6 +65,12 @@ static int usage(void) {
           "                      held at the end and how many it cut (handshake timeout)\n"
           "  pair-rate ADDR --seconds S [--size N]  A sends B one packet at a time for\n"
           "                      S seconds; print the packets/s that arrived\n"
+          "  churn ADDR --repeat N --pid PID [--rss-keep F]  two rounds of: N clients\n"
+          "                      connect and send one packet each, all reset; the\n"
+          "                      relay's fds must come back to base, its RSS to base\n"
+          "                      + F x the peak's growth (default 1; < 0: unchecked)\n"
+          "  write-fail ADDR --pid PID  stop the relay, B sends A a packet, A resets,\n"
+          "                      resume: the relay's write to A fails; B keeps working\n"
           "  fill-pipe FIFO      write to FIFO until it is full, print the bytes\n"
           "  genkey              print <privhex> nodekey:<pubhex>\n"
           "  wait-ready FILE PID [MS]  print the ready file once written\n"
@@ -71,6 +82,7 @@ static bool parse_cli(int argc, char **argv, struct cli *c) {
   memset(c, 0, sizeof *c);
   c->repeat = 1;
   c->size = 1024;
+  c->rss_keep = 1;
   c->addr = argc > 2 ? argv[2] : NULL;
   int i = 3;
   for (; i < argc; i++) {
@@ -101,6 +113,10 @@ static bool parse_cli(int argc, char **argv, struct cli *c) {
       c->tls.timeout_ms = atoi(v);
     } else if (strcmp(a, "--seconds") == 0) {
       c->seconds = strtod(v, NULL);
+    } else if (strcmp(a, "--pid") == 0) {
+      c->pid = strtol(v, NULL, 10);
+    } else if (strcmp(a, "--rss-keep") == 0) {
+      c->rss_keep = strtod(v, NULL);
     } else {
       return false;
     }
@@ -348,6 +364,163 @@ static int cmd_slowloris(struct cli *c) {
   return opened == c->repeat ? 0 : 1;
 }
 
+/* The relay's open descriptors and resident memory, from /proc. */
+static int proc_fd_count(long pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/fd", pid);
+  DIR *d = opendir(path);
+  if (d == NULL) return -1;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}
+
+static long proc_rss_kib(long pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  long kib = -1;
+  while (kib < 0 && fgets(line, sizeof line, f) != NULL) sscanf(line, "VmRSS: %ld", &kib);
+  fclose(f);
+  return kib;
+}
+
+/* The relay has no event to wait on for "these connections are gone", so
+ * its fd count is polled from /proc, bounded in time; returns the last count. */
+static int wait_fds_at_most(long pid, int want, int timeout_ms) {
+  int n = proc_fd_count(pid);
+  const int64_t deadline = mono_ms() + timeout_ms;
+  while (n > want && mono_ms() < deadline) {
+    struct pollfd none;
+    poll(&none, 0, 10);
+    n = proc_fd_count(pid);
+  }
+  return n;
+}
+
+/* Memory comes back on the relay's next timer tick at the latest; polled
+ * like the fds. want_kib < 0: do not wait (a sanitizer's allocator keeps
+ * freed memory in quarantine), just report. */
+static long wait_rss_at_most(long pid, long want_kib, int timeout_ms) {
+  long kib = proc_rss_kib(pid);
+  const int64_t deadline = mono_ms() + timeout_ms;
+  while (want_kib >= 0 && kib > want_kib && mono_ms() < deadline) {
+    struct pollfd none;
+    poll(&none, 0, 10);
+    kib = proc_rss_kib(pid);
+  }
+  return kib;
+}
+
+/* An abortive close: the relay sees ECONNRESET, not a goodbye. */
+static void close_reset(int fd) {
+  struct linger lg = {.l_onoff = 1, .l_linger = 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(fd);
+}
+
+/* One churn round: n clients connect (TLS + DERP handshake) and each sends
+ * one packet to the one before it, so every connection also went through
+ * the relay's forwarding; each client's TLS state is dropped as soon as it
+ * has sent, keeping only the socket, so the probe itself stays small. Then
+ * every socket is reset at once. */
+static bool churn_round(struct cli *c, int round, int *fds, int base_fds, long base_rss) {
+  const int64_t t0 = mono_ms();
+  uint8_t prev[DERP_KEY_LEN];
+  randombytes_buf(prev, sizeof prev); /* the first packet's peer is unknown */
+  static const uint8_t pkt[64];
+  int open_n = 0;
+  for (; open_n < c->repeat; open_n++) {
+    struct probe_derp d;
+    enum probe_derp_result r = probe_derp_connect(&d, c->addr, &c->tls, c->fast_start, NULL);
+    bool sent = r == PROBE_DERP_OK && probe_derp_send_packet(&d, prev, pkt, sizeof pkt);
+    if (!sent) {
+      fprintf(stderr, "churn: client %d: %s\n", open_n, r == PROBE_DERP_OK ? "send failed" : d.err);
+      probe_derp_close(&d);
+      break;
+    }
+    memcpy(prev, d.pub, sizeof prev);
+    fds[open_n] = d.conn.fd;
+    d.conn.fd = -1;
+    probe_derp_close(&d);
+  }
+  const int64_t t_open = mono_ms();
+  /* Every client is registered once the relay answered a later client's
+   * handshake; the count now holds them all. */
+  const int peak_fds = proc_fd_count(c->pid);
+  const long peak_rss = proc_rss_kib(c->pid);
+  for (int i = 0; i < open_n; i++) close_reset(fds[i]);
+  const int fds_now = wait_fds_at_most(c->pid, base_fds, 30000);
+  const int64_t t_fds = mono_ms();
+  const long rss_want =
+      c->rss_keep < 0 ? -1 : base_rss + (long)(c->rss_keep * (double)(peak_rss - base_rss));
+  const long rss_now = wait_rss_at_most(c->pid, rss_want, 5000);
+  printf(
+      "round %d opened %d connect_per_s %.0f peak_fds %d peak_rss_kib %ld after_fds %d "
+      "fds_back_ms %" PRId64 " after_rss_kib %ld rss_back_ms %" PRId64 "\n",
+      round, open_n, open_n * 1000.0 / (double)(t_open - t0 + 1), peak_fds, peak_rss, fds_now,
+      t_fds - t_open, rss_now, mono_ms() - t_fds);
+  fflush(stdout);
+  return open_n == c->repeat && fds_now <= base_fds && (rss_want < 0 || rss_now <= rss_want);
+}
+
+static int cmd_churn(struct cli *c) {
+  if (c->repeat < 1 || c->pid <= 0) return usage();
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  const int base_fds = proc_fd_count(c->pid);
+  if (base_fds < 0) {
+    fprintf(stderr, "churn: cannot read /proc/%ld\n", c->pid);
+    return 1;
+  }
+  /* Warm-up: the first connections allocate what later ones reuse. */
+  struct probe_derp w[2];
+  if (connect_n(c, w, 2) != 0 || !relay_one(&w[0], &w[1], 64, 1)) return 1;
+  close_n(w, 2);
+  wait_fds_at_most(c->pid, base_fds, 5000);
+  const long base_rss = proc_rss_kib(c->pid);
+  printf("base_fds %d base_rss_kib %ld\n", base_fds, base_rss);
+  int *fds = calloc((size_t)c->repeat, sizeof *fds);
+  if (fds == NULL) return 1;
+  bool ok =
+      churn_round(c, 1, fds, base_fds, base_rss) && churn_round(c, 2, fds, base_fds, base_rss);
+  free(fds);
+  /* Still serving afterwards. */
+  if (ok) ok = connect_n(c, w, 2) == 0 && relay_one(&w[0], &w[1], 64, 2);
+  if (ok) close_n(w, 2);
+  printf("serving_after %s\n", ok ? "yes" : "no");
+  return ok ? 0 : 1;
+}
+
+/* A write that fails: with the relay stopped (SIGSTOP), B sends A a packet
+ * and then A resets. On SIGCONT the relay reads B's packet first (its
+ * socket became ready first), writes it to A and the write fails; A's read
+ * side then reports the close. A third client checks B is unaffected. */
+static int cmd_write_fail(struct cli *c) {
+  if (c->pid <= 0) return usage();
+  struct probe_derp d[3]; /* 0 = A, resets; 1 = B, sends; 2 = C, checks B */
+  if (connect_n(c, d, 3) != 0) return 1;
+  bool ok = relay_one(&d[1], &d[0], 64, 1);
+  if (ok && kill((pid_t)c->pid, SIGSTOP) != 0) ok = false;
+  if (ok) {
+    static const uint8_t pkt[64];
+    ok = probe_derp_send_packet(&d[1], d[0].pub, pkt, sizeof pkt);
+    close_reset(d[0].conn.fd);
+    d[0].conn.fd = -1;
+    kill((pid_t)c->pid, SIGCONT);
+  }
+  ok = ok && relay_one(&d[1], &d[2], 64, 2) && relay_one(&d[2], &d[1], 64, 3);
+  printf("others %s\n", ok ? "working" : "broken");
+  close_n(d, 3);
+  return ok ? 0 : 1;
+}
+
 static int cmd_same_key(struct cli *c) {
   uint8_t priv[DERP_KEY_LEN];
   randombytes_buf(priv, sizeof priv);
@@ -506,6 +679,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "refused") == 0) return cmd_refused(&c);
   if (strcmp(cmd, "pair-rate") == 0) return cmd_pair_rate(&c);
   if (strcmp(cmd, "slowloris") == 0) return cmd_slowloris(&c);
+  if (strcmp(cmd, "churn") == 0) return cmd_churn(&c);
+  if (strcmp(cmd, "write-fail") == 0) return cmd_write_fail(&c);
   if (strcmp(cmd, "upgrade") == 0) return cmd_upgrade(&c);
   if (strcmp(cmd, "http") == 0) return cmd_http(&c);
   if (strcmp(cmd, "exchange") == 0) return cmd_exchange(&c);
