@@ -213,13 +213,14 @@ enum proc_status proc_wait_exit(struct proc *p, int timeout_ms) {
   }
 }
 
-enum line_match { MATCH_PREFIX, MATCH_CONTAINS, MATCH_WHOLE_FILE };
+enum line_match { MATCH_PREFIX, MATCH_CONTAINS, MATCH_WHOLE_FILE, MATCH_EXISTS };
 
 /* Look for a complete line starting with (MATCH_PREFIX) or holding
    (MATCH_CONTAINS) `text`, or for any complete first line and then copy the
    whole file (MATCH_WHOLE_FILE); true when found. */
 static bool find_line(const char *path, const char *text, enum line_match how, char *line,
                       size_t linelen) {
+  if (how == MATCH_EXISTS) return access(path, F_OK) == 0; /* a socket has no lines */
   bool contains = how == MATCH_CONTAINS;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -335,6 +336,10 @@ enum proc_status proc_wait_line(struct proc *p, const char *path, const char *pr
 enum proc_status proc_wait_file(struct proc *p, const char *path, int timeout_ms, char *out,
                                 size_t outlen) {
   return wait_line(p, path, NULL, MATCH_WHOLE_FILE, timeout_ms, out, outlen);
+}
+
+enum proc_status proc_wait_exists(struct proc *p, const char *path, int timeout_ms) {
+  return wait_line(p, path, NULL, MATCH_EXISTS, timeout_ms, NULL, 0);
 }
 
 enum proc_status proc_wait_line_containing(struct proc *p, const char *path, const char *needle,

@@ -273,6 +273,21 @@ START_TEST(file_tail_starts_at_a_line) {
 }
 END_TEST
 
+/* A ready signal that is a socket (haproxy's stats socket): existence, not
+   a line, is the signal; a program that dies first ends the wait. */
+START_TEST(existence_is_the_signal) {
+  struct proc p;
+  start_sh(&p, "mkfifo \"$1\"; exec sleep 30", NULL, NULL);
+  ck_assert_int_eq(proc_wait_exists(&p, path_a, 5000), PROC_OK);
+  proc_stop(&p, 2000);
+  proc_release(&p);
+  unlink(path_a);
+  start_sh(&p, "exit 0", NULL, NULL);
+  ck_assert_int_eq(proc_wait_exists(&p, path_b, 30000), PROC_ERR_EXITED);
+  proc_release(&p);
+}
+END_TEST
+
 START_TEST(watched_process_ready_file_is_read_whole) {
   FILE *f = fopen(path_a, "w");
   ck_assert_ptr_nonnull(f);
@@ -327,6 +342,7 @@ static Suite *proc_suite(void) {
   tcase_add_test(tc, file_tail_starts_at_a_line);
   tcase_add_test(tc, watched_process_ready_file_is_read_whole);
   tcase_add_test(tc, watched_process_exit_ends_the_wait);
+  tcase_add_test(tc, existence_is_the_signal);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -72,6 +72,7 @@ static bool read_upgrade_response(struct client_conn *c, int64_t deadline_ms, ch
     c->in_pos = resp.head_len;
     return true;
   }
+  c->http_status = resp.status;
   /* Go: fmt.Errorf("GET failed: %v: %s", err, body), err always nil. */
   size_t want = resp.has_content_length && resp.content_length < CLIENT_CONN_MAX_BODY
                     ? (size_t)resp.content_length
@@ -133,6 +134,7 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
                                          size_t node_index, const struct derp_dial_target *target,
                                          const char *network, const struct client_conn_options *o,
                                          char *err, size_t cap) {
+  c->http_status = 0;
   client_conn_close(c);
   c->node_index = node_index;
   client_join_host_port(target->host, target->port, c->addr, sizeof c->addr);

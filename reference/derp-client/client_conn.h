@@ -61,6 +61,7 @@ struct client_conn {
   size_t node_index;
   char addr[CLIENT_ADDR_MAX]; /* what was dialled, host:port */
   enum client_stage failed_stage;
+  int http_status; /* the upgrade's answer when it was not 101 (0: none) */
   size_t in_pos, in_len;
   uint8_t in[CLIENT_CONN_INBUF];
 };

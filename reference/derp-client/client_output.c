@@ -104,7 +104,7 @@ static bool write_json(struct byte_writer *w, const struct client_verdict *v) {
     GUARD(byte_writer_str(w, ",\"report\":"));
     GUARD(probe_report_write_json(w, v->report, false));
     GUARD(byte_writer_str(w, ",\"Diagnosis\":"));
-    GUARD(probe_json_write_section(w, v->report, PROBE_DIAGNOSIS));
+    GUARD(probe_json_write_diagnosis(w, v->report));
   }
   return byte_writer_str(w, "}\n");
 }

@@ -94,13 +94,35 @@ static void collect_facts(const struct client_tls *t, const struct derp_node *n,
   }
 }
 
+/* What a diagnosis needs beyond the node and the certificates. */
+struct observed {
+  enum probe_stage stage;
+  const char *addr, *err;
+  int family;                     /* 4 or 6 for the per-family TLS checks */
+  int http_status;                /* DERP stage */
+  const struct client_conn *conn; /* CONNECTED: the connection that worked */
+  size_t distinct_keys;           /* KEYS */
+};
+
 static void diagnose(struct probe_report *r, const struct client_probe_input *in,
                      const struct derp_node *n, struct node_state *ns, const struct client_tls *t,
-                     enum probe_stage stage, const char *addr, const char *err) {
+                     const struct observed *o) {
   struct cert_facts cf = {0};
-  struct probe_facts f = {
-      .stage = stage, .error = err, .addr = addr, .snippet_sha256 = in->snippet_sha256};
+  struct probe_facts f = {.stage = o->stage,
+                          .error = o->err,
+                          .addr = o->addr,
+                          .family = o->family,
+                          .http_status = o->http_status,
+                          .now = in->conn->now,
+                          .distinct_keys = o->distinct_keys,
+                          .tries = CLIENT_PROBE_DERP_TRIES,
+                          .snippet_sha256 = in->snippet_sha256};
   collect_facts(t, n, in->conn, &cf, &f);
+  if (o->conn != NULL) {
+    f.fast_path = o->conn->fast;
+    f.tls_version = o->conn->tls.version;
+  }
+  enum probe_stage stage = o->stage;
   if (stage == PROBE_STAGE_TLS && ns != NULL) {
     run_fixed_check(in, n, ns);
     f.fixed_check = ns->fixed_check;
@@ -131,7 +153,8 @@ static bool check_tls(const struct client_probe_input *in, struct probe_report *
                            sizeof err);
   if (fd < 0) {
     msg(r, PROBE_MSG_DIAL_ERROR, n->host_name, addr, err, family);
-    diagnose(r, in, n, ns, NULL, PROBE_STAGE_DIAL, addr, err);
+    struct observed o = {.stage = PROBE_STAGE_DIAL, .addr = addr, .err = err, .family = family};
+    diagnose(r, in, n, ns, NULL, &o);
     return false;
   }
   struct client_tls_setup setup;
@@ -155,7 +178,8 @@ static bool check_tls(const struct client_probe_input *in, struct probe_report *
   }
   if (!ok) {
     msg(r, PROBE_MSG_TLS_ERROR, n->host_name, addr, err, family);
-    diagnose(r, in, n, ns, t, PROBE_STAGE_TLS, addr, err);
+    struct observed o = {.stage = PROBE_STAGE_TLS, .addr = addr, .err = err, .family = family};
+    diagnose(r, in, n, ns, t, &o);
   }
   client_tls_close(t);
   free(t);
@@ -194,7 +218,25 @@ static void check_captive_portal(const struct client_probe_input *in, struct pro
     }
     close(fd);
   }
-  if (!ok) msg(r, PROBE_MSG_CAPTIVE_FAILED, n->host_name, url, NULL, 0);
+  if (!ok) {
+    msg(r, PROBE_MSG_CAPTIVE_FAILED, n->host_name, url, NULL, 0);
+    struct observed o = {.stage = PROBE_STAGE_CAPTIVE, .addr = url};
+    diagnose(r, in, n, NULL, NULL, &o);
+  }
+}
+
+/* Upstream's check ends once ClientInfo is written, so a relay that rejects
+ * the node key (it closes instead of sending ServerInfo) passes it. Wait
+ * for ServerInfo once, bounded, to tell the two apart. */
+static void check_accepted(const struct client_probe_input *in, struct probe_report *r,
+                           const struct derp_node *n, struct client_conn *c) {
+  int64_t deadline = client_now_ms() + CLIENT_PROBE_ACCEPT_WAIT_MS;
+  if (deadline > in->conn->deadline_ms) deadline = in->conn->deadline_ms;
+  char err[CLIENT_REASON_MAX_PROBE];
+  if (client_conn_await_server_info(c, deadline, err, sizeof err)) return;
+  if (strstr(err, "EOF") == NULL && strstr(err, "reset") == NULL) return; /* slow, not closed */
+  struct observed o = {.stage = PROBE_STAGE_ACCEPT, .addr = c->addr, .err = err};
+  diagnose(r, in, n, NULL, &c->tls, &o);
 }
 
 static void check_derp(const struct client_probe_input *in, struct probe_report *r,
@@ -221,7 +263,9 @@ static void check_derp(const struct client_probe_input *in, struct probe_report 
           st == CLIENT_CONN_FAILED && c->failed_stage == CLIENT_STAGE_DIAL
               ? PROBE_STAGE_DIAL
               : (c->failed_stage == CLIENT_STAGE_TLS ? PROBE_STAGE_TLS : PROBE_STAGE_DERP);
-      diagnose(r, in, n, NULL, &c->tls, stage, c->addr, err);
+      struct observed seen = {
+          .stage = stage, .addr = c->addr, .err = err, .http_status = c->http_status};
+      diagnose(r, in, n, NULL, &c->tls, &seen);
       client_conn_close(c);
       continue;
     }
@@ -233,6 +277,9 @@ static void check_derp(const struct client_probe_input *in, struct probe_report 
     }
     if (!sum->connected) {
       msg(r, PROBE_MSG_DERP_OK, n->host_name, NULL, NULL, 0);
+      struct observed seen = {.stage = PROBE_STAGE_CONNECTED, .addr = c->addr, .conn = c};
+      diagnose(r, in, n, NULL, &c->tls, &seen);
+      check_accepted(in, r, n, c);
       sum->connected = true;
       sum->path = c->fast ? "fast" : "slow";
       sum->tls_version = client_tls_version_name(&c->tls);
@@ -245,7 +292,11 @@ static void check_derp(const struct client_probe_input *in, struct probe_report 
     client_conn_close(c);
   }
   free(c);
-  if (distinct > 1) msg(r, PROBE_MSG_MULTIPLE_KEYS, n->host_name, NULL, NULL, (int64_t)distinct);
+  if (distinct > 1) {
+    msg(r, PROBE_MSG_MULTIPLE_KEYS, n->host_name, NULL, NULL, (int64_t)distinct);
+    struct observed seen = {.stage = PROBE_STAGE_KEYS, .distinct_keys = distinct};
+    diagnose(r, in, n, NULL, NULL, &seen);
+  }
 }
 
 static void check_stun(const struct client_probe_input *in, struct probe_report *r,
@@ -270,7 +321,8 @@ static void check_stun(const struct client_probe_input *in, struct probe_report 
       return;
     case CLIENT_STUN_NO_RESPONSE:
       msg(r, PROBE_MSG_STUN_NONE, n->host_name, NULL, NULL, 0);
-      diagnose(r, in, n, NULL, NULL, PROBE_STAGE_STUN, res.target, res.err);
+      struct observed o = {.stage = PROBE_STAGE_STUN, .addr = res.target, .err = res.err};
+      diagnose(r, in, n, NULL, NULL, &o);
       return;
   }
 }

@@ -27,6 +27,8 @@
 #define CLIENT_PROBE_DERP_TRIES 5
 #define CLIENT_PROBE_STUN_WAIT_MS 5000
 #define CLIENT_PROBE_CAPTIVE_WAIT_MS 3000
+/* How long the first DERP try waits for ServerInfo (is the key admitted?). */
+#define CLIENT_PROBE_ACCEPT_WAIT_MS 3000
 #define CLIENT_REASON_MAX_PROBE (CLIENT_TLS_ERR_MAX + 256)
 
 struct client_probe_input {

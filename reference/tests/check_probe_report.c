@@ -276,17 +276,36 @@ START_TEST(human_output_appends_diagnosis) {
   buf[w.len] = '\0';
   ck_assert_str_eq(buf,
                    "{\n \"Info\": null,\n \"Warnings\": null,\n \"Errors\": [\n  \"e\"\n ]\n}\n"
-                   "\nDiagnosis:\n  - because\n");
+                   "\nDiagnosis:\n  - error unnamed: because\n");
+  free(r);
+  r = new_report();
+  struct probe_facts f = {.stage = PROBE_STAGE_CAPTIVE, .host_name = "h"};
+  ck_assert(probe_report_diagnose(r, &f));
+  w = byte_writer_init((uint8_t *)buf, sizeof buf - 1);
+  ck_assert(probe_report_write_human(&w, r));
+  buf[w.len] = '\0';
+  ck_assert_ptr_nonnull(strstr(buf, "\nDiagnosis:\n  - warning port80-closed: nothing answers"));
+  ck_assert_ptr_nonnull(strstr(buf, "\n    fix: open port 80"));
   free(r);
 }
 END_TEST
 
 /* ---- Diagnosis rules ---- */
 
+/* "text — fix", as a rule writes it (the fix split off at " — "). */
 static const char *diagnose(const struct probe_facts *f) {
-  static char out[PROBE_MESSAGE_MAX];
-  ck_assert(probe_diagnose(f, out, sizeof out));
+  static char out[PROBE_MESSAGE_MAX + PROBE_FIX_MAX + 8];
+  static struct probe_diagnosis d;
+  ck_assert(probe_diagnose(f, &d));
+  ck_assert_ptr_nonnull(d.code);
+  snprintf(out, sizeof out, "%s%s%s", d.text, d.fix[0] ? " — " : "", d.fix);
   return out;
+}
+
+static const char *code_of(const struct probe_facts *f) {
+  static struct probe_diagnosis d;
+  ck_assert(probe_diagnose(f, &d));
+  return d.code;
 }
 
 static const char *leaf_hex = "2a5b5ce2aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4f9aff";
@@ -333,9 +352,11 @@ START_TEST(diagnosis_hash_mismatch_without_snippet_names_presented_leaf) {
   struct probe_facts f = {.stage = PROBE_STAGE_TLS,
                           .error = "cert hash does not match expected cert hash",
                           .cert_name = "sha256-raw:0000",
-                          .leaf_sha256 = leaf_hex};
+                          .leaf_sha256 = leaf_hex,
+                          .certs_presented = 2,
+                          .metacerts_presented = 1};
   ck_assert_ptr_nonnull(
-      strstr(diagnose(&f), "the relay presented a certificate with hash 2a5b5ce2"));
+      strstr(diagnose(&f), "the relay now serves a certificate with hash 2a5b5ce2"));
 }
 END_TEST
 
@@ -382,9 +403,10 @@ START_TEST(diagnosis_expired_names_cert_files) {
                           .leaf_not_after = 1772631672, /* 2026-03-04 13:41:12 UTC */
                           .cert_file_stem = "127.0.0.1"};
   ck_assert_str_eq(diagnose(&f),
-                   "certificate expired on 2026-03-04 13:41:12 +0000 UTC; delete "
+                   "certificate expired on 2026-03-04 13:41:12 +0000 UTC — delete "
                    "<certdir>/127.0.0.1.crt/.key and restart the relay to regenerate (then update "
-                   "CertName from the new snippet)");
+                   "CertName from the new snippet); if it expired only minutes ago, check the "
+                   "clocks");
 }
 END_TEST
 
@@ -394,8 +416,9 @@ START_TEST(diagnosis_not_yet_valid) {
                           .has_leaf_validity = true,
                           .leaf_not_before = 1772631672};
   ck_assert_str_eq(diagnose(&f),
-                   "certificate is not valid before 2026-03-04 13:41:12 +0000 UTC; the "
-                   "clock of this machine or of the relay is wrong");
+                   "certificate is not valid before 2026-03-04 13:41:12 +0000 UTC — the clock "
+                   "of this machine or of the relay is wrong: compare both with a time server "
+                   "(timedatectl, chronyc tracking)");
 }
 END_TEST
 
@@ -481,22 +504,117 @@ START_TEST(diagnosis_connection_refused) {
                           .addr = "127.0.0.1:9"};
   ck_assert_str_eq(
       diagnose(&f),
-      "nothing is listening on 127.0.0.1:9: is the relay running, and is DERPPort right?");
+      "nothing is listening on 127.0.0.1:9 — is the relay running, and is DERPPort its port?");
+  ck_assert_str_eq(code_of(&f), "port-closed");
+  f.family = 6;
+  f.addr = "[::1]:9";
+  ck_assert_str_eq(code_of(&f), "ipv6-not-listening");
 }
 END_TEST
 
 START_TEST(diagnosis_stun_silence) {
   struct probe_facts f = {.stage = PROBE_STAGE_STUN, .stun_port = 3478};
-  ck_assert_ptr_nonnull(strstr(diagnose(&f), "UDP port 3478 may be blocked"));
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "no STUN answer from the node on UDP port 3478"));
+  ck_assert_str_eq(code_of(&f), "stun-unreachable");
 }
 END_TEST
 
 START_TEST(diagnosis_none_for_unknown_errors) {
-  char out[64] = "x";
+  struct probe_diagnosis d = {.code = "x", .text = "x"};
   struct probe_facts f = {.stage = PROBE_STAGE_TLS, .error = "something new"};
-  ck_assert(!probe_diagnose(&f, out, sizeof out));
-  ck_assert_str_eq(out, "");
-  ck_assert(!probe_diagnose(NULL, out, sizeof out));
+  ck_assert(!probe_diagnose(&f, &d));
+  ck_assert_ptr_null(d.code);
+  ck_assert_str_eq(d.text, "");
+  ck_assert(!probe_diagnose(NULL, &d));
+  /* A healthy fast-path connection is not worth a word. */
+  struct probe_facts ok = {.stage = PROBE_STAGE_CONNECTED, .fast_path = true};
+  ck_assert(!probe_diagnose(&ok, &d));
+}
+END_TEST
+
+START_TEST(diagnosis_upgrade_stripped_and_proxy_errors) {
+  struct probe_facts f = {.stage = PROBE_STAGE_DERP,
+                          .error = "GET failed: <nil>: DERP requires connection upgrade",
+                          .http_status = 426};
+  ck_assert_str_eq(code_of(&f), "upgrade-stripped");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "proxy_set_header Upgrade $http_upgrade"));
+  f.http_status = 502;
+  f.error = "GET failed: <nil>: <html>502 Bad Gateway</html>";
+  ck_assert_str_eq(code_of(&f), "proxy-error");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "HTTP 502"));
+  f.http_status = 200;
+  ck_assert_str_eq(code_of(&f), "not-derp");
+}
+END_TEST
+
+START_TEST(diagnosis_cert_replaced_vs_stale_pin) {
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "cert hash does not match expected cert hash",
+                          .cert_name = "sha256-raw:00",
+                          .leaf_sha256 = leaf_hex,
+                          .certs_presented = 1};
+  ck_assert_str_eq(code_of(&f), "cert-replaced");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "something between you and the relay replaced"));
+  f.certs_presented = 2;
+  f.metacerts_presented = 1; /* the relay's own metacert: it is the relay's new certificate */
+  ck_assert_str_eq(code_of(&f), "stale-pin");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "re-copy the snippet"));
+}
+END_TEST
+
+START_TEST(diagnosis_clock_difference_in_text) {
+  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
+                          .error = "cert not yet valid until 2026-03-04 13:41:12 +0000 UTC",
+                          .has_leaf_validity = true,
+                          .leaf_not_before = 1000000 + 3 * 3600 + 12 * 60,
+                          .now = 1000000};
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "3h12m ahead of this machine's clock"));
+  f.error = "cert expired 2026-03-04 13:41:12 +0000 UTC";
+  f.leaf_not_after = 1000000 - 2 * 86400 - 5 * 3600;
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "2d5h ago by this machine's clock"));
+  ck_assert_str_eq(code_of(&f), "cert-expired");
+}
+END_TEST
+
+START_TEST(diagnosis_stages_beyond_failures) {
+  struct probe_facts f = {.stage = PROBE_STAGE_ACCEPT, .error = "unexpected EOF"};
+  ck_assert_str_eq(code_of(&f), "auth-rejected");
+  f = (struct probe_facts){.stage = PROBE_STAGE_KEYS, .distinct_keys = 2, .tries = 5};
+  ck_assert_str_eq(code_of(&f), "load-balanced-keys");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "5 connections to the same node met 2 different"));
+  f = (struct probe_facts){.stage = PROBE_STAGE_CAPTIVE, .host_name = "127.0.0.1"};
+  ck_assert_str_eq(code_of(&f), "port80-closed");
+  f = (struct probe_facts){.stage = PROBE_STAGE_CONNECTED, .tls_version = 0x0303};
+  ck_assert_str_eq(code_of(&f), "tls12-slow-path");
+  f = (struct probe_facts){
+      .stage = PROBE_STAGE_CONNECTED, .tls_version = 0x0304, .certs_presented = 1};
+  ck_assert_str_eq(code_of(&f), "metacert-missing");
+  f = (struct probe_facts){.stage = PROBE_STAGE_TLS,
+                           .error = "tls: first record does not look like a TLS handshake"};
+  ck_assert_str_eq(code_of(&f), "plain-http");
+}
+END_TEST
+
+START_TEST(diagnosis_json_and_severity) {
+  struct probe_report *r = new_report();
+  struct probe_facts f = {.stage = PROBE_STAGE_CAPTIVE, .host_name = "h"};
+  ck_assert(probe_report_diagnose(r, &f));
+  ck_assert_int_eq(probe_report_worst_severity(r), PROBE_SEVERITY_WARNING);
+  char buf[2048];
+  struct byte_writer w = byte_writer_init((uint8_t *)buf, sizeof buf - 1);
+  ck_assert(probe_json_write_diagnosis(&w, r));
+  buf[w.len] = '\0';
+  ck_assert_ptr_nonnull(
+      strstr(buf, "[{\"code\":\"port80-closed\",\"severity\":\"warning\",\"text\":"));
+  ck_assert_ptr_nonnull(strstr(buf, ",\"fix\":\"open port 80"));
+  free(r);
+  r = new_report();
+  w = byte_writer_init((uint8_t *)buf, sizeof buf - 1);
+  ck_assert(probe_json_write_diagnosis(&w, r));
+  buf[w.len] = '\0';
+  ck_assert_str_eq(buf, "null");
+  ck_assert_int_eq(probe_report_worst_severity(r), PROBE_SEVERITY_INFO);
+  free(r);
 }
 END_TEST
 
@@ -513,14 +631,15 @@ START_TEST(diagnosis_is_added_once) {
 }
 END_TEST
 
-START_TEST(diagnosis_too_small_buffer_gives_nothing) {
-  char out[16];
-  struct probe_facts f = {.stage = PROBE_STAGE_TLS,
-                          .error = "unexpected multiple certs presented",
-                          .certs_presented = 2,
-                          .metacerts_presented = 1};
-  ck_assert(!probe_diagnose(&f, out, sizeof out));
-  ck_assert_str_eq(out, "");
+START_TEST(diagnosis_too_long_gives_nothing) {
+  /* A hostile HostName longer than the text room: no rule, no cut text. */
+  static char host[PROBE_MESSAGE_MAX + 16];
+  memset(host, 'h', sizeof host - 1);
+  struct probe_diagnosis d;
+  struct probe_facts f = {.stage = PROBE_STAGE_CAPTIVE, .host_name = host};
+  ck_assert(!probe_diagnose(&f, &d));
+  ck_assert_ptr_null(d.code);
+  ck_assert_str_eq(d.text, "");
 }
 END_TEST
 
@@ -572,7 +691,12 @@ static Suite *probe_report_suite(void) {
   tcase_add_test(diag, diagnosis_stun_silence);
   tcase_add_test(diag, diagnosis_none_for_unknown_errors);
   tcase_add_test(diag, diagnosis_is_added_once);
-  tcase_add_test(diag, diagnosis_too_small_buffer_gives_nothing);
+  tcase_add_test(diag, diagnosis_too_long_gives_nothing);
+  tcase_add_test(diag, diagnosis_upgrade_stripped_and_proxy_errors);
+  tcase_add_test(diag, diagnosis_cert_replaced_vs_stale_pin);
+  tcase_add_test(diag, diagnosis_clock_difference_in_text);
+  tcase_add_test(diag, diagnosis_stages_beyond_failures);
+  tcase_add_test(diag, diagnosis_json_and_severity);
   suite_add_tcase(s, diag);
   return s;
 }

@@ -80,6 +80,11 @@ enum proc_status proc_wait_line_containing(struct proc *p, const char *path, con
 enum proc_status proc_wait_file(struct proc *p, const char *path, int timeout_ms, char *out,
                                 size_t outlen);
 
+/* Wait until `path` exists, of any type: for programs whose readiness is a
+   socket they bind (haproxy's stats socket, renamed into place once its
+   listeners are up). PROC_ERR_EXITED as for proc_wait_line. */
+enum proc_status proc_wait_exists(struct proc *p, const char *path, int timeout_ms);
+
 /* Watch a process this program did not start (one a test script started):
    the waits above then end when it exits (its pidfd; without one, kill(pid,
    0)), and it is never signalled or reaped here. proc_release ends the

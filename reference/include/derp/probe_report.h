@@ -43,6 +43,11 @@ struct probe_report {
   uint32_t offset[PROBE_SECTION_COUNT][PROBE_REPORT_MAX_ENTRIES];
   size_t arena_used;
   bool truncated; /* an entry was cut or dropped for lack of room */
+  /* Diagnosis i: its text is PROBE_DIAGNOSIS item i, its fix the arena
+   * string at diag_fix[i]. */
+  const char *diag_code[PROBE_REPORT_MAX_ENTRIES];
+  uint8_t diag_severity[PROBE_REPORT_MAX_ENTRIES];
+  uint32_t diag_fix[PROBE_REPORT_MAX_ENTRIES];
   char arena[PROBE_REPORT_ARENA];
 };
 
@@ -105,6 +110,10 @@ enum probe_stage {
   PROBE_STAGE_TLS,      /* TLS handshake incl. certificate verification */
   PROBE_STAGE_DERP,     /* HTTP upgrade / DERP handshake */
   PROBE_STAGE_STUN,
+  PROBE_STAGE_ACCEPT,    /* connected and ClientInfo sent, closed before ServerInfo */
+  PROBE_STAGE_CAPTIVE,   /* the port-80 check had no answer */
+  PROBE_STAGE_KEYS,      /* the DERP tries saw more than one server key */
+  PROBE_STAGE_CONNECTED, /* a DERP connection worked: how (path, TLS version) */
 };
 
 /* What was observed around one failure. Strings may be NULL (unknown). */
@@ -115,6 +124,7 @@ struct probe_facts {
   const char *host_name;      /* DERPNode.HostName */
   const char *cert_name;      /* DERPNode.CertName as written */
   const char *addr;           /* what was dialled, host:port */
+  int family;                 /* 4 or 6 when the dial was per family, else 0 */
   size_t certs_presented;     /* 0: unknown / none */
   size_t metacerts_presented; /* of those, how many had a "derpkey" CN */
   const char *leaf_sha256;    /* lowercase hex of the first non-metacert presented */
@@ -122,9 +132,15 @@ struct probe_facts {
   bool has_leaf_validity;
   int64_t leaf_not_before; /* Unix seconds */
   int64_t leaf_not_after;
+  int64_t now;                /* Unix seconds: this machine's clock (0: unknown) */
   const char *snippet_sha256; /* hex from the relay's snippet (--snippet), if known */
   const char *cert_file_stem; /* <name> of <certdir>/<name>.crt for the hostname */
   int stun_port;
+  int http_status;      /* DERP stage: the status of a non-101 answer (0: none) */
+  int tls_version;      /* CONNECTED: e.g. 0x0304 */
+  bool fast_path;       /* CONNECTED: the metacert spared the upgrade round trip */
+  size_t distinct_keys; /* KEYS: how many server keys the tries saw */
+  int tries;            /* KEYS: over how many connections */
   /* What the fixed TLS logic (profile current) gave for the same node when
    * the failure came from an older profile: 0 not tried, 1 a DERP
    * connection was made, -1 it failed too (fixed_error says how). */
@@ -132,10 +148,38 @@ struct probe_facts {
   const char *fixed_error;
 };
 
-/* One plain-words explanation, or false (out = "") when no rule applies. */
-bool probe_diagnose(const struct probe_facts *f, char *out, size_t cap);
-/* probe_diagnose, appended to PROBE_DIAGNOSIS unless already there. */
+enum probe_severity {
+  PROBE_SEVERITY_INFO = 0, /* works, but not the best way */
+  PROBE_SEVERITY_WARNING,  /* some clients or features are affected */
+  PROBE_SEVERITY_ERROR,    /* clients cannot use the relay this way */
+};
+
+#define PROBE_FIX_MAX 1024
+
+/* One cause, named: a stable code for machines (`upgrade-stripped`,
+ * `cert-replaced`, ...; the list is in README "Troubleshooting your
+ * relay"), a sentence saying what is wrong, and what to do about it. */
+struct probe_diagnosis {
+  const char *code; /* static */
+  enum probe_severity severity;
+  char text[PROBE_MESSAGE_MAX];
+  char fix[PROBE_FIX_MAX]; /* "" when there is nothing to do (informational) */
+};
+
+const char *probe_severity_name(enum probe_severity s); /* "info", "warning", "error" */
+
+/* The diagnosis for these facts, or false (d->code NULL) when no rule applies. */
+bool probe_diagnose(const struct probe_facts *f, struct probe_diagnosis *d);
+/* probe_diagnose, added to the report unless the same code and text are
+ * already there. */
 bool probe_report_diagnose(struct probe_report *r, const struct probe_facts *f);
+bool probe_report_add_diagnosis(struct probe_report *r, const struct probe_diagnosis *d);
+size_t probe_report_diagnosis_count(const struct probe_report *r);
+/* The i-th diagnosis: code, severity, text and fix (borrowed from r). */
+bool probe_report_diagnosis_at(const struct probe_report *r, size_t i, const char **code,
+                               enum probe_severity *severity, const char **text, const char **fix);
+/* The worst severity in the report; PROBE_SEVERITY_INFO when there is none. */
+enum probe_severity probe_report_worst_severity(const struct probe_report *r);
 
 /* ---- output ---- */
 
@@ -146,11 +190,14 @@ bool probe_json_write_string(struct byte_writer *w, const char *s);
 /* An array of the section's strings, or null when it is empty. */
 bool probe_json_write_section(struct byte_writer *w, const struct probe_report *r,
                               enum probe_section s);
+/* The Diagnosis as [{"code":..,"severity":..,"text":..,"fix":..}], or null. */
+bool probe_json_write_diagnosis(struct byte_writer *w, const struct probe_report *r);
 /* Upstream's object {"Info":..,"Warnings":..,"Errors":..}: compact, or as
  * the tailscale CLI prints it (json.MarshalIndent with a one-space indent). */
 bool probe_report_write_json(struct byte_writer *w, const struct probe_report *r, bool indent);
-/* The indented JSON, then "Diagnosis:" and one "  - <text>" line per entry
- * (nothing when there are none). */
+/* The indented JSON, then "Diagnosis:" and per entry "  - <severity>
+ * <code>: <text>" and, when there is one, "    fix: <fix>" (nothing when
+ * there are none). */
 bool probe_report_write_human(struct byte_writer *w, const struct probe_report *r);
 /* Bytes that any of the writers above may need for r (an upper bound). */
 size_t probe_report_output_bound(const struct probe_report *r);

@@ -16,10 +16,10 @@ void probe_report_init(struct probe_report *r) {
   r->arena[0] = '\0';
 }
 
-bool probe_report_add(struct probe_report *r, enum probe_section s, const char *text) {
-  GUARD(r != NULL && (unsigned)s < PROBE_SECTION_COUNT);
+/* Copy text into the arena (cut to what fits); its offset in *at. */
+static bool arena_put(struct probe_report *r, const char *text, uint32_t *at) {
   if (text == NULL) text = "";
-  if (r->count[s] >= PROBE_REPORT_MAX_ENTRIES || r->arena_used >= sizeof r->arena) {
+  if (r->arena_used >= sizeof r->arena) {
     r->truncated = true;
     return false;
   }
@@ -33,9 +33,71 @@ bool probe_report_add(struct probe_report *r, enum probe_section s, const char *
   }
   memcpy(r->arena + r->arena_used, text, len);
   r->arena[r->arena_used + len] = '\0';
-  r->offset[s][r->count[s]++] = (uint32_t)r->arena_used;
+  *at = (uint32_t)r->arena_used;
   r->arena_used += len + 1;
   return true;
+}
+
+bool probe_report_add(struct probe_report *r, enum probe_section s, const char *text) {
+  GUARD(r != NULL && (unsigned)s < PROBE_SECTION_COUNT);
+  if (r->count[s] >= PROBE_REPORT_MAX_ENTRIES) {
+    r->truncated = true;
+    return false;
+  }
+  GUARD(arena_put(r, text, &r->offset[s][r->count[s]]));
+  if (s == PROBE_DIAGNOSIS) { /* a bare text: no code, no fix */
+    r->diag_code[r->count[s]] = "unnamed";
+    r->diag_severity[r->count[s]] = PROBE_SEVERITY_ERROR;
+    r->diag_fix[r->count[s]] =
+        r->offset[s][r->count[s]] + (uint32_t)strlen(r->arena + r->offset[s][r->count[s]]);
+  }
+  r->count[s]++;
+  return true;
+}
+
+const char *probe_severity_name(enum probe_severity s) {
+  switch (s) {
+    case PROBE_SEVERITY_INFO: return "info";
+    case PROBE_SEVERITY_WARNING: return "warning";
+    case PROBE_SEVERITY_ERROR: return "error";
+  }
+  return "error";
+}
+
+bool probe_report_add_diagnosis(struct probe_report *r, const struct probe_diagnosis *d) {
+  GUARD(r != NULL && d != NULL && d->code != NULL);
+  for (size_t i = 0; i < r->count[PROBE_DIAGNOSIS]; i++)
+    if (strcmp(r->diag_code[i], d->code) == 0 &&
+        strcmp(r->arena + r->offset[PROBE_DIAGNOSIS][i], d->text) == 0)
+      return true;
+  size_t i = r->count[PROBE_DIAGNOSIS];
+  uint32_t fix_at;
+  GUARD(probe_report_add(r, PROBE_DIAGNOSIS, d->text));
+  r->diag_code[i] = d->code;
+  r->diag_severity[i] = (uint8_t)d->severity;
+  if (arena_put(r, d->fix, &fix_at)) r->diag_fix[i] = fix_at;
+  return true;
+}
+
+size_t probe_report_diagnosis_count(const struct probe_report *r) {
+  return probe_report_count(r, PROBE_DIAGNOSIS);
+}
+
+bool probe_report_diagnosis_at(const struct probe_report *r, size_t i, const char **code,
+                               enum probe_severity *severity, const char **text, const char **fix) {
+  GUARD(r != NULL && i < r->count[PROBE_DIAGNOSIS]);
+  *code = r->diag_code[i];
+  *severity = (enum probe_severity)r->diag_severity[i];
+  *text = r->arena + r->offset[PROBE_DIAGNOSIS][i];
+  *fix = r->arena + r->diag_fix[i];
+  return true;
+}
+
+enum probe_severity probe_report_worst_severity(const struct probe_report *r) {
+  enum probe_severity worst = PROBE_SEVERITY_INFO;
+  for (size_t i = 0; r != NULL && i < r->count[PROBE_DIAGNOSIS]; i++)
+    if (r->diag_severity[i] > worst) worst = (enum probe_severity)r->diag_severity[i];
+  return worst;
 }
 
 size_t probe_report_count(const struct probe_report *r, enum probe_section s) {

@@ -96,16 +96,50 @@ bool probe_report_write_json(struct byte_writer *w, const struct probe_report *r
   return byte_writer_u8(w, '}');
 }
 
+bool probe_json_write_diagnosis(struct byte_writer *w, const struct probe_report *r) {
+  size_t n = probe_report_diagnosis_count(r);
+  if (n == 0) return byte_writer_str(w, "null");
+  GUARD(byte_writer_u8(w, '['));
+  for (size_t i = 0; i < n; i++) {
+    const char *code, *text, *fix;
+    enum probe_severity sev;
+    GUARD(probe_report_diagnosis_at(r, i, &code, &sev, &text, &fix));
+    if (i > 0) GUARD(byte_writer_u8(w, ','));
+    GUARD(byte_writer_str(w, "{\"code\":"));
+    GUARD(probe_json_write_string(w, code));
+    GUARD(byte_writer_str(w, ",\"severity\":"));
+    GUARD(probe_json_write_string(w, probe_severity_name(sev)));
+    GUARD(byte_writer_str(w, ",\"text\":"));
+    GUARD(probe_json_write_string(w, text));
+    GUARD(byte_writer_str(w, ",\"fix\":"));
+    GUARD(probe_json_write_string(w, fix));
+    GUARD(byte_writer_u8(w, '}'));
+  }
+  return byte_writer_u8(w, ']');
+}
+
 bool probe_report_write_human(struct byte_writer *w, const struct probe_report *r) {
   GUARD(probe_report_write_json(w, r, true));
   GUARD(byte_writer_u8(w, '\n'));
-  size_t n = probe_report_count(r, PROBE_DIAGNOSIS);
+  size_t n = probe_report_diagnosis_count(r);
   if (n == 0) return true;
   GUARD(byte_writer_str(w, "\nDiagnosis:\n"));
   for (size_t i = 0; i < n; i++) {
+    const char *code, *text, *fix;
+    enum probe_severity sev;
+    GUARD(probe_report_diagnosis_at(r, i, &code, &sev, &text, &fix));
     GUARD(byte_writer_str(w, "  - "));
-    GUARD(byte_writer_str(w, probe_report_item(r, PROBE_DIAGNOSIS, i)));
+    GUARD(byte_writer_str(w, probe_severity_name(sev)));
+    GUARD(byte_writer_u8(w, ' '));
+    GUARD(byte_writer_str(w, code));
+    GUARD(byte_writer_str(w, ": "));
+    GUARD(byte_writer_str(w, text));
     GUARD(byte_writer_u8(w, '\n'));
+    if (fix[0] != '\0') {
+      GUARD(byte_writer_str(w, "    fix: "));
+      GUARD(byte_writer_str(w, fix));
+      GUARD(byte_writer_u8(w, '\n'));
+    }
   }
   return true;
 }
@@ -115,6 +149,6 @@ size_t probe_report_output_bound(const struct probe_report *r) {
   for (int s = 0; s < PROBE_SECTION_COUNT; s++) entries += r->count[s];
   /* Escaping turns one byte into at most 6 ("\u003c"); the human form also
    * prints the Diagnosis raw; each entry adds quotes, a comma, a newline and
-   * an indent. */
-  return 7 * r->arena_used + 16 * entries + 512;
+   * an indent, a diagnosis its keys, code and severity. */
+  return 7 * r->arena_used + 16 * entries + 128 * r->count[PROBE_DIAGNOSIS] + 512;
 }
