@@ -53,7 +53,7 @@
   "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
   "--certdir {certdir} -c {keyfile} --metacert={metacert} "          \
   "--tls-min {tls_min} --tls-max {tls_max} --stun-port {stun_port} " \
-  "--ready-file {ready_file}"
+  "{verify_clients_args} --ready-file {ready_file}"
 /* Registry relays (peers.json) take the reference relay's flags without the
    harness knobs; what they cannot serve is declared "unsupported". */
 #define REGISTRY_RELAY_CMD                                           \
@@ -390,10 +390,20 @@ static bool template_check(const char *tmpl, bool client, char *err, size_t errl
   static const char *const common[] = {"relay_bin",  "client_bin", "addr",   "port",
                                        "hostname",   "adapters",   "tmpdir", "server_key",
                                        "relay_port", NULL};
-  static const char *const relay[] = {
-      "listen",     "certdir",  "certfile", "certkey", "metacert_file", "keyfile",
-      "ready_file", "metacert", "tls_min",  "tls_max", "stun_port",     "verify_clients_file",
-      NULL};
+  static const char *const relay[] = {"listen",
+                                      "certdir",
+                                      "certfile",
+                                      "certkey",
+                                      "metacert_file",
+                                      "keyfile",
+                                      "ready_file",
+                                      "metacert",
+                                      "tls_min",
+                                      "tls_max",
+                                      "stun_port",
+                                      "verify_clients_file",
+                                      "verify_clients_args",
+                                      NULL};
   static const char *const clientv[] = {"derpmap",    "region",     "profile",    "mode",
                                         "peer_key",   "ca_file",    "packet_hex", "client_keyfile",
                                         "ready_file", "timeout_ms", "node_host",  "dial_addr",
@@ -403,6 +413,7 @@ static bool template_check(const char *tmpl, bool client, char *err, size_t errl
   for (const char *const *k = common; *k != NULL; k++) tvars_set(&t, *k, "x");
   for (const char *const *k = client ? clientv : relay; *k != NULL; k++) tvars_set(&t, *k, "x");
   if (client) tvars_set_list(&t, "mode_args", NULL, 0);
+  if (!client) tvars_set_list(&t, "verify_clients_args", NULL, 0);
   char **argv;
   bool ok = template_expand(tmpl, &t, &argv, err, errlen);
   if (ok) template_argv_free(argv);

@@ -127,10 +127,36 @@ static bool json_contains(const json_t *actual, const char *needle) {
   return false;
 }
 
+/* "A[].b": the b of every element of array A, as a new array (absent when
+   A is not an array); any other path as json_path_get, referenced. */
+json_t *json_path_collect(const json_t *root, const char *path) {
+  const char *mark = strstr(path, "[].");
+  if (mark == NULL) {
+    const json_t *v = json_path_get(root, path);
+    return v != NULL ? json_incref((json_t *)v) : NULL;
+  }
+  char head[256];
+  size_t n = (size_t)(mark - path);
+  if (n >= sizeof head) return NULL;
+  memcpy(head, path, n);
+  head[n] = '\0';
+  const json_t *arr = json_path_get(root, head);
+  if (!json_is_array(arr)) return NULL;
+  json_t *out = json_array();
+  size_t i;
+  json_t *x;
+  json_array_foreach(arr, i, x) {
+    json_t *v = json_path_collect(x, mark + 3);
+    if (v != NULL) json_array_append_new(out, v);
+  }
+  return out;
+}
+
 static void check_output(const json_t *out, const json_t *check, const struct tvars *vars,
                          struct text *why, struct text *bad) {
   const char *field = js_str(check, "field", "");
-  const json_t *actual = out != NULL ? json_path_get(out, field) : NULL;
+  json_t *owned = out != NULL ? json_path_collect(out, field) : NULL;
+  const json_t *actual = owned;
   const json_t *eq = json_object_get(check, "equals");
   const char *has = js_str(check, "contains", NULL);
   const char *hasnt = js_str(check, "not_contains", NULL);
@@ -164,6 +190,7 @@ static void check_output(const json_t *out, const json_t *check, const struct tv
     if (json_contains(actual, n)) add(why, "output.%s: unexpectedly contains \"%s\"", field, n);
     free(n);
   }
+  json_decref(owned);
 }
 
 void outcome_judge(const struct outcome *o, const json_t *expect, const struct tvars *vars,

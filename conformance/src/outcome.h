@@ -45,5 +45,7 @@ void judgement_free(struct judgement *j);
 
 /* The value at a dotted path ("report.Errors") in a JSON object. */
 const json_t *json_path_get(const json_t *root, const char *dotted);
+/* Like json_path_get, and "A[].b" maps over array A: a new reference. */
+json_t *json_path_collect(const json_t *root, const char *path);
 
 #endif

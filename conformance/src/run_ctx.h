@@ -66,10 +66,11 @@ struct ctx {
   char tmpdir[DIR_MAX];
   struct materials m;
   bool have_materials;
-  struct tvars vars; /* relay vars + materials + node; clients add theirs */
-  struct proc relay, proxy;
-  bool relay_started, proxy_started;
-  char relay_out[PATH_MAX], relay_err[PATH_MAX], proxy_err[PATH_MAX];
+  struct tvars vars;        /* relay vars + materials + node; clients add theirs */
+  struct proc relay, proxy; /* proxy: derpcheck-proxy, or a fixture's nginx/haproxy */
+  struct proc relay2;       /* fixtures: the second relay behind haproxy */
+  bool relay_started, proxy_started, relay2_started;
+  char relay_out[PATH_MAX], relay_err[PATH_MAX], proxy_err[PATH_MAX], relay2_err[PATH_MAX];
   int relay_port, node_port, stun_port;
   char derpmap[PATH_MAX];
   struct column cols[MAX_COLUMNS];
@@ -99,6 +100,11 @@ bool run_set_int(struct tvars *t, const char *name, long long v);
 /* Expand a template and start it, output to files. */
 bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars, struct proc *p,
                        const char *out, const char *err_path, char *detail, size_t detail_len);
+/* A free port on addr (SOCK_STREAM or SOCK_DGRAM): bound to 0, read, let
+   go; -1 on failure. */
+int run_free_port(const char *addr, int sock_type);
+/* "host:port", "[v6]:port". */
+void run_host_port(const char *host, int port, char *out, size_t outlen);
 /* CertName from the relay's printed DERPMap snippet (spec §1.5 line 2). */
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 

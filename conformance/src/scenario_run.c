@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixtures.h"
 #include "fmt_bounded.h"
 #include "peers.h"
 #include "raw_peer.h"
@@ -20,9 +21,10 @@ size_t run_columns_of(const struct scenario *s, const struct run_config *cfg,
   return columns_of_scenario(s, cfg->columns, cfg->n_columns, out, COLUMNS_MAX);
 }
 
-/* A free UDP port for the relay's STUN listener: bind port 0, read it, let
-   it go. (The relay contract has no way to report a second port.) */
-static int free_udp_port(const char *addr) {
+/* A free port: bind port 0, read it, let it go. UDP for the relay's STUN
+   listener (the relay contract has no way to report a second port), TCP
+   for a node port nothing listens on. */
+int run_free_port(const char *addr, int type) {
   struct sockaddr_storage ss = {0};
   socklen_t sl;
   int fam;
@@ -37,7 +39,7 @@ static int free_udp_port(const char *addr) {
   } else {
     return -1;
   }
-  int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(fam, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   int port = -1;
   if (bind(fd, (struct sockaddr *)&ss, sl) == 0 &&
@@ -47,7 +49,10 @@ static int free_udp_port(const char *addr) {
   return port;
 }
 
-static void host_port(const char *host, int port, char *out, size_t outlen) {
+static int free_udp_port(const char *addr) { return run_free_port(addr, SOCK_DGRAM); }
+static int free_tcp_port(const char *addr) { return run_free_port(addr, SOCK_STREAM); }
+
+void run_host_port(const char *host, int port, char *out, size_t outlen) {
   if (strchr(host, ':') != NULL)
     fmt_bounded(out, outlen, "[%s]:%d", host, port);
   else
@@ -64,10 +69,17 @@ static int parse_ready_port(const char *line) {
   return (int)p;
 }
 
+/* The reference relay's admission flags, only when the scenario lists keys
+   (it refuses a --verify-clients-file without --verify-clients). */
+static bool verify_clients_args(struct ctx *c, struct tvars *t) {
+  const char *words[] = {"--verify-clients", "--verify-clients-file", c->m.verify_clients_file};
+  return tvars_set_list(t, "verify_clients_args", words, c->s->relay.verify_clients ? 3 : 0);
+}
+
 static bool relay_vars(struct ctx *c) {
   struct materials *m = &c->m;
   char listen[80], ready[PATH_MAX];
-  host_port(m->addr, 0, listen, sizeof listen);
+  run_host_port(m->addr, 0, listen, sizeof listen);
   fmt_bounded(ready, sizeof ready, "%s/relay.ready", c->tmpdir);
   struct tvars *t = &c->vars;
   return materials_vars(m, t) && tvars_set(t, "port", "0") &&
@@ -80,7 +92,7 @@ static bool relay_vars(struct ctx *c) {
          tvars_set(t, "tls_min", c->s->relay.tls_min) &&
          tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
-         tvars_set(t, "verify_clients_file", m->verify_clients_file) &&
+         tvars_set(t, "verify_clients_file", m->verify_clients_file) && verify_clients_args(c, t) &&
          tvars_set(t, "adapters", c->cfg->adapters_dir) && tvars_set(t, "tmpdir", c->tmpdir);
 }
 
@@ -125,8 +137,8 @@ static bool start_relay(struct ctx *c, char *detail, size_t len) {
    the metacert, like a corporate interceptor (spec §2 notes). */
 static bool start_proxy(struct ctx *c, char *detail, size_t len) {
   char listen[80], upstream[80], ready[PATH_MAX];
-  host_port(c->m.addr, 0, listen, sizeof listen);
-  host_port(c->m.addr, c->relay_port, upstream, sizeof upstream);
+  run_host_port(c->m.addr, 0, listen, sizeof listen);
+  run_host_port(c->m.addr, c->relay_port, upstream, sizeof upstream);
   fmt_bounded(ready, sizeof ready, "%s/proxy.ready", c->tmpdir);
   fmt_bounded(c->proxy_err, sizeof c->proxy_err, "%s/proxy.err", c->tmpdir);
   const char *argv[] = {c->cfg->proxy_bin, "--listen",     listen,       "--cert",
@@ -171,8 +183,18 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   char *certname = resolve_certname(c, nd, detail, len);
   if (certname == NULL) return false;
   const char *host = js_str(nd, "HostName", c->m.addr);
+  /* "closed": a port nothing listens on (a wrong DERPPort, STUN blocked). */
+  if (js_str(nd, "DERPPort", NULL) != NULL) c->node_port = free_tcp_port(c->m.addr);
+  int stun_port = c->stun_port;
+  /* (the relay holds its STUN port, so a fresh one differs from it) */
+  if (js_str(nd, "STUNPort", NULL) != NULL) stun_port = free_udp_port(c->m.addr);
+  if (c->node_port < 0 || stun_port < 0) {
+    fmt_bounded(detail, len, "no free port on %s for a closed node port", c->m.addr);
+    free(certname);
+    return false;
+  }
   json_t *node = json_pack("{s:s, s:i, s:s, s:i, s:i}", "Name", "custom", "RegionID", REGION_ID,
-                           "HostName", host, "DERPPort", c->node_port, "STUNPort", c->stun_port);
+                           "HostName", host, "DERPPort", c->node_port, "STUNPort", stun_port);
   if (js_str(nd, "IPv4", NULL) != NULL)
     json_object_set_new(node, "IPv4", json_string(js_str(nd, "IPv4", "")));
   if (js_str(nd, "IPv6", NULL) != NULL)
@@ -186,7 +208,7 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   /* where a client dials: the IPv4/IPv6 override, else HostName */
   const char *dial = js_str(nd, "IPv4", js_str(nd, "IPv6", host));
   char dial_hp[300];
-  host_port(dial, c->node_port, dial_hp, sizeof dial_hp);
+  run_host_port(dial, c->node_port, dial_hp, sizeof dial_hp);
   struct tvars *t = &c->vars;
   ok = ok && tvars_set(t, "derpmap", c->derpmap) && run_set_int(t, "region", REGION_ID) &&
        tvars_set(t, "node_host", host) && tvars_set(t, "dial_addr", dial) &&
@@ -220,6 +242,7 @@ static void stop_all(struct ctx *c) {
     proc_release(&c->proxy);
     c->proxy_started = false;
   }
+  fixture_stop(c);
   if (c->relay_started) {
     proc_stop(&c->relay, STOP_GRACE_MS);
     proc_release(&c->relay);
@@ -257,6 +280,7 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
   if (!start_relay(c, detail, len)) return false;
   if (strcmp(c->s->relay.proxy, "strip-metacert") == 0 && !start_proxy(c, detail, len))
     return false;
+  if (fixture_program(c->s->relay.proxy) != NULL && !fixture_start(c, detail, len)) return false;
   return write_derpmap(c, detail, len);
 }
 
@@ -272,11 +296,21 @@ static bool has_background(const struct scenario *s) {
 static void mark_skips(struct ctx *c) {
   const char *why = "";
   const char *cap = peers_relay_gap(c->relay_def->unsupported, &c->s->relay, &why);
+  char text[sizeof c->cols[0].skip_why];
+  if (cap != NULL)
+    fmt_bounded(text, sizeof text, "relay %s cannot do %s: %s", c->relay_def->name, cap, why);
+  const char *program = fixture_program(c->s->relay.proxy);
+  if (cap == NULL && program != NULL && fixture_program_path(program) == NULL) {
+    cap = program;
+    fmt_bounded(text, sizeof text,
+                "%s is not installed (Debian package %s; ci/setup.sh installs it): the fixture "
+                "%s needs it",
+                program, strcmp(program, "nginx") == 0 ? "nginx-light" : "haproxy",
+                c->s->relay.proxy);
+  }
   for (size_t i = 0; cap != NULL && i < c->n_cols; i++) {
-    struct column *col = &c->cols[i];
-    col->skip = cap;
-    fmt_bounded(col->skip_why, sizeof col->skip_why, "relay %s cannot do %s: %s",
-                c->relay_def->name, cap, why);
+    c->cols[i].skip = cap;
+    fmt_bounded(c->cols[i].skip_why, sizeof c->cols[i].skip_why, "%s", text);
   }
 }
 

@@ -357,12 +357,15 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
 }
 
 static bool check_relay(struct schema *v, const json_t *relay) {
-  static const char *const keys[] = {"address", "hostname", "certs", "chain",          "metacert",
-                                     "tls_min", "tls_max",  "proxy", "verify_clients", NULL};
+  static const char *const keys[] = {"address",    "hostname",       "certs",   "chain",
+                                     "metacert",   "tls_min",        "tls_max", "proxy",
+                                     "proxy_cert", "verify_clients", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const tls[] = {"1.2", "1.3", NULL};
-  static const char *const proxy[] = {"none", "strip-metacert", NULL};
+  static const char *const proxy[] = {
+      "none",        "strip-metacert",     "nginx", "nginx-no-upgrade", "nginx-resign",
+      "nginx-plain", "haproxy-two-relays", NULL};
   if (!json_is_object(relay)) return schema_fail(v, "relay", "expected object");
   if (!schema_only_keys(v, relay, "relay", keys) ||
       !schema_enum(v, relay, "relay", "address", fam, false) ||
@@ -372,6 +375,7 @@ static bool check_relay(struct schema *v, const json_t *relay) {
       !schema_enum(v, relay, "relay", "tls_min", tls, false) ||
       !schema_enum(v, relay, "relay", "tls_max", tls, false) ||
       !schema_enum(v, relay, "relay", "proxy", proxy, false) ||
+      !schema_field(v, relay, "relay", "proxy_cert", JSON_STRING, false) ||
       !string_array(v, relay, "relay", "verify_clients"))
     return false;
   const json_t *certs = json_object_get(relay, "certs");
@@ -401,6 +405,11 @@ static bool check_relay(struct schema *v, const json_t *relay) {
   } else if (certs != NULL) {
     return schema_fail(v, "relay.chain", "missing (required with relay.certs)");
   }
+  const char *proxy_cert = js_str(relay, "proxy_cert", NULL);
+  if (proxy_cert != NULL && !cert_names_has(certs, proxy_cert, SIZE_MAX))
+    return schema_fail(v, "relay.proxy_cert", "not the name of a cert in relay.certs");
+  if ((proxy_cert != NULL) != (strcmp(js_str(relay, "proxy", "none"), "nginx-resign") == 0))
+    return schema_fail(v, "relay.proxy_cert", "given exactly when proxy is nginx-resign");
   struct scenario_relay r;
   scenario_relay_of(relay, &r);
   if (strcmp(r.tls_min, r.tls_max) > 0)
@@ -409,10 +418,14 @@ static bool check_relay(struct schema *v, const json_t *relay) {
 }
 
 static bool check_node(struct schema *v, const json_t *node, const json_t *certs) {
-  static const char *const keys[] = {"HostName", "IPv4", "IPv6", "CertName", NULL};
+  static const char *const keys[] = {"HostName", "IPv4",     "IPv6", "CertName",
+                                     "DERPPort", "STUNPort", NULL};
   static const char *const cn_keys[] = {"pin", "upper", "append", "from_snippet", NULL};
+  static const char *const closed[] = {"closed", NULL};
   if (!json_is_object(node)) return schema_fail(v, "node", "expected object");
   if (!schema_only_keys(v, node, "node", keys) ||
+      !schema_enum(v, node, "node", "DERPPort", closed, false) ||
+      !schema_enum(v, node, "node", "STUNPort", closed, false) ||
       !schema_field(v, node, "node", "HostName", JSON_STRING, false) ||
       !schema_field(v, node, "node", "IPv4", JSON_STRING, false) ||
       !schema_field(v, node, "node", "IPv6", JSON_STRING, false))

@@ -331,6 +331,25 @@ START_TEST(json_path_walks_objects) {
 }
 END_TEST
 
+START_TEST(json_path_collects_over_arrays) {
+  json_t *j = json_loads(
+      "{\"Diagnosis\":[{\"code\":\"a\",\"severity\":\"info\"},{\"code\":\"b\"}],\"n\":null}", 0,
+      NULL);
+  json_t *codes = json_path_collect(j, "Diagnosis[].code");
+  ck_assert_uint_eq(json_array_size(codes), 2);
+  ck_assert_str_eq(json_string_value(json_array_get(codes, 1)), "b");
+  json_decref(codes);
+  json_t *sev = json_path_collect(j, "Diagnosis[].severity");
+  ck_assert_uint_eq(json_array_size(sev), 1); /* elements without it are left out */
+  json_decref(sev);
+  ck_assert_ptr_null(json_path_collect(j, "n[].code")); /* null: absent, not [] */
+  json_t *plain = json_path_collect(j, "Diagnosis");
+  ck_assert(json_is_array(plain));
+  json_decref(plain);
+  json_decref(j);
+}
+END_TEST
+
 static Suite *outcome_suite(void) {
   Suite *s = suite_create("outcome");
   TCase *tc = tcase_create("core");
@@ -352,6 +371,7 @@ static Suite *outcome_suite(void) {
   tcase_add_test(tc, unexpandable_expectation_is_an_error);
   tcase_add_test(tc, verdict_read_after_megabytes_of_log);
   tcase_add_test(tc, json_path_walks_objects);
+  tcase_add_test(tc, json_path_collects_over_arrays);
   suite_add_tcase(s, tc);
   return s;
 }
