@@ -86,24 +86,24 @@ static bool nginx_config(struct ctx *c, const char *variant, int port, char *con
                 "    ssl_certificate %s;\n    ssl_certificate_key %s;\n"
                 "    ssl_protocols TLSv1.2 TLSv1.3;\n",
                 cert, key);
-  int n = snprintf(
-      conf, len,
-      "# derpcheck fixture %s\n"
-      "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-      "pid %s/nginx.pid;\nerror_log %s/nginx-error.log info;\n"
-      "events { worker_connections 1024; }\n"
-      "http {\n  access_log off;\n"
-      "  client_body_temp_path %s/nginx-body;\n  proxy_temp_path %s/nginx-proxy;\n"
-      "  fastcgi_temp_path %s/nginx-fastcgi;\n  uwsgi_temp_path %s/nginx-uwsgi;\n"
-      "  scgi_temp_path %s/nginx-scgi;\n"
-      "  server {\n    listen %s%s;\n%s"
-      "    location / {\n      proxy_pass https://%s;\n%s"
-      "      proxy_read_timeout 3600s;\n    }\n  }\n}\n",
-      variant, dir, dir, dir, dir, dir, dir, dir, listen, plain ? "" : " ssl", tls, upstream,
-      upgrade ? "      proxy_http_version 1.1;\n"
-                "      proxy_set_header Upgrade $http_upgrade;\n"
-                "      proxy_set_header Connection \"upgrade\";\n"
-              : "");
+  int n = snprintf(conf, len,
+                   "# derpcheck fixture %s\n"
+                   "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+                   "pid %s/nginx.pid;\nerror_log %s/nginx-error.log info;\n"
+                   "events { worker_connections 1024; }\n"
+                   "http {\n  access_log off;\n"
+                   "  client_body_temp_path %s/nginx-body;\n  proxy_temp_path %s/nginx-proxy;\n"
+                   "  fastcgi_temp_path %s/nginx-fastcgi;\n  uwsgi_temp_path %s/nginx-uwsgi;\n"
+                   "  scgi_temp_path %s/nginx-scgi;\n"
+                   "  server {\n    listen %s%s;\n%s"
+                   "    location / {\n      proxy_pass https://%s;\n%s"
+                   "      proxy_read_timeout 3600s;\n    }\n  }\n}\n",
+                   variant, dir, dir, dir, dir, dir, dir, dir, listen, plain ? "" : " ssl", tls,
+                   upstream,
+                   upgrade ? "      proxy_http_version 1.1;\n"
+                             "      proxy_set_header Upgrade $http_upgrade;\n"
+                             "      proxy_set_header Connection \"upgrade\";\n"
+                           : "");
   if (n < 0 || (size_t)n >= len) {
     fmt_bounded(detail, dlen, "nginx configuration too long");
     return false;
@@ -126,8 +126,8 @@ static bool start_nginx(struct ctx *c, const char *variant, char *detail, size_t
     fmt_bounded(detail, len, "cannot write %s", conf_path);
     return false;
   }
-  const char *argv[] = {fixture_program_path("nginx"), "-p", c->tmpdir, "-e", err_log, "-c",
-                        conf_path, NULL};
+  const char *argv[] = {
+      fixture_program_path("nginx"), "-p", c->tmpdir, "-e", err_log, "-c", conf_path, NULL};
   struct proc_spec spec = {.argv = argv, .stderr_path = c->proxy_err};
   char err[512];
   if (argv[0] == NULL || proc_start(&c->proxy, &spec, err, sizeof err) != PROC_OK) {

@@ -60,7 +60,8 @@ static bool client_vars(struct ctx *c, const struct column *col,
   bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
             (col->def->client_bin == NULL || tvars_set(t, "client_bin", col->def->client_bin)) &&
             /* diagnose: a probe judged on its Diagnosis, a derpcheck addition */
-            tvars_set(t, "mode", strcmp(mode, "diagnose") == 0 ? "probe" : mode) && tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
+            tvars_set(t, "mode", strcmp(mode, "diagnose") == 0 ? "probe" : mode) &&
+            tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
             tvars_set(t, "peer_key", pid ? pid->pub_hex : "") &&
             tvars_set(t, "packet_hex", packet) && tvars_set(t, "ready_file", ready ? ready : "") &&
             tvars_set(t, "timeout_ms", timeout) && tvars_set_list(t, "mode_args", words, n);
