@@ -3,7 +3,8 @@
 #include <string.h>
 
 const char *column_profile(const struct run_column *col, const char *mode) {
-  bool probe = strcmp(mode, "probe") == 0 || strcmp(mode, "diagnose") == 0;
+  bool probe =
+      strcmp(mode, "probe") == 0 || strcmp(mode, "diagnose") == 0 || strcmp(mode, "versions") == 0;
   if (col->probe_profile != NULL && probe) return col->probe_profile;
   return col->profile;
 }

@@ -11,7 +11,7 @@
 
 static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify_clients",
                                          "chain_generate", NULL};
-static const char *const client_caps[] = {"connect", "probe", "diagnose", "stun",
+static const char *const client_caps[] = {"connect", "probe", "diagnose", "versions", "stun",
                                           "send",    "recv",  "ping",     NULL};
 
 static bool in_list(const char *s, const char *const *list) {

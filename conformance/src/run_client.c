@@ -10,6 +10,7 @@
 
 static int tls_handshakes_of_mode(const char *mode) {
   if (strcmp(mode, "stun") == 0) return 0;
+  if (strcmp(mode, "versions") == 0) return 11; /* a probe, then one per release range */
   if (strcmp(mode, "probe") == 0 || strcmp(mode, "diagnose") == 0)
     return 6; /* TLS check + 5 DERP connects */
   return 1;
@@ -52,6 +53,8 @@ static bool client_vars(struct ctx *c, const struct column *col,
   /* a reference-client flag: real peers have no such mode */
   if (c->cfg->tls_only && !col->def->real && strcmp(mode, "connect") == 0)
     words[n++] = "--tls-only";
+  if (strcmp(mode, "versions") == 0) words[n++] = "--all-versions";
+  bool probe_like = strcmp(mode, "diagnose") == 0 || strcmp(mode, "versions") == 0;
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     if (!flags[i].on) continue;
     words[n++] = flags[i].flag;
@@ -59,8 +62,8 @@ static bool client_vars(struct ctx *c, const struct column *col,
   }
   bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
             (col->def->client_bin == NULL || tvars_set(t, "client_bin", col->def->client_bin)) &&
-            /* diagnose: a probe judged on its Diagnosis, a derpcheck addition */
-            tvars_set(t, "mode", strcmp(mode, "diagnose") == 0 ? "probe" : mode) &&
+            /* diagnose, versions: a probe judged on derpcheck's additions */
+            tvars_set(t, "mode", probe_like ? "probe" : mode) &&
             tvars_set(t, "client_keyfile", kid ? kid->keyfile : "") &&
             tvars_set(t, "peer_key", pid ? pid->pub_hex : "") &&
             tvars_set(t, "packet_hex", packet) && tvars_set(t, "ready_file", ready ? ready : "") &&

@@ -490,7 +490,7 @@ bool schema_expectation(struct schema *v, const json_t *e, const char *path) {
 static bool check_client_step(struct schema *v, const json_t *c, const char *path) {
   static const char *const keys[] = {"mode",       "key",        "peer",   "packet_hex",
                                      "background", "timeout_ms", "expect", NULL};
-  static const char *const modes[] = {"connect", "probe", "diagnose", "stun",
+  static const char *const modes[] = {"connect", "probe", "diagnose", "versions", "stun",
                                       "send",    "recv",  "ping",     NULL};
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, c, path, keys) || !schema_enum(v, c, path, "mode", modes, true) ||

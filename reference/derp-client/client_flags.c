@@ -59,6 +59,9 @@ const char *client_flags_usage(void) {
          "  --ca-file FILE       extra trusted roots (PEM) for CA verification\n"
          "  --tls-max 1.2|1.3    highest TLS version offered (default 1.3)\n"
          "  --tls-only           connect: stop after the TLS handshake and its certificate check\n"
+         "  --all-versions       probe: also connect as each client release range would\n"
+         "                       (<= 1.81, 1.82.x, 1.84.x, 1.86+, debug derp < 1.100) and\n"
+         "                       print a verdict per range\n"
          "\n"
          "Identity and packets:\n"
          "  --key-file FILE      node key {\"PrivateKey\":\"privkey:<hex>\"} (default: a fresh "
@@ -206,6 +209,8 @@ static enum client_flags_result check_combination(struct client_flags *f, char *
     return fail(err, cap, "--packet-hex only applies to send");
   if (f->mode != CLIENT_MODE_CONNECT && f->tls_only)
     return fail(err, cap, "--tls-only only applies to connect");
+  if (f->mode != CLIENT_MODE_PROBE && f->all_versions)
+    return fail(err, cap, "--all-versions only applies to probe");
   if (f->wait_ms == 0) f->wait_ms = f->timeout_ms;
   /* recv must be able to wait as long as asked and still connect first. */
   if (!f->timeout_given && f->mode == CLIENT_MODE_RECV && f->wait_ms + 5000 > f->timeout_ms)
@@ -233,13 +238,14 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
     if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) return CLIENT_FLAGS_HELP;
     const char *eq = strchr(name, '=');
     size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
-    if ((name_len == 4 && strncmp(name, "json", 4) == 0) ||
-        (name_len == 8 && strncmp(name, "tls-only", 8) == 0)) {
+    bool *switch_flag = name_len == 4 && strncmp(name, "json", 4) == 0       ? &out->json
+                        : name_len == 8 && strncmp(name, "tls-only", 8) == 0 ? &out->tls_only
+                        : name_len == 12 && strncmp(name, "all-versions", 12) == 0
+                            ? &out->all_versions
+                            : NULL;
+    if (switch_flag != NULL) {
       if (eq) return fail(err, err_cap, "-%.*s takes no value", (int)name_len, name);
-      if (name_len == 4)
-        out->json = true;
-      else
-        out->tls_only = true;
+      *switch_flag = true;
       continue;
     }
     size_t which = sizeof value_flags / sizeof value_flags[0];

@@ -55,9 +55,10 @@ struct client_flags {
   const char *ready_file;
   int64_t timeout_ms; /* --timeout: bounds the whole run */
   bool timeout_given;
-  int64_t wait_ms; /* --timeout-ms: how long recv waits for a packet */
-  int tls_max;     /* 0, 0x0303 or 0x0304 */
-  bool tls_only;   /* connect: stop after the TLS handshake (TLS-layer tests) */
+  int64_t wait_ms;   /* --timeout-ms: how long recv waits for a packet */
+  int tls_max;       /* 0, 0x0303 or 0x0304 */
+  bool tls_only;     /* connect: stop after the TLS handshake (TLS-layer tests) */
+  bool all_versions; /* probe: also a verdict per client release range */
   bool json;
 };
 

@@ -201,6 +201,10 @@ enum client_exit client_run_probe(const struct client_run *run, struct client_ru
   struct client_probe_summary sum;
   client_probe_run(&in, &s->report, &sum);
   v->report = &s->report;
+  if (run->flags->all_versions && run->region != NULL) {
+    client_versions_run(run->region, &run->conn, &s->versions);
+    v->versions = &s->versions;
+  }
   v->pass = probe_report_count(&s->report, PROBE_ERRORS) == 0;
   if (!v->pass) set_reason(v, probe_report_item(&s->report, PROBE_ERRORS, 0));
   if (sum.connected) {

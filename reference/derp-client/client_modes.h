@@ -7,6 +7,7 @@
 #include "client_conn.h"
 #include "client_flags.h"
 #include "client_output.h"
+#include "client_versions.h"
 #include "derp/derpmap.h"
 #include "derp/probe_report.h"
 
@@ -32,6 +33,7 @@ struct client_run_state {
   struct client_conn conn;
   uint8_t packet[DERP_MAX_PACKET_SIZE];
   struct probe_report report;
+  struct client_versions versions;
   char mapped[64];
 };
 

@@ -77,6 +77,26 @@ static bool put_chain(struct byte_writer *w, const struct tls_certmsg *certs) {
   return byte_writer_u8(w, ']');
 }
 
+/* "Versions":[{"clients":..,"profile":..,"result":..,"path":..,"reason":..,
+ * "code":..,"summary":..}] */
+static bool write_versions_json(struct byte_writer *w, const struct client_versions *vs) {
+  GUARD(byte_writer_str(w, ",\"Versions\":["));
+  for (size_t i = 0; i < vs->n; i++) {
+    const struct client_version_row *r = &vs->rows[i];
+    if (i > 0) GUARD(byte_writer_u8(w, ','));
+    GUARD(byte_writer_str(w, "{\"clients\":"));
+    GUARD(probe_json_write_string(w, r->clients));
+    GUARD(put_key_value(w, "profile", r->profile));
+    GUARD(put_key_value(w, "result", r->works ? "pass" : "fail"));
+    GUARD(put_key_value(w, "path", r->path));
+    GUARD(put_key_value(w, "reason", r->reason));
+    GUARD(put_key_value(w, "code", r->code));
+    GUARD(put_key_value(w, "summary", r->summary));
+    GUARD(byte_writer_u8(w, '}'));
+  }
+  return byte_writer_u8(w, ']');
+}
+
 static bool write_json(struct byte_writer *w, const struct client_verdict *v) {
   GUARD(byte_writer_str(w, v->pass ? "{\"result\":\"pass\"" : "{\"result\":\"fail\""));
   GUARD(put_key_value(w, "reason", v->reason));
@@ -106,7 +126,21 @@ static bool write_json(struct byte_writer *w, const struct client_verdict *v) {
     GUARD(byte_writer_str(w, ",\"Diagnosis\":"));
     GUARD(probe_json_write_diagnosis(w, v->report));
   }
+  if (v->versions) GUARD(write_versions_json(w, v->versions));
   return byte_writer_str(w, "}\n");
+}
+
+static void write_human_versions(FILE *out, const struct client_versions *vs) {
+  fprintf(out, "\nBy client version:\n");
+  for (size_t i = 0; i < vs->n; i++) {
+    const struct client_version_row *r = &vs->rows[i];
+    if (r->works)
+      fprintf(out, "  %-19s works%s%s%s\n", r->clients, r->path ? " (" : "", r->path ? r->path : "",
+              r->path ? " path)" : "");
+    else
+      fprintf(out, "  %-19s fails%s%s%s: %s\n", r->clients, r->code ? " [" : "",
+              r->code ? r->code : "", r->code ? "]" : "", r->reason);
+  }
 }
 
 static void write_human_chain(FILE *out, const struct tls_certmsg *certs) {
@@ -135,6 +169,7 @@ static bool write_human(FILE *out, const struct client_verdict *v) {
     if (ok) fwrite(buf, 1, w.len, out);
     free(buf);
     if (!ok) return false;
+    if (v->versions) write_human_versions(out, v->versions);
     fprintf(out, "\nresult: %s\n", v->pass ? "pass" : "fail");
     return true;
   }
@@ -176,6 +211,7 @@ bool client_output_write(FILE *out, const struct client_verdict *v, bool json) {
     size_t cap = 4096 + 8 * strlen(v->reason) + 2 * v->packet_len;
     if (v->certs) cap += 1024 * v->certs->n_certs;
     if (v->report) cap += probe_report_output_bound(v->report);
+    if (v->versions) cap += v->versions->n * 8 * (sizeof v->versions->rows[0].summary + 256);
     uint8_t *buf = malloc(cap);
     if (buf == NULL) return false;
     struct byte_writer w = byte_writer_init(buf, cap);

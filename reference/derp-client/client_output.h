@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "client_tls.h"
+#include "client_versions.h"
 #include "derp/probe_report.h"
 
 #define CLIENT_REASON_MAX (CLIENT_TLS_ERR_MAX + 256)
@@ -40,6 +41,7 @@ struct client_verdict {
   const char *mapped;
   /* probe */
   const struct probe_report *report;
+  const struct client_versions *versions; /* --all-versions */
   /* human output: what the connection was */
   const char *addr;
   const char *verify; /* "pin (current)", "ca", ... */

@@ -55,14 +55,9 @@ static void run_fixed_check(const struct client_probe_input *in, const struct de
   free(c);
 }
 
-struct cert_facts {
-  char leaf_sha256[PIN_HEX_LEN + 1];
-  char file_stem[IPCERT_NAME_MAX + 1];
-};
-
-static void collect_facts(const struct client_tls *t, const struct derp_node *n,
-                          const struct client_conn_options *o, struct cert_facts *cf,
-                          struct probe_facts *f) {
+void client_probe_facts(const struct client_tls *t, const struct derp_node *n,
+                        const struct client_conn_options *o, struct client_probe_fact_room *cf,
+                        struct probe_facts *f) {
   f->profile = client_profile_name(o->profile);
   f->host_name = n->host_name;
   f->cert_name = n->cert_name;
@@ -107,7 +102,7 @@ struct observed {
 static void diagnose(struct probe_report *r, const struct client_probe_input *in,
                      const struct derp_node *n, struct node_state *ns, const struct client_tls *t,
                      const struct observed *o) {
-  struct cert_facts cf = {0};
+  struct client_probe_fact_room cf = {0};
   struct probe_facts f = {.stage = o->stage,
                           .error = o->err,
                           .addr = o->addr,
@@ -117,7 +112,7 @@ static void diagnose(struct probe_report *r, const struct client_probe_input *in
                           .distinct_keys = o->distinct_keys,
                           .tries = CLIENT_PROBE_DERP_TRIES,
                           .snippet_sha256 = in->snippet_sha256};
-  collect_facts(t, n, in->conn, &cf, &f);
+  client_probe_facts(t, n, in->conn, &cf, &f);
   if (o->conn != NULL) {
     f.fast_path = o->conn->fast;
     f.tls_version = o->conn->tls.version;

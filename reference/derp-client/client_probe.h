@@ -22,6 +22,8 @@
 
 #include "client_conn.h"
 #include "derp/derpmap.h"
+#include "derp/ipcert.h"
+#include "derp/pin_verify.h"
 #include "derp/probe_report.h"
 
 #define CLIENT_PROBE_DERP_TRIES 5
@@ -51,5 +53,16 @@ struct client_probe_summary {
 
 void client_probe_run(const struct client_probe_input *in, struct probe_report *r,
                       struct client_probe_summary *sum);
+
+/* The Diagnosis facts a TLS handshake left (certificates presented, which
+ * were metacerts, the leaf's hash, validity and issuer) and the node's;
+ * `room` holds the strings f points to. t may be NULL. */
+struct client_probe_fact_room {
+  char leaf_sha256[PIN_HEX_LEN + 1];
+  char file_stem[IPCERT_NAME_MAX + 1];
+};
+void client_probe_facts(const struct client_tls *t, const struct derp_node *n,
+                        const struct client_conn_options *o, struct client_probe_fact_room *room,
+                        struct probe_facts *f);
 
 #endif

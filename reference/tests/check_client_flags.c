@@ -162,6 +162,20 @@ START_TEST(json_takes_no_value) {
 }
 END_TEST
 
+START_TEST(all_versions_is_a_probe_switch) {
+  struct client_flags f;
+  char err[256];
+  ck_assert_int_eq(PARSE(&f, err, "probe", "--snippet", "x", "--all-versions"), CLIENT_FLAGS_OK);
+  ck_assert(f.all_versions);
+  ck_assert_int_eq(PARSE(&f, err, "probe", "--snippet", "x", "--all-versions=1"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "-all-versions takes no value");
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--all-versions"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "--all-versions only applies to probe");
+}
+END_TEST
+
 START_TEST(timeouts) {
   int64_t ms;
   ck_assert(client_parse_timeout("10s", &ms) && ms == 10000);
@@ -404,6 +418,7 @@ static Suite *client_flags_suite(void) {
   tcase_add_test(flags, relay_source_is_required_and_exclusive);
   tcase_add_test(flags, help_and_missing_mode);
   tcase_add_test(flags, json_takes_no_value);
+  tcase_add_test(flags, all_versions_is_a_probe_switch);
   tcase_add_test(flags, timeouts);
   tcase_add_test(flags, recv_wait_extends_default_timeout);
   tcase_add_test(flags, tls_max);
