@@ -343,6 +343,10 @@ static void probe_node(const struct client_probe_input *in, struct probe_report 
     msg(r, PROBE_MSG_IPV6_ONLY, n->host_name, NULL, NULL, 0);
   else if (has6 && has4)
     msg(r, PROBE_MSG_DUAL_STACK, n->host_name, NULL, NULL, 0);
+  if (v4 && v6 && has4 != has6) { /* one family of a dual-stack node works */
+    struct observed o = {.stage = PROBE_STAGE_FAMILY, .family = has4 ? 6 : 4};
+    diagnose(r, in, n, NULL, NULL, &o);
+  }
   check_captive_portal(in, r, n);
   /* Upstream moves on to the next node when no TLS check succeeded, so the
    * node's STUN check is skipped too (seen running v1.98.10; the spec's

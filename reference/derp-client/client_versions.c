@@ -27,15 +27,16 @@ static void one_range(const struct derp_region *region, const struct client_conn
   row->clients = ranges[i].clients;
   row->profile = client_profile_name(o.profile);
   client_conn_init(c);
-  enum client_conn_status st = client_conn_open_region(c, region, &o, row->reason,
-                                                       sizeof row->reason);
+  enum client_conn_status st =
+      client_conn_open_region(c, region, &o, row->reason, sizeof row->reason);
   row->works = st == CLIENT_CONN_OK;
   if (row->works) {
     row->reason[0] = '\0';
     row->path = o.tls_only ? NULL : c->fast ? "fast" : "slow";
     snprintf(row->summary, sizeof row->summary, "%s: works%s%s", row->clients,
              row->path ? ", " : "", row->path ? row->path : "");
-    if (row->path != NULL) strncat(row->summary, " path", sizeof row->summary - strlen(row->summary) - 1);
+    if (row->path != NULL)
+      strncat(row->summary, " path", sizeof row->summary - strlen(row->summary) - 1);
   } else {
     struct client_probe_fact_room room = {0};
     struct probe_facts f = {.stage = c->failed_stage == CLIENT_STAGE_DIAL  ? PROBE_STAGE_DIAL
@@ -62,6 +63,7 @@ void client_versions_run(const struct derp_region *region, const struct client_c
     free(c);
     return;
   }
-  for (size_t i = 0; i < CLIENT_VERSIONS_ROWS; i++) one_range(region, base, i, c, &out->rows[out->n++]);
+  for (size_t i = 0; i < CLIENT_VERSIONS_ROWS; i++)
+    one_range(region, base, i, c, &out->rows[out->n++]);
   free(c);
 }

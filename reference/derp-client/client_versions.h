@@ -24,7 +24,7 @@ struct client_version_row {
   bool works;
   const char *path; /* "fast" / "slow" when it works (NULL for the TLS-only row) */
   char reason[CLIENT_REASON_MAX_PROBE];
-  const char *code; /* the Diagnosis code of the failure, or NULL */
+  const char *code;                            /* the Diagnosis code of the failure, or NULL */
   char summary[CLIENT_REASON_MAX_PROBE + 128]; /* "1.82.x: fails (...)" */
 };
 

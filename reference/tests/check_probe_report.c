@@ -592,6 +592,15 @@ START_TEST(diagnosis_stages_beyond_failures) {
   f = (struct probe_facts){.stage = PROBE_STAGE_TLS,
                            .error = "tls: first record does not look like a TLS handshake"};
   ck_assert_str_eq(code_of(&f), "plain-http");
+  f = (struct probe_facts){.stage = PROBE_STAGE_TLS,
+                           .error = "remote error: tls: internal error",
+                           .host_name = "127.0.0.1"};
+  ck_assert_str_eq(code_of(&f), "sni-required");
+  f.host_name = "derp.example.com"; /* a name was sent: some other refusal */
+  ck_assert_str_eq(code_of(&f), "tls-refused");
+  f = (struct probe_facts){.stage = PROBE_STAGE_FAMILY, .family = 4};
+  ck_assert_str_eq(code_of(&f), "ipv4-not-listening");
+  ck_assert_ptr_nonnull(strstr(diagnose(&f), "answers over IPv6 only"));
 }
 END_TEST
 

@@ -114,6 +114,7 @@ enum probe_stage {
   PROBE_STAGE_CAPTIVE,   /* the port-80 check had no answer */
   PROBE_STAGE_KEYS,      /* the DERP tries saw more than one server key */
   PROBE_STAGE_CONNECTED, /* a DERP connection worked: how (path, TLS version) */
+  PROBE_STAGE_FAMILY,    /* a dual-stack node answered in one family only (family: the other) */
 };
 
 /* What was observed around one failure. Strings may be NULL (unknown). */

@@ -301,6 +301,15 @@ static bool tls_rules(const struct probe_facts *f, struct probe_diagnosis *d) {
                "port forwards plain HTTP (or it is the relay's --http-port) — point DERPPort at "
                "the TLS port, or make the proxy pass TLS through untouched",
                or_empty(f->addr));
+  /* derper in manual cert mode answers a ServerName other than its
+   * --hostname with an internal-error alert; an IP HostName sends none. */
+  if (has(e, "remote error: tls: internal error") && is_ip_literal(f->host_name))
+    return say(d, "sni-required", ERR,
+               "the relay refused the TLS handshake (internal error): HostName \"%s\" is an IP, "
+               "so clients send no server name, and a relay started with a DNS --hostname and "
+               "its own certificate (--certmode manual) serves only that name — set HostName to "
+               "the relay's DNS name, or start the relay with --hostname %s",
+               or_empty(f->host_name), or_empty(f->host_name));
   if (has(e, "remote error: tls: "))
     return say(d, "tls-refused", ERR, "the relay refused the TLS handshake (%s) — its log says why",
                or_empty(e));
@@ -394,6 +403,13 @@ bool probe_diagnose(const struct probe_facts *f, struct probe_diagnosis *d) {
                "packets for a peer reach a relay that does not hold the peer — give each relay "
                "its own node entry, or pin a load balancer's sessions to one relay",
                f->tries, f->distinct_keys);
+      break;
+    case PROBE_STAGE_FAMILY:
+      ok = say(d, f->family == 6 ? "ipv6-not-listening" : "ipv4-not-listening", WARN,
+               "the node has IPv4 and IPv6 addresses but the relay answers over IPv%d only: "
+               "clients with only IPv%d cannot reach it — let the relay listen on both (derper "
+               "-a :443 does), or drop the family it does not serve from the node",
+               f->family == 6 ? 4 : 6, f->family);
       break;
     case PROBE_STAGE_CONNECTED:
       if (f->fast_path) break;
