@@ -1,8 +1,9 @@
 /* Fuzz target derpmap: DERPMap text (any of the JSON forms, and the
  * comma-separated node flags) into the client's map, dial plan and TLS plan.
  *
- * Input: the text itself, given to both derp_map_parse and
- * derp_map_parse_node_flags.
+ * Input: the text itself, given to derp_map_parse, derp_map_parse_node_flags
+ * and derp_map_parse_policy (a tailnet policy file, HuJSON), and to
+ * hujson_standardize.
  *
  * Oracles, beyond "no crash / no leak":
  *  - failure leaves *out NULL and a non-empty, NUL-terminated message;
@@ -16,7 +17,10 @@
  *  - TLS plan: the CertName dispatch of spec §3.1 (sha256-raw: prefix -> pin
  *    with the remainder verbatim; empty -> CA; anything else but HostName ->
  *    verify as that name), no SNI for an IP-literal HostName, else HostName
- *    without trailing dots. */
+ *    without trailing dots;
+ *  - HuJSON: the standard text differs only by spaces where comments and
+ *    trailing commas were (line ends kept), a second pass is the identity,
+ *    errors point inside the input. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 
 #include "derp/derpmap.h"
+#include "derp/hujson.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -217,9 +222,36 @@ static void run_parser(const char *name, map_parser parse, const char *text, siz
   }
 }
 
+/* HuJSON standardization keeps every byte's position: the output differs
+ * from the input only where the input had a comment (blanked to spaces,
+ * line ends kept) or a trailing comma (one space); once standard, a second
+ * pass changes nothing. */
+static void check_hujson(const char *in, size_t len) {
+  static char out[DERPMAP_FUZZ_MAX_INPUT], again[DERPMAP_FUZZ_MAX_INPUT];
+  struct hujson_error err;
+  memset(&err, 0x5a, sizeof err);
+  if (!hujson_standardize(in, len, out, &err)) {
+    ORACLE_ASSERT(err.offset < len && err.line >= 1 && err.column >= 1,
+                  "error at %zu (line %d col %d) outside the input", err.offset, err.line,
+                  err.column);
+    ORACLE_ASSERT(memchr(err.msg, '\0', sizeof err.msg) != NULL && err.msg[0] != '\0',
+                  "error without a message");
+    return;
+  }
+  for (size_t i = 0; i < len; i++)
+    if (out[i] != in[i])
+      ORACLE_ASSERT(out[i] == ' ' && in[i] != '\n' && in[i] != '\r',
+                    "byte %zu changed from 0x%02x to 0x%02x", i, (unsigned char)in[i],
+                    (unsigned char)out[i]);
+  ORACLE_ASSERT(hujson_standardize(out, len, again, &err), "standard output refused: %s", err.msg);
+  ORACLE_ASSERT(memcmp(out, again, len) == 0, "standardizing twice changed the text");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;
   run_parser("derp_map_parse", derp_map_parse, (const char *)data, size);
   run_parser("derp_map_parse_node_flags", derp_map_parse_node_flags, (const char *)data, size);
+  run_parser("derp_map_parse_policy", derp_map_parse_policy, (const char *)data, size);
+  check_hujson((const char *)data, size);
   return 0;
 }

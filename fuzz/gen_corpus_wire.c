@@ -219,6 +219,16 @@ static void gen_stun(struct corpus_sink *s) {
 
 static void gen_derpmap(struct corpus_sink *s) {
   const char *t = "derpmap";
+  corpus_put_text(s, t, "policy-file-hujson",
+                  "// Tailnet policy file\n{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": "
+                  "[\"*\"], \"dst\": [\"*:*\"]}, // everyone\n  ],\n  /* our own relay */\n"
+                  "  \"derpMap\": {\"OmitDefaultRegions\": true, \"Regions\": {\"900\": "
+                  "{\"RegionID\": 900, \"RegionCode\": \"home\", \"Nodes\": [{\"Name\": \"900a\", "
+                  "\"RegionID\": 900, \"HostName\": \"127.0.0.1\", \"CertName\": \"" PIN
+                  "\",},],},},},\n}\n");
+  corpus_put_text(s, t, "policy-file-comment-in-string",
+                  "{\"derpMap\": {\"Regions\": {\"1\": {\"RegionCode\": \"a//b/*c*/\", "
+                  "\"Nodes\": [{\"HostName\": \"h\\\"//\"}]}}}}");
   corpus_put_text(
       s, t, "full-map-pinned-ip",
       "{\"Regions\":{\"900\":{\"RegionID\":900,\"RegionCode\":\"custom\",\"RegionName\":\"Custom\","

@@ -48,6 +48,8 @@ const char *client_flags_usage(void) {
          "                       (with --snippet: laid over the snippet's node, e.g. DERPPort=P)\n"
          "  --snippet LINE       the DERPMap line derp-relay/derper printed, pasted as is (with\n"
          "                       --derpmap: only the hash the Diagnosis compares against)\n"
+         "  --policy-file FILE   the tailnet policy file (HuJSON: comments, trailing commas)\n"
+         "                       whose \"derpMap\" holds the relay; \"-\" reads stdin\n"
          "  --region ID|CODE     region by id or RegionCode (default: the map's only region)\n"
          "\n"
          "TLS:\n"
@@ -135,8 +137,9 @@ static bool parse_mode(const char *s, enum client_mode *out) {
 
 /* Flags that take a value; the order matches the switch in apply(). */
 static const char *const value_flags[] = {
-    "derpmap", "node",     "snippet",    "region",     "profile", "ca-file",    "key-file",
-    "peer",    "peer-key", "packet-hex", "ready-file", "timeout", "timeout-ms", "tls-max",
+    "derpmap",    "node",     "snippet",    "region",   "profile",
+    "ca-file",    "key-file", "peer",       "peer-key", "packet-hex",
+    "ready-file", "timeout",  "timeout-ms", "tls-max",  "policy-file",
 };
 
 static enum client_flags_result apply(struct client_flags *f, size_t which, const char *v,
@@ -194,15 +197,18 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
       else
         return fail(err, cap, "invalid value \"%s\" for --tls-max: want 1.2 or 1.3", v);
       break;
+    case 14: f->policy_file = v; break;
     default: return fail(err, cap, "internal flag table error");
   }
   return CLIENT_FLAGS_OK;
 }
 
 static enum client_flags_result check_combination(struct client_flags *f, char *err, size_t cap) {
-  if (!f->derpmap && !f->node && !f->snippet)
-    return fail(err, cap, "no relay given: use --derpmap, --node or --snippet");
+  if (!f->derpmap && !f->node && !f->snippet && !f->policy_file)
+    return fail(err, cap, "no relay given: use --derpmap, --policy-file, --node or --snippet");
   if (f->derpmap && f->node) return fail(err, cap, "--derpmap and --node are exclusive");
+  if (f->policy_file && (f->derpmap || f->node))
+    return fail(err, cap, "--policy-file is exclusive with --derpmap and --node");
   if (f->mode == CLIENT_MODE_SEND && (!f->has_peer || !f->packet_hex))
     return fail(err, cap, "send needs --peer and --packet-hex");
   if (f->mode != CLIENT_MODE_SEND && f->packet_hex)

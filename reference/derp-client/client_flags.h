@@ -42,6 +42,7 @@ struct client_flags {
    * as flags, or the relay's snippet line. --snippet may accompany the
    * others: its hash then only feeds the Diagnosis. */
   const char *derpmap;
+  const char *policy_file; /* a tailnet policy file whose "derpMap" is the map */
   const char *node;
   const char *snippet;
   const char *region; /* NULL: the map's only region */

@@ -39,6 +39,18 @@ static char *read_bounded(const char *path, size_t max, size_t *len, char *err, 
 static struct derp_map *load_map(const struct client_flags *f, char *err, size_t cap) {
   struct derp_map *m = NULL;
   struct derp_map_error e = {{0}};
+  if (f->policy_file) {
+    size_t len = 0;
+    char *text = read_bounded(f->policy_file, DERP_MAP_MAX_INPUT, &len, err, cap);
+    if (text == NULL) return NULL;
+    bool ok = derp_map_parse_policy(text, len, &m, &e);
+    free(text);
+    /* "FILE:LINE:COL: what" for syntax, "FILE: derpMap.<path>: what" else */
+    const char *name = strcmp(f->policy_file, "-") == 0 ? "<stdin>" : f->policy_file;
+    bool positional = e.msg[0] >= '0' && e.msg[0] <= '9';
+    if (!ok) snprintf(err, cap, "%s:%s%s", name, positional ? "" : " ", e.msg);
+    return ok ? m : NULL;
+  }
   if (f->derpmap && f->snippet) {
     struct derp_map *snippet = NULL;
     if (!derp_map_parse(f->snippet, strlen(f->snippet), &snippet, &e)) {

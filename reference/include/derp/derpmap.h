@@ -91,6 +91,11 @@ bool derp_map_parse_node_flags(const char *text, size_t len, struct derp_map **o
 bool derp_map_parse_node_flags_onto(const struct derp_node *base, const char *text, size_t len,
                                     struct derp_map **out, struct derp_map_error *err);
 
+/* The "derpMap" of a tailnet policy file (HuJSON: comments, trailing
+ * commas). Syntax errors read "LINE:COL: what" (prefix the file name);
+ * field errors name the path from "derpMap.". */
+bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
+                           struct derp_map_error *err);
 void derp_map_free(struct derp_map *m);
 
 /* Region by selector, as `tailscale debug derp <region>` does (§5.1): a

@@ -232,6 +232,45 @@ case_relay_probe_diagnosis() {
   expect_contains Diagnosis "server presented 2 certificates (leaf + metacert); clients 1.82.x reject this" "probe, 1.82"
 }
 
+# The tailnet policy file as self-hosters keep it (HuJSON), its derpMap
+# pointing at the relay; and a broken one named by file, line and column.
+case_policy_file() {
+  start_relay
+  local pol=$WORK/policy.hujson
+  cat > "$pol" <<POLICY
+// Example/default ACLs for unrestricted connections.
+{
+  // Declare static groups of users.
+  "groups": {"group:admin": ["alice@example.com",],},
+  "acls": [
+    {"action": "accept", "src": ["*"], "dst": ["*:*"]}, // everything
+  ],
+  /* our own relay: https://tailscale.com/kb/1118/custom-derp-servers */
+  "derpMap": {
+    "OmitDefaultRegions": true,
+    "Regions": {
+      "900": {
+        "RegionID": 900, "RegionCode": "home", "RegionName": "Home",
+        "Nodes": [
+          {"Name": "900a", "RegionID": 900, "HostName": "127.0.0.1",
+           "CertName": "sha256-raw:$HASH", "DERPPort": $PORT,}, // the snippet's node
+        ],
+      },
+    },
+  },
+}
+POLICY
+  client connect --policy-file "$pol" --region home --json
+  expect_rc 0 "policy file, region by code"
+  expect_field path fast "policy file, region by code"
+  sed -i 's|"RegionName": "Home",|"RegionName": "Home"|' "$pol"
+  client connect --policy-file "$pol" --region home --json
+  expect_rc 2 "policy file with a syntax error"
+  expect_field reason "$pol:14:9: '}' expected near '\"Nodes\"'" "policy file with a syntax error"
+  client connect --policy-file "$pol" --derpmap "$pol" --json
+  expect_rc 2 "policy file and derpmap"
+}
+
 case_exit_codes() {
   client connect --json
   expect_rc 2 "no relay given"

@@ -1,0 +1,83 @@
+/* The DERPMap inside a tailnet policy file: HuJSON made standard in place
+ * (hujson.c, so positions stay the file's), decoded, its "derpMap" value
+ * handed to the DERPMap decoder. Positional errors read "LINE:COL: ...",
+ * so the caller's "FILE:" makes the usual FILE:LINE:COL. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "derp/derpmap.h"
+#include "derp/guard.h"
+#include "derp/hujson.h"
+
+#define POLICY_KEY "derpMap"
+
+/* Go's encoding/json: the exact key first, then an ASCII case-insensitive one. */
+static json_t *find_derp_map(json_t *root) {
+  json_t *v = json_object_get(root, POLICY_KEY);
+  if (v != NULL) return v;
+  const char *key;
+  json_object_foreach(root, key, v) {
+    if (strcasecmp(key, POLICY_KEY) == 0) return v;
+  }
+  return NULL;
+}
+
+/* jansson reports the offset just past the token it choked on, and names
+ * the token ("... near 'junk'"): point at the token's first byte. */
+static size_t token_start(const json_error_t *e) {
+  size_t end = e->position > 0 ? (size_t)e->position : 0;
+  const char *near = strstr(e->text, "near '");
+  size_t n = near != NULL ? strlen(near + 6) : 0;
+  size_t tok = n > 0 && near[6 + n - 1] == '\'' ? n - 1 : 1;
+  return tok <= end ? end - tok : 0;
+}
+
+bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
+                           struct derp_map_error *err) {
+  *out = NULL;
+  err->msg[0] = '\0';
+  if (len > DERP_MAP_MAX_INPUT) {
+    snprintf(err->msg, sizeof err->msg, "policy file too large (%zu bytes, limit %u)", len,
+             DERP_MAP_MAX_INPUT);
+    return false;
+  }
+  char *std = malloc(len + 1);
+  if (std == NULL) {
+    snprintf(err->msg, sizeof err->msg, "out of memory");
+    return false;
+  }
+  struct hujson_error herr;
+  if (!hujson_standardize(text, len, std, &herr)) {
+    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", herr.line, herr.column, herr.msg);
+    free(std);
+    return false;
+  }
+  json_error_t jerr;
+  json_t *root = json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr);
+  free(std);
+  if (root == NULL) {
+    int line, column;
+    hujson_position(text, len, token_start(&jerr), &line, &column);
+    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, jerr.text);
+    return false;
+  }
+  json_t *map = json_is_object(root) ? find_derp_map(root) : NULL;
+  bool ok = false;
+  if (!json_is_object(root)) {
+    snprintf(err->msg, sizeof err->msg, "a policy file is a JSON object");
+  } else if (map == NULL) {
+    snprintf(err->msg, sizeof err->msg, "no \"%s\" in the policy file", POLICY_KEY);
+  } else if (!json_is_object(map) || json_object_get(map, "Regions") == NULL) {
+    snprintf(err->msg, sizeof err->msg, "%s: expected an object with \"Regions\"", POLICY_KEY);
+  } else {
+    char *one = json_dumps(map, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    struct derp_map_error inner = {{0}};
+    ok = one != NULL && derp_map_parse(one, strlen(one), out, &inner);
+    if (!ok) snprintf(err->msg, sizeof err->msg, "%s.%.300s", POLICY_KEY, one ? inner.msg : "?");
+    free(one);
+  }
+  json_decref(root);
+  return ok;
+}
