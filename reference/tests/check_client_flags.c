@@ -142,9 +142,11 @@ START_TEST(relay_source_is_required_and_exclusive) {
   ck_assert_str_eq(err, "no relay given: use --derpmap, --policy-file, --node or --snippet");
   ck_assert_int_eq(PARSE(&f, err, "connect", "--derpmap", "a", "--node", "b"), CLIENT_FLAGS_ERROR);
   ck_assert_int_eq(PARSE(&f, err, "connect", "--derpmap", "a", "--snippet", "b"), CLIENT_FLAGS_OK);
-  ck_assert_int_eq(PARSE(&f, err, "probe", "--policy-file", "p", "--snippet", "b"), CLIENT_FLAGS_OK);
+  ck_assert_int_eq(PARSE(&f, err, "probe", "--policy-file", "p", "--snippet", "b"),
+                   CLIENT_FLAGS_OK);
   ck_assert_str_eq(f.policy_file, "p");
-  ck_assert_int_eq(PARSE(&f, err, "probe", "--policy-file", "p", "--node", "b"), CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "probe", "--policy-file", "p", "--node", "b"),
+                   CLIENT_FLAGS_ERROR);
   ck_assert_str_eq(err, "--policy-file is exclusive with --derpmap and --node");
 }
 END_TEST

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 struct hujson_error {
-  size_t offset;  /* of the construct at fault */
+  size_t offset;    /* of the construct at fault */
   int line, column; /* 1-based; column in bytes */
   char msg[96];
 };

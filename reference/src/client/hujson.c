@@ -34,9 +34,12 @@ static void blank(char *out, const char *in, size_t from, size_t to) {
 bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_error *err) {
   memcpy(out, in, len);
   /* The last comma seen outside strings whose fate is open: blanked if
-   * the next significant byte closes an object or array. */
+   * the next significant byte closes an object or array. Only a comma
+   * after a value trails one: in "[,]" or "1,,]" it stays, for the JSON
+   * decoder to refuse (and a second pass to leave alone). */
   bool comma_open = false;
   size_t comma_at = 0;
+  char prev = '\0'; /* the previous significant byte; '"' for a string */
   size_t i = 0;
   while (i < len) {
     char ch = in[i];
@@ -50,6 +53,7 @@ bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_err
       if (i >= len || in[i] != '"') return fail(in, len, start, "unterminated string", err);
       i++;
       comma_open = false;
+      prev = '"';
       continue;
     }
     if (ch == '/' && i + 1 < len && in[i + 1] == '/') {
@@ -72,8 +76,9 @@ bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_err
       continue;
     }
     if ((ch == '}' || ch == ']') && comma_open) out[comma_at] = ' ';
-    comma_open = ch == ',';
+    comma_open = ch == ',' && prev != '\0' && prev != ',' && prev != '[' && prev != '{';
     comma_at = i;
+    prev = ch;
     i++;
   }
   return true;
