@@ -63,7 +63,7 @@ static void merge_partial(const struct job *job, const char *path, const struct 
   json_t *c;
   json_array_foreach(cells, i, c) {
     long long v = js_int(c, "verdict", REPORT_ERROR);
-    if (v < REPORT_MATCH || v > REPORT_KNOWN) v = REPORT_ERROR;
+    if (v < REPORT_MATCH || v >= REPORT_VERDICT_COUNT) v = REPORT_ERROR;
     struct report_cell cell = {.scenario = row.id,
                                .relay = row.relay,
                                .column = (char *)js_str(c, "column", "?"),
@@ -88,9 +88,8 @@ static void print_progress(FILE *f, size_t done, size_t total, const struct repo
   snprintf(label, sizeof label, "%s%s%s", job->s->id, by_relay ? " on " : "",
            by_relay ? job->relay->name : "");
   fprintf(f, "[%3zu/%zu] %-44s", done, total, label);
-  static const char *const mark[] = {"✓", "✗", "!", "-", "≈"};
   for (size_t i = 0; i < r->n_cells; i++)
-    fprintf(f, " %s%s", mark[r->cells[i].verdict], r->cells[i].column);
+    fprintf(f, " %s%s", report_verdict_mark(r->cells[i].verdict), r->cells[i].column);
   fprintf(f, "  %.0f ms\n", r->n_rows > 0 ? r->rows[0].ms : 0.0);
   fflush(f);
 }

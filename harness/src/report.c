@@ -120,8 +120,15 @@ const char *report_verdict_name(enum report_verdict v) {
     case REPORT_ERROR: return "error";
     case REPORT_SKIPPED: return "skipped";
     case REPORT_KNOWN: return "known deviation";
+    case REPORT_FLAKY: return "flaky";
   }
   return "?";
+}
+
+static const char *const marks[REPORT_VERDICT_COUNT] = {"✓", "✗", "!", "-", "≈", "~"};
+
+const char *report_verdict_mark(enum report_verdict v) {
+  return (unsigned)v < REPORT_VERDICT_COUNT ? marks[v] : "?";
 }
 
 size_t report_count(const struct report *r, enum report_verdict v) {
@@ -138,7 +145,7 @@ size_t report_count_stale(const struct report *r) {
 
 bool report_ok(const struct report *r) {
   return report_count(r, REPORT_MISMATCH) == 0 && report_count(r, REPORT_ERROR) == 0 &&
-         report_count_stale(r) == 0 &&
+         report_count(r, REPORT_FLAKY) == 0 && report_count_stale(r) == 0 &&
          report_count(r, REPORT_MATCH) + report_count(r, REPORT_KNOWN) > 0;
 }
 
@@ -159,9 +166,6 @@ double report_median_ms(const struct report *r) {
   return med;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
-   are not valid UTF-8 (overlong forms, surrogates, > U+10FFFF, truncation).
-   The code point goes to *cp. */
 /* A copy that is valid UTF-8: bad bytes become the text \xNN; with
    `controls`, so do control characters (for terminals). */
 static char *clean_text(const char *s, bool controls) {
@@ -217,14 +221,52 @@ void report_xml_escape(FILE *out, const char *s) {
   }
 }
 
-/* Display columns of a clean UTF-8 string (one per code point). */
-static size_t cols(const char *s) {
-  size_t n = 0;
-  for (; *s != '\0'; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-  return n;
+/* Terminal columns of one code point: 0 for combining marks and
+   zero-width characters, 2 for East Asian wide and fullwidth forms and
+   emoji, else 1 (the ranges of Unicode's EastAsianWidth W/F that occur in
+   practice; a terminal may differ on rare ones). */
+static size_t cp_width(uint32_t cp) {
+  static const uint32_t zero[][2] = {
+      {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a}, {0x064b, 0x065f},
+      {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064},
+      {0x20d0, 0x20ff}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f}, {0xfeff, 0xfeff}};
+  static const uint32_t wide[][2] = {
+      {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},
+      {0x2e80, 0x303e},   {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0x9fff},
+      {0xa000, 0xa4cf},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe30, 0xfe4f},
+      {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff},
+      {0x20000, 0x3fffd}};
+  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+    if (cp >= zero[i][0] && cp <= zero[i][1]) return 0;
+  for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+    if (cp >= wide[i][0] && cp <= wide[i][1]) return 2;
+  return 1;
 }
 
-/* Print s padded to width columns, cut with "…" when longer. */
+/* Display width of a clean UTF-8 string, and how many of its bytes fit in
+   `width` columns (*fit, when not NULL). */
+static size_t cols_fit(const char *s, size_t width, size_t *fit) {
+  size_t w = 0;
+  bool over = false;
+  const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+  if (fit != NULL) *fit = 0;
+  while (p < end) {
+    uint32_t cp = 0;
+    size_t n = go_utf8_rune(p, (size_t)(end - p), &cp);
+    if (n == 0) n = 1; /* cleaned text has none; count a stray byte as one column */
+    size_t cw = n == 1 && cp == 0 ? 1 : cp_width(cp);
+    over = over || w + cw > width;
+    if (fit != NULL && !over) *fit = (size_t)(p + n - (const unsigned char *)s);
+    w += cw;
+    p += n;
+  }
+  return w;
+}
+
+static size_t cols(const char *s) { return cols_fit(s, 0, NULL); }
+
+/* Print s padded to width columns, cut with "…" when longer (a wide
+   character that would straddle the cut goes, and a space pads for it). */
 static void put_cell(FILE *out, const char *s, size_t width) {
   size_t c = cols(s);
   if (c <= width) {
@@ -232,15 +274,14 @@ static void put_cell(FILE *out, const char *s, size_t width) {
     for (size_t i = c; i < width; i++) fputc(' ', out);
     return;
   }
-  size_t shown = 0;
-  const char *p = s;
-  while (*p != '\0' && shown < width - 1) {
-    p++;
-    while (((unsigned char)*p & 0xc0) == 0x80) p++;
-    shown++;
-  }
-  fwrite(s, 1, (size_t)(p - s), out);
+  size_t fit;
+  cols_fit(s, width > 0 ? width - 1 : 0, &fit);
+  fwrite(s, 1, fit, out);
   fputs("…", out);
+  char *head = strndup(s, fit);
+  size_t shown = head != NULL ? cols(head) : width - 1;
+  free(head);
+  for (size_t i = shown + 1; i < width; i++) fputc(' ', out);
 }
 
 static const struct report_cell *find_cell(const struct report *r, const struct report_row *row,
@@ -252,7 +293,6 @@ static const struct report_cell *find_cell(const struct report *r, const struct 
   return NULL;
 }
 
-static const char *const marks[] = {"✓", "✗", "!", "-", "≈"};
 
 /* The text of one matrix cell; caller frees. */
 static char *cell_text(const struct report_cell *c) {
@@ -421,7 +461,8 @@ void report_write_matrix(const struct report *r, FILE *out) {
   bool header = false;
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
-    if (c->verdict != REPORT_MISMATCH && c->verdict != REPORT_ERROR) continue;
+    if (c->verdict != REPORT_MISMATCH && c->verdict != REPORT_ERROR && c->verdict != REPORT_FLAKY)
+      continue;
     if (!header) fputs("\nmismatches and errors:\n", out);
     header = true;
     fprintf(out, "%s ", marks[c->verdict]);
@@ -453,13 +494,16 @@ void report_write_matrix(const struct report *r, FILE *out) {
     fputc('\n', out);
   }
   write_skipped(r, out);
+  char flaky[48] = ""; /* only --repeat makes them: said only when there are some */
+  if (report_count(r, REPORT_FLAKY) > 0)
+    snprintf(flaky, sizeof flaky, ", %zu flaky", report_count(r, REPORT_FLAKY));
   fprintf(out,
           "\n%zu cells: %zu match, %zu known deviation, %zu mismatch, "
-          "%zu error, %zu skipped; %zu stale declarations\n"
+          "%zu error, %zu skipped%s; %zu stale declarations\n"
           "wall %.1f ms (jobs %d), per-scenario median %.1f ms\n",
           r->n_cells, report_count(r, REPORT_MATCH), report_count(r, REPORT_KNOWN),
           report_count(r, REPORT_MISMATCH), report_count(r, REPORT_ERROR),
-          report_count(r, REPORT_SKIPPED), report_count_stale(r), r->wall_ms, r->jobs,
+          report_count(r, REPORT_SKIPPED), flaky, report_count_stale(r), r->wall_ms, r->jobs,
           report_median_ms(r));
 }
 
@@ -504,7 +548,7 @@ static json_t *build_json(const struct report *r) {
   char seed[24];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
   return json_pack(
-      "{s:i, s:s, s:i, s:f, s:f, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
+      "{s:i, s:s, s:i, s:f, s:f, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
       "s:o, s:o, s:o}",
       "derpcheck_report", 2, "seed", seed, "jobs", r->jobs, "wall_ms", r->wall_ms, "median_ms",
       report_median_ms(r), "ok", report_ok(r), "summary", "cells", (json_int_t)r->n_cells, "match",
@@ -512,7 +556,8 @@ static json_t *build_json(const struct report *r) {
       (json_int_t)report_count(r, REPORT_KNOWN), "mismatch",
       (json_int_t)report_count(r, REPORT_MISMATCH), "error",
       (json_int_t)report_count(r, REPORT_ERROR), "skipped",
-      (json_int_t)report_count(r, REPORT_SKIPPED), "stale", (json_int_t)report_count_stale(r),
+      (json_int_t)report_count(r, REPORT_SKIPPED), "flaky", (json_int_t)report_count(r, REPORT_FLAKY),
+      "stale", (json_int_t)report_count_stale(r),
       "columns", columns, "relays", relays, "scenarios", scen);
 }
 
@@ -557,8 +602,9 @@ static void junit_testcase(const struct report *r, const struct report_cell *c, 
     fputs("      <skipped message=\"", out);
     report_xml_escape(out, c->detail != NULL ? c->detail : "skipped");
     fputs("\"/>\n", out);
-  } else if (c->verdict == REPORT_MISMATCH || c->verdict == REPORT_ERROR) {
-    const char *tag = c->verdict == REPORT_MISMATCH ? "failure" : "error";
+  } else if (c->verdict == REPORT_MISMATCH || c->verdict == REPORT_ERROR ||
+             c->verdict == REPORT_FLAKY) {
+    const char *tag = c->verdict == REPORT_ERROR ? "error" : "failure";
     fprintf(out, "      <%s type=\"%s\" message=\"", tag, report_verdict_name(c->verdict));
     report_xml_escape(out, c->detail != NULL ? c->detail : "");
     fputs("\">expected: ", out);
@@ -585,7 +631,7 @@ static void junit_testcase(const struct report *r, const struct report_cell *c, 
 }
 
 bool report_write_junit(const struct report *r, FILE *out) {
-  size_t fails = report_count(r, REPORT_MISMATCH);
+  size_t fails = report_count(r, REPORT_MISMATCH) + report_count(r, REPORT_FLAKY);
   for (size_t i = 0; i < r->n_cells; i++)
     fails += r->cells[i].stale != NULL && r->cells[i].verdict != REPORT_MISMATCH;
   size_t errs = report_count(r, REPORT_ERROR);

@@ -161,6 +161,67 @@ START_TEST(matrix_shows_marks_and_mismatch_reason) {
 }
 END_TEST
 
+/* Display columns up to byte offset `at` of line (wide CJK: 2, combining: 0). */
+static size_t width_to(const char *line, size_t at) {
+  size_t w = 0;
+  for (size_t i = 0; i < at;) {
+    unsigned char b = (unsigned char)line[i];
+    size_t n = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    uint32_t cp = b < 0x80 ? b : b < 0xe0 ? b & 0x1f : b < 0xf0 ? b & 0x0f : b & 0x07;
+    for (size_t k = 1; k < n; k++) cp = cp << 6 | ((unsigned char)line[i + k] & 0x3f);
+    w += (cp >= 0x4e00 && cp <= 0x9fff) ? 2 : (cp >= 0x300 && cp <= 0x36f) ? 0 : 1;
+    i += n;
+  }
+  return w;
+}
+
+/* Every row's time column starts at the same display column, whatever the
+   cells hold: marks (3 bytes, 1 column), CJK (3 bytes, 2 columns),
+   combining accents (0 columns), a wide text cut in the middle. */
+START_TEST(matrix_aligns_by_display_width) {
+  struct report r;
+  report_init(&r);
+  const char *ids[] = {"a::ascii", "b::marks", "c::wide", "d::combining", "e::cut-wide"};
+  const char *act[] = {"pass (fast)", "fail: ≠ ≈ ✓", "fail: 证书无效", "fail: e\u0301e\u0301",
+                       "fail: 证书证书证书证书证书证书证书证书证书证书证书证书证书证书证书证书"};
+  for (size_t i = 0; i < 5; i++) {
+    char a[256];
+    /* the combining one: write U+0301 as UTF-8 */
+    const char *src = act[i];
+    size_t o = 0;
+    for (const char *p = src; *p && o < sizeof a - 3; p++) {
+      if (strncmp(p, "\\u0301", 6) == 0) {
+        a[o++] = (char)0xcc;
+        a[o++] = (char)0x81;
+        p += 5;
+      } else {
+        a[o++] = *p;
+      }
+    }
+    a[o] = '\0';
+    ck_assert(add_row(&r, ids[i], "d", 10, 1));
+    ck_assert(add_cell(&r, ids[i], "current", REPORT_MATCH, a, a, NULL, 1));
+  }
+  char *m = render_matrix(&r);
+  size_t want = 0, rows = 0;
+  for (char *line = m; line != NULL && *line != '\0';) {
+    char *nl = strchr(line, '\n');
+    if (nl == NULL) break;
+    *nl = '\0';
+    char *t = strstr(line, "  10.0  ");
+    if (t != NULL) {
+      size_t at = width_to(line, (size_t)(t - line));
+      if (rows++ == 0) want = at;
+      ck_assert_msg(at == want, "row %zu: time at column %zu, want %zu: %s", rows, at, want, line);
+    }
+    line = nl + 1;
+  }
+  ck_assert_uint_eq(rows, 5);
+  free(m);
+  report_free(&r);
+}
+END_TEST
+
 START_TEST(matrix_rows_show_time_and_floor) {
   struct report r;
   two_certs(&r);
@@ -435,6 +496,7 @@ static Suite *report_suite(void) {
   Suite *s = suite_create("report");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, counts_and_ok);
+  tcase_add_test(tc, matrix_aligns_by_display_width);
   tcase_add_test(tc, declared_columns_keep_their_order);
   tcase_add_test(tc, median_of_rows);
   tcase_add_test(tc, matrix_shows_marks_and_mismatch_reason);

@@ -22,7 +22,13 @@ enum report_verdict {
   REPORT_SKIPPED,  /* not run (the relay or client cannot do what it needs) */
   REPORT_KNOWN,    /* not the expected verdict, but a declared upstream
                       deviation: OK for the exit status, listed with its why */
+  REPORT_FLAKY,    /* --repeat: the runs of this cell disagreed (fails the run;
+                      actual lists each run's verdict) */
 };
+#define REPORT_VERDICT_COUNT 6
+
+/* One mark per verdict, for text: ✓ ✗ ! - ≈ ~ */
+const char *report_verdict_mark(enum report_verdict v);
 
 /* One cell: a scenario on one relay, in one matrix column. A column is a
    client profile ("current"), a real client judged by a profile
@@ -80,8 +86,8 @@ bool report_add_cell(struct report *r, const struct report_cell *cell);
 const char *report_verdict_name(enum report_verdict v);
 size_t report_count(const struct report *r, enum report_verdict v);
 size_t report_count_stale(const struct report *r);
-/* The run's verdict: no mismatch, no error, no stale declaration, and at
-   least one cell that ran (match or known deviation). */
+/* The run's verdict: no mismatch, no error, no flaky cell, no stale
+   declaration, and at least one cell that ran (match or known deviation). */
 bool report_ok(const struct report *r);
 /* Median of the rows' wall times (0 with no rows). */
 double report_median_ms(const struct report *r);
