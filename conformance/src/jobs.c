@@ -19,10 +19,11 @@ static bool write_partial(const struct report *r, const char *path) {
   for (size_t i = 0; i < r->n_cells; i++) {
     const struct report_cell *c = &r->cells[i];
     json_array_append_new(
-        cells, json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:f}", "column", c->column,
-                         "profile", c->profile, "verdict", (int)c->verdict, "expected", c->expected,
-                         "actual", c->actual, "detail", c->detail, "deviation", c->deviation,
-                         "stale", c->stale, "ms", c->ms));
+        cells, json_pack("{s:s, s:s?, s:i, s:s?, s:s?, s:s?, s:s?, s:s?, s:f, s:s?, s:s?}",
+                         "column", c->column, "profile", c->profile, "verdict", (int)c->verdict,
+                         "expected", c->expected, "actual", c->actual, "detail", c->detail,
+                         "deviation", c->deviation, "stale", c->stale, "ms", c->ms, "command",
+                         c->command, "transcript", c->transcript));
   }
   const struct report_row *row = r->n_rows > 0 ? &r->rows[0] : NULL;
   json_t *doc = json_pack("{s:f, s:f, s:o}", "ms", row ? row->ms : 0.0, "floor_ms",
@@ -37,7 +38,12 @@ static bool write_partial(const struct report *r, const char *path) {
 static void merge_partial(const struct job *job, const char *path, const struct run_config *cfg,
                           const char *death, struct report *out) {
   const struct scenario *s = job->s;
-  struct report_row row = {(char *)s->id, (char *)job->relay->name, (char *)s->description, 0, 0};
+  struct report_row row = {(char *)s->id,
+                           (char *)job->relay->name,
+                           (char *)s->description,
+                           0,
+                           0,
+                           (char *)js_str(s->doc, "spec", NULL)};
   json_t *doc = json_load_file(path, 0, NULL);
   const json_t *cells = json_object_get(doc, "cells");
   if (doc == NULL || !json_is_array(cells)) {
@@ -74,7 +80,9 @@ static void merge_partial(const struct job *job, const char *path, const struct 
                                .detail = (char *)js_str(c, "detail", NULL),
                                .deviation = (char *)js_str(c, "deviation", NULL),
                                .stale = (char *)js_str(c, "stale", NULL),
-                               .ms = json_real_value(json_object_get(c, "ms"))};
+                               .ms = json_real_value(json_object_get(c, "ms")),
+                               .command = (char *)js_str(c, "command", NULL),
+                               .transcript = (char *)js_str(c, "transcript", NULL)};
     report_add_cell(out, &cell);
   }
   json_decref(doc);

@@ -1,16 +1,19 @@
-/* derpcheck: the conformance runner's command line (list, run). */
+/* derpcheck: the conformance runner's command line (list, run, diff). */
 #include <fnmatch.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <unistd.h>
 
 #include "columns.h"
 #include "expectations.h"
+#include "flaky.h"
 #include "floor.h"
 #include "harness/proc.h"
 #include "harness/report.h"
@@ -76,6 +79,8 @@
 static const char usage_text[] =
     "usage: derpcheck list [--scenarios DIR] [--filter GLOB] [--layer L]\n"
     "       derpcheck run [options]\n"
+    "       derpcheck diff OLD.json NEW.json   cells that changed between two\n"
+    "                                          --json reports; exit 1 if worse\n"
     "\n"
     "Conformance runner for DERP relays and clients: runs each scenario\n"
     "(conformance/scenarios/<name>.json) against real processes on loopback and\n"
@@ -135,12 +140,21 @@ static const char usage_text[] =
     "reports:\n"
     "  --json FILE              the matrix as JSON\n"
     "  --junit FILE             the matrix as JUnit XML (one testcase per cell)\n"
+    "  --html FILE              one self-contained page: the matrix with filters,\n"
+    "                           a click on a cell shows expected vs actual, why,\n"
+    "                           the command and the transcript\n"
+    "  --format text|markdown   the matrix on stdout (markdown: for CI summaries)\n"
+    "  --baseline FILE          compare with an earlier --json report as\n"
+    "                           `derpcheck diff` does; worse cells fail the run\n"
+    "  --repeat N               run every cell N times; cells whose runs\n"
+    "                           disagree are flaky and fail the run\n"
     "  -q, --quiet              no progress lines\n"
     "\n"
     "cells: ✓ match, ≈ known deviation (declared in --expectations), ✗\n"
     "mismatch, ! error, - skipped (the relay cannot serve what the scenario\n"
-    "needs; the reason is listed).\n"
-    "exit status: 0 no mismatch, error or stale declaration, and some cell\n"
+    "needs; the reason is listed), ~ flaky (--repeat).\n"
+    "exit status: 0 no mismatch, error, flaky cell or stale declaration (nor a\n"
+    "worse cell than --baseline), and some cell\n"
     "ran; 1 otherwise, or no scenario was selected; 2 usage, scenario,\n"
     "registry or declaration file error, or a peer binary is missing.\n";
 
@@ -164,7 +178,10 @@ struct options {
   const char *relay_cmd, *client_cmd, *relay_bin, *client_bin;
   const char *adapters, *proxy_bin, *tmpdir;
   const char *peers_file, *peers_dir, *expectations;
-  const char *json, *junit;
+  const char *json, *junit, *html, *baseline;
+  bool markdown;
+  int repeat;
+  const char *diff_old, *diff_new;
   bool openssl, keep, verbose, quiet, tls_only;
   int jobs, ready_timeout, client_timeout;
   unsigned long long seed;
@@ -234,6 +251,10 @@ static int parse_args(int argc, char **argv, struct options *o) {
     O_CLIENT_T,
     O_JSON,
     O_JUNIT,
+    O_HTML,
+    O_FORMAT,
+    O_BASELINE,
+    O_REPEAT,
     O_CLIENT,
     O_RELAY,
     O_PEERS,
@@ -265,6 +286,10 @@ static int parse_args(int argc, char **argv, struct options *o) {
                                            {"client-timeout", required_argument, NULL, O_CLIENT_T},
                                            {"json", required_argument, NULL, O_JSON},
                                            {"junit", required_argument, NULL, O_JUNIT},
+                                           {"html", required_argument, NULL, O_HTML},
+                                           {"format", required_argument, NULL, O_FORMAT},
+                                           {"baseline", required_argument, NULL, O_BASELINE},
+                                           {"repeat", required_argument, NULL, O_REPEAT},
                                            {"verbose", no_argument, NULL, 'v'},
                                            {"quiet", no_argument, NULL, 'q'},
                                            {"help", no_argument, NULL, 'h'},
@@ -308,6 +333,22 @@ static int parse_args(int argc, char **argv, struct options *o) {
       case O_TMPDIR: o->tmpdir = optarg; break;
       case O_JSON: o->json = optarg; break;
       case O_JUNIT: o->junit = optarg; break;
+      case O_HTML: o->html = optarg; break;
+      case O_BASELINE: o->baseline = optarg; break;
+      case O_FORMAT:
+        if (strcmp(optarg, "text") != 0 && strcmp(optarg, "markdown") != 0) {
+          fprintf(stderr, "derpcheck: --format takes text or markdown\n");
+          return 2;
+        }
+        o->markdown = strcmp(optarg, "markdown") == 0;
+        break;
+      case O_REPEAT:
+        if (!parse_int(optarg, 1, 100, &v)) {
+          fprintf(stderr, "derpcheck: --repeat takes 1..100, not '%s'\n", optarg);
+          return 2;
+        }
+        o->repeat = (int)v;
+        break;
       case 'v': o->verbose = true; break;
       case 'q': o->quiet = true; break;
       case 'h': usage(stdout); exit(0);
@@ -342,12 +383,21 @@ static int parse_args(int argc, char **argv, struct options *o) {
     return 2;
   }
   o->command = argv[optind];
+  if (strcmp(o->command, "diff") == 0) {
+    if (argc - optind != 3) {
+      fprintf(stderr, "derpcheck: diff takes two reports: derpcheck diff OLD.json NEW.json\n");
+      return 2;
+    }
+    o->diff_old = argv[optind + 1];
+    o->diff_new = argv[optind + 2];
+    return 0;
+  }
   if (optind + 1 < argc) {
     fprintf(stderr, "derpcheck: unexpected argument '%s'\n", argv[optind + 1]);
     return 2;
   }
   if (strcmp(o->command, "list") && strcmp(o->command, "run")) {
-    fprintf(stderr, "derpcheck: unknown command '%s' (list, run)\n", o->command);
+    fprintf(stderr, "derpcheck: unknown command '%s' (list, run, diff)\n", o->command);
     return 2;
   }
   if (o->openssl) {
@@ -566,15 +616,74 @@ static void plan_free(struct plan *pl) {
   peers_free(&pl->peers);
 }
 
+/* The source tree's commit, for the report header ("unknown" outside git). */
+static void source_commit(char *out, size_t cap) {
+  snprintf(out, cap, "unknown");
+  FILE *p = popen("git -C '" DERPCHECK_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
+  if (p == NULL) return;
+  char line[128];
+  if (fgets(line, sizeof line, p) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    if (line[0] != '\0') snprintf(out, cap, "commit %.100s", line);
+  }
+  pclose(p);
+}
+
+static json_t *load_report_json(const char *path) {
+  json_error_t e;
+  json_t *doc = json_load_file(path, 0, &e);
+  if (doc == NULL) fprintf(stderr, "derpcheck: %s:%d:%d: %s\n", path, e.line, e.column, e.text);
+  return doc;
+}
+
+/* 0 nothing worse than the baseline, 1 worse, 2 the baseline is unusable. */
+static int against_baseline(const char *path, const struct report *r) {
+  json_t *old = load_report_json(path);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = old != NULL ? open_memstream(&buf, &len) : NULL;
+  bool wrote = mem != NULL && report_write_json(r, mem);
+  if (mem != NULL) fclose(mem);
+  json_t *now = wrote ? json_loadb(buf, len, 0, NULL) : NULL;
+  free(buf);
+  int rc = 2;
+  if (old != NULL && now != NULL) {
+    char why[256];
+    printf("\nagainst the baseline %s:\n", path);
+    rc = report_diff(old, now, stdout, why, sizeof why);
+    if (rc < 0) {
+      fprintf(stderr, "derpcheck: --baseline %s: %s\n", path, why);
+      rc = 2;
+    }
+  }
+  json_decref(old);
+  json_decref(now);
+  return rc;
+}
+
+static int cmd_diff(const struct options *o) {
+  json_t *a = load_report_json(o->diff_old), *b = a != NULL ? load_report_json(o->diff_new) : NULL;
+  char why[256];
+  int rc = a != NULL && b != NULL ? report_diff(a, b, stdout, why, sizeof why) : -2;
+  if (rc == -1) fprintf(stderr, "derpcheck: %s\n", why);
+  json_decref(a);
+  json_decref(b);
+  return rc < 0 ? 2 : rc;
+}
+
 /* Run the jobs (relay-major, so rows come grouped per relay) and report;
    the exit status. */
 static int run_matrix(const struct plan *pl, struct scenario *const *sel, size_t n,
                       struct run_config *cfg, const struct options *o) {
-  size_t n_jobs = n * pl->n_relays;
+  size_t repeat = o->repeat > 0 ? (size_t)o->repeat : 1;
+  size_t n_jobs = n * pl->n_relays * repeat;
   struct job *jobs = calloc(n_jobs, sizeof *jobs);
   if (jobs == NULL) return 2;
+  /* a job's repeats run back to back, so its rows come in one group */
   for (size_t k = 0; k < pl->n_relays; k++)
-    for (size_t i = 0; i < n; i++) jobs[k * n + i] = (struct job){sel[i], &pl->relays[k]};
+    for (size_t i = 0; i < n; i++)
+      for (size_t t = 0; t < repeat; t++)
+        jobs[(k * n + i) * repeat + t] = (struct job){sel[i], &pl->relays[k]};
   cfg->proc_floor_ms = floor_process_ms();
   cfg->tls_floor_ms = floor_tls_ms(o->seed);
   struct report r;
@@ -592,18 +701,46 @@ static int run_matrix(const struct plan *pl, struct scenario *const *sel, size_t
     }
     if (used) report_add_column(&r, pl->columns[p].name);
   }
+  char started[64], commit[128];
+  time_t now = time(NULL);
+  strftime(started, sizeof started, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+  source_commit(commit, sizeof commit);
+  r.started = started;
+  r.commit = commit;
   int64_t t0 = proc_now_ns();
   bool ok = jobs_run(jobs, n_jobs, cfg, o->jobs, &r, o->quiet ? NULL : stderr);
+  if (repeat > 1) {
+    struct report folded;
+    report_init(&folded);
+    ok = flaky_fold(&r, repeat, &folded) && ok;
+    folded.jobs = r.jobs;
+    folded.seed = r.seed;
+    folded.by_relay = r.by_relay;
+    folded.started = r.started;
+    folded.commit = r.commit;
+    report_free(&r);
+    r = folded;
+  }
   r.wall_ms = (double)(proc_now_ns() - t0) / 1e6;
   if (!o->quiet) putchar('\n');
-  report_write_matrix(&r, stdout);
-  printf(
-      "floor: process start %.2f ms, TLS handshake %.2f ms (this "
-      "machine)\n",
-      cfg->proc_floor_ms, cfg->tls_floor_ms);
+  if (o->markdown) {
+    report_write_markdown(&r, stdout);
+  } else {
+    report_write_matrix(&r, stdout);
+    printf(
+        "floor: process start %.2f ms, TLS handshake %.2f ms (this "
+        "machine)\n",
+        cfg->proc_floor_ms, cfg->tls_floor_ms);
+  }
   if (o->json != NULL) ok = write_report(o->json, &r, report_write_json) && ok;
   if (o->junit != NULL) ok = write_report(o->junit, &r, report_write_junit) && ok;
+  if (o->html != NULL) ok = write_report(o->html, &r, report_write_html) && ok;
   int rc = ok && report_ok(&r) ? 0 : 1;
+  if (o->baseline != NULL) {
+    int d = against_baseline(o->baseline, &r);
+    rc = d == 2 ? 2 : rc != 0 || d != 0 ? 1 : 0;
+  }
+  if (o->html != NULL && !o->quiet) fprintf(stderr, "derpcheck: HTML report %s\n", o->html);
   report_free(&r);
   free(jobs);
   return rc;
@@ -668,6 +805,7 @@ int main(int argc, char **argv) {
   struct options o = {.jobs = 1, .seed = 1, .ready_timeout = 10000, .client_timeout = 20000};
   int rc = parse_args(argc, argv, &o);
   if (rc != 0) return rc;
+  if (strcmp(o.command, "diff") == 0) return cmd_diff(&o);
   const char *dir = o.scenarios ? o.scenarios : DERPCHECK_SCENARIO_DIR;
   struct scenario *all;
   size_t n_all;

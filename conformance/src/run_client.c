@@ -132,6 +132,7 @@ void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_ste
       tvars_free(&t);
       continue;
     }
+    fmt_bounded(col->command, sizeof col->command, "%s", c->last_command);
     c->handshakes += tls_handshakes_of_mode(mode);
     int budget = (int)cs->timeout_ms + c->cfg->client_timeout_ms;
     if (background) {

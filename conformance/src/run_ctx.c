@@ -1,4 +1,5 @@
 /* Columns of the row being built, and small helpers the step runners share. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,18 @@ bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars
   if (!template_expand(tmpl, vars, &argv, err, sizeof err)) {
     fmt_bounded(detail, detail_len, "command template: %s", err);
     return false;
+  }
+  /* For the report, as a shell would read it back. */
+  size_t at = 0;
+  c->last_command[0] = '\0';
+  for (char **a = argv; *a != NULL && at + 4 < sizeof c->last_command; a++) {
+    bool plain = **a != '\0' && strspn(*a,
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789-_./:=,@+%") == strlen(*a);
+    int n = snprintf(c->last_command + at, sizeof c->last_command - at, "%s%s%s%s",
+                     at > 0 ? " " : "", plain ? "" : "'", *a, plain ? "" : "'");
+    if (n < 0) break;
+    at += (size_t)n < sizeof c->last_command - at ? (size_t)n : sizeof c->last_command - at - 1;
   }
   if (c->cfg->log != NULL) {
     fprintf(c->cfg->log, "  [%s] $", c->s->id);

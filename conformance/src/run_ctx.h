@@ -34,8 +34,9 @@ struct column {
   enum report_verdict verdict;
   char expected[1024], actual[1024], detail[2048];
   double ms;
-  char judged[64];  /* the profile(s) its steps were judged by */
-  const char *skip; /* not run: the capability it lacks */
+  char judged[64];    /* the profile(s) its steps were judged by */
+  char command[1024]; /* its client's command line (the last client step's) */
+  const char *skip;   /* not run: the capability it lacks */
   char skip_why[512];
   /* The declared deviation governing this cell, and whether a step that
      missed the scenario's expectation missed the declared one too. */
@@ -78,6 +79,7 @@ struct ctx {
   struct bg_client bg[MAX_BACKGROUND];
   size_t n_bg;
   SSL_CTX *peer_ctx;
+  char last_command[1024]; /* run_start_program's last command line, quoted */
   /* for the floor */
   double relay_start_ms;
   int processes, handshakes;

@@ -355,7 +355,8 @@ static void add_cell(const struct ctx *c, const struct column *col, struct repor
       .expected = (char *)col->expected,
       .actual = (char *)col->actual,
       .detail = col->detail[0] ? (char *)col->detail : NULL,
-      .ms = col->ms};
+      .ms = col->ms,
+      .command = col->command[0] ? (char *)col->command : NULL};
   char skipped[96], deviation[1024], stale[2048];
   if (col->skip != NULL) {
     fmt_bounded(skipped, sizeof skipped, "skipped (%s)", col->skip);
@@ -426,8 +427,12 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
                     (c->processes > 0 ? c->processes - 1 : 0) * cfg->proc_floor_ms +
                     c->handshakes * cfg->tls_floor_ms;
   if (c->n_cols > 0) {
-    struct report_row row = {(char *)s->id, (char *)relay->name, (char *)s->description, ms,
-                             floor_ms};
+    struct report_row row = {(char *)s->id,
+                             (char *)relay->name,
+                             (char *)s->description,
+                             ms,
+                             floor_ms,
+                             (char *)js_str(s->doc, "spec", NULL)};
     report_add_row(out, &row);
     for (size_t i = 0; i < c->n_cols; i++) add_cell(c, &c->cols[i], out);
   }

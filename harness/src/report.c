@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "derp/go.h"
+#include "report_internal.h"
 
 /* Widest a matrix cell may get before its text is cut (with "…"). */
 enum { CELL_MAX_COLS = 34, ID_MAX_COLS = 44 };
@@ -21,12 +22,15 @@ static void free_cell(struct report_cell *c) {
   free(c->detail);
   free(c->deviation);
   free(c->stale);
+  free(c->command);
+  free(c->transcript);
 }
 
 static void free_row(struct report_row *row) {
   free(row->id);
   free(row->relay);
   free(row->description);
+  free(row->spec);
 }
 
 void report_free(struct report *r) {
@@ -67,8 +71,12 @@ bool report_add_row(struct report *r, const struct report_row *in) {
   if (in->id == NULL || !grow((void **)&r->rows, &r->cap_rows, r->n_rows + 1, sizeof *r->rows))
     return false;
   bool ok = true;
-  struct report_row row = {dup_or_null(in->id, &ok), dup_or_null(in->relay, &ok),
-                           dup_or_null(in->description, &ok), in->ms, in->floor_ms};
+  struct report_row row = {dup_or_null(in->id, &ok),
+                           dup_or_null(in->relay, &ok),
+                           dup_or_null(in->description, &ok),
+                           in->ms,
+                           in->floor_ms,
+                           dup_or_null(in->spec, &ok)};
   if (!ok) {
     free_row(&row);
     return false;
@@ -104,7 +112,9 @@ bool report_add_cell(struct report *r, const struct report_cell *in) {
                           .detail = dup_or_null(in->detail, &ok),
                           .deviation = dup_or_null(in->deviation, &ok),
                           .stale = dup_or_null(in->stale, &ok),
-                          .ms = in->ms};
+                          .ms = in->ms,
+                          .command = dup_or_null(in->command, &ok),
+                          .transcript = dup_or_null(in->transcript, &ok)};
   if (!ok) {
     free_cell(&c);
     return false;
@@ -166,9 +176,7 @@ double report_median_ms(const struct report *r) {
   return med;
 }
 
-/* A copy that is valid UTF-8: bad bytes become the text \xNN; with
-   `controls`, so do control characters (for terminals). */
-static char *clean_text(const char *s, bool controls) {
+char *report_clean_text(const char *s, bool controls) {
   if (s == NULL) return NULL;
   size_t len = strlen(s);
   char *out = malloc(len * 4 + 1);
@@ -231,11 +239,10 @@ static size_t cp_width(uint32_t cp) {
       {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064},
       {0x20d0, 0x20ff}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f}, {0xfeff, 0xfeff}};
   static const uint32_t wide[][2] = {
-      {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},
-      {0x2e80, 0x303e},   {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0x9fff},
-      {0xa000, 0xa4cf},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe30, 0xfe4f},
-      {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff},
-      {0x20000, 0x3fffd}};
+      {0x1100, 0x115f},   {0x231a, 0x231b},  {0x2329, 0x232a}, {0x23e9, 0x23ec}, {0x2e80, 0x303e},
+      {0x3041, 0x33ff},   {0x3400, 0x4dbf},  {0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xac00, 0xd7a3},
+      {0xf900, 0xfaff},   {0xfe30, 0xfe4f},  {0xff00, 0xff60}, {0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
+      {0x1f900, 0x1f9ff}, {0x20000, 0x3fffd}};
   for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
     if (cp >= zero[i][0] && cp <= zero[i][1]) return 0;
   for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
@@ -293,12 +300,10 @@ static const struct report_cell *find_cell(const struct report *r, const struct 
   return NULL;
 }
 
-
-/* The text of one matrix cell; caller frees. */
-static char *cell_text(const struct report_cell *c) {
+char *report_cell_text(const struct report_cell *c) {
   if (c == NULL) return strdup("");
-  char *exp = clean_text(c->expected != NULL ? c->expected : "?", true);
-  char *act = clean_text(c->actual != NULL ? c->actual : "?", true);
+  char *exp = report_clean_text(c->expected != NULL ? c->expected : "?", true);
+  char *act = report_clean_text(c->actual != NULL ? c->actual : "?", true);
   char *out = NULL;
   if (exp != NULL && act != NULL) {
     size_t n = strlen(exp) + strlen(act) + 48;
@@ -332,7 +337,7 @@ static void put_indented(FILE *out, const char *s) {
 
 /* Print a (possibly NULL) text cleaned for a terminal. */
 static void put_clean(FILE *out, const char *s, const char *dflt) {
-  char *c = clean_text(s != NULL ? s : dflt, true);
+  char *c = report_clean_text(s != NULL ? s : dflt, true);
   fputs(c != NULL ? c : "?", out);
   free(c);
 }
@@ -350,7 +355,7 @@ static void put_label(FILE *out, const struct report *r, const struct report_cel
 }
 
 static void put_why(FILE *out, const char *why) {
-  char *det = clean_text(why, false);
+  char *det = report_clean_text(why, false);
   if (det == NULL) return;
   fputs("    why:      ", out);
   put_indented(out, det);
@@ -383,7 +388,7 @@ static void write_table(const struct report *r, FILE *out) {
   for (size_t p = 0; p < r->n_columns; p++) {
     w[p] = cols(r->columns[p]);
     for (size_t i = 0; i < r->n_rows; i++) {
-      char *t = cell_text(find_cell(r, &r->rows[i], r->columns[p]));
+      char *t = report_cell_text(find_cell(r, &r->rows[i], r->columns[p]));
       if (t != NULL && cols(t) > w[p]) w[p] = cols(t);
       free(t);
     }
@@ -402,11 +407,11 @@ static void write_table(const struct report *r, FILE *out) {
       put_clean(out, row->relay, "?");
       fputs(" ──\n", out);
     }
-    char *id = clean_text(row->id, true);
+    char *id = report_clean_text(row->id, true);
     put_cell(out, id != NULL ? id : "?", id_w);
     free(id);
     for (size_t p = 0; p < r->n_columns; p++) {
-      char *t = cell_text(find_cell(r, row, r->columns[p]));
+      char *t = report_cell_text(find_cell(r, row, r->columns[p]));
       fputs("  ", out);
       put_cell(out, t != NULL ? t : "", w[p]);
       free(t);
@@ -507,21 +512,107 @@ void report_write_matrix(const struct report *r, FILE *out) {
           report_median_ms(r));
 }
 
+/* Markdown table text: | and backslash escaped, line breaks as spaces, and
+   < > & as entities (GitHub renders inline HTML). */
+static void md_text(FILE *out, const char *s) {
+  char *c = report_clean_text(s != NULL ? s : "", true);
+  for (const char *p = c != NULL ? c : ""; *p != '\0'; p++) {
+    if (*p == '|' || *p == '\\' || *p == '`' || *p == '*' || *p == '_') fputc('\\', out);
+    if (*p == '<')
+      fputs("&lt;", out);
+    else if (*p == '>')
+      fputs("&gt;", out);
+    else if (*p == '&')
+      fputs("&amp;", out);
+    else
+      fputc(*p, out);
+  }
+  free(c);
+}
+
+void report_write_markdown(const struct report *r, FILE *out) {
+  fprintf(out, "### derpcheck: %s\n\n", report_ok(r) ? "OK" : "FAILED");
+  fputs("| scenario |", out);
+  if (r->by_relay) fputs(" relay |", out);
+  for (size_t p = 0; p < r->n_columns; p++) {
+    fputc(' ', out);
+    md_text(out, r->columns[p]);
+    fputs(" |", out);
+  }
+  fputs("\n|---|", out);
+  if (r->by_relay) fputs("---|", out);
+  for (size_t p = 0; p < r->n_columns; p++) fputs("---|", out);
+  fputc('\n', out);
+  for (size_t i = 0; i < r->n_rows; i++) {
+    const struct report_row *row = &r->rows[i];
+    fputs("| ", out);
+    md_text(out, row->id);
+    fputs(" |", out);
+    if (r->by_relay) {
+      fputc(' ', out);
+      md_text(out, row->relay);
+      fputs(" |", out);
+    }
+    for (size_t p = 0; p < r->n_columns; p++) {
+      char *t = report_cell_text(find_cell(r, row, r->columns[p]));
+      fputc(' ', out);
+      md_text(out, t);
+      fputs(" |", out);
+      free(t);
+    }
+    fputc('\n', out);
+  }
+  fprintf(out,
+          "\n%zu cells: %zu match, %zu known deviation, %zu mismatch, %zu error, %zu skipped, "
+          "%zu flaky; %zu stale declarations\n",
+          r->n_cells, report_count(r, REPORT_MATCH), report_count(r, REPORT_KNOWN),
+          report_count(r, REPORT_MISMATCH), report_count(r, REPORT_ERROR),
+          report_count(r, REPORT_SKIPPED), report_count(r, REPORT_FLAKY), report_count_stale(r));
+  bool header = false;
+  for (size_t i = 0; i < r->n_cells; i++) {
+    const struct report_cell *c = &r->cells[i];
+    if (c->verdict != REPORT_MISMATCH && c->verdict != REPORT_ERROR && c->verdict != REPORT_FLAKY &&
+        c->stale == NULL)
+      continue;
+    if (!header) fputs("\n**mismatches, errors, flaky cells, stale declarations:**\n\n", out);
+    header = true;
+    fputs("- ", out);
+    md_text(out, c->scenario);
+    fputs(" [", out);
+    md_text(out, c->column);
+    fputs("]", out);
+    if (c->relay != NULL && r->by_relay) {
+      fputs(" on ", out);
+      md_text(out, c->relay);
+    }
+    fputs(": expected ", out);
+    md_text(out, c->expected != NULL ? c->expected : "-");
+    fputs(", actual ", out);
+    md_text(out, c->actual != NULL ? c->actual : "-");
+    if (c->detail != NULL || c->stale != NULL) {
+      fputs(" — ", out);
+      md_text(out, c->stale != NULL ? c->stale : c->detail);
+    }
+    fputc('\n', out);
+  }
+}
+
 /* json_string of a cleaned copy (jansson refuses invalid UTF-8). */
 static json_t *jstr(const char *s) {
   if (s == NULL) return json_null();
-  char *c = clean_text(s, false);
+  char *c = report_clean_text(s, false);
   json_t *j = c != NULL ? json_string(c) : NULL;
   free(c);
   return j;
 }
 
 static json_t *cell_json(const struct report_cell *c) {
-  return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f}", "column", jstr(c->column),
-                   "profile", jstr(c->profile ? c->profile : c->column), "relay", jstr(c->relay),
-                   "verdict", report_verdict_name(c->verdict), "expected", jstr(c->expected),
-                   "actual", jstr(c->actual), "detail", jstr(c->detail), "deviation",
-                   jstr(c->deviation), "stale", jstr(c->stale), "ms", c->ms);
+  return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "column",
+                   jstr(c->column), "profile", jstr(c->profile ? c->profile : c->column), "relay",
+                   jstr(c->relay), "verdict", report_verdict_name(c->verdict), "expected",
+                   jstr(c->expected), "actual", jstr(c->actual), "detail", jstr(c->detail),
+                   "deviation", jstr(c->deviation), "stale", jstr(c->stale), "ms", c->ms, "command",
+                   jstr(c->command), "transcript", jstr(c->transcript));
 }
 
 static json_t *build_json(const struct report *r) {
@@ -536,9 +627,9 @@ static json_t *build_json(const struct report *r) {
         json_array_append_new(cells, cell_json(c));
     }
     json_array_append_new(
-        scen, json_pack("{s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id), "relay",
-                        jstr(row->relay), "description", jstr(row->description), "ms", row->ms,
-                        "floor_ms", row->floor_ms, "cells", cells));
+        scen, json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id), "relay",
+                        jstr(row->relay), "description", jstr(row->description), "spec",
+                        jstr(row->spec), "ms", row->ms, "floor_ms", row->floor_ms, "cells", cells));
     if (row->relay != NULL && (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
       json_array_append_new(relays, jstr(row->relay));
   }
@@ -556,8 +647,8 @@ static json_t *build_json(const struct report *r) {
       (json_int_t)report_count(r, REPORT_KNOWN), "mismatch",
       (json_int_t)report_count(r, REPORT_MISMATCH), "error",
       (json_int_t)report_count(r, REPORT_ERROR), "skipped",
-      (json_int_t)report_count(r, REPORT_SKIPPED), "flaky", (json_int_t)report_count(r, REPORT_FLAKY),
-      "stale", (json_int_t)report_count_stale(r),
+      (json_int_t)report_count(r, REPORT_SKIPPED), "flaky",
+      (json_int_t)report_count(r, REPORT_FLAKY), "stale", (json_int_t)report_count_stale(r),
       "columns", columns, "relays", relays, "scenarios", scen);
 }
 

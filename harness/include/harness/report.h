@@ -46,6 +46,8 @@ struct report_cell {
   char *stale;     /* a declaration for this cell that no longer holds: the
                       run fails (the cell keeps its own verdict) */
   double ms;
+  char *command;    /* the client's command line as run (NULL: none, e.g. relay) */
+  char *transcript; /* what went over the wire, decoded, one line per event */
 };
 
 struct report_row {
@@ -54,6 +56,7 @@ struct report_row {
   char *description;
   double ms;       /* the scenario's wall time */
   double floor_ms; /* its own process starts + TLS handshakes, estimated */
+  char *spec;      /* the spec sections it cites (NULL: none) */
 };
 
 struct report {
@@ -69,6 +72,9 @@ struct report {
   double wall_ms;
   int jobs;
   uint64_t seed;
+  /* For the HTML header (borrowed; NULL: not shown). */
+  const char *commit;
+  const char *started; /* e.g. "2026-12-05 05:30:00 UTC" */
 };
 
 void report_init(struct report *r);
@@ -105,6 +111,28 @@ bool report_write_json(const struct report *r, FILE *out);
    relay), <failure> for mismatches and stale declarations, <error>,
    <skipped/>; a known deviation passes with its why in <system-out>. */
 bool report_write_junit(const struct report *r, FILE *out);
+
+/* A self-contained HTML page (inline CSS and script, no network): the
+   matrix by namespace with one colour per verdict, filters and a search
+   box, and per cell on click (or #cell=N in the URL) expected vs actual,
+   why, the command line, the scenario's description and spec, the
+   transcript. Every text from the run is escaped (hostile strings cannot
+   break the markup); the cells' data rides in a JSON island with <, >, &
+   escaped. */
+bool report_write_html(const struct report *r, FILE *out);
+
+/* The matrix as a Markdown table (for CI step summaries): one row per
+   scenario (and relay), the counts, then every mismatch and error. */
+void report_write_markdown(const struct report *r, FILE *out);
+
+/* Compare two JSON reports (report_write_json) cell by cell, write the
+   cells whose verdict or actual changed, appeared or disappeared (each
+   tagged worse/better), then a count line. 1 when something got worse (an
+   OK cell now failing or gone, a new failing cell), 0 when not, -1 (why
+   set) when a document is not a report. */
+struct json_t;
+int report_diff(const struct json_t *old_doc, const struct json_t *new_doc, FILE *out, char *why,
+                size_t cap);
 
 /* XML text/attribute escaping as used by the JUnit writer: & < > " ' as
    entities; characters XML 1.0 forbids and bytes that are not valid UTF-8
