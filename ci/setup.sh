@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake gcc clang libclang-rt-14-dev pkg-config libssl-dev openssl
           libsodium-dev libjansson-dev libevent-dev check afl++ llvm-14 jq clang-format-14
-          iproute2 nginx-light haproxy)
+          iproute2 nginx-light haproxy chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

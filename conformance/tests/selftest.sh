@@ -208,6 +208,72 @@ case $case in
     run --filter 'selftest::teeth'
     want_rc 2
     want_err "fake.json: [0].why: missing" ;;
+  repeat-flaky)
+    # a client whose answer changes between runs of the same cell
+    answers "current 0 $FAST" "current 1 $MULTI"
+    client="$client --rotate"
+    run --filter 'selftest::teeth' --profile current --repeat 2
+    want_rc 1
+    want_out "actual:   flaky over 2 runs: match, mismatch"
+    want_out "1 cells: 0 match, 0 known deviation, 0 mismatch, 0 error, 0 skipped, 1 flaky" ;;
+  repeat-steady)
+    answers "current 0 $FAST"
+    run --filter 'selftest::teeth' --profile current --repeat 3
+    want_rc 0
+    want_out "1 cells: 1 match, 0 known deviation" ;;
+  diff-baseline)
+    answers "tailscale-1.82 1 $MULTI" "tailscale-1.84 0 $FAST" "current 0 $FAST"
+    run --filter 'selftest::teeth' --json "$work/base.json"
+    want_rc 0
+    answers "tailscale-1.82 0 $FAST" "tailscale-1.84 0 $FAST" "current 0 $FAST"
+    run --filter 'selftest::teeth' --json "$work/new.json" --baseline "$work/base.json"
+    want_rc 1
+    want_out "worse        selftest::teeth [tailscale-1.82] on custom: match -> mismatch"
+    want_out "1 worse, 0 better"
+    "$derpcheck" diff "$work/new.json" "$work/base.json" > "$work/out" 2> "$work/err"
+    rc=$?
+    want_rc 0
+    want_out "better       selftest::teeth [tailscale-1.82] on custom: mismatch -> match"
+    "$derpcheck" diff "$work/base.json" "$work/nonexistent.json" > "$work/out" 2> "$work/err"
+    rc=$?
+    want_rc 2
+    want_err "nonexistent.json" ;;
+  markdown)
+    answers "tailscale-1.82 0 $FAST" "tailscale-1.84 0 $FAST" "current 0 $FAST"
+    run --filter 'selftest::teeth' --format markdown
+    want_rc 1
+    want_out "### derpcheck: FAILED"
+    want_out "| scenario | tailscale-1.82 | tailscale-1.84 | current |"
+    want_out "- selftest::teeth [tailscale-1.82]: expected fail: unexpected multiple certs" ;;
+  html-browser)
+    # The page in a real browser (Debian's chromium, headless): the DOM
+    # after its script ran, with the mismatch cell opened by its #cell=N
+    # link, as a click opens it.
+    browser=$(command -v chromium || command -v chromium-browser || true)
+    if [ -z "$browser" ]; then
+      echo "selftest $case: skipped: no chromium here (ci/setup.sh installs Debian's chromium)"
+      exit 77
+    fi
+    answers "tailscale-1.82 0 $FAST" "tailscale-1.84 0 $FAST" "current 0 $FAST"
+    run --filter 'selftest::teeth' --html "$work/report.html"
+    want_rc 1
+    cell=$(grep -o 'data-cell="[0-9]*" data-verdict="mismatch"' "$work/report.html" | grep -o '[0-9]*' | head -1)
+    [ -n "$cell" ] || fail "no mismatch cell in the page"
+    url="file://$work/report.html#cell=$cell"
+    timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/chrome" \
+      --dump-dom "$url" > "$work/dom.html" 2> "$work/chrome.err" || fail "chromium failed: $(tail -3 "$work/chrome.err")"
+    grep -q '<div id="js-errors" hidden' "$work/dom.html" || fail "the page reported script errors: $(grep -o '<div id="js-errors".\{0,300\}' "$work/dom.html")"
+    [ "$(grep -o '<td class="v ' "$work/dom.html" | wc -l)" -eq 3 ] || fail "want 3 cells in the rendered matrix"
+    grep -q "<aside id=\"detail\" data-cell=\"$cell\">" "$work/dom.html" || fail "the detail panel did not open for cell $cell"
+    grep -q '<dd data-field="why">result: expected fail, got pass' "$work/dom.html" || fail "the open cell does not say why"
+    grep -q '<dd data-field="command">.*fake-client.sh' "$work/dom.html" || fail "the open cell lacks its command line"
+    grep -q '3 cells shown' "$work/dom.html" || fail "the filters did not run"
+    shot=${DERPCHECK_SCREENSHOT:-}
+    if [ -n "$shot" ]; then
+      timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/chrome" \
+        --window-size=1400,900 --screenshot="$shot" "$url" 2>/dev/null || fail "no screenshot"
+      echo "selftest $case: screenshot $shot"
+    fi ;;
   *) echo "selftest.sh: unknown case $case" >&2; exit 2 ;;
 esac
 echo "selftest $case: ok"

@@ -53,10 +53,10 @@ static json_t *island(const struct report *r) {
   json_t *rows = json_array(), *cells = json_array();
   for (size_t i = 0; i < r->n_rows; i++) {
     const struct report_row *row = &r->rows[i];
-    json_array_append_new(rows, json_pack("{s:o, s:o, s:o, s:o, s:f}", "id", jtext(row->id),
-                                          "relay", jtext(row->relay), "description",
-                                          jtext(row->description), "spec", jtext(row->spec), "ms",
-                                          row->ms));
+    json_array_append_new(
+        rows,
+        json_pack("{s:o, s:o, s:o, s:o, s:f}", "id", jtext(row->id), "relay", jtext(row->relay),
+                  "description", jtext(row->description), "spec", jtext(row->spec), "ms", row->ms));
   }
   for (size_t k = 0; k < r->n_cells; k++) {
     const struct report_cell *c = &r->cells[k];
@@ -64,11 +64,10 @@ static json_t *island(const struct report *r) {
         cells, json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}",
                          "scenario", jtext(c->scenario), "relay", jtext(c->relay), "column",
                          jtext(c->column), "profile", jtext(c->profile ? c->profile : c->column),
-                         "verdict", report_verdict_name(c->verdict), "expected",
-                         jtext(c->expected), "actual", jtext(c->actual), "detail",
-                         jtext(c->detail), "deviation", jtext(c->deviation), "stale",
-                         jtext(c->stale), "ms", c->ms, "command", jtext(c->command),
-                         "transcript", jtext(c->transcript)));
+                         "verdict", report_verdict_name(c->verdict), "expected", jtext(c->expected),
+                         "actual", jtext(c->actual), "detail", jtext(c->detail), "deviation",
+                         jtext(c->deviation), "stale", jtext(c->stale), "ms", c->ms, "command",
+                         jtext(c->command), "transcript", jtext(c->transcript)));
   }
   return json_pack("{s:o, s:o}", "rows", rows, "cells", cells);
 }
@@ -170,7 +169,8 @@ static const char script[] =
     "(c.detail||'')).toLowerCase();"
     "var vis=on[td.dataset.verdict]&&(!col||td.dataset.col===col)&&(!q||hay.indexOf(q)>=0);"
     "td.style.visibility=vis?'':'hidden';if(vis){any=true;shown++;}});tr.hidden=!any;});\n"
-    "document.querySelectorAll('#matrix tbody tr.ns').forEach(function(tr){var n=tr.nextElementSibling,"
+    "document.querySelectorAll('#matrix tbody tr.ns').forEach(function(tr){var "
+    "n=tr.nextElementSibling,"
     "vis=false;while(n&&!n.classList.contains('ns')){if(!n.hidden)vis=true;n=n.nextElementSibling;}"
     "tr.hidden=!vis;});\n"
     "document.getElementById('shown').textContent=shown+' cells shown';}\n"
@@ -257,9 +257,10 @@ static void write_filters(const struct report *r, FILE *out) {
     html_text(out, r->columns[p]);
     fputs("</option>", out);
   }
-  fputs("</select><input id=\"q\" type=\"search\" placeholder=\"search ids, reasons, why…\">"
-        "<span id=\"shown\"></span></section>\n",
-        out);
+  fputs(
+      "</select><input id=\"q\" type=\"search\" placeholder=\"search ids, reasons, why…\">"
+      "<span id=\"shown\"></span></section>\n",
+      out);
 }
 
 static bool same_relay(const char *a, const char *b) {
@@ -282,7 +283,8 @@ static void write_matrix(const struct report *r, FILE *out) {
     size_t n = namespace_len(row->id);
     char *ns = strndup(row->id, n);
     if (i == 0 || namespace_len(r->rows[i - 1].id) != n ||
-        strncmp(r->rows[i - 1].id, row->id, n) != 0 || !same_relay(r->rows[i - 1].relay, row->relay)) {
+        strncmp(r->rows[i - 1].id, row->id, n) != 0 ||
+        !same_relay(r->rows[i - 1].relay, row->relay)) {
       fprintf(out, "<tr class=\"ns\"><th colspan=\"%zu\">", span);
       html_text(out, ns);
       if (relays && row->relay != NULL) {
@@ -306,10 +308,9 @@ static void write_matrix(const struct report *r, FILE *out) {
     }
     for (size_t p = 0; p < r->n_columns; p++) {
       size_t k = 0;
-      while (k < r->n_cells &&
-             !(strcmp(r->cells[k].scenario, row->id) == 0 &&
-               same_relay(r->cells[k].relay, row->relay) &&
-               strcmp(r->cells[k].column, r->columns[p]) == 0))
+      while (k < r->n_cells && !(strcmp(r->cells[k].scenario, row->id) == 0 &&
+                                 same_relay(r->cells[k].relay, row->relay) &&
+                                 strcmp(r->cells[k].column, r->columns[p]) == 0))
         k++;
       if (k == r->n_cells) {
         fputs("<td class=\"none\"></td>", out);
@@ -318,8 +319,10 @@ static void write_matrix(const struct report *r, FILE *out) {
       const struct report_cell *c = &r->cells[k];
       enum report_verdict v = c->stale != NULL ? REPORT_MISMATCH : c->verdict;
       char *text = report_cell_text(c);
-      fprintf(out, "<td class=\"v v-%s\" tabindex=\"0\" data-cell=\"%zu\" data-verdict=\"%s\" data-col=\"",
-              verdict_class(v), k, verdict_class(v));
+      fprintf(
+          out,
+          "<td class=\"v v-%s\" tabindex=\"0\" data-cell=\"%zu\" data-verdict=\"%s\" data-col=\"",
+          verdict_class(v), k, verdict_class(v));
       html_text(out, c->column);
       fputs("\" title=\"", out);
       html_text(out, text);
@@ -334,19 +337,21 @@ static void write_matrix(const struct report *r, FILE *out) {
 }
 
 bool report_write_html(const struct report *r, FILE *out) {
-  fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width\">"
-        "<title>derpcheck report</title><style>",
-        out);
+  fputs(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\">"
+      "<title>derpcheck report</title><style>",
+      out);
   fputs(style, out);
   fputs("</style></head>\n<body>\n<div id=\"js-errors\" hidden></div>\n", out);
   write_header(r, out);
   write_filters(r, out);
   write_matrix(r, out);
-  fputs("<aside id=\"detail\" hidden><button id=\"close\" type=\"button\" aria-label=\"close\">"
-        "×</button><h2 id=\"d-title\"></h2><dl id=\"d-fields\"></dl><h3>transcript</h3>"
-        "<pre id=\"d-transcript\"></pre></aside>\n",
-        out);
+  fputs(
+      "<aside id=\"detail\" hidden><button id=\"close\" type=\"button\" aria-label=\"close\">"
+      "×</button><h2 id=\"d-title\"></h2><dl id=\"d-fields\"></dl><h3>transcript</h3>"
+      "<pre id=\"d-transcript\"></pre></aside>\n",
+      out);
   if (!write_island(out, r)) return false;
   fputs("<script>", out);
   fputs(script, out);
