@@ -22,11 +22,15 @@ struct raw_conn {
   size_t rlen, rcap;
   uint8_t server_pub[32];
   const struct identity *id;
+  FILE *record; /* the target's record, NULL: none */
+  uint8_t record_id;
 };
 
 bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms, struct raw_conn *c,
                    char *err, size_t errlen);
 void raw_conn_close(struct raw_conn *c);
+/* Start this connection's part of the record, under its name. */
+void raw_conn_record_begin(struct raw_conn *c);
 /* False when the relay closed or reset the connection. */
 bool raw_conn_write(struct raw_conn *c, const void *data, size_t n);
 /* Buffer at least `want` bytes: 1 done, 0 EOF/reset, -1 deadline, -2 error */

@@ -20,6 +20,7 @@
 #include "harness/proc.h"
 #include "raw_conn.h"
 #include "scenario.h"
+#include "transcript.h"
 
 SSL_CTX *peer_ctx_new(void) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -102,6 +103,7 @@ bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms, st
     raw_conn_close(c);
     return false;
   }
+  c->record = t->record;
   c->ssl = SSL_new(ctx);
   if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 || SSL_connect(c->ssl) != 1) {
     ssl_error_text(err, errlen, "TLS handshake");
@@ -109,6 +111,21 @@ bool raw_conn_open(SSL_CTX *ctx, const struct peer_target *t, int timeout_ms, st
     return false;
   }
   return true;
+}
+
+/* A chunk of the record (transcript.h); a failed write loses only it. */
+static void record(struct raw_conn *c, char kind, const void *p, size_t n) {
+  /* a transcript shows the start; a 20 MB burst need not be kept whole */
+  if (c->record == NULL || n > UINT32_MAX || ftell(c->record) > (long)TRANSCRIPT_MAX_RECORD) return;
+  uint8_t head[6] = {(uint8_t)kind,      c->record_id,      (uint8_t)(n >> 24),
+                     (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+  if (fwrite(head, 1, sizeof head, c->record) == sizeof head) fwrite(p, 1, n, c->record);
+}
+
+void raw_conn_record_begin(struct raw_conn *c) {
+  static uint8_t connections; /* numbered in order within a worker */
+  c->record_id = connections++;
+  record(c, 'N', c->name, strlen(c->name));
 }
 
 void raw_conn_close(struct raw_conn *c) {
@@ -139,6 +156,7 @@ bool raw_conn_write(struct raw_conn *c, const void *data, size_t n) {
       if (!timed_out) c->peer_gone = true;
       return false;
     }
+    record(c, '>', p, (size_t)w);
     p += w;
     n -= (size_t)w;
   }
@@ -171,6 +189,7 @@ int raw_conn_fill(struct raw_conn *c, size_t want, int64_t deadline_ns) {
       c->peer_gone = true;
       return 0;
     }
+    record(c, '<', c->rbuf + c->rlen, (size_t)n);
     c->rlen += (size_t)n;
   }
   return 1;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "materials.h"
 #include "scenario_validate.h"
@@ -29,6 +30,7 @@ struct peer_target {
   int port;
   int stun_port;
   const char *host_header;
+  FILE *record; /* the connections' bytes after TLS, as transcript.h reads them; or NULL */
 };
 
 /* A TLS client context: no verification (the relay's chain is what is

@@ -237,6 +237,7 @@ static bool op_open(struct script *s, const struct scenario_raw_op *op) {
   s->n_conns++;
   (*s->handshakes)++;
   snprintf(c->name, sizeof c->name, "%s", s->conn_name);
+  raw_conn_record_begin(c);
   c->id = materials_identity(s->m, op->key);
   if (c->id == NULL) return fail(s, "cannot make a client identity");
   /* the identity may be new: let expectations name its key */

@@ -7,6 +7,7 @@
 #include "fmt_bounded.h"
 #include "outcome.h"
 #include "run_ctx.h"
+#include "transcript.h"
 
 static int tls_handshakes_of_mode(const char *mode) {
   if (strcmp(mode, "stun") == 0) return 0;
@@ -19,7 +20,8 @@ static int tls_handshakes_of_mode(const char *mode) {
 /* The reference client's flags for a step (the {mode_args} placeholder). */
 static bool client_vars(struct ctx *c, const struct column *col,
                         const struct scenario_client_step *cs, const char *profile,
-                        const char *ready, struct tvars *t, char *detail, size_t len) {
+                        const char *ready, const char *record, struct tvars *t, char *detail,
+                        size_t len) {
   const char *words[16];
   size_t n = 0;
   const char *mode = cs->mode;
@@ -49,6 +51,7 @@ static bool client_vars(struct ctx *c, const struct column *col,
       {ready != NULL, "--ready-file", ready},
       {strcmp(mode, "recv") == 0, "--timeout-ms", timeout},
       {c->m.ca_file[0] != '\0', "--ca-file", c->m.ca_file},
+      {record != NULL, "--record", record},
   };
   /* a reference-client flag: real peers have no such mode */
   if (c->cfg->tls_only && !col->def->real && strcmp(mode, "connect") == 0)
@@ -73,6 +76,25 @@ static bool client_vars(struct ctx *c, const struct column *col,
   return ok;
 }
 
+/* The step's record (beside its stdout file: .out -> .rec), decoded and
+   appended to the column's transcript. */
+static void attach_transcript(struct column *col, const char *label, const char *out) {
+  char path[PATH_MAX];
+  size_t n = strlen(out);
+  if (n < 4 || n >= sizeof path) return;
+  memcpy(path, out, n - 4);
+  memcpy(path + n - 4, ".rec", 5);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return;
+  uint8_t *buf = malloc(TRANSCRIPT_MAX_RECORD);
+  size_t len = buf != NULL ? fread(buf, 1, TRANSCRIPT_MAX_RECORD, f) : 0;
+  fclose(f);
+  char *text = buf != NULL ? transcript_decode(buf, len) : NULL;
+  free(buf);
+  if (text != NULL) run_column_transcript(col, label, text);
+  free(text);
+}
+
 static void judge_client(struct ctx *c, struct column *col, const char *label, struct proc *p,
                          const char *out, const char *err, const json_t *expect,
                          const struct tvars *vars, int64_t t0) {
@@ -80,6 +102,7 @@ static void judge_client(struct ctx *c, struct column *col, const char *label, s
   outcome_read(out, p->reaped ? proc_exit_code(p) : -1, &o);
   struct judgement j;
   outcome_judge(&o, expect, vars, &j);
+  attach_transcript(col, label, out);
   char detail[2048] = "";
   if (j.detail != NULL) {
     char tail[TAIL_BYTES + 64];
@@ -116,12 +139,16 @@ void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_ste
     fmt_bounded(label, sizeof label, "step %zu (%s)", idx, mode);
     fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx, col->name);
     fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx, col->name);
+    /* the reference client records its connections; real peers have no such flag */
+    char record[PATH_MAX];
+    fmt_bounded(record, sizeof record, "%s/client-%zu-%s.rec", c->tmpdir, idx, col->name);
     fmt_bounded(ready, sizeof ready, "%s/client-%zu-%s.ready", c->tmpdir, idx, col->name);
     char detail[1024];
     struct tvars t;
     int64_t t0 = proc_now_ns();
     if (!tvars_copy(&c->vars, &t) ||
-        !client_vars(c, col, cs, profile, background ? ready : NULL, &t, detail, sizeof detail)) {
+        !client_vars(c, col, cs, profile, background ? ready : NULL, col->def->real ? NULL : record,
+                     &t, detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;

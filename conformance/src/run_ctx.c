@@ -135,3 +135,12 @@ bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars
   c->processes++;
   return true;
 }
+
+void run_column_transcript(struct column *col, const char *label, const char *text) {
+  size_t old = col->transcript != NULL ? strlen(col->transcript) : 0;
+  size_t need = old + strlen(label) + strlen(text) + 8;
+  char *joined = realloc(col->transcript, need);
+  if (joined == NULL) return;
+  snprintf(joined + old, need - old, "%s%s:\n%s", old > 0 ? "\n" : "", label, text);
+  col->transcript = joined;
+}

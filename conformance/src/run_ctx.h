@@ -36,6 +36,7 @@ struct column {
   double ms;
   char judged[64];    /* the profile(s) its steps were judged by */
   char command[1024]; /* its client's command line (the last client step's) */
+  char *transcript;   /* its client steps' decoded records (malloc'd), or NULL */
   const char *skip;   /* not run: the capability it lacks */
   char skip_why[512];
   /* The declared deviation governing this cell, and whether a step that
@@ -93,6 +94,8 @@ void run_column_add(struct ctx *c, struct column *col, const char *label, enum r
    column's declared upstream behaviour too, when it has one. */
 void run_column_declared(struct column *col, enum report_verdict v, const struct outcome *o,
                          const struct tvars *vars);
+/* Append a step's decoded transcript to the column's, under its label. */
+void run_column_transcript(struct column *col, const char *label, const char *text);
 /* Every column becomes at least as bad as v (setup failures, a relay that
    died). */
 void run_all_columns(struct ctx *c, enum report_verdict v, const char *detail);

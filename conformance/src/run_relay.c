@@ -11,6 +11,7 @@
 #include "raw_peer.h"
 #include "run_ctx.h"
 #include "scenario.h"
+#include "transcript.h"
 
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len) {
   char line[1024];
@@ -92,12 +93,31 @@ static bool relay_log_step(struct ctx *c, const struct scenario_relay_log_step *
   return true;
 }
 
+/* The runner's own connections of a raw step, decoded into the relay
+   column's transcript. */
+static void attach_record(struct column *col, const char *label, FILE *rec) {
+  long len = ftell(rec);
+  if (len > (long)TRANSCRIPT_MAX_RECORD) len = (long)TRANSCRIPT_MAX_RECORD;
+  if (len <= 0 || fseek(rec, 0, SEEK_SET) != 0) return;
+  uint8_t *buf = malloc((size_t)len);
+  char *text = buf != NULL && fread(buf, 1, (size_t)len, rec) == (size_t)len
+                   ? transcript_decode(buf, (size_t)len)
+                   : NULL;
+  free(buf);
+  if (text != NULL) run_column_transcript(col, label, text);
+  free(text);
+}
+
 void run_relay_step(struct ctx *c, size_t idx, const struct scenario_step *st) {
   struct column *col = run_column_named(c, SCENARIO_RELAY_COLUMN);
   if (col == NULL || col->skip != NULL || !c->first_pass) return;
   int64_t t0 = proc_now_ns();
   char detail[2048] = "", label[64];
-  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port, c->m.hostname};
+  char rec_path[PATH_MAX];
+  fmt_bounded(rec_path, sizeof rec_path, "%s/relay-step-%zu.rec", c->tmpdir, idx);
+  FILE *rec = st->kind == STEP_RAW ? fopen(rec_path, "w+b") : NULL;
+  if (rec != NULL) fputs(TRANSCRIPT_MAGIC, rec);
+  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port, c->m.hostname, rec};
   bool ok;
   if (st->kind == STEP_RAW) {
     fmt_bounded(label, sizeof label, "step %zu (raw)", idx);
@@ -113,6 +133,10 @@ void run_relay_step(struct ctx *c, size_t idx, const struct scenario_step *st) {
   } else {
     fmt_bounded(label, sizeof label, "step %zu (relay_log)", idx);
     ok = relay_log_step(c, &st->relay_log, detail, sizeof detail);
+  }
+  if (rec != NULL) {
+    attach_record(col, label, rec);
+    fclose(rec);
   }
   enum report_verdict v = ok ? REPORT_MATCH : REPORT_MISMATCH;
   run_column_add(c, col, label, v, "ok", ok ? "ok" : "failed", ok ? NULL : detail,

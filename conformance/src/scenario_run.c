@@ -356,7 +356,8 @@ static void add_cell(const struct ctx *c, const struct column *col, struct repor
       .actual = (char *)col->actual,
       .detail = col->detail[0] ? (char *)col->detail : NULL,
       .ms = col->ms,
-      .command = col->command[0] ? (char *)col->command : NULL};
+      .command = col->command[0] ? (char *)col->command : NULL,
+      .transcript = col->transcript};
   char skipped[96], deviation[1024], stale[2048];
   if (col->skip != NULL) {
     fmt_bounded(skipped, sizeof skipped, "skipped (%s)", col->skip);
@@ -436,6 +437,7 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
     report_add_row(out, &row);
     for (size_t i = 0; i < c->n_cols; i++) add_cell(c, &c->cols[i], out);
   }
+  for (size_t i = 0; i < c->n_cols; i++) free(c->cols[i].transcript);
   if (c->peer_ctx != NULL) SSL_CTX_free(c->peer_ctx);
   if (c->have_materials) materials_free(&c->m);
   tvars_free(&c->vars);

@@ -9,10 +9,16 @@ static void run(struct report *r, double ms, enum report_verdict a, const char *
                 enum report_verdict b) {
   struct report_row row = {.id = (char *)"pin::x", .relay = (char *)"reference", .ms = ms};
   ck_assert(report_add_row(r, &row));
-  struct report_cell c1 = {.scenario = (char *)"pin::x", .relay = (char *)"reference",
-                           .column = (char *)"current", .verdict = a, .actual = (char *)actual_a};
-  struct report_cell c2 = {.scenario = (char *)"pin::x", .relay = (char *)"reference",
-                           .column = (char *)"relay", .verdict = b, .actual = (char *)"ok"};
+  struct report_cell c1 = {.scenario = (char *)"pin::x",
+                           .relay = (char *)"reference",
+                           .column = (char *)"current",
+                           .verdict = a,
+                           .actual = (char *)actual_a};
+  struct report_cell c2 = {.scenario = (char *)"pin::x",
+                           .relay = (char *)"reference",
+                           .column = (char *)"relay",
+                           .verdict = b,
+                           .actual = (char *)"ok"};
   ck_assert(report_add_cell(r, &c1));
   ck_assert(report_add_cell(r, &c2));
 }

@@ -268,6 +268,17 @@ case $case in
     grep -q '<dd data-field="why">result: expected fail, got pass' "$work/dom.html" || fail "the open cell does not say why"
     grep -q '<dd data-field="command">.*fake-client.sh' "$work/dom.html" || fail "the open cell lacks its command line"
     grep -q '3 cells shown' "$work/dom.html" || fail "the filters did not run"
+    # and with the real reference relay and client: a cell's transcript
+    "$derpcheck" run -q --filter 'relay::packet-relay' --profile current \
+      --html "$work/real.html" > "$work/out" 2> "$work/err" || fail "reference run failed"
+    cell=$(grep -o 'data-cell="[0-9]*" data-verdict="match" data-col="current"' "$work/real.html" | grep -o '[0-9][0-9]*' | head -1)
+    timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/chrome" \
+      --dump-dom "file://$work/real.html#cell=$cell" > "$work/dom2.html" 2> "$work/chrome.err" || fail "chromium failed"
+    tr '\n' ' ' < "$work/dom2.html" > "$work/dom2.flat"
+    grep -q '<pre id="d-transcript">step [^<]*&gt; ClientInfo (0x02) 104 bytes' "$work/dom2.flat" ||
+      fail "the opened cell shows no transcript with the client's ClientInfo"
+    grep -q '<pre id="d-transcript">[^<]*&lt; RecvPacket (0x05)' "$work/dom2.flat" ||
+      fail "the transcript lacks the relayed packet"
     shot=${DERPCHECK_SCREENSHOT:-}
     if [ -n "$shot" ]; then
       timeout 60 "$browser" --headless --no-sandbox --disable-gpu --user-data-dir="$work/chrome" \

@@ -14,12 +14,20 @@ static void sample(struct report *r) {
   struct report_row row = {
       .id = (char *)"pin::two-certs", .description = hostile, .ms = 10, .spec = (char *)"§4.2(a)"};
   ck_assert(report_add_row(r, &row));
-  struct report_cell ok = {.scenario = "pin::two-certs", .column = "current",
-                           .verdict = REPORT_MATCH, .expected = "pass (fast)",
-                           .actual = "pass (fast)", .ms = 1, .command = "derp-client connect"};
-  struct report_cell bad = {.scenario = "pin::two-certs", .column = "tailscale-1.82",
-                            .verdict = REPORT_MISMATCH, .expected = "fail: x",
-                            .actual = hostile, .detail = "why </script>", .ms = 2,
+  struct report_cell ok = {.scenario = "pin::two-certs",
+                           .column = "current",
+                           .verdict = REPORT_MATCH,
+                           .expected = "pass (fast)",
+                           .actual = "pass (fast)",
+                           .ms = 1,
+                           .command = "derp-client connect"};
+  struct report_cell bad = {.scenario = "pin::two-certs",
+                            .column = "tailscale-1.82",
+                            .verdict = REPORT_MISMATCH,
+                            .expected = "fail: x",
+                            .actual = hostile,
+                            .detail = "why </script>",
+                            .ms = 2,
                             .transcript = "→ ClientInfo 4+72\n← ServerInfo <json>"};
   ck_assert(report_add_cell(r, &ok));
   ck_assert(report_add_cell(r, &bad));
@@ -84,9 +92,9 @@ START_TEST(html_has_one_cell_per_report_cell) {
   json_t *j = json_loadb(a, (size_t)(b - a), 0, &e);
   ck_assert_msg(j != NULL, "%s", e.text);
   ck_assert_uint_eq(json_array_size(json_object_get(j, "cells")), 2);
-  ck_assert_str_eq(json_string_value(json_object_get(
-                       json_array_get(json_object_get(j, "cells"), 1), "actual")),
-                   hostile);
+  ck_assert_str_eq(
+      json_string_value(json_object_get(json_array_get(json_object_get(j, "cells"), 1), "actual")),
+      hostile);
   json_decref(j);
   free(h);
   report_free(&r);
@@ -96,8 +104,11 @@ END_TEST
 START_TEST(markdown_escapes_pipes_and_markup) {
   struct report r;
   sample(&r);
-  struct report_cell pipe = {.scenario = "pin::two-certs", .column = "tailscale-1.84",
-                             .verdict = REPORT_MATCH, .actual = "a|b *c* `d`", .ms = 1};
+  struct report_cell pipe = {.scenario = "pin::two-certs",
+                             .column = "tailscale-1.84",
+                             .verdict = REPORT_MATCH,
+                             .actual = "a|b *c* `d`",
+                             .ms = 1};
   ck_assert(report_add_cell(&r, &pipe));
   char *m = render(&r, 1);
   ck_assert_ptr_nonnull(strstr(m, "| scenario | current | tailscale-1.82 | tailscale-1.84 |"));
@@ -115,8 +126,8 @@ static json_t *doc_of(const char *verdict_a, const char *verdict_b, bool with_c)
                             verdict_a, "actual", "pass (fast)", "column", "tailscale-1.82",
                             "verdict", verdict_b, "actual", "fail: x");
   if (with_c)
-    json_array_append_new(cells, json_pack("{s:s, s:s}", "column", "tailscale-1.84", "verdict",
-                                           "match"));
+    json_array_append_new(cells,
+                          json_pack("{s:s, s:s}", "column", "tailscale-1.84", "verdict", "match"));
   return json_pack("{s:i, s:[{s:s, s:n, s:o}]}", "derpcheck_report", 2, "scenarios", "id",
                    "pin::two-certs", "relay", "cells", cells);
 }
@@ -136,7 +147,8 @@ START_TEST(diff_reports_worse_better_new_gone) {
   char *out = diff(old, now, &rc);
   ck_assert_int_eq(rc, 1);
   ck_assert_ptr_nonnull(strstr(out, "worse        pin::two-certs [current]: match -> error"));
-  ck_assert_ptr_nonnull(strstr(out, "better       pin::two-certs [tailscale-1.82]: mismatch -> match"));
+  ck_assert_ptr_nonnull(
+      strstr(out, "better       pin::two-certs [tailscale-1.82]: mismatch -> match"));
   ck_assert_ptr_nonnull(strstr(out, "worse   gone pin::two-certs [tailscale-1.84]: was match"));
   ck_assert_ptr_nonnull(strstr(out, "2 worse, 1 better, 0 changed otherwise; 0 new, 1 gone"));
   free(out);

@@ -21,11 +21,27 @@ void client_conn_close(struct client_conn *c) {
   c->in_pos = c->in_len = 0;
 }
 
+/* One chunk of the record: kind, connection number, u32 big-endian length,
+ * bytes. A failed write only loses the record, never the connection. */
+static void record(struct client_conn *c, char kind, const void *p, size_t n) {
+  static uint8_t connections; /* one process, one record: numbered in order */
+  static size_t written;      /* the start is what a transcript shows: 4 MiB of it */
+  FILE *f = c->record;
+  if (f == NULL || n > UINT32_MAX || written > (4u << 20)) return;
+  written += n + 6;
+  if (kind == 'N') c->record_id = connections++;
+  uint8_t head[6] = {(uint8_t)kind,      c->record_id,      (uint8_t)(n >> 24),
+                     (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+  if (fwrite(head, 1, sizeof head, f) == sizeof head) fwrite(p, 1, n, f);
+  fflush(f);
+}
+
 bool client_conn_flush(struct client_conn *c, int64_t deadline_ms, char *err, size_t cap) {
   size_t len;
   const uint8_t *p = derp_client_pending(c->session, &len);
   if (len == 0) return true;
   if (!client_tls_write_all(&c->tls, p, len, deadline_ms, err, cap)) return false;
+  record(c, '>', p, len);
   derp_client_consume(c->session, len);
   return true;
 }
@@ -44,6 +60,7 @@ static bool fill(struct client_conn *c, int64_t deadline_ms, char *err, size_t c
   ssize_t n =
       client_tls_read(&c->tls, c->in + c->in_len, sizeof c->in - c->in_len, deadline_ms, err, cap);
   if (n <= 0) return false;
+  record(c, '<', c->in + c->in_len, (size_t)n);
   c->in_len += (size_t)n;
   return true;
 }
@@ -141,6 +158,7 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
   client_tls_setup_for(&r->nodes[node_index], o->profile, o->legacy_tls, &c->setup);
   c->tls_opts = (struct client_tls_options){
       .setup = &c->setup, .ca_file = o->ca_file, .tls_max = o->tls_max, .now = o->now};
+  c->record = o->record;
   int fd = client_dial_tcp(target, network, o->deadline_ms, err, cap);
   if (fd < 0) return fail_at(c, CLIENT_STAGE_DIAL);
   c->tls_done = true; /* from here c->tls owns fd */
@@ -149,6 +167,7 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
   if (ts == CLIENT_TLS_CONFIG_ERROR) return CLIENT_CONN_CONFIG_ERROR;
   if (ts != CLIENT_TLS_OK) return fail_at(c, CLIENT_STAGE_TLS);
   if (o->tls_only) return CLIENT_CONN_OK;
+  record(c, 'N', c->addr, strlen(c->addr));
   return start_session(c, r, target, o, err, cap);
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "client_dial.h"
 #include "client_dispatch.h"
@@ -36,6 +37,9 @@ struct client_conn_options {
   uint8_t client_pub[DERP_KEY_LEN];
   int64_t deadline_ms; /* monotonic: bounds dial, TLS and the upgrade */
   int64_t now;         /* Unix seconds, for certificate validity */
+  /* --record: every connection's bytes after TLS, in derpcheck's record
+   * format (conformance/src/transcript.h); NULL: not recorded. */
+  FILE *record;
 };
 
 enum client_stage {
@@ -61,7 +65,9 @@ struct client_conn {
   size_t node_index;
   char addr[CLIENT_ADDR_MAX]; /* what was dialled, host:port */
   enum client_stage failed_stage;
-  int http_status; /* the upgrade's answer when it was not 101 (0: none) */
+  int http_status;   /* the upgrade's answer when it was not 101 (0: none) */
+  FILE *record;      /* the options' record, for this connection's chunks */
+  uint8_t record_id; /* this connection's number in it */
   size_t in_pos, in_len;
   uint8_t in[CLIENT_CONN_INBUF];
 };

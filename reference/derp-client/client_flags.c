@@ -71,6 +71,8 @@ const char *client_flags_usage(void) {
          "  --peer HEX           peer public key, 64 hex (or nodekey:HEX); alias --peer-key\n"
          "  --packet-hex HEX     packet for send (at most 65536 bytes)\n"
          "  --ready-file FILE    written (atomically) once connected\n"
+         "  --record FILE        every DERP connection's bytes after TLS, per direction,\n"
+         "                       in derpcheck's record format (its transcripts)\n"
          "  --timeout-ms N       how long recv waits for a packet (default: --timeout)\n"
          "\n"
          "General:\n"
@@ -137,9 +139,9 @@ static bool parse_mode(const char *s, enum client_mode *out) {
 
 /* Flags that take a value; the order matches the switch in apply(). */
 static const char *const value_flags[] = {
-    "derpmap",    "node",     "snippet",    "region",   "profile",
-    "ca-file",    "key-file", "peer",       "peer-key", "packet-hex",
-    "ready-file", "timeout",  "timeout-ms", "tls-max",  "policy-file",
+    "derpmap",    "node",    "snippet",     "region",     "profile",    "ca-file",
+    "key-file",   "peer",    "peer-key",    "packet-hex", "ready-file", "timeout",
+    "timeout-ms", "tls-max", "policy-file", "record",
 };
 
 static enum client_flags_result apply(struct client_flags *f, size_t which, const char *v,
@@ -198,6 +200,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
         return fail(err, cap, "invalid value \"%s\" for --tls-max: want 1.2 or 1.3", v);
       break;
     case 14: f->policy_file = v; break;
+    case 15: f->record = v; break;
     default: return fail(err, cap, "internal flag table error");
   }
   return CLIENT_FLAGS_OK;

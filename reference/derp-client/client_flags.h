@@ -54,6 +54,7 @@ struct client_flags {
   const char *packet_hex; /* validated: even length, hex, <= 64 KiB decoded */
   size_t packet_len;      /* decoded length */
   const char *ready_file;
+  const char *record; /* --record FILE */
   int64_t timeout_ms; /* --timeout: bounds the whole run */
   bool timeout_given;
   int64_t wait_ms;   /* --timeout-ms: how long recv waits for a packet */

@@ -1,5 +1,6 @@
 /* derp-client: the derpcheck reference DERP client. See client_flags.c for
  * the command line and client_output.h for what it prints. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,14 @@ int main(int argc, char **argv) {
   if (snippet_hash(f.snippet, snippet_sha)) run.snippet_sha256 = snippet_sha;
   if (!load_keys(&f, &run.conn, v.reason, sizeof v.reason)) goto out;
   if (f.ca_file && !client_tls_check_ca_file(f.ca_file, v.reason, sizeof v.reason)) goto out;
+  if (f.record != NULL) {
+    run.conn.record = fopen(f.record, "wb");
+    if (run.conn.record == NULL) {
+      snprintf(v.reason, sizeof v.reason, "--record %s: %s", f.record, strerror(errno));
+      goto out;
+    }
+    fputs("DERPREC1\n", run.conn.record);
+  }
   run.map = map;
 
   char only_region[32];
@@ -212,5 +221,6 @@ out:;
   free(st);
   free(packet);
   derp_map_free(map);
+  if (run.conn.record != NULL) fclose(run.conn.record);
   return status;
 }
