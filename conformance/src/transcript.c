@@ -176,11 +176,13 @@ static void side_drain(struct text *t, struct side *s, bool *fast_start) {
   while (!s->frames && at < s->len) {
     const uint8_t *nl = memchr(s->buf + at, '\n', s->len - at);
     if (nl == NULL) break;
-    size_t n = (size_t)(nl - (s->buf + at)), shown = n > 0 && s->buf[at + n - 1] == '\r' ? n - 1 : n;
+    size_t n = (size_t)(nl - (s->buf + at)),
+           shown = n > 0 && s->buf[at + n - 1] == '\r' ? n - 1 : n;
     if (shown == 0) {
       s->frames = true; /* the empty line ends the head */
     } else {
-      if (s->mark == '>' && shown >= 16 && strncasecmp((const char *)s->buf + at, "derp-fast-start:", 16) == 0)
+      if (s->mark == '>' && shown >= 16 &&
+          strncasecmp((const char *)s->buf + at, "derp-fast-start:", 16) == 0)
         *fast_start = true;
       begin_line(t);
       say(t, "%s%c ", s->name, s->mark);

@@ -18,8 +18,8 @@ static void start(struct rec *r) {
 
 static void chunk(struct rec *r, char kind, uint8_t conn, const void *p, size_t n) {
   ck_assert_uint_lt(r->n + 6 + n, sizeof r->b);
-  uint8_t h[6] = {(uint8_t)kind, conn, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
-                  (uint8_t)n};
+  uint8_t h[6] = {(uint8_t)kind,     conn,      (uint8_t)(n >> 24), (uint8_t)(n >> 16),
+                  (uint8_t)(n >> 8), (uint8_t)n};
   memcpy(r->b + r->n, h, 6);
   memcpy(r->b + r->n + 6, p, n);
   r->n += 6 + n;
@@ -27,9 +27,8 @@ static void chunk(struct rec *r, char kind, uint8_t conn, const void *p, size_t 
 
 static void frame(struct rec *r, char dir, uint8_t conn, uint8_t type, const uint8_t *p,
                   uint32_t n) {
-  uint8_t buf[1024] = {type, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
-                       (uint8_t)n};
-  memcpy(buf + 5, p, n);
+  uint8_t buf[1024] = {type, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+  if (n > 0) memcpy(buf + 5, p, n);
   chunk(r, dir, conn, buf, 5 + n);
 }
 
@@ -55,7 +54,8 @@ START_TEST(fast_start_in_odd_chunks) {
   ck_assert_ptr_nonnull(t);
   ck_assert_ptr_nonnull(strstr(t, "== connection 1: 127.0.0.1:443 ==\n"));
   ck_assert_ptr_nonnull(strstr(t, "> GET /derp HTTP/1.1\n> Host: h\n"));
-  ck_assert_ptr_nonnull(strstr(t, "> Derp-Fast-Start: 1\n> ClientInfo (0x02) 42 bytes: key abababab…, sealed 10 bytes\n"));
+  ck_assert_ptr_nonnull(strstr(
+      t, "> Derp-Fast-Start: 1\n> ClientInfo (0x02) 42 bytes: key abababab…, sealed 10 bytes\n"));
   ck_assert_ptr_nonnull(strstr(t, "< ServerKey (0x01) 40 bytes: key cdcdcdcd…\n"));
   free(t);
 }
@@ -74,8 +74,9 @@ START_TEST(interleaved_connections_are_named_and_repeats_folded) {
   char *t = transcript_decode(r.b, r.n);
   ck_assert_ptr_nonnull(t);
   ck_assert_ptr_nonnull(strstr(t, "a > GET /derp HTTP/1.1\n"));
-  ck_assert_ptr_nonnull(strstr(t, "b > SendPacket (0x04) 35 bytes: to 00000000…, 3 bytes\n"
-                                  "  (the line above 4 more times)\n"));
+  ck_assert_ptr_nonnull(strstr(t,
+                               "b > SendPacket (0x04) 35 bytes: to 00000000…, 3 bytes\n"
+                               "  (the line above 4 more times)\n"));
   free(t);
 }
 END_TEST
