@@ -768,6 +768,7 @@ static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all, str
       .adapters_dir = o->adapters ? o->adapters : DERPCHECK_ADAPTERS_DIR,
       .tmp_root = tmp,
       .keep = o->keep,
+      .client_records = o->client_cmd == NULL && !o->openssl,
       .tls_only = o->tls_only,
       .seed = o->seed,
       .columns = pl->columns,

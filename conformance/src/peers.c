@@ -12,7 +12,7 @@
 static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify_clients",
                                          "chain_generate", NULL};
 static const char *const client_caps[] = {"connect", "probe", "diagnose", "versions", "stun",
-                                          "send",    "recv",  "ping",     NULL};
+                                          "send",    "recv",  "ping",     "record",   NULL};
 
 static bool in_list(const char *s, const char *const *list) {
   for (; *list != NULL; list++)

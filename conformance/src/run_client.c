@@ -139,7 +139,10 @@ void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_ste
     fmt_bounded(label, sizeof label, "step %zu (%s)", idx, mode);
     fmt_bounded(out, sizeof out, "%s/client-%zu-%s.out", c->tmpdir, idx, col->name);
     fmt_bounded(err, sizeof err, "%s/client-%zu-%s.err", c->tmpdir, idx, col->name);
-    /* the reference client records its connections; real peers have no such flag */
+    /* the reference client records its connections, and registry peers
+       that do not declare "record" unsupported */
+    bool records = col->def->real ? js_str(col->def->unsupported, "record", NULL) == NULL
+                                  : c->cfg->client_records;
     char record[PATH_MAX];
     fmt_bounded(record, sizeof record, "%s/client-%zu-%s.rec", c->tmpdir, idx, col->name);
     fmt_bounded(ready, sizeof ready, "%s/client-%zu-%s.ready", c->tmpdir, idx, col->name);
@@ -147,8 +150,8 @@ void run_client_step(struct ctx *c, size_t idx, const struct scenario_client_ste
     struct tvars t;
     int64_t t0 = proc_now_ns();
     if (!tvars_copy(&c->vars, &t) ||
-        !client_vars(c, col, cs, profile, background ? ready : NULL, col->def->real ? NULL : record,
-                     &t, detail, sizeof detail)) {
+        !client_vars(c, col, cs, profile, background ? ready : NULL, records ? record : NULL, &t,
+                     detail, sizeof detail)) {
       run_column_add(c, col, label, REPORT_ERROR, "(client)", "error", detail, 0);
       tvars_free(&t);
       continue;

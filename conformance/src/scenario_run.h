@@ -47,6 +47,9 @@ struct run_config {
    * connect steps stop after the certificate check (--tls-only). */
   bool tls_only;
   bool keep; /* keep the temp dir */
+  /* The reference client columns run derp-client's own template: it takes
+     --record (a custom --client-cmd may not). */
+  bool client_records;
   uint64_t seed;
   const struct run_column *columns; /* selected columns, in matrix order */
   size_t n_columns;

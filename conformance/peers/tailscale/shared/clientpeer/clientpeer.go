@@ -139,6 +139,16 @@ func runMode(f *contract.ClientFlags, v *contract.Verdict, logf func(string, ...
 	s := &session{c: c, region: region, f: f, v: v, deadline: deadline}
 	err = s.run()
 	s.observe(tap, logf)
+	if f.Record != "" {
+		if rf, ferr := os.Create(f.Record); ferr != nil {
+			logf("--record: %v", ferr)
+		} else {
+			if werr := tap.WriteRecord(rf); werr != nil {
+				logf("--record: %v", werr)
+			}
+			rf.Close()
+		}
+	}
 	return err
 }
 

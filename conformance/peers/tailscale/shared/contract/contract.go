@@ -43,6 +43,7 @@ type ClientFlags struct {
 	Wait      time.Duration // recv: how long to wait for a packet
 	Timeout   time.Duration // the whole run (DefaultTimeout unless TimeoutGiven)
 	CAFile    string
+	Record    string // --record FILE: the connections' bytes after TLS (derpcheck's transcripts)
 
 	TimeoutGiven bool // --timeout was on the command line
 }
@@ -79,6 +80,7 @@ func ParseClient(args []string, stderr io.Writer) (*ClientFlags, error) {
 	fs.Int64Var(&waitMS, "timeout-ms", 0, "recv: how long to wait for a packet (default: --timeout)")
 	fs.StringVar(&timeout, "timeout", "", "bound on the whole run, e.g. 10s (default), 500ms")
 	fs.StringVar(&f.CAFile, "ca-file", "", "extra trusted roots (PEM)")
+	fs.StringVar(&f.Record, "record", "", "write each connection's bytes after TLS to FILE (derpcheck's record format)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}

@@ -120,6 +120,58 @@ func (t *Tap) Report() Report {
 	return analyse(sent, recved, keylog)
 }
 
+// Reports analyses every connection that carried a ClientHello, in the
+// order they were dialled, each with the address it reached.
+func (t *Tap) Reports() (reps []Report, addrs []string) {
+	t.mu.Lock()
+	type capture struct {
+		sent, recved []byte
+		addr         string
+	}
+	var caps []capture
+	for _, x := range t.conns {
+		if len(x.sent) > 0 {
+			caps = append(caps, capture{bytes.Clone(x.sent), bytes.Clone(x.recved), x.RemoteAddr().String()})
+		}
+	}
+	keylog := string(t.keylog)
+	t.mu.Unlock()
+	for _, c := range caps {
+		reps = append(reps, analyse(c.sent, c.recved, keylog))
+		addrs = append(addrs, c.addr)
+	}
+	return reps, addrs
+}
+
+// WriteRecord writes what the connections carried after TLS in derpcheck's
+// record format ("DERPREC1\n", then chunks: kind, connection number, u32
+// big-endian length, bytes). The tap holds each direction as one stream,
+// so a connection's client bytes come first, then the relay's: the
+// transcript shows both in full, not their interleaving.
+func (t *Tap) WriteRecord(w io.Writer) error {
+	reps, addrs := t.Reports()
+	buf := []byte("DERPREC1\n")
+	chunk := func(kind byte, id int, p []byte) {
+		n := len(p)
+		buf = append(buf, kind, byte(id), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		buf = append(buf, p...)
+	}
+	for i, r := range reps {
+		if i > 255 {
+			break
+		}
+		chunk('N', i, []byte(addrs[i]))
+		if len(r.ClientData) > 0 {
+			chunk('>', i, r.ClientData)
+		}
+		if len(r.ServerData) > 0 {
+			chunk('<', i, r.ServerData)
+		}
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
 // secrets returns the key log entries (label -> secret) of one handshake.
 func secrets(keylog string, clientRandom []byte) map[string][]byte {
 	want := hex.EncodeToString(clientRandom)
