@@ -217,6 +217,30 @@ static void gen_stun(struct corpus_sink *s) {
 
 #define PIN "sha256-raw:2a5b5ce2c5d3bd3f1b5c7e2f0e8f6a5d4c3b2a1908f7e6d5c4b3a29180706050"
 
+/* ---- ws_frame: control byte + a WebSocket stream ---- */
+
+static void gen_ws(struct corpus_sink *s) {
+  const char *t = "ws_frame";
+  /* the RFC's masked "Hello" as binary, read by the server, whole */
+  static const uint8_t hello[] = {0x0f, 0x82, 0x85, 0x37, 0xfa, 0x21,
+                                  0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58};
+  corpus_put(s, t, "server-masked-binary", hello, sizeof hello);
+  /* a server's ServerKey frame inside one binary message, byte by byte */
+  uint8_t sk[2 + 5 + 40] = {0x00, 0x82, 45, 0x01, 0, 0, 0, 40, 'D', 'E', 'R', 'P'};
+  corpus_put(s, t, "client-serverkey-message", sk, sizeof sk);
+  /* fragments with a ping between them, 3-byte chunks, room 16 */
+  static const uint8_t frag[] = {0x15,    0x02,    0x83, 1,    2, 3, 4,      'I' ^ 1,
+                                 'd' ^ 2, 'x' ^ 3, 0x89, 0x80, 0, 0, 0,      0,
+                                 0x80,    0x81,    9,    9,    9, 9, 'y' ^ 9};
+  corpus_put(s, t, "server-fragments-and-ping", frag, sizeof frag);
+  static const uint8_t close[] = {0x01, 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8};
+  corpus_put(s, t, "server-close-1000", close, sizeof close);
+  static const uint8_t unmasked[] = {0x01, 0x82, 0x01, 'x'};
+  corpus_put(s, t, "server-unmasked-refused", unmasked, sizeof unmasked);
+  static const uint8_t len16[] = {0x0e, 0x82, 0x7e, 0x00, 0x80};
+  corpus_put(s, t, "client-len16-short", len16, sizeof len16);
+}
+
 static void gen_derpmap(struct corpus_sink *s) {
   const char *t = "derpmap";
   corpus_put_text(s, t, "policy-file-hujson",
@@ -281,5 +305,6 @@ static void gen_derpmap(struct corpus_sink *s) {
 void gen_wire_seeds(struct corpus_sink *s) {
   gen_http(s);
   gen_stun(s);
+  gen_ws(s);
   gen_derpmap(s);
 }
