@@ -50,13 +50,14 @@ static void run_decoder(bool server, const uint8_t *in, size_t n, size_t chunk, 
     size_t cap = WS_FUZZ_MAX_INPUT - out->payload_len;
     if (cap > room) cap = room;
     struct ws_result r = ws_decode(&d, in + at, end - at, out->payload + out->payload_len, cap);
-    ORACLE_ASSERT(r.consumed <= end - at && r.out_len <= cap, "overran: consumed %zu of %zu, out %zu of %zu",
-                  r.consumed, end - at, r.out_len, cap);
+    ORACLE_ASSERT(r.consumed <= end - at && r.out_len <= cap,
+                  "overran: consumed %zu of %zu, out %zu of %zu", r.consumed, end - at, r.out_len,
+                  cap);
     at += r.consumed;
     out->payload_len += r.out_len;
     if (r.event == WS_EV_ERROR) {
-      ORACLE_ASSERT(r.status == WS_STATUS_PROTOCOL_ERROR || r.status == WS_STATUS_UNSUPPORTED_DATA ||
-                        r.status == WS_STATUS_TOO_BIG,
+      ORACLE_ASSERT(r.status == WS_STATUS_PROTOCOL_ERROR ||
+                        r.status == WS_STATUS_UNSUPPORTED_DATA || r.status == WS_STATUS_TOO_BIG,
                     "status %u", r.status);
       ORACLE_ASSERT(r.why != NULL && r.why[0] != '\0', "error without a why");
       struct ws_result again = ws_decode(&d, in, n, out->payload, 0);
@@ -75,11 +76,12 @@ static void run_decoder(bool server, const uint8_t *in, size_t n, size_t chunk, 
       }
     }
     if (r.consumed == 0 && r.out_len == 0 && r.event != WS_EV_CONTROL) {
-      if (end == n) break;   /* everything given: the rest is an unfinished frame */
+      if (end == n) break; /* everything given: the rest is an unfinished frame */
       end = end + chunk < n ? end + chunk : n; /* give more */
     }
   }
-  ORACLE_ASSERT(out->payload_len <= n, "%zu payload bytes from %zu input bytes", out->payload_len, n);
+  ORACLE_ASSERT(out->payload_len <= n, "%zu payload bytes from %zu input bytes", out->payload_len,
+                n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -93,17 +95,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   run_decoder(server, data + 1, size - 1, chunk, room, &pieces);
   ORACLE_ASSERT(whole.payload_len == pieces.payload_len &&
                     memcmp(whole.payload, pieces.payload, whole.payload_len) == 0,
-                "payload differs by chunking: %zu vs %zu bytes", whole.payload_len, pieces.payload_len);
+                "payload differs by chunking: %zu vs %zu bytes", whole.payload_len,
+                pieces.payload_len);
   ORACLE_ASSERT(whole.controls_len == pieces.controls_len &&
                     memcmp(whole.controls, pieces.controls, whole.controls_len) == 0,
                 "control frames differ by chunking");
   ORACLE_ASSERT(whole.status == pieces.status &&
-                    (whole.why == NULL ? pieces.why == NULL : pieces.why != NULL && strcmp(whole.why, pieces.why) == 0),
+                    (whole.why == NULL ? pieces.why == NULL
+                                       : pieces.why != NULL && strcmp(whole.why, pieces.why) == 0),
                 "final state differs by chunking: %u vs %u", whole.status, pieces.status);
   /* round trip the payload through the encoder */
   static uint8_t frame[WS_FUZZ_MAX_INPUT + WS_MAX_HEADER_LEN];
   static const uint8_t mask[4] = {0xa5, 0x5a, 0x3c, 0xc3};
-  size_t h = ws_encode_header(frame, sizeof frame, WS_OP_BINARY, whole.payload_len, server ? mask : NULL);
+  size_t h =
+      ws_encode_header(frame, sizeof frame, WS_OP_BINARY, whole.payload_len, server ? mask : NULL);
   ORACLE_ASSERT(h > 0, "no header for %zu bytes", whole.payload_len);
   memcpy(frame + h, whole.payload, whole.payload_len);
   if (server) ws_mask(frame + h, whole.payload_len, mask, 0);

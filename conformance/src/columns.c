@@ -89,6 +89,13 @@ const char *column_gap(const struct run_column *col, const struct scenario *s, c
       if (why != NULL) *why = w;
       return mode;
     }
+    /* a step over WebSocket needs that transport too */
+    w = mode != NULL && s->steps[i].client.websocket ? js_str(col->unsupported, "websocket", NULL)
+                                                     : NULL;
+    if (w != NULL) {
+      if (why != NULL) *why = w;
+      return "websocket";
+    }
   }
   return NULL;
 }

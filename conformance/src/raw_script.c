@@ -361,6 +361,8 @@ static bool op_expect_http(struct script *s, struct raw_conn *c, const struct sc
   if (status < 0) return false;
   long long want = js_int(h, "status", 0);
   if (status != want) return fail(s, "status %d, expected %lld", status, want);
+  /* after a 101 the stream goes on in the new protocol: the head is done */
+  if (status == 101) raw_conn_consume(c, head_len);
   const char *needle = js_str(h, "body_contains", NULL);
   if (needle == NULL) return true;
   /* Body: Content-Length when given, else up to EOF or the deadline. */
@@ -418,6 +420,47 @@ static bool op_expect_text(struct script *s, struct raw_conn *c, const struct sc
   }
   if (r == 1) raw_conn_consume(c, n);
   free(want);
+  return ok;
+}
+
+/* One WebSocket frame from the relay (unmasked, as servers send them):
+   its opcode, for a close its status, and a prefix of its payload. */
+static bool op_expect_ws(struct script *s, struct raw_conn *c, const struct scenario_raw_op *op,
+                         const json_t *e) {
+  int r = raw_conn_fill(c, 2, deadline(op));
+  if (r != 1) return fail(s, "no WebSocket frame: %s", read_status(r));
+  size_t len7 = c->rbuf[1] & 0x7f, h = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
+  if (c->rbuf[1] & 0x80) return fail(s, "a masked frame from the relay");
+  if ((r = raw_conn_fill(c, h, deadline(op))) != 1)
+    return fail(s, "frame header: %s", read_status(r));
+  uint64_t len = len7;
+  if (len7 == 126) len = (uint64_t)c->rbuf[2] << 8 | c->rbuf[3];
+  if (len7 == 127)
+    for (int i = 0; i < 8; i++) len = (i == 0 ? 0 : len << 8) | c->rbuf[2 + i];
+  if (len > (1u << 22)) return fail(s, "a WebSocket frame of %llu bytes", (unsigned long long)len);
+  if ((r = raw_conn_fill(c, h + (size_t)len, deadline(op))) != 1)
+    return fail(s, "frame payload: %s", read_status(r));
+  unsigned opcode = c->rbuf[0] & 0x0f;
+  const uint8_t *p = c->rbuf + h;
+  bool ok = opcode == (unsigned)js_int(e, "opcode", -1);
+  if (!ok) fail(s, "WebSocket opcode 0x%x, expected 0x%llx", opcode, js_int(e, "opcode", -1));
+  long long want_status = js_int(e, "status", -1);
+  if (ok && want_status >= 0) {
+    unsigned got = len >= 2 ? (unsigned)(p[0] << 8 | p[1]) : 0;
+    char why[130];
+    printable(p + (len >= 2 ? 2 : 0), len >= 2 ? (size_t)len - 2 : 0, why, sizeof why);
+    ok = got == (unsigned)want_status;
+    if (!ok) fail(s, "close status %u (\"%s\"), expected %lld", got, why, want_status);
+  }
+  const char *prefix = js_str(e, "payload_prefix_hex", NULL);
+  if (ok && prefix != NULL) {
+    size_t wn = 0;
+    uint8_t *want = expand_hex(s, prefix, &wn);
+    ok = want != NULL && wn <= len && memcmp(p, want, wn) == 0;
+    if (want != NULL && !ok) fail(s, "WebSocket payload does not start with %.80s", prefix);
+    free(want);
+  }
+  raw_conn_consume(c, h + (size_t)len);
   return ok;
 }
 
@@ -538,6 +581,7 @@ static bool run_op(struct script *s, const struct scenario_raw_op *op) {
     case RAW_EXPECT_HTTP: return op_expect_http(s, c, op, arg);
     case RAW_SEND_BURST: return op_send_burst(s, c, arg);
     case RAW_EXPECT_BURST: return op_expect_burst(s, c, op, arg);
+    case RAW_EXPECT_WS: return op_expect_ws(s, c, op, arg);
   }
   return fail(s, "unknown action");
 }

@@ -57,6 +57,7 @@ static bool client_vars(struct ctx *c, const struct column *col,
   if (c->cfg->tls_only && !col->def->real && strcmp(mode, "connect") == 0)
     words[n++] = "--tls-only";
   if (strcmp(mode, "versions") == 0) words[n++] = "--all-versions";
+  if (cs->websocket) words[n++] = "--websocket";
   bool probe_like = strcmp(mode, "diagnose") == 0 || strcmp(mode, "versions") == 0;
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
     if (!flags[i].on) continue;

@@ -45,6 +45,7 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
       .mode = js_str(client, "mode", "connect"),
       .timeout_ms = js_int(client, "timeout_ms", SCENARIO_CLIENT_TIMEOUT_MS),
       .background = js_bool(client, "background", false),
+      .websocket = js_bool(client, "websocket", false),
       .key = js_str(client, "key", NULL),
       .peer = js_str(client, "peer", NULL),
       .packet_hex = js_str(client, "packet_hex", ""),
@@ -64,6 +65,7 @@ const char *const scenario_raw_action_names[] = {[RAW_OPEN] = "open",
                                                  [RAW_EXPECT_TEXT] = "expect_text",
                                                  [RAW_SEND_BURST] = "send_burst",
                                                  [RAW_EXPECT_BURST] = "expect_burst",
+                                                 [RAW_EXPECT_WS] = "expect_ws",
                                                  NULL};
 
 void scenario_raw_op_of(const json_t *op, struct scenario_raw_op *out) {
@@ -488,8 +490,8 @@ bool schema_expectation(struct schema *v, const json_t *e, const char *path) {
 }
 
 static bool check_client_step(struct schema *v, const json_t *c, const char *path) {
-  static const char *const keys[] = {"mode",       "key",        "peer",   "packet_hex",
-                                     "background", "timeout_ms", "expect", NULL};
+  static const char *const keys[] = {
+      "mode", "key", "peer", "packet_hex", "background", "timeout_ms", "expect", "websocket", NULL};
   static const char *const modes[] = {"connect", "probe", "diagnose", "versions", "stun",
                                       "send",    "recv",  "ping",     NULL};
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
@@ -498,6 +500,7 @@ static bool check_client_step(struct schema *v, const json_t *c, const char *pat
       !schema_field(v, c, path, "peer", JSON_STRING, false) ||
       !hex_field(v, c, path, "packet_hex", false) ||
       !schema_field(v, c, path, "background", JSON_TRUE, false) ||
+      !schema_field(v, c, path, "websocket", JSON_TRUE, false) ||
       !int_range(v, c, path, "timeout_ms", 100, 60000, false) ||
       !schema_field(v, c, path, "expect", JSON_OBJECT, true))
     return false;
@@ -539,6 +542,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                                      "expect_text",
                                      "send_burst",
                                      "expect_burst",
+                                     "expect_ws",
                                      "timeout_ms",
                                      NULL};
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
@@ -564,7 +568,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                        "needs exactly one action (open, send_text, "
                        "send_hex, send_frame, send_client_info, close, "
                        "expect_closed, expect_frame, expect_http, "
-                       "expect_text, send_burst, expect_burst)");
+                       "expect_text, send_burst, expect_burst, expect_ws)");
   char p[512];
   const json_t *f;
   if ((f = json_object_get(op, "send_frame")) != NULL) {
@@ -597,6 +601,15 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
     fmt_bounded(p, sizeof p, "%s.expect_text", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
     if (!schema_only_keys(v, f, p, text_keys) || !text_field(v, f, p, "equals", true)) return false;
+  }
+  if ((f = json_object_get(op, "expect_ws")) != NULL) {
+    static const char *const ws_keys[] = {"opcode", "status", "payload_prefix_hex", NULL};
+    fmt_bounded(p, sizeof p, "%s.expect_ws", path);
+    if (!json_is_object(f)) return schema_fail(v, p, "expected object");
+    if (!schema_only_keys(v, f, p, ws_keys) || !int_range(v, f, p, "opcode", 0, 15, true) ||
+        !int_range(v, f, p, "status", 1000, 4999, false) ||
+        !hex_field(v, f, p, "payload_prefix_hex", false))
+      return false;
   }
   if ((f = json_object_get(op, "send_burst")) != NULL) {
     static const char *const burst_keys[] = {"to", "count", "size", NULL};

@@ -80,6 +80,7 @@ struct scenario_client_step {
   const char *mode;     /* "connect" */
   long long timeout_ms; /* SCENARIO_CLIENT_TIMEOUT_MS */
   bool background;      /* false */
+  bool websocket;       /* false: DERP over WebSocket (the client's --websocket) */
   const char *key;      /* identity names, NULL when absent */
   const char *peer;
   const char *packet_hex; /* "" */
@@ -101,6 +102,7 @@ enum scenario_raw_action {
   RAW_EXPECT_TEXT,
   RAW_SEND_BURST,
   RAW_EXPECT_BURST,
+  RAW_EXPECT_WS,
 };
 /* Each action's key, NULL-terminated. */
 extern const char *const scenario_raw_action_names[];

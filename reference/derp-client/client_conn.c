@@ -5,6 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <stdlib.h>
+
 #include "derp/http_head.h"
 #include "derp/metacert.h"
 
@@ -36,11 +40,76 @@ static void record(struct client_conn *c, char kind, const void *p, size_t n) {
   fflush(f);
 }
 
+/* ---- WebSocket transport (spec §6.1) ---- */
+
+/* One masked client frame around p[0..n) (a DERP byte run or a control
+ * payload), written whole. */
+static bool ws_write_frame(struct client_conn *c, enum ws_opcode op, const uint8_t *p, size_t n,
+                           int64_t deadline_ms, char *err, size_t cap) {
+  uint8_t mask[4];
+  randombytes_buf(mask, sizeof mask);
+  uint8_t *frame = malloc(WS_MAX_HEADER_LEN + n + 1);
+  if (frame == NULL) {
+    snprintf(err, cap, "out of memory");
+    return false;
+  }
+  size_t h = ws_encode_header(frame, WS_MAX_HEADER_LEN, op, n, mask);
+  if (n > 0) memcpy(frame + h, p, n);
+  ws_mask(frame + h, n, mask, 0);
+  bool ok = client_tls_write_all(&c->tls, frame, h + n, deadline_ms, err, cap);
+  free(frame);
+  return ok;
+}
+
+/* Raw bytes from the socket: unwrap the binary messages into c->in,
+ * answer pings; a close or a protocol error ends the connection. */
+static bool ws_take(struct client_conn *c, const uint8_t *raw, size_t n, int64_t deadline_ms,
+                    char *err, size_t cap) {
+  size_t at = 0;
+  while (at < n) {
+    struct ws_result r =
+        ws_decode(&c->ws_dec, raw + at, n - at, c->in + c->in_len, sizeof c->in - c->in_len);
+    at += r.consumed;
+    record(c, '<', c->in + c->in_len, r.out_len);
+    c->in_len += r.out_len;
+    if (r.event == WS_EV_ERROR) {
+      snprintf(err, cap, "websocket: %s (status %u)", r.why, r.status);
+      return false;
+    }
+    if (r.event == WS_EV_CONTROL && r.opcode == WS_OP_PING &&
+        !ws_write_frame(c, WS_OP_PONG, r.control, r.control_len, deadline_ms, err, cap))
+      return false;
+    if (r.event == WS_EV_CONTROL && r.opcode == WS_OP_CLOSE) {
+      unsigned status = r.control_len >= 2 ? (unsigned)(r.control[0] << 8 | r.control[1]) : 1005;
+      snprintf(err, cap, "websocket: closed by the relay (status %u%s%.*s)", status,
+               r.control_len > 2 ? ": " : "", r.control_len > 2 ? (int)r.control_len - 2 : 0,
+               r.control_len > 2 ? (const char *)r.control + 2 : "");
+      return false;
+    }
+    if (r.consumed == 0 && r.out_len == 0 && r.event != WS_EV_CONTROL) {
+      if (c->in_len == sizeof c->in) {
+        snprintf(err, cap, "input buffer full");
+        return false;
+      }
+      break;
+    }
+  }
+  return true;
+}
+
 bool client_conn_flush(struct client_conn *c, int64_t deadline_ms, char *err, size_t cap) {
   size_t len;
   const uint8_t *p = derp_client_pending(c->session, &len);
   if (len == 0) return true;
-  if (!client_tls_write_all(&c->tls, p, len, deadline_ms, err, cap)) return false;
+  if (c->websocket) {
+    for (size_t at = 0; at < len;) {
+      size_t n = len - at < 16384 ? len - at : 16384;
+      if (!ws_write_frame(c, WS_OP_BINARY, p + at, n, deadline_ms, err, cap)) return false;
+      at += n;
+    }
+  } else if (!client_tls_write_all(&c->tls, p, len, deadline_ms, err, cap)) {
+    return false;
+  }
   record(c, '>', p, len);
   derp_client_consume(c->session, len);
   return true;
@@ -57,10 +126,17 @@ static bool fill(struct client_conn *c, int64_t deadline_ms, char *err, size_t c
     snprintf(err, cap, "input buffer full");
     return false;
   }
+  if (c->websocket && c->ws_open) {
+    uint8_t raw[16384];
+    size_t room = sizeof c->in - c->in_len;
+    ssize_t n =
+        client_tls_read(&c->tls, raw, room < sizeof raw ? room : sizeof raw, deadline_ms, err, cap);
+    return n > 0 && ws_take(c, raw, (size_t)n, deadline_ms, err, cap);
+  }
   ssize_t n =
       client_tls_read(&c->tls, c->in + c->in_len, sizeof c->in - c->in_len, deadline_ms, err, cap);
   if (n <= 0) return false;
-  record(c, '<', c->in + c->in_len, (size_t)n);
+  if (!c->websocket) record(c, '<', c->in + c->in_len, (size_t)n);
   c->in_len += (size_t)n;
   return true;
 }
@@ -84,6 +160,29 @@ static bool read_upgrade_response(struct client_conn *c, int64_t deadline_ms, ch
       snprintf(err, cap, "%s", strcmp(why, "EOF") == 0 ? "unexpected EOF" : why);
       return false;
     }
+  }
+  if (resp.status == 101 && c->websocket) {
+    /* the accept key proves the relay read our key; the subprotocol must be derp */
+    const struct http_header *acc =
+        http_header_find(resp.headers, resp.header_count, "Sec-WebSocket-Accept");
+    const struct http_header *proto =
+        http_header_find(resp.headers, resp.header_count, "Sec-WebSocket-Protocol");
+    if (acc == NULL || !http_span_equals(acc->value, c->ws_accept)) {
+      snprintf(err, cap, "websocket: the 101 has no Sec-WebSocket-Accept for our key");
+      return false;
+    }
+    if (proto == NULL || !http_span_equals_nocase(proto->value, "derp")) {
+      snprintf(err, cap, "websocket: the relay did not accept the derp subprotocol");
+      return false;
+    }
+    record(c, '<', c->in, resp.head_len);
+    /* what came after the head is already WebSocket frames */
+    size_t rest = c->in_len - resp.head_len;
+    uint8_t tail[CLIENT_CONN_INBUF];
+    memcpy(tail, c->in + resp.head_len, rest);
+    c->in_pos = c->in_len = 0;
+    c->ws_open = true;
+    return ws_take(c, tail, rest, deadline_ms, err, cap);
   }
   if (resp.status == 101) {
     c->in_pos = resp.head_len;
@@ -124,15 +223,34 @@ static enum client_conn_status start_session(struct client_conn *c, const struct
   memcpy(cfg.client_pub, o->client_pub, DERP_KEY_LEN);
   /* The metacert only counts under TLS >= 1.3 (§3.2). */
   struct metacert_info meta;
-  if (c->tls.version >= TLS1_3_VERSION &&
+  if (!o->websocket && c->tls.version >= TLS1_3_VERSION &&
       metacert_parse(c->tls.certs.certs, c->tls.certs.n_certs, &meta) &&
       metacert_fast_start_usable(&meta)) {
     cfg.fast_start = true;
     memcpy(cfg.server_pub, meta.key, DERP_KEY_LEN);
   }
   c->fast = cfg.fast_start;
+  cfg.websocket = c->websocket = o->websocket;
+  c->ws_open = false;
   c->session = derp_client_session_new(&cfg, err, cap);
   if (c->session == NULL) return CLIENT_CONN_CONFIG_ERROR;
+  if (c->websocket) { /* the WebSocket handshake: never fast start (§3.3) */
+    uint8_t nonce[16];
+    char key[32];
+    randombytes_buf(nonce, sizeof nonce);
+    EVP_EncodeBlock((unsigned char *)key, nonce, sizeof nonce);
+    uint8_t req[1024];
+    struct byte_writer w = byte_writer_init(req, sizeof req);
+    if (!ws_accept_key(key, strlen(key), c->ws_accept) ||
+        !derp_client_write_websocket_request(&w, cfg.host, key)) {
+      snprintf(err, cap, "cannot build the WebSocket request");
+      return CLIENT_CONN_CONFIG_ERROR;
+    }
+    ws_decoder_init(&c->ws_dec, false, DERP_CLIENT_MAX_FRAME_LEN * 2);
+    if (!client_tls_write_all(&c->tls, req, w.len, o->deadline_ms, err, cap))
+      return fail_at(c, CLIENT_STAGE_DERP);
+    record(c, '>', req, w.len);
+  }
   /* Request (+ ClientInfo on the fast path) in one write. */
   if (!client_conn_flush(c, o->deadline_ms, err, cap)) return fail_at(c, CLIENT_STAGE_DERP);
   if (c->fast) return CLIENT_CONN_OK;

@@ -21,6 +21,7 @@
 #include "client_tls.h"
 #include "derp/client_session.h"
 #include "derp/derpmap.h"
+#include "derp/ws_frame.h"
 
 /* Room for the 101 head and whatever arrives with it. */
 #define CLIENT_CONN_INBUF (64u * 1024u)
@@ -40,6 +41,7 @@ struct client_conn_options {
   /* --record: every connection's bytes after TLS, in derpcheck's record
    * format (conformance/src/transcript.h); NULL: not recorded. */
   FILE *record;
+  bool websocket; /* DERP over WebSocket (§6.1), never fast start */
 };
 
 enum client_stage {
@@ -65,8 +67,11 @@ struct client_conn {
   size_t node_index;
   char addr[CLIENT_ADDR_MAX]; /* what was dialled, host:port */
   enum client_stage failed_stage;
-  int http_status;   /* the upgrade's answer when it was not 101 (0: none) */
-  FILE *record;      /* the options' record, for this connection's chunks */
+  int http_status;         /* the upgrade's answer when it was not 101 (0: none) */
+  FILE *record;            /* the options' record, for this connection's chunks */
+  bool websocket, ws_open; /* DERP inside WebSocket; the 101 is in */
+  struct ws_decoder ws_dec;
+  char ws_accept[WS_ACCEPT_LEN + 1];
   uint8_t record_id; /* this connection's number in it */
   size_t in_pos, in_len;
   uint8_t in[CLIENT_CONN_INBUF];

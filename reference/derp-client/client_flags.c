@@ -61,6 +61,8 @@ const char *client_flags_usage(void) {
          "  --ca-file FILE       extra trusted roots (PEM) for CA verification\n"
          "  --tls-max 1.2|1.3    highest TLS version offered (default 1.3)\n"
          "  --tls-only           connect: stop after the TLS handshake and its certificate check\n"
+         "  --websocket          DERP inside WebSocket binary messages (Upgrade: websocket,\n"
+         "                       subprotocol derp), as browsers and WebSocket-only proxies do\n"
          "  --all-versions       probe: also connect as each client release range would\n"
          "                       (<= 1.81, 1.82.x, 1.84.x, 1.86+, debug derp < 1.100) and\n"
          "                       print a verdict per range\n"
@@ -218,6 +220,8 @@ static enum client_flags_result check_combination(struct client_flags *f, char *
     return fail(err, cap, "--packet-hex only applies to send");
   if (f->mode != CLIENT_MODE_CONNECT && f->tls_only)
     return fail(err, cap, "--tls-only only applies to connect");
+  if (f->mode == CLIENT_MODE_STUN && f->websocket)
+    return fail(err, cap, "--websocket does not apply to stun");
   if (f->mode != CLIENT_MODE_PROBE && f->all_versions)
     return fail(err, cap, "--all-versions only applies to probe");
   if (f->wait_ms == 0) f->wait_ms = f->timeout_ms;
@@ -251,7 +255,8 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
                         : name_len == 8 && strncmp(name, "tls-only", 8) == 0 ? &out->tls_only
                         : name_len == 12 && strncmp(name, "all-versions", 12) == 0
                             ? &out->all_versions
-                            : NULL;
+                        : name_len == 9 && strncmp(name, "websocket", 9) == 0 ? &out->websocket
+                                                                              : NULL;
     if (switch_flag != NULL) {
       if (eq) return fail(err, err_cap, "-%.*s takes no value", (int)name_len, name);
       *switch_flag = true;

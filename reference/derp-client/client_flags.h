@@ -61,6 +61,7 @@ struct client_flags {
   int tls_max;       /* 0, 0x0303 or 0x0304 */
   bool tls_only;     /* connect: stop after the TLS handshake (TLS-layer tests) */
   bool all_versions; /* probe: also a verdict per client release range */
+  bool websocket;    /* DERP over WebSocket */
   bool json;
 };
 

@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
   run.conn.ca_file = f.ca_file;
   run.conn.tls_max = f.tls_max;
   run.conn.tls_only = f.tls_only;
+  run.conn.websocket = f.websocket;
   run.conn.deadline_ms = client_now_ms() + f.timeout_ms;
   run.conn.now = client_unix_now();
 

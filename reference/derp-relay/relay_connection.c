@@ -172,7 +172,10 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
   conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
   conn_list_append(&cs->derp, c);
-  if (!relay_derp_io_start(c, now, on_derp_io)) {
+  enum relay_ws_mode ws = !d->websocket ? RELAY_WS_NONE
+                          : d->ws_derp  ? RELAY_WS_DERP
+                                        : RELAY_WS_NOT_DERP;
+  if (!relay_derp_io_start(c, now, on_derp_io, ws)) {
     relay_log_printf("derp: conn %llu: cannot set up its socket events; closing it",
                      (unsigned long long)relay_conn_id(c->core));
     connection_free(c, now, true);

@@ -57,6 +57,7 @@ struct relay_connection {
   struct event *io;            /* DERP phase: the socket's readiness */
   struct relay_conn *core;     /* DERP phase */
   struct relay_tls_note *note; /* TLS phase: why a handshake failed */
+  struct relay_ws *ws;         /* DERP phase over WebSocket (relay_derp_io.c); NULL: raw */
   /* DERP phase: HTTP bytes the bufferevent had not sent at the upgrade (a
    * 101 the socket did not take at once), written before relay_core's. */
   uint8_t *preamble;

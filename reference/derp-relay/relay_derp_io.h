@@ -20,7 +20,11 @@ struct relay_connection;
  * the stream ended (reason set: "EOF", the TLS error, "write failed"; the
  * caller closes). _write writes relay_core's queue. _stop releases the event.
  * _start, _ready and _write feed relay_core: the caller pumps afterwards. */
-bool relay_derp_io_start(struct relay_connection *c, uint64_t now, event_callback_fn on_ready);
+/* How the DERP stream travels: raw after the 101, inside WebSocket binary
+ * messages, or WebSocket without the derp subprotocol (closed with 1008). */
+enum relay_ws_mode { RELAY_WS_NONE = 0, RELAY_WS_DERP, RELAY_WS_NOT_DERP };
+bool relay_derp_io_start(struct relay_connection *c, uint64_t now, event_callback_fn on_ready,
+                         enum relay_ws_mode ws_mode);
 bool relay_derp_io_ready(struct relay_connection *c, short what, uint64_t now, char *reason,
                          size_t cap);
 void relay_derp_io_write(struct relay_connection *c, uint64_t now);

@@ -92,15 +92,41 @@ START_TEST(upgrade_websocket_without_subprotocol_is_raw_derp) {
 }
 END_TEST
 
-START_TEST(upgrade_websocket_derp_subprotocol_not_supported) {
+/* The RFC's sample key and its accept value. */
+#define WS_REQUEST(extra)                                                          \
+  "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" \
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" extra "\r\n"
+
+START_TEST(upgrade_websocket_derp_subprotocol_accepted) {
   struct routed r;
-  route_raw(&r,
-            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
-            "Sec-WebSocket-Protocol: derp\r\n\r\n",
-            true);
-  assert_out(
-      &r, ERROR_REPLY("HTTP/1.1 501 Not Implemented", 34, "DERP over WebSocket not supported\n"));
+  route_raw(&r, WS_REQUEST("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: derp\r\n"), true);
+  assert_out(&r,
+             "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+             "Sec-Websocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+             "Sec-Websocket-Protocol: derp\r\nUpgrade: websocket\r\n\r\n");
+  ck_assert_int_eq(r.d.action, RELAY_HTTP_DERP);
+  ck_assert(r.d.websocket && r.d.ws_derp && !r.d.fast_start);
+  /* "xderp" contains "derp" (routed to WebSocket) but is not the token:
+     accepted without a subprotocol, the DERP phase then closes with 1008 */
+  route_raw(&r, WS_REQUEST("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: xderp\r\n"), true);
+  ck_assert_int_eq(r.d.action, RELAY_HTTP_DERP);
+  ck_assert(r.d.websocket && !r.d.ws_derp);
+  ck_assert(!out_contains(&r, "Sec-Websocket-Protocol"));
+}
+END_TEST
+
+START_TEST(upgrade_websocket_bad_version_or_key) {
+  struct routed r;
+  route_raw(&r, WS_REQUEST("Sec-WebSocket-Version: 8\r\nSec-WebSocket-Protocol: derp\r\n"), true);
+  ck_assert_int_eq(r.d.status, 400);
+  ck_assert(out_contains(&r, "unsupported WebSocket protocol version (only 13 is supported)"));
   ck_assert_int_eq(r.d.action, RELAY_HTTP_REPLY);
+  route_raw(&r,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nSec-WebSocket-Key: short\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: derp\r\n\r\n",
+            true);
+  ck_assert_int_eq(r.d.status, 400);
+  ck_assert(out_contains(&r, "WebSocket protocol violation: invalid Sec-WebSocket-Key"));
 }
 END_TEST
 
@@ -628,7 +654,8 @@ static Suite *relay_http_suite(void) {
   tcase_add_test(up, upgrade_writes_exact_101);
   tcase_add_test(up, upgrade_value_case_insensitive);
   tcase_add_test(up, upgrade_websocket_without_subprotocol_is_raw_derp);
-  tcase_add_test(up, upgrade_websocket_derp_subprotocol_not_supported);
+  tcase_add_test(up, upgrade_websocket_derp_subprotocol_accepted);
+  tcase_add_test(up, upgrade_websocket_bad_version_or_key);
   tcase_add_test(up, fast_start_writes_nothing);
   tcase_add_test(up, fast_start_needs_exactly_1);
   tcase_add_test(up, bytes_after_head_belong_to_derp);

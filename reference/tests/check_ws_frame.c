@@ -72,13 +72,20 @@ START_TEST(errors_carry_the_rfc_status) {
       {{0xc2, 0x80, 0, 0, 0, 0}, 6, WS_STATUS_PROTOCOL_ERROR, "reserved bits set"},
       {{0x83, 0x80, 0, 0, 0, 0}, 6, WS_STATUS_PROTOCOL_ERROR, "unknown opcode"},
       {{0x09, 0x80, 0, 0, 0, 0}, 6, WS_STATUS_PROTOCOL_ERROR, "fragmented control frame"},
-      {{0x89, 0xfe, 0x00, 0x7e, 0, 0, 0, 0}, 8, WS_STATUS_PROTOCOL_ERROR,
+      {{0x89, 0xfe, 0x00, 0x7e, 0, 0, 0, 0},
+       8,
+       WS_STATUS_PROTOCOL_ERROR,
        "control frame longer than 125 bytes"},
       {{0x81, 0x80, 0, 0, 0, 0}, 6, WS_STATUS_UNSUPPORTED_DATA, "text message (DERP is binary)"},
       {{0x80, 0x80, 0, 0, 0, 0}, 6, WS_STATUS_PROTOCOL_ERROR, "continuation without a message"},
-      {{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 14, WS_STATUS_PROTOCOL_ERROR,
+      {{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+       14,
+       WS_STATUS_PROTOCOL_ERROR,
        "length with the top bit set"},
-      {{0x82, 0xff, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0}, 14, WS_STATUS_TOO_BIG, "message too big"},
+      {{0x82, 0xff, 0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0},
+       14,
+       WS_STATUS_TOO_BIG,
+       "message too big"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     struct ws_decoder d;
@@ -177,7 +184,8 @@ START_TEST(server_frames_and_close_payloads) {
   ck_assert_uint_eq(h[1], 40);
   ck_assert_uint_eq(ws_encode_header(h, 1, WS_OP_BINARY, 40, NULL), 0);
   uint8_t p[WS_MAX_CONTROL_PAYLOAD];
-  size_t n = ws_close_payload(p, WS_STATUS_POLICY_VIOLATION, "client must speak the derp subprotocol");
+  size_t n =
+      ws_close_payload(p, WS_STATUS_POLICY_VIOLATION, "client must speak the derp subprotocol");
   ck_assert_uint_eq(n, 2 + strlen("client must speak the derp subprotocol"));
   ck_assert_uint_eq(p[0], 0x03);
   ck_assert_uint_eq(p[1], 0xf0);

@@ -52,6 +52,10 @@ typedef bool (*derp_random_fn)(void *ctx, uint8_t *buf, size_t n);
  * empty host) or w lacks room. */
 bool derp_client_write_upgrade_request(struct byte_writer *w, const char *host,
                                        const char *ideal_node, bool fast_start);
+/* The WebSocket variant (spec §6.1), as Go's WebSocket dialer writes it:
+ * Upgrade: websocket, the "derp" subprotocol, version 13 and `key` (the
+ * base64 of 16 random bytes). Never fast start. */
+bool derp_client_write_websocket_request(struct byte_writer *w, const char *host, const char *key);
 
 struct derp_client_config {
   const char *host;       /* Host header: the node's HostName */
@@ -62,6 +66,9 @@ struct derp_client_config {
    * version non-zero) and server_pub is the metacert's key. */
   bool fast_start;
   uint8_t server_pub[DERP_KEY_LEN];
+  /* The transport writes its own WebSocket handshake and carries the DERP
+   * stream in binary messages: the session writes no request. */
+  bool websocket;
   derp_random_fn random; /* NULL: libsodium's randombytes_buf */
   void *random_ctx;
 };

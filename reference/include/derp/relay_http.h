@@ -88,6 +88,8 @@ struct relay_http_decision {
   bool fast_start; /* DERP without a 101 (Derp-Fast-Start: 1) */
   bool close_after;
   bool log_weird_upgrade;      /* a 426 for a non-empty odd Upgrade value */
+  bool websocket;              /* DERP inside WebSocket binary messages (§6.1) */
+  bool ws_derp;                /* ... and the client speaks the "derp" subprotocol */
   struct http_span upgrade;    /* first Upgrade value as received */
   struct http_span ideal_node; /* Ideal-Node value; len 0 when absent */
 };

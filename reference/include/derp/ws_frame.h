@@ -51,7 +51,7 @@ enum ws_event {
 };
 
 struct ws_decoder {
-  bool from_client; /* frames must be masked (server side) or must not be */
+  bool from_client;     /* frames must be masked (server side) or must not be */
   uint64_t max_message; /* a binary message longer than this is WS_STATUS_TOO_BIG */
   /* private */
   uint8_t head[WS_MAX_HEADER_LEN];

@@ -110,6 +110,10 @@ struct derp_client_session *derp_client_session_new(const struct derp_client_con
     set_text(err, err_cap, "libsodium failed to initialise");
     return NULL;
   }
+  if (cfg->fast_start && cfg->websocket) {
+    set_text(err, err_cap, "fast start does not apply over WebSocket");
+    return NULL;
+  }
   if (cfg->fast_start && sodium_is_zero(cfg->server_pub, DERP_KEY_LEN)) {
     set_text(err, err_cap, "fast start needs the server key from the metacert");
     return NULL;
@@ -129,7 +133,8 @@ struct derp_client_session *derp_client_session_new(const struct derp_client_con
   struct byte_writer w;
   if (!derp_frame_reader_init(&s->reader, s->rx, sizeof s->rx, first_limit) ||
       !queue_reserve(s, sizeof s->out, &w) ||
-      !derp_client_write_upgrade_request(&w, cfg->host, cfg->ideal_node, cfg->fast_start)) {
+      (!cfg->websocket &&
+       !derp_client_write_upgrade_request(&w, cfg->host, cfg->ideal_node, cfg->fast_start))) {
     set_text(
         err, err_cap,
         "cannot build the upgrade request: Host or Ideal-Node holds bytes a header cannot carry");

@@ -50,3 +50,21 @@ bool derp_client_write_upgrade_request(struct byte_writer *w, const char *host,
   w->len = saved;
   return false;
 }
+
+bool derp_client_write_websocket_request(struct byte_writer *w, const char *host, const char *key) {
+  GUARD(host_is_safe(host) && key != NULL && header_value_is_safe(key));
+  size_t saved = w->len;
+  bool bracket = strchr(host, ':') != NULL && host[0] != '[';
+  bool ok = byte_writer_str(w, "GET /derp HTTP/1.1\r\nHost: ") &&
+            (!bracket || byte_writer_str(w, "[")) && byte_writer_str(w, host) &&
+            (!bracket || byte_writer_str(w, "]")) &&
+            byte_writer_str(w,
+                            "\r\nUser-Agent: Go-http-client/1.1\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: ") &&
+            byte_writer_str(w, key) &&
+            byte_writer_str(w,
+                            "\r\nSec-WebSocket-Protocol: derp\r\nSec-WebSocket-Version: 13\r\n"
+                            "Upgrade: websocket\r\n\r\n");
+  if (!ok) w->len = saved;
+  return ok;
+}

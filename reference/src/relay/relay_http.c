@@ -1,4 +1,5 @@
 #include "derp/relay_http.h"
+#include "derp/ws_frame.h"
 #include "relay_http_internal.h"
 
 #include <stdio.h>
@@ -291,6 +292,42 @@ static bool wants_close(const struct http_request *req) {
   return false;
 }
 
+/* derper hands a WebSocket upgrade offering "derp" to coder/websocket's
+ * Accept: version 13 and a 16-byte key, then the 101 with the accept key
+ * and, when the client's list holds the token "derp", that subprotocol
+ * (without it the relay closes with 1008 right after: the DERP phase
+ * sees ws_derp false). Any Origin, no compression. */
+static bool write_websocket_accept(struct byte_writer *w, const struct reply_ctx *c,
+                                   const struct http_request *req, struct relay_http_decision *d) {
+  struct http_span version = header_value(req, "Sec-WebSocket-Version");
+  struct http_span key = header_value(req, "Sec-WebSocket-Key");
+  if (!http_span_equals(version, "13")) {
+    d->status = 400;
+    return write_error_reply(w, c, 400,
+                             "unsupported WebSocket protocol version (only 13 is supported)\n");
+  }
+  char accept[WS_ACCEPT_LEN + 1];
+  if (key.len != 24 || key.ptr[22] != '=' || key.ptr[23] != '=' ||
+      !ws_accept_key((const char *)key.ptr, key.len, accept)) {
+    d->status = 400;
+    return write_error_reply(w, c, 400,
+                             "WebSocket protocol violation: invalid Sec-WebSocket-Key\n");
+  }
+  d->ws_derp = http_list_has_token(header_value(req, "Sec-WebSocket-Protocol"), "derp");
+  d->action = RELAY_HTTP_DERP;
+  d->websocket = true;
+  d->close_after = false;
+  d->fast_start = false; /* never over WebSocket (spec §3.3) */
+  d->status = 101;
+  GUARD(byte_writer_str(w,
+                        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                        "Sec-Websocket-Accept: "));
+  GUARD(byte_writer_str(w, accept));
+  GUARD(byte_writer_str(w, "\r\n"));
+  if (d->ws_derp) GUARD(byte_writer_str(w, "Sec-Websocket-Protocol: derp\r\n"));
+  return byte_writer_str(w, "Upgrade: websocket\r\n\r\n");
+}
+
 static bool route_derp(struct byte_writer *w, const struct reply_ctx *c,
                        const struct http_request *req, const struct relay_http_settings *s,
                        struct relay_http_decision *d) {
@@ -301,10 +338,8 @@ static bool route_derp(struct byte_writer *w, const struct reply_ctx *c,
   struct http_span up = d->upgrade;
   bool up_derp = http_span_equals_nocase(up, "derp");
   bool up_websocket = http_span_equals_nocase(up, "websocket");
-  if (up_websocket && span_contains(header_value(req, "Sec-WebSocket-Protocol"), "derp")) {
-    d->status = 501;
-    return write_error_reply(w, c, 501, "DERP over WebSocket not supported\n");
-  }
+  if (up_websocket && span_contains(header_value(req, "Sec-WebSocket-Protocol"), "derp"))
+    return write_websocket_accept(w, c, req, d);
   if (!up_derp && !up_websocket) {
     d->status = 426;
     d->log_weird_upgrade = up.len > 0;

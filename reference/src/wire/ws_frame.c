@@ -56,7 +56,8 @@ static bool start_frame(struct ws_decoder *d, struct ws_result *r) {
   if (b0 & 0x70) return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR, "reserved bits set"), false;
   if (d->masked != d->from_client)
     return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR,
-                     d->from_client ? "frame from the client not masked" : "masked frame from the server"),
+                     d->from_client ? "frame from the client not masked"
+                                    : "masked frame from the server"),
            false;
   if (len7 == 127 && (len >> 63) != 0)
     return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR, "length with the top bit set"), false;
@@ -64,7 +65,8 @@ static bool start_frame(struct ws_decoder *d, struct ws_result *r) {
     case WS_OP_CLOSE:
     case WS_OP_PING:
     case WS_OP_PONG:
-      if (!d->fin) return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR, "fragmented control frame"), false;
+      if (!d->fin)
+        return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR, "fragmented control frame"), false;
       if (len > WS_MAX_CONTROL_PAYLOAD)
         return *r = fail(d, e, WS_STATUS_PROTOCOL_ERROR, "control frame longer than 125 bytes"),
                false;
@@ -140,7 +142,7 @@ struct ws_result ws_decode(struct ws_decoder *d, const uint8_t *in, size_t n, ui
       r.opcode = d->opcode;
       r.control = d->control_buf;
       r.control_len = d->control_len;
-      if (r.out_len > 0) { /* never two events at once: report the data first */
+      if (r.out_len > 0) {    /* never two events at once: report the data first */
         d->in_payload = true; /* re-deliver this control frame next call */
         r.event = WS_EV_DATA;
       }
