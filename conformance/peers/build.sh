@@ -64,6 +64,7 @@ for v in $versions; do
   for m in "$dir"/*/; do
     m=$(basename "$m")
     [ "$m" = debugderp ] && continue # built below, with its own tags
+    [ "$m" = client ] && continue    # likewise
     if grep -qs '^package main$' "$dir/$m"/*.go; then
       pkgs="$pkgs ./$m"; bins="$bins $m"
     fi
@@ -73,12 +74,17 @@ for v in $versions; do
   # controlplane.tailscale.com, UPnP/NAT-PMP), which have no runtime switch.
   # debugderp.go's own port-80 check of the node is not affected.
   ddp_tags=ts_omit_captiveportal,ts_omit_portmapper
+  # The client with derphttp's WebSocket dialer compiled in (upstream builds
+  # it only for js or with this tag); it is used only when the peer is run
+  # with --websocket (TS_DEBUG_DERP_WS_CLIENT), so nothing else changes.
+  client_tags=ts_debug_websockets
+  bins="$bins client"
   [ -f "$dir/debugderp/main.go" ] && bins="$bins debugderp"
   before=$(cd "$dst" && stamp $bins)
   start=$(date +%s)
   log=$dst/build.log
   # -o DIR/ writes each main package as DIR/<last path element>.
-  if (cd "$dir" && go build -o "$dst/" $pkgs &&
+  if (cd "$dir" && go build -o "$dst/" $pkgs && go build -tags "$client_tags" -o "$dst/" ./client &&
       { [ ! -f debugderp/main.go ] || go build -tags "$ddp_tags" -o "$dst/" ./debugderp; }) >"$log" 2>&1; then
     after=$(cd "$dst" && stamp $bins)
     secs=$(( $(date +%s) - start ))

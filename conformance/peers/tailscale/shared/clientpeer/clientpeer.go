@@ -117,6 +117,10 @@ func runMode(f *contract.ClientFlags, v *contract.Verdict, logf func(string, ...
 		// mechanism that means the same for all versions.
 		os.Setenv("SSL_CERT_FILE", f.CAFile)
 	}
+	if f.WebSocket {
+		// derphttp reads it when it connects (envknob.Bool, not at init)
+		os.Setenv("TS_DEBUG_DERP_WS_CLIENT", "true")
+	}
 	tap := &tlstap.Tap{}
 	installTap(tap)
 

@@ -44,6 +44,7 @@ type ClientFlags struct {
 	Timeout   time.Duration // the whole run (DefaultTimeout unless TimeoutGiven)
 	CAFile    string
 	Record    string // --record FILE: the connections' bytes after TLS (derpcheck's transcripts)
+	WebSocket bool   // --websocket: derphttp's WebSocket transport (TS_DEBUG_DERP_WS_CLIENT)
 
 	TimeoutGiven bool // --timeout was on the command line
 }
@@ -81,6 +82,7 @@ func ParseClient(args []string, stderr io.Writer) (*ClientFlags, error) {
 	fs.StringVar(&timeout, "timeout", "", "bound on the whole run, e.g. 10s (default), 500ms")
 	fs.StringVar(&f.CAFile, "ca-file", "", "extra trusted roots (PEM)")
 	fs.StringVar(&f.Record, "record", "", "write each connection's bytes after TLS to FILE (derpcheck's record format)")
+	fs.BoolVar(&f.WebSocket, "websocket", false, "DERP over WebSocket: upstream's own WebSocket dialer (TS_DEBUG_DERP_WS_CLIENT)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
