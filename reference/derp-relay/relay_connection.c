@@ -167,7 +167,9 @@ static bool start_derp(struct relay_connection *c, const struct relay_http_decis
    * peer's address. */
   relay_log_peer_printf("derp: conn %llu: upgrade from %s%s",
                         (unsigned long long)relay_conn_id(c->core), peer,
-                        d->fast_start ? " (fast start)" : "");
+                        d->fast_start  ? " (fast start)"
+                        : d->websocket ? " (websocket)"
+                                       : "");
   relay_conn_set_not_ideal(c->core, d->ideal_node.len > 0);
   conn_list_remove(&cs->waiting, c);
   c->phase = RELAY_PHASE_DERP;
