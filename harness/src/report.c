@@ -597,8 +597,7 @@ void report_write_markdown(const struct report *r, FILE *out) {
   }
 }
 
-/* json_string of a cleaned copy (jansson refuses invalid UTF-8). */
-static json_t *jstr(const char *s) {
+json_t *report_json_text(const char *s) {
   if (s == NULL) return json_null();
   char *c = report_clean_text(s, false);
   json_t *j = c != NULL ? json_string(c) : NULL;
@@ -608,11 +607,11 @@ static json_t *jstr(const char *s) {
 
 static json_t *cell_json(const struct report_cell *c) {
   return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "column",
-                   jstr(c->column), "profile", jstr(c->profile ? c->profile : c->column), "relay",
-                   jstr(c->relay), "verdict", report_verdict_name(c->verdict), "expected",
-                   jstr(c->expected), "actual", jstr(c->actual), "detail", jstr(c->detail),
-                   "deviation", jstr(c->deviation), "stale", jstr(c->stale), "ms", c->ms, "command",
-                   jstr(c->command), "transcript", jstr(c->transcript));
+                   report_json_text(c->column), "profile", report_json_text(c->profile ? c->profile : c->column), "relay",
+                   report_json_text(c->relay), "verdict", report_verdict_name(c->verdict), "expected",
+                   report_json_text(c->expected), "actual", report_json_text(c->actual), "detail", report_json_text(c->detail),
+                   "deviation", report_json_text(c->deviation), "stale", report_json_text(c->stale), "ms", c->ms, "command",
+                   report_json_text(c->command), "transcript", report_json_text(c->transcript));
 }
 
 static json_t *build_json(const struct report *r) {
@@ -627,15 +626,15 @@ static json_t *build_json(const struct report *r) {
         json_array_append_new(cells, cell_json(c));
     }
     json_array_append_new(
-        scen, json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o}", "id", jstr(row->id), "relay",
-                        jstr(row->relay), "description", jstr(row->description), "spec",
-                        jstr(row->spec), "ms", row->ms, "floor_ms", row->floor_ms, "cells", cells));
+        scen, json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o}", "id", report_json_text(row->id), "relay",
+                        report_json_text(row->relay), "description", report_json_text(row->description), "spec",
+                        report_json_text(row->spec), "ms", row->ms, "floor_ms", row->floor_ms, "cells", cells));
     if (row->relay != NULL && (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
-      json_array_append_new(relays, jstr(row->relay));
+      json_array_append_new(relays, report_json_text(row->relay));
   }
   json_t *columns = json_array();
   for (size_t p = 0; columns != NULL && p < r->n_columns; p++)
-    json_array_append_new(columns, jstr(r->columns[p]));
+    json_array_append_new(columns, report_json_text(r->columns[p]));
   char seed[24];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
   return json_pack(
