@@ -606,12 +606,14 @@ json_t *report_json_text(const char *s) {
 }
 
 static json_t *cell_json(const struct report_cell *c) {
-  return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "column",
-                   report_json_text(c->column), "profile", report_json_text(c->profile ? c->profile : c->column), "relay",
-                   report_json_text(c->relay), "verdict", report_verdict_name(c->verdict), "expected",
-                   report_json_text(c->expected), "actual", report_json_text(c->actual), "detail", report_json_text(c->detail),
-                   "deviation", report_json_text(c->deviation), "stale", report_json_text(c->stale), "ms", c->ms, "command",
-                   report_json_text(c->command), "transcript", report_json_text(c->transcript));
+  return json_pack(
+      "{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "column",
+      report_json_text(c->column), "profile", report_json_text(c->profile ? c->profile : c->column),
+      "relay", report_json_text(c->relay), "verdict", report_verdict_name(c->verdict), "expected",
+      report_json_text(c->expected), "actual", report_json_text(c->actual), "detail",
+      report_json_text(c->detail), "deviation", report_json_text(c->deviation), "stale",
+      report_json_text(c->stale), "ms", c->ms, "command", report_json_text(c->command),
+      "transcript", report_json_text(c->transcript));
 }
 
 static json_t *build_json(const struct report *r) {
@@ -626,9 +628,10 @@ static json_t *build_json(const struct report *r) {
         json_array_append_new(cells, cell_json(c));
     }
     json_array_append_new(
-        scen, json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o}", "id", report_json_text(row->id), "relay",
-                        report_json_text(row->relay), "description", report_json_text(row->description), "spec",
-                        report_json_text(row->spec), "ms", row->ms, "floor_ms", row->floor_ms, "cells", cells));
+        scen, json_pack("{s:o, s:o, s:o, s:o, s:f, s:f, s:o}", "id", report_json_text(row->id),
+                        "relay", report_json_text(row->relay), "description",
+                        report_json_text(row->description), "spec", report_json_text(row->spec),
+                        "ms", row->ms, "floor_ms", row->floor_ms, "cells", cells));
     if (row->relay != NULL && (i == 0 || !same(row->relay, r->rows[i - 1].relay)))
       json_array_append_new(relays, report_json_text(row->relay));
   }

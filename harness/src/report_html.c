@@ -40,7 +40,6 @@ static const char *verdict_class(enum report_verdict v) {
   return (unsigned)v < REPORT_VERDICT_COUNT ? names[v] : "error";
 }
 
-
 /* The detail panel's data: rows and cells, cells pointing at their row. */
 static json_t *island(const struct report *r) {
   json_t *rows = json_array(), *cells = json_array();
@@ -48,19 +47,23 @@ static json_t *island(const struct report *r) {
     const struct report_row *row = &r->rows[i];
     json_array_append_new(
         rows,
-        json_pack("{s:o, s:o, s:o, s:o, s:f}", "id", report_json_text(row->id), "relay", report_json_text(row->relay),
-                  "description", report_json_text(row->description), "spec", report_json_text(row->spec), "ms", row->ms));
+        json_pack("{s:o, s:o, s:o, s:o, s:f}", "id", report_json_text(row->id), "relay",
+                  report_json_text(row->relay), "description", report_json_text(row->description),
+                  "spec", report_json_text(row->spec), "ms", row->ms));
   }
   for (size_t k = 0; k < r->n_cells; k++) {
     const struct report_cell *c = &r->cells[k];
     json_array_append_new(
-        cells, json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}",
-                         "scenario", report_json_text(c->scenario), "relay", report_json_text(c->relay), "column",
-                         report_json_text(c->column), "profile", report_json_text(c->profile ? c->profile : c->column),
-                         "verdict", report_verdict_name(c->verdict), "expected", report_json_text(c->expected),
-                         "actual", report_json_text(c->actual), "detail", report_json_text(c->detail), "deviation",
-                         report_json_text(c->deviation), "stale", report_json_text(c->stale), "ms", c->ms, "command",
-                         report_json_text(c->command), "transcript", report_json_text(c->transcript)));
+        cells,
+        json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:o, s:o}", "scenario",
+                  report_json_text(c->scenario), "relay", report_json_text(c->relay), "column",
+                  report_json_text(c->column), "profile",
+                  report_json_text(c->profile ? c->profile : c->column), "verdict",
+                  report_verdict_name(c->verdict), "expected", report_json_text(c->expected),
+                  "actual", report_json_text(c->actual), "detail", report_json_text(c->detail),
+                  "deviation", report_json_text(c->deviation), "stale", report_json_text(c->stale),
+                  "ms", c->ms, "command", report_json_text(c->command), "transcript",
+                  report_json_text(c->transcript)));
   }
   return json_pack("{s:o, s:o}", "rows", rows, "cells", cells);
 }
