@@ -69,6 +69,13 @@ static int parse_ready_port(const char *line) {
   return (int)p;
 }
 
+/* derper's --mesh-psk-file (the reference relay's too), when the scenario
+   gives relay.mesh_key. */
+static bool mesh_args(struct ctx *c, struct tvars *t) {
+  const char *words[] = {"--mesh-psk-file", c->m.mesh_psk_file};
+  return tvars_set_list(t, "mesh_args", words, c->m.mesh_psk_file[0] != '\0' ? 2 : 0);
+}
+
 /* The reference relay's admission flags, only when the scenario lists keys
    (it refuses a --verify-clients-file without --verify-clients). */
 static bool verify_clients_args(struct ctx *c, struct tvars *t) {
@@ -93,7 +100,8 @@ static bool relay_vars(struct ctx *c) {
          tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
          tvars_set(t, "verify_clients_file", m->verify_clients_file) && verify_clients_args(c, t) &&
-         tvars_set(t, "adapters", c->cfg->adapters_dir) && tvars_set(t, "tmpdir", c->tmpdir);
+         mesh_args(c, t) && tvars_set(t, "adapters", c->cfg->adapters_dir) &&
+         tvars_set(t, "tmpdir", c->tmpdir);
 }
 
 /* Wait for a ready file; on failure explain with the program's stderr. */

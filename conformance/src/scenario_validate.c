@@ -359,9 +359,9 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
 }
 
 static bool check_relay(struct schema *v, const json_t *relay) {
-  static const char *const keys[] = {"address",    "hostname",       "certs",   "chain",
-                                     "metacert",   "tls_min",        "tls_max", "proxy",
-                                     "proxy_cert", "verify_clients", NULL};
+  static const char *const keys[] = {"address",    "hostname",       "certs",    "chain",
+                                     "metacert",   "tls_min",        "tls_max",  "proxy",
+                                     "proxy_cert", "verify_clients", "mesh_key", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const tls[] = {"1.2", "1.3", NULL};
@@ -378,6 +378,7 @@ static bool check_relay(struct schema *v, const json_t *relay) {
       !schema_enum(v, relay, "relay", "tls_max", tls, false) ||
       !schema_enum(v, relay, "relay", "proxy", proxy, false) ||
       !schema_field(v, relay, "relay", "proxy_cert", JSON_STRING, false) ||
+      !hex_field(v, relay, "relay", "mesh_key", false) ||
       !string_array(v, relay, "relay", "verify_clients"))
     return false;
   const json_t *certs = json_object_get(relay, "certs");

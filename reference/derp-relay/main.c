@@ -20,6 +20,7 @@
 #include "relay_flags.h"
 #include "relay_keyfile.h"
 #include "relay_log.h"
+#include "relay_meshkey.h"
 #include "relay_ready.h"
 #include "relay_server.h"
 #include "relay_stun.h"
@@ -85,6 +86,8 @@ static bool init_tls(const struct relay_flags *f, const struct derp_keypair *kp,
 
 struct relay_program {
   struct relay_flags flags;
+  uint8_t mesh_key[32];
+  bool has_mesh_key;
   struct derp_keypair keys;
   struct relay_tls tls;
   uint8_t (*allowed)[32];
@@ -141,6 +144,7 @@ static bool start(struct relay_program *p, char *err, size_t cap) {
       .allowed = (const uint8_t(*)[DERP_KEY_LEN])p->allowed,
       .allowed_count = p->allowed_count,
       .tls = &p->tls,
+      .mesh_key = p->has_mesh_key ? p->mesh_key : NULL,
   };
   char tls_addr[80], stun_addr[80];
   p->server = relay_server_start(p->base, &cfg, tls_addr, sizeof tls_addr, err, cap);
@@ -155,6 +159,9 @@ static bool start(struct relay_program *p, char *err, size_t cap) {
     relay_log_printf("verify-clients: %zu node keys admitted from %s", p->allowed_count,
                      p->flags.verify_clients_file);
   }
+  if (p->has_mesh_key)
+    relay_log_printf("mesh: clients presenting the key of %s are mesh peers",
+                     p->flags.mesh_psk_file);
   relay_log_printf(
       "derp-relay: serving on %s with TLS (%zu certs per handshake, metacert %s, DERP %s)",
       tls_addr, p->tls.served_certs, p->flags.metacert ? "on" : "off",
@@ -201,6 +208,14 @@ int main(int argc, char **argv) {
       fprintf(stderr, "derp-relay: %s\nRun derp-relay --help for usage.\n", err);
       return 2;
     case RELAY_FLAGS_OK: break;
+  }
+  /* a bad mesh key is a configuration error, like a bad flag */
+  if (p.flags.mesh_psk_file != NULL) {
+    if (!relay_meshkey_load(p.flags.mesh_psk_file, p.mesh_key, err, sizeof err)) {
+      fprintf(stderr, "derp-relay: --mesh-psk-file %s\n", err);
+      return 2;
+    }
+    p.has_mesh_key = true;
   }
   /* A peer that resets while we write must not kill the relay. */
   signal(SIGPIPE, SIG_IGN);

@@ -76,6 +76,7 @@ static const struct flag_def flag_defs[] = {
     F("tcp-write-timeout", FLAG_DURATION, tcp_write_timeout_ns),
     F("verify-clients", FLAG_BOOL, verify_clients),
     F("verify-clients-file", FLAG_STRING, verify_clients_file),
+    F("mesh-psk-file", FLAG_STRING, mesh_psk_file),
     F("metacert", FLAG_ONOFF, metacert),
     F("tls-min", FLAG_TLSVER, tls_min),
     F("tls-max", FLAG_TLSVER, tls_max),
@@ -91,8 +92,9 @@ struct unsupported_flag {
 };
 
 static const struct unsupported_flag unsupported_flags[] = {
-    {"mesh-psk-file", "mesh is out of scope"},
-    {"mesh-with", "mesh is out of scope"},
+    {"mesh-with",
+     "outbound mesh connections are not implemented (peers may connect in with "
+     "--mesh-psk-file's key)"},
     {"verify-client-url", "no admission webhook; use --verify-clients-file"},
     {"verify-client-url-fail-open", "no admission webhook; use --verify-clients-file"},
     {"socket", "there is no local tailscaled; use --verify-clients-file"},

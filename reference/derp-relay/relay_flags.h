@@ -49,6 +49,7 @@ struct relay_flags {
 
   bool verify_clients;             /* --verify-clients */
   const char *verify_clients_file; /* --verify-clients-file */
+  const char *mesh_psk_file;       /* --mesh-psk-file */
 
   bool metacert;                  /* --metacert=on|off */
   enum relay_tls_version tls_min; /* --tls-min */

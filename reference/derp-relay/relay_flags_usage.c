@@ -45,6 +45,10 @@ void relay_flags_usage(FILE *out, const char *prog) {
       "                          one nodekey:<64 hex> per line (# comments and blank lines\n"
       "                          ignored); required by --verify-clients (derper asks the\n"
       "                          local tailscaled instead, which does not exist here)\n"
+      "  --mesh-psk-file FILE    the region's mesh key (64 hex digits): a client presenting\n"
+      "                          it in ClientInfo is a mesh peer (WatchConns, ForwardPacket,\n"
+      "                          ClosePeer; admitted by --verify-clients). Outbound mesh\n"
+      "                          (--mesh-with) is not implemented\n"
       "\n"
       "Timeouts (Go durations: 500ms, 2s, 1m30s):\n"
       "  --tcp-write-timeout D   a client whose pending output makes no progress for D is\n"
@@ -61,7 +65,8 @@ void relay_flags_usage(FILE *out, const char *prog) {
       "Endpoints: /derp (101 upgrade, or no response with Derp-Fast-Start: 1; any other\n"
       "Upgrade gets 426), /derp/probe and /derp/latency-check, /generate_204 (with the\n"
       "X-Tailscale-Challenge echo), /robots.txt; anything else 404. Mesh frames from\n"
-      "clients close the connection (\"insufficient permissions\"): there is no mesh key.\n"
+      "clients without the mesh key close the connection (\"insufficient permissions\").\n"
+      "/derp also takes WebSocket (Upgrade: websocket, subprotocol derp).\n"
       "Logs go to stderr with Go's log prefix; SIGTERM/SIGINT shut down cleanly.\n"
       "Exit status: 0 after SIGTERM/SIGINT, 1 when start-up fails, 2 on a flag error.\n",
       prog);

@@ -101,6 +101,10 @@ static bool create_core(struct relay_server *s, const struct relay_server_config
   o.verify_clients = cfg->flags->verify_clients;
   o.allowed_keys = cfg->allowed;
   o.allowed_count = cfg->allowed_count;
+  if (cfg->mesh_key != NULL) {
+    o.has_mesh_key = true;
+    memcpy(o.mesh_key, cfg->mesh_key, DERP_KEY_LEN);
+  }
   o.handshake_timeout_ms = s->conns.handshake_timeout_ms;
   o.write_timeout_ms = ns_to_ms(cfg->flags->tcp_write_timeout_ns);
   o.log = core_log;

@@ -28,7 +28,8 @@ struct relay_server_config {
   const struct derp_keypair *keys;        /* the DERP key (also in the metacert) */
   const uint8_t (*allowed)[DERP_KEY_LEN]; /* --verify-clients-file keys */
   size_t allowed_count;
-  struct relay_tls *tls; /* built by relay_tls_init; outlives the server */
+  struct relay_tls *tls;   /* built by relay_tls_init; outlives the server */
+  const uint8_t *mesh_key; /* --mesh-psk-file's 32 bytes, or NULL */
 };
 
 /* Bind -a and start accepting. *bound gets the bound address. */

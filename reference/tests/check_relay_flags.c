@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "relay_allowlist.h"
+#include "relay_meshkey.h"
 
 #include <string.h>
 
@@ -136,9 +137,9 @@ START_TEST(syntax_help) {
 END_TEST
 
 START_TEST(syntax_unsupported_derper_flag_says_why) {
-  ASSERT_ERR(PARSE("--mesh-psk-file", "/k"),
-             "flag -mesh-psk-file is a derper flag derp-relay does not support: mesh is out "
-             "of scope");
+  ASSERT_ERR(PARSE("--mesh-with", "x:443"),
+             "flag -mesh-with is a derper flag derp-relay does not support: outbound mesh "
+             "connections are not implemented (peers may connect in with --mesh-psk-file's key)");
   ASSERT_ERR(PARSE("--acme-ip-certs"),
              "flag -acme-ip-certs is a derper flag derp-relay does not support: only "
              "--certmode=manual is supported");
@@ -481,6 +482,26 @@ static bool allow_parse(const char *text, uint8_t (*keys)[32], size_t cap, size_
   return relay_allowlist_parse((const uint8_t *)text, strlen(text), keys, cap, n, err, sizeof err);
 }
 
+START_TEST(mesh_key_file_as_derper_reads_it) {
+  uint8_t key[32];
+  const char *ok = "  0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n";
+  ck_assert(relay_meshkey_parse((const uint8_t *)ok, strlen(ok), key, err, sizeof err));
+  ck_assert_uint_eq(key[0], 0x01);
+  ck_assert_uint_eq(key[31], 0xef);
+  const char *short_key = "0123";
+  ck_assert(!relay_meshkey_parse((const uint8_t *)short_key, 4, key, err, sizeof err));
+  ck_assert_str_eq(err, "must hold 64 hex digits, found 4 characters");
+  char bad[65];
+  memset(bad, 'a', 64);
+  bad[10] = 'g';
+  ck_assert(!relay_meshkey_parse((const uint8_t *)bad, 64, key, err, sizeof err));
+  ck_assert_str_eq(err, "must hold 64 hex digits, found a character that is not one");
+  ck_assert(!relay_meshkey_load("/nonexistent/mesh.key", key, err, sizeof err));
+  ck_assert_str_eq(err, "/nonexistent/mesh.key: No such file or directory");
+  ck_assert_int_eq(PARSE("--mesh-psk-file", "/k"), RELAY_FLAGS_OK);
+}
+END_TEST
+
 START_TEST(allowlist_keys_comments_blanks) {
   uint8_t keys[4][32];
   size_t n = 0;
@@ -631,6 +652,7 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, allowlist_rejects_short_key_with_line);
   tcase_add_test(t, allowlist_rejects_wrong_prefix);
   tcase_add_test(t, allowlist_rejects_non_hex_and_trailing_text);
+  tcase_add_test(t, mesh_key_file_as_derper_reads_it);
   tcase_add_test(t, allowlist_rejects_more_than_cap);
   tcase_add_test(t, allowlist_load_file_and_errors);
   suite_add_tcase(s, t);

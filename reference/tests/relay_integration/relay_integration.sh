@@ -134,6 +134,13 @@ t_flag_errors() {
     2>"$WORK/e4.log" || rc=$?
   [ "$rc" -eq 1 ] || fail "missing DNS cert exited $rc, want 1"
   expect_grep 'can not load x509 key pair for hostname "relay.test"' "$WORK/e4.log" "missing cert error"
+  # A mesh key file that is not 64 hex digits names the file and the problem.
+  printf 'not-a-key\n' >"$WORK/mesh.key"
+  rc=0
+  "$RELAY_BIN" --mesh-psk-file "$WORK/mesh.key" --certdir "$WORK/c" 2>"$WORK/e5.log" || rc=$?
+  [ "$rc" -eq 2 ] || fail "bad --mesh-psk-file exited $rc, want 2"
+  expect_grep "--mesh-psk-file $WORK/mesh.key: must hold 64 hex digits, found 9 characters" \
+    "$WORK/e5.log" "mesh key error"
 }
 
 SNIPPET_LINE1='^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Using self-signed certificate for IP address "127.0.0.1"\. Configure it in DERPMap using: \(https://tailscale\.com/s/custom-derp\)$'

@@ -48,6 +48,7 @@ func run(args []string) int {
 	stunPort := fs.Int("stun-port", -2, "derper --stun-port (default: derper's)")
 	readyFile := fs.String("ready-file", "", "written with host:port once derper listens")
 	derper := fs.String("derper", "", "derper binary (default: derper beside this program)")
+	meshPSK := fs.String("mesh-psk-file", "", "derper --mesh-psk-file (the region's mesh key)")
 	// Contract knobs derper has no equivalent for: only their derper
 	// values are accepted, anything else is a configuration error (2).
 	metacert := fs.String("metacert", "on", "on only: derper always appends its metacert")
@@ -91,7 +92,8 @@ func run(args []string) int {
 	addr := net.JoinHostPort(host, port)
 
 	dargs := []string{"-a", addr, "--certmode", *certmode, "--http-port", "-1"}
-	for _, kv := range [][2]string{{"--hostname", *hostname}, {"--certdir", *certdir}, {"-c", *keyfile}} {
+	for _, kv := range [][2]string{{"--hostname", *hostname}, {"--certdir", *certdir}, {"-c", *keyfile},
+		{"--mesh-psk-file", *meshPSK}} {
 		if kv[1] != "" {
 			dargs = append(dargs, kv[0], kv[1])
 		}

@@ -1,0 +1,17 @@
+/* relay_meshkey: --mesh-psk-file, the key relays of one region share. A
+ * client whose ClientInfo carries it is a mesh peer: it may watch the
+ * relay's clients (WatchConns), forward packets to them (ForwardPacket)
+ * and close them (ClosePeer), and --verify-clients admits it. */
+#ifndef DERP_RELAY_MESHKEY_H
+#define DERP_RELAY_MESHKEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The file holds 64 hex digits (surrounding whitespace ignored), as
+ * derper reads it. err names the file and what is wrong. */
+bool relay_meshkey_parse(const uint8_t *text, size_t len, uint8_t key[32], char *err, size_t cap);
+bool relay_meshkey_load(const char *path, uint8_t key[32], char *err, size_t cap);
+
+#endif
