@@ -13,7 +13,7 @@ static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify
                                          "chain_generate", NULL};
 static const char *const client_caps[] = {"connect", "probe",     "diagnose", "versions",
                                           "stun",    "send",      "recv",     "ping",
-                                          "record",  "websocket", NULL};
+                                          "record",  "websocket", "watch",    NULL};
 
 static bool in_list(const char *s, const char *const *list) {
   for (; *list != NULL; list++)

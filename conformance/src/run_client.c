@@ -22,7 +22,7 @@ static bool client_vars(struct ctx *c, const struct column *col,
                         const struct scenario_client_step *cs, const char *profile,
                         const char *ready, const char *record, struct tvars *t, char *detail,
                         size_t len) {
-  const char *words[16];
+  const char *words[32];
   size_t n = 0;
   const char *mode = cs->mode;
   const char *key = cs->key;
@@ -49,7 +49,8 @@ static bool client_vars(struct ctx *c, const struct column *col,
       {pid != NULL, "--peer", pid ? pid->pub_hex : NULL},
       {packet[0] != '\0', "--packet-hex", packet},
       {ready != NULL, "--ready-file", ready},
-      {strcmp(mode, "recv") == 0, "--timeout-ms", timeout},
+      {strcmp(mode, "recv") == 0 || strcmp(mode, "watch") == 0, "--timeout-ms", timeout},
+      {strcmp(mode, "watch") == 0, "--mesh-key-file", c->m.mesh_psk_file},
       {c->m.ca_file[0] != '\0', "--ca-file", c->m.ca_file},
       {record != NULL, "--record", record},
   };

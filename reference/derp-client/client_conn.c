@@ -231,6 +231,8 @@ static enum client_conn_status start_session(struct client_conn *c, const struct
   }
   c->fast = cfg.fast_start;
   cfg.websocket = c->websocket = o->websocket;
+  cfg.has_mesh_key = o->has_mesh_key;
+  memcpy(cfg.mesh_key, o->mesh_key, DERP_KEY_LEN);
   c->ws_open = false;
   c->session = derp_client_session_new(&cfg, err, cap);
   if (c->session == NULL) return CLIENT_CONN_CONFIG_ERROR;

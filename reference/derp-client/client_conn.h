@@ -41,7 +41,9 @@ struct client_conn_options {
   /* --record: every connection's bytes after TLS, in derpcheck's record
    * format (conformance/src/transcript.h); NULL: not recorded. */
   FILE *record;
-  bool websocket; /* DERP over WebSocket (§6.1), never fast start */
+  bool websocket;    /* DERP over WebSocket (§6.1), never fast start */
+  bool has_mesh_key; /* watch: ClientInfo carries the mesh key */
+  uint8_t mesh_key[DERP_KEY_LEN];
 };
 
 enum client_stage {

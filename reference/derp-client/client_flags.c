@@ -10,7 +10,8 @@
 
 #define MAX_PACKET 65536u
 
-static const char *const mode_names[] = {"connect", "send", "recv", "ping", "stun", "probe"};
+static const char *const mode_names[] = {"connect", "send",  "recv", "ping",
+                                         "stun",    "probe", "watch"};
 static const char *const profile_names[] = {"current", "tailscale-1.82", "tailscale-1.84",
                                             "debug-legacy", "tailscale-1.80"};
 
@@ -38,6 +39,8 @@ const char *client_flags_usage(void) {
          "  stun     send a Tailscale STUN binding request; print the mapped address\n"
          "  probe    the checks of `tailscale debug derp` (same order, texts, JSON), plus a\n"
          "           Diagnosis in plain words when something fails\n"
+         "  watch    a mesh watcher (--mesh-key-file): WatchConns, then print every\n"
+         "           PeerPresent and PeerGone for --timeout-ms (default 2s)\n"
          "\n"
          "Where the relay is (one of; --snippet may accompany the others):\n"
          "  --derpmap FILE|TEXT  a DERPMap as Tailscale writes it (whole map, region or node);\n"
@@ -73,6 +76,7 @@ const char *client_flags_usage(void) {
          "  --peer HEX           peer public key, 64 hex (or nodekey:HEX); alias --peer-key\n"
          "  --packet-hex HEX     packet for send (at most 65536 bytes)\n"
          "  --ready-file FILE    written (atomically) once connected\n"
+         "  --mesh-key-file FILE watch: the relays' mesh key (--mesh-psk-file, 64 hex)\n"
          "  --record FILE        every DERP connection's bytes after TLS, per direction,\n"
          "                       in derpcheck's record format (its transcripts)\n"
          "  --timeout-ms N       how long recv waits for a packet (default: --timeout)\n"
@@ -141,9 +145,9 @@ static bool parse_mode(const char *s, enum client_mode *out) {
 
 /* Flags that take a value; the order matches the switch in apply(). */
 static const char *const value_flags[] = {
-    "derpmap",    "node",    "snippet",     "region",     "profile",    "ca-file",
-    "key-file",   "peer",    "peer-key",    "packet-hex", "ready-file", "timeout",
-    "timeout-ms", "tls-max", "policy-file", "record",
+    "derpmap",    "node",    "snippet",     "region",     "profile",       "ca-file",
+    "key-file",   "peer",    "peer-key",    "packet-hex", "ready-file",    "timeout",
+    "timeout-ms", "tls-max", "policy-file", "record",     "mesh-key-file",
 };
 
 static enum client_flags_result apply(struct client_flags *f, size_t which, const char *v,
@@ -203,6 +207,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
       break;
     case 14: f->policy_file = v; break;
     case 15: f->record = v; break;
+    case 16: f->mesh_key_file = v; break;
     default: return fail(err, cap, "internal flag table error");
   }
   return CLIENT_FLAGS_OK;
@@ -220,6 +225,8 @@ static enum client_flags_result check_combination(struct client_flags *f, char *
     return fail(err, cap, "--packet-hex only applies to send");
   if (f->mode != CLIENT_MODE_CONNECT && f->tls_only)
     return fail(err, cap, "--tls-only only applies to connect");
+  if ((f->mode == CLIENT_MODE_WATCH) != (f->mesh_key_file != NULL))
+    return fail(err, cap, "watch needs --mesh-key-file, and only watch takes it");
   if (f->mode == CLIENT_MODE_STUN && f->websocket)
     return fail(err, cap, "--websocket does not apply to stun");
   if (f->mode != CLIENT_MODE_PROBE && f->all_versions)
@@ -236,14 +243,15 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
   memset(out, 0, sizeof *out);
   out->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
   if (err_cap > 0) err[0] = '\0';
-  if (argc < 2) return fail(err, err_cap, "no mode given (connect, send, recv, ping, stun, probe)");
+  if (argc < 2)
+    return fail(err, err_cap, "no mode given (connect, send, recv, ping, stun, probe, watch)");
   const char *m = argv[1];
   if (strcmp(m, "-h") == 0 || strcmp(m, "--help") == 0 || strcmp(m, "-help") == 0 ||
       strcmp(m, "help") == 0)
     return CLIENT_FLAGS_HELP;
   if (!parse_mode(m, &out->mode))
-    return fail(err, err_cap, "unknown mode \"%s\" (want connect, send, recv, ping, stun or probe)",
-                m);
+    return fail(err, err_cap,
+                "unknown mode \"%s\" (want connect, send, recv, ping, stun, probe or watch)", m);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-' || a[1] == '\0') return fail(err, err_cap, "unexpected argument \"%s\"", a);

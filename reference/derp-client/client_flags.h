@@ -23,6 +23,7 @@ enum client_mode {
   CLIENT_MODE_PING,
   CLIENT_MODE_STUN,
   CLIENT_MODE_PROBE,
+  CLIENT_MODE_WATCH, /* a mesh watcher: PeerPresent/PeerGone as they come */
 };
 
 /* The pin profiles of pin_verify, the release before pins, and the
@@ -54,8 +55,9 @@ struct client_flags {
   const char *packet_hex; /* validated: even length, hex, <= 64 KiB decoded */
   size_t packet_len;      /* decoded length */
   const char *ready_file;
-  const char *record; /* --record FILE */
-  int64_t timeout_ms; /* --timeout: bounds the whole run */
+  const char *record;        /* --record FILE */
+  const char *mesh_key_file; /* watch: the relays' --mesh-psk-file */
+  int64_t timeout_ms;        /* --timeout: bounds the whole run */
   bool timeout_given;
   int64_t wait_ms;   /* --timeout-ms: how long recv waits for a packet */
   int tls_max;       /* 0, 0x0303 or 0x0304 */

@@ -12,6 +12,7 @@
 #include "client_stun.h"
 #include "client_time.h"
 #include "derp/derp_keys.h"
+#include "derp/hex.h"
 #include "file_io.h"
 
 bool client_write_ready_file(const char *path, const char *text) {
@@ -90,6 +91,35 @@ static enum client_exit do_send(const struct client_run *run, struct client_conn
   return CLIENT_EXIT_PASS;
 }
 
+/* WatchConns, then every PeerPresent and PeerGone until the wait ends: a
+ * line each for people, the keys in the verdict. */
+static enum client_exit do_watch(const struct client_run *run, struct client_run_state *s,
+                                 struct client_verdict *v, char *err, size_t cap) {
+  struct client_conn *c = &s->conn;
+  if (derp_client_send_watch_conns(c->session) != DERP_CLIENT_SEND_OK ||
+      !client_conn_flush(c, run->conn.deadline_ms, err, cap))
+    return fail(v, err[0] ? err : derp_client_send_error(c->session));
+  int64_t deadline = client_now_ms() + run->flags->wait_ms;
+  if (deadline > run->conn.deadline_ms) deadline = run->conn.deadline_ms;
+  v->present = (const char(*)[65])s->present;
+  v->gone = (const char(*)[65])s->gone;
+  struct derp_client_event ev;
+  while (client_conn_next_event(c, deadline, &ev, err, cap)) {
+    bool here = ev.kind == DERP_CLIENT_EV_PEER_PRESENT, gone = ev.kind == DERP_CLIENT_EV_PEER_GONE;
+    if (!here && !gone) continue;
+    size_t *n = here ? &v->n_present : &v->n_gone;
+    char(*list)[65] = here ? s->present : s->gone;
+    if (*n < 256) derp_hex_lower(ev.key, 32, list[(*n)++]);
+    if (!run->flags->json) {
+      printf("%s %s\n", here ? "present" : "gone", list[*n - 1]);
+      fflush(stdout);
+    }
+  }
+  /* the wait ending is the normal end; the relay closing on us is not */
+  if (strstr(err, "i/o timeout") == NULL) return fail(v, err);
+  return CLIENT_EXIT_PASS;
+}
+
 static enum client_exit do_recv(const struct client_run *run, struct client_run_state *s,
                                 struct client_verdict *v, char *err, size_t cap) {
   struct client_conn *c = &s->conn;
@@ -146,6 +176,7 @@ enum client_exit client_run_derp(const struct client_run *run, struct client_run
   switch (run->flags->mode) {
     case CLIENT_MODE_SEND: rc = do_send(run, c, v, err, sizeof err); break;
     case CLIENT_MODE_RECV: rc = do_recv(run, s, v, err, sizeof err); break;
+    case CLIENT_MODE_WATCH: rc = do_watch(run, s, v, err, sizeof err); break;
     case CLIENT_MODE_PING: {
       uint8_t ping[DERP_PING_LEN];
       if (!send_ping(c, ping, run->conn.deadline_ms, err, sizeof err) ||

@@ -34,6 +34,7 @@ struct client_run_state {
   uint8_t packet[DERP_MAX_PACKET_SIZE];
   struct probe_report report;
   struct client_versions versions;
+  char present[256][65], gone[256][65];
   char mapped[64];
 };
 

@@ -120,6 +120,19 @@ static bool write_json(struct byte_writer *w, const struct client_verdict *v) {
     GUARD(put_hex(w, v->from, 32));
   }
   if (v->mapped) GUARD(put_key_value(w, "mapped", v->mapped));
+  if (v->present != NULL) {
+    const char(*lists[2])[65] = {v->present, v->gone};
+    size_t counts[2] = {v->n_present, v->n_gone};
+    static const char *const names[2] = {",\"present\":[", ",\"gone\":["};
+    for (int l = 0; l < 2; l++) {
+      GUARD(byte_writer_str(w, names[l]));
+      for (size_t i = 0; i < counts[l]; i++) {
+        if (i > 0) GUARD(byte_writer_u8(w, ','));
+        GUARD(probe_json_write_string(w, lists[l][i]));
+      }
+      GUARD(byte_writer_u8(w, ']'));
+    }
+  }
   if (v->report) {
     GUARD(byte_writer_str(w, ",\"report\":"));
     GUARD(probe_report_write_json(w, v->report, false));
@@ -208,7 +221,7 @@ bool client_output_write(FILE *out, const struct client_verdict *v, bool json) {
   if (!json) {
     ok = write_human(out, v);
   } else {
-    size_t cap = 4096 + 8 * strlen(v->reason) + 2 * v->packet_len;
+    size_t cap = 4096 + 8 * strlen(v->reason) + 2 * v->packet_len + 70 * (v->n_present + v->n_gone);
     if (v->certs) cap += 1024 * v->certs->n_certs;
     if (v->report) cap += probe_report_output_bound(v->report);
     if (v->versions) cap += v->versions->n * 8 * (sizeof v->versions->rows[0].summary + 256);

@@ -39,6 +39,10 @@ struct client_verdict {
   uint8_t from[32];
   /* stun */
   const char *mapped;
+  /* watch: the keys seen present and gone, as "<64 hex>" strings */
+  size_t n_present, n_gone;
+  const char (*present)[65];
+  const char (*gone)[65];
   /* probe */
   const struct probe_report *report;
   const struct client_versions *versions; /* --all-versions */

@@ -163,6 +163,19 @@ int main(int argc, char **argv) {
   run.conn.tls_max = f.tls_max;
   run.conn.tls_only = f.tls_only;
   run.conn.websocket = f.websocket;
+  if (f.mesh_key_file != NULL) {
+    char text[256], why[128];
+    FILE *mf = fopen(f.mesh_key_file, "r");
+    size_t n = mf != NULL ? fread(text, 1, sizeof text, mf) : 0;
+    if (mf != NULL) fclose(mf);
+    if (mf == NULL ||
+        !derp_mesh_key_parse((const uint8_t *)text, n, run.conn.mesh_key, why, sizeof why)) {
+      fprintf(stderr, "derp-client: --mesh-key-file %s: %s\n", f.mesh_key_file,
+              mf == NULL ? strerror(errno) : why);
+      return CLIENT_EXIT_USAGE;
+    }
+    run.conn.has_mesh_key = true;
+  }
   run.conn.deadline_ms = client_now_ms() + f.timeout_ms;
   run.conn.now = client_unix_now();
 

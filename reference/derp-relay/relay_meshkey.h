@@ -9,9 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The file holds 64 hex digits (surrounding whitespace ignored), as
- * derper reads it. err names the file and what is wrong. */
-bool relay_meshkey_parse(const uint8_t *text, size_t len, uint8_t key[32], char *err, size_t cap);
+/* The file holds 64 hex digits (surrounding whitespace ignored, as derper
+ * reads it: derp_mesh_key_parse). err names the file and what is wrong. */
 bool relay_meshkey_load(const char *path, uint8_t key[32], char *err, size_t cap);
 
 #endif

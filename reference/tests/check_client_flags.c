@@ -182,6 +182,23 @@ START_TEST(all_versions_is_a_probe_switch) {
 }
 END_TEST
 
+START_TEST(watch_takes_a_mesh_key_file) {
+  struct client_flags f;
+  char err[256];
+  ck_assert_int_eq(PARSE(&f, err, "watch", "--snippet", "x", "--mesh-key-file", "k"),
+                   CLIENT_FLAGS_OK);
+  ck_assert_int_eq(f.mode, CLIENT_MODE_WATCH);
+  ck_assert_str_eq(f.mesh_key_file, "k");
+  ck_assert_int_eq(PARSE(&f, err, "watch", "--snippet", "x"), CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "watch needs --mesh-key-file, and only watch takes it");
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--mesh-key-file", "k"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--websocket"), CLIENT_FLAGS_OK);
+  ck_assert(f.websocket);
+  ck_assert_int_eq(PARSE(&f, err, "stun", "--snippet", "x", "--websocket"), CLIENT_FLAGS_ERROR);
+}
+END_TEST
+
 START_TEST(timeouts) {
   int64_t ms;
   ck_assert(client_parse_timeout("10s", &ms) && ms == 10000);
@@ -425,6 +442,7 @@ static Suite *client_flags_suite(void) {
   tcase_add_test(flags, help_and_missing_mode);
   tcase_add_test(flags, json_takes_no_value);
   tcase_add_test(flags, all_versions_is_a_probe_switch);
+  tcase_add_test(flags, watch_takes_a_mesh_key_file);
   tcase_add_test(flags, timeouts);
   tcase_add_test(flags, recv_wait_extends_default_timeout);
   tcase_add_test(flags, tls_max);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "derp/derp_keys.h"
 #include "relay_allowlist.h"
 #include "relay_meshkey.h"
 
@@ -485,16 +486,16 @@ static bool allow_parse(const char *text, uint8_t (*keys)[32], size_t cap, size_
 START_TEST(mesh_key_file_as_derper_reads_it) {
   uint8_t key[32];
   const char *ok = "  0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n";
-  ck_assert(relay_meshkey_parse((const uint8_t *)ok, strlen(ok), key, err, sizeof err));
+  ck_assert(derp_mesh_key_parse((const uint8_t *)ok, strlen(ok), key, err, sizeof err));
   ck_assert_uint_eq(key[0], 0x01);
   ck_assert_uint_eq(key[31], 0xef);
   const char *short_key = "0123";
-  ck_assert(!relay_meshkey_parse((const uint8_t *)short_key, 4, key, err, sizeof err));
+  ck_assert(!derp_mesh_key_parse((const uint8_t *)short_key, 4, key, err, sizeof err));
   ck_assert_str_eq(err, "must hold 64 hex digits, found 4 characters");
   char bad[65];
   memset(bad, 'a', 64);
   bad[10] = 'g';
-  ck_assert(!relay_meshkey_parse((const uint8_t *)bad, 64, key, err, sizeof err));
+  ck_assert(!derp_mesh_key_parse((const uint8_t *)bad, 64, key, err, sizeof err));
   ck_assert_str_eq(err, "must hold 64 hex digits, found a character that is not one");
   ck_assert(!relay_meshkey_load("/nonexistent/mesh.key", key, err, sizeof err));
   ck_assert_str_eq(err, "/nonexistent/mesh.key: No such file or directory");

@@ -69,6 +69,10 @@ struct derp_client_config {
   /* The transport writes its own WebSocket handshake and carries the DERP
    * stream in binary messages: the session writes no request. */
   bool websocket;
+  /* A mesh peer's key (the relays' --mesh-psk-file), sent in ClientInfo as
+   * Go's "meshKey": the relay then lets this client watch and forward. */
+  bool has_mesh_key;
+  uint8_t mesh_key[DERP_KEY_LEN];
   derp_random_fn random; /* NULL: libsodium's randombytes_buf */
   void *random_ctx;
 };
@@ -159,6 +163,9 @@ enum derp_client_send_status derp_client_send_packet(struct derp_client_session 
                                                      const uint8_t *pkt, size_t len);
 enum derp_client_send_status derp_client_note_preferred(struct derp_client_session *s,
                                                         bool preferred);
+/* WatchConns (mesh peers only): the relay answers with PeerPresent for
+ * every client, then each arrival and departure. */
+enum derp_client_send_status derp_client_send_watch_conns(struct derp_client_session *s);
 enum derp_client_send_status derp_client_send_ping(struct derp_client_session *s,
                                                    const uint8_t data[DERP_PING_LEN]);
 const char *derp_client_send_error(const struct derp_client_session *s);

@@ -55,6 +55,11 @@ bool derp_key_parse_text(const char *text, size_t len, const char *prefix,
 
 /* What is wrong with a key file: parsing gives JSON/FIELD/KEY, the programs
  * reading the file the others. */
+/* A mesh key file (derper's --mesh-psk-file): 64 hex digits, whitespace
+ * around them ignored. False with why ("must hold 64 hex digits, ..."). */
+bool derp_mesh_key_parse(const uint8_t *text, size_t len, uint8_t key[DERP_KEY_LEN], char *why,
+                         size_t cap);
+
 enum derp_keyfile_status {
   DERP_KEYFILE_OK = 0,
   DERP_KEYFILE_ERR_IO,        /* open/read/write/rename failed (errno text in the message) */

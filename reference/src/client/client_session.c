@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "derp/guard.h"
+#include "derp/hex.h"
 
 /* Go's golang.org/x/time/rate limiter as derp.Client uses it: starts full,
  * refills at `rate` bytes/s up to `burst`, a send of n bytes passes only if
@@ -28,6 +29,8 @@ struct derp_client_session {
   uint8_t client_priv[DERP_KEY_LEN];
   uint8_t client_pub[DERP_KEY_LEN];
   uint8_t server_pub[DERP_KEY_LEN];
+  bool has_mesh_key;
+  uint8_t mesh_key[DERP_KEY_LEN];
   bool have_server_key;
   bool have_server_info;
   struct derp_server_info_msg server_info;
@@ -92,14 +95,23 @@ void derp_client_consume(struct derp_client_session *s, size_t n) {
 /* ---- handshake ---- */
 
 static bool queue_client_info(struct derp_client_session *s) {
-  static const char json[] = DERP_CLIENT_INFO_JSON;
+  /* Go marshals ClientInfo in field order: meshKey (omitempty) first */
+  char json[sizeof "{\"meshKey\":\"\"," + 2 * DERP_KEY_LEN + sizeof DERP_CLIENT_INFO_JSON];
+  if (s->has_mesh_key) {
+    char hex[2 * DERP_KEY_LEN + 1];
+    derp_hex_lower(s->mesh_key, DERP_KEY_LEN, hex);
+    snprintf(json, sizeof json, "{\"meshKey\":\"%s\",%s", hex, DERP_CLIENT_INFO_JSON + 1);
+  } else {
+    snprintf(json, sizeof json, "%s", DERP_CLIENT_INFO_JSON);
+  }
+  size_t json_len = strlen(json);
   uint8_t nonce[DERP_NONCE_LEN];
   struct byte_writer w;
   GUARD(s->random(s->random_ctx, nonce, sizeof nonce));
   GUARD(queue_reserve(
-      s, DERP_FRAME_HEADER_LEN + DERP_CLIENT_INFO_MIN_LEN + DERP_BOX_OVERHEAD + sizeof json, &w));
+      s, DERP_FRAME_HEADER_LEN + DERP_CLIENT_INFO_MIN_LEN + DERP_BOX_OVERHEAD + json_len, &w));
   GUARD(derp_encode_client_info_sealed(&w, s->client_pub, s->client_priv, s->server_pub, nonce,
-                                       (const uint8_t *)json, sizeof json - 1));
+                                       (const uint8_t *)json, json_len));
   queue_commit(s, &w);
   return true;
 }
@@ -125,6 +137,8 @@ struct derp_client_session *derp_client_session_new(const struct derp_client_con
   }
   memcpy(s->client_priv, cfg->client_priv, DERP_KEY_LEN);
   memcpy(s->client_pub, cfg->client_pub, DERP_KEY_LEN);
+  s->has_mesh_key = cfg->has_mesh_key;
+  memcpy(s->mesh_key, cfg->mesh_key, DERP_KEY_LEN);
   s->random = cfg->random ? cfg->random : sodium_random;
   s->random_ctx = cfg->random_ctx;
   /* The buffer holds a whole 1 MiB frame, but until ServerKey arrives the
@@ -402,6 +416,16 @@ enum derp_client_send_status derp_client_note_preferred(struct derp_client_sessi
   struct byte_writer w;
   if (!queue_reserve(s, DERP_FRAME_HEADER_LEN + 1, &w) ||
       !derp_encode_note_preferred(&w, preferred))
+    return send_fail(s, DERP_CLIENT_SEND_QUEUE_FULL, "send queue full");
+  queue_commit(s, &w);
+  return DERP_CLIENT_SEND_OK;
+}
+
+enum derp_client_send_status derp_client_send_watch_conns(struct derp_client_session *s) {
+  enum derp_client_send_status st = send_ready(s);
+  if (st != DERP_CLIENT_SEND_OK) return st;
+  struct byte_writer w;
+  if (!queue_reserve(s, DERP_FRAME_HEADER_LEN, &w) || !derp_encode_watch_conns(&w))
     return send_fail(s, DERP_CLIENT_SEND_QUEUE_FULL, "send queue full");
   queue_commit(s, &w);
   return DERP_CLIENT_SEND_OK;

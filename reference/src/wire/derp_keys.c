@@ -113,3 +113,20 @@ bool derp_keyfile_format(const uint8_t priv[DERP_KEY_LEN], char *out, size_t cap
   sodium_memzero(text, sizeof text);
   return n > 0 && (size_t)n < cap;
 }
+
+static bool mesh_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool derp_mesh_key_parse(const uint8_t *text, size_t len, uint8_t key[DERP_KEY_LEN], char *why,
+                         size_t cap) {
+  while (len > 0 && mesh_space(text[0])) text++, len--;
+  while (len > 0 && mesh_space(text[len - 1])) len--;
+  if (len != 2 * DERP_KEY_LEN) {
+    snprintf(why, cap, "must hold 64 hex digits, found %zu characters", len);
+    return false;
+  }
+  if (!derp_hex_decode((const char *)text, len, key, DERP_KEY_LEN)) {
+    snprintf(why, cap, "must hold 64 hex digits, found a character that is not one");
+    return false;
+  }
+  return true;
+}
