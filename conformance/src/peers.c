@@ -11,9 +11,9 @@
 
 static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify_clients",
                                          "chain_generate", NULL};
-static const char *const client_caps[] = {"connect", "probe",     "diagnose", "versions",
-                                          "stun",    "send",      "recv",     "ping",
-                                          "record",  "websocket", "watch",    NULL};
+static const char *const client_caps[] = {"connect", "probe",   "diagnose", "versions", "stun",
+                                          "send",    "recv",    "ping",     "record",   "websocket",
+                                          "watch",   "forward", NULL};
 
 static bool in_list(const char *s, const char *const *list) {
   for (; *list != NULL; list++)

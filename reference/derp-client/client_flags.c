@@ -10,8 +10,8 @@
 
 #define MAX_PACKET 65536u
 
-static const char *const mode_names[] = {"connect", "send",  "recv", "ping",
-                                         "stun",    "probe", "watch"};
+static const char *const mode_names[] = {"connect", "send",  "recv",  "ping",
+                                         "stun",    "probe", "watch", "forward"};
 static const char *const profile_names[] = {"current", "tailscale-1.82", "tailscale-1.84",
                                             "debug-legacy", "tailscale-1.80"};
 
@@ -41,6 +41,8 @@ const char *client_flags_usage(void) {
          "           Diagnosis in plain words when something fails\n"
          "  watch    a mesh watcher (--mesh-key-file): WatchConns, then print every\n"
          "           PeerPresent and PeerGone for --timeout-ms (default 2s)\n"
+         "  forward  as a mesh peer (--mesh-key-file), ForwardPacket --packet-hex to --peer,\n"
+         "           from this client's key, confirmed by a ping round trip\n"
          "\n"
          "Where the relay is (one of; --snippet may accompany the others):\n"
          "  --derpmap FILE|TEXT  a DERPMap as Tailscale writes it (whole map, region or node);\n"
@@ -219,14 +221,17 @@ static enum client_flags_result check_combination(struct client_flags *f, char *
   if (f->derpmap && f->node) return fail(err, cap, "--derpmap and --node are exclusive");
   if (f->policy_file && (f->derpmap || f->node))
     return fail(err, cap, "--policy-file is exclusive with --derpmap and --node");
-  if (f->mode == CLIENT_MODE_SEND && (!f->has_peer || !f->packet_hex))
-    return fail(err, cap, "send needs --peer and --packet-hex");
-  if (f->mode != CLIENT_MODE_SEND && f->packet_hex)
-    return fail(err, cap, "--packet-hex only applies to send");
+  bool sends = f->mode == CLIENT_MODE_SEND || f->mode == CLIENT_MODE_FORWARD;
+  if (sends && (!f->has_peer || !f->packet_hex))
+    return fail(err, cap, "%s needs --peer and --packet-hex",
+                f->mode == CLIENT_MODE_SEND ? "send" : "forward");
+  if (!sends && f->packet_hex)
+    return fail(err, cap, "--packet-hex only applies to send and forward");
   if (f->mode != CLIENT_MODE_CONNECT && f->tls_only)
     return fail(err, cap, "--tls-only only applies to connect");
-  if ((f->mode == CLIENT_MODE_WATCH) != (f->mesh_key_file != NULL))
-    return fail(err, cap, "watch needs --mesh-key-file, and only watch takes it");
+  bool mesh = f->mode == CLIENT_MODE_WATCH || f->mode == CLIENT_MODE_FORWARD;
+  if (mesh != (f->mesh_key_file != NULL))
+    return fail(err, cap, "watch and forward need --mesh-key-file, and only they take it");
   if (f->mode == CLIENT_MODE_STUN && f->websocket)
     return fail(err, cap, "--websocket does not apply to stun");
   if (f->mode != CLIENT_MODE_PROBE && f->all_versions)
@@ -244,14 +249,16 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
   out->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
   if (err_cap > 0) err[0] = '\0';
   if (argc < 2)
-    return fail(err, err_cap, "no mode given (connect, send, recv, ping, stun, probe, watch)");
+    return fail(err, err_cap,
+                "no mode given (connect, send, recv, ping, stun, probe, watch, forward)");
   const char *m = argv[1];
   if (strcmp(m, "-h") == 0 || strcmp(m, "--help") == 0 || strcmp(m, "-help") == 0 ||
       strcmp(m, "help") == 0)
     return CLIENT_FLAGS_HELP;
   if (!parse_mode(m, &out->mode))
-    return fail(err, err_cap,
-                "unknown mode \"%s\" (want connect, send, recv, ping, stun, probe or watch)", m);
+    return fail(
+        err, err_cap,
+        "unknown mode \"%s\" (want connect, send, recv, ping, stun, probe, watch or forward)", m);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-' || a[1] == '\0') return fail(err, err_cap, "unexpected argument \"%s\"", a);

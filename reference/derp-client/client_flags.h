@@ -23,7 +23,8 @@ enum client_mode {
   CLIENT_MODE_PING,
   CLIENT_MODE_STUN,
   CLIENT_MODE_PROBE,
-  CLIENT_MODE_WATCH, /* a mesh watcher: PeerPresent/PeerGone as they come */
+  CLIENT_MODE_WATCH,   /* a mesh watcher: PeerPresent/PeerGone as they come */
+  CLIENT_MODE_FORWARD, /* a mesh peer's ForwardPacket */
 };
 
 /* The pin profiles of pin_verify, the release before pins, and the

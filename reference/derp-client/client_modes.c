@@ -80,8 +80,12 @@ static bool send_ping(struct client_conn *c, uint8_t ping[DERP_PING_LEN], int64_
 static enum client_exit do_send(const struct client_run *run, struct client_conn *c,
                                 struct client_verdict *v, char *err, size_t cap) {
   int64_t deadline = run->conn.deadline_ms;
-  enum derp_client_send_status st = derp_client_send_packet(
-      c->session, client_now_ns(), run->flags->peer, run->packet, run->flags->packet_len);
+  enum derp_client_send_status st =
+      run->flags->mode == CLIENT_MODE_FORWARD
+          ? derp_client_send_forward_packet(c->session, run->conn.client_pub, run->flags->peer,
+                                            run->packet, run->flags->packet_len)
+          : derp_client_send_packet(c->session, client_now_ns(), run->flags->peer, run->packet,
+                                    run->flags->packet_len);
   if (st != DERP_CLIENT_SEND_OK) return fail(v, derp_client_send_error(c->session));
   /* The relay handles frames in order: its Pong proves it took the packet,
    * so closing now cannot lose it. */
@@ -174,7 +178,8 @@ enum client_exit client_run_derp(const struct client_run *run, struct client_run
   }
   enum client_exit rc = CLIENT_EXIT_PASS;
   switch (run->flags->mode) {
-    case CLIENT_MODE_SEND: rc = do_send(run, c, v, err, sizeof err); break;
+    case CLIENT_MODE_SEND:
+    case CLIENT_MODE_FORWARD: rc = do_send(run, c, v, err, sizeof err); break;
     case CLIENT_MODE_RECV: rc = do_recv(run, s, v, err, sizeof err); break;
     case CLIENT_MODE_WATCH: rc = do_watch(run, s, v, err, sizeof err); break;
     case CLIENT_MODE_PING: {

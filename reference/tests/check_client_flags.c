@@ -190,7 +190,15 @@ START_TEST(watch_takes_a_mesh_key_file) {
   ck_assert_int_eq(f.mode, CLIENT_MODE_WATCH);
   ck_assert_str_eq(f.mesh_key_file, "k");
   ck_assert_int_eq(PARSE(&f, err, "watch", "--snippet", "x"), CLIENT_FLAGS_ERROR);
-  ck_assert_str_eq(err, "watch needs --mesh-key-file, and only watch takes it");
+  ck_assert_str_eq(err, "watch and forward need --mesh-key-file, and only they take it");
+  ck_assert_int_eq(PARSE(&f, err, "forward", "--snippet", "x", "--mesh-key-file", "k", "--peer",
+                         "0000000000000000000000000000000000000000000000000000000000000000",
+                         "--packet-hex", "00"),
+                   CLIENT_FLAGS_OK);
+  ck_assert_int_eq(f.mode, CLIENT_MODE_FORWARD);
+  ck_assert_int_eq(PARSE(&f, err, "forward", "--snippet", "x", "--mesh-key-file", "k"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "forward needs --peer and --packet-hex");
   ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--mesh-key-file", "k"),
                    CLIENT_FLAGS_ERROR);
   ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--websocket"), CLIENT_FLAGS_OK);

@@ -166,6 +166,11 @@ enum derp_client_send_status derp_client_note_preferred(struct derp_client_sessi
 /* WatchConns (mesh peers only): the relay answers with PeerPresent for
  * every client, then each arrival and departure. */
 enum derp_client_send_status derp_client_send_watch_conns(struct derp_client_session *s);
+/* ForwardPacket (mesh peers only): pkt from src, for the relay's client dst. */
+enum derp_client_send_status derp_client_send_forward_packet(struct derp_client_session *s,
+                                                             const uint8_t src[DERP_KEY_LEN],
+                                                             const uint8_t dst[DERP_KEY_LEN],
+                                                             const uint8_t *pkt, size_t len);
 enum derp_client_send_status derp_client_send_ping(struct derp_client_session *s,
                                                    const uint8_t data[DERP_PING_LEN]);
 const char *derp_client_send_error(const struct derp_client_session *s);

@@ -431,6 +431,22 @@ enum derp_client_send_status derp_client_send_watch_conns(struct derp_client_ses
   return DERP_CLIENT_SEND_OK;
 }
 
+enum derp_client_send_status derp_client_send_forward_packet(struct derp_client_session *s,
+                                                             const uint8_t src[DERP_KEY_LEN],
+                                                             const uint8_t dst[DERP_KEY_LEN],
+                                                             const uint8_t *pkt, size_t len) {
+  enum derp_client_send_status st = send_ready(s);
+  if (st != DERP_CLIENT_SEND_OK) return st;
+  if (len > DERP_MAX_PACKET_SIZE)
+    return send_fail(s, DERP_CLIENT_SEND_TOO_BIG, "packet too big: %zu", len);
+  struct byte_writer w;
+  if (!queue_reserve(s, DERP_FRAME_HEADER_LEN + 2 * DERP_KEY_LEN + len, &w) ||
+      !derp_encode_forward_packet(&w, src, dst, pkt, len))
+    return send_fail(s, DERP_CLIENT_SEND_QUEUE_FULL, "send queue full");
+  queue_commit(s, &w);
+  return DERP_CLIENT_SEND_OK;
+}
+
 enum derp_client_send_status derp_client_send_ping(struct derp_client_session *s,
                                                    const uint8_t data[DERP_PING_LEN]) {
   enum derp_client_send_status st = send_ready(s);
