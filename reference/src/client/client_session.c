@@ -100,7 +100,7 @@ static bool queue_client_info(struct derp_client_session *s) {
   if (s->has_mesh_key) {
     char hex[2 * DERP_KEY_LEN + 1];
     derp_hex_lower(s->mesh_key, DERP_KEY_LEN, hex);
-    snprintf(json, sizeof json, "{\"meshKey\":\"%s\",%s", hex, DERP_CLIENT_INFO_JSON + 1);
+    snprintf(json, sizeof json, "{\"meshKey\":\"%s\",%s", hex, &DERP_CLIENT_INFO_JSON[1]);
   } else {
     snprintf(json, sizeof json, "%s", DERP_CLIENT_INFO_JSON);
   }
