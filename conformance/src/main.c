@@ -742,6 +742,7 @@ static int run_matrix(const struct plan *pl, struct scenario *const *sel, size_t
     int d = against_baseline(o->baseline, &r);
     rc = d == 2 ? 2 : rc != 0 || d != 0 ? 1 : 0;
   }
+  fflush(stdout); /* the summary first, whole, then where the page is */
   if (o->html != NULL && !o->quiet) fprintf(stderr, "derpcheck: HTML report %s\n", o->html);
   report_free(&r);
   free(jobs);
