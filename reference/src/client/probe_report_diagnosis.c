@@ -163,15 +163,22 @@ static bool hash_mismatch(const struct probe_facts *f, struct probe_diagnosis *d
              "relay logged at start-up");
 }
 
+/* A validity bound as Go prints it, and how far it is from this machine's
+   clock (", 3h12m ago by this machine's clock"); both "" when unknown. */
+static void bound_text(const struct probe_facts *f, int64_t bound, const char *side, char when[64],
+                       char rel[80]) {
+  when[0] = rel[0] = '\0';
+  if (!f->has_leaf_validity) return;
+  go_utc_time_string(bound, when, 64);
+  if (f->now <= 0) return;
+  char span[32];
+  span_text(f->now - bound, span, sizeof span);
+  snprintf(rel, 80, ", %s %s this machine's clock", span, side);
+}
+
 static bool expired(const struct probe_facts *f, struct probe_diagnosis *d) {
-  char when[64] = "", ago[80] = "", span[32];
-  if (f->has_leaf_validity) {
-    go_utc_time_string(f->leaf_not_after, when, sizeof when);
-    if (f->now > 0) {
-      span_text(f->now - f->leaf_not_after, span, sizeof span);
-      snprintf(ago, sizeof ago, ", %s ago by this machine's clock", span);
-    }
-  }
+  char when[64], ago[80];
+  bound_text(f, f->leaf_not_after, "ago by", when, ago);
   char files[320];
   cert_files(f, files, sizeof files);
   if (pin_of(f) != NULL || f->leaf_self_signed)
@@ -185,14 +192,8 @@ static bool expired(const struct probe_facts *f, struct probe_diagnosis *d) {
 }
 
 static bool not_yet_valid(const struct probe_facts *f, struct probe_diagnosis *d) {
-  char when[64] = "", ahead[80] = "", span[32];
-  if (f->has_leaf_validity) {
-    go_utc_time_string(f->leaf_not_before, when, sizeof when);
-    if (f->now > 0) {
-      span_text(f->leaf_not_before - f->now, span, sizeof span);
-      snprintf(ahead, sizeof ahead, ", %s ahead of this machine's clock", span);
-    }
-  }
+  char when[64], ahead[80];
+  bound_text(f, f->leaf_not_before, "ahead of", when, ahead);
   return say(d, "cert-not-yet-valid", ERR,
              "certificate is not valid before %s%s — the clock of this machine or of the relay "
              "is wrong: compare both with a time server (timedatectl, chronyc tracking)",
