@@ -1513,6 +1513,215 @@ START_TEST(wrong_mesh_key_is_not_mesh) {
 }
 END_TEST
 
+/* ---- mesh forwarders (outbound mesh connections' keys) ---------------- */
+
+/* What the shell's forward callback was asked to send. */
+struct forwarded {
+  int n;
+  void *fwd;
+  uint8_t src[32], dst[32];
+  uint8_t pkt[64];
+  size_t len;
+  bool refuse;
+};
+
+static bool record_forward(void *ctx, void *fwd, const uint8_t src[32], const uint8_t dst[32],
+                           const uint8_t *pkt, size_t len) {
+  struct forwarded *f = ctx;
+  if (f->refuse) return false;
+  f->n++;
+  f->fwd = fwd;
+  memcpy(f->src, src, 32);
+  memcpy(f->dst, dst, 32);
+  f->len = len < sizeof f->pkt ? len : sizeof f->pkt;
+  memcpy(f->pkt, pkt, f->len);
+  return true;
+}
+
+static void env_forwarding(struct env *e, struct forwarded *fw) {
+  memset(fw, 0, sizeof *fw);
+  e->opt.forward = record_forward;
+  e->opt.forward_ctx = fw;
+}
+
+START_TEST(mesh_packet_for_remote_key_goes_to_its_first_forwarder) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  struct client a;
+  connect_client(&e, &a, 1);
+  uint8_t remote[32], sec[32];
+  seed_keypair(61, remote, sec);
+  int peer1, peer2;
+  ck_assert(relay_mesh_add(e.r, remote, &peer1));
+  ck_assert(relay_mesh_add(e.r, remote, &peer2));
+  ck_assert(relay_mesh_add(e.r, remote, &peer1)); /* a repeated PeerPresent */
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 1);
+  send_packet(&e, &a, remote, (const uint8_t *)"via mesh", 8);
+  ck_assert_int_eq(fw.n, 1);
+  ck_assert_ptr_eq(fw.fwd, &peer1);
+  ck_assert_mem_eq(fw.src, a.pub, 32);
+  ck_assert_mem_eq(fw.dst, remote, 32);
+  ck_assert_uint_eq(fw.len, 8);
+  ck_assert_mem_eq(fw.pkt, "via mesh", 8);
+  ck_assert_int_eq(drain_count(&e, a.c), 0); /* no PeerGone(NotHere) */
+  /* The first peer lost it: the second one carries it now. */
+  relay_mesh_remove(e.r, remote, &peer1);
+  send_packet(&e, &a, remote, (const uint8_t *)"x", 1);
+  ck_assert_int_eq(fw.n, 2);
+  ck_assert_ptr_eq(fw.fwd, &peer2);
+  fw.refuse = true;
+  send_packet(&e, &a, remote, (const uint8_t *)"y", 1);
+  struct relay_stats st;
+  relay_get_stats(e.r, &st);
+  ck_assert_uint_eq(st.packets_forwarded_out, 2);
+  ck_assert_uint_eq(st.drops_forward_failed, 1);
+  ck_assert_uint_eq(st.drops_unknown_dest, 0);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(mesh_local_client_wins_and_forwarded_packets_stop_here) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  enable_mesh(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  struct client a, b, m;
+  connect_client(&e, &a, 1);
+  connect_client(&e, &b, 2);
+  connect_mesh(&e, &m, 7);
+  int peer;
+  ck_assert(relay_mesh_add(e.r, b.pub, &peer));
+  send_packet(&e, &a, b.pub, (const uint8_t *)"local", 5);
+  ck_assert_int_eq(fw.n, 0);
+  ck_assert_int_eq(drain_count(&e, b.c), 1);
+  /* A ForwardPacket for a key known only through a forwarder is dropped,
+   * never sent back out (two relays would bounce it forever). */
+  uint8_t remote[32], sec[32], buf[128];
+  seed_keypair(62, remote, sec);
+  ck_assert(relay_mesh_add(e.r, remote, &peer));
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ck_assert(derp_encode_forward_packet(&w, a.pub, remote, (const uint8_t *)"loop", 4));
+  feed(&e, &m, buf, w.len);
+  ck_assert_int_eq(fw.n, 0);
+  struct relay_stats st;
+  relay_get_stats(e.r, &st);
+  ck_assert_uint_eq(st.drops_unknown_dest, 1);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(mesh_remote_sender_leaving_region_sends_peer_gone) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  enable_mesh(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  struct client a, m;
+  connect_client(&e, &a, 1);
+  connect_mesh(&e, &m, 7);
+  uint8_t remote[32], sec[32], buf[128];
+  seed_keypair(63, remote, sec);
+  int peer1, peer2;
+  ck_assert(relay_mesh_add(e.r, remote, &peer1));
+  ck_assert(relay_mesh_add(e.r, remote, &peer2));
+  /* remote (a client of the peer relay) sends to a, forwarded in. */
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ck_assert(derp_encode_forward_packet(&w, remote, a.pub, (const uint8_t *)"hi", 2));
+  feed(&e, &m, buf, w.len);
+  ck_assert_int_eq(drain_count(&e, a.c), 1);
+  /* One forwarder left: still in the region, nothing said. */
+  relay_mesh_remove(e.r, remote, &peer1);
+  ck_assert_int_eq(drain_count(&e, a.c), 0);
+  /* The last one's connection broke: a is told the sender is gone. */
+  ck_assert_uint_eq(relay_mesh_remove_all(e.r, &peer2), 1);
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 0);
+  struct frames f;
+  drain_frames(&e, a.c, &f);
+  ck_assert_int_eq(f.n, 1);
+  ck_assert_uint_eq(f.type[0], DERP_FRAME_PEER_GONE);
+  ck_assert_mem_eq(f.payload[0], remote, 32);
+  ck_assert_uint_eq(f.payload[0][32], DERP_PEER_GONE_DISCONNECTED);
+  frames_free(&f);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(mesh_receiver_closing_first_is_forgotten) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  enable_mesh(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  struct client a, m;
+  connect_client(&e, &a, 1);
+  connect_mesh(&e, &m, 7);
+  uint8_t remote[32], sec[32], buf[128];
+  seed_keypair(64, remote, sec);
+  int peer;
+  ck_assert(relay_mesh_add(e.r, remote, &peer));
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ck_assert(derp_encode_forward_packet(&w, remote, a.pub, (const uint8_t *)"hi", 2));
+  feed(&e, &m, buf, w.len);
+  relay_conn_close(a.c, e.now, NULL);
+  drain_events(&e);
+  /* a is freed: removing the sender must not touch it (ASan would say). */
+  relay_mesh_remove(e.r, remote, &peer);
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 0);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(mesh_remove_all_over_many_keys) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  int peer1, peer2;
+  for (int i = 0; i < 500; i++) {
+    uint8_t k[32] = {0};
+    memcpy(k, &i, sizeof i);
+    ck_assert(relay_mesh_add(e.r, k, i % 2 ? &peer1 : &peer2));
+  }
+  ck_assert_uint_eq(relay_mesh_remove_all(e.r, &peer1), 250);
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 250);
+  ck_assert_uint_eq(relay_mesh_remove_all(e.r, &peer1), 0);
+  ck_assert_uint_eq(relay_mesh_remove_all(e.r, &peer2), 250);
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 0);
+  /* Without a forward callback there is nothing to register with. */
+  struct env e2;
+  env_init(&e2);
+  env_start(&e2);
+  ck_assert(!relay_mesh_add(e2.r, e2.spub, &peer1));
+  env_free(&e2);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(mesh_forwarders_per_key_are_bounded) {
+  struct env e;
+  struct forwarded fw;
+  env_init(&e);
+  env_forwarding(&e, &fw);
+  env_start(&e);
+  int peers[RELAY_MESH_MAX_FORWARDERS + 1];
+  uint8_t k[32] = {9};
+  for (int i = 0; i < RELAY_MESH_MAX_FORWARDERS; i++) ck_assert(relay_mesh_add(e.r, k, &peers[i]));
+  ck_assert(!relay_mesh_add(e.r, k, &peers[RELAY_MESH_MAX_FORWARDERS]));
+  ck_assert_ptr_nonnull(strstr(e.last_log, "more than 8 mesh peers"));
+  for (int i = RELAY_MESH_MAX_FORWARDERS - 1; i >= 0; i--) relay_mesh_remove(e.r, k, &peers[i]);
+  ck_assert_uint_eq(relay_mesh_keys(e.r), 0);
+  env_free(&e);
+}
+END_TEST
+
 /* ---- robustness ------------------------------------------------------ */
 
 START_TEST(hostile_streams_never_crash) {
@@ -1650,6 +1859,12 @@ static Suite *relay_core_suite(void) {
   tcase_add_test(tc, mesh_close_peer_closes_target);
   tcase_add_test(tc, mesh_forward_packet_delivers_with_given_source);
   tcase_add_test(tc, wrong_mesh_key_is_not_mesh);
+  tcase_add_test(tc, mesh_packet_for_remote_key_goes_to_its_first_forwarder);
+  tcase_add_test(tc, mesh_local_client_wins_and_forwarded_packets_stop_here);
+  tcase_add_test(tc, mesh_remote_sender_leaving_region_sends_peer_gone);
+  tcase_add_test(tc, mesh_receiver_closing_first_is_forgotten);
+  tcase_add_test(tc, mesh_remove_all_over_many_keys);
+  tcase_add_test(tc, mesh_forwarders_per_key_are_bounded);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("robustness");

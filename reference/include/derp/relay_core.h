@@ -50,6 +50,12 @@ struct relay_conn;
 typedef void (*relay_random_fn)(void *ctx, uint8_t *out, size_t n);
 /* One log line, no trailing newline. */
 typedef void (*relay_log_fn)(void *ctx, const char *line);
+/* Send pkt from src to dst (a client of another relay) over the mesh
+ * connection `fwd` (the shell's, as registered with relay_mesh_add): queue a
+ * ForwardPacket frame on it. False when that connection cannot take it
+ * (counted as drops_forward_failed). */
+typedef bool (*relay_forward_fn)(void *ctx, void *fwd, const uint8_t src[DERP_KEY_LEN],
+                                 const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len);
 
 struct relay_options {
   uint8_t server_public[DERP_KEY_LEN];
@@ -78,6 +84,8 @@ struct relay_options {
   void *random_ctx;
   relay_log_fn log; /* default: silent */
   void *log_ctx;
+  relay_forward_fn forward; /* default: none (relay_mesh_add refuses) */
+  void *forward_ctx;
 };
 
 /* Defaults for everything but the keys. */
@@ -149,6 +157,29 @@ size_t relay_conn_queued(const struct relay_conn *c);
 /* The active connection registered under `key`, or NULL. */
 struct relay_conn *relay_find_client(const struct relay *r, const uint8_t key[DERP_KEY_LEN]);
 
+/* ---- mesh: clients of the other relays of the region ------------------
+ *
+ * The shell's outbound mesh connections (--mesh-with) watch their peer
+ * relay's clients and report them here, as derper's AddPacketForwarder and
+ * RemovePacketForwarder: a packet a local client sends to a key that has no
+ * local connection but a forwarder goes out through relay_options.forward.
+ * Local clients always win, and a packet that arrived by ForwardPacket is
+ * never forwarded again (no loops). When the first forwarder of a key is
+ * already registered, later ones wait behind it (derper's multiForwarder);
+ * when a key's last forwarder goes and the key is not local, the clients
+ * that received packets from it are told PeerGone(Disconnected), as when a
+ * local client leaves. Watchers are told about local clients only.
+ *
+ * Drain the events afterwards: a PeerGone queues output. */
+#define RELAY_MESH_MAX_FORWARDERS 8 /* per key; more are refused (logged) */
+/* False when out of memory, no forward callback, or too many forwarders. */
+bool relay_mesh_add(struct relay *r, const uint8_t key[DERP_KEY_LEN], void *fwd);
+void relay_mesh_remove(struct relay *r, const uint8_t key[DERP_KEY_LEN], void *fwd);
+/* fwd's connection broke: forget every key it carried. Returns how many. */
+size_t relay_mesh_remove_all(struct relay *r, void *fwd);
+/* Keys reachable through some forwarder. */
+size_t relay_mesh_keys(const struct relay *r);
+
 struct relay_stats {
   uint64_t conns_opened, conns_closed, conns_current;
   uint64_t clients_accepted, clients_current, home_clients_current, watchers_current;
@@ -156,7 +187,8 @@ struct relay_stats {
   uint64_t packets_received, bytes_received; /* SendPacket/ForwardPacket payloads */
   uint64_t packets_relayed,
       bytes_relayed; /* queued for the receiver (the queue may still drop them: drops_queue_head) */
-  uint64_t packets_forwarded_in;
+  uint64_t packets_forwarded_in, packets_forwarded_out;
+  uint64_t drops_forward_failed; /* the mesh connection could not take it */
   uint64_t drops_unknown_dest, drops_dest_closed, drops_queue_full;
   uint64_t drops_queue_head; /* oldest packet dropped for a fresher one */
   uint64_t peer_gone_disconnected_sent, peer_gone_not_here_sent, peer_gone_rate_limited;

@@ -65,6 +65,7 @@ struct relay *relay_create(const struct relay_options *o) {
   relay_random(r, r->seed, sizeof r->seed);
   relay_keymap_init(&r->allowed, r->seed);
   relay_keymap_init(&r->clients, r->seed);
+  relay_keymap_init(&r->mesh, r->seed);
   r->scratch = malloc(DERP_CLIENT_INFO_MAX_LEN);
   r->allowed_marks = malloc(1);
   bool ok = r->scratch != NULL && r->allowed_marks != NULL;
@@ -101,6 +102,7 @@ void relay_destroy(struct relay *r) {
     free(e);
   }
   relay_keymap_free(&r->clients);
+  relay_mesh_free(r);
   relay_keymap_free(&r->allowed);
   free(r->allowed_marks);
   free(r->scratch);
@@ -365,17 +367,23 @@ static void forget_sources(struct relay *r, struct relay_conn *c) {
     if (se && relay_keymap_get(&se->receivers, c->key) == c) {
       relay_keymap_remove(&se->receivers, c->key);
     }
+    struct relay_mesh_entry *me = relay_mesh_entry(r, src_key);
+    if (me && relay_keymap_get(&me->receivers, c->key) == c) {
+      relay_keymap_remove(&me->receivers, c->key);
+    }
   }
   relay_keymap_free(&c->saw_src);
 }
 
-/* From now on dst is owed a PeerGone(Disconnected) when src leaves. */
+/* From now on dst is owed a PeerGone(Disconnected) when src leaves (this
+ * relay, or the region when src is a mesh peer's client). */
 void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN], struct relay_conn *dst) {
   struct relay_client *se = relay_keymap_get(&r->clients, src);
-  if (!se || relay_keymap_get(&se->receivers, dst->key) == dst) return;
-  if (!relay_keymap_put(&se->receivers, dst->key, dst) ||
-      !relay_keymap_put(&dst->saw_src, src, dst)) {
-    relay_keymap_remove(&se->receivers, dst->key);
+  struct relay_mesh_entry *me = se ? NULL : relay_mesh_entry(r, src);
+  struct relay_keymap *receivers = se ? &se->receivers : me ? &me->receivers : NULL;
+  if (!receivers || relay_keymap_get(receivers, dst->key) == dst) return;
+  if (!relay_keymap_put(receivers, dst->key, dst) || !relay_keymap_put(&dst->saw_src, src, dst)) {
+    relay_keymap_remove(receivers, dst->key);
     relay_logf(r, "conn %llu: out of memory tracking a sender; no PeerGone will follow",
                (unsigned long long)dst->id);
   }

@@ -147,6 +147,7 @@ struct relay {
   uint8_t *allowed_marks; /* storage behind `allowed` values */
   uint8_t seed[RELAY_KEYMAP_SEED_LEN];
   struct relay_keymap clients; /* key -> struct relay_client */
+  struct relay_keymap mesh;    /* key -> struct relay_mesh_entry (relay_mesh.c) */
   uint8_t *scratch;            /* opened ClientInfo plaintext */
   uint64_t now;
   uint64_t next_id;
@@ -189,5 +190,20 @@ struct relay_conn *relay_conn_new(struct relay *r, uint64_t now_ms, void *user);
 void relay_register(struct relay_conn *c);
 void relay_watch_conns(struct relay_conn *c);
 void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN], struct relay_conn *dst);
+
+/* ---- relay_mesh.c: keys reachable through other relays --------------- */
+
+struct relay_mesh_entry {
+  void *fwd[RELAY_MESH_MAX_FORWARDERS]; /* in registration order; fwd[0] is used */
+  size_t n;
+  struct relay_keymap receivers; /* as relay_client's: local conns owed a PeerGone */
+};
+
+struct relay_mesh_entry *relay_mesh_entry(const struct relay *r, const uint8_t key[DERP_KEY_LEN]);
+/* Forward a local client's packet through the key's first forwarder. */
+void relay_mesh_forward(struct relay *r, struct relay_mesh_entry *e, const uint8_t src[DERP_KEY_LEN],
+                        const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len);
+/* relay_destroy's part. */
+void relay_mesh_free(struct relay *r);
 
 #endif

@@ -238,13 +238,20 @@ static bool not_here_allowed(struct relay_conn *c) {
   return true;
 }
 
+/* `forwarded`: it came by ForwardPacket, so it is never forwarded again. */
 static void route_packet(struct relay_conn *from, const uint8_t src[DERP_KEY_LEN],
-                         const uint8_t dst_key[DERP_KEY_LEN], const uint8_t *pkt, size_t len) {
+                         const uint8_t dst_key[DERP_KEY_LEN], const uint8_t *pkt, size_t len,
+                         bool forwarded) {
   struct relay *r = from->relay;
   r->stats.packets_received++;
   r->stats.bytes_received += len;
   struct relay_client *de = relay_keymap_get(&r->clients, dst_key);
   struct relay_conn *dst = de ? de->active : NULL;
+  struct relay_mesh_entry *via = !de && !forwarded ? relay_mesh_entry(r, dst_key) : NULL;
+  if (via) {
+    relay_mesh_forward(r, via, src, dst_key, pkt, len);
+    return;
+  }
   if (!dst) {
     r->stats.drops_unknown_dest++;
     if (derp_looks_like_disco(pkt, len)) {
@@ -314,13 +321,13 @@ static void active_frame(struct relay_conn *c, const struct derp_frame *f) {
   switch (f->type) {
     case DERP_FRAME_SEND_PACKET:
       if (derp_decode_send_packet(f->payload, f->len, &pk) == DERP_DECODE_OK) {
-        route_packet(c, c->key, pk.dst, pk.data, pk.len);
+        route_packet(c, c->key, pk.dst, pk.data, pk.len, false);
       }
       return;
     case DERP_FRAME_FORWARD_PACKET:
       if (derp_decode_forward_packet(f->payload, f->len, &pk) == DERP_DECODE_OK) {
         r->stats.packets_forwarded_in++;
-        route_packet(c, pk.src, pk.dst, pk.data, pk.len);
+        route_packet(c, pk.src, pk.dst, pk.data, pk.len, true);
       }
       return;
     case DERP_FRAME_NOTE_PREFERRED:
