@@ -10,6 +10,7 @@
 
 #include "derp/go.h"
 #include "derp/guard.h"
+#include "relay_mesh_peers.h"
 
 #define NS_PER_SECOND INT64_C(1000000000)
 #define STUN_PORT_UNSET (-2)
@@ -77,6 +78,9 @@ static const struct flag_def flag_defs[] = {
     F("verify-clients", FLAG_BOOL, verify_clients),
     F("verify-clients-file", FLAG_STRING, verify_clients_file),
     F("mesh-psk-file", FLAG_STRING, mesh_psk_file),
+    F("mesh-with", FLAG_STRING, mesh_with),
+    F("mesh-ca-file", FLAG_STRING, mesh_ca_file),
+    F("mesh-pin", FLAG_STRING, mesh_pin),
     F("metacert", FLAG_ONOFF, metacert),
     F("tls-min", FLAG_TLSVER, tls_min),
     F("tls-max", FLAG_TLSVER, tls_max),
@@ -92,9 +96,6 @@ struct unsupported_flag {
 };
 
 static const struct unsupported_flag unsupported_flags[] = {
-    {"mesh-with",
-     "outbound mesh connections are not implemented (peers may connect in with "
-     "--mesh-psk-file's key)"},
     {"verify-client-url", "no admission webhook; use --verify-clients-file"},
     {"verify-client-url-fail-open", "no admission webhook; use --verify-clients-file"},
     {"socket", "there is no local tailscaled; use --verify-clients-file"},
@@ -277,6 +278,36 @@ static const char *tls_version_name(enum relay_tls_version v) {
 }
 
 /* Cross-flag rules, checked once every flag is known. */
+/* derper's rule, then ours: every peer and pin parses. */
+static bool validate_mesh(const struct relay_flags *f, char *err, size_t errcap) {
+  if (f->mesh_with == NULL || f->mesh_with[0] == '\0') {
+    if (f->mesh_ca_file != NULL || f->mesh_pin != NULL) {
+      errf(err, errcap, "--mesh-ca-file and --mesh-pin are only used with --mesh-with");
+      return false;
+    }
+    return true;
+  }
+  if (f->mesh_psk_file == NULL) {
+    errf(err, errcap, "--mesh-with requires --mesh-psk-file");
+    return false;
+  }
+  struct relay_mesh_peer peers[RELAY_MESH_PEERS_MAX];
+  char pins[RELAY_MESH_PINS_MAX][65];
+  size_t n;
+  char why[600];
+  if (!relay_mesh_peers_parse(f->mesh_with, peers, RELAY_MESH_PEERS_MAX, &n, why, sizeof why) ||
+      (f->mesh_pin != NULL &&
+       !relay_mesh_pins_parse(f->mesh_pin, pins, RELAY_MESH_PINS_MAX, &n, why, sizeof why))) {
+    errf(err, errcap, "%s", why);
+    return false;
+  }
+  if (f->mesh_ca_file != NULL && f->mesh_ca_file[0] == '\0') {
+    errf(err, errcap, "--mesh-ca-file must not be empty");
+    return false;
+  }
+  return true;
+}
+
 static bool validate(struct relay_flags *f, char *err, size_t errcap) {
   if (strcmp(f->certmode, "letsencrypt") == 0 || strcmp(f->certmode, "gcp") == 0) {
     errf(err, errcap,
@@ -316,6 +347,7 @@ static bool validate(struct relay_flags *f, char *err, size_t errcap) {
     errf(err, errcap, "--verify-clients-file is only used with --verify-clients");
     return false;
   }
+  if (!validate_mesh(f, err, errcap)) return false;
   if (f->tcp_write_timeout_ns < 0) {
     errf(err, errcap, "--tcp-write-timeout must not be negative (0 = none)");
     return false;

@@ -50,6 +50,9 @@ struct relay_flags {
   bool verify_clients;             /* --verify-clients */
   const char *verify_clients_file; /* --verify-clients-file */
   const char *mesh_psk_file;       /* --mesh-psk-file */
+  const char *mesh_with;           /* --mesh-with (relay_mesh_peers.h syntax) */
+  const char *mesh_ca_file;        /* --mesh-ca-file: roots for mesh peers, NULL = system */
+  const char *mesh_pin;            /* --mesh-pin: sha256-raw: pins accepted for mesh peers */
 
   bool metacert;                  /* --metacert=on|off */
   enum relay_tls_version tls_min; /* --tls-min */

@@ -28,8 +28,8 @@ static bool parse_port(const char *s, int *port) {
   return true;
 }
 
-bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
-                           size_t errcap) {
+bool relay_split_host_port_any(const char *addr, char *host, size_t hostcap, int *port, char *err,
+                               size_t errcap) {
   const char *colon = strrchr(addr, ':');
   if (colon == NULL) {
     snprintf(err, errcap, "address %s: missing port in address", addr);
@@ -79,8 +79,14 @@ bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *po
     snprintf(err, errcap, "address %s: invalid port %s (want 0..65535)", addr, colon + 1);
     return false;
   }
+  return true;
+}
+
+bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
+                           size_t errcap) {
+  if (!relay_split_host_port_any(addr, host, hostcap, port, err, errcap)) return false;
   uint8_t ip[16];
-  if (host[0] != '\0' && !go_parse_ip(host, hlen, ip)) {
+  if (host[0] != '\0' && !go_parse_ip(host, strlen(host), ip)) {
     snprintf(err, errcap, "address %s: host %s is not an IP address", addr, host);
     return false;
   }

@@ -15,6 +15,7 @@
 #include "relay_connection.h"
 #include "relay_listen.h"
 #include "relay_log.h"
+#include "relay_mesh_link.h"
 
 #define NS_PER_MS 1000000
 
@@ -25,6 +26,7 @@ struct relay_server {
   struct event *accept_pause; /* re-enables the listener after EMFILE */
   uint64_t tick_ms;           /* the timer's longest sleep */
   struct relay_connections conns;
+  struct relay_mesh_links *mesh; /* --mesh-with, or NULL */
 };
 
 /* relay_core's lines are about one connection each (accepts, closes,
@@ -108,6 +110,7 @@ static bool create_core(struct relay_server *s, const struct relay_server_config
   o.handshake_timeout_ms = s->conns.handshake_timeout_ms;
   o.write_timeout_ms = ns_to_ms(cfg->flags->tcp_write_timeout_ns);
   o.log = core_log;
+  if (cfg->flags->mesh_with != NULL && cfg->mesh_key != NULL) o.forward = relay_mesh_links_forward;
   s->conns.core = relay_create(&o);
   if (s->conns.core == NULL) return false;
   /* The timer must notice the shortest deadline relay_core can create
@@ -141,18 +144,43 @@ static bool start_plain(struct relay_server *s, const struct relay_server_config
   return true;
 }
 
+/* A mesh link changed relay_core (PeerGone to local clients): write it. */
+static void mesh_changed(void *arg) {
+  struct relay_server *s = arg;
+  relay_connections_pump(&s->conns, relay_now_ms());
+}
+
+static bool start_mesh(struct relay_server *s, const struct relay_server_config *cfg, char *err,
+                       size_t errcap) {
+  if (cfg->flags->mesh_with == NULL || cfg->mesh_key == NULL) return true;
+  struct relay_mesh_links_config m = {
+      .base = s->conns.base,
+      .core = s->conns.core,
+      .keys = cfg->keys,
+      .mesh_key = cfg->mesh_key,
+      .mesh_with = cfg->flags->mesh_with,
+      .ca_file = cfg->flags->mesh_ca_file,
+      .pins = cfg->flags->mesh_pin,
+      .core_changed = mesh_changed,
+      .core_changed_ctx = s,
+  };
+  s->mesh = relay_mesh_links_start(&m, err, errcap);
+  return s->mesh != NULL;
+}
+
 void relay_server_log_stats(const struct relay_server *s) {
   struct relay_stats st;
   relay_get_stats(s->conns.core, &st);
   relay_log_printf(
       "derp-relay: stats: conns opened %llu closed %llu; packets received %llu "
-      "relayed %llu; dropped: unknown dest %llu, dest closed %llu, queue head %llu, "
-      "queue full %llu; write timeouts %llu",
+      "relayed %llu; mesh: forwarded in %llu out %llu; dropped: unknown dest %llu, dest "
+      "closed %llu, queue head %llu, queue full %llu, forward failed %llu; write timeouts %llu",
       (unsigned long long)st.conns_opened, (unsigned long long)st.conns_closed,
       (unsigned long long)st.packets_received, (unsigned long long)st.packets_relayed,
+      (unsigned long long)st.packets_forwarded_in, (unsigned long long)st.packets_forwarded_out,
       (unsigned long long)st.drops_unknown_dest, (unsigned long long)st.drops_dest_closed,
       (unsigned long long)st.drops_queue_head, (unsigned long long)st.drops_queue_full,
-      (unsigned long long)st.write_timeouts);
+      (unsigned long long)st.drops_forward_failed, (unsigned long long)st.write_timeouts);
 }
 
 struct relay_server *relay_server_start(struct event_base *base,
@@ -190,7 +218,8 @@ struct relay_server *relay_server_start(struct event_base *base,
     return NULL;
   }
   evconnlistener_set_error_cb(s->listener, on_accept_error);
-  if (cfg->flags->http_port >= 0 && !start_plain(s, cfg, err, errcap)) {
+  if ((cfg->flags->http_port >= 0 && !start_plain(s, cfg, err, errcap)) ||
+      !start_mesh(s, cfg, err, errcap)) {
     relay_server_free(s);
     return NULL;
   }
@@ -203,6 +232,7 @@ void relay_server_free(struct relay_server *s) {
   uint64_t now = relay_now_ms();
   if (s->listener != NULL) evconnlistener_free(s->listener);
   if (s->plain_listener != NULL) evconnlistener_free(s->plain_listener);
+  relay_mesh_links_free(s->mesh);
   /* relay_destroy does not notify anyone, so nothing is pumped here. */
   relay_connections_close_all(&s->conns, now);
   if (s->timer != NULL) event_free(s->timer);

@@ -179,6 +179,13 @@ START_TEST(request_brackets_ipv6_host) {
   w = byte_writer_init(buf, sizeof buf);
   ck_assert(derp_client_write_upgrade_request(&w, "[::1]", "", false));
   ck_assert_ptr_nonnull(memmem(buf, w.len, "\r\nHost: [::1]\r\n", 15));
+  /* A URL's port (a mesh peer's "https://host:port/derp") stays as given. */
+  w = byte_writer_init(buf, sizeof buf);
+  ck_assert(derp_client_write_upgrade_request(&w, "127.0.0.1:4443", "", false));
+  ck_assert_ptr_nonnull(memmem(buf, w.len, "\r\nHost: 127.0.0.1:4443\r\n", 24));
+  w = byte_writer_init(buf, sizeof buf);
+  ck_assert(derp_client_write_upgrade_request(&w, "[::1]:4443", "", false));
+  ck_assert_ptr_nonnull(memmem(buf, w.len, "\r\nHost: [::1]:4443\r\n", 20));
 }
 END_TEST
 

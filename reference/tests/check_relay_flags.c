@@ -6,6 +6,7 @@
 #include "derp/derp_keys.h"
 #include "relay_allowlist.h"
 #include "relay_meshkey.h"
+#include "relay_mesh_peers.h"
 
 #include <string.h>
 
@@ -129,6 +130,51 @@ START_TEST(syntax_stray_argument) {
 }
 END_TEST
 
+START_TEST(mesh_with_peers_and_pins) {
+  ASSERT_ERR(PARSE("--mesh-with", "x:443"), "--mesh-with requires --mesh-psk-file");
+  ASSERT_OK(PARSE("--mesh-psk-file", "/k", "--mesh-with",
+                  "derp1.example.com,127.0.0.1:8443,[::1]:9/10.0.0.2,b.test/c.test"));
+  ck_assert_str_eq(flags.mesh_with, "derp1.example.com,127.0.0.1:8443,[::1]:9/10.0.0.2,b.test/c.test");
+  struct relay_mesh_peer p[RELAY_MESH_PEERS_MAX];
+  size_t n;
+  char why[300];
+  ck_assert(relay_mesh_peers_parse(flags.mesh_with, p, RELAY_MESH_PEERS_MAX, &n, why, sizeof why));
+  ck_assert_uint_eq(n, 4);
+  ck_assert_str_eq(p[0].name, "derp1.example.com");
+  ck_assert_str_eq(p[0].url_host, "derp1.example.com");
+  ck_assert_int_eq(p[0].port, 443);
+  ck_assert(!p[0].name_is_ip);
+  ck_assert_str_eq(p[1].url_host, "127.0.0.1:8443");
+  ck_assert_str_eq(p[1].name, "127.0.0.1");
+  ck_assert_int_eq(p[1].port, 8443);
+  ck_assert(p[1].name_is_ip);
+  ck_assert_str_eq(p[2].name, "::1");
+  ck_assert_str_eq(p[2].url_host, "[::1]:9");
+  ck_assert_str_eq(p[2].dial, "10.0.0.2");
+  ck_assert_str_eq(p[3].dial, "c.test");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a,,b"), "--mesh-with: empty entry");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a/b/c"),
+             "--mesh-with: too many components in host tuple \"a/b/c\"");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a:99999"),
+             "--mesh-with: \"a:99999\": address a:99999: invalid port 99999 (want 0..65535)");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "::1"),
+             "--mesh-with: \"::1\": address ::1: too many colons in address (write [v6] or "
+             "[v6]:port)");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a?b"), "--mesh-with: bad host \"a?b\"");
+  ASSERT_ERR(PARSE("--mesh-pin", "sha256-raw:00"),
+             "--mesh-ca-file and --mesh-pin are only used with --mesh-with");
+  ASSERT_ERR(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a", "--mesh-pin", "sha256-raw:00"),
+             "--mesh-pin: \"sha256-raw:00\" is not sha256-raw:<64 hex digits>");
+  char pin[200];
+  snprintf(pin, sizeof pin, "sha256-raw:%064d,sha256-raw:%064X", 0, 0xAB);
+  ASSERT_OK(PARSE("--mesh-psk-file", "/k", "--mesh-with", "a", "--mesh-pin", pin));
+  char pins[RELAY_MESH_PINS_MAX][65];
+  ck_assert(relay_mesh_pins_parse(pin, pins, RELAY_MESH_PINS_MAX, &n, why, sizeof why));
+  ck_assert_uint_eq(n, 2);
+  ck_assert_str_eq(pins[1] + 60, "00ab");
+}
+END_TEST
+
 START_TEST(syntax_help) {
   ck_assert_int_eq(PARSE("-h"), RELAY_FLAGS_HELP);
   ck_assert_int_eq(PARSE("--help"), RELAY_FLAGS_HELP);
@@ -138,9 +184,6 @@ START_TEST(syntax_help) {
 END_TEST
 
 START_TEST(syntax_unsupported_derper_flag_says_why) {
-  ASSERT_ERR(PARSE("--mesh-with", "x:443"),
-             "flag -mesh-with is a derper flag derp-relay does not support: outbound mesh "
-             "connections are not implemented (peers may connect in with --mesh-psk-file's key)");
   ASSERT_ERR(PARSE("--acme-ip-certs"),
              "flag -acme-ip-certs is a derper flag derp-relay does not support: only "
              "--certmode=manual is supported");
@@ -600,6 +643,7 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, syntax_missing_argument);
   tcase_add_test(t, syntax_stray_argument);
   tcase_add_test(t, syntax_help);
+  tcase_add_test(t, mesh_with_peers_and_pins);
   tcase_add_test(t, syntax_unsupported_derper_flag_says_why);
   tcase_add_test(t, bool_bare_is_true);
   tcase_add_test(t, bool_go_spellings);

@@ -45,9 +45,9 @@ typedef bool (*derp_random_fn)(void *ctx, uint8_t *buf, size_t n);
 
 /* The exact request Go's derphttp client writes (spec §3.3 step 1), headers
  * in Go's wire order (Host, User-Agent, then sorted: Connection,
- * Derp-Fast-Start, Ideal-Node, Upgrade). `host` is the node's HostName (no
- * port, as Go's URL "https://<HostName>/derp"); an unbracketed IPv6 literal
- * is bracketed. ideal_node may be NULL or "". False, with nothing written,
+ * Derp-Fast-Start, Ideal-Node, Upgrade). `host` is the node's HostName (as
+ * Go's URL "https://<HostName>/derp"), or "host:port" / "[v6]:port" for a URL
+ * with a port (a mesh peer's); an unbracketed IPv6 literal is bracketed. ideal_node may be NULL or "". False, with nothing written,
  * if a value holds bytes a header cannot carry (controls, space, non-ASCII;
  * empty host) or w lacks room. */
 bool derp_client_write_upgrade_request(struct byte_writer *w, const char *host,

@@ -24,9 +24,16 @@ static bool header_value_is_safe(const char *s) {
   return true;
 }
 
+/* An IPv6 literal (two colons or more) goes in brackets; one colon is
+ * "host:port", as a URL with a port gives it (a mesh peer's). */
+static bool needs_brackets(const char *host) {
+  const char *colon = strchr(host, ':');
+  return host[0] != '[' && colon != NULL && strchr(colon + 1, ':') != NULL;
+}
+
 static bool write_request(struct byte_writer *w, const char *host, const char *ideal_node,
                           bool fast_start) {
-  bool bracket = strchr(host, ':') != NULL && host[0] != '[';
+  bool bracket = needs_brackets(host);
   GUARD(byte_writer_str(w, "GET /derp HTTP/1.1\r\nHost: "));
   GUARD(!bracket || byte_writer_str(w, "["));
   GUARD(byte_writer_str(w, host));
@@ -54,7 +61,7 @@ bool derp_client_write_upgrade_request(struct byte_writer *w, const char *host,
 bool derp_client_write_websocket_request(struct byte_writer *w, const char *host, const char *key) {
   GUARD(host_is_safe(host) && key != NULL && header_value_is_safe(key));
   size_t saved = w->len;
-  bool bracket = strchr(host, ':') != NULL && host[0] != '[';
+  bool bracket = needs_brackets(host);
   bool ok = byte_writer_str(w, "GET /derp HTTP/1.1\r\nHost: ") &&
             (!bracket || byte_writer_str(w, "[")) && byte_writer_str(w, host) &&
             (!bracket || byte_writer_str(w, "]")) &&
