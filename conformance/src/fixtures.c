@@ -8,6 +8,7 @@
 
 #include "fmt_bounded.h"
 #include "harness/cert_factory.h"
+#include "raw_peer.h"
 #include "run_ctx.h"
 
 enum { CONFIG_MAX = 4096 };
@@ -148,24 +149,30 @@ static bool start_nginx(struct ctx *c, const char *variant, char *detail, size_t
 
 /* ---- haproxy over two relays ---------------------------------------------- */
 
-/* The second relay: the same command, certificates and hostname, its own
- * DERP key, STUN port and ready file. */
-static bool start_second_relay(struct ctx *c, int *port, char *detail, size_t len) {
+/* The second relay: the certificates and hostname of the first, its own
+ * DERP key, STUN port and ready file; `tmpl`/`bin` start it, `port` is the
+ * one to listen on (0: any) and `mesh_port` the first relay's (mesh peers;
+ * 0: none). */
+static bool start_second_relay(struct ctx *c, const char *tmpl, const char *bin, int port,
+                               int mesh_port, int *bound, char *detail, size_t len) {
   const struct identity *id = materials_identity(&c->m, "relay-2");
   struct tvars v;
   tvars_init(&v);
-  char ready[PATH_MAX], out[PATH_MAX];
+  char ready[PATH_MAX], out[PATH_MAX], listen[80];
   fmt_bounded(ready, sizeof ready, "%s/relay-2.ready", c->tmpdir);
   fmt_bounded(out, sizeof out, "%s/relay-2.out", c->tmpdir);
   fmt_bounded(c->relay2_err, sizeof c->relay2_err, "%s/relay-2.err", c->tmpdir);
+  run_host_port(c->m.addr, port, listen, sizeof listen);
   bool ok = id != NULL && tvars_copy(&c->vars, &v) && tvars_set(&v, "keyfile", id->keyfile) &&
-            tvars_set(&v, "ready_file", ready) && run_set_int(&v, "stun_port", 0);
+            tvars_set(&v, "ready_file", ready) && run_set_int(&v, "stun_port", 0) &&
+            tvars_set(&v, "listen", listen) && tvars_set(&v, "relay_bin", bin) &&
+            (mesh_port == 0 || run_mesh_args(c, &v, mesh_port));
   if (!ok) {
     tvars_free(&v);
     fmt_bounded(detail, len, "second relay: out of memory");
     return false;
   }
-  ok = run_start_program(c, c->relay_def->cmd, &v, &c->relay2, out, c->relay2_err, detail, len);
+  ok = run_start_program(c, tmpl, &v, &c->relay2, out, c->relay2_err, detail, len);
   tvars_free(&v);
   if (!ok) return false;
   c->relay2_started = true;
@@ -179,9 +186,40 @@ static bool start_second_relay(struct ctx *c, int *port, char *detail, size_t le
     return false;
   }
   const char *colon = strrchr(line, ':');
-  *port = colon != NULL ? atoi(colon + 1) : -1;
-  if (*port <= 0) {
+  *bound = colon != NULL ? atoi(colon + 1) : -1;
+  if (*bound <= 0) {
     fmt_bounded(detail, len, "second relay's ready file holds \"%s\"", line);
+    return false;
+  }
+  return true;
+}
+
+bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len) {
+  bool same = strcmp(c->s->relay.mesh_peer, "same") == 0;
+  int bound = -1;
+  if (!start_second_relay(c, same ? c->relay_def->cmd : c->cfg->reference_relay_cmd,
+                          same ? c->relay_def->bin : c->cfg->reference_relay_bin, c->relay2_port,
+                          c->relay_port, &bound, detail, len))
+    return false;
+  if (bound != c->relay2_port) {
+    fmt_bounded(detail, len, "mesh peer relay listens on %d, not the port %d it was given", bound,
+                c->relay2_port);
+    return false;
+  }
+  /* Meshed both ways: each relay's mesh connection is registered at the
+     other (it retried until that one listened). */
+  const struct identity *id2 = materials_identity(&c->m, "relay-2");
+  struct peer_target t1 = {c->m.addr, c->relay_port, 0, c->m.hostname, NULL};
+  struct peer_target t2 = {c->m.addr, c->relay2_port, 0, c->m.hostname, NULL};
+  char why[1024];
+  const int wait_ms = c->cfg->ready_timeout_ms;
+  if (!raw_await_mesh_peer(c->peer_ctx, &t2, &c->m, &c->vars, id2, c->m.relay.pub, wait_ms,
+                           &c->handshakes, why, sizeof why) ||
+      !raw_await_mesh_peer(c->peer_ctx, &t1, &c->m, &c->vars, &c->m.relay, id2->pub, wait_ms,
+                           &c->handshakes, why, sizeof why)) {
+    char tail[TAIL_BYTES + 64];
+    run_stderr_tail(c->relay_err, "relay", tail, sizeof tail);
+    fmt_bounded(detail, len, "relays not meshed within %d ms: %s; %s", wait_ms, why, tail);
     return false;
   }
   return true;
@@ -191,7 +229,8 @@ static bool start_second_relay(struct ctx *c, int *port, char *detail, size_t le
  * relays", which breaks DERP (each relay holds only its own clients). */
 static bool start_haproxy(struct ctx *c, char *detail, size_t len) {
   int second = -1;
-  if (!start_second_relay(c, &second, detail, len)) return false;
+  if (!start_second_relay(c, c->relay_def->cmd, c->relay_def->bin, 0, 0, &second, detail, len))
+    return false;
   int port = run_free_port(c->m.addr, SOCK_STREAM);
   if (port < 0) {
     fmt_bounded(detail, len, "no free TCP port on %s", c->m.addr);

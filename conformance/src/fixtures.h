@@ -23,6 +23,9 @@ const char *fixture_program_path(const char *program);
 /* Start the fixture relay.proxy names (after the relay): sets the port
  * clients dial. False with detail on failure. */
 bool fixture_start(struct ctx *c, char *detail, size_t len);
+/* relay.mesh_peer: the second relay, on c->relay2_port, meshed with the
+ * first (which was told that port at its start). */
+bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len);
 /* Stop what fixture_start started (safe to call when nothing runs). */
 void fixture_stop(struct ctx *c);
 

@@ -768,6 +768,8 @@ static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all, str
       .client_cmd = client_cmd,
       .client_bin = o->client_bin ? o->client_bin : DERPCHECK_CLIENT_BIN,
       .proxy_bin = o->proxy_bin ? o->proxy_bin : DERPCHECK_PROXY_BIN,
+      .reference_relay_cmd = DEFAULT_RELAY_CMD,
+      .reference_relay_bin = o->relay_bin && !o->relay_cmd ? o->relay_bin : DERPCHECK_RELAY_BIN,
       .adapters_dir = o->adapters ? o->adapters : DERPCHECK_ADAPTERS_DIR,
       .tmp_root = tmp,
       .keep = o->keep,

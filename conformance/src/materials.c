@@ -351,6 +351,7 @@ bool materials_make(const json_t *doc, const struct scenario_relay *settings, co
   if (ok) ok = write_verify_clients(m, json_object_get(relay, "verify_clients"), err, errlen);
   const char *mesh = js_str(relay, "mesh_key", NULL);
   if (ok && mesh != NULL) { /* derper's --mesh-psk-file: the hex and a newline */
+    snprintf(m->mesh_key_hex, sizeof m->mesh_key_hex, "%s", mesh);
     snprintf(m->mesh_psk_file, sizeof m->mesh_psk_file, "%s/mesh-psk.txt", tmpdir);
     FILE *f = fopen(m->mesh_psk_file, "w");
     ok = f != NULL && fprintf(f, "%s\n", mesh) > 0;

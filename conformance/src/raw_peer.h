@@ -49,6 +49,15 @@ bool tls_handshakes_run(const struct scenario_tls_handshakes_step *spec, SSL_CTX
 bool udp_step_run(const struct scenario_udp_step *spec, const struct peer_target *t,
                   const struct tvars *vars, char *detail, size_t detail_len);
 
+/* Readiness of two meshed relays, in the protocol itself: a mesh watcher
+   on the relay at t (whose key is `server`) waits until `present` (the
+   other relay's key, its mesh connection) is registered there, i.e. that
+   relay now watches this one. */
+bool raw_await_mesh_peer(SSL_CTX *ctx, const struct peer_target *t, struct materials *m,
+                         struct tvars *vars, const struct identity *server,
+                         const uint8_t present[32], int timeout_ms, int *handshakes, char *detail,
+                         size_t detail_len);
+
 /* Decode hex (after placeholder expansion) into a new buffer. */
 uint8_t *hex_decode(const char *hex, size_t *len);
 

@@ -35,6 +35,7 @@ struct script {
   size_t op_index;
   const char *conn_name;
   const char *action;
+  const struct identity *server; /* the relay's key (NULL: m->relay) */
 };
 
 __attribute__((format(printf, 2, 3))) static bool fail(struct script *s, const char *fmt, ...) {
@@ -141,11 +142,12 @@ static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
     return fail(s, "first frame is type 0x%02x len %u, not a ServerKey", type, len);
   memcpy(c->server_pub, p + 8, 32);
   raw_conn_consume(c, used);
-  if (memcmp(c->server_pub, s->m->relay.pub, 32) != 0) {
+  const struct identity *server = s->server != NULL ? s->server : &s->m->relay;
+  if (memcmp(c->server_pub, server->pub, 32) != 0) {
     char got[65];
     derp_hex_lower(c->server_pub, 32, got);
     return fail(s, "ServerKey carries %s, but the relay's key file holds %s", got,
-                s->m->relay.pub_hex);
+                server->pub_hex);
   }
   return true;
 }
@@ -600,6 +602,54 @@ bool raw_script_run(const struct scenario_raw_op *ops, size_t n_ops, SSL_CTX *ct
   for (size_t i = 0; ok && i < n_ops; i++) {
     s.op_index = i;
     ok = run_op(&s, &ops[i]);
+  }
+  for (size_t i = 0; i < s.n_conns; i++) raw_conn_close(&s.conns[i]);
+  return ok;
+}
+
+/* Readiness of a mesh pair: a watcher on the relay at t sees `present` (the
+   other relay's mesh connection) registered there. */
+bool raw_await_mesh_peer(SSL_CTX *ctx, const struct peer_target *t, struct materials *m,
+                         struct tvars *vars, const struct identity *server,
+                         const uint8_t present[32], int timeout_ms, int *handshakes, char *detail,
+                         size_t detail_len) {
+  struct script s = {.ctx = ctx,
+                     .server = server,
+                     .t = t,
+                     .m = m,
+                     .vars = vars,
+                     .handshakes = handshakes,
+                     .detail = detail,
+                     .detail_len = detail_len,
+                     .conn_name = "mesh-ready",
+                     .action = "await mesh peer"};
+  struct scenario_raw_op open = {.conn = "mesh-ready",
+                                 .action = RAW_OPEN,
+                                 .open = "upgraded",
+                                 .key = "mesh-ready",
+                                 .timeout_ms = timeout_ms};
+  char json[160];
+  snprintf(json, sizeof json, "{\"version\":2,\"meshKey\":\"%s\"}", m->mesh_key_hex);
+  int64_t dl = proc_now_ns() + timeout_ms * 1000000LL;
+  bool ok = op_open(&s, &open);
+  struct raw_conn *c = ok ? &s.conns[0] : NULL;
+  ok = ok && send_client_info(&s, c, json, false, 0) && await_server_info(&s, c, dl) &&
+       (send_frame(c, 0x10, 0, NULL, 0) || fail(&s, "writing WatchConns failed"));
+  while (ok) {
+    uint8_t type;
+    const uint8_t *p;
+    uint32_t len;
+    size_t used;
+    int r = read_frame(c, dl, &type, &p, &len, &used);
+    if (r != 1) {
+      char want[65];
+      derp_hex_lower(present, 32, want);
+      ok = fail(&s, "no PeerPresent for the mesh peer's key %s: %s", want, read_status(r));
+      break;
+    }
+    bool found = type == 0x09 && len >= 32 && memcmp(p, present, 32) == 0;
+    raw_conn_consume(c, used);
+    if (found) break;
   }
   for (size_t i = 0; i < s.n_conns; i++) raw_conn_close(&s.conns[i]);
   return ok;

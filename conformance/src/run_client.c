@@ -66,7 +66,18 @@ static bool client_vars(struct ctx *c, const struct column *col,
     words[n++] = flags[i].flag;
     words[n++] = flags[i].value;
   }
-  bool ok = materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
+  /* "relay": 2 — the mesh peer, same node otherwise */
+  char dial2[300];
+  run_host_port(c->m.addr, c->relay2_port, dial2, sizeof dial2);
+  if (cs->relay == 2 && c->derpmap2[0] == '\0') {
+    fmt_bounded(detail, len, "\"relay\": 2 needs relay.mesh_peer");
+    free(packet);
+    return false;
+  }
+  bool ok = (cs->relay != 2 ||
+             (tvars_set(t, "derpmap", c->derpmap2) && run_set_int(t, "port", c->relay2_port) &&
+              run_set_int(t, "dial_port", c->relay2_port) && tvars_set(t, "dial", dial2))) &&
+            materials_vars(&c->m, t) && tvars_set(t, "profile", profile) &&
             (col->def->client_bin == NULL || tvars_set(t, "client_bin", col->def->client_bin)) &&
             /* diagnose, versions: a probe judged on derpcheck's additions */
             tvars_set(t, "mode", probe_like ? "probe" : mode) &&

@@ -70,7 +70,9 @@ struct ctx {
   bool have_materials;
   struct tvars vars;        /* relay vars + materials + node; clients add theirs */
   struct proc relay, proxy; /* proxy: derpcheck-proxy, or a fixture's nginx/haproxy */
-  struct proc relay2;       /* fixtures: the second relay behind haproxy */
+  struct proc relay2;       /* fixtures: the second relay (haproxy's, or the mesh peer) */
+  int relay2_port;          /* the mesh peer's, picked before either relay starts */
+  char derpmap2[PATH_MAX];  /* the mesh peer as a DERPMap ("relay": 2 client steps) */
   bool relay_started, proxy_started, relay2_started;
   char relay_out[PATH_MAX], relay_err[PATH_MAX], proxy_err[PATH_MAX], relay2_err[PATH_MAX];
   int relay_port, node_port, stun_port;
@@ -110,6 +112,8 @@ bool run_start_program(struct ctx *c, const char *tmpl, const struct tvars *vars
 int run_free_port(const char *addr, int sock_type);
 /* "host:port", "[v6]:port". */
 void run_host_port(const char *host, int port, char *out, size_t outlen);
+/* {mesh_args} of a relay whose mesh peer listens on peer_port. */
+bool run_mesh_args(struct ctx *c, struct tvars *t, int peer_port);
 /* CertName from the relay's printed DERPMap snippet (spec §1.5 line 2). */
 char *run_certname_from_snippet(struct ctx *c, char *detail, size_t len);
 

@@ -70,10 +70,15 @@ static int parse_ready_port(const char *line) {
 }
 
 /* derper's --mesh-psk-file (the reference relay's too), when the scenario
-   gives relay.mesh_key. */
-static bool mesh_args(struct ctx *c, struct tvars *t) {
-  const char *words[] = {"--mesh-psk-file", c->m.mesh_psk_file};
-  return tvars_set_list(t, "mesh_args", words, c->m.mesh_psk_file[0] != '\0' ? 2 : 0);
+   gives relay.mesh_key; with a mesh peer, --mesh-with it (port
+   `peer_port`) and its roots. */
+bool run_mesh_args(struct ctx *c, struct tvars *t, int peer_port) {
+  char peer[80];
+  run_host_port(c->m.addr, peer_port, peer, sizeof peer);
+  const char *words[] = {"--mesh-psk-file", c->m.mesh_psk_file, "--mesh-with", peer,
+                         "--mesh-ca-file",  c->m.ca_file};
+  size_t n = c->m.mesh_psk_file[0] == '\0' ? 0 : c->s->relay.mesh_peer != NULL ? 6 : 2;
+  return tvars_set_list(t, "mesh_args", words, n);
 }
 
 /* The reference relay's admission flags, only when the scenario lists keys
@@ -100,7 +105,7 @@ static bool relay_vars(struct ctx *c) {
          tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
          tvars_set(t, "verify_clients_file", m->verify_clients_file) && verify_clients_args(c, t) &&
-         mesh_args(c, t) && tvars_set(t, "adapters", c->cfg->adapters_dir) &&
+         run_mesh_args(c, t, c->relay2_port) && tvars_set(t, "adapters", c->cfg->adapters_dir) &&
          tvars_set(t, "tmpdir", c->tmpdir);
 }
 
@@ -225,6 +230,12 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
        run_set_int(t, "port", c->node_port) && run_set_int(t, "relay_port", c->relay_port) &&
        materials_snippet_var(
            t, js_bool(json_object_get(nd, "CertName"), "from_snippet", false) ? certname : NULL);
+  if (ok && c->s->relay.mesh_peer != NULL) {
+    /* the same node at the mesh peer's port */
+    json_object_set_new(node, "DERPPort", json_integer(c->relay2_port));
+    fmt_bounded(c->derpmap2, sizeof c->derpmap2, "%s/derpmap-2.json", c->tmpdir);
+    ok = json_dump_file(map, c->derpmap2, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0;
+  }
   if (!ok) fmt_bounded(detail, len, "writing %s failed", c->derpmap);
   json_decref(node);
   json_decref(map);
@@ -276,6 +287,12 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
     fmt_bounded(detail, len, "no free UDP port on %s", c->m.addr);
     return false;
   }
+  /* Each relay of a mesh pair is told the other's address at start: the
+     peer's port is picked first (the relays retry until it listens). */
+  if (c->s->relay.mesh_peer != NULL && (c->relay2_port = free_tcp_port(c->m.addr)) < 0) {
+    fmt_bounded(detail, len, "no free TCP port on %s", c->m.addr);
+    return false;
+  }
   if (!relay_vars(c)) {
     fmt_bounded(detail, len, "out of memory");
     return false;
@@ -289,6 +306,7 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
   if (strcmp(c->s->relay.proxy, "strip-metacert") == 0 && !start_proxy(c, detail, len))
     return false;
   if (fixture_program(c->s->relay.proxy) != NULL && !fixture_start(c, detail, len)) return false;
+  if (c->s->relay.mesh_peer != NULL && !fixture_start_mesh_peer(c, detail, len)) return false;
   return write_derpmap(c, detail, len);
 }
 

@@ -41,6 +41,8 @@ struct run_config {
   const char *client_cmd; /* template of the reference client's columns */
   const char *client_bin; /* {client_bin} */
   const char *proxy_bin;  /* derpcheck-proxy */
+  /* relay.mesh_peer "reference": how the reference relay starts */
+  const char *reference_relay_cmd, *reference_relay_bin;
   const char *adapters_dir;
   const char *tmp_root;
   /* The relay is a TLS peer, not a DERP server (e.g. openssl s_server):

@@ -37,6 +37,7 @@ void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
       .proxy = js_str(relay, "proxy", "none"),
       .chain_generate = strcmp(js_str(relay, "chain", ""), "generate") == 0,
       .verify_clients = json_object_get(relay, "verify_clients") != NULL,
+      .mesh_peer = js_str(relay, "mesh_peer", NULL),
   };
 }
 
@@ -46,6 +47,7 @@ void scenario_client_step_of(const json_t *client, struct scenario_client_step *
       .timeout_ms = js_int(client, "timeout_ms", SCENARIO_CLIENT_TIMEOUT_MS),
       .background = js_bool(client, "background", false),
       .websocket = js_bool(client, "websocket", false),
+      .relay = (int)js_int(client, "relay", 1),
       .key = js_str(client, "key", NULL),
       .peer = js_str(client, "peer", NULL),
       .packet_hex = js_str(client, "packet_hex", ""),
@@ -361,7 +363,9 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
 static bool check_relay(struct schema *v, const json_t *relay) {
   static const char *const keys[] = {"address",    "hostname",       "certs",    "chain",
                                      "metacert",   "tls_min",        "tls_max",  "proxy",
-                                     "proxy_cert", "verify_clients", "mesh_key", NULL};
+                                     "proxy_cert", "verify_clients", "mesh_key", "mesh_peer",
+                                     NULL};
+  static const char *const mesh_peers[] = {"same", "reference", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
   static const char *const tls[] = {"1.2", "1.3", NULL};
@@ -379,6 +383,7 @@ static bool check_relay(struct schema *v, const json_t *relay) {
       !schema_enum(v, relay, "relay", "proxy", proxy, false) ||
       !schema_field(v, relay, "relay", "proxy_cert", JSON_STRING, false) ||
       !hex_field(v, relay, "relay", "mesh_key", false) ||
+      !schema_enum(v, relay, "relay", "mesh_peer", mesh_peers, false) ||
       !string_array(v, relay, "relay", "verify_clients"))
     return false;
   const json_t *certs = json_object_get(relay, "certs");
@@ -415,6 +420,11 @@ static bool check_relay(struct schema *v, const json_t *relay) {
     return schema_fail(v, "relay.proxy_cert", "given exactly when proxy is nginx-resign");
   struct scenario_relay r;
   scenario_relay_of(relay, &r);
+  if (r.mesh_peer != NULL && (json_object_get(relay, "mesh_key") == NULL ||
+                              strcmp(r.proxy, "none") != 0 || r.chain_generate))
+    return schema_fail(v, "relay.mesh_peer",
+                       "needs relay.mesh_key, relay.certs (the peers' roots: client_ca) and "
+                       "no proxy");
   if (strcmp(r.tls_min, r.tls_max) > 0)
     return schema_fail(v, "relay", "tls_min %s is above tls_max %s", r.tls_min, r.tls_max);
   return true;
@@ -492,7 +502,8 @@ bool schema_expectation(struct schema *v, const json_t *e, const char *path) {
 
 static bool check_client_step(struct schema *v, const json_t *c, const char *path) {
   static const char *const keys[] = {
-      "mode", "key", "peer", "packet_hex", "background", "timeout_ms", "expect", "websocket", NULL};
+      "mode",   "key",       "peer",  "packet_hex", "background", "timeout_ms",
+      "expect", "websocket", "relay", NULL};
   static const char *const modes[] = {"connect", "probe", "diagnose", "versions", "stun", "send",
                                       "recv",    "ping",  "watch",    "forward",  NULL};
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
@@ -503,6 +514,7 @@ static bool check_client_step(struct schema *v, const json_t *c, const char *pat
       !schema_field(v, c, path, "background", JSON_TRUE, false) ||
       !schema_field(v, c, path, "websocket", JSON_TRUE, false) ||
       !int_range(v, c, path, "timeout_ms", 100, 60000, false) ||
+      !int_range(v, c, path, "relay", 1, 2, false) ||
       !schema_field(v, c, path, "expect", JSON_OBJECT, true))
     return false;
   const json_t *exp = json_object_get(c, "expect");
@@ -739,6 +751,9 @@ static bool validate(struct schema *v, const json_t *doc, bool *relay_level) {
   const char *ca = js_str(doc, "client_ca", NULL);
   if (ca != NULL && !cert_defined(certs, ca))
     return schema_fail(v, "client_ca", "\"%s\" is not a cert in relay.certs", ca);
+  bool meshed = js_str(relay, "mesh_peer", NULL) != NULL;
+  if (meshed && ca == NULL)
+    return schema_fail(v, "client_ca", "needed with relay.mesh_peer: the relays' mesh roots");
   const json_t *steps = json_object_get(doc, "steps");
   if (json_array_size(steps) == 0) return schema_fail(v, "steps", "empty");
   size_t i;

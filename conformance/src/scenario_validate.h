@@ -55,6 +55,10 @@ struct scenario_relay {
   const char *proxy;    /* "none" or "strip-metacert" */
   bool chain_generate;  /* chain: "generate" (derper makes its own cert) */
   bool verify_clients;  /* verify_clients given (the relay admits only those keys) */
+  /* A second relay meshed with the first both ways (--mesh-with, the
+     client_ca as the mesh peers' roots): NULL, "same" (the implementation
+     under test again) or "reference" (the reference relay). */
+  const char *mesh_peer;
 };
 void scenario_relay_of(const json_t *relay, struct scenario_relay *out);
 
@@ -81,6 +85,7 @@ struct scenario_client_step {
   long long timeout_ms; /* SCENARIO_CLIENT_TIMEOUT_MS */
   bool background;      /* false */
   bool websocket;       /* false: DERP over WebSocket (the client's --websocket) */
+  int relay;            /* 1; 2: the scenario's mesh peer relay */
   const char *key;      /* identity names, NULL when absent */
   const char *peer;
   const char *packet_hex; /* "" */
