@@ -49,6 +49,10 @@ func run(args []string) int {
 	readyFile := fs.String("ready-file", "", "written with host:port once derper listens")
 	derper := fs.String("derper", "", "derper binary (default: derper beside this program)")
 	meshPSK := fs.String("mesh-psk-file", "", "derper --mesh-psk-file (the region's mesh key)")
+	meshWith := fs.String("mesh-with", "", "derper --mesh-with (the region's other relays)")
+	// derper verifies mesh peers against the system roots only; a private
+	// CA reaches Go's verifier the way an operator's would: SSL_CERT_FILE.
+	meshCA := fs.String("mesh-ca-file", "", "PEM roots for mesh peers (SSL_CERT_FILE for derper)")
 	// Contract knobs derper has no equivalent for: only their derper
 	// values are accepted, anything else is a configuration error (2).
 	metacert := fs.String("metacert", "on", "on only: derper always appends its metacert")
@@ -67,6 +71,8 @@ func run(args []string) int {
 		return usage("--tls-min %s --tls-max %s not supported: derper always serves TLS 1.2 to 1.3 (spec §1.1)", *tlsMin, *tlsMax)
 	case *verifyFile != "":
 		return usage("--verify-clients-file not supported: derper's --verify-clients asks a local tailscaled, which the suite does not run")
+	case *meshWith != "" && *meshPSK == "":
+		return usage("--mesh-with requires --mesh-psk-file")
 	case *listen == "" || *readyFile == "":
 		return usage("-a and --ready-file are required")
 	}
@@ -93,7 +99,7 @@ func run(args []string) int {
 
 	dargs := []string{"-a", addr, "--certmode", *certmode, "--http-port", "-1"}
 	for _, kv := range [][2]string{{"--hostname", *hostname}, {"--certdir", *certdir}, {"-c", *keyfile},
-		{"--mesh-psk-file", *meshPSK}} {
+		{"--mesh-psk-file", *meshPSK}, {"--mesh-with", *meshWith}} {
 		if kv[1] != "" {
 			dargs = append(dargs, kv[0], kv[1])
 		}
@@ -103,6 +109,9 @@ func run(args []string) int {
 	}
 	cmd := exec.Command(*derper, dargs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	if *meshCA != "" {
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+*meshCA)
+	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	if err := cmd.Start(); err != nil {
