@@ -163,6 +163,7 @@ static bool start_second_relay(struct ctx *c, const char *tmpl, const char *bin,
   fmt_bounded(out, sizeof out, "%s/relay-2.out", c->tmpdir);
   fmt_bounded(c->relay2_err, sizeof c->relay2_err, "%s/relay-2.err", c->tmpdir);
   run_host_port(c->m.addr, port, listen, sizeof listen);
+  unlink(ready); /* a restart's: the old one would say ready at once */
   bool ok = id != NULL && tvars_copy(&c->vars, &v) && tvars_set(&v, "keyfile", id->keyfile) &&
             tvars_set(&v, "ready_file", ready) && run_set_int(&v, "stun_port", 0) &&
             tvars_set(&v, "listen", listen) && tvars_set(&v, "relay_bin", bin) &&
@@ -194,23 +195,12 @@ static bool start_second_relay(struct ctx *c, const char *tmpl, const char *bin,
   return true;
 }
 
-bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len) {
-  bool same = strcmp(c->s->relay.mesh_peer, "same") == 0;
-  int bound = -1;
-  if (!start_second_relay(c, same ? c->relay_def->cmd : c->cfg->reference_relay_cmd,
-                          same ? c->relay_def->bin : c->cfg->reference_relay_bin, c->relay2_port,
-                          c->relay_port, &bound, detail, len))
-    return false;
-  if (bound != c->relay2_port) {
-    fmt_bounded(detail, len, "mesh peer relay listens on %d, not the port %d it was given", bound,
-                c->relay2_port);
-    return false;
-  }
-  /* Meshed both ways: each relay's mesh connection is registered at the
-     other (it retried until that one listened). */
+/* Meshed both ways: each relay's mesh connection is registered at the
+   other (it retried until that one listened). */
+static bool await_meshed(struct ctx *c, char *detail, size_t len) {
   const struct identity *id2 = materials_identity(&c->m, "relay-2");
-  struct peer_target t1 = {c->m.addr, c->relay_port, 0, c->m.hostname, NULL};
-  struct peer_target t2 = {c->m.addr, c->relay2_port, 0, c->m.hostname, NULL};
+  struct peer_target t1 = {.addr = c->m.addr, .port = c->relay_port, .host_header = c->m.hostname};
+  struct peer_target t2 = {.addr = c->m.addr, .port = c->relay2_port, .host_header = c->m.hostname};
   char why[1024];
   const int wait_ms = c->cfg->ready_timeout_ms;
   if (!raw_await_mesh_peer(c->peer_ctx, &t2, &c->m, &c->vars, id2, c->m.relay.pub, wait_ms,
@@ -223,6 +213,36 @@ bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len) {
     return false;
   }
   return true;
+}
+
+bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len) {
+  bool same = strcmp(c->s->relay.mesh_peer, "same") == 0;
+  int bound = -1;
+  if (!start_second_relay(c, same ? c->relay_def->cmd : c->cfg->reference_relay_cmd,
+                          same ? c->relay_def->bin : c->cfg->reference_relay_bin, c->relay2_port,
+                          c->relay_port, &bound, detail, len))
+    return false;
+  if (bound != c->relay2_port) {
+    fmt_bounded(detail, len, "mesh peer relay listens on %d, not the port %d it was given", bound,
+                c->relay2_port);
+    return false;
+  }
+  const struct identity *id2 = materials_identity(&c->m, "relay-2");
+  if (id2 == NULL || !tvars_set(&c->vars, "key:relay-2", id2->pub_hex)) {
+    fmt_bounded(detail, len, "out of memory");
+    return false;
+  }
+  return await_meshed(c, detail, len);
+}
+
+bool fixture_restart_mesh_peer(void *ctx, char *detail, size_t len) {
+  struct ctx *c = ctx;
+  if (c->relay2_started) {
+    proc_stop(&c->relay2, STOP_GRACE_MS);
+    proc_release(&c->relay2);
+    c->relay2_started = false;
+  }
+  return fixture_start_mesh_peer(c, detail, len);
 }
 
 /* TCP mode, round robin: what a self-hoster puts in front of "a pool of

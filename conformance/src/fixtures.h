@@ -26,6 +26,9 @@ bool fixture_start(struct ctx *c, char *detail, size_t len);
 /* relay.mesh_peer: the second relay, on c->relay2_port, meshed with the
  * first (which was told that port at its start). */
 bool fixture_start_mesh_peer(struct ctx *c, char *detail, size_t len);
+/* A raw step's restart_mesh_peer: stop it by PID, start it again on the
+ * same port with the same key, wait until meshed again (ctx: struct ctx). */
+bool fixture_restart_mesh_peer(void *ctx, char *detail, size_t len);
 /* Stop what fixture_start started (safe to call when nothing runs). */
 void fixture_stop(struct ctx *c);
 

@@ -31,6 +31,10 @@ struct peer_target {
   int stun_port;
   const char *host_header;
   FILE *record; /* the connections' bytes after TLS, as transcript.h reads them; or NULL */
+  /* restart_mesh_peer: stop the scenario's second relay, start it again on
+     its port and wait until the two are meshed again; NULL: none. */
+  bool (*restart_mesh_peer)(void *ctx, char *detail, size_t len);
+  void *restart_ctx;
 };
 
 /* A TLS client context: no verification (the relay's chain is what is

@@ -309,8 +309,11 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c, const struct s
       raw_conn_consume(c, used);
       continue;
     }
+    /* skip_others: wait for the frame among others (a watcher's flood) */
+    bool skip = js_bool(f, "skip_others", false);
     if (type != want_type) {
       raw_conn_consume(c, used);
+      if (skip) continue;
       return fail(s, "got frame type 0x%02x (%u bytes), expected 0x%02x", type, len, want_type);
     }
     bool ok = true;
@@ -326,6 +329,10 @@ static bool op_expect_frame(struct script *s, struct raw_conn *c, const struct s
       ok = exact != NULL ? (wl == len && memcmp(w, p, wl) == 0)
                          : (len >= wl && memcmp(w, p, wl) == 0);
       free(w);
+      if (!ok && skip) {
+        raw_conn_consume(c, used);
+        continue;
+      }
       if (!ok) {
         char got[2 * 48 + 1];
         derp_hex_lower(p, len < 48 ? len : 48, got);
@@ -584,6 +591,11 @@ static bool run_op(struct script *s, const struct scenario_raw_op *op) {
     case RAW_SEND_BURST: return op_send_burst(s, c, arg);
     case RAW_EXPECT_BURST: return op_expect_burst(s, c, op, arg);
     case RAW_EXPECT_WS: return op_expect_ws(s, c, op, arg);
+    case RAW_RESTART_MESH_PEER: {
+      if (s->t->restart_mesh_peer == NULL) return fail(s, "the scenario has no relay.mesh_peer");
+      char why[1024];
+      return s->t->restart_mesh_peer(s->t->restart_ctx, why, sizeof why) || fail(s, "%s", why);
+    }
   }
   return fail(s, "unknown action");
 }

@@ -68,6 +68,7 @@ const char *const scenario_raw_action_names[] = {[RAW_OPEN] = "open",
                                                  [RAW_SEND_BURST] = "send_burst",
                                                  [RAW_EXPECT_BURST] = "expect_burst",
                                                  [RAW_EXPECT_WS] = "expect_ws",
+                                                 [RAW_RESTART_MESH_PEER] = "restart_mesh_peer",
                                                  NULL};
 
 void scenario_raw_op_of(const json_t *op, struct scenario_raw_op *out) {
@@ -556,12 +557,14 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                                      "send_burst",
                                      "expect_burst",
                                      "expect_ws",
+                                     "restart_mesh_peer",
                                      "timeout_ms",
                                      NULL};
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
   static const char *const frame_keys[] = {"type", "payload_hex", "payload_len", "length", NULL};
   static const char *const ci_keys[] = {"json", "corrupt_box", "pad_to", NULL};
-  static const char *const ef_keys[] = {"type", "payload_hex", "payload_prefix_hex", NULL};
+  static const char *const ef_keys[] = {"type", "payload_hex", "payload_prefix_hex",
+                                        "skip_others", NULL};
   static const char *const http_keys[] = {"status", "body_contains", NULL};
   if (!json_is_object(op)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, op, path, keys) ||
@@ -571,6 +574,7 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
       !text_field(v, op, path, "send_text", false) || !hex_field(v, op, path, "send_hex", false) ||
       !schema_field(v, op, path, "close", JSON_TRUE, false) ||
       !schema_field(v, op, path, "expect_closed", JSON_TRUE, false) ||
+      !schema_field(v, op, path, "restart_mesh_peer", JSON_TRUE, false) ||
       !int_range(v, op, path, "timeout_ms", 10, 30000, false))
     return false;
   int n = 0;
@@ -581,7 +585,8 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
                        "needs exactly one action (open, send_text, "
                        "send_hex, send_frame, send_client_info, close, "
                        "expect_closed, expect_frame, expect_http, "
-                       "expect_text, send_burst, expect_burst, expect_ws)");
+                       "expect_text, send_burst, expect_burst, expect_ws, "
+                       "restart_mesh_peer)");
   char p[512];
   const json_t *f;
   if ((f = json_object_get(op, "send_frame")) != NULL) {
@@ -606,7 +611,8 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
     if (!schema_only_keys(v, f, p, ef_keys) || !int_range(v, f, p, "type", 0, 255, true) ||
         !hex_field(v, f, p, "payload_hex", false) ||
-        !hex_field(v, f, p, "payload_prefix_hex", false))
+        !hex_field(v, f, p, "payload_prefix_hex", false) ||
+        !schema_field(v, f, p, "skip_others", JSON_TRUE, false))
       return false;
   }
   if ((f = json_object_get(op, "expect_text")) != NULL) {

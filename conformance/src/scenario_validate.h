@@ -108,6 +108,7 @@ enum scenario_raw_action {
   RAW_SEND_BURST,
   RAW_EXPECT_BURST,
   RAW_EXPECT_WS,
+  RAW_RESTART_MESH_PEER, /* stop relay.mesh_peer, start it again, await meshing */
 };
 /* Each action's key, NULL-terminated. */
 extern const char *const scenario_raw_action_names[];
