@@ -11,6 +11,8 @@
  *               then WatchConns/ClosePeer/ForwardPacket)
  *               bit 1: --verify-clients with only A and B allowed
  *               bits 2-4: slots 0-2 are slow readers (drained only on request)
+ *               bit 5: mesh forwarders (an outbound mesh link's) for a remote
+ *               key R and for C's key, as if a peer relay had them too
  *   then commands until the input ends: u8 op, u16be n, then n bytes
  *   (fewer if the input ends). Slot = op & 3; command = op >> 5:
  *     0-2  feed the n bytes to the slot (a closed slot is reopened, fresh)
@@ -34,6 +36,9 @@
  *  - a sealed-JSON handshake is accepted exactly when
  *    relay_client_info_decode accepts the JSON (and --verify-clients allows
  *    the key), and the client may mesh exactly when it presented the mesh key;
+ *  - a packet handed to a mesh forwarder is a triple some connection really
+ *    sent, for a key with a forwarder and no local client, through that
+ *    key's first forwarder (local clients win);
  *  - queued output never exceeds the queue cap by more than a frame;
  *  - the connection count in the stats matches the open connections. */
 #include <sodium.h>
@@ -170,6 +175,7 @@ struct slot {
 struct world {
   struct relay *relay;
   bool mesh_configured;
+  int forwarder_r, forwarder_c; /* the forwarders' handles: their addresses */
   uint64_t now;
   uint64_t rng;
   struct slot slots[SLOTS];
@@ -182,6 +188,29 @@ static void counter_random(void *ctx, uint8_t *out, size_t n) {
     w->rng = w->rng * 6364136223846793005u + 1442695040888963407u;
     out[i] = (uint8_t)(w->rng >> 56);
   }
+}
+
+static const uint8_t remote_key[DERP_KEY_LEN] = {
+    0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52,
+    0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52};
+
+static bool check_forward(void *ctx, void *fwd, const uint8_t src[DERP_KEY_LEN],
+                          const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len) {
+  struct world *w = ctx;
+  uint64_t h = triple_hash(src, dst, pkt, len);
+  if (!sent_has(&w->sent, h)) {
+    oracle_mismatch("forwarded to a mesh peer, but nobody sent it");
+    oracle_hex("source", src, DERP_KEY_LEN);
+    oracle_hex("destination", dst, DERP_KEY_LEN);
+    oracle_abort();
+  }
+  ORACLE_ASSERT(relay_find_client(w->relay, dst) == NULL,
+                "forwarded to a mesh peer although the destination is connected here");
+  bool to_r = memcmp(dst, remote_key, DERP_KEY_LEN) == 0;
+  bool to_c = memcmp(dst, client_keys[2].pub, DERP_KEY_LEN) == 0;
+  ORACLE_ASSERT((to_r && fwd == &w->forwarder_r) || (to_c && fwd == &w->forwarder_c),
+                "forwarded through the wrong forwarder (to R %d, to C %d)", to_r, to_c);
+  return true;
 }
 
 static int slot_index(struct world *w, const struct relay_conn *c) {
@@ -443,8 +472,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.send_queue_cap = QUEUE_CAP;
   o.random = counter_random;
   o.random_ctx = w;
+  if (control & 0x20) {
+    o.forward = check_forward;
+    o.forward_ctx = w;
+  }
   w->relay = relay_create(&o);
   ORACLE_ASSERT(w->relay != NULL, "relay_create refused valid options");
+  if (control & 0x20) {
+    ORACLE_ASSERT(relay_mesh_add(w->relay, remote_key, &w->forwarder_r) &&
+                      relay_mesh_add(w->relay, client_keys[2].pub, &w->forwarder_c) &&
+                      relay_mesh_add(w->relay, remote_key, &w->forwarder_c),
+                  "relay_mesh_add refused a forwarder");
+  }
 
   for (int s = 0; s < PRESET_CLIENTS; s++) {
     w->slots[s].slow = (control >> (2 + s)) & 1;

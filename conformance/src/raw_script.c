@@ -146,8 +146,7 @@ static bool read_server_key(struct script *s, struct raw_conn *c, int64_t dl) {
   if (memcmp(c->server_pub, server->pub, 32) != 0) {
     char got[65];
     derp_hex_lower(c->server_pub, 32, got);
-    return fail(s, "ServerKey carries %s, but the relay's key file holds %s", got,
-                server->pub_hex);
+    return fail(s, "ServerKey carries %s, but the relay's key file holds %s", got, server->pub_hex);
   }
   return true;
 }

@@ -118,8 +118,13 @@ void run_relay_step(struct ctx *c, size_t idx, const struct scenario_step *st) {
   fmt_bounded(rec_path, sizeof rec_path, "%s/relay-step-%zu.rec", c->tmpdir, idx);
   FILE *rec = st->kind == STEP_RAW ? fopen(rec_path, "w+b") : NULL;
   if (rec != NULL) fputs(TRANSCRIPT_MAGIC, rec);
-  struct peer_target t = {c->m.addr, c->relay_port, c->stun_port, c->m.hostname, rec,
-                          c->s->relay.mesh_peer != NULL ? fixture_restart_mesh_peer : NULL, c};
+  struct peer_target t = {c->m.addr,
+                          c->relay_port,
+                          c->stun_port,
+                          c->m.hostname,
+                          rec,
+                          c->s->relay.mesh_peer != NULL ? fixture_restart_mesh_peer : NULL,
+                          c};
   bool ok;
   if (st->kind == STEP_RAW) {
     fmt_bounded(label, sizeof label, "step %zu (raw)", idx);

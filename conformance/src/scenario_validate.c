@@ -362,10 +362,9 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
 }
 
 static bool check_relay(struct schema *v, const json_t *relay) {
-  static const char *const keys[] = {"address",    "hostname",       "certs",    "chain",
-                                     "metacert",   "tls_min",        "tls_max",  "proxy",
-                                     "proxy_cert", "verify_clients", "mesh_key", "mesh_peer",
-                                     NULL};
+  static const char *const keys[] = {
+      "address", "hostname",   "certs",          "chain",    "metacert",  "tls_min", "tls_max",
+      "proxy",   "proxy_cert", "verify_clients", "mesh_key", "mesh_peer", NULL};
   static const char *const mesh_peers[] = {"same", "reference", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
@@ -502,9 +501,9 @@ bool schema_expectation(struct schema *v, const json_t *e, const char *path) {
 }
 
 static bool check_client_step(struct schema *v, const json_t *c, const char *path) {
-  static const char *const keys[] = {
-      "mode",   "key",       "peer",  "packet_hex", "background", "timeout_ms",
-      "expect", "websocket", "relay", NULL};
+  static const char *const keys[] = {"mode",       "key",        "peer",   "packet_hex",
+                                     "background", "timeout_ms", "expect", "websocket",
+                                     "relay",      NULL};
   static const char *const modes[] = {"connect", "probe", "diagnose", "versions", "stun", "send",
                                       "recv",    "ping",  "watch",    "forward",  NULL};
   if (!json_is_object(c)) return schema_fail(v, path, "expected object");
@@ -563,8 +562,8 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
   static const char *const opens[] = {"tls", "upgraded", "derp", "fast", NULL};
   static const char *const frame_keys[] = {"type", "payload_hex", "payload_len", "length", NULL};
   static const char *const ci_keys[] = {"json", "corrupt_box", "pad_to", NULL};
-  static const char *const ef_keys[] = {"type", "payload_hex", "payload_prefix_hex",
-                                        "skip_others", NULL};
+  static const char *const ef_keys[] = {"type", "payload_hex", "payload_prefix_hex", "skip_others",
+                                        NULL};
   static const char *const http_keys[] = {"status", "body_contains", NULL};
   if (!json_is_object(op)) return schema_fail(v, path, "expected object");
   if (!schema_only_keys(v, op, path, keys) ||

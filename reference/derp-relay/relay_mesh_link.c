@@ -136,13 +136,17 @@ static bool peer_trusted(struct relay_mesh_link *k, SSL *ssl, char *why, size_t 
   for (size_t i = 0; hashed && i < k->owner->n_pins; i++) {
     if (strcmp(hex, k->owner->pins[i]) == 0) return true;
   }
-  snprintf(why, cap, "TLS: certificate of %s not trusted: %s%s%s", k->peer.name,
-           X509_verify_cert_error_string(res), hashed ? ", and sha256-raw:" : "",
-           hashed ? (k->owner->n_pins > 0 ? hex : "... (no --mesh-pin given)") : "");
-  if (hashed && k->owner->n_pins > 0) {
-    size_t used = strlen(why);
-    snprintf(why + used, cap - used, " is not a --mesh-pin");
-  }
+  const char *verdict = X509_verify_cert_error_string(res);
+  if (!hashed)
+    snprintf(why, cap, "TLS: certificate of %s not trusted: %s", k->peer.name, verdict);
+  else if (k->owner->n_pins == 0)
+    snprintf(why, cap,
+             "TLS: certificate of %s not trusted: %s (to pin it: --mesh-pin sha256-raw:%s)",
+             k->peer.name, verdict, hex);
+  else
+    snprintf(why, cap,
+             "TLS: certificate of %s not trusted: %s, and sha256-raw:%s is not a --mesh-pin",
+             k->peer.name, verdict, hex);
   return false;
 }
 
@@ -295,11 +299,10 @@ static void link_dial(struct relay_mesh_link *k) {
   k->sess = derp_client_session_new(&dc, err, sizeof err);
   sodium_memzero(dc.client_priv, sizeof dc.client_priv);
   SSL *ssl = k->sess != NULL ? new_ssl(k) : NULL;
-  k->bev = ssl != NULL ? bufferevent_openssl_socket_new(l->cfg.base, -1, ssl,
-                                                        BUFFEREVENT_SSL_CONNECTING,
-                                                        BEV_OPT_CLOSE_ON_FREE |
-                                                            BEV_OPT_DEFER_CALLBACKS)
-                       : NULL;
+  k->bev = ssl != NULL
+               ? bufferevent_openssl_socket_new(l->cfg.base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                                BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
+               : NULL;
   if (k->bev == NULL) {
     if (ssl != NULL) SSL_free(ssl);
     link_fail(k, "cannot start a connection: %s", err[0] ? err : "out of memory");

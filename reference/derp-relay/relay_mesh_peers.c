@@ -6,6 +6,13 @@
 #include "derp/go.h"
 #include "relay_hostport.h"
 
+static bool copy_text(char *out, size_t cap, const char *s) {
+  size_t n = strlen(s);
+  if (n >= cap) return false;
+  memcpy(out, s, n + 1);
+  return true;
+}
+
 /* One "host[:port][/dial-host]" entry of len bytes. */
 static bool parse_entry(const char *s, size_t len, struct relay_mesh_peer *p, char *err,
                         size_t errcap) {
@@ -31,18 +38,18 @@ static bool parse_entry(const char *s, size_t len, struct relay_mesh_peer *p, ch
   /* A port is present when Go's SplitHostPort accepts the host as host:port. */
   char split_err[300];
   int port = 0;
-  if (relay_split_host_port_any(host, p->name, sizeof p->name, &port, split_err, sizeof split_err)) {
+  if (relay_split_host_port_any(host, p->name, sizeof p->name, &port, split_err,
+                                sizeof split_err)) {
     if (port == 0) {
       snprintf(err, errcap, "--mesh-with: port 0 in \"%s\"", host);
       return false;
     }
     p->port = port;
   } else {
-    if (strlen(host) >= sizeof p->name) {
+    if (!copy_text(p->name, sizeof p->name, host)) {
       snprintf(err, errcap, "--mesh-with: host too long");
       return false;
     }
-    snprintf(p->name, sizeof p->name, "%s", host);
     /* An IPv6 literal without a port must be bracketed in a URL. */
     const char *colon = strchr(host, ':');
     if (colon != NULL) {
@@ -65,8 +72,11 @@ static bool parse_entry(const char *s, size_t len, struct relay_mesh_peer *p, ch
   }
   uint8_t ip16[16];
   p->name_is_ip = go_parse_ip(p->name, strlen(p->name), ip16);
-  snprintf(p->url_host, sizeof p->url_host, "%s", host);
-  snprintf(p->dial, sizeof p->dial, "%s", dial != NULL ? dial : p->name);
+  if (!copy_text(p->url_host, sizeof p->url_host, host) ||
+      !copy_text(p->dial, sizeof p->dial, dial != NULL ? dial : p->name)) {
+    snprintf(err, errcap, "--mesh-with: host too long");
+    return false;
+  }
   return true;
 }
 

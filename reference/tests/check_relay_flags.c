@@ -5,8 +5,8 @@
 
 #include "derp/derp_keys.h"
 #include "relay_allowlist.h"
-#include "relay_meshkey.h"
 #include "relay_mesh_peers.h"
+#include "relay_meshkey.h"
 
 #include <string.h>
 
@@ -134,7 +134,8 @@ START_TEST(mesh_with_peers_and_pins) {
   ASSERT_ERR(PARSE("--mesh-with", "x:443"), "--mesh-with requires --mesh-psk-file");
   ASSERT_OK(PARSE("--mesh-psk-file", "/k", "--mesh-with",
                   "derp1.example.com,127.0.0.1:8443,[::1]:9/10.0.0.2,b.test/c.test"));
-  ck_assert_str_eq(flags.mesh_with, "derp1.example.com,127.0.0.1:8443,[::1]:9/10.0.0.2,b.test/c.test");
+  ck_assert_str_eq(flags.mesh_with,
+                   "derp1.example.com,127.0.0.1:8443,[::1]:9/10.0.0.2,b.test/c.test");
   struct relay_mesh_peer p[RELAY_MESH_PEERS_MAX];
   size_t n;
   char why[300];

@@ -201,8 +201,9 @@ struct relay_mesh_entry {
 
 struct relay_mesh_entry *relay_mesh_entry(const struct relay *r, const uint8_t key[DERP_KEY_LEN]);
 /* Forward a local client's packet through the key's first forwarder. */
-void relay_mesh_forward(struct relay *r, struct relay_mesh_entry *e, const uint8_t src[DERP_KEY_LEN],
-                        const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len);
+void relay_mesh_forward(struct relay *r, struct relay_mesh_entry *e,
+                        const uint8_t src[DERP_KEY_LEN], const uint8_t dst[DERP_KEY_LEN],
+                        const uint8_t *pkt, size_t len);
 /* relay_destroy's part. */
 void relay_mesh_free(struct relay *r);
 

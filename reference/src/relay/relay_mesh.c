@@ -123,8 +123,9 @@ size_t relay_mesh_remove_all(struct relay *r, void *fwd) {
   return n;
 }
 
-void relay_mesh_forward(struct relay *r, struct relay_mesh_entry *e, const uint8_t src[DERP_KEY_LEN],
-                        const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len) {
+void relay_mesh_forward(struct relay *r, struct relay_mesh_entry *e,
+                        const uint8_t src[DERP_KEY_LEN], const uint8_t dst[DERP_KEY_LEN],
+                        const uint8_t *pkt, size_t len) {
   if (r->opt.forward(r->opt.forward_ctx, e->fwd[0], src, dst, pkt, len)) {
     r->stats.packets_forwarded_out++;
   } else {

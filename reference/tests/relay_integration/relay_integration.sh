@@ -375,7 +375,8 @@ t_slow_reader() {
   [ "$(grep -cE 'closed: write timeout: [0-9]+ bytes unwritten for [0-9]+ ms' "$WORK/r1.log")" -eq 2 ] ||
     fail "want two write-timeout closes logged"
   # The shutdown stats account for every packet: the flood's drops are
-  # counted (queue head), and received = relayed + the other drops.
+  # counted (queue head), and received = relayed + forwarded to mesh peers +
+  # the other drops.
   local stats
   stats=$(grep -E 'derp-relay: stats: ' "$WORK/r1.log") || fail "no stats line at shutdown"
   awk '{
@@ -384,9 +385,13 @@ t_slow_reader() {
       if ($i == "dest" && $(i - 1) == "unknown") unk = $(i + 1) + 0
       if ($i == "closed" && $(i - 1) == "dest") cls = $(i + 1) + 0
       if ($i == "head") head = $(i + 1) + 0; if ($i == "full") full = $(i + 1) + 0
+      if ($i == "out" && $(i - 2) == "in") fwd = $(i + 1) + 0
+      if ($i == "failed" && $(i - 1) == "forward") ffail = $(i + 1) + 0
     }
     if (head == 0) { print "no queue-head drops counted"; exit 1 }
-    if (rcv + 0 != rel + unk + cls + full) { print "received " rcv " != relayed+dropped"; exit 1 }
+    if (rcv + 0 != rel + unk + cls + full + fwd + ffail) {
+      print "received " rcv " != relayed+forwarded+dropped"; exit 1
+    }
   }' <<<"$stats" || fail "stats do not account for every packet: $stats"
 }
 
@@ -589,7 +594,7 @@ t_sigterm() {
   forget_pid "$bg"
   expect_grep '^idle_client closed' "$WORK/idle.out" "client closed by shutdown"
   expect_grep 'got SIGTERM, shutting down' "$WORK/r1.log" "shutdown logged"
-  expect_grep 'derp-relay: stats: conns opened [0-9]+ closed [0-9]+; packets received [0-9]+ relayed [0-9]+; dropped: ' \
+  expect_grep 'derp-relay: stats: conns opened [0-9]+ closed [0-9]+; packets received [0-9]+ relayed [0-9]+; mesh: forwarded in [0-9]+ out [0-9]+; dropped: .*forward failed [0-9]+; ' \
     "$WORK/r1.log" "stats logged at shutdown"
 }
 
