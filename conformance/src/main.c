@@ -56,13 +56,13 @@
   "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
   "--certdir {certdir} -c {keyfile} --metacert={metacert} "          \
   "--tls-min {tls_min} --tls-max {tls_max} --stun-port {stun_port} " \
-  "{verify_clients_args} {mesh_args} --ready-file {ready_file}"
+  "{verify_clients_args} {mesh_args} {rate_args} --ready-file {ready_file}"
 /* Registry relays (peers.json) take the reference relay's flags without the
    harness knobs; what they cannot serve is declared "unsupported". */
 #define REGISTRY_RELAY_CMD                                           \
   "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
   "--certdir {certdir} -c {keyfile} --stun-port {stun_port} "        \
-  "{mesh_args} --ready-file {ready_file}"
+  "{mesh_args} {rate_args} --ready-file {ready_file}"
 #define DEFAULT_CLIENT_CMD                                     \
   "{client_bin} {mode} --derpmap {derpmap} --region {region} " \
   "--profile {profile} --json {mode_args}"
@@ -454,6 +454,7 @@ static bool template_check(const char *tmpl, bool client, char *err, size_t errl
                                       "verify_clients_file",
                                       "verify_clients_args",
                                       "mesh_args",
+                                      "rate_args",
                                       NULL};
   static const char *const clientv[] = {"derpmap",    "region",     "profile",    "mode",
                                         "peer_key",   "ca_file",    "packet_hex", "client_keyfile",
@@ -466,6 +467,7 @@ static bool template_check(const char *tmpl, bool client, char *err, size_t errl
   if (client) tvars_set_list(&t, "mode_args", NULL, 0);
   if (!client) tvars_set_list(&t, "verify_clients_args", NULL, 0);
   if (!client) tvars_set_list(&t, "mesh_args", NULL, 0);
+  if (!client) tvars_set_list(&t, "rate_args", NULL, 0);
   char **argv;
   bool ok = template_expand(tmpl, &t, &argv, err, errlen);
   if (ok) template_argv_free(argv);

@@ -358,6 +358,12 @@ bool materials_make(const json_t *doc, const struct scenario_relay *settings, co
     if (f != NULL && fclose(f) != 0) ok = false;
     if (!ok) snprintf(err, errlen, "writing %s failed", m->mesh_psk_file);
   }
+  const json_t *rate = json_object_get(relay, "rate_config");
+  if (ok && rate != NULL) { /* derper's --rate-config: the object as JSON */
+    snprintf(m->rate_config_file, sizeof m->rate_config_file, "%s/rate-config.json", tmpdir);
+    ok = json_dump_file(rate, m->rate_config_file, JSON_COMPACT) == 0;
+    if (!ok) snprintf(err, errlen, "writing %s failed", m->rate_config_file);
+  }
   return ok;
 }
 

@@ -49,9 +49,10 @@ struct materials {
   char certdir[DIR_MAX], certfile[PATH_MAX], certkey[PATH_MAX];
   char metacert_file[PATH_MAX], keyfile[PATH_MAX], ca_file[PATH_MAX];
   char verify_clients_file[PATH_MAX];
-  char mesh_psk_file[PATH_MAX]; /* "" unless the scenario gives relay.mesh_key */
-  char mesh_key_hex[65];        /* its key, "" likewise */
-  bool generate;                /* the relay makes its own cert (certdir left empty) */
+  char mesh_psk_file[PATH_MAX];    /* "" unless the scenario gives relay.mesh_key */
+  char mesh_key_hex[65];           /* its key, "" likewise */
+  char rate_config_file[PATH_MAX]; /* relay.rate_config as a file, else "" */
+  bool generate;                   /* the relay makes its own cert (certdir left empty) */
   struct identity relay;
   struct identity ids[MATERIALS_MAX_IDS];
   size_t n_ids;

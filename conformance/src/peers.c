@@ -9,8 +9,8 @@
 #include "scenario_validate.h"
 #include "template.h"
 
-static const char *const relay_caps[] = {"metacert_off", "tls_versions", "verify_clients",
-                                         "chain_generate", NULL};
+static const char *const relay_caps[] = {"metacert_off",   "tls_versions", "verify_clients",
+                                         "chain_generate", "rate_config",  NULL};
 static const char *const client_caps[] = {"connect", "probe",   "diagnose", "versions", "stun",
                                           "send",    "recv",    "ping",     "record",   "websocket",
                                           "watch",   "forward", NULL};
@@ -291,6 +291,7 @@ static bool needs(const struct scenario_relay *r, const char *cap) {
     return strcmp(r->tls_min, "1.2") != 0 || strcmp(r->tls_max, "1.3") != 0;
   if (strcmp(cap, "verify_clients") == 0) return r->verify_clients;
   if (strcmp(cap, "chain_generate") == 0) return r->chain_generate;
+  if (strcmp(cap, "rate_config") == 0) return r->rate_config;
   return false;
 }
 

@@ -513,6 +513,8 @@ static bool op_expect_burst(struct script *s, struct raw_conn *c, const struct s
     return fail(s, "no connection named \"%s\"", js_str(b, "from", ""));
   const long long count = js_int(b, "count", 1);
   const bool some_dropped = js_bool(b, "some_dropped", false);
+  const long long min_ms = js_int(b, "min_ms", 0);
+  const int64_t t0 = proc_now_ns();
   int64_t dl = deadline(op);
   long long received = 0, last = -1;
   for (;;) {
@@ -544,6 +546,10 @@ static bool op_expect_burst(struct script *s, struct raw_conn *c, const struct s
   }
   if (some_dropped && received == count)
     return fail(s, "all %lld packets arrived: the burst never outran the receiver", count);
+  /* a lower bound only: a slow machine can only make it longer */
+  long long took_ms = (proc_now_ns() - t0) / 1000000;
+  if (took_ms < min_ms)
+    return fail(s, "the burst arrived within %lld ms, paced to at least %lld ms", took_ms, min_ms);
   return true;
 }
 

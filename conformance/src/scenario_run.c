@@ -88,6 +88,12 @@ static bool verify_clients_args(struct ctx *c, struct tvars *t) {
   return tvars_set_list(t, "verify_clients_args", words, c->s->relay.verify_clients ? 3 : 0);
 }
 
+/* derper's --rate-config, when the scenario gives relay.rate_config. */
+static bool rate_args(struct ctx *c, struct tvars *t) {
+  const char *words[] = {"--rate-config", c->m.rate_config_file};
+  return tvars_set_list(t, "rate_args", words, c->m.rate_config_file[0] != '\0' ? 2 : 0);
+}
+
 static bool relay_vars(struct ctx *c) {
   struct materials *m = &c->m;
   char listen[80], ready[PATH_MAX];
@@ -105,8 +111,8 @@ static bool relay_vars(struct ctx *c) {
          tvars_set(t, "tls_max", c->s->relay.tls_max) &&
          run_set_int(t, "stun_port", c->stun_port) &&
          tvars_set(t, "verify_clients_file", m->verify_clients_file) && verify_clients_args(c, t) &&
-         run_mesh_args(c, t, c->relay2_port) && tvars_set(t, "adapters", c->cfg->adapters_dir) &&
-         tvars_set(t, "tmpdir", c->tmpdir);
+         run_mesh_args(c, t, c->relay2_port) && rate_args(c, t) &&
+         tvars_set(t, "adapters", c->cfg->adapters_dir) && tvars_set(t, "tmpdir", c->tmpdir);
 }
 
 /* Wait for a ready file; on failure explain with the program's stderr. */

@@ -38,6 +38,7 @@ void scenario_relay_of(const json_t *relay, struct scenario_relay *out) {
       .chain_generate = strcmp(js_str(relay, "chain", ""), "generate") == 0,
       .verify_clients = json_object_get(relay, "verify_clients") != NULL,
       .mesh_peer = js_str(relay, "mesh_peer", NULL),
+      .rate_config = json_object_get(relay, "rate_config") != NULL,
   };
 }
 
@@ -363,8 +364,8 @@ static bool check_cert(struct schema *v, const json_t *certs, size_t idx, const 
 
 static bool check_relay(struct schema *v, const json_t *relay) {
   static const char *const keys[] = {
-      "address", "hostname",   "certs",          "chain",    "metacert",  "tls_min", "tls_max",
-      "proxy",   "proxy_cert", "verify_clients", "mesh_key", "mesh_peer", NULL};
+      "address", "hostname",   "certs",          "chain",    "metacert",  "tls_min",     "tls_max",
+      "proxy",   "proxy_cert", "verify_clients", "mesh_key", "mesh_peer", "rate_config", NULL};
   static const char *const mesh_peers[] = {"same", "reference", NULL};
   static const char *const fam[] = {"v4", "v6", NULL};
   static const char *const onoff[] = {"on", "off", NULL};
@@ -384,6 +385,7 @@ static bool check_relay(struct schema *v, const json_t *relay) {
       !schema_field(v, relay, "relay", "proxy_cert", JSON_STRING, false) ||
       !hex_field(v, relay, "relay", "mesh_key", false) ||
       !schema_enum(v, relay, "relay", "mesh_peer", mesh_peers, false) ||
+      !schema_field(v, relay, "relay", "rate_config", JSON_OBJECT, false) ||
       !string_array(v, relay, "relay", "verify_clients"))
     return false;
   const json_t *certs = json_object_get(relay, "certs");
@@ -639,13 +641,14 @@ static bool check_raw_op(struct schema *v, const json_t *op, const char *path) {
       return false;
   }
   if ((f = json_object_get(op, "expect_burst")) != NULL) {
-    static const char *const burst_keys[] = {"from", "count", "some_dropped", NULL};
+    static const char *const burst_keys[] = {"from", "count", "some_dropped", "min_ms", NULL};
     fmt_bounded(p, sizeof p, "%s.expect_burst", path);
     if (!json_is_object(f)) return schema_fail(v, p, "expected object");
     if (!schema_only_keys(v, f, p, burst_keys) ||
         !schema_field(v, f, p, "from", JSON_STRING, true) ||
         !int_range(v, f, p, "count", 1, 1000000, true) ||
-        !schema_field(v, f, p, "some_dropped", JSON_TRUE, false))
+        !schema_field(v, f, p, "some_dropped", JSON_TRUE, false) ||
+        !int_range(v, f, p, "min_ms", 0, 60000, false))
       return false;
   }
   if ((f = json_object_get(op, "expect_http")) != NULL) {

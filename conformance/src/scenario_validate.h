@@ -59,6 +59,7 @@ struct scenario_relay {
      client_ca as the mesh peers' roots): NULL, "same" (the implementation
      under test again) or "reference" (the reference relay). */
   const char *mesh_peer;
+  bool rate_config; /* rate_config given: written as JSON, the relay's --rate-config */
 };
 void scenario_relay_of(const json_t *relay, struct scenario_relay *out);
 

@@ -21,6 +21,7 @@
 #include "relay_keyfile.h"
 #include "relay_log.h"
 #include "relay_meshkey.h"
+#include "relay_rateconfig.h"
 #include "relay_ready.h"
 #include "relay_server.h"
 #include "relay_stun.h"
@@ -95,8 +96,33 @@ struct relay_program {
   struct event_base *base;
   struct relay_server *server;
   struct relay_stun *stun;
-  struct event *sig_term, *sig_int;
+  struct event *sig_term, *sig_int, *sig_hup;
+  struct relay_rate_config rate;
 };
+
+static void log_rate_applied(uint64_t bytes_per_sec, uint64_t burst) {
+  relay_log_printf("rate config applied: client-rate=%llu bytes/sec, client-burst=%llu bytes",
+                   (unsigned long long)bytes_per_sec, (unsigned long long)burst);
+}
+
+/* derper's watchRateConfig: a bad file keeps the limits in force. */
+static void on_sighup(evutil_socket_t sig, short what, void *arg) {
+  (void)sig;
+  (void)what;
+  struct relay_program *p = arg;
+  relay_log_printf("derp-relay: received SIGHUP, reloading rate config from %s",
+                   p->flags.rate_config);
+  char err[600];
+  struct relay_rate_config rc;
+  if (!relay_rateconfig_load(p->flags.rate_config, &rc, err, sizeof err)) {
+    relay_log_printf("derp-relay: rate config reload failed: %s", err);
+    return;
+  }
+  p->rate = rc;
+  uint64_t burst = relay_server_set_rate_limit(p->server, rc.bytes_per_sec, rc.burst_bytes);
+  log_rate_applied(rc.bytes_per_sec, burst);
+  relay_log_printf("derp-relay: rate config reloaded successfully");
+}
 
 static void on_signal(evutil_socket_t sig, short what, void *arg) {
   (void)what;
@@ -145,10 +171,22 @@ static bool start(struct relay_program *p, char *err, size_t cap) {
       .allowed_count = p->allowed_count,
       .tls = &p->tls,
       .mesh_key = p->has_mesh_key ? p->mesh_key : NULL,
+      .rate_bytes_per_sec = p->rate.bytes_per_sec,
+      .rate_burst_bytes = p->rate.burst_bytes,
   };
   char tls_addr[80], stun_addr[80];
   p->server = relay_server_start(p->base, &cfg, tls_addr, sizeof tls_addr, err, cap);
   if (p->server == NULL) return false;
+  if (p->flags.rate_config != NULL) {
+    log_rate_applied(
+        p->rate.bytes_per_sec,
+        relay_server_set_rate_limit(p->server, p->rate.bytes_per_sec, p->rate.burst_bytes));
+    p->sig_hup = evsignal_new(p->base, SIGHUP, on_sighup, p);
+    if (p->sig_hup == NULL || evsignal_add(p->sig_hup, NULL) != 0) {
+      snprintf(err, cap, "cannot install the SIGHUP handler");
+      return false;
+    }
+  }
   if (p->flags.stun) {
     p->stun = relay_stun_start(p->base, p->flags.listen_host, p->flags.stun_port, stun_addr,
                                sizeof stun_addr, err, cap);
@@ -179,6 +217,7 @@ static void stop(struct relay_program *p) {
   relay_server_free(p->server);
   if (p->sig_term != NULL) event_free(p->sig_term);
   if (p->sig_int != NULL) event_free(p->sig_int);
+  if (p->sig_hup != NULL) event_free(p->sig_hup);
   relay_log_detach();
   if (p->base != NULL) event_base_free(p->base);
   relay_tls_free(&p->tls);
@@ -216,6 +255,12 @@ int main(int argc, char **argv) {
       return 2;
     }
     p.has_mesh_key = true;
+  }
+  /* derper: a rate config that does not load is fatal at start */
+  if (p.flags.rate_config != NULL &&
+      !relay_rateconfig_load(p.flags.rate_config, &p.rate, err, sizeof err)) {
+    fprintf(stderr, "derp-relay: loading rate config: %s\n", err);
+    return 1;
   }
   /* A peer that resets while we write must not kill the relay. */
   signal(SIGPIPE, SIG_IGN);

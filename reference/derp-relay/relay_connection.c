@@ -391,6 +391,15 @@ void relay_connections_expire(struct relay_connections *cs, uint64_t now) {
   }
 }
 
+void relay_connections_resume(struct relay_connections *cs) {
+  for (struct relay_connection *c = cs->derp.head, *next; c != NULL && cs->read_paused > 0;
+       c = next) {
+    next = c->next;
+    if (c->read_paused && relay_conn_read_paused_until(c->core) == 0)
+      relay_derp_io_pause_read(c, false);
+  }
+}
+
 void relay_connections_close_all(struct relay_connections *cs, uint64_t now) {
   while (cs->waiting.head != NULL) connection_free(cs->waiting.head, now, false);
   while (cs->derp.head != NULL) connection_free(cs->derp.head, now, false);

@@ -67,6 +67,7 @@ struct relay_connection {
   enum relay_phase phase;
   bool plain;             /* the --http-port listener: no TLS, port-80 routing */
   bool io_writable_armed; /* DERP phase: `io` also waits for writability */
+  bool read_paused;       /* DERP phase: the rate limit holds reading (relay_core) */
   bool read_wants_write;  /* SSL_read needs the socket writable (TLS 1.3 KeyUpdate) */
   bool write_wants_read;  /* SSL_write needs the socket readable */
   bool io_failed;         /* a write failed: the read side reports the close */
@@ -89,7 +90,8 @@ struct relay_connections {
   struct relay_http_settings http;
   uint64_t handshake_timeout_ms; /* TLS + HTTP, then each DERP handshake step */
   struct relay_conn_list waiting, derp;
-  size_t live_high; /* most connections open since memory was last given back */
+  size_t live_high;   /* most connections open since memory was last given back */
+  size_t read_paused; /* connections whose reading the rate limit holds */
 };
 
 /* The monotonic clock relay_core and the timeouts run on, in milliseconds. */
@@ -104,6 +106,9 @@ void relay_connection_accept(struct relay_connections *cs, int fd, const struct 
 void relay_connections_pump(struct relay_connections *cs, uint64_t now);
 /* Drop the connections still in TLS or HTTP after the handshake timeout. */
 void relay_connections_expire(struct relay_connections *cs, uint64_t now);
+/* After relay_tick: read again from the connections whose rate-limit pause
+ * is over. */
+void relay_connections_resume(struct relay_connections *cs);
 /* Give freed memory back to the system after many connections have gone
  * (call from a periodic timer). */
 void relay_connections_release_memory(struct relay_connections *cs);

@@ -19,17 +19,35 @@
 /* Records read per wake-up before other sockets get their turn. */
 #define READS_PER_WAKEUP 64
 
-/* The event waits for readability always, for writability only while a write
- * (or a read that needs to write) is blocked. */
-static void arm(struct relay_connection *c, bool writable) {
-  if (c->io_writable_armed == writable) return;
+/* The event waits for readability (unless the rate limit paused reading),
+ * for writability only while a write (or a read that needs to write) is
+ * blocked. */
+static void rearm(struct relay_connection *c, bool writable) {
   event_del(c->io);
-  event_assign(c->io, event_get_base(c->io), c->fd,
-               EV_READ | EV_PERSIST | (writable ? EV_WRITE : 0), event_get_callback(c->io), c);
-  event_add(c->io, NULL);
+  short what = (c->read_paused ? 0 : EV_READ) | (writable ? EV_WRITE : 0);
   c->io_writable_armed = writable;
+  if (what == 0) return;
+  event_assign(c->io, event_get_base(c->io), c->fd, what | EV_PERSIST, event_get_callback(c->io),
+               c);
+  event_add(c->io, NULL);
   /* event_del dropped a pending activation for buffered records (derp_read). */
-  if (SSL_has_pending(c->ssl)) event_active(c->io, EV_READ, 0);
+  if (!c->read_paused && SSL_has_pending(c->ssl)) event_active(c->io, EV_READ, 0);
+}
+
+static void arm(struct relay_connection *c, bool writable) {
+  if (c->io_writable_armed != writable) rearm(c, writable);
+}
+
+void relay_derp_io_pause_read(struct relay_connection *c, bool paused) {
+  if (c->read_paused == paused || c->io == NULL) return;
+  c->read_paused = paused;
+  if (paused)
+    c->owner->read_paused++;
+  else
+    c->owner->read_paused--;
+  rearm(c, c->io_writable_armed);
+  /* records OpenSSL already holds raise no socket event */
+  if (!paused) event_active(c->io, EV_READ, 0);
 }
 
 /* The reason a TLS stream ended, in the words the logs use. */
@@ -210,6 +228,10 @@ void relay_derp_io_write(struct relay_connection *c, uint64_t now) {
 static bool derp_read(struct relay_connection *c, uint64_t now, char *reason, size_t cap) {
   uint8_t buf[IO_CHUNK];
   for (int i = 0; i < READS_PER_WAKEUP; i++) {
+    if (relay_conn_read_paused_until(c->core) != 0) {
+      relay_derp_io_pause_read(c, true); /* relay_connections_resume lifts it */
+      return true;
+    }
     int n = SSL_read(c->ssl, buf, sizeof buf);
     if (n > 0) {
       c->read_wants_write = false;
@@ -338,6 +360,8 @@ bool relay_derp_io_start(struct relay_connection *c, uint64_t now, event_callbac
 }
 
 void relay_derp_io_stop(struct relay_connection *c) {
+  if (c->read_paused) c->owner->read_paused--;
+  c->read_paused = false;
   if (c->io != NULL) event_free(c->io);
   c->io = NULL;
   free(c->preamble);

@@ -29,5 +29,8 @@ bool relay_derp_io_ready(struct relay_connection *c, short what, uint64_t now, c
                          size_t cap);
 void relay_derp_io_write(struct relay_connection *c, uint64_t now);
 void relay_derp_io_stop(struct relay_connection *c);
+/* The rate limit (relay_core) holds reading: stop or resume waiting for
+ * readability. */
+void relay_derp_io_pause_read(struct relay_connection *c, bool paused);
 
 #endif

@@ -81,6 +81,7 @@ static const struct flag_def flag_defs[] = {
     F("mesh-with", FLAG_STRING, mesh_with),
     F("mesh-ca-file", FLAG_STRING, mesh_ca_file),
     F("mesh-pin", FLAG_STRING, mesh_pin),
+    F("rate-config", FLAG_STRING, rate_config),
     F("metacert", FLAG_ONOFF, metacert),
     F("tls-min", FLAG_TLSVER, tls_min),
     F("tls-max", FLAG_TLSVER, tls_max),

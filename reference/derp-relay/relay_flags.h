@@ -53,6 +53,7 @@ struct relay_flags {
   const char *mesh_with;           /* --mesh-with (relay_mesh_peers.h syntax) */
   const char *mesh_ca_file;        /* --mesh-ca-file: roots for mesh peers, NULL = system */
   const char *mesh_pin;            /* --mesh-pin: sha256-raw: pins accepted for mesh peers */
+  const char *rate_config;         /* --rate-config: derper's JSON, reloaded on SIGHUP */
 
   bool metacert;                  /* --metacert=on|off */
   enum relay_tls_version tls_min; /* --tls-min */

@@ -50,6 +50,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg) {
   struct relay_server *s = arg;
   uint64_t now = relay_now_ms();
   uint64_t next = relay_tick(s->conns.core, now);
+  relay_connections_resume(&s->conns);
   relay_connections_pump(&s->conns, now);
   relay_connections_expire(&s->conns, now);
   relay_connections_release_memory(&s->conns);
@@ -110,6 +111,8 @@ static bool create_core(struct relay_server *s, const struct relay_server_config
   o.handshake_timeout_ms = s->conns.handshake_timeout_ms;
   o.write_timeout_ms = ns_to_ms(cfg->flags->tcp_write_timeout_ns);
   o.log = core_log;
+  o.rate_bytes_per_sec = cfg->rate_bytes_per_sec;
+  o.rate_burst_bytes = cfg->rate_burst_bytes;
   if (cfg->flags->mesh_with != NULL && cfg->mesh_key != NULL) o.forward = relay_mesh_links_forward;
   s->conns.core = relay_create(&o);
   if (s->conns.core == NULL) return false;
@@ -168,19 +171,28 @@ static bool start_mesh(struct relay_server *s, const struct relay_server_config 
   return s->mesh != NULL;
 }
 
+uint64_t relay_server_set_rate_limit(struct relay_server *s, uint64_t bytes_per_sec,
+                                     uint64_t burst_bytes) {
+  uint64_t applied = relay_set_rate_limit(s->conns.core, bytes_per_sec, burst_bytes);
+  relay_connections_resume(&s->conns); /* a lifted limit frees the paused */
+  return applied;
+}
+
 void relay_server_log_stats(const struct relay_server *s) {
   struct relay_stats st;
   relay_get_stats(s->conns.core, &st);
   relay_log_printf(
       "derp-relay: stats: conns opened %llu closed %llu; packets received %llu "
       "relayed %llu; mesh: forwarded in %llu out %llu; dropped: unknown dest %llu, dest "
-      "closed %llu, queue head %llu, queue full %llu, forward failed %llu; write timeouts %llu",
+      "closed %llu, queue head %llu, queue full %llu, forward failed %llu; write timeouts %llu; "
+      "rate limit waits %llu",
       (unsigned long long)st.conns_opened, (unsigned long long)st.conns_closed,
       (unsigned long long)st.packets_received, (unsigned long long)st.packets_relayed,
       (unsigned long long)st.packets_forwarded_in, (unsigned long long)st.packets_forwarded_out,
       (unsigned long long)st.drops_unknown_dest, (unsigned long long)st.drops_dest_closed,
       (unsigned long long)st.drops_queue_head, (unsigned long long)st.drops_queue_full,
-      (unsigned long long)st.drops_forward_failed, (unsigned long long)st.write_timeouts);
+      (unsigned long long)st.drops_forward_failed, (unsigned long long)st.write_timeouts,
+      (unsigned long long)st.rate_limit_waits);
 }
 
 struct relay_server *relay_server_start(struct event_base *base,

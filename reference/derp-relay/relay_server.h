@@ -28,8 +28,9 @@ struct relay_server_config {
   const struct derp_keypair *keys;        /* the DERP key (also in the metacert) */
   const uint8_t (*allowed)[DERP_KEY_LEN]; /* --verify-clients-file keys */
   size_t allowed_count;
-  struct relay_tls *tls;   /* built by relay_tls_init; outlives the server */
-  const uint8_t *mesh_key; /* --mesh-psk-file's 32 bytes, or NULL */
+  struct relay_tls *tls;                         /* built by relay_tls_init; outlives the server */
+  const uint8_t *mesh_key;                       /* --mesh-psk-file's 32 bytes, or NULL */
+  uint64_t rate_bytes_per_sec, rate_burst_bytes; /* --rate-config; 0: none */
 };
 
 /* Bind -a and start accepting. *bound gets the bound address. */
@@ -44,5 +45,10 @@ void relay_server_free(struct relay_server *s);
  * /debug/vars): connections, packets, and every packet dropped by reason,
  * so a missing packet is always accounted for. Logged at shutdown. */
 void relay_server_log_stats(const struct relay_server *s);
+
+/* New receive rate limits for every client (a --rate-config reload);
+ * returns the burst applied (relay_set_rate_limit). */
+uint64_t relay_server_set_rate_limit(struct relay_server *s, uint64_t bytes_per_sec,
+                                     uint64_t burst_bytes);
 
 #endif

@@ -1722,6 +1722,71 @@ START_TEST(mesh_forwarders_per_key_are_bounded) {
 }
 END_TEST
 
+/* ---- receive rate limiting (--rate-config) ---------------------------- */
+
+START_TEST(rate_limit_pauses_reading_until_the_debt_is_paid) {
+  struct env e;
+  env_init(&e);
+  e.opt.rate_bytes_per_sec = 100000;
+  e.opt.rate_burst_bytes = 1; /* raised to one maximal SendPacket */
+  env_start(&e);
+  struct client a, b;
+  connect_client(&e, &a, 1);
+  connect_client(&e, &b, 2);
+  uint8_t pkt[4000];
+  memset(pkt, 7, sizeof pkt);
+  /* 16 frames of 4032 bytes: 64512 of the 65568-byte bucket */
+  for (int i = 0; i < 16; i++) send_packet(&e, &a, b.pub, pkt, sizeof pkt);
+  ck_assert_uint_eq(relay_conn_read_paused_until(a.c), 0);
+  /* the 17th runs it dry by 2 976 bytes: 30 ms at 100 kB/s */
+  send_packet(&e, &a, b.pub, pkt, sizeof pkt);
+  ck_assert_uint_eq(relay_conn_read_paused_until(a.c), e.now + 30);
+  ck_assert_int_eq(drain_count(&e, b.c), 17); /* the frame itself still went */
+  ck_assert_uint_eq(relay_conn_read_paused_until(b.c), 0);
+  ck_assert_uint_eq(relay_tick(e.r, e.now + 29), e.now + 30);
+  ck_assert_uint_ne(relay_conn_read_paused_until(a.c), 0);
+  e.now += 30;
+  relay_tick(e.r, e.now);
+  ck_assert_uint_eq(relay_conn_read_paused_until(a.c), 0);
+  struct relay_stats st;
+  relay_get_stats(e.r, &st);
+  ck_assert_uint_eq(st.rate_limit_waits, 1);
+  /* one second refills the whole bucket, never more */
+  e.now += 60000;
+  for (int i = 0; i < 16; i++) send_packet(&e, &a, b.pub, pkt, sizeof pkt);
+  ck_assert_uint_eq(relay_conn_read_paused_until(a.c), 0);
+  env_free(&e);
+}
+END_TEST
+
+START_TEST(rate_limit_spares_mesh_peers_and_can_be_lifted) {
+  struct env e;
+  env_init(&e);
+  enable_mesh(&e);
+  e.opt.rate_bytes_per_sec = 1000;
+  env_start(&e);
+  struct client a, m;
+  connect_client(&e, &a, 1);
+  connect_mesh(&e, &m, 7);
+  uint8_t pkt[60000], buf[60100];
+  memset(pkt, 1, sizeof pkt);
+  for (int i = 0; i < 4; i++) {
+    struct byte_writer w = byte_writer_init(buf, sizeof buf);
+    ck_assert(derp_encode_forward_packet(&w, m.pub, a.pub, pkt, sizeof pkt));
+    feed(&e, &m, buf, w.len);
+  }
+  ck_assert_uint_eq(relay_conn_read_paused_until(m.c), 0);
+  send_packet(&e, &a, m.pub, pkt, sizeof pkt);
+  send_packet(&e, &a, m.pub, pkt, sizeof pkt);
+  ck_assert_uint_ne(relay_conn_read_paused_until(a.c), 0);
+  /* SIGHUP with the limit removed: nobody waits any more */
+  ck_assert_uint_eq(relay_set_rate_limit(e.r, 0, 0), 0);
+  ck_assert_uint_eq(relay_conn_read_paused_until(a.c), 0);
+  ck_assert_uint_eq(relay_set_rate_limit(e.r, 5000, 1u << 20), 1u << 20);
+  env_free(&e);
+}
+END_TEST
+
 /* ---- robustness ------------------------------------------------------ */
 
 START_TEST(hostile_streams_never_crash) {
@@ -1865,6 +1930,8 @@ static Suite *relay_core_suite(void) {
   tcase_add_test(tc, mesh_receiver_closing_first_is_forgotten);
   tcase_add_test(tc, mesh_remove_all_over_many_keys);
   tcase_add_test(tc, mesh_forwarders_per_key_are_bounded);
+  tcase_add_test(tc, rate_limit_pauses_reading_until_the_debt_is_paid);
+  tcase_add_test(tc, rate_limit_spares_mesh_peers_and_can_be_lifted);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("robustness");

@@ -86,6 +86,10 @@ struct relay_options {
   void *log_ctx;
   relay_forward_fn forward; /* default: none (relay_mesh_add refuses) */
   void *forward_ctx;
+  /* derper's --rate-config: each client's frames (not mesh peers') are
+   * paced to this many bytes per second; 0 = no limit. */
+  uint64_t rate_bytes_per_sec;
+  uint64_t rate_burst_bytes; /* raised to RELAY_RATE_MIN_BURST */
 };
 
 /* Defaults for everything but the keys. */
@@ -180,6 +184,24 @@ size_t relay_mesh_remove_all(struct relay *r, void *fwd);
 /* Keys reachable through some forwarder. */
 size_t relay_mesh_keys(const struct relay *r);
 
+/* ---- receive rate limiting (derper's --rate-config) -------------------
+ *
+ * A token bucket per client, charged with each frame's length (at most a
+ * maximal SendPacket's, as derper clamps it) when its header is read. A
+ * client in debt is paused: the shell reads nothing more from it until
+ * relay_conn_read_paused_until passes (relay_tick's next deadline covers
+ * it), which slows the client through TCP's flow control, as derper's
+ * blocking wait before each frame does. The frame that ran the bucket dry
+ * is still processed; the wait comes before the next read. Mesh peers are
+ * exempt. */
+#define RELAY_RATE_MIN_BURST (DERP_MAX_PACKET_SIZE + DERP_KEY_LEN)
+/* Replace the limits (bytes_per_sec 0: none) for every connection, each
+ * starting with a full bucket, as derper's UpdateRateLimits. Returns the
+ * burst applied (0 when off). */
+uint64_t relay_set_rate_limit(struct relay *r, uint64_t bytes_per_sec, uint64_t burst_bytes);
+/* 0 while the shell may read from c, else the time reading may resume. */
+uint64_t relay_conn_read_paused_until(const struct relay_conn *c);
+
 struct relay_stats {
   uint64_t conns_opened, conns_closed, conns_current;
   uint64_t clients_accepted, clients_current, home_clients_current, watchers_current;
@@ -195,6 +217,7 @@ struct relay_stats {
   uint64_t pings_received, pongs_sent, pings_ignored;
   uint64_t keepalives_sent, unknown_frames;
   uint64_t queue_overflow_closes, write_timeouts;
+  uint64_t rate_limit_waits; /* reads paused by the rate limit */
 };
 
 void relay_get_stats(const struct relay *r, struct relay_stats *out);

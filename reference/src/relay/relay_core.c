@@ -61,6 +61,7 @@ struct relay *relay_create(const struct relay_options *o) {
   ENSURE(r != NULL, NULL);
   r->opt = *o;
   r->opt.allowed_keys = NULL;
+  relay_set_rate_limit(r, o->rate_bytes_per_sec, o->rate_burst_bytes);
   if (!r->opt.random) r->opt.random = default_random;
   relay_random(r, r->seed, sizeof r->seed);
   relay_keymap_init(&r->allowed, r->seed);
@@ -458,6 +459,7 @@ void relay_register(struct relay_conn *c) {
   }
   e->active = c;
   c->state = RELAY_CONN_ACTIVE;
+  relay_rate_reset(c);
   r->stats.clients_accepted++;
   for (struct relay_conn *w = r->watchers; w; w = w->watch_next) {
     if (w != c) relay_send_peer_present(w, c);
@@ -515,6 +517,7 @@ uint64_t relay_tick(struct relay *r, uint64_t now_ms) {
   for (struct relay_conn *c = r->all; c; c = c->all_next) {
     if (c->state == RELAY_CONN_CLOSED || c->doomed) continue;
     next = earliest(next, conn_tick(r, c, now_ms));
+    next = earliest(next, relay_rate_tick(c, now_ms));
   }
   relay_flush_doomed(r);
   return next;

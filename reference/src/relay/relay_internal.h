@@ -139,6 +139,10 @@ struct relay_conn {
   uint64_t not_here_refilled_at;
 
   struct relay_keymap saw_src; /* src keys this connection received from */
+
+  int64_t rate_tokens;       /* bytes; negative: in debt (relay_rate.c) */
+  uint64_t rate_refilled_at; /* ms */
+  uint64_t read_paused_until;
 };
 
 struct relay {
@@ -190,6 +194,15 @@ struct relay_conn *relay_conn_new(struct relay *r, uint64_t now_ms, void *user);
 void relay_register(struct relay_conn *c);
 void relay_watch_conns(struct relay_conn *c);
 void relay_note_receiver(struct relay *r, const uint8_t src[DERP_KEY_LEN], struct relay_conn *dst);
+
+/* ---- relay_rate.c: receive rate limiting ------------------------------ */
+
+/* A frame header of `len` bytes was read from an active client. */
+void relay_rate_charge(struct relay_conn *c, uint32_t len);
+/* Fresh bucket for a connection just accepted (or on new limits). */
+void relay_rate_reset(struct relay_conn *c);
+/* relay_tick's part: lifts an expired pause; the next deadline. */
+uint64_t relay_rate_tick(struct relay_conn *c, uint64_t now);
 
 /* ---- relay_mesh.c: keys reachable through other relays --------------- */
 

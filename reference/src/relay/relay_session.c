@@ -160,6 +160,7 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
 
 static void active_header(struct relay_conn *c, const struct derp_frame *f) {
   struct relay *r = c->relay;
+  relay_rate_charge(c, f->len); /* every frame, as derper's read loop */
   switch (f->type) {
     case DERP_FRAME_SEND_PACKET:
       if (f->len < DERP_KEY_LEN) {

@@ -462,6 +462,43 @@ t_keyfile() {
   fi
 }
 
+# derper's --rate-config: applied at start, reloaded on SIGHUP, a bad file
+# fatal at start and harmless on reload (the limits stay).
+t_rate_config() {
+  echo '{"perclientratelimitbytespersec": 100000}' >"$WORK/rate.json"
+  start_relay r1 --rate-config "$WORK/rate.json"
+  expect_grep 'rate config applied: client-rate=100000 bytes/sec, client-burst=65568 bytes' \
+    "$WORK/r1.log" "applied at start (burst raised to one maximal frame)"
+  probe exchange "$ADDR" >/dev/null || fail "exchange under a generous limit failed"
+  echo '{"PerClientRateLimitBytesPerSec": 5000, "PerClientRateBurstBytes": 1000000}' >"$WORK/rate.json"
+  kill -HUP "$RELAY_PID"
+  probe wait-log "$WORK/r1.log" "$RELAY_PID" 'rate config reloaded successfully' ||
+    fail "SIGHUP did not reload"
+  expect_grep 'client-rate=5000 bytes/sec, client-burst=1000000 bytes' "$WORK/r1.log" "reloaded values"
+  echo '{"PerClientRateLimitBytesPerSec": -1}' >"$WORK/rate.json"
+  kill -HUP "$RELAY_PID"
+  probe wait-log "$WORK/r1.log" "$RELAY_PID" 'rate config reload failed' || fail "bad reload not logged"
+  expect_grep 'reload failed: error parsing rate config: json: cannot unmarshal number -1 into Go struct field RateConfig.PerClientRateLimitBytesPerSec of type uint64' \
+    "$WORK/r1.log" "Go's wording for a negative rate"
+  probe exchange "$ADDR" >/dev/null || fail "the relay stopped forwarding after a bad reload"
+  stop_relay "$RELAY_PID"
+  expect_grep 'rate limit waits [0-9]+' "$WORK/r1.log" "waits counted in the stats"
+  # At start a bad file is fatal, naming what is wrong.
+  local rc=0
+  echo '[1]' >"$WORK/bad.json"
+  "$RELAY_BIN" --hostname 127.0.0.1 --certdir "$WORK/certs" -a 127.0.0.1:0 \
+    --rate-config "$WORK/bad.json" 2>"$WORK/bad.log" || rc=$?
+  [ "$rc" -eq 1 ] || fail "a bad --rate-config exited $rc, want 1"
+  expect_grep 'loading rate config: error parsing rate config: json: cannot unmarshal array into Go value of type derpserver.RateConfig' \
+    "$WORK/bad.log" "bad file named"
+  rc=0
+  "$RELAY_BIN" --hostname 127.0.0.1 --certdir "$WORK/certs" -a 127.0.0.1:0 \
+    --rate-config "$WORK/missing.json" 2>"$WORK/bad.log" || rc=$?
+  [ "$rc" -eq 1 ] || fail "a missing --rate-config exited $rc, want 1"
+  expect_grep "error reading rate config: open $WORK/missing.json: No such file or directory" \
+    "$WORK/bad.log" "missing file named"
+}
+
 t_stun() {
   start_relay r1
   probe stun "$STUN_ADDR" >"$WORK/stun.out" || fail "no STUN answer"

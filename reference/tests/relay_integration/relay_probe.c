@@ -656,6 +656,21 @@ static int cmd_wait_ready(int argc, char **argv) {
   return 1;
 }
 
+/* wait-log FILE PID NEEDLE [MS]: a line containing NEEDLE appears in the
+ * relay's log (readiness of an event the relay only logs: a SIGHUP reload). */
+static int cmd_wait_log(int argc, char **argv) {
+  if (argc < 5) return usage();
+  struct proc p;
+  proc_watch(&p, (pid_t)atoi(argv[3]));
+  enum proc_status st =
+      proc_wait_line_containing(&p, argv[2], argv[4], argc > 5 ? atoi(argv[5]) : 10000, NULL, 0);
+  proc_release(&p);
+  if (st == PROC_OK) return 0;
+  fprintf(stderr, "wait-log %s: no line with \"%s\" (%s)\n", argv[2], argv[4],
+          st == PROC_ERR_EXITED ? "the relay exited first" : "timed out");
+  return 1;
+}
+
 static int cmd_wait_exit(int argc, char **argv) {
   if (argc < 4) return usage();
   struct proc p;
@@ -672,6 +687,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "genkey") == 0) return cmd_genkey();
   if (strcmp(cmd, "wait-ready") == 0) return cmd_wait_ready(argc, argv);
   if (strcmp(cmd, "wait-exit") == 0) return cmd_wait_exit(argc, argv);
+  if (strcmp(cmd, "wait-log") == 0) return cmd_wait_log(argc, argv);
   if (strcmp(cmd, "fill-pipe") == 0) return cmd_fill_pipe(argc, argv);
   struct cli c;
   if (!parse_cli(argc, argv, &c)) return usage();

@@ -53,6 +53,7 @@ func run(args []string) int {
 	// derper verifies mesh peers against the system roots only; a private
 	// CA reaches Go's verifier the way an operator's would: SSL_CERT_FILE.
 	meshCA := fs.String("mesh-ca-file", "", "PEM roots for mesh peers (SSL_CERT_FILE for derper)")
+	rateConfig := fs.String("rate-config", "", "derper --rate-config (v1.98 and later)")
 	// Contract knobs derper has no equivalent for: only their derper
 	// values are accepted, anything else is a configuration error (2).
 	metacert := fs.String("metacert", "on", "on only: derper always appends its metacert")
@@ -99,7 +100,7 @@ func run(args []string) int {
 
 	dargs := []string{"-a", addr, "--certmode", *certmode, "--http-port", "-1"}
 	for _, kv := range [][2]string{{"--hostname", *hostname}, {"--certdir", *certdir}, {"-c", *keyfile},
-		{"--mesh-psk-file", *meshPSK}, {"--mesh-with", *meshWith}} {
+		{"--mesh-psk-file", *meshPSK}, {"--mesh-with", *meshWith}, {"--rate-config", *rateConfig}} {
 		if kv[1] != "" {
 			dargs = append(dargs, kv[0], kv[1])
 		}
