@@ -96,13 +96,10 @@ static void check_client_info(const struct run *r, const struct tapped_frame *f)
   ORACLE_ASSERT(derp_client_server_key(r->s, used), "ClientInfo sent without a server key");
   if (memcmp(used, server_pub, DERP_KEY_LEN) != 0) return;
   uint8_t plain[256];
-  ORACLE_ASSERT(
-      ci.sealed_len >= crypto_box_MACBYTES && ci.sealed_len - crypto_box_MACBYTES <= sizeof plain,
-      "ClientInfo box of %zu bytes", ci.sealed_len);
-  ORACLE_ASSERT(
-      crypto_box_open_easy(plain, ci.sealed, ci.sealed_len, ci.nonce, client_pub, server_sec) == 0,
-      "ClientInfo box does not open with the server key");
-  size_t n = ci.sealed_len - crypto_box_MACBYTES;
+  size_t n = 0;
+  ORACLE_ASSERT(derp_open_box(plain, sizeof plain, &n, ci.sealed, ci.sealed_len, ci.nonce,
+                              client_pub, server_sec),
+                "ClientInfo box of %zu bytes does not open with the server key", ci.sealed_len);
   ORACLE_ASSERT(n == strlen(DERP_CLIENT_INFO_JSON) && memcmp(plain, DERP_CLIENT_INFO_JSON, n) == 0,
                 "ClientInfo JSON is %.*s", (int)n, (const char *)plain);
 }
@@ -289,7 +286,7 @@ static void feed(struct run *r, const uint8_t *p, size_t n) {
 
 static void feed_sealed_server_info(struct run *r, const uint8_t *json, size_t n) {
   if (n > 4096) n = 4096;
-  uint8_t frame[DERP_FRAME_HEADER_LEN + DERP_NONCE_LEN + crypto_box_MACBYTES + 4096];
+  uint8_t frame[DERP_FRAME_HEADER_LEN + DERP_NONCE_LEN + DERP_BOX_OVERHEAD + 4096];
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, 0x77, sizeof nonce);
   struct byte_writer w = byte_writer_init(frame, sizeof frame);

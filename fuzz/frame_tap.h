@@ -43,7 +43,7 @@ static inline bool frame_tap_push(struct frame_tap *t, const uint8_t *p, size_t 
   }
   if (n > t->cap - t->len) {
     size_t want = t->len + n;
-    size_t cap = t->cap ? t->cap : 4096;
+    size_t cap = t->cap ? t->cap : 256;
     while (cap < want) cap *= 2;
     uint8_t *grown = realloc(t->buf, cap);
     if (!grown) return false;

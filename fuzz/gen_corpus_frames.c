@@ -2,6 +2,7 @@
  * command scripts in the targets' input layout, carrying frames built with
  * the derp_frame encoders and boxes sealed with the fixed keys of
  * fuzz_keys.h, so handshakes in the seeds really succeed. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -237,6 +237,14 @@ static void raise_nofile_limit(void) {
 }
 
 int main(int argc, char **argv) {
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  /* a fuzz build's crypto is a stand-in (derp_box.h): never run it */
+  (void)argc;
+  (void)argv;
+  fprintf(stderr,
+          "derp-relay: built in fuzzing mode (stand-in crypto, no security): refusing to run\n");
+  return 2;
+#endif
   static struct relay_program p;
   static char certdir[4096], err[ERR_CAP];
   default_certdir(certdir, sizeof certdir);

@@ -53,19 +53,19 @@ bool derp_client_open_server_info(uint8_t *payload, size_t len,
   ENSURE(len <= DERP_SERVER_INFO_MAX_LEN, info_fail(err, err_cap, "long serverInfo frame"));
   uint8_t *sealed = payload + DERP_NONCE_LEN;
   size_t sealed_len = len - DERP_NONCE_LEN;
-  /* libsodium decrypts in place when plaintext and ciphertext start at the
-   * same address, which spares a second 1 MiB buffer. */
-  bool opened =
-      sealed_len >= crypto_box_MACBYTES &&
-      crypto_box_open_easy(sealed, sealed, sealed_len, payload, server_pub, client_priv) == 0;
+  /* The box opens in place (plaintext where the ciphertext starts), which
+   * spares a second 1 MiB buffer. */
+  size_t plain_len = 0;
+  bool opened = sealed_len >= DERP_BOX_OVERHEAD &&
+                derp_open_box(sealed, sealed_len, &plain_len, sealed, sealed_len, payload,
+                              server_pub, client_priv);
   if (!opened) {
     char key[DERP_KEY_TEXT_SIZE];
     derp_key_public_text(server_pub, key);
     return info_fail(err, err_cap, "failed to open naclbox from server key %s", key);
   }
   json_error_t jerr;
-  json_t *root =
-      json_loadb((const char *)sealed, sealed_len - crypto_box_MACBYTES, JSON_DECODE_ANY, &jerr);
+  json_t *root = json_loadb((const char *)sealed, plain_len, JSON_DECODE_ANY, &jerr);
   if (!root) {
     /* jansson quotes the offending bytes: keep a hostile server's control
      * characters out of the message. */

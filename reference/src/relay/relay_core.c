@@ -67,9 +67,8 @@ struct relay *relay_create(const struct relay_options *o) {
   relay_keymap_init(&r->allowed, r->seed);
   relay_keymap_init(&r->clients, r->seed);
   relay_keymap_init(&r->mesh, r->seed);
-  r->scratch = malloc(DERP_CLIENT_INFO_MAX_LEN);
   r->allowed_marks = malloc(1);
-  bool ok = r->scratch != NULL && r->allowed_marks != NULL;
+  bool ok = r->allowed_marks != NULL;
   for (size_t i = 0; ok && o->verify_clients && i < o->allowed_count; i++) {
     ok = relay_keymap_put(&r->allowed, o->allowed_keys[i], r->allowed_marks);
   }
@@ -106,7 +105,6 @@ void relay_destroy(struct relay *r) {
   relay_mesh_free(r);
   relay_keymap_free(&r->allowed);
   free(r->allowed_marks);
-  free(r->scratch);
   free(r);
 }
 

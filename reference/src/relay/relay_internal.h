@@ -152,7 +152,6 @@ struct relay {
   uint8_t seed[RELAY_KEYMAP_SEED_LEN];
   struct relay_keymap clients; /* key -> struct relay_client */
   struct relay_keymap mesh;    /* key -> struct relay_mesh_entry (relay_mesh.c) */
-  uint8_t *scratch;            /* opened ClientInfo plaintext */
   uint64_t now;
   uint64_t next_id;
   struct relay_conn *all;

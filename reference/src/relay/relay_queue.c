@@ -8,7 +8,9 @@
 
 #include "relay_internal.h"
 
-#define QUEUE_MIN_ALLOC 4096
+/* Small: most queues only ever hold a handshake's frames or a few packets
+ * (and 10 000 idle clients' first allocations add up); bursts double it. */
+#define QUEUE_MIN_ALLOC 512
 
 void relay_queue_init(struct relay_queue *q, size_t limit) {
   memset(q, 0, sizeof *q);

@@ -60,10 +60,9 @@ uint64_t relay_set_rate_limit(struct relay *r, uint64_t bytes_per_sec, uint64_t 
   if (bytes_per_sec > RATE_MAX) bytes_per_sec = RATE_MAX;
   if (burst_bytes > RATE_MAX) burst_bytes = RATE_MAX;
   r->opt.rate_bytes_per_sec = bytes_per_sec;
-  r->opt.rate_burst_bytes =
-      bytes_per_sec == 0                    ? 0
-      : burst_bytes < RELAY_RATE_MIN_BURST ? RELAY_RATE_MIN_BURST
-                                            : burst_bytes;
+  r->opt.rate_burst_bytes = bytes_per_sec == 0                   ? 0
+                            : burst_bytes < RELAY_RATE_MIN_BURST ? RELAY_RATE_MIN_BURST
+                                                                 : burst_bytes;
   for (struct relay_conn *c = r->all; c; c = c->all_next) relay_rate_reset(c);
   return r->opt.rate_burst_bytes;
 }

@@ -124,9 +124,16 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
   relay_key_text(ci.key, key_text);
   size_t plain_len = 0;
   uint8_t box_key[DERP_BOX_SHARED_KEY_LEN];
+  /* Opened in place: the payload is this connection's own frame buffer, and
+   * no buffer of the largest ClientInfo is kept per relay (nor allocated). */
+  if (f->payload != c->inbuf) {
+    relay_conn_fail(c, "internal: ClientInfo outside the connection's frame buffer");
+    return;
+  }
+  uint8_t *plain = c->inbuf + (ci.sealed - f->payload);
   if (!derp_box_shared_key(box_key, ci.key, r->opt.server_secret) ||
-      !derp_open_box_shared(r->scratch, DERP_CLIENT_INFO_MAX_LEN, &plain_len, ci.sealed,
-                            ci.sealed_len, ci.nonce, box_key)) {
+      !derp_open_box_shared(plain, ci.sealed_len, &plain_len, ci.sealed, ci.sealed_len, ci.nonce,
+                            box_key)) {
     sodium_memzero(box_key, sizeof box_key);
     r->stats.handshake_failures++;
     relay_conn_fail(c, "msgbox: cannot open len=%u with client key %s", f->len - DERP_KEY_LEN,
@@ -135,7 +142,7 @@ static void handshake_frame(struct relay_conn *c, const struct derp_frame *f) {
   }
   struct relay_client_info info;
   char err[RELAY_REASON_CAP];
-  if (!relay_client_info_decode(r->scratch, plain_len, &info, err, sizeof err)) {
+  if (!relay_client_info_decode(plain, plain_len, &info, err, sizeof err)) {
     r->stats.handshake_failures++;
     relay_conn_fail(c, "msg: %s", err);
     sodium_memzero(box_key, sizeof box_key);

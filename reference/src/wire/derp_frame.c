@@ -1,7 +1,9 @@
 #include "derp/derp_frame.h"
 
 #include <sodium.h>
+
 #include <string.h>
+#include "derp/derp_box.h"
 
 #include "derp/guard.h"
 
@@ -224,17 +226,15 @@ bool derp_encode_server_info(struct byte_writer *w, const uint8_t nonce[DERP_NON
 static bool seal_into_shared(struct byte_writer *w, const uint8_t *json, size_t json_len,
                              const uint8_t nonce[DERP_NONCE_LEN],
                              const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]) {
-  GUARD(sodium_init() >= 0);
   GUARD(byte_writer_space(w) >= DERP_BOX_OVERHEAD + json_len);
-  GUARD(crypto_box_easy_afternm(w->data + w->len, json, json_len, nonce, shared) == 0);
+  GUARD(derp_box_seal(w->data + w->len, json, json_len, nonce, shared));
   w->len += DERP_BOX_OVERHEAD + json_len;
   return true;
 }
 
 bool derp_box_shared_key(uint8_t shared[DERP_BOX_SHARED_KEY_LEN],
                          const uint8_t peer_pub[DERP_KEY_LEN], const uint8_t my_sec[DERP_KEY_LEN]) {
-  GUARD(sodium_init() >= 0);
-  return crypto_box_beforenm(shared, peer_pub, my_sec) == 0;
+  return derp_box_beforenm(shared, peer_pub, my_sec);
 }
 
 static bool seal_into(struct byte_writer *w, const uint8_t *json, size_t json_len,
@@ -521,15 +521,11 @@ enum derp_decode_status derp_decode_restarting(const uint8_t *p, size_t n,
 bool derp_open_box_shared(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *sealed,
                           size_t sealed_len, const uint8_t nonce[DERP_NONCE_LEN],
                           const uint8_t shared[DERP_BOX_SHARED_KEY_LEN]) {
-  GUARD(sodium_init() >= 0);
   GUARD(sealed != NULL && sealed_len >= DERP_BOX_OVERHEAD);
   size_t plain_len = sealed_len - DERP_BOX_OVERHEAD;
   GUARD(out != NULL || plain_len == 0);
   GUARD(plain_len <= out_cap);
-  /* libsodium wants a writable pointer even for an empty message. */
-  uint8_t empty[1];
-  uint8_t *dst = plain_len ? out : empty;
-  GUARD(crypto_box_open_easy_afternm(dst, sealed, sealed_len, nonce, shared) == 0);
+  GUARD(derp_box_open(out, sealed, sealed_len, nonce, shared));
   *out_len = plain_len;
   return true;
 }

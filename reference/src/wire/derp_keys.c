@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/derp_box.h"
 #include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
@@ -19,8 +20,7 @@ bool derp_key_is_zero(const uint8_t key[DERP_KEY_LEN]) {
 }
 
 bool derp_key_public_from_private(const uint8_t priv[DERP_KEY_LEN], uint8_t pub[DERP_KEY_LEN]) {
-  GUARD(sodium_init() >= 0);
-  return crypto_scalarmult_base(pub, priv) == 0;
+  return derp_box_public_key(pub, priv);
 }
 
 bool derp_keypair_generate(struct derp_keypair *out) {
