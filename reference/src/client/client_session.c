@@ -41,12 +41,22 @@ struct derp_client_session {
   char send_error[DERP_CLIENT_ERR_SIZE];
   char log[DERP_CLIENT_ERR_SIZE];
   struct derp_frame_reader reader;
-  /* Outgoing bytes live in out[head, tail). */
+  /* Outgoing bytes live in out[head, tail); the buffer grows on demand up
+   * to DERP_CLIENT_OUT_QUEUE_CAP. */
   size_t out_head;
   size_t out_tail;
-  uint8_t out[DERP_CLIENT_OUT_QUEUE_CAP];
-  uint8_t rx[DERP_CLIENT_MAX_FRAME_LEN];
+  uint8_t *out;
+  size_t out_cap;
+  /* The frame being read; grown to the frame at hand (at most 1 MiB), so a
+   * session costs what it uses, not 1.3 MiB up front. */
+  uint8_t *rx;
+  size_t rx_cap;
+  uint32_t rx_limit; /* the reader's limit: 1 KiB greeting, then 1 MiB */
 };
+
+#define OUT_FIRST_ALLOC 512
+#define RX_FIRST_ALLOC 256
+#define REQUEST_MAX 2048 /* an upgrade request, with the longest Host */
 
 static bool sodium_random(void *ctx, uint8_t *buf, size_t n) {
   (void)ctx;
@@ -67,14 +77,36 @@ __attribute__((format(printf, 3, 4))) static void set_text(char *dst, size_t cap
 /* A writer over the queue's free tail, compacting first if that makes room
  * for `need` bytes. */
 static bool queue_reserve(struct derp_client_session *s, size_t need, struct byte_writer *w) {
-  if (sizeof s->out - s->out_tail < need && s->out_head > 0) {
+  if (s->out_cap - s->out_tail < need && s->out_head > 0) {
     memmove(s->out, s->out + s->out_head, s->out_tail - s->out_head);
     s->out_tail -= s->out_head;
     s->out_head = 0;
   }
-  GUARD(sizeof s->out - s->out_tail >= need);
-  *w = byte_writer_init(s->out + s->out_tail, sizeof s->out - s->out_tail);
+  if (s->out_cap - s->out_tail < need) {
+    GUARD(need <= DERP_CLIENT_OUT_QUEUE_CAP - s->out_tail);
+    size_t cap = s->out_cap ? s->out_cap : OUT_FIRST_ALLOC;
+    while (cap - s->out_tail < need) cap *= 2;
+    if (cap > DERP_CLIENT_OUT_QUEUE_CAP) cap = DERP_CLIENT_OUT_QUEUE_CAP;
+    uint8_t *grown = realloc(s->out, cap);
+    GUARD(grown != NULL);
+    s->out = grown;
+    s->out_cap = cap;
+  }
+  *w = byte_writer_init(s->out + s->out_tail, s->out_cap - s->out_tail);
   return true;
+}
+
+/* Room in rx for a frame of len bytes (len <= the reader's limit). */
+static bool rx_fit(struct derp_client_session *s, uint32_t len) {
+  if (len > s->rx_cap || s->rx == NULL) {
+    size_t cap = s->rx_cap ? s->rx_cap : RX_FIRST_ALLOC;
+    while (cap < len) cap *= 2;
+    uint8_t *grown = realloc(s->rx, cap);
+    GUARD(grown != NULL);
+    s->rx = grown;
+    s->rx_cap = cap;
+  }
+  return derp_frame_reader_set_buffer(&s->reader, s->rx, s->rx_cap, len);
 }
 
 static void queue_commit(struct derp_client_session *s, const struct byte_writer *w) {
@@ -143,10 +175,13 @@ struct derp_client_session *derp_client_session_new(const struct derp_client_con
   s->random_ctx = cfg->random_ctx;
   /* The buffer holds a whole 1 MiB frame, but until ServerKey arrives the
    * reader is capped at Go's 1024-byte greeting limit. */
-  uint32_t first_limit = cfg->fast_start ? DERP_CLIENT_MAX_FRAME_LEN : DERP_SERVER_KEY_MAX_LEN;
+  s->rx_limit = cfg->fast_start ? DERP_CLIENT_MAX_FRAME_LEN : DERP_SERVER_KEY_MAX_LEN;
   struct byte_writer w;
-  if (!derp_frame_reader_init(&s->reader, s->rx, sizeof s->rx, first_limit) ||
-      !queue_reserve(s, sizeof s->out, &w) ||
+  s->rx = malloc(RX_FIRST_ALLOC);
+  s->rx_cap = s->rx != NULL ? RX_FIRST_ALLOC : 0;
+  /* Each header is announced, and rx grown to its frame, before the payload. */
+  if (s->rx == NULL || !derp_frame_reader_init(&s->reader, s->rx, s->rx_cap, 0) ||
+      (derp_frame_reader_announce_headers(&s->reader, true), !queue_reserve(s, REQUEST_MAX, &w)) ||
       (!cfg->websocket &&
        !derp_client_write_upgrade_request(&w, cfg->host, cfg->ideal_node, cfg->fast_start))) {
     set_text(
@@ -174,6 +209,8 @@ struct derp_client_session *derp_client_session_new(const struct derp_client_con
 void derp_client_session_free(struct derp_client_session *s) {
   if (!s) return;
   sodium_memzero(s->client_priv, sizeof s->client_priv);
+  free(s->out);
+  free(s->rx);
   free(s);
 }
 
@@ -251,8 +288,8 @@ static enum derp_client_event_kind on_server_key(struct derp_client_session *s,
              derp_decode_server_key(f->payload, f->len, s->server_pub) == DERP_DECODE_OK,
          (set_text(s->error, sizeof s->error, "invalid server greeting"), fatal(s, ev)));
   s->have_server_key = true;
-  if (!derp_frame_reader_set_buffer(&s->reader, s->rx, sizeof s->rx, DERP_CLIENT_MAX_FRAME_LEN) ||
-      !queue_client_info(s)) {
+  s->rx_limit = DERP_CLIENT_MAX_FRAME_LEN;
+  if (!queue_client_info(s)) {
     set_text(s->error, sizeof s->error, "failed to send client key");
     return fatal(s, ev);
   }
@@ -349,7 +386,20 @@ size_t derp_client_feed(struct derp_client_session *s, const uint8_t *in, size_t
   }
   enum derp_frame_event fe;
   struct derp_frame f;
-  size_t used = derp_frame_reader_feed(&s->reader, in, n, &fe, &f);
+  size_t used = 0;
+  for (;;) {
+    used += derp_frame_reader_feed(&s->reader, in + used, n - used, &fe, &f);
+    if (fe != DERP_FRAME_HEADER) break;
+    if (f.len > s->rx_limit) {
+      fe = DERP_FRAME_TOO_LARGE;
+      break;
+    }
+    if (!rx_fit(s, f.len) || !derp_frame_reader_take(&s->reader)) {
+      set_text(s->error, sizeof s->error, "out of memory for a frame of %u bytes", (unsigned)f.len);
+      fatal(s, ev);
+      return used;
+    }
+  }
   if (fe == DERP_FRAME_NEED_MORE) return used;
   ev->frame_type = f.type;
   ev->frame_len = f.len;
