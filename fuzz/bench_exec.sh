@@ -10,6 +10,12 @@
 #   --cpu N      pin each run to CPU N with taskset (default: no pinning)
 #   TARGET...    default: every target the build has (fuzz/targets.txt)
 #
+# Beside each rate: "before", the figure fuzz/bench_exec.baseline.tsv holds
+# for the target (committed: the rates before fuzzing mode and the buffer
+# work, measured the same way), and "last", this machine's previous run of
+# this script (build/bench-exec/history.tsv, where every run is appended
+# with its date and commit).
+#
 # Each target fuzzes a scratch copy of corpus/TARGET + corpus/regressions/TARGET
 # with its dictionary and max_len, one process; exec/s = executed units / wall
 # time. The floor column is for the certificate targets: how many of the same
@@ -46,7 +52,17 @@ cmake --build "$build_dir" -j2 --target fuzz_targets fuzz_bench_d2i >"$build_dir
 
 scratch=$ROOT/build/bench-exec
 mkdir -p "$scratch"
-printf '%-20s %12s %14s %10s   %s\n' target exec/s "floor inputs/s" "% of floor" "floor: d2i_X509/s over the same inputs"
+history=$scratch/history.tsv
+baseline=$ROOT/fuzz/bench_exec.baseline.tsv
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# figure_of FILE TARGET: the last rate recorded for TARGET (column 2 or 4)
+figure_of() {
+  [ -f "$1" ] || { echo -; return; }
+  awk -F'\t' -v t="$2" '$0 !~ /^#/ && ($1 == t || $3 == t) { r = ($1 == t) ? $2 : $4 } END { print (r == "" ? "-" : r) }' "$1"
+}
+printf '%-20s %9s %9s %9s %14s %10s   %s\n' target exec/s before last "floor inputs/s" "% of floor" \
+  "floor: d2i_X509/s over the same inputs"
 for t in "${targets[@]}"; do
   bin=$build_dir/fuzz/$t
   [ -x "$bin" ] || { echo "bench_exec: no binary for $t in $build_dir" >&2; continue; }
@@ -74,5 +90,8 @@ for t in "${targets[@]}"; do
       fi ;;
   esac
   grep -q 'ERROR: libFuzzer\|==== oracle mismatch' "$work/fuzz.log" && note="$note (run hit a crash: see $work/fuzz.log)"
-  printf '%-20s %12s %14s %10s   %s\n' "$t" "$rate" "${floor:--}" "$share" "$note"
+  before=$(figure_of "$baseline" "$t")
+  last=$(figure_of "$history" "$t")
+  printf '%-20s %9s %9s %9s %14s %10s   %s\n' "$t" "$rate" "$before" "$last" "${floor:--}" "$share" "$note"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$stamp" "$commit" "$t" "$rate" "$secs" >>"$history"
 done

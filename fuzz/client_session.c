@@ -75,7 +75,7 @@ struct run {
   size_t ping_count;
 };
 
-static bool counter_random(void *ctx, uint8_t *buf, size_t n) {
+FUZZ_ORACLE static bool counter_random(void *ctx, uint8_t *buf, size_t n) {
   struct run *r = ctx;
   for (size_t i = 0; i < n; i++) {
     r->rng = r->rng * 6364136223846793005u + 1442695040888963407u;
@@ -86,7 +86,7 @@ static bool counter_random(void *ctx, uint8_t *buf, size_t n) {
 
 /* The box is sealed to whatever key the session uses: only when that is the
  * fixed server key (a fuzzed ServerKey may name another) can it be opened. */
-static void check_client_info(const struct run *r, const struct tapped_frame *f) {
+FUZZ_ORACLE static void check_client_info(const struct run *r, const struct tapped_frame *f) {
   struct derp_client_info ci;
   ORACLE_ASSERT(derp_decode_client_info(f->payload, f->len, &ci) == DERP_DECODE_OK,
                 "ClientInfo does not decode");
@@ -104,7 +104,7 @@ static void check_client_info(const struct run *r, const struct tapped_frame *f)
                 "ClientInfo JSON is %.*s", (int)n, (const char *)plain);
 }
 
-static void check_output_frame(struct run *r, const struct tapped_frame *f) {
+FUZZ_ORACLE static void check_output_frame(struct run *r, const struct tapped_frame *f) {
   uint32_t min = 0, max = 0;
   switch (f->type) {
     case DERP_FRAME_CLIENT_INFO:
@@ -137,7 +137,7 @@ static void check_output_frame(struct run *r, const struct tapped_frame *f) {
   }
 }
 
-static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *head_len) {
+FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *head_len) {
   struct http_header h[16];
   struct http_request req;
   enum http_head_status st = http_parse_request(p, n, 4096, h, 16, &req);
@@ -155,7 +155,7 @@ static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *hea
 }
 
 /* Take everything the session queued, and check it. */
-static void drain(struct run *r) {
+FUZZ_ORACLE static void drain(struct run *r) {
   size_t n;
   const uint8_t *p = derp_client_pending(r->s, &n);
   if (n == 0) return;
@@ -174,7 +174,7 @@ static void drain(struct run *r) {
   while (frame_tap_next(&r->out, &f)) check_output_frame(r, &f);
 }
 
-static void check_event(struct run *r, const struct derp_client_event *ev) {
+FUZZ_ORACLE static void check_event(struct run *r, const struct derp_client_event *ev) {
   if (ev->kind == DERP_CLIENT_EV_ERROR) {
     ORACLE_ASSERT(ev->text && ev->text[0], "error event without text");
     ORACLE_ASSERT(derp_client_state(r->s) == DERP_CLIENT_FAILED,

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle_report.h"
+
 struct frame_tap {
   uint8_t *buf;
   size_t len; /* bytes held */
@@ -27,13 +29,13 @@ struct tapped_frame {
   const uint8_t *payload; /* valid until the next frame_tap_push */
 };
 
-static inline void frame_tap_free(struct frame_tap *t) {
+FUZZ_ORACLE static inline void frame_tap_free(struct frame_tap *t) {
   free(t->buf);
   memset(t, 0, sizeof *t);
 }
 
 /* False only when memory runs out (the caller then stops checking). */
-static inline bool frame_tap_push(struct frame_tap *t, const uint8_t *p, size_t n) {
+FUZZ_ORACLE static inline bool frame_tap_push(struct frame_tap *t, const uint8_t *p, size_t n) {
   if (t->pos > 0 && t->pos == t->len) {
     t->len = t->pos = 0;
   } else if (t->pos > t->cap / 2) {
@@ -55,7 +57,7 @@ static inline bool frame_tap_push(struct frame_tap *t, const uint8_t *p, size_t 
   return true;
 }
 
-static inline bool frame_tap_next(struct frame_tap *t, struct tapped_frame *f) {
+FUZZ_ORACLE static inline bool frame_tap_next(struct frame_tap *t, struct tapped_frame *f) {
   size_t avail = t->len - t->pos;
   if (avail < 5) return false;
   const uint8_t *h = t->buf + t->pos;
@@ -69,6 +71,8 @@ static inline bool frame_tap_next(struct frame_tap *t, struct tapped_frame *f) {
 }
 
 /* Bytes held that do not yet form a whole frame. */
-static inline size_t frame_tap_partial(const struct frame_tap *t) { return t->len - t->pos; }
+FUZZ_ORACLE static inline size_t frame_tap_partial(const struct frame_tap *t) {
+  return t->len - t->pos;
+}
 
 #endif

@@ -123,7 +123,8 @@ struct sent_set {
   size_t n, cap;
 };
 
-static uint64_t triple_hash(const uint8_t *src, const uint8_t *dst, const uint8_t *p, size_t n) {
+FUZZ_ORACLE static uint64_t triple_hash(const uint8_t *src, const uint8_t *dst, const uint8_t *p,
+                                        size_t n) {
   uint64_t h = 0xcbf29ce484222325u;
   const uint8_t *parts[3] = {src, dst, p};
   const size_t lens[3] = {DERP_KEY_LEN, DERP_KEY_LEN, n};
@@ -133,13 +134,13 @@ static uint64_t triple_hash(const uint8_t *src, const uint8_t *dst, const uint8_
   return h ? h : 1;
 }
 
-static void sent_insert_cell(uint64_t *cells, size_t cap, uint64_t h) {
+FUZZ_ORACLE static void sent_insert_cell(uint64_t *cells, size_t cap, uint64_t h) {
   size_t i = (size_t)h & (cap - 1);
   while (cells[i] != 0 && cells[i] != h) i = (i + 1) & (cap - 1);
   cells[i] = h;
 }
 
-static void sent_add(struct sent_set *s, uint64_t h) {
+FUZZ_ORACLE static void sent_add(struct sent_set *s, uint64_t h) {
   if (2 * (s->n + 1) > s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 256;
     uint64_t *cells = calloc(cap, sizeof *cells);
@@ -154,7 +155,7 @@ static void sent_add(struct sent_set *s, uint64_t h) {
   s->n++;
 }
 
-static bool sent_has(const struct sent_set *s, uint64_t h) {
+FUZZ_ORACLE static bool sent_has(const struct sent_set *s, uint64_t h) {
   if (s->cap == 0) return false;
   for (size_t i = (size_t)h & (s->cap - 1); s->cell[i] != 0; i = (i + 1) & (s->cap - 1))
     if (s->cell[i] == h) return true;
@@ -182,7 +183,7 @@ struct world {
   struct sent_set sent;
 };
 
-static void counter_random(void *ctx, uint8_t *out, size_t n) {
+FUZZ_ORACLE static void counter_random(void *ctx, uint8_t *out, size_t n) {
   struct world *w = ctx;
   for (size_t i = 0; i < n; i++) {
     w->rng = w->rng * 6364136223846793005u + 1442695040888963407u;
@@ -194,8 +195,9 @@ static const uint8_t remote_key[DERP_KEY_LEN] = {
     0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52,
     0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52};
 
-static bool check_forward(void *ctx, void *fwd, const uint8_t src[DERP_KEY_LEN],
-                          const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt, size_t len) {
+FUZZ_ORACLE static bool check_forward(void *ctx, void *fwd, const uint8_t src[DERP_KEY_LEN],
+                                      const uint8_t dst[DERP_KEY_LEN], const uint8_t *pkt,
+                                      size_t len) {
   struct world *w = ctx;
   uint64_t h = triple_hash(src, dst, pkt, len);
   if (!sent_has(&w->sent, h)) {
@@ -213,13 +215,13 @@ static bool check_forward(void *ctx, void *fwd, const uint8_t src[DERP_KEY_LEN],
   return true;
 }
 
-static int slot_index(struct world *w, const struct relay_conn *c) {
+FUZZ_ORACLE static int slot_index(struct world *w, const struct relay_conn *c) {
   for (int i = 0; i < SLOTS; i++)
     if (w->slots[i].conn == c) return i;
   return -1;
 }
 
-static void check_output_frame(struct world *w, int s, const struct tapped_frame *f) {
+FUZZ_ORACLE static void check_output_frame(struct world *w, int s, const struct tapped_frame *f) {
   struct slot *sl = &w->slots[s];
   unsigned idx = sl->out_frames++;
   uint32_t min = 0, max = 0;
@@ -269,7 +271,7 @@ static void check_output_frame(struct world *w, int s, const struct tapped_frame
   }
 }
 
-static void drain_slot(struct world *w, int s) {
+FUZZ_ORACLE static void drain_slot(struct world *w, int s) {
   struct slot *sl = &w->slots[s];
   if (!sl->conn) return;
   const uint8_t *p;
@@ -294,7 +296,7 @@ static void release_slot(struct world *w, int s, const char *why) {
 
 /* After every call into the core: react to events like a shell, then check
  * the global invariants. */
-static void settle(struct world *w) {
+FUZZ_ORACLE static void settle(struct world *w) {
   struct relay_event ev;
   while (relay_next_event(w->relay, &ev)) {
     int s = slot_index(w, ev.conn);
@@ -331,7 +333,7 @@ static bool open_slot(struct world *w, int s) {
 }
 
 /* Record what the client on slot s sends, from its side of the stream. */
-static void tap_input(struct world *w, int s, const uint8_t *p, size_t n) {
+FUZZ_ORACLE static void tap_input(struct world *w, int s, const uint8_t *p, size_t n) {
   struct slot *sl = &w->slots[s];
   if (!frame_tap_push(&sl->in, p, n)) return;
   struct tapped_frame f;

@@ -20,13 +20,15 @@ bool derp_box_beforenm(uint8_t shared[DERP_BOX_KEY_LEN], const uint8_t peer_pub[
 }
 
 bool derp_box_seal(uint8_t *out, const uint8_t *msg, size_t len,
-                   const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                   const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                   const uint8_t shared[DERP_BOX_KEY_LEN]) {
   GUARD(sodium_init() >= 0);
   return crypto_box_easy_afternm(out, msg, len, nonce, shared) == 0;
 }
 
 bool derp_box_open(uint8_t *out, const uint8_t *sealed, size_t sealed_len,
-                   const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                   const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                   const uint8_t shared[DERP_BOX_KEY_LEN]) {
   GUARD(sodium_init() >= 0);
   GUARD(sealed_len >= crypto_box_MACBYTES);
   /* libsodium wants a writable pointer even for an empty message */

@@ -24,20 +24,23 @@
 #define NO_COVERAGE
 #endif
 
-NO_COVERAGE static void clamped_xor(uint8_t out[DERP_BOX_KEY_LEN], const uint8_t priv[DERP_BOX_KEY_LEN]) {
+NO_COVERAGE static void clamped_xor(uint8_t out[DERP_BOX_KEY_LEN],
+                                    const uint8_t priv[DERP_BOX_KEY_LEN]) {
   for (int i = 0; i < DERP_BOX_KEY_LEN; i++) out[i] = priv[i];
   out[0] &= 248;
   out[31] = (uint8_t)((out[31] & 127) | 64);
   for (int i = 0; i < DERP_BOX_KEY_LEN; i++) out[i] ^= 0x5a;
 }
 
-NO_COVERAGE bool derp_box_public_key(uint8_t pub[DERP_BOX_KEY_LEN], const uint8_t priv[DERP_BOX_KEY_LEN]) {
+NO_COVERAGE bool derp_box_public_key(uint8_t pub[DERP_BOX_KEY_LEN],
+                                     const uint8_t priv[DERP_BOX_KEY_LEN]) {
   clamped_xor(pub, priv);
   return true;
 }
 
-NO_COVERAGE bool derp_box_beforenm(uint8_t shared[DERP_BOX_KEY_LEN], const uint8_t peer_pub[DERP_BOX_KEY_LEN],
-                       const uint8_t my_sec[DERP_BOX_KEY_LEN]) {
+NO_COVERAGE bool derp_box_beforenm(uint8_t shared[DERP_BOX_KEY_LEN],
+                                   const uint8_t peer_pub[DERP_BOX_KEY_LEN],
+                                   const uint8_t my_sec[DERP_BOX_KEY_LEN]) {
   uint8_t mine[DERP_BOX_KEY_LEN];
   clamped_xor(mine, my_sec);
   for (int i = 0; i < DERP_BOX_KEY_LEN; i++) shared[i] = peer_pub[i] ^ mine[i];
@@ -57,7 +60,7 @@ NO_COVERAGE static uint64_t splitmix(uint64_t *s) {
 }
 
 NO_COVERAGE static void keystream_xor(uint8_t *p, size_t n, const uint8_t nonce[DERP_BOX_NONCE_LEN],
-                          const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                                      const uint8_t shared[DERP_BOX_KEY_LEN]) {
   uint64_t s = fnv(fnv(0xcbf29ce484222325u, shared, DERP_BOX_KEY_LEN), nonce, DERP_BOX_NONCE_LEN);
   for (size_t i = 0; i < n; i += 8) {
     uint64_t k = splitmix(&s);
@@ -66,7 +69,8 @@ NO_COVERAGE static void keystream_xor(uint8_t *p, size_t n, const uint8_t nonce[
 }
 
 NO_COVERAGE static void tag_of(uint8_t tag[DERP_BOX_TAG_LEN], const uint8_t *c, size_t n,
-                   const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                               const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                               const uint8_t shared[DERP_BOX_KEY_LEN]) {
   uint64_t seeds[2] = {0xcbf29ce484222325u, 0x84222325cbf29ce4u};
   for (int h = 0; h < 2; h++) {
     uint64_t v = fnv(fnv(fnv(seeds[h], shared, DERP_BOX_KEY_LEN), nonce, DERP_BOX_NONCE_LEN), c, n);
@@ -75,7 +79,8 @@ NO_COVERAGE static void tag_of(uint8_t tag[DERP_BOX_TAG_LEN], const uint8_t *c, 
 }
 
 NO_COVERAGE bool derp_box_seal(uint8_t *out, const uint8_t *msg, size_t len,
-                   const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                               const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                               const uint8_t shared[DERP_BOX_KEY_LEN]) {
   memmove(out + DERP_BOX_TAG_LEN, msg, len);
   keystream_xor(out + DERP_BOX_TAG_LEN, len, nonce, shared);
   tag_of(out, out + DERP_BOX_TAG_LEN, len, nonce, shared);
@@ -83,7 +88,8 @@ NO_COVERAGE bool derp_box_seal(uint8_t *out, const uint8_t *msg, size_t len,
 }
 
 NO_COVERAGE bool derp_box_open(uint8_t *out, const uint8_t *sealed, size_t sealed_len,
-                   const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]) {
+                               const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                               const uint8_t shared[DERP_BOX_KEY_LEN]) {
   if (sealed_len < DERP_BOX_TAG_LEN) return false;
   size_t n = sealed_len - DERP_BOX_TAG_LEN;
   uint8_t tag[DERP_BOX_TAG_LEN];
