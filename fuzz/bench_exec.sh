@@ -67,12 +67,13 @@ for t in "${targets[@]}"; do
   bin=$build_dir/fuzz/$t
   [ -x "$bin" ] || { echo "bench_exec: no binary for $t in $build_dir" >&2; continue; }
   work=$scratch/$t
+  base=${t%_fast} # a fast variant shares its target's corpus, dictionary, options
   rm -rf "$work" && mkdir -p "$work/corpus"
-  find "$ROOT/corpus/$t" "$ROOT/corpus/regressions/$t" -maxdepth 1 -type f ! -name '.*' \
+  find "$ROOT/corpus/$base" "$ROOT/corpus/regressions/$base" -maxdepth 1 -type f ! -name '.*' \
     -exec cp -t "$work/corpus" {} + 2>/dev/null || true
   args=(-max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/")
-  [ -f "$ROOT/fuzz/$t.dict" ] && args+=(-dict="$ROOT/fuzz/$t.dict")
-  max_len=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' "$ROOT/fuzz/$t.options" 2>/dev/null || true)
+  [ -f "$ROOT/fuzz/$base.dict" ] && args+=(-dict="$ROOT/fuzz/$base.dict")
+  max_len=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' "$ROOT/fuzz/$base.options" 2>/dev/null || true)
   [ -n "$max_len" ] && args+=(-max_len="$max_len")
   start=$(date +%s.%N)
   "${pin[@]}" "$bin" "${args[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || true
@@ -80,9 +81,9 @@ for t in "${targets[@]}"; do
   units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -1)
   rate=$(awk -v u="${units:-0}" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", u / (b - a)}')
   floor="-" share="-" note=""
-  case "$t" in
+  case "$base" in
     cert_fields|metacert|pin_verify)
-      line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$t" "$secs" "$ROOT/corpus/$t" 2>&1 || true)
+      line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$base" "$secs" "$ROOT/corpus/$base" 2>&1 || true)
       floor=$(sed -n 's/.*, \([0-9]*\)\/s inputs$/\1/p' <<<"$line")
       note=$(sed -n 's/.*, \([0-9]*\/s d2i_X509\),.*/\1/p' <<<"$line")
       if [ -n "$floor" ] && ((floor > 0)); then

@@ -10,6 +10,9 @@
 #   <target>                  linked with $LIB_FUZZING_ENGINE (flag or library)
 #   <target>_seed_corpus.zip  corpus/<target>/ + corpus/regressions/<target>/
 #   <target>.dict, <target>.options
+# (a <base>_fast variant takes <base>'s corpus, dictionary and options).
+# Fuzzing mode (stand-in crypto, reference/src/wire/derp_box_fuzzing.c) comes
+# with $CFLAGS' -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION.
 #
 # Dependencies: OpenSSL 3, libsodium and jansson come from the distribution
 # and are linked statically (runtime bots have no -dev packages). They are
@@ -36,12 +39,13 @@ while read -r target; do
   [ -n "$target" ] || continue
   cp "$BUILD/fuzz/$target" "$OUT/"
   rm -f "$OUT/${target}_seed_corpus.zip"
-  for dir in "$SRC_DIR/corpus/$target" "$SRC_DIR/corpus/regressions/$target"; do
+  base=${target%_fast} # fast variants share their target's corpus, dict and options
+  for dir in "$SRC_DIR/corpus/$base" "$SRC_DIR/corpus/regressions/$base"; do
     [ -d "$dir" ] || continue
     find "$dir" -maxdepth 1 -type f ! -name '.*' -print0 | xargs -0 -r zip -q -j "$OUT/${target}_seed_corpus.zip"
   done
   for side in dict options; do
-    [ -f "$SRC_DIR/fuzz/$target.$side" ] && cp "$SRC_DIR/fuzz/$target.$side" "$OUT/"
+    [ -f "$SRC_DIR/fuzz/$base.$side" ] && cp "$SRC_DIR/fuzz/$base.$side" "$OUT/$target.$side"
   done
   count=$((count + 1))
 done <"$BUILD/fuzz/targets.txt"
