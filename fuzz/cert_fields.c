@@ -29,12 +29,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cert_mutator.h"
 #include "derp/cert_fields.h"
 #include "derp/go.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* structure-aware mutation of the certificates (libFuzzer builds) */
+CERT_MUTATOR(CERT_LAYOUT_WHOLE)
 
 #ifndef FUZZ_FAST
 #define FUZZ_FAST 0

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cert_mutator.h"
 #include "derp/cert_fields.h"
 #include "derp/hex.h"
 #include "derp/metacert.h"
@@ -41,6 +42,9 @@
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* structure-aware mutation of the certificates (libFuzzer builds) */
+CERT_MUTATOR(CERT_LAYOUT_METACERT)
 
 /* metacert_fast: without OpenSSL (the miss/hit invariants, and the round
  * trip read back by cert_fields and metacert_parse only). */

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert_mutator.h"
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
@@ -48,6 +49,9 @@
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* structure-aware mutation of the certificates (libFuzzer builds) */
+CERT_MUTATOR(CERT_LAYOUT_PIN)
 
 /* pin_verify_fast: without OpenSSL's view (the result's shape and the
  * acceptance checks on the bytes, with Go's model for the CN). */
