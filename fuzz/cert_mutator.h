@@ -95,8 +95,8 @@ static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size, s
   if (n > 0) {
     struct der_slice c = certs[(seed / 3) % n];
     size_t len = der_mutate(c.ptr, c.len, cert_mutator_buf, sizeof cert_mutator_buf, seed);
-    size_t out = len > 0 ? cert_splice(layout, data, size, c, cert_mutator_buf, len, data, max_size)
-                         : 0;
+    size_t out =
+        len > 0 ? cert_splice(layout, data, size, c, cert_mutator_buf, len, data, max_size) : 0;
     if (out > 0) return out;
   }
   return LLVMFuzzerMutate(data, size, max_size);
@@ -126,15 +126,14 @@ static size_t cert_crossover(enum cert_layout layout, const uint8_t *d1, size_t 
   return h1 < max_out ? h1 + h2 : max_out;
 }
 
-#define CERT_MUTATOR(layout)                                                                     \
-  size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,                   \
-                                 unsigned int seed) {                                          \
-    return cert_mutate((layout), data, size, max_size, seed);                                   \
-  }                                                                                             \
-  size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,    \
-                                   size_t size2, uint8_t *out, size_t max_out_size,            \
-                                   unsigned int seed) {                                        \
-    return cert_crossover((layout), data1, size1, data2, size2, out, max_out_size, seed);       \
+#define CERT_MUTATOR(layout)                                                                       \
+  size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed) { \
+    return cert_mutate((layout), data, size, max_size, seed);                                      \
+  }                                                                                                \
+  size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8_t *data2,       \
+                                   size_t size2, uint8_t *out, size_t max_out_size,                \
+                                   unsigned int seed) {                                            \
+    return cert_crossover((layout), data1, size1, data2, size2, out, max_out_size, seed);          \
   }
 
 #else

@@ -8,12 +8,12 @@
 #define SCRATCH 4096 /* one replacement node's new content */
 
 struct node {
-  size_t start;         /* tag's offset */
-  size_t tag_len, hdr;  /* tag bytes; tag + length bytes */
-  size_t len;           /* content bytes */
+  size_t start;        /* tag's offset */
+  size_t tag_len, hdr; /* tag bytes; tag + length bytes */
+  size_t len;          /* content bytes */
   int parent, first, next;
-  bool children;        /* content parsed into child nodes */
-  unsigned char tag;    /* first tag byte */
+  bool children;     /* content parsed into child nodes */
+  unsigned char tag; /* first tag byte */
 };
 
 struct tree {
@@ -200,45 +200,79 @@ static uint32_t next(struct rng *r) {
 
 static uint32_t below(struct rng *r, uint32_t n) { return n ? next(r) % n : 0; }
 
-#define V(s) {(const uint8_t *)(s), sizeof(s) - 1}
+#define V(s) \
+  { (const uint8_t *)(s), sizeof(s) - 1 }
 struct value {
   const uint8_t *p;
   size_t n;
 };
 
-static const struct value integers[] = {
-    V("\x00"), V("\x01"), V("\x02"), V("\x7f"), V("\x80"), V("\xff"), V("\x00\x80"),
-    V("\x00\xff"), V("\x00\x00\x01"), V(""), V("\x01\x00\x00\x00\x00\x00\x00\x00\x00"),
-    V("\x7f\xff\xff\xff\xff\xff\xff\xff"), V("\xff\x7f")};
-static const struct value oids[] = {
-    V("\x55\x04\x03"), V("\x55\x04\x0a"), V("\x55\x1d\x11"), V("\x55\x1d\x13"), V("\x55\x1d\x0f"),
-    V("\x55\x1d\x25"), V("\x55\x1d\x1e"), V("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b"),
-    V("\x2a\x86\x48\xce\x3d\x04\x03\x02"), V("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"),
-    V("\x2a\x86\x48\xce\x3d\x02\x01"), V("\x2a\x86\x48\xce\x3d\x03\x01\x07"), V("\x2b\x65\x70"),
-    V("\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01"), V("\x80"), V(""), V("\x55\x80"),
-    V("\x55\x04\x83\x80\x80\x80\x80\x01")};
+static const struct value integers[] = {V("\x00"),
+                                        V("\x01"),
+                                        V("\x02"),
+                                        V("\x7f"),
+                                        V("\x80"),
+                                        V("\xff"),
+                                        V("\x00\x80"),
+                                        V("\x00\xff"),
+                                        V("\x00\x00\x01"),
+                                        V(""),
+                                        V("\x01\x00\x00\x00\x00\x00\x00\x00\x00"),
+                                        V("\x7f\xff\xff\xff\xff\xff\xff\xff"),
+                                        V("\xff\x7f")};
+static const struct value oids[] = {V("\x55\x04\x03"),
+                                    V("\x55\x04\x0a"),
+                                    V("\x55\x1d\x11"),
+                                    V("\x55\x1d\x13"),
+                                    V("\x55\x1d\x0f"),
+                                    V("\x55\x1d\x25"),
+                                    V("\x55\x1d\x1e"),
+                                    V("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b"),
+                                    V("\x2a\x86\x48\xce\x3d\x04\x03\x02"),
+                                    V("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"),
+                                    V("\x2a\x86\x48\xce\x3d\x02\x01"),
+                                    V("\x2a\x86\x48\xce\x3d\x03\x01\x07"),
+                                    V("\x2b\x65\x70"),
+                                    V("\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01"),
+                                    V("\x80"),
+                                    V(""),
+                                    V("\x55\x80"),
+                                    V("\x55\x04\x83\x80\x80\x80\x80\x01")};
 static const struct value utc_times[] = {
-    V("491231235959Z"), V("500101000000Z"), V("700101000000Z"), V("991231235959Z"),
-    V("000101000000Z"), V("261205120000Z"), V("261205120000+0100"), V("2612051200Z"),
-    V("261205120000.5Z"), V("26120512000Z"), V("261305120000Z"), V("261205246000Z")};
+    V("491231235959Z"),   V("500101000000Z"), V("700101000000Z"),     V("991231235959Z"),
+    V("000101000000Z"),   V("261205120000Z"), V("261205120000+0100"), V("2612051200Z"),
+    V("261205120000.5Z"), V("26120512000Z"),  V("261305120000Z"),     V("261205246000Z")};
 static const struct value gen_times[] = {
-    V("20491231235959Z"), V("20500101000000Z"), V("99991231235959Z"), V("19700101000000Z"),
-    V("20261205120000.123Z"), V("20261205120000Z"), V("2026120512Z"), V("00000101000000Z"),
-    V("20261205120000"), V("20260229120000Z"), V("21060207062816Z")};
+    V("20491231235959Z"),     V("20500101000000Z"), V("99991231235959Z"), V("19700101000000Z"),
+    V("20261205120000.123Z"), V("20261205120000Z"), V("2026120512Z"),     V("00000101000000Z"),
+    V("20261205120000"),      V("20260229120000Z"), V("21060207062816Z")};
 static const struct value strings[] = {
     V("derpkey0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
     V("derpkey0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"),
     V("derpkey0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"),
     V("derpkey0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg"),
-    V("derpkey"), V("127.0.0.1"), V("::1"), V("derp.example.com"), V("*.example.com"), V(""),
-    V("a\x00b"), V("\xc3\xa9t\xc3\xa9"), V("\xff\xfe")};
-static const struct value dns_names[] = {V("127.0.0.1"), V("derp.example.com"), V("*.example.com"),
-                                         V("DERP.Example.COM"), V(""), V("a..b"), V("*"),
-                                         V("x.*.example.com"), V("derp.example.com.")};
+    V("derpkey"),
+    V("127.0.0.1"),
+    V("::1"),
+    V("derp.example.com"),
+    V("*.example.com"),
+    V(""),
+    V("a\x00b"),
+    V("\xc3\xa9t\xc3\xa9"),
+    V("\xff\xfe")};
+static const struct value dns_names[] = {V("127.0.0.1"),
+                                         V("derp.example.com"),
+                                         V("*.example.com"),
+                                         V("DERP.Example.COM"),
+                                         V(""),
+                                         V("a..b"),
+                                         V("*"),
+                                         V("x.*.example.com"),
+                                         V("derp.example.com.")};
 static const struct value ip_addresses[] = {
     V("\x7f\x00\x00\x01"), V("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"),
-    V("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x7f\x00\x00\x01"), V("\x7f\x00\x00\x01\x00"),
-    V("")};
+    V("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x7f\x00\x00\x01"),
+    V("\x7f\x00\x00\x01\x00"), V("")};
 static const struct value booleans[] = {V("\xff"), V("\x00"), V("\x01"), V("")};
 /* Whole TLVs to add as a child: SAN entries, an extension, a name entry. */
 static const struct value children[] = {

@@ -2,9 +2,9 @@
  *
  * A seed can only carry a ClientInfo or ServerInfo box that opens if it was
  * sealed with the keys the target uses, so both sides derive them here, from
- * constant secrets (test material, never a real key). Seeds written by an
- * ordinary build (gen_corpus) carry real boxes: in fuzzing mode they no
- * longer open, and the targets seal their own handshakes instead. */
+ * constant secrets (test material, never a real key). Fuzzing mode gives the
+ * same keys and boxes (memoized, derp_box.h), so the seeds gen_corpus
+ * writes in an ordinary build open there too. */
 #ifndef DERP_FUZZ_KEYS_H
 #define DERP_FUZZ_KEYS_H
 
@@ -21,7 +21,7 @@
 
 static inline void fuzz_keypair(uint8_t fill, uint8_t sec[32], uint8_t pub[32]) {
   memset(sec, fill, 32);
-  derp_box_public_key(pub, sec); /* fuzzing mode: its stand-in, like the code's */
+  derp_box_public_key(pub, sec);
 }
 
 #endif

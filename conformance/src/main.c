@@ -128,6 +128,10 @@ static const char usage_text[] =
     "  --jobs N                 scenarios in parallel (default: 1)\n"
     "  --seed N                 seed for certificates and keys (default: 1)\n"
     "  --keep                   keep each scenario's temp dir (printed)\n"
+    "  --record DIR             keep every connection's bytes after TLS (the\n"
+    "                           transcripts' records, per direction) as\n"
+    "                           DIR/<relay>/<scenario>/<step>.rec: seeds for the\n"
+    "                           fuzz targets (fuzz/gen_corpus.sh --from-records)\n"
     "  --tls-only               the relay is a plain TLS peer (e.g. an openssl\n"
     "                           s_server --relay-cmd): the reference client's\n"
     "                           connect steps stop after the certificate check\n"
@@ -178,7 +182,7 @@ struct options {
   const char *relay_cmd, *client_cmd, *relay_bin, *client_bin;
   const char *adapters, *proxy_bin, *tmpdir;
   const char *peers_file, *peers_dir, *expectations;
-  const char *json, *junit, *html, *baseline;
+  const char *json, *junit, *html, *baseline, *record;
   bool markdown;
   int repeat;
   const char *diff_old, *diff_new;
@@ -245,6 +249,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
     O_JOBS,
     O_SEED,
     O_KEEP,
+    O_RECORD,
     O_TLS_ONLY,
     O_TMPDIR,
     O_READY,
@@ -280,6 +285,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
                                            {"jobs", required_argument, NULL, O_JOBS},
                                            {"seed", required_argument, NULL, O_SEED},
                                            {"keep", no_argument, NULL, O_KEEP},
+                                           {"record", required_argument, NULL, O_RECORD},
                                            {"tls-only", no_argument, NULL, O_TLS_ONLY},
                                            {"tmpdir", required_argument, NULL, O_TMPDIR},
                                            {"ready-timeout", required_argument, NULL, O_READY},
@@ -329,6 +335,7 @@ static int parse_args(int argc, char **argv, struct options *o) {
       case O_ADAPTERS: o->adapters = optarg; break;
       case O_PROXY: o->proxy_bin = optarg; break;
       case O_KEEP: o->keep = true; break;
+      case O_RECORD: o->record = optarg; break;
       case O_TLS_ONLY: o->tls_only = true; break;
       case O_TMPDIR: o->tmpdir = optarg; break;
       case O_JSON: o->json = optarg; break;
@@ -775,6 +782,7 @@ static int cmd_run_plan(struct plan *pl, struct scenario *all, size_t n_all, str
       .adapters_dir = o->adapters ? o->adapters : DERPCHECK_ADAPTERS_DIR,
       .tmp_root = tmp,
       .keep = o->keep,
+      .record_dir = o->record,
       .client_records = o->client_cmd == NULL && !o->openssl,
       .tls_only = o->tls_only,
       .seed = o->seed,

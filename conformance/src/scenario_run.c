@@ -1,14 +1,17 @@
 #include "scenario_run.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "file_io.h"
 #include "fixtures.h"
 #include "fmt_bounded.h"
 #include "peers.h"
@@ -256,6 +259,44 @@ static void sanitize_id(const char *id, char *out, size_t outlen) {
   out[o] = '\0';
 }
 
+static bool copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb"), *out = in != NULL ? fopen(to, "wb") : NULL;
+  bool ok = in != NULL && out != NULL;
+  char buf[65536];
+  size_t n;
+  while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+  if (in != NULL) fclose(in);
+  if (out != NULL && fclose(out) != 0) ok = false;
+  return ok;
+}
+
+/* --record: the scenario's records (one per client step and column, one per
+   raw step), kept as DIR/<relay>/<scenario>/. */
+static void keep_records(struct ctx *c) {
+  char relay[128], sid[128], dir[PATH_MAX], failed[PATH_MAX];
+  sanitize_id(c->relay_def->name, relay, sizeof relay);
+  sanitize_id(c->s->id, sid, sizeof sid);
+  fmt_bounded(dir, sizeof dir, "%s/%s/%s", c->cfg->record_dir, relay, sid);
+  DIR *d = opendir(c->tmpdir);
+  if (d == NULL) return;
+  bool made = false;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if (n < 5 || strcmp(e->d_name + n - 4, ".rec") != 0) continue;
+    if (!made && file_io_mkdir_all(dir, 0755, failed, sizeof failed) != 0) {
+      fprintf(stderr, "derpcheck: --record: cannot create %s: %s\n", failed, strerror(errno));
+      break;
+    }
+    made = true;
+    char from[PATH_MAX], to[PATH_MAX];
+    fmt_bounded(from, sizeof from, "%s/%s", c->tmpdir, e->d_name);
+    fmt_bounded(to, sizeof to, "%s/%s", dir, e->d_name);
+    if (!copy_file(from, to)) fprintf(stderr, "derpcheck: --record: cannot write %s\n", to);
+  }
+  closedir(d);
+}
+
 static void stop_all(struct ctx *c) {
   for (size_t i = 0; i < c->n_bg; i++) {
     proc_stop(&c->bg[i].p, STOP_GRACE_MS);
@@ -473,6 +514,7 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
   if (c->peer_ctx != NULL) SSL_CTX_free(c->peer_ctx);
   if (c->have_materials) materials_free(&c->m);
   tvars_free(&c->vars);
+  if (c->tmpdir[0] != '\0' && cfg->record_dir != NULL) keep_records(c);
   if (c->tmpdir[0] != '\0' && !cfg->keep)
     remove_tree(c->tmpdir);
   else if (c->tmpdir[0] != '\0' && cfg->log != NULL)

@@ -48,7 +48,8 @@ struct run_config {
   /* The relay is a TLS peer, not a DERP server (e.g. openssl s_server):
    * connect steps stop after the certificate check (--tls-only). */
   bool tls_only;
-  bool keep; /* keep the temp dir */
+  bool keep;              /* keep the temp dir */
+  const char *record_dir; /* --record: copy each scenario's .rec files here */
   /* The reference client columns run derp-client's own template: it takes
      --record (a custom --client-cmd may not). */
   bool client_records;

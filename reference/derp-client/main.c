@@ -141,11 +141,11 @@ static int finish(const struct client_flags *f, struct client_verdict *v, enum c
 
 int main(int argc, char **argv) {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  /* a fuzz build's crypto is a stand-in (derp_box.h): never run it */
+  /* a fuzz build keeps secrets in a memo (derp_box.h): never run it */
   (void)argc;
   (void)argv;
   fprintf(stderr,
-          "derp-client: built in fuzzing mode (stand-in crypto, no security): refusing to run\n");
+          "derp-client: built in fuzzing mode (X25519 memoized, secrets kept): refusing to run\n");
   return 2;
 #endif
   signal(SIGPIPE, SIG_IGN);

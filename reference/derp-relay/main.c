@@ -238,11 +238,11 @@ static void raise_nofile_limit(void) {
 
 int main(int argc, char **argv) {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  /* a fuzz build's crypto is a stand-in (derp_box.h): never run it */
+  /* a fuzz build keeps secrets in a memo (derp_box.h): never run it */
   (void)argc;
   (void)argv;
   fprintf(stderr,
-          "derp-relay: built in fuzzing mode (stand-in crypto, no security): refusing to run\n");
+          "derp-relay: built in fuzzing mode (X25519 memoized, secrets kept): refusing to run\n");
   return 2;
 #endif
   static struct relay_program p;

@@ -1,6 +1,7 @@
 /* The contract derp_box.h promises, whichever implementation is linked:
- * libsodium here; a fuzzing build links the stand-ins against the same
- * promises (fuzz/README.md says how to run this test there). */
+ * libsodium here; a fuzzing build links the memoized variant, which must
+ * give the same results (run this test from a fuzz build directory to
+ * check it there: build/fuzz-libfuzzer/reference/src/wire/check_derp_box). */
 #include "derp/derp_box.h"
 
 #include <string.h>
@@ -59,12 +60,13 @@ START_TEST(a_box_opens_only_as_sealed) {
 }
 END_TEST
 
-START_TEST(real_crypto_in_this_build) {
+START_TEST(x25519_as_rfc_7748_has_it) {
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
   ck_assert(!derp_box_is_real());
 #else
   ck_assert(derp_box_is_real());
-  /* RFC 7748 §6.1: Alice's X25519 public key */
+#endif
+  /* RFC 7748 §6.1: Alice's X25519 public key (twice: the memo's hit too) */
   static const uint8_t alice_sec[32] = {0x77, 0x07, 0x6d, 0x0a, 0x73, 0x18, 0xa5, 0x7d,
                                         0x3c, 0x16, 0xc1, 0x72, 0x51, 0xb2, 0x66, 0x45,
                                         0xdf, 0x4c, 0x2f, 0x87, 0xeb, 0xc0, 0x99, 0x2a,
@@ -74,9 +76,10 @@ START_TEST(real_crypto_in_this_build) {
                                         0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38, 0x1a, 0xf4,
                                         0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a};
   uint8_t pub[32];
-  ck_assert(derp_box_public_key(pub, alice_sec));
-  ck_assert_mem_eq(pub, alice_pub, 32);
-#endif
+  for (int i = 0; i < 2; i++) {
+    ck_assert(derp_box_public_key(pub, alice_sec));
+    ck_assert_mem_eq(pub, alice_pub, 32);
+  }
 }
 END_TEST
 
@@ -85,7 +88,7 @@ static Suite *derp_box_suite(void) {
   TCase *tc = tcase_create("contract");
   tcase_add_test(tc, both_ends_derive_the_same_key);
   tcase_add_test(tc, a_box_opens_only_as_sealed);
-  tcase_add_test(tc, real_crypto_in_this_build);
+  tcase_add_test(tc, x25519_as_rfc_7748_has_it);
   suite_add_tcase(s, tc);
   return s;
 }

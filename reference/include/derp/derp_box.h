@@ -4,14 +4,14 @@
  *
  * Why one module: a fuzzing build (FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION,
  * as OSS-Fuzz and BoringSSL's fuzzer mode use it) links derp_box_fuzzing.c
- * instead of derp_box.c: deterministic stand-ins that cost nothing, so the
- * frame and session targets spend their time in protocol code, not in
- * scalar multiplications. The stand-ins keep the contract the code and the
- * oracles rely on: the public key is a function of the private key, both
- * sides of a pair derive the same shared key, and a box opens only with the
- * shared key and nonce it was sealed with and only unaltered. They protect
- * nothing: CMake refuses fuzzing mode outside a fuzz build, and the programs
- * refuse to run when built with it. */
+ * instead of derp_box.c: the same boxes, with every X25519 result memoized,
+ * so the frame and session targets (which handshake with a few fixed keys
+ * on every input) spend their time in protocol code, not in scalar
+ * multiplications. Results are identical, so seeds written by an ordinary
+ * build open in a fuzzing build and the oracles keep their meaning. The
+ * memo keeps secrets for the life of the process: CMake refuses fuzzing
+ * mode outside a fuzz build, and the programs refuse to run when built
+ * with it. */
 #ifndef DERP_BOX_H
 #define DERP_BOX_H
 
@@ -36,7 +36,7 @@ bool derp_box_seal(uint8_t *out, const uint8_t *msg, size_t len,
  * authenticate. */
 bool derp_box_open(uint8_t *out, const uint8_t *sealed, size_t sealed_len,
                    const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[DERP_BOX_KEY_LEN]);
-/* Whether this build has the real crypto (false in fuzzing mode). */
+/* False in fuzzing mode (memoized X25519). */
 bool derp_box_is_real(void);
 
 #endif
