@@ -119,7 +119,7 @@ struct ossl_cert {
   bool is_meta;      /* Go's CommonName starts with "derpkey" */
   char hash_hex[65]; /* X509_digest, lowercase hex */
   bool nb_fraction;  /* notBefore carries fractional seconds */
-  bool tame_sans;    /* every DNS SAN is something both matchers read alike */
+  bool tame_sans;    /* OpenSSL decodes the SANs, every DNS one read alike by both */
 };
 
 /* Go's Subject.CommonName, prefix test only: the last CN whose value is a
@@ -180,7 +180,11 @@ static bool tame_dns(const char *s, size_t n, bool allow_wildcard) {
 }
 
 static bool tame_sans(X509 *x) {
-  GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+  int crit = -1;
+  GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+  /* present but undecodable for OpenSSL (an entry of a tag it does not
+     know, which Go skips): OpenSSL sees no SANs, Go sees the others */
+  if (gens == NULL && crit >= 0) return false;
   bool tame = true;
   for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && tame; i++) {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);

@@ -46,6 +46,12 @@ END_TEST
 START_TEST(reader_null_is_empty) {
   struct byte_reader r = byte_reader_init(NULL, 10);
   ck_assert_uint_eq(byte_reader_remaining(&r), 0);
+  /* no arithmetic on NULL (UBSan: "applying zero offset to null pointer") */
+  ck_assert_ptr_null(byte_reader_peek(&r));
+  const uint8_t *p = (const uint8_t *)"x";
+  ck_assert(byte_reader_borrow(&r, 0, &p));
+  ck_assert_ptr_null(p);
+  ck_assert(!byte_reader_borrow(&r, 1, &p));
 }
 END_TEST
 

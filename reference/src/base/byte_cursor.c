@@ -11,11 +11,16 @@ struct byte_reader byte_reader_init(const uint8_t *data, size_t len) {
 
 size_t byte_reader_remaining(const struct byte_reader *r) { return r->len - r->pos; }
 
-const uint8_t *byte_reader_peek(const struct byte_reader *r) { return r->data + r->pos; }
+/* A reader over no buffer (NULL, 0) is empty: no pointer arithmetic on
+ * NULL, not even "+ 0" (undefined behaviour; UBSan found one through an
+ * empty ECDSA parameters slice). */
+const uint8_t *byte_reader_peek(const struct byte_reader *r) {
+  return r->data != NULL ? r->data + r->pos : NULL;
+}
 
 bool byte_reader_borrow(struct byte_reader *r, size_t n, const uint8_t **out) {
   GUARD(n <= byte_reader_remaining(r));
-  *out = r->data + r->pos;
+  *out = byte_reader_peek(r);
   r->pos += n;
   return true;
 }
