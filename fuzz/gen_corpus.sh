@@ -2,6 +2,7 @@
 # fuzz/gen_corpus.sh: regenerate the seed corpora under corpus/ from code.
 #
 # Usage: fuzz/gen_corpus.sh [--build-dir DIR] [--check] [TARGET]
+#        fuzz/gen_corpus.sh [--build-dir DIR] --from-records DIR
 #
 #   TARGET        only this target's seeds (default: every target but
 #                 tls_client_handshake, whose recorded server flights differ
@@ -9,6 +10,10 @@
 #   --build-dir   where to build the generator (default build/gen-corpus, gcc)
 #   --check       write into a scratch directory and fail if corpus/ differs
 #                 from what the generator makes (a CI guard for hand edits)
+#   --from-records DIR
+#                 seeds from real conversations instead: every .rec under DIR
+#                 (derpcheck run --record DIR) becomes rec-<hash> seeds of
+#                 relay_core, client_session and http_head (fuzz/record_seeds.c)
 #
 # The generator (fuzz/gen_corpus*.c) is deterministic: certificates from the
 # harness factory with a fixed seed and clock, DERP boxes from fuzz_keys.h.
@@ -21,11 +26,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=$ROOT/build/gen-corpus
 check=0
 target=""
+records=""
 while (($#)); do
   case "$1" in
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
     --check) check=1 ;;
+    --from-records) records=${2:?--from-records needs a directory}; shift ;;
     -*) echo "gen_corpus.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) target=$1 ;;
   esac
@@ -38,12 +45,20 @@ if ((check)) && [ "$target" = tls_client_handshake ]; then
 fi
 
 mkdir -p "$build_dir"
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S "$ROOT" -B "$build_dir" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir/gen-configure.log" 2>&1 ||
-    { tail -20 "$build_dir/gen-configure.log" >&2; echo "gen_corpus.sh: configure failed" >&2; exit 3; }
-fi
-cmake --build "$build_dir" -j2 --target fuzz_gen_corpus >"$build_dir/gen-build.log" 2>&1 ||
+# (re)configured every time: quick when cached, and new targets appear
+cmake -S "$ROOT" -B "$build_dir" -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build_dir/gen-configure.log" 2>&1 ||
+  { tail -20 "$build_dir/gen-configure.log" >&2; echo "gen_corpus.sh: configure failed" >&2; exit 3; }
+cmake --build "$build_dir" -j2 --target fuzz_gen_corpus fuzz_record_seeds >"$build_dir/gen-build.log" 2>&1 ||
   { tail -30 "$build_dir/gen-build.log" >&2; echo "gen_corpus.sh: build failed" >&2; exit 3; }
+
+if [ -n "$records" ]; then
+  [ -d "$records" ] || { echo "gen_corpus.sh: --from-records: no directory $records" >&2; exit 2; }
+  mapfile -t recs < <(find "$records" -name '*.rec' -type f | sort)
+  ((${#recs[@]})) || { echo "gen_corpus.sh: no .rec files under $records" >&2; exit 1; }
+  "$build_dir/fuzz/record_seeds" "$ROOT/corpus" "${recs[@]}"
+  echo "gen_corpus.sh: seeds from ${#recs[@]} records written as corpus/*/rec-*"
+  exit 0
+fi
 
 if ((check)); then
   scratch=$(mktemp -d)
