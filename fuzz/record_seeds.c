@@ -140,7 +140,7 @@ static void seeds_of(const char *dir, const struct conn *c) {
   size_t up_n = c->up.len - up_at, skip = past_frame(up, up_n, DERP_FRAME_CLIENT_INFO);
   if (up_head > 0 && skip < up_n) {
     s.len = 0;
-    s.buf[s.len++] = 0x00;                          /* control: no mesh, no allow-list */
+    s.buf[s.len++] = 0x00;                         /* control: no mesh, no allow-list */
     feed_chunks(&s, 0x00, up + skip, up_n - skip); /* command 0, slot 0 */
     write_seed(dir, "relay_core", s.buf, s.len);
   }
@@ -169,8 +169,8 @@ static bool read_record(const char *path, struct conn *conns) {
     return false;
   }
   char magic[sizeof MAGIC - 1];
-  bool ok = fread(magic, 1, sizeof magic, f) == sizeof magic &&
-            memcmp(magic, MAGIC, sizeof magic) == 0;
+  bool ok =
+      fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, MAGIC, sizeof magic) == 0;
   if (!ok) fprintf(stderr, "record_seeds: %s: not a DERPREC1 record\n", path);
   uint8_t hdr[6];
   static uint8_t payload[1 << 20];
