@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
+#include "derp/go.h"
 #include "file_io.h"
 
 /* Go's name for a JSON value's kind in "cannot unmarshal <kind>". */
@@ -51,13 +51,13 @@ bool relay_rateconfig_parse(const uint8_t *json, size_t len, struct relay_rate_c
   }
   bool ok = true;
   if (json_is_object(doc)) {
+    static const char *const names[] = {"PerClientRateLimitBytesPerSec", "PerClientRateBurstBytes"};
+    uint64_t *fields[] = {&out->bytes_per_sec, &out->burst_bytes};
     const char *k;
     json_t *v;
     json_object_foreach(doc, k, v) {
-      if (ok && strcasecmp(k, "PerClientRateLimitBytesPerSec") == 0)
-        ok = field("PerClientRateLimitBytesPerSec", v, &out->bytes_per_sec, err, cap);
-      else if (ok && strcasecmp(k, "PerClientRateBurstBytes") == 0)
-        ok = field("PerClientRateBurstBytes", v, &out->burst_bytes, err, cap);
+      int i = go_json_field_index(k, strlen(k), names, 2); /* Go's name matching */
+      if (ok && i >= 0) ok = field(names[i], v, fields[i], err, cap);
     }
   } else if (!json_is_null(doc)) {
     snprintf(err, cap,
