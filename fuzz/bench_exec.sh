@@ -17,8 +17,9 @@
 # with its date and commit).
 #
 # Each target fuzzes a scratch copy of corpus/TARGET + corpus/regressions/TARGET
-# with its dictionary and max_len, one process; exec/s = executed units / wall
-# time. The floor column is for the certificate targets: how many of the same
+# with its dictionary and max_len, one process, -seed=1 (a target's rate
+# depends on the lengths of the inputs its mutations reach, so a fixed seed
+# keeps runs comparable); exec/s = executed units / wall time. The floor column is for the certificate targets: how many of the same
 # inputs per second d2i_X509 alone gets through (bench_d2i), since OpenSSL
 # 3.0's certificate decode, not our code, bounds those targets.
 # Exit status: 0, 2 usage, 3 build failure.
@@ -71,7 +72,7 @@ for t in "${targets[@]}"; do
   rm -rf "$work" && mkdir -p "$work/corpus"
   find "$ROOT/corpus/$base" "$ROOT/corpus/regressions/$base" -maxdepth 1 -type f ! -name '.*' \
     -exec cp -t "$work/corpus" {} + 2>/dev/null || true
-  args=(-max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/")
+  args=(-max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/")
   [ -f "$ROOT/fuzz/$base.dict" ] && args+=(-dict="$ROOT/fuzz/$base.dict")
   max_len=$(sed -n 's/^max_len *= *\([0-9][0-9]*\).*/\1/p' "$ROOT/fuzz/$base.options" 2>/dev/null || true)
   [ -n "$max_len" ] && args+=(-max_len="$max_len")

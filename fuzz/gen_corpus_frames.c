@@ -221,6 +221,16 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   feed_frames(&sc, FEED(1), &f);
   emit(s, t, "unknown-type-then-bad-note-preferred", &sc);
 
+  /* An unknown frame read past while its payload is still arriving. */
+  script_start(&sc, 0);
+  frames_start(&f);
+  put_raw_header(&f, 0x7f, 6);
+  put_bytes(&f, "future", 6);
+  f.ok = f.ok && derp_encode_ping(&f.w, ping8);
+  script_op(&sc, FEED(1), f.buf, DERP_FRAME_HEADER_LEN + 2);
+  script_op(&sc, FEED(1), f.buf + DERP_FRAME_HEADER_LEN + 2, f.w.len - DERP_FRAME_HEADER_LEN - 2);
+  emit(s, t, "unknown-type-split-then-ping", &sc);
+
   script_start(&sc, 0);
   frames_start(&f);
   put_raw_header(&f, DERP_FRAME_PING, 7);

@@ -13,7 +13,9 @@
  *                   target's own ServerKey (fuzz_keys.h) and a ServerInfo it
  *                   seals itself (command 4).
  * Seeds are named rec-<FNV-1a of the bytes> (a rerun rewrites the same
- * files) and cut at 16 KiB, the targets' max_len. Exit status: 0, 1 when a
+ * files). Heads are cut at 16 KiB, the targets' max_len; frame scripts at
+ * 2 KiB: a session's variety is in its first frames, and a long run of the
+ * same frames only slows every mutation the fuzzer derives from it. Exit status: 0, 1 when a
  * record or a seed could not be read or written, 2 usage. */
 #include <errno.h>
 #include <stdbool.h>
@@ -31,6 +33,7 @@
 #define MAX_CONNS 16
 #define SEED_MAX 16384
 #define CHUNK 4096
+#define SCRIPT_MAX 2048
 
 struct stream {
   uint8_t *p;
@@ -102,7 +105,7 @@ static size_t past_frame(const uint8_t *p, size_t n, uint8_t type) {
 
 /* A command script: control byte, then (op, u16be n, bytes) commands. */
 struct script {
-  uint8_t buf[SEED_MAX];
+  uint8_t buf[SCRIPT_MAX];
   size_t len;
 };
 
@@ -116,8 +119,11 @@ static void op(struct script *s, uint8_t code, const uint8_t *p, size_t n) {
 }
 
 static void feed_chunks(struct script *s, uint8_t code, const uint8_t *p, size_t n) {
-  for (size_t at = 0; at < n && s->len < sizeof s->buf; at += CHUNK)
-    op(s, code, p + at, n - at < CHUNK ? n - at : CHUNK);
+  for (size_t at = 0; at < n && sizeof s->buf - s->len > 3; at += CHUNK) {
+    size_t k = n - at < CHUNK ? n - at : CHUNK;
+    if (k > sizeof s->buf - s->len - 3) k = sizeof s->buf - s->len - 3;
+    op(s, code, p + at, k);
+  }
 }
 
 static void seeds_of(const char *dir, const struct conn *c) {

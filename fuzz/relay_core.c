@@ -357,9 +357,12 @@ FUZZ_ORACLE static void tap_input(struct world *w, int s, const uint8_t *p, size
 
 static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
   struct slot *sl = &w->slots[s];
-  if (!sl->conn && !open_slot(w, s)) return;
-  settle(w);
-  if (!sl->conn) return;
+  /* Every command ends settled, so only a slot reopened here needs it. */
+  if (!sl->conn) {
+    if (!open_slot(w, s)) return;
+    settle(w);
+    if (!sl->conn) return;
+  }
   tap_input(w, s, p, n);
   enum relay_conn_state st = relay_conn_input(sl->conn, p, n, w->now);
   ORACLE_ASSERT(st == relay_conn_state(sl->conn),
