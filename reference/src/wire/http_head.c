@@ -30,14 +30,11 @@ static struct http_span span_between(const struct byte_reader *r, size_t start, 
   return s;
 }
 
-static bool is_alpha_digit(int c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+/* RFC 9110 tchar (DIGIT, ALPHA and !#$%&'*+-.^_`|~) as a bitmap over ASCII:
+ * one lookup per byte where a strchr per byte was most of the parse. */
+static const uint64_t tchar_bits[2] = {UINT64_C(0x03ff6cfa00000000), UINT64_C(0x57ffffffc7fffffe)};
 
-/* RFC 9110 tchar. */
-static bool is_tchar(int c) {
-  return is_alpha_digit(c) || (c > 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
+static bool is_tchar(int c) { return c >= 0 && c < 128 && ((tchar_bits[c >> 6] >> (c & 63)) & 1); }
 
 static bool is_hex(int c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -45,6 +42,34 @@ static bool is_hex(int c) {
 
 /* field-vchar / SP / HTAB, obs-text included: everything but CTLs and DEL. */
 static bool is_field_byte(int c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+
+/* The scanners below read the window directly: per-byte cursor calls cost
+ * more than the checks. Each returns how many bytes from the cursor pass,
+ * stopping at the window's end, and leaves the cursor where it was. */
+static size_t run_of_tchar(const struct byte_reader *r) {
+  size_t n = byte_reader_remaining(r), i = 0;
+  if (n == 0) return 0; /* an empty window may have no buffer at all */
+  const uint8_t *p = r->data + r->pos;
+  while (i < n && is_tchar(p[i])) i++;
+  return i;
+}
+
+static size_t run_of_field_bytes(const struct byte_reader *r) {
+  size_t n = byte_reader_remaining(r), i = 0;
+  if (n == 0) return 0; /* an empty window may have no buffer at all */
+  const uint8_t *p = r->data + r->pos;
+  while (i < n && is_field_byte(p[i])) i++;
+  return i;
+}
+
+/* Visible ASCII but '%' (which read_target checks itself). */
+static size_t run_of_target_bytes(const struct byte_reader *r) {
+  size_t n = byte_reader_remaining(r), i = 0;
+  if (n == 0) return 0; /* an empty window may have no buffer at all */
+  const uint8_t *p = r->data + r->pos;
+  while (i < n && p[i] > 0x20 && p[i] < 0x7f && p[i] != '%') i++;
+  return i;
+}
 
 static enum http_head_status expect_crlf(struct byte_reader *r, enum http_head_status otherwise) {
   int c = next_byte(r);
@@ -82,14 +107,10 @@ static enum http_head_status read_digit(struct byte_reader *r, unsigned *out,
 static enum http_head_status read_token(struct byte_reader *r, int terminator,
                                         struct http_span *out, enum http_head_status err) {
   size_t start = r->pos;
-  for (;;) {
-    int c = next_byte(r);
-    ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
-    if (c == terminator) break;
-    ENSURE(is_tchar(c), err);
-    advance(r);
-  }
-  ENSURE(r->pos > start, err);
+  (void)byte_reader_skip(r, run_of_tchar(r));
+  int c = next_byte(r);
+  ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
+  ENSURE(c == terminator && r->pos > start, err); /* no terminator is a tchar */
   *out = span_between(r, start, r->pos);
   advance(r);
   return HTTP_HEAD_OK;
@@ -99,12 +120,12 @@ static enum http_head_status read_token(struct byte_reader *r, int terminator,
 static enum http_head_status read_target(struct byte_reader *r, struct http_span *out) {
   size_t start = r->pos;
   for (;;) {
+    (void)byte_reader_skip(r, run_of_target_bytes(r));
     int c = next_byte(r);
     ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
     if (c == ' ') break;
-    ENSURE(c > 0x20 && c < 0x7f, HTTP_HEAD_ERR_TARGET);
+    ENSURE(c == '%', HTTP_HEAD_ERR_TARGET);
     advance(r);
-    if (c != '%') continue;
     for (int i = 0; i < 2; i++) {
       c = next_byte(r);
       ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
@@ -171,30 +192,18 @@ static enum http_head_status note_framing(struct header_block *b, const struct h
 /* One "name: value CRLF" line; the cursor is at its first byte, which is
  * neither CR nor LF. */
 static enum http_head_status read_header_line(struct byte_reader *r, struct http_header *h) {
-  size_t name_start = r->pos;
-  for (;;) {
-    int c = next_byte(r);
-    ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
-    if (c == ':') break;
-    ENSURE(is_tchar(c), HTTP_HEAD_ERR_HEADER_NAME);
-    advance(r);
-  }
-  ENSURE(r->pos > name_start, HTTP_HEAD_ERR_HEADER_NAME);
-  h->name = span_between(r, name_start, r->pos);
-  advance(r);
+  GUARD_STATUS(read_token(r, ':', &h->name, HTTP_HEAD_ERR_HEADER_NAME));
 
   int c;
   while ((c = next_byte(r)) == ' ' || c == '\t') advance(r);
   size_t value_start = r->pos;
-  size_t value_end = r->pos;
-  for (;;) {
-    c = next_byte(r);
-    ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
-    if (c == '\r' || c == '\n') break;
-    ENSURE(is_field_byte(c), HTTP_HEAD_ERR_HEADER_VALUE);
-    advance(r);
-    if (c != ' ' && c != '\t') value_end = r->pos;
-  }
+  (void)byte_reader_skip(r, run_of_field_bytes(r));
+  c = next_byte(r);
+  ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
+  ENSURE(c == '\r' || c == '\n', HTTP_HEAD_ERR_HEADER_VALUE);
+  size_t value_end = r->pos; /* trailing SP/HTAB are not part of the value */
+  while (value_end > value_start && (r->data[value_end - 1] == ' ' || r->data[value_end - 1] == '\t'))
+    value_end--;
   h->value = span_between(r, value_start, value_end);
   return expect_crlf(r, HTTP_HEAD_ERR_HEADER_VALUE);
 }
@@ -225,13 +234,10 @@ static enum http_head_status read_request(struct byte_reader *r, struct header_b
 /* reason-phrase = *( HTAB / SP / VCHAR / obs-text ), up to CRLF. */
 static enum http_head_status read_reason(struct byte_reader *r, struct http_span *out) {
   size_t start = r->pos;
-  for (;;) {
-    int c = next_byte(r);
-    ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
-    if (c == '\r' || c == '\n') break;
-    ENSURE(is_field_byte(c), HTTP_HEAD_ERR_REASON);
-    advance(r);
-  }
+  (void)byte_reader_skip(r, run_of_field_bytes(r));
+  int c = next_byte(r);
+  ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
+  ENSURE(c == '\r' || c == '\n', HTTP_HEAD_ERR_REASON);
   *out = span_between(r, start, r->pos);
   return expect_crlf(r, HTTP_HEAD_ERR_REASON);
 }
