@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SHORT_CAP 9u
 #define FORMAT_CAP 96u /* the documented need */
 
-static bool private_text_in_input(const uint8_t *data, size_t size,
+FUZZ_ORACLE static bool private_text_in_input(const uint8_t *data, size_t size,
                                   const uint8_t key[DERP_KEY_LEN]) {
   static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
   size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
@@ -45,7 +45,7 @@ static bool private_text_in_input(const uint8_t *data, size_t size,
   return false;
 }
 
-static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char *origin) {
+FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char *origin) {
   char text[FORMAT_CAP];
   memset(text, 'x', sizeof text);
   ORACLE_ASSERT(derp_keyfile_format(key, text, sizeof text), "format refused %zu bytes (%s)",
@@ -112,9 +112,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   small, why);
   }
 
+  /* Mutations mostly keep the first 32 bytes: a key whose round trip has
+   * passed (a pure function of the key) is not checked again. */
+  static uint8_t passed_key[DERP_KEY_LEN];
+  static bool have_passed_key;
   uint8_t key[DERP_KEY_LEN];
   memset(key, 0, sizeof key);
   memcpy(key, data, size < DERP_KEY_LEN ? size : DERP_KEY_LEN);
+  if (have_passed_key && memcmp(key, passed_key, DERP_KEY_LEN) == 0) return 0;
   check_format_round_trip(key, "input bytes as a key");
+  memcpy(passed_key, key, DERP_KEY_LEN);
+  have_passed_key = true;
   return 0;
 }

@@ -37,14 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define DERPMAP_FUZZ_MAX_INPUT (64u * 1024u)
 #define PIN_PREFIX "sha256-raw:"
 
-static void check_string(const char *what, const char *s) {
+FUZZ_ORACLE static void check_string(const char *what, const char *s) {
   ORACLE_ASSERT(s != NULL, "%s is NULL", what);
   ORACLE_ASSERT(strlen(s) <= DERP_MAP_MAX_STRING, "%s is %zu bytes", what, strlen(s));
 }
 
 /* Go's strconv.Atoi on a 64-bit int: optional sign, decimal digits (leading
  * zeros allowed), value within int64. */
-static bool is_go_atoi(const char *s) {
+FUZZ_ORACLE static bool is_go_atoi(const char *s) {
   bool negative = *s == '-';
   if (*s == '+' || *s == '-') s++;
   if (*s == '\0') return false;
@@ -59,7 +59,7 @@ static bool is_go_atoi(const char *s) {
 /* Go crypto/tls's hostnameInSNI test: brackets off, then everything from the
  * LAST '%' (when not at index 0) off, then net.ParseIP (no zones, no IPv4
  * leading zeros: glibc's inet_pton agrees). */
-static bool is_ip_literal(const char *host) {
+FUZZ_ORACLE static bool is_ip_literal(const char *host) {
   char buf[DERP_MAP_MAX_STRING + 1];
   size_t n = strlen(host);
   if (n >= sizeof buf) return false;
@@ -74,7 +74,7 @@ static bool is_ip_literal(const char *host) {
   return inet_pton(AF_INET, buf, addr) == 1 || inet_pton(AF_INET6, buf, addr) == 1;
 }
 
-static void check_tls_plan(const struct derp_node *n) {
+FUZZ_ORACLE static void check_tls_plan(const struct derp_node *n) {
   struct derp_tls_plan plan = derp_node_tls_plan(n);
   ORACLE_ASSERT(memchr(plan.sni, '\0', sizeof plan.sni) != NULL, "SNI not NUL-terminated");
   ORACLE_ASSERT(plan.insecure_for_tests == n->insecure_for_tests,
@@ -121,7 +121,7 @@ static void check_tls_plan(const struct derp_node *n) {
   }
 }
 
-static void check_node(const struct derp_node *n) {
+FUZZ_ORACLE static void check_node(const struct derp_node *n) {
   check_string("Name", n->name);
   check_string("HostName", n->host_name);
   check_string("CertName", n->cert_name);
@@ -152,7 +152,7 @@ static void check_node(const struct derp_node *n) {
   check_tls_plan(n);
 }
 
-static void check_region_plan(const struct derp_region *r) {
+FUZZ_ORACLE static void check_region_plan(const struct derp_region *r) {
   size_t want = 0;
   for (size_t i = 0; i < r->node_count; i++) {
     struct derp_dial_target t[2];
@@ -180,7 +180,7 @@ static void check_region_plan(const struct derp_region *r) {
   free(steps);
 }
 
-static void check_map(const struct derp_map *m) {
+FUZZ_ORACLE static void check_map(const struct derp_map *m) {
   ORACLE_ASSERT(m->region_count == 0 || m->regions != NULL, "regions NULL");
   for (size_t i = 0; i < m->region_count; i++) {
     const struct derp_region *r = &m->regions[i];
@@ -207,7 +207,7 @@ static void check_map(const struct derp_map *m) {
 
 typedef bool (*map_parser)(const char *, size_t, struct derp_map **, struct derp_map_error *);
 
-static void run_parser(const char *name, map_parser parse, const char *text, size_t len) {
+FUZZ_ORACLE static void run_parser(const char *name, map_parser parse, const char *text, size_t len) {
   struct derp_map *m = NULL;
   struct derp_map_error err;
   memset(&err, 0x5a, sizeof err); /* a message that is not written shows up */
@@ -226,7 +226,7 @@ static void run_parser(const char *name, map_parser parse, const char *text, siz
  * from the input only where the input had a comment (blanked to spaces,
  * line ends kept) or a trailing comma (one space); once standard, a second
  * pass changes nothing. */
-static void check_hujson(const char *in, size_t len) {
+FUZZ_ORACLE static void check_hujson(const char *in, size_t len) {
   static char out[DERPMAP_FUZZ_MAX_INPUT], again[DERPMAP_FUZZ_MAX_INPUT];
   struct hujson_error err;
   memset(&err, 0x5a, sizeof err);
