@@ -140,7 +140,8 @@ if [ "$engine" = libfuzzer ]; then
                            -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
 else
   # AFL_SKIP_CRASHES: a known crash in corpus/regressions must not stop the campaign.
-  export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1 AFL_SKIP_CRASHES=1
+  # AFL_NO_AFFINITY: the machine is shared; binding to a "free" core fails when none is.
+  export AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1 AFL_SKIP_CRASHES=1
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0}
   [ -n "$(ls -A "$work/corpus")" ] || printf 'x' >"$work/corpus/empty-seed"
   afl_args=(-i "$work/corpus" -o "$work/afl" -V "$secs" -t 5000+)

@@ -103,7 +103,7 @@ for config in "${configs[@]}"; do
       rm -rf "$seeds" "$WORK/afl-$t" && mkdir -p "$seeds"
       unzip -q -o "$OUT/${t}_seed_corpus.zip" -d "$seeds"
       [ -n "$(ls -A "$seeds")" ] || printf 'x' >"$seeds/dummy"
-      AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FORKSRV_INIT_TMOUT=30000 \
+      AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FORKSRV_INIT_TMOUT=30000 \
         AFL_SKIP_CRASHES=1 AFL_FAST_CAL=1 ASAN_OPTIONS="$ASAN_OPTIONS:abort_on_error=1:symbolize=0:detect_leaks=0" \
         timeout 60 afl-fuzz -i "$seeds" -o "$WORK/afl-$t" -V 3 -x "$OUT/$t.dict" -- "$OUT/$t" >"$log" 2>&1 || true
       if grep -qE 'target binary (crashed|terminated)|PROGRAM ABORT' "$log" || [ ! -f "$WORK/afl-$t/default/fuzzer_stats" ]; then
