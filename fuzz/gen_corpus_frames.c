@@ -101,6 +101,8 @@ static void emit(struct corpus_sink *s, const char *target, const char *name, st
 #define DRAIN(slot) ((uint8_t)(0xa0 | (slot)))
 #define CLOSE(slot) ((uint8_t)(0xc0 | (slot)))
 #define SEND(slot) ((uint8_t)(0xe0 | (slot)))
+#define MESH_CHANGE(how) ((uint8_t)(0xa4 | (how)))
+#define RATE_RELOAD 0x84
 
 static void feed_frames(struct script *sc, uint8_t op, struct frames *f) {
   sc->ok = sc->ok && f->ok;
@@ -278,6 +280,82 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   script_op(&sc, SEND(2), cmd, 39);
   script_op_value(&sc, TICK, 300);
   emit(s, t, "send-op-known-and-unknown", &sc);
+
+  /* B reads slowly: 128 KB of data packets overflow its 16 KiB stage into
+   * the data ring and push the ring's oldest out, disco gets its own ring;
+   * then B drains and the rings pump. */
+  script_start(&sc, 0x08);
+  static uint8_t many[1 + 1000];
+  memset(many, 0xab, sizeof many);
+  many[0] = 1 | (7 << 3); /* to B, 128 copies */
+  script_op(&sc, SEND(0), many, sizeof many);
+  many[0] = 1 | (6 << 3); /* to B, 16 copies */
+  script_op(&sc, SEND(2), many, 21);
+  pkt[0] = 1 | (6 << 3); /* to B, 16 copies */
+  size_t disco_cmd_len = 1 + disco_packet(pkt + 1);
+  script_op(&sc, SEND(0), pkt, disco_cmd_len);
+  script_op(&sc, DRAIN(1), NULL, 0);
+  script_op_value(&sc, TICK, 10);
+  script_op(&sc, DRAIN(1), NULL, 0);
+  emit(s, t, "slow-reader-rings-overflow-and-pump", &sc);
+
+  /* Mesh forwarders for a remote key R and for C (control bit 5): a packet
+   * for R leaves through R's forwarder, one for C stays local while C is
+   * here and is forwarded once C has gone. */
+  script_start(&sc, 0x21);
+  cmd[0] = 4;
+  memset(cmd + 1, 0x52, 32); /* the target's remote key R */
+  memcpy(cmd + 33, "to R", 4);
+  script_op(&sc, SEND(0), cmd, 37);
+  cmd[0] = 2; /* to C */
+  memcpy(cmd + 1, "to C here", 9);
+  script_op(&sc, SEND(1), cmd, 10);
+  script_op(&sc, CLOSE(2), NULL, 0);
+  memcpy(cmd + 1, "to C gone", 9);
+  script_op(&sc, SEND(1), cmd, 10);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_watch_conns(&f.w);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[1], k->client_pub[2],
+                                            (const uint8_t *)hello, sizeof hello - 1);
+  feed_frames(&sc, FEED(0), &f);
+  emit(s, t, "mesh-forwarders-remote-local-and-gone", &sc);
+
+  /* Mesh links break and come back: R falls back to its second forwarder,
+   * then leaves the region (B, who heard from R, gets PeerGone), then is
+   * reachable again. */
+  script_start(&sc, 0x21);
+  cmd[0] = 4;
+  memset(cmd + 1, 0x52, 32); /* R */
+  memcpy(cmd + 33, "to R", 4);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, cmd + 1, k->client_pub[1],
+                                            (const uint8_t *)"from R", 6);
+  feed_frames(&sc, FEED(0), &f);
+  script_op(&sc, SEND(0), cmd, 37);
+  script_op(&sc, MESH_CHANGE(0), NULL, 0); /* link r down */
+  script_op(&sc, SEND(0), cmd, 37);
+  script_op(&sc, MESH_CHANGE(1), NULL, 0); /* link c down: R and C leave */
+  script_op(&sc, SEND(0), cmd, 37);
+  script_op(&sc, MESH_CHANGE(2), NULL, 0);
+  script_op(&sc, MESH_CHANGE(3), NULL, 0); /* both back */
+  script_op(&sc, MESH_CHANGE(2), NULL, 0); /* r stops carrying R */
+  script_op(&sc, SEND(0), cmd, 37);
+  emit(s, t, "mesh-links-down-and-back", &sc);
+
+  /* A 4 KB/s receive rate limit (control bit 6): 128 KB from B runs its
+   * bucket dry and pauses B's reads; the next write to B waits. Then the
+   * limit is reloaded (1 KB/s), and switched off. A is the mesh peer here,
+   * which no limit pauses. */
+  script_start(&sc, 0x41);
+  many[0] = 0 | (7 << 3); /* to A, 128 copies */
+  script_op(&sc, SEND(1), many, sizeof many);
+  script_op(&sc, SEND(1), many, 21);
+  script_op(&sc, SEND(0), many, 21);
+  script_op_value(&sc, RATE_RELOAD, 16);
+  script_op(&sc, SEND(1), many, sizeof many);
+  script_op_value(&sc, RATE_RELOAD, 0);
+  script_op(&sc, SEND(1), many, 21);
+  emit(s, t, "rate-limit-pauses-reads-then-reload", &sc);
 
   script_start(&sc, 0);
   frames_start(&f);

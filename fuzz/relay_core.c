@@ -13,17 +13,27 @@
  *               bits 2-4: slots 0-2 are slow readers (drained only on request)
  *               bit 5: mesh forwarders (an outbound mesh link's) for a remote
  *               key R and for C's key, as if a peer relay had them too
+ *               bit 6: a receive rate limit (--rate-config) of 4 KB/s with
+ *               the minimum burst; the shell honours a paused read by
+ *               waiting (the clock jumps) before it feeds that slot
  *   then commands until the input ends: u8 op, u16be n, then n bytes
  *   (fewer if the input ends). Slot = op & 3; command = op >> 5:
  *     0-2  feed the n bytes to the slot (a closed slot is reopened, fresh)
  *     3    handshake again on a fresh connection in the slot, with the n bytes
  *          as ClientInfo JSON, sealed here (slot 0-2: that client's key, slot
  *          3: client D's), so the JSON decoder behind the box gets fuzzed
- *     4    advance the clock by n * 64 ms and run the timers (no bytes)
- *     5    drain the slot's output now (no bytes)
+ *     4    advance the clock by n * 64 ms and run the timers (no bytes); with
+ *          op bit 2, reload the rate limit instead: n * 64 bytes/s (0: off)
+ *     5    drain the slot's output now (no bytes); with op bit 2 and control
+ *          bit 5, a mesh change instead: slot 0 R's link (forwarder r) goes
+ *          down, 1 C's link (forwarder c) goes down, 2 r stops carrying R,
+ *          3 both links come back (R via r, C via c, R via c)
  *     6    close the slot as the shell would on EOF, reopen it fresh (no bytes)
- *     7    feed a well-formed SendPacket: byte 0 picks the destination (0-3: a
- *          slot's client, else the next 32 bytes as a key), the rest is the packet
+ *     7    feed a well-formed SendPacket: byte 0 picks the destination (bits
+ *          0-2: 0-3 a slot's client, else the next 32 bytes as a key) and a
+ *          repeat count (bits 3-5: 7 sends 128 copies, 6 sends 16, else one;
+ *          so a short input can fill a slow reader's stage and packet rings
+ *          while most sends stay cheap), the rest is the packet
  *
  * Oracles, beyond "no crash / no leak":
  *  - every byte the relay writes splits into whole frames of server->client
@@ -38,8 +48,10 @@
  *    the key), and the client may mesh exactly when it presented the mesh key;
  *  - a packet handed to a mesh forwarder is a triple some connection really
  *    sent, for a key with a forwarder and no local client, through that
- *    key's first forwarder (local clients win);
+ *    key's first forwarder still registered (local clients win);
  *  - queued output never exceeds the queue cap by more than a frame;
+ *  - reads pause only under a rate limit, never a mesh peer's, and only
+ *    until a time still to come;
  *  - the connection count in the stats matches the open connections. */
 #include <sodium.h>
 #include <stdbool.h>
@@ -177,8 +189,12 @@ struct world {
   struct relay *relay;
   bool mesh_configured;
   int forwarder_r, forwarder_c; /* the forwarders' handles: their addresses */
+  /* What the shell registered, in order, for R (0) and C (1). */
+  void *carriers[2][4];
+  size_t carrier_count[2];
   uint64_t now;
   uint64_t rng;
+  bool rate_limited;
   struct slot slots[SLOTS];
   struct sent_set sent;
 };
@@ -210,9 +226,70 @@ FUZZ_ORACLE static bool check_forward(void *ctx, void *fwd, const uint8_t src[DE
                 "forwarded to a mesh peer although the destination is connected here");
   bool to_r = memcmp(dst, remote_key, DERP_KEY_LEN) == 0;
   bool to_c = memcmp(dst, client_keys[2].pub, DERP_KEY_LEN) == 0;
-  ORACLE_ASSERT((to_r && fwd == &w->forwarder_r) || (to_c && fwd == &w->forwarder_c),
-                "forwarded through the wrong forwarder (to R %d, to C %d)", to_r, to_c);
+  ORACLE_ASSERT(to_r || to_c, "forwarded for a key no forwarder carries");
+  int k = to_r ? 0 : 1;
+  ORACLE_ASSERT(w->carrier_count[k] > 0 && fwd == w->carriers[k][0],
+                "forwarded through the wrong forwarder (to R %d, to C %d, %zu carriers)", to_r,
+                to_c, w->carrier_count[k]);
   return true;
+}
+
+/* The shell's side of relay_mesh_add/remove, mirrored for the oracle. */
+FUZZ_ORACLE static void carrier_add(struct world *w, int k, void *fwd) {
+  for (size_t i = 0; i < w->carrier_count[k]; i++)
+    if (w->carriers[k][i] == fwd) return;
+  w->carriers[k][w->carrier_count[k]++] = fwd;
+}
+
+FUZZ_ORACLE static void carrier_remove(struct world *w, int k, void *fwd) {
+  for (size_t i = 0; i < w->carrier_count[k]; i++) {
+    if (w->carriers[k][i] != fwd) continue;
+    memmove(&w->carriers[k][i], &w->carriers[k][i + 1],
+            (w->carrier_count[k] - i - 1) * sizeof w->carriers[k][0]);
+    w->carrier_count[k]--;
+    return;
+  }
+}
+
+static void mesh_add_all(struct world *w) {
+  ORACLE_ASSERT(relay_mesh_add(w->relay, remote_key, &w->forwarder_r) &&
+                    relay_mesh_add(w->relay, client_keys[2].pub, &w->forwarder_c) &&
+                    relay_mesh_add(w->relay, remote_key, &w->forwarder_c),
+                "relay_mesh_add refused a forwarder");
+  carrier_add(w, 0, &w->forwarder_r);
+  carrier_add(w, 1, &w->forwarder_c);
+  carrier_add(w, 0, &w->forwarder_c);
+}
+
+FUZZ_ORACLE static size_t carried_by(const struct world *w, const void *fwd) {
+  size_t n = 0;
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; i < w->carrier_count[k]; i++) n += w->carriers[k][i] == fwd;
+  return n;
+}
+
+/* A mesh link breaks: the relay forgets every key it carried. */
+static void mesh_link_down(struct world *w, void *fwd) {
+  size_t carried = carried_by(w, fwd);
+  size_t gone = relay_mesh_remove_all(w->relay, fwd);
+  ORACLE_ASSERT(gone == carried, "a link down forgot %zu keys, it carried %zu", gone, carried);
+  carrier_remove(w, 0, fwd);
+  carrier_remove(w, 1, fwd);
+}
+
+static void mesh_change(struct world *w, int how) {
+  switch (how) {
+    case 0: mesh_link_down(w, &w->forwarder_r); break;
+    case 1: mesh_link_down(w, &w->forwarder_c); break;
+    case 2:
+      relay_mesh_remove(w->relay, remote_key, &w->forwarder_r);
+      carrier_remove(w, 0, &w->forwarder_r);
+      break;
+    default: mesh_add_all(w); break;
+  }
+  ORACLE_ASSERT(relay_mesh_keys(w->relay) ==
+                    (size_t)(w->carrier_count[0] > 0) + (size_t)(w->carrier_count[1] > 0),
+                "relay_mesh_keys says %zu", relay_mesh_keys(w->relay));
 }
 
 FUZZ_ORACLE static int slot_index(struct world *w, const struct relay_conn *c) {
@@ -363,10 +440,27 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
     settle(w);
     if (!sl->conn) return;
   }
+  uint64_t resume = relay_conn_read_paused_until(sl->conn);
+  if (resume > w->now) { /* the shell waits out the rate limit */
+    w->now = resume;
+    relay_tick(w->relay, w->now);
+    settle(w);
+    if (!sl->conn) return;
+    ORACLE_ASSERT(relay_conn_read_paused_until(sl->conn) <= w->now,
+                  "slot %d still paused once its pause ended", s);
+  }
   tap_input(w, s, p, n);
   enum relay_conn_state st = relay_conn_input(sl->conn, p, n, w->now);
   ORACLE_ASSERT(st == relay_conn_state(sl->conn),
                 "relay_conn_input returned another state than it holds");
+  if (sl->conn && st != RELAY_CONN_CLOSED) {
+    uint64_t until = relay_conn_read_paused_until(sl->conn);
+    ORACLE_ASSERT(until == 0 || (w->rate_limited && !relay_conn_can_mesh(sl->conn) &&
+                                 until > w->now),
+                  "slot %d paused until %llu (now %llu, rate limit %d, mesh %d)", s,
+                  (unsigned long long)until, (unsigned long long)w->now, w->rate_limited,
+                  relay_conn_can_mesh(sl->conn));
+  }
   settle(w);
 }
 
@@ -440,7 +534,11 @@ static void feed_send_packet(struct world *w, int s, const uint8_t *p, size_t n)
   uint8_t *frame = malloc(DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
   if (!frame) return;
   struct byte_writer bw = byte_writer_init(frame, DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
-  if (derp_encode_send_packet(&bw, dst, p, n)) feed(w, s, frame, bw.len);
+  if (derp_encode_send_packet(&bw, dst, p, n)) {
+    unsigned k = (pick >> 3) & 7, copies = k == 7 ? 128 : k == 6 ? 16 : 1;
+    feed(w, s, frame, bw.len); /* reopens a closed slot, as command 0 does */
+    while (--copies > 0 && w->slots[s].conn) feed(w, s, frame, bw.len);
+  }
   free(frame);
 }
 
@@ -477,6 +575,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.send_queue_cap = QUEUE_CAP;
   o.random = counter_random;
   o.random_ctx = w;
+  if (control & 0x40) {
+    o.rate_bytes_per_sec = 4096;
+    o.rate_burst_bytes = 1; /* raised to the minimum */
+    w->rate_limited = true;
+  }
   if (control & 0x20) {
     o.forward = check_forward;
     o.forward_ctx = w;
@@ -484,10 +587,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   w->relay = relay_create(&o);
   ORACLE_ASSERT(w->relay != NULL, "relay_create refused valid options");
   if (control & 0x20) {
-    ORACLE_ASSERT(relay_mesh_add(w->relay, remote_key, &w->forwarder_r) &&
-                      relay_mesh_add(w->relay, client_keys[2].pub, &w->forwarder_c) &&
-                      relay_mesh_add(w->relay, remote_key, &w->forwarder_c),
-                  "relay_mesh_add refused a forwarder");
+    mesh_add_all(w);
   }
 
   for (int s = 0; s < PRESET_CLIENTS; s++) {
@@ -519,12 +619,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         json_handshake(w, s, p, take, control & 2);
       else
         feed(w, s, p, take);
+    } else if (cmd == 4 && (op & 4)) {
+      uint64_t burst = relay_set_rate_limit(w->relay, (uint64_t)n * 64, 0);
+      ORACLE_ASSERT((n == 0) == (burst == 0) && (n == 0 || burst >= RELAY_RATE_MIN_BURST),
+                    "rate limit %u B/s applied with burst %llu", n * 64u,
+                    (unsigned long long)burst);
+      w->rate_limited = n != 0;
+      settle(w);
     } else if (cmd == 4) {
       w->now += (uint64_t)n * 64;
       relay_tick(w->relay, w->now);
       settle(w);
     } else if (cmd == 5) {
-      drain_slot(w, s);
+      if ((op & 4) && (control & 0x20))
+        mesh_change(w, s);
+      else
+        drain_slot(w, s);
       settle(w);
     } else {
       release_slot(w, s, "EOF");
