@@ -1,7 +1,8 @@
 /* Seeds for the DERP frame targets (relay_core, client_session):
  * command scripts in the targets' input layout, carrying frames built with
  * the derp_frame encoders and boxes sealed with the fixed keys of
- * fuzz_keys.h, so handshakes in the seeds really succeed. */
+ * fuzz_keys.h, so handshakes in the seeds really succeed; and for
+ * derp_frame_codec, streams of every frame type behind a control byte. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -548,6 +549,77 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   }
 }
 
+/* ---- derp_frame_codec ---- */
+
+static void gen_codec(struct corpus_sink *s, const struct keys *k) {
+  const char *t = "derp_frame_codec";
+  static uint8_t buf[8192];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  bool ok = byte_writer_u8(&w, 0); /* control, rewritten per seed */
+  uint8_t nonce[DERP_NONCE_LEN], ip16[16], pkt[128];
+  memset(nonce, 0x24, sizeof nonce);
+  memset(ip16, 0, sizeof ip16);
+  ip16[10] = ip16[11] = 0xff;
+  ip16[12] = 192, ip16[13] = 0, ip16[14] = 2, ip16[15] = 7;
+  size_t dn = disco_packet(pkt);
+  ok = ok && derp_encode_server_key(&w, k->server_pub);
+  ok = ok && derp_encode_client_info_sealed(&w, k->client_pub[0], k->client_sec[0], k->server_pub,
+                                            nonce, (const uint8_t *)"{\"version\":2}", 13);
+  ok = ok && derp_encode_server_info_sealed(&w, k->server_sec, k->client_pub[0], nonce,
+                                            (const uint8_t *)"{}", 2);
+  ok = ok && derp_encode_send_packet(&w, k->client_pub[1], pkt, dn);
+  ok = ok && derp_encode_recv_packet(&w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  ok = ok && derp_encode_forward_packet(&w, k->client_pub[1], k->client_pub[2],
+                                        (const uint8_t *)hello, sizeof hello - 1);
+  ok = ok && derp_encode_keep_alive(&w) && derp_encode_note_preferred(&w, true);
+  ok = ok && derp_encode_peer_gone(&w, k->client_pub[2], DERP_PEER_GONE_NOT_HERE);
+  ok = ok && derp_encode_peer_gone_legacy(&w, k->client_pub[2]);
+  ok = ok && derp_encode_peer_present(&w, k->client_pub[3], ip16, 41641,
+                                      DERP_PEER_PRESENT_IS_REGULAR);
+  ok = ok && derp_encode_watch_conns(&w) && derp_encode_close_peer(&w, k->client_pub[3]);
+  ok = ok && derp_encode_ping(&w, ping8) && derp_encode_pong(&w, ping8);
+  ok = ok && derp_encode_health(&w, "no route", 8);
+  ok = ok && derp_encode_restarting(&w, 1500, 30000);
+  /* forms the encoders do not write: short PeerPresent, long Ping, extra
+   * Restarting bytes, an unknown type */
+  ok = ok && derp_frame_header_encode(&w, DERP_FRAME_PEER_PRESENT, DERP_KEY_LEN) &&
+       byte_writer_bytes(&w, k->client_pub[3], DERP_KEY_LEN);
+  ok = ok && derp_frame_header_encode(&w, DERP_FRAME_PING, 12) &&
+       byte_writer_bytes(&w, "0123456789ab", 12);
+  ok = ok && derp_frame_header_encode(&w, DERP_FRAME_RESTARTING, 9) &&
+       byte_writer_bytes(&w, "\0\0\x05\xdc\0\0\x75\x30!", 9);
+  ok = ok && derp_frame_header_encode(&w, 0x7f, 3) && byte_writer_bytes(&w, "new", 3);
+  static const struct {
+    const char *name;
+    uint8_t control;
+  } forms[] = {
+      {"every-type-whole", 0x33},
+      {"every-type-byte-by-byte", 0x30},
+      {"every-type-announced-3-byte-chunks", 0x35},
+      {"every-type-announced-odd-skipped", 0x3e},
+      {"every-type-max-1024", 0x12},
+      {"every-type-max-64-announced", 0x06},
+  };
+  if (!ok) {
+    fprintf(stderr, "gen_corpus: %s: the frame stream did not fit\n", t);
+    s->failed = true;
+    return;
+  }
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    buf[0] = forms[i].control;
+    corpus_put(s, t, forms[i].name, buf, w.len);
+  }
+  /* a header longer than every max_len, and a cut frame */
+  struct byte_writer v = byte_writer_init(buf, sizeof buf);
+  ok = byte_writer_u8(&v, 0x03) && derp_encode_ping(&v, ping8) &&
+       derp_frame_header_encode(&v, DERP_FRAME_SEND_PACKET, 0x7fffffff);
+  corpus_put_writer(s, t, "too-large-after-a-ping", &v, ok);
+  v = byte_writer_init(buf, sizeof buf);
+  ok = byte_writer_u8(&v, 0x01) && derp_encode_close_peer(&v, k->client_pub[0]);
+  v.len -= 7;
+  corpus_put_writer(s, t, "cut-close-peer", &v, ok);
+}
+
 void gen_frame_seeds(struct corpus_sink *s) {
   if (sodium_init() < 0) {
     fprintf(stderr, "gen_corpus: libsodium failed to initialise\n");
@@ -558,4 +630,5 @@ void gen_frame_seeds(struct corpus_sink *s) {
   load_keys(&k);
   gen_server(s, &k);
   gen_client(s, &k);
+  gen_codec(s, &k);
 }
