@@ -1,5 +1,6 @@
 /* Fuzz target derp_keyfile: the relay's `-c` key file parser
- * (derp_keyfile_parse) and its writer (derp_keyfile_format).
+ * (derp_keyfile_parse) and its writer (derp_keyfile_format), the mesh key
+ * file (derp_mesh_key_parse) and the "nodekey:" text form.
  *
  * Input layout: the whole input is the key file's bytes.
  *
@@ -13,7 +14,12 @@
  *    key parses back to the same key, holds its lowercase text form, fits in
  *    the documented 96 bytes, and is refused one byte short of its length;
  *  - the input's first 32 bytes, taken as a key, also round trip through
- *    format -> parse (the writer sees every key, not only parsed ones). */
+ *    format -> parse (the writer sees every key, not only parsed ones);
+ *  - mesh key: accepted exactly when the input is 64 hex digits between
+ *    optional spaces, tabs and line ends, as that key; refused with a why;
+ *  - "nodekey:" text: accepted exactly when the prefix is followed by 64 hex
+ *    digits and nothing else, and derp_key_public_text gives it back
+ *    (lowercased). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -79,8 +85,53 @@ FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN],
   }
 }
 
+FUZZ_ORACLE static bool is_mesh_space(uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+FUZZ_ORACLE static void check_mesh_key(const uint8_t *data, size_t size) {
+  size_t a = 0, b = size;
+  while (a < b && is_mesh_space(data[a])) a++;
+  while (b > a && is_mesh_space(data[b - 1])) b--;
+  bool hex = b - a == 2 * DERP_KEY_LEN;
+  for (size_t i = a; hex && i < b; i++) hex = derp_hex_digit_value(data[i]) >= 0;
+  uint8_t key[DERP_KEY_LEN];
+  char why[128];
+  why[0] = '\0';
+  bool ok = derp_mesh_key_parse(data, size, key, why, sizeof why);
+  ORACLE_ASSERT(ok == hex, "mesh key parse says %d for %zu trimmed bytes (%s)", ok, b - a, why);
+  if (!ok) {
+    ORACLE_ASSERT(why[0] != '\0', "mesh key refused without a why");
+    return;
+  }
+  for (size_t i = 0; i < DERP_KEY_LEN; i++)
+    ORACLE_ASSERT(key[i] == (derp_hex_digit_value(data[a + 2 * i]) << 4 |
+                             derp_hex_digit_value(data[a + 2 * i + 1])),
+                  "mesh key byte %zu is not the text's", i);
+}
+
+FUZZ_ORACLE static void check_public_text(const uint8_t *data, size_t size) {
+  static const char prefix[] = DERP_KEY_PUBLIC_PREFIX;
+  size_t plen = sizeof prefix - 1;
+  bool want = size == plen + 2 * DERP_KEY_LEN && memcmp(data, prefix, plen) == 0;
+  for (size_t i = plen; want && i < size; i++) want = derp_hex_digit_value(data[i]) >= 0;
+  uint8_t key[DERP_KEY_LEN];
+  bool ok = derp_key_parse_text((const char *)data, size, prefix, key);
+  ORACLE_ASSERT(ok == want, "nodekey text parse says %d, expected %d", ok, want);
+  if (!ok) return;
+  char text[DERP_KEY_TEXT_SIZE];
+  derp_key_public_text(key, text);
+  for (size_t i = 0; i < size; i++) {
+    uint8_t c = data[i] >= 'A' && data[i] <= 'F' ? (uint8_t)(data[i] + 32) : data[i];
+    ORACLE_ASSERT((uint8_t)text[i] == c, "nodekey text differs at %zu", i);
+  }
+  ORACLE_ASSERT(text[size] == '\0', "nodekey text longer than the input");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > KEYFILE_FUZZ_MAX_INPUT) return -1;
+  check_mesh_key(data, size);
+  check_public_text(data, size);
 
   uint8_t priv[DERP_KEY_LEN];
   char why[WHY_CAP];

@@ -34,6 +34,14 @@ static const struct text_seed keyfile_seeds[] = {
      "{\"PrivateKey\":\"privkey:"
      "zf0c3a1e5d7b9f2c4e6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8a1c3e5b7d40\"}"},
     {"null_value", "{\"PrivateKey\":null}"},
+    /* derper's --mesh-psk-file and the "nodekey:" text form, same target */
+    {"mesh_key_line", MESH_HEX "\n"},
+    {"mesh_key_spaced", " \t" MESH_HEX " \r\n"},
+    {"mesh_key_short", "0123456789abcdef\n"},
+    {"mesh_key_nonhex", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg"},
+    {"nodekey_text", "nodekey:" KEY_HEX},
+    {"nodekey_text_upper",
+     "nodekey:8F0C3A1E5D7B9F2C4E6A8B0D1F3E5C7A9B1D3F5E7C9A0B2D4F6E8A1C3E5B7D40"},
     {"number_value", "{\"PrivateKey\":1}"},
     {"missing", "{}"},
     {"duplicate",
