@@ -107,6 +107,25 @@ if [ "$engine" = afl ]; then
   build_target "$build_dir" "$preset" "fuzz_${target}_replay"
   replay=$build_dir/fuzz/${target}_replay
 fi
+# The certificate targets' structure-aware mutator, as an AFL++ custom
+# mutator library (libAFLDriver never calls the target's own); built with the
+# host compiler, since afl-fuzz loads it. DERP_FUZZ_PLAIN=1 leaves it out.
+afl_mutator=""
+case "${target%_fast}" in
+  pin_verify) layout=PIN ;;
+  cert_fields) layout=WHOLE ;;
+  metacert) layout=METACERT ;;
+  *) layout="" ;;
+esac
+if [ "$engine" = afl ] && [ -n "$layout" ] && [ -z "${DERP_FUZZ_PLAIN:-}" ]; then
+  afl_mutator=$work/afl_cert_mutator.so
+  "${HOST_CC:-cc}" -O2 -shared -fPIC -I"$ROOT/reference/include" -I"$ROOT/fuzz" \
+    -DAFL_CERT_LAYOUT="CERT_LAYOUT_$layout" "$ROOT"/fuzz/{afl_cert_mutator,der_mutate,fuzz_inputs}.c \
+    "$ROOT"/reference/src/base/{byte_cursor,hex}.c "$ROOT/reference/src/trust/pin_hex.c" -lcrypto \
+    -o "$afl_mutator" >"$work/build-mutator.log" 2>&1 ||
+    { tail -20 "$work/build-mutator.log" >&2; die "building the AFL++ certificate mutator failed" 3; }
+  say "AFL++ custom mutator: $(rel "$afl_mutator") (layout $layout)"
+fi
 
 # ---- 2. fuzz ----
 start=$(date +%s)
@@ -143,6 +162,7 @@ else
   # AFL_NO_AFFINITY: the machine is shared; binding to a "free" core fails when none is.
   export AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1 AFL_SKIP_CRASHES=1
   export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=0:detect_leaks=0}
+  [ -z "$afl_mutator" ] || export AFL_CUSTOM_MUTATOR_LIBRARY=$afl_mutator
   [ -n "$(ls -A "$work/corpus")" ] || printf 'x' >"$work/corpus/empty-seed"
   afl_args=(-i "$work/corpus" -o "$work/afl" -V "$secs" -t 5000+)
   [ -f "$dict" ] && afl_args+=(-x "$dict")

@@ -10,10 +10,11 @@
  * control bytes) keep changing too. DERP_FUZZ_PLAIN=1 in the environment
  * turns the structure off (byte mutation only), to measure what it adds.
  *
- * Only for libFuzzer (FUZZ_CUSTOM_MUTATOR, set by fuzz/CMakeLists.txt when
- * the engine is libFuzzer): LLVMFuzzerMutate is libFuzzer's. AFL++ runs these
- * targets through libAFLDriver, which does not call a target's custom
- * mutator. */
+ * Built where FUZZ_CUSTOM_MUTATOR is set: in libFuzzer targets (set by
+ * fuzz/CMakeLists.txt; LLVMFuzzerMutate is libFuzzer's) and in the AFL++
+ * custom mutator libraries (afl_cert_mutator.c, which brings its own
+ * LLVMFuzzerMutate): libAFLDriver does not call a target's custom mutator,
+ * so under AFL++ the mutator runs inside afl-fuzz. */
 #ifndef DERP_FUZZ_CERT_MUTATOR_H
 #define DERP_FUZZ_CERT_MUTATOR_H
 
