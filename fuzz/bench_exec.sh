@@ -17,6 +17,9 @@
 # with its date and commit).
 #
 # Each target fuzzes a scratch copy of corpus/TARGET + corpus/regressions/TARGET
+# (in /dev/shm when there is one: libFuzzer writes every new input to the
+# corpus directory, and on a busy ext4 creating those files took a quarter
+# of a run's time, which is the disk's speed, not the target's)
 # with its dictionary and max_len, one process, -seed=1 (a target's rate
 # depends on the lengths of the inputs its mutations reach, so a fixed seed
 # keeps runs comparable); exec/s = executed units / wall time. The floor column is for the certificate targets: how many of the same
@@ -54,6 +57,12 @@ cmake --build "$build_dir" -j2 --target fuzz_targets fuzz_bench_d2i >"$build_dir
 scratch=$ROOT/build/bench-exec
 mkdir -p "$scratch"
 history=$scratch/history.tsv
+runs=$scratch
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  runs=/dev/shm/derpcheck-bench-$(id -u)
+  mkdir -p "$runs"
+  trap 'rm -rf "$runs"' EXIT
+fi
 baseline=$ROOT/fuzz/bench_exec.baseline.tsv
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -67,7 +76,7 @@ printf '%-20s %9s %9s %9s %14s %10s   %s\n' target exec/s before last "floor inp
 for t in "${targets[@]}"; do
   bin=$build_dir/fuzz/$t
   [ -x "$bin" ] || { echo "bench_exec: no binary for $t in $build_dir" >&2; continue; }
-  work=$scratch/$t
+  work=$runs/$t
   base=${t%_fast} # a fast variant shares its target's corpus, dictionary, options
   rm -rf "$work" && mkdir -p "$work/corpus"
   find "$ROOT/corpus/$base" "$ROOT/corpus/regressions/$base" -maxdepth 1 -type f ! -name '.*' \
@@ -79,6 +88,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s.%N)
   "${pin[@]}" "$bin" "${args[@]}" "$work/corpus" >"$work/fuzz.log" 2>&1 || true
   end=$(date +%s.%N)
+  cp "$work/fuzz.log" "$scratch/$t.fuzz.log"
   units=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -1)
   rate=$(awk -v u="${units:-0}" -v a="$start" -v b="$end" 'BEGIN{printf "%.0f", u / (b - a)}')
   floor="-" share="-" note=""
@@ -91,7 +101,7 @@ for t in "${targets[@]}"; do
         share=$(awk -v r="$rate" -v f="$floor" 'BEGIN{printf "%.0f%%", 100 * r / f}')
       fi ;;
   esac
-  grep -q 'ERROR: libFuzzer\|==== oracle mismatch' "$work/fuzz.log" && note="$note (run hit a crash: see $work/fuzz.log)"
+  grep -q 'ERROR: libFuzzer\|==== oracle mismatch' "$work/fuzz.log" && note="$note (run hit a crash: see build/bench-exec/$t.fuzz.log)"
   before=$(figure_of "$baseline" "$t")
   last=$(figure_of "$history" "$t")
   printf '%-20s %9s %9s %9s %14s %10s   %s\n' "$t" "$rate" "$before" "$last" "${floor:--}" "$share" "$note"
