@@ -11,7 +11,9 @@
  *                   sealed to another relay's key);
  *   client_session  the relay's frames after its ServerInfo, behind the
  *                   target's own ServerKey (fuzz_keys.h) and a ServerInfo it
- *                   seals itself (command 4).
+ *                   seals itself (command 4);
+ *   tls_certmsg     the chain the relay served ('C' chunks), as the TLS 1.3
+ *                   and the TLS 1.2 Certificate message.
  * Seeds are named rec-<FNV-1a of the bytes> (a rerun rewrites the same
  * files). Heads are cut at 16 KiB, the targets' max_len; frame scripts at
  * 2 KiB: a session's variety is in its first frames, and a long run of the
@@ -34,6 +36,7 @@
 #define SEED_MAX 16384
 #define CHUNK 4096
 #define SCRIPT_MAX 2048
+#define CERTMSG_MAX 8192 /* tls_certmsg's max_len */
 
 struct stream {
   uint8_t *p;
@@ -42,6 +45,8 @@ struct stream {
 
 struct conn {
   struct stream up, down; /* client to relay, relay to client */
+  struct stream chain;    /* the certificates served, each "u24 length, DER" */
+  size_t n_certs;
 };
 
 static bool append(struct stream *s, const uint8_t *p, size_t n) {
@@ -126,7 +131,45 @@ static void feed_chunks(struct script *s, uint8_t code, const uint8_t *p, size_t
   }
 }
 
+static void put_u24(uint8_t *p, size_t v) {
+  p[0] = (uint8_t)(v >> 16);
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)v;
+}
+
+/* tls_certmsg: control (bit 0: TLS 1.3), then the whole handshake message:
+ * type 11, u24 body length, [u8 empty context], u24 list length, entries
+ * (u24 length, DER, [u16 no extensions]). */
+static void certmsg_seeds(const char *dir, const struct conn *c) {
+  static uint8_t msg[SEED_MAX];
+  for (int tls13 = 0; tls13 <= 1; tls13++) {
+    size_t list = c->chain.len + (tls13 ? 2 * c->n_certs : 0);
+    size_t body = (tls13 ? 1 : 0) + 3 + list;
+    if (1 + 4 + body > CERTMSG_MAX) return; /* longer chains: not a seed */
+    size_t n = 0;
+    msg[n++] = (uint8_t)tls13;
+    msg[n++] = 11;
+    put_u24(msg + n, body);
+    n += 3;
+    if (tls13) msg[n++] = 0; /* certificate_request_context */
+    put_u24(msg + n, list);
+    n += 3;
+    for (size_t at = 0; at + 3 <= c->chain.len;) {
+      size_t len = (size_t)c->chain.p[at] << 16 | (size_t)c->chain.p[at + 1] << 8 | c->chain.p[at + 2];
+      memcpy(msg + n, c->chain.p + at, 3 + len);
+      n += 3 + len;
+      at += 3 + len;
+      if (tls13) {
+        msg[n++] = 0;
+        msg[n++] = 0;
+      }
+    }
+    write_seed(dir, "tls_certmsg", msg, n);
+  }
+}
+
 static void seeds_of(const char *dir, const struct conn *c) {
+  if (c->n_certs > 0) certmsg_seeds(dir, c);
   size_t up_head, down_head;
   size_t up_at = after_head(&c->up, &up_head);
   size_t down_at = after_head(&c->down, &down_head);
@@ -191,6 +234,11 @@ static bool read_record(const char *path, struct conn *conns) {
     struct conn *c = &conns[hdr[1]];
     if (hdr[0] == '>') ok = append(&c->up, payload, n);
     if (hdr[0] == '<') ok = append(&c->down, payload, n);
+    if (hdr[0] == 'C' && n > 0 && n < (1u << 24)) {
+      uint8_t len[3] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+      ok = append(&c->chain, len, 3) && append(&c->chain, payload, n);
+      c->n_certs++;
+    }
   }
   fclose(f);
   return ok;
@@ -206,9 +254,11 @@ int main(int argc, char **argv) {
     memset(conns, 0, sizeof conns);
     if (!read_record(argv[i], conns)) failures++;
     for (int k = 0; k < MAX_CONNS; k++) {
-      if (conns[k].up.len > 0 || conns[k].down.len > 0) seeds_of(argv[1], &conns[k]);
+      if (conns[k].up.len > 0 || conns[k].down.len > 0 || conns[k].n_certs > 0)
+        seeds_of(argv[1], &conns[k]);
       free(conns[k].up.p);
       free(conns[k].down.p);
+      free(conns[k].chain.p);
     }
   }
   return failures ? 1 : 0;

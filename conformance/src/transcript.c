@@ -288,6 +288,10 @@ char *transcript_decode(const uint8_t *rec, size_t len) {
       c->down = (struct side){.mark = '<', .name = c->name, .buf = c->down.buf, .cap = c->down.cap};
       continue;
     }
+    if (kind == 'C' && c->used) {
+      note(&t, "%scertificate served: %u bytes\n", c->name, n);
+      continue;
+    }
     struct side *s = !c->used ? NULL : kind == '>' ? &c->up : kind == '<' ? &c->down : NULL;
     if (s == NULL) {
       note(&t, "(chunk 0x%02x of connection %u: not a known kind, or no such connection)\n", kind,

@@ -5,8 +5,9 @@
  *
  *   "DERPREC1\n", then per chunk: kind (1 byte), connection (1 byte),
  *   length (u32 big-endian), payload. kind 'N': connection number c
- *   begins (payload: its name or the address dialled), '>': client to
- *   relay, '<': relay to client. Connections may interleave.
+ *   begins (payload: its name or the address dialled), 'C': one
+ *   certificate of the chain the relay served (DER, in order), '>': client
+ *   to relay, '<': relay to client. Connections may interleave.
  *
  * The text has one line per HTTP head line and per DERP frame, prefixed by
  * its connection's name (when there is more than one) and direction, with the frame's type name, length and decoded fields

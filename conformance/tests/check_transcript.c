@@ -39,6 +39,7 @@ START_TEST(fast_start_in_odd_chunks) {
   struct rec r;
   start(&r);
   chunk(&r, 'N', 0, "127.0.0.1:443", 13);
+  chunk(&r, 'C', 0, "\x30\x03\x02\x01\x01", 5); /* the chain served, one chunk each */
   /* the request head split mid-line, ClientInfo following it at once */
   chunk(&r, '>', 0, fast_req, 20);
   uint8_t ci[5 + 32 + 10] = {0x02, 0, 0, 0, 42};
@@ -53,6 +54,7 @@ START_TEST(fast_start_in_odd_chunks) {
   char *t = transcript_decode(r.b, r.n);
   ck_assert_ptr_nonnull(t);
   ck_assert_ptr_nonnull(strstr(t, "== connection 1: 127.0.0.1:443 ==\n"));
+  ck_assert_ptr_nonnull(strstr(t, "certificate served: 5 bytes\n"));
   ck_assert_ptr_nonnull(strstr(t, "> GET /derp HTTP/1.1\n> Host: h\n"));
   ck_assert_ptr_nonnull(strstr(
       t, "> Derp-Fast-Start: 1\n> ClientInfo (0x02) 42 bytes: key abababab…, sealed 10 bytes\n"));

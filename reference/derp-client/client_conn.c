@@ -288,6 +288,9 @@ enum client_conn_status client_conn_open(struct client_conn *c, const struct der
   if (ts != CLIENT_TLS_OK) return fail_at(c, CLIENT_STAGE_TLS);
   if (o->tls_only) return CLIENT_CONN_OK;
   record(c, 'N', c->addr, strlen(c->addr));
+  /* the chain the relay served, as seeds for the Certificate message fuzzer */
+  for (size_t i = 0; i < c->tls.certs.n_certs; i++)
+    record(c, 'C', c->tls.certs.certs[i].ptr, c->tls.certs.certs[i].len);
   return start_session(c, r, target, o, err, cap);
 }
 
