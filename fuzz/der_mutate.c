@@ -3,6 +3,12 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* The mutator runs between a target's executions: coverage hooks in it only
+ * slow the engine down (libFuzzer resets the counters before each run). */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((no_sanitize("coverage"))), apply_to = function)
+#endif
+
 #define MAX_NODES 512
 #define MAX_DEPTH 24
 #define SCRATCH 4096 /* one replacement node's new content */
@@ -123,21 +129,24 @@ static size_t len_bytes(size_t len) {
   return len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : len < 0x1000000 ? 4 : 5;
 }
 
-static size_t size_of(const struct tree *tr, const struct edits *e, int i);
+/* Every node's encoded size and content size after the edits, in one
+ * post-order pass (children are parsed after their parent, so a reverse
+ * walk meets every child before its parent); the writer then needs no
+ * subtree walk per constructed node. */
+static size_t node_size[MAX_NODES], node_content[MAX_NODES];
 
-static size_t content_size(const struct tree *tr, const struct edits *e, int i) {
-  size_t sum = 0;
-  for (int c = tr->n[i].first; c >= 0; c = tr->n[c].next) sum += size_of(tr, e, c);
-  return sum;
-}
-
-static size_t size_of(const struct tree *tr, const struct edits *e, int i) {
-  int k = edit_of(e, i);
-  if (k >= 0) return e->len[k];
-  const struct node *nd = &tr->n[i];
-  if (!nd->children) return nd->hdr + nd->len;
-  size_t c = content_size(tr, e, i);
-  return nd->tag_len + len_bytes(c) + c;
+static void compute_sizes(const struct tree *tr, const struct edits *e) {
+  for (int i = tr->count - 1; i >= 0; i--) {
+    const struct node *nd = &tr->n[i];
+    int k = edit_of(e, i);
+    size_t c = 0;
+    if (k < 0 && nd->children)
+      for (int ch = nd->first; ch >= 0; ch = tr->n[ch].next) c += node_size[ch];
+    node_content[i] = c;
+    node_size[i] = k >= 0         ? e->len[k]
+                   : nd->children ? nd->tag_len + len_bytes(c) + c
+                                  : nd->hdr + nd->len;
+  }
 }
 
 struct out {
@@ -176,13 +185,14 @@ static void write_node(const struct tree *tr, const struct edits *e, int i, stru
     put(o, tr->buf + nd->start, nd->hdr + nd->len);
   } else {
     put(o, tr->buf + nd->start, nd->tag_len);
-    put_len(o, content_size(tr, e, i));
+    put_len(o, node_content[i]);
     for (int c = nd->first; c >= 0; c = tr->n[c].next) write_node(tr, e, c, o);
   }
 }
 
 static size_t encode(const struct tree *tr, const struct edits *e, uint8_t *out, size_t cap) {
   struct out o = {out, 0, cap, false};
+  compute_sizes(tr, e);
   for (int i = tr->top; i >= 0; i = tr->n[i].next) write_node(tr, e, i, &o);
   return o.full || o.len == 0 ? 0 : o.len;
 }
@@ -437,3 +447,7 @@ size_t der_crossover(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
   struct edits e = {.n = 1, .node = {i, -1}, .bytes = {b + d->start}, .len = {d->hdr + d->len}};
   return encode(&tree_a, &e, out, cap);
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
