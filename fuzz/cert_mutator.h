@@ -25,6 +25,7 @@
 
 #include "der_mutate.h"
 #include "fuzz_inputs.h"
+#include "oracle_report.h" /* FUZZ_ORACLE: the mutator runs between executions, unhooked */
 
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
@@ -35,7 +36,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1, const uint8
 enum cert_layout { CERT_LAYOUT_WHOLE, CERT_LAYOUT_PIN, CERT_LAYOUT_METACERT };
 
 /* The certificates of an input, as offsets (slices point into `data`). */
-static size_t cert_slices(enum cert_layout layout, const uint8_t *data, size_t size,
+FUZZ_ORACLE static size_t cert_slices(enum cert_layout layout, const uint8_t *data, size_t size,
                           struct der_slice *out) {
   if (layout == CERT_LAYOUT_WHOLE) {
     out[0] = (struct der_slice){data, size};
@@ -64,7 +65,7 @@ static size_t cert_slices(enum cert_layout layout, const uint8_t *data, size_t s
 
 /* data[0..size) with certificate `c` replaced by der[0..len) (and its u16
  * length prefix rewritten) into out; 0 when it does not fit. */
-static size_t cert_splice(enum cert_layout layout, const uint8_t *data, size_t size,
+FUZZ_ORACLE static size_t cert_splice(enum cert_layout layout, const uint8_t *data, size_t size,
                           struct der_slice c, const uint8_t *der, size_t len, uint8_t *out,
                           size_t cap) {
   size_t off = (size_t)(c.ptr - data), tail = size - off - c.len;
@@ -80,7 +81,7 @@ static size_t cert_splice(enum cert_layout layout, const uint8_t *data, size_t s
   return off + len + tail;
 }
 
-static bool cert_mutator_plain(void) {
+FUZZ_ORACLE static bool cert_mutator_plain(void) {
   static int plain = -1;
   if (plain < 0) plain = getenv("DERP_FUZZ_PLAIN") != NULL;
   return plain;
@@ -88,7 +89,7 @@ static bool cert_mutator_plain(void) {
 
 static uint8_t cert_mutator_buf[1 << 16];
 
-static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size, size_t max_size,
+FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size, size_t max_size,
                           unsigned int seed) {
   struct der_slice certs[PIN_FUZZ_MAX_CERTS > METACERT_FUZZ_MAX_CERTS ? PIN_FUZZ_MAX_CERTS
                                                                       : METACERT_FUZZ_MAX_CERTS];
@@ -105,7 +106,7 @@ static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size, s
 
 static uint8_t cert_crossover_buf[1 << 16];
 
-static size_t cert_crossover(enum cert_layout layout, const uint8_t *d1, size_t s1,
+FUZZ_ORACLE static size_t cert_crossover(enum cert_layout layout, const uint8_t *d1, size_t s1,
                              const uint8_t *d2, size_t s2, uint8_t *out, size_t max_out,
                              unsigned int seed) {
   struct der_slice a[PIN_FUZZ_MAX_CERTS + METACERT_FUZZ_MAX_CERTS];
