@@ -6,7 +6,12 @@
  * and a ServerInfo sealed with the fixed keys).
  *
  * Input layout:
- *   u8 control  bit 0: fast start; bit 1: send Ideal-Node
+ *   u8 control  bit 0: fast start; bit 1: send Ideal-Node (bit 5: one with a
+ *               CR LF in it); bits 2-4: the node's HostName, from a table
+ *               (IP literals, IPv6 with and without brackets, host:port, a
+ *               zone, and two the request must refuse); bit 6: over
+ *               WebSocket (the session writes no request; the target writes
+ *               and checks the WebSocket one; fast start is refused)
  *   then commands until the input ends: u8 op, u16be n, then n bytes (fewer
  *   if the input ends); op & 7:
  *     0  feed the n bytes (the stream after the HTTP head)
@@ -19,8 +24,14 @@
  *   Every 256 ms of fake time passes per command (the token bucket's clock).
  *
  * Oracles, beyond "no crash / no leak":
+ *  - a session is refused exactly for a HostName or Ideal-Node that would
+ *    change the request's meaning (a space, a URL delimiter, a CR LF), or
+ *    for fast start over WebSocket; over WebSocket it queues no request, and
+ *    the WebSocket request (written for the same HostName, refused alike)
+ *    parses with Host, Upgrade: websocket, the key and protocol "derp";
  *  - the queued upgrade request parses as GET /derp with Upgrade: DERP and
- *    Derp-Fast-Start: 1 exactly on fast start, followed (fast start only) by
+ *    Derp-Fast-Start: 1 exactly on fast start, Host: the HostName (an IPv6
+ *    literal in brackets), Ideal-Node exactly when asked, followed (fast start only) by
  *    one ClientInfo whose box opens with the server key to the fixed JSON;
  *  - events match the stream split independently: one per frame, with the
  *    frame's type and length; packets, keys, ping bytes and health text are
@@ -63,9 +74,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+/* HostNames a DERP map may carry, the Host header each must give (NULL:
+ * the session must refuse it). */
+static const struct {
+  const char *host, *header;
+} hosts[8] = {
+    {FUZZ_HOST, FUZZ_HOST},
+    {"derp1.example.com", "derp1.example.com"},
+    {"::1", "[::1]"},
+    {"[::1]", "[::1]"},
+    {"10.0.0.1:8443", "10.0.0.1:8443"},
+    {"fe80::1%eth0", "[fe80::1%eth0]"},
+    {"bad host", NULL},
+    {"evil.example/x", NULL},
+};
+
 struct run {
   struct derp_client_session *s;
   bool fast;
+  int host_pick;
+  bool ideal;
   uint64_t rng;
   struct frame_tap in, out;
   bool request_checked;
@@ -143,10 +171,12 @@ FUZZ_ORACLE static void check_output_frame(struct run *r, const struct tapped_fr
  * give an equal verdict. */
 static uint8_t passed_head[1024];
 static size_t passed_head_len;
-static bool passed_fast;
+static bool passed_fast, passed_ideal;
+static int passed_host_pick;
 
 FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *head_len) {
   if (passed_head_len > 0 && n >= passed_head_len && r->fast == passed_fast &&
+      r->host_pick == passed_host_pick && r->ideal == passed_ideal &&
       memcmp(p, passed_head, passed_head_len) == 0) {
     *head_len = passed_head_len;
     return;
@@ -164,12 +194,48 @@ FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n,
   const struct http_header *fs = http_header_find(req.headers, req.header_count, "Derp-Fast-Start");
   ORACLE_ASSERT(r->fast == (fs != NULL && http_span_equals(fs->value, "1")),
                 "Derp-Fast-Start does not match");
+  const struct http_header *host = http_header_find(req.headers, req.header_count, "Host");
+  ORACLE_ASSERT(host && http_span_equals(host->value, hosts[r->host_pick].header),
+                "Host is not %s", hosts[r->host_pick].header);
+  const struct http_header *ideal = http_header_find(req.headers, req.header_count, "Ideal-Node");
+  ORACLE_ASSERT(r->ideal == (ideal != NULL && http_span_equals(ideal->value, "900b")),
+                "Ideal-Node does not match");
   *head_len = req.head_len;
   if (req.head_len <= sizeof passed_head) {
     memcpy(passed_head, p, req.head_len);
     passed_head_len = req.head_len;
     passed_fast = r->fast;
+    passed_host_pick = r->host_pick;
+    passed_ideal = r->ideal;
   }
+}
+
+/* The WebSocket upgrade the transport writes for the same HostName. */
+FUZZ_ORACLE static void check_websocket_request(int host_pick) {
+  static const char key[] = "dGhlIHNhbXBsZSBub25jZQ==";
+  uint8_t buf[1024];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  bool ok = derp_client_write_websocket_request(&w, hosts[host_pick].host, key);
+  ORACLE_ASSERT(ok == (hosts[host_pick].header != NULL), "WebSocket request for %s: %d",
+                hosts[host_pick].host, ok);
+  if (!ok) {
+    ORACLE_ASSERT(w.len == 0, "a refused WebSocket request left %zu bytes", w.len);
+    return;
+  }
+  struct http_header h[16];
+  struct http_request req;
+  ORACLE_ASSERT(http_parse_request(buf, w.len, sizeof buf, h, 16, &req) == HTTP_HEAD_OK &&
+                    req.head_len == w.len && http_span_equals(req.target, "/derp"),
+                "the WebSocket request does not parse as one GET /derp head");
+  const struct http_header *host = http_header_find(req.headers, req.header_count, "Host");
+  const struct http_header *up = http_header_find(req.headers, req.header_count, "Upgrade");
+  const struct http_header *k = http_header_find(req.headers, req.header_count, "Sec-WebSocket-Key");
+  const struct http_header *proto =
+      http_header_find(req.headers, req.header_count, "Sec-WebSocket-Protocol");
+  ORACLE_ASSERT(host && http_span_equals(host->value, hosts[host_pick].header) && up &&
+                    http_span_equals(up->value, "websocket") && k && http_span_equals(k->value, key) &&
+                    proto && http_span_equals(proto->value, "derp"),
+                "WebSocket request headers for %s", hosts[host_pick].host);
 }
 
 /* Take everything the session queued, and check it. */
@@ -361,8 +427,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   r->rng = 0x2545f4914f6cdd1du;
   struct derp_client_config cfg;
   memset(&cfg, 0, sizeof cfg);
-  cfg.host = FUZZ_HOST;
-  cfg.ideal_node = (control & 2) ? "900b" : NULL;
+  r->host_pick = (control >> 2) & 7;
+  r->ideal = (control & 2) && !(control & 0x20);
+  cfg.host = hosts[r->host_pick].host;
+  cfg.ideal_node = !(control & 2) ? NULL : (control & 0x20) ? "900b\r\nX-Evil: 1" : "900b";
+  cfg.websocket = control & 0x40;
+  bool refusable = cfg.websocket
+                       ? r->fast
+                       : hosts[r->host_pick].header == NULL || ((control & 2) && (control & 0x20));
+  if (cfg.websocket) {
+    check_websocket_request(r->host_pick);
+    r->request_checked = true; /* the transport's, checked above */
+  }
   memcpy(cfg.client_priv, client_sec, DERP_KEY_LEN);
   memcpy(cfg.client_pub, client_pub, DERP_KEY_LEN);
   cfg.fast_start = r->fast;
@@ -370,11 +446,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.random = counter_random;
   cfg.random_ctx = r;
   char err[DERP_CLIENT_ERR_SIZE];
+  err[0] = '\0';
   r->s = derp_client_session_new(&cfg, err, sizeof err);
+  if (refusable) {
+    ORACLE_ASSERT(r->s == NULL && err[0] != '\0', "a session for host %s, Ideal-Node %s",
+                  cfg.host, cfg.ideal_node ? cfg.ideal_node : "(none)");
+    free(r);
+    return 0;
+  }
   ORACLE_ASSERT(r->s != NULL, "derp_client_session_new refused a valid config: %s", err);
   ORACLE_ASSERT(
       derp_client_state(r->s) == (r->fast ? DERP_CLIENT_CONNECTED : DERP_CLIENT_AWAIT_SERVER_KEY),
       "initial state %d", (int)derp_client_state(r->s));
+  if (cfg.websocket) {
+    size_t queued;
+    derp_client_pending(r->s, &queued);
+    ORACLE_ASSERT(queued == 0, "%zu bytes queued before anything arrived over WebSocket", queued);
+  }
   drain(r);
   ORACLE_ASSERT(r->request_checked, "no upgrade request queued");
   ORACLE_ASSERT(r->client_infos == (r->fast ? 1u : 0u), "%u ClientInfo frames with the request",

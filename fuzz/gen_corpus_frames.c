@@ -446,6 +446,27 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   script_op(&sc, CPREF, (const uint8_t *)"\x01", 1);
   emit(s, t, "slow-path-every-frame", &sc);
 
+  /* The node's HostName (control bits 2-4) and Ideal-Node (bits 1, 5) in the
+   * request, and the two of each the session must refuse. */
+  static const struct {
+    const char *name;
+    uint8_t control;
+  } requests[] = {
+      {"host-dns-name", 1 << 2},        {"host-ipv6-bracketed", 2 << 2},
+      {"host-ipv6-in-brackets", 3 << 2}, {"host-with-port-ideal-node", 4 << 2 | 2},
+      {"host-ipv6-zone", 5 << 2},       {"host-with-space-refused", 6 << 2},
+      {"host-with-slash-refused", 7 << 2}, {"ideal-node-crlf-refused", 0x22},
+      {"websocket-slow-path", 0x40},    {"websocket-fast-start-refused", 0x41},
+      {"websocket-host-refused", 0x40 | 6 << 2},
+  };
+  for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
+    script_start(&sc, requests[i].control);
+    frames_start(&f);
+    server_hello(&f, k, "{\"version\":2}");
+    feed_frames(&sc, CFEED, &f);
+    emit(s, t, requests[i].name, &sc);
+  }
+
   script_start(&sc, 1);
   frames_start(&f);
   server_hello(&f, k, "{\"version\":2}");
