@@ -173,6 +173,12 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
     }
     ORACLE_ASSERT(rs == RELAY_HTTP_OK, "no rejection for %s", http_head_status_str(st));
     check_written_response("rejection", out, w.len, 0, false);
+    for (size_t cap = 0; cap < w.len; cap += 1 + w.len / 4) { /* all-or-nothing */
+      uint8_t small[RELAY_HTTP_RESPONSE_MAX];
+      struct byte_writer ws = byte_writer_init(small, cap);
+      ORACLE_ASSERT(relay_http_write_rejection(st, &ws) == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0,
+                    "rejection into %zu of %zu bytes", cap, w.len);
+    }
     struct http_response resp;
     parse_resp(out, w.len, HTTP_FUZZ_MAX_HEAD, HTTP_FUZZ_SLOTS, h, &resp);
     ORACLE_ASSERT(
@@ -222,13 +228,18 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
   }
   if (w.len > 0) check_written_response("relay_http_route", out, w.len, dec.status, head_request);
 
-  if (w.len > 0) { /* all-or-nothing on a writer one byte short */
+  if (w.len > 0) { /* all-or-nothing on writers that run out at several points */
     uint8_t small[RELAY_HTTP_RESPONSE_MAX];
-    struct byte_writer ws = byte_writer_init(small, w.len - 1);
-    struct relay_http_decision dec2;
-    rs = relay_http_route(&req, &settings, HTTP_FUZZ_NOW, &ws, &dec2);
-    ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0,
-                  "short writer: status %d, %zu bytes written", (int)rs, ws.len);
+    const size_t caps[] = {w.len - 1, 0, w.len / 3, w.len / 2, 2 * w.len / 3,
+                           (extra_prefix * 7) % w.len};
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+      struct byte_writer ws = byte_writer_init(small, caps[i]);
+      struct relay_http_decision dec2;
+      rs = relay_http_route(&req, &settings, HTTP_FUZZ_NOW, &ws, &dec2);
+      ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0,
+                    "writer of %zu bytes (the reply takes %zu): status %d, %zu bytes written",
+                    caps[i], w.len, (int)rs, ws.len);
+    }
   }
 
   /* Go's %q of the value: at most 4 bytes per input byte (\xNN), plus quotes. */
@@ -243,6 +254,21 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
                   dec.upgrade.len);
   else
     ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NOTHING && wn.len == 0, "log note without a weird upgrade");
+  if (rs == RELAY_HTTP_OK && wn.len > 8) { /* too little room: the cut form, or nothing */
+    size_t cap = 8 + extra_prefix % (wn.len - 8);
+    struct byte_writer wc = byte_writer_init(note, cap);
+    enum relay_http_status rc = relay_http_write_log_note(&dec, &wc);
+    char tail[48];
+    int tn = snprintf(tail, sizeof tail, "... (%zu bytes, cut)", dec.upgrade.len);
+    if (rc == RELAY_HTTP_OK)
+      ORACLE_ASSERT(wc.len <= cap && wc.len >= 17 + (size_t)tn &&
+                        memcmp(note, "Weird upgrade: \"", 16) == 0 &&
+                        memcmp(note + wc.len - (size_t)tn, tail, (size_t)tn) == 0,
+                    "a %zu-byte log note cut into %zu bytes is not the cut form", wn.len, cap);
+    else
+      ORACLE_ASSERT(rc == RELAY_HTTP_ERR_NO_SPACE && wc.len == 0,
+                    "log note into %zu bytes: status %d, %zu written", cap, (int)rc, wc.len);
+  }
   free(note);
 }
 
