@@ -56,6 +56,49 @@ enum shape {
   S_WEB_ECDSA_ROOT,
   S_WEB_ECDSA_INTERMEDIATE,
   S_WEB_ECDSA_LEAF,
+  S_TIME_UTC_NO_SECONDS,
+  S_TIME_MINUS_OFFSET,
+  S_TIME_NO_SECONDS_PLUS,
+  S_TIME_NO_SECONDS_MINUS,
+  S_TIME_LEAP_DAY,
+  S_TIME_FEB29_NON_LEAP,
+  S_TIME_MONTH_13,
+  S_TIME_HOUR_24,
+  S_TIME_SECOND_60,
+  S_TIME_TRUNCATED,
+  S_TIME_NO_ZONE,
+  S_TIME_MINUTES_ONLY,
+  S_TIME_ZONE_X,
+  S_TIME_AFTER_Z,
+  S_TIME_FRACTION_EMPTY,
+  S_TIME_FRACTION_NO_ZONE,
+  S_TIME_GEN_TWO_DIGITS,
+  S_TIME_OFFSET_13H,
+  S_TIME_NON_DIGIT,
+  S_BC_NOT_SEQUENCE,
+  S_BC_BOOLEAN_01,
+  S_BC_BOOLEAN_2_BYTES,
+  S_BC_BOOLEAN_OVERRUN,
+  S_BC_PATHLEN_NEGATIVE,
+  S_BC_PATHLEN_EMPTY,
+  S_BC_PATHLEN_OVERRUN,
+  S_BC_CA_FALSE_EXPLICIT,
+  S_BC_TRAILING,
+  S_SAN_NOT_SEQUENCE,
+  S_SAN_NAME_OVERRUN,
+  S_SAN_OTHER_FORMS,
+  S_SAN_X400_EDI,
+  S_SAN_NOT_GENERAL_NAMES,
+  S_SAN_CONSTRUCTED_DNS,
+  S_SAN_PRIMITIVE_OTHERNAME,
+  S_META_NUMERIC,
+  S_META_T61,
+  S_META_IA5,
+  S_META_UNIVERSAL,
+  S_META_BMP_70,
+  S_META_BMP_NON_ASCII,
+  S_META_WRONG_PREFIX,
+  S_META_ZERO_KEY,
   S_OSSL_RSA_ROOT, /* from here on: files, not the factory */
   S_OSSL_RSA_INTERMEDIATE,
   S_OSSL_RSA_LEAF,
@@ -106,6 +149,49 @@ static const char *const shape_names[S_COUNT] = {
     "web-ecdsa-root",
     "web-ecdsa-intermediate",
     "web-ecdsa-leaf",
+    "time-utc-no-seconds",
+    "time-minus-offset",
+    "time-no-seconds-plus-offset",
+    "time-no-seconds-minus-offset",
+    "time-generalized-leap-day",
+    "time-feb-29-non-leap-year",
+    "time-month-13",
+    "time-hour-24",
+    "time-second-60",
+    "time-truncated-date",
+    "time-no-zone",
+    "time-ends-after-minutes",
+    "time-zone-x",
+    "time-byte-after-z",
+    "time-fraction-no-digits",
+    "time-fraction-no-zone",
+    "time-generalized-2-digits",
+    "time-offset-13-hours",
+    "time-non-digit",
+    "basic-constraints-not-sequence",
+    "basic-constraints-boolean-01",
+    "basic-constraints-boolean-2-bytes",
+    "basic-constraints-boolean-overrun",
+    "basic-constraints-pathlen-negative",
+    "basic-constraints-pathlen-empty",
+    "basic-constraints-pathlen-overrun",
+    "basic-constraints-ca-false-explicit",
+    "basic-constraints-trailing-bytes",
+    "san-not-sequence",
+    "san-name-overrun",
+    "san-othername-registeredid-dirname",
+    "san-x400address-edipartyname",
+    "san-tag-9-and-universal",
+    "san-constructed-dnsname",
+    "san-primitive-othername",
+    "metacert-numericstring",
+    "metacert-t61string",
+    "metacert-ia5string",
+    "metacert-universalstring",
+    "metacert-bmpstring-70-chars",
+    "metacert-bmpstring-non-ascii",
+    "metacert-prefix-derpkex",
+    "metacert-zero-key",
     "openssl-rsa-root",
     "openssl-rsa-intermediate",
     "openssl-rsa-leaf",
@@ -134,6 +220,45 @@ static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
                                                 sizeof dup_san_value};
   static const struct cert_extra_ext unknown = {"1.3.6.1.4.1.99999.1", true, unknown_value,
                                                 sizeof unknown_value};
+  /* basicConstraints and subjectAltName values that are malformed or
+   * unusual, in the order of S_BC_NOT_SEQUENCE.. */
+  static const uint8_t bc_not_seq[] = {0x05, 0x00}, bc_bool_01[] = {0x30, 0x03, 0x01, 0x01, 0x01},
+                       bc_bool_2[] = {0x30, 0x04, 0x01, 0x02, 0xff, 0xff},
+                       bc_bool_overrun[] = {0x30, 0x02, 0x01, 0x05},
+                       bc_path_neg[] = {0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x80},
+                       bc_path_empty[] = {0x30, 0x02, 0x02, 0x00},
+                       bc_path_overrun[] = {0x30, 0x02, 0x02, 0x05},
+                       bc_false_explicit[] = {0x30, 0x06, 0x01, 0x01, 0x00, 0x02, 0x01, 0x03},
+                       bc_trailing[] = {0x30, 0x03, 0x01, 0x01, 0xff, 0x05, 0x00},
+                       san_not_seq[] = {0x05, 0x00}, san_overrun[] = {0x30, 0x02, 0x82, 0x05},
+                       /* otherName 1.2.3.4 [0] UTF8 "a", registeredID 1.2.3.4,
+                        * directoryName (empty Name), dNSName "a.example" */
+      san_other_forms[] = {0x30, 0x20, 0xa0, 0x0a, 0x06, 0x03, 0x2a, 0x03, 0x04, 0xa0, 0x03, 0x0c,
+                           0x01, 0x61, 0x88, 0x03, 0x2a, 0x03, 0x04, 0xa4, 0x02, 0x30, 0x00, 0x82,
+                           0x09, 'a',  '.',  'e',  'x',  'a',  'm',  'p',  'l',  'e'},
+                       /* x400Address (empty), ediPartyName { partyName [1] UTF8 "a" } */
+      san_x400_edi[] = {0x30, 0x09, 0xa3, 0x00, 0xa5, 0x05, 0xa1, 0x03, 0x0c, 0x01, 0x61},
+                       /* [9], a universal SEQUENCE, then dNSName "a" */
+      san_not_general[] = {0x30, 0x08, 0x89, 0x01, 0x00, 0x30, 0x00, 0x82, 0x01, 0x61},
+                       san_constructed_dns[] = {0x30, 0x05, 0xa2, 0x03, 0x04, 0x01, 0x61},
+                       san_primitive_other[] = {0x30, 0x03, 0x80, 0x01, 0x00};
+#define BC(v) \
+  { "2.5.29.19", true, v, sizeof v }
+#define SAN(v) \
+  { "2.5.29.17", false, v, sizeof v }
+  static const struct cert_extra_ext odd_exts[] = {
+      BC(bc_not_seq),           BC(bc_bool_01),        BC(bc_bool_2),
+      BC(bc_bool_overrun),      BC(bc_path_neg),       BC(bc_path_empty),
+      BC(bc_path_overrun),      BC(bc_false_explicit), BC(bc_trailing),
+      SAN(san_not_seq),         SAN(san_overrun),      SAN(san_other_forms),
+      SAN(san_x400_edi),        SAN(san_not_general),  SAN(san_constructed_dns),
+      SAN(san_primitive_other),
+  };
+#undef BC
+#undef SAN
+  _Static_assert(
+      sizeof odd_exts / sizeof odd_exts[0] == S_SAN_PRIMITIVE_OTHERNAME - S_BC_NOT_SEQUENCE + 1,
+      "one odd extension per shape");
   struct cert_spec s = cert_spec_derper_ip("127.0.0.1", GEN_NOW);
   meta_cn(cn_buf, false);
   struct cert_spec m = cert_spec_metacert(cn_buf, GEN_NOW);
@@ -260,6 +385,84 @@ static struct cert_spec spec_for(enum shape sh, char *cn_buf, uint8_t *bmp_buf,
       return cert_spec_web_intermediate(false, made[S_WEB_ECDSA_ROOT], GEN_NOW);
     case S_WEB_ECDSA_LEAF:
       return cert_spec_web_leaf(false, made[S_WEB_ECDSA_INTERMEDIATE], GEN_NOW);
+    case S_TIME_UTC_NO_SECONDS: s.not_before_text = "2601010000Z"; break;
+    case S_TIME_MINUS_OFFSET: s.not_before_text = "251231223000-0130"; break;
+    case S_TIME_NO_SECONDS_PLUS: s.not_before_text = "2601010100+0100"; break;
+    case S_TIME_NO_SECONDS_MINUS: s.not_before_text = "2512312300-0100"; break;
+    case S_TIME_LEAP_DAY:
+      s.not_after_text = "20280229235959Z";
+      s.not_after_text_type = V_ASN1_GENERALIZEDTIME;
+      break;
+    case S_TIME_FEB29_NON_LEAP: s.not_after_text = "270229000000Z"; break;
+    case S_TIME_MONTH_13: s.not_after_text = "271301000000Z"; break;
+    case S_TIME_HOUR_24: s.not_after_text = "270101240000Z"; break;
+    case S_TIME_SECOND_60: s.not_after_text = "270101000060Z"; break;
+    case S_TIME_TRUNCATED: s.not_after_text = "2701"; break;
+    case S_TIME_NO_ZONE: s.not_after_text = "270101000000"; break;
+    case S_TIME_MINUTES_ONLY: s.not_after_text = "2701010000"; break;
+    case S_TIME_ZONE_X: s.not_after_text = "270101000000X"; break;
+    case S_TIME_AFTER_Z: s.not_after_text = "270101000000Z0"; break;
+    case S_TIME_FRACTION_EMPTY:
+      s.not_after_text = "20270101000000.Z";
+      s.not_after_text_type = V_ASN1_GENERALIZEDTIME;
+      break;
+    case S_TIME_FRACTION_NO_ZONE:
+      s.not_after_text = "20270101000000.25";
+      s.not_after_text_type = V_ASN1_GENERALIZEDTIME;
+      break;
+    case S_TIME_GEN_TWO_DIGITS:
+      s.not_after_text = "20";
+      s.not_after_text_type = V_ASN1_GENERALIZEDTIME;
+      break;
+    case S_TIME_OFFSET_13H: s.not_after_text = "270101000000+1300"; break;
+    case S_TIME_NON_DIGIT: s.not_after_text = "27a101000000Z"; break;
+    case S_BC_NOT_SEQUENCE:
+    case S_BC_BOOLEAN_01:
+    case S_BC_BOOLEAN_2_BYTES:
+    case S_BC_BOOLEAN_OVERRUN:
+    case S_BC_PATHLEN_NEGATIVE:
+    case S_BC_PATHLEN_EMPTY:
+    case S_BC_PATHLEN_OVERRUN:
+    case S_BC_CA_FALSE_EXPLICIT:
+    case S_BC_TRAILING:
+    case S_SAN_NOT_SEQUENCE:
+    case S_SAN_NAME_OVERRUN:
+    case S_SAN_OTHER_FORMS:
+    case S_SAN_X400_EDI:
+    case S_SAN_NOT_GENERAL_NAMES:
+    case S_SAN_CONSTRUCTED_DNS:
+    case S_SAN_PRIMITIVE_OTHERNAME:
+      /* One extension, written verbatim: the profile's are left out. */
+      s.ext_profile = CERT_EXT_NONE;
+      s.ip_san_count = 0;
+      s.extra_exts = &odd_exts[sh - S_BC_NOT_SEQUENCE];
+      s.extra_ext_count = 1;
+      break;
+    case S_META_NUMERIC: m.cn_asn1_type = V_ASN1_NUMERICSTRING; return m;
+    case S_META_T61: m.cn_asn1_type = V_ASN1_T61STRING; return m;
+    case S_META_IA5: m.cn_asn1_type = V_ASN1_IA5STRING; return m;
+    case S_META_UNIVERSAL:
+      for (int i = 0; i < 71; i++) {
+        memset(bmp_buf + 4 * i, 0, 3);
+        bmp_buf[4 * i + 3] = (uint8_t)cn_buf[i];
+      }
+      m.cn = (const char *)bmp_buf;
+      m.cn_len = 4 * 71;
+      m.cn_asn1_type = V_ASN1_UNIVERSALSTRING;
+      return m;
+    case S_META_BMP_70:
+    case S_META_BMP_NON_ASCII:
+      for (int i = 0; i < 71; i++) {
+        bmp_buf[2 * i] = 0;
+        bmp_buf[2 * i + 1] = (uint8_t)cn_buf[i];
+      }
+      if (sh == S_META_BMP_NON_ASCII) bmp_buf[2 * 20 + 1] = 0xe9; /* U+00E9 for one hex digit */
+      m.cn = (const char *)bmp_buf;
+      m.cn_len = sh == S_META_BMP_70 ? 140 : 142;
+      m.cn_asn1_type = V_ASN1_BMPSTRING;
+      return m;
+    case S_META_WRONG_PREFIX: cn_buf[6] = 'x'; return m;
+    case S_META_ZERO_KEY: memset(cn_buf + 7, '0', 64); return m;
     default: break; /* S_OSSL_*: read from files */
   }
   return s;
@@ -270,7 +473,7 @@ struct der {
   size_t len;
 };
 
-static struct der certs[S_COUNT];
+static struct der certs[S_COUNT + 1]; /* [S_COUNT]: the leaf cut in half */
 
 /* fuzz/testdata/openssl-chains/<name>.der; the directory is compiled in. */
 static bool load_fixture(const char *name, struct der *out) {
@@ -297,7 +500,7 @@ static bool make_all(struct corpus_sink *s) {
     ok = load_fixture(shape_names[i], &certs[i]);
   for (int i = 0; i < S_OSSL_RSA_ROOT && ok; i++) {
     char cn[80];
-    uint8_t bmp[160];
+    uint8_t bmp[4 * 71];
     struct cert_spec spec = spec_for((enum shape)i, cn, bmp, made);
     made[i] = cert_factory_make(fac, &spec);
     if (!made[i] || made[i]->der_len > sizeof certs[i].bytes) {
@@ -311,6 +514,8 @@ static bool make_all(struct corpus_sink *s) {
   }
   for (int i = 0; i < S_COUNT; i++) factory_cert_free(made[i]);
   cert_factory_free(fac);
+  certs[S_COUNT] = certs[S_LEAF];
+  certs[S_COUNT].len = certs[S_LEAF].len / 2;
   if (!ok) s->failed = true;
   return ok;
 }
@@ -329,6 +534,267 @@ static void gen_cert_fields(struct corpus_sink *s) {
   corpus_put(s, "cert_fields", "leaf-indefinite-length", buf, leaf->len);
   corpus_put(s, "cert_fields", "empty", buf, 0);
   corpus_put(s, "cert_fields", "not-der", (const uint8_t *)"-----BEGIN CERTIFICATE-----\n", 28);
+}
+
+/* ---- cert_fields: one element of the IP leaf changed, lengths redone ---- */
+
+struct piece {
+  const uint8_t *p;
+  size_t n;
+};
+
+/* The header and total length of the DER TLV at p (definite lengths of up
+ * to 4 octets); false if it does not fit in n bytes. */
+static bool tlv_span(const uint8_t *p, size_t n, size_t *total) {
+  if (n < 2) return false;
+  size_t len = p[1], hdr = 2;
+  if (len & 0x80) {
+    size_t k = len & 0x7f;
+    if (k == 0 || k > 4 || n < 2 + k) return false;
+    len = 0;
+    for (size_t i = 0; i < k; i++) len = len << 8 | p[2 + i];
+    hdr += k;
+  }
+  if (len > n - hdr) return false;
+  *total = hdr + len;
+  return true;
+}
+
+/* Certificate ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }: the
+ * TBSCertificate's elements, then the other two. */
+#define TBS_MAX 12
+struct cert_split {
+  struct piece tbs[TBS_MAX];
+  size_t n_tbs;
+  struct piece alg, sig;
+};
+
+static size_t header_len(const uint8_t *p) { return (p[1] & 0x80) ? 2 + (p[1] & 0x7f) : 2; }
+
+static bool split_cert(const struct der *d, struct cert_split *out) {
+  size_t total, tbs_total, n;
+  if (!tlv_span(d->bytes, d->len, &total) || total != d->len) return false;
+  const uint8_t *p = d->bytes + header_len(d->bytes), *end = d->bytes + total;
+  if (!tlv_span(p, (size_t)(end - p), &tbs_total)) return false;
+  const uint8_t *q = p + header_len(p), *q_end = p + tbs_total;
+  out->n_tbs = 0;
+  while (q < q_end) {
+    if (out->n_tbs == TBS_MAX || !tlv_span(q, (size_t)(q_end - q), &n)) return false;
+    out->tbs[out->n_tbs++] = (struct piece){q, n};
+    q += n;
+  }
+  p = q_end;
+  if (!tlv_span(p, (size_t)(end - p), &n)) return false;
+  out->alg = (struct piece){p, n};
+  p += n;
+  if (!tlv_span(p, (size_t)(end - p), &n)) return false;
+  out->sig = (struct piece){p, n};
+  return p + n == end;
+}
+
+static bool put_header(struct byte_writer *w, uint8_t tag, size_t len) {
+  if (!byte_writer_u8(w, tag)) return false;
+  if (len < 0x80) return byte_writer_u8(w, (uint8_t)len);
+  if (len < 0x100) return byte_writer_u8(w, 0x81) && byte_writer_u8(w, (uint8_t)len);
+  return len <= 0xffff && byte_writer_u8(w, 0x82) && byte_writer_u16be(w, (uint16_t)len);
+}
+
+static size_t der_size(size_t len) {
+  return len < 0x80 ? 2 + len : len < 0x100 ? 3 + len : 4 + len;
+}
+
+/* SEQUENCE { tbs_tag { tbs... }, tail... } */
+static void put_rebuilt(struct corpus_sink *s, const char *name, uint8_t tbs_tag,
+                        const struct piece *tbs, size_t n_tbs, const struct piece *tail,
+                        size_t n_tail) {
+  static uint8_t buf[8192];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  size_t tbs_len = 0, tail_len = 0;
+  for (size_t i = 0; i < n_tbs; i++) tbs_len += tbs[i].n;
+  for (size_t i = 0; i < n_tail; i++) tail_len += tail[i].n;
+  bool ok = put_header(&w, 0x30, der_size(tbs_len) + tail_len) && put_header(&w, tbs_tag, tbs_len);
+  for (size_t i = 0; i < n_tbs && ok; i++)
+    ok = tbs[i].n == 0 || byte_writer_bytes(&w, tbs[i].p, tbs[i].n);
+  for (size_t i = 0; i < n_tail && ok; i++)
+    ok = tail[i].n == 0 || byte_writer_bytes(&w, tail[i].p, tail[i].n);
+  char full[96];
+  snprintf(full, sizeof full, "der-%s", name);
+  corpus_put_writer(s, "cert_fields", full, &w, ok);
+}
+
+/* TBSCertificate elements of the v3 IP leaf. */
+enum { T_VERSION, T_SERIAL, T_SIGALG, T_ISSUER, T_VALIDITY, T_SUBJECT, T_SPKI, T_EXTENSIONS };
+
+enum edit_op {
+  E_REPLACE,   /* element `at` becomes the bytes */
+  E_INSERT,    /* the bytes go before element `at` (T_EXTENSIONS + 1: at the end) */
+  E_KEEP,      /* only the first `at` elements, then the bytes */
+  E_SIGALG,    /* signatureAlgorithm becomes the bytes */
+  E_SIGNATURE, /* signatureValue becomes the bytes (none: left out) */
+  E_TAIL,      /* the bytes after signatureValue */
+  E_TBS_TAG,   /* the TBSCertificate's tag becomes the first byte */
+};
+
+struct edit {
+  const char *name;
+  enum edit_op op;
+  int at;
+  const uint8_t *bytes;
+  size_t n;
+};
+
+#define BYTES(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
+
+static void apply_edit(struct corpus_sink *s, const struct cert_split *c, const struct edit *e) {
+  struct piece tbs[TBS_MAX + 1], tail[3] = {c->alg, c->sig, {e->bytes, e->n}};
+  size_t n = 0, n_tail = 2;
+  uint8_t tbs_tag = 0x30;
+  const struct piece mine = {e->bytes, e->n};
+  for (size_t i = 0; i < c->n_tbs; i++) {
+    if (e->op == E_KEEP && (int)i == e->at) break;
+    if (e->op == E_INSERT && (int)i == e->at) tbs[n++] = mine;
+    tbs[n++] = e->op == E_REPLACE && (int)i == e->at ? mine : c->tbs[i];
+  }
+  if ((e->op == E_INSERT && e->at == (int)c->n_tbs) || e->op == E_KEEP) tbs[n++] = mine;
+  if (e->op == E_SIGALG) tail[0] = mine;
+  if (e->op == E_SIGNATURE) {
+    tail[1] = mine;
+    if (e->n == 0) n_tail = 1;
+  }
+  if (e->op == E_TAIL) n_tail = 3;
+  if (e->op == E_TBS_TAG) tbs_tag = e->bytes[0];
+  put_rebuilt(s, e->name, tbs_tag, tbs, n, tail, n_tail);
+}
+
+/* Every way each step of the walk can stop (and a few shapes it accepts
+ * that real certificates do not have), on the IP leaf. */
+static void gen_cert_fields_der(struct corpus_sink *s) {
+  struct cert_split c;
+  if (!split_cert(&certs[S_LEAF], &c) || c.n_tbs != T_EXTENSIONS + 1) {
+    fprintf(stderr, "gen_corpus: the IP leaf does not split into 8 TBS elements\n");
+    s->failed = true;
+    return;
+  }
+  /* Validity with a third time after the two. */
+  uint8_t three_times[2 + 3 * 15];
+  struct byte_writer tw = byte_writer_init(three_times, sizeof three_times);
+  bool ok = put_header(&tw, 0x30, 3 * 15);
+  for (int i = 0; i < 3 && ok; i++)
+    ok = put_header(&tw, 0x17, 13) &&
+         byte_writer_str(&tw, i == 1 ? "270101000000Z" : "260101000000Z");
+  /* 257 extensions (one over CERT_FIELDS_MAX_EXTENSIONS), all 1.2.3.4 with
+   * an empty value: the count is checked before duplicates. */
+  static uint8_t many[4 + 4 + 257 * 9];
+  struct byte_writer mw = byte_writer_init(many, sizeof many);
+  ok = ok && put_header(&mw, 0xa3, der_size(257 * 9)) && put_header(&mw, 0x30, 257 * 9);
+  for (int i = 0; i < 257 && ok; i++)
+    ok = byte_writer_bytes(
+        &mw, (const uint8_t[]){0x30, 0x07, 0x06, 0x03, 0x2a, 0x03, 0x04, 0x04, 0x00}, 9);
+  if (!ok) {
+    s->failed = true;
+    return;
+  }
+  const struct edit edits[] = {
+      /* version [0] */
+      {"version-overrun", E_KEEP, 0, BYTES(0xa0, 0x7f, 0x02, 0x01, 0x02)},
+      {"version-not-integer", E_REPLACE, T_VERSION, BYTES(0xa0, 0x03, 0x04, 0x01, 0x02)},
+      {"version-trailing-null", E_REPLACE, T_VERSION,
+       BYTES(0xa0, 0x05, 0x02, 0x01, 0x02, 0x05, 0x00)},
+      {"version-non-minimal", E_REPLACE, T_VERSION, BYTES(0xa0, 0x04, 0x02, 0x02, 0x00, 0x02)},
+      {"version-256", E_REPLACE, T_VERSION, BYTES(0xa0, 0x04, 0x02, 0x02, 0x01, 0x00)},
+      {"version-4", E_REPLACE, T_VERSION, BYTES(0xa0, 0x03, 0x02, 0x01, 0x03)},
+      {"version-2-with-extensions", E_REPLACE, T_VERSION, BYTES(0xa0, 0x03, 0x02, 0x01, 0x01)},
+      /* serialNumber */
+      {"tbs-ends-after-version", E_KEEP, 1, NULL, 0},
+      {"serial-octet-string", E_REPLACE, T_SERIAL, BYTES(0x04, 0x01, 0x05)},
+      {"serial-empty", E_REPLACE, T_SERIAL, BYTES(0x02, 0x00)},
+      {"serial-non-minimal", E_REPLACE, T_SERIAL, BYTES(0x02, 0x02, 0x00, 0x05)},
+      /* signature AlgorithmIdentifier */
+      {"sigalg-null", E_REPLACE, T_SIGALG, BYTES(0x05, 0x00)},
+      {"sigalg-no-oid", E_REPLACE, T_SIGALG, BYTES(0x30, 0x02, 0x05, 0x00)},
+      {"sigalg-empty-oid", E_REPLACE, T_SIGALG, BYTES(0x30, 0x02, 0x06, 0x00)},
+      {"sigalg-params-overrun", E_REPLACE, T_SIGALG,
+       BYTES(0x30, 0x05, 0x06, 0x01, 0x2a, 0x05, 0x05)},
+      {"sigalg-after-params", E_REPLACE, T_SIGALG,
+       BYTES(0x30, 0x07, 0x06, 0x01, 0x2a, 0x05, 0x00, 0x05, 0x00)},
+      /* issuer Name */
+      {"issuer-set", E_REPLACE, T_ISSUER, BYTES(0x31, 0x00)},
+      {"issuer-rdn-sequence", E_REPLACE, T_ISSUER, BYTES(0x30, 0x02, 0x30, 0x00)},
+      {"issuer-atv-set", E_REPLACE, T_ISSUER, BYTES(0x30, 0x04, 0x31, 0x02, 0x31, 0x00)},
+      {"issuer-type-integer", E_REPLACE, T_ISSUER,
+       BYTES(0x30, 0x08, 0x31, 0x06, 0x30, 0x04, 0x02, 0x00, 0x0c, 0x00)},
+      {"issuer-atv-trailing", E_REPLACE, T_ISSUER,
+       BYTES(0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x01, 'a',
+             0x05, 0x00)},
+      {"issuer-value-overrun", E_REPLACE, T_ISSUER,
+       BYTES(0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x05, 'a')},
+      {"issuer-empty-rdn", E_REPLACE, T_ISSUER, BYTES(0x30, 0x02, 0x31, 0x00)},
+      /* validity */
+      {"tbs-ends-after-issuer", E_KEEP, T_VALIDITY, NULL, 0},
+      {"validity-set", E_REPLACE, T_VALIDITY, BYTES(0x31, 0x00)},
+      {"validity-empty", E_REPLACE, T_VALIDITY, BYTES(0x30, 0x00)},
+      {"validity-three-times", E_REPLACE, T_VALIDITY, three_times, sizeof three_times},
+      /* subjectPublicKeyInfo (Ed25519 OID 1.3.101.112) */
+      {"spki-set", E_REPLACE, T_SPKI, BYTES(0x31, 0x00)},
+      {"spki-algorithm-null", E_REPLACE, T_SPKI, BYTES(0x30, 0x04, 0x05, 0x00, 0x03, 0x00)},
+      {"spki-key-octet-string", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x0b, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x02, 0x00, 0x00)},
+      {"spki-key-no-unused-octet", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x09, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x00)},
+      {"spki-key-unused-8", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x0b, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x02, 0x08, 0x00)},
+      {"spki-key-empty-unused-5", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x0a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x01, 0x05)},
+      {"spki-key-empty", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x0a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x01, 0x00)},
+      {"spki-trailing-null", E_REPLACE, T_SPKI,
+       BYTES(0x30, 0x0d, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x02, 0x00, 0x00, 0x05,
+             0x00)},
+      /* issuerUniqueID [1], subjectUniqueID [2] */
+      {"issuer-unique-id", E_INSERT, T_EXTENSIONS, BYTES(0x81, 0x02, 0x00, 0xaa)},
+      {"subject-unique-id", E_INSERT, T_EXTENSIONS, BYTES(0x82, 0x02, 0x04, 0xb0)},
+      {"issuer-unique-id-unused-8", E_INSERT, T_EXTENSIONS, BYTES(0x81, 0x01, 0x08)},
+      {"subject-unique-id-unused-9", E_INSERT, T_EXTENSIONS, BYTES(0x82, 0x02, 0x09, 0x00)},
+      {"issuer-unique-id-overrun", E_REPLACE, T_EXTENSIONS, BYTES(0x81, 0x05, 0x00)},
+      {"subject-unique-id-overrun", E_REPLACE, T_EXTENSIONS, BYTES(0x82, 0x05, 0x00)},
+      /* extensions [3] */
+      {"extensions-overrun", E_REPLACE, T_EXTENSIONS, BYTES(0xa3, 0x05, 0x30, 0x03)},
+      {"extensions-set", E_REPLACE, T_EXTENSIONS, BYTES(0xa3, 0x02, 0x31, 0x00)},
+      {"extensions-trailing-null", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x04, 0x30, 0x00, 0x05, 0x00)},
+      {"extensions-empty", E_REPLACE, T_EXTENSIONS, BYTES(0xa3, 0x02, 0x30, 0x00)},
+      {"extension-overrun", E_REPLACE, T_EXTENSIONS, BYTES(0xa3, 0x04, 0x30, 0x02, 0x30, 0x05)},
+      {"extension-set", E_REPLACE, T_EXTENSIONS, BYTES(0xa3, 0x04, 0x30, 0x02, 0x31, 0x00)},
+      {"extension-no-oid", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x06, 0x30, 0x04, 0x30, 0x02, 0x04, 0x00)},
+      {"extension-critical-07", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x0e, 0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0x07,
+             0x04, 0x00)},
+      {"extension-critical-false-explicit", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x12, 0x30, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0x00,
+             0x04, 0x04, 0x03, 0x02, 0x05, 0xa0)},
+      {"extension-no-value", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x09, 0x30, 0x07, 0x30, 0x05, 0x06, 0x03, 0x55, 0x1d, 0x0f)},
+      {"extension-trailing-null", E_REPLACE, T_EXTENSIONS,
+       BYTES(0xa3, 0x0d, 0x30, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x04, 0x00, 0x05,
+             0x00)},
+      {"257-extensions", E_REPLACE, T_EXTENSIONS, many, mw.len},
+      {"tbs-trailing-null", E_INSERT, T_EXTENSIONS + 1, BYTES(0x05, 0x00)},
+      /* Certificate */
+      {"tbs-set", E_TBS_TAG, 0, BYTES(0x31)},
+      {"signature-algorithm-null", E_SIGALG, 0, BYTES(0x05, 0x00)},
+      {"no-signature", E_SIGNATURE, 0, NULL, 0},
+      {"signature-octet-string", E_SIGNATURE, 0, BYTES(0x04, 0x01, 0x00)},
+      {"signature-unused-8", E_SIGNATURE, 0, BYTES(0x03, 0x02, 0x08, 0x00)},
+      {"certificate-trailing-null", E_TAIL, 0, BYTES(0x05, 0x00)},
+  };
+  for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) apply_edit(s, &c, &edits[i]);
+  /* The outer SEQUENCE given as a SET, and empty. */
+  uint8_t buf[4096];
+  memcpy(buf, certs[S_LEAF].bytes, certs[S_LEAF].len);
+  buf[0] = 0x31;
+  corpus_put(s, "cert_fields", "der-certificate-set", buf, certs[S_LEAF].len);
+  corpus_put(s, "cert_fields", "der-certificate-empty", (const uint8_t[]){0x30, 0x00}, 2);
 }
 
 /* metacert layout: control, key[32], u16 version, u64 now, certs. */
@@ -379,6 +845,33 @@ static void gen_metacert(struct corpus_sink *s) {
   meta_seed(s, "round-trip-v255", 0x80, 255, GEN_NOW, NULL, 0);
   meta_seed(s, "round-trip-v256-2106", 0x80, 256, 4294967295LL, NULL, 0);
   meta_seed(s, "round-trip-v65535-negative-now", 0x80, 65535, -1, leaf_meta, 2);
+  /* CN string types one at a time (the first match ends the scan), then
+   * four near misses in one list: UniversalString (a type the metacert
+   * check does not decode), BMPString of 70 characters and with a non-ASCII unit, prefix
+   * "derpkex". */
+  static const enum shape utf8_only[] = {S_META_UTF8}, numeric[] = {S_META_NUMERIC},
+                          t61[] = {S_META_T61}, ia5[] = {S_META_IA5},
+                          cn_misses[] = {S_META_UNIVERSAL, S_META_BMP_70, S_META_BMP_NON_ASCII,
+                                         S_META_WRONG_PREFIX},
+                          zero_key[] = {S_META_ZERO_KEY}, broken_first[] = {S_COUNT, S_META};
+  meta_seed(s, "utf8string-cn", 0, 0, 0, utf8_only, 1);
+  meta_seed(s, "numericstring-cn", 0, 0, 0, numeric, 1);
+  meta_seed(s, "t61string-cn", 0, 0, 0, t61, 1);
+  meta_seed(s, "ia5string-cn", 0, 0, 0, ia5, 1);
+  meta_seed(s, "universal-bmp70-bmp-non-ascii-derpkex", 0, 0, 0, cn_misses, 4);
+  /* Found, but key zero: not usable for a fast start. */
+  meta_seed(s, "zero-key", 0, 0, 0, zero_key, 1);
+  /* S_COUNT: a truncated leaf, which cert_fields refuses. */
+  meta_seed(s, "unparsable-then-metacert", 0, 0, 0, broken_first, 2);
+  /* metacert_build's clock limits: years 0001 and 9999 with 30 days to
+   * spare, and one second beyond each (refused). */
+  const int64_t min_now = -62135596800LL + 30 * DAY, max_now = 253402300799LL - 30 * DAY;
+  meta_seed(s, "round-trip-year-1", 0x80, 1, min_now, NULL, 0);
+  meta_seed(s, "round-trip-year-9999", 0x80, 1, max_now, NULL, 0);
+  meta_seed(s, "round-trip-before-year-1", 0x80, 1, min_now - 1, NULL, 0);
+  meta_seed(s, "round-trip-after-year-9999", 0x80, 1, max_now + 1, NULL, 0);
+  /* notBefore in 1949 (GeneralizedTime), notAfter in 1950 (UTCTime). */
+  meta_seed(s, "round-trip-1950-boundary", 0x80, 3, -631152000 + 15 * DAY, NULL, 0);
 }
 
 /* pin_verify layout: profile, pin mode, k, u64 now, name, pin text, count, certs. */
@@ -624,6 +1117,7 @@ bool gen_cert_seeds(struct corpus_sink *s) {
     return true;
   if (!make_all(s)) return false;
   gen_cert_fields(s);
+  gen_cert_fields_der(s);
   gen_metacert(s);
   gen_pin(s);
   gen_pin_chains(s);
