@@ -17,7 +17,14 @@
  *  - an error's status is one of 1002, 1003, 1009 and the decoder stays
  *    in error;
  *  - the payload re-encoded as one binary frame (masked when the decoder
- *    is the server's) decodes back to the same bytes. */
+ *    is the server's) decodes back to the same bytes;
+ *  - the helpers, on the input's bytes: a header for any opcode, length and
+ *    mask has RFC 6455's length and fields, and nothing fits one byte short;
+ *    a close payload is the status then the reason cut to 123 bytes; the
+ *    derp subprotocol is offered exactly when "derp" occurs (derper's rule);
+ *    an accept key exists exactly for 1..256-byte keys and is 28 base64
+ *    characters. */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,8 +91,60 @@ static void run_decoder(bool server, const uint8_t *in, size_t n, size_t chunk, 
                 n);
 }
 
+FUZZ_ORACLE static void check_helpers(const uint8_t *p, size_t n) {
+  uint64_t len = 0;
+  for (size_t i = 0; i < 8 && i < n; i++) len = len << 8 | p[i];
+  len >>= p[0] % 64; /* lengths of every size class */
+  enum ws_opcode op = (enum ws_opcode)(n > 1 ? p[1] & 0x0f : WS_OP_BINARY);
+  static const uint8_t mask_bytes[4] = {1, 2, 3, 4};
+  const uint8_t *mask = n > 2 && (p[2] & 1) ? mask_bytes : NULL;
+  size_t need = 2 + (len < 126 ? 0 : len <= 0xffff ? 2 : 8) + (mask ? 4 : 0);
+  uint8_t h[WS_MAX_HEADER_LEN];
+  ORACLE_ASSERT(ws_encode_header(h, sizeof h, op, len, mask) == need, "header of %zu bytes", need);
+  uint64_t back = h[1] & 0x7f;
+  size_t at = 2;
+  if (back == 126) {
+    back = (uint64_t)h[2] << 8 | h[3];
+    at = 4;
+  } else if (back == 127) {
+    for (back = 0; at < 10; at++) back = back << 8 | h[at];
+  }
+  ORACLE_ASSERT(h[0] == (0x80 | op) && back == len && ((h[1] & 0x80) != 0) == (mask != NULL) &&
+                    (mask == NULL || memcmp(h + at, mask, 4) == 0),
+                "header fields for opcode %d, %llu bytes", (int)op, (unsigned long long)len);
+  ORACLE_ASSERT(ws_encode_header(h, need - 1, op, len, mask) == 0, "a header fit one byte short");
+
+  char text[256];
+  size_t tn = n < sizeof text - 1 ? n : sizeof text - 1;
+  memcpy(text, p, tn);
+  text[tn] = '\0';
+  uint8_t close[WS_MAX_CONTROL_PAYLOAD];
+  uint16_t status = n > 1 ? (uint16_t)(p[0] << 8 | p[1]) : 1000;
+  size_t reason = strlen(text) < WS_MAX_CONTROL_PAYLOAD - 2 ? strlen(text) : WS_MAX_CONTROL_PAYLOAD - 2;
+  ORACLE_ASSERT(ws_close_payload(close, status, text) == 2 + reason &&
+                    (close[0] << 8 | close[1]) == status && memcmp(close + 2, text, reason) == 0,
+                "close payload for status %u", status);
+
+  bool derp = false;
+  for (size_t i = 0; i + 4 <= n && !derp; i++) derp = memcmp(p + i, "derp", 4) == 0;
+  ORACLE_ASSERT(ws_offers_derp((const char *)p, n) == derp, "derp offer %d", derp);
+
+  char accept[WS_ACCEPT_LEN + 1], again[WS_ACCEPT_LEN + 1];
+  bool ok = ws_accept_key((const char *)p, n, accept);
+  ORACLE_ASSERT(ok == (n > 0 && n <= 256), "accept key for %zu bytes: %d", n, ok);
+  if (!ok) return;
+  ORACLE_ASSERT(strlen(accept) == WS_ACCEPT_LEN && accept[WS_ACCEPT_LEN - 1] == '=',
+                "accept key %s", accept);
+  for (size_t i = 0; i + 1 < WS_ACCEPT_LEN; i++)
+    ORACLE_ASSERT(isalnum((unsigned char)accept[i]) || accept[i] == '+' || accept[i] == '/',
+                  "accept key %s is not base64", accept);
+  ORACLE_ASSERT(ws_accept_key((const char *)p, n, again) && strcmp(accept, again) == 0,
+                "accept key not deterministic");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > WS_FUZZ_MAX_INPUT) return -1;
+  check_helpers(data, size);
   static const size_t chunks[] = {1, 2, 3, 7, 64, 512, 4096, WS_FUZZ_MAX_INPUT};
   static const size_t rooms[] = {1, 16, 1000, 65536};
   bool server = data[0] & 1;
