@@ -261,8 +261,18 @@ static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
     oracle_abort();
   }
 
-  /* All-or-nothing: one byte short writes nothing. */
-  struct byte_writer small = byte_writer_init(buf, w.len - 1);
+  /* All-or-nothing: a writer that runs out anywhere (the header, the
+   * attribute, the address) writes nothing. */
+  size_t response_len = w.len;
+  for (size_t cap = (n > 0 ? p[0] : 0) % 8; cap < response_len; cap += 1 + response_len / 5) {
+    struct byte_writer small = byte_writer_init(buf, cap);
+    ORACLE_ASSERT(stun_write_response(&small, txid, &peer) == STUN_ERR_NO_SPACE && small.len == 0,
+                  "response into %zu of %zu bytes", cap, response_len);
+    small = byte_writer_init(buf, cap < STUN_REQUEST_LEN ? cap : STUN_REQUEST_LEN - 1);
+    ORACLE_ASSERT(stun_write_request(&small, txid) == STUN_ERR_NO_SPACE && small.len == 0,
+                  "request into %zu bytes", small.cap);
+  }
+  struct byte_writer small = byte_writer_init(buf, response_len - 1);
   ORACLE_ASSERT(stun_write_response(&small, txid, &peer) == STUN_ERR_NO_SPACE && small.len == 0,
                 "short writer");
 }
