@@ -421,6 +421,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct pin_verify_result res;
   bool ok = pin_verify(&in, &res);
   check_result_shape(&in, ok, &res);
+  /* the names a report prints: every status has one, a profile's round-trips */
+  ORACLE_ASSERT(pin_verify_status_name(res.status) != NULL, "status %d has no name",
+                (int)res.status);
+  enum pin_profile back;
+  ORACLE_ASSERT(pin_profile_from_name(pin_profile_name(in.profile), &back) && back == in.profile,
+                "profile %d does not round-trip through its name", (int)in.profile);
   if (ok) check_acceptance(&in, &res);
 #if FUZZ_FAST
   bool compared = false;
