@@ -46,6 +46,15 @@ static void gen_http(struct corpus_sink *s) {
             "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n");
   http_seed(s, "upgrade-weird-value", 0,
             "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\xff\r\n\r\n");
+  /* a long odd value: the log note is cut when room runs short (control
+   * bits 1-7 = 100 pick the room) */
+  http_seed(s, "upgrade-weird-long-value-cut", 200,
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: Weird\x01\x7f\xc3\xa9-upgrade-"
+            "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n\r\n");
+  http_seed(s, "version-and-length-near-misses", 0,
+            "POST /a%2fb HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n");
+  http_seed(s, "response-reason-with-control", 0, "HTTP/1.1 200 O\x01K\r\n\r\n");
+  http_seed(s, "response-version-letter", 0, "HTTP/1.x 200 OK\r\n\r\n");
   http_seed(s, "no-upgrade-426", 0, "GET /derp/sdf HTTP/1.1\r\nHost: h\r\n\r\n");
   http_seed(s, "fast-start-not-1", 0,
             "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: DERP\r\nDerp-Fast-Start: 01\r\n\r\n");
