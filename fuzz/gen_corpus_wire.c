@@ -49,7 +49,7 @@ static void gen_http(struct corpus_sink *s) {
   /* a long odd value: the log note is cut when room runs short (control
    * bits 1-7 = 100 pick the room) */
   http_seed(s, "upgrade-weird-long-value-cut", 200,
-            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: Weird\x01\x7f\xc3\xa9-upgrade-"
+            "GET /derp HTTP/1.1\r\nHost: h\r\nUpgrade: Weird\"\xc3\xa9-upgrade-"
             "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\r\n\r\n");
   http_seed(s, "version-and-length-near-misses", 0,
             "POST /a%2fb HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n");

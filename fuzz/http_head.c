@@ -254,8 +254,8 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
                   dec.upgrade.len);
   else
     ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NOTHING && wn.len == 0, "log note without a weird upgrade");
-  if (rs == RELAY_HTTP_OK && wn.len > 8) { /* too little room: the cut form, or nothing */
-    size_t cap = 8 + extra_prefix % (wn.len - 8);
+  if (rs == RELAY_HTTP_OK && wn.len > 15) { /* too little room: the cut form, or nothing */
+    size_t cap = 15 + extra_prefix % (wn.len - 15); /* "Weird upgrade: " fits, the rest may not */
     struct byte_writer wc = byte_writer_init(note, cap);
     enum relay_http_status rc = relay_http_write_log_note(&dec, &wc);
     char tail[48];
