@@ -18,6 +18,8 @@
  *    with the remainder verbatim; empty -> CA; anything else but HostName ->
  *    verify as that name), no SNI for an IP-literal HostName, else HostName
  *    without trailing dots;
+ *  - node flags on top of a parsed node (derp_map_parse_node_flags_onto):
+ *    accepted, the flags win, every other field survives;
  *  - HuJSON: the standard text differs only by spaces where comments and
  *    trailing commas were (line ends kept), a second pass is the identity,
  *    errors point inside the input. */
@@ -207,6 +209,34 @@ FUZZ_ORACLE static void check_map(const struct derp_map *m) {
 
 typedef bool (*map_parser)(const char *, size_t, struct derp_map **, struct derp_map_error *);
 
+FUZZ_ORACLE static bool same_text(const char *base, const char *got) {
+  return strcmp(base ? base : "", got) == 0;
+}
+
+/* `--snippet LINE --node Key=value`: flags on top of a parsed node. The
+ * node's own fields survive the trip through JSON; the flags win. */
+FUZZ_ORACLE static void check_flags_onto(const struct derp_map *m) {
+  if (m->region_count == 0 || m->regions[0].node_count == 0) return;
+  const struct derp_node *b = &m->regions[0].nodes[0];
+  static const char flags[] = "DERPPort=4443,CanPort80=true";
+  struct derp_map *got = NULL;
+  struct derp_map_error err;
+  err.msg[0] = '\0';
+  ORACLE_ASSERT(derp_map_parse_node_flags_onto(b, flags, sizeof flags - 1, &got, &err),
+                "flags onto a parsed node refused: %s", err.msg);
+  ORACLE_ASSERT(got->region_count == 1 && got->regions[0].node_count == 1,
+                "flags onto a node gave %zu regions", got->region_count);
+  const struct derp_node *n = &got->regions[0].nodes[0];
+  ORACLE_ASSERT(n->derp_port == 4443 && n->can_port80, "the flags did not win");
+  ORACLE_ASSERT(same_text(b->name, n->name) && same_text(b->host_name, n->host_name) &&
+                    same_text(b->cert_name, n->cert_name) && same_text(b->ipv4, n->ipv4) &&
+                    same_text(b->ipv6, n->ipv6) && same_text(b->stun_test_ip, n->stun_test_ip) &&
+                    b->region_id == n->region_id && b->stun_port == n->stun_port &&
+                    b->stun_only == n->stun_only && b->insecure_for_tests == n->insecure_for_tests,
+                "a field of node %s changed on the way through flags", b->name ? b->name : "");
+  derp_map_free(got);
+}
+
 FUZZ_ORACLE static void run_parser(const char *name, map_parser parse, const char *text, size_t len) {
   struct derp_map *m = NULL;
   struct derp_map_error err;
@@ -214,6 +244,7 @@ FUZZ_ORACLE static void run_parser(const char *name, map_parser parse, const cha
   if (parse(text, len, &m, &err)) {
     ORACLE_ASSERT(m != NULL, "%s succeeded without a map", name);
     check_map(m);
+    if (parse == derp_map_parse) check_flags_onto(m);
     derp_map_free(m);
   } else {
     ORACLE_ASSERT(m == NULL, "%s failed but returned a map", name);

@@ -309,6 +309,29 @@ static void gen_derpmap(struct corpus_sink *s) {
   corpus_put_text(s, t, "region-key-not-number", "{\"Regions\":{\"abc\":{\"Nodes\":[]}}}");
   corpus_put_text(s, t, "uppercase-pin",
                   "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
+  /* node flags: every key and kind, and each way a list goes wrong */
+  static const struct {
+    const char *name, *text;
+  } flags[] = {
+      {"node-flags-every-key",
+       " Name=n,RegionID=901,HostName=h.example.com,CertName=c,IPv4=192.0.2.1,IPv6=2001:db8::1,"
+       "STUNPort=3478,STUNOnly=false,DERPPort=443,InsecureForTests=true,STUNTestIP=192.0.2.2,"
+       "CanPort80=true\r\n"},
+      {"node-flags-int-not-a-number", "HostName=h,DERPPort=+443"},
+      {"node-flags-int-overflow", "HostName=h,RegionID=99999999999999999999"},
+      {"node-flags-bool-not-a-bool", "HostName=h,STUNOnly=yes"},
+      {"node-flags-duplicate", "HostName=a,HostName=b"},
+      {"node-flags-unknown-key", "hostname=a"},
+      {"node-flags-empty-pair", "HostName=a,,DERPPort=1"},
+      {"node-flags-no-equals", "HostName"},
+      {"node-flags-only-spaces", " \t\r\n"},
+      {"node-flags-bad-utf8", "HostName=\xc3\x28"},
+      {"node-flags-trailing-comma", "HostName=a,"},
+  };
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    corpus_put_text(s, t, flags[i].name, flags[i].text);
+  static const char nul_flags[] = "HostName=a\0b";
+  corpus_put(s, t, "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {
