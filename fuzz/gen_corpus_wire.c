@@ -330,6 +330,14 @@ static void gen_derpmap(struct corpus_sink *s) {
   };
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     corpus_put_text(s, t, flags[i].name, flags[i].text);
+  /* tailnet policy files: the key in another case, broken HuJSON, a derpMap
+   * that is not a map, one whose region does not decode */
+  corpus_put_text(s, t, "policy-key-other-case", "{\"DERPMAP\": {\"Regions\": {}}}");
+  corpus_put_text(s, t, "policy-unterminated-comment", "{\"acls\": [], /* \"derpMap\": {}\n}");
+  corpus_put_text(s, t, "policy-unterminated-string", "{\"derpMap\": {\"Regions\n}}");
+  corpus_put_text(s, t, "policy-derpmap-not-a-map", "{\"derpMap\": 5, // five\n}");
+  corpus_put_text(s, t, "policy-derpmap-bad-node",
+                  "{\"derpMap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": 5}]}}}}");
   static const char nul_flags[] = "HostName=a\0b";
   corpus_put(s, t, "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
 }
