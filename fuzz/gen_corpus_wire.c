@@ -338,6 +338,16 @@ static void gen_derpmap(struct corpus_sink *s) {
   corpus_put_text(s, t, "policy-derpmap-not-a-map", "{\"derpMap\": 5, // five\n}");
   corpus_put_text(s, t, "policy-derpmap-bad-node",
                   "{\"derpMap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": 5}]}}}}");
+  /* maps the decoder refuses, one field at a time */
+  corpus_put_text(s, t, "node-missing-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"Name\":\"a\"}]}}}");
+  corpus_put_text(s, t, "node-empty-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"\"}]}}}");
+  corpus_put_text(s, t, "node-not-an-object", "{\"Regions\":{\"1\":{\"Nodes\":[[1]]}}}");
+  corpus_put_text(s, t, "nodes-not-an-array", "{\"Regions\":{\"1\":{\"Nodes\":{\"a\":1}}}}");
+  corpus_put_text(s, t, "region-not-an-object", "{\"Regions\":{\"1\":true}}");
+  corpus_put_text(s, t, "regions-not-an-object", "{\"Regions\":[1.5]}");
+  corpus_put_text(s, t, "top-level-array", "[{\"HostName\":\"h\"}]");
+  corpus_put_text(s, t, "int-as-float", "{\"HostName\":\"h\",\"DERPPort\":443.5}");
+  corpus_put_text(s, t, "string-as-int", "{\"HostName\":7}");
   static const char nul_flags[] = "HostName=a\0b";
   corpus_put(s, t, "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
 }
