@@ -58,8 +58,8 @@ size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size) {
   for (size_t i = 0; i < flips; i++) {
     size_t at = next_u32(&fallback_rng) % size;
     uint32_t how = next_u32(&fallback_rng);
-    data[at] = how & 1 ? (uint8_t)(data[at] ^ (1u << (how >> 1) % 8))
-                       : edges[(how >> 1) % sizeof edges];
+    data[at] =
+        how & 1 ? (uint8_t)(data[at] ^ (1u << (how >> 1) % 8)) : edges[(how >> 1) % sizeof edges];
   }
   return size;
 }

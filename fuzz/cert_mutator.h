@@ -37,7 +37,7 @@ enum cert_layout { CERT_LAYOUT_WHOLE, CERT_LAYOUT_PIN, CERT_LAYOUT_METACERT };
 
 /* The certificates of an input, as offsets (slices point into `data`). */
 FUZZ_ORACLE static size_t cert_slices(enum cert_layout layout, const uint8_t *data, size_t size,
-                          struct der_slice *out) {
+                                      struct der_slice *out) {
   if (layout == CERT_LAYOUT_WHOLE) {
     out[0] = (struct der_slice){data, size};
     return size > 0;
@@ -66,8 +66,8 @@ FUZZ_ORACLE static size_t cert_slices(enum cert_layout layout, const uint8_t *da
 /* data[0..size) with certificate `c` replaced by der[0..len) (and its u16
  * length prefix rewritten) into out; 0 when it does not fit. */
 FUZZ_ORACLE static size_t cert_splice(enum cert_layout layout, const uint8_t *data, size_t size,
-                          struct der_slice c, const uint8_t *der, size_t len, uint8_t *out,
-                          size_t cap) {
+                                      struct der_slice c, const uint8_t *der, size_t len,
+                                      uint8_t *out, size_t cap) {
   size_t off = (size_t)(c.ptr - data), tail = size - off - c.len;
   if (layout != CERT_LAYOUT_WHOLE && len > 0xffff) return 0;
   if (off + len + tail > cap) return 0;
@@ -89,8 +89,8 @@ FUZZ_ORACLE static bool cert_mutator_plain(void) {
 
 static uint8_t cert_mutator_buf[1 << 16];
 
-FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size, size_t max_size,
-                          unsigned int seed) {
+FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size,
+                                      size_t max_size, unsigned int seed) {
   struct der_slice certs[PIN_FUZZ_MAX_CERTS > METACERT_FUZZ_MAX_CERTS ? PIN_FUZZ_MAX_CERTS
                                                                       : METACERT_FUZZ_MAX_CERTS];
   size_t n = cert_mutator_plain() || seed % 3 == 0 ? 0 : cert_slices(layout, data, size, certs);
@@ -107,8 +107,8 @@ FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, si
 static uint8_t cert_crossover_buf[1 << 16];
 
 FUZZ_ORACLE static size_t cert_crossover(enum cert_layout layout, const uint8_t *d1, size_t s1,
-                             const uint8_t *d2, size_t s2, uint8_t *out, size_t max_out,
-                             unsigned int seed) {
+                                         const uint8_t *d2, size_t s2, uint8_t *out, size_t max_out,
+                                         unsigned int seed) {
   struct der_slice a[PIN_FUZZ_MAX_CERTS + METACERT_FUZZ_MAX_CERTS];
   struct der_slice b[PIN_FUZZ_MAX_CERTS + METACERT_FUZZ_MAX_CERTS];
   size_t na = cert_mutator_plain() ? 0 : cert_slices(layout, d1, s1, a);

@@ -195,8 +195,8 @@ FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n,
   ORACLE_ASSERT(r->fast == (fs != NULL && http_span_equals(fs->value, "1")),
                 "Derp-Fast-Start does not match");
   const struct http_header *host = http_header_find(req.headers, req.header_count, "Host");
-  ORACLE_ASSERT(host && http_span_equals(host->value, hosts[r->host_pick].header),
-                "Host is not %s", hosts[r->host_pick].header);
+  ORACLE_ASSERT(host && http_span_equals(host->value, hosts[r->host_pick].header), "Host is not %s",
+                hosts[r->host_pick].header);
   const struct http_header *ideal = http_header_find(req.headers, req.header_count, "Ideal-Node");
   ORACLE_ASSERT(r->ideal == (ideal != NULL && http_span_equals(ideal->value, "900b")),
                 "Ideal-Node does not match");
@@ -229,12 +229,14 @@ FUZZ_ORACLE static void check_websocket_request(int host_pick) {
                 "the WebSocket request does not parse as one GET /derp head");
   const struct http_header *host = http_header_find(req.headers, req.header_count, "Host");
   const struct http_header *up = http_header_find(req.headers, req.header_count, "Upgrade");
-  const struct http_header *k = http_header_find(req.headers, req.header_count, "Sec-WebSocket-Key");
+  const struct http_header *k =
+      http_header_find(req.headers, req.header_count, "Sec-WebSocket-Key");
   const struct http_header *proto =
       http_header_find(req.headers, req.header_count, "Sec-WebSocket-Protocol");
   ORACLE_ASSERT(host && http_span_equals(host->value, hosts[host_pick].header) && up &&
-                    http_span_equals(up->value, "websocket") && k && http_span_equals(k->value, key) &&
-                    proto && http_span_equals(proto->value, "derp"),
+                    http_span_equals(up->value, "websocket") && k &&
+                    http_span_equals(k->value, key) && proto &&
+                    http_span_equals(proto->value, "derp"),
                 "WebSocket request headers for %s", hosts[host_pick].host);
 }
 
@@ -449,8 +451,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   err[0] = '\0';
   r->s = derp_client_session_new(&cfg, err, sizeof err);
   if (refusable) {
-    ORACLE_ASSERT(r->s == NULL && err[0] != '\0', "a session for host %s, Ideal-Node %s",
-                  cfg.host, cfg.ideal_node ? cfg.ideal_node : "(none)");
+    ORACLE_ASSERT(r->s == NULL && err[0] != '\0', "a session for host %s, Ideal-Node %s", cfg.host,
+                  cfg.ideal_node ? cfg.ideal_node : "(none)");
     free(r);
     return 0;
   }

@@ -131,8 +131,10 @@ FUZZ_ORACLE static bool enc_server_info(struct byte_writer *w, const void *c) {
 FUZZ_ORACLE static bool enc_packet(struct byte_writer *w, const void *c) {
   const struct packet_ctx *k = c;
   switch (k->type) {
-    case DERP_FRAME_SEND_PACKET: return derp_encode_send_packet(w, k->p->dst, k->p->data, k->p->len);
-    case DERP_FRAME_RECV_PACKET: return derp_encode_recv_packet(w, k->p->src, k->p->data, k->p->len);
+    case DERP_FRAME_SEND_PACKET:
+      return derp_encode_send_packet(w, k->p->dst, k->p->data, k->p->len);
+    case DERP_FRAME_RECV_PACKET:
+      return derp_encode_recv_packet(w, k->p->src, k->p->data, k->p->len);
     default: return derp_encode_forward_packet(w, k->p->src, k->p->dst, k->p->data, k->p->len);
   }
 }
@@ -213,10 +215,10 @@ FUZZ_ORACLE static void check_payload(uint8_t type, const uint8_t *p, uint32_t n
     case DERP_FRAME_RECV_PACKET:
     case DERP_FRAME_FORWARD_PACKET: {
       struct derp_packet pk;
-      enum derp_decode_status st = type == DERP_FRAME_SEND_PACKET ? derp_decode_send_packet(p, n, &pk)
-                                   : type == DERP_FRAME_RECV_PACKET
-                                       ? derp_decode_recv_packet(p, n, &pk)
-                                       : derp_decode_forward_packet(p, n, &pk);
+      enum derp_decode_status st =
+          type == DERP_FRAME_SEND_PACKET   ? derp_decode_send_packet(p, n, &pk)
+          : type == DERP_FRAME_RECV_PACKET ? derp_decode_recv_packet(p, n, &pk)
+                                           : derp_decode_forward_packet(p, n, &pk);
       if (st != DERP_DECODE_OK) return;
       if (pk.len > 0) (void)derp_looks_like_disco(pk.data, pk.len);
       if (pk.len > DERP_MAX_PACKET_SIZE) return; /* RecvPacket: the encoders refuse these */
@@ -234,11 +236,11 @@ FUZZ_ORACLE static void check_payload(uint8_t type, const uint8_t *p, uint32_t n
       if (derp_decode_note_preferred(p, n, &pref) != DERP_DECODE_OK) return;
       ORACLE_ASSERT(pref == (p[0] != 0), "NotePreferred %u read as %d", p[0], pref);
       got = encode_checked(enc_note_preferred, &pref, "NotePreferred");
-      ORACLE_ASSERT(derp_decode_note_preferred(enc_buf + DERP_FRAME_HEADER_LEN,
-                                               got - DERP_FRAME_HEADER_LEN,
-                                               &again) == DERP_DECODE_OK &&
-                        again == pref,
-                    "NotePreferred does not round-trip");
+      ORACLE_ASSERT(
+          derp_decode_note_preferred(enc_buf + DERP_FRAME_HEADER_LEN, got - DERP_FRAME_HEADER_LEN,
+                                     &again) == DERP_DECODE_OK &&
+              again == pref,
+          "NotePreferred does not round-trip");
       return;
     }
     case DERP_FRAME_PEER_GONE: {
@@ -263,11 +265,11 @@ FUZZ_ORACLE static void check_payload(uint8_t type, const uint8_t *p, uint32_t n
       got = encode_checked(enc_peer_present, &pp, "PeerPresent");
       if (n == DERP_PEER_PRESENT_LEN) expect_same_frame("PeerPresent", type, p, n, got);
       memset(&again, 0, sizeof again);
-      ORACLE_ASSERT(derp_decode_peer_present(enc_buf + DERP_FRAME_HEADER_LEN,
-                                             got - DERP_FRAME_HEADER_LEN,
-                                             &again) == DERP_DECODE_OK &&
-                        memcmp(&again, &pp, sizeof pp) == 0,
-                    "PeerPresent does not round-trip");
+      ORACLE_ASSERT(
+          derp_decode_peer_present(enc_buf + DERP_FRAME_HEADER_LEN, got - DERP_FRAME_HEADER_LEN,
+                                   &again) == DERP_DECODE_OK &&
+              memcmp(&again, &pp, sizeof pp) == 0,
+          "PeerPresent does not round-trip");
       return;
     }
     case DERP_FRAME_WATCH_CONNS:
@@ -391,7 +393,8 @@ static void run_pass(const uint8_t *in, size_t n, size_t chunk, bool announce, b
       continue;
     }
     /* READY */
-    ORACLE_ASSERT(f.len <= max_len && (f.len == 0 || f.payload != NULL), "frame of %u bytes", f.len);
+    ORACLE_ASSERT(f.len <= max_len && (f.len == 0 || f.payload != NULL), "frame of %u bytes",
+                  f.len);
     ORACLE_ASSERT(derp_frame_reader_at_boundary(&r), "not at a boundary after a frame");
     record(ps, &f, false);
     if (check) check_payload(f.type, f.payload, f.len);
@@ -406,9 +409,9 @@ FUZZ_ORACLE static void same_passes(const struct pass *a, const struct pass *b, 
   ORACLE_ASSERT(a->frames == b->frames, "%zu frames whole, %zu in %zu-byte chunks", a->frames,
                 b->frames, chunk);
   for (size_t i = 0; i < a->frames; i++)
-    ORACLE_ASSERT(a->type[i] == b->type[i] && a->len[i] == b->len[i] &&
-                      a->digest[i] == b->digest[i],
-                  "frame %zu differs in %zu-byte chunks", i, chunk);
+    ORACLE_ASSERT(
+        a->type[i] == b->type[i] && a->len[i] == b->len[i] && a->digest[i] == b->digest[i],
+        "frame %zu differs in %zu-byte chunks", i, chunk);
   ORACLE_ASSERT(a->too_large == b->too_large && a->too_large_type == b->too_large_type &&
                     a->too_large_len == b->too_large_len,
                 "TOO_LARGE verdict differs in %zu-byte chunks", chunk);

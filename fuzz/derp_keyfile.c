@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FORMAT_CAP 96u /* the documented need */
 
 FUZZ_ORACLE static bool private_text_in_input(const uint8_t *data, size_t size,
-                                  const uint8_t key[DERP_KEY_LEN]) {
+                                              const uint8_t key[DERP_KEY_LEN]) {
   static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
   size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
   for (size_t at = 0; size >= need && at <= size - need; at++) {
@@ -51,7 +51,8 @@ FUZZ_ORACLE static bool private_text_in_input(const uint8_t *data, size_t size,
   return false;
 }
 
-FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN], const char *origin) {
+FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN],
+                                                const char *origin) {
   char text[FORMAT_CAP];
   memset(text, 'x', sizeof text);
   ORACLE_ASSERT(derp_keyfile_format(key, text, sizeof text), "format refused %zu bytes (%s)",

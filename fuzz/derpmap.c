@@ -237,7 +237,8 @@ FUZZ_ORACLE static void check_flags_onto(const struct derp_map *m) {
   derp_map_free(got);
 }
 
-FUZZ_ORACLE static void run_parser(const char *name, map_parser parse, const char *text, size_t len) {
+FUZZ_ORACLE static void run_parser(const char *name, map_parser parse, const char *text,
+                                   size_t len) {
   struct derp_map *m = NULL;
   struct derp_map_error err;
   memset(&err, 0x5a, sizeof err); /* a message that is not written shows up */

@@ -329,8 +329,8 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   memset(cmd + 1, 0x52, 32); /* R */
   memcpy(cmd + 33, "to R", 4);
   frames_start(&f);
-  f.ok = f.ok && derp_encode_forward_packet(&f.w, cmd + 1, k->client_pub[1],
-                                            (const uint8_t *)"from R", 6);
+  f.ok = f.ok &&
+         derp_encode_forward_packet(&f.w, cmd + 1, k->client_pub[1], (const uint8_t *)"from R", 6);
   feed_frames(&sc, FEED(0), &f);
   script_op(&sc, SEND(0), cmd, 37);
   script_op(&sc, MESH_CHANGE(0), NULL, 0); /* link r down */
@@ -452,11 +452,16 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
     const char *name;
     uint8_t control;
   } requests[] = {
-      {"host-dns-name", 1 << 2},        {"host-ipv6-bracketed", 2 << 2},
-      {"host-ipv6-in-brackets", 3 << 2}, {"host-with-port-ideal-node", 4 << 2 | 2},
-      {"host-ipv6-zone", 5 << 2},       {"host-with-space-refused", 6 << 2},
-      {"host-with-slash-refused", 7 << 2}, {"ideal-node-crlf-refused", 0x22},
-      {"websocket-slow-path", 0x40},    {"websocket-fast-start-refused", 0x41},
+      {"host-dns-name", 1 << 2},
+      {"host-ipv6-bracketed", 2 << 2},
+      {"host-ipv6-in-brackets", 3 << 2},
+      {"host-with-port-ideal-node", 4 << 2 | 2},
+      {"host-ipv6-zone", 5 << 2},
+      {"host-with-space-refused", 6 << 2},
+      {"host-with-slash-refused", 7 << 2},
+      {"ideal-node-crlf-refused", 0x22},
+      {"websocket-slow-path", 0x40},
+      {"websocket-fast-start-refused", 0x41},
       {"websocket-host-refused", 0x40 | 6 << 2},
   };
   for (size_t i = 0; i < sizeof requests / sizeof requests[0]; i++) {
@@ -589,14 +594,15 @@ static void gen_codec(struct corpus_sink *s, const struct keys *k) {
   ok = ok && derp_encode_server_info_sealed(&w, k->server_sec, k->client_pub[0], nonce,
                                             (const uint8_t *)"{}", 2);
   ok = ok && derp_encode_send_packet(&w, k->client_pub[1], pkt, dn);
-  ok = ok && derp_encode_recv_packet(&w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
+  ok =
+      ok && derp_encode_recv_packet(&w, k->client_pub[1], (const uint8_t *)hello, sizeof hello - 1);
   ok = ok && derp_encode_forward_packet(&w, k->client_pub[1], k->client_pub[2],
                                         (const uint8_t *)hello, sizeof hello - 1);
   ok = ok && derp_encode_keep_alive(&w) && derp_encode_note_preferred(&w, true);
   ok = ok && derp_encode_peer_gone(&w, k->client_pub[2], DERP_PEER_GONE_NOT_HERE);
   ok = ok && derp_encode_peer_gone_legacy(&w, k->client_pub[2]);
-  ok = ok && derp_encode_peer_present(&w, k->client_pub[3], ip16, 41641,
-                                      DERP_PEER_PRESENT_IS_REGULAR);
+  ok = ok &&
+       derp_encode_peer_present(&w, k->client_pub[3], ip16, 41641, DERP_PEER_PRESENT_IS_REGULAR);
   ok = ok && derp_encode_watch_conns(&w) && derp_encode_close_peer(&w, k->client_pub[3]);
   ok = ok && derp_encode_ping(&w, ping8) && derp_encode_pong(&w, ping8);
   ok = ok && derp_encode_health(&w, "no route", 8);

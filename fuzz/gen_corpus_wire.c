@@ -338,13 +338,16 @@ static void gen_derpmap(struct corpus_sink *s) {
   corpus_put_text(s, t, "policy-derpmap-not-a-map", "{\"derpMap\": 5, // five\n}");
   corpus_put_text(s, t, "policy-derpmap-bad-node",
                   "{\"derpMap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": 5}]}}}}");
-  corpus_put_text(s, t, "node-every-field",
-                  "{\"Name\":\"s\",\"RegionID\":5,\"HostName\":\"h\",\"CertName\":\"c\",\"IPv4\":"
-                  "\"192.0.2.1\",\"IPv6\":\"::1\",\"STUNPort\":3479,\"STUNOnly\":true,\"DERPPort\":"
-                  "8443,\"InsecureForTests\":true,\"STUNTestIP\":\"192.0.2.9\",\"CanPort80\":true}");
+  corpus_put_text(
+      s, t, "node-every-field",
+      "{\"Name\":\"s\",\"RegionID\":5,\"HostName\":\"h\",\"CertName\":\"c\",\"IPv4\":"
+      "\"192.0.2.1\",\"IPv6\":\"::1\",\"STUNPort\":3479,\"STUNOnly\":true,\"DERPPort\":"
+      "8443,\"InsecureForTests\":true,\"STUNTestIP\":\"192.0.2.9\",\"CanPort80\":true}");
   /* maps the decoder refuses, one field at a time */
-  corpus_put_text(s, t, "node-missing-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"Name\":\"a\"}]}}}");
-  corpus_put_text(s, t, "node-empty-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"\"}]}}}");
+  corpus_put_text(s, t, "node-missing-hostname",
+                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"Name\":\"a\"}]}}}");
+  corpus_put_text(s, t, "node-empty-hostname",
+                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"\"}]}}}");
   corpus_put_text(s, t, "node-not-an-object", "{\"Regions\":{\"1\":{\"Nodes\":[[1]]}}}");
   corpus_put_text(s, t, "nodes-not-an-array", "{\"Regions\":{\"1\":{\"Nodes\":{\"a\":1}}}}");
   corpus_put_text(s, t, "region-not-an-object", "{\"Regions\":{\"1\":true}}");

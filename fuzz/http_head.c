@@ -230,8 +230,8 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
 
   if (w.len > 0) { /* all-or-nothing on writers that run out at several points */
     uint8_t small[RELAY_HTTP_RESPONSE_MAX];
-    const size_t caps[] = {w.len - 1, 0, w.len / 3, w.len / 2, 2 * w.len / 3,
-                           (extra_prefix * 7) % w.len};
+    const size_t caps[] = {
+        w.len - 1, 0, w.len / 3, w.len / 2, 2 * w.len / 3, (extra_prefix * 7) % w.len};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
       struct byte_writer ws = byte_writer_init(small, caps[i]);
       struct relay_http_decision dec2;
@@ -254,7 +254,7 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
                   dec.upgrade.len);
   else
     ORACLE_ASSERT(rs == RELAY_HTTP_ERR_NOTHING && wn.len == 0, "log note without a weird upgrade");
-  if (rs == RELAY_HTTP_OK && wn.len > 15) { /* too little room: the cut form, or nothing */
+  if (rs == RELAY_HTTP_OK && wn.len > 15) {         /* too little room: the cut form, or nothing */
     size_t cap = 15 + extra_prefix % (wn.len - 15); /* "Weird upgrade: " fits, the rest may not */
     struct byte_writer wc = byte_writer_init(note, cap);
     enum relay_http_status rc = relay_http_write_log_note(&dec, &wc);

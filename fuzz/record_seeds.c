@@ -155,7 +155,8 @@ static void certmsg_seeds(const char *dir, const struct conn *c) {
     put_u24(msg + n, list);
     n += 3;
     for (size_t at = 0; at + 3 <= c->chain.len;) {
-      size_t len = (size_t)c->chain.p[at] << 16 | (size_t)c->chain.p[at + 1] << 8 | c->chain.p[at + 2];
+      size_t len =
+          (size_t)c->chain.p[at] << 16 | (size_t)c->chain.p[at + 1] << 8 | c->chain.p[at + 2];
       memcpy(msg + n, c->chain.p + at, 3 + len);
       n += 3 + len;
       at += 3 + len;

@@ -455,11 +455,11 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
                 "relay_conn_input returned another state than it holds");
   if (sl->conn && st != RELAY_CONN_CLOSED) {
     uint64_t until = relay_conn_read_paused_until(sl->conn);
-    ORACLE_ASSERT(until == 0 || (w->rate_limited && !relay_conn_can_mesh(sl->conn) &&
-                                 until > w->now),
-                  "slot %d paused until %llu (now %llu, rate limit %d, mesh %d)", s,
-                  (unsigned long long)until, (unsigned long long)w->now, w->rate_limited,
-                  relay_conn_can_mesh(sl->conn));
+    ORACLE_ASSERT(
+        until == 0 || (w->rate_limited && !relay_conn_can_mesh(sl->conn) && until > w->now),
+        "slot %d paused until %llu (now %llu, rate limit %d, mesh %d)", s,
+        (unsigned long long)until, (unsigned long long)w->now, w->rate_limited,
+        relay_conn_can_mesh(sl->conn));
   }
   settle(w);
 }

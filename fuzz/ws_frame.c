@@ -120,7 +120,8 @@ FUZZ_ORACLE static void check_helpers(const uint8_t *p, size_t n) {
   text[tn] = '\0';
   uint8_t close[WS_MAX_CONTROL_PAYLOAD];
   uint16_t status = n > 1 ? (uint16_t)(p[0] << 8 | p[1]) : 1000;
-  size_t reason = strlen(text) < WS_MAX_CONTROL_PAYLOAD - 2 ? strlen(text) : WS_MAX_CONTROL_PAYLOAD - 2;
+  size_t reason =
+      strlen(text) < WS_MAX_CONTROL_PAYLOAD - 2 ? strlen(text) : WS_MAX_CONTROL_PAYLOAD - 2;
   ORACLE_ASSERT(ws_close_payload(close, status, text) == 2 + reason &&
                     (close[0] << 8 | close[1]) == status && memcmp(close + 2, text, reason) == 0,
                 "close payload for status %u", status);

@@ -202,7 +202,8 @@ static enum http_head_status read_header_line(struct byte_reader *r, struct http
   ENSURE(c != -1, HTTP_HEAD_NEED_MORE);
   ENSURE(c == '\r' || c == '\n', HTTP_HEAD_ERR_HEADER_VALUE);
   size_t value_end = r->pos; /* trailing SP/HTAB are not part of the value */
-  while (value_end > value_start && (r->data[value_end - 1] == ' ' || r->data[value_end - 1] == '\t'))
+  while (value_end > value_start &&
+         (r->data[value_end - 1] == ' ' || r->data[value_end - 1] == '\t'))
     value_end--;
   h->value = span_between(r, value_start, value_end);
   return expect_crlf(r, HTTP_HEAD_ERR_HEADER_VALUE);
