@@ -2,12 +2,17 @@
 # fuzz/bench_exec.sh: libFuzzer executions per second of each target on one
 # core, with the floor beside it measured in the same run.
 #
-# Usage: fuzz/bench_exec.sh [--time SECONDS] [--build-dir DIR] [--cpu N] [TARGET...]
+# Usage: fuzz/bench_exec.sh [--time SECONDS] [--build-dir DIR] [--cpu N] [--corpus-at REV] [TARGET...]
 #
 #   --time       seconds of fuzzing per target (default 20)
 #   --build-dir  libFuzzer build (default build/fuzz-libfuzzer: clang, ASan+UBSan;
 #                configured from the fuzz-libfuzzer preset if missing)
 #   --cpu N      pin each run to CPU N with taskset (default: no pinning)
+#   --corpus-at REV  fuzz from the corpora as committed at git revision REV
+#                (e.g. the commit a baseline was measured at): a target's rate
+#                depends on the inputs it starts from, and campaigns grow
+#                corpora with slow, deep inputs; this compares code on the
+#                same inputs
 #   TARGET...    default: every target the build has (fuzz/targets.txt)
 #
 # Beside each rate: "before", the figure fuzz/bench_exec.baseline.tsv holds
@@ -29,13 +34,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-secs=20 build_dir=$ROOT/build/fuzz-libfuzzer cpu="" targets=()
+secs=20 build_dir=$ROOT/build/fuzz-libfuzzer cpu="" corpus_rev="" targets=()
 while (($#)); do
   case "$1" in
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     --time) secs=${2:?--time needs seconds}; shift ;;
     --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
     --cpu) cpu=${2:?--cpu needs a CPU number}; shift ;;
+    --corpus-at) corpus_rev=${2:?--corpus-at needs a git revision}; shift ;;
     -*) echo "bench_exec: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) targets+=("$1") ;;
   esac
@@ -79,7 +85,14 @@ for t in "${targets[@]}"; do
   work=$runs/$t
   base=${t%_fast} # a fast variant shares its target's corpus, dictionary, options
   rm -rf "$work" && mkdir -p "$work/corpus"
-  find "$ROOT/corpus/$base" "$ROOT/corpus/regressions/$base" -maxdepth 1 -type f ! -name '.*' \
+  corpus_root=$ROOT/corpus
+  if [ -n "$corpus_rev" ]; then
+    corpus_root=$work/at-rev/corpus
+    mkdir -p "$work/at-rev"
+    git -C "$ROOT" archive "$corpus_rev" corpus/"$base" corpus/regressions/"$base" 2>/dev/null |
+      tar -x -C "$work/at-rev" 2>/dev/null || true
+  fi
+  find "$corpus_root/$base" "$corpus_root/regressions/$base" -maxdepth 1 -type f ! -name '.*' \
     -exec cp -t "$work/corpus" {} + 2>/dev/null || true
   args=(-max_total_time="$secs" -seed=1 -print_final_stats=1 -artifact_prefix="$work/")
   [ -f "$ROOT/fuzz/$base.dict" ] && args+=(-dict="$ROOT/fuzz/$base.dict")
@@ -94,7 +107,7 @@ for t in "${targets[@]}"; do
   floor="-" share="-" note=""
   case "$base" in
     cert_fields|metacert|pin_verify)
-      line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$base" "$secs" "$ROOT/corpus/$base" 2>&1 || true)
+      line=$("${pin[@]}" "$build_dir/fuzz/bench_d2i" "$base" "$secs" "$corpus_root/$base" 2>&1 || true)
       floor=$(sed -n 's/.*, \([0-9]*\)\/s inputs$/\1/p' <<<"$line")
       note=$(sed -n 's/.*, \([0-9]*\/s d2i_X509\),.*/\1/p' <<<"$line")
       if [ -n "$floor" ] && ((floor > 0)); then

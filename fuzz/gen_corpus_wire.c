@@ -357,6 +357,22 @@ static void gen_derpmap(struct corpus_sink *s) {
   corpus_put_text(s, t, "string-as-int", "{\"HostName\":7}");
   static const char nul_flags[] = "HostName=a\0b";
   corpus_put(s, t, "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
+  /* the DERPMap's own fields: HomeParams (kept as "an object", not read),
+   * OmitDefaultRegions of the wrong type, Regions named twice by Go's
+   * case-insensitive match, two region keys naming one id */
+  corpus_put_text(s, t, "map-home-params",
+                  "{\"HomeParams\":{\"RegionScore\":{\"1\":2.0}},\"Regions\":{\"1\":{\"Nodes\":[{"
+                  "\"HostName\":\"derp1.example.com\"}]}}}");
+  corpus_put_text(s, t, "map-home-params-not-an-object",
+                  "{\"HomeParams\":[1],\"Regions\":{}}");
+  corpus_put_text(s, t, "map-omit-default-regions-not-a-bool",
+                  "{\"Regions\":{},\"OmitDefaultRegions\":\"yes\"}");
+  corpus_put_text(s, t, "map-regions-key-twice-other-case", "{\"Regions\":{},\"regions\":{}}");
+  corpus_put_text(s, t, "map-duplicate-region-id-leading-zero",
+                  "{\"Regions\":{\"1\":{\"Nodes\":[]},\"01\":{\"Nodes\":[]}}}");
+  /* HuJSON: a comma straight after '{' trails no value, so it stays and the
+   * decoder refuses it at its own position */
+  corpus_put_text(s, t, "policy-comma-after-open-brace", "{,\n  \"derpMap\": {\"Regions\": {}}}\n");
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {

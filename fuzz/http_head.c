@@ -173,7 +173,7 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
     }
     ORACLE_ASSERT(rs == RELAY_HTTP_OK, "no rejection for %s", http_head_status_str(st));
     check_written_response("rejection", out, w.len, 0, false);
-    for (size_t cap = 0; cap < w.len; cap += 1 + w.len / 4) { /* all-or-nothing */
+    for (size_t cap = extra_prefix % 16; cap < w.len; cap += 1 + w.len / 2) { /* all-or-nothing */
       uint8_t small[RELAY_HTTP_RESPONSE_MAX];
       struct byte_writer ws = byte_writer_init(small, cap);
       ORACLE_ASSERT(relay_http_write_rejection(st, &ws) == RELAY_HTTP_ERR_NO_SPACE && ws.len == 0,
@@ -230,8 +230,8 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
 
   if (w.len > 0) { /* all-or-nothing on writers that run out at several points */
     uint8_t small[RELAY_HTTP_RESPONSE_MAX];
-    const size_t caps[] = {
-        w.len - 1, 0, w.len / 3, w.len / 2, 2 * w.len / 3, (extra_prefix * 7) % w.len};
+    /* one byte short, and a point the input picks (the rest over the run) */
+    const size_t caps[] = {w.len - 1, (extra_prefix * 7) % w.len};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
       struct byte_writer ws = byte_writer_init(small, caps[i]);
       struct relay_http_decision dec2;

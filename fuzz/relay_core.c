@@ -31,9 +31,9 @@
  *     6    close the slot as the shell would on EOF, reopen it fresh (no bytes)
  *     7    feed a well-formed SendPacket: byte 0 picks the destination (bits
  *          0-2: 0-3 a slot's client, else the next 32 bytes as a key) and a
- *          repeat count (bits 3-5: 7 sends 128 copies, 6 sends 16, else one;
- *          so a short input can fill a slow reader's stage and packet rings
- *          while most sends stay cheap), the rest is the packet
+ *          repeat count (bits 3-5: 7 sends 128 copies, 6 sends 16, else one,
+ *          fed as one read of at most 256 KiB; so a short input can fill a
+ *          slow reader's stage and packet rings), the rest is the packet
  *
  * Oracles, beyond "no crash / no leak":
  *  - every byte the relay writes splits into whole frames of server->client
@@ -536,8 +536,17 @@ static void feed_send_packet(struct world *w, int s, const uint8_t *p, size_t n)
   struct byte_writer bw = byte_writer_init(frame, DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
   if (derp_encode_send_packet(&bw, dst, p, n)) {
     unsigned k = (pick >> 3) & 7, copies = k == 7 ? 128 : k == 6 ? 16 : 1;
-    feed(w, s, frame, bw.len); /* reopens a closed slot, as command 0 does */
-    while (--copies > 0 && w->slots[s].conn) feed(w, s, frame, bw.len);
+    /* The copies arrive as one read (bounded to 256 KiB), as a shell reading a
+     * busy socket gets them: one pass through the core, one settle. */
+    while (copies > 1 && copies * bw.len > 256u * 1024u) copies /= 2;
+    uint8_t *burst = copies > 1 ? malloc(copies * bw.len) : NULL;
+    if (burst != NULL) {
+      for (unsigned i = 0; i < copies; i++) memcpy(burst + i * bw.len, frame, bw.len);
+      feed(w, s, burst, copies * bw.len);
+      free(burst);
+    } else {
+      feed(w, s, frame, bw.len); /* reopens a closed slot, as command 0 does */
+    }
   }
   free(frame);
 }
