@@ -363,8 +363,7 @@ static void gen_derpmap(struct corpus_sink *s) {
   corpus_put_text(s, t, "map-home-params",
                   "{\"HomeParams\":{\"RegionScore\":{\"1\":2.0}},\"Regions\":{\"1\":{\"Nodes\":[{"
                   "\"HostName\":\"derp1.example.com\"}]}}}");
-  corpus_put_text(s, t, "map-home-params-not-an-object",
-                  "{\"HomeParams\":[1],\"Regions\":{}}");
+  corpus_put_text(s, t, "map-home-params-not-an-object", "{\"HomeParams\":[1],\"Regions\":{}}");
   corpus_put_text(s, t, "map-omit-default-regions-not-a-bool",
                   "{\"Regions\":{},\"OmitDefaultRegions\":\"yes\"}");
   corpus_put_text(s, t, "map-regions-key-twice-other-case", "{\"Regions\":{},\"regions\":{}}");
