@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "derp/client_session.h"
+#include "derp/derpmap.h"
 #include "derp/stun.h"
 #include "gen_corpus.h"
 
@@ -372,6 +373,70 @@ static void gen_derpmap(struct corpus_sink *s) {
   /* HuJSON: a comma straight after '{' trails no value, so it stays and the
    * decoder refuses it at its own position */
   corpus_put_text(s, t, "policy-comma-after-open-brace", "{,\n  \"derpMap\": {\"Regions\": {}}}\n");
+
+  /* region and node fields the decoder refuses, and regions without nodes */
+  corpus_put_text(s, t, "region-latitude-longitude",
+                  "{\"Regions\":{\"1\":{\"RegionCode\":\"fra\",\"Latitude\":50.1,\"Longitude\":8,"
+                  "\"Nodes\":[{\"HostName\":\"derp1.example.com\"}]}}}");
+  corpus_put_text(s, t, "region-latitude-not-a-number",
+                  "{\"Regions\":{\"1\":{\"Latitude\":\"north\",\"Nodes\":[]}}}");
+  corpus_put_text(s, t, "regions-without-nodes",
+                  "{\"Regions\":{\"1\":{\"RegionCode\":\"a\"},\"2\":{\"RegionCode\":\"b\","
+                  "\"Nodes\":null}}}");
+  corpus_put_text(s, t, "region-id-not-the-key", "{\"Regions\":{\"1\":{\"RegionID\":2}}}");
+  corpus_put_text(s, t, "region-field-twice-other-case",
+                  "{\"Regions\":{\"1\":{\"RegionCode\":\"a\",\"regioncode\":\"b\"}}}");
+  corpus_put_text(s, t, "node-field-twice-other-case",
+                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"a\",\"hostname\":\"b\"}]}}}");
+  corpus_put_text(s, t, "lone-region-nodes-twice-other-case", "{\"Nodes\":[],\"nodes\":[]}");
+  corpus_put_text(s, t, "lone-region-avoid-not-a-bool", "{\"Avoid\":\"yes\",\"Nodes\":[]}");
+  corpus_put_text(s, t, "lone-node-field-twice-other-case",
+                  "{\"HostName\":\"a\",\"HOSTNAME\":\"b\"}");
+  corpus_put_text(s, t, "stun-port-below-minus-one", "{\"HostName\":\"h\",\"STUNPort\":-2}");
+  corpus_put_text(s, t, "long-value-cut-in-message",
+                  "{\"HostName\":\"h\",\"DERPPort\":\"four hundred and forty-three, the usual TLS "
+                  "port\"}");
+  /* a region key shown in its error: control bytes, DEL and UTF-8 as '?',
+   * cut at 40 bytes */
+  corpus_put_text(s, t, "region-key-unprintable-and-long",
+                  "{\"Regions\":{\"\\u0001r\xc3\xa9gion\\u007f-with-a-name-far-longer-than-forty-"
+                  "bytes\":{}}}");
+  {
+    char host[300];
+    int n = snprintf(host, sizeof host, "{\"HostName\":\"");
+    for (int i = 0; i < DERP_MAP_MAX_STRING + 1; i++) host[n++] = 'a';
+    snprintf(host + n, sizeof host - (size_t)n, "\"}");
+    corpus_put_text(s, t, "hostname-one-byte-too-long", host);
+  }
+  /* derper's log: a tab-indented snippet after a line that is not JSON */
+  corpus_put_text(s, t, "derper-log-tab-indented",
+                  "derper: Configure it in DERPMap using: (https://tailscale.com/s/custom-derp)\n"
+                  "  see below\n"
+                  "\t{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\"}\n");
+
+  /* node flags: an empty integer, booleans in the wrong case, a long unknown
+   * key cut in the message, blanks around the list and nothing but blanks */
+  corpus_put_text(s, t, "node-flags-int-empty", "HostName=h,DERPPort=");
+  corpus_put_text(s, t, "node-flags-bool-capitalised", "HostName=h,STUNOnly=True,CanPort80=False");
+  corpus_put_text(s, t, "node-flags-long-unknown-key",
+                  "HostNameOfTheRelayServerAsTheClientDialsIt=derp.example.com");
+  corpus_put_text(s, t, "node-flags-trailing-blanks", "\tHostName=h.example.com \t\n");
+  corpus_put_text(s, t, "node-flags-only-tabs", " \t \t");
+
+  /* policy files: empty, a derpMap without Regions, errors on later lines,
+   * comments at the end and across lines, a string cut at a backslash */
+  corpus_put_text(s, t, "empty", "");
+  corpus_put_text(s, t, "policy-derpmap-without-regions",
+                  "{\"derpMap\": {\"OmitDefaultRegions\": true}}");
+  corpus_put_text(s, t, "policy-error-on-line-3",
+                  "{\n  \"derpMap\": {\n    \"Regions\": {\"1\": [,]}\n  }\n}\n");
+  corpus_put_text(s, t, "policy-block-comment-crlf",
+                  "{\r\n  /* one\r\n   * two */\r\n  \"derpMap\": {\"Regions\": {}}\r\n}\r\n"
+                  "// the end, no line end");
+  corpus_put_text(s, t, "policy-string-cut-at-backslash", "{\"derpMap\": \"\\");
+  corpus_put_text(s, t, "policy-trailing-slash", "{\"derpMap\": {\"Regions\": {}}} /");
+  corpus_put_text(s, t, "policy-leading-comma", ",{\"derpMap\": {\"Regions\": {}}}");
+  corpus_put_text(s, t, "policy-double-comma", "{\"derpMap\": {\"Regions\": {}},, }");
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {
