@@ -46,8 +46,9 @@ status=0
 for t in "${targets[@]}"; do
   bin="$build/fuzz/$t"
   [ -x "$bin" ] || { echo "coverage.sh: no target $t in $build/fuzz" >&2; exit 2; }
-  dirs=("$ROOT/corpus/$t")
-  [ -d "$ROOT/corpus/regressions/$t" ] && dirs+=("$ROOT/corpus/regressions/$t")
+  base=${t%_fast} # a fast variant replays its target's corpus
+  dirs=("$ROOT/corpus/$base")
+  [ -d "$ROOT/corpus/regressions/$base" ] && dirs+=("$ROOT/corpus/regressions/$base")
   if ! LLVM_PROFILE_FILE="$prof/raw/$t-%p.profraw" "$bin" "${dirs[@]}" >"$prof/$t.log" 2>&1; then
     echo "coverage.sh: replaying $t failed (see $prof/$t.log)" >&2
     status=1
