@@ -279,7 +279,7 @@ FUZZ_ORACLE static void check_hujson(const char *in, size_t len) {
   ORACLE_ASSERT(memcmp(out, again, len) == 0, "standardizing twice changed the text");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;
   run_parser("derp_map_parse", derp_map_parse, (const char *)data, size);
   run_parser("derp_map_parse_node_flags", derp_map_parse_node_flags, (const char *)data, size);

@@ -71,6 +71,27 @@ START_TEST(errors_point_at_the_start) {
 }
 END_TEST
 
+/* The edges of the memchr scans: an escape hides a quote or a slash but not a
+ * line end, the opener's star closes nothing, a comment may end the text. */
+START_TEST(escapes_and_comment_ends) {
+  ck_assert_str_eq(std_of("[\"\\\"\\\"\", 1,]"), "[\"\\\"\\\"\", 1 ]");
+  ck_assert_str_eq(std_of("[1,/**/]"), "[1     ]");
+  ck_assert_str_eq(std_of("[1]/* a ** b */"), "[1]            ");
+  ck_assert_str_eq(std_of("[1]//"), "[1]  ");
+  struct hujson_error e = std_fails("[\"a\\\nb\"]");
+  ck_assert_str_eq(e.msg, "unterminated string");
+  ck_assert_int_eq(e.column, 2);
+  e = std_fails("[\"a\nb\"]");
+  ck_assert_str_eq(e.msg, "unterminated string");
+  e = std_fails("[\"a\\");
+  ck_assert_str_eq(e.msg, "unterminated string");
+  e = std_fails("x\r\n\n  /*/");
+  ck_assert_str_eq(e.msg, "unterminated block comment");
+  ck_assert_int_eq(e.line, 3);
+  ck_assert_int_eq(e.column, 3);
+}
+END_TEST
+
 static const char *policy_error(const char *text) {
   static struct derp_map_error err;
   struct derp_map *m = (struct derp_map *)1;
@@ -129,6 +150,7 @@ static Suite *hujson_suite(void) {
   tcase_add_test(tc, trailing_commas_go_nested);
   tcase_add_test(tc, standard_json_is_unchanged);
   tcase_add_test(tc, errors_point_at_the_start);
+  tcase_add_test(tc, escapes_and_comment_ends);
   suite_add_tcase(s, tc);
   TCase *pol = tcase_create("policy");
   tcase_add_test(pol, policy_file_gives_its_derp_map);
