@@ -2,6 +2,7 @@
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "derp/client_session.h"
@@ -251,65 +252,81 @@ static void gen_ws(struct corpus_sink *s) {
   corpus_put(s, t, "client-len16-short", len16, sizeof len16);
 }
 
+/* derpmap takes DERPMap texts and node flags; derpmap_policy takes tailnet
+ * policy files (HuJSON): the "policy-" seeds, the empty text, and every
+ * map seed again as a policy file's "derpMap", as users write them. */
+static void put_derpmap(struct corpus_sink *s, const char *name, const char *text) {
+  if (strncmp(name, "policy-", 7) == 0) {
+    corpus_put_text(s, "derpmap_policy", name, text);
+    return;
+  }
+  corpus_put_text(s, "derpmap", name, text);
+  if (text[0] == '\0') corpus_put_text(s, "derpmap_policy", name, text);
+  if (text[0] != '{') return;
+  size_t n = strlen(text) + 16;
+  char *wrapped = malloc(n), policy_name[128];
+  if (!wrapped) abort();
+  snprintf(wrapped, n, "{\"derpMap\": %s}", text);
+  snprintf(policy_name, sizeof policy_name, "in-policy-%s", name);
+  corpus_put_text(s, "derpmap_policy", policy_name, wrapped);
+  free(wrapped);
+}
+
 static void gen_derpmap(struct corpus_sink *s) {
-  const char *t = "derpmap";
-  corpus_put_text(s, t, "policy-file-hujson",
-                  "// Tailnet policy file\n{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": "
-                  "[\"*\"], \"dst\": [\"*:*\"]}, // everyone\n  ],\n  /* our own relay */\n"
-                  "  \"derpMap\": {\"OmitDefaultRegions\": true, \"Regions\": {\"900\": "
-                  "{\"RegionID\": 900, \"RegionCode\": \"home\", \"Nodes\": [{\"Name\": \"900a\", "
-                  "\"RegionID\": 900, \"HostName\": \"127.0.0.1\", \"CertName\": \"" PIN
-                  "\",},],},},},\n}\n");
-  corpus_put_text(s, t, "policy-file-comment-in-string",
-                  "{\"derpMap\": {\"Regions\": {\"1\": {\"RegionCode\": \"a//b/*c*/\", "
-                  "\"Nodes\": [{\"HostName\": \"h\\\"//\"}]}}}}");
-  corpus_put_text(
-      s, t, "full-map-pinned-ip",
+  put_derpmap(s, "policy-file-hujson",
+              "// Tailnet policy file\n{\n  \"acls\": [\n    {\"action\": \"accept\", \"src\": "
+              "[\"*\"], \"dst\": [\"*:*\"]}, // everyone\n  ],\n  /* our own relay */\n"
+              "  \"derpMap\": {\"OmitDefaultRegions\": true, \"Regions\": {\"900\": "
+              "{\"RegionID\": 900, \"RegionCode\": \"home\", \"Nodes\": [{\"Name\": \"900a\", "
+              "\"RegionID\": 900, \"HostName\": \"127.0.0.1\", \"CertName\": \"" PIN
+              "\",},],},},},\n}\n");
+  put_derpmap(s, "policy-file-comment-in-string",
+              "{\"derpMap\": {\"Regions\": {\"1\": {\"RegionCode\": \"a//b/*c*/\", "
+              "\"Nodes\": [{\"HostName\": \"h\\\"//\"}]}}}}");
+  put_derpmap(
+      s, "full-map-pinned-ip",
       "{\"Regions\":{\"900\":{\"RegionID\":900,\"RegionCode\":\"custom\",\"RegionName\":\"Custom\","
       "\"Nodes\":[{\"Name\":\"900a\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":"
       "\"" PIN "\",\"DERPPort\":443}]}}}");
-  corpus_put_text(
-      s, t, "derper-snippet-line",
+  put_derpmap(
+      s, "derper-snippet-line",
       "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN
       "\"}\n");
-  corpus_put_text(
-      s, t, "derper-log-message",
+  put_derpmap(
+      s, "derper-log-message",
       "2026/01/01 00:00:00 Using self-signed certificate for IP address \"127.0.0.1\". Configure "
       "it in "
       "DERPMap using: (https://tailscale.com/s/custom-derp)\n"
       "  {\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\",\"CertName\":\"" PIN
       "\"}\n");
-  corpus_put_text(s, t, "lone-region",
-                  "{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"Name\":\"a\","
-                  "\"HostName\":\"derp.example.com\","
-                  "\"IPv4\":\"192.0.2.1\",\"IPv6\":\"2001:db8::1\",\"STUNPort\":-1},{\"Name\":"
-                  "\"b\",\"HostName\":\"::1\","
-                  "\"STUNOnly\":true}]}");
-  corpus_put_text(
-      s, t, "multi-region",
+  put_derpmap(s, "lone-region",
+              "{\"RegionID\":901,\"RegionCode\":\"lab\",\"Nodes\":[{\"Name\":\"a\","
+              "\"HostName\":\"derp.example.com\","
+              "\"IPv4\":\"192.0.2.1\",\"IPv6\":\"2001:db8::1\",\"STUNPort\":-1},{\"Name\":"
+              "\"b\",\"HostName\":\"::1\","
+              "\"STUNOnly\":true}]}");
+  put_derpmap(
+      s, "multi-region",
       "{\"OmitDefaultRegions\":true,\"Regions\":{\"2\":{\"RegionID\":2,\"RegionCode\":\"x\","
       "\"Avoid\":true,"
       "\"Nodes\":[]},\"1\":{\"RegionID\":1,\"RegionCode\":\"x\",\"NoMeasureNoHome\":true,\"Nodes\":"
       "[{"
       "\"Name\":\"1a\",\"HostName\":\"[::1]\",\"CertName\":\"front.example.com\",\"DERPPort\":8443,"
       "\"InsecureForTests\":true,\"CanPort80\":true,\"STUNTestIP\":\"127.0.0.1\"}]}}}");
-  corpus_put_text(s, t, "case-insensitive-fields",
-                  "{\"regions\":{\"7\":{\"regionid\":7,\"NODES\":[{\"hostname\":\"derp.example.com."
-                  "\",\"certname\":"
-                  "\"derp.example.com\",\"ipv4\":\"none\",\"unknown\":[1,{\"x\":null}]}]}}}");
-  corpus_put_text(s, t, "null-fields",
-                  "{\"Name\":null,\"HostName\":\"fe80::1%eth0\",\"DERPPort\":null}");
-  corpus_put_text(s, t, "node-flags",
-                  "HostName=127.0.0.1,DERPPort=8443,CertName=" PIN ",InsecureForTests=false");
-  corpus_put_text(s, t, "node-flags-stun-only",
-                  "Name=s,HostName=192.0.2.7,STUNOnly=true,STUNPort=3479");
-  corpus_put_text(s, t, "duplicate-key", "{\"HostName\":\"a\",\"HostName\":\"b\"}");
-  corpus_put_text(s, t, "bad-utf8", "{\"HostName\":\"\xc3\x28\"}");
-  corpus_put_text(s, t, "trailing-garbage", "{\"HostName\":\"127.0.0.1\"} x");
-  corpus_put_text(s, t, "port-out-of-range", "{\"HostName\":\"127.0.0.1\",\"DERPPort\":65536}");
-  corpus_put_text(s, t, "region-key-not-number", "{\"Regions\":{\"abc\":{\"Nodes\":[]}}}");
-  corpus_put_text(s, t, "uppercase-pin",
-                  "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
+  put_derpmap(s, "case-insensitive-fields",
+              "{\"regions\":{\"7\":{\"regionid\":7,\"NODES\":[{\"hostname\":\"derp.example.com."
+              "\",\"certname\":"
+              "\"derp.example.com\",\"ipv4\":\"none\",\"unknown\":[1,{\"x\":null}]}]}}}");
+  put_derpmap(s, "null-fields", "{\"Name\":null,\"HostName\":\"fe80::1%eth0\",\"DERPPort\":null}");
+  put_derpmap(s, "node-flags",
+              "HostName=127.0.0.1,DERPPort=8443,CertName=" PIN ",InsecureForTests=false");
+  put_derpmap(s, "node-flags-stun-only", "Name=s,HostName=192.0.2.7,STUNOnly=true,STUNPort=3479");
+  put_derpmap(s, "duplicate-key", "{\"HostName\":\"a\",\"HostName\":\"b\"}");
+  put_derpmap(s, "bad-utf8", "{\"HostName\":\"\xc3\x28\"}");
+  put_derpmap(s, "trailing-garbage", "{\"HostName\":\"127.0.0.1\"} x");
+  put_derpmap(s, "port-out-of-range", "{\"HostName\":\"127.0.0.1\",\"DERPPort\":65536}");
+  put_derpmap(s, "region-key-not-number", "{\"Regions\":{\"abc\":{\"Nodes\":[]}}}");
+  put_derpmap(s, "uppercase-pin", "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
   /* node flags: every key and kind, and each way a list goes wrong */
   static const struct {
     const char *name, *text;
@@ -330,113 +347,108 @@ static void gen_derpmap(struct corpus_sink *s) {
       {"node-flags-trailing-comma", "HostName=a,"},
   };
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-    corpus_put_text(s, t, flags[i].name, flags[i].text);
+    put_derpmap(s, flags[i].name, flags[i].text);
   /* tailnet policy files: the key in another case, broken HuJSON, a derpMap
    * that is not a map, one whose region does not decode */
-  corpus_put_text(s, t, "policy-key-other-case", "{\"DERPMAP\": {\"Regions\": {}}}");
-  corpus_put_text(s, t, "policy-unterminated-comment", "{\"acls\": [], /* \"derpMap\": {}\n}");
-  corpus_put_text(s, t, "policy-unterminated-string", "{\"derpMap\": {\"Regions\n}}");
-  corpus_put_text(s, t, "policy-derpmap-not-a-map", "{\"derpMap\": 5, // five\n}");
-  corpus_put_text(s, t, "policy-derpmap-bad-node",
-                  "{\"derpMap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": 5}]}}}}");
-  corpus_put_text(
-      s, t, "node-every-field",
-      "{\"Name\":\"s\",\"RegionID\":5,\"HostName\":\"h\",\"CertName\":\"c\",\"IPv4\":"
-      "\"192.0.2.1\",\"IPv6\":\"::1\",\"STUNPort\":3479,\"STUNOnly\":true,\"DERPPort\":"
-      "8443,\"InsecureForTests\":true,\"STUNTestIP\":\"192.0.2.9\",\"CanPort80\":true}");
+  put_derpmap(s, "policy-key-other-case", "{\"DERPMAP\": {\"Regions\": {}}}");
+  put_derpmap(s, "policy-unterminated-comment", "{\"acls\": [], /* \"derpMap\": {}\n}");
+  put_derpmap(s, "policy-unterminated-string", "{\"derpMap\": {\"Regions\n}}");
+  put_derpmap(s, "policy-derpmap-not-a-map", "{\"derpMap\": 5, // five\n}");
+  put_derpmap(s, "policy-derpmap-bad-node",
+              "{\"derpMap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": 5}]}}}}");
+  put_derpmap(s, "node-every-field",
+              "{\"Name\":\"s\",\"RegionID\":5,\"HostName\":\"h\",\"CertName\":\"c\",\"IPv4\":"
+              "\"192.0.2.1\",\"IPv6\":\"::1\",\"STUNPort\":3479,\"STUNOnly\":true,\"DERPPort\":"
+              "8443,\"InsecureForTests\":true,\"STUNTestIP\":\"192.0.2.9\",\"CanPort80\":true}");
   /* maps the decoder refuses, one field at a time */
-  corpus_put_text(s, t, "node-missing-hostname",
-                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"Name\":\"a\"}]}}}");
-  corpus_put_text(s, t, "node-empty-hostname",
-                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"\"}]}}}");
-  corpus_put_text(s, t, "node-not-an-object", "{\"Regions\":{\"1\":{\"Nodes\":[[1]]}}}");
-  corpus_put_text(s, t, "nodes-not-an-array", "{\"Regions\":{\"1\":{\"Nodes\":{\"a\":1}}}}");
-  corpus_put_text(s, t, "region-not-an-object", "{\"Regions\":{\"1\":true}}");
-  corpus_put_text(s, t, "regions-not-an-object", "{\"Regions\":[1.5]}");
-  corpus_put_text(s, t, "top-level-array", "[{\"HostName\":\"h\"}]");
-  corpus_put_text(s, t, "int-as-float", "{\"HostName\":\"h\",\"DERPPort\":443.5}");
-  corpus_put_text(s, t, "string-as-int", "{\"HostName\":7}");
+  put_derpmap(s, "node-missing-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"Name\":\"a\"}]}}}");
+  put_derpmap(s, "node-empty-hostname", "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"\"}]}}}");
+  put_derpmap(s, "node-not-an-object", "{\"Regions\":{\"1\":{\"Nodes\":[[1]]}}}");
+  put_derpmap(s, "nodes-not-an-array", "{\"Regions\":{\"1\":{\"Nodes\":{\"a\":1}}}}");
+  put_derpmap(s, "region-not-an-object", "{\"Regions\":{\"1\":true}}");
+  put_derpmap(s, "regions-not-an-object", "{\"Regions\":[1.5]}");
+  put_derpmap(s, "top-level-array", "[{\"HostName\":\"h\"}]");
+  put_derpmap(s, "int-as-float", "{\"HostName\":\"h\",\"DERPPort\":443.5}");
+  put_derpmap(s, "string-as-int", "{\"HostName\":7}");
   static const char nul_flags[] = "HostName=a\0b";
-  corpus_put(s, t, "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
+  corpus_put(s, "derpmap", "node-flags-nul", (const uint8_t *)nul_flags, sizeof nul_flags - 1);
   /* the DERPMap's own fields: HomeParams (kept as "an object", not read),
    * OmitDefaultRegions of the wrong type, Regions named twice by Go's
    * case-insensitive match, two region keys naming one id */
-  corpus_put_text(s, t, "map-home-params",
-                  "{\"HomeParams\":{\"RegionScore\":{\"1\":2.0}},\"Regions\":{\"1\":{\"Nodes\":[{"
-                  "\"HostName\":\"derp1.example.com\"}]}}}");
-  corpus_put_text(s, t, "map-home-params-not-an-object", "{\"HomeParams\":[1],\"Regions\":{}}");
-  corpus_put_text(s, t, "map-omit-default-regions-not-a-bool",
-                  "{\"Regions\":{},\"OmitDefaultRegions\":\"yes\"}");
-  corpus_put_text(s, t, "map-regions-key-twice-other-case", "{\"Regions\":{},\"regions\":{}}");
-  corpus_put_text(s, t, "map-duplicate-region-id-leading-zero",
-                  "{\"Regions\":{\"1\":{\"Nodes\":[]},\"01\":{\"Nodes\":[]}}}");
+  put_derpmap(s, "map-home-params",
+              "{\"HomeParams\":{\"RegionScore\":{\"1\":2.0}},\"Regions\":{\"1\":{\"Nodes\":[{"
+              "\"HostName\":\"derp1.example.com\"}]}}}");
+  put_derpmap(s, "map-home-params-not-an-object", "{\"HomeParams\":[1],\"Regions\":{}}");
+  put_derpmap(s, "map-omit-default-regions-not-a-bool",
+              "{\"Regions\":{},\"OmitDefaultRegions\":\"yes\"}");
+  put_derpmap(s, "map-regions-key-twice-other-case", "{\"Regions\":{},\"regions\":{}}");
+  put_derpmap(s, "map-duplicate-region-id-leading-zero",
+              "{\"Regions\":{\"1\":{\"Nodes\":[]},\"01\":{\"Nodes\":[]}}}");
   /* HuJSON: a comma straight after '{' trails no value, so it stays and the
    * decoder refuses it at its own position */
-  corpus_put_text(s, t, "policy-comma-after-open-brace", "{,\n  \"derpMap\": {\"Regions\": {}}}\n");
+  put_derpmap(s, "policy-comma-after-open-brace", "{,\n  \"derpMap\": {\"Regions\": {}}}\n");
 
   /* region and node fields the decoder refuses, and regions without nodes */
-  corpus_put_text(s, t, "region-latitude-longitude",
-                  "{\"Regions\":{\"1\":{\"RegionCode\":\"fra\",\"Latitude\":50.1,\"Longitude\":8,"
-                  "\"Nodes\":[{\"HostName\":\"derp1.example.com\"}]}}}");
-  corpus_put_text(s, t, "region-latitude-not-a-number",
-                  "{\"Regions\":{\"1\":{\"Latitude\":\"north\",\"Nodes\":[]}}}");
-  corpus_put_text(s, t, "regions-without-nodes",
-                  "{\"Regions\":{\"1\":{\"RegionCode\":\"a\"},\"2\":{\"RegionCode\":\"b\","
-                  "\"Nodes\":null}}}");
-  corpus_put_text(s, t, "region-id-not-the-key", "{\"Regions\":{\"1\":{\"RegionID\":2}}}");
-  corpus_put_text(s, t, "region-field-twice-other-case",
-                  "{\"Regions\":{\"1\":{\"RegionCode\":\"a\",\"regioncode\":\"b\"}}}");
-  corpus_put_text(s, t, "node-field-twice-other-case",
-                  "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"a\",\"hostname\":\"b\"}]}}}");
-  corpus_put_text(s, t, "lone-region-nodes-twice-other-case", "{\"Nodes\":[],\"nodes\":[]}");
-  corpus_put_text(s, t, "lone-region-avoid-not-a-bool", "{\"Avoid\":\"yes\",\"Nodes\":[]}");
-  corpus_put_text(s, t, "lone-node-field-twice-other-case",
-                  "{\"HostName\":\"a\",\"HOSTNAME\":\"b\"}");
-  corpus_put_text(s, t, "stun-port-below-minus-one", "{\"HostName\":\"h\",\"STUNPort\":-2}");
-  corpus_put_text(s, t, "long-value-cut-in-message",
-                  "{\"HostName\":\"h\",\"DERPPort\":\"four hundred and forty-three, the usual TLS "
-                  "port\"}");
+  put_derpmap(s, "region-latitude-longitude",
+              "{\"Regions\":{\"1\":{\"RegionCode\":\"fra\",\"Latitude\":50.1,\"Longitude\":8,"
+              "\"Nodes\":[{\"HostName\":\"derp1.example.com\"}]}}}");
+  put_derpmap(s, "region-latitude-not-a-number",
+              "{\"Regions\":{\"1\":{\"Latitude\":\"north\",\"Nodes\":[]}}}");
+  put_derpmap(s, "regions-without-nodes",
+              "{\"Regions\":{\"1\":{\"RegionCode\":\"a\"},\"2\":{\"RegionCode\":\"b\","
+              "\"Nodes\":null}}}");
+  put_derpmap(s, "region-id-not-the-key", "{\"Regions\":{\"1\":{\"RegionID\":2}}}");
+  put_derpmap(s, "region-field-twice-other-case",
+              "{\"Regions\":{\"1\":{\"RegionCode\":\"a\",\"regioncode\":\"b\"}}}");
+  put_derpmap(s, "node-field-twice-other-case",
+              "{\"Regions\":{\"1\":{\"Nodes\":[{\"HostName\":\"a\",\"hostname\":\"b\"}]}}}");
+  put_derpmap(s, "lone-region-nodes-twice-other-case", "{\"Nodes\":[],\"nodes\":[]}");
+  put_derpmap(s, "lone-region-avoid-not-a-bool", "{\"Avoid\":\"yes\",\"Nodes\":[]}");
+  put_derpmap(s, "lone-node-field-twice-other-case", "{\"HostName\":\"a\",\"HOSTNAME\":\"b\"}");
+  put_derpmap(s, "stun-port-below-minus-one", "{\"HostName\":\"h\",\"STUNPort\":-2}");
+  put_derpmap(s, "long-value-cut-in-message",
+              "{\"HostName\":\"h\",\"DERPPort\":\"four hundred and forty-three, the usual TLS "
+              "port\"}");
   /* a region key shown in its error: control bytes, DEL and UTF-8 as '?',
    * cut at 40 bytes */
-  corpus_put_text(s, t, "region-key-unprintable-and-long",
-                  "{\"Regions\":{\"\\u0001r\xc3\xa9gion\\u007f-with-a-name-far-longer-than-forty-"
-                  "bytes\":{}}}");
+  put_derpmap(s, "region-key-unprintable-and-long",
+              "{\"Regions\":{\"\\u0001r\xc3\xa9gion\\u007f-with-a-name-far-longer-than-forty-"
+              "bytes\":{}}}");
   {
     char host[300];
     int n = snprintf(host, sizeof host, "{\"HostName\":\"");
     for (int i = 0; i < DERP_MAP_MAX_STRING + 1; i++) host[n++] = 'a';
     snprintf(host + n, sizeof host - (size_t)n, "\"}");
-    corpus_put_text(s, t, "hostname-one-byte-too-long", host);
+    put_derpmap(s, "hostname-one-byte-too-long", host);
   }
   /* derper's log: a tab-indented snippet after a line that is not JSON */
-  corpus_put_text(s, t, "derper-log-tab-indented",
-                  "derper: Configure it in DERPMap using: (https://tailscale.com/s/custom-derp)\n"
-                  "  see below\n"
-                  "\t{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\"}\n");
+  put_derpmap(s, "derper-log-tab-indented",
+              "derper: Configure it in DERPMap using: (https://tailscale.com/s/custom-derp)\n"
+              "  see below\n"
+              "\t{\"Name\":\"custom\",\"RegionID\":900,\"HostName\":\"127.0.0.1\"}\n");
 
   /* node flags: an empty integer, booleans in the wrong case, a long unknown
    * key cut in the message, blanks around the list and nothing but blanks */
-  corpus_put_text(s, t, "node-flags-int-empty", "HostName=h,DERPPort=");
-  corpus_put_text(s, t, "node-flags-bool-capitalised", "HostName=h,STUNOnly=True,CanPort80=False");
-  corpus_put_text(s, t, "node-flags-long-unknown-key",
-                  "HostNameOfTheRelayServerAsTheClientDialsIt=derp.example.com");
-  corpus_put_text(s, t, "node-flags-trailing-blanks", "\tHostName=h.example.com \t\n");
-  corpus_put_text(s, t, "node-flags-only-tabs", " \t \t");
+  put_derpmap(s, "node-flags-int-empty", "HostName=h,DERPPort=");
+  put_derpmap(s, "node-flags-bool-capitalised", "HostName=h,STUNOnly=True,CanPort80=False");
+  put_derpmap(s, "node-flags-long-unknown-key",
+              "HostNameOfTheRelayServerAsTheClientDialsIt=derp.example.com");
+  put_derpmap(s, "node-flags-trailing-blanks", "\tHostName=h.example.com \t\n");
+  put_derpmap(s, "node-flags-only-tabs", " \t \t");
 
   /* policy files: empty, a derpMap without Regions, errors on later lines,
    * comments at the end and across lines, a string cut at a backslash */
-  corpus_put_text(s, t, "empty", "");
-  corpus_put_text(s, t, "policy-derpmap-without-regions",
-                  "{\"derpMap\": {\"OmitDefaultRegions\": true}}");
-  corpus_put_text(s, t, "policy-error-on-line-3",
-                  "{\n  \"derpMap\": {\n    \"Regions\": {\"1\": [,]}\n  }\n}\n");
-  corpus_put_text(s, t, "policy-block-comment-crlf",
-                  "{\r\n  /* one\r\n   * two */\r\n  \"derpMap\": {\"Regions\": {}}\r\n}\r\n"
-                  "// the end, no line end");
-  corpus_put_text(s, t, "policy-string-cut-at-backslash", "{\"derpMap\": \"\\");
-  corpus_put_text(s, t, "policy-trailing-slash", "{\"derpMap\": {\"Regions\": {}}} /");
-  corpus_put_text(s, t, "policy-leading-comma", ",{\"derpMap\": {\"Regions\": {}}}");
-  corpus_put_text(s, t, "policy-double-comma", "{\"derpMap\": {\"Regions\": {}},, }");
+  put_derpmap(s, "empty", "");
+  put_derpmap(s, "policy-derpmap-without-regions", "{\"derpMap\": {\"OmitDefaultRegions\": true}}");
+  put_derpmap(s, "policy-error-on-line-3",
+              "{\n  \"derpMap\": {\n    \"Regions\": {\"1\": [,]}\n  }\n}\n");
+  put_derpmap(s, "policy-block-comment-crlf",
+              "{\r\n  /* one\r\n   * two */\r\n  \"derpMap\": {\"Regions\": {}}\r\n}\r\n"
+              "// the end, no line end");
+  put_derpmap(s, "policy-string-cut-at-backslash", "{\"derpMap\": \"\\");
+  put_derpmap(s, "policy-trailing-slash", "{\"derpMap\": {\"Regions\": {}}} /");
+  put_derpmap(s, "policy-leading-comma", ",{\"derpMap\": {\"Regions\": {}}}");
+  put_derpmap(s, "policy-double-comma", "{\"derpMap\": {\"Regions\": {}},, }");
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {
