@@ -36,13 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const uint8_t cookie[4] = {0x21, 0x12, 0xa4, 0x42};
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t be32(const uint8_t *p) {
+FUZZ_ORACLE static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+FUZZ_ORACLE static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Bitwise CRC-32/IEEE: deliberately not the module's table-driven one. */
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n) {
+FUZZ_ORACLE static uint32_t crc32_bitwise(const uint8_t *p, size_t n) {
   uint32_t c = 0xffffffffu;
   for (size_t i = 0; i < n; i++) {
     c ^= p[i];
@@ -51,14 +51,14 @@ static uint32_t crc32_bitwise(const uint8_t *p, size_t n) {
   return ~c;
 }
 
-static bool spec_is_stun(const uint8_t *p, size_t n) {
+FUZZ_ORACLE static bool spec_is_stun(const uint8_t *p, size_t n) {
   return n >= STUN_HEADER_LEN && (p[0] & 0xc0) == 0 && memcmp(p + 4, cookie, 4) == 0;
 }
 
 /* Attribute walk: type(2) len(2) value, padded to 4, must fit. Calls `visit`
  * with each attribute; false when malformed. */
 typedef void (*attr_visit)(void *ctx, uint16_t type, const uint8_t *v, size_t len);
-static bool spec_walk_attrs(const uint8_t *p, size_t n, attr_visit visit, void *ctx) {
+FUZZ_ORACLE static bool spec_walk_attrs(const uint8_t *p, size_t n, attr_visit visit, void *ctx) {
   while (n > 0) {
     if (n < 4) return false;
     uint16_t type = be16(p), len = be16(p + 2);
@@ -79,7 +79,7 @@ struct request_walk {
   uint32_t fingerprint;
 };
 
-static void visit_request_attr(void *ctx, uint16_t type, const uint8_t *v, size_t len) {
+FUZZ_ORACLE static void visit_request_attr(void *ctx, uint16_t type, const uint8_t *v, size_t len) {
   struct request_walk *w = ctx;
   w->last_type = type;
   if (type == STUN_ATTR_SOFTWARE && len == 8 && memcmp(v, "tailnode", 8) == 0)
@@ -87,7 +87,7 @@ static void visit_request_attr(void *ctx, uint16_t type, const uint8_t *v, size_
   if (type == STUN_ATTR_FINGERPRINT && len == 4) w->fingerprint = be32(v);
 }
 
-static enum stun_status spec_parse_request(const uint8_t *p, size_t n) {
+FUZZ_ORACLE static enum stun_status spec_parse_request(const uint8_t *p, size_t n) {
   if (!spec_is_stun(p, n)) return STUN_ERR_NOT_STUN;
   if (p[0] != 0x00 || p[1] != 0x01) return STUN_ERR_NOT_BINDING_REQUEST;
   struct request_walk w = {false, 0, 0};
@@ -106,8 +106,8 @@ struct response_walk {
   struct stun_endpoint xor_ep, plain_ep;
 };
 
-static bool decode_address(const uint8_t *v, size_t len, bool xored, const uint8_t *txid,
-                           struct stun_endpoint *ep) {
+FUZZ_ORACLE static bool decode_address(const uint8_t *v, size_t len, bool xored,
+                                       const uint8_t *txid, struct stun_endpoint *ep) {
   if (len < 4) return false;
   size_t alen = v[1] == 0x01 ? 4 : v[1] == 0x02 ? 16 : 0;
   if (alen == 0 || len - 4 < alen) return false;
@@ -128,7 +128,8 @@ static bool decode_address(const uint8_t *v, size_t len, bool xored, const uint8
   return true;
 }
 
-static void visit_response_attr(void *ctx, uint16_t type, const uint8_t *v, size_t len) {
+FUZZ_ORACLE static void visit_response_attr(void *ctx, uint16_t type, const uint8_t *v,
+                                            size_t len) {
   struct response_walk *w = ctx;
   if (w->malformed) return;
   if (type == STUN_ATTR_XOR_MAPPED_ADDRESS || type == STUN_ATTR_XOR_MAPPED_ADDRESS_ALT) {
@@ -144,7 +145,8 @@ static void visit_response_attr(void *ctx, uint16_t type, const uint8_t *v, size
   }
 }
 
-static enum stun_status spec_parse_response(const uint8_t *p, size_t n, struct stun_endpoint *ep) {
+FUZZ_ORACLE static enum stun_status spec_parse_response(const uint8_t *p, size_t n,
+                                                        struct stun_endpoint *ep) {
   if (!spec_is_stun(p, n)) return STUN_ERR_NOT_STUN;
   if (p[0] != 0x01 || p[1] != 0x01) return STUN_ERR_NOT_SUCCESS_RESPONSE;
   size_t attrs_len = be16(p + 2);
@@ -163,17 +165,18 @@ static enum stun_status spec_parse_response(const uint8_t *p, size_t n, struct s
   return STUN_OK;
 }
 
-static bool endpoint_equal(const struct stun_endpoint *a, const struct stun_endpoint *b) {
+FUZZ_ORACLE static bool endpoint_equal(const struct stun_endpoint *a,
+                                       const struct stun_endpoint *b) {
   size_t n = a->is_ipv6 ? 16 : 4;
   return a->is_ipv6 == b->is_ipv6 && a->port == b->port && memcmp(a->addr, b->addr, n) == 0;
 }
 
-static void report_endpoint(const char *who, const struct stun_endpoint *e) {
+FUZZ_ORACLE static void report_endpoint(const char *who, const struct stun_endpoint *e) {
   oracle_hex(who, e->addr, e->is_ipv6 ? 16 : 4);
   oracle_view("%s: %s port %u", who, e->is_ipv6 ? "IPv6" : "IPv4", e->port);
 }
 
-static void check_request(const uint8_t *p, size_t n) {
+FUZZ_ORACLE static void check_request(const uint8_t *p, size_t n) {
   uint8_t txid[STUN_TXID_LEN], txid2[STUN_TXID_LEN];
   enum stun_status got = stun_parse_binding_request(p, n, txid);
   enum stun_status want = spec_parse_request(p, n);
@@ -192,7 +195,7 @@ static void check_request(const uint8_t *p, size_t n) {
         "request txid is not bytes 8..20");
 }
 
-static void check_response(const uint8_t *p, size_t n, bool other_txid) {
+FUZZ_ORACLE static void check_response(const uint8_t *p, size_t n, bool other_txid) {
   struct stun_endpoint got, want;
   memset(&got, 0, sizeof got);
   memset(&want, 0, sizeof want);
@@ -219,7 +222,7 @@ static void check_response(const uint8_t *p, size_t n, bool other_txid) {
   }
 }
 
-static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
+FUZZ_ORACLE static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
   uint8_t pad[40];
   memset(pad, 0, sizeof pad);
   memcpy(pad, p, n < sizeof pad ? n : sizeof pad);
@@ -277,7 +280,7 @@ static void check_round_trips(const uint8_t *p, size_t n, bool ipv6) {
                 "short writer");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > STUN_FUZZ_MAX_INPUT) return -1;
   uint8_t control = data[0];
   const uint8_t *p = data + 1;
