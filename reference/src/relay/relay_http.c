@@ -452,37 +452,32 @@ enum relay_http_status relay_http_write_rejection(enum http_head_status why,
  * `... (N bytes, cut)`, so a long value still shows how it starts. */
 #define NOTE_VALUE_MAX 1024
 
-static bool write_go_quoted_lower(struct byte_writer *w, struct http_span v) {
-  GUARD(v.len <= NOTE_VALUE_MAX);
-  uint8_t lower[NOTE_VALUE_MAX];
-  for (size_t i = 0; i < v.len; i++) lower[i] = (uint8_t)go_lower_ascii((char)v.ptr[i]);
-  return go_quote_write(w, lower, v.len);
-}
-
 /* The value quoted whole, or its longest prefix that fits with the cut
  * marker after it (found by bisection: go_quote_write is the one copy of
- * the quoting rules, so widths are measured, not predicted). */
+ * the quoting rules, so widths are measured, not predicted). Letters are
+ * lowered once, before the probes. */
 static bool write_quoted_value_or_cut(struct byte_writer *out, struct http_span v) {
-  const size_t mark = out->len;
-  if (write_go_quoted_lower(out, v)) return true;
-  out->len = mark;
+  uint8_t lower[NOTE_VALUE_MAX];
+  const size_t n = v.len < NOTE_VALUE_MAX ? v.len : NOTE_VALUE_MAX;
+  for (size_t i = 0; i < n; i++) lower[i] = (uint8_t)go_lower_ascii((char)v.ptr[i]);
+  if (v.len <= NOTE_VALUE_MAX && go_quote_write(out, lower, n)) return true;
   char marker[48];
   const int mn = snprintf(marker, sizeof marker, "... (%zu bytes, cut)", v.len);
   GUARD(mn > 0 && (size_t)mn < sizeof marker && byte_writer_space(out) > (size_t)mn);
   struct byte_writer room =
       byte_writer_init(out->data + out->len, byte_writer_space(out) - (size_t)mn);
-  size_t lo = 0, hi = v.len < NOTE_VALUE_MAX ? v.len : NOTE_VALUE_MAX; /* lo fits, hi does not */
+  size_t lo = 0, hi = n; /* lo fits, hi does not */
   while (hi - lo > 1) {
     const size_t mid = lo + (hi - lo) / 2;
     room.len = 0;
-    if (write_go_quoted_lower(&room, (struct http_span){v.ptr, mid})) {
+    if (go_quote_write(&room, lower, mid)) {
       lo = mid;
     } else {
       hi = mid;
     }
   }
   room.len = 0;
-  GUARD(write_go_quoted_lower(&room, (struct http_span){v.ptr, lo}));
+  GUARD(go_quote_write(&room, lower, lo));
   out->len += room.len;
   return byte_writer_bytes(out, marker, (size_t)mn);
 }
