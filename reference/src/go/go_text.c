@@ -99,8 +99,21 @@ static void quote_into(struct quote_sink *k, const uint8_t *p, size_t len) {
     uint32_t r;
     size_t n = go_utf8_rune(p + i, len - i, &r);
     if (n == 0) {
-      emit_hex_escape(k, 'x', p[i], 1);
-      i++;
+      /* Bytes that start no rune come in runs (binary values): their \xNN
+       * escapes go out sixteen at a time. */
+      uint8_t run[16];
+      size_t m = 0;
+      do {
+        run[m++] = p[i++];
+      } while (m < sizeof run && i < len && go_utf8_rune(p + i, len - i, &r) == 0);
+      char hex[2 * sizeof run + 1], esc[4 * sizeof run];
+      derp_hex_lower(run, m, hex);
+      for (size_t j = 0; j < m; j++) {
+        esc[4 * j] = '\\';
+        esc[4 * j + 1] = 'x';
+        memcpy(esc + 4 * j + 2, hex + 2 * j, 2);
+      }
+      emit(k, esc, 4 * m);
       continue;
     }
     if (r == '"' || r == '\\') {
