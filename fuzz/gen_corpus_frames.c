@@ -14,12 +14,15 @@
 struct keys {
   uint8_t server_sec[32], server_pub[32];
   uint8_t client_sec[4][32], client_pub[4][32]; /* A, B, C, and D (unknown to presets) */
+  uint8_t extra_sec[2][32], extra_pub[2][32];   /* E and F, who take slot 3 after D */
 };
 
 static void load_keys(struct keys *k) {
   fuzz_keypair(FUZZ_SERVER_SECRET_FILL, k->server_sec, k->server_pub);
   for (int i = 0; i < 4; i++)
     fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(i), k->client_sec[i], k->client_pub[i]);
+  for (int i = 0; i < 2; i++)
+    fuzz_keypair((uint8_t)FUZZ_CLIENT_SECRET_FILL(4 + i), k->extra_sec[i], k->extra_pub[i]);
 }
 
 /* A script: the control byte, then (op, u16be length, bytes) commands. */
@@ -65,6 +68,15 @@ static void put_client_info(struct frames *f, const struct keys *k, int client, 
                                          k->server_pub, nonce, (const uint8_t *)json, strlen(json));
 }
 
+/* A ClientInfo from any key pair (E, F, or the relay's own). */
+static void put_client_info_as(struct frames *f, const struct keys *k, const uint8_t *pub,
+                               const uint8_t *sec, uint8_t nonce_fill, const char *json) {
+  uint8_t nonce[DERP_NONCE_LEN];
+  memset(nonce, nonce_fill, sizeof nonce);
+  f->ok = f->ok && derp_encode_client_info_sealed(&f->w, pub, sec, k->server_pub, nonce,
+                                                  (const uint8_t *)json, strlen(json));
+}
+
 static void put_server_info(struct frames *f, const struct keys *k, const char *json) {
   uint8_t nonce[DERP_NONCE_LEN];
   memset(nonce, 0x77, sizeof nonce);
@@ -103,6 +115,8 @@ static void emit(struct corpus_sink *s, const char *target, const char *name, st
 #define CLOSE(slot) ((uint8_t)(0xc0 | (slot)))
 #define SEND(slot) ((uint8_t)(0xe0 | (slot)))
 #define MESH_CHANGE(how) ((uint8_t)(0xa4 | (how)))
+#define MESH_MORE_PEERS 0xac
+#define SHORT_WRITE(slot) ((uint8_t)(0xa8 | (slot)))
 #define RATE_RELOAD 0x84
 
 static void feed_frames(struct script *sc, uint8_t op, struct frames *f) {
@@ -365,6 +379,134 @@ static void gen_server(struct corpus_sink *s, const struct keys *k) {
   script_op_value(&sc, TICK, 200); /* 12.8 s: the handshake deadline passes */
   emit(s, t, "handshake-timeout", &sc);
 
+  /* B reads slowly and its socket takes a little at a time: what is left
+   * moves to the front of the queue when the next frame needs the room,
+   * the queue doubles when it does not; a fresh B's ServerKey half written,
+   * and a write of nothing. */
+  script_start(&sc, 0x08);
+  script_op(&sc, DRAIN(1), NULL, 0);
+  memset(big, 0xbc, 301);
+  big[0] = 1; /* to B */
+  script_op(&sc, SEND(0), big, 301);
+  script_op_value(&sc, SHORT_WRITE(1), 250);
+  script_op(&sc, SEND(0), big, 201);
+  script_op_value(&sc, SHORT_WRITE(1), 10);
+  script_op(&sc, SEND(0), big, 157);
+  script_op(&sc, DRAIN(1), NULL, 0);
+  script_op(&sc, CLOSE(1), NULL, 0);
+  script_op_value(&sc, SHORT_WRITE(1), 0);
+  script_op_value(&sc, SHORT_WRITE(1), 20);
+  script_op(&sc, DRAIN(1), NULL, 0);
+  emit(s, t, "short-writes-compact-and-grow-queue", &sc);
+
+  /* A, a mesh peer that reads slowly (control bits 0, 2), asks for the
+   * client list over and over: its queue of PeerPresent frames overflows
+   * the cap and the relay cuts it off (after a packet to B, so A is not
+   * first in line for output). */
+  script_start(&sc, 0x05);
+  frames_start(&f);
+  put_client_info(&f, k, 3, 0x48, "{\"version\":2}");
+  feed_frames(&sc, FEED(3), &f);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)"first", 5);
+  for (int i = 0; i < 1200; i++) f.ok = f.ok && derp_encode_watch_conns(&f.w);
+  feed_frames(&sc, FEED(0), &f);
+  emit(s, t, "slow-mesh-watcher-queue-full", &sc);
+
+  /* Three mesh watchers (A; B and D with the mesh key in their JSON, D a
+   * prober that joins while two watch); the middle one leaves, then the
+   * newest. */
+  static const char mesh_json[] =
+      "{\"meshKey\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\"}";
+  static const char mesh_prober_json[] =
+      "{\"meshKey\":\"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\","
+      "\"isProber\":true}";
+  script_start(&sc, 0x01);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_watch_conns(&f.w);
+  feed_frames(&sc, FEED(0), &f);
+  script_op(&sc, JSON_HANDSHAKE(1), (const uint8_t *)mesh_json, strlen(mesh_json));
+  feed_frames(&sc, FEED(1), &f);
+  script_op(&sc, JSON_HANDSHAKE(3), (const uint8_t *)mesh_prober_json, strlen(mesh_prober_json));
+  feed_frames(&sc, FEED(3), &f);
+  script_op(&sc, CLOSE(1), NULL, 0);
+  script_op(&sc, CLOSE(3), NULL, 0);
+  emit(s, t, "three-mesh-watchers-leave", &sc);
+
+  /* A client with the relay's own key and the mesh key (a relay meshing
+   * with itself): its WatchConns is ignored. */
+  script_start(&sc, 0x01);
+  frames_start(&f);
+  put_client_info_as(&f, k, k->server_pub, k->server_sec, 0x49, mesh_json);
+  f.ok = f.ok && derp_encode_watch_conns(&f.w);
+  f.ok = f.ok && derp_encode_ping(&f.w, ping8);
+  feed_frames(&sc, FEED(3), &f);
+  emit(s, t, "mesh-peer-with-relay-key-watches", &sc);
+
+  /* B hears from six keys: R through the mesh (A forwards for it), A, C,
+   * and D, E, F one after another on slot 3; then B leaves. */
+  script_start(&sc, 0x21);
+  frames_start(&f);
+  memset(cmd + 1, 0x52, 32); /* R */
+  f.ok = f.ok &&
+         derp_encode_forward_packet(&f.w, cmd + 1, k->client_pub[1], (const uint8_t *)"from R", 6);
+  feed_frames(&sc, FEED(0), &f);
+  cmd[0] = 1; /* to B */
+  memcpy(cmd + 1, "hi B", 4);
+  script_op(&sc, SEND(0), cmd, 5);
+  script_op(&sc, SEND(2), cmd, 5);
+  for (int i = 0; i < 3; i++) {
+    frames_start(&f);
+    if (i == 0)
+      put_client_info(&f, k, 3, 0x4a, "{\"version\":2}");
+    else
+      put_client_info_as(&f, k, k->extra_pub[i - 1], k->extra_sec[i - 1], 0x4a, "{\"version\":2}");
+    f.ok = f.ok && derp_encode_send_packet(&f.w, k->client_pub[1], (const uint8_t *)"hi B", 4);
+    feed_frames(&sc, FEED(3), &f);
+    script_op(&sc, CLOSE(3), NULL, 0);
+  }
+  script_op(&sc, CLOSE(1), NULL, 0);
+  emit(s, t, "b-hears-from-six-keys-then-leaves", &sc);
+
+  /* C leaves and is reached through the mesh (forwarder c refuses a
+   * 1000-byte packet); A forwards from C to B and D; C comes back and sends
+   * to B; then C's link goes down: B and D stop expecting a PeerGone only
+   * where C is not still here for them. */
+  script_start(&sc, 0x21);
+  frames_start(&f);
+  put_client_info(&f, k, 3, 0x4b, "{\"version\":2}");
+  feed_frames(&sc, FEED(3), &f);
+  script_op(&sc, CLOSE(2), NULL, 0);
+  memset(big, 0xcc, 1001);
+  big[0] = 2; /* to C */
+  script_op(&sc, SEND(0), big, 1001);
+  script_op(&sc, SEND(0), big, 11);
+  frames_start(&f);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[2], k->client_pub[1],
+                                            (const uint8_t *)"C via mesh", 10);
+  f.ok = f.ok && derp_encode_forward_packet(&f.w, k->client_pub[2], k->client_pub[3],
+                                            (const uint8_t *)"C via mesh", 10);
+  feed_frames(&sc, FEED(0), &f);
+  script_op(&sc, JSON_HANDSHAKE(2), (const uint8_t *)"{\"version\":2}", 13);
+  cmd[0] = 1; /* to B */
+  memcpy(cmd + 1, "C here", 6);
+  script_op(&sc, SEND(2), cmd, 7);
+  script_op(&sc, MESH_CHANGE(1), NULL, 0); /* link c down */
+  script_op(&sc, CLOSE(3), NULL, 0);
+  emit(s, t, "mesh-key-also-local-link-down", &sc);
+
+  /* More peer relays announce R than the relay keeps forwarders for. */
+  script_start(&sc, 0x21);
+  script_op(&sc, MESH_MORE_PEERS, NULL, 0);
+  script_op(&sc, MESH_MORE_PEERS, NULL, 0);
+  cmd[0] = 4;
+  memset(cmd + 1, 0x52, 32); /* R */
+  memcpy(cmd + 33, "to R", 4);
+  script_op(&sc, SEND(1), cmd, 37);
+  script_op(&sc, MESH_CHANGE(0), NULL, 0);
+  script_op(&sc, SEND(1), cmd, 37);
+  emit(s, t, "mesh-key-at-too-many-peers", &sc);
+
   /* ClientInfo JSON behind the box: the target seals these. */
   static const struct {
     const char *name;
@@ -432,7 +574,7 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
   const char *t = "client_session";
   struct script sc;
   struct frames f;
-  uint8_t cmd[64];
+  uint8_t cmd[128];
 
   script_start(&sc, 0);
   frames_start(&f);
@@ -573,6 +715,7 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
     script_op(&sc, CSEND, cmd, 42);
     emit(s, t, server_jsons[i].name, &sc);
   }
+
 }
 
 /* ---- derp_frame_codec ---- */

@@ -24,10 +24,14 @@
  *          3: client D's), so the JSON decoder behind the box gets fuzzed
  *     4    advance the clock by n * 64 ms and run the timers (no bytes); with
  *          op bit 2, reload the rate limit instead: n * 64 bytes/s (0: off)
- *     5    drain the slot's output now (no bytes); with op bit 2 and control
- *          bit 5, a mesh change instead: slot 0 R's link (forwarder r) goes
- *          down, 1 C's link (forwarder c) goes down, 2 r stops carrying R,
- *          3 both links come back (R via r, C via c, R via c)
+ *     5    drain the slot's output now (no bytes); with op bit 3, a short
+ *          write instead: the shell writes only min(n, pending) bytes, once
+ *          (a slow slot keeps the rest); with op bit 2 and control bit 5, a
+ *          mesh change instead: slot 0 R's link (forwarder r) goes down, 1
+ *          C's link (forwarder c) goes down, 2 r stops carrying R, 3 both
+ *          links come back (R via r, C via c, R via c); with op bits 2 and 3,
+ *          R is announced by RELAY_MESH_MAX_FORWARDERS more peers (the relay
+ *          must refuse those past its limit)
  *     6    close the slot as the shell would on EOF, reopen it fresh (no bytes)
  *     7    feed a well-formed SendPacket: byte 0 picks the destination (bits
  *          0-2: 0-3 a slot's client, else the next 32 bytes as a key) and a
@@ -48,7 +52,12 @@
  *    the key), and the client may mesh exactly when it presented the mesh key;
  *  - a packet handed to a mesh forwarder is a triple some connection really
  *    sent, for a key with a forwarder and no local client, through that
- *    key's first forwarder still registered (local clients win);
+ *    key's first forwarder still registered (local clients win); forwarder c
+ *    refuses packets of FORWARD_C_REFUSES bytes or more (a full link), and
+ *    the relay counts every forward as sent or failed exactly as the
+ *    forwarder answered; a key takes at most RELAY_MESH_MAX_FORWARDERS, and
+ *    no forwarder at all without a forward callback (or a NULL one);
+ *  - a short write leaves exactly the unwritten bytes pending, in order;
  *  - queued output never exceeds the queue cap by more than a frame;
  *  - reads pause only under a rate limit, never a mesh peer's, and only
  *    until a time still to come;
@@ -75,6 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PRESET_CLIENTS 3
 #define QUEUE_CAP (256u * 1024u)
 #define START_MS 1000000u
+#define FORWARD_C_REFUSES 1000u /* forwarder c's link takes shorter packets only */
+#define EXTRA_FORWARDERS RELAY_MESH_MAX_FORWARDERS
+#define MAX_CARRIERS (3 + EXTRA_FORWARDERS)
 
 struct keypair {
   uint8_t sec[DERP_KEY_LEN], pub[DERP_KEY_LEN];
@@ -202,9 +214,11 @@ struct world {
   struct relay *relay;
   bool mesh_configured;
   int forwarder_r, forwarder_c; /* the forwarders' handles: their addresses */
+  int forwarder_extra[EXTRA_FORWARDERS];
   /* What the shell registered, in order, for R (0) and C (1). */
-  void *carriers[2][4];
+  void *carriers[2][MAX_CARRIERS];
   size_t carrier_count[2];
+  uint64_t forwards_ok, forwards_failed; /* as the forwarders answered */
   uint64_t now;
   uint64_t rng;
   bool rate_limited;
@@ -244,14 +258,41 @@ FUZZ_ORACLE static bool check_forward(void *ctx, void *fwd, const uint8_t src[DE
   ORACLE_ASSERT(w->carrier_count[k] > 0 && fwd == w->carriers[k][0],
                 "forwarded through the wrong forwarder (to R %d, to C %d, %zu carriers)", to_r,
                 to_c, w->carrier_count[k]);
-  return true;
+  bool taken = fwd != &w->forwarder_c || len < FORWARD_C_REFUSES;
+  if (taken)
+    w->forwards_ok++;
+  else
+    w->forwards_failed++;
+  return taken;
 }
 
 /* The shell's side of relay_mesh_add/remove, mirrored for the oracle. */
 FUZZ_ORACLE static void carrier_add(struct world *w, int k, void *fwd) {
   for (size_t i = 0; i < w->carrier_count[k]; i++)
     if (w->carriers[k][i] == fwd) return;
-  w->carriers[k][w->carrier_count[k]++] = fwd;
+  if (w->carrier_count[k] < MAX_CARRIERS) w->carriers[k][w->carrier_count[k]++] = fwd;
+}
+
+FUZZ_ORACLE static bool carrier_has(const struct world *w, int k, const void *fwd) {
+  for (size_t i = 0; i < w->carrier_count[k]; i++)
+    if (w->carriers[k][i] == fwd) return true;
+  return false;
+}
+
+/* More peer relays announce R: each is taken while R has fewer than
+ * RELAY_MESH_MAX_FORWARDERS forwarders (a repeat is taken as it is). */
+static void mesh_announce_more(struct world *w) {
+  ORACLE_ASSERT(!relay_mesh_add(w->relay, remote_key, NULL), "relay_mesh_add took no forwarder");
+  for (int i = 0; i < EXTRA_FORWARDERS; i++) {
+    void *fwd = &w->forwarder_extra[i];
+    bool known = carrier_has(w, 0, fwd);
+    bool room = known || w->carrier_count[0] < RELAY_MESH_MAX_FORWARDERS;
+    bool took = relay_mesh_add(w->relay, remote_key, fwd);
+    ORACLE_ASSERT(took == room,
+                  "relay_mesh_add for R's forwarder %d answered %d with %zu registered", i, took,
+                  w->carrier_count[0]);
+    if (took) carrier_add(w, 0, fwd);
+  }
 }
 
 FUZZ_ORACLE static void carrier_remove(struct world *w, int k, void *fwd) {
@@ -290,7 +331,8 @@ static void mesh_link_down(struct world *w, void *fwd) {
   carrier_remove(w, 1, fwd);
 }
 
-static void mesh_change(struct world *w, int how) {
+static void mesh_change(struct world *w, int how, bool more) {
+  if (more) how = 4;
   switch (how) {
     case 0: mesh_link_down(w, &w->forwarder_r); break;
     case 1: mesh_link_down(w, &w->forwarder_c); break;
@@ -298,7 +340,8 @@ static void mesh_change(struct world *w, int how) {
       relay_mesh_remove(w->relay, remote_key, &w->forwarder_r);
       carrier_remove(w, 0, &w->forwarder_r);
       break;
-    default: mesh_add_all(w); break;
+    case 3: mesh_add_all(w); break;
+    default: mesh_announce_more(w); break;
   }
   ORACLE_ASSERT(relay_mesh_keys(w->relay) ==
                     (size_t)(w->carrier_count[0] > 0) + (size_t)(w->carrier_count[1] > 0),
@@ -374,6 +417,29 @@ FUZZ_ORACLE static void drain_slot(struct world *w, int s) {
   }
 }
 
+/* A short write: the shell's socket took only `room` bytes. */
+FUZZ_ORACLE static void short_write(struct world *w, int s, size_t room) {
+  struct slot *sl = &w->slots[s];
+  if (!sl->conn) return;
+  const uint8_t *p;
+  size_t n = relay_conn_pending(sl->conn, &p);
+  size_t k = room < n ? room : n;
+  uint8_t *rest = n > k ? malloc(n - k) : NULL;
+  if (n > k && !rest) return;
+  if (rest) memcpy(rest, p + k, n - k);
+  if (k > 0) ORACLE_ASSERT(frame_tap_push(&sl->out, p, k), "out of memory");
+  relay_conn_consume(sl->conn, k, w->now);
+  /* The rest stays pending, in order, ahead of anything queued since. */
+  const uint8_t *q;
+  size_t left = relay_conn_pending(sl->conn, &q);
+  bool open = relay_conn_state(sl->conn) != RELAY_CONN_CLOSED; /* refilling may fail */
+  ORACLE_ASSERT(!open || (left >= n - k && (n == k || memcmp(q, rest, n - k) == 0)),
+                "slot %d: %zu of %zu bytes written, then %zu pending, not the rest", s, k, n, left);
+  free(rest);
+  struct tapped_frame f;
+  while (frame_tap_next(&sl->out, &f)) check_output_frame(w, s, &f);
+}
+
 static void release_slot(struct world *w, int s, const char *why) {
   struct slot *sl = &w->slots[s];
   if (sl->conn) relay_conn_close(sl->conn, w->now, why);
@@ -413,6 +479,12 @@ FUZZ_ORACLE static void settle(struct world *w) {
   ORACLE_ASSERT(st.conns_current == open, "stats say %llu connections, the shell holds %zu",
                 (unsigned long long)st.conns_current, open);
   ORACLE_ASSERT(st.clients_current <= st.conns_current, "more clients than connections");
+  ORACLE_ASSERT(
+      st.packets_forwarded_out == w->forwards_ok && st.drops_forward_failed == w->forwards_failed,
+      "stats count %llu forwards out and %llu failed, the forwarders took %llu and "
+      "refused %llu",
+      (unsigned long long)st.packets_forwarded_out, (unsigned long long)st.drops_forward_failed,
+      (unsigned long long)w->forwards_ok, (unsigned long long)w->forwards_failed);
 }
 
 static bool open_slot(struct world *w, int s) {
@@ -610,6 +682,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ORACLE_ASSERT(w->relay != NULL, "relay_create refused valid options");
   if (control & 0x20) {
     mesh_add_all(w);
+  } else {
+    ORACLE_ASSERT(!relay_mesh_add(w->relay, remote_key, &w->forwarder_r),
+                  "relay_mesh_add took a forwarder with no forward callback");
   }
 
   for (int s = 0; s < PRESET_CLIENTS; s++) {
@@ -654,7 +729,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       settle(w);
     } else if (cmd == 5) {
       if ((op & 4) && (control & 0x20))
-        mesh_change(w, s);
+        mesh_change(w, s, op & 8);
+      else if (op & 8)
+        short_write(w, s, n);
       else
         drain_slot(w, s);
       settle(w);
