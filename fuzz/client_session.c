@@ -29,6 +29,9 @@
  *    for fast start over WebSocket; over WebSocket it queues no request, and
  *    the WebSocket request (written for the same HostName, refused alike)
  *    parses with Host, Upgrade: websocket, the key and protocol "derp";
+ *    both request writers are all-or-nothing (any less room, behind a
+ *    prefix: refused, length kept), refuse a missing, empty or non-ASCII
+ *    value, and the upgrade request equals the one the session queues;
  *  - the queued upgrade request parses as GET /derp with Upgrade: DERP and
  *    Derp-Fast-Start: 1 exactly on fast start, Host: the HostName (an IPv6
  *    literal in brackets), Ideal-Node exactly when asked, followed (fast start only) by
@@ -40,7 +43,8 @@
  *  - everything the client writes after the request splits into frames of
  *    client->server types within their size limits, ClientInfo exactly once;
  *    a Pong echoes a received Ping; an accepted send queues exactly its own
- *    SendPacket frame, and oversize packets are refused. */
+ *    SendPacket frame, and oversize packets are refused; written in two
+ *    goes, the output's second half stays pending, in order. */
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -174,11 +178,77 @@ static size_t passed_head_len;
 static bool passed_fast, passed_ideal;
 static int passed_host_pick;
 
+/* A request writer is all-or-nothing: with any less room than it needs
+ * (behind a prefix already written) it refuses and leaves the length. */
+typedef bool (*request_writer)(struct byte_writer *w, const void *ctx);
+
+FUZZ_ORACLE static void check_cuts(request_writer write, const void *ctx, size_t need,
+                                   const char *what) {
+  uint8_t buf[1024];
+  for (size_t room = 0; room < need && room + 3 <= sizeof buf; room++) {
+    struct byte_writer w = byte_writer_init(buf, 3 + room);
+    w.len = 3;
+    ORACLE_ASSERT(!write(&w, ctx) && w.len == 3, "%s fit in %zu of its %zu bytes (length now %zu)",
+                  what, room, need, w.len);
+  }
+}
+
+struct upgrade_args {
+  const char *host, *ideal;
+  bool fast;
+};
+
+FUZZ_ORACLE static bool write_upgrade(struct byte_writer *w, const void *ctx) {
+  const struct upgrade_args *a = ctx;
+  return derp_client_write_upgrade_request(w, a->host, a->ideal, a->fast);
+}
+
+FUZZ_ORACLE static bool write_websocket(struct byte_writer *w, const void *ctx) {
+  return derp_client_write_websocket_request(w, ctx, "dGhlIHNhbXBsZSBub25jZQ==");
+}
+
+/* Values no request may carry: no host, an empty one, DEL in the host, a
+ * byte above ASCII in Ideal-Node, no WebSocket key. Checked once. */
+FUZZ_ORACLE static void check_refused_values(void) {
+  static bool done;
+  if (done) return;
+  done = true;
+  uint8_t buf[512];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ORACLE_ASSERT(!derp_client_write_upgrade_request(&w, NULL, NULL, false) &&
+                    !derp_client_write_upgrade_request(&w, "", NULL, false) &&
+                    !derp_client_write_upgrade_request(&w, "derp\x7f.example", NULL, false) &&
+                    !derp_client_write_upgrade_request(&w, FUZZ_HOST,
+                                                       "90\x80"
+                                                       "b",
+                                                       true) &&
+                    !derp_client_write_websocket_request(&w, FUZZ_HOST, NULL) &&
+                    !derp_client_write_websocket_request(&w, "", "k") && w.len == 0,
+                "a request written for a missing or unsafe value (%zu bytes)", w.len);
+}
+
+/* The session's request is what the standalone writer writes for the same
+ * values (checked, with its cuts, once per combination). */
+FUZZ_ORACLE static void check_request_writer(const struct run *r, const uint8_t *p, size_t n) {
+  static bool done[8][2][2];
+  if (done[r->host_pick][r->fast][r->ideal]) return;
+  done[r->host_pick][r->fast][r->ideal] = true;
+  check_refused_values();
+  struct upgrade_args a = {hosts[r->host_pick].host, r->ideal ? "900b" : NULL, r->fast};
+  uint8_t buf[1024];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  ORACLE_ASSERT(write_upgrade(&w, &a) && w.len == n && memcmp(buf, p, n) == 0,
+                "the standalone upgrade request differs from the session's (%zu and %zu bytes)",
+                w.len, n);
+  check_cuts(write_upgrade, &a, n, "the upgrade request");
+}
+
 FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n, size_t *head_len) {
   if (passed_head_len > 0 && n >= passed_head_len && r->fast == passed_fast &&
       r->host_pick == passed_host_pick && r->ideal == passed_ideal &&
       memcmp(p, passed_head, passed_head_len) == 0) {
     *head_len = passed_head_len;
+    check_request_writer(r, p, *head_len);
     return;
   }
   struct http_header h[16];
@@ -201,6 +271,7 @@ FUZZ_ORACLE static void check_request(struct run *r, const uint8_t *p, size_t n,
   ORACLE_ASSERT(r->ideal == (ideal != NULL && http_span_equals(ideal->value, "900b")),
                 "Ideal-Node does not match");
   *head_len = req.head_len;
+  check_request_writer(r, p, *head_len);
   if (req.head_len <= sizeof passed_head) {
     memcpy(passed_head, p, req.head_len);
     passed_head_len = req.head_len;
@@ -238,6 +309,11 @@ FUZZ_ORACLE static void check_websocket_request(int host_pick) {
                     http_span_equals(k->value, key) && proto &&
                     http_span_equals(proto->value, "derp"),
                 "WebSocket request headers for %s", hosts[host_pick].host);
+  static bool cut[8];
+  if (!cut[host_pick]) {
+    cut[host_pick] = true;
+    check_cuts(write_websocket, hosts[host_pick].host, w.len, "the WebSocket request");
+  }
 }
 
 /* Take everything the session queued, and check it. */
@@ -252,6 +328,16 @@ FUZZ_ORACLE static void drain(struct run *r) {
     r->request_checked = true;
   }
   ORACLE_ASSERT(frame_tap_push(&r->out, p + skip, n - skip), "out of memory");
+  /* Written in two goes, as a socket may take it: the rest stays, in order. */
+  size_t first = skip + (n - skip) / 2;
+  if (first > 0 && first < n) {
+    derp_client_consume(r->s, first);
+    size_t rest;
+    const uint8_t *q = derp_client_pending(r->s, &rest);
+    ORACLE_ASSERT(rest == n - first && memcmp(q, r->out.buf + r->out.len - rest, rest) == 0,
+                  "%zu of %zu bytes consumed, then %zu pending, not the rest", first, n, rest);
+    n = rest;
+  }
   derp_client_consume(r->s, n);
   size_t left;
   derp_client_pending(r->s, &left);

@@ -716,6 +716,17 @@ static void gen_client(struct corpus_sink *s, const struct keys *k) {
     emit(s, t, server_jsons[i].name, &sc);
   }
 
+  /* A bucket of 100 bytes refilled at 1 byte/s: the first 97-byte frame
+   * fits, the second finds the bucket nearly empty. */
+  script_start(&sc, 1);
+  static const char bucket_json[] =
+      "{\"TokenBucketBytesPerSecond\":1,\"TokenBucketBytesBurst\":100}";
+  script_op(&sc, CSERVER_INFO_JSON, (const uint8_t *)bucket_json, strlen(bucket_json));
+  memcpy(cmd, k->client_pub[1], 32);
+  memset(cmd + 32, 0x62, 60);
+  script_op(&sc, CSEND, cmd, 92);
+  script_op(&sc, CSEND, cmd, 92);
+  emit(s, t, "token-bucket-runs-dry", &sc);
 }
 
 /* ---- derp_frame_codec ---- */
