@@ -18,7 +18,16 @@
  *  - encoders are all-or-nothing: a writer one byte short (also behind a
  *    prefix already written) refuses and keeps its length and bytes;
  *  - the frame header round-trips, and type names exist for the types
- *    §6.4 lists and only those. */
+ *    §6.4 lists and only those;
+ *  - the reader's calls keep their contracts: a header awaiting a decision
+ *    is reported again, consuming nothing, until taken or skipped; take
+ *    and skip change nothing at a boundary; the buffer changes only between
+ *    frames (or while deciding), never to one shorter than max_len or
+ *    missing for a max_len above 0; a reader without a buffer (max_len 0)
+ *    says TOO_LARGE for a first frame that is not empty, again on every
+ *    feed, and skipping it lands on the boundary 5 + len bytes in;
+ *  - a packet looks like disco exactly when it starts with the disco
+ *    magic and is long enough for a key and a nonce. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -220,7 +229,10 @@ FUZZ_ORACLE static void check_payload(uint8_t type, const uint8_t *p, uint32_t n
           : type == DERP_FRAME_RECV_PACKET ? derp_decode_recv_packet(p, n, &pk)
                                            : derp_decode_forward_packet(p, n, &pk);
       if (st != DERP_DECODE_OK) return;
-      if (pk.len > 0) (void)derp_looks_like_disco(pk.data, pk.len);
+      bool disco = pk.len >= DERP_DISCO_MIN_LEN &&
+                   memcmp(pk.data, derp_disco_magic, DERP_DISCO_MAGIC_LEN) == 0;
+      ORACLE_ASSERT(derp_looks_like_disco(pk.data, pk.len) == disco,
+                    "%s of %zu bytes: disco verdict %d", derp_frame_type_name(type), pk.len, disco);
       if (pk.len > DERP_MAX_PACKET_SIZE) return; /* RecvPacket: the encoders refuse these */
       struct packet_ctx c = {type, &pk};
       got = encode_checked(enc_packet, &c, derp_frame_type_name(type));
@@ -358,6 +370,9 @@ static void run_pass(const uint8_t *in, size_t n, size_t chunk, bool announce, b
     at += used;
     if (ev == DERP_FRAME_NEED_MORE) {
       ORACLE_ASSERT(used == give, "NEED_MORE with %zu of %zu bytes unread", give - used, give);
+      if (!derp_frame_reader_at_boundary(&r))
+        ORACLE_ASSERT(!derp_frame_reader_set_buffer(&r, reader_buf, first_max, first_max),
+                      "set_buffer took a new buffer in the middle of a frame (byte %zu)", at);
       if (at >= n) idle++;
       continue;
     }
@@ -371,6 +386,11 @@ static void run_pass(const uint8_t *in, size_t n, size_t chunk, bool announce, b
     }
     if (ev == DERP_FRAME_HEADER) {
       ORACLE_ASSERT(announce, "a header event outside announce mode");
+      struct derp_frame again;
+      enum derp_frame_event ev2;
+      ORACLE_ASSERT(derp_frame_reader_feed(&r, in + at, n - at, &ev2, &again) == 0 &&
+                        ev2 == DERP_FRAME_HEADER && again.type == f.type && again.len == f.len,
+                    "a header awaiting a decision was not reported again as it was");
       if (f.len > max_len) {
         ps->too_large = true;
         ps->too_large_type = f.type;
@@ -396,6 +416,11 @@ static void run_pass(const uint8_t *in, size_t n, size_t chunk, bool announce, b
     ORACLE_ASSERT(f.len <= max_len && (f.len == 0 || f.payload != NULL), "frame of %u bytes",
                   f.len);
     ORACLE_ASSERT(derp_frame_reader_at_boundary(&r), "not at a boundary after a frame");
+    derp_frame_reader_skip(&r);
+    ORACLE_ASSERT(!derp_frame_reader_take(&r) && derp_frame_reader_at_boundary(&r),
+                  "take or skip between frames changed the reader");
+    ORACLE_ASSERT(!derp_frame_reader_set_buffer(&r, reader_buf, 63, 64),
+                  "set_buffer took a buffer shorter than its max_len");
     record(ps, &f, false);
     if (check) check_payload(f.type, f.payload, f.len);
     if (announce && first_max > 64) {
@@ -436,6 +461,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (chunk < n) {
     run_pass(stream, n, chunk, announce, skip_odd, max_len, false, &chunked);
     same_passes(&whole, &chunked, chunk);
+  }
+
+  /* a reader without a buffer, on the first frame */
+  struct derp_frame_reader z;
+  ORACLE_ASSERT(!derp_frame_reader_init(&z, NULL, 64, 64) &&
+                    derp_frame_reader_init(&z, NULL, 0, 0) &&
+                    derp_frame_reader_set_buffer(&z, NULL, 0, 0) &&
+                    !derp_frame_reader_set_buffer(&z, NULL, 64, 64),
+                "a missing buffer accepted for max_len 64 or refused for max_len 0");
+  ORACLE_ASSERT(!derp_looks_like_disco(NULL, 0), "nothing looks like disco");
+  if (n >= DERP_FRAME_HEADER_LEN) {
+    enum derp_frame_event ev;
+    struct derp_frame f;
+    uint32_t len = (uint32_t)stream[1] << 24 | (uint32_t)stream[2] << 16 |
+                   (uint32_t)stream[3] << 8 | stream[4];
+    size_t used = derp_frame_reader_feed(&z, stream, n, &ev, &f);
+    if (len == 0) {
+      ORACLE_ASSERT(ev == DERP_FRAME_READY && used == DERP_FRAME_HEADER_LEN,
+                    "an empty first frame through a reader without a buffer: event %d", (int)ev);
+    } else {
+      ORACLE_ASSERT(ev == DERP_FRAME_TOO_LARGE && used == DERP_FRAME_HEADER_LEN && f.len == len,
+                    "a %u-byte first frame through a reader without a buffer: event %d", len,
+                    (int)ev);
+      ORACLE_ASSERT(derp_frame_reader_feed(&z, stream + used, n - used, &ev, &f) == 0 &&
+                        ev == DERP_FRAME_TOO_LARGE,
+                    "TOO_LARGE not reported again");
+      derp_frame_reader_skip(&z);
+      size_t at = used, end = DERP_FRAME_HEADER_LEN + (size_t)len;
+      while (at < n && at < end) { /* never past the frame: the next one would start */
+        size_t step = n - at < 61 ? n - at : 61;
+        if (step > end - at) step = end - at;
+        size_t got = derp_frame_reader_feed(&z, stream + at, step, &ev, &f);
+        ORACLE_ASSERT(ev == DERP_FRAME_NEED_MORE && got == step, "skipping: event %d", (int)ev);
+        at += got;
+      }
+      ORACLE_ASSERT(derp_frame_reader_at_boundary(&z) == (at == end),
+                    "skipping a %u-byte frame ended at byte %zu", len, at);
+    }
   }
 
   /* the header codec on the first five bytes */
