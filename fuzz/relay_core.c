@@ -279,20 +279,22 @@ FUZZ_ORACLE static bool carrier_has(const struct world *w, int k, const void *fw
   return false;
 }
 
-/* More peer relays announce R: each is taken while R has fewer than
- * RELAY_MESH_MAX_FORWARDERS forwarders (a repeat is taken as it is). */
+/* relay_mesh_add takes a forwarder for a key exactly when the key has it
+ * already or has fewer than RELAY_MESH_MAX_FORWARDERS (a repeat is taken as
+ * it is); k is the key's carrier list (0: R, 1: C). */
+static void mesh_add_checked(struct world *w, int k, const uint8_t *key, void *fwd) {
+  bool room = carrier_has(w, k, fwd) || w->carrier_count[k] < RELAY_MESH_MAX_FORWARDERS;
+  bool took = relay_mesh_add(w->relay, key, fwd);
+  ORACLE_ASSERT(took == room, "relay_mesh_add for %s answered %d with %zu registered",
+                k == 0 ? "R" : "C", took, w->carrier_count[k]);
+  if (took) carrier_add(w, k, fwd);
+}
+
+/* More peer relays announce R. */
 static void mesh_announce_more(struct world *w) {
   ORACLE_ASSERT(!relay_mesh_add(w->relay, remote_key, NULL), "relay_mesh_add took no forwarder");
-  for (int i = 0; i < EXTRA_FORWARDERS; i++) {
-    void *fwd = &w->forwarder_extra[i];
-    bool known = carrier_has(w, 0, fwd);
-    bool room = known || w->carrier_count[0] < RELAY_MESH_MAX_FORWARDERS;
-    bool took = relay_mesh_add(w->relay, remote_key, fwd);
-    ORACLE_ASSERT(took == room,
-                  "relay_mesh_add for R's forwarder %d answered %d with %zu registered", i, took,
-                  w->carrier_count[0]);
-    if (took) carrier_add(w, 0, fwd);
-  }
+  for (int i = 0; i < EXTRA_FORWARDERS; i++)
+    mesh_add_checked(w, 0, remote_key, &w->forwarder_extra[i]);
 }
 
 FUZZ_ORACLE static void carrier_remove(struct world *w, int k, void *fwd) {
@@ -306,13 +308,9 @@ FUZZ_ORACLE static void carrier_remove(struct world *w, int k, void *fwd) {
 }
 
 static void mesh_add_all(struct world *w) {
-  ORACLE_ASSERT(relay_mesh_add(w->relay, remote_key, &w->forwarder_r) &&
-                    relay_mesh_add(w->relay, client_keys[2].pub, &w->forwarder_c) &&
-                    relay_mesh_add(w->relay, remote_key, &w->forwarder_c),
-                "relay_mesh_add refused a forwarder");
-  carrier_add(w, 0, &w->forwarder_r);
-  carrier_add(w, 1, &w->forwarder_c);
-  carrier_add(w, 0, &w->forwarder_c);
+  mesh_add_checked(w, 0, remote_key, &w->forwarder_r);
+  mesh_add_checked(w, 1, client_keys[2].pub, &w->forwarder_c);
+  mesh_add_checked(w, 0, remote_key, &w->forwarder_c);
 }
 
 FUZZ_ORACLE static size_t carried_by(const struct world *w, const void *fwd) {
