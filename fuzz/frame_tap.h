@@ -34,6 +34,9 @@ FUZZ_ORACLE static inline void frame_tap_free(struct frame_tap *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* Empty, keeping the buffer for reuse. */
+FUZZ_ORACLE static inline void frame_tap_clear(struct frame_tap *t) { t->len = t->pos = 0; }
+
 /* False only when memory runs out (the caller then stops checking). */
 FUZZ_ORACLE static inline bool frame_tap_push(struct frame_tap *t, const uint8_t *p, size_t n) {
   if (t->pos > 0 && t->pos == t->len) {

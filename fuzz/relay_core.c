@@ -2,9 +2,13 @@
  * fixed handshake, on four connections at once.
  *
  * Set-up (deterministic: fixed keys, a counter for randomness, a fake clock):
- * slots 0-2 hold clients A, B, C that completed the handshake with fixed
- * ClientInfo frames; slot 3 is a fresh connection whose handshake, if any,
- * comes from the input (a seed carries a valid ClientInfo of a known key).
+ * slots 0-2 hold clients A, B, C that complete the handshake with fixed
+ * ClientInfo frames when the input first needs them: before the first
+ * command on their slot (but a JSON handshake or a close, which replace
+ * it), before a frame naming their key (SendPacket, ForwardPacket,
+ * ClosePeer) reaches the relay, and all of them before a WatchConns; slot 3
+ * is a fresh connection whose handshake, if any, comes from the input (a
+ * seed carries a valid ClientInfo of a known key).
  *
  * Input layout:
  *   u8 control  bit 0: the relay has a mesh key and A presents it (A may
@@ -80,6 +84,24 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FRAMES_SERVER_MAX_INPUT (256u * 1024u)
+#define BURST_MAX (256u * 1024u) /* command 7's copies, fed as one read */
+#define SENT_CELLS_KEPT 4096u    /* sent-set cells kept from one input to the next */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_ASAN 1
+#endif
+#endif
+#ifdef FUZZ_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 #define SLOTS 4
 #define PRESET_CLIENTS 3
 #define QUEUE_CAP (256u * 1024u)
@@ -222,6 +244,7 @@ struct world {
   uint64_t now;
   uint64_t rng;
   bool rate_limited;
+  bool preset_pending[PRESET_CLIENTS]; /* A, B or C not connected yet */
   struct slot slots[SLOTS];
   struct sent_set sent;
 };
@@ -441,11 +464,15 @@ FUZZ_ORACLE static void short_write(struct world *w, int s, size_t room) {
 static void release_slot(struct world *w, int s, const char *why) {
   struct slot *sl = &w->slots[s];
   if (sl->conn) relay_conn_close(sl->conn, w->now, why);
-  frame_tap_free(&sl->in);
-  frame_tap_free(&sl->out);
+  /* The taps' buffers stay for the next connection (and input), emptied. */
+  struct frame_tap in = sl->in, out = sl->out;
+  frame_tap_clear(&in);
+  frame_tap_clear(&out);
   bool slow = sl->slow;
   memset(sl, 0, sizeof *sl);
   sl->slow = slow;
+  sl->in = in;
+  sl->out = out;
 }
 
 /* After every call into the core: react to events like a shell, then check
@@ -492,6 +519,18 @@ static bool open_slot(struct world *w, int s) {
   return sl->conn != NULL;
 }
 
+static void ensure_preset(struct world *w, int s);
+
+/* The preset clients connect when the input first needs them (a command on
+ * their slot, a packet or ClosePeer naming their key, a mesh watcher), not
+ * on every input: three handshakes per execution were most of a short
+ * input's time. A connects before the frame naming it reaches the relay. */
+FUZZ_ORACLE static void connect_named(struct world *w, const uint8_t *key) {
+  for (int c = 0; c < PRESET_CLIENTS; c++)
+    if (w->preset_pending[c] && memcmp(key, client_keys[c].pub, DERP_KEY_LEN) == 0)
+      ensure_preset(w, c);
+}
+
 /* Record what the client on slot s sends, from its side of the stream. */
 FUZZ_ORACLE static void tap_input(struct world *w, int s, const uint8_t *p, size_t n) {
   struct slot *sl = &w->slots[s];
@@ -506,6 +545,13 @@ FUZZ_ORACLE static void tap_input(struct world *w, int s, const uint8_t *p, size
       }
       continue;
     }
+    if ((f.type == DERP_FRAME_SEND_PACKET || f.type == DERP_FRAME_CLOSE_PEER) &&
+        f.len >= DERP_KEY_LEN)
+      connect_named(w, f.payload);
+    if (f.type == DERP_FRAME_FORWARD_PACKET && f.len >= 2 * DERP_KEY_LEN)
+      connect_named(w, f.payload + DERP_KEY_LEN);
+    if (f.type == DERP_FRAME_WATCH_CONNS)
+      for (int c = 0; c < PRESET_CLIENTS; c++) ensure_preset(w, c);
     if (f.type == DERP_FRAME_SEND_PACKET && f.len >= DERP_KEY_LEN && sl->has_claimed_key)
       sent_add(&w->sent, triple_hash(sl->claimed_key, f.payload, f.payload + DERP_KEY_LEN,
                                      f.len - DERP_KEY_LEN));
@@ -517,6 +563,7 @@ FUZZ_ORACLE static void tap_input(struct world *w, int s, const uint8_t *p, size
 
 static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
   struct slot *sl = &w->slots[s];
+  if (s < PRESET_CLIENTS) ensure_preset(w, s);
   /* Every command ends settled, so only a slot reopened here needs it. */
   if (!sl->conn) {
     if (!open_slot(w, s)) return;
@@ -533,6 +580,7 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
                   "slot %d still paused once its pause ended", s);
   }
   tap_input(w, s, p, n);
+  if (!sl->conn) return; /* a preset connecting for this input settled the world */
   enum relay_conn_state st = relay_conn_input(sl->conn, p, n, w->now);
   ORACLE_ASSERT(st == relay_conn_state(sl->conn),
                 "relay_conn_input returned another state than it holds");
@@ -547,17 +595,24 @@ static void feed(struct world *w, int s, const uint8_t *p, size_t n) {
   settle(w);
 }
 
-static void preset_handshake(struct world *w, int s, bool mesh) {
+static void ensure_preset(struct world *w, int s) {
+  if (!w->preset_pending[s]) return;
+  w->preset_pending[s] = false;
   if (!open_slot(w, s)) return;
-  const struct sealed_frame *f = &client_info[s][mesh ? 1 : 0];
-  feed(w, s, f->bytes, f->len);
   struct slot *sl = &w->slots[s];
-  if (sl->conn) sl->raw = false; /* later input is steady-state only */
+  const struct sealed_frame *f = &client_info[s][w->mesh_configured && s == 0 ? 1 : 0];
+  feed(w, s, f->bytes, f->len);
+  if (!sl->conn) return;
+  sl->raw = false; /* later input is steady-state only */
+  /* keep the preset key even though the tap saw the ClientInfo frame */
+  memcpy(sl->claimed_key, client_keys[s].pub, DERP_KEY_LEN);
+  sl->has_claimed_key = true;
 }
 
 /* Command 3: the fuzzer writes the ClientInfo plaintext; we seal it. */
 static void json_handshake(struct world *w, int s, const uint8_t *json, size_t n,
                            bool verify_clients) {
+  if (s < PRESET_CLIENTS) w->preset_pending[s] = false; /* this handshake is the slot's */
   if (n > 4096) n = 4096;
   struct relay_client_info info;
   char err[256];
@@ -614,24 +669,21 @@ static void feed_send_packet(struct world *w, int s, const uint8_t *p, size_t n)
     n -= k;
   }
   if (n > DERP_MAX_PACKET_SIZE) n = DERP_MAX_PACKET_SIZE;
-  uint8_t *frame = malloc(DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
-  if (!frame) return;
-  struct byte_writer bw = byte_writer_init(frame, DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + n);
-  if (derp_encode_send_packet(&bw, dst, p, n)) {
-    unsigned k = (pick >> 3) & 7, copies = k == 7 ? 128 : k == 6 ? 16 : 1;
-    /* The copies arrive as one read (bounded to 256 KiB), as a shell reading a
-     * busy socket gets them: one pass through the core, one settle. */
-    while (copies > 1 && copies * bw.len > 256u * 1024u) copies /= 2;
-    uint8_t *burst = copies > 1 ? malloc(copies * bw.len) : NULL;
-    if (burst != NULL) {
-      for (unsigned i = 0; i < copies; i++) memcpy(burst + i * bw.len, frame, bw.len);
-      feed(w, s, burst, copies * bw.len);
-      free(burst);
-    } else {
-      feed(w, s, frame, bw.len); /* reopens a closed slot, as command 0 does */
-    }
-  }
-  free(frame);
+  /* One buffer for every input (a fresh 256 KiB block per burst was mapped
+   * and faulted in each time), poisoned past the bytes fed, so a read beyond
+   * them is still caught as it would be in an exact-size heap block. */
+  static uint8_t burst[BURST_MAX];
+  struct byte_writer bw = byte_writer_init(burst, sizeof burst);
+  if (!derp_encode_send_packet(&bw, dst, p, n)) return;
+  unsigned k = (pick >> 3) & 7, copies = k == 7 ? 128 : k == 6 ? 16 : 1;
+  /* The copies arrive as one read (bounded to 256 KiB), as a shell reading a
+   * busy socket gets them: one pass through the core, one settle. */
+  while (copies > 1 && copies * bw.len > sizeof burst) copies /= 2;
+  for (unsigned i = 1; i < copies; i++) memcpy(burst + i * bw.len, burst, bw.len);
+  size_t fed = copies * bw.len;
+  POISON(burst + fed, sizeof burst - fed);
+  feed(w, s, burst, fed); /* reopens a closed slot, as command 0 does */
+  UNPOISON(burst + fed, sizeof burst - fed);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -640,8 +692,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t control = 0;
   byte_reader_u8(&in, &control);
 
-  struct world *w = calloc(1, sizeof *w);
-  if (!w) return 0;
+  /* One world for every input: zeroed, but the taps keep their buffers and
+   * the sent set its cells (a small one; a big one is given back). */
+  static struct world world;
+  struct world *w = &world;
+  struct frame_tap taps[SLOTS][2];
+  for (int s = 0; s < SLOTS; s++) {
+    taps[s][0] = w->slots[s].in;
+    taps[s][1] = w->slots[s].out;
+    frame_tap_clear(&taps[s][0]);
+    frame_tap_clear(&taps[s][1]);
+  }
+  struct sent_set sent = w->sent;
+  if (sent.cap > SENT_CELLS_KEPT) {
+    free(sent.cell);
+    sent = (struct sent_set){NULL, 0, 0};
+  } else if (sent.cap > 0) {
+    memset(sent.cell, 0, sent.cap * sizeof *sent.cell);
+    sent.n = 0;
+  }
+  memset(w, 0, sizeof *w);
+  for (int s = 0; s < SLOTS; s++) {
+    w->slots[s].in = taps[s][0];
+    w->slots[s].out = taps[s][1];
+  }
+  w->sent = sent;
   w->now = START_MS;
   w->rng = 0x9e3779b97f4a7c15u;
   struct relay_options o;
@@ -689,11 +764,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     w->slots[s].slow = (control >> (2 + s)) & 1;
     memcpy(w->slots[s].claimed_key, client_keys[s].pub, DERP_KEY_LEN);
     w->slots[s].has_claimed_key = true;
-    preset_handshake(w, s, mesh && s == 0);
-    if (!w->slots[s].conn) continue;
-    /* keep the preset key even though the tap saw the ClientInfo frame */
-    memcpy(w->slots[s].claimed_key, client_keys[s].pub, DERP_KEY_LEN);
-    w->slots[s].has_claimed_key = true;
+    w->preset_pending[s] = true;
   }
   open_slot(w, 3);
   settle(w);
@@ -734,6 +805,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         drain_slot(w, s);
       settle(w);
     } else {
+      if (s < PRESET_CLIENTS) w->preset_pending[s] = false; /* closed before it connected */
       release_slot(w, s, "EOF");
       settle(w);
       open_slot(w, s);
@@ -742,11 +814,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
 
   relay_destroy(w->relay);
-  for (int s = 0; s < SLOTS; s++) {
-    frame_tap_free(&w->slots[s].in);
-    frame_tap_free(&w->slots[s].out);
-  }
-  free(w->sent.cell);
-  free(w);
   return 0;
 }
