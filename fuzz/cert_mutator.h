@@ -7,7 +7,9 @@
  * of the input is mutated structurally and put back with its length
  * prefix; a third of the time, or when no certificate decodes, libFuzzer's
  * own byte mutation runs instead, so the other fields (pin, name, clock,
- * control bytes) keep changing too. DERP_FUZZ_PLAIN=1 in the environment
+ * control bytes) keep changing too. For pin_verify, a quarter of the
+ * mutants also get a server name or clock taken from the pinned
+ * certificate (pin_fixup), so the checks after the pin see matches. DERP_FUZZ_PLAIN=1 in the environment
  * turns the structure off (byte mutation only), to measure what it adds.
  *
  * Built where FUZZ_CUSTOM_MUTATOR is set: in libFuzzer targets (set by
@@ -20,10 +22,12 @@
 
 #if FUZZ_CUSTOM_MUTATOR
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "der_mutate.h"
+#include "derp/calendar.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h" /* FUZZ_ORACLE: the mutator runs between executions, unhooked */
 
@@ -89,6 +93,74 @@ FUZZ_ORACLE static bool cert_mutator_plain(void) {
 
 static uint8_t cert_mutator_buf[1 << 16];
 
+/* Digits p[0..n) as a number; false for anything else. */
+FUZZ_ORACLE static bool cert_digits(const uint8_t *p, size_t n, unsigned *out) {
+  unsigned v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    v = v * 10 + (unsigned)(p[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+/* UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ as Unix
+ * seconds (RFC 5280's forms only; anything else is not used). */
+FUZZ_ORACLE static bool cert_time_seconds(const uint8_t *p, size_t n, uint8_t tag, int64_t *out) {
+  size_t y = tag == 0x17 ? 2 : 4;
+  unsigned year, mon, day, h, m, sec;
+  if (n != y + 11 || p[n - 1] != 'Z' || !cert_digits(p, y, &year) || !cert_digits(p + y, 2, &mon) ||
+      !cert_digits(p + y + 2, 2, &day) || !cert_digits(p + y + 4, 2, &h) ||
+      !cert_digits(p + y + 6, 2, &m) || !cert_digits(p + y + 8, 2, &sec) || mon < 1 || mon > 12 ||
+      day < 1 || day > 31)
+    return false;
+  if (tag == 0x17) year += year < 50 ? 2000 : 1900;
+  struct calendar_date d = {year, mon, day};
+  *out = calendar_days_from_date(d) * 86400 + (int64_t)h * 3600 + m * 60 + sec;
+  return true;
+}
+
+/* pin_verify's fields made to agree with the certificate the pin picks
+ * (fuzz_inputs.h: profile, pin mode, k, now, name, pin, certificates): the
+ * server name becomes one of its names, or the clock one of its validity
+ * bounds give or take a second. Byte mutation practically never writes a
+ * name or an instant a mutated certificate holds, so without this the
+ * checks after the pin rarely see one. Returns the new size (size when
+ * nothing applies). */
+FUZZ_ORACLE static size_t pin_fixup(uint8_t *data, size_t size, size_t max_size,
+                                    unsigned int seed) {
+  static struct pin_fuzz_input in;
+  if (size < 12 || !pin_fuzz_decode(data, size, &in) || in.call.n_certs == 0) return size;
+  const struct der_slice *c = &in.call.certs[data[2] % in.call.n_certs];
+  const uint8_t *v;
+  uint8_t tag;
+  if (seed % 2 == 0) {
+    size_t n = der_pick(c->ptr, c->len, DER_PICK_TIME, seed, &v, &tag);
+    int64_t t;
+    if (n == 0 || !cert_time_seconds(v, n, tag, &t)) return size;
+    uint64_t now = (uint64_t)(t + (int64_t)((seed / 2) % 3) - 1);
+    for (int i = 0; i < 8; i++) data[3 + i] = (uint8_t)(now >> (56 - 8 * i));
+    return size;
+  }
+  size_t n = der_pick(c->ptr, c->len, DER_PICK_NAME, seed, &v, &tag);
+  char name[256];
+  if (n == 0) return size;
+  if (tag == 0x87 && (n == 4 || n == 16)) {
+    if (!inet_ntop(n == 4 ? AF_INET : AF_INET6, v, name, sizeof name)) return size;
+  } else {
+    if (n > 255) n = 255;
+    memcpy(name, v, n);
+    name[n] = '\0';
+  }
+  size_t new_len = strnlen(name, 255), old_len = data[11];
+  size_t rest = 12 + old_len < size ? 12 + old_len : size;
+  if (12 + new_len + (size - rest) > max_size) return size;
+  memmove(data + 12 + new_len, data + rest, size - rest);
+  memcpy(data + 12, name, new_len);
+  data[11] = (uint8_t)new_len;
+  return 12 + new_len + (size - rest);
+}
+
 FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, size_t size,
                                       size_t max_size, unsigned int seed) {
   struct der_slice certs[PIN_FUZZ_MAX_CERTS > METACERT_FUZZ_MAX_CERTS ? PIN_FUZZ_MAX_CERTS
@@ -99,9 +171,15 @@ FUZZ_ORACLE static size_t cert_mutate(enum cert_layout layout, uint8_t *data, si
     size_t len = der_mutate(c.ptr, c.len, cert_mutator_buf, sizeof cert_mutator_buf, seed);
     size_t out =
         len > 0 ? cert_splice(layout, data, size, c, cert_mutator_buf, len, data, max_size) : 0;
-    if (out > 0) return out;
+    if (out > 0)
+      return layout == CERT_LAYOUT_PIN && (seed >> 4) % 4 == 0
+                 ? pin_fixup(data, out, max_size, seed >> 6)
+                 : out;
   }
-  return LLVMFuzzerMutate(data, size, max_size);
+  size_t out = LLVMFuzzerMutate(data, size, max_size);
+  if (layout == CERT_LAYOUT_PIN && !cert_mutator_plain() && (seed >> 4) % 4 == 0)
+    out = pin_fixup(data, out, max_size, seed >> 6);
+  return out;
 }
 
 static uint8_t cert_crossover_buf[1 << 16];

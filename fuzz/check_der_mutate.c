@@ -80,11 +80,40 @@ START_TEST(crossover_keeps_the_tree) {
 }
 END_TEST
 
+/* The seed has SAN DNS names and IP addresses, a CN and two UTC times: the
+ * picks find each kind, and only it. */
+START_TEST(pick_finds_names_and_times) {
+  load();
+  int dns = 0, ip = 0, cn = 0, times = 0;
+  for (uint32_t seed = 0; seed < 400; seed++) {
+    const uint8_t *v;
+    uint8_t tag;
+    size_t n = der_pick(cert, cert_len, DER_PICK_NAME, seed, &v, &tag);
+    ck_assert_uint_gt(n, 0);
+    ck_assert(v > cert && v + n <= cert + cert_len);
+    dns += tag == 0x82;
+    ip += tag == 0x87 && (n == 4 || n == 16);
+    cn += tag != 0x82 && tag != 0x87;
+    n = der_pick(cert, cert_len, DER_PICK_TIME, seed, &v, &tag);
+    ck_assert(tag == 0x17 || tag == 0x18);
+    times += (tag == 0x17 && n == 13) || (tag == 0x18 && n == 15);
+  }
+  ck_assert_int_gt(dns, 0);
+  ck_assert_int_gt(ip, 0);
+  ck_assert_int_gt(cn, 0);
+  ck_assert_int_eq(times, 400);
+  const uint8_t *v;
+  uint8_t tag;
+  ck_assert_uint_eq(der_pick((const uint8_t *)"\x30\x05\x01", 3, DER_PICK_NAME, 1, &v, &tag), 0);
+}
+END_TEST
+
 static Suite *der_mutate_suite(void) {
   Suite *s = suite_create("der_mutate");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, mutations_are_deterministic_bounded_and_mostly_der);
   tcase_add_test(tc, crossover_keeps_the_tree);
+  tcase_add_test(tc, pick_finds_names_and_times);
   suite_add_tcase(s, tc);
   return s;
 }

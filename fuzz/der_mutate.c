@@ -448,6 +448,35 @@ size_t der_crossover(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
   return encode(&tree_a, &e, out, cap);
 }
 
+static bool pick_kind(const struct tree *tr, int k, enum der_pick_kind kind) {
+  const struct node *nd = &tr->n[k];
+  if (kind == DER_PICK_TIME) return nd->tag == 0x17 || nd->tag == 0x18;
+  if (nd->tag == 0x82 || nd->tag == 0x87) return true; /* [2] dNSName, [7] iPAddress */
+  /* the value after the commonName OID in an AttributeTypeAndValue */
+  if (nd->tag == 0x06 || nd->children || nd->parent < 0) return false;
+  int prev = tr->n[nd->parent].first;
+  while (prev >= 0 && tr->n[prev].next != k) prev = tr->n[prev].next;
+  if (prev < 0) return false;
+  const struct node *oid = &tr->n[prev];
+  return oid->tag == 0x06 && oid->len == 3 &&
+         memcmp(tr->buf + oid->start + oid->hdr, "\x55\x04\x03", 3) == 0;
+}
+
+size_t der_pick(const uint8_t *in, size_t len, enum der_pick_kind kind, uint32_t seed,
+                const uint8_t **content, uint8_t *tag) {
+  if (!parse(&tree_a, in, len)) return 0;
+  struct rng r = {(uint64_t)seed * 0x9e3779b97f4a7c15u + 11};
+  int pick = -1;
+  uint32_t seen = 0;
+  for (int k = 0; k < tree_a.count; k++)
+    if (pick_kind(&tree_a, k, kind) && below(&r, ++seen) == 0) pick = k;
+  if (pick < 0) return 0;
+  const struct node *nd = &tree_a.n[pick];
+  *content = in + nd->start + nd->hdr;
+  *tag = nd->tag;
+  return nd->len;
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #endif

@@ -30,4 +30,16 @@ size_t der_mutate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, uint3
 size_t der_crossover(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out,
                      size_t cap, uint32_t seed);
 
+/* What a certificate says of the input's other fields. */
+enum der_pick_kind {
+  DER_PICK_NAME, /* a SAN dNSName or iPAddress, or a commonName value */
+  DER_PICK_TIME  /* a UTCTime or GeneralizedTime */
+};
+
+/* The content of one node of that kind in the DER in[0..len), chosen by
+ * seed; *tag gets its tag (for a commonName, the string's). Returns the
+ * content length, 0 when there is none (or in is not DER). */
+size_t der_pick(const uint8_t *in, size_t len, enum der_pick_kind kind, uint32_t seed,
+                const uint8_t **content, uint8_t *tag);
+
 #endif
