@@ -181,6 +181,37 @@ static void check_parse(const struct der_slice *certs, size_t n) {
 #endif
 }
 
+/* What metacert_build refuses, and how it says so: a buffer one byte short
+ * (nothing written), missing arguments and versions outside 0..INT32_MAX
+ * (METACERT_ERR_ARG), each status with its own text. The arguments and the
+ * texts do not depend on the input: checked once. */
+static void check_build_refusals(const uint8_t key[32], long version, int64_t now, size_t len) {
+  uint8_t der[METACERT_DER_MAX];
+  memset(der, 0x5a, sizeof der);
+  size_t got = 0;
+  enum metacert_status st = metacert_build(key, version, now, der, len - 1, &got);
+  ORACLE_ASSERT(st == METACERT_ERR_SPACE && got == 0 && der[0] == 0x5a,
+                "metacert_build into %zu bytes of %zu: %s, %zu written", len - 1, len,
+                metacert_status_str(st), got);
+  static bool once;
+  if (once) return;
+  once = true;
+  ORACLE_ASSERT(
+      metacert_build(NULL, version, now, der, sizeof der, &got) == METACERT_ERR_ARG &&
+          metacert_build(key, version, now, NULL, sizeof der, &got) == METACERT_ERR_ARG &&
+          metacert_build(key, version, now, der, sizeof der, NULL) == METACERT_ERR_ARG &&
+          metacert_build(key, -1, now, der, sizeof der, &got) == METACERT_ERR_ARG &&
+          metacert_build(key, (long)INT32_MAX + 1, now, der, sizeof der, &got) == METACERT_ERR_ARG,
+      "metacert_build took a missing argument or a version outside 0..INT32_MAX");
+  const char *texts[5];
+  for (int i = 0; i < 5; i++) {
+    texts[i] = metacert_status_str((enum metacert_status)i);
+    ORACLE_ASSERT(texts[i] != NULL && texts[i][0] != '\0', "status %d has no text", i);
+    for (int j = 0; j < i; j++)
+      ORACLE_ASSERT(strcmp(texts[i], texts[j]) != 0, "statuses %d and %d read alike", i, j);
+  }
+}
+
 static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
   uint8_t der[METACERT_DER_MAX];
   size_t len = 0;
@@ -194,6 +225,7 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
   }
   ORACLE_ASSERT(st == METACERT_OK, "metacert_build: %s", metacert_status_str(st));
   ORACLE_ASSERT(len > 0 && len <= sizeof der, "metacert_build length %zu", len);
+  check_build_refusals(key, version, now, len);
 
   char cn[METACERT_CN_LEN + 1];
   memcpy(cn, METACERT_CN_PREFIX, 7);
