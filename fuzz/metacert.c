@@ -183,9 +183,13 @@ static void check_parse(const struct der_slice *certs, size_t n) {
 
 /* What metacert_build refuses, and how it says so: a buffer one byte short
  * (nothing written), missing arguments and versions outside 0..INT32_MAX
- * (METACERT_ERR_ARG), each status with its own text. The arguments and the
- * texts do not depend on the input: checked once. */
+ * (METACERT_ERR_ARG), each status with its own text. Checked once: none of
+ * it depends on the input, and each build is a key generation and a
+ * signature. */
 static void check_build_refusals(const uint8_t key[32], long version, int64_t now, size_t len) {
+  static bool once;
+  if (once) return;
+  once = true;
   uint8_t der[METACERT_DER_MAX];
   memset(der, 0x5a, sizeof der);
   size_t got = 0;
@@ -193,9 +197,6 @@ static void check_build_refusals(const uint8_t key[32], long version, int64_t no
   ORACLE_ASSERT(st == METACERT_ERR_SPACE && got == 0 && der[0] == 0x5a,
                 "metacert_build into %zu bytes of %zu: %s, %zu written", len - 1, len,
                 metacert_status_str(st), got);
-  static bool once;
-  if (once) return;
-  once = true;
   ORACLE_ASSERT(
       metacert_build(NULL, version, now, der, sizeof der, &got) == METACERT_ERR_ARG &&
           metacert_build(key, version, now, NULL, sizeof der, &got) == METACERT_ERR_ARG &&
