@@ -1,4 +1,4 @@
-/* Seeds for the text and packet targets: http_head, stun, derpmap.
+/* Seeds for the text and packet targets: http_head, stun, derpmap, go_parse_int.
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
@@ -451,7 +451,46 @@ static void gen_derpmap(struct corpus_sink *s) {
   put_derpmap(s, "policy-double-comma", "{\"derpMap\": {\"Regions\": {}},, }");
 }
 
+/* ---- go_parse_int: base selector + text ---- */
+
+static void gen_go_parse_int(struct corpus_sink *s) {
+  static const struct {
+    const char *name;
+    uint8_t base;
+    const char *text;
+  } seeds[] = {
+      {"base10", 10, "-42"},
+      {"base0-hex", 0, "0x7fff_ffff"},
+      {"base0-octal", 0, "0o17"},
+      {"base0-leading-zero", 0, "0755"},
+      {"base0-binary", 0, "-0b1010"},
+      {"base0-underscores", 0, "1_000_000"},
+      {"base0-underscore-after-prefix", 0, "0x_1f"},
+      {"base0-underscore-trailing", 0, "12_"},
+      {"base0-double-underscore", 0, "1__2"},
+      {"base0-prefix-only", 0, "0x"},
+      {"base10-underscore", 10, "1_0"},
+      {"int64-max", 10, "9223372036854775807"},
+      {"int64-min", 10, "-9223372036854775808"},
+      {"int64-max-plus-one", 10, "9223372036854775808"},
+      {"uint64-overflow-then-junk", 0, "99999999999999999999z"},
+      {"base36", 36, "zz"},
+      {"base1", 1, "1"},
+      {"base37", 37, "1"},
+      {"sign-only", 10, "+"},
+      {"empty", 10, ""},
+  };
+  for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+    uint8_t buf[64];
+    size_t n = strlen(seeds[i].text);
+    buf[0] = seeds[i].base;
+    memcpy(buf + 1, seeds[i].text, n);
+    corpus_put(s, "go_parse_int", seeds[i].name, buf, n + 1);
+  }
+}
+
 void gen_wire_seeds(struct corpus_sink *s) {
+  gen_go_parse_int(s);
   gen_http(s);
   gen_stun(s);
   gen_ws(s);
