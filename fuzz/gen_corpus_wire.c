@@ -1,4 +1,5 @@
-/* Seeds for the text and packet targets: http_head, stun, derpmap, go_parse_int.
+/* Seeds for the text and packet targets: http_head, stun, derpmap, go_parse_int,
+ * go_time_text.
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
@@ -489,8 +490,35 @@ static void gen_go_parse_int(struct corpus_sink *s) {
   }
 }
 
+/* ---- go_time_text: seconds, offset, nanoseconds, flags, years ---- */
+
+static void go_time_seed(struct corpus_sink *s, const char *name, int64_t t, int32_t off,
+                         uint32_t nanos, uint8_t flags, int16_t years) {
+  uint8_t b[19];
+  struct byte_writer w = byte_writer_init(b, sizeof b);
+  (void)(byte_writer_u32be(&w, (uint32_t)((uint64_t)t >> 32)) &&
+         byte_writer_u32be(&w, (uint32_t)t) && byte_writer_u32be(&w, (uint32_t)off) &&
+         byte_writer_u32be(&w, nanos) && byte_writer_u8(&w, flags) &&
+         byte_writer_u16be(&w, (uint16_t)years));
+  corpus_put(s, "go_time_text", name, b, w.len);
+}
+
+static void gen_go_time_text(struct corpus_sink *s) {
+  go_time_seed(s, "utc-2026", 1772631672, 0, 0, 1, 1);
+  go_time_seed(s, "offset-plus-0100-half-second", 1772631672, 3600, 500000000, 0, 0);
+  go_time_seed(s, "offset-minus-0530-nanos", 1772631672, -19800, 123456789, 0, -3);
+  go_time_seed(s, "leap-day-plus-one-year", 1709164800, 0, 0, 1, 1); /* 2024-02-29 */
+  go_time_seed(s, "year-1", INT64_C(-62135596800), 0, 0, 1, 0);
+  go_time_seed(s, "year-9999-end", INT64_C(253402300799), 0, 0, 1, -1);
+  go_time_seed(s, "year-10000", INT64_C(253402300800), 0, 0, 1, 0);
+  go_time_seed(s, "negative-year", INT64_C(-62198755200), 0, 0, 1, 0);
+  go_time_seed(s, "int64-max-with-offset", INT64_MAX, 3600, 0, 0, 0);
+  go_time_seed(s, "short", 0, 0, 0, 0, 0);
+}
+
 void gen_wire_seeds(struct corpus_sink *s) {
   gen_go_parse_int(s);
+  gen_go_time_text(s);
   gen_http(s);
   gen_stun(s);
   gen_ws(s);
