@@ -1,5 +1,4 @@
-/* Seeds for the text and packet targets: http_head, stun, derpmap, go_parse_int,
- * go_time_text.
+/* Seeds for the text and packet targets: http_head, stun, derpmap, go_text.
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
@@ -452,7 +451,7 @@ static void gen_derpmap(struct corpus_sink *s) {
   put_derpmap(s, "policy-double-comma", "{\"derpMap\": {\"Regions\": {}},, }");
 }
 
-/* ---- go_parse_int: base selector + text ---- */
+/* ---- go_text: ParseInt (selector below 0x80: the base) ---- */
 
 static void gen_go_parse_int(struct corpus_sink *s) {
   static const struct {
@@ -460,60 +459,61 @@ static void gen_go_parse_int(struct corpus_sink *s) {
     uint8_t base;
     const char *text;
   } seeds[] = {
-      {"base10", 10, "-42"},
-      {"base0-hex", 0, "0x7fff_ffff"},
-      {"base0-octal", 0, "0o17"},
-      {"base0-leading-zero", 0, "0755"},
-      {"base0-binary", 0, "-0b1010"},
-      {"base0-underscores", 0, "1_000_000"},
-      {"base0-underscore-after-prefix", 0, "0x_1f"},
-      {"base0-underscore-trailing", 0, "12_"},
-      {"base0-double-underscore", 0, "1__2"},
-      {"base0-prefix-only", 0, "0x"},
-      {"base10-underscore", 10, "1_0"},
-      {"int64-max", 10, "9223372036854775807"},
-      {"int64-min", 10, "-9223372036854775808"},
-      {"int64-max-plus-one", 10, "9223372036854775808"},
-      {"uint64-overflow-then-junk", 0, "99999999999999999999z"},
-      {"base36", 36, "zz"},
-      {"base1", 1, "1"},
-      {"base37", 37, "1"},
-      {"sign-only", 10, "+"},
-      {"empty", 10, ""},
+      {"parse-int-base10", 10, "-42"},
+      {"parse-int-base0-hex", 0, "0x7fff_ffff"},
+      {"parse-int-base0-octal", 0, "0o17"},
+      {"parse-int-base0-leading-zero", 0, "0755"},
+      {"parse-int-base0-binary", 0, "-0b1010"},
+      {"parse-int-base0-underscores", 0, "1_000_000"},
+      {"parse-int-base0-underscore-after-prefix", 0, "0x_1f"},
+      {"parse-int-base0-underscore-trailing", 0, "12_"},
+      {"parse-int-base0-double-underscore", 0, "1__2"},
+      {"parse-int-base0-prefix-only", 0, "0x"},
+      {"parse-int-base10-underscore", 10, "1_0"},
+      {"parse-int-int64-max", 10, "9223372036854775807"},
+      {"parse-int-int64-min", 10, "-9223372036854775808"},
+      {"parse-int-int64-max-plus-one", 10, "9223372036854775808"},
+      {"parse-int-uint64-overflow-then-junk", 0, "99999999999999999999z"},
+      {"parse-int-base36", 36, "zz"},
+      {"parse-int-base1", 1, "1"},
+      {"parse-int-base37", 37, "1"},
+      {"parse-int-sign-only", 10, "+"},
+      {"parse-int-empty", 10, ""},
   };
   for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
     uint8_t buf[64];
     size_t n = strlen(seeds[i].text);
     buf[0] = seeds[i].base;
     memcpy(buf + 1, seeds[i].text, n);
-    corpus_put(s, "go_parse_int", seeds[i].name, buf, n + 1);
+    corpus_put(s, "go_text", seeds[i].name, buf, n + 1);
   }
 }
 
-/* ---- go_time_text: seconds, offset, nanoseconds, flags, years ---- */
+/* ---- go_text: time texts (selector 0x80, then seconds, offset,
+ * nanoseconds, flags, years) ---- */
 
 static void go_time_seed(struct corpus_sink *s, const char *name, int64_t t, int32_t off,
                          uint32_t nanos, uint8_t flags, int16_t years) {
-  uint8_t b[19];
+  uint8_t b[20];
   struct byte_writer w = byte_writer_init(b, sizeof b);
-  (void)(byte_writer_u32be(&w, (uint32_t)((uint64_t)t >> 32)) &&
+  (void)(byte_writer_u8(&w, 0x80) && byte_writer_u32be(&w, (uint32_t)((uint64_t)t >> 32)) &&
          byte_writer_u32be(&w, (uint32_t)t) && byte_writer_u32be(&w, (uint32_t)off) &&
          byte_writer_u32be(&w, nanos) && byte_writer_u8(&w, flags) &&
          byte_writer_u16be(&w, (uint16_t)years));
-  corpus_put(s, "go_time_text", name, b, w.len);
+  corpus_put(s, "go_text", name, b, w.len);
 }
 
 static void gen_go_time_text(struct corpus_sink *s) {
-  go_time_seed(s, "utc-2026", 1772631672, 0, 0, 1, 1);
-  go_time_seed(s, "offset-plus-0100-half-second", 1772631672, 3600, 500000000, 0, 0);
-  go_time_seed(s, "offset-minus-0530-nanos", 1772631672, -19800, 123456789, 0, -3);
-  go_time_seed(s, "leap-day-plus-one-year", 1709164800, 0, 0, 1, 1); /* 2024-02-29 */
-  go_time_seed(s, "year-1", INT64_C(-62135596800), 0, 0, 1, 0);
-  go_time_seed(s, "year-9999-end", INT64_C(253402300799), 0, 0, 1, -1);
-  go_time_seed(s, "year-10000", INT64_C(253402300800), 0, 0, 1, 0);
-  go_time_seed(s, "negative-year", INT64_C(-62198755200), 0, 0, 1, 0);
-  go_time_seed(s, "int64-max-with-offset", INT64_MAX, 3600, 0, 0, 0);
-  go_time_seed(s, "short", 0, 0, 0, 0, 0);
+  go_time_seed(s, "time-utc-2026", 1772631672, 0, 0, 1, 1);
+  go_time_seed(s, "time-offset-plus-0100-half-second", 1772631672, 3600, 500000000, 0, 0);
+  go_time_seed(s, "time-offset-minus-0530-nanos", 1772631672, -19800, 123456789, 0, -3);
+  go_time_seed(s, "time-leap-day-plus-one-year", 1709164800, 0, 0, 1, 1); /* 2024-02-29 */
+  go_time_seed(s, "time-year-1", INT64_C(-62135596800), 0, 0, 1, 0);
+  go_time_seed(s, "time-year-9999-end", INT64_C(253402300799), 0, 0, 1, -1);
+  go_time_seed(s, "time-year-10000", INT64_C(253402300800), 0, 0, 1, 0);
+  go_time_seed(s, "time-negative-year", INT64_C(-62198755200), 0, 0, 1, 0);
+  go_time_seed(s, "time-int64-max-with-offset", INT64_MAX, 3600, 0, 0, 0);
+  go_time_seed(s, "time-short", 0, 0, 0, 0, 0);
 }
 
 void gen_wire_seeds(struct corpus_sink *s) {
