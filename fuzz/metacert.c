@@ -25,26 +25,24 @@
  *    PrintableString, serial = version, validity now -/+ 30 days, one
  *    critical basicConstraints cA=FALSE; parsing it back returns the key
  *    and version exactly when version <= 255.
- *  - once per process, OpenSSL failing to allocate: OpenSSL's allocations
- *    go through this file's functions (installed in LLVMFuzzerInitialize),
- *    and a build is repeated with the n-th allocation failing, for each of
- *    the first and the last ALLOC_FAIL_EDGE allocations a build makes
- *    (where the key, the certificate object and the encoding are made; the
- *    middle is mostly the signature, whose failures OpenSSL absorbs). Each
- *    build either says METACERT_ERR_CRYPTO and writes nothing (not out, not
- *    out_len), or says METACERT_OK with a certificate passing every check
- *    of the round trip; nothing leaks (LeakSanitizer) and a build with the
- *    allocator back works. */
+ *  - once per process, OpenSSL failing to allocate (openssl_alloc_fail.h,
+ *    installed in LLVMFuzzerInitialize): a build is repeated with the n-th
+ *    allocation failing, for each of the first and the last
+ *    ALLOC_FAIL_EDGE allocations a build makes (where the key, the
+ *    certificate object and the encoding are made; the middle is mostly
+ *    the signature, whose failures OpenSSL absorbs). Each build either says
+ *    METACERT_ERR_CRYPTO and writes nothing (not out, not out_len), or says
+ *    METACERT_OK with a certificate passing every check of the round trip;
+ *    nothing leaks (LeakSanitizer) and a build with the allocator back
+ *    works. */
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cert_mutator.h"
@@ -52,6 +50,7 @@
 #include "derp/hex.h"
 #include "derp/metacert.h"
 #include "fuzz_inputs.h"
+#include "openssl_alloc_fail.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -274,49 +273,11 @@ static void check_built(const uint8_t *der, size_t len, const uint8_t key[32], l
   }
 }
 
-/* OpenSSL's allocator, with a countdown: when alloc_fail_in is n >= 0, the
- * n-th allocation from now fails (0 is the next one). Installed before
- * OpenSSL's first allocation, or not at all (then the check is skipped). */
-static long alloc_fail_in = -1;
-static unsigned long alloc_count;
-static bool alloc_hooked;
-
-static bool alloc_fails(void) {
-  alloc_count++;
-  return alloc_fail_in >= 0 && alloc_fail_in-- == 0;
-}
-
-/* As OpenSSL's own CRYPTO_malloc and CRYPTO_realloc, which these replace. */
-static void *alloc_malloc(size_t n, const char *file, int line) {
-  (void)file;
-  (void)line;
-  return n == 0 || alloc_fails() ? NULL : malloc(n);
-}
-
-static void *alloc_realloc(void *p, size_t n, const char *file, int line) {
-  if (p == NULL) return alloc_malloc(n, file, line);
-  if (n == 0) {
-    free(p);
-    return NULL;
-  }
-  return alloc_fails() ? NULL : realloc(p, n);
-}
-
-static void alloc_free(void *p, const char *file, int line) {
-  (void)file;
-  (void)line;
-  free(p);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  alloc_hooked = CRYPTO_set_mem_functions(alloc_malloc, alloc_realloc, alloc_free) == 1;
-  if (!alloc_hooked)
-    fprintf(stderr,
-            "metacert: OpenSSL allocated before LLVMFuzzerInitialize; "
-            "the allocation-failure check is skipped\n");
+  openssl_alloc_hook("metacert");
   return 0;
 }
 
@@ -327,22 +288,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
  * on the input, and it is some 2 * ALLOC_FAIL_EDGE builds. */
 static void check_build_alloc_failures(const uint8_t key[32], long version, int64_t now) {
   static bool once;
-  if (once || !alloc_hooked) return;
+  if (once || !openssl_alloc_hooked) return;
   once = true;
   uint8_t der[METACERT_DER_MAX];
   size_t len = 0;
-  alloc_count = 0;
+  unsigned long before = openssl_alloc_count;
   ORACLE_ASSERT(metacert_build(key, version, now, der, sizeof der, &len) == METACERT_OK,
                 "metacert_build failed with nothing failing");
-  unsigned long total = alloc_count;
+  unsigned long total = openssl_alloc_count - before;
   for (unsigned long n = 0; n < total; n++) {
     if (n == ALLOC_FAIL_EDGE && total > 2 * ALLOC_FAIL_EDGE) n = total - ALLOC_FAIL_EDGE;
     memset(der, 0x5a, sizeof der);
     size_t got = 0x5a5a;
-    alloc_fail_in = (long)n;
+    openssl_alloc_fail_at(n);
     enum metacert_status st = metacert_build(key, version, now, der, sizeof der, &got);
-    bool failed = alloc_fail_in < 0;
-    alloc_fail_in = -1;
+    bool failed = openssl_alloc_disarm();
     ERR_clear_error();
     if (st == METACERT_OK) {
       check_built(der, got, key, version, now);
