@@ -28,7 +28,13 @@
  *    IP literal, or a lowercase LDH name, against tame SANs): the status and
  *    certificate index must be what the profile's algorithm gives when run
  *    on OpenSSL's fields (CN, X509_digest, X509_check_ip / X509_check_host,
- *    X509_cmp_time). */
+ *    X509_cmp_time);
+ *  - OpenSSL failing to allocate (openssl_alloc_fail.h, once per process):
+ *    pin_hex_of_der with each allocation of a digest failing gives false
+ *    and "" or SHA-256's known answer; on the first input accepted, and
+ *    on it with its pin one digit off (refused for the pin alone), each
+ *    allocation of the pin_verify call failing in turn leaves the verdict
+ *    as it was or makes it a refusal, never an accept. */
 #include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/err.h>
@@ -47,6 +53,7 @@
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"
+#include "openssl_alloc_fail.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -413,6 +420,97 @@ static void check_acceptance(const struct pin_verify_input *in, const struct pin
   }
 }
 
+/* ---- OpenSSL failing to allocate (openssl_alloc_fail.h) ---- */
+
+/* pin_hex_of_der with each allocation of a digest failing in turn: false
+ * with the empty string, or true with SHA-256's own answer (FIPS 180-2's
+ * "abc"); never another text. Once, at start-up: it takes no input. */
+static void check_pin_hex_alloc_failures(void) {
+  static const uint8_t abc[3] = {'a', 'b', 'c'};
+  static const char want[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  char hex[PIN_HEX_LEN + 1];
+  ORACLE_ASSERT(pin_hex_of_der(abc, sizeof abc, hex) && strcmp(hex, want) == 0,
+                "SHA-256 of \"abc\" read as %s", hex);
+  unsigned long before = openssl_alloc_count;
+  (void)pin_hex_of_der(abc, sizeof abc, hex);
+  unsigned long total = openssl_alloc_count - before;
+  for (unsigned long n = 0; n < total; n++) {
+    memset(hex, 'x', sizeof hex);
+    openssl_alloc_fail_at(n);
+    bool ok = pin_hex_of_der(abc, sizeof abc, hex);
+    bool failed = openssl_alloc_disarm();
+    ERR_clear_error();
+    ORACLE_ASSERT(ok ? strcmp(hex, want) == 0 : failed && hex[0] == '\0',
+                  "pin_hex_of_der with allocation %lu of %lu failing: %s, \"%.*s\"", n, total,
+                  ok ? "true" : "false", PIN_HEX_LEN, hex);
+  }
+}
+
+/* pin_verify on in (whose verdict without the hook is ok0, r0) with each
+ * of the call's allocations (the digests, and the EC point check of
+ * crypto/tls's key parse) failing in turn. Failing closed: with none
+ * failing, the verdict without the hook; with one failing, that verdict or
+ * a refusal (a digest that fails is a certificate that does not match, a
+ * key that cannot be checked a parse error), never an accept where there
+ * was a refusal, and an accept still names a certificate hashing to the
+ * pin with only metacerts beside it (check_acceptance). Every result has
+ * Go's shape. */
+static void sweep_alloc_failures(const struct pin_verify_input *in, bool ok0,
+                                 const struct pin_verify_result *r0) {
+  struct pin_verify_result r;
+  unsigned long before = openssl_alloc_count;
+  bool again = pin_verify(in, &r);
+  unsigned long total = openssl_alloc_count - before;
+  ORACLE_ASSERT(again == ok0 && r.status == r0->status && r.cert_index == r0->cert_index,
+                "pin_verify twice on one input: %s at %zu, then %s at %zu",
+                pin_verify_status_name(r0->status), r0->cert_index,
+                pin_verify_status_name(r.status), r.cert_index);
+  for (unsigned long n = 0; n < total; n++) {
+    openssl_alloc_fail_at(n);
+    bool ok = pin_verify(in, &r);
+    bool failed = openssl_alloc_disarm();
+    ERR_clear_error();
+    check_result_shape(in, ok, &r);
+    bool same = ok == ok0 && r.status == r0->status && r.cert_index == r0->cert_index;
+    ORACLE_ASSERT(same || (failed && !ok),
+                  "allocation %lu of %lu %s: %s at %zu, without the hook %s at %zu", n, total,
+                  failed ? "failing" : "not reached", pin_verify_status_name(r.status),
+                  r.cert_index, pin_verify_status_name(r0->status), r0->cert_index);
+    if (ok) check_acceptance(in, &r);
+  }
+}
+
+/* Once per process, on the first input accepted: the sweep on it, and on
+ * it with the pin's last digit changed, which nothing else refuses (so
+ * a digest failing open would accept it). */
+static void check_verify_alloc_failures(const struct pin_verify_input *in,
+                                        const struct pin_verify_result *r0) {
+  static bool once;
+  if (once || !openssl_alloc_hooked) return;
+  once = true;
+  sweep_alloc_failures(in, true, r0);
+  char wrong[PIN_HEX_LEN + 1];
+  snprintf(wrong, sizeof wrong, "%s", in->pin_hex);
+  wrong[PIN_HEX_LEN - 1] = wrong[PIN_HEX_LEN - 1] == '0' ? '1' : '0';
+  struct pin_verify_input w = *in;
+  w.pin_hex = wrong;
+  struct pin_verify_result rw;
+  bool ok = pin_verify(&w, &rw);
+  ORACLE_ASSERT(
+      !ok && (rw.status == PIN_VERIFY_HASH_MISMATCH || rw.status == PIN_VERIFY_NOT_PRESENTED),
+      "accepted with pin %s, refused with %s: %s", in->pin_hex, wrong,
+      pin_verify_status_name(rw.status));
+  sweep_alloc_failures(&w, false, &rw);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  if (openssl_alloc_hook("pin_verify")) check_pin_hex_alloc_failures();
+  return 0;
+}
+
 static int one_input(const uint8_t *data, size_t size) {
   struct pin_fuzz_input fin;
   if (!pin_fuzz_decode(data, size, &fin)) return -1;
@@ -428,7 +526,10 @@ static int one_input(const uint8_t *data, size_t size) {
   enum pin_profile back;
   ORACLE_ASSERT(pin_profile_from_name(pin_profile_name(in.profile), &back) && back == in.profile,
                 "profile %d does not round-trip through its name", (int)in.profile);
-  if (ok) check_acceptance(&in, &res);
+  if (ok) {
+    check_acceptance(&in, &res);
+    check_verify_alloc_failures(&in, &res);
+  }
 #if FUZZ_FAST
   bool compared = false;
 #else
