@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "der_mutate.h"
-#include "derp/calendar.h"
+#include "derp/cert_fields.h"
 #include "fuzz_inputs.h"
 #include "oracle_report.h" /* FUZZ_ORACLE: the mutator runs between executions, unhooked */
 
@@ -93,33 +93,6 @@ FUZZ_ORACLE static bool cert_mutator_plain(void) {
 
 static uint8_t cert_mutator_buf[1 << 16];
 
-/* Digits p[0..n) as a number; false for anything else. */
-FUZZ_ORACLE static bool cert_digits(const uint8_t *p, size_t n, unsigned *out) {
-  unsigned v = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (p[i] < '0' || p[i] > '9') return false;
-    v = v * 10 + (unsigned)(p[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-/* UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ as Unix
- * seconds (RFC 5280's forms only; anything else is not used). */
-FUZZ_ORACLE static bool cert_time_seconds(const uint8_t *p, size_t n, uint8_t tag, int64_t *out) {
-  size_t y = tag == 0x17 ? 2 : 4;
-  unsigned year, mon, day, h, m, sec;
-  if (n != y + 11 || p[n - 1] != 'Z' || !cert_digits(p, y, &year) || !cert_digits(p + y, 2, &mon) ||
-      !cert_digits(p + y + 2, 2, &day) || !cert_digits(p + y + 4, 2, &h) ||
-      !cert_digits(p + y + 6, 2, &m) || !cert_digits(p + y + 8, 2, &sec) || mon < 1 || mon > 12 ||
-      day < 1 || day > 31)
-    return false;
-  if (tag == 0x17) year += year < 50 ? 2000 : 1900;
-  struct calendar_date d = {year, mon, day};
-  *out = calendar_days_from_date(d) * 86400 + (int64_t)h * 3600 + m * 60 + sec;
-  return true;
-}
-
 /* pin_verify's fields made to agree with the certificate the pin picks
  * (fuzz_inputs.h: profile, pin mode, k, now, name, pin, certificates): the
  * server name becomes one of its names, or the clock one of its validity
@@ -137,7 +110,7 @@ FUZZ_ORACLE static size_t pin_fixup(uint8_t *data, size_t size, size_t max_size,
   if (seed % 2 == 0) {
     size_t n = der_pick(c->ptr, c->len, DER_PICK_TIME, seed, &v, &tag);
     int64_t t;
-    if (n == 0 || !cert_time_seconds(v, n, tag, &t)) return size;
+    if (n == 0 || !cert_time_parse_openssl(tag, (struct der_slice){v, n}, &t)) return size;
     uint64_t now = (uint64_t)(t + (int64_t)((seed / 2) % 3) - 1);
     for (int i = 0; i < 8; i++) data[3 + i] = (uint8_t)(now >> (56 - 8 * i));
     return size;
