@@ -2,17 +2,20 @@
 // conformance/README.md: it picks the port when asked for port 0, starts
 // derper (the binary beside it, or --derper), writes the ready file once
 // derper listens, forwards SIGTERM/SIGINT and exits with derper's status.
-// derper's stdout and stderr are derper's own file descriptors: the runner
-// reads the DERPMap snippet there, byte for byte.
+// derper's stdout is derper's own file descriptor and its stderr reaches
+// ours byte for byte (the runner reads the DERPMap snippet there); stderr
+// is also watched for a lost race for the port this program picked.
 //
 // It has no tailscale.com dependency, so one source serves every version.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -20,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,6 +32,10 @@ import (
 
 // readyWait bounds how long derper may take to listen.
 const readyWait = 10 * time.Second
+
+// portAttempts bounds how often a port this program picked may be lost to
+// another process between picking it and derper binding it.
+const portAttempts = 5
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -41,19 +49,20 @@ func usage(format string, a ...any) int {
 func run(args []string) int {
 	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
 	listen := fs.String("a", "", "listen address host:port (port 0: pick a free one)")
-	hostname := fs.String("hostname", "", "derper --hostname")
-	certmode := fs.String("certmode", "manual", "derper --certmode")
-	certdir := fs.String("certdir", "", "derper --certdir")
-	keyfile := fs.String("c", "", "derper -c (key file)")
-	stunPort := fs.Int("stun-port", -2, "derper --stun-port (default: derper's)")
+	var df derperFlags
+	fs.StringVar(&df.hostname, "hostname", "", "derper --hostname")
+	fs.StringVar(&df.certmode, "certmode", "manual", "derper --certmode")
+	fs.StringVar(&df.certdir, "certdir", "", "derper --certdir")
+	fs.StringVar(&df.keyfile, "c", "", "derper -c (key file)")
+	fs.IntVar(&df.stunPort, "stun-port", -2, "derper --stun-port (default: derper's)")
 	readyFile := fs.String("ready-file", "", "written with host:port once derper listens")
 	derper := fs.String("derper", "", "derper binary (default: derper beside this program)")
-	meshPSK := fs.String("mesh-psk-file", "", "derper --mesh-psk-file (the region's mesh key)")
-	meshWith := fs.String("mesh-with", "", "derper --mesh-with (the region's other relays)")
+	fs.StringVar(&df.meshPSK, "mesh-psk-file", "", "derper --mesh-psk-file (the region's mesh key)")
+	fs.StringVar(&df.meshWith, "mesh-with", "", "derper --mesh-with (the region's other relays)")
 	// derper verifies mesh peers against the system roots only; a private
 	// CA reaches Go's verifier the way an operator's would: SSL_CERT_FILE.
 	meshCA := fs.String("mesh-ca-file", "", "PEM roots for mesh peers (SSL_CERT_FILE for derper)")
-	rateConfig := fs.String("rate-config", "", "derper --rate-config (v1.98 and later)")
+	fs.StringVar(&df.rateConfig, "rate-config", "", "derper --rate-config (v1.98 and later)")
 	// Contract knobs derper has no equivalent for: only their derper
 	// values are accepted, anything else is a configuration error (2).
 	metacert := fs.String("metacert", "on", "on only: derper always appends its metacert")
@@ -72,7 +81,7 @@ func run(args []string) int {
 		return usage("--tls-min %s --tls-max %s not supported: derper always serves TLS 1.2 to 1.3 (spec §1.1)", *tlsMin, *tlsMax)
 	case *verifyFile != "":
 		return usage("--verify-clients-file not supported: derper's --verify-clients asks a local tailscaled, which the suite does not run")
-	case *meshWith != "" && *meshPSK == "":
+	case df.meshWith != "" && df.meshPSK == "":
 		return usage("--mesh-with requires --mesh-psk-file")
 	case *listen == "" || *readyFile == "":
 		return usage("-a and --ready-file are required")
@@ -88,66 +97,124 @@ func run(args []string) int {
 	if err != nil {
 		return usage("-a %s: %v", *listen, err)
 	}
-	if port == "0" {
-		// derper never says which port it bound, so choose one for it.
-		// Another process could take it before derper binds; derper then
-		// exits ("address already in use") and the runner reports that.
-		if port, err = freePort(host); err != nil {
-			return usage("picking a port on %s: %v", host, err)
+	picked := port == "0"
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	for attempt := 1; ; attempt++ {
+		if picked {
+			// derper never says which port it bound, so choose one for it.
+			// Another process can take it before derper binds; derper then
+			// exits ("address already in use") and another port is tried.
+			if port, err = freePort(host); err != nil {
+				return usage("picking a port on %s: %v", host, err)
+			}
 		}
+		status, lostPort := runDerper(*derper, host, port, df.args(net.JoinHostPort(host, port)),
+			*meshCA, *readyFile, sigs)
+		if !lostPort || !picked || attempt == portAttempts {
+			return status
+		}
+		fmt.Fprintf(os.Stderr, "relay: port %s was taken before derper bound it; picking another (attempt %d of %d)\n",
+			port, attempt+1, portAttempts)
 	}
-	addr := net.JoinHostPort(host, port)
+}
 
-	dargs := []string{"-a", addr, "--certmode", *certmode, "--http-port", "-1"}
-	for _, kv := range [][2]string{{"--hostname", *hostname}, {"--certdir", *certdir}, {"-c", *keyfile},
-		{"--mesh-psk-file", *meshPSK}, {"--mesh-with", *meshWith}, {"--rate-config", *rateConfig}} {
+// derperFlags are the command-line flags passed on to derper.
+type derperFlags struct {
+	hostname, certmode, certdir, keyfile, meshPSK, meshWith, rateConfig string
+	stunPort                                                            int
+}
+
+func (f *derperFlags) args(addr string) []string {
+	dargs := []string{"-a", addr, "--certmode", f.certmode, "--http-port", "-1"}
+	for _, kv := range [][2]string{{"--hostname", f.hostname}, {"--certdir", f.certdir}, {"-c", f.keyfile},
+		{"--mesh-psk-file", f.meshPSK}, {"--mesh-with", f.meshWith}, {"--rate-config", f.rateConfig}} {
 		if kv[1] != "" {
 			dargs = append(dargs, kv[0], kv[1])
 		}
 	}
-	if *stunPort != -2 {
-		dargs = append(dargs, "--stun-port", strconv.Itoa(*stunPort))
+	if f.stunPort != -2 {
+		dargs = append(dargs, "--stun-port", strconv.Itoa(f.stunPort))
 	}
-	cmd := exec.Command(*derper, dargs...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
-	if *meshCA != "" {
-		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+*meshCA)
+	return dargs
+}
+
+// runDerper runs derper once, until it exits, and gives its exit status and
+// whether it exited before listening because the port was in use.
+func runDerper(derper, host, port string, dargs []string, meshCA, readyFile string,
+	sigs <-chan os.Signal) (status int, lostPort bool) {
+	cmd := exec.Command(derper, dargs...)
+	var tail stderrTail
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, io.MultiWriter(os.Stderr, &tail)
+	if meshCA != "" {
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+meshCA)
 	}
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	if err := cmd.Start(); err != nil {
-		return usage("starting %s: %v", *derper, err)
+		return usage("starting %s: %v", derper, err), false
 	}
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
 		close(exited)
 	}()
+	stopForwarding := make(chan struct{})
+	defer close(stopForwarding)
 	go func() {
-		for s := range sigs {
-			cmd.Process.Signal(s)
+		for {
+			select {
+			case s := <-sigs:
+				cmd.Process.Signal(s)
+			case <-stopForwarding:
+				return
+			}
 		}
 	}()
 
-	if err := waitListening(host, port, exited); err != nil {
+	if err := waitListening(host, port, cmd.Process.Pid, exited); err != nil {
 		select {
 		case <-exited: // derper's own exit status tells the story
+			lostPort = tail.contains("address already in use")
 		default:
 			fmt.Fprintf(os.Stderr, "relay: %v\n", err)
 			cmd.Process.Signal(syscall.SIGTERM)
 			<-exited
-			return contract.ExitUsage
+			return contract.ExitUsage, false
 		}
-	} else if err := contract.WriteFileAtomic(*readyFile, addr); err != nil {
+	} else if err := contract.WriteFileAtomic(readyFile, net.JoinHostPort(host, port)); err != nil {
 		fmt.Fprintf(os.Stderr, "relay: writing the ready file: %v\n", err)
 		cmd.Process.Signal(syscall.SIGTERM)
 	}
 	<-exited
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
-		return 128 + int(ws.Signal())
+		return 128 + int(ws.Signal()), lostPort
 	}
-	return ws.ExitStatus()
+	return ws.ExitStatus(), lostPort
+}
+
+// stderrTail keeps the last bytes derper wrote to stderr, for telling a
+// lost port from any other early exit.
+type stderrTail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const stderrTailMax = 4096
+
+func (t *stderrTail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > stderrTailMax {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-stderrTailMax:]...)
+	}
+	return len(p), nil
+}
+
+func (t *stderrTail) contains(s string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bytes.Contains(t.buf, []byte(s))
 }
 
 func freePort(host string) (string, error) {
@@ -161,14 +228,16 @@ func freePort(host string) (string, error) {
 }
 
 // waitListening waits until derper's TCP listener exists. It looks in
-// /proc/net/tcp{,6} rather than connecting, because a probe connection
-// would show up in derper's log as a TLS handshake error; without /proc it
-// falls back to connecting.
-func waitListening(host, port string, exited <-chan struct{}) error {
+// /proc/net/tcp{,6} and derper's /proc/PID/fd rather than connecting,
+// because a probe connection would show up in derper's log as a TLS
+// handshake error, and a listener on the port that is not derper's (a
+// process that took the port first) must not count; without /proc it falls
+// back to connecting.
+func waitListening(host, port string, pid int, exited <-chan struct{}) error {
 	p, _ := strconv.Atoi(port)
 	deadline := time.Now().Add(readyWait)
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
-		ok, err := procListening(p)
+		ok, err := procListening(p, pid)
 		if err != nil {
 			c, derr := net.DialTimeout("tcp", net.JoinHostPort(host, port), 200*time.Millisecond)
 			if ok = derr == nil; ok {
@@ -189,8 +258,9 @@ func waitListening(host, port string, exited <-chan struct{}) error {
 	}
 }
 
-func procListening(port int) (bool, error) {
-	found, read := false, 0
+// procListening says whether process pid holds a TCP socket listening on port.
+func procListening(port, pid int) (bool, error) {
+	inodes, read := map[string]bool{}, 0
 	for _, name := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		f, err := os.Open(name)
 		if err != nil {
@@ -199,14 +269,15 @@ func procListening(port int) (bool, error) {
 		read++
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
-			// sl local_address rem_address st ...; address = HEXIP:HEXPORT, st 0A = LISTEN
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode;
+			// address = HEXIP:HEXPORT, st 0A = LISTEN
 			fields := strings.Fields(sc.Text())
-			if len(fields) < 4 || fields[3] != "0A" {
+			if len(fields) < 10 || fields[3] != "0A" {
 				continue
 			}
 			if i := strings.LastIndexByte(fields[1], ':'); i >= 0 {
 				if v, err := strconv.ParseUint(fields[1][i+1:], 16, 16); err == nil && int(v) == port {
-					found = true
+					inodes["socket:["+fields[9]+"]"] = true
 				}
 			}
 		}
@@ -215,5 +286,18 @@ func procListening(port int) (bool, error) {
 	if read == 0 {
 		return false, errors.New("no /proc/net/tcp")
 	}
-	return found, nil
+	if len(inodes) == 0 {
+		return false, nil
+	}
+	fdDir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(fdDir)
+	if err != nil {
+		return false, err
+	}
+	for _, fd := range fds {
+		if target, err := os.Readlink(fdDir + "/" + fd.Name()); err == nil && inodes[target] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
