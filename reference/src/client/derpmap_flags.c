@@ -151,7 +151,9 @@ bool derp_map_parse_node_flags_onto(const struct derp_node *base, const char *te
   GUARD(ok);
   ENSURE(json, flag_fail(err, "out of memory"));
   ok = derp_map_parse(json, strlen(json), out, err);
-  free(json);
+  json_free_t release; /* json_dumps allocates with jansson's allocator, maybe not malloc */
+  json_get_alloc_funcs(NULL, &release);
+  release(json);
   return ok;
 }
 

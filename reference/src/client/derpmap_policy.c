@@ -76,7 +76,9 @@ bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
     struct derp_map_error inner = {{0}};
     ok = one != NULL && derp_map_parse(one, strlen(one), out, &inner);
     if (!ok) snprintf(err->msg, sizeof err->msg, "%s.%.300s", POLICY_KEY, one ? inner.msg : "?");
-    free(one);
+    json_free_t release; /* json_dumps allocates with jansson's allocator, maybe not malloc */
+    json_get_alloc_funcs(NULL, &release);
+    if (one) release(one);
   }
   json_decref(root);
   return ok;
