@@ -24,12 +24,22 @@
 #include <stdint.h>
 
 #include "derpmap_oracle.h"
+#include "json_arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  json_arena_install();
+  return 0;
+}
 
 FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;
   run_parser("derp_map_parse", derp_map_parse, (const char *)data, size);
   run_parser("derp_map_parse_node_flags", derp_map_parse_node_flags, (const char *)data, size);
+  json_arena_end();
   return 0;
 }

@@ -17,8 +17,17 @@
 
 #include "derp/hujson.h"
 #include "derpmap_oracle.h"
+#include "json_arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  json_arena_install();
+  return 0;
+}
 
 /* HuJSON standardization keeps every byte's position: the output differs
  * from the input only where the input had a comment (blanked to spaces,
@@ -51,5 +60,6 @@ FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;
   run_parser("derp_map_parse_policy", derp_map_parse_policy, (const char *)data, size);
   check_hujson((const char *)data, size);
+  json_arena_end();
   return 0;
 }
