@@ -1,4 +1,5 @@
-/* Seeds for the text and packet targets: http_head, stun, derpmap, go_text.
+/* Seeds for the text and packet targets: http_head, stun, derpmap, go_text,
+ * and derp_box (keys, nonce and message for the box contract).
  * Real requests come from the client's own writer, real STUN packets from
  * the stun module; the near misses are spelled out byte by byte. */
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "derp/client_session.h"
 #include "derp/derpmap.h"
+#include "derp/hex.h"
 #include "derp/stun.h"
 #include "gen_corpus.h"
 
@@ -516,6 +518,44 @@ static void gen_go_time_text(struct corpus_sink *s) {
   go_time_seed(s, "time-short", 0, 0, 0, 0, 0);
 }
 
+/* ---- derp_box: [32] secret a, [32] secret b, [32] raw peer, [24] nonce,
+ * u8 control (bit 0: the raw peer), u16be cut, message ---- */
+
+static void box_seed(struct corpus_sink *s, const char *name, uint8_t control, const char *peer_hex,
+                     uint16_t cut, const char *msg) {
+  uint8_t buf[256], secret[32], peer[32] = {0}, nonce[24];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  bool ok = true;
+  for (int i = 0; i < 2; i++) {
+    memset(secret, 0x31 + 0x22 * i, sizeof secret);
+    ok = ok && byte_writer_bytes(&w, secret, sizeof secret);
+  }
+  if (peer_hex) ok = ok && derp_hex_decode(peer_hex, strlen(peer_hex), peer, sizeof peer);
+  memset(nonce, 0x4e, sizeof nonce);
+  ok = ok && byte_writer_bytes(&w, peer, sizeof peer) &&
+       byte_writer_bytes(&w, nonce, sizeof nonce) && byte_writer_u8(&w, control) &&
+       byte_writer_u16be(&w, cut) && byte_writer_str(&w, msg);
+  corpus_put_writer(s, "derp_box", name, &w, ok);
+}
+
+static void gen_box(struct corpus_sink *s) {
+  box_seed(s, "pair-clientinfo", 0, NULL, 0x2005, "{\"version\":2,\"CanAckPings\":true}");
+  box_seed(s, "pair-empty-message", 0, NULL, 7, "");
+  box_seed(s, "pair-cut-into-tag", 0, NULL, 9, "x");
+  /* Curve25519 points of small order and non-canonical encodings: libsodium
+   * refuses the first (an all-zero shared key), takes the others. */
+  box_seed(s, "raw-peer-zero", 1,
+           "0000000000000000000000000000000000000000000000000000000000000000", 0, "m");
+  box_seed(s, "raw-peer-one", 1, "0100000000000000000000000000000000000000000000000000000000000000",
+           0, "m");
+  box_seed(s, "raw-peer-order8", 1,
+           "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800", 0, "m");
+  box_seed(s, "raw-peer-p", 1, "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+           0, "m");
+  box_seed(s, "raw-peer-high-bit", 1,
+           "09000000000000000000000000000000000000000000000000000000000000c0", 3, "message");
+}
+
 void gen_wire_seeds(struct corpus_sink *s) {
   gen_go_parse_int(s);
   gen_go_time_text(s);
@@ -523,4 +563,5 @@ void gen_wire_seeds(struct corpus_sink *s) {
   gen_stun(s);
   gen_ws(s);
   gen_derpmap(s);
+  gen_box(s);
 }

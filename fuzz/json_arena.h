@@ -99,8 +99,8 @@ static inline void json_arena_install(void) {
 /* After each input: every block given back, then the arena is empty again. */
 FUZZ_ORACLE static inline void json_arena_end(void) {
   struct json_arena *a = &json_arena_state;
-  ORACLE_ASSERT(a->live == 0, "%zu jansson blocks still live after the input (a missing json_decref)",
-                a->live);
+  ORACLE_ASSERT(a->live == 0,
+                "%zu jansson blocks still live after the input (a missing json_decref)", a->live);
   JSON_ARENA_POISON(a->mem, a->top);
   a->top = 0;
 }
