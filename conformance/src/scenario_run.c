@@ -357,6 +357,43 @@ static bool setup(struct ctx *c, char *detail, size_t len) {
   return write_derpmap(c, detail, len);
 }
 
+/* Everything setup() made, undone, so it can run again. */
+static void undo_setup(struct ctx *c) {
+  stop_all(c);
+  if (c->peer_ctx != NULL) SSL_CTX_free(c->peer_ctx);
+  c->peer_ctx = NULL;
+  if (c->have_materials) materials_free(&c->m);
+  c->have_materials = false;
+  tvars_free(&c->vars);
+  tvars_init(&c->vars);
+  if (c->tmpdir[0] != '\0') remove_tree(c->tmpdir);
+  c->tmpdir[0] = '\0';
+  c->relay_port = c->node_port = c->stun_port = c->relay2_port = 0;
+  c->relay_start_ms = 0;
+  c->processes = c->handshakes = 0;
+}
+
+/* Ports are picked before the programs that bind them start (the STUN
+   port, the mesh peer's, a proxy's: no contract reports them back), so
+   another process can take one in between; the program then exits with
+   EADDRINUSE's text, which setup's detail quotes from its stderr. */
+static bool lost_a_port(const char *detail) {
+  return strstr(detail, "ddress already in use") != NULL;
+}
+
+enum { SETUP_ATTEMPTS = 3 };
+
+static bool setup_with_retries(struct ctx *c, char *detail, size_t len) {
+  for (int attempt = 1;; attempt++) {
+    if (setup(c, detail, len)) return true;
+    if (attempt == SETUP_ATTEMPTS || !lost_a_port(detail)) return false;
+    if (c->cfg->log != NULL)
+      fprintf(c->cfg->log, "  [%s] a picked port was taken before it was bound; setting up again\n",
+              c->s->id);
+    undo_setup(c);
+  }
+}
+
 static bool has_background(const struct scenario *s) {
   for (size_t i = 0; i < s->n_steps; i++)
     if (s->steps[i].kind == STEP_CLIENT && s->steps[i].client.background) return true;
@@ -478,7 +515,7 @@ void scenario_run(const struct scenario *s, const struct run_relay *relay,
   int64_t t0 = proc_now_ns();
   char detail[2048];
   if (runnable) {
-    if (!setup(c, detail, sizeof detail)) {
+    if (!setup_with_retries(c, detail, sizeof detail)) {
       run_all_columns(c, REPORT_ERROR, detail);
     } else {
       run_passes(c);

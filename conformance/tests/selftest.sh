@@ -74,6 +74,19 @@ case $case in
     RELAY="$here/fakes/fake-relay.sh exit-early {ready_file}" run --filter 'selftest::teeth' --profile current
     want_rc 1
     want_out "relay exited before it was ready (status 3); relay stderr: fake-relay: cannot load x509 key pair" ;;
+  relay-port-lost)
+    # a port taken between the runner's pick and the relay's bind: set up
+    # again, at most 3 times in all; any other early exit is not retried
+    answers "current 0 $FAST"
+    RELAY="$here/fakes/fake-relay.sh port-lost {ready_file} $work/starts 2 $relay_ok" run --filter 'selftest::teeth' --profile current
+    want_rc 0
+    want_out "1 cells: 1 match"
+    [ "$(wc -l < "$work/starts")" -eq 3 ] || fail "relay started $(wc -l < "$work/starts") times, expected 3"
+    rm -f "$work/starts"
+    RELAY="$here/fakes/fake-relay.sh port-lost {ready_file} $work/starts 9 $relay_ok" run --filter 'selftest::teeth' --profile current
+    want_rc 1
+    want_out "bind: address already in use"
+    [ "$(wc -l < "$work/starts")" -eq 3 ] || fail "relay started $(wc -l < "$work/starts") times, expected 3 (the limit)" ;;
   relay-never-ready)
     answers "current 0 $FAST"
     start=$(date +%s)
