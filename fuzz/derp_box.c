@@ -52,7 +52,8 @@ static void take(struct byte_reader *r, uint8_t *out, size_t n) {
 
 /* A box that must not open: false, and out keeps its sentinel bytes. */
 FUZZ_ORACLE static void check_refused(const char *what, const uint8_t *sealed, size_t len,
-                          const uint8_t nonce[DERP_BOX_NONCE_LEN], const uint8_t shared[KEY]) {
+                                      const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                                      const uint8_t shared[KEY]) {
   static uint8_t out[SEALED_MAX];
   memset(out, 0xa5, sizeof out);
   bool opened = derp_box_open(out, sealed, len, nonce, shared);
@@ -104,12 +105,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ORACLE_ASSERT(derp_box_seal(inplace, inplace, len, nonce, shared) &&
                     memcmp(inplace, sealed, sealed_len) == 0,
                 "sealing in place gave other bytes");
-  ORACLE_ASSERT(derp_box_open(opened, sealed, sealed_len, nonce, shared) &&
-                    memcmp(opened, msg, len) == 0,
-                "a %zu-byte message did not come back", len);
-  ORACLE_ASSERT(derp_box_open(inplace, inplace, sealed_len, nonce, shared) &&
-                    memcmp(inplace, msg, len) == 0,
-                "opening in place did not give the message back");
+  ORACLE_ASSERT(
+      derp_box_open(opened, sealed, sealed_len, nonce, shared) && memcmp(opened, msg, len) == 0,
+      "a %zu-byte message did not come back", len);
+  ORACLE_ASSERT(
+      derp_box_open(inplace, inplace, sealed_len, nonce, shared) && memcmp(inplace, msg, len) == 0,
+      "opening in place did not give the message back");
 
   memcpy(inplace, sealed, sealed_len);
   inplace[cut % sealed_len] ^= (uint8_t)(1u << (cut >> 13));
