@@ -122,6 +122,17 @@ START_TEST(policy_file_gives_its_derp_map) {
   const char *lower = "{\"derpmap\": {\"Regions\": {\"1\": {\"Nodes\": [{\"HostName\": \"h\"}]}}}}";
   ck_assert(derp_map_parse_policy(lower, strlen(lower), &m, &err));
   derp_map_free(m);
+  /* and "Regions" inside it too, U+017F (long s) folding to s as in Go */
+  const char *regions =
+      "{\"derpMap\": {\"regions\": {\"1\": {\"Nodes\": [{\"HostName\": \"h\"}]}}}}";
+  ck_assert_msg(derp_map_parse_policy(regions, strlen(regions), &m, &err), "%s", err.msg);
+  ck_assert_uint_eq(m->region_count, 1);
+  derp_map_free(m);
+  const char *long_s =
+      "{\"derpMap\": {\"Region\u017f\": {\"1\": {\"Nodes\": [{\"HostName\": \"h\"}]}}}}";
+  ck_assert_msg(derp_map_parse_policy(long_s, strlen(long_s), &m, &err), "%s", err.msg);
+  ck_assert_uint_eq(m->region_count, 1);
+  derp_map_free(m);
 }
 END_TEST
 

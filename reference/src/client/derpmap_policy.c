@@ -5,21 +5,23 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "derp/derpmap.h"
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hujson.h"
 
 #define POLICY_KEY "derpMap"
 
-/* Go's encoding/json: the exact key first, then an ASCII case-insensitive one. */
-static json_t *find_derp_map(json_t *root) {
-  json_t *v = json_object_get(root, POLICY_KEY);
+/* The value Go's encoding/json would decode into a field `name` (an exact
+ * key first, then one matching under Go's case folding, go_json_field_index),
+ * or NULL. */
+static json_t *go_field(json_t *obj, const char *name) {
+  json_t *v = json_object_get(obj, name);
   if (v != NULL) return v;
   const char *key;
-  json_object_foreach(root, key, v) {
-    if (strcasecmp(key, POLICY_KEY) == 0) return v;
+  json_object_foreach(obj, key, v) {
+    if (go_json_field_index(key, strlen(key), &name, 1) == 0) return v;
   }
   return NULL;
 }
@@ -63,13 +65,13 @@ bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
     snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, jerr.text);
     return false;
   }
-  json_t *map = json_is_object(root) ? find_derp_map(root) : NULL;
+  json_t *map = json_is_object(root) ? go_field(root, POLICY_KEY) : NULL;
   bool ok = false;
   if (!json_is_object(root)) {
     snprintf(err->msg, sizeof err->msg, "a policy file is a JSON object");
   } else if (map == NULL) {
     snprintf(err->msg, sizeof err->msg, "no \"%s\" in the policy file", POLICY_KEY);
-  } else if (!json_is_object(map) || json_object_get(map, "Regions") == NULL) {
+  } else if (!json_is_object(map) || go_field(map, "Regions") == NULL) {
     snprintf(err->msg, sizeof err->msg, "%s: expected an object with \"Regions\"", POLICY_KEY);
   } else {
     char *one = json_dumps(map, JSON_COMPACT | JSON_PRESERVE_ORDER);
