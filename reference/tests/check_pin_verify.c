@@ -1,10 +1,13 @@
 #include "derp/go.h"
 #include "derp/pin_verify.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
 
 #include "check_main.h"
 #include "derp/byte_cursor.h"
@@ -1155,6 +1158,69 @@ START_TEST(go_key_ecdsa_point_checks_in_go_order) {
 }
 END_TEST
 
+/* OpenSSL's allocations through the test, so the n-th can fail. */
+static long alloc_fail_in = -1;
+static unsigned long alloc_count;
+
+static void *failing_malloc(size_t n, const char *file, int line) {
+  (void)file;
+  (void)line;
+  alloc_count++;
+  if (alloc_fail_in >= 0 && alloc_fail_in-- == 0) return NULL;
+  return malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n, const char *file, int line) {
+  if (p == NULL) return failing_malloc(n, file, line);
+  alloc_count++;
+  if (alloc_fail_in >= 0 && alloc_fail_in-- == 0) return NULL;
+  return realloc(p, n);
+}
+
+static void plain_free(void *p, const char *file, int line) {
+  (void)file;
+  (void)line;
+  free(p);
+}
+
+/* Before main: OpenSSL takes new allocation functions only until its first
+ * allocation, and the suite's set-up makes certificates with it. Until a
+ * test arms alloc_fail_in they only count. */
+static bool allocator_hooked;
+__attribute__((constructor)) static void hook_openssl_allocator(void) {
+  allocator_hooked = CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free) == 1;
+}
+
+/* OpenSSL failing to allocate while it checks a point is not Go's
+ * "point not on curve": the key is refused as unverifiable instead. */
+START_TEST(go_key_ecdsa_allocation_failure_is_not_off_curve) {
+  ck_assert_msg(allocator_hooked, "OpenSSL allocated before main: its allocator was not hooked");
+  const char *unverifiable = "derpcheck: OpenSSL cannot check EC points";
+  uint8_t off[sizeof p256_g];
+  memcpy(off, p256_g, sizeof off);
+  off[64] ^= 0x01;
+  /* The curve groups are built once per process: not in the count. */
+  ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
+  unsigned long before = alloc_count;
+  ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
+  const unsigned long total = alloc_count - before;
+  ck_assert_uint_gt(total, 0);
+  for (unsigned long n = 0; n < total; n++) {
+    alloc_fail_in = (long)n;
+    const char *on = ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g);
+    alloc_fail_in = (long)n;
+    const char *not_on = ec_error(param_p256, sizeof param_p256, off, sizeof off);
+    alloc_fail_in = -1;
+    ck_assert_msg(on == NULL || strcmp(on, unverifiable) == 0,
+                  "on-curve point, allocation %lu of %lu failing: %s", n + 1, total, on);
+    ck_assert_msg(
+        strcmp(not_on, "P256 point not on curve") == 0 || strcmp(not_on, unverifiable) == 0,
+        "off-curve point, allocation %lu of %lu failing: %s", n + 1, total, not_on);
+  }
+  ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
+}
+END_TEST
+
 START_TEST(go_key_bits_are_right_aligned_first) {
   /* Go shifts a BIT STRING with unused bits right before decoding: G
    * shifted left one bit, one unused bit, is G again. */
@@ -2009,9 +2075,10 @@ static Suite *pin_verify_suite(void) {
         go_model_rejects_signature_algorithm_mismatch, go_model_time_forms,
         go_model_ignores_extensions_of_v1_certificates, go_time_parse_takes_only_round_trip_forms}},
       {"go_keys",
-       {go_key_ecdsa_point_checks_in_go_order, go_key_bits_are_right_aligned_first,
-        go_key_rsa_texts_and_modulus_size, go_key_ed25519_dsa_and_unknown_algorithms,
-        go_key_factory_keys_decode, off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
+       {go_key_ecdsa_point_checks_in_go_order, go_key_ecdsa_allocation_failure_is_not_off_curve,
+        go_key_bits_are_right_aligned_first, go_key_rsa_texts_and_modulus_size,
+        go_key_ed25519_dsa_and_unknown_algorithms, go_key_factory_keys_decode,
+        off_curve_leaf_key_is_a_tls_parse_error_in_every_profile,
         go_model_key_error_comes_before_extension_error, go_model_names_the_failing_stage,
         leaf_key_type_is_checked_after_parsing_before_the_hook,
         rsa_key_over_8192_bits_fails_in_the_parse_loop,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
@@ -206,20 +207,35 @@ static void groups_init(void) {
 
 enum curve_check { CURVE_ON, CURVE_OFF, CURVE_UNAVAILABLE };
 
-/* y^2 = x^3 + ax + b with x, y already below p: OpenSSL's oct2point checks
- * exactly that for an uncompressed point. One EC_POINT (and OpenSSL's
- * scratch BN_CTX) per call is the whole allocation: a cached point would
- * need per-thread state nobody frees. The error queue is left as found. */
+/* y^2 = x^3 + ax + b (mod p), x and y already below p: what Go checks.
+ * Written out with BN arithmetic rather than left to EC_POINT_oct2point,
+ * whose failure reads "not on curve" also when one of its allocations
+ * failed: here every step reports its own failure, so only a clean
+ * computation can call a point off the curve. The error queue is left as
+ * found. */
 static enum curve_check on_curve(size_t curve, const uint8_t *point, size_t len) {
   if (pthread_once(&groups_once, groups_init) != 0 || groups[curve] == NULL)
     return CURVE_UNAVAILABLE;
-  EC_POINT *p = EC_POINT_new(groups[curve]);
-  if (p == NULL) return CURVE_UNAVAILABLE;
+  const size_t element = (len - 1) / 2;
+  BN_CTX *ctx = BN_CTX_new();
+  if (ctx == NULL) return CURVE_UNAVAILABLE;
   ERR_set_mark();
-  const int ok = EC_POINT_oct2point(groups[curve], p, point, len, NULL);
+  BN_CTX_start(ctx);
+  BIGNUM *p = BN_CTX_get(ctx), *a = BN_CTX_get(ctx), *b = BN_CTX_get(ctx);
+  BIGNUM *x = BN_CTX_get(ctx), *y = BN_CTX_get(ctx), *lhs = BN_CTX_get(ctx);
+  BIGNUM *rhs = BN_CTX_get(ctx); /* NULL when any get failed */
+  enum curve_check verdict = CURVE_UNAVAILABLE;
+  if (rhs != NULL && EC_GROUP_get_curve(groups[curve], p, a, b, ctx) == 1 &&
+      BN_bin2bn(point + 1, (int)element, x) != NULL &&
+      BN_bin2bn(point + 1 + element, (int)element, y) != NULL && BN_mod_sqr(lhs, y, p, ctx) == 1 &&
+      /* (x^2 + a) * x + b */
+      BN_mod_sqr(rhs, x, p, ctx) == 1 && BN_mod_add(rhs, rhs, a, p, ctx) == 1 &&
+      BN_mod_mul(rhs, rhs, x, p, ctx) == 1 && BN_mod_add(rhs, rhs, b, p, ctx) == 1)
+    verdict = BN_cmp(lhs, rhs) == 0 ? CURVE_ON : CURVE_OFF;
+  BN_CTX_end(ctx);
+  BN_CTX_free(ctx);
   ERR_pop_to_mark();
-  EC_POINT_free(p);
-  return ok == 1 ? CURVE_ON : CURVE_OFF;
+  return verdict;
 }
 
 /* A coordinate (element_len big-endian octets) below the field prime. */
