@@ -1,7 +1,9 @@
 /* Fuzz target derp_box: the box contract (derp_box.h) on fuzzed keys, nonce
  * and message, for whichever box the build links: libsodium's in an
  * ordinary build (ctest's replay), the memoized one in fuzzing mode (so the
- * stand-in the frame targets rely on is held to the same contract).
+ * stand-in the frame targets rely on is held to the same contract); and
+ * spec §6.5's layer on it (derp_frame.h): the message as ClientInfo and
+ * ServerInfo JSON, sealed into frames and opened back.
  *
  * Input layout (every field optional: missing bytes read as zero):
  *   [32] secret a   [32] secret b   [32] raw peer key   [24] nonce
@@ -19,7 +21,14 @@
  *    out == sealed), and the sealed bytes are the same either way;
  *  - a box with one bit flipped (at cut), cut short (to cut % its length,
  *    down to nothing), or opened with another nonce or key does not open,
- *    and leaves out untouched. */
+ *    and leaves out untouched;
+ *  - §6.5, for a real pair (a the client, b the relay): the sealed
+ *    ClientInfo frame is type 2, key ‖ nonce ‖ box, decodes to a's key and
+ *    the nonce, and opens to the message with (a's public key, b's secret);
+ *    the ServerInfo frame sealed with the relay's shared key is type 3,
+ *    nonce ‖ box, and the client opens it with (b's public key, a's secret)
+ *    to the message, also through its own shared key; an output one byte
+ *    short of the message is refused. */
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +36,7 @@
 
 #include "derp/byte_cursor.h"
 #include "derp/derp_box.h"
+#include "derp/derp_frame.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -60,6 +70,71 @@ FUZZ_ORACLE static void check_refused(const char *what, const uint8_t *sealed, s
   ORACLE_ASSERT(!opened, "%s: a %zu-byte box opened", what, len);
   for (size_t i = 0; i < sizeof out; i++)
     ORACLE_ASSERT(out[i] == 0xa5, "%s: refused, but byte %zu of out was written", what, i);
+}
+
+/* A frame the encoder wrote: its type and length, and its payload. */
+FUZZ_ORACLE static const uint8_t *frame_payload(const struct byte_writer *w, uint8_t type,
+                                                size_t payload_len) {
+  struct byte_reader r = byte_reader_init(w->data, w->len);
+  struct derp_frame_header h;
+  ORACLE_ASSERT(derp_frame_header_decode(&r, &h) && h.type == type && h.len == payload_len &&
+                    byte_reader_remaining(&r) == payload_len,
+                "frame type %u of %u bytes, expected type %u of %zu", h.type, h.len, type,
+                payload_len);
+  return w->data + DERP_FRAME_HEADER_LEN;
+}
+
+/* The handshake's two boxes (§6.5): a is the client, b the relay. */
+static void check_info_frames(const uint8_t sec_a[KEY], const uint8_t pub_a[KEY],
+                              const uint8_t sec_b[KEY], const uint8_t pub_b[KEY],
+                              const uint8_t nonce[DERP_NONCE_LEN], const uint8_t *msg, size_t len) {
+  static uint8_t frame[DERP_FRAME_HEADER_LEN + DERP_KEY_LEN + DERP_NONCE_LEN + SEALED_MAX];
+  static uint8_t opened[SEALED_MAX];
+  size_t got = 0;
+
+  struct byte_writer w = byte_writer_init(frame, sizeof frame);
+  ORACLE_ASSERT(derp_encode_client_info_sealed(&w, pub_a, sec_a, pub_b, nonce, msg, len),
+                "ClientInfo of %zu bytes not sealed", len);
+  const size_t ci_len = DERP_KEY_LEN + DERP_NONCE_LEN + len + DERP_BOX_TAG_LEN;
+  const uint8_t *payload = frame_payload(&w, DERP_FRAME_CLIENT_INFO, ci_len);
+  struct derp_client_info ci;
+  ORACLE_ASSERT(derp_decode_client_info(payload, ci_len, &ci) == DERP_DECODE_OK &&
+                    memcmp(ci.key, pub_a, KEY) == 0 &&
+                    memcmp(ci.nonce, nonce, DERP_NONCE_LEN) == 0 &&
+                    ci.sealed_len == len + DERP_BOX_TAG_LEN,
+                "ClientInfo does not decode to the client's key, nonce and box");
+  ORACLE_ASSERT(derp_open_box(opened, sizeof opened, &got, ci.sealed, ci.sealed_len, ci.nonce,
+                              ci.key, sec_b) &&
+                    got == len && memcmp(opened, msg, len) == 0,
+                "the relay cannot open ClientInfo back to the message");
+  if (len > 0)
+    ORACLE_ASSERT(
+        !derp_open_box(opened, len - 1, &got, ci.sealed, ci.sealed_len, ci.nonce, ci.key, sec_b),
+        "ClientInfo opened into %zu bytes of %zu", len - 1, len);
+
+  uint8_t relay_shared[DERP_BOX_SHARED_KEY_LEN], client_shared[DERP_BOX_SHARED_KEY_LEN];
+  ORACLE_ASSERT(derp_box_shared_key(relay_shared, pub_a, sec_b) &&
+                    derp_box_shared_key(client_shared, pub_b, sec_a),
+                "no shared key for a real pair");
+  w = byte_writer_init(frame, sizeof frame);
+  ORACLE_ASSERT(derp_encode_server_info_sealed_shared(&w, relay_shared, nonce, msg, len),
+                "ServerInfo of %zu bytes not sealed", len);
+  const size_t si_len = DERP_NONCE_LEN + len + DERP_BOX_TAG_LEN;
+  payload = frame_payload(&w, DERP_FRAME_SERVER_INFO, si_len);
+  struct derp_server_info si;
+  ORACLE_ASSERT(derp_decode_server_info(payload, si_len, &si) == DERP_DECODE_OK &&
+                    memcmp(si.nonce, nonce, DERP_NONCE_LEN) == 0 &&
+                    si.sealed_len == len + DERP_BOX_TAG_LEN,
+                "ServerInfo does not decode to the nonce and box");
+  ORACLE_ASSERT(derp_open_box(opened, sizeof opened, &got, si.sealed, si.sealed_len, si.nonce,
+                              pub_b, sec_a) &&
+                    got == len && memcmp(opened, msg, len) == 0,
+                "the client cannot open ServerInfo back to the message");
+  got = 0;
+  ORACLE_ASSERT(derp_open_box_shared(opened, sizeof opened, &got, si.sealed, si.sealed_len,
+                                     si.nonce, client_shared) &&
+                    got == len && memcmp(opened, msg, len) == 0,
+                "the client's shared key does not open ServerInfo");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -96,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ORACLE_ASSERT(derp_box_beforenm(shared, pub_b, sec_a) && derp_box_beforenm(other, pub_a, sec_b),
                   "beforenm refused a real public key");
     ORACLE_ASSERT(memcmp(shared, other, KEY) == 0, "the two ends do not share a key");
+    check_info_frames(sec_a, pub_a, sec_b, pub_b, nonce, msg, len);
   }
 
   static uint8_t sealed[SEALED_MAX], inplace[SEALED_MAX], opened[SEALED_MAX];
