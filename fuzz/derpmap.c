@@ -27,14 +27,8 @@
 #include "json_arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  json_arena_install();
-  return 0;
-}
+JSON_ARENA_INITIALIZE()
 
 FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > DERPMAP_FUZZ_MAX_INPUT) return -1;

@@ -20,14 +20,8 @@
 #include "json_arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  json_arena_install();
-  return 0;
-}
+JSON_ARENA_INITIALIZE()
 
 /* HuJSON standardization keeps every byte's position: the output differs
  * from the input only where the input had a comment (blanked to spaces,

@@ -96,6 +96,17 @@ static inline void json_arena_install(void) {
   json_set_alloc_funcs(json_arena_malloc, json_arena_free);
 }
 
+/* The LLVMFuzzerInitialize of a target whose only set-up is the arena (as
+ * CERT_MUTATOR defines the mutator entry points). */
+#define JSON_ARENA_INITIALIZE()                       \
+  int LLVMFuzzerInitialize(int *argc, char ***argv);  \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) { \
+    (void)argc;                                       \
+    (void)argv;                                       \
+    json_arena_install();                             \
+    return 0;                                         \
+  }
+
 /* After each input: every block given back, then the arena is empty again. */
 FUZZ_ORACLE static inline void json_arena_end(void) {
   struct json_arena *a = &json_arena_state;
