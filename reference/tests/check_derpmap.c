@@ -487,6 +487,17 @@ START_TEST(region_by_id) {
   ck_assert_ptr_eq(derp_map_find_region(m, "0900"), &m->regions[1]);
   ck_assert_ptr_null(derp_map_find_region(m, "2"));
   derp_map_free(m);
+  /* the whole int64 range, as strconv.Atoi reads it: INT64_MIN's magnitude
+   * is one past INT64_MAX (found by the derpmap_policy campaign) */
+  m = parse_ok(
+      "{\"Regions\":{\"-9223372036854775808\":{\"RegionID\":-9223372036854775808},"
+      "\"9223372036854775807\":{\"RegionID\":9223372036854775807}}}");
+  ck_assert_ptr_eq(derp_map_find_region(m, "-9223372036854775808"), &m->regions[0]);
+  ck_assert_ptr_eq(derp_map_find_region(m, "-009223372036854775808"), &m->regions[0]);
+  ck_assert_ptr_eq(derp_map_find_region(m, "9223372036854775807"), &m->regions[1]);
+  ck_assert_ptr_null(derp_map_find_region(m, "9223372036854775808")); /* a code, none has it */
+  ck_assert_ptr_null(derp_map_find_region(m, "1_0")); /* Atoi takes no underscores */
+  derp_map_free(m);
 }
 END_TEST
 

@@ -121,21 +121,10 @@ struct derp_tls_plan derp_node_tls_plan_for(const struct derp_node *n,
 
 const struct derp_region *derp_map_find_region(const struct derp_map *m, const char *selector) {
   if (!m || !selector) return NULL;
-  /* strconv.Atoi: optional sign then decimal digits, nothing else. */
-  const char *s = selector;
-  bool neg = false;
-  if (*s == '+' || *s == '-') neg = *s++ == '-';
-  bool numeric = *s != '\0';
-  uint64_t v = 0;
-  for (const char *p = s; numeric && *p; p++) {
-    unsigned d = (unsigned)(*p - '0');
-    if (*p < '0' || *p > '9' || v > ((uint64_t)INT64_MAX - d) / 10)
-      numeric = false;
-    else
-      v = v * 10 + d;
-  }
-  if (numeric) {
-    int64_t id = neg ? -(int64_t)v : (int64_t)v;
+  /* strconv.Atoi is ParseInt(s, 10, 0): an optional sign, decimal digits,
+   * the whole int64 range (INT64_MIN too); anything else is a code. */
+  int64_t id;
+  if (go_parse_int(selector, strlen(selector), 10, &id) == GO_INT_OK) {
     for (size_t i = 0; i < m->region_count; i++)
       if (m->regions[i].id == id) return &m->regions[i];
     return NULL;
