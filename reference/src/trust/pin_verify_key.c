@@ -217,9 +217,12 @@ static enum curve_check on_curve(size_t curve, const uint8_t *point, size_t len)
   if (pthread_once(&groups_once, groups_init) != 0 || groups[curve] == NULL)
     return CURVE_UNAVAILABLE;
   const size_t element = (len - 1) / 2;
-  BN_CTX *ctx = BN_CTX_new();
-  if (ctx == NULL) return CURVE_UNAVAILABLE;
   ERR_set_mark();
+  BN_CTX *ctx = BN_CTX_new();
+  if (ctx == NULL) {
+    ERR_pop_to_mark();
+    return CURVE_UNAVAILABLE;
+  }
   BN_CTX_start(ctx);
   BIGNUM *p = BN_CTX_get(ctx), *a = BN_CTX_get(ctx), *b = BN_CTX_get(ctx);
   BIGNUM *x = BN_CTX_get(ctx), *y = BN_CTX_get(ctx), *lhs = BN_CTX_get(ctx);
