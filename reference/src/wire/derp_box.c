@@ -8,32 +8,28 @@
 
 #include "derp/guard.h"
 
-/* libsodium must be initialised before its first use; sodium_init is
- * idempotent and thread-safe, so every entry point asks. */
-static bool sodium_ready(void) { return sodium_init() >= 0; }
-
 bool derp_box_public_key(uint8_t pub[DERP_BOX_KEY_LEN], const uint8_t priv[DERP_BOX_KEY_LEN]) {
-  GUARD(sodium_ready());
+  GUARD(sodium_init() >= 0);
   return crypto_scalarmult_base(pub, priv) == 0;
 }
 
 bool derp_box_beforenm(uint8_t shared[DERP_BOX_KEY_LEN], const uint8_t peer_pub[DERP_BOX_KEY_LEN],
                        const uint8_t my_sec[DERP_BOX_KEY_LEN]) {
-  GUARD(sodium_ready());
+  GUARD(sodium_init() >= 0);
   return crypto_box_beforenm(shared, peer_pub, my_sec) == 0;
 }
 
 bool derp_box_seal(uint8_t *out, const uint8_t *msg, size_t len,
                    const uint8_t nonce[DERP_BOX_NONCE_LEN],
                    const uint8_t shared[DERP_BOX_KEY_LEN]) {
-  GUARD(sodium_ready());
+  GUARD(sodium_init() >= 0);
   return crypto_box_easy_afternm(out, msg, len, nonce, shared) == 0;
 }
 
 bool derp_box_open(uint8_t *out, const uint8_t *sealed, size_t sealed_len,
                    const uint8_t nonce[DERP_BOX_NONCE_LEN],
                    const uint8_t shared[DERP_BOX_KEY_LEN]) {
-  GUARD(sodium_ready());
+  GUARD(sodium_init() >= 0);
   GUARD(sealed_len >= crypto_box_MACBYTES);
   /* libsodium wants a writable pointer even for an empty message */
   uint8_t empty[1];
