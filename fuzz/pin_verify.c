@@ -53,7 +53,7 @@
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
 #include "fuzz_inputs.h"
-#include "openssl_alloc_fail.h"
+#include "harness/openssl_alloc_fail.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

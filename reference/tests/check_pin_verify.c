@@ -1,17 +1,15 @@
 #include "derp/go.h"
 #include "derp/pin_verify.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
-#include <openssl/crypto.h>
-#include <stdlib.h>
 
 #include "check_main.h"
 #include "derp/byte_cursor.h"
 #include "harness/cert_factory.h"
+#include "harness/openssl_alloc_fail.h"
 
 /* 2026-03-04 13:41:12 UTC; the derper leaf is valid until 2027-03-04 13:41:12. */
 #define NOW INT64_C(1772631672)
@@ -1158,59 +1156,35 @@ START_TEST(go_key_ecdsa_point_checks_in_go_order) {
 }
 END_TEST
 
-/* OpenSSL's allocations through the test, so the n-th can fail. */
-static long alloc_fail_in = -1;
-static unsigned long alloc_count;
-
-static void *failing_malloc(size_t n, const char *file, int line) {
-  (void)file;
-  (void)line;
-  alloc_count++;
-  if (alloc_fail_in >= 0 && alloc_fail_in-- == 0) return NULL;
-  return malloc(n);
-}
-
-static void *failing_realloc(void *p, size_t n, const char *file, int line) {
-  if (p == NULL) return failing_malloc(n, file, line);
-  alloc_count++;
-  if (alloc_fail_in >= 0 && alloc_fail_in-- == 0) return NULL;
-  return realloc(p, n);
-}
-
-static void plain_free(void *p, const char *file, int line) {
-  (void)file;
-  (void)line;
-  free(p);
-}
-
 /* Before main: OpenSSL takes new allocation functions only until its first
  * allocation, and the suite's set-up makes certificates with it. Until a
- * test arms alloc_fail_in they only count. */
-static bool allocator_hooked;
+ * test arms a failure they only count. */
 __attribute__((constructor)) static void hook_openssl_allocator(void) {
-  allocator_hooked = CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free) == 1;
+  openssl_alloc_hook("check_pin_verify");
 }
 
 /* OpenSSL failing to allocate while it checks a point is not Go's
  * "point not on curve": the key is refused as unverifiable instead. */
 START_TEST(go_key_ecdsa_allocation_failure_is_not_off_curve) {
-  ck_assert_msg(allocator_hooked, "OpenSSL allocated before main: its allocator was not hooked");
+  ck_assert_msg(openssl_alloc_hooked,
+                "OpenSSL allocated before main: its allocator was not hooked");
   const char *unverifiable = "derpcheck: OpenSSL cannot check EC points";
   uint8_t off[sizeof p256_g];
   memcpy(off, p256_g, sizeof off);
   off[64] ^= 0x01;
   /* The curve groups are built once per process: not in the count. */
   ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
-  unsigned long before = alloc_count;
+  unsigned long before = openssl_alloc_count;
   ck_assert_ptr_null(ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g));
-  const unsigned long total = alloc_count - before;
+  const unsigned long total = openssl_alloc_count - before;
   ck_assert_uint_gt(total, 0);
   for (unsigned long n = 0; n < total; n++) {
-    alloc_fail_in = (long)n;
+    openssl_alloc_fail_at(n);
     const char *on = ec_error(param_p256, sizeof param_p256, p256_g, sizeof p256_g);
-    alloc_fail_in = (long)n;
+    openssl_alloc_disarm();
+    openssl_alloc_fail_at(n);
     const char *not_on = ec_error(param_p256, sizeof param_p256, off, sizeof off);
-    alloc_fail_in = -1;
+    openssl_alloc_disarm();
     ck_assert_msg(on == NULL || strcmp(on, unverifiable) == 0,
                   "on-curve point, allocation %lu of %lu failing: %s", n + 1, total, on);
     ck_assert_msg(

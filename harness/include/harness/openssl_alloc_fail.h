@@ -1,17 +1,18 @@
-/* openssl_alloc_fail.h: OpenSSL's allocations through the target, so a
- * check can make one of them fail (the certificate targets' "OpenSSL failing
- * to allocate" oracles).
+/* openssl_alloc_fail.h: OpenSSL's allocations through the program, so a
+ * check can make one of them fail (the certificate fuzz targets' "OpenSSL
+ * failing to allocate" oracles, and unit tests of the same paths).
  *
  * openssl_alloc_hook() installs the allocator (CRYPTO_set_mem_functions);
- * it must run before OpenSSL's first allocation, so targets call it from
- * LLVMFuzzerInitialize, which every engine and the replay driver run first.
+ * it must run before OpenSSL's first allocation, so fuzz targets call it
+ * from LLVMFuzzerInitialize (which every engine and the replay driver run
+ * first) and a Check program from a constructor (before main).
  * Until armed it only counts: openssl_alloc_count is the number of
  * allocations so far. openssl_alloc_fail_at(n) makes the n-th allocation
  * from now fail (0: the next one); openssl_alloc_disarm() says whether it
  * came. The hook is process-wide, so checks using it run once per process,
  * not per input; OpenSSL's error queue is theirs to clear. */
-#ifndef DERP_FUZZ_OPENSSL_ALLOC_FAIL_H
-#define DERP_FUZZ_OPENSSL_ALLOC_FAIL_H
+#ifndef DERP_HARNESS_OPENSSL_ALLOC_FAIL_H
+#define DERP_HARNESS_OPENSSL_ALLOC_FAIL_H
 
 #include <openssl/crypto.h>
 #include <stdbool.h>
@@ -56,7 +57,7 @@ static inline bool openssl_alloc_hook(const char *target) {
                                                   openssl_alloc_free) == 1;
   if (!openssl_alloc_hooked)
     fprintf(stderr,
-            "%s: OpenSSL allocated before LLVMFuzzerInitialize; "
+            "%s: OpenSSL allocated before its allocator was hooked; "
             "the allocation-failure checks are skipped\n",
             target);
   return openssl_alloc_hooked;
