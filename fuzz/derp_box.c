@@ -9,10 +9,15 @@
  *   [32] secret a   [32] secret b   [32] raw peer key   [24] nonce
  *   u8   control    bit 0: a's peer is the raw key (any 32 bytes: low-order
  *                   points, non-canonical encodings), else b's public key
+ *                   bit 1: libsodium fails to initialize (fault injection;
+ *                   only the real box calls sodium_init on every entry, so
+ *                   fuzzing mode ignores the bit)
  *   u16be cut       where the tampering below happens
  *   then the message (at most BOX_FUZZ_MAX_MESSAGE bytes).
  *
  * Oracles:
+ *  - libsodium not initialized: every entry point refuses and writes
+ *    nothing (the real box only);
  *  - public keys: always made, the same twice;
  *  - agreement: beforenm(pub b, sec a) == beforenm(pub a, sec b), never
  *    refused for a real public key; for a raw peer key, refused exactly
@@ -46,6 +51,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 #define KEY DERP_BOX_KEY_LEN
 #define SEALED_MAX (BOX_FUZZ_MAX_MESSAGE + DERP_BOX_TAG_LEN)
 
+/* Linked with -Wl,--wrap=sodium_init: every sodium_init call in the target
+ * and the box comes here, and fails while sodium_init_fails is set (a real
+ * failure needs a broken pthread mutex or entropy source). */
+int __real_sodium_init(void);
+int __wrap_sodium_init(void);
+static bool sodium_init_fails;
+int __wrap_sodium_init(void) { return sodium_init_fails ? -1 : __real_sodium_init(); }
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
@@ -70,6 +83,36 @@ FUZZ_ORACLE static void check_refused(const char *what, const uint8_t *sealed, s
   ORACLE_ASSERT(!opened, "%s: a %zu-byte box opened", what, len);
   for (size_t i = 0; i < sizeof out; i++)
     ORACLE_ASSERT(out[i] == 0xa5, "%s: refused, but byte %zu of out was written", what, i);
+}
+
+/* libsodium failed to initialize: no key, no box, and no output written. */
+FUZZ_ORACLE static void check_uninitialized(const uint8_t sec[KEY], const uint8_t peer[KEY],
+                                            const uint8_t nonce[DERP_BOX_NONCE_LEN],
+                                            const uint8_t *msg, size_t len) {
+  static uint8_t out[SEALED_MAX], sealed[SEALED_MAX];
+  uint8_t key[KEY], untouched[KEY];
+  memset(untouched, 0xa5, KEY);
+  memset(out, 0xa5, sizeof out);
+  memset(key, 0xa5, KEY);
+  /* a box that opens once libsodium is back, so only the failure refuses it */
+  ORACLE_ASSERT(derp_box_seal(sealed, msg, len, nonce, sec), "seal failed");
+
+  sodium_init_fails = true;
+  bool made = derp_box_public_key(key, sec);
+  bool shared = derp_box_beforenm(key, peer, sec);
+  bool sealed_again = derp_box_seal(out, msg, len, nonce, sec);
+  bool opened = derp_box_open(out, sealed, len + DERP_BOX_TAG_LEN, nonce, sec);
+  sodium_init_fails = false;
+
+  ORACLE_ASSERT(!made && !shared && !sealed_again && !opened,
+                "without libsodium: public key %d, shared key %d, seal %d, open %d", made, shared,
+                sealed_again, opened);
+  ORACLE_ASSERT(memcmp(key, untouched, KEY) == 0, "without libsodium a key was written");
+  for (size_t i = 0; i < sizeof out; i++)
+    ORACLE_ASSERT(out[i] == 0xa5, "without libsodium byte %zu of out was written", i);
+  ORACLE_ASSERT(
+      derp_box_open(out, sealed, len + DERP_BOX_TAG_LEN, nonce, sec) && memcmp(out, msg, len) == 0,
+      "the box did not open once libsodium was back");
 }
 
 /* A frame the encoder wrote: its type and length, and its payload. */
@@ -151,6 +194,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const size_t len = byte_reader_remaining(&r);
   const uint8_t *msg = (const uint8_t *)""; /* never NULL, even for no bytes */
   if (len > 0) byte_reader_borrow(&r, len, &msg);
+
+  if ((control & 2) && derp_box_is_real()) {
+    check_uninitialized(sec_a, raw_peer, nonce, msg, len);
+    return 0;
+  }
 
   uint8_t pub_a[KEY], pub_b[KEY], again[KEY];
   ORACLE_ASSERT(derp_box_public_key(pub_a, sec_a) && derp_box_public_key(pub_b, sec_b),

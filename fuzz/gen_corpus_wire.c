@@ -519,7 +519,8 @@ static void gen_go_time_text(struct corpus_sink *s) {
 }
 
 /* ---- derp_box: [32] secret a, [32] secret b, [32] raw peer, [24] nonce,
- * u8 control (bit 0: the raw peer), u16be cut, message ---- */
+ * u8 control (bit 0: the raw peer, bit 1: libsodium fails to initialize),
+ * u16be cut, message ---- */
 
 static void box_seed(struct corpus_sink *s, const char *name, uint8_t control, const char *peer_hex,
                      uint16_t cut, const char *msg) {
@@ -542,6 +543,7 @@ static void gen_box(struct corpus_sink *s) {
   box_seed(s, "pair-clientinfo", 0, NULL, 0x2005, "{\"version\":2,\"CanAckPings\":true}");
   box_seed(s, "pair-empty-message", 0, NULL, 7, "");
   box_seed(s, "pair-cut-into-tag", 0, NULL, 9, "x");
+  box_seed(s, "sodium-init-fails", 2, NULL, 0, "{\"version\":2}");
   /* Curve25519 points of small order and non-canonical encodings: libsodium
    * refuses the first (an all-zero shared key), takes the others. */
   box_seed(s, "raw-peer-zero", 1,
