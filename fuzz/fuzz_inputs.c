@@ -60,11 +60,7 @@ bool metacert_fuzz_decode(const uint8_t *data, size_t size, struct metacert_fuzz
   memset(out, 0, sizeof *out);
   if (size > METACERT_FUZZ_MAX_INPUT) return false;
   struct byte_reader r = byte_reader_init(data, size);
-  uint32_t now_hi = 0, now_lo = 0;
-  (void)(byte_reader_u8(&r, &out->control) && byte_reader_copy(&r, out->key, sizeof out->key) &&
-         byte_reader_u16be(&r, &out->version) && byte_reader_u32be(&r, &now_hi) &&
-         byte_reader_u32be(&r, &now_lo));
-  out->now = (int64_t)(((uint64_t)now_hi << 32) | now_lo);
+  (void)byte_reader_u8(&r, &out->control);
   out->n_certs = (size_t)(out->control & 0x07) % (METACERT_FUZZ_MAX_CERTS + 1);
   read_cert_list(&r, out->n_certs, out->certs);
   return true;

@@ -42,9 +42,6 @@ bool pin_fuzz_decode(const uint8_t *data, size_t size, struct pin_fuzz_input *ou
 
 struct metacert_fuzz_input {
   uint8_t control;
-  uint8_t key[32];
-  uint16_t version;
-  int64_t now;
   struct der_slice certs[METACERT_FUZZ_MAX_CERTS];
   size_t n_certs;
 };

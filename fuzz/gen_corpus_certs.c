@@ -797,21 +797,26 @@ static void gen_cert_fields_der(struct corpus_sink *s) {
   corpus_put(s, "cert_fields", "der-certificate-empty", (const uint8_t[]){0x30, 0x00}, 2);
 }
 
-/* metacert layout: control, key[32], u16 version, u64 now, certs. */
-static void meta_seed(struct corpus_sink *s, const char *name, uint8_t control, uint16_t version,
-                      int64_t now, const enum shape *list, size_t n) {
+/* metacert layout: control (the certificate count), certs. */
+static void meta_seed(struct corpus_sink *s, const char *name, const enum shape *list, size_t n) {
   uint8_t buf[16384];
   struct byte_writer w = byte_writer_init(buf, sizeof buf);
-  uint8_t key[32];
-  for (int i = 0; i < 32; i++) key[i] = (uint8_t)(0xa0 + i);
-  bool ok = byte_writer_u8(&w, (uint8_t)(control | (n & 7))) && byte_writer_bytes(&w, key, 32) &&
-            byte_writer_u16be(&w, version) &&
-            byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) &&
-            byte_writer_u32be(&w, (uint32_t)now);
+  bool ok = byte_writer_u8(&w, (uint8_t)(n & 7));
   for (size_t i = 0; i < n && ok; i++)
     ok = byte_writer_u16be(&w, (uint16_t)certs[list[i]].len) &&
          byte_writer_bytes(&w, certs[list[i]].bytes, certs[list[i]].len);
   corpus_put_writer(s, "metacert", name, &w, ok);
+}
+
+/* metacert_build layout: key[32], u16 version, u64 now. */
+static void build_seed(struct corpus_sink *s, const char *name, uint16_t version, int64_t now) {
+  uint8_t buf[42], key[32];
+  struct byte_writer w = byte_writer_init(buf, sizeof buf);
+  for (int i = 0; i < 32; i++) key[i] = (uint8_t)(0xa0 + i);
+  bool ok = byte_writer_bytes(&w, key, 32) && byte_writer_u16be(&w, version) &&
+            byte_writer_u32be(&w, (uint32_t)((uint64_t)now >> 32)) &&
+            byte_writer_u32be(&w, (uint32_t)now);
+  corpus_put_writer(s, "metacert_build", name, &w, ok);
 }
 
 static void gen_metacert(struct corpus_sink *s) {
@@ -826,25 +831,20 @@ static void gen_metacert(struct corpus_sink *s) {
   static const enum shape encodings[] = {S_META_BMP, S_META_UTF8};
   static const enum shape upper[] = {S_META_UPPER};
   static const enum shape no_cn[] = {S_META_NO_CN, S_LEAF_DNS};
-  meta_seed(s, "leaf-then-metacert", 0, 0, 0, leaf_meta, 2);
-  meta_seed(s, "metacert-only", 0, 0, 0, meta_only, 1);
-  meta_seed(s, "leaf-only", 0, 0, 0, leaf_only, 1);
-  meta_seed(s, "chain-then-metacert", 0, 0, 0, chain_meta, 3);
-  meta_seed(s, "near-misses-then-metacert", 0, 0, 0, near_misses, 4);
-  meta_seed(s, "serials-256-negative-huge-255", 0, 0, 0, serials, 4);
-  meta_seed(s, "serial-0-wins-first", 0, 0, 0, zero_first, 2);
-  meta_seed(s, "bmp-and-utf8-cn", 0, 0, 0, encodings, 2);
-  meta_seed(s, "uppercase-hex", 0, 0, 0, upper, 1);
-  meta_seed(s, "no-cn", 0, 0, 0, no_cn, 2);
+  meta_seed(s, "leaf-then-metacert", leaf_meta, 2);
+  meta_seed(s, "metacert-only", meta_only, 1);
+  meta_seed(s, "leaf-only", leaf_only, 1);
+  meta_seed(s, "chain-then-metacert", chain_meta, 3);
+  meta_seed(s, "near-misses-then-metacert", near_misses, 4);
+  meta_seed(s, "serials-256-negative-huge-255", serials, 4);
+  meta_seed(s, "serial-0-wins-first", zero_first, 2);
+  meta_seed(s, "bmp-and-utf8-cn", encodings, 2);
+  meta_seed(s, "uppercase-hex", upper, 1);
+  meta_seed(s, "no-cn", no_cn, 2);
   static const enum shape web_chain_meta[] = {S_WEB_ECDSA_LEAF, S_WEB_ECDSA_INTERMEDIATE, S_META};
   static const enum shape ossl_chain_meta[] = {S_OSSL_RSA_LEAF, S_OSSL_RSA_INTERMEDIATE, S_META};
-  meta_seed(s, "web-chain-then-metacert", 0, 0, 0, web_chain_meta, 3);
-  meta_seed(s, "openssl-chain-then-metacert", 0, 0, 0, ossl_chain_meta, 3);
-  meta_seed(s, "round-trip-v2", 0x80, 2, GEN_NOW, NULL, 0);
-  meta_seed(s, "round-trip-v0-epoch", 0x80, 0, 0, NULL, 0);
-  meta_seed(s, "round-trip-v255", 0x80, 255, GEN_NOW, NULL, 0);
-  meta_seed(s, "round-trip-v256-2106", 0x80, 256, 4294967295LL, NULL, 0);
-  meta_seed(s, "round-trip-v65535-negative-now", 0x80, 65535, -1, leaf_meta, 2);
+  meta_seed(s, "web-chain-then-metacert", web_chain_meta, 3);
+  meta_seed(s, "openssl-chain-then-metacert", ossl_chain_meta, 3);
   /* CN string types one at a time (the first match ends the scan), then
    * four near misses in one list: UniversalString (a type the metacert
    * check does not decode), BMPString of 70 characters and with a non-ASCII unit, prefix
@@ -854,24 +854,33 @@ static void gen_metacert(struct corpus_sink *s) {
                           cn_misses[] = {S_META_UNIVERSAL, S_META_BMP_70, S_META_BMP_NON_ASCII,
                                          S_META_WRONG_PREFIX},
                           zero_key[] = {S_META_ZERO_KEY}, broken_first[] = {S_COUNT, S_META};
-  meta_seed(s, "utf8string-cn", 0, 0, 0, utf8_only, 1);
-  meta_seed(s, "numericstring-cn", 0, 0, 0, numeric, 1);
-  meta_seed(s, "t61string-cn", 0, 0, 0, t61, 1);
-  meta_seed(s, "ia5string-cn", 0, 0, 0, ia5, 1);
-  meta_seed(s, "universal-bmp70-bmp-non-ascii-derpkex", 0, 0, 0, cn_misses, 4);
+  meta_seed(s, "utf8string-cn", utf8_only, 1);
+  meta_seed(s, "numericstring-cn", numeric, 1);
+  meta_seed(s, "t61string-cn", t61, 1);
+  meta_seed(s, "ia5string-cn", ia5, 1);
+  meta_seed(s, "universal-bmp70-bmp-non-ascii-derpkex", cn_misses, 4);
   /* Found, but key zero: not usable for a fast start. */
-  meta_seed(s, "zero-key", 0, 0, 0, zero_key, 1);
+  meta_seed(s, "zero-key", zero_key, 1);
   /* S_COUNT: a truncated leaf, which cert_fields refuses. */
-  meta_seed(s, "unparsable-then-metacert", 0, 0, 0, broken_first, 2);
-  /* metacert_build's clock limits: years 0001 and 9999 with 30 days to
-   * spare, and one second beyond each (refused). */
+  meta_seed(s, "unparsable-then-metacert", broken_first, 2);
+}
+
+/* metacert_build: versions at the serial's and the parse's limits, and the
+ * clock at the validity's: years 0001 and 9999 with 30 days to spare and
+ * one second beyond each (refused), UTCTime's last year, 2106 (u32). */
+static void gen_metacert_build(struct corpus_sink *s) {
+  build_seed(s, "v2", 2, GEN_NOW);
+  build_seed(s, "v0-epoch", 0, 0);
+  build_seed(s, "v255", 255, GEN_NOW);
+  build_seed(s, "v256-2106", 256, 4294967295LL);
+  build_seed(s, "v65535-negative-now", 65535, -1);
   const int64_t min_now = -62135596800LL + 30 * DAY, max_now = 253402300799LL - 30 * DAY;
-  meta_seed(s, "round-trip-year-1", 0x80, 1, min_now, NULL, 0);
-  meta_seed(s, "round-trip-year-9999", 0x80, 1, max_now, NULL, 0);
-  meta_seed(s, "round-trip-before-year-1", 0x80, 1, min_now - 1, NULL, 0);
-  meta_seed(s, "round-trip-after-year-9999", 0x80, 1, max_now + 1, NULL, 0);
+  build_seed(s, "year-1", 1, min_now);
+  build_seed(s, "year-9999", 1, max_now);
+  build_seed(s, "before-year-1", 1, min_now - 1);
+  build_seed(s, "after-year-9999", 1, max_now + 1);
   /* notBefore in 1949 (GeneralizedTime), notAfter in 1950 (UTCTime). */
-  meta_seed(s, "round-trip-1950-boundary", 0x80, 3, -631152000 + 15 * DAY, NULL, 0);
+  build_seed(s, "1950-boundary", 3, -631152000 + 15 * DAY);
 }
 
 /* pin_verify layout: profile, pin mode, k, u64 now, name, pin text, count, certs. */
@@ -1112,6 +1121,7 @@ static void gen_tls_certmsg(struct corpus_sink *s) {
 }
 
 bool gen_cert_seeds(struct corpus_sink *s) {
+  gen_metacert_build(s); /* no certificates in its inputs */
   if (s->only && strcmp(s->only, "cert_fields") != 0 && strcmp(s->only, "metacert") != 0 &&
       strcmp(s->only, "pin_verify") != 0 && strcmp(s->only, "tls_certmsg") != 0)
     return true;
