@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 
+#include "derp/digest.h"
 #include "derp/guard.h"
 
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -194,13 +195,11 @@ size_t ws_close_payload(uint8_t out[WS_MAX_CONTROL_PAYLOAD], uint16_t status, co
 
 bool ws_accept_key(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1]) {
   GUARD(key != NULL && key_len > 0 && key_len <= 256);
-  uint8_t buf[256 + sizeof ws_guid], digest[EVP_MAX_MD_SIZE];
+  uint8_t buf[256 + sizeof ws_guid], digest[DERP_SHA1_LEN];
   memcpy(buf, key, key_len);
   memcpy(buf + key_len, ws_guid, sizeof ws_guid - 1);
-  unsigned int dlen = 0;
-  GUARD(EVP_Digest(buf, key_len + sizeof ws_guid - 1, digest, &dlen, EVP_sha1(), NULL) == 1 &&
-        dlen == 20);
-  return EVP_EncodeBlock((unsigned char *)out, digest, 20) == WS_ACCEPT_LEN;
+  GUARD(derp_sha1(buf, key_len + sizeof ws_guid - 1, digest));
+  return EVP_EncodeBlock((unsigned char *)out, digest, DERP_SHA1_LEN) == WS_ACCEPT_LEN;
 }
 
 bool ws_offers_derp(const char *protocols, size_t len) {
