@@ -16,7 +16,7 @@
 #define DERP_SHA1_LEN 20
 #define DERP_SHA256_LEN 32
 
-/* False (out untouched) only when OpenSSL cannot provide or run the digest. */
+/* False only when OpenSSL cannot provide or run the digest. */
 bool derp_sha1(const void *data, size_t len, uint8_t out[DERP_SHA1_LEN]);
 bool derp_sha256(const void *data, size_t len, uint8_t out[DERP_SHA256_LEN]);
 
