@@ -200,9 +200,7 @@ static void check_round_trip(const uint8_t key[32], long version, int64_t now) {
  * three alone, so a triple that passed is not built again. */
 #define PASSED_SLOTS 4096
 struct passed_round_trip {
-  uint8_t key[32];
-  uint16_t version;
-  int64_t now;
+  struct build_input in;
   bool used;
 };
 
@@ -214,26 +212,23 @@ static void round_trip_once(const struct build_input *in) {
   h = (h ^ (uint64_t)in->version) * 0x100000001b3u;
   h = (h ^ (uint64_t)in->now) * 0x100000001b3u;
   struct passed_round_trip *p = &passed[h % PASSED_SLOTS];
-  if (p->used && p->version == in->version && p->now == in->now && memcmp(p->key, in->key, 32) == 0)
+  if (p->used && p->in.version == in->version && p->in.now == in->now &&
+      memcmp(p->in.key, in->key, 32) == 0)
     return;
   check_round_trip(in->key, in->version, in->now);
-  memcpy(p->key, in->key, 32);
-  p->version = in->version;
-  p->now = in->now;
-  p->used = true;
+  *p = (struct passed_round_trip){*in, true};
 }
 
 /* OpenSSL keeps a failed call's error on its queue; each run leaves it empty
  * (libFuzzer would otherwise see a leak and stop for LeakSanitizer). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  struct byte_reader r = byte_reader_init(data, size);
-  struct build_input in = {{0}, 0, 0};
+  uint8_t head[32 + 2 + 8] = {0}; /* missing bytes read as zero */
+  if (size > 0) memcpy(head, data, size < sizeof head ? size : sizeof head);
+  struct byte_reader r = byte_reader_init(head, sizeof head);
+  struct build_input in;
   uint32_t now_hi = 0, now_lo = 0;
-  size_t have =
-      byte_reader_remaining(&r) < sizeof in.key ? byte_reader_remaining(&r) : sizeof in.key;
-  byte_reader_copy(&r, in.key, have);
-  (void)(byte_reader_u16be(&r, &in.version) && byte_reader_u32be(&r, &now_hi) &&
-         byte_reader_u32be(&r, &now_lo));
+  (void)(byte_reader_copy(&r, in.key, sizeof in.key) && byte_reader_u16be(&r, &in.version) &&
+         byte_reader_u32be(&r, &now_hi) && byte_reader_u32be(&r, &now_lo));
   in.now = (int64_t)(((uint64_t)now_hi << 32) | now_lo);
   round_trip_once(&in);
   ERR_clear_error();
