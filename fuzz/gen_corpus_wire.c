@@ -518,6 +518,29 @@ static void gen_go_time_text(struct corpus_sink *s) {
   go_time_seed(s, "time-short", 0, 0, 0, 0, 0);
 }
 
+/* ---- go_text: Go's %q (selector 0xc0, u16be cut, the text) ---- */
+
+static void go_quote_seed(struct corpus_sink *s, const char *name, uint16_t cut, const char *text) {
+  uint8_t b[64];
+  struct byte_writer w = byte_writer_init(b, sizeof b);
+  bool ok = byte_writer_u8(&w, 0xc0) && byte_writer_u16be(&w, cut) && byte_writer_str(&w, text);
+  corpus_put_writer(s, "go_text", name, &w, ok);
+}
+
+static void gen_go_quote(struct corpus_sink *s) {
+  go_quote_seed(s, "quote-plain", 5, "websocket");
+  go_quote_seed(s, "quote-quote-and-backslash", 3, "a\"b\\c");
+  go_quote_seed(s, "quote-c-escapes", 9, "\a\b\t\n\v\f\r");
+  go_quote_seed(s, "quote-control-and-del", 4, "\x01\x1f\x7f");
+  go_quote_seed(s, "quote-utf8-printable", 6, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  go_quote_seed(s, "quote-utf8-not-printable", 2, "\xe2\x80\x8b\xc2\x85\xf3\xa0\x80\x81");
+  go_quote_seed(s, "quote-invalid-utf8-run", 40,
+                "\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f"
+                "\x90\x91\xc3x\xed\xa0\x80\xf4\x90\x80\x80");
+  go_quote_seed(s, "quote-cut-inside-escape", 3, "\xff");
+  go_quote_seed(s, "quote-empty", 0, "");
+}
+
 /* ---- derp_box: [32] secret a, [32] secret b, [32] raw peer, [24] nonce,
  * u8 control (bit 0: the raw peer, bit 1: libsodium fails to initialize),
  * u16be cut, message ---- */
@@ -561,6 +584,7 @@ static void gen_box(struct corpus_sink *s) {
 void gen_wire_seeds(struct corpus_sink *s) {
   gen_go_parse_int(s);
   gen_go_time_text(s);
+  gen_go_quote(s);
   gen_http(s);
   gen_stun(s);
   gen_ws(s);

@@ -8,10 +8,11 @@
  * edges).
  *
  * Input: u8 selector. Below 0x80, ParseInt: base = selector % 40 (0, the
- * valid 2..36, and the invalid 1 and 37..39), then the text. From 0x80,
+ * valid 2..36, and the invalid 1 and 37..39), then the text. 0x80-0xbf,
  * time texts: i64be Unix seconds, i32be zone offset (folded into Go's
  * +-25 h), u32be nanoseconds (folded below 1e9), u8 flags (bit 0: the zone
- * is UTC), i16be years to add.
+ * is UTC), i16be years to add. From 0xc0, Go's %q (go_quote_write and
+ * go_quote): u16be a cut point, then the text to quote.
  *
  * Oracles, beyond "no crash / no leak":
  *  - ParseInt: status and value equal a second reading of Go's rules
@@ -27,7 +28,10 @@
  *    0) is timegm of the date with the year moved (Feb 29 of a common year
  *    rolling to Mar 1, as both Go and timegm normalise); every instant
  *    prints in 64 bytes exactly when the zone shift stays in int64; a
- *    buffer one byte short is refused. */
+ *    buffer one byte short is refused;
+ *  - %q: the byte writer's quoting and the text builder's agree on any text
+ *    without NUL, and the text builder cut short (at the length the cut
+ *    point picks) says so and keeps a NUL-terminated prefix of the quote. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,11 +235,37 @@ FUZZ_ORACLE static void check_time_texts(const uint8_t *data, size_t size) {
   }
 }
 
+/* Go's %q in its two forms: the byte writer's (log notes, http_head's
+ * Upgrade value) and the cutting text builder's that messages use agree, and
+ * the text cut short keeps a NUL-terminated prefix and says it was cut. */
+FUZZ_ORACLE static void check_quote_forms(const uint8_t *v, size_t n, size_t cut) {
+  enum { VALUE_MAX = GO_TEXT_MAX_INPUT, QUOTED_MAX = 4 * VALUE_MAX + 3 };
+  if (memchr(v, '\0', n) != NULL) return; /* go_quote takes a C string */
+  static char s[VALUE_MAX + 1], text[QUOTED_MAX];
+  static uint8_t bytes[QUOTED_MAX];
+  memcpy(s, v, n);
+  s[n] = '\0';
+  struct byte_writer w = byte_writer_init(bytes, sizeof bytes);
+  ORACLE_ASSERT(go_quote_write(&w, v, n), "go_quote_write: a %zu-byte value does not fit", n);
+  ORACLE_ASSERT(
+      go_quote(s, text, sizeof text) && strlen(text) == w.len && memcmp(text, bytes, w.len) == 0,
+      "go_quote and go_quote_write differ on a %zu-byte value", n);
+  size_t cap = cut % (w.len + 1); /* 0 .. the quoted length: always short */
+  ORACLE_ASSERT(!go_quote(s, text, cap), "go_quote into %zu bytes of %zu says it fit", cap,
+                w.len + 1);
+  if (cap > 0)
+    ORACLE_ASSERT(strlen(text) == cap - 1 && memcmp(text, bytes, cap - 1) == 0,
+                  "go_quote into %zu bytes is not the quoted text's prefix", cap);
+}
+
 FUZZ_ORACLE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > GO_TEXT_MAX_INPUT) return -1;
-  if (data[0] < 0x80)
+  if (data[0] < 0x80) {
     check_parse_int(data[0] % 40, data + 1, size - 1);
-  else
+  } else if (data[0] < 0xc0) {
     check_time_texts(data + 1, size - 1);
+  } else if (size >= 3) {
+    check_quote_forms(data + 3, size - 3, (size_t)data[1] << 8 | data[2]);
+  }
   return 0;
 }

@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "derp/byte_cursor.h"
-#include "derp/go.h"
 #include "derp/http_head.h"
 #include "derp/relay_http.h"
 #include "oracle_report.h"
@@ -158,29 +157,6 @@ static void check_written_response(const char *what, const uint8_t *bytes, size_
     ORACLE_ASSERT(body == 0, "%s: a HEAD reply carries %zu body bytes", what, body);
 }
 
-/* Go's %q in its two forms (go.h) on a header value: the writer's and the
- * cutting text builder's that messages use agree, and the text cut short
- * keeps a NUL-terminated prefix and says it was cut. */
-FUZZ_ORACLE static void check_quote_forms(const uint8_t *v, size_t n, size_t cut) {
-  enum { VALUE_MAX = 1024, QUOTED_MAX = 4 * VALUE_MAX + 3 };
-  if (n > VALUE_MAX || memchr(v, '\0', n) != NULL) return; /* go_quote takes a C string */
-  static char s[VALUE_MAX + 1], text[QUOTED_MAX];
-  static uint8_t bytes[QUOTED_MAX];
-  memcpy(s, v, n);
-  s[n] = '\0';
-  struct byte_writer w = byte_writer_init(bytes, sizeof bytes);
-  ORACLE_ASSERT(go_quote_write(&w, v, n), "go_quote_write: a %zu-byte value does not fit", n);
-  ORACLE_ASSERT(
-      go_quote(s, text, sizeof text) && strlen(text) == w.len && memcmp(text, bytes, w.len) == 0,
-      "go_quote and go_quote_write differ on a %zu-byte value", n);
-  size_t cap = cut % (w.len + 1); /* 0 .. the quoted length: always short */
-  ORACLE_ASSERT(!go_quote(s, text, cap), "go_quote into %zu bytes of %zu says it fit", cap,
-                w.len + 1);
-  if (cap > 0)
-    ORACLE_ASSERT(strlen(text) == cap - 1 && memcmp(text, bytes, cap - 1) == 0,
-                  "go_quote into %zu bytes is not the quoted text's prefix", cap);
-}
-
 static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, size_t extra_prefix) {
   struct http_header h[HTTP_FUZZ_SLOTS];
   struct http_request req;
@@ -265,8 +241,6 @@ static void check_request(const uint8_t *buf, size_t len, bool derp_disabled, si
                     caps[i], w.len, (int)rs, ws.len);
     }
   }
-
-  if (dec.upgrade.len > 0) check_quote_forms(dec.upgrade.ptr, dec.upgrade.len, extra_prefix);
 
   /* Go's %q of the value: at most 4 bytes per input byte (\xNN), plus quotes. */
   size_t note_cap = 32 + 4 * dec.upgrade.len;
