@@ -1,5 +1,5 @@
-/* fuzz_inputs: the byte layouts of the certificate fuzz targets, decoded in
- * one place.
+/* fuzz_inputs: the byte layouts of the fuzz targets the upstream comparison
+ * reads (the certificate targets, relay_client_info), decoded in one place.
  *
  * Why shared: the fuzz targets (pin_verify.c, metacert.c) and the
  * upstream comparison (oracle_dump.c, read by the Go pin oracle) must see
@@ -20,6 +20,9 @@
 /* cert_fields: the whole input is one certificate; larger ones are skipped
  * (not interesting, and they only slow d2i_X509 down). */
 #define CERT_FIELDS_FUZZ_MAX (64u * 1024u)
+
+/* relay_client_info: the whole input is the decrypted ClientInfo JSON. */
+#define CLIENT_INFO_FUZZ_MAX_INPUT 4096u
 
 #define PIN_FUZZ_MAX_INPUT (32u * 1024u)
 #define PIN_FUZZ_MAX_CERTS 4

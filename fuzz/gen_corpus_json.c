@@ -90,8 +90,51 @@ static const struct text_seed client_info_seeds[] = {
     {"bad_utf8", "{\"AppName\":\"\xff\"}"},
 };
 
+/* Where Go's encoding/json and a general JSON library part ways (each
+ * verdict and text checked against tailscale.com's json.Unmarshal into
+ * derp.ClientInfo by conformance/peers' clientinfo-oracle). Lengths are
+ * explicit: some hold NUL bytes. */
+#define BYTES(name, lit) \
+  { name, lit, sizeof lit - 1 }
+static const struct {
+  const char *name, *bytes;
+  size_t len;
+} client_info_byte_seeds[] = {
+    BYTES("nul_after_number", "{\"version\":2\0}"),
+    BYTES("nul_after_literal", "{\"CanAckPings\":true\0}"),
+    BYTES("nul_after_top_level", "{\"version\":2} \0"),
+    BYTES("nul_raw_in_string", "{\"AppName\":\"a\0b\"}"),
+    BYTES("lone_surrogate", "{\"AppName\":\"\\ud800\"}"),
+    BYTES("surrogate_pair", "{\"AppName\":\"\\ud83d\\ude00\"}"),
+    BYTES("utf8_encoded_surrogate", "{\"AppName\":\"\xed\xa0\x80\"}"),
+    BYTES("bad_utf8_key", "{\"\xffversion\":2}"),
+    BYTES("big_int_unknown_field", "{\"foo\":99999999999999999999}"),
+    BYTES("big_real_unknown_field", "{\"foo\":1e400}"),
+    BYTES("version_exponent", "{\"version\":1e2}"),
+    BYTES("version_int64_min", "{\"version\":-9223372036854775808}"),
+    BYTES("version_below_int64", "{\"version\":-9223372036854775809}"),
+    BYTES("dup_type_error_then_value", "{\"version\":\"x\",\"version\":3}"),
+    BYTES("type_error_then_mesh_error", "{\"version\":\"x\",\"meshKey\":\"zz\"}"),
+    BYTES("mesh_object", "{\"meshKey\":{\"a\":1}}"),
+    BYTES("mesh_65_digits", "{\"meshKey\":\"" MESH_HEX "0\"}"),
+    /* U+FFFD (3 bytes) for the bad byte, then 61 digits: 64 bytes, so the
+     * hex decoder gets to it */
+    BYTES("mesh_invalid_utf8",
+          "{\"meshKey\":\"\xff"
+          "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\"}"),
+    BYTES("trunc_after_dot", "{\"version\":1."),
+    BYTES("trunc_in_escape", "{\"AppName\":\"\\u12"),
+    BYTES("after_top_level", "{} x"),
+    BYTES("literal_typo", "{\"IsProber\":fals }"),
+    BYTES("latin1_byte", "\xe9"),
+    BYTES("trailing_comma", "{\"version\":2,}"),
+};
+
 void gen_json_seeds(struct corpus_sink *s) {
   put_all(s, "derp_keyfile", keyfile_seeds, sizeof keyfile_seeds / sizeof keyfile_seeds[0]);
   put_all(s, "relay_client_info", client_info_seeds,
           sizeof client_info_seeds / sizeof client_info_seeds[0]);
+  for (size_t i = 0; i < sizeof client_info_byte_seeds / sizeof client_info_byte_seeds[0]; i++)
+    corpus_put(s, "relay_client_info", client_info_byte_seeds[i].name,
+               (const uint8_t *)client_info_byte_seeds[i].bytes, client_info_byte_seeds[i].len);
 }

@@ -1,11 +1,12 @@
-/* oracle_dump: the C verdicts on the certificate fuzz corpora, one JSON line
- * per input, for the upstream comparison (conformance/peers/oracle.sh runs
- * Go's pin oracle over this output).
+/* oracle_dump: the C verdicts on the certificate and ClientInfo fuzz corpora,
+ * one JSON line per input, for the upstream comparison
+ * (conformance/peers/oracle.sh runs Go's pin oracle over the certificate
+ * lines and Go's json.Unmarshal into derp.ClientInfo over the others).
  *
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
- *   --target pin_verify | cert_fields | metacert: the layout of the
+ *   --target pin_verify | cert_fields | metacert | relay_client_info: the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
  *   --now    the clock of inputs that carry none (cert_fields,
@@ -20,7 +21,11 @@
  * certificate, and as server name its first IP SAN, else its first DNS SAN,
  * else "".
  *
- * Byte strings (names, pins, messages, CN, SAN values) are hex, so the Go
+ * A relay_client_info input (kind "clientinfo") is the JSON text; its line
+ * holds relay_client_info_decode's verdict: accepted or not, the error
+ * text, and the fields.
+ *
+ * Byte strings (names, pins, messages, CN, SAN values, JSON) are hex, so the Go
  * side sees exactly the bytes C saw (JSON strings must be UTF-8). Nothing
  * here knows what crypto/tls does before the pin hook: that is the Go side's
  * business.
@@ -41,17 +46,20 @@
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
+#include "derp/relay_core.h"
 #include "fuzz_inputs.h"
 
 #define DUMP_MAX_FILE (1024u * 1024u)
 
-enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT };
+enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT, LAYOUT_CLIENT_INFO };
 
 static const struct {
   const char *name;
   enum layout layout;
-} layouts[] = {
-    {"pin_verify", LAYOUT_PIN}, {"cert_fields", LAYOUT_CERT}, {"metacert", LAYOUT_METACERT}};
+} layouts[] = {{"pin_verify", LAYOUT_PIN},
+               {"cert_fields", LAYOUT_CERT},
+               {"metacert", LAYOUT_METACERT},
+               {"relay_client_info", LAYOUT_CLIENT_INFO}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -217,6 +225,24 @@ static void put_case(const char *path, enum layout layout, const struct pin_veri
   printf("]}\n");
 }
 
+/* The relay's reading of a ClientInfo (what derper gets from json.Unmarshal
+ * into derp.ClientInfo): the mesh key as its 32 bytes, zero when absent. */
+static void put_client_info(const char *path, const uint8_t *json, size_t len) {
+  struct relay_client_info ci;
+  char err[512]; /* Go's texts quote at most a field name and a type */
+  bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":\"relay_client_info\",\"kind\":\"clientinfo\",\"json_hex\":");
+  put_hex(json, len);
+  printf(",\"ok\":%s,\"err_hex\":", ok ? "true" : "false");
+  put_hex_str(ok ? "" : err);
+  printf(",\"version\":%" PRId64 ",\"mesh_key_hex\":", ci.version);
+  put_hex(ci.mesh_key, sizeof ci.mesh_key);
+  printf(",\"can_ack_pings\":%s,\"is_prober\":%s}\n", ci.can_ack_pings ? "true" : "false",
+         ci.is_prober ? "true" : "false");
+}
+
 /* ---- inputs ---- */
 
 struct totals {
@@ -257,6 +283,11 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
       t->dumped++;
       return;
     }
+    case LAYOUT_CLIENT_INFO:
+      if (size > CLIENT_INFO_FUZZ_MAX_INPUT) break;
+      put_client_info(path, data, size);
+      t->dumped++;
+      return;
     case LAYOUT_NONE: break;
   }
   /* The target itself skips these (larger than it takes). */
@@ -316,8 +347,8 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   enum layout layout = forced != LAYOUT_NONE ? forced : layout_of_path(path, is_dir);
   if (layout == LAYOUT_NONE) {
     fprintf(stderr,
-            "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields or "
-            "metacert, or pass --target)\n",
+            "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
+            "metacert or relay_client_info, or pass --target)\n",
             path);
     t->errors++;
     return;
@@ -343,8 +374,10 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 }
 
 static int usage(void) {
-  fprintf(stderr,
-          "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert] PATH...\n");
+  fprintf(
+      stderr,
+      "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert|relay_client_info] "
+      "PATH...\n");
   return 2;
 }
 

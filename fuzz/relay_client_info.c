@@ -19,11 +19,11 @@
 
 #include "derp/hex.h"
 #include "derp/relay_core.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CLIENT_INFO_FUZZ_MAX_INPUT 4096u
 #define ERR_CAP 512u
 #define SHORT_CAP 7u
 

@@ -12,6 +12,8 @@
 #   interop.peers-go-test           the adapters' own Go unit tests
 #   interop.pin-oracle              upstream's pin check and Go's x509 over
 #                                   the certificate corpora vs the C verdicts
+#   interop.clientinfo-oracle       derper's json.Unmarshal into derp.ClientInfo
+#                                   over corpus/relay_client_info vs the relay's
 # Without Go each reports skipped (77) with the reason.
 if(NOT TARGET derpcheck OR NOT TARGET fuzz_oracle_dump)
   return() # a build without the runner (e.g. a fuzzing preset)
@@ -39,9 +41,14 @@ interop_matrix(derper@v1.80.3)
 interop_matrix(derper@v1.102.5)
 
 add_test(NAME interop.pin-oracle
-         COMMAND ${_peers_src}/oracle.sh --dump $<TARGET_FILE:fuzz_oracle_dump>
+         COMMAND ${_peers_src}/oracle.sh --only pin --dump $<TARGET_FILE:fuzz_oracle_dump>
                  --peers-dir ${DERPCHECK_PEERS_BUILD_DIR})
 set_tests_properties(interop.pin-oracle PROPERTIES
+  LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)
+add_test(NAME interop.clientinfo-oracle
+         COMMAND ${_peers_src}/oracle.sh --only clientinfo --dump $<TARGET_FILE:fuzz_oracle_dump>
+                 --peers-dir ${DERPCHECK_PEERS_BUILD_DIR})
+set_tests_properties(interop.clientinfo-oracle PROPERTIES
   LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)
 
 # The adapters' own Go tests (contract CLI, wire tap, DERPMap loading, the

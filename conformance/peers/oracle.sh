@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# oracle.sh: run upstream's own pin check (tlsdial.SetConfigExpectedCertHash
-# of every pinned tailscale.com version, through a real crypto/tls handshake)
-# and Go's crypto/x509.ParseCertificate over the certificate fuzz corpora,
-# and compare them with the C verdicts (pin_verify per profile, the C model
-# of x509.ParseCertificate). Disagreements must be declared in
-# conformance/expectations/oracle.json; stale declarations fail too.
+# oracle.sh: run upstream's own code over the fuzz corpora and compare it
+# with the C verdicts:
+#  - pin: upstream's pin check (tlsdial.SetConfigExpectedCertHash of every
+#    pinned tailscale.com version, through a real crypto/tls handshake) and
+#    Go's crypto/x509.ParseCertificate over the certificate corpora, against
+#    pin_verify per profile and the C model of x509.ParseCertificate;
+#    disagreements are declared in conformance/expectations/oracle.json;
+#  - clientinfo: derper's decoding of a client's ClientInfo (json.Unmarshal
+#    into derp.ClientInfo, in every version with a clientinfo-oracle/) over
+#    corpus/relay_client_info, against relay_client_info_decode (verdict,
+#    error text, fields); declared in conformance/expectations/clientinfo-oracle.json.
+# Stale declarations fail too.
 #
 # Why here and not in fuzz/: the Go side lives with the upstream peers
 # (conformance/peers/tailscale/<version>/oracle, one module per version) and
@@ -14,8 +20,8 @@
 # Usage: conformance/peers/oracle.sh [options]
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
-#                    name (pin_verify, cert_fields, metacert) unless
-#                    --target comes before it
+#                    name (pin_verify, cert_fields, metacert,
+#                    relay_client_info) unless --target comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
 #                    2026-01-01, the seed generator's clock); pin_verify
@@ -27,6 +33,7 @@
 #                    PATH build.sh brings them up to date there first
 #   --versions "..." only these versions (default: every
 #                    conformance/peers/tailscale/<v>/oracle)
+#   --only pin|clientinfo  run one of the two comparisons (default both)
 #   --keep DIR       keep the JSON cases and each version's report in DIR
 # Exit: 0 all agree or are declared; 1 undeclared or stale; 2 usage or
 # setup error; 77 skipped (no Go toolchain and no prebuilt oracles).
@@ -39,6 +46,7 @@ dump=""
 peers_dir=${PEERS_DIR:-}
 versions=""
 keep=""
+only=""
 corpus_args=()
 custom=0
 
@@ -52,6 +60,8 @@ while [ $# -gt 0 ]; do
     --peers-dir) [ $# -ge 2 ] || die "--peers-dir needs a directory"; peers_dir=$2; shift 2 ;;
     --versions) [ $# -ge 2 ] || die "--versions needs a list"; versions=$2; shift 2 ;;
     --keep) [ $# -ge 2 ] || die "--keep needs a directory"; keep=$2; shift 2 ;;
+    --only) [ $# -ge 2 ] || die "--only needs pin or clientinfo"; only=$2; shift 2
+            case $only in pin|clientinfo) ;; *) die "--only: want pin or clientinfo, not '$only'" ;; esac ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
@@ -63,7 +73,9 @@ case $now in ''|*[!0-9-]*) die "--now wants Unix seconds" ;; esac
 [ -n "$peers_dir" ] || peers_dir=$root/build/peers
 mkdir -p "$peers_dir" && peers_dir=$(cd "$peers_dir" && pwd) || die "cannot use --peers-dir $peers_dir"
 expect=$root/conformance/expectations/oracle.json
+expect_ci=$root/conformance/expectations/clientinfo-oracle.json
 [ -f "$expect" ] || die "missing $expect"
+[ -f "$expect_ci" ] || die "missing $expect_ci"
 
 if [ -z "$versions" ]; then
   for d in "$here"/tailscale/v*/oracle; do
@@ -82,11 +94,18 @@ if command -v go >/dev/null 2>&1; then
   "$here/build.sh" --out "$peers_dir" $versions >&2 || die "conformance/peers/build.sh failed (see above)"
 fi
 for v in $versions; do
+  [ "$only" != clientinfo ] || break
   if [ ! -x "$peers_dir/tailscale@$v/oracle" ]; then
     echo "oracle.sh: SKIP: no Go toolchain to build $peers_dir/tailscale@$v/oracle (and no prebuilt oracle)"
     exit 77
   fi
 done
+
+if [ "$only" != pin ] && ! command -v go >/dev/null 2>&1 &&
+   ! ls "$peers_dir"/tailscale@*/clientinfo-oracle >/dev/null 2>&1; then
+  echo "oracle.sh: SKIP: no Go toolchain to build a clientinfo-oracle (and no prebuilt one)"
+  exit 77
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -95,15 +114,21 @@ mkdir -p "$out"
 
 cd "$root"
 if [ $custom = 0 ]; then
-  corpus_args=(corpus/pin_verify corpus/cert_fields corpus/metacert)
-  for t in pin_verify cert_fields metacert; do
+  case $only in
+    pin) targets="pin_verify cert_fields metacert" ;;
+    clientinfo) targets="relay_client_info" ;;
+    *) targets="pin_verify cert_fields metacert relay_client_info" ;;
+  esac
+  corpus_args=()
+  for t in $targets; do
+    corpus_args+=(corpus/$t)
     [ -d corpus/regressions/$t ] && corpus_args+=(corpus/regressions/$t)
   done
-  # The other targets' inputs carry no (certificates, pin, name) case.
+  # The other targets' inputs carry no case either oracle reads.
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert) ;; *)
+    case $t in pin_verify|cert_fields|metacert|relay_client_info) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
@@ -111,13 +136,18 @@ if [ $custom = 0 ]; then
   [ -z "$skipped" ] || echo "oracle.sh: regressions not compared (layout has no pin case):$skipped"
 fi
 
-"$dump" --now "$now" "${corpus_args[@]}" > "$out/cases.jsonl" || die "oracle_dump failed"
+"$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
+# Each oracle reads its own kind of line.
+grep -v '"kind":"clientinfo"' "$out/all.jsonl" > "$out/cases.jsonl" || true
+grep '"kind":"clientinfo"' "$out/all.jsonl" > "$out/clientinfo.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")
-echo "oracle.sh: $inputs inputs, clock $now, versions: $versions"
+ci_inputs=$(wc -l < "$out/clientinfo.jsonl")
+echo "oracle.sh: $inputs certificate inputs (clock $now), $ci_inputs ClientInfo inputs, versions: $versions"
 
 rc=0
 summaries=()
 for v in $versions; do
+  [ "$inputs" -gt 0 ] && [ "$only" != clientinfo ] || break
   flags=(-cases "$out/cases.jsonl" -expect "$expect")
   [ "$v" = "$newest" ] && flags+=(-x509)
   [ $custom = 0 ] && flags+=(-full)
@@ -132,6 +162,35 @@ for v in $versions; do
   summaries+=("$line")
   [ $r = 0 ] || rc=1
 done
+
+# ClientInfo: every version that has a clientinfo-oracle (derper's decoding
+# is json.Unmarshal into that version's derp.ClientInfo).
+ci_versions=0
+for v in $versions; do
+  [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] || break
+  bin=$peers_dir/tailscale@$v/clientinfo-oracle
+  [ -x "$bin" ] || continue
+  ci_versions=$((ci_versions + 1))
+  flags=(-cases "$out/clientinfo.jsonl" -expect "$expect_ci")
+  [ $custom = 0 ] && flags+=(-full)
+  set +e
+  "$bin" "${flags[@]}" > "$out/clientinfo-report-$v.txt" 2>&1
+  r=$?
+  set -e
+  awk '/^(UNDECLARED|STALE)/{p=1; print; next} /^(declared|jsonoracle)/{p=0} p' "$out/clientinfo-report-$v.txt"
+  line=$(grep '^jsonoracle ' "$out/clientinfo-report-$v.txt" | tail -n1 || true)
+  [ -n "$line" ] || { tail -n 20 "$out/clientinfo-report-$v.txt"; line="jsonoracle tailscale.com@$v: crashed (exit $r)"; }
+  summaries+=("$line")
+  [ $r = 0 ] || rc=1
+done
+if [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] && [ $ci_versions = 0 ]; then
+  echo "oracle.sh: no conformance/peers/tailscale/<v>/clientinfo-oracle among: $versions"
+  rc=1
+fi
+if [ ${#summaries[@]} = 0 ]; then
+  echo "oracle.sh: nothing compared (no inputs of the layouts asked for)"
+  rc=1
+fi
 printf '%s\n' "${summaries[@]}"
 [ -z "$keep" ] || echo "oracle.sh: cases and reports in $keep"
 if [ $rc = 0 ]; then

@@ -491,6 +491,96 @@ END_TEST
 
 /* ---------- crypto/tls, log ---------- */
 
+/* json.Unmarshal's syntax verdicts and texts: Go 1.26's, taken from
+ * json.Unmarshal(text, &derp.ClientInfo{}) (conformance/peers'
+ * clientinfo-oracle compares the relay's decoder with it on every corpus
+ * input). Lengths are explicit: some texts hold NUL. */
+START_TEST(go_json_check_valid_is_checkvalid) {
+  static const struct {
+    const char *text;
+    size_t len;
+    const char *err; /* NULL: valid */
+  } cases[] = {
+      {"{\"version\":2}", 13, NULL},
+      {" null ", 6, NULL},
+      {"12", 2, NULL},
+      {"-0.5e+3", 7, NULL},
+      {"{\"version\":2\0}", 14, "invalid character '\\x00' after object key:value pair"},
+      {"[1\0]", 4, "invalid character '\\x00' after array element"},
+      {"\0{}", 3, "invalid character '\\x00' looking for beginning of value"},
+      {"{\"version\":2} \0", 15, "invalid character '\\x00' after top-level value"},
+      {"\"a\0b\"", 5, "invalid character '\\x00' in string literal"},
+      {"", 0, "unexpected end of JSON input"},
+      {" \t\r\n", 4, "unexpected end of JSON input"},
+      {"{\"a\":1", 6, "unexpected end of JSON input"},
+      {"1.", 2, "invalid character ' ' after decimal point in numeric literal"},
+      {"-", 1, "invalid character ' ' in numeric literal"},
+      {"1e", 2, "invalid character ' ' in exponent of numeric literal"},
+      {"tru", 3, "invalid character ' ' in literal true (expecting 'e')"},
+      {"\"\\", 2, "invalid character ' ' in string escape code"},
+      {"\"\\u12", 5, "invalid character ' ' in \\u hexadecimal character escape"},
+      {"\"\\x\"", 4, "invalid character 'x' in string escape code"},
+      {"{\"version\":01}", 14, "invalid character '1' after object key:value pair"},
+      {"{\"version\":+1}", 14, "invalid character '+' looking for beginning of value"},
+      {"{\"a\" 1}", 7, "invalid character '1' after object key"},
+      {"{\"a\":1,}", 8, "invalid character '}' looking for beginning of object key string"},
+      {"[1,]", 4, "invalid character ']' looking for beginning of value"},
+      {"{} x", 4, "invalid character 'x' after top-level value"},
+      {"{'a':1}", 7, "invalid character '\\'' looking for beginning of object key string"},
+      {"{\"a\":1\"b\"}", 10, "invalid character '\"' after object key:value pair"},
+      {"{\"IsProber\":fals }", 18, "invalid character ' ' in literal false (expecting 'e')"},
+      {"\xe9", 1, "invalid character '\xc3\xa9' looking for beginning of value"},
+      {"\x85", 1, "invalid character '\\u0085' looking for beginning of value"},
+      {"\xa0", 1, "invalid character '\\u00a0' looking for beginning of value"},
+      {"\\", 1, "invalid character '\\\\' looking for beginning of value"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char err[128];
+    bool ok = go_json_check_valid((const uint8_t *)cases[i].text, cases[i].len, err, sizeof err);
+    ck_assert_msg(ok == (cases[i].err == NULL), "case %zu: %s", i, ok ? "valid" : err);
+    if (!ok) ck_assert_str_eq(err, cases[i].err);
+  }
+  /* Go's maxNestingDepth: 10000 open containers, not one more. */
+  static uint8_t deep[2 * 10001];
+  for (size_t depth = 10000; depth <= 10001; depth++) {
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    char err[128];
+    bool ok = go_json_check_valid(deep, 2 * depth, err, sizeof err);
+    ck_assert_msg(ok == (depth == 10000), "depth %zu: %s", depth, ok ? "valid" : err);
+    if (!ok) ck_assert_str_eq(err, "invalid character '[' exceeded max depth");
+  }
+}
+END_TEST
+
+static void assert_unquote(const char *tok, const char *want, size_t want_len) {
+  uint8_t out[32];
+  size_t n = go_json_unquote((const uint8_t *)tok, strlen(tok), out, sizeof out);
+  ck_assert_msg(n == want_len && memcmp(out, want, n) == 0, "unquote %s: %zu bytes", tok, n);
+}
+
+/* Go's unquote: escapes, surrogate pairs, U+FFFD for what is not UTF-8 or
+ * an unpaired surrogate; the length is the whole string's beyond the cap. */
+START_TEST(go_json_unquote_is_unquote) {
+  assert_unquote("\"ab\"", "ab", 2);
+  assert_unquote("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8);
+  assert_unquote("\"\\u0041\\u00e9\"", "A\xc3\xa9", 3);
+  assert_unquote("\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4);
+  assert_unquote("\"\\ud800\"", "\xef\xbf\xbd", 3);
+  assert_unquote("\"\\ud800\\u0041\"",
+                 "\xef\xbf\xbd"
+                 "A",
+                 4);
+  assert_unquote("\"\\udc00x\"", "\xef\xbf\xbdx", 4);
+  assert_unquote("\"\xff\"", "\xef\xbf\xbd", 3);
+  assert_unquote("\"\xed\xa0\x80\"", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9);
+  assert_unquote("\"\xc5\xbf\"", "\xc5\xbf", 2);
+  uint8_t small[2];
+  ck_assert_uint_eq(go_json_unquote((const uint8_t *)"\"abcdef\"", 8, small, sizeof small), 6);
+  ck_assert(memcmp(small, "ab", 2) == 0);
+}
+END_TEST
+
 START_TEST(go_tls_alert_text_is_alert_go) {
   ck_assert_str_eq(go_tls_alert_text(90), "user canceled");
   ck_assert_str_eq(go_tls_alert_text(42), "bad certificate");
@@ -688,6 +778,8 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_parse_int_is_parseint);
   tcase_add_test(text, go_json_field_index_as_unmarshal_chooses);
   tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
+  tcase_add_test(text, go_json_check_valid_is_checkvalid);
+  tcase_add_test(text, go_json_unquote_is_unquote);
   tcase_add_test(text, go_tls_alert_text_is_alert_go);
   tcase_add_test(text, go_parse_duration_is_time_parse_duration);
   tcase_add_test(text, go_utc_time_string_is_time_string);

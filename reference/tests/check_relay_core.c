@@ -568,6 +568,52 @@ START_TEST(json_field_names_fold_case) {
 }
 END_TEST
 
+/* Where a general JSON library and Go part ways, the relay sides with Go
+ * (texts from tailscale.com@v1.102.5's json.Unmarshal into
+ * derp.ClientInfo; conformance/peers' clientinfo-oracle checks every corpus
+ * input the same way). */
+static bool decode_bytes(const char *json, size_t len, struct relay_client_info *info, char *err) {
+  return relay_client_info_decode((const uint8_t *)json, len, info, err, 320);
+}
+
+START_TEST(json_verdicts_are_gos) {
+  struct relay_client_info info;
+  char err[320];
+  /* a NUL after a number is no end of input */
+  ck_assert(!decode_bytes("{\"version\":2\0}", 14, &info, err));
+  ck_assert_str_eq(err, "invalid character '\\x00' after object key:value pair");
+  /* text Go cannot decode as UTF-8 becomes U+FFFD, not an error */
+  ck_assert(decode("{\"AppName\":\"\xff\",\"version\":2}", &info, err));
+  ck_assert_int_eq(info.version, 2);
+  ck_assert(decode("{\"AppName\":\"\\ud800\"}", &info, err));
+  /* a number no int64 holds is only wrong where an int is wanted */
+  ck_assert(decode("{\"foo\":99999999999999999999,\"bar\":1e400}", &info, err));
+  ck_assert(!decode("{\"version\":99999999999999999999}", &info, err));
+  ck_assert_str_eq(err,
+                   "json: cannot unmarshal number 99999999999999999999 into Go struct "
+                   "field ClientInfo.version of type int");
+  ck_assert(!decode("{\"version\":2.0}", &info, err));
+  ck_assert_str_eq(err,
+                   "json: cannot unmarshal number 2.0 into Go struct field ClientInfo.version of "
+                   "type int");
+  /* every duplicate counts: a type error stays even if a later value fits */
+  ck_assert(!decode("{\"version\":\"x\",\"version\":3}", &info, err));
+  ck_assert_str_eq(err,
+                   "json: cannot unmarshal string into Go struct field ClientInfo.version of "
+                   "type int");
+  /* syntax is judged first, over the whole text */
+  ck_assert(!decode("{\"version\":\"x\",}", &info, err));
+  ck_assert_str_eq(err, "invalid character '}' looking for beginning of object key string");
+  /* the mesh key's own UnmarshalJSON sees U+FFFD's three bytes */
+  char json[128];
+  snprintf(json, sizeof json, "{\"meshKey\":\"\xff%061d\"}", 0);
+  ck_assert(!decode(json, &info, err));
+  ck_assert_str_eq(err,
+                   "types/key/derp: cannot unmarshal, invalid mesh key: encoding/hex: "
+                   "invalid byte: U+00EF '\xc3\xaf'");
+}
+END_TEST
+
 START_TEST(json_unknown_fields_and_null_ignored) {
   struct relay_client_info info;
   char err[320];
@@ -1865,6 +1911,7 @@ static Suite *relay_core_suite(void) {
   tc = tcase_create("client_info_json");
   tcase_add_test(tc, json_field_names_fold_case);
   tcase_add_test(tc, json_unknown_fields_and_null_ignored);
+  tcase_add_test(tc, json_verdicts_are_gos);
   tcase_add_test(tc, json_mesh_key_errors_use_go_text);
   tcase_add_test(tc, json_type_errors_use_go_text);
   suite_add_tcase(s, tc);

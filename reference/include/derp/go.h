@@ -66,6 +66,21 @@ enum go_int_status go_parse_int(const char *s, size_t len, int base, int64_t *ou
  * -1 when none (Go ignores unknown keys). */
 int go_json_field_index(const char *key, size_t key_len, const char *const *names, size_t n);
 
+/* json.Unmarshal's syntax check (checkValid, run over the whole input before
+ * anything is decoded): true when text is one JSON value as Go's scanner
+ * reads it; else err holds Go's SyntaxError text ("invalid character 'x'
+ * looking for beginning of value", "unexpected end of JSON input", ...). */
+bool go_json_check_valid(const uint8_t *text, size_t len, char *err, size_t cap);
+/* In a text go_json_check_valid accepted: the first non-space at or after
+ * `at`; and the end of the value whose first byte is at `at`. */
+size_t go_json_skip_space(const uint8_t *text, size_t len, size_t at);
+size_t go_json_value_end(const uint8_t *text, size_t len, size_t at);
+/* Go's unquote of a string token tok[0..len) (quotes included) from a valid
+ * text: writes the first cap bytes of the string to out and returns its
+ * whole length. Invalid UTF-8 and unpaired surrogate escapes become U+FFFD,
+ * as Go does. */
+size_t go_json_unquote(const uint8_t *tok, size_t len, uint8_t *out, size_t cap);
+
 /* --- crypto/tls --- */
 
 /* alertText of crypto/tls (alert.go) for a TLS alert code; NULL for a code

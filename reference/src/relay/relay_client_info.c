@@ -1,12 +1,13 @@
 /* ClientInfo JSON, decoded the way Go's encoding/json fills derp.ClientInfo:
- * so that a conformance run gets the same accept/reject decision (and, where
- * it is ours to produce, the same error text) as the upstream server.
+ * so that a conformance run gets the same accept/reject decision and the
+ * same error text as the upstream server (conformance/peers' clientinfo-oracle
+ * runs tailscale.com's own decoding over the relay_client_info corpus).
  *
- * Known differences, all on inputs Go also rejects or that jansson cannot
- * represent: syntax errors carry jansson's wording; a duplicate key is seen
- * once (its last value); integers beyond int64 are a syntax error; invalid
- * UTF-8 is rejected (Go substitutes U+FFFD). */
-#include <jansson.h>
+ * Straight off the text, no JSON library: Go's syntax check first
+ * (go_json_check_valid), then every member in order, duplicates included.
+ * jansson's tree could not give Go's verdicts: it skips a NUL byte after a
+ * number, refuses invalid UTF-8 (Go substitutes U+FFFD) and integers beyond
+ * int64 in any field. */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,30 +36,46 @@ static enum client_info_field field_of(const char *key, size_t key_len) {
   return i < 0 ? FIELD_NONE : (enum client_info_field)(FIELD_MESH_KEY + i);
 }
 
-static const char *json_kind(const json_t *v) {
-  switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "bool";
-    case JSON_NULL: return "null";
+/* What Go's UnmarshalTypeError calls a value, from its first byte. */
+static const char *json_kind(uint8_t first) {
+  switch (first) {
+    case '{': return "object";
+    case '[': return "array";
+    case '"': return "string";
+    case 't':
+    case 'f': return "bool";
+    case 'n': return "null";
+    default: return "number";
   }
-  return "value";
 }
 
-static void type_error(char *err, size_t cap, const json_t *v, const char *field,
+/* A value token of a valid text: its bytes [ptr, ptr + len). */
+struct json_token {
+  const uint8_t *ptr;
+  size_t len;
+};
+
+static void type_error(char *err, size_t cap, struct json_token v, const char *field,
                        const char *go_type) {
-  char value[48];
-  if (json_is_real(v) && strcmp(go_type, "int") == 0) {
-    snprintf(value, sizeof value, "number %g", json_real_value(v));
-  } else {
-    snprintf(value, sizeof value, "%s", json_kind(v));
-  }
   snprintf(err, cap, "json: cannot unmarshal %s into Go struct field ClientInfo.%s of type %s",
-           value, field, go_type);
+           json_kind(v.ptr[0]), field, go_type);
+}
+
+/* strconv.ParseInt(literal, 10, 64), which Go's decoder runs for an int
+ * field: digits with an optional '-' (JSON has no '+'), within int64. */
+static bool int64_literal(struct json_token v, int64_t *out) {
+  bool neg = v.ptr[0] == '-';
+  size_t i = neg ? 1 : 0;
+  uint64_t n = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  GUARD(i < v.len);
+  for (; i < v.len; i++) {
+    GUARD(v.ptr[i] >= '0' && v.ptr[i] <= '9');
+    uint64_t d = (uint64_t)(v.ptr[i] - '0');
+    GUARD(n <= (limit - d) / 10);
+    n = n * 10 + d;
+  }
+  *out = neg ? (int64_t)(0 - n) : (int64_t)n;
+  return true;
 }
 
 /* Go's %#U of the byte taken as a rune: "U+0067 'g'", the quoted part only
@@ -74,11 +91,12 @@ static void rune_text(uint8_t b, char *out, size_t cap) {
   }
 }
 
-/* key.DERPMesh.UnmarshalJSON: any non-string is taken as "", the decoded
+/* key.DERPMesh.UnmarshalJSON: any non-string is taken as "" (its own
+ * json.Unmarshal into a string fails and the error is dropped), the decoded
  * length must be 32 bytes, then every digit must be hex. */
-static bool decode_mesh_key(const json_t *v, uint8_t out[DERP_KEY_LEN], char *err, size_t cap) {
-  const uint8_t *s = (const uint8_t *)(json_is_string(v) ? json_string_value(v) : "");
-  size_t n = json_is_string(v) ? json_string_length(v) : 0;
+static bool decode_mesh_key(struct json_token v, uint8_t out[DERP_KEY_LEN], char *err, size_t cap) {
+  uint8_t s[2 * DERP_KEY_LEN + 2];
+  size_t n = v.ptr[0] == '"' ? go_json_unquote(v.ptr, v.len, s, sizeof s) : 0;
   if (n / 2 != DERP_KEY_LEN) {
     snprintf(err, cap,
              "types/key/derp: cannot unmarshal, incorrect size mesh key len: %zu, must be 32, "
@@ -116,44 +134,45 @@ static bool decode_mesh_key(const json_t *v, uint8_t out[DERP_KEY_LEN], char *er
   return true;
 }
 
-static bool only_whitespace(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n') return false;
-  }
-  return true;
-}
-
 /* Applies one member. Returns false to stop at once (Go aborts on an
  * Unmarshaler error); a type mismatch is only remembered in `saved`, as Go
  * keeps decoding and reports the first one at the end. */
-static bool apply_member(enum client_info_field f, const json_t *v, struct relay_client_info *out,
-                         char *err, size_t cap, char *saved, size_t saved_cap) {
+static bool apply_member(enum client_info_field f, struct json_token v,
+                         struct relay_client_info *out, char *err, size_t cap, char *saved,
+                         size_t saved_cap) {
   if (f == FIELD_MESH_KEY) {
     GUARD(decode_mesh_key(v, out->mesh_key, err, cap));
     out->has_mesh_key = true;
     return true;
   }
-  if (json_is_null(v)) return true;
+  uint8_t first = v.ptr[0];
+  if (first == 'n') return true; /* null leaves a field as it is */
   const char *name = NULL, *go_type = NULL;
   switch (f) {
     case FIELD_VERSION:
-      if (json_is_integer(v)) {
-        out->version = json_integer_value(v);
+      if (first == '-' || (first >= '0' && first <= '9')) {
+        if (int64_literal(v, &out->version)) return true;
+        /* Go names the literal as written: "number 2.0", "number 1e2" */
+        if (saved[0] == '\0')
+          snprintf(saved, saved_cap,
+                   "json: cannot unmarshal number %.*s into Go struct field ClientInfo.version of "
+                   "type int",
+                   (int)(v.len < 64 ? v.len : 64), (const char *)v.ptr);
         return true;
       }
       name = "version", go_type = "int";
       break;
     case FIELD_CAN_ACK_PINGS:
     case FIELD_IS_PROBER:
-      if (json_is_boolean(v)) {
+      if (first == 't' || first == 'f') {
         bool *dst = f == FIELD_IS_PROBER ? &out->is_prober : &out->can_ack_pings;
-        *dst = json_is_true(v);
+        *dst = first == 't';
         return true;
       }
       name = f == FIELD_IS_PROBER ? "IsProber" : "CanAckPings", go_type = "bool";
       break;
     case FIELD_APP_NAME:
-      if (json_is_string(v)) return true;
+      if (first == '"') return true;
       name = "AppName", go_type = "string";
       break;
     default: return true;
@@ -162,41 +181,44 @@ static bool apply_member(enum client_info_field f, const json_t *v, struct relay
   return true;
 }
 
+/* A key as Go compares it with the field names: unquoted (escapes, U+FFFD
+ * for bad bytes). Longer than any spelling of a name can be (11 runes of
+ * at most 3 bytes): no field. */
+static enum client_info_field key_field(struct json_token key) {
+  uint8_t text[48];
+  size_t n = go_json_unquote(key.ptr, key.len, text, sizeof text);
+  return n > sizeof text ? FIELD_NONE : field_of((const char *)text, n);
+}
+
 bool relay_client_info_decode(const uint8_t *json, size_t len, struct relay_client_info *out,
                               char *err, size_t err_cap) {
   memset(out, 0, sizeof *out);
   if (err_cap) err[0] = '\0';
-  if (only_whitespace(json, len)) {
-    snprintf(err, err_cap, "unexpected end of JSON input");
-    return false;
-  }
-  json_error_t jerr;
-  json_t *root = json_loadb((const char *)json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-  if (!root) {
-    snprintf(err, err_cap, "%s", jerr.text);
-    return false;
-  }
-  bool ok = true;
-  if (json_is_object(root)) {
-    char saved[RELAY_REASON_CAP] = "";
-    const char *key;
-    size_t key_len;
-    json_t *v;
-    json_object_keylen_foreach(root, key, key_len, v) {
-      if (!apply_member(field_of(key, key_len), v, out, err, err_cap, saved, sizeof saved)) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok && saved[0]) {
-      snprintf(err, err_cap, "%s", saved);
-      ok = false;
-    }
-  } else if (!json_is_null(root)) {
+  /* As json.Unmarshal: the whole text's syntax first, then the fields. */
+  GUARD(go_json_check_valid(json, len, err, err_cap));
+  size_t at = go_json_skip_space(json, len, 0);
+  if (json[at] == 'n') return true; /* null: nothing to set */
+  if (json[at] != '{') {
     snprintf(err, err_cap, "json: cannot unmarshal %s into Go value of type derp.ClientInfo",
-             json_kind(root));
-    ok = false;
+             json_kind(json[at]));
+    return false;
   }
-  json_decref(root);
-  return ok;
+  char saved[RELAY_REASON_CAP] = "";
+  at = go_json_skip_space(json, len, at + 1);
+  while (json[at] != '}') {
+    size_t key_end = go_json_value_end(json, len, at);
+    struct json_token key = {json + at, key_end - at};
+    at = go_json_skip_space(json, len, key_end) + 1; /* past ':' */
+    at = go_json_skip_space(json, len, at);
+    size_t value_end = go_json_value_end(json, len, at);
+    struct json_token value = {json + at, value_end - at};
+    GUARD(apply_member(key_field(key), value, out, err, err_cap, saved, sizeof saved));
+    at = go_json_skip_space(json, len, value_end);
+    if (json[at] == ',') at = go_json_skip_space(json, len, at + 1);
+  }
+  if (saved[0]) {
+    snprintf(err, err_cap, "%s", saved);
+    return false;
+  }
+  return true;
 }

@@ -136,14 +136,14 @@ type Disagreement struct {
 }
 
 func (d *Disagreement) matches(decl *Declaration) bool {
-	return checkMatch(decl.Check, d.Check, d.Alias) && globMatch(decl.Upstream, d.Upstream) &&
-		(decl.Ours == "" || globMatch(decl.Ours, d.Ours)) &&
-		(globMatch(decl.Input, d.File) || globMatch(decl.Input, path.Base(d.File)))
+	return checkMatch(decl.Check, d.Check, d.Alias) && GlobMatch(decl.Upstream, d.Upstream) &&
+		(decl.Ours == "" || GlobMatch(decl.Ours, d.Ours)) &&
+		(GlobMatch(decl.Input, d.File) || GlobMatch(decl.Input, path.Base(d.File)))
 }
 
-// globMatch is path.Match with '*' matching '/' too (inputs are paths,
+// GlobMatch is path.Match with '*' matching '/' too (inputs are paths,
 // upstream values are texts that may hold one).
-func globMatch(pattern, s string) bool {
+func GlobMatch(pattern, s string) bool {
 	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(s, "/", "\x00"))
 	return err == nil && ok
 }
@@ -152,7 +152,7 @@ func globMatch(pattern, s string) bool {
 func checkMatch(patterns string, names ...string) bool {
 	for _, p := range strings.Split(patterns, ",") {
 		for _, n := range names {
-			if n != "" && globMatch(strings.TrimSpace(p), n) {
+			if n != "" && GlobMatch(strings.TrimSpace(p), n) {
 				return true
 			}
 		}

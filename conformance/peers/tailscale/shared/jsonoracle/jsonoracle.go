@@ -1,0 +1,295 @@
+// Package jsonoracle compares the reference relay's ClientInfo decoder
+// (relay_client_info_decode) with upstream running for real: json.Unmarshal
+// into the derp.ClientInfo of the tailscale.com version the calling main
+// links, which is what derper's recvClientKey does with every client's
+// opened ClientInfo box (and "msg: " + its error is why the client is cut
+// off).
+//
+// Input: oracle_dump's JSON lines; the "clientinfo" ones (corpus/
+// relay_client_info: the whole input is the JSON text) carry the text and
+// the C verdict. Compared per input: the verdict (accept or reject), the
+// error text when both reject, and version, meshKey, CanAckPings and
+// IsProber when both accept. Every disagreement must be declared in the
+// expectations file; over the standard corpus (-full) a declaration that
+// matches nothing is stale. Both fail the run.
+package jsonoracle
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"derpcheck.local/peers/shared/pinoracle"
+)
+
+// Fields is what the relay keeps of a ClientInfo.
+type Fields struct {
+	Version     int64
+	MeshKeyHex  string // the 32 key bytes, zero when absent
+	CanAckPings bool
+	IsProber    bool
+}
+
+// Decode is upstream's decoding: json.Unmarshal into derp.ClientInfo.
+type Decode func(json []byte) (Fields, error)
+
+// Case is one "clientinfo" line of oracle_dump.
+type Case struct {
+	File        string `json:"file"`
+	Target      string `json:"target"`
+	Kind        string `json:"kind"`
+	JSONHex     string `json:"json_hex"`
+	OK          bool   `json:"ok"`
+	ErrHex      string `json:"err_hex"`
+	Version     int64  `json:"version"`
+	MeshKeyHex  string `json:"mesh_key_hex"`
+	CanAckPings bool   `json:"can_ack_pings"`
+	IsProber    bool   `json:"is_prober"`
+}
+
+// Declaration is one entry of conformance/expectations/clientinfo-oracle.json.
+type Declaration struct {
+	Input    string `json:"input"`          // glob over the input's path or base name
+	Field    string `json:"field"`          // "verdict", "error", "version", ...
+	Upstream string `json:"upstream"`       // glob over upstream's value as reported
+	Ours     string `json:"ours,omitempty"` // glob over ours ("" means any)
+	Why      string `json:"why"`
+
+	matched int
+}
+
+// Disagreement is one difference on one input.
+type Disagreement struct {
+	File, Field, Upstream, Ours string
+	Declared                    *Declaration
+}
+
+func (d *Disagreement) matches(decl *Declaration) bool {
+	return pinoracle.GlobMatch(decl.Field, d.Field) && pinoracle.GlobMatch(decl.Upstream, d.Upstream) &&
+		(decl.Ours == "" || pinoracle.GlobMatch(decl.Ours, d.Ours)) &&
+		(pinoracle.GlobMatch(decl.Input, d.File) || pinoracle.GlobMatch(decl.Input, path.Base(d.File)))
+}
+
+// verdict prints a decode's outcome the way declarations match it.
+func verdict(ok bool, err string) string {
+	if ok {
+		return "accept"
+	}
+	return "reject: " + err
+}
+
+// Compare runs upstream's decoding on one case.
+func Compare(c *Case, decode Decode) ([]*Disagreement, error) {
+	text, err := hex.DecodeString(c.JSONHex)
+	if err != nil {
+		return nil, fmt.Errorf("%s: json_hex: %v", c.File, err)
+	}
+	ourErr, err := hex.DecodeString(c.ErrHex)
+	if err != nil {
+		return nil, fmt.Errorf("%s: err_hex: %v", c.File, err)
+	}
+	got, uerr := decode(text)
+	up := verdict(uerr == nil, fmt.Sprint(uerr))
+	ours := verdict(c.OK, string(ourErr))
+	var ds []*Disagreement
+	add := func(field, u, o string) {
+		ds = append(ds, &Disagreement{File: c.File, Field: field, Upstream: u, Ours: o})
+	}
+	switch {
+	case (uerr == nil) != c.OK:
+		add("verdict", up, ours)
+	case uerr != nil:
+		if up != ours {
+			add("error", up, ours)
+		}
+	default:
+		if got.Version != c.Version {
+			add("version", fmt.Sprint(got.Version), fmt.Sprint(c.Version))
+		}
+		if got.MeshKeyHex != c.MeshKeyHex {
+			add("meshKey", got.MeshKeyHex, c.MeshKeyHex)
+		}
+		if got.CanAckPings != c.CanAckPings {
+			add("CanAckPings", fmt.Sprint(got.CanAckPings), fmt.Sprint(c.CanAckPings))
+		}
+		if got.IsProber != c.IsProber {
+			add("IsProber", fmt.Sprint(got.IsProber), fmt.Sprint(c.IsProber))
+		}
+	}
+	return ds, nil
+}
+
+// ReadCases keeps oracle_dump's "clientinfo" lines (the others are the pin
+// oracle's).
+func ReadCases(r io.Reader) ([]*Case, error) {
+	var cases []*Case
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		var kind struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal(b, &kind); err != nil {
+			return nil, fmt.Errorf("cases line %d: %w", line, err)
+		}
+		if kind.Kind != "clientinfo" {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		c := new(Case)
+		if err := dec.Decode(c); err != nil {
+			return nil, fmt.Errorf("cases line %d: %w", line, err)
+		}
+		cases = append(cases, c)
+	}
+	return cases, sc.Err()
+}
+
+// LoadDeclarations reads the expectations file (a JSON array).
+func LoadDeclarations(file string) ([]*Declaration, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var decls []*Declaration
+	if err := dec.Decode(&decls); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	for i, d := range decls {
+		for _, p := range []string{d.Input, d.Field, d.Upstream} {
+			if _, err := path.Match(p, ""); err != nil || p == "" {
+				return nil, fmt.Errorf("%s: entry %d: bad or empty glob %q", file, i, p)
+			}
+		}
+		if strings.TrimSpace(d.Why) == "" {
+			return nil, fmt.Errorf("%s: entry %d (%s): empty why", file, i, d.Input)
+		}
+	}
+	return decls, nil
+}
+
+// Totals summarise a run.
+type Totals struct {
+	Inputs        int
+	Disagreements []*Disagreement
+	Stale         []*Declaration
+}
+
+// Undeclared counts disagreements no declaration covers.
+func (t *Totals) Undeclared() int {
+	n := 0
+	for _, d := range t.Disagreements {
+		if d.Declared == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Run compares every case, matches declarations and prints the report:
+// UNDECLARED and STALE entries first, then the declared ones, then the
+// summary line.
+func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, decode Decode, full bool) (*Totals, error) {
+	tot := &Totals{Inputs: len(cases)}
+	for _, c := range cases {
+		ds, err := Compare(c, decode)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			for _, decl := range decls {
+				if d.matches(decl) {
+					d.Declared = decl
+					decl.matched++
+					break
+				}
+			}
+			tot.Disagreements = append(tot.Disagreements, d)
+		}
+	}
+	if full {
+		for _, decl := range decls {
+			if decl.matched == 0 {
+				tot.Stale = append(tot.Stale, decl)
+			}
+		}
+	}
+	for _, d := range tot.Disagreements {
+		if d.Declared == nil {
+			fmt.Fprintf(out, "UNDECLARED %s %s\n  upstream: %q\n  ours:     %q\n", d.File, d.Field, d.Upstream, d.Ours)
+		}
+	}
+	for _, decl := range tot.Stale {
+		fmt.Fprintf(out, "STALE declaration (matches nothing): input %q field %q upstream %q\n", decl.Input, decl.Field, decl.Upstream)
+	}
+	for _, d := range tot.Disagreements {
+		if d.Declared != nil {
+			fmt.Fprintf(out, "declared %s %s: upstream %q, ours %q\n", d.File, d.Field, d.Upstream, d.Ours)
+		}
+	}
+	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d ClientInfo inputs, %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
+		version, tot.Inputs, len(tot.Disagreements), tot.Undeclared(), len(tot.Disagreements)-tot.Undeclared(), len(tot.Stale))
+	return tot, nil
+}
+
+// Main is what a version's clientinfo-oracle/main.go calls.
+func Main(version string, decode Decode) {
+	fs := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
+	casesPath := fs.String("cases", "-", "oracle_dump output (JSON lines); - for stdin")
+	expectPath := fs.String("expect", "", "declarations (conformance/expectations/clientinfo-oracle.json)")
+	full := fs.Bool("full", false, "the standard corpus: a declaration matching no disagreement is stale")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s [-cases FILE] [-expect FILE] [-full]\n"+
+			"Runs tailscale.com@%s's ClientInfo decoding over oracle_dump's clientinfo cases.\n", os.Args[0], version)
+		fs.PrintDefaults()
+	}
+	fs.Parse(os.Args[1:])
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, "jsonoracle:", err)
+		os.Exit(2)
+	}
+	var decls []*Declaration
+	if *expectPath != "" {
+		var err error
+		if decls, err = LoadDeclarations(*expectPath); err != nil {
+			fail(err)
+		}
+	}
+	in := io.Reader(os.Stdin)
+	if *casesPath != "-" {
+		f, err := os.Open(*casesPath)
+		if err != nil {
+			fail(err)
+		}
+		defer f.Close()
+		in = f
+	}
+	cases, err := ReadCases(in)
+	if err != nil {
+		fail(err)
+	}
+	if len(cases) == 0 {
+		fail(fmt.Errorf("no clientinfo cases in %s", *casesPath))
+	}
+	tot, err := Run(os.Stdout, version, cases, decls, decode, *full)
+	if err != nil {
+		fail(err)
+	}
+	if tot.Undeclared() > 0 || len(tot.Stale) > 0 {
+		os.Exit(1)
+	}
+}

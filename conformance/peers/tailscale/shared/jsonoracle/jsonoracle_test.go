@@ -1,0 +1,63 @@
+package jsonoracle
+
+import (
+	"encoding/hex"
+	"errors"
+	"io"
+	"testing"
+)
+
+// upstream stands in for derp.ClientInfo's decoding: it accepts "ok" (version
+// 2) and rejects everything else with "bad".
+func upstream(b []byte) (Fields, error) {
+	if string(b) == "ok" {
+		return Fields{Version: 2, MeshKeyHex: "00"}, nil
+	}
+	return Fields{}, errors.New("bad")
+}
+
+func caseOf(file, text string, ok bool, err string, version int64) *Case {
+	return &Case{File: file, Target: "relay_client_info", Kind: "clientinfo",
+		JSONHex: hex.EncodeToString([]byte(text)), OK: ok,
+		ErrHex: hex.EncodeToString([]byte(err)), Version: version, MeshKeyHex: "00"}
+}
+
+func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
+	for _, tc := range []struct {
+		c     *Case
+		field string
+	}{
+		{caseOf("agree-accept", "ok", true, "", 2), ""},
+		{caseOf("agree-reject", "x", false, "bad", 0), ""},
+		{caseOf("verdict", "x", true, "", 0), "verdict"},
+		{caseOf("text", "x", false, "worse", 0), "error"},
+		{caseOf("field", "ok", true, "", 3), "version"},
+	} {
+		ds, err := Compare(tc.c, upstream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.field == "" && len(ds) != 0 || tc.field != "" && (len(ds) != 1 || ds[0].Field != tc.field) {
+			t.Errorf("%s: got %+v, want field %q", tc.c.File, ds, tc.field)
+		}
+	}
+}
+
+func TestDeclarationsCoverAndGoStale(t *testing.T) {
+	cases := []*Case{caseOf("corpus/relay_client_info/text", "x", false, "worse", 0)}
+	decls := []*Declaration{
+		{Input: "text", Field: "error", Upstream: "reject: bad", Ours: "reject: w*", Why: "a reason"},
+		{Input: "*", Field: "verdict", Upstream: "*", Why: "matches nothing"},
+	}
+	tot, err := Run(io.Discard, "vtest", cases, decls, upstream, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tot.Undeclared() != 0 || len(tot.Disagreements) != 1 || len(tot.Stale) != 1 || tot.Stale[0] != decls[1] {
+		t.Errorf("undeclared %d, disagreements %d, stale %v", tot.Undeclared(), len(tot.Disagreements), tot.Stale)
+	}
+	tot, _ = Run(io.Discard, "vtest", cases, nil, upstream, true)
+	if tot.Undeclared() != 1 {
+		t.Errorf("without declarations: %d undeclared, want 1", tot.Undeclared())
+	}
+}
