@@ -71,15 +71,39 @@ int go_json_field_index(const char *key, size_t key_len, const char *const *name
  * reads it; else err holds Go's SyntaxError text ("invalid character 'x'
  * looking for beginning of value", "unexpected end of JSON input", ...). */
 bool go_json_check_valid(const uint8_t *text, size_t len, char *err, size_t cap);
-/* In a text go_json_check_valid accepted: the first non-space at or after
- * `at`; and the end of the value whose first byte is at `at`. */
-size_t go_json_skip_space(const uint8_t *text, size_t len, size_t at);
-size_t go_json_value_end(const uint8_t *text, size_t len, size_t at);
 /* Go's unquote of a string token tok[0..len) (quotes included) from a valid
  * text: writes the first cap bytes of the string to out and returns its
  * whole length. Invalid UTF-8 and unpaired surrogate escapes become U+FFFD,
  * as Go does. */
 size_t go_json_unquote(const uint8_t *tok, size_t len, uint8_t *out, size_t cap);
+
+/* json.Unmarshal(text, &v) for a Go struct v of flat fields: Go's syntax
+ * check first, then every member in order (duplicates too) into the field
+ * go_json_field_index picks; null leaves a field alone; a value of the
+ * wrong type is Go's UnmarshalTypeError (the first one, reported after the
+ * rest was decoded); an Unmarshaler's error stops at once. A top-level
+ * null sets nothing. err gets Go's text. */
+enum go_json_kind {
+  GO_JSON_INT,         /* dst: int64_t (Go's int on 64 bits) */
+  GO_JSON_BOOL,        /* dst: bool */
+  GO_JSON_STRING,      /* value checked, not kept (dst unused) */
+  GO_JSON_UNMARSHALER, /* unmarshal(raw value, dst): its own rules and texts */
+};
+struct go_json_field {
+  const char *name; /* the JSON name: the tag's, else the Go field's */
+  enum go_json_kind kind;
+  void *dst;
+  bool (*unmarshal)(const uint8_t *value, size_t len, void *dst, char *err, size_t cap);
+};
+#define GO_JSON_MAX_FIELDS 16
+struct go_json_struct {
+  const char *type_name;   /* "derp.ClientInfo" */
+  const char *struct_name; /* "ClientInfo" */
+  const struct go_json_field *fields;
+  size_t count; /* at most GO_JSON_MAX_FIELDS */
+};
+bool go_json_unmarshal_struct(const uint8_t *text, size_t len, const struct go_json_struct *st,
+                              char *err, size_t cap);
 
 /* --- crypto/tls --- */
 

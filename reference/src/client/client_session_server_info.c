@@ -1,6 +1,5 @@
 /* ServerInfo (spec §6.4/§6.6): nonce ‖ box sealed by the server's key to
  * ours, holding JSON. Checks and texts follow Go's parseServerInfo. */
-#include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,30 +17,6 @@ __attribute__((format(printf, 3, 4))) static bool info_fail(char *err, size_t ca
   if (cap) vsnprintf(err, cap, fmt, ap);
   va_end(ap);
   return false;
-}
-
-/* Go's json.Unmarshal into {version, TokenBucketBytesPerSecond,
- * TokenBucketBytesBurst int}: names match case-insensitively, unknown
- * fields and null are ignored, a later duplicate wins, any other type is an
- * error. */
-static bool decode_info(const json_t *root, struct derp_server_info_msg *out, char *err,
-                        size_t cap) {
-  static const char *const names[] = {"version", "TokenBucketBytesPerSecond",
-                                      "TokenBucketBytesBurst"};
-  int64_t *fields[] = {&out->version, &out->token_bucket_bytes_per_second,
-                       &out->token_bucket_bytes_burst};
-  if (json_is_null(root)) return true;
-  ENSURE(json_is_object(root), info_fail(err, cap, "invalid JSON: expected an object"));
-  const char *key;
-  json_t *value;
-  json_object_foreach((json_t *)root, key, value) {
-    int i = go_json_field_index(key, strlen(key), names, sizeof names / sizeof names[0]);
-    if (i < 0 || json_is_null(value)) continue;
-    ENSURE(json_is_integer(value),
-           info_fail(err, cap, "invalid JSON: field %s: expected an integer", names[i]));
-    *fields[i] = json_integer_value(value);
-  }
-  return true;
 }
 
 bool derp_client_open_server_info(uint8_t *payload, size_t len,
@@ -64,16 +39,16 @@ bool derp_client_open_server_info(uint8_t *payload, size_t len,
     derp_key_public_text(server_pub, key);
     return info_fail(err, err_cap, "failed to open naclbox from server key %s", key);
   }
-  json_error_t jerr;
-  json_t *root = json_loadb((const char *)sealed, plain_len, JSON_DECODE_ANY, &jerr);
-  if (!root) {
-    /* jansson quotes the offending bytes: keep a hostile server's control
-     * characters out of the message. */
-    for (char *p = jerr.text; *p; p++)
-      if (*p < 0x20 || *p == 0x7f) *p = '?';
-    return info_fail(err, err_cap, "invalid JSON: %s", jerr.text);
-  }
-  bool ok = decode_info(root, out, err, err_cap);
-  json_decref(root);
-  return ok;
+  /* Go: json.Unmarshal(msg, new(derp.ServerInfo)), "invalid JSON: " + its
+   * error (Go's texts quote no raw control character). */
+  const struct go_json_field fields[] = {
+      {"version", GO_JSON_INT, &out->version, NULL},
+      {"TokenBucketBytesPerSecond", GO_JSON_INT, &out->token_bucket_bytes_per_second, NULL},
+      {"TokenBucketBytesBurst", GO_JSON_INT, &out->token_bucket_bytes_burst, NULL},
+  };
+  const struct go_json_struct st = {"derp.ServerInfo", "ServerInfo", fields,
+                                    sizeof fields / sizeof fields[0]};
+  char why[320];
+  if (go_json_unmarshal_struct(sealed, plain_len, &st, why, sizeof why)) return true;
+  return info_fail(err, err_cap, "invalid JSON: %s", why);
 }

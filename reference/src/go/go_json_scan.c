@@ -1,7 +1,7 @@
 /* encoding/json's syntax check (scanner.go's checkValid, which
- * json.Unmarshal runs over the whole input before it decodes anything) and
- * its string unquoting, so a C decoder built on them accepts exactly the
- * texts Go accepts and fails with Go's words. Verified against Go 1.26
+ * json.Unmarshal runs over the whole input before it decodes anything), its
+ * string unquoting, and its filling of a flat struct, so a C decoder built
+ * on them accepts exactly the texts Go accepts and fails with Go's words. Verified against Go 1.26
  * json.Unmarshal by conformance/peers' clientinfo-oracle over the
  * relay_client_info corpus.
  *
@@ -284,12 +284,13 @@ bool go_json_check_valid(const uint8_t *text, size_t len, char *err, size_t cap)
 
 /* ---- reading a valid text ---- */
 
-size_t go_json_skip_space(const uint8_t *text, size_t len, size_t at) {
+static size_t skip_space(const uint8_t *text, size_t len, size_t at) {
   while (at < len && is_space(text[at])) at++;
   return at;
 }
 
-size_t go_json_value_end(const uint8_t *text, size_t len, size_t at) {
+/* The end of the value whose first byte is at `at`, in a valid text. */
+static size_t value_end(const uint8_t *text, size_t len, size_t at) {
   size_t depth = 0;
   do {
     if (at >= len) return len;
@@ -376,4 +377,118 @@ size_t go_json_unquote(const uint8_t *tok, size_t len, uint8_t *out, size_t cap)
     r += n;
   }
   return w;
+}
+
+/* ---- json.Unmarshal into a flat struct ---- */
+
+/* What Go's UnmarshalTypeError calls a value, from its first byte. */
+static const char *value_kind(uint8_t first) {
+  switch (first) {
+    case '{': return "object";
+    case '[': return "array";
+    case '"': return "string";
+    case 't':
+    case 'f': return "bool";
+    case 'n': return "null";
+    default: return "number";
+  }
+}
+
+/* strconv.ParseInt(literal, 10, 64), which Go's decoder runs for an int
+ * field: digits with an optional '-' (JSON has no '+'), within int64. */
+static bool int64_literal(const uint8_t *p, size_t n, int64_t *out) {
+  bool neg = p[0] == '-';
+  size_t i = neg ? 1 : 0;
+  uint64_t v = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  if (i >= n) return false;
+  for (; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    uint64_t d = (uint64_t)(p[i] - '0');
+    if (v > (limit - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  return true;
+}
+
+/* One member's value into its field. False stops decoding (an
+ * Unmarshaler's error, in err); a type mismatch only goes to `saved` (the
+ * first one), as Go keeps decoding and reports it at the end. */
+static bool store(const struct go_json_struct *st, const struct go_json_field *f, const uint8_t *v,
+                  size_t n, char *err, size_t cap, char *saved, size_t saved_cap) {
+  if (f->kind == GO_JSON_UNMARSHALER) return f->unmarshal(v, n, f->dst, err, cap);
+  uint8_t first = v[0];
+  if (first == 'n') return true; /* null leaves a field as it is */
+  const char *go_type = "int";
+  switch (f->kind) {
+    case GO_JSON_INT:
+      if (first == '-' || (first >= '0' && first <= '9')) {
+        if (int64_literal(v, n, f->dst)) return true;
+        /* Go names the literal as written: "number 2.0", "number 1e2" */
+        if (saved[0] == '\0')
+          snprintf(saved, saved_cap,
+                   "json: cannot unmarshal number %.*s into Go struct field %s.%s of type int",
+                   (int)(n < 64 ? n : 64), (const char *)v, st->struct_name, f->name);
+        return true;
+      }
+      break;
+    case GO_JSON_BOOL:
+      if (first == 't' || first == 'f') {
+        *(bool *)f->dst = first == 't';
+        return true;
+      }
+      go_type = "bool";
+      break;
+    case GO_JSON_STRING:
+      if (first == '"') return true; /* the value itself is not kept */
+      go_type = "string";
+      break;
+    case GO_JSON_UNMARSHALER: break;
+  }
+  if (saved[0] == '\0')
+    snprintf(saved, saved_cap, "json: cannot unmarshal %s into Go struct field %s.%s of type %s",
+             value_kind(first), st->struct_name, f->name, go_type);
+  return true;
+}
+
+/* A key as Go compares it with the field names: unquoted (escapes, U+FFFD
+ * for bad bytes). Longer than any spelling of a name can be: no field. */
+static const struct go_json_field *field_for(const struct go_json_struct *st, const uint8_t *key,
+                                             size_t n) {
+  const char *names[GO_JSON_MAX_FIELDS];
+  size_t count = st->count < GO_JSON_MAX_FIELDS ? st->count : GO_JSON_MAX_FIELDS;
+  for (size_t i = 0; i < count; i++) names[i] = st->fields[i].name;
+  uint8_t text[3 * 32]; /* a 32-rune name, every rune 3 bytes at most in a fold */
+  size_t len = go_json_unquote(key, n, text, sizeof text);
+  if (len > sizeof text) return NULL;
+  int i = go_json_field_index((const char *)text, len, names, count);
+  return i < 0 ? NULL : &st->fields[i];
+}
+
+bool go_json_unmarshal_struct(const uint8_t *text, size_t len, const struct go_json_struct *st,
+                              char *err, size_t cap) {
+  if (cap) err[0] = '\0';
+  if (!go_json_check_valid(text, len, err, cap)) return false;
+  size_t at = skip_space(text, len, 0);
+  if (text[at] == 'n') return true; /* null: nothing to set */
+  if (text[at] != '{') {
+    snprintf(err, cap, "json: cannot unmarshal %s into Go value of type %s", value_kind(text[at]),
+             st->type_name);
+    return false;
+  }
+  char saved[320] = "";
+  at = skip_space(text, len, at + 1);
+  while (text[at] != '}') {
+    size_t key_end = value_end(text, len, at);
+    const struct go_json_field *f = field_for(st, text + at, key_end - at);
+    at = skip_space(text, len, skip_space(text, len, key_end) + 1); /* past ':' */
+    size_t end = value_end(text, len, at);
+    if (f != NULL && !store(st, f, text + at, end - at, err, cap, saved, sizeof saved))
+      return false;
+    at = skip_space(text, len, end);
+    if (text[at] == ',') at = skip_space(text, len, at + 1);
+  }
+  if (saved[0] == '\0') return true;
+  snprintf(err, cap, "%s", saved);
+  return false;
 }
