@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "derp/byte_cursor.h"
 #include "derp/go.h"
 #include "file_io.h"
 
@@ -47,6 +48,17 @@ bool relay_rateconfig_parse(const uint8_t *json, size_t len, struct relay_rate_c
   if (doc == NULL) {
     snprintf(err, cap, "error parsing rate config: %s (line %d, column %d)", je.text, je.line,
              je.column);
+    return false;
+  }
+  /* jansson takes a NUL byte after a number or a literal as nothing;
+   * derper's json.Unmarshal refuses it. */
+  size_t at;
+  char go_err[96];
+  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
+    json_decref(doc);
+    int line, column;
+    text_line_column((const char *)json, len, at, &line, &column);
+    snprintf(err, cap, "error parsing rate config: %s (line %d, column %d)", go_err, line, column);
     return false;
   }
   bool ok = true;

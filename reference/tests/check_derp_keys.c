@@ -13,6 +13,22 @@ static enum derp_keyfile_status parse_str(const char *json, uint8_t priv[32]) {
   return derp_keyfile_parse((const uint8_t *)json, strlen(json), priv, why, sizeof why);
 }
 
+/* A NUL byte after a number: jansson reads past it, derper's json.Unmarshal
+ * does not (Go 1.26's text). */
+START_TEST(keyfile_parse_refuses_nul_as_go_does) {
+  char json[160];
+  int n = snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\n\"x\":1", hex64);
+  memcpy(json + n, "\0}", 3);
+  uint8_t priv[32];
+  char why[256];
+  ck_assert_int_eq(derp_keyfile_parse((const uint8_t *)json, (size_t)n + 2, priv, why, sizeof why),
+                   DERP_KEYFILE_ERR_JSON);
+  ck_assert_str_eq(why,
+                   "invalid JSON at line 2 column 6: invalid character '\\x00' after object "
+                   "key:value pair");
+}
+END_TEST
+
 START_TEST(generated_key_is_clamped_and_public_matches) {
   struct derp_keypair kp;
   ck_assert(derp_keypair_generate(&kp));
@@ -238,6 +254,7 @@ static Suite *derp_keys_suite(void) {
   tcase_add_test(file, keyfile_parse_rejects_wrong_prefix);
   tcase_add_test(file, keyfile_parse_rejects_63_hex);
   tcase_add_test(file, keyfile_parse_rejects_non_hex);
+  tcase_add_test(file, keyfile_parse_refuses_nul_as_go_does);
   suite_add_tcase(s, file);
   return s;
 }

@@ -65,6 +65,20 @@ static const char full_map[] =
 
 /* ---------------- valid inputs ---------------- */
 
+/* A NUL byte after a number: jansson reads past it, Go's json.Unmarshal
+ * does not (Go 1.26's text). */
+START_TEST(derpmap_refuses_nul_as_go_does) {
+  static const char text[] = "{\"Regions\": {\"1\": {\"RegionID\": 1\0}}}";
+  struct derp_map *m = NULL;
+  struct derp_map_error err = {{0}};
+  ck_assert(!derp_map_parse(text, sizeof text - 1, &m, &err));
+  ck_assert_ptr_null(m);
+  ck_assert_str_eq(err.msg,
+                   "invalid JSON at line 1, column 33: invalid character '\\x00' after "
+                   "object key:value pair");
+}
+END_TEST
+
 START_TEST(full_map_parses) {
   struct derp_map *m = parse_ok(full_map);
   ck_assert(m->omit_default_regions);
@@ -850,6 +864,7 @@ static Suite *derpmap_suite(void) {
   tcase_add_test(tls, insecure_for_tests_keeps_pin);
   tcase_add_test(tls, certname_pin_is_a_name_before_1_82);
   tcase_add_test(tls, certname_rules_agree_without_pin);
+  tcase_add_test(tls, derpmap_refuses_nul_as_go_does);
   suite_add_tcase(s, tls);
   return s;
 }

@@ -500,45 +500,49 @@ START_TEST(go_json_check_valid_is_checkvalid) {
     const char *text;
     size_t len;
     const char *err; /* NULL: valid */
+    size_t at;       /* the offset Go stops at */
   } cases[] = {
-      {"{\"version\":2}", 13, NULL},
-      {" null ", 6, NULL},
-      {"12", 2, NULL},
-      {"-0.5e+3", 7, NULL},
-      {"{\"version\":2\0}", 14, "invalid character '\\x00' after object key:value pair"},
-      {"[1\0]", 4, "invalid character '\\x00' after array element"},
-      {"\0{}", 3, "invalid character '\\x00' looking for beginning of value"},
-      {"{\"version\":2} \0", 15, "invalid character '\\x00' after top-level value"},
-      {"\"a\0b\"", 5, "invalid character '\\x00' in string literal"},
-      {"", 0, "unexpected end of JSON input"},
-      {" \t\r\n", 4, "unexpected end of JSON input"},
-      {"{\"a\":1", 6, "unexpected end of JSON input"},
-      {"1.", 2, "invalid character ' ' after decimal point in numeric literal"},
-      {"-", 1, "invalid character ' ' in numeric literal"},
-      {"1e", 2, "invalid character ' ' in exponent of numeric literal"},
-      {"tru", 3, "invalid character ' ' in literal true (expecting 'e')"},
-      {"\"\\", 2, "invalid character ' ' in string escape code"},
-      {"\"\\u12", 5, "invalid character ' ' in \\u hexadecimal character escape"},
-      {"\"\\x\"", 4, "invalid character 'x' in string escape code"},
-      {"{\"version\":01}", 14, "invalid character '1' after object key:value pair"},
-      {"{\"version\":+1}", 14, "invalid character '+' looking for beginning of value"},
-      {"{\"a\" 1}", 7, "invalid character '1' after object key"},
-      {"{\"a\":1,}", 8, "invalid character '}' looking for beginning of object key string"},
-      {"[1,]", 4, "invalid character ']' looking for beginning of value"},
-      {"{} x", 4, "invalid character 'x' after top-level value"},
-      {"{'a':1}", 7, "invalid character '\\'' looking for beginning of object key string"},
-      {"{\"a\":1\"b\"}", 10, "invalid character '\"' after object key:value pair"},
-      {"{\"IsProber\":fals }", 18, "invalid character ' ' in literal false (expecting 'e')"},
-      {"\xe9", 1, "invalid character '\xc3\xa9' looking for beginning of value"},
-      {"\x85", 1, "invalid character '\\u0085' looking for beginning of value"},
-      {"\xa0", 1, "invalid character '\\u00a0' looking for beginning of value"},
-      {"\\", 1, "invalid character '\\\\' looking for beginning of value"},
+      {"{\"version\":2}", 13, NULL, 0},
+      {" null ", 6, NULL, 0},
+      {"12", 2, NULL, 0},
+      {"-0.5e+3", 7, NULL, 0},
+      {"{\"version\":2\0}", 14, "invalid character '\\x00' after object key:value pair", 12},
+      {"[1\0]", 4, "invalid character '\\x00' after array element", 2},
+      {"\0{}", 3, "invalid character '\\x00' looking for beginning of value", 0},
+      {"{\"version\":2} \0", 15, "invalid character '\\x00' after top-level value", 14},
+      {"\"a\0b\"", 5, "invalid character '\\x00' in string literal", 2},
+      {"", 0, "unexpected end of JSON input", 0},
+      {" \t\r\n", 4, "unexpected end of JSON input", 4},
+      {"{\"a\":1", 6, "unexpected end of JSON input", 6},
+      {"1.", 2, "invalid character ' ' after decimal point in numeric literal", 2},
+      {"-", 1, "invalid character ' ' in numeric literal", 1},
+      {"1e", 2, "invalid character ' ' in exponent of numeric literal", 2},
+      {"tru", 3, "invalid character ' ' in literal true (expecting 'e')", 3},
+      {"\"\\", 2, "invalid character ' ' in string escape code", 2},
+      {"\"\\u12", 5, "invalid character ' ' in \\u hexadecimal character escape", 5},
+      {"\"\\x\"", 4, "invalid character 'x' in string escape code", 2},
+      {"{\"version\":01}", 14, "invalid character '1' after object key:value pair", 12},
+      {"{\"version\":+1}", 14, "invalid character '+' looking for beginning of value", 11},
+      {"{\"a\" 1}", 7, "invalid character '1' after object key", 5},
+      {"{\"a\":1,}", 8, "invalid character '}' looking for beginning of object key string", 7},
+      {"[1,]", 4, "invalid character ']' looking for beginning of value", 3},
+      {"{} x", 4, "invalid character 'x' after top-level value", 3},
+      {"{'a':1}", 7, "invalid character '\\'' looking for beginning of object key string", 1},
+      {"{\"a\":1\"b\"}", 10, "invalid character '\"' after object key:value pair", 6},
+      {"{\"IsProber\":fals }", 18, "invalid character ' ' in literal false (expecting 'e')", 16},
+      {"\xe9", 1, "invalid character '\xc3\xa9' looking for beginning of value", 0},
+      {"\x85", 1, "invalid character '\\u0085' looking for beginning of value", 0},
+      {"\xa0", 1, "invalid character '\\u00a0' looking for beginning of value", 0},
+      {"\\", 1, "invalid character '\\\\' looking for beginning of value", 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[128];
-    bool ok = go_json_check_valid((const uint8_t *)cases[i].text, cases[i].len, err, sizeof err);
+    size_t at = 0;
+    bool ok =
+        go_json_check_valid((const uint8_t *)cases[i].text, cases[i].len, &at, err, sizeof err);
     ck_assert_msg(ok == (cases[i].err == NULL), "case %zu: %s", i, ok ? "valid" : err);
     if (!ok) ck_assert_str_eq(err, cases[i].err);
+    if (!ok) ck_assert_uint_eq(at, cases[i].at);
   }
   /* Go's maxNestingDepth: 10000 open containers, not one more. */
   static uint8_t deep[2 * 10001];
@@ -546,7 +550,7 @@ START_TEST(go_json_check_valid_is_checkvalid) {
     memset(deep, '[', depth);
     memset(deep + depth, ']', depth);
     char err[128];
-    bool ok = go_json_check_valid(deep, 2 * depth, err, sizeof err);
+    bool ok = go_json_check_valid(deep, 2 * depth, NULL, err, sizeof err);
     ck_assert_msg(ok == (depth == 10000), "depth %zu: %s", depth, ok ? "valid" : err);
     if (!ok) ck_assert_str_eq(err, "invalid character '[' exceeded max depth");
   }

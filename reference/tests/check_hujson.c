@@ -92,6 +92,18 @@ START_TEST(escapes_and_comment_ends) {
 }
 END_TEST
 
+/* A NUL byte after a literal: jansson reads past it, Go's json.Unmarshal
+ * does not (Go 1.26's text). */
+START_TEST(policy_refuses_nul_as_go_does) {
+  static const char text[] = "{\n  \"derpMap\": {\"OmitDefaultRegions\": true\0}}";
+  struct derp_map_error err;
+  struct derp_map *m = NULL;
+  ck_assert(!derp_map_parse_policy(text, sizeof text - 1, &m, &err));
+  ck_assert_ptr_null(m);
+  ck_assert_str_eq(err.msg, "2:41: invalid character '\\x00' after object key:value pair");
+}
+END_TEST
+
 static const char *policy_error(const char *text) {
   static struct derp_map_error err;
   struct derp_map *m = (struct derp_map *)1;
@@ -166,6 +178,7 @@ static Suite *hujson_suite(void) {
   TCase *pol = tcase_create("policy");
   tcase_add_test(pol, policy_file_gives_its_derp_map);
   tcase_add_test(pol, policy_errors_name_line_column_or_path);
+  tcase_add_test(pol, policy_refuses_nul_as_go_does);
   suite_add_tcase(s, pol);
   return s;
 }

@@ -7,10 +7,28 @@
 #include "relay_allowlist.h"
 #include "relay_mesh_peers.h"
 #include "relay_meshkey.h"
+#include "relay_rateconfig.h"
 
 #include <string.h>
 
 #include "check_main.h"
+
+/* A NUL byte after a number: jansson reads past it, derper's json.Unmarshal
+ * does not (Go 1.26's text); what both read is taken. */
+START_TEST(rateconfig_refuses_nul_as_go_does) {
+  static const char nul[] = "{\"PerClientRateLimitBytesPerSec\": 4096\0}";
+  struct relay_rate_config rc;
+  char why[256];
+  ck_assert(!relay_rateconfig_parse((const uint8_t *)nul, sizeof nul - 1, &rc, why, sizeof why));
+  ck_assert_str_eq(why,
+                   "error parsing rate config: invalid character '\\x00' after object "
+                   "key:value pair (line 1, column 39)");
+  static const char ok[] = "{\"PerClientRateLimitBytesPerSec\": 4096}";
+  ck_assert_msg(relay_rateconfig_parse((const uint8_t *)ok, sizeof ok - 1, &rc, why, sizeof why),
+                "%s", why);
+  ck_assert_uint_eq(rc.bytes_per_sec, 4096);
+}
+END_TEST
 
 static struct relay_flags flags;
 static char err[512];
@@ -701,6 +719,7 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, mesh_key_file_as_derper_reads_it);
   tcase_add_test(t, allowlist_rejects_more_than_cap);
   tcase_add_test(t, allowlist_load_file_and_errors);
+  tcase_add_test(t, rateconfig_refuses_nul_as_go_does);
   suite_add_tcase(s, t);
   return s;
 }

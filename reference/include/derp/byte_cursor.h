@@ -141,4 +141,8 @@ void text_out_init(struct text_out *t, char *buf, size_t cap);
 void text_out_bytes(struct text_out *t, const char *s, size_t n);
 void text_out_str(struct text_out *t, const char *s);
 
+/* 1-based line and byte column of offset in text (clamped to len): where
+ * a parser's error offset points in the user's file. */
+void text_line_column(const char *text, size_t len, size_t offset, int *line, int *column);
+
 #endif

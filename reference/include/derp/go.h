@@ -69,8 +69,10 @@ int go_json_field_index(const char *key, size_t key_len, const char *const *name
 /* json.Unmarshal's syntax check (checkValid, run over the whole input before
  * anything is decoded): true when text is one JSON value as Go's scanner
  * reads it; else err holds Go's SyntaxError text ("invalid character 'x'
- * looking for beginning of value", "unexpected end of JSON input", ...). */
-bool go_json_check_valid(const uint8_t *text, size_t len, char *err, size_t cap);
+ * looking for beginning of value", "unexpected end of JSON input", ...) and
+ * *at (when at is not NULL) the offset of the byte at fault, len for the
+ * end of the input. */
+bool go_json_check_valid(const uint8_t *text, size_t len, size_t *at, char *err, size_t cap);
 /* Go's unquote of a string token tok[0..len) (quotes included) from a valid
  * text: writes the first cap bytes of the string to out and returns its
  * whole length. Invalid UTF-8 and unpaired surrogate escapes become U+FFFD,

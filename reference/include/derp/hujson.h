@@ -24,7 +24,4 @@ struct hujson_error {
  * after the top-level value is left to the JSON decoder. */
 bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_error *err);
 
-/* 1-based line and byte column of offset in text. */
-void hujson_position(const char *text, size_t len, size_t offset, int *line, int *column);
-
 #endif

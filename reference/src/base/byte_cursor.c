@@ -24,3 +24,15 @@ void text_out_bytes(struct text_out *t, const char *s, size_t n) {
 }
 
 void text_out_str(struct text_out *t, const char *s) { text_out_bytes(t, s, strlen(s)); }
+
+void text_line_column(const char *text, size_t len, size_t offset, int *line, int *column) {
+  size_t end = offset < len ? offset : len, line_start = 0;
+  int l = 1;
+  for (const char *nl = end ? memchr(text, '\n', end) : NULL; nl != NULL;
+       nl = memchr(nl + 1, '\n', end - (size_t)(nl + 1 - text))) {
+    l++;
+    line_start = (size_t)(nl - text) + 1;
+  }
+  *line = l;
+  *column = (int)(end - line_start) + 1;
+}

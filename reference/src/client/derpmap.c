@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/byte_cursor.h"
 #include "derp/go.h"
 #include "derp/guard.h"
 
@@ -527,6 +528,15 @@ bool derp_map_parse(const char *text, size_t len, struct derp_map **out,
   printable_prefix(jerr.text, why, sizeof why); /* jansson quotes the offending input */
   ENSURE(root, fail(&c, "invalid JSON at line %d, column %d: %s", jerr.line + lines_before,
                     jerr.column, why));
+  /* jansson takes a NUL byte after a number or a literal as nothing; Go's
+   * json.Unmarshal refuses it, as every other byte out of place. */
+  size_t at;
+  if (!go_json_check_valid((const uint8_t *)text + start, len - start, &at, why, sizeof why)) {
+    json_decref(root);
+    int line, column;
+    text_line_column(text, len, start + at, &line, &column);
+    return fail(&c, "invalid JSON at line %d, column %d: %s", line, column, why);
+  }
   struct derp_map *m = calloc(1, sizeof *m);
   bool ok = m != NULL ? decode_top(&c, root, m) : fail(&c, "out of memory");
   json_decref(root);

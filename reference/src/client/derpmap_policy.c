@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "derp/byte_cursor.h"
 #include "derp/derpmap.h"
 #include "derp/go.h"
 #include "derp/guard.h"
@@ -58,11 +59,19 @@ bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
   }
   json_error_t jerr;
   json_t *root = json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr);
+  /* jansson takes a NUL byte after a number or a literal as nothing; Go's
+   * json.Unmarshal (after hujson.Standardize) refuses it. */
+  size_t at = 0;
+  char go_err[96];
+  bool go_ok =
+      root == NULL || go_json_check_valid((const uint8_t *)std, len, &at, go_err, sizeof go_err);
   free(std);
-  if (root == NULL) {
+  if (root == NULL || !go_ok) {
     int line, column;
-    hujson_position(text, len, token_start(&jerr), &line, &column);
-    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, jerr.text);
+    text_line_column(text, len, root == NULL ? token_start(&jerr) : at, &line, &column);
+    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column,
+             root == NULL ? jerr.text : go_err);
+    json_decref(root);
     return false;
   }
   json_t *map = json_is_object(root) ? go_field(root, POLICY_KEY) : NULL;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/byte_cursor.h"
+
 /* The scans below use memchr rather than byte-by-byte comparisons: policy
  * files are mostly strings, comments and indentation, and a fuzzer's
  * comparison hooks on every byte of those were half of the derpmap target's
@@ -15,22 +17,9 @@ static size_t find_byte(const char *text, size_t from, size_t to, char ch) {
   return p ? (size_t)(p - text) : to;
 }
 
-void hujson_position(const char *text, size_t len, size_t offset, int *line, int *column) {
-  size_t end = offset < len ? offset : len;
-  int l = 1;
-  size_t line_start = 0;
-  for (size_t nl = find_byte(text, 0, end, '\n'); nl < end;
-       nl = find_byte(text, nl + 1, end, '\n')) {
-    l++;
-    line_start = nl + 1;
-  }
-  *line = l;
-  *column = (int)(end - line_start) + 1;
-}
-
 static bool fail(const char *in, size_t len, size_t at, const char *msg, struct hujson_error *err) {
   err->offset = at;
-  hujson_position(in, len, at, &err->line, &err->column);
+  text_line_column(in, len, at, &err->line, &err->column);
   snprintf(err->msg, sizeof err->msg, "%s", msg);
   return false;
 }

@@ -264,22 +264,31 @@ static bool step(struct scanner *s, uint8_t c) {
   return false;
 }
 
-bool go_json_check_valid(const uint8_t *text, size_t len, char *err, size_t cap) {
+bool go_json_check_valid(const uint8_t *text, size_t len, size_t *at, char *err, size_t cap) {
   static const struct scanner fresh = {.state = S_BEGIN_VALUE};
   struct scanner s = fresh;
   s.err = err;
   s.cap = cap;
   if (cap) err[0] = '\0';
-  for (size_t i = 0; i < len; i++)
-    if (!step(&s, text[i])) return false;
+  size_t where = len;
+  bool ok = true;
+  for (size_t i = 0; ok && i < len; i++) {
+    ok = step(&s, text[i]);
+    where = i;
+  }
   /* eof(): Go steps one more space, which ends a number (or fails, e.g.
    * "invalid character ' ' after decimal point in numeric literal" for
    * "1."); unfinished after that is "unexpected end". */
-  if (s.state == S_END_TOP) return true;
-  if (!step(&s, ' ')) return false;
-  if (s.state == S_END_TOP) return true;
-  snprintf(err, cap, "unexpected end of JSON input");
-  return false;
+  if (ok && s.state != S_END_TOP) {
+    where = len;
+    ok = step(&s, ' ');
+    if (ok && s.state != S_END_TOP) {
+      snprintf(err, cap, "unexpected end of JSON input");
+      ok = false;
+    }
+  }
+  if (!ok && at != NULL) *at = where;
+  return ok;
 }
 
 /* ---- reading a valid text ---- */
@@ -468,7 +477,7 @@ static const struct go_json_field *field_for(const struct go_json_struct *st, co
 bool go_json_unmarshal_struct(const uint8_t *text, size_t len, const struct go_json_struct *st,
                               char *err, size_t cap) {
   if (cap) err[0] = '\0';
-  if (!go_json_check_valid(text, len, err, cap)) return false;
+  if (!go_json_check_valid(text, len, NULL, err, cap)) return false;
   size_t at = skip_space(text, len, 0);
   if (text[at] == 'n') return true; /* null: nothing to set */
   if (text[at] != '{') {

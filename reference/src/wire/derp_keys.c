@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/byte_cursor.h"
 #include "derp/derp_box.h"
 #include "derp/go.h"
 #include "derp/guard.h"
@@ -67,6 +68,17 @@ enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len,
   if (root == NULL) {
     snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
              jerr.text);
+    return DERP_KEYFILE_ERR_JSON;
+  }
+  /* jansson takes a NUL byte after a number or a literal as nothing;
+   * derper's json.Unmarshal refuses it. */
+  size_t at;
+  char go_err[96];
+  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
+    json_decref(root);
+    int line, column;
+    text_line_column((const char *)json, len, at, &line, &column);
+    snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", line, column, go_err);
     return DERP_KEYFILE_ERR_JSON;
   }
   enum derp_keyfile_status st = DERP_KEYFILE_OK;
