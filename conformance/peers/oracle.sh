@@ -133,7 +133,7 @@ if [ $custom = 0 ]; then
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
   done
-  [ -z "$skipped" ] || echo "oracle.sh: regressions not compared (layout has no pin case):$skipped"
+  [ -z "$skipped" ] || echo "oracle.sh: regressions not compared (their layout holds no case for either oracle):$skipped"
 fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
