@@ -41,6 +41,9 @@ void go_hostname_in_sni(const char *name, char *out, size_t cap);
 /* One UTF-8 sequence at s as Go's decoder takes it (no overlongs, no
  * surrogates, <= U+10FFFF): its length 1..4 and *rune, or 0 if invalid. */
 size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
+/* utf8.EncodeRune of a rune <= U+10FFFF (the callers' runes come from
+ * go_utf8_rune, a \u escape or a byte): its 1..4 bytes into out. */
+size_t go_utf8_encode(uint32_t rune, uint8_t out[4]);
 /* strconv.IsPrint (what %q leaves unescaped): Go's own table, generated
  * from Go 1.26 (Unicode 15.0) by reference/src/go/gen_isprint.go. */
 bool go_is_print(uint32_t rune);

@@ -323,18 +323,7 @@ static size_t value_end(const uint8_t *text, size_t len, size_t at) {
 
 static size_t put_rune(uint8_t *out, size_t cap, size_t w, uint32_t r) {
   uint8_t b[4];
-  size_t n;
-  if (r < 0x80) {
-    b[0] = (uint8_t)r, n = 1;
-  } else if (r < 0x800) {
-    b[0] = (uint8_t)(0xc0 | (r >> 6)), b[1] = (uint8_t)(0x80 | (r & 0x3f)), n = 2;
-  } else if (r < 0x10000) {
-    b[0] = (uint8_t)(0xe0 | (r >> 12)), b[1] = (uint8_t)(0x80 | ((r >> 6) & 0x3f));
-    b[2] = (uint8_t)(0x80 | (r & 0x3f)), n = 3;
-  } else {
-    b[0] = (uint8_t)(0xf0 | (r >> 18)), b[1] = (uint8_t)(0x80 | ((r >> 12) & 0x3f));
-    b[2] = (uint8_t)(0x80 | ((r >> 6) & 0x3f)), b[3] = (uint8_t)(0x80 | (r & 0x3f)), n = 4;
-  }
+  size_t n = go_utf8_encode(r, b);
   for (size_t i = 0; i < n; i++, w++)
     if (w < cap) out[w] = b[i];
   return w;

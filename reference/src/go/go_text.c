@@ -36,6 +36,25 @@ size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune) {
   return n;
 }
 
+size_t go_utf8_encode(uint32_t r, uint8_t b[4]) {
+  if (r < 0x80) {
+    b[0] = (uint8_t)r;
+    return 1;
+  }
+  if (r < 0x800) {
+    b[0] = (uint8_t)(0xc0 | (r >> 6)), b[1] = (uint8_t)(0x80 | (r & 0x3f));
+    return 2;
+  }
+  if (r < 0x10000) {
+    b[0] = (uint8_t)(0xe0 | (r >> 12)), b[1] = (uint8_t)(0x80 | ((r >> 6) & 0x3f));
+    b[2] = (uint8_t)(0x80 | (r & 0x3f));
+    return 3;
+  }
+  b[0] = (uint8_t)(0xf0 | (r >> 18)), b[1] = (uint8_t)(0x80 | ((r >> 12) & 0x3f));
+  b[2] = (uint8_t)(0x80 | ((r >> 6) & 0x3f)), b[3] = (uint8_t)(0x80 | (r & 0x3f));
+  return 4;
+}
+
 bool go_is_print(uint32_t r) {
   size_t lo = 0, hi = sizeof go_isprint_ranges / sizeof go_isprint_ranges[0];
   while (lo < hi) {

@@ -85,18 +85,7 @@ struct utf8_sink {
 
 static void sink_rune(struct utf8_sink *s, uint32_t r) {
   uint8_t b[4];
-  size_t n;
-  if (r < 0x80) {
-    b[0] = (uint8_t)r, n = 1;
-  } else if (r < 0x800) {
-    b[0] = (uint8_t)(0xc0 | (r >> 6)), b[1] = (uint8_t)(0x80 | (r & 0x3f)), n = 2;
-  } else if (r < 0x10000) {
-    b[0] = (uint8_t)(0xe0 | (r >> 12)), b[1] = (uint8_t)(0x80 | ((r >> 6) & 0x3f));
-    b[2] = (uint8_t)(0x80 | (r & 0x3f)), n = 3;
-  } else {
-    b[0] = (uint8_t)(0xf0 | (r >> 18)), b[1] = (uint8_t)(0x80 | ((r >> 12) & 0x3f));
-    b[2] = (uint8_t)(0x80 | ((r >> 6) & 0x3f)), b[3] = (uint8_t)(0x80 | (r & 0x3f)), n = 4;
-  }
+  size_t n = go_utf8_encode(r, b);
   for (size_t i = 0; i < n; i++, s->len++)
     if (s->buf != NULL && s->len + 1 < s->cap) s->buf[s->len] = (char)b[i];
 }
