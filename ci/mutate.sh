@@ -48,7 +48,7 @@ TRUST_FILES=(
   reference/src/cert/cert_fields_time.c
   reference/src/cert/metacert_parse.c
 )
-DEFAULT_TESTS='^(unit\.check_.*|fuzz-replay\.[a-z_]+|conformance\.(openssl\.)?(pin|metacert|tls|probe)::.*|interop\.(pin|clientinfo)-oracle)$'
+DEFAULT_TESTS='^(unit\.check_.*|fuzz-replay\.[a-z_]+|conformance\.(openssl\.)?(pin|metacert|tls|probe)::.*|interop\.(pin|json)-oracle)$'
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
@@ -258,7 +258,7 @@ if [ $asan = 1 ]; then
     { grep -E 'Failed|\*\*\*' "$work/baseline-asan.log" | head -n 20 >&2; die "tests fail under ASan+UBSan without any mutant (see $work/baseline-asan.log)"; }
 fi
 for w in $(seq 1 "$jobs"); do # the oracle's Go peers, once per build
-  if grep -qE 'interop\.(pin|clientinfo)-oracle' "$work/tests.tsv"; then
+  if grep -qE 'interop\.(pin|json)-oracle' "$work/tests.tsv"; then
     [ "$w" = 1 ] || ctest_in "$work/w$w/build" '^interop\.peers$' > /dev/null 2>&1 || true
     [ "$w" = 1 ] || [ $asan = 0 ] || ctest_in "$work/w$w/build-asan" '^interop\.peers$' > /dev/null 2>&1 || true
   fi

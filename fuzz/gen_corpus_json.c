@@ -92,7 +92,7 @@ static const struct text_seed client_info_seeds[] = {
 
 /* Where Go's encoding/json and a general JSON library part ways (each
  * verdict and text checked against tailscale.com's json.Unmarshal into
- * derp.ClientInfo by conformance/peers' clientinfo-oracle). Lengths are
+ * derp.ClientInfo by conformance/peers' json-oracle). Lengths are
  * explicit: some hold NUL bytes. */
 #define BYTES(name, lit) \
   { name, lit, sizeof lit - 1 }

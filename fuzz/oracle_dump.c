@@ -1,7 +1,8 @@
-/* oracle_dump: the C verdicts on the certificate and ClientInfo fuzz corpora,
- * one JSON line per input, for the upstream comparison
+/* oracle_dump: the C verdicts on the certificate and JSON fuzz corpora, one
+ * JSON line per input and reading, for the upstream comparison
  * (conformance/peers/oracle.sh runs Go's pin oracle over the certificate
- * lines and Go's json.Unmarshal into derp.ClientInfo over the others).
+ * lines and Go's json.Unmarshal into derp.ClientInfo and derp.ServerInfo
+ * over the others).
  *
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
@@ -21,9 +22,11 @@
  * certificate, and as server name its first IP SAN, else its first DNS SAN,
  * else "".
  *
- * A relay_client_info input (kind "clientinfo") is the JSON text; its line
- * holds relay_client_info_decode's verdict: accepted or not, the error
- * text, and the fields.
+ * A relay_client_info input is a JSON text, read twice: as the relay reads
+ * a ClientInfo (kind "clientinfo", relay_client_info_decode) and as the
+ * client reads a ServerInfo (kind "serverinfo",
+ * derp_client_decode_server_info); each line holds the verdict, the error
+ * text and the fields.
  *
  * Byte strings (names, pins, messages, CN, SAN values, JSON) are hex, so the Go
  * side sees exactly the bytes C saw (JSON strings must be UTF-8). Nothing
@@ -43,6 +46,7 @@
 #include <sys/stat.h>
 
 #include "derp/cert_fields.h"
+#include "derp/client_session.h"
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
@@ -225,22 +229,37 @@ static void put_case(const char *path, enum layout layout, const struct pin_veri
   printf("]}\n");
 }
 
-/* The relay's reading of a ClientInfo (what derper gets from json.Unmarshal
- * into derp.ClientInfo): the mesh key as its 32 bytes, zero when absent. */
-static void put_client_info(const char *path, const uint8_t *json, size_t len) {
-  struct relay_client_info ci;
-  char err[512]; /* Go's texts quote at most a field name and a type */
-  bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
+/* One JSON text as the relay reads a ClientInfo and as the client reads a
+ * ServerInfo (Go: json.Unmarshal into derp.ClientInfo, derp.ServerInfo):
+ * a line per reading, with the verdict, the error text and the fields the
+ * C side keeps, as text (the mesh key as its 32 bytes, zero when absent). */
+static void put_json_case(const char *path, const char *kind, const uint8_t *json, size_t len,
+                          bool ok, const char *err) {
   printf("{\"file\":");
   put_str(path);
-  printf(",\"target\":\"relay_client_info\",\"kind\":\"clientinfo\",\"json_hex\":");
+  printf(",\"target\":\"relay_client_info\",\"kind\":\"%s\",\"json_hex\":", kind);
   put_hex(json, len);
   printf(",\"ok\":%s,\"err_hex\":", ok ? "true" : "false");
   put_hex_str(ok ? "" : err);
-  printf(",\"version\":%" PRId64 ",\"mesh_key_hex\":", ci.version);
-  put_hex(ci.mesh_key, sizeof ci.mesh_key);
-  printf(",\"can_ack_pings\":%s,\"is_prober\":%s}\n", ci.can_ack_pings ? "true" : "false",
-         ci.is_prober ? "true" : "false");
+}
+
+static void put_json_readings(const char *path, const uint8_t *json, size_t len) {
+  char err[512]; /* Go's texts quote at most a field name, a type, a literal */
+  struct relay_client_info ci;
+  bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
+  put_json_case(path, "clientinfo", json, len, ok, err);
+  char mesh[2 * DERP_KEY_LEN + 1];
+  derp_hex_lower(ci.mesh_key, DERP_KEY_LEN, mesh);
+  printf(",\"fields\":{\"version\":\"%" PRId64
+         "\",\"meshKey\":\"%s\",\"CanAckPings\":\"%s\","
+         "\"IsProber\":\"%s\"}}\n",
+         ci.version, mesh, ci.can_ack_pings ? "true" : "false", ci.is_prober ? "true" : "false");
+  struct derp_server_info_msg si;
+  ok = derp_client_decode_server_info(json, len, &si, err, sizeof err);
+  put_json_case(path, "serverinfo", json, len, ok, err);
+  printf(",\"fields\":{\"version\":\"%" PRId64 "\",\"TokenBucketBytesPerSecond\":\"%" PRId64
+         "\",\"TokenBucketBytesBurst\":\"%" PRId64 "\"}}\n",
+         si.version, si.token_bucket_bytes_per_second, si.token_bucket_bytes_burst);
 }
 
 /* ---- inputs ---- */
@@ -285,7 +304,7 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
     }
     case LAYOUT_CLIENT_INFO:
       if (size > CLIENT_INFO_FUZZ_MAX_INPUT) break;
-      put_client_info(path, data, size);
+      put_json_readings(path, data, size);
       t->dumped++;
       return;
     case LAYOUT_NONE: break;

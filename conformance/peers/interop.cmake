@@ -12,8 +12,9 @@
 #   interop.peers-go-test           the adapters' own Go unit tests
 #   interop.pin-oracle              upstream's pin check and Go's x509 over
 #                                   the certificate corpora vs the C verdicts
-#   interop.clientinfo-oracle       derper's json.Unmarshal into derp.ClientInfo
-#                                   over corpus/relay_client_info vs the relay's
+#   interop.json-oracle             json.Unmarshal into derp.ClientInfo and
+#                                   derp.ServerInfo over corpus/relay_client_info
+#                                   vs the relay's and the client's decoders
 # Without Go each reports skipped (77) with the reason.
 if(NOT TARGET derpcheck OR NOT TARGET fuzz_oracle_dump)
   return() # a build without the runner (e.g. a fuzzing preset)
@@ -45,10 +46,10 @@ add_test(NAME interop.pin-oracle
                  --peers-dir ${DERPCHECK_PEERS_BUILD_DIR})
 set_tests_properties(interop.pin-oracle PROPERTIES
   LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)
-add_test(NAME interop.clientinfo-oracle
-         COMMAND ${_peers_src}/oracle.sh --only clientinfo --dump $<TARGET_FILE:fuzz_oracle_dump>
+add_test(NAME interop.json-oracle
+         COMMAND ${_peers_src}/oracle.sh --only json --dump $<TARGET_FILE:fuzz_oracle_dump>
                  --peers-dir ${DERPCHECK_PEERS_BUILD_DIR})
-set_tests_properties(interop.clientinfo-oracle PROPERTIES
+set_tests_properties(interop.json-oracle PROPERTIES
   LABELS interop FIXTURES_REQUIRED interop_peers SKIP_RETURN_CODE 77 TIMEOUT 900)
 
 # The adapters' own Go tests (contract CLI, wire tap, DERPMap loading, the

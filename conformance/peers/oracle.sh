@@ -6,10 +6,12 @@
 #    Go's crypto/x509.ParseCertificate over the certificate corpora, against
 #    pin_verify per profile and the C model of x509.ParseCertificate;
 #    disagreements are declared in conformance/expectations/oracle.json;
-#  - clientinfo: derper's decoding of a client's ClientInfo (json.Unmarshal
-#    into derp.ClientInfo, in every version with a clientinfo-oracle/) over
-#    corpus/relay_client_info, against relay_client_info_decode (verdict,
-#    error text, fields); declared in conformance/expectations/clientinfo-oracle.json.
+#  - json: derper's decoding of a client's ClientInfo and the client's of
+#    the relay's ServerInfo (json.Unmarshal into derp.ClientInfo and
+#    derp.ServerInfo, in every version with a json-oracle/) over
+#    corpus/relay_client_info, against relay_client_info_decode and
+#    derp_client_decode_server_info (verdict, error text, fields); declared
+#    in conformance/expectations/json-oracle.json.
 # Stale declarations fail too.
 #
 # Why here and not in fuzz/: the Go side lives with the upstream peers
@@ -33,7 +35,7 @@
 #                    PATH build.sh brings them up to date there first
 #   --versions "..." only these versions (default: every
 #                    conformance/peers/tailscale/<v>/oracle)
-#   --only pin|clientinfo  run one of the two comparisons (default both)
+#   --only pin|json  run one of the two comparisons (default both)
 #   --keep DIR       keep the JSON cases and each version's report in DIR
 # Exit: 0 all agree or are declared; 1 undeclared or stale; 2 usage or
 # setup error; 77 skipped (no Go toolchain and no prebuilt oracles).
@@ -60,8 +62,8 @@ while [ $# -gt 0 ]; do
     --peers-dir) [ $# -ge 2 ] || die "--peers-dir needs a directory"; peers_dir=$2; shift 2 ;;
     --versions) [ $# -ge 2 ] || die "--versions needs a list"; versions=$2; shift 2 ;;
     --keep) [ $# -ge 2 ] || die "--keep needs a directory"; keep=$2; shift 2 ;;
-    --only) [ $# -ge 2 ] || die "--only needs pin or clientinfo"; only=$2; shift 2
-            case $only in pin|clientinfo) ;; *) die "--only: want pin or clientinfo, not '$only'" ;; esac ;;
+    --only) [ $# -ge 2 ] || die "--only needs pin or json"; only=$2; shift 2
+            case $only in pin|json) ;; *) die "--only: want pin or json, not '$only'" ;; esac ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (try --help)" ;;
   esac
@@ -73,7 +75,7 @@ case $now in ''|*[!0-9-]*) die "--now wants Unix seconds" ;; esac
 [ -n "$peers_dir" ] || peers_dir=$root/build/peers
 mkdir -p "$peers_dir" && peers_dir=$(cd "$peers_dir" && pwd) || die "cannot use --peers-dir $peers_dir"
 expect=$root/conformance/expectations/oracle.json
-expect_ci=$root/conformance/expectations/clientinfo-oracle.json
+expect_ci=$root/conformance/expectations/json-oracle.json
 [ -f "$expect" ] || die "missing $expect"
 [ -f "$expect_ci" ] || die "missing $expect_ci"
 
@@ -94,7 +96,7 @@ if command -v go >/dev/null 2>&1; then
   "$here/build.sh" --out "$peers_dir" $versions >&2 || die "conformance/peers/build.sh failed (see above)"
 fi
 for v in $versions; do
-  [ "$only" != clientinfo ] || break
+  [ "$only" != json ] || break
   if [ ! -x "$peers_dir/tailscale@$v/oracle" ]; then
     echo "oracle.sh: SKIP: no Go toolchain to build $peers_dir/tailscale@$v/oracle (and no prebuilt oracle)"
     exit 77
@@ -102,8 +104,8 @@ for v in $versions; do
 done
 
 if [ "$only" != pin ] && ! command -v go >/dev/null 2>&1 &&
-   ! ls "$peers_dir"/tailscale@*/clientinfo-oracle >/dev/null 2>&1; then
-  echo "oracle.sh: SKIP: no Go toolchain to build a clientinfo-oracle (and no prebuilt one)"
+   ! ls "$peers_dir"/tailscale@*/json-oracle >/dev/null 2>&1; then
+  echo "oracle.sh: SKIP: no Go toolchain to build a json-oracle (and no prebuilt one)"
   exit 77
 fi
 
@@ -116,7 +118,7 @@ cd "$root"
 if [ $custom = 0 ]; then
   case $only in
     pin) targets="pin_verify cert_fields metacert" ;;
-    clientinfo) targets="relay_client_info" ;;
+    json) targets="relay_client_info" ;;
     *) targets="pin_verify cert_fields metacert relay_client_info" ;;
   esac
   corpus_args=()
@@ -138,16 +140,16 @@ fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
 # Each oracle reads its own kind of line.
-grep -v '"kind":"clientinfo"' "$out/all.jsonl" > "$out/cases.jsonl" || true
-grep '"kind":"clientinfo"' "$out/all.jsonl" > "$out/clientinfo.jsonl" || true
+grep -Ev '"kind":"(clientinfo|serverinfo)"' "$out/all.jsonl" > "$out/cases.jsonl" || true
+grep -E '"kind":"(clientinfo|serverinfo)"' "$out/all.jsonl" > "$out/json.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")
-ci_inputs=$(wc -l < "$out/clientinfo.jsonl")
-echo "oracle.sh: $inputs certificate inputs (clock $now), $ci_inputs ClientInfo inputs, versions: $versions"
+ci_inputs=$(wc -l < "$out/json.jsonl")
+echo "oracle.sh: $inputs certificate inputs (clock $now), $ci_inputs JSON readings, versions: $versions"
 
 rc=0
 summaries=()
 for v in $versions; do
-  [ "$inputs" -gt 0 ] && [ "$only" != clientinfo ] || break
+  [ "$inputs" -gt 0 ] && [ "$only" != json ] || break
   flags=(-cases "$out/cases.jsonl" -expect "$expect")
   [ "$v" = "$newest" ] && flags+=(-x509)
   [ $custom = 0 ] && flags+=(-full)
@@ -163,28 +165,28 @@ for v in $versions; do
   [ $r = 0 ] || rc=1
 done
 
-# ClientInfo: every version that has a clientinfo-oracle (derper's decoding
-# is json.Unmarshal into that version's derp.ClientInfo).
+# JSON: every version that has a json-oracle (upstream's decoding is
+# json.Unmarshal into that version's derp.ClientInfo and derp.ServerInfo).
 ci_versions=0
 for v in $versions; do
   [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] || break
-  bin=$peers_dir/tailscale@$v/clientinfo-oracle
+  bin=$peers_dir/tailscale@$v/json-oracle
   [ -x "$bin" ] || continue
   ci_versions=$((ci_versions + 1))
-  flags=(-cases "$out/clientinfo.jsonl" -expect "$expect_ci")
+  flags=(-cases "$out/json.jsonl" -expect "$expect_ci")
   [ $custom = 0 ] && flags+=(-full)
   set +e
-  "$bin" "${flags[@]}" > "$out/clientinfo-report-$v.txt" 2>&1
+  "$bin" "${flags[@]}" > "$out/json-report-$v.txt" 2>&1
   r=$?
   set -e
-  awk '/^(UNDECLARED|STALE)/{p=1; print; next} /^(declared|jsonoracle)/{p=0} p' "$out/clientinfo-report-$v.txt"
-  line=$(grep '^jsonoracle ' "$out/clientinfo-report-$v.txt" | tail -n1 || true)
-  [ -n "$line" ] || { tail -n 20 "$out/clientinfo-report-$v.txt"; line="jsonoracle tailscale.com@$v: crashed (exit $r)"; }
+  awk '/^(UNDECLARED|STALE)/{p=1; print; next} /^(declared|jsonoracle)/{p=0} p' "$out/json-report-$v.txt"
+  line=$(grep '^jsonoracle ' "$out/json-report-$v.txt" | tail -n1 || true)
+  [ -n "$line" ] || { tail -n 20 "$out/json-report-$v.txt"; line="jsonoracle tailscale.com@$v: crashed (exit $r)"; }
   summaries+=("$line")
   [ $r = 0 ] || rc=1
 done
 if [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] && [ $ci_versions = 0 ]; then
-  echo "oracle.sh: no conformance/peers/tailscale/<v>/clientinfo-oracle among: $versions"
+  echo "oracle.sh: no conformance/peers/tailscale/<v>/json-oracle among: $versions"
   rc=1
 fi
 if [ ${#summaries[@]} = 0 ]; then

@@ -493,7 +493,7 @@ END_TEST
 
 /* json.Unmarshal's syntax verdicts and texts: Go 1.26's, taken from
  * json.Unmarshal(text, &derp.ClientInfo{}) (conformance/peers'
- * clientinfo-oracle compares the relay's decoder with it on every corpus
+ * json-oracle compares the relay's decoder with it on every corpus
  * input). Lengths are explicit: some texts hold NUL. */
 START_TEST(go_json_check_valid_is_checkvalid) {
   static const struct {

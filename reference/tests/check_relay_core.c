@@ -570,7 +570,7 @@ END_TEST
 
 /* Where a general JSON library and Go part ways, the relay sides with Go
  * (texts from tailscale.com@v1.102.5's json.Unmarshal into
- * derp.ClientInfo; conformance/peers' clientinfo-oracle checks every corpus
+ * derp.ClientInfo; conformance/peers' json-oracle checks every corpus
  * input the same way). */
 static bool decode_bytes(const char *json, size_t len, struct relay_client_info *info, char *err) {
   return relay_client_info_decode((const uint8_t *)json, len, info, err, 320);

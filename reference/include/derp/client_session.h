@@ -183,5 +183,10 @@ bool derp_client_open_server_info(uint8_t *payload, size_t len,
                                   const uint8_t server_pub[DERP_KEY_LEN],
                                   const uint8_t client_priv[DERP_KEY_LEN],
                                   struct derp_server_info_msg *out, char *err, size_t err_cap);
+/* The opened box's JSON -> message, as Go's json.Unmarshal into
+ * derp.ServerInfo (false with Go's text, which the above prefixes with
+ * "invalid JSON: "). */
+bool derp_client_decode_server_info(const uint8_t *json, size_t len,
+                                    struct derp_server_info_msg *out, char *err, size_t err_cap);
 
 #endif

@@ -19,6 +19,20 @@ __attribute__((format(printf, 3, 4))) static bool info_fail(char *err, size_t ca
   return false;
 }
 
+bool derp_client_decode_server_info(const uint8_t *json, size_t len,
+                                    struct derp_server_info_msg *out, char *err, size_t err_cap) {
+  memset(out, 0, sizeof *out);
+  /* derp.ServerInfo's fields and their JSON names (struct tags). */
+  const struct go_json_field fields[] = {
+      {"version", GO_JSON_INT, &out->version, NULL},
+      {"TokenBucketBytesPerSecond", GO_JSON_INT, &out->token_bucket_bytes_per_second, NULL},
+      {"TokenBucketBytesBurst", GO_JSON_INT, &out->token_bucket_bytes_burst, NULL},
+  };
+  const struct go_json_struct st = {"derp.ServerInfo", "ServerInfo", fields,
+                                    sizeof fields / sizeof fields[0]};
+  return go_json_unmarshal_struct(json, len, &st, err, err_cap);
+}
+
 bool derp_client_open_server_info(uint8_t *payload, size_t len,
                                   const uint8_t server_pub[DERP_KEY_LEN],
                                   const uint8_t client_priv[DERP_KEY_LEN],
@@ -39,16 +53,9 @@ bool derp_client_open_server_info(uint8_t *payload, size_t len,
     derp_key_public_text(server_pub, key);
     return info_fail(err, err_cap, "failed to open naclbox from server key %s", key);
   }
-  /* Go: json.Unmarshal(msg, new(derp.ServerInfo)), "invalid JSON: " + its
-   * error (Go's texts quote no raw control character). */
-  const struct go_json_field fields[] = {
-      {"version", GO_JSON_INT, &out->version, NULL},
-      {"TokenBucketBytesPerSecond", GO_JSON_INT, &out->token_bucket_bytes_per_second, NULL},
-      {"TokenBucketBytesBurst", GO_JSON_INT, &out->token_bucket_bytes_burst, NULL},
-  };
-  const struct go_json_struct st = {"derp.ServerInfo", "ServerInfo", fields,
-                                    sizeof fields / sizeof fields[0]};
+  /* Go: "invalid JSON: " + json.Unmarshal's error (Go's texts quote no raw
+   * control character). */
   char why[320];
-  if (go_json_unmarshal_struct(sealed, plain_len, &st, why, sizeof why)) return true;
+  if (derp_client_decode_server_info(sealed, plain_len, out, why, sizeof why)) return true;
   return info_fail(err, err_cap, "invalid JSON: %s", why);
 }

@@ -2,7 +2,7 @@
  * json.Unmarshal runs over the whole input before it decodes anything), its
  * string unquoting, and its filling of a flat struct, so a C decoder built
  * on them accepts exactly the texts Go accepts and fails with Go's words. Verified against Go 1.26
- * json.Unmarshal by conformance/peers' clientinfo-oracle over the
+ * json.Unmarshal by conformance/peers' json-oracle over the
  * relay_client_info corpus.
  *
  * Why not jansson's verdict: jansson reads a NUL byte after a number or a

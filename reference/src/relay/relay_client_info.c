@@ -1,6 +1,6 @@
 /* ClientInfo JSON, decoded the way Go's encoding/json fills derp.ClientInfo:
  * so that a conformance run gets the same accept/reject decision and the
- * same error text as the upstream server (conformance/peers' clientinfo-oracle
+ * same error text as the upstream server (conformance/peers' json-oracle
  * runs tailscale.com's own decoding over the relay_client_info corpus).
  *
  * Straight off the text with the go module's json.Unmarshal

@@ -1,17 +1,19 @@
-// Package jsonoracle compares the reference relay's ClientInfo decoder
-// (relay_client_info_decode) with upstream running for real: json.Unmarshal
-// into the derp.ClientInfo of the tailscale.com version the calling main
-// links, which is what derper's recvClientKey does with every client's
-// opened ClientInfo box (and "msg: " + its error is why the client is cut
-// off).
+// Package jsonoracle compares derpcheck's C JSON decoders with upstream
+// running for real: json.Unmarshal into the structs of the tailscale.com
+// version the calling main links. "clientinfo": the relay's
+// relay_client_info_decode against derp.ClientInfo, what derper's
+// recvClientKey does with every client's opened box ("msg: " + its error is
+// why the client is cut off); "serverinfo": the client's
+// derp_client_decode_server_info against derp.ServerInfo, what the client's
+// parseServerInfo does ("invalid JSON: " + its error).
 //
-// Input: oracle_dump's JSON lines; the "clientinfo" ones (corpus/
-// relay_client_info: the whole input is the JSON text) carry the text and
-// the C verdict. Compared per input: the verdict (accept or reject), the
-// error text when both reject, and version, meshKey, CanAckPings and
-// IsProber when both accept. Every disagreement must be declared in the
-// expectations file; over the standard corpus (-full) a declaration that
-// matches nothing is stale. Both fail the run.
+// Input: oracle_dump's JSON lines of those kinds (corpus/relay_client_info:
+// every input is a JSON text, read once per kind), each with the text and
+// the C verdict. Compared per line: the verdict (accept or reject), the
+// error text when both reject, and every field the C side keeps when both
+// accept. Every disagreement must be declared in the expectations file;
+// over the standard corpus (-full) a declaration that matches nothing is
+// stale. Both fail the run.
 package jsonoracle
 
 import (
@@ -22,41 +24,37 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"derpcheck.local/peers/shared/pinoracle"
 )
 
-// Fields is what the relay keeps of a ClientInfo.
-type Fields struct {
-	Version     int64
-	MeshKeyHex  string // the 32 key bytes, zero when absent
-	CanAckPings bool
-	IsProber    bool
-}
+// Fields is what the C side keeps of a decoded struct, as text, by JSON
+// name ("version": "2", "meshKey": 64 hex digits, "CanAckPings": "true").
+type Fields map[string]string
 
-// Decode is upstream's decoding: json.Unmarshal into derp.ClientInfo.
+// Decode is upstream's decoding of one kind: json.Unmarshal into its struct.
 type Decode func(json []byte) (Fields, error)
 
-// Case is one "clientinfo" line of oracle_dump.
+// Case is one "clientinfo" or "serverinfo" line of oracle_dump.
 type Case struct {
-	File        string `json:"file"`
-	Target      string `json:"target"`
-	Kind        string `json:"kind"`
-	JSONHex     string `json:"json_hex"`
-	OK          bool   `json:"ok"`
-	ErrHex      string `json:"err_hex"`
-	Version     int64  `json:"version"`
-	MeshKeyHex  string `json:"mesh_key_hex"`
-	CanAckPings bool   `json:"can_ack_pings"`
-	IsProber    bool   `json:"is_prober"`
+	File    string `json:"file"`
+	Target  string `json:"target"`
+	Kind    string `json:"kind"`
+	JSONHex string `json:"json_hex"`
+	OK      bool   `json:"ok"`
+	ErrHex  string `json:"err_hex"`
+	Fields  Fields `json:"fields"`
 }
 
-// Declaration is one entry of conformance/expectations/clientinfo-oracle.json.
+// Declaration is one entry of conformance/expectations/json-oracle.json.
 type Declaration struct {
 	Input    string `json:"input"`          // glob over the input's path or base name
+	Kind     string `json:"kind"`           // glob over "clientinfo", "serverinfo"
 	Field    string `json:"field"`          // "verdict", "error", "version", ...
 	Upstream string `json:"upstream"`       // glob over upstream's value as reported
 	Ours     string `json:"ours,omitempty"` // glob over ours ("" means any)
@@ -67,12 +65,13 @@ type Declaration struct {
 
 // Disagreement is one difference on one input.
 type Disagreement struct {
-	File, Field, Upstream, Ours string
-	Declared                    *Declaration
+	File, Kind, Field, Upstream, Ours string
+	Declared                          *Declaration
 }
 
 func (d *Disagreement) matches(decl *Declaration) bool {
-	return pinoracle.GlobMatch(decl.Field, d.Field) && pinoracle.GlobMatch(decl.Upstream, d.Upstream) &&
+	return pinoracle.GlobMatch(decl.Kind, d.Kind) && pinoracle.GlobMatch(decl.Field, d.Field) &&
+		pinoracle.GlobMatch(decl.Upstream, d.Upstream) &&
 		(decl.Ours == "" || pinoracle.GlobMatch(decl.Ours, d.Ours)) &&
 		(pinoracle.GlobMatch(decl.Input, d.File) || pinoracle.GlobMatch(decl.Input, path.Base(d.File)))
 }
@@ -86,7 +85,11 @@ func verdict(ok bool, err string) string {
 }
 
 // Compare runs upstream's decoding on one case.
-func Compare(c *Case, decode Decode) ([]*Disagreement, error) {
+func Compare(c *Case, decoders map[string]Decode) ([]*Disagreement, error) {
+	decode := decoders[c.Kind]
+	if decode == nil {
+		return nil, fmt.Errorf("%s: no upstream decoder for kind %q", c.File, c.Kind)
+	}
 	text, err := hex.DecodeString(c.JSONHex)
 	if err != nil {
 		return nil, fmt.Errorf("%s: json_hex: %v", c.File, err)
@@ -100,7 +103,7 @@ func Compare(c *Case, decode Decode) ([]*Disagreement, error) {
 	ours := verdict(c.OK, string(ourErr))
 	var ds []*Disagreement
 	add := func(field, u, o string) {
-		ds = append(ds, &Disagreement{File: c.File, Field: field, Upstream: u, Ours: o})
+		ds = append(ds, &Disagreement{File: c.File, Kind: c.Kind, Field: field, Upstream: u, Ours: o})
 	}
 	switch {
 	case (uerr == nil) != c.OK:
@@ -110,25 +113,21 @@ func Compare(c *Case, decode Decode) ([]*Disagreement, error) {
 			add("error", up, ours)
 		}
 	default:
-		if got.Version != c.Version {
-			add("version", fmt.Sprint(got.Version), fmt.Sprint(c.Version))
+		if len(got) != len(c.Fields) {
+			add("fields", fmt.Sprint(got), fmt.Sprint(c.Fields))
 		}
-		if got.MeshKeyHex != c.MeshKeyHex {
-			add("meshKey", got.MeshKeyHex, c.MeshKeyHex)
-		}
-		if got.CanAckPings != c.CanAckPings {
-			add("CanAckPings", fmt.Sprint(got.CanAckPings), fmt.Sprint(c.CanAckPings))
-		}
-		if got.IsProber != c.IsProber {
-			add("IsProber", fmt.Sprint(got.IsProber), fmt.Sprint(c.IsProber))
+		for _, name := range slices.Sorted(maps.Keys(c.Fields)) {
+			if u, ok := got[name]; !ok || u != c.Fields[name] {
+				add(name, u, c.Fields[name])
+			}
 		}
 	}
 	return ds, nil
 }
 
-// ReadCases keeps oracle_dump's "clientinfo" lines (the others are the pin
-// oracle's).
-func ReadCases(r io.Reader) ([]*Case, error) {
+// ReadCases keeps oracle_dump's lines of the given kinds (the others are
+// the pin oracle's).
+func ReadCases(r io.Reader, kinds map[string]Decode) ([]*Case, error) {
 	var cases []*Case
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -143,7 +142,7 @@ func ReadCases(r io.Reader) ([]*Case, error) {
 		if err := json.Unmarshal(b, &kind); err != nil {
 			return nil, fmt.Errorf("cases line %d: %w", line, err)
 		}
-		if kind.Kind != "clientinfo" {
+		if kinds[kind.Kind] == nil {
 			continue
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
@@ -170,7 +169,7 @@ func LoadDeclarations(file string) ([]*Declaration, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	for i, d := range decls {
-		for _, p := range []string{d.Input, d.Field, d.Upstream} {
+		for _, p := range []string{d.Input, d.Kind, d.Field, d.Upstream} {
 			if _, err := path.Match(p, ""); err != nil || p == "" {
 				return nil, fmt.Errorf("%s: entry %d: bad or empty glob %q", file, i, p)
 			}
@@ -203,10 +202,10 @@ func (t *Totals) Undeclared() int {
 // Run compares every case, matches declarations and prints the report:
 // UNDECLARED and STALE entries first, then the declared ones, then the
 // summary line.
-func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, decode Decode, full bool) (*Totals, error) {
+func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, decoders map[string]Decode, full bool) (*Totals, error) {
 	tot := &Totals{Inputs: len(cases)}
 	for _, c := range cases {
-		ds, err := Compare(c, decode)
+		ds, err := Compare(c, decoders)
 		if err != nil {
 			return nil, err
 		}
@@ -230,31 +229,32 @@ func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, dec
 	}
 	for _, d := range tot.Disagreements {
 		if d.Declared == nil {
-			fmt.Fprintf(out, "UNDECLARED %s %s\n  upstream: %q\n  ours:     %q\n", d.File, d.Field, d.Upstream, d.Ours)
+			fmt.Fprintf(out, "UNDECLARED %s %s %s\n  upstream: %q\n  ours:     %q\n", d.File, d.Kind, d.Field, d.Upstream, d.Ours)
 		}
 	}
 	for _, decl := range tot.Stale {
-		fmt.Fprintf(out, "STALE declaration (matches nothing): input %q field %q upstream %q\n", decl.Input, decl.Field, decl.Upstream)
+		fmt.Fprintf(out, "STALE declaration (matches nothing): input %q kind %q field %q upstream %q\n", decl.Input, decl.Kind, decl.Field, decl.Upstream)
 	}
 	for _, d := range tot.Disagreements {
 		if d.Declared != nil {
-			fmt.Fprintf(out, "declared %s %s: upstream %q, ours %q\n", d.File, d.Field, d.Upstream, d.Ours)
+			fmt.Fprintf(out, "declared %s %s %s: upstream %q, ours %q\n", d.File, d.Kind, d.Field, d.Upstream, d.Ours)
 		}
 	}
-	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d ClientInfo inputs, %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
+	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d readings (ClientInfo, ServerInfo), %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
 		version, tot.Inputs, len(tot.Disagreements), tot.Undeclared(), len(tot.Disagreements)-tot.Undeclared(), len(tot.Stale))
 	return tot, nil
 }
 
-// Main is what a version's clientinfo-oracle/main.go calls.
-func Main(version string, decode Decode) {
+// Main is what a version's json-oracle/main.go calls, with upstream's
+// decoding per kind.
+func Main(version string, decoders map[string]Decode) {
 	fs := flag.NewFlagSet(os.Args[0], flag.ExitOnError)
 	casesPath := fs.String("cases", "-", "oracle_dump output (JSON lines); - for stdin")
-	expectPath := fs.String("expect", "", "declarations (conformance/expectations/clientinfo-oracle.json)")
+	expectPath := fs.String("expect", "", "declarations (conformance/expectations/json-oracle.json)")
 	full := fs.Bool("full", false, "the standard corpus: a declaration matching no disagreement is stale")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s [-cases FILE] [-expect FILE] [-full]\n"+
-			"Runs tailscale.com@%s's ClientInfo decoding over oracle_dump's clientinfo cases.\n", os.Args[0], version)
+			"Runs tailscale.com@%s's ClientInfo and ServerInfo decoding over oracle_dump's JSON cases.\n", os.Args[0], version)
 		fs.PrintDefaults()
 	}
 	fs.Parse(os.Args[1:])
@@ -278,14 +278,14 @@ func Main(version string, decode Decode) {
 		defer f.Close()
 		in = f
 	}
-	cases, err := ReadCases(in)
+	cases, err := ReadCases(in, decoders)
 	if err != nil {
 		fail(err)
 	}
 	if len(cases) == 0 {
-		fail(fmt.Errorf("no clientinfo cases in %s", *casesPath))
+		fail(fmt.Errorf("no JSON cases in %s", *casesPath))
 	}
-	tot, err := Run(os.Stdout, version, cases, decls, decode, *full)
+	tot, err := Run(os.Stdout, version, cases, decls, decoders, *full)
 	if err != nil {
 		fail(err)
 	}

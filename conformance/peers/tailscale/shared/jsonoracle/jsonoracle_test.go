@@ -7,19 +7,19 @@ import (
 	"testing"
 )
 
-// upstream stands in for derp.ClientInfo's decoding: it accepts "ok" (version
-// 2) and rejects everything else with "bad".
-func upstream(b []byte) (Fields, error) {
+// upstream stands in for a struct's decoding: it accepts "ok" (version 2)
+// and rejects everything else with "bad".
+var upstream = map[string]Decode{"clientinfo": func(b []byte) (Fields, error) {
 	if string(b) == "ok" {
-		return Fields{Version: 2, MeshKeyHex: "00"}, nil
+		return Fields{"version": "2", "meshKey": "00"}, nil
 	}
-	return Fields{}, errors.New("bad")
-}
+	return nil, errors.New("bad")
+}}
 
-func caseOf(file, text string, ok bool, err string, version int64) *Case {
+func caseOf(file, text string, ok bool, err string, version string) *Case {
 	return &Case{File: file, Target: "relay_client_info", Kind: "clientinfo",
 		JSONHex: hex.EncodeToString([]byte(text)), OK: ok,
-		ErrHex: hex.EncodeToString([]byte(err)), Version: version, MeshKeyHex: "00"}
+		ErrHex: hex.EncodeToString([]byte(err)), Fields: Fields{"version": version, "meshKey": "00"}}
 }
 
 func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
@@ -27,11 +27,11 @@ func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
 		c     *Case
 		field string
 	}{
-		{caseOf("agree-accept", "ok", true, "", 2), ""},
-		{caseOf("agree-reject", "x", false, "bad", 0), ""},
-		{caseOf("verdict", "x", true, "", 0), "verdict"},
-		{caseOf("text", "x", false, "worse", 0), "error"},
-		{caseOf("field", "ok", true, "", 3), "version"},
+		{caseOf("agree-accept", "ok", true, "", "2"), ""},
+		{caseOf("agree-reject", "x", false, "bad", "0"), ""},
+		{caseOf("verdict", "x", true, "", "0"), "verdict"},
+		{caseOf("text", "x", false, "worse", "0"), "error"},
+		{caseOf("field", "ok", true, "", "3"), "version"},
 	} {
 		ds, err := Compare(tc.c, upstream)
 		if err != nil {
@@ -44,10 +44,10 @@ func TestCompareFindsEachKindOfDisagreement(t *testing.T) {
 }
 
 func TestDeclarationsCoverAndGoStale(t *testing.T) {
-	cases := []*Case{caseOf("corpus/relay_client_info/text", "x", false, "worse", 0)}
+	cases := []*Case{caseOf("corpus/relay_client_info/text", "x", false, "worse", "0")}
 	decls := []*Declaration{
-		{Input: "text", Field: "error", Upstream: "reject: bad", Ours: "reject: w*", Why: "a reason"},
-		{Input: "*", Field: "verdict", Upstream: "*", Why: "matches nothing"},
+		{Input: "text", Kind: "clientinfo", Field: "error", Upstream: "reject: bad", Ours: "reject: w*", Why: "a reason"},
+		{Input: "*", Kind: "*", Field: "verdict", Upstream: "*", Why: "matches nothing"},
 	}
 	tot, err := Run(io.Discard, "vtest", cases, decls, upstream, true)
 	if err != nil {

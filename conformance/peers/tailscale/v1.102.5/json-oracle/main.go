@@ -1,0 +1,35 @@
+// Command json-oracle runs tailscale.com@v1.102.5's decoding of ClientInfo
+// (derper: json.Unmarshal into derp.ClientInfo) and ServerInfo (the client:
+// json.Unmarshal into derp.ServerInfo) over oracle_dump's JSON cases and
+// compares it with the C decoders (see derpcheck.local/peers/shared/jsonoracle).
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"derpcheck.local/peers/shared/jsonoracle"
+	"tailscale.com/derp"
+)
+
+func main() {
+	jsonoracle.Main("v1.102.5", map[string]jsonoracle.Decode{
+		"clientinfo": func(b []byte) (jsonoracle.Fields, error) {
+			var ci derp.ClientInfo
+			if err := json.Unmarshal(b, &ci); err != nil {
+				return nil, err
+			}
+			return jsonoracle.Fields{"version": strconv.Itoa(ci.Version), "meshKey": ci.MeshKey.String(),
+				"CanAckPings": strconv.FormatBool(ci.CanAckPings), "IsProber": strconv.FormatBool(ci.IsProber)}, nil
+		},
+		"serverinfo": func(b []byte) (jsonoracle.Fields, error) {
+			var si derp.ServerInfo
+			if err := json.Unmarshal(b, &si); err != nil {
+				return nil, err
+			}
+			return jsonoracle.Fields{"version": strconv.Itoa(si.Version),
+				"TokenBucketBytesPerSecond": strconv.Itoa(si.TokenBucketBytesPerSecond),
+				"TokenBucketBytesBurst":     strconv.Itoa(si.TokenBucketBytesBurst)}, nil
+		},
+	})
+}
