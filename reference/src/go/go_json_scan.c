@@ -56,17 +56,15 @@ struct scanner {
 static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
-/* quoteChar: the byte as a rune (Latin-1), in strconv.Quote's escaping,
- * between single quotes; ' and " are written plain. */
+/* quoteChar: the byte as a rune (Latin-1) in strconv.Quote's escaping,
+ * between single quotes; a ' is escaped, a " is not. */
 static void quote_char(uint8_t c, char *out, size_t cap) {
   if (c == '\'' || c == '"') {
     snprintf(out, cap, c == '\'' ? "'\\''" : "'\"'");
     return;
   }
-  uint8_t utf8[2] = {c, 0};
-  size_t n = 1;
-  if (c >= 0x80)
-    utf8[0] = (uint8_t)(0xc0 | (c >> 6)), utf8[1] = (uint8_t)(0x80 | (c & 0x3f)), n = 2;
+  uint8_t utf8[4];
+  size_t n = go_utf8_encode(c, utf8);
   uint8_t quoted[16];
   struct byte_writer w = byte_writer_init(quoted, sizeof quoted);
   if (!go_quote_write(&w, utf8, n) || w.len < 2) {
