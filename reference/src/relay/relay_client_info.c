@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "derp/go.h"
-#include "derp/guard.h"
 #include "derp/hex.h"
 #include "relay_internal.h"
 
