@@ -89,12 +89,18 @@ say "target $target, engine $engine, ${secs}s, $jobs job(s); work dir $(rel "$wo
 
 # ---- 1. build ----
 build_target() { # dir preset cmake-target
-  if [ ! -f "$1/CMakeCache.txt" ]; then
-    (cd "$ROOT" && cmake --preset "$2" -B "$1" >"$work/configure-$2.log" 2>&1) ||
-      { tail -20 "$work/configure-$2.log" >&2; die "configuring preset $2 failed (log: $work/configure-$2.log)" 3; }
-  fi
-  cmake --build "$1" -j2 --target "$3" >"$work/build-$2.log" 2>&1 ||
-    { tail -30 "$work/build-$2.log" >&2; die "building $3 in $1 failed (log: $work/build-$2.log)" 3; }
+  mkdir -p "$1"
+  # Campaigns started side by side share the build directory: they build
+  # one at a time (two makes writing the same archive broke a build).
+  (
+    if command -v flock >/dev/null 2>&1; then flock 9; fi
+    if [ ! -f "$1/CMakeCache.txt" ]; then
+      (cd "$ROOT" && cmake --preset "$2" -B "$1" >"$work/configure-$2.log" 2>&1) ||
+        { tail -20 "$work/configure-$2.log" >&2; die "configuring preset $2 failed (log: $work/configure-$2.log)" 3; }
+    fi
+    cmake --build "$1" -j2 --target "$3" >"$work/build-$2.log" 2>&1 ||
+      { tail -30 "$work/build-$2.log" >&2; die "building $3 in $1 failed (log: $work/build-$2.log)" 3; }
+  ) 9>"$1/.campaign-build.lock" || exit $?
 }
 build_target "$build_dir" "$preset" "fuzz_$target"
 bin=$build_dir/fuzz/$target
