@@ -44,21 +44,21 @@ bool relay_rateconfig_parse(const uint8_t *json, size_t len, struct relay_rate_c
                             char *err, size_t cap) {
   *out = (struct relay_rate_config){0};
   json_error_t je;
+  /* Syntax as derper's json.Unmarshal judges it, in its words, at the byte
+   * at fault; then jansson's tree (jansson alone reads a NUL after a number
+   * as nothing, and says "end of file" at any other). */
+  size_t at;
+  char go_err[96];
+  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
+    int line, column;
+    text_line_column((const char *)json, len, at, &line, &column);
+    snprintf(err, cap, "error parsing rate config: %s (line %d, column %d)", go_err, line, column);
+    return false;
+  }
   json_t *doc = json_loadb((const char *)json, len, JSON_DECODE_ANY, &je);
   if (doc == NULL) {
     snprintf(err, cap, "error parsing rate config: %s (line %d, column %d)", je.text, je.line,
              je.column);
-    return false;
-  }
-  /* jansson takes a NUL byte after a number or a literal as nothing;
-   * derper's json.Unmarshal refuses it. */
-  size_t at;
-  char go_err[96];
-  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
-    json_decref(doc);
-    int line, column;
-    text_line_column((const char *)json, len, at, &line, &column);
-    snprintf(err, cap, "error parsing rate config: %s (line %d, column %d)", go_err, line, column);
     return false;
   }
   bool ok = true;

@@ -184,7 +184,8 @@ END_TEST
 START_TEST(log_message_error_counts_user_lines) {
   parse_fails_with(
       "2025/03/04 13:41:12 Using self-signed certificate ...\n  {\"Name\":\"custom\",}\n",
-      "invalid JSON at line 2, column 20: string or '}' expected near '}'");
+      "invalid JSON at line 2, column 20: invalid character '}' looking for beginning of "
+      "object key string");
 }
 END_TEST
 
@@ -327,10 +328,12 @@ START_TEST(case_folded_duplicate_rejected) {
 END_TEST
 
 START_TEST(trailing_garbage_rejected) {
-  parse_fails_with("{\"HostName\":\"a\"} x",
-                   "invalid JSON at line 1, column 18: end of file expected near 'x'");
-  parse_fails_with("{\"HostName\":\"a\"}{}",
-                   "invalid JSON at line 1, column 17: end of file expected near '{'");
+  parse_fails_with(
+      "{\"HostName\":\"a\"} x",
+      "invalid JSON at line 1, column 18: invalid character 'x' after top-level value");
+  parse_fails_with(
+      "{\"HostName\":\"a\"}{}",
+      "invalid JSON at line 1, column 17: invalid character '{' after top-level value");
 }
 END_TEST
 

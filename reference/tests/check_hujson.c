@@ -151,9 +151,10 @@ END_TEST
 START_TEST(policy_errors_name_line_column_or_path) {
   /* a syntax error after comments: the position is the file's */
   ck_assert_str_eq(policy_error("// a\n/* b\n c */\n{\n  // d\n  \"x\": 1,\n  \"y\" 2\n}"),
-                   "7:7: ':' expected near '2'");
+                   "7:7: invalid character '2' after object key");
   ck_assert_str_eq(policy_error("{\"acls\": [] /* open"), "1:13: unterminated block comment");
-  ck_assert_str_eq(policy_error("{\"acls\": []} junk"), "1:14: end of file expected near 'junk'");
+  ck_assert_str_eq(policy_error("{\"acls\": []} junk"),
+                   "1:14: invalid character 'j' after top-level value");
   ck_assert_str_eq(policy_error("{\"acls\": []}"), "no \"derpMap\" in the policy file");
   ck_assert_str_eq(policy_error("{\"derpMap\": []}"),
                    "derpMap: expected an object with \"Regions\"");

@@ -522,21 +522,21 @@ bool derp_map_parse(const char *text, size_t len, struct derp_map **out,
          fail(&c,
               "no JSON object found (expected a DERPMap, region or node, or derper's "
               "\"Configure it in DERPMap using:\" lines)"));
+  /* Syntax as Go's json.Unmarshal judges it, in its words, at the byte at
+   * fault; then jansson's tree. jansson alone reads a NUL after a number as
+   * nothing, and says "end of file" at any other. */
   json_error_t jerr;
-  json_t *root = json_loadb(text + start, len - start, JSON_REJECT_DUPLICATES, &jerr);
   char why[sizeof jerr.text];
-  printable_prefix(jerr.text, why, sizeof why); /* jansson quotes the offending input */
-  ENSURE(root, fail(&c, "invalid JSON at line %d, column %d: %s", jerr.line + lines_before,
-                    jerr.column, why));
-  /* jansson takes a NUL byte after a number or a literal as nothing; Go's
-   * json.Unmarshal refuses it, as every other byte out of place. */
   size_t at;
   if (!go_json_check_valid((const uint8_t *)text + start, len - start, &at, why, sizeof why)) {
-    json_decref(root);
     int line, column;
     text_line_column(text, len, start + at, &line, &column);
     return fail(&c, "invalid JSON at line %d, column %d: %s", line, column, why);
   }
+  json_t *root = json_loadb(text + start, len - start, JSON_REJECT_DUPLICATES, &jerr);
+  printable_prefix(jerr.text, why, sizeof why); /* jansson quotes the offending input */
+  ENSURE(root, fail(&c, "invalid JSON at line %d, column %d: %s", jerr.line + lines_before,
+                    jerr.column, why));
   struct derp_map *m = calloc(1, sizeof *m);
   bool ok = m != NULL ? decode_top(&c, root, m) : fail(&c, "out of memory");
   json_decref(root);

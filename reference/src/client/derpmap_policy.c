@@ -57,21 +57,23 @@ bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
     free(std);
     return false;
   }
-  json_error_t jerr;
-  json_t *root = json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr);
-  /* jansson takes a NUL byte after a number or a literal as nothing; Go's
-   * json.Unmarshal (after hujson.Standardize) refuses it. */
+  /* Syntax as Go's json.Unmarshal judges the standardized text, in its
+   * words, at the byte at fault; then jansson's tree (jansson alone reads a
+   * NUL after a number as nothing, and says "end of file" at any other). */
   size_t at = 0;
   char go_err[96];
-  bool go_ok =
-      root == NULL || go_json_check_valid((const uint8_t *)std, len, &at, go_err, sizeof go_err);
+  json_error_t jerr;
+  json_t *root = NULL;
+  if (go_json_check_valid((const uint8_t *)std, len, &at, go_err, sizeof go_err))
+    root = json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr);
+  else
+    jerr.text[0] = '\0';
   free(std);
-  if (root == NULL || !go_ok) {
+  if (root == NULL) {
     int line, column;
-    text_line_column(text, len, root == NULL ? token_start(&jerr) : at, &line, &column);
-    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column,
-             root == NULL ? jerr.text : go_err);
-    json_decref(root);
+    bool go_refused = jerr.text[0] == '\0';
+    text_line_column(text, len, go_refused ? at : token_start(&jerr), &line, &column);
+    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, go_refused ? go_err : jerr.text);
     return false;
   }
   json_t *map = json_is_object(root) ? go_field(root, POLICY_KEY) : NULL;

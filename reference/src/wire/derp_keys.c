@@ -63,22 +63,22 @@ bool derp_key_parse_text(const char *text, size_t len, const char *prefix,
 
 enum derp_keyfile_status derp_keyfile_parse(const uint8_t *json, size_t len,
                                             uint8_t priv[DERP_KEY_LEN], char *why, size_t why_cap) {
+  /* Syntax as derper's json.Unmarshal judges it, in its words, at the byte
+   * at fault; then jansson's tree (jansson alone reads a NUL after a number
+   * as nothing, and says "end of file" at any other). */
+  size_t at;
+  char go_err[96];
+  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
+    int line, column;
+    text_line_column((const char *)json, len, at, &line, &column);
+    snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", line, column, go_err);
+    return DERP_KEYFILE_ERR_JSON;
+  }
   json_error_t jerr;
   json_t *root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
     snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
              jerr.text);
-    return DERP_KEYFILE_ERR_JSON;
-  }
-  /* jansson takes a NUL byte after a number or a literal as nothing;
-   * derper's json.Unmarshal refuses it. */
-  size_t at;
-  char go_err[96];
-  if (!go_json_check_valid(json, len, &at, go_err, sizeof go_err)) {
-    json_decref(root);
-    int line, column;
-    text_line_column((const char *)json, len, at, &line, &column);
-    snprintf(why, why_cap, "invalid JSON at line %d column %d: %s", line, column, go_err);
     return DERP_KEYFILE_ERR_JSON;
   }
   enum derp_keyfile_status st = DERP_KEYFILE_OK;

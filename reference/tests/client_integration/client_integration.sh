@@ -266,7 +266,7 @@ POLICY
   sed -i 's|"RegionName": "Home",|"RegionName": "Home"|' "$pol"
   client connect --policy-file "$pol" --region home --json
   expect_rc 2 "policy file with a syntax error"
-  expect_field reason "$pol:14:9: '}' expected near '\"Nodes\"'" "policy file with a syntax error"
+  expect_field reason "$pol:14:9: invalid character '\"' after object key:value pair" "policy file with a syntax error"
   client connect --policy-file "$pol" --derpmap "$pol" --json
   expect_rc 2 "policy file and derpmap"
 }
