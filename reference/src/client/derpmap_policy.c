@@ -63,17 +63,13 @@ bool derp_map_parse_policy(const char *text, size_t len, struct derp_map **out,
   size_t at = 0;
   char go_err[96];
   json_error_t jerr;
-  json_t *root = NULL;
-  if (go_json_check_valid((const uint8_t *)std, len, &at, go_err, sizeof go_err))
-    root = json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr);
-  else
-    jerr.text[0] = '\0';
+  bool go_ok = go_json_check_valid((const uint8_t *)std, len, &at, go_err, sizeof go_err);
+  json_t *root = go_ok ? json_loadb(std, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
   free(std);
   if (root == NULL) {
     int line, column;
-    bool go_refused = jerr.text[0] == '\0';
-    text_line_column(text, len, go_refused ? at : token_start(&jerr), &line, &column);
-    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, go_refused ? go_err : jerr.text);
+    text_line_column(text, len, go_ok ? token_start(&jerr) : at, &line, &column);
+    snprintf(err->msg, sizeof err->msg, "%d:%d: %s", line, column, go_ok ? jerr.text : go_err);
     return false;
   }
   json_t *map = json_is_object(root) ? go_field(root, POLICY_KEY) : NULL;
