@@ -24,6 +24,7 @@ enum {
   STOP_GRACE_MS = 2000,
   TAIL_BYTES = 400,
   REGION_ID = 900,
+  MAX_HELD = 4,
 };
 
 /* One column of the row being built, merged over the scenario's steps. */
@@ -76,6 +77,12 @@ struct ctx {
   bool relay_started, proxy_started, relay2_started;
   char relay_out[PATH_MAX], relay_err[PATH_MAX], proxy_err[PATH_MAX], relay2_err[PATH_MAX];
   int relay_port, node_port, stun_port;
+  /* ports held closed for the scenario (scenario_run.c) */
+  struct {
+    int fd, port;
+    char addr[64];
+  } held[MAX_HELD];
+  size_t n_held;
   char derpmap[PATH_MAX];
   struct column cols[MAX_COLUMNS];
   size_t n_cols;

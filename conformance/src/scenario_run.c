@@ -24,10 +24,9 @@ size_t run_columns_of(const struct scenario *s, const struct run_config *cfg,
   return columns_of_scenario(s, cfg->columns, cfg->n_columns, out, COLUMNS_MAX);
 }
 
-/* A free port: bind port 0, read it, let it go. UDP for the relay's STUN
-   listener (the relay contract has no way to report a second port), TCP
-   for a node port nothing listens on. */
-int run_free_port(const char *addr, int type) {
+/* Bind addr:port (0: any) and leave it bound, not listening; the port,
+   or -1 with errno set. */
+static int bind_port(const char *addr, int type, int port, int *fd_out) {
   struct sockaddr_storage ss = {0};
   socklen_t sl;
   int fam;
@@ -35,25 +34,80 @@ int run_free_port(const char *addr, int type) {
   struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
   if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
     fam = in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
     sl = sizeof *in4;
   } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
     fam = in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
     sl = sizeof *in6;
   } else {
+    errno = EINVAL;
     return -1;
   }
   int fd = socket(fam, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  int port = -1;
-  if (bind(fd, (struct sockaddr *)&ss, sl) == 0 &&
-      getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-    port = ntohs(fam == AF_INET ? in4->sin_port : in6->sin6_port);
-  close(fd);
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
+      getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  *fd_out = fd;
+  return ntohs(fam == AF_INET ? in4->sin_port : in6->sin6_port);
+}
+
+/* A free port: bind port 0, read it, let it go. UDP for the relay's STUN
+   listener (the relay contract has no way to report a second port), TCP
+   for a mesh peer or a proxy fixture. */
+int run_free_port(const char *addr, int type) {
+  int fd;
+  int port = bind_port(addr, type, 0, &fd);
+  if (port > 0) close(fd);
   return port;
+}
+
+/* A TCP port a client must find closed is held, not let go: bound and never
+   listening, so a connection to it is refused and no other process can take
+   it while the scenario runs. (A port let go was once taken by a parallel
+   test's relay on 127.0.0.1 while this scenario's relay listened on ::1 at
+   the same number: the client met that relay instead of a refusal.) port 0
+   picks one; the port, or -1 with the reason in detail. */
+static int hold_closed_port(struct ctx *c, const char *addr, int port, char *detail, size_t len) {
+  for (size_t i = 0; i < c->n_held; i++)
+    if (strcmp(c->held[i].addr, addr) == 0 && c->held[i].port == port) return port;
+  int fd = -1;
+  int got = c->n_held < MAX_HELD ? bind_port(addr, SOCK_STREAM, port, &fd) : -1;
+  if (got < 0) {
+    /* (EADDRINUSE's text: setup_with_retries sets up again) */
+    fmt_bounded(detail, len, "holding %s port %d closed: %s", addr, port,
+                c->n_held < MAX_HELD ? strerror(errno) : "too many held ports");
+    return -1;
+  }
+  c->held[c->n_held].fd = fd;
+  c->held[c->n_held].port = got;
+  fmt_bounded(c->held[c->n_held].addr, sizeof c->held[c->n_held].addr, "%s", addr);
+  c->n_held++;
+  return got;
 }
 
 static int free_udp_port(const char *addr) { return run_free_port(addr, SOCK_DGRAM); }
 static int free_tcp_port(const char *addr) { return run_free_port(addr, SOCK_STREAM); }
+
+/* The node's addresses a client dials that the relay does not listen on
+   (ipv4-not-listening: IPv4 127.0.0.1 before a relay on ::1) are held
+   closed at the node's port. */
+static bool hold_other_addresses(struct ctx *c, const json_t *nd, char *detail, size_t len) {
+  static const char *const keys[] = {"HostName", "IPv4", "IPv6"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    const char *a = js_str(nd, keys[i], NULL);
+    unsigned char bin[16];
+    if (a == NULL || strcmp(a, c->m.addr) == 0) continue;
+    if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1) continue;
+    if (hold_closed_port(c, a, c->node_port, detail, len) < 0) return false;
+  }
+  return true;
+}
 
 void run_host_port(const char *host, int port, char *out, size_t outlen) {
   if (strchr(host, ':') != NULL)
@@ -206,12 +260,20 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   if (certname == NULL) return false;
   const char *host = js_str(nd, "HostName", c->m.addr);
   /* "closed": a port nothing listens on (a wrong DERPPort, STUN blocked). */
-  if (js_str(nd, "DERPPort", NULL) != NULL) c->node_port = free_tcp_port(c->m.addr);
+  if (js_str(nd, "DERPPort", NULL) != NULL &&
+      (c->node_port = hold_closed_port(c, c->m.addr, 0, detail, len)) < 0) {
+    free(certname);
+    return false;
+  }
+  if (!hold_other_addresses(c, nd, detail, len)) {
+    free(certname);
+    return false;
+  }
   int stun_port = c->stun_port;
   /* (the relay holds its STUN port, so a fresh one differs from it) */
   if (js_str(nd, "STUNPort", NULL) != NULL) stun_port = free_udp_port(c->m.addr);
-  if (c->node_port < 0 || stun_port < 0) {
-    fmt_bounded(detail, len, "no free port on %s for a closed node port", c->m.addr);
+  if (stun_port < 0) {
+    fmt_bounded(detail, len, "no free UDP port on %s for a closed STUN port", c->m.addr);
     free(certname);
     return false;
   }
@@ -314,6 +376,8 @@ static void stop_all(struct ctx *c) {
     proc_release(&c->relay);
     c->relay_started = false;
   }
+  for (size_t i = 0; i < c->n_held; i++) close(c->held[i].fd);
+  c->n_held = 0;
 }
 
 static bool setup(struct ctx *c, char *detail, size_t len) {

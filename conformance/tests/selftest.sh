@@ -129,7 +129,18 @@ case $case in
     rc=$?
     want_rc 0
     want_out "selftest::teeth"
-    want_out "3 scenarios" ;;
+    want_out "4 scenarios" ;;
+  held-ports)
+    # The ports a scenario needs closed are held by the runner for its whole
+    # run (scenario_run.c): the client tries to take and dial the closed
+    # DERPPort on the relay's address (node_host) and on a node address the
+    # relay does not listen on (dial_addr, the IPv6 override).
+    squat="$(dirname "$derpcheck")/port-squat-client"
+    [ -x "$squat" ] || fail "no $squat (the port-squat-client target)"
+    run --filter 'selftest::held-ports' --profile current \
+      --client-cmd "$squat {dial_addr} {dial_port} {node_host} {dial_port}"
+    want_rc 0
+    want_out "1 cells: 1 match" ;;
   no-selection)
     run --filter 'nope::*'
     want_rc 1
