@@ -463,10 +463,10 @@ static bool template_check(const char *tmpl, bool client, char *err, size_t errl
                                       "mesh_args",
                                       "rate_args",
                                       NULL};
-  static const char *const clientv[] = {"derpmap",    "region",     "profile",    "mode",
-                                        "peer_key",   "ca_file",    "packet_hex", "client_keyfile",
-                                        "ready_file", "timeout_ms", "node_host",  "dial_addr",
-                                        "dial_port",  "dial",       "certname",   NULL};
+  static const char *const clientv[] = {
+      "derpmap",    "region",         "profile",    "mode",           "peer_key",  "ca_file",
+      "packet_hex", "client_keyfile", "ready_file", "timeout_ms",     "node_host", "dial_addr",
+      "dial_port",  "dial",           "certname",   "node_stun_port", NULL};
   struct tvars t;
   tvars_init(&t);
   for (const char *const *k = common; *k != NULL; k++) tvars_set(&t, *k, "x");

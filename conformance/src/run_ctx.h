@@ -79,7 +79,7 @@ struct ctx {
   int relay_port, node_port, stun_port;
   /* ports held closed for the scenario (scenario_run.c) */
   struct {
-    int fd, port;
+    int fd, type, port; /* type: SOCK_STREAM or SOCK_DGRAM */
     char addr[64];
   } held[MAX_HELD];
   size_t n_held;

@@ -24,27 +24,35 @@ size_t run_columns_of(const struct scenario *s, const struct run_config *cfg,
   return columns_of_scenario(s, cfg->columns, cfg->n_columns, out, COLUMNS_MAX);
 }
 
+/* addr:port as a socket address; false when addr is not an IP literal. */
+static bool sockaddr_of(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *sl) {
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
+    *sl = sizeof *in4;
+  } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    *sl = sizeof *in6;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /* Bind addr:port (0: any) and leave it bound, not listening; the port,
    or -1 with errno set. */
 static int bind_port(const char *addr, int type, int port, int *fd_out) {
-  struct sockaddr_storage ss = {0};
+  struct sockaddr_storage ss;
   socklen_t sl;
-  int fam;
-  struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
-  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-  if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
-    fam = in4->sin_family = AF_INET;
-    in4->sin_port = htons((uint16_t)port);
-    sl = sizeof *in4;
-  } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-    fam = in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)port);
-    sl = sizeof *in6;
-  } else {
+  if (!sockaddr_of(addr, port, &ss, &sl)) {
     errno = EINVAL;
     return -1;
   }
-  int fd = socket(fam, type | SOCK_CLOEXEC, 0);
+  int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   if (bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
       getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
@@ -54,7 +62,8 @@ static int bind_port(const char *addr, int type, int port, int *fd_out) {
     return -1;
   }
   *fd_out = fd;
-  return ntohs(fam == AF_INET ? in4->sin_port : in6->sin6_port);
+  return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                       : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 /* A free port: bind port 0, read it, let it go. UDP for the relay's STUN
@@ -67,24 +76,40 @@ int run_free_port(const char *addr, int type) {
   return port;
 }
 
-/* A TCP port a client must find closed is held, not let go: bound and never
-   listening, so a connection to it is refused and no other process can take
-   it while the scenario runs. (A port let go was once taken by a parallel
-   test's relay on 127.0.0.1 while this scenario's relay listened on ::1 at
-   the same number: the client met that relay instead of a refusal.) port 0
-   picks one; the port, or -1 with the reason in detail. */
-static int hold_closed_port(struct ctx *c, const char *addr, int port, char *detail, size_t len) {
+/* A port a client must find closed is held, not let go, so no other process
+   can take it while the scenario runs. (A port let go was once taken by a
+   parallel test's relay on 127.0.0.1 while this scenario's relay listened
+   on ::1 at the same number: the client met that relay instead of a
+   refusal.) TCP: bound, never listening, so a connection is refused. UDP:
+   bound and connected to addr's discard port, so a datagram from anyone
+   else finds no socket and is answered with ICMP port unreachable, as
+   when nothing is there. port 0 picks one; the port, or -1 with the
+   reason in detail. */
+static int hold_closed_port(struct ctx *c, const char *addr, int type, int port, char *detail,
+                            size_t len) {
   for (size_t i = 0; i < c->n_held; i++)
-    if (strcmp(c->held[i].addr, addr) == 0 && c->held[i].port == port) return port;
+    if (strcmp(c->held[i].addr, addr) == 0 && c->held[i].port == port && c->held[i].type == type)
+      return port;
   int fd = -1;
-  int got = c->n_held < MAX_HELD ? bind_port(addr, SOCK_STREAM, port, &fd) : -1;
+  int got = c->n_held < MAX_HELD ? bind_port(addr, type, port, &fd) : -1;
+  struct sockaddr_storage discard;
+  socklen_t sl;
+  if (got > 0 && type == SOCK_DGRAM &&
+      (!sockaddr_of(addr, 9, &discard, &sl) || connect(fd, (struct sockaddr *)&discard, sl) != 0)) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    got = -1;
+  }
   if (got < 0) {
     /* (EADDRINUSE's text: setup_with_retries sets up again) */
-    fmt_bounded(detail, len, "holding %s port %d closed: %s", addr, port,
+    fmt_bounded(detail, len, "holding %s %s port %d closed: %s", addr,
+                type == SOCK_DGRAM ? "UDP" : "TCP", port,
                 c->n_held < MAX_HELD ? strerror(errno) : "too many held ports");
     return -1;
   }
   c->held[c->n_held].fd = fd;
+  c->held[c->n_held].type = type;
   c->held[c->n_held].port = got;
   fmt_bounded(c->held[c->n_held].addr, sizeof c->held[c->n_held].addr, "%s", addr);
   c->n_held++;
@@ -104,7 +129,7 @@ static bool hold_other_addresses(struct ctx *c, const json_t *nd, char *detail, 
     unsigned char bin[16];
     if (a == NULL || strcmp(a, c->m.addr) == 0) continue;
     if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1) continue;
-    if (hold_closed_port(c, a, c->node_port, detail, len) < 0) return false;
+    if (hold_closed_port(c, a, SOCK_STREAM, c->node_port, detail, len) < 0) return false;
   }
   return true;
 }
@@ -261,7 +286,7 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   const char *host = js_str(nd, "HostName", c->m.addr);
   /* "closed": a port nothing listens on (a wrong DERPPort, STUN blocked). */
   if (js_str(nd, "DERPPort", NULL) != NULL &&
-      (c->node_port = hold_closed_port(c, c->m.addr, 0, detail, len)) < 0) {
+      (c->node_port = hold_closed_port(c, c->m.addr, SOCK_STREAM, 0, detail, len)) < 0) {
     free(certname);
     return false;
   }
@@ -271,9 +296,8 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   }
   int stun_port = c->stun_port;
   /* (the relay holds its STUN port, so a fresh one differs from it) */
-  if (js_str(nd, "STUNPort", NULL) != NULL) stun_port = free_udp_port(c->m.addr);
-  if (stun_port < 0) {
-    fmt_bounded(detail, len, "no free UDP port on %s for a closed STUN port", c->m.addr);
+  if (js_str(nd, "STUNPort", NULL) != NULL &&
+      (stun_port = hold_closed_port(c, c->m.addr, SOCK_DGRAM, 0, detail, len)) < 0) {
     free(certname);
     return false;
   }
@@ -296,9 +320,10 @@ static bool write_derpmap(struct ctx *c, char *detail, size_t len) {
   struct tvars *t = &c->vars;
   ok = ok && tvars_set(t, "derpmap", c->derpmap) && run_set_int(t, "region", REGION_ID) &&
        tvars_set(t, "node_host", host) && tvars_set(t, "dial_addr", dial) &&
-       run_set_int(t, "dial_port", c->node_port) && tvars_set(t, "dial", dial_hp) &&
-       tvars_set(t, "certname", certname) && tvars_set(t, "ca_file", c->m.ca_file) &&
-       run_set_int(t, "port", c->node_port) && run_set_int(t, "relay_port", c->relay_port) &&
+       run_set_int(t, "node_stun_port", stun_port) && run_set_int(t, "dial_port", c->node_port) &&
+       tvars_set(t, "dial", dial_hp) && tvars_set(t, "certname", certname) &&
+       tvars_set(t, "ca_file", c->m.ca_file) && run_set_int(t, "port", c->node_port) &&
+       run_set_int(t, "relay_port", c->relay_port) &&
        materials_snippet_var(
            t, js_bool(json_object_get(nd, "CertName"), "from_snippet", false) ? certname : NULL);
   if (ok && c->s->relay.mesh_peer != NULL) {

@@ -134,11 +134,12 @@ case $case in
     # The ports a scenario needs closed are held by the runner for its whole
     # run (scenario_run.c): the client tries to take and dial the closed
     # DERPPort on the relay's address (node_host) and on a node address the
-    # relay does not listen on (dial_addr, the IPv6 override).
+    # relay does not listen on (dial_addr, the IPv6 override), and the closed
+    # STUNPort (UDP: refused by ICMP, not swallowed).
     squat="$(dirname "$derpcheck")/port-squat-client"
     [ -x "$squat" ] || fail "no $squat (the port-squat-client target)"
     run --filter 'selftest::held-ports' --profile current \
-      --client-cmd "$squat {dial_addr} {dial_port} {node_host} {dial_port}"
+      --client-cmd "$squat {dial_addr} {dial_port} {node_host} {dial_port} udp/{node_host} {node_stun_port}"
     want_rc 0
     want_out "1 cells: 1 match" ;;
   no-selection)

@@ -2,14 +2,16 @@
  * it holds closed (scenario_run.c). It plays the other process on the
  * machine: for each ADDR PORT it tries to take the port (bind) and then
  * dials it; the runner must have held it (EADDRINUSE) and nothing may
- * answer (ECONNREFUSED). A port the runner had let go could be bound by a
- * parallel test's relay, and a client dialing it would meet that relay.
+ * answer (ECONNREFUSED: a TCP reset, or for udp/ADDR the ICMP port
+ * unreachable a datagram gets). A port the runner had let go could be bound
+ * by a parallel test's relay, and a client dialing it would meet that relay.
  * Prints the client contract's JSON line; exit 0 when every port held.
  *
- * usage: port-squat-client ADDR PORT [ADDR PORT...] */
+ * usage: port-squat-client [udp/]ADDR PORT [[udp/]ADDR PORT...] */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,24 @@ static int fail(const char *addr, const char *port, const char *what) {
   return 1;
 }
 
+/* A datagram to the connected fd must be refused: the ICMP error arrives
+   as ECONNREFUSED on the next receive (bounded wait: 2 s). */
+static int udp_refused(int fd, const char *addr, const char *port_text) {
+  if (send(fd, "?", 1, 0) != 1)
+    return errno == ECONNREFUSED ? 0 : fail(addr, port_text, strerror(errno));
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  int n = poll(&p, 1, 2000);
+  if (n == 0) return fail(addr, port_text, "a datagram got neither an answer nor a refusal");
+  char b[64];
+  if (n < 0 || recv(fd, b, sizeof b, 0) >= 0)
+    return fail(addr, port_text, "something answers there");
+  return errno == ECONNREFUSED ? 0 : fail(addr, port_text, strerror(errno));
+}
+
 /* 0 when addr:port is held closed, else fail()'s exit code. */
-static int check(const char *addr, const char *port_text) {
+static int check(const char *arg, const char *port_text) {
+  int type = strncmp(arg, "udp/", 4) == 0 ? SOCK_DGRAM : SOCK_STREAM;
+  const char *addr = type == SOCK_DGRAM ? arg + 4 : arg;
   struct sockaddr_storage ss = {0};
   socklen_t sl;
   struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -41,15 +59,21 @@ static int check(const char *addr, const char *port_text) {
   } else {
     return fail(addr, port_text, "not an IP address");
   }
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(addr, port_text, strerror(errno));
   int bound = bind(fd, (struct sockaddr *)&ss, sl);
   int bind_errno = errno;
   close(fd);
   if (bound == 0) return fail(addr, port_text, "free: another process could have taken it");
   if (bind_errno != EADDRINUSE) return fail(addr, port_text, strerror(bind_errno));
-  fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) return fail(addr, port_text, strerror(errno));
+  if (type == SOCK_DGRAM) {
+    int r = connect(fd, (struct sockaddr *)&ss, sl) == 0 ? udp_refused(fd, addr, port_text)
+                                                         : fail(addr, port_text, strerror(errno));
+    close(fd);
+    return r;
+  }
   int connected = connect(fd, (struct sockaddr *)&ss, sl);
   int connect_errno = errno;
   close(fd);
@@ -60,7 +84,7 @@ static int check(const char *addr, const char *port_text) {
 
 int main(int argc, char **argv) {
   if (argc < 3 || argc % 2 != 1) {
-    fprintf(stderr, "usage: port-squat-client ADDR PORT [ADDR PORT...]\n");
+    fprintf(stderr, "usage: port-squat-client [udp/]ADDR PORT [[udp/]ADDR PORT...]\n");
     return 2;
   }
   for (int i = 1; i + 1 < argc; i += 2)
