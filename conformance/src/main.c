@@ -62,7 +62,7 @@
 #define REGISTRY_RELAY_CMD                                           \
   "{relay_bin} -a {listen} --hostname {hostname} --certmode manual " \
   "--certdir {certdir} -c {keyfile} --stun-port {stun_port} "        \
-  "{mesh_args} {rate_args} --ready-file {ready_file}"
+  "{verify_clients_args} {mesh_args} {rate_args} --ready-file {ready_file}"
 #define DEFAULT_CLIENT_CMD                                     \
   "{client_bin} {mode} --derpmap {derpmap} --region {region} " \
   "--profile {profile} --json {mode_args}"

@@ -68,7 +68,10 @@ func run(args []string) int {
 	metacert := fs.String("metacert", "on", "on only: derper always appends its metacert")
 	tlsMin := fs.String("tls-min", "1.2", "1.2 only: derper serves TLS 1.2 to 1.3")
 	tlsMax := fs.String("tls-max", "1.3", "1.3 only: derper serves TLS 1.2 to 1.3")
-	verifyFile := fs.String("verify-clients-file", "", "unsupported: derper's --verify-clients asks a local tailscaled")
+	// derper's --verify-clients asks a local tailscaled; the list is served
+	// to derper's --verify-client-url instead (admission.go).
+	verifyClients := fs.Bool("verify-clients", false, "admit only the node keys of --verify-clients-file")
+	verifyFile := fs.String("verify-clients-file", "", "nodekey:<hex> lines, served as derper's admission controller")
 	if err := fs.Parse(args); err != nil {
 		return contract.ExitUsage
 	}
@@ -79,8 +82,8 @@ func run(args []string) int {
 		return usage("--metacert=%s not supported: derper always appends its metacert (spec §1.6)", *metacert)
 	case *tlsMin != "1.2" || *tlsMax != "1.3":
 		return usage("--tls-min %s --tls-max %s not supported: derper always serves TLS 1.2 to 1.3 (spec §1.1)", *tlsMin, *tlsMax)
-	case *verifyFile != "":
-		return usage("--verify-clients-file not supported: derper's --verify-clients asks a local tailscaled, which the suite does not run")
+	case *verifyClients != (*verifyFile != ""):
+		return usage("--verify-clients and --verify-clients-file go together (derper's tailscaled-based --verify-clients is not offered: the suite runs no tailscaled)")
 	case df.meshWith != "" && df.meshPSK == "":
 		return usage("--mesh-with requires --mesh-psk-file")
 	case *listen == "" || *readyFile == "":
@@ -98,6 +101,14 @@ func run(args []string) int {
 		return usage("-a %s: %v", *listen, err)
 	}
 	picked := port == "0"
+	if *verifyFile != "" {
+		adm, err := startAdmission(host, *verifyFile)
+		if err != nil {
+			return usage("%v", err)
+		}
+		defer adm.close()
+		df.verifyClientURL = adm.url()
+	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	for attempt := 1; ; attempt++ {
@@ -121,8 +132,8 @@ func run(args []string) int {
 
 // derperFlags are the command-line flags passed on to derper.
 type derperFlags struct {
-	hostname, certmode, certdir, keyfile, meshPSK, meshWith, rateConfig string
-	stunPort                                                            int
+	hostname, certmode, certdir, keyfile, meshPSK, meshWith, rateConfig, verifyClientURL string
+	stunPort                                                                             int
 }
 
 func (f *derperFlags) args(addr string) []string {
@@ -132,6 +143,10 @@ func (f *derperFlags) args(addr string) []string {
 		if kv[1] != "" {
 			dargs = append(dargs, kv[0], kv[1])
 		}
+	}
+	if f.verifyClientURL != "" {
+		// fail closed: a controller that cannot be asked admits nobody
+		dargs = append(dargs, "--verify-client-url", f.verifyClientURL, "--verify-client-url-fail-open=false")
 	}
 	if f.stunPort != -2 {
 		dargs = append(dargs, "--stun-port", strconv.Itoa(f.stunPort))
