@@ -103,9 +103,11 @@ static int hold_closed_port(struct ctx *c, const char *addr, int type, int port,
   }
   if (got < 0) {
     /* (EADDRINUSE's text: setup_with_retries sets up again) */
+    int e = c->n_held < MAX_HELD ? errno : ENOBUFS;
     fmt_bounded(detail, len, "holding %s %s port %d closed: %s", addr,
                 type == SOCK_DGRAM ? "UDP" : "TCP", port,
-                c->n_held < MAX_HELD ? strerror(errno) : "too many held ports");
+                e == ENOBUFS ? "more ports than the runner holds (MAX_HELD)" : strerror(e));
+    errno = e;
     return -1;
   }
   c->held[c->n_held].fd = fd;
@@ -121,7 +123,8 @@ static int free_tcp_port(const char *addr) { return run_free_port(addr, SOCK_STR
 
 /* The node's addresses a client dials that the relay does not listen on
    (ipv4-not-listening: IPv4 127.0.0.1 before a relay on ::1) are held
-   closed at the node's port. */
+   closed at the node's port; one this machine does not have (no ::1, or a
+   documentation address that must time out) no local process can take. */
 static bool hold_other_addresses(struct ctx *c, const json_t *nd, char *detail, size_t len) {
   static const char *const keys[] = {"HostName", "IPv4", "IPv6"};
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -129,7 +132,9 @@ static bool hold_other_addresses(struct ctx *c, const json_t *nd, char *detail, 
     unsigned char bin[16];
     if (a == NULL || strcmp(a, c->m.addr) == 0) continue;
     if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1) continue;
-    if (hold_closed_port(c, a, SOCK_STREAM, c->node_port, detail, len) < 0) return false;
+    if (hold_closed_port(c, a, SOCK_STREAM, c->node_port, detail, len) < 0 &&
+        errno != EADDRNOTAVAIL)
+      return false;
   }
   return true;
 }
