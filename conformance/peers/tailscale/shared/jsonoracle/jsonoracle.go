@@ -28,9 +28,8 @@ import (
 	"os"
 	"path"
 	"slices"
-	"strings"
 
-	"derpcheck.local/peers/shared/pinoracle"
+	"derpcheck.local/peers/shared/declfile"
 )
 
 // Fields is what the C side keeps of a decoded struct, as text, by JSON
@@ -70,10 +69,10 @@ type Disagreement struct {
 }
 
 func (d *Disagreement) matches(decl *Declaration) bool {
-	return pinoracle.GlobMatch(decl.Kind, d.Kind) && pinoracle.GlobMatch(decl.Field, d.Field) &&
-		pinoracle.GlobMatch(decl.Upstream, d.Upstream) &&
-		(decl.Ours == "" || pinoracle.GlobMatch(decl.Ours, d.Ours)) &&
-		(pinoracle.GlobMatch(decl.Input, d.File) || pinoracle.GlobMatch(decl.Input, path.Base(d.File)))
+	return declfile.GlobMatch(decl.Kind, d.Kind) && declfile.GlobMatch(decl.Field, d.Field) &&
+		declfile.GlobMatch(decl.Upstream, d.Upstream) &&
+		(decl.Ours == "" || declfile.GlobMatch(decl.Ours, d.Ours)) &&
+		(declfile.GlobMatch(decl.Input, d.File) || declfile.GlobMatch(decl.Input, path.Base(d.File)))
 }
 
 // verdict prints a decode's outcome the way declarations match it.
@@ -158,24 +157,14 @@ func ReadCases(r io.Reader, kinds map[string]Decode) ([]*Case, error) {
 
 // LoadDeclarations reads the expectations file (a JSON array).
 func LoadDeclarations(file string) ([]*Declaration, error) {
-	b, err := os.ReadFile(file)
+	decls, err := declfile.Load[Declaration](file)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var decls []*Declaration
-	if err := dec.Decode(&decls); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	for i, d := range decls {
-		for _, p := range []string{d.Input, d.Kind, d.Field, d.Upstream} {
-			if _, err := path.Match(p, ""); err != nil || p == "" {
-				return nil, fmt.Errorf("%s: entry %d: bad or empty glob %q", file, i, p)
-			}
-		}
-		if strings.TrimSpace(d.Why) == "" {
-			return nil, fmt.Errorf("%s: entry %d (%s): empty why", file, i, d.Input)
+		required := []string{d.Input, d.Kind, d.Field, d.Upstream}
+		if err := declfile.Check(file, i, d.Input, d.Why, required, []string{d.Ours}); err != nil {
+			return nil, err
 		}
 	}
 	return decls, nil

@@ -60,6 +60,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"derpcheck.local/peers/shared/declfile"
 )
 
 // SetHash is upstream's tlsdial.SetConfigExpectedCertHash.
@@ -136,23 +138,16 @@ type Disagreement struct {
 }
 
 func (d *Disagreement) matches(decl *Declaration) bool {
-	return checkMatch(decl.Check, d.Check, d.Alias) && GlobMatch(decl.Upstream, d.Upstream) &&
-		(decl.Ours == "" || GlobMatch(decl.Ours, d.Ours)) &&
-		(GlobMatch(decl.Input, d.File) || GlobMatch(decl.Input, path.Base(d.File)))
-}
-
-// GlobMatch is path.Match with '*' matching '/' too (inputs are paths,
-// upstream values are texts that may hold one).
-func GlobMatch(pattern, s string) bool {
-	ok, err := path.Match(strings.ReplaceAll(pattern, "/", "\x00"), strings.ReplaceAll(s, "/", "\x00"))
-	return err == nil && ok
+	return checkMatch(decl.Check, d.Check, d.Alias) && declfile.GlobMatch(decl.Upstream, d.Upstream) &&
+		(decl.Ours == "" || declfile.GlobMatch(decl.Ours, d.Ours)) &&
+		(declfile.GlobMatch(decl.Input, d.File) || declfile.GlobMatch(decl.Input, path.Base(d.File)))
 }
 
 // checkMatch: any of the comma-separated globs matches any of the names.
 func checkMatch(patterns string, names ...string) bool {
 	for _, p := range strings.Split(patterns, ",") {
 		for _, n := range names {
-			if n != "" && GlobMatch(strings.TrimSpace(p), n) {
+			if n != "" && declfile.GlobMatch(strings.TrimSpace(p), n) {
 				return true
 			}
 		}
@@ -246,24 +241,14 @@ func Main(version, profile string, setHash SetHash) {
 
 // LoadDeclarations reads the expectations file (a JSON array).
 func LoadDeclarations(file string) ([]*Declaration, error) {
-	b, err := os.ReadFile(file)
+	decls, err := declfile.Load[Declaration](file)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var decls []*Declaration
-	if err := dec.Decode(&decls); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
 	for i, d := range decls {
-		for j, p := range []string{d.Input, strings.ReplaceAll(d.Check, ",", ""), d.Upstream, d.Ours} {
-			if _, err := path.Match(p, ""); err != nil || (p == "" && j < 3) {
-				return nil, fmt.Errorf("%s: entry %d: bad or empty glob %q", file, i, p)
-			}
-		}
-		if strings.TrimSpace(d.Why) == "" {
-			return nil, fmt.Errorf("%s: entry %d (%s): empty why", file, i, d.Input)
+		required := []string{d.Input, strings.ReplaceAll(d.Check, ",", ""), d.Upstream}
+		if err := declfile.Check(file, i, d.Input, d.Why, required, []string{d.Ours}); err != nil {
+			return nil, err
 		}
 	}
 	return decls, nil
