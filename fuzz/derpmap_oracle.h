@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "derp/derpmap.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
-#define DERPMAP_FUZZ_MAX_INPUT (64u * 1024u)
 #define PIN_PREFIX "sha256-raw:"
 
 FUZZ_ORACLE static void check_string(const char *what, const char *s) {

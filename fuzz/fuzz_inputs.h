@@ -24,6 +24,9 @@
 /* relay_client_info: the whole input is the decrypted ClientInfo JSON. */
 #define CLIENT_INFO_FUZZ_MAX_INPUT 4096u
 
+/* derpmap, derpmap_policy: the whole input is the text. */
+#define DERPMAP_FUZZ_MAX_INPUT (64u * 1024u)
+
 #define PIN_FUZZ_MAX_INPUT (32u * 1024u)
 #define PIN_FUZZ_MAX_CERTS 4
 

@@ -329,6 +329,28 @@ static void gen_derpmap(struct corpus_sink *s) {
   put_derpmap(s, "port-out-of-range", "{\"HostName\":\"127.0.0.1\",\"DERPPort\":65536}");
   put_derpmap(s, "region-key-not-number", "{\"Regions\":{\"abc\":{\"Nodes\":[]}}}");
   put_derpmap(s, "uppercase-pin", "{\"HostName\":\"127.0.0.1\",\"CertName\":\"sha256-raw:2A5B\"}");
+  /* Where json-oracle (tailcfg's json.Unmarshal) and derp_map_parse part:
+   * Go takes these, the parser refuses them on purpose (json-oracle.json),
+   * except HomeParams, which Go refuses and the parser did not. */
+  static const struct {
+    const char *name, *text;
+  } go_edges[] = {
+      {"region-null", "{\"Regions\":{\"900\":null}}"},
+      {"node-null", "{\"Regions\":{\"900\":{\"Nodes\":[null]}}}"},
+      {"hostname-lone-surrogate", "{\"HostName\":\"h\\ud800\"}"},
+      {"hostname-nul-escape", "{\"HostName\":\"h\\u0000x\"}"},
+      {"no-known-field", "{\"x\":1}"},
+      {"home-params-score-key-not-int",
+       "{\"HomeParams\":{\"RegionScore\":{\"x\":1}},\"Regions\":{}}"},
+      {"home-params-score-not-number",
+       "{\"HomeParams\":{\"regionscore\":{\"900\":\"1\"}},\"Regions\":{}}"},
+      {"home-params-scores",
+       "{\"HomeParams\":{\"RegionScore\":{\"+900\":1.5,\"-3\":null}},\"Regions\":{}}"},
+      {"region-key-plus-leading-zero",
+       "{\"Regions\":{\"+0900\":{\"Nodes\":[{\"ho\xc5\xbf" "tName\":\"h\"}]}}}"},
+  };
+  for (size_t i = 0; i < sizeof go_edges / sizeof go_edges[0]; i++)
+    put_derpmap(s, go_edges[i].name, go_edges[i].text);
   /* node flags: every key and kind, and each way a list goes wrong */
   static const struct {
     const char *name, *text;

@@ -7,7 +7,7 @@
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
- *   --target pin_verify | cert_fields | metacert | relay_client_info: the layout of the
+ *   --target pin_verify | cert_fields | metacert | relay_client_info | derpmap: the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
  *   --now    the clock of inputs that carry none (cert_fields,
@@ -28,6 +28,14 @@
  * derp_client_decode_server_info); each line holds the verdict, the error
  * text and the fields.
  *
+ * A derpmap input that is a JSON document (its first non-blank byte '{':
+ * not derper's snippet lines, not node flags) is read as the client reads
+ * a DERPMap file (kind "derpmap", derp_map_parse): the verdict and, when it
+ * parsed, every field of the tree, flattened (derpmap_fields below). Its
+ * error texts are derpcheck's own (they name the field): marked
+ * "own_words", the Go side shows them but compares verdicts and fields
+ * only.
+ *
  * Byte strings (names, pins, messages, CN, SAN values, JSON) are hex, so the Go
  * side sees exactly the bytes C saw (JSON strings must be UTF-8). Nothing
  * here knows what crypto/tls does before the pin hook: that is the Go side's
@@ -47,6 +55,7 @@
 
 #include "derp/cert_fields.h"
 #include "derp/client_session.h"
+#include "derp/derpmap.h"
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "derp/pin_verify.h"
@@ -55,7 +64,14 @@
 
 #define DUMP_MAX_FILE (1024u * 1024u)
 
-enum layout { LAYOUT_NONE, LAYOUT_PIN, LAYOUT_CERT, LAYOUT_METACERT, LAYOUT_CLIENT_INFO };
+enum layout {
+  LAYOUT_NONE,
+  LAYOUT_PIN,
+  LAYOUT_CERT,
+  LAYOUT_METACERT,
+  LAYOUT_CLIENT_INFO,
+  LAYOUT_DERPMAP
+};
 
 static const struct {
   const char *name;
@@ -63,7 +79,8 @@ static const struct {
 } layouts[] = {{"pin_verify", LAYOUT_PIN},
                {"cert_fields", LAYOUT_CERT},
                {"metacert", LAYOUT_METACERT},
-               {"relay_client_info", LAYOUT_CLIENT_INFO}};
+               {"relay_client_info", LAYOUT_CLIENT_INFO},
+               {"derpmap", LAYOUT_DERPMAP}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -262,6 +279,92 @@ static void put_json_readings(const char *path, const uint8_t *json, size_t len)
          si.version, si.token_bucket_bytes_per_second, si.token_bucket_bytes_burst);
 }
 
+/* A DERPMap's fields as flat text, the shape the Go side gives
+ * tailcfg.DERPMap: "OmitDefaultRegions", "Regions" (the ids, ascending,
+ * comma-separated), and per region "Regions.<id>.<Field>" and per node
+ * "Regions.<id>.Nodes[<i>].<Field>" with Go's field names; strings as
+ * they are, numbers in decimal, booleans true/false. A lone region or node
+ * is the one region derp_map_parse makes of it (derpmap.h: its id is its
+ * RegionID, 900 when that is 0). */
+static void put_field(bool *first, const char *prefix, const char *field, const char *value) {
+  char name[128];
+  snprintf(name, sizeof name, "%s%s", prefix, field);
+  if (!*first) putchar(',');
+  *first = false;
+  put_str(name);
+  putchar(':');
+  put_str(value);
+}
+
+static const char *bool_text(bool b) { return b ? "true" : "false"; }
+
+static void derpmap_fields(const struct derp_map *m) {
+  bool first = true;
+  char v[64];
+  printf(",\"fields\":{");
+  put_field(&first, "", "OmitDefaultRegions", bool_text(m->omit_default_regions));
+  char ids[2048] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < m->region_count && used < sizeof ids; i++)
+    used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%" PRId64, i ? "," : "",
+                             m->regions[i].id);
+  put_field(&first, "", "Regions", ids);
+  for (size_t i = 0; i < m->region_count; i++) {
+    const struct derp_region *r = &m->regions[i];
+    char rf[48];
+    snprintf(rf, sizeof rf, "Regions.%" PRId64 ".", r->id);
+    snprintf(v, sizeof v, "%" PRId64, r->region_id);
+    put_field(&first, rf, "RegionID", v);
+    put_field(&first, rf, "RegionCode", r->code);
+    put_field(&first, rf, "RegionName", r->name);
+    put_field(&first, rf, "Avoid", bool_text(r->avoid));
+    put_field(&first, rf, "NoMeasureNoHome", bool_text(r->no_measure_no_home));
+    snprintf(v, sizeof v, "%zu", r->node_count);
+    put_field(&first, rf, "Nodes", v);
+    for (size_t j = 0; j < r->node_count; j++) {
+      const struct derp_node *n = &r->nodes[j];
+      char nf[80];
+      snprintf(nf, sizeof nf, "%sNodes[%zu].", rf, j);
+      put_field(&first, nf, "Name", n->name);
+      snprintf(v, sizeof v, "%" PRId64, n->region_id);
+      put_field(&first, nf, "RegionID", v);
+      put_field(&first, nf, "HostName", n->host_name);
+      put_field(&first, nf, "CertName", n->cert_name);
+      put_field(&first, nf, "IPv4", n->ipv4);
+      put_field(&first, nf, "IPv6", n->ipv6);
+      snprintf(v, sizeof v, "%d", n->stun_port);
+      put_field(&first, nf, "STUNPort", v);
+      put_field(&first, nf, "STUNOnly", bool_text(n->stun_only));
+      snprintf(v, sizeof v, "%d", n->derp_port);
+      put_field(&first, nf, "DERPPort", v);
+      put_field(&first, nf, "InsecureForTests", bool_text(n->insecure_for_tests));
+      put_field(&first, nf, "STUNTestIP", n->stun_test_ip);
+      put_field(&first, nf, "CanPort80", bool_text(n->can_port80));
+    }
+  }
+  putchar('}');
+}
+
+/* false: not a JSON document (derper's snippet lines, node flags). */
+static bool put_derpmap_reading(const char *path, const uint8_t *text, size_t len) {
+  size_t i = 0;
+  while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) i++;
+  if (i == len || text[i] != '{') return false;
+  struct derp_map *m = NULL;
+  struct derp_map_error err;
+  bool ok = derp_map_parse((const char *)text, len, &m, &err);
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":\"derpmap\",\"kind\":\"derpmap\",\"json_hex\":");
+  put_hex(text, len);
+  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
+  put_hex_str(ok ? "" : err.msg);
+  if (ok) derpmap_fields(m);
+  printf("}\n");
+  derp_map_free(m);
+  return true;
+}
+
 /* ---- inputs ---- */
 
 struct totals {
@@ -306,6 +409,13 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
       if (size > CLIENT_INFO_FUZZ_MAX_INPUT) break;
       put_json_readings(path, data, size);
       t->dumped++;
+      return;
+    case LAYOUT_DERPMAP:
+      if (size > DERPMAP_FUZZ_MAX_INPUT) break;
+      if (put_derpmap_reading(path, data, size))
+        t->dumped++;
+      else
+        t->skipped++; /* (not a JSON document: quietly, most seeds are flags or snippets) */
       return;
     case LAYOUT_NONE: break;
   }
@@ -367,7 +477,7 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   if (layout == LAYOUT_NONE) {
     fprintf(stderr,
             "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
-            "metacert or relay_client_info, or pass --target)\n",
+            "metacert, relay_client_info or derpmap, or pass --target)\n",
             path);
     t->errors++;
     return;
@@ -393,10 +503,10 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 }
 
 static int usage(void) {
-  fprintf(
-      stderr,
-      "usage: oracle_dump --now UNIX [--target pin_verify|cert_fields|metacert|relay_client_info] "
-      "PATH...\n");
+  fprintf(stderr,
+          "usage: oracle_dump --now UNIX "
+          "[--target pin_verify|cert_fields|metacert|relay_client_info|derpmap] "
+          "PATH...\n");
   return 2;
 }
 

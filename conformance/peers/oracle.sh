@@ -10,8 +10,11 @@
 #    the relay's ServerInfo (json.Unmarshal into derp.ClientInfo and
 #    derp.ServerInfo, in every version with a json-oracle/) over
 #    corpus/relay_client_info, against relay_client_info_decode and
-#    derp_client_decode_server_info (verdict, error text, fields); declared
-#    in conformance/expectations/json-oracle.json.
+#    derp_client_decode_server_info (verdict, error text, fields); and
+#    tailscale's reading of a DERPMap (json.Unmarshal into tailcfg.DERPMap,
+#    a lone region or node into DERPRegion/DERPNode) over corpus/derpmap's
+#    JSON documents, against derp_map_parse (verdict and fields: its error
+#    texts are its own); declared in conformance/expectations/json-oracle.json.
 # Stale declarations fail too.
 #
 # Why here and not in fuzz/: the Go side lives with the upstream peers
@@ -23,7 +26,7 @@
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
 #                    name (pin_verify, cert_fields, metacert,
-#                    relay_client_info) unless --target comes before it
+#                    relay_client_info, derpmap) unless --target comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
 #                    2026-01-01, the seed generator's clock); pin_verify
@@ -118,8 +121,8 @@ cd "$root"
 if [ $custom = 0 ]; then
   case $only in
     pin) targets="pin_verify cert_fields metacert" ;;
-    json) targets="relay_client_info" ;;
-    *) targets="pin_verify cert_fields metacert relay_client_info" ;;
+    json) targets="relay_client_info derpmap" ;;
+    *) targets="pin_verify cert_fields metacert relay_client_info derpmap" ;;
   esac
   corpus_args=()
   for t in $targets; do
@@ -130,7 +133,7 @@ if [ $custom = 0 ]; then
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert|relay_client_info) ;; *)
+    case $t in pin_verify|cert_fields|metacert|relay_client_info|derpmap) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
@@ -140,8 +143,8 @@ fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
 # Each oracle reads its own kind of line.
-grep -Ev '"kind":"(clientinfo|serverinfo)"' "$out/all.jsonl" > "$out/cases.jsonl" || true
-grep -E '"kind":"(clientinfo|serverinfo)"' "$out/all.jsonl" > "$out/json.jsonl" || true
+grep -Ev '"kind":"(clientinfo|serverinfo|derpmap)"' "$out/all.jsonl" > "$out/cases.jsonl" || true
+grep -E '"kind":"(clientinfo|serverinfo|derpmap)"' "$out/all.jsonl" > "$out/json.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")
 ci_inputs=$(wc -l < "$out/json.jsonl")
 echo "oracle.sh: $inputs certificate inputs (clock $now), $ci_inputs JSON readings, versions: $versions"
@@ -166,7 +169,8 @@ for v in $versions; do
 done
 
 # JSON: every version that has a json-oracle (upstream's decoding is
-# json.Unmarshal into that version's derp.ClientInfo and derp.ServerInfo).
+# json.Unmarshal into that version's derp.ClientInfo, derp.ServerInfo and
+# tailcfg.DERPMap).
 ci_versions=0
 for v in $versions; do
   [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] || break

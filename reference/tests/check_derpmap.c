@@ -295,6 +295,27 @@ START_TEST(unknown_fields_ignored) {
 }
 END_TEST
 
+/* HomeParams is kept by nobody here, but tailscale decodes it
+ * (DERPHomeParams{RegionScore map[int]float64}) and refuses the map when a
+ * score is malformed: so does the parser (json-oracle, running tailcfg's
+ * json.Unmarshal, found these accepted). */
+START_TEST(home_params_checked_as_go_decodes_them) {
+  derp_map_free(
+      parse_ok("{\"HomeParams\":{\"regionscore\":{\"+900\":1.5,\"-3\":null,\"7\":1e2},"
+               "\"Other\":[]},\"Regions\":{}}"));
+  derp_map_free(parse_ok("{\"HomeParams\":null,\"Regions\":{}}"));
+  derp_map_free(parse_ok("{\"HomeParams\":{\"RegionScore\":null},\"Regions\":{}}"));
+  parse_fails_with("{\"HomeParams\":{\"RegionScore\":{\"x\":1}},\"Regions\":{}}",
+                   "HomeParams.RegionScore.x: region key must be an integer");
+  parse_fails_with("{\"HomeParams\":{\"RegionScore\":{\"900\":\"1\"}},\"Regions\":{}}",
+                   "HomeParams.RegionScore.900: expected number, got \"1\"");
+  parse_fails_with("{\"HomeParams\":{\"RegionScore\":[]},\"Regions\":{}}",
+                   "HomeParams.RegionScore: expected object, got an array");
+  parse_fails_with("{\"HomeParams\":[],\"Regions\":{}}",
+                   "HomeParams: expected object, got an array");
+}
+END_TEST
+
 START_TEST(field_names_fold_case_like_go) {
   struct derp_map *m =
       parse_ok("{\"regions\":{\"900\":{\"nodes\":[{\"hostname\":\"h\",\"derpport\":1}]}}}");
@@ -797,6 +818,7 @@ static Suite *derpmap_suite(void) {
   Suite *s = suite_create("derpmap");
   TCase *valid = tcase_create("valid");
   tcase_add_test(valid, full_map_parses);
+  tcase_add_test(valid, home_params_checked_as_go_decodes_them);
   tcase_add_test(valid, regions_sorted_by_id);
   tcase_add_test(valid, single_region_parses);
   tcase_add_test(valid, single_node_parses);

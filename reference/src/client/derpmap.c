@@ -104,9 +104,9 @@ enum field_kind {
   FIELD_PORT,      /* 0..65535 */
   FIELD_STUN_PORT, /* -1..65535 */
   FIELD_BOOL,
-  FIELD_NUMBER, /* known to Go as float64; checked, not kept */
-  FIELD_OBJECT, /* known to Go as a struct we do not use; checked, not kept */
-  FIELD_NESTED, /* Regions / Nodes: decoded by the caller */
+  FIELD_NUMBER,      /* known to Go as float64; checked, not kept */
+  FIELD_HOME_PARAMS, /* Go's DERPHomeParams: checked as Go decodes it, not kept */
+  FIELD_NESTED,      /* Regions / Nodes: decoded by the caller */
 };
 
 struct field_spec {
@@ -148,7 +148,7 @@ static const struct field_spec region_fields[] = {
 enum { REGION_NODES = 7, REGION_FIELD_COUNT = sizeof region_fields / sizeof region_fields[0] };
 
 static const struct field_spec map_fields[] = {
-    {"HomeParams", FIELD_OBJECT, 0},
+    {"HomeParams", FIELD_HOME_PARAMS, 0},
     {"Regions", FIELD_NESTED, 0},
     {"OmitDefaultRegions", FIELD_BOOL, offsetof(struct derp_map, omit_default_regions)},
 };
@@ -200,6 +200,8 @@ static bool decode_int(struct decode_ctx *c, const json_t *v, json_int_t lo, jso
   return true;
 }
 
+static bool decode_home_params(struct decode_ctx *c, json_t *v);
+
 static bool decode_scalar(struct decode_ctx *c, const struct field_spec *f, json_t *v, void *dst) {
   if (!v || json_is_null(v)) return true; /* Go: null leaves the zero value */
   char got[64];
@@ -244,12 +246,7 @@ static bool decode_scalar(struct decode_ctx *c, const struct field_spec *f, json
         return fail(c, "expected number, got %s", got);
       }
       return true;
-    case FIELD_OBJECT:
-      if (!json_is_object(v)) {
-        describe(v, got, sizeof got);
-        return fail(c, "expected object, got %s", got);
-      }
-      return true;
+    case FIELD_HOME_PARAMS: return decode_home_params(c, v);
     case FIELD_NESTED: return true;
   }
   return true;
@@ -365,6 +362,39 @@ static void printable_prefix(const char *s, char *out, size_t cap) {
   size_t i = 0;
   for (; s[i] && i + 1 < cap; i++) out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
   out[i] = '\0';
+}
+
+/* HomeParams: tailscale decodes it into DERPHomeParams{RegionScore
+ * map[int]float64} and refuses the whole map when a score's key is not an
+ * int or its value not a number (json-oracle found this accepted here).
+ * Nothing of it is kept. */
+static const struct field_spec home_params_fields[] = {{"RegionScore", FIELD_NESTED, 0}};
+
+static bool decode_home_params(struct decode_ctx *c, json_t *v) {
+  GUARD(expect_object(c, v));
+  json_t *found[1];
+  size_t known;
+  GUARD(collect_fields(c, v, home_params_fields, 1, found, &known));
+  if (!found[0] || json_is_null(found[0])) return true; /* Go: a nil map */
+  size_t saved = path_push_field(c, "RegionScore");
+  GUARD(expect_object(c, found[0]));
+  const char *key;
+  json_t *score;
+  json_object_foreach(found[0], key, score) {
+    int64_t id;
+    char shown[41], got[64];
+    printable_prefix(key, shown, sizeof shown);
+    size_t k = path_push(c, ".%s", shown);
+    ENSURE(go_parse_int(key, strlen(key), 10, &id) == GO_INT_OK,
+           fail(c, "region key must be an integer"));
+    if (!json_is_null(score) && !json_is_number(score)) {
+      describe(score, got, sizeof got);
+      return fail(c, "expected number, got %s", got);
+    }
+    path_pop(c, k);
+  }
+  path_pop(c, saved);
+  return true;
 }
 
 struct region_entry {

@@ -1,7 +1,8 @@
 // Command json-oracle runs tailscale.com@v1.102.5's decoding of ClientInfo
-// (derper: json.Unmarshal into derp.ClientInfo) and ServerInfo (the client:
-// json.Unmarshal into derp.ServerInfo) over oracle_dump's JSON cases and
-// compares it with the C decoders (see derpcheck.local/peers/shared/jsonoracle).
+// (derper: json.Unmarshal into derp.ClientInfo), ServerInfo (the client:
+// json.Unmarshal into derp.ServerInfo) and DERPMaps (json.Unmarshal into
+// tailcfg.DERPMap) over oracle_dump's JSON cases and compares it with the C
+// decoders (see derpcheck.local/peers/shared/jsonoracle).
 package main
 
 import (
@@ -22,6 +23,7 @@ func main() {
 			return jsonoracle.Fields{"version": strconv.Itoa(ci.Version), "meshKey": ci.MeshKey.String(),
 				"CanAckPings": strconv.FormatBool(ci.CanAckPings), "IsProber": strconv.FormatBool(ci.IsProber)}, nil
 		},
+		"derpmap": jsonoracle.DecodeDERPMap,
 		"serverinfo": func(b []byte) (jsonoracle.Fields, error) {
 			var si derp.ServerInfo
 			if err := json.Unmarshal(b, &si); err != nil {
