@@ -347,7 +347,8 @@ static void gen_derpmap(struct corpus_sink *s) {
       {"home-params-scores",
        "{\"HomeParams\":{\"RegionScore\":{\"+900\":1.5,\"-3\":null}},\"Regions\":{}}"},
       {"region-key-plus-leading-zero",
-       "{\"Regions\":{\"+0900\":{\"Nodes\":[{\"ho\xc5\xbf" "tName\":\"h\"}]}}}"},
+       "{\"Regions\":{\"+0900\":{\"Nodes\":[{\"ho\xc5\xbf"
+       "tName\":\"h\"}]}}}"},
   };
   for (size_t i = 0; i < sizeof go_edges / sizeof go_edges[0]; i++)
     put_derpmap(s, go_edges[i].name, go_edges[i].text);
