@@ -16,7 +16,8 @@
  *  - the input's first 32 bytes, taken as a key, also round trip through
  *    format -> parse (the writer sees every key, not only parsed ones);
  *  - mesh key: accepted exactly when the input is 64 hex digits between
- *    optional spaces, tabs and line ends, as that key; refused with a why;
+ *    optional white space as Go's strings.TrimSpace has it (\v, \f, U+00A0,
+ *    U+3000...), as that key; refused with a why;
  *  - "nodekey:" text: accepted exactly when the prefix is followed by 64 hex
  *    digits and nothing else, and derp_key_public_text gives it back
  *    (lowercased). */
@@ -25,12 +26,13 @@
 #include <string.h>
 
 #include "derp/derp_keys.h"
+#include "derp/go.h"
 #include "derp/hex.h"
+#include "fuzz_inputs.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define KEYFILE_FUZZ_MAX_INPUT 4096u
 #define WHY_CAP 512u
 #define SHORT_CAP 9u
 #define FORMAT_CAP 96u /* the documented need */
@@ -86,21 +88,25 @@ FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN],
   }
 }
 
-FUZZ_ORACLE static bool is_mesh_space(uint8_t c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+/* Go white space runes (unicode.IsSpace) from `at` on; returns where they
+ * stop. Forward decoding only: the parser trims the end backwards. */
+FUZZ_ORACLE static size_t skip_space_runes(const uint8_t *data, size_t size, size_t at) {
+  uint32_t r;
+  size_t n;
+  while (at < size && (n = go_utf8_rune(data + at, size - at, &r)) > 0 && go_is_space(r)) at += n;
+  return at;
 }
 
 FUZZ_ORACLE static void check_mesh_key(const uint8_t *data, size_t size) {
-  size_t a = 0, b = size;
-  while (a < b && is_mesh_space(data[a])) a++;
-  while (b > a && is_mesh_space(data[b - 1])) b--;
-  bool hex = b - a == 2 * DERP_KEY_LEN;
+  size_t a = skip_space_runes(data, size, 0), b = a + 2 * DERP_KEY_LEN;
+  bool hex = b <= size && skip_space_runes(data, size, b) == size;
   for (size_t i = a; hex && i < b; i++) hex = derp_hex_digit_value(data[i]) >= 0;
   uint8_t key[DERP_KEY_LEN];
   char why[128];
   why[0] = '\0';
   bool ok = derp_mesh_key_parse(data, size, key, why, sizeof why);
-  ORACLE_ASSERT(ok == hex, "mesh key parse says %d for %zu trimmed bytes (%s)", ok, b - a, why);
+  ORACLE_ASSERT(ok == hex, "mesh key parse says %d, 64 hex digits from byte %zu: %d (%s)", ok, a,
+                hex, why);
   if (!ok) {
     ORACLE_ASSERT(why[0] != '\0', "mesh key refused without a why");
     return;

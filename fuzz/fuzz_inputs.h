@@ -24,6 +24,9 @@
 /* relay_client_info: the whole input is the decrypted ClientInfo JSON. */
 #define CLIENT_INFO_FUZZ_MAX_INPUT 4096u
 
+/* derp_keyfile: the whole input is the key file (or mesh key file). */
+#define KEYFILE_FUZZ_MAX_INPUT 4096u
+
 /* derpmap, derpmap_policy: the whole input is the text. */
 #define DERPMAP_FUZZ_MAX_INPUT (64u * 1024u)
 

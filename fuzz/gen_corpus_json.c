@@ -57,6 +57,17 @@ static const struct text_seed keyfile_seeds[] = {
      "{\"PrivateKey\":\"privkey:"
      "0000000000000000000000000000000000000000000000000000000000000000\"}"},
     {"trailing_garbage", "{\"PrivateKey\":\"privkey:" KEY_HEX "\"} x"},
+    /* derper's json.Unmarshal takes what it ignores, whatever it holds
+     * (json-oracle: jansson had refused these), and names the key's type */
+    {"ignored_big_int", "{\"PrivateKey\":\"privkey:" KEY_HEX "\",\"x\":99999999999999999999999}"},
+    {"ignored_lone_surrogate", "{\"PrivateKey\":\"privkey:" KEY_HEX "\",\"x\":\"\\ud800\"}"},
+    {"ignored_nul_escapes", "{\"a\\u0000\":\"b\\u0000\",\"PrivateKey\":\"privkey:" KEY_HEX "\"}"},
+    {"bool_value", "{\"PrivateKey\":true}"},
+    {"object_value", "{\"PrivateKey\":{}}"},
+    /* derper trims its mesh key file as strings.TrimSpace does; a BOM is
+     * no space */
+    {"mesh_key_go_spaces", "\v\f\xc2\xa0" MESH_HEX "\xe3\x80\x80\xc2\x85"},
+    {"mesh_key_bom", "\xef\xbb\xbf" MESH_HEX},
 };
 
 static const struct text_seed client_info_seeds[] = {

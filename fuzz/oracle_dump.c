@@ -7,7 +7,8 @@
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
- *   --target pin_verify | cert_fields | metacert | relay_client_info | derpmap: the layout of the
+ *   --target pin_verify | cert_fields | metacert | relay_client_info | derp_keyfile | derpmap:
+ *            the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
  *   --now    the clock of inputs that carry none (cert_fields,
@@ -27,6 +28,13 @@
  * client reads a ServerInfo (kind "serverinfo",
  * derp_client_decode_server_info); each line holds the verdict, the error
  * text and the fields.
+ *
+ * A derp_keyfile input is read twice: as derp-relay reads its -c key file
+ * (kind "keyfile", derp_keyfile_parse; derper: json.Unmarshal into its
+ * config{PrivateKey key.NodePrivate}) and its --mesh-psk-file (kind
+ * "meshkey", derp_mesh_key_parse; derper: key.ParseDERPMesh of the file);
+ * the key as its text form when accepted. Both error texts are partly
+ * derpcheck's own, so marked "own_words".
  *
  * A derpmap input that is a JSON document (its first non-blank byte '{':
  * not derper's snippet lines, not node flags) is read as the client reads
@@ -55,6 +63,7 @@
 
 #include "derp/cert_fields.h"
 #include "derp/client_session.h"
+#include "derp/derp_keys.h"
 #include "derp/derpmap.h"
 #include "derp/go.h"
 #include "derp/hex.h"
@@ -70,17 +79,16 @@ enum layout {
   LAYOUT_CERT,
   LAYOUT_METACERT,
   LAYOUT_CLIENT_INFO,
+  LAYOUT_KEYFILE,
   LAYOUT_DERPMAP
 };
 
 static const struct {
   const char *name;
   enum layout layout;
-} layouts[] = {{"pin_verify", LAYOUT_PIN},
-               {"cert_fields", LAYOUT_CERT},
-               {"metacert", LAYOUT_METACERT},
-               {"relay_client_info", LAYOUT_CLIENT_INFO},
-               {"derpmap", LAYOUT_DERPMAP}};
+} layouts[] = {{"pin_verify", LAYOUT_PIN},       {"cert_fields", LAYOUT_CERT},
+               {"metacert", LAYOUT_METACERT},    {"relay_client_info", LAYOUT_CLIENT_INFO},
+               {"derp_keyfile", LAYOUT_KEYFILE}, {"derpmap", LAYOUT_DERPMAP}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -279,6 +287,36 @@ static void put_json_readings(const char *path, const uint8_t *json, size_t len)
          si.version, si.token_bucket_bytes_per_second, si.token_bucket_bytes_burst);
 }
 
+/* A key file as the relay's -c file and as its mesh key file: a line each,
+ * the key in its text form when accepted. */
+static void put_key_case(const char *path, const char *kind, const uint8_t *text, size_t len,
+                         bool ok, const char *err, const char *field, const char *key_text) {
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":\"derp_keyfile\",\"kind\":\"%s\",\"json_hex\":", kind);
+  put_hex(text, len);
+  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
+  put_hex_str(ok ? "" : err);
+  printf(",\"fields\":{");
+  if (ok) {
+    put_str(field);
+    putchar(':');
+    put_str(key_text);
+  }
+  printf("}}\n");
+}
+
+static void put_key_readings(const char *path, const uint8_t *text, size_t len) {
+  char why[512], key_text[DERP_KEY_TEXT_SIZE];
+  uint8_t key[DERP_KEY_LEN];
+  bool ok = derp_keyfile_parse(text, len, key, why, sizeof why) == DERP_KEYFILE_OK;
+  if (ok) derp_key_private_text(key, key_text);
+  put_key_case(path, "keyfile", text, len, ok, why, "PrivateKey", key_text);
+  ok = derp_mesh_key_parse(text, len, key, why, sizeof why);
+  if (ok) derp_hex_lower(key, DERP_KEY_LEN, key_text);
+  put_key_case(path, "meshkey", text, len, ok, why, "MeshKey", key_text);
+}
+
 /* A DERPMap's fields as flat text, the shape the Go side gives
  * tailcfg.DERPMap: "OmitDefaultRegions", "Regions" (the ids, ascending,
  * comma-separated), and per region "Regions.<id>.<Field>" and per node
@@ -410,6 +448,11 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
       put_json_readings(path, data, size);
       t->dumped++;
       return;
+    case LAYOUT_KEYFILE:
+      if (size > KEYFILE_FUZZ_MAX_INPUT) break;
+      put_key_readings(path, data, size);
+      t->dumped++;
+      return;
     case LAYOUT_DERPMAP:
       if (size > DERPMAP_FUZZ_MAX_INPUT) break;
       if (put_derpmap_reading(path, data, size))
@@ -477,7 +520,7 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   if (layout == LAYOUT_NONE) {
     fprintf(stderr,
             "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
-            "metacert, relay_client_info or derpmap, or pass --target)\n",
+            "metacert, relay_client_info, derp_keyfile or derpmap, or pass --target)\n",
             path);
     t->errors++;
     return;
@@ -505,7 +548,7 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 static int usage(void) {
   fprintf(stderr,
           "usage: oracle_dump --now UNIX "
-          "[--target pin_verify|cert_fields|metacert|relay_client_info|derpmap] "
+          "[--target pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap] "
           "PATH...\n");
   return 2;
 }

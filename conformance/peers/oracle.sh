@@ -14,7 +14,9 @@
 #    tailscale's reading of a DERPMap (json.Unmarshal into tailcfg.DERPMap,
 #    a lone region or node into DERPRegion/DERPNode) over corpus/derpmap's
 #    JSON documents, against derp_map_parse (verdict and fields: its error
-#    texts are its own); declared in conformance/expectations/json-oracle.json.
+#    texts are its own); and derper's reading of its -c key file and its
+#    --mesh-psk-file over corpus/derp_keyfile, against derp-relay's;
+#    declared in conformance/expectations/json-oracle.json.
 # Stale declarations fail too.
 #
 # Why here and not in fuzz/: the Go side lives with the upstream peers
@@ -26,7 +28,8 @@
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
 #                    name (pin_verify, cert_fields, metacert,
-#                    relay_client_info, derpmap) unless --target comes before it
+#                    relay_client_info, derp_keyfile, derpmap) unless --target
+#                    comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
 #                    2026-01-01, the seed generator's clock); pin_verify
@@ -121,8 +124,8 @@ cd "$root"
 if [ $custom = 0 ]; then
   case $only in
     pin) targets="pin_verify cert_fields metacert" ;;
-    json) targets="relay_client_info derpmap" ;;
-    *) targets="pin_verify cert_fields metacert relay_client_info derpmap" ;;
+    json) targets="relay_client_info derp_keyfile derpmap" ;;
+    *) targets="pin_verify cert_fields metacert relay_client_info derp_keyfile derpmap" ;;
   esac
   corpus_args=()
   for t in $targets; do
@@ -133,7 +136,7 @@ if [ $custom = 0 ]; then
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert|relay_client_info|derpmap) ;; *)
+    case $t in pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
@@ -143,8 +146,9 @@ fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
 # Each oracle reads its own kind of line.
-grep -Ev '"kind":"(clientinfo|serverinfo|derpmap)"' "$out/all.jsonl" > "$out/cases.jsonl" || true
-grep -E '"kind":"(clientinfo|serverinfo|derpmap)"' "$out/all.jsonl" > "$out/json.jsonl" || true
+json_kinds='"kind":"(clientinfo|serverinfo|derpmap|keyfile|meshkey)"'
+grep -Ev "$json_kinds" "$out/all.jsonl" > "$out/cases.jsonl" || true
+grep -E "$json_kinds" "$out/all.jsonl" > "$out/json.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")
 ci_inputs=$(wc -l < "$out/json.jsonl")
 echo "oracle.sh: $inputs certificate inputs (clock $now), $ci_inputs JSON readings, versions: $versions"
@@ -170,7 +174,7 @@ done
 
 # JSON: every version that has a json-oracle (upstream's decoding is
 # json.Unmarshal into that version's derp.ClientInfo, derp.ServerInfo and
-# tailcfg.DERPMap).
+# tailcfg.DERPMap; derper's key files).
 ci_versions=0
 for v in $versions; do
   [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] || break

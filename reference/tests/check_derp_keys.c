@@ -8,9 +8,10 @@
 
 static const char hex64[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+static char last_why[256]; /* parse_str's message */
+
 static enum derp_keyfile_status parse_str(const char *json, uint8_t priv[32]) {
-  char why[256];
-  return derp_keyfile_parse((const uint8_t *)json, strlen(json), priv, why, sizeof why);
+  return derp_keyfile_parse((const uint8_t *)json, strlen(json), priv, last_why, sizeof last_why);
 }
 
 /* A NUL byte after a number: jansson reads past it, derper's json.Unmarshal
@@ -179,7 +180,8 @@ START_TEST(keyfile_parse_rejects_duplicate_field) {
   ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_FIELD);
   snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%s\",\"PrivateKey\":\"privkey:%s\"}",
            hex64, hex64);
-  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_JSON);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_FIELD);
+  ck_assert_str_eq(last_why, "\"PrivateKey\" given 2 times (names match case-insensitively)");
 }
 END_TEST
 
@@ -208,6 +210,66 @@ START_TEST(keyfile_parse_rejects_non_hex) {
   uint8_t priv[32];
   snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%.63sz\"}", hex64);
   ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+}
+END_TEST
+
+/* derper's loadConfig is json.Unmarshal into config{PrivateKey
+ * key.NodePrivate}: what it ignores may hold anything Go reads, and every
+ * refusal is Go's text (each printed by Go 1.26 through json-oracle). */
+START_TEST(keyfile_parse_is_derpers_json_unmarshal) {
+  char json[256];
+  uint8_t priv[32];
+  snprintf(json, sizeof json,
+           "{\"a\\u0000\":\"b\\u0000\\ud800\",\"x\":99999999999999999999999,"
+           "\"PrivateKey\":\"privkey:%s\"}",
+           hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_OK);
+  ck_assert_uint_eq(priv[0], 0x01);
+  static const struct {
+    const char *json;
+    enum derp_keyfile_status st;
+    const char *why;
+  } rows[] = {
+      {"{\"PrivateKey\":5}", DERP_KEYFILE_ERR_FIELD,
+       "json: cannot unmarshal number into Go struct field config.PrivateKey of type "
+       "key.NodePrivate"},
+      {"{\"PrivateKey\":true}", DERP_KEYFILE_ERR_FIELD,
+       "json: cannot unmarshal bool into Go struct field config.PrivateKey of type "
+       "key.NodePrivate"},
+      {"[]", DERP_KEYFILE_ERR_JSON,
+       "json: cannot unmarshal array into Go value of type main.config"},
+      {"{\"PrivateKey\":\"\"}", DERP_KEYFILE_ERR_KEY,
+       "PrivateKey: key hex string doesn't have expected type prefix privkey:"},
+      {"{\"PrivateKey\":\"privkey:0\"}", DERP_KEYFILE_ERR_KEY,
+       "PrivateKey: key hex has the wrong size, got 1 want 64"},
+      {"\n", DERP_KEYFILE_ERR_JSON,
+       "invalid JSON at line 2 column 1: unexpected end of JSON input"},
+      {"null", DERP_KEYFILE_ERR_FIELD,
+       "no \"PrivateKey\" field (derper would run with the zero key)"},
+  };
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    ck_assert_int_eq(parse_str(rows[k].json, priv), rows[k].st);
+    ck_assert_str_eq(last_why, rows[k].why);
+  }
+  snprintf(json, sizeof json, "{\"PrivateKey\":\"privkey:%.63sz\"}", hex64);
+  ck_assert_int_eq(parse_str(json, priv), DERP_KEYFILE_ERR_KEY);
+  ck_assert_str_eq(last_why, "PrivateKey: invalid hex character in key");
+}
+END_TEST
+
+/* derper's --mesh-psk-file goes through key.ParseDERPMesh: strings.TrimSpace
+ * (any Unicode white space) and 64 hex digits of either case. */
+START_TEST(mesh_key_trimmed_as_go_trims) {
+  char text[128];
+  uint8_t key[32];
+  char why[128];
+  int n = snprintf(text, sizeof text, "\v\f\xc2\xa0%s\xe3\x80\x80\xc2\x85", hex64);
+  ck_assert_msg(derp_mesh_key_parse((const uint8_t *)text, (size_t)n, key, why, sizeof why), "%s",
+                why);
+  ck_assert_uint_eq(key[31], 0xef);
+  n = snprintf(text, sizeof text, "\xef\xbb\xbf%s", hex64); /* a BOM is no space */
+  ck_assert(!derp_mesh_key_parse((const uint8_t *)text, (size_t)n, key, why, sizeof why));
+  ck_assert_str_eq(why, "must hold 64 hex digits, found 67 characters");
 }
 END_TEST
 
@@ -254,6 +316,8 @@ static Suite *derp_keys_suite(void) {
   tcase_add_test(file, keyfile_parse_rejects_wrong_prefix);
   tcase_add_test(file, keyfile_parse_rejects_63_hex);
   tcase_add_test(file, keyfile_parse_rejects_non_hex);
+  tcase_add_test(file, keyfile_parse_is_derpers_json_unmarshal);
+  tcase_add_test(file, mesh_key_trimmed_as_go_trims);
   tcase_add_test(file, keyfile_parse_refuses_nul_as_go_does);
   suite_add_tcase(s, file);
   return s;

@@ -353,6 +353,32 @@ START_TEST(go_utf8_rune_is_decode_rune) {
 }
 END_TEST
 
+/* strings.TrimSpace / unicode.IsSpace (Go 1.26): what derper's mesh key
+ * file loses around its 64 digits. */
+START_TEST(go_trim_space_is_strings_trim_space) {
+  static const struct {
+    const char *s, *want;
+  } rows[] = {{"", ""},
+              {" \t\r\n\v\fk\f\v\n\r\t ", "k"},
+              {"\xc2\x85\xc2\xa0k\xc2\xa0", "k"},             /* NEL, NBSP */
+              {"\xe3\x80\x80k\xe2\x80\xa8\xe2\x80\xa9", "k"}, /* U+3000, U+2028, U+2029 */
+              {"\xe1\x9a\x80\xe2\x80\x8ak \xe2\x80\xafk\xe2\x81\x9f", "k \xe2\x80\xafk"},
+              {"\xef\xbb\xbfk", "\xef\xbb\xbfk"}, /* a BOM is no space */
+              {"\xe2\x80\x8bk", "\xe2\x80\x8bk"}, /* nor U+200B */
+              {"\xa0k\x85", "\xa0k\x85"},         /* bare Latin-1 bytes: invalid */
+              {"\xc2k\xc2", "\xc2k\xc2"},
+              {" \xe2\x80\xa8", ""}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    size_t start = 99;
+    size_t n = go_trim_space((const uint8_t *)rows[i].s, strlen(rows[i].s), &start);
+    ck_assert_uint_eq(n, strlen(rows[i].want));
+    ck_assert_int_eq(memcmp(rows[i].s + start, rows[i].want, n), 0);
+  }
+  ck_assert(go_is_space(0x1680) && go_is_space(0x200a) && !go_is_space(0x200b));
+  ck_assert(go_is_space(0x0b) && !go_is_space(0x1c) && !go_is_space(0xfeff));
+}
+END_TEST
+
 /* strconv.IsPrint in Go 1.26 (Unicode 15.0). */
 START_TEST(go_is_print_is_strconv_is_print) {
   static const struct {
@@ -777,6 +803,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_quote_is_strconv_quote_outside_ascii);
   tcase_add_test(text, go_is_print_is_strconv_is_print);
   tcase_add_test(text, go_utf8_rune_is_decode_rune);
+  tcase_add_test(text, go_trim_space_is_strings_trim_space);
   tcase_add_test(text, go_quote_cuts_and_says_so);
   tcase_add_test(text, go_quote_write_is_all_or_nothing);
   tcase_add_test(text, go_parse_int_is_parseint);

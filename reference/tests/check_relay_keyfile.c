@@ -89,7 +89,7 @@ START_TEST(keyfile_error_names_file_and_problem) {
   ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),
                    DERP_KEYFILE_ERR_KEY);
   snprintf(want, sizeof want,
-           "key file \"%s\": \"PrivateKey\" must be \"privkey:\" followed by 64 hex digits", path);
+           "key file \"%s\": PrivateKey: key hex has the wrong size, got 3 want 64", path);
   ck_assert_str_eq(err, want);
   write_str(path, "not json");
   ck_assert_int_eq(relay_keyfile_load_or_create(path, &kp, &created, err, sizeof err),

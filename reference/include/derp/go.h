@@ -44,6 +44,14 @@ size_t go_utf8_rune(const uint8_t *s, size_t len, uint32_t *rune);
 /* utf8.EncodeRune of a rune <= U+10FFFF (the callers' runes come from
  * go_utf8_rune, a \u escape or a byte): its 1..4 bytes into out. */
 size_t go_utf8_encode(uint32_t rune, uint8_t out[4]);
+/* unicode.IsSpace: ASCII \t \n \v \f \r and space, U+0085, U+00A0, and
+ * Unicode's other White_Space runes (U+1680, U+2000..U+200A, U+2028,
+ * U+2029, U+202F, U+205F, U+3000). */
+bool go_is_space(uint32_t rune);
+/* strings.TrimSpace: the length of s without leading and trailing
+ * go_is_space runes, from *start (a byte that is not valid UTF-8 is no
+ * space, as Go decodes it to RuneError). */
+size_t go_trim_space(const uint8_t *s, size_t len, size_t *start);
 /* strconv.IsPrint (what %q leaves unescaped): Go's own table, generated
  * from Go 1.26 (Unicode 15.0) by reference/src/go/gen_isprint.go. */
 bool go_is_print(uint32_t rune);
@@ -92,13 +100,18 @@ enum go_json_kind {
   GO_JSON_INT,         /* dst: int64_t (Go's int on 64 bits) */
   GO_JSON_BOOL,        /* dst: bool */
   GO_JSON_STRING,      /* value checked, not kept (dst unused) */
-  GO_JSON_UNMARSHALER, /* unmarshal(raw value, dst): its own rules and texts */
+  GO_JSON_UNMARSHALER, /* json.Unmarshaler: unmarshal(raw value, dst), null too */
+  /* encoding.TextUnmarshaler: a string goes to unmarshal (the raw token,
+   * quotes included: go_json_unquote it), null leaves the field, anything
+   * else is Go's UnmarshalTypeError naming go_type */
+  GO_JSON_TEXT_UNMARSHALER,
 };
 struct go_json_field {
   const char *name; /* the JSON name: the tag's, else the Go field's */
   enum go_json_kind kind;
   void *dst;
   bool (*unmarshal)(const uint8_t *value, size_t len, void *dst, char *err, size_t cap);
+  const char *go_type; /* TEXT_UNMARSHALER: the type its errors name ("key.NodePrivate") */
 };
 #define GO_JSON_MAX_FIELDS 16
 struct go_json_struct {

@@ -24,9 +24,9 @@ bool derp_client_decode_server_info(const uint8_t *json, size_t len,
   memset(out, 0, sizeof *out);
   /* derp.ServerInfo's fields and their JSON names (struct tags). */
   const struct go_json_field fields[] = {
-      {"version", GO_JSON_INT, &out->version, NULL},
-      {"TokenBucketBytesPerSecond", GO_JSON_INT, &out->token_bucket_bytes_per_second, NULL},
-      {"TokenBucketBytesBurst", GO_JSON_INT, &out->token_bucket_bytes_burst, NULL},
+      {"version", GO_JSON_INT, &out->version, NULL, NULL},
+      {"TokenBucketBytesPerSecond", GO_JSON_INT, &out->token_bucket_bytes_per_second, NULL, NULL},
+      {"TokenBucketBytesBurst", GO_JSON_INT, &out->token_bucket_bytes_burst, NULL, NULL},
   };
   const struct go_json_struct st = {"derp.ServerInfo", "ServerInfo", fields,
                                     sizeof fields / sizeof fields[0]};

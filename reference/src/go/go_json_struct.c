@@ -159,6 +159,10 @@ static bool store(const struct go_json_struct *st, const struct go_json_field *f
       if (first == '"') return true; /* the value itself is not kept */
       go_type = "string";
       break;
+    case GO_JSON_TEXT_UNMARSHALER:
+      if (first == '"') return f->unmarshal(v, n, f->dst, err, cap);
+      go_type = f->go_type;
+      break;
     case GO_JSON_UNMARSHALER: break;
   }
   if (saved[0] == '\0')

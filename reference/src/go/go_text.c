@@ -55,6 +55,29 @@ size_t go_utf8_encode(uint32_t r, uint8_t b[4]) {
   return 4;
 }
 
+bool go_is_space(uint32_t r) {
+  if (r <= 0xff) return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xa0;
+  return r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f ||
+         r == 0x205f || r == 0x3000;
+}
+
+size_t go_trim_space(const uint8_t *s, size_t len, size_t *start) {
+  size_t a = 0, b = len;
+  uint32_t r;
+  size_t n;
+  while (a < b && (n = go_utf8_rune(s + a, b - a, &r)) > 0 && go_is_space(r)) a += n;
+  while (b > a) {
+    /* utf8.DecodeLastRune: the rune that ends at b, if one does */
+    size_t w = 0;
+    for (size_t k = 1; k <= 4 && k <= b - a && w == 0; k++)
+      if (go_utf8_rune(s + b - k, k, &r) == k) w = k;
+    if (w == 0 || !go_is_space(r)) break;
+    b -= w;
+  }
+  *start = a;
+  return b - a;
+}
+
 bool go_is_print(uint32_t r) {
   size_t lo = 0, hi = sizeof go_isprint_ranges / sizeof go_isprint_ranges[0];
   while (lo < hi) {

@@ -79,11 +79,11 @@ bool relay_client_info_decode(const uint8_t *json, size_t len, struct relay_clie
   memset(out, 0, sizeof *out);
   /* derp.ClientInfo's fields and their JSON names (struct tags). */
   const struct go_json_field fields[] = {
-      {"meshKey", GO_JSON_UNMARSHALER, out, decode_mesh_key},
-      {"version", GO_JSON_INT, &out->version, NULL},
-      {"CanAckPings", GO_JSON_BOOL, &out->can_ack_pings, NULL},
-      {"IsProber", GO_JSON_BOOL, &out->is_prober, NULL},
-      {"AppName", GO_JSON_STRING, NULL, NULL},
+      {"meshKey", GO_JSON_UNMARSHALER, out, decode_mesh_key, NULL},
+      {"version", GO_JSON_INT, &out->version, NULL, NULL},
+      {"CanAckPings", GO_JSON_BOOL, &out->can_ack_pings, NULL, NULL},
+      {"IsProber", GO_JSON_BOOL, &out->is_prober, NULL, NULL},
+      {"AppName", GO_JSON_STRING, NULL, NULL, NULL},
   };
   const struct go_json_struct st = {"derp.ClientInfo", "ClientInfo", fields,
                                     sizeof fields / sizeof fields[0]};

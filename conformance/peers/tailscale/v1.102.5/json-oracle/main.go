@@ -1,8 +1,9 @@
 // Command json-oracle runs tailscale.com@v1.102.5's decoding of ClientInfo
 // (derper: json.Unmarshal into derp.ClientInfo), ServerInfo (the client:
-// json.Unmarshal into derp.ServerInfo) and DERPMaps (json.Unmarshal into
-// tailcfg.DERPMap) over oracle_dump's JSON cases and compares it with the C
-// decoders (see derpcheck.local/peers/shared/jsonoracle).
+// json.Unmarshal into derp.ServerInfo), DERPMaps (json.Unmarshal into
+// tailcfg.DERPMap) and derper's key files (its -c config, its mesh key
+// file) over oracle_dump's cases and compares it with the C decoders (see
+// derpcheck.local/peers/shared/jsonoracle).
 package main
 
 import (
@@ -24,6 +25,8 @@ func main() {
 				"CanAckPings": strconv.FormatBool(ci.CanAckPings), "IsProber": strconv.FormatBool(ci.IsProber)}, nil
 		},
 		"derpmap": jsonoracle.DecodeDERPMap,
+		"keyfile": jsonoracle.DecodeKeyFile,
+		"meshkey": jsonoracle.DecodeMeshKey,
 		"serverinfo": func(b []byte) (jsonoracle.Fields, error) {
 			var si derp.ServerInfo
 			if err := json.Unmarshal(b, &si); err != nil {
