@@ -30,6 +30,62 @@ START_TEST(rateconfig_refuses_nul_as_go_does) {
 }
 END_TEST
 
+/* derpserver.LoadRateConfig is json.Unmarshal into RateConfig{uint64,
+ * uint64}: the whole uint64 range, the first type error (Go keeps decoding),
+ * the literal as written, anything in fields it ignores; each text as Go
+ * 1.26 printed it for derpserver.RateConfig. */
+START_TEST(rateconfig_is_derpservers_json_unmarshal) {
+  static const struct {
+    const char *json;
+    const char *why; /* NULL: accepted */
+    uint64_t rate, burst;
+  } rows[] = {
+      {"{\"PerClientRateLimitBytesPerSec\": 18446744073709551615, \"perclientrateburstbytes\": 1}",
+       NULL, UINT64_MAX, 1},
+      {"{\"PerClientRateLimitBytesPerSec\": 5, \"x\": \"\\ud800\", \"y\": 99999999999999999999999}",
+       NULL, 5, 0},
+      {"null", NULL, 0, 0},
+      {"{\"PerClientRateLimitBytesPerSec\": null}", NULL, 0, 0},
+      {"{\"PerClientRateLimitBytesPerSec\": 18446744073709551616}",
+       "json: cannot unmarshal number 18446744073709551616 into Go struct field "
+       "RateConfig.PerClientRateLimitBytesPerSec of type uint64",
+       0, 0},
+      {"{\"PerClientRateLimitBytesPerSec\": -1}",
+       "json: cannot unmarshal number -1 into Go struct field "
+       "RateConfig.PerClientRateLimitBytesPerSec of type uint64",
+       0, 0},
+      {"{\"PerClientRateLimitBytesPerSec\": 1.5, \"PerClientRateBurstBytes\": \"x\"}",
+       "json: cannot unmarshal number 1.5 into Go struct field "
+       "RateConfig.PerClientRateLimitBytesPerSec of type uint64",
+       0, 0},
+      {"{\"PerClientRateBurstBytes\": true, \"PerClientRateLimitBytesPerSec\": 1e3}",
+       "json: cannot unmarshal bool into Go struct field RateConfig.PerClientRateBurstBytes of "
+       "type uint64",
+       0, 0},
+      {"{\"PerClientRateLimitBytesPerSec\": {}}",
+       "json: cannot unmarshal object into Go struct field "
+       "RateConfig.PerClientRateLimitBytesPerSec of type uint64",
+       0, 0},
+      {"[1]", "json: cannot unmarshal array into Go value of type derpserver.RateConfig", 0, 0},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    struct relay_rate_config rc;
+    char why[512], want[512];
+    bool ok = relay_rateconfig_parse((const uint8_t *)rows[i].json, strlen(rows[i].json), &rc, why,
+                                     sizeof why);
+    if (rows[i].why == NULL) {
+      ck_assert_msg(ok, "%s: %s", rows[i].json, why);
+      ck_assert_uint_eq(rc.bytes_per_sec, rows[i].rate);
+      ck_assert_uint_eq(rc.burst_bytes, rows[i].burst);
+    } else {
+      ck_assert_msg(!ok, "%s accepted", rows[i].json);
+      snprintf(want, sizeof want, "error parsing rate config: %s", rows[i].why);
+      ck_assert_str_eq(why, want);
+    }
+  }
+}
+END_TEST
+
 static struct relay_flags flags;
 static char err[512];
 
@@ -720,6 +776,7 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, allowlist_rejects_more_than_cap);
   tcase_add_test(t, allowlist_load_file_and_errors);
   tcase_add_test(t, rateconfig_refuses_nul_as_go_does);
+  tcase_add_test(t, rateconfig_is_derpservers_json_unmarshal);
   suite_add_tcase(s, t);
   return s;
 }

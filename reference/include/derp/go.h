@@ -98,6 +98,7 @@ size_t go_json_unquote(const uint8_t *tok, size_t len, uint8_t *out, size_t cap)
  * null sets nothing. err gets Go's text. */
 enum go_json_kind {
   GO_JSON_INT,         /* dst: int64_t (Go's int on 64 bits) */
+  GO_JSON_UINT64,      /* dst: uint64_t */
   GO_JSON_BOOL,        /* dst: bool */
   GO_JSON_STRING,      /* value checked, not kept (dst unused) */
   GO_JSON_UNMARSHALER, /* json.Unmarshaler: unmarshal(raw value, dst), null too */

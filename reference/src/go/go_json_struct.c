@@ -127,6 +127,20 @@ static bool int64_literal(const uint8_t *p, size_t n, int64_t *out) {
   return true;
 }
 
+/* strconv.ParseUint(literal, 10, 64), which Go's decoder runs for a uint64
+ * field: digits only, within uint64. */
+static bool uint64_literal(const uint8_t *p, size_t n, uint64_t *out) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return false;
+    uint64_t d = (uint64_t)(p[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return n > 0;
+}
+
 /* One member's value into its field. False stops decoding (an
  * Unmarshaler's error, in err); a type mismatch only goes to `saved` (the
  * first one), as Go keeps decoding and reports it at the end. */
@@ -138,15 +152,19 @@ static bool store(const struct go_json_struct *st, const struct go_json_field *f
   const char *go_type = "int";
   switch (f->kind) {
     case GO_JSON_INT:
+    case GO_JSON_UINT64:
       if (first == '-' || (first >= '0' && first <= '9')) {
-        if (int64_literal(v, n, f->dst)) return true;
+        if (f->kind == GO_JSON_INT ? int64_literal(v, n, f->dst) : uint64_literal(v, n, f->dst))
+          return true;
         /* Go names the literal as written: "number 2.0", "number 1e2" */
         if (saved[0] == '\0')
           snprintf(saved, saved_cap,
-                   "json: cannot unmarshal number %.*s into Go struct field %s.%s of type int",
-                   (int)(n < 64 ? n : 64), (const char *)v, st->struct_name, f->name);
+                   "json: cannot unmarshal number %.*s into Go struct field %s.%s of type %s",
+                   (int)(n < 64 ? n : 64), (const char *)v, st->struct_name, f->name,
+                   f->kind == GO_JSON_INT ? "int" : "uint64");
         return true;
       }
+      if (f->kind == GO_JSON_UINT64) go_type = "uint64";
       break;
     case GO_JSON_BOOL:
       if (first == 't' || first == 'f') {
