@@ -10,8 +10,10 @@
  *  - a parsed map passes every check of the derpmap target
  *    (derpmap_oracle.h); failure leaves *out NULL with a message;
  *  - HuJSON: the standard text differs only by spaces where comments and
- *    trailing commas were (line ends kept), a second pass is the identity,
- *    errors point inside the input. */
+ *    trailing commas were (tabs and line ends kept, as tailscale's hujson
+ *    keeps them), a second pass is the identity, errors point inside the
+ *    input. Its corpus is also judged by tailscale's hujson itself
+ *    (interop.json-oracle). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +27,7 @@ JSON_ARENA_INITIALIZE()
 
 /* HuJSON standardization keeps every byte's position: the output differs
  * from the input only where the input had a comment (blanked to spaces,
- * line ends kept) or a trailing comma (one space); once standard, a second
+ * tabs and line ends kept) or a trailing comma (one space); once standard, a second
  * pass changes nothing. */
 FUZZ_ORACLE static void check_hujson(const char *in, size_t len) {
   static char out[DERPMAP_FUZZ_MAX_INPUT], again[DERPMAP_FUZZ_MAX_INPUT];
@@ -43,7 +45,7 @@ FUZZ_ORACLE static void check_hujson(const char *in, size_t len) {
   if (len == 0 || memcmp(out, in, len) == 0) return;
   for (size_t i = 0; i < len; i++)
     if (out[i] != in[i])
-      ORACLE_ASSERT(out[i] == ' ' && in[i] != '\n' && in[i] != '\r',
+      ORACLE_ASSERT(out[i] == ' ' && in[i] != '\n' && in[i] != '\r' && in[i] != '\t',
                     "byte %zu changed from 0x%02x to 0x%02x", i, (unsigned char)in[i],
                     (unsigned char)out[i]);
   ORACLE_ASSERT(hujson_standardize(out, len, again, &err), "standard output refused: %s", err.msg);

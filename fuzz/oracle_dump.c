@@ -7,7 +7,8 @@
  * Usage: oracle_dump --now UNIX [--target T] PATH...
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
- *   --target pin_verify | cert_fields | metacert | relay_client_info | derp_keyfile | derpmap:
+ *   --target pin_verify | cert_fields | metacert | relay_client_info | derp_keyfile | derpmap |
+ *            derpmap_policy:
  *            the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
@@ -35,6 +36,12 @@
  * "meshkey", derp_mesh_key_parse; derper: key.ParseDERPMesh of the file);
  * the key as its text form when accepted. Both error texts are partly
  * derpcheck's own, so marked "own_words".
+ *
+ * A derpmap_policy input (a tailnet policy file) is standardized as
+ * derp-client --policy-file does (kind "hujson": hujson_standardize, then
+ * Go's JSON syntax check of the result; tailscale: hujson.Standardize of
+ * github.com/tailscale/hujson), the standard JSON as the field when
+ * accepted.
  *
  * A derpmap input that is a JSON document (its first non-blank byte '{':
  * not derper's snippet lines, not node flags) is read as the client reads
@@ -67,6 +74,7 @@
 #include "derp/derpmap.h"
 #include "derp/go.h"
 #include "derp/hex.h"
+#include "derp/hujson.h"
 #include "derp/pin_verify.h"
 #include "derp/relay_core.h"
 #include "fuzz_inputs.h"
@@ -80,7 +88,8 @@ enum layout {
   LAYOUT_METACERT,
   LAYOUT_CLIENT_INFO,
   LAYOUT_KEYFILE,
-  LAYOUT_DERPMAP
+  LAYOUT_DERPMAP,
+  LAYOUT_POLICY
 };
 
 static const struct {
@@ -88,7 +97,8 @@ static const struct {
   enum layout layout;
 } layouts[] = {{"pin_verify", LAYOUT_PIN},       {"cert_fields", LAYOUT_CERT},
                {"metacert", LAYOUT_METACERT},    {"relay_client_info", LAYOUT_CLIENT_INFO},
-               {"derp_keyfile", LAYOUT_KEYFILE}, {"derpmap", LAYOUT_DERPMAP}};
+               {"derp_keyfile", LAYOUT_KEYFILE}, {"derpmap", LAYOUT_DERPMAP},
+               {"derpmap_policy", LAYOUT_POLICY}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -317,6 +327,30 @@ static void put_key_readings(const char *path, const uint8_t *text, size_t len) 
   put_key_case(path, "meshkey", text, len, ok, why, "MeshKey", key_text);
 }
 
+static void put_hujson_reading(const char *path, const uint8_t *text, size_t len) {
+  static char out[DERPMAP_FUZZ_MAX_INPUT];
+  struct hujson_error herr = {0};
+  char why[160] = "";
+  size_t at;
+  bool ok = hujson_standardize((const char *)text, len, out, &herr);
+  if (!ok)
+    snprintf(why, sizeof why, "%d:%d: %s", herr.line, herr.column, herr.msg);
+  else if (!go_json_check_valid((const uint8_t *)out, len, &at, why, sizeof why))
+    ok = false;
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":\"derpmap_policy\",\"kind\":\"hujson\",\"json_hex\":");
+  put_hex(text, len);
+  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
+  put_hex_str(ok ? "" : why);
+  printf(",\"fields\":{");
+  if (ok) {
+    printf("\"standard_hex\":");
+    put_hex(out, len);
+  }
+  printf("}}\n");
+}
+
 /* A DERPMap's fields as flat text, the shape the Go side gives
  * tailcfg.DERPMap: "OmitDefaultRegions", "Regions" (the ids, ascending,
  * comma-separated), and per region "Regions.<id>.<Field>" and per node
@@ -453,6 +487,11 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
       put_key_readings(path, data, size);
       t->dumped++;
       return;
+    case LAYOUT_POLICY:
+      if (size > DERPMAP_FUZZ_MAX_INPUT) break;
+      put_hujson_reading(path, data, size);
+      t->dumped++;
+      return;
     case LAYOUT_DERPMAP:
       if (size > DERPMAP_FUZZ_MAX_INPUT) break;
       if (put_derpmap_reading(path, data, size))
@@ -518,10 +557,11 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
   bool is_dir = S_ISDIR(st.st_mode);
   enum layout layout = forced != LAYOUT_NONE ? forced : layout_of_path(path, is_dir);
   if (layout == LAYOUT_NONE) {
-    fprintf(stderr,
-            "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
-            "metacert, relay_client_info, derp_keyfile or derpmap, or pass --target)\n",
-            path);
+    fprintf(
+        stderr,
+        "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
+        "metacert, relay_client_info, derp_keyfile, derpmap or derpmap_policy, or pass --target)\n",
+        path);
     t->errors++;
     return;
   }
@@ -548,7 +588,8 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
 static int usage(void) {
   fprintf(stderr,
           "usage: oracle_dump --now UNIX "
-          "[--target pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap] "
+          "[--target pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap|"
+          "derpmap_policy] "
           "PATH...\n");
   return 2;
 }

@@ -14,8 +14,10 @@
 #    tailscale's reading of a DERPMap (json.Unmarshal into tailcfg.DERPMap,
 #    a lone region or node into DERPRegion/DERPNode) over corpus/derpmap's
 #    JSON documents, against derp_map_parse (verdict and fields: its error
-#    texts are its own); and derper's reading of its -c key file and its
-#    --mesh-psk-file over corpus/derp_keyfile, against derp-relay's;
+#    texts are its own); derper's reading of its -c key file and its
+#    --mesh-psk-file over corpus/derp_keyfile, against derp-relay's; and
+#    github.com/tailscale/hujson's Standardize over corpus/derpmap_policy
+#    (tailnet policy files), against hujson_standardize + Go's syntax check;
 #    declared in conformance/expectations/json-oracle.json.
 # Stale declarations fail too.
 #
@@ -28,8 +30,8 @@
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
 #                    name (pin_verify, cert_fields, metacert,
-#                    relay_client_info, derp_keyfile, derpmap) unless --target
-#                    comes before it
+#                    relay_client_info, derp_keyfile, derpmap, derpmap_policy)
+#                    unless --target comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
 #                    2026-01-01, the seed generator's clock); pin_verify
@@ -124,8 +126,8 @@ cd "$root"
 if [ $custom = 0 ]; then
   case $only in
     pin) targets="pin_verify cert_fields metacert" ;;
-    json) targets="relay_client_info derp_keyfile derpmap" ;;
-    *) targets="pin_verify cert_fields metacert relay_client_info derp_keyfile derpmap" ;;
+    json) targets="relay_client_info derp_keyfile derpmap derpmap_policy" ;;
+    *) targets="pin_verify cert_fields metacert relay_client_info derp_keyfile derpmap derpmap_policy" ;;
   esac
   corpus_args=()
   for t in $targets; do
@@ -136,7 +138,7 @@ if [ $custom = 0 ]; then
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap) ;; *)
+    case $t in pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap|derpmap_policy) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
@@ -146,7 +148,7 @@ fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
 # Each oracle reads its own kind of line.
-json_kinds='"kind":"(clientinfo|serverinfo|derpmap|keyfile|meshkey)"'
+json_kinds='"kind":"(clientinfo|serverinfo|derpmap|keyfile|meshkey|hujson)"'
 grep -Ev "$json_kinds" "$out/all.jsonl" > "$out/cases.jsonl" || true
 grep -E "$json_kinds" "$out/all.jsonl" > "$out/json.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")
@@ -174,7 +176,7 @@ done
 
 # JSON: every version that has a json-oracle (upstream's decoding is
 # json.Unmarshal into that version's derp.ClientInfo, derp.ServerInfo and
-# tailcfg.DERPMap; derper's key files).
+# tailcfg.DERPMap; derper's key files; tailscale's hujson).
 ci_versions=0
 for v in $versions; do
   [ "$ci_inputs" -gt 0 ] && [ "$only" != pin ] || break

@@ -77,7 +77,18 @@ START_TEST(escapes_and_comment_ends) {
   ck_assert_str_eq(std_of("[\"\\\"\\\"\", 1,]"), "[\"\\\"\\\"\", 1 ]");
   ck_assert_str_eq(std_of("[1,/**/]"), "[1     ]");
   ck_assert_str_eq(std_of("[1]/* a ** b */"), "[1]            ");
-  ck_assert_str_eq(std_of("[1]//"), "[1]  ");
+  ck_assert_str_eq(std_of("[1]//\n"), "[1]  \n");
+  /* tailscale's hujson (github.com/tailscale/hujson, run by json-oracle):
+   * a line comment needs its line end ("parsing comment: unexpected
+   * EOF"), a comment must be UTF-8 ("invalid UTF-8 in comment"), and
+   * blanking keeps a comment's tabs */
+  struct hujson_error eof = std_fails("{}//,os");
+  ck_assert_str_eq(eof.msg, "unterminated line comment");
+  ck_assert_int_eq(eof.column, 3);
+  ck_assert_str_eq(std_fails("{}\n// \xff\n").msg, "invalid UTF-8 in comment");
+  ck_assert_str_eq(std_fails("{} /* \xed\xa0\x80 */").msg, "invalid UTF-8 in comment");
+  ck_assert_str_eq(std_of("{} /* \xc3\xa9\t*/"), "{}      \t  ");
+  ck_assert_str_eq(std_of("[\"\xff\"]"), "[\"\xff\"]"); /* strings: JSON's scanner decides */
   struct hujson_error e = std_fails("[\"a\\\nb\"]");
   ck_assert_str_eq(e.msg, "unterminated string");
   ck_assert_int_eq(e.column, 2);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "derp/byte_cursor.h"
+#include "derp/go.h"
 
 /* The scans below use memchr rather than byte-by-byte comparisons: policy
  * files are mostly strings, comments and indentation, and a fuzzer's
@@ -24,9 +25,26 @@ static bool fail(const char *in, size_t len, size_t at, const char *msg, struct 
   return false;
 }
 
-/* Blank [from, to) except line ends, so positions after it do not move. */
+/* utf8.Valid of in[from, to): tailscale's hujson refuses a comment that
+ * is not (its strings may be anything JSON's scanner takes). */
+static bool valid_utf8(const char *in, size_t from, size_t to) {
+  uint32_t rune;
+  for (size_t i = from, n; i < to; i += n) {
+    if ((unsigned char)in[i] < 0x80) {
+      n = 1;
+      continue;
+    }
+    n = go_utf8_rune((const uint8_t *)in + i, to - i, &rune);
+    if (n == 0) return false;
+  }
+  return true;
+}
+
+/* Blank [from, to) but its white space, as hujson's Standardize does (so
+ * the output is byte for byte Go's, and positions after it do not move). */
 static void blank(char *out, const char *in, size_t from, size_t to) {
-  for (size_t i = from; i < to; i++) out[i] = in[i] == '\n' || in[i] == '\r' ? in[i] : ' ';
+  for (size_t i = from; i < to; i++)
+    out[i] = in[i] == '\n' || in[i] == '\r' || in[i] == '\t' ? in[i] : ' ';
 }
 
 /* The closing quote of the string whose body starts at in[i], or len when
@@ -85,7 +103,11 @@ bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_err
       }
       case '/':
         if (i + 1 < len && in[i + 1] == '/') {
+          /* tailscale's hujson ends a line comment at its '\n' only: one
+           * that runs to the end of the file is refused there */
           size_t end = find_byte(in, i, len, '\n');
+          if (end == len) return fail(in, len, i, "unterminated line comment", err);
+          if (!valid_utf8(in, i, end)) return fail(in, len, i, "invalid UTF-8 in comment", err);
           blank(out, in, i, end);
           i = end;
           continue;
@@ -94,6 +116,7 @@ bool hujson_standardize(const char *in, size_t len, char *out, struct hujson_err
           size_t end;
           if (!block_comment_end(in, len, i, &end))
             return fail(in, len, i, "unterminated block comment", err);
+          if (!valid_utf8(in, i, end)) return fail(in, len, i, "invalid UTF-8 in comment", err);
           blank(out, in, i, end);
           i = end;
           continue;

@@ -233,7 +233,7 @@ func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, dec
 			fmt.Fprintf(out, "declared %s %s %s: upstream %q, ours %q\n", d.File, d.Kind, d.Field, d.Upstream, d.Ours)
 		}
 	}
-	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d readings (ClientInfo, ServerInfo, DERPMap, key files), %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
+	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d readings (ClientInfo, ServerInfo, DERPMap, key files, HuJSON), %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
 		version, tot.Inputs, len(tot.Disagreements), tot.Undeclared(), len(tot.Disagreements)-tot.Undeclared(), len(tot.Stale))
 	return tot, nil
 }
@@ -247,7 +247,7 @@ func Main(version string, decoders map[string]Decode) {
 	full := fs.Bool("full", false, "the standard corpus: a declaration matching no disagreement is stale")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s [-cases FILE] [-expect FILE] [-full]\n"+
-			"Runs tailscale.com@%s's ClientInfo, ServerInfo, DERPMap and key-file decoding over oracle_dump's cases.\n", os.Args[0], version)
+			"Runs tailscale.com@%s's ClientInfo, ServerInfo, DERPMap, key-file and HuJSON decoding over oracle_dump's cases.\n", os.Args[0], version)
 		fs.PrintDefaults()
 	}
 	fs.Parse(os.Args[1:])

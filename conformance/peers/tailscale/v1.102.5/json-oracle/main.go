@@ -1,8 +1,9 @@
 // Command json-oracle runs tailscale.com@v1.102.5's decoding of ClientInfo
 // (derper: json.Unmarshal into derp.ClientInfo), ServerInfo (the client:
 // json.Unmarshal into derp.ServerInfo), DERPMaps (json.Unmarshal into
-// tailcfg.DERPMap) and derper's key files (its -c config, its mesh key
-// file) over oracle_dump's cases and compares it with the C decoders (see
+// tailcfg.DERPMap), derper's key files (its -c config, its mesh key
+// file) and tailnet policy files (github.com/tailscale/hujson's
+// Standardize) over oracle_dump's cases and compares it with the C decoders (see
 // derpcheck.local/peers/shared/jsonoracle).
 package main
 
@@ -25,6 +26,7 @@ func main() {
 				"CanAckPings": strconv.FormatBool(ci.CanAckPings), "IsProber": strconv.FormatBool(ci.IsProber)}, nil
 		},
 		"derpmap": jsonoracle.DecodeDERPMap,
+		"hujson":  jsonoracle.DecodeHuJSON,
 		"keyfile": jsonoracle.DecodeKeyFile,
 		"meshkey": jsonoracle.DecodeMeshKey,
 		"serverinfo": func(b []byte) (jsonoracle.Fields, error) {
