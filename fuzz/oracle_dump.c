@@ -278,7 +278,7 @@ static void put_json_case(const char *path, const char *kind, const uint8_t *jso
   put_hex_str(ok ? "" : err);
 }
 
-static void put_json_readings(const char *path, const uint8_t *json, size_t len) {
+static bool put_json_readings(const char *path, const uint8_t *json, size_t len) {
   char err[512]; /* Go's texts quote at most a field name, a type, a literal */
   struct relay_client_info ci;
   bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
@@ -295,6 +295,7 @@ static void put_json_readings(const char *path, const uint8_t *json, size_t len)
   printf(",\"fields\":{\"version\":\"%" PRId64 "\",\"TokenBucketBytesPerSecond\":\"%" PRId64
          "\",\"TokenBucketBytesBurst\":\"%" PRId64 "\"}}\n",
          si.version, si.token_bucket_bytes_per_second, si.token_bucket_bytes_burst);
+  return true;
 }
 
 /* A key file as the relay's -c file and as its mesh key file: a line each,
@@ -316,7 +317,7 @@ static void put_key_case(const char *path, const char *kind, const uint8_t *text
   printf("}}\n");
 }
 
-static void put_key_readings(const char *path, const uint8_t *text, size_t len) {
+static bool put_key_readings(const char *path, const uint8_t *text, size_t len) {
   char why[512], key_text[DERP_KEY_TEXT_SIZE];
   uint8_t key[DERP_KEY_LEN];
   bool ok = derp_keyfile_parse(text, len, key, why, sizeof why) == DERP_KEYFILE_OK;
@@ -325,9 +326,10 @@ static void put_key_readings(const char *path, const uint8_t *text, size_t len) 
   ok = derp_mesh_key_parse(text, len, key, why, sizeof why);
   if (ok) derp_hex_lower(key, DERP_KEY_LEN, key_text);
   put_key_case(path, "meshkey", text, len, ok, why, "MeshKey", key_text);
+  return true;
 }
 
-static void put_hujson_reading(const char *path, const uint8_t *text, size_t len) {
+static bool put_hujson_reading(const char *path, const uint8_t *text, size_t len) {
   static char out[DERPMAP_FUZZ_MAX_INPUT];
   struct hujson_error herr = {0};
   char why[160] = "";
@@ -349,6 +351,7 @@ static void put_hujson_reading(const char *path, const uint8_t *text, size_t len
     put_hex(out, len);
   }
   printf("}}\n");
+  return true;
 }
 
 /* A DERPMap's fields as flat text, the shape the Go side gives
@@ -437,6 +440,19 @@ static bool put_derpmap_reading(const char *path, const uint8_t *text, size_t le
   return true;
 }
 
+/* The text layouts: the largest input the target takes, and the reader
+ * that prints an input's lines (false: nothing to compare in it). */
+static const struct {
+  enum layout layout;
+  size_t max;
+  bool (*put)(const char *path, const uint8_t *text, size_t len);
+} text_layouts[] = {
+    {LAYOUT_CLIENT_INFO, CLIENT_INFO_FUZZ_MAX_INPUT, put_json_readings},
+    {LAYOUT_KEYFILE, KEYFILE_FUZZ_MAX_INPUT, put_key_readings},
+    {LAYOUT_POLICY, DERPMAP_FUZZ_MAX_INPUT, put_hujson_reading},
+    {LAYOUT_DERPMAP, DERPMAP_FUZZ_MAX_INPUT, put_derpmap_reading},
+};
+
 /* ---- inputs ---- */
 
 struct totals {
@@ -478,27 +494,19 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
       return;
     }
     case LAYOUT_CLIENT_INFO:
-      if (size > CLIENT_INFO_FUZZ_MAX_INPUT) break;
-      put_json_readings(path, data, size);
-      t->dumped++;
-      return;
     case LAYOUT_KEYFILE:
-      if (size > KEYFILE_FUZZ_MAX_INPUT) break;
-      put_key_readings(path, data, size);
-      t->dumped++;
-      return;
     case LAYOUT_POLICY:
-      if (size > DERPMAP_FUZZ_MAX_INPUT) break;
-      put_hujson_reading(path, data, size);
-      t->dumped++;
-      return;
     case LAYOUT_DERPMAP:
-      if (size > DERPMAP_FUZZ_MAX_INPUT) break;
-      if (put_derpmap_reading(path, data, size))
-        t->dumped++;
-      else
-        t->skipped++; /* (not a JSON document: quietly, most seeds are flags or snippets) */
-      return;
+      for (size_t i = 0; i < sizeof text_layouts / sizeof text_layouts[0]; i++) {
+        if (text_layouts[i].layout != layout) continue;
+        if (size > text_layouts[i].max) break;
+        if (text_layouts[i].put(path, data, size))
+          t->dumped++;
+        else
+          t->skipped++; /* (quietly: e.g. derpmap's flags and snippets, not JSON documents) */
+        return;
+      }
+      break;
     case LAYOUT_NONE: break;
   }
   /* The target itself skips these (larger than it takes). */
