@@ -264,25 +264,30 @@ static void put_case(const char *path, enum layout layout, const struct pin_veri
   printf("]}\n");
 }
 
+/* The head of a text layout's line: the input, the C verdict and its error
+ * text ("own_words": derpcheck's words, shown but not compared with Go's);
+ * the caller adds the fields and closes the line. */
+static void put_text_case(const char *path, const char *target, const char *kind,
+                          const uint8_t *text, size_t len, bool ok, bool own_words,
+                          const char *err) {
+  printf("{\"file\":");
+  put_str(path);
+  printf(",\"target\":\"%s\",\"kind\":\"%s\",\"json_hex\":", target, kind);
+  put_hex(text, len);
+  printf(",\"ok\":%s%s,\"err_hex\":", ok ? "true" : "false",
+         own_words ? ",\"own_words\":true" : "");
+  put_hex_str(ok ? "" : err);
+}
+
 /* One JSON text as the relay reads a ClientInfo and as the client reads a
  * ServerInfo (Go: json.Unmarshal into derp.ClientInfo, derp.ServerInfo):
  * a line per reading, with the verdict, the error text and the fields the
  * C side keeps, as text (the mesh key as its 32 bytes, zero when absent). */
-static void put_json_case(const char *path, const char *kind, const uint8_t *json, size_t len,
-                          bool ok, const char *err) {
-  printf("{\"file\":");
-  put_str(path);
-  printf(",\"target\":\"relay_client_info\",\"kind\":\"%s\",\"json_hex\":", kind);
-  put_hex(json, len);
-  printf(",\"ok\":%s,\"err_hex\":", ok ? "true" : "false");
-  put_hex_str(ok ? "" : err);
-}
-
 static bool put_json_readings(const char *path, const uint8_t *json, size_t len) {
   char err[512]; /* Go's texts quote at most a field name, a type, a literal */
   struct relay_client_info ci;
   bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
-  put_json_case(path, "clientinfo", json, len, ok, err);
+  put_text_case(path, "relay_client_info", "clientinfo", json, len, ok, false, err);
   char mesh[2 * DERP_KEY_LEN + 1];
   derp_hex_lower(ci.mesh_key, DERP_KEY_LEN, mesh);
   printf(",\"fields\":{\"version\":\"%" PRId64
@@ -291,7 +296,7 @@ static bool put_json_readings(const char *path, const uint8_t *json, size_t len)
          ci.version, mesh, ci.can_ack_pings ? "true" : "false", ci.is_prober ? "true" : "false");
   struct derp_server_info_msg si;
   ok = derp_client_decode_server_info(json, len, &si, err, sizeof err);
-  put_json_case(path, "serverinfo", json, len, ok, err);
+  put_text_case(path, "relay_client_info", "serverinfo", json, len, ok, false, err);
   printf(",\"fields\":{\"version\":\"%" PRId64 "\",\"TokenBucketBytesPerSecond\":\"%" PRId64
          "\",\"TokenBucketBytesBurst\":\"%" PRId64 "\"}}\n",
          si.version, si.token_bucket_bytes_per_second, si.token_bucket_bytes_burst);
@@ -302,12 +307,7 @@ static bool put_json_readings(const char *path, const uint8_t *json, size_t len)
  * the key in its text form when accepted. */
 static void put_key_case(const char *path, const char *kind, const uint8_t *text, size_t len,
                          bool ok, const char *err, const char *field, const char *key_text) {
-  printf("{\"file\":");
-  put_str(path);
-  printf(",\"target\":\"derp_keyfile\",\"kind\":\"%s\",\"json_hex\":", kind);
-  put_hex(text, len);
-  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
-  put_hex_str(ok ? "" : err);
+  put_text_case(path, "derp_keyfile", kind, text, len, ok, true, err);
   printf(",\"fields\":{");
   if (ok) {
     put_str(field);
@@ -339,12 +339,7 @@ static bool put_hujson_reading(const char *path, const uint8_t *text, size_t len
     snprintf(why, sizeof why, "%d:%d: %s", herr.line, herr.column, herr.msg);
   else if (!go_json_check_valid((const uint8_t *)out, len, &at, why, sizeof why))
     ok = false;
-  printf("{\"file\":");
-  put_str(path);
-  printf(",\"target\":\"derpmap_policy\",\"kind\":\"hujson\",\"json_hex\":");
-  put_hex(text, len);
-  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
-  put_hex_str(ok ? "" : why);
+  put_text_case(path, "derpmap_policy", "hujson", text, len, ok, true, why);
   printf(",\"fields\":{");
   if (ok) {
     printf("\"standard_hex\":");
@@ -428,12 +423,7 @@ static bool put_derpmap_reading(const char *path, const uint8_t *text, size_t le
   struct derp_map *m = NULL;
   struct derp_map_error err;
   bool ok = derp_map_parse((const char *)text, len, &m, &err);
-  printf("{\"file\":");
-  put_str(path);
-  printf(",\"target\":\"derpmap\",\"kind\":\"derpmap\",\"json_hex\":");
-  put_hex(text, len);
-  printf(",\"ok\":%s,\"own_words\":true,\"err_hex\":", ok ? "true" : "false");
-  put_hex_str(ok ? "" : err.msg);
+  put_text_case(path, "derpmap", "derpmap", text, len, ok, true, err.msg);
   if (ok) derpmap_fields(m);
   printf("}\n");
   derp_map_free(m);
