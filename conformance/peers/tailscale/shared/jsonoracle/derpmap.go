@@ -11,6 +11,7 @@ package jsonoracle
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,13 +57,7 @@ func DecodeDERPMap(b []byte) (Fields, error) {
 // region or node that is JSON null (a nil pointer) is "null".
 func flattenDERPMap(m *tailcfg.DERPMap) Fields {
 	f := Fields{"OmitDefaultRegions": strconv.FormatBool(m.OmitDefaultRegions)}
-	ids := slices.Sorted(func(yield func(int) bool) {
-		for id := range m.Regions {
-			if !yield(id) {
-				return
-			}
-		}
-	})
+	ids := slices.Sorted(maps.Keys(m.Regions))
 	var idText []string
 	for _, id := range ids {
 		idText = append(idText, strconv.Itoa(id))
