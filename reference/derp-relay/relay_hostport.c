@@ -1,85 +1,97 @@
 #include "relay_hostport.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "derp/go.h"
-#include "derp/guard.h"
 
 /* ---- addresses ---- */
 
-static bool parse_port(const char *s, int *port) {
-  if (strcmp(s, "https") == 0) {
-    *port = 443;
-    return true;
-  }
-  if (strcmp(s, "http") == 0) {
-    *port = 80;
-    return true;
-  }
-  ENSURE(*s != '\0' && strlen(s) <= 5, false);
-  int v = 0;
-  for (; *s != '\0'; s++) {
-    ENSURE(*s >= '0' && *s <= '9', false);
-    v = v * 10 + (*s - '0');
-  }
-  ENSURE(v <= 65535, false);
-  *port = v;
-  return true;
+/* Go's net.AddrError text: "address <addr>: <why>", or <why> alone when the
+ * address is empty. */
+static void addr_error(char *err, size_t errcap, const char *addr, const char *why) {
+  if (addr[0] == '\0')
+    snprintf(err, errcap, "%s", why);
+  else
+    snprintf(err, errcap, "address %s: %s", addr, why);
 }
 
+/* The port as net.Listen reads it (net.LookupPort("tcp", s)): a number with
+ * an optional sign, any number of digits (an empty one is 0), in 0..65535;
+ * or a service name, of which only http and https are known here (Go also
+ * asks /etc/services). Go's texts on failure. */
+static bool lookup_port(const char *s, int *port, char *err, size_t errcap) {
+  const char *d = s + (*s == '+' || *s == '-');
+  bool negative = *s == '-';
+  size_t digits = strspn(d, "0123456789");
+  if (d[digits] == '\0') {
+    /* Go saturates at 2^30; only the sign and the range matter after. */
+    uint32_t n = 0;
+    for (size_t i = 0; i < digits && n < (1u << 30); i++) n = n * 10 + (uint32_t)(d[i] - '0');
+    if (negative ? n != 0 : n > 65535) {
+      addr_error(err, errcap, s, "invalid port");
+      return false;
+    }
+    *port = (int)n;
+    return true;
+  }
+  if (strcasecmp(s, "https") == 0 || strcasecmp(s, "http") == 0) {
+    *port = strcasecmp(s, "https") == 0 ? 443 : 80;
+    return true;
+  }
+  snprintf(err, errcap, "lookup tcp/%s: unknown port", s);
+  return false;
+}
+
+/* Go's net.SplitHostPort: the port follows the last colon; a host with
+ * colons must be bracketed, and no other bracket may appear. */
 bool relay_split_host_port_any(const char *addr, char *host, size_t hostcap, int *port, char *err,
                                size_t errcap) {
   const char *colon = strrchr(addr, ':');
   if (colon == NULL) {
-    snprintf(err, errcap, "address %s: missing port in address", addr);
+    addr_error(err, errcap, addr, "missing port in address");
     return false;
   }
   const char *h = addr;
   size_t hlen = (size_t)(colon - addr);
+  const char *no_open = addr, *no_close = addr; /* where stray brackets are looked for */
   if (addr[0] == '[') {
     const char *close = strchr(addr, ']');
     if (close == NULL) {
-      snprintf(err, errcap, "address %s: missing ']' in address", addr);
+      addr_error(err, errcap, addr, "missing ']' in address");
       return false;
     }
     if (close + 1 != colon) {
       /* ']' not directly before the last ':' */
-      snprintf(err, errcap, "address %s: %s in address", addr,
-               close[1] == ':' ? "too many colons" : "missing port");
+      addr_error(err, errcap, addr,
+                 close[1] == ':' ? "too many colons in address" : "missing port in address");
       return false;
     }
     h = addr + 1;
     hlen = (size_t)(close - h);
-    if (memchr(h, '[', hlen) != NULL) {
-      snprintf(err, errcap, "address %s: unexpected '[' in address", addr);
-      return false;
-    }
-  } else {
-    if (memchr(addr, ':', hlen) != NULL) {
-      snprintf(err, errcap, "address %s: too many colons in address", addr);
-      return false;
-    }
-    if (memchr(addr, '[', hlen) != NULL || memchr(addr, ']', hlen) != NULL) {
-      snprintf(err, errcap, "address %s: unexpected '[' in address", addr);
-      return false;
-    }
+    no_open = addr + 1;
+    no_close = close + 1;
+  } else if (memchr(addr, ':', hlen) != NULL) {
+    addr_error(err, errcap, addr, "too many colons in address");
+    return false;
   }
-  if (strchr(colon + 1, ']') != NULL || strchr(colon + 1, '[') != NULL) {
-    snprintf(err, errcap, "address %s: unexpected ']' in address", addr);
+  if (strchr(no_open, '[') != NULL) {
+    addr_error(err, errcap, addr, "unexpected '[' in address");
+    return false;
+  }
+  if (strchr(no_close, ']') != NULL) {
+    addr_error(err, errcap, addr, "unexpected ']' in address");
     return false;
   }
   if (hlen >= hostcap) {
-    snprintf(err, errcap, "address %s: host too long", addr);
+    addr_error(err, errcap, addr, "host too long");
     return false;
   }
   memcpy(host, h, hlen);
   host[hlen] = '\0';
-  if (!parse_port(colon + 1, port)) {
-    snprintf(err, errcap, "address %s: invalid port %s (want 0..65535)", addr, colon + 1);
-    return false;
-  }
-  return true;
+  return lookup_port(colon + 1, port, err, errcap);
 }
 
 bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,

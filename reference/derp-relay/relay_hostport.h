@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 /* Split "host:port", "[v6]:port" or ":port" (Go's net.SplitHostPort rules)
- * and check the port is 0..65535 (numeric, or the service names http/https).
- * On error writes Go's message, e.g. `address 1.2.3.4: missing port in address`. */
+ * and read the port as net.Listen does (net.LookupPort: a signed number in
+ * 0..65535, "" is 0, or a service name: only http and https here). On error
+ * writes Go's message, e.g. `address 1.2.3.4: missing port in address`,
+ * `address 65536: invalid port`, `lookup tcp/x: unknown port`. */
 bool relay_split_host_port(const char *addr, char *host, size_t hostcap, int *port, char *err,
                            size_t errcap);
 /* The same without the IP rule: any host name (a --mesh-with peer's). */

@@ -31,7 +31,7 @@ static bool parse_entry(const char *s, size_t len, struct relay_mesh_peer *p, ch
   if (slash != NULL) *slash = '\0';
   const char *host = entry, *dial = slash != NULL ? slash + 1 : NULL;
   if (host[0] == '\0' || (dial != NULL && dial[0] == '\0')) {
-    snprintf(err, errcap, "--mesh-with: empty host in \"%s\"", s);
+    snprintf(err, errcap, "--mesh-with: empty host in \"%.*s\"", (int)len, s);
     return false;
   }
   memset(p, 0, sizeof *p);

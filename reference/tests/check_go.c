@@ -591,6 +591,36 @@ static void assert_unquote(const char *tok, const char *want, size_t want_len) {
 
 /* Go's unquote: escapes, surrogate pairs, U+FFFD for what is not UTF-8 or
  * an unpaired surrogate; the length is the whole string's beyond the cap. */
+/* The first type error is reported as Go 1.26 printed it for struct S {B
+ * bool; N uint64}: a number an integer field refuses is named whole, however
+ * long; a number into a bool only as "number". */
+START_TEST(go_json_unmarshal_struct_type_errors_are_gos) {
+  static bool b;
+  static uint64_t n;
+  const struct go_json_field fields[] = {
+      {"B", GO_JSON_BOOL, &b, NULL, NULL},
+      {"N", GO_JSON_UINT64, &n, NULL, NULL},
+  };
+  const struct go_json_struct st = {"main.S", "S", fields, 2};
+  char long_num[200], text[256], want[400], err[400];
+  memset(long_num, '9', 100);
+  long_num[100] = '\0';
+  snprintf(text, sizeof text, "{\"N\": %s}", long_num);
+  snprintf(want, sizeof want,
+           "json: cannot unmarshal number %s into Go struct field S.N of type uint64", long_num);
+  ck_assert(!go_json_unmarshal_struct((const uint8_t *)text, strlen(text), &st, err, sizeof err));
+  ck_assert_str_eq(err, want);
+  static const char bool_num[] = "{\"B\": 12.5}";
+  ck_assert(!go_json_unmarshal_struct((const uint8_t *)bool_num, sizeof bool_num - 1, &st, err,
+                                      sizeof err));
+  ck_assert_str_eq(err, "json: cannot unmarshal number into Go struct field S.B of type bool");
+  static const char first[] = "{\"N\": \"x\", \"B\": 1}";
+  ck_assert(
+      !go_json_unmarshal_struct((const uint8_t *)first, sizeof first - 1, &st, err, sizeof err));
+  ck_assert_str_eq(err, "json: cannot unmarshal string into Go struct field S.N of type uint64");
+}
+END_TEST
+
 START_TEST(go_json_unquote_is_unquote) {
   assert_unquote("\"ab\"", "ab", 2);
   assert_unquote("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t", 8);
@@ -811,6 +841,7 @@ static Suite *go_suite(void) {
   tcase_add_test(text, go_json_field_index_prefers_an_exact_match);
   tcase_add_test(text, go_json_check_valid_is_checkvalid);
   tcase_add_test(text, go_json_unquote_is_unquote);
+  tcase_add_test(text, go_json_unmarshal_struct_type_errors_are_gos);
   tcase_add_test(text, go_tls_alert_text_is_alert_go);
   tcase_add_test(text, go_parse_duration_is_time_parse_duration);
   tcase_add_test(text, go_utc_time_string_is_time_string);

@@ -3,6 +3,7 @@
  * json.Unmarshal into a flat struct (members in order, Go's
  * UnmarshalTypeError texts). Verified against Go 1.26 by conformance/peers'
  * json-oracle. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -141,11 +142,40 @@ static bool uint64_literal(const uint8_t *p, size_t n, uint64_t *out) {
   return n > 0;
 }
 
+/* The first type mismatch, kept to be reported at the end as Go does (it
+ * keeps decoding): where the value is, and the field's Go type. */
+struct type_error {
+  const struct go_json_field *field; /* NULL: none yet */
+  const uint8_t *value;
+  size_t len;
+  const char *go_type;
+  bool quote; /* a number that an integer field refused: named as written */
+};
+
+static void note_type_error(struct type_error *te, const struct go_json_field *f, const uint8_t *v,
+                            size_t n, const char *go_type) {
+  bool number = v[0] == '-' || (v[0] >= '0' && v[0] <= '9');
+  bool integer_field = f->kind == GO_JSON_INT || f->kind == GO_JSON_UINT64;
+  if (te->field == NULL) *te = (struct type_error){f, v, n, go_type, number && integer_field};
+}
+
+/* Go's text for it: a number an integer field refused is named as written,
+ * whole ("number 2.0", "number 1e2"), other values by their kind. */
+static void put_type_error(const struct go_json_struct *st, const struct type_error *te, char *err,
+                           size_t cap) {
+  if (te->quote)
+    snprintf(err, cap, "json: cannot unmarshal number %.*s into Go struct field %s.%s of type %s",
+             (int)(te->len < INT_MAX ? te->len : INT_MAX), (const char *)te->value, st->struct_name,
+             te->field->name, te->go_type);
+  else
+    snprintf(err, cap, "json: cannot unmarshal %s into Go struct field %s.%s of type %s",
+             value_kind(te->value[0]), st->struct_name, te->field->name, te->go_type);
+}
+
 /* One member's value into its field. False stops decoding (an
- * Unmarshaler's error, in err); a type mismatch only goes to `saved` (the
- * first one), as Go keeps decoding and reports it at the end. */
-static bool store(const struct go_json_struct *st, const struct go_json_field *f, const uint8_t *v,
-                  size_t n, char *err, size_t cap, char *saved, size_t saved_cap) {
+ * Unmarshaler's error, in err); a type mismatch is only noted. */
+static bool store(const struct go_json_field *f, const uint8_t *v, size_t n, char *err, size_t cap,
+                  struct type_error *te) {
   if (f->kind == GO_JSON_UNMARSHALER) return f->unmarshal(v, n, f->dst, err, cap);
   uint8_t first = v[0];
   if (first == 'n') return true; /* null leaves a field as it is */
@@ -153,18 +183,10 @@ static bool store(const struct go_json_struct *st, const struct go_json_field *f
   switch (f->kind) {
     case GO_JSON_INT:
     case GO_JSON_UINT64:
-      if (first == '-' || (first >= '0' && first <= '9')) {
-        if (f->kind == GO_JSON_INT ? int64_literal(v, n, f->dst) : uint64_literal(v, n, f->dst))
-          return true;
-        /* Go names the literal as written: "number 2.0", "number 1e2" */
-        if (saved[0] == '\0')
-          snprintf(saved, saved_cap,
-                   "json: cannot unmarshal number %.*s into Go struct field %s.%s of type %s",
-                   (int)(n < 64 ? n : 64), (const char *)v, st->struct_name, f->name,
-                   f->kind == GO_JSON_INT ? "int" : "uint64");
-        return true;
-      }
       if (f->kind == GO_JSON_UINT64) go_type = "uint64";
+      if ((first == '-' || (first >= '0' && first <= '9')) &&
+          (f->kind == GO_JSON_INT ? int64_literal(v, n, f->dst) : uint64_literal(v, n, f->dst)))
+        return true;
       break;
     case GO_JSON_BOOL:
       if (first == 't' || first == 'f') {
@@ -183,9 +205,7 @@ static bool store(const struct go_json_struct *st, const struct go_json_field *f
       break;
     case GO_JSON_UNMARSHALER: break;
   }
-  if (saved[0] == '\0')
-    snprintf(saved, saved_cap, "json: cannot unmarshal %s into Go struct field %s.%s of type %s",
-             value_kind(first), st->struct_name, f->name, go_type);
+  note_type_error(te, f, v, n, go_type);
   return true;
 }
 
@@ -214,19 +234,18 @@ bool go_json_unmarshal_struct(const uint8_t *text, size_t len, const struct go_j
              st->type_name);
     return false;
   }
-  char saved[320] = "";
+  struct type_error te = {0};
   at = skip_space(text, len, at + 1);
   while (text[at] != '}') {
     size_t key_end = value_end(text, len, at);
     const struct go_json_field *f = field_for(st, text + at, key_end - at);
     at = skip_space(text, len, skip_space(text, len, key_end) + 1); /* past ':' */
     size_t end = value_end(text, len, at);
-    if (f != NULL && !store(st, f, text + at, end - at, err, cap, saved, sizeof saved))
-      return false;
+    if (f != NULL && !store(f, text + at, end - at, err, cap, &te)) return false;
     at = skip_space(text, len, end);
     if (text[at] == ',') at = skip_space(text, len, at + 1);
   }
-  if (saved[0] == '\0') return true;
-  snprintf(err, cap, "%s", saved);
+  if (te.field == NULL) return true;
+  put_type_error(st, &te, err, cap);
   return false;
 }
