@@ -17,10 +17,10 @@
 
 #include "derp/derp_keys.h"
 #include "relay_allowlist.h"
+#include "relay_flag_files.h"
 #include "relay_flags.h"
 #include "relay_keyfile.h"
 #include "relay_log.h"
-#include "relay_meshkey.h"
 #include "relay_rateconfig.h"
 #include "relay_ready.h"
 #include "relay_server.h"

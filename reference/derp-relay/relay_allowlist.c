@@ -1,13 +1,11 @@
 #include "relay_allowlist.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "derp/byte_cursor.h"
 #include "derp/derp_keys.h"
 #include "derp/guard.h"
-#include "file_io.h"
 
 static bool is_blank(uint8_t c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -46,37 +44,4 @@ bool relay_allowlist_parse(const uint8_t *text, size_t len, uint8_t (*keys)[32],
   }
   *count = n;
   return true;
-}
-
-bool relay_allowlist_load(const char *path, uint8_t (**keys)[32], size_t *count, char *err,
-                          size_t errcap) {
-  *keys = NULL;
-  *count = 0;
-  uint8_t *text = NULL;
-  size_t size = 0;
-  struct file_io_result r = file_io_read(path, RELAY_ALLOWLIST_MAX_BYTES, true, &text, &size);
-  if (r.step == FILE_IO_OPEN) {
-    snprintf(err, errcap, "--verify-clients-file %s: %s", path, strerror(r.error));
-    return false;
-  }
-  if (r.step == FILE_IO_STAT || r.step == FILE_IO_NOT_REGULAR || r.step == FILE_IO_TOO_LARGE) {
-    snprintf(err, errcap, "--verify-clients-file %s: not a regular file of at most %u bytes", path,
-             RELAY_ALLOWLIST_MAX_BYTES);
-    return false;
-  }
-  bool ok = false;
-  char why[256] = "read failed";
-  size_t n = 0;
-  if (r.step == FILE_IO_OK && relay_allowlist_parse(text, size, NULL, 0, &n, why, sizeof why)) {
-    *keys = n > 0 ? malloc(n * sizeof **keys) : NULL;
-    ok = (n == 0 || *keys != NULL) &&
-         relay_allowlist_parse(text, size, *keys, n, count, why, sizeof why);
-  }
-  free(text);
-  if (!ok) {
-    free(*keys);
-    *keys = NULL;
-    snprintf(err, errcap, "--verify-clients-file %s: %s", path, why);
-  }
-  return ok;
 }

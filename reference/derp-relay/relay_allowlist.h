@@ -13,17 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Largest file read. */
+/* Largest file read (relay_flag_files.h). */
 #define RELAY_ALLOWLIST_MAX_BYTES (16u << 20)
 
 /* Parse text[0..len). keys may be NULL to count only; otherwise at most cap
  * keys are stored (more is an error). *count gets the number of keys. */
 bool relay_allowlist_parse(const uint8_t *text, size_t len, uint8_t (*keys)[32], size_t cap,
                            size_t *count, char *err, size_t errcap);
-
-/* Read and parse `path`; *keys is malloc'ed (free it), possibly NULL when the
- * file lists no key. Errors start with `--verify-clients-file <path>: `. */
-bool relay_allowlist_load(const char *path, uint8_t (**keys)[32], size_t *count, char *err,
-                          size_t errcap);
 
 #endif

@@ -1,13 +1,10 @@
 #include "relay_rateconfig.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "derp/byte_cursor.h"
 #include "derp/go.h"
-#include "file_io.h"
 
 /* derpserver.LoadRateConfig: json.Unmarshal into RateConfig{uint64,
  * uint64} (the go module's model of it), its errors prefixed as derper
@@ -41,19 +38,4 @@ bool relay_rateconfig_parse(const uint8_t *json, size_t len, struct relay_rate_c
    * returns RateConfig{} then. */
   *out = (struct relay_rate_config){0};
   return false;
-}
-
-bool relay_rateconfig_load(const char *path, struct relay_rate_config *out, char *err, size_t cap) {
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  struct file_io_result r = file_io_read(path, 1 << 16, false, &buf, &len);
-  if (r.step != FILE_IO_OK) {
-    snprintf(err, cap, "error reading rate config: open %s: %s", path,
-             r.step == FILE_IO_TOO_LARGE ? "larger than 64 KiB" : strerror(r.error));
-    free(buf);
-    return false;
-  }
-  bool ok = relay_rateconfig_parse(buf, len, out, err, cap);
-  free(buf);
-  return ok;
 }

@@ -2,8 +2,9 @@
  * SIGHUP: JSON {"PerClientRateLimitBytesPerSec": N, "PerClientRateBurstBytes":
  * M}, decoded as Go's encoding/json fills derper's RateConfig (field names
  * match case-insensitively, unknown fields and null are ignored, values are
- * unsigned integers). Errors carry derper's wording: "error reading rate
- * config: ...", "error parsing rate config: ...". */
+ * unsigned integers). Errors carry derper's wording: "error parsing rate
+ * config: ..." (and relay_flag_files.h's reader "error reading rate config:
+ * ..."). */
 #ifndef DERP_RELAY_RATECONFIG_H
 #define DERP_RELAY_RATECONFIG_H
 
@@ -18,6 +19,5 @@ struct relay_rate_config {
 
 bool relay_rateconfig_parse(const uint8_t *json, size_t len, struct relay_rate_config *out,
                             char *err, size_t cap);
-bool relay_rateconfig_load(const char *path, struct relay_rate_config *out, char *err, size_t cap);
 
 #endif

@@ -6,7 +6,6 @@
 #include "derp/derp_keys.h"
 #include "relay_allowlist.h"
 #include "relay_mesh_peers.h"
-#include "relay_meshkey.h"
 #include "relay_rateconfig.h"
 
 #include <string.h>
@@ -653,8 +652,6 @@ START_TEST(mesh_key_file_as_derper_reads_it) {
   bad[10] = 'g';
   ck_assert(!derp_mesh_key_parse((const uint8_t *)bad, 64, key, err, sizeof err));
   ck_assert_str_eq(err, "must hold 64 hex digits, found a character that is not one");
-  ck_assert(!relay_meshkey_load("/nonexistent/mesh.key", key, err, sizeof err));
-  ck_assert_str_eq(err, "/nonexistent/mesh.key: No such file or directory");
   ck_assert_int_eq(PARSE("--mesh-psk-file", "/k"), RELAY_FLAGS_OK);
 }
 END_TEST
@@ -714,30 +711,6 @@ START_TEST(allowlist_rejects_more_than_cap) {
   size_t n;
   ck_assert(!allow_parse(KEY_A "\n" KEY_B "\n", keys, 1, &n));
   ck_assert_str_eq(err, "line 2: more than 1 keys");
-}
-END_TEST
-
-START_TEST(allowlist_load_file_and_errors) {
-  char path[] = "/tmp/check_relay_allowlist.XXXXXX";
-  int fd = mkstemp(path);
-  ck_assert_int_ge(fd, 0);
-  const char body[] = KEY_B "\n";
-  ck_assert_int_eq(write(fd, body, sizeof body - 1), (ssize_t)(sizeof body - 1));
-  close(fd);
-  uint8_t(*keys)[32] = NULL;
-  size_t n = 0;
-  ck_assert(relay_allowlist_load(path, &keys, &n, err, sizeof err));
-  ck_assert_uint_eq(n, 1);
-  ck_assert_uint_eq(keys[0][0], 0xff);
-  free(keys);
-  unlink(path);
-  ck_assert(!relay_allowlist_load(path, &keys, &n, err, sizeof err));
-  ck_assert_ptr_null(keys);
-  char want[128];
-  snprintf(want, sizeof want, "--verify-clients-file %s: No such file or directory", path);
-  ck_assert_str_eq(err, want);
-  ck_assert(!relay_allowlist_load("/tmp", &keys, &n, err, sizeof err));
-  ck_assert(strstr(err, "not a regular file") != NULL);
 }
 END_TEST
 
@@ -814,7 +787,6 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, allowlist_rejects_non_hex_and_trailing_text);
   tcase_add_test(t, mesh_key_file_as_derper_reads_it);
   tcase_add_test(t, allowlist_rejects_more_than_cap);
-  tcase_add_test(t, allowlist_load_file_and_errors);
   tcase_add_test(t, rateconfig_refuses_nul_as_go_does);
   tcase_add_test(t, rateconfig_is_derpservers_json_unmarshal);
   suite_add_tcase(s, t);
