@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# fuzz/coverage.sh: how much of reference/src the committed corpora reach.
+# fuzz/coverage.sh: how much of reference/src (and of derp-relay's
+# configuration parsers, which relay_config fuzzes) the committed corpora
+# reach.
 # Builds the fuzz-coverage preset (clang source-based coverage, replay
 # driver), replays every target's corpus/<t> and corpus/regressions/<t>,
 # merges the profiles of all targets and prints llvm-cov's per-file line,
-# branch and function coverage of reference/src, the total last; an HTML
+# branch and function coverage of those files, the total last; an HTML
 # report goes beside the profile.
 #
 # usage: fuzz/coverage.sh [--build-dir DIR] [--target T]... [-h|--help]
@@ -60,6 +62,9 @@ llvm-profdata-14 merge -sparse "$prof"/raw/*.profraw -o "$prof/all.profdata"
 first=${objects[1]}
 rest=("${objects[@]:2}")
 srcs=("$ROOT/reference/src")
+for f in relay_rateconfig relay_allowlist relay_hostport relay_mesh_peers; do
+  srcs+=("$ROOT/reference/derp-relay/$f.c")
+done
 llvm-cov-14 report "$first" "${rest[@]}" -instr-profile="$prof/all.profdata" \
   -show-region-summary=false "${srcs[@]}" | sed "s|$ROOT/||"
 llvm-cov-14 show "$first" "${rest[@]}" -instr-profile="$prof/all.profdata" -format=html \

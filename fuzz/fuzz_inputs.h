@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "derp/cert_fields.h"
 #include "derp/pin_verify.h"
@@ -56,5 +57,43 @@ struct metacert_fuzz_input {
 };
 
 bool metacert_fuzz_decode(const uint8_t *data, size_t size, struct metacert_fuzz_input *out);
+
+/* relay_config: byte 0 picks which of derp-relay's configuration parsers
+ * reads the rest (its value modulo RELAY_CONFIG_MODES). A file's text is
+ * taken whole; a flag's value ends at the first NUL, as an argv string
+ * does. */
+#define RELAY_CONFIG_FUZZ_MAX_INPUT 4096u
+
+enum relay_config_mode {
+  RELAY_CONFIG_RATE,      /* --rate-config file */
+  RELAY_CONFIG_ALLOWLIST, /* --verify-clients-file */
+  RELAY_CONFIG_LISTEN,    /* -a */
+  RELAY_CONFIG_MESH_WITH, /* --mesh-with */
+  RELAY_CONFIG_MESH_PIN,  /* --mesh-pin */
+  RELAY_CONFIG_MODES
+};
+
+struct relay_config_fuzz_input {
+  enum relay_config_mode mode;
+  const uint8_t *text; /* a file's bytes (into the input) */
+  size_t len;
+  char flag[RELAY_CONFIG_FUZZ_MAX_INPUT]; /* a flag's value, NUL-terminated */
+};
+
+/* False when the input is empty or larger than the target takes. Inline:
+ * the target links derp-relay's flag library only, not the certificate
+ * modules fuzz_inputs.c needs. */
+static inline bool relay_config_fuzz_decode(const uint8_t *data, size_t size,
+                                            struct relay_config_fuzz_input *out) {
+  if (size == 0 || size > RELAY_CONFIG_FUZZ_MAX_INPUT) return false;
+  out->mode = (enum relay_config_mode)(data[0] % RELAY_CONFIG_MODES);
+  out->text = data + 1;
+  out->len = size - 1;
+  const uint8_t *nul = memchr(out->text, 0, out->len);
+  size_t flag_len = nul != NULL ? (size_t)(nul - out->text) : out->len;
+  memcpy(out->flag, out->text, flag_len); /* flag_len < the buffer's size */
+  out->flag[flag_len] = '\0';
+  return true;
+}
 
 #endif

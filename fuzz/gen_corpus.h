@@ -37,13 +37,14 @@ void corpus_put_text(struct corpus_sink *s, const char *target, const char *name
 
 /* Fragments: certificate targets and Certificate messages (needs the
  * harness factory), text/packet targets, the two DERP frame targets, the
- * JSON text targets, ipcert_pem's PEM pairs, and tls_client_handshake's
+ * JSON text targets, derp-relay's configuration parsers, ipcert_pem's PEM pairs, and tls_client_handshake's
  * recorded flights (written only when that target is named: the server's
  * randomness makes them differ on every run). */
 bool gen_cert_seeds(struct corpus_sink *s);
 void gen_wire_seeds(struct corpus_sink *s);
 void gen_frame_seeds(struct corpus_sink *s);
 void gen_json_seeds(struct corpus_sink *s);
+void gen_config_seeds(struct corpus_sink *s);
 void gen_pem_seeds(struct corpus_sink *s);
 void gen_tls_handshake_seeds(struct corpus_sink *s);
 

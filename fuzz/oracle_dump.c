@@ -8,7 +8,7 @@
  *   PATH     a corpus file, or a directory (its regular non-dot files,
  *            sorted, one level deep)
  *   --target pin_verify | cert_fields | metacert | relay_client_info | derp_keyfile | derpmap |
- *            derpmap_policy:
+ *            derpmap_policy | relay_config:
  *            the layout of the
  *            PATHs after it; without it a PATH's layout is the name of the
  *            directory (corpus/<t>/, corpus/regressions/<t>/)
@@ -51,6 +51,14 @@
  * "own_words", the Go side shows them but compares verdicts and fields
  * only.
  *
+ * A relay_config input (fuzz_inputs.h) that is a --rate-config file is
+ * read as derp-relay reads it (kind "rateconfig", relay_rateconfig_parse;
+ * derper: derpserver.LoadRateConfig), the two values as fields; one that is
+ * an -a address is split as derp-relay splits it (kind "hostport",
+ * relay_split_host_port_any, without -a's IP rule; derper: net.SplitHostPort,
+ * and net.Listen's reading of the port), host and port as fields. Its other
+ * parsers' inputs are skipped.
+ *
  * Byte strings (names, pins, messages, CN, SAN values, JSON) are hex, so the Go
  * side sees exactly the bytes C saw (JSON strings must be UTF-8). Nothing
  * here knows what crypto/tls does before the pin hook: that is the Go side's
@@ -78,6 +86,8 @@
 #include "derp/pin_verify.h"
 #include "derp/relay_core.h"
 #include "fuzz_inputs.h"
+#include "relay_hostport.h"
+#include "relay_rateconfig.h"
 
 #define DUMP_MAX_FILE (1024u * 1024u)
 
@@ -89,16 +99,17 @@ enum layout {
   LAYOUT_CLIENT_INFO,
   LAYOUT_KEYFILE,
   LAYOUT_DERPMAP,
-  LAYOUT_POLICY
+  LAYOUT_POLICY,
+  LAYOUT_RELAY_CONFIG
 };
 
 static const struct {
   const char *name;
   enum layout layout;
-} layouts[] = {{"pin_verify", LAYOUT_PIN},       {"cert_fields", LAYOUT_CERT},
-               {"metacert", LAYOUT_METACERT},    {"relay_client_info", LAYOUT_CLIENT_INFO},
-               {"derp_keyfile", LAYOUT_KEYFILE}, {"derpmap", LAYOUT_DERPMAP},
-               {"derpmap_policy", LAYOUT_POLICY}};
+} layouts[] = {{"pin_verify", LAYOUT_PIN},        {"cert_fields", LAYOUT_CERT},
+               {"metacert", LAYOUT_METACERT},     {"relay_client_info", LAYOUT_CLIENT_INFO},
+               {"derp_keyfile", LAYOUT_KEYFILE},  {"derpmap", LAYOUT_DERPMAP},
+               {"derpmap_policy", LAYOUT_POLICY}, {"relay_config", LAYOUT_RELAY_CONFIG}};
 
 static enum layout layout_from_name(const char *name) {
   for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
@@ -284,7 +295,8 @@ static void put_text_case(const char *path, const char *target, const char *kind
  * a line per reading, with the verdict, the error text and the fields the
  * C side keeps, as text (the mesh key as its 32 bytes, zero when absent). */
 static bool put_json_readings(const char *path, const uint8_t *json, size_t len) {
-  char err[512]; /* Go's texts quote at most a field name, a type, a literal */
+  /* Go's texts quote a field name, a type, a literal (whole: up to the input) */
+  static char err[2 * CLIENT_INFO_FUZZ_MAX_INPUT + 256];
   struct relay_client_info ci;
   bool ok = relay_client_info_decode(json, len, &ci, err, sizeof err);
   put_text_case(path, "relay_client_info", "clientinfo", json, len, ok, false, err);
@@ -344,6 +356,37 @@ static bool put_hujson_reading(const char *path, const uint8_t *text, size_t len
   if (ok) {
     printf("\"standard_hex\":");
     put_hex(out, len);
+  }
+  printf("}}\n");
+  return true;
+}
+
+/* A relay_config input's rate-config file (kind "rateconfig") or -a
+ * address (kind "hostport", the split --mesh-with hosts share); its other
+ * parsers have no upstream counterpart to compare with (skipped). */
+static bool put_config_reading(const char *path, const uint8_t *data, size_t len) {
+  static struct relay_config_fuzz_input in;
+  static char err[2 * RELAY_CONFIG_FUZZ_MAX_INPUT + 256], host[RELAY_CONFIG_FUZZ_MAX_INPUT];
+  if (!relay_config_fuzz_decode(data, len, &in)) return false;
+  if (in.mode == RELAY_CONFIG_RATE) {
+    struct relay_rate_config rc;
+    bool ok = relay_rateconfig_parse(in.text, in.len, &rc, err, sizeof err);
+    put_text_case(path, "relay_config", "rateconfig", in.text, in.len, ok, false, err);
+    printf(",\"fields\":{\"PerClientRateLimitBytesPerSec\":\"%" PRIu64
+           "\",\"PerClientRateBurstBytes\":\"%" PRIu64 "\"}}\n",
+           rc.bytes_per_sec, rc.burst_bytes);
+    return true;
+  }
+  if (in.mode != RELAY_CONFIG_LISTEN) return false;
+  int port = 0;
+  bool ok = relay_split_host_port_any(in.flag, host, sizeof host, &port, err, sizeof err);
+  put_text_case(path, "relay_config", "hostport", (const uint8_t *)in.flag, strlen(in.flag), ok,
+                false, err);
+  printf(",\"fields\":{");
+  if (ok) {
+    printf("\"host_hex\":");
+    put_hex_str(host);
+    printf(",\"port\":\"%d\"", port);
   }
   printf("}}\n");
   return true;
@@ -439,6 +482,7 @@ static const struct {
     {LAYOUT_KEYFILE, KEYFILE_FUZZ_MAX_INPUT, put_key_readings},
     {LAYOUT_POLICY, DERPMAP_FUZZ_MAX_INPUT, put_hujson_reading},
     {LAYOUT_DERPMAP, DERPMAP_FUZZ_MAX_INPUT, put_derpmap_reading},
+    {LAYOUT_RELAY_CONFIG, RELAY_CONFIG_FUZZ_MAX_INPUT, put_config_reading},
 };
 
 /* ---- inputs ---- */
@@ -485,6 +529,7 @@ static void dump_input(const char *path, enum layout layout, const uint8_t *data
     case LAYOUT_KEYFILE:
     case LAYOUT_POLICY:
     case LAYOUT_DERPMAP:
+    case LAYOUT_RELAY_CONFIG:
       for (size_t i = 0; i < sizeof text_layouts / sizeof text_layouts[0]; i++) {
         if (text_layouts[i].layout != layout) continue;
         if (size > text_layouts[i].max) break;
@@ -556,7 +601,8 @@ static void dump_path(const char *path, enum layout forced, int64_t now, struct 
     fprintf(
         stderr,
         "oracle_dump: %s: layout unknown (name the directory pin_verify, cert_fields, "
-        "metacert, relay_client_info, derp_keyfile, derpmap or derpmap_policy, or pass --target)\n",
+        "metacert, relay_client_info, derp_keyfile, derpmap, derpmap_policy or relay_config, or "
+        "pass --target)\n",
         path);
     t->errors++;
     return;
@@ -585,7 +631,7 @@ static int usage(void) {
   fprintf(stderr,
           "usage: oracle_dump --now UNIX "
           "[--target pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap|"
-          "derpmap_policy] "
+          "derpmap_policy|relay_config] "
           "PATH...\n");
   return 2;
 }

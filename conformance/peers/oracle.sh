@@ -18,6 +18,9 @@
 #    --mesh-psk-file over corpus/derp_keyfile, against derp-relay's; and
 #    github.com/tailscale/hujson's Standardize over corpus/derpmap_policy
 #    (tailnet policy files), against hujson_standardize + Go's syntax check;
+#    derper's reading of its --rate-config file (derpserver.LoadRateConfig)
+#    and of an -a address (net.SplitHostPort, the port as
+#    net.Listen reads it) over corpus/relay_config, against derp-relay's;
 #    declared in conformance/expectations/json-oracle.json.
 # Stale declarations fail too.
 #
@@ -30,7 +33,8 @@
 #   --corpus DIR     compare DIR instead of the standard corpora (repeatable;
 #                    a new campaign's corpus). Its layout is its directory
 #                    name (pin_verify, cert_fields, metacert,
-#                    relay_client_info, derp_keyfile, derpmap, derpmap_policy)
+#                    relay_client_info, derp_keyfile, derpmap, derpmap_policy,
+#                    relay_config)
 #                    unless --target comes before it
 #   --target T       layout of the --corpus directories after it
 #   --now UNIX       clock of the inputs that carry none (default 1767225600,
@@ -126,8 +130,8 @@ cd "$root"
 if [ $custom = 0 ]; then
   case $only in
     pin) targets="pin_verify cert_fields metacert" ;;
-    json) targets="relay_client_info derp_keyfile derpmap derpmap_policy" ;;
-    *) targets="pin_verify cert_fields metacert relay_client_info derp_keyfile derpmap derpmap_policy" ;;
+    json) targets="relay_client_info derp_keyfile derpmap derpmap_policy relay_config" ;;
+    *) targets="pin_verify cert_fields metacert relay_client_info derp_keyfile derpmap derpmap_policy relay_config" ;;
   esac
   corpus_args=()
   for t in $targets; do
@@ -138,7 +142,7 @@ if [ $custom = 0 ]; then
   skipped=""
   for d in corpus/regressions/*/; do
     t=$(basename "$d")
-    case $t in pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap|derpmap_policy) ;; *)
+    case $t in pin_verify|cert_fields|metacert|relay_client_info|derp_keyfile|derpmap|derpmap_policy|relay_config) ;; *)
       n=$(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)
       [ "$n" -gt 0 ] && skipped+=" $t($n)" ;;
     esac
@@ -148,7 +152,7 @@ fi
 
 "$dump" --now "$now" "${corpus_args[@]}" > "$out/all.jsonl" || die "oracle_dump failed"
 # Each oracle reads its own kind of line.
-json_kinds='"kind":"(clientinfo|serverinfo|derpmap|keyfile|meshkey|hujson)"'
+json_kinds='"kind":"(clientinfo|serverinfo|derpmap|keyfile|meshkey|hujson|rateconfig|hostport)"'
 grep -Ev "$json_kinds" "$out/all.jsonl" > "$out/cases.jsonl" || true
 grep -E "$json_kinds" "$out/all.jsonl" > "$out/json.jsonl" || true
 inputs=$(wc -l < "$out/cases.jsonl")

@@ -5,7 +5,10 @@
 // recvClientKey does with every client's opened box ("msg: " + its error is
 // why the client is cut off); "serverinfo": the client's
 // derp_client_decode_server_info against derp.ServerInfo, what the client's
-// parseServerInfo does ("invalid JSON: " + its error).
+// parseServerInfo does ("invalid JSON: " + its error); and the other
+// kinds, each in its own file: "derpmap", "keyfile"/"meshkey", "hujson",
+// "hostport" (the calling main supplies the version-bound ones, such as
+// "rateconfig": derpserver.LoadRateConfig).
 //
 // Input: oracle_dump's JSON lines of those kinds (corpus/relay_client_info:
 // every input is a JSON text, read once per kind), each with the text and
@@ -233,7 +236,7 @@ func Run(out io.Writer, version string, cases []*Case, decls []*Declaration, dec
 			fmt.Fprintf(out, "declared %s %s %s: upstream %q, ours %q\n", d.File, d.Kind, d.Field, d.Upstream, d.Ours)
 		}
 	}
-	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d readings (ClientInfo, ServerInfo, DERPMap, key files, HuJSON), %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
+	fmt.Fprintf(out, "jsonoracle tailscale.com@%s: %d readings (ClientInfo, ServerInfo, DERPMap, key files, HuJSON, rate configs, addresses), %d disagreements (%d undeclared, %d declared), %d stale declarations\n",
 		version, tot.Inputs, len(tot.Disagreements), tot.Undeclared(), len(tot.Disagreements)-tot.Undeclared(), len(tot.Stale))
 	return tot, nil
 }
