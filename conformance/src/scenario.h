@@ -41,6 +41,10 @@ struct scenario {
 };
 
 bool scenario_load(const char *path, struct scenario *out, char *err, size_t errlen);
+/* The same from text[0..len) already read; name stands for the path in
+ * the scenario and in errors (fuzz/scenario). */
+bool scenario_parse(const char *text, size_t len, const char *name, struct scenario *out, char *err,
+                    size_t errlen);
 void scenario_free(struct scenario *s);
 
 /* Every *.json in dir, sorted by id; duplicate ids are an error. */

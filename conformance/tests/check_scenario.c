@@ -84,6 +84,26 @@ START_TEST(minimal_scenario_loads_with_columns) {
 }
 END_TEST
 
+/* scenario_parse reads text already in memory as scenario_load reads the
+ * file: the same verdicts, the name standing for the path. */
+START_TEST(parse_from_text_as_load_reads_the_file) {
+  static const char ok[] = "{\"id\":\"a::b\",\"description\":\"d\"," CONNECT_PASS "}";
+  struct scenario s;
+  char err[256] = "";
+  ck_assert_msg(scenario_parse(ok, sizeof ok - 1, "mem.json", &s, err, sizeof err), "%s", err);
+  ck_assert_str_eq(s.id, "a::b");
+  ck_assert_str_eq(s.path, "mem.json");
+  ck_assert_uint_eq(s.n_steps, 1);
+  scenario_free(&s);
+  static const char bad[] = "{\"id\":\"a::b\",";
+  ck_assert(!scenario_parse(bad, sizeof bad - 1, "mem.json", &s, err, sizeof err));
+  ck_assert_msg(strncmp(err, "mem.json:1:", 11) == 0, "%s", err);
+  static const char unknown[] = "{\"id\":\"a::b\",\"description\":\"d\",\"x\":1," CONNECT_PASS "}";
+  ck_assert(!scenario_parse(unknown, sizeof unknown - 1, "mem.json", &s, err, sizeof err));
+  ck_assert_msg(strstr(err, "mem.json: (top).x: unknown key") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(duplicate_keys_rejected) {
   load_expect("{\"id\":\"a::b\",\"id\":\"a::c\",\"description\":\"d\"," CONNECT_PASS "}",
               "duplicate object key");
@@ -436,6 +456,7 @@ static Suite *scenario_suite(void) {
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, minimal_scenario_loads_with_columns);
+  tcase_add_test(tc, parse_from_text_as_load_reads_the_file);
   tcase_add_test(tc, duplicate_keys_rejected);
   tcase_add_test(tc, unknown_key_named_with_its_path);
   tcase_add_test(tc, enum_values_checked);
