@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/coverage.sh: how much of reference/src (and of derp-relay's
-# configuration parsers, which relay_config fuzzes) the committed corpora
-# reach.
+# configuration parsers and derpcheck's scenario loader, which relay_config
+# and scenario fuzz) the committed corpora reach.
 # Builds the fuzz-coverage preset (clang source-based coverage, replay
 # driver), replays every target's corpus/<t> and corpus/regressions/<t>,
 # merges the profiles of all targets and prints llvm-cov's per-file line,
@@ -64,6 +64,9 @@ rest=("${objects[@]:2}")
 srcs=("$ROOT/reference/src")
 for f in relay_rateconfig relay_allowlist relay_hostport relay_mesh_peers; do
   srcs+=("$ROOT/reference/derp-relay/$f.c")
+done
+for f in scenario scenario_validate json_get; do
+  srcs+=("$ROOT/conformance/src/$f.c")
 done
 llvm-cov-14 report "$first" "${rest[@]}" -instr-profile="$prof/all.profdata" \
   -show-region-summary=false "${srcs[@]}" | sed "s|$ROOT/||"
