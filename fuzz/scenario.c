@@ -36,8 +36,8 @@ FUZZ_ORACLE static void check_accepted(const struct scenario *s) {
   ORACLE_ASSERT(strcmp(s->path, NAME) == 0, "path \"%s\"", s->path);
   for (size_t i = 0; i < s->n_columns; i++) {
     const char *c = s->columns[i];
-    ORACLE_ASSERT(scenario_is_profile(c) || strcmp(c, SCENARIO_RELAY_COLUMN) == 0,
-                  "column \"%s\"", c);
+    ORACLE_ASSERT(scenario_is_profile(c) || strcmp(c, SCENARIO_RELAY_COLUMN) == 0, "column \"%s\"",
+                  c);
     for (size_t k = 0; k < i; k++)
       ORACLE_ASSERT(strcmp(s->columns[k], c) != 0, "column \"%s\" twice", c);
   }
