@@ -28,13 +28,29 @@ static const char *str_or(const json_t *o, const char *k, const char *dflt) {
   return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+static bool same(const char *a, const char *b) {
+  return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static const struct flat_cell *find(const struct flat_cell *cells, size_t n,
+                                    const struct flat_cell *c) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(cells[i].scenario, c->scenario) == 0 && same(cells[i].relay, c->relay) &&
+        strcmp(cells[i].column, c->column) == 0)
+      return &cells[i];
+  return NULL;
+}
+
 /* Every cell of a report, borrowed from doc; NULL (with why) when doc is
-   not a derpcheck report. */
+   not a derpcheck report: also when a cell lacks its scenario id, column
+   or verdict, or a (scenario, relay, column) cell appears twice (a report
+   compared with itself would then show changes). */
 static struct flat_cell *flatten(const json_t *doc, size_t *n, char *why, size_t cap) {
+  static const char not_report[] = "not a derpcheck JSON report (derpcheck run --json, format 2)";
   const json_t *scen = json_object_get(doc, "scenarios");
   if (!json_is_object(doc) || json_integer_value(json_object_get(doc, "derpcheck_report")) != 2 ||
       !json_is_array(scen)) {
-    snprintf(why, cap, "not a derpcheck JSON report (derpcheck run --json, format 2)");
+    snprintf(why, cap, "%s", not_report);
     return NULL;
   }
   size_t total = 0, i, k;
@@ -48,29 +64,29 @@ static struct flat_cell *flatten(const json_t *doc, size_t *n, char *why, size_t
   *n = 0;
   json_array_foreach(scen, i, row) {
     json_array_foreach(json_object_get(row, "cells"), k, cell) {
-      out[(*n)++] = (struct flat_cell){str_or(row, "id", "?"),
-                                       str_or(row, "relay", NULL),
-                                       str_or(cell, "column", "?"),
-                                       str_or(cell, "verdict", "?"),
-                                       str_or(cell, "actual", NULL),
-                                       str_or(cell, "detail", NULL),
-                                       json_is_string(json_object_get(cell, "stale"))};
+      struct flat_cell c = {str_or(row, "id", NULL),
+                            str_or(row, "relay", NULL),
+                            str_or(cell, "column", NULL),
+                            str_or(cell, "verdict", NULL),
+                            str_or(cell, "actual", NULL),
+                            str_or(cell, "detail", NULL),
+                            json_is_string(json_object_get(cell, "stale"))};
+      if (c.scenario == NULL || c.column == NULL || c.verdict == NULL) {
+        snprintf(why, cap, "%s: scenarios[%zu].cells[%zu] lacks its id, column or verdict",
+                 not_report, i, k);
+        free(out);
+        return NULL;
+      }
+      if (find(out, *n, &c) != NULL) {
+        snprintf(why, cap, "%s: %s [%s]%s%s appears twice", not_report, c.scenario, c.column,
+                 c.relay ? " on " : "", c.relay ? c.relay : "");
+        free(out);
+        return NULL;
+      }
+      out[(*n)++] = c;
     }
   }
   return out;
-}
-
-static bool same(const char *a, const char *b) {
-  return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
-}
-
-static const struct flat_cell *find(const struct flat_cell *cells, size_t n,
-                                    const struct flat_cell *c) {
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(cells[i].scenario, c->scenario) == 0 && same(cells[i].relay, c->relay) &&
-        strcmp(cells[i].column, c->column) == 0)
-      return &cells[i];
-  return NULL;
 }
 
 static void label(FILE *out, const struct flat_cell *c) {

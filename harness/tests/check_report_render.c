@@ -170,6 +170,29 @@ START_TEST(diff_reports_worse_better_new_gone) {
 }
 END_TEST
 
+/* A document whose cells cannot be told apart is not a report: two cells
+ * of one (scenario, relay, column), or a cell without its column, would
+ * make a report differ from itself (found by fuzz/report_diff). */
+START_TEST(diff_refuses_cells_it_cannot_tell_apart) {
+  json_t *twice = json_pack("{s:i, s:[{s:s, s:[{s:s, s:s}, {s:s, s:s}]}]}", "derpcheck_report", 2,
+                            "scenarios", "id", "a::b", "cells", "column", "current", "verdict",
+                            "match", "column", "current", "verdict", "mismatch");
+  json_t *no_column = json_pack("{s:i, s:[{s:s, s:[{s:s}]}]}", "derpcheck_report", 2, "scenarios",
+                                "id", "a::b", "cells", "verdict", "match");
+  char *buf = NULL, why[256] = "";
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ck_assert_int_eq(report_diff(twice, twice, f, why, sizeof why), -1);
+  ck_assert_ptr_nonnull(strstr(why, "a::b [current] appears twice"));
+  ck_assert_int_eq(report_diff(no_column, no_column, f, why, sizeof why), -1);
+  ck_assert_ptr_nonnull(strstr(why, "scenarios[0].cells[0] lacks its id, column or verdict"));
+  fclose(f);
+  free(buf);
+  json_decref(twice);
+  json_decref(no_column);
+}
+END_TEST
+
 START_TEST(diff_reads_a_written_report) {
   struct report r;
   sample(&r);
@@ -194,6 +217,7 @@ static Suite *render_suite(void) {
   tcase_add_test(tc, markdown_escapes_pipes_and_markup);
   tcase_add_test(tc, diff_reports_worse_better_new_gone);
   tcase_add_test(tc, diff_reads_a_written_report);
+  tcase_add_test(tc, diff_refuses_cells_it_cannot_tell_apart);
   suite_add_tcase(s, tc);
   return s;
 }
