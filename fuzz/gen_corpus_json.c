@@ -1,6 +1,9 @@
 /* Seeds for the JSON text targets: derp_keyfile (the relay's `-c` key file)
- * and relay_client_info (the ClientInfo JSON the relay decrypts). Each seed
- * is the input text itself; JSON escapes such as \u212a stay as written. */
+ * and relay_client_info (the ClientInfo JSON the relay decrypts), each seed
+ * the input text itself (JSON escapes such as \u212a stay as written); and
+ * report_diff (two derpcheck reports behind their split). */
+#include <string.h>
+
 #include "gen_corpus.h"
 
 #define KEY_HEX "8f0c3a1e5d7b9f2c4e6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8a1c3e5b7d40"
@@ -148,4 +151,40 @@ void gen_json_seeds(struct corpus_sink *s) {
   for (size_t i = 0; i < sizeof client_info_byte_seeds / sizeof client_info_byte_seeds[0]; i++)
     corpus_put(s, "relay_client_info", client_info_byte_seeds[i].name,
                (const uint8_t *)client_info_byte_seeds[i].bytes, client_info_byte_seeds[i].len);
+}
+
+/* report_diff: u16be length of the old report, the old report, the new. */
+struct report_pair {
+  const char *name, *old_text, *new_text;
+};
+
+#define REPORT_HEAD "{\"derpcheck_report\":2,\"scenarios\":["
+#define CELL(col, verdict) "{\"column\":\"" col "\",\"verdict\":\"" verdict "\"}"
+
+static const struct report_pair report_pairs[] = {
+    {"same", REPORT_HEAD "{\"id\":\"pin::one-cert\",\"cells\":[" CELL("current", "match") "]}]}",
+     REPORT_HEAD "{\"id\":\"pin::one-cert\",\"cells\":[" CELL("current", "match") "]}]}"},
+    {"worse-and-gone",
+     REPORT_HEAD "{\"id\":\"a::b\",\"relay\":\"reference\",\"cells\":[" CELL(
+         "current", "match") "," CELL("tailscale-1.82", "known deviation") "]}]}",
+     REPORT_HEAD "{\"id\":\"a::b\",\"relay\":\"reference\",\"cells\":[{\"column\":\"current\","
+                 "\"verdict\":\"mismatch\",\"actual\":\"fail: x\",\"detail\":\"why\"}]}]}"},
+    {"better-new-stale", REPORT_HEAD "{\"id\":\"a::b\",\"cells\":[" CELL("current", "error") "]}]}",
+     REPORT_HEAD "{\"id\":\"a::b\",\"cells\":[" CELL(
+         "current", "skipped") ",{\"column\":\"relay\","
+                               "\"verdict\":\"match\",\"stale\":\"tailscale.json[0]\"}]}]}"},
+    {"not-a-report", "{\"derpcheck_report\":1,\"scenarios\":[]}", REPORT_HEAD "]}"},
+};
+
+void gen_report_seeds(struct corpus_sink *s) {
+  static uint8_t buf[4096];
+  for (size_t i = 0; i < sizeof report_pairs / sizeof report_pairs[0]; i++) {
+    const struct report_pair *p = &report_pairs[i];
+    size_t a = strlen(p->old_text), b = strlen(p->new_text);
+    buf[0] = (uint8_t)(a >> 8);
+    buf[1] = (uint8_t)a;
+    memcpy(buf + 2, p->old_text, a);
+    memcpy(buf + 2 + a, p->new_text, b);
+    corpus_put(s, "report_diff", p->name, buf, 2 + a + b);
+  }
 }
