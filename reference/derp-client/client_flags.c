@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "derp/go.h"
 #include "derp/guard.h"
 #include "derp/hex.h"
 
@@ -91,6 +92,25 @@ const char *client_flags_usage(void) {
          "Exit status: 0 pass, 1 the check failed, 2 usage or configuration error.\n";
 }
 
+/* An argument as Go's %q shows it, so an error stays one line whatever the
+ * argument holds (cut when longer than the buffer). */
+#define QUOTED_CAP 512
+static const char *quoted(const char *s, char buf[QUOTED_CAP]) {
+  (void)go_quote(s, buf, QUOTED_CAP);
+  return buf;
+}
+
+/* A flag name of len bytes as it is, or quoted when it holds what %q
+ * escapes (a newline, a control byte, invalid UTF-8). */
+static const char *shown(const char *name, size_t len, char buf[QUOTED_CAP]) {
+  char plain[QUOTED_CAP];
+  snprintf(plain, sizeof plain, "%.*s", (int)(len < QUOTED_CAP ? len : QUOTED_CAP - 1), name);
+  (void)go_quote(plain, buf, QUOTED_CAP);
+  size_t n = strlen(plain);
+  bool escaped = strlen(buf) != n + 2 || memcmp(buf + 1, plain, n) != 0;
+  return escaped ? buf : memcpy(buf, plain, n + 1);
+}
+
 __attribute__((format(printf, 3, 4))) static enum client_flags_result fail(char *err, size_t cap,
                                                                            const char *fmt, ...) {
   va_list ap;
@@ -154,6 +174,7 @@ static const char *const value_flags[] = {
 
 static enum client_flags_result apply(struct client_flags *f, size_t which, const char *v,
                                       char *err, size_t cap) {
+  char q[QUOTED_CAP];
   switch (which) {
     case 0: f->derpmap = v; break;
     case 1: f->node = v; break;
@@ -162,9 +183,9 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
     case 4:
       if (!client_profile_from_name(v, &f->profile))
         return fail(err, cap,
-                    "invalid value \"%s\" for --profile: want current, tailscale-1.84, "
+                    "invalid value %s for --profile: want current, tailscale-1.84, "
                     "tailscale-1.82, tailscale-1.80 or debug-legacy",
-                    v);
+                    quoted(v, q));
       break;
     case 5: f->ca_file = v; break;
     case 6: f->key_file = v; break;
@@ -173,7 +194,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
       const char *hex = strncmp(v, "nodekey:", 8) == 0 ? v + 8 : v;
       size_t n;
       if (strlen(hex) != 64 || !client_hex_decode(hex, f->peer, sizeof f->peer, &n))
-        return fail(err, cap, "invalid value \"%s\" for --peer: want 64 hex digits", v);
+        return fail(err, cap, "invalid value %s for --peer: want 64 hex digits", quoted(v, q));
       f->has_peer = true;
       break;
     }
@@ -188,7 +209,8 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
     case 10: f->ready_file = v; break;
     case 11:
       if (!client_parse_timeout(v, &f->timeout_ms))
-        return fail(err, cap, "invalid value \"%s\" for --timeout: want e.g. 10s, 500ms, 2m", v);
+        return fail(err, cap, "invalid value %s for --timeout: want e.g. 10s, 500ms, 2m",
+                    quoted(v, q));
       f->timeout_given = true;
       break;
     case 12: {
@@ -196,7 +218,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
       if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 10 ||
           snprintf(with_unit, sizeof with_unit, "%sms", v) < 0 ||
           !client_parse_timeout(with_unit, &f->wait_ms))
-        return fail(err, cap, "invalid value \"%s\" for --timeout-ms: want 1..3600000", v);
+        return fail(err, cap, "invalid value %s for --timeout-ms: want 1..3600000", quoted(v, q));
       break;
     }
     case 13:
@@ -205,7 +227,7 @@ static enum client_flags_result apply(struct client_flags *f, size_t which, cons
       else if (strcmp(v, "1.3") == 0)
         f->tls_max = 0x0304;
       else
-        return fail(err, cap, "invalid value \"%s\" for --tls-max: want 1.2 or 1.3", v);
+        return fail(err, cap, "invalid value %s for --tls-max: want 1.2 or 1.3", quoted(v, q));
       break;
     case 14: f->policy_file = v; break;
     case 15: f->record = v; break;
@@ -248,6 +270,7 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
   memset(out, 0, sizeof *out);
   out->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
   if (err_cap > 0) err[0] = '\0';
+  char q[QUOTED_CAP];
   if (argc < 2)
     return fail(err, err_cap,
                 "no mode given (connect, send, recv, ping, stun, probe, watch, forward)");
@@ -256,12 +279,13 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
       strcmp(m, "help") == 0)
     return CLIENT_FLAGS_HELP;
   if (!parse_mode(m, &out->mode))
-    return fail(
-        err, err_cap,
-        "unknown mode \"%s\" (want connect, send, recv, ping, stun, probe, watch or forward)", m);
+    return fail(err, err_cap,
+                "unknown mode %s (want connect, send, recv, ping, stun, probe, watch or forward)",
+                quoted(m, q));
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
-    if (a[0] != '-' || a[1] == '\0') return fail(err, err_cap, "unexpected argument \"%s\"", a);
+    if (a[0] != '-' || a[1] == '\0')
+      return fail(err, err_cap, "unexpected argument %s", quoted(a, q));
     const char *name = a + (a[1] == '-' ? 2 : 1);
     if (strcmp(name, "h") == 0 || strcmp(name, "help") == 0) return CLIENT_FLAGS_HELP;
     const char *eq = strchr(name, '=');
@@ -282,7 +306,7 @@ enum client_flags_result client_flags_parse(int argc, char *const argv[], struct
       if (strlen(value_flags[k]) == name_len && strncmp(value_flags[k], name, name_len) == 0)
         which = k;
     if (which == sizeof value_flags / sizeof value_flags[0])
-      return fail(err, err_cap, "flag provided but not defined: -%.*s", (int)name_len, name);
+      return fail(err, err_cap, "flag provided but not defined: -%s", shown(name, name_len, q));
     const char *value;
     if (eq) {
       value = eq + 1;

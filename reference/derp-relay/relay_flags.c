@@ -12,6 +12,15 @@
 #include "derp/guard.h"
 #include "relay_mesh_peers.h"
 
+/* A value as Go's %q shows it (the flag package quotes values so: a value
+ * with a newline or a control byte stays on its line); cut when longer
+ * than the buffer. */
+#define QUOTED_CAP 512
+static const char *quoted(const char *s, char buf[QUOTED_CAP]) {
+  (void)go_quote(s, buf, QUOTED_CAP);
+  return buf;
+}
+
 #define NS_PER_SECOND INT64_C(1000000000)
 #define STUN_PORT_UNSET (-2)
 #define STUN_PORT_DEFAULT 3478
@@ -161,11 +170,13 @@ static bool parse_go_int(const char *s, long long *out, bool *range_err) {
 static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char *value, char *err,
                      size_t errcap) {
   void *field = (char *)f + d->offset;
+  char q[QUOTED_CAP];
   switch (d->kind) {
     case FLAG_BOOL: {
       bool b;
       if (!parse_go_bool(value, &b)) {
-        errf(err, errcap, "invalid boolean value \"%s\" for -%s: parse error", value, d->name);
+        errf(err, errcap, "invalid boolean value %s for -%s: parse error", quoted(value, q),
+             d->name);
         return false;
       }
       *(bool *)field = b;
@@ -176,13 +187,13 @@ static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char
       long long v;
       bool range_err;
       if (!parse_go_int(value, &v, &range_err)) {
-        errf(err, errcap, "invalid value \"%s\" for flag -%s: %s", value, d->name,
+        errf(err, errcap, "invalid value %s for flag -%s: %s", quoted(value, q), d->name,
              range_err ? "value out of range" : "parse error");
         return false;
       }
       if (v < d->min || v > d->max) {
-        errf(err, errcap, "invalid value \"%s\" for flag -%s: port out of range %d..%d", value,
-             d->name, d->min, d->max);
+        errf(err, errcap, "invalid value %s for flag -%s: port out of range %d..%d",
+             quoted(value, q), d->name, d->min, d->max);
         return false;
       }
       *(int *)field = (int)v;
@@ -191,7 +202,7 @@ static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char
     case FLAG_DURATION: {
       int64_t ns;
       if (!go_parse_duration(value, strlen(value), &ns)) {
-        errf(err, errcap, "invalid value \"%s\" for flag -%s: parse error", value, d->name);
+        errf(err, errcap, "invalid value %s for flag -%s: parse error", quoted(value, q), d->name);
         return false;
       }
       *(int64_t *)field = ns;
@@ -204,7 +215,8 @@ static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char
       } else if (strcmp(value, "off") == 0) {
         b = false;
       } else {
-        errf(err, errcap, "invalid value \"%s\" for flag -%s: want on or off", value, d->name);
+        errf(err, errcap, "invalid value %s for flag -%s: want on or off", quoted(value, q),
+             d->name);
         return false;
       }
       *(bool *)field = b;
@@ -217,7 +229,8 @@ static bool set_flag(struct relay_flags *f, const struct flag_def *d, const char
       } else if (strcmp(value, "1.3") == 0) {
         v = RELAY_TLS_1_3;
       } else {
-        errf(err, errcap, "invalid value \"%s\" for flag -%s: want 1.2 or 1.3", value, d->name);
+        errf(err, errcap, "invalid value %s for flag -%s: want 1.2 or 1.3", quoted(value, q),
+             d->name);
         return false;
       }
       *(enum relay_tls_version *)field = v;
@@ -318,7 +331,8 @@ static bool validate(struct relay_flags *f, char *err, size_t errcap) {
     return false;
   }
   if (strcmp(f->certmode, "manual") != 0) {
-    errf(err, errcap, "unsupport cert mode: \"%s\"", f->certmode);
+    char q[QUOTED_CAP];
+    errf(err, errcap, "unsupport cert mode: %s", quoted(f->certmode, q));
     return false;
   }
   if (f->certdir == NULL || f->certdir[0] == '\0') {
@@ -391,7 +405,8 @@ enum relay_flags_result relay_flags_parse(struct relay_flags *f, int argc, char 
   /* Go stops at the first non-flag and derper ignores the rest; a stray word
    * here is far more often a typo such as `--stun false`. */
   if (i < argc) {
-    errf(err, errcap, "unexpected argument \"%s\" (booleans take --flag=false)", argv[i]);
+    char q[QUOTED_CAP];
+    errf(err, errcap, "unexpected argument %s (booleans take --flag=false)", quoted(argv[i], q));
     return RELAY_FLAGS_ERROR;
   }
   return validate(f, err, errcap) ? RELAY_FLAGS_OK : RELAY_FLAGS_ERROR;

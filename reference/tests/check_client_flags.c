@@ -116,6 +116,21 @@ START_TEST(unknown_mode_profile_and_flag) {
 }
 END_TEST
 
+/* An argument holding a newline or a control byte is shown as Go's %q
+ * shows it: an error stays one line (found by fuzz/program_flags). */
+START_TEST(errors_stay_one_line) {
+  struct client_flags f;
+  char err[256];
+  ck_assert_int_eq(PARSE(&f, err, "watc\nh"), CLIENT_FLAGS_ERROR);
+  ck_assert_ptr_nonnull(strstr(err, "unknown mode \"watc\\nh\""));
+  ck_assert_int_eq(PARSE(&f, err, "connect", "--snippet", "x", "--bo\ngus"), CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "flag provided but not defined: -\"bo\\ngus\"");
+  ck_assert_int_eq(PARSE(&f, err, "probe", "--snippet", "x", "--timeout", "1\x01"),
+                   CLIENT_FLAGS_ERROR);
+  ck_assert_str_eq(err, "invalid value \"1\\x01\" for --timeout: want e.g. 10s, 500ms, 2m");
+}
+END_TEST
+
 START_TEST(every_profile_name_round_trips) {
   static char *const names[] = {"current", "tailscale-1.80", "tailscale-1.82", "tailscale-1.84",
                                 "debug-legacy"};
@@ -438,6 +453,7 @@ static Suite *client_flags_suite(void) {
   Suite *s = suite_create("client_flags");
   TCase *flags = tcase_create("flags");
   tcase_add_test(flags, runner_command_line_parses);
+  tcase_add_test(flags, errors_stay_one_line);
   tcase_add_test(flags, equals_form_and_single_dash);
   tcase_add_test(flags, send_needs_peer_and_packet);
   tcase_add_test(flags, peer_accepts_nodekey_prefix_and_alias);

@@ -193,6 +193,16 @@ START_TEST(syntax_bad_flag_syntax) {
 }
 END_TEST
 
+/* Go's flag package quotes a bad value with %q, as derper 1.102.5 prints
+ * it: `invalid value "x\ny" for flag -stun-port: parse error`. */
+START_TEST(syntax_bad_value_quoted_as_go_quotes_it) {
+  ASSERT_ERR(PARSE("--stun-port", "x\ny"),
+             "invalid value \"x\\ny\" for flag -stun-port: parse error");
+  ASSERT_ERR(PARSE("--stun=\t"), "invalid boolean value \"\\t\" for -stun: parse error");
+  ASSERT_ERR(PARSE("--certmode", "a\tb"), "unsupport cert mode: \"a\\tb\"");
+}
+END_TEST
+
 START_TEST(syntax_unknown_flag) {
   ASSERT_ERR(PARSE("--nope"), "flag provided but not defined: -nope");
   ASSERT_ERR(PARSE("-x=1"), "flag provided but not defined: -x");
@@ -726,6 +736,7 @@ static Suite *relay_flags_suite(void) {
   tcase_add_test(t, syntax_double_dash_ends_flags);
   tcase_add_test(t, syntax_bad_flag_syntax);
   tcase_add_test(t, syntax_unknown_flag);
+  tcase_add_test(t, syntax_bad_value_quoted_as_go_quotes_it);
   tcase_add_test(t, syntax_missing_argument);
   tcase_add_test(t, syntax_stray_argument);
   tcase_add_test(t, syntax_help);
