@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# fuzz/coverage.sh: how much of reference/src (and of derp-relay's
-# configuration parsers, derpcheck's scenario loader and its report diff,
-# which relay_config, scenario and report_diff fuzz) the committed corpora
-# reach.
+# fuzz/coverage.sh: how much of reference/src (and of the other files fuzz
+# targets drive: derp-relay's configuration parsers, both programs' flag
+# parsers, derpcheck's scenario loader and its report diff) the committed
+# corpora reach.
 # Builds the fuzz-coverage preset (clang source-based coverage, replay
 # driver), replays every target's corpus/<t> and corpus/regressions/<t>,
 # merges the profiles of all targets and prints llvm-cov's per-file line,
@@ -69,7 +69,8 @@ done
 for f in scenario scenario_validate json_get; do
   srcs+=("$ROOT/conformance/src/$f.c")
 done
-srcs+=("$ROOT/harness/src/report_diff.c")
+srcs+=("$ROOT/harness/src/report_diff.c" "$ROOT/reference/derp-relay/relay_flags.c"
+  "$ROOT/reference/derp-client/client_flags.c")
 llvm-cov-14 report "$first" "${rest[@]}" -instr-profile="$prof/all.profdata" \
   -show-region-summary=false "${srcs[@]}" | sed "s|$ROOT/||"
 llvm-cov-14 show "$first" "${rest[@]}" -instr-profile="$prof/all.profdata" -format=html \

@@ -63,6 +63,7 @@ int main(int argc, char **argv) {
   gen_frame_seeds(&s);
   gen_json_seeds(&s);
   gen_config_seeds(&s);
+  gen_argv_seeds(&s);
   gen_report_seeds(&s);
   gen_pem_seeds(&s);
   gen_tls_handshake_seeds(&s);

@@ -45,6 +45,7 @@ void gen_wire_seeds(struct corpus_sink *s);
 void gen_frame_seeds(struct corpus_sink *s);
 void gen_json_seeds(struct corpus_sink *s);
 void gen_config_seeds(struct corpus_sink *s);
+void gen_argv_seeds(struct corpus_sink *s);
 void gen_report_seeds(struct corpus_sink *s);
 void gen_pem_seeds(struct corpus_sink *s);
 void gen_tls_handshake_seeds(struct corpus_sink *s);

@@ -1,6 +1,9 @@
 /* Seeds for relay_config: derp-relay's configuration parsers, each seed the
  * parser's byte (fuzz_inputs.h) and then the file's text or the flag's
- * value: the documented forms, derper's, and their near misses. */
+ * value: the documented forms, derper's, and their near misses. And for
+ * program_flags: whole command lines of derp-relay and derp-client (the
+ * program's byte, then the arguments, each ended by a NUL). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "fuzz_inputs.h"
@@ -90,5 +93,49 @@ void gen_config_seeds(struct corpus_sink *s) {
     buf[0] = (uint8_t)c->mode;
     memcpy(buf + 1, c->text, n);
     corpus_put(s, "relay_config", c->name, buf, n + 1);
+  }
+}
+
+struct argv_seed {
+  const char *name;
+  bool client;
+  const char *args[16]; /* NULL-terminated */
+};
+
+static const struct argv_seed argv_seeds[] = {
+    {"relay-harness",
+     false,
+     {"-a", "127.0.0.1:0", "--hostname", "127.0.0.1", "--certmode", "manual", "--certdir", "/tmp/c",
+      "-c", "/tmp/k", "--stun-port", "0", "--ready-file", "/tmp/r", NULL}},
+    {"relay-derper-style", false, {"--hostname=::1", "-a=[::1]:443", "--verify-clients", NULL}},
+    {"relay-mesh", false, {"--mesh-psk-file", "/k", "--mesh-with", "a:8443/10.0.0.2,b", NULL}},
+    {"relay-unsupported", false, {"--certmode", "letsencrypt", "--dev", NULL}},
+    {"relay-help", false, {"-help", NULL}},
+    {"relay-double-dash", false, {"--", "-a", NULL}},
+    {"client-probe",
+     true,
+     {"probe", "--derpmap", "{\"Regions\":{}}", "--region", "900", "--profile", "current", "--json",
+      "--timeout", "2s", NULL}},
+    {"client-send",
+     true,
+     {"send", "--node", "127.0.0.1:443", "--peer",
+      "nodekey:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "--packet",
+      "00ff", "--tls-max", "1.2", NULL}},
+    {"client-bad-packet", true, {"send", "--packet=abc", NULL}},
+    {"client-watch", true, {"watch", "--mesh-key-file", "/k", "--websocket", NULL}},
+};
+
+void gen_argv_seeds(struct corpus_sink *s) {
+  static uint8_t buf[1024];
+  for (size_t i = 0; i < sizeof argv_seeds / sizeof argv_seeds[0]; i++) {
+    const struct argv_seed *a = &argv_seeds[i];
+    size_t n = 0;
+    buf[n++] = a->client ? 1 : 0;
+    for (const char *const *arg = a->args; *arg != NULL; arg++) {
+      size_t k = strlen(*arg) + 1; /* with its NUL */
+      memcpy(buf + n, *arg, k);
+      n += k;
+    }
+    corpus_put(s, "program_flags", a->name, buf, n);
   }
 }
