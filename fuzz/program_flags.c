@@ -60,8 +60,7 @@ static void relay(int argc, char **argv) {
   ORACLE_ASSERT(relay_split_host_port(f.addr, host, sizeof host, &port, err, sizeof err) &&
                     strcmp(host, f.listen_host) == 0 && port == f.listen_port,
                 "derp-relay: -a %s kept as (%s, %d)", f.addr, f.listen_host, f.listen_port);
-  ORACLE_ASSERT(f.listen_port >= 0 && f.listen_port <= 65535, "derp-relay: port %d",
-                f.listen_port);
+  ORACLE_ASSERT(f.listen_port >= 0 && f.listen_port <= 65535, "derp-relay: port %d", f.listen_port);
   ORACLE_ASSERT(f.mesh_with == NULL || f.mesh_with[0] == '\0' || f.mesh_psk_file != NULL,
                 "derp-relay: --mesh-with without --mesh-psk-file");
 }
@@ -80,15 +79,15 @@ static void client(int argc, char **argv) {
   enum client_flags_result r2 = client_flags_parse(argc, argv, &g, err2, sizeof err2);
   ORACLE_ASSERT(r == CLIENT_FLAGS_OK || r == CLIENT_FLAGS_HELP || r == CLIENT_FLAGS_ERROR,
                 "derp-client: answer %d", r);
-  ORACLE_ASSERT(r == r2 && strcmp(err, err2) == 0, "derp-client: %d \"%s\", then %d \"%s\"", r,
-                err, r2, err2);
+  ORACLE_ASSERT(r == r2 && strcmp(err, err2) == 0, "derp-client: %d \"%s\", then %d \"%s\"", r, err,
+                r2, err2);
   if (r == CLIENT_FLAGS_ERROR) check_message(err, true, "derp-client");
   if (r != CLIENT_FLAGS_OK) return;
   if (f.packet_hex != NULL)
     ORACLE_ASSERT(all_hex(f.packet_hex) && strlen(f.packet_hex) == 2 * f.packet_len &&
                       f.packet_len <= 64u * 1024u,
-                  "derp-client: packet of %zu hex digits kept as %zu bytes",
-                  strlen(f.packet_hex), f.packet_len);
+                  "derp-client: packet of %zu hex digits kept as %zu bytes", strlen(f.packet_hex),
+                  f.packet_len);
   ORACLE_ASSERT(f.timeout_ms > 0 && f.timeout_ms <= CLIENT_MAX_TIMEOUT_MS,
                 "derp-client: timeout %lld ms", (long long)f.timeout_ms);
   ORACLE_ASSERT(f.tls_max == 0 || f.tls_max == 0x0303 || f.tls_max == 0x0304,
