@@ -29,6 +29,7 @@
 #include "derp/go.h"
 #include "derp/hex.h"
 #include "fuzz_inputs.h"
+#include "key_text_oracle.h"
 #include "oracle_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,22 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define WHY_CAP 512u
 #define SHORT_CAP 9u
 #define FORMAT_CAP 96u /* the documented need */
-
-FUZZ_ORACLE static bool private_text_in_input(const uint8_t *data, size_t size,
-                                              const uint8_t key[DERP_KEY_LEN]) {
-  static const char prefix[] = DERP_KEY_PRIVATE_PREFIX;
-  size_t plen = sizeof prefix - 1, need = plen + DERP_KEY_HEX_LEN;
-  for (size_t at = 0; size >= need && at <= size - need; at++) {
-    if (memcmp(data + at, prefix, plen) != 0) continue;
-    size_t i = 0;
-    for (; i < DERP_KEY_HEX_LEN; i++) {
-      int want = (i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4;
-      if (derp_hex_digit_value(data[at + plen + i]) != want) break;
-    }
-    if (i == DERP_KEY_HEX_LEN) return true;
-  }
-  return false;
-}
 
 FUZZ_ORACLE static void check_format_round_trip(const uint8_t key[DERP_KEY_LEN],
                                                 const char *origin) {
@@ -150,7 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 "pure parser returned status %d", (int)st);
 
   if (st == DERP_KEYFILE_OK) {
-    if (memchr(data, '\\', size) == NULL && !private_text_in_input(data, size, priv)) {
+    if (memchr(data, '\\', size) == NULL &&
+        !fuzz_key_text_in(data, size, DERP_KEY_PRIVATE_PREFIX, priv)) {
       oracle_mismatch("parsed key is not a privkey: text of the input");
       oracle_hex("key", priv, DERP_KEY_LEN);
       oracle_hex("input", data, size);

@@ -37,6 +37,7 @@
 #include "derp/derp_keys.h"
 #include "derp/hex.h"
 #include "fuzz_inputs.h"
+#include "key_text_oracle.h"
 #include "oracle_report.h"
 #include "relay_allowlist.h"
 #include "relay_hostport.h"
@@ -80,22 +81,6 @@ static void rate_config(const uint8_t *text, size_t len) {
                 "the rate config written back (%s) reads differently", again);
 }
 
-/* Whether "nodekey:" and the key's hex digits (either case) are in text. */
-FUZZ_ORACLE static bool key_text_in(const uint8_t *text, size_t len, const uint8_t key[32]) {
-  static const char prefix[] = DERP_KEY_PUBLIC_PREFIX;
-  const size_t plen = sizeof prefix - 1, need = plen + 64;
-  for (size_t at = 0; len >= need && at <= len - need; at++) {
-    if (memcmp(text + at, prefix, plen) != 0) continue;
-    size_t i = 0;
-    for (; i < 64; i++) {
-      int want = (i & 1) ? key[i / 2] & 0x0f : key[i / 2] >> 4;
-      if (derp_hex_digit_value(text[at + plen + i]) != want) break;
-    }
-    if (i == 64) return true;
-  }
-  return false;
-}
-
 FUZZ_ORACLE static size_t line_count(const uint8_t *text, size_t len) {
   size_t lines = 1;
   for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
@@ -122,7 +107,8 @@ static void allowlist(const uint8_t *text, size_t len) {
   }
   ORACLE_ASSERT(counted == stored, "counted %zu keys, stored %zu", counted, stored);
   for (size_t i = 0; i < stored; i++)
-    ORACLE_ASSERT(key_text_in(text, len, keys[i]), "key %zu is not written in the file", i);
+    ORACLE_ASSERT(fuzz_key_text_in(text, len, DERP_KEY_PUBLIC_PREFIX, keys[i]),
+                  "key %zu is not written in the file", i);
   if (stored > 0) {
     size_t short_count = 0;
     ORACLE_ASSERT(

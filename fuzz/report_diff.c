@@ -78,12 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                   "old -> new answers %d, old alone %d, new alone %d", both.rc, old_self.rc,
                   new_self.rc);
     ORACLE_ASSERT(old_self.rc != 1 && new_self.rc != 1, "a report is worse than itself");
-    for (const struct diff_run *r = &old_self; r != NULL; r = r == &old_self ? &new_self : NULL) {
-      if (r->rc == 0) {
-        const char *nl = memchr(r->text, '\n', r->len);
-        ORACLE_ASSERT(nl == r->text + r->len - 1, "a report compared with itself lists cells:\n%s",
-                      r->text);
-      }
+    const struct diff_run *selves[] = {&old_self, &new_self};
+    for (size_t i = 0; i < 2; i++) {
+      const struct diff_run *r = selves[i];
+      ORACLE_ASSERT(r->rc != 0 || memchr(r->text, '\n', r->len) == r->text + r->len - 1,
+                    "a report compared with itself lists cells:\n%s", r->text);
     }
     free(both.text);
     free(old_self.text);
