@@ -14,8 +14,7 @@
 
 /* Whether `prefix` ("privkey:", "nodekey:") and the key's 64 hex digits, in
  * either case, occur in text[0..len). */
-FUZZ_ORACLE static inline bool fuzz_key_text_in(const uint8_t *text, size_t len,
-                                                const char *prefix,
+FUZZ_ORACLE static inline bool fuzz_key_text_in(const uint8_t *text, size_t len, const char *prefix,
                                                 const uint8_t key[DERP_KEY_LEN]) {
   size_t plen = strlen(prefix), need = plen + DERP_KEY_HEX_LEN;
   for (size_t at = 0; len >= need && at <= len - need; at++) {
